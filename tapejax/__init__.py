@@ -1,0 +1,99 @@
+"""tapejax: TensorFlow's GradientTape programming model on JAX.
+
+Use it as `import tapejax as tf`. Importing tapejax enables JAX's 64-bit mode
+(`jax_enable_x64`) so that `tf.float64`/`tf.int64` values keep their precision; tapejax's own
+defaults stay TensorFlow's (Python floats -> float32, ints -> int32), but raw `jax.numpy` code in
+the same process then defaults to 64-bit types.
+"""
+
+import jax as _jax
+
+_jax.config.update("jax_enable_x64", True)
+
+from tapejax import _errors as errors  # noqa: E402
+from tapejax import _namespaces  # noqa: E402
+from tapejax import _nest  # noqa: E402
+from tapejax._dtypes import (  # noqa: E402
+    DType, as_dtype, bfloat16, bool_ as bool, complex64, complex128, double, float16, float32,
+    float64, half, int8, int16, int32, int64, uint8, uint16, uint32, uint64)
+from tapejax._errors import InvalidArgumentError  # noqa: E402,F401
+from tapejax._gradient import UnconnectedGradients  # noqa: E402
+from tapejax._module import Module, name_scope  # noqa: E402
+from tapejax._ops import array_ops, linalg_ops, math_ops, nn_ops, random_ops  # noqa: E402
+from tapejax._ops._convert import constant, convert_to_tensor  # noqa: E402
+from tapejax._tape import GradientTape  # noqa: E402
+from tapejax._tensor import Tensor, TensorShape  # noqa: E402
+from tapejax._variable import Variable, VariableAggregation, VariableSynchronization  # noqa: E402
+
+__version__ = "0.1.0"
+
+_MATH = list(math_ops.UNARY) + list(math_ops.BINARY) + list(math_ops.REDUCTIONS) + [
+    "truediv", "realdiv", "mod", "cast", "saturate_cast", "add_n", "argmax", "argmin", "cumsum",
+    "cumprod", "count_nonzero", "l2_normalize", "scalar_mul", "clip_by_value"]
+math = _namespaces.make("math", "tf.math", _namespaces.pick(math_ops, _MATH))
+
+# The math ops TF also exports at the top level (`tf.exp`, `tf.reduce_sum`, ...).
+_TOP_MATH = [
+    "abs", "negative", "sign", "square", "sqrt", "exp", "log", "sin", "cos", "tan", "asin", "acos",
+    "atan", "sinh", "cosh", "tanh", "sigmoid", "floor", "ceil", "round", "add", "subtract",
+    "multiply", "divide", "truediv", "realdiv", "floordiv", "floormod", "pow", "maximum", "minimum",
+    "squared_difference", "atan2", "equal", "not_equal", "less", "less_equal", "greater",
+    "greater_equal", "logical_and", "logical_or", "logical_not", "cast", "saturate_cast", "add_n",
+    "argmax", "argmin", "cumsum", "clip_by_value", "reduce_sum", "reduce_mean", "reduce_max",
+    "reduce_min", "reduce_prod", "reduce_logsumexp", "reduce_any", "reduce_all", "reduce_std",
+    "reduce_variance", "reduce_euclidean_norm", "rsqrt", "is_nan", "reciprocal", "conj", "real",
+    "imag"]
+globals().update(_namespaces.pick(math_ops, _TOP_MATH))
+matmul = linalg_ops.matmul
+einsum = linalg_ops.einsum
+tensordot = linalg_ops.tensordot
+norm = linalg_ops.norm
+
+_ARRAY = ["identity", "stop_gradient", "reshape", "transpose", "expand_dims", "squeeze", "tile",
+          "broadcast_to", "reverse", "pad", "concat", "stack", "unstack", "split", "slice", "gather",
+          "gather_nd", "where", "boolean_mask", "one_hot", "repeat", "sort", "argsort",
+          "tensor_scatter_nd_update", "tensor_scatter_nd_add", "zeros", "ones", "fill",
+          "zeros_like", "ones_like", "eye", "range", "linspace", "shape", "size", "rank", "meshgrid",
+          "newaxis"]
+globals().update(_namespaces.pick(array_ops, _ARRAY))
+
+linalg = _namespaces.make("linalg", "tf.linalg", {
+    **_namespaces.pick(linalg_ops, [
+        "matmul", "matvec", "inv", "det", "logdet", "slogdet", "cholesky", "solve",
+        "triangular_solve", "trace", "diag", "diag_part", "einsum", "tensordot", "norm", "qr",
+        "svd", "eigh", "band_part"]),
+    "eye": array_ops.eye, "transpose": array_ops.transpose,
+    "matrix_transpose": lambda a, name=None, conjugate=False: array_ops.transpose(
+        a, list(range(a.ndim - 2)) + [a.ndim - 1, a.ndim - 2], conjugate=conjugate),
+    "l2_normalize": math_ops.l2_normalize,
+})
+
+nn = _namespaces.make("nn", "tf.nn", {
+    **_namespaces.pick(nn_ops, [
+        "relu", "relu6", "elu", "selu", "gelu", "silu", "swish", "leaky_relu", "softmax",
+        "log_softmax", "sigmoid_cross_entropy_with_logits", "softmax_cross_entropy_with_logits",
+        "sparse_softmax_cross_entropy_with_logits", "l2_loss", "bias_add", "dropout", "moments",
+        "embedding_lookup", "sigmoid", "tanh", "softplus"]),
+    "softsign": math_ops.softsign, "l2_normalize": math_ops.l2_normalize,
+    "log_sigmoid": math_ops.log_sigmoid,
+})
+
+random = _namespaces.make("random", "tf.random", _namespaces.pick(random_ops, [
+    "normal", "uniform", "truncated_normal", "set_seed", "Generator", "categorical", "shuffle",
+    "get_global_generator"]))
+
+nest = _namespaces.make("nest", "tf.nest", _namespaces.pick(_nest, [
+    "flatten", "pack_sequence_as", "map_structure", "assert_same_structure", "is_nested",
+    "flatten_with_joined_string_paths"]))
+
+dtypes = _namespaces.make("dtypes", "tf.dtypes", {
+    "DType": DType, "as_dtype": as_dtype, "float16": float16, "bfloat16": bfloat16,
+    "float32": float32, "float64": float64, "int8": int8, "int16": int16, "int32": int32,
+    "int64": int64, "uint8": uint8, "bool": bool, "complex64": complex64, "complex128": complex128,
+    "cast": math_ops.cast})
+
+autodiff = _namespaces.make("autodiff", "tf.autodiff", {"GradientTape": GradientTape})
+
+from tapejax import keras  # noqa: E402
+
+__all__ = sorted(n for n in globals() if not n.startswith("_"))

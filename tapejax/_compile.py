@@ -1,0 +1,90 @@
+"""Structural cache: tape structure -> pruned, `jax.jit`-compiled backward programs.
+
+A key holds the recorded structure (op keys, attributes, slot refs, input shapes and dtypes), which
+slots are targets and sources, and the seeds' shapes and dtypes; never a value. So a training loop
+that records the same ops on new values reuses one compiled program, and every value (Variables and
+Python scalars included) is an argument.
+"""
+
+from __future__ import annotations
+
+import collections
+
+import jax
+
+from tapejax import _replay
+
+MAX_PROGRAMS = 256
+
+traces = collections.Counter()  # kind -> number of times a program body was traced
+
+
+class Program:
+    """A compiled backward for one tape structure and one choice of targets and sources."""
+
+    __slots__ = ("pure", "compiled", "arg_slots", "connected", "_jacobian", "__weakref__")
+
+    def __init__(self, pure, arg_slots, connected):
+        self.pure = pure
+        self.arg_slots = arg_slots
+        self.connected = connected  # per source: True when some target reaches it
+
+        def counted(saved_args, seeds):
+            traces["gradient"] += 1
+            return pure(saved_args, seeds)
+
+        self.compiled = jax.jit(counted)
+        self._jacobian = None
+
+    def jacobian(self, saved_args, basis):
+        """Runs the backward once per row of `basis` (seeds), vectorised with `jax.vmap`."""
+        if self._jacobian is None:
+            pure = self.pure
+
+            def rows(saved, seeds):
+                traces["jacobian"] += 1
+                return jax.vmap(lambda seed: pure(saved, [seed]))(seeds)
+
+            self._jacobian = jax.jit(rows)
+        return self._jacobian(saved_args, basis)
+
+
+class _LRU(collections.OrderedDict):
+    def __init__(self, limit):
+        super().__init__()
+        self.limit = limit
+
+    def lookup(self, key):
+        found = self.get(key)
+        if found is not None:
+            self.move_to_end(key)
+        return found
+
+    def insert(self, key, value):
+        self[key] = value
+        if len(self) > self.limit:
+            self.popitem(last=False)
+        return value
+
+
+_programs = _LRU(MAX_PROGRAMS)
+
+
+def backward_program(recorder, target_slots, source_slot_groups, seed_avals):
+    """The cached Program computing gradients for these targets and sources on `recorder`."""
+    key = (tuple(recorder.key_parts), target_slots, source_slot_groups, seed_avals)
+    program = _programs.lookup(key)
+    if program is not None:
+        return program
+    all_sources = {s for group in source_slot_groups for s in group}
+    kept, needed = _replay.prune(recorder.entries, all_sources, target_slots)
+    connected = tuple(any(s in needed for s in group) for group in source_slot_groups)
+    groups = tuple(tuple(s for s in group if s in needed)
+                   for group, ok in zip(source_slot_groups, connected) if ok)
+    pure, arg_slots = _replay.build_backward(recorder.entries, kept, target_slots, groups)
+    return _programs.insert(key, Program(pure, arg_slots, connected))
+
+
+def clear_cache():
+    """Drops every cached program (for tests and memory pressure)."""
+    _programs.clear()

@@ -1,0 +1,82 @@
+"""TF's exception classes (`tf.errors`) and the call-site helpers used in tapejax's hints."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+class OpError(Exception):
+    """Base class of TF's runtime errors (`tf.errors.OpError`)."""
+
+    def __init__(self, message="", node_def=None, op=None):
+        super().__init__(message)
+        self.message = message
+        self.node_def = node_def
+        self.op = op
+
+
+class InvalidArgumentError(OpError):
+    """An op received an invalid argument (`tf.errors.InvalidArgumentError`)."""
+
+
+class NotFoundError(OpError):
+    """`tf.errors.NotFoundError`."""
+
+
+class ResourceExhaustedError(OpError):
+    """`tf.errors.ResourceExhaustedError`."""
+
+
+class FailedPreconditionError(OpError):
+    """`tf.errors.FailedPreconditionError`."""
+
+
+class UnimplementedError(OpError):
+    """`tf.errors.UnimplementedError`."""
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def user_frame():
+    """(filename, lineno) of the innermost stack frame outside tapejax."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    if frame is None:
+        return ("<unknown>", 0)
+    return (frame.f_code.co_filename, frame.f_lineno)
+
+
+def user_line():
+    """'file:line' of the user's call, for hints in error messages."""
+    filename, lineno = user_frame()
+    return f"{filename}:{lineno}"
+
+
+_logger = None
+_log_counts = {}
+
+
+def logger():
+    """tapejax's logger; WARNING records print as TF's do (`WARNING:tapejax:...`)."""
+    global _logger
+    if _logger is None:
+        import logging
+        _logger = logging.getLogger("tapejax")
+        if not _logger.handlers:
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(levelname)s:%(name)s:%(message)s"))
+            _logger.addHandler(handler)
+            _logger.propagate = False
+    return _logger
+
+
+def warn_first_n(n, message):
+    """Logs `message` as a warning at most `n` times per user call site (TF's log_first_n)."""
+    site = (user_frame(), message[:40])
+    count = _log_counts.get(site, 0)
+    if count < n:
+        _log_counts[site] = count + 1
+        logger().warning(message)

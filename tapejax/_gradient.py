@@ -1,0 +1,135 @@
+"""gradient(): flatten targets and sources, seed, run the compiled backward, unflatten.
+
+When other tapes are recording while a gradient is computed (nested tapes, or a persistent tape
+asked inside its own context), the backward program is recorded on them as one op: it is a pure
+JAX function of the saved values and seeds, so they differentiate it like any other op.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import jax.numpy as jnp
+
+from tapejax import _compile, _nest, _tape
+from tapejax._tensor import Tensor
+from tapejax._variable import Variable
+
+
+class UnconnectedGradients(enum.Enum):
+    """What `gradient` returns for a source no target depends on: `None` or zeros."""
+
+    NONE = "none"
+    ZERO = "zero"
+
+
+def check_unconnected(value):
+    try:
+        return UnconnectedGradients(value)
+    except ValueError:
+        raise ValueError(f"Unknown value for unconnected_gradients: {value!r}") from None
+
+
+def _check_leaf(x, role):
+    if x is None:
+        raise TypeError("Cannot convert the argument `type_value`: None to a TensorFlow DType.")
+    if not isinstance(x, (Tensor, Variable)):
+        raise AttributeError(
+            f"'{type(x).__name__}' object has no attribute '_id'\n"
+            f"tapejax: GradientTape.gradient {role} must be tf.Tensor or tf.Variable objects; a "
+            f"{type(x).__name__} was given. A value that left TensorFlow (NumPy, Python numbers) has "
+            f"no gradient: keep the computation in tf ops.")
+    return x
+
+
+def _seed_values(flat_targets, output_gradients):
+    from tapejax._ops._convert import convert_to_tensor
+
+    given = [] if output_gradients is None else _nest.flatten(output_gradients)
+    seeds = []
+    for i, target in enumerate(flat_targets):
+        value = target._value
+        if i < len(given):
+            g = given[i]
+            if g is None:
+                raise ValueError("Attempt to convert a value (None) with an unsupported type "
+                                 "(<class 'NoneType'>) to a Tensor.")
+            g = convert_to_tensor(g)._value if not isinstance(g, (Tensor, Variable)) else g._value
+            if g.dtype != value.dtype:
+                from tapejax import _dtypes
+                raise _dtypes.mismatch_error("Mul", 1, _dtypes.from_jax(value.dtype),
+                                             _dtypes.from_jax(g.dtype))
+            if g.shape != value.shape:
+                raise ValueError(
+                    f"output_gradients[{i}] has shape {tuple(g.shape)} but its target has shape "
+                    f"{tuple(value.shape)}.\ntapejax: each output gradient must have its "
+                    f"target's shape (TensorFlow does not check this and returns garbage).")
+            seeds.append(g)
+        else:
+            seeds.append(jnp.ones(value.shape, value.dtype))
+    return seeds
+
+
+def compute_gradient(recorder, target, sources, output_gradients, unconnected):
+    """Gradients of `target` w.r.t. `sources` from what `recorder` holds; see GradientTape.gradient."""
+    unconnected = check_unconnected(unconnected)
+    if target is None:
+        raise TypeError(
+            "Argument `target` should be a list or nested structure of Tensors, Variables or "
+            "CompositeTensors to be differentiated, but received None.")
+    flat_sources = _nest.flatten(sources)
+    if not flat_sources:
+        return sources
+    flat_targets = [_check_leaf(t, "targets") for t in _nest.flatten(target)]
+    for s in flat_sources:
+        _check_leaf(s, "sources")
+
+    seeds = _seed_values(flat_targets, output_gradients)
+    target_slots = tuple(recorder.slot_of_target(t) for t in flat_targets)
+    source_groups = tuple(recorder.slots_of_source(s) for s in flat_sources)
+    results = [None] * len(flat_sources)
+
+    if any(slot is not None for slot in target_slots):
+        seed_avals = tuple((s.shape, s.dtype) for s in seeds)
+        program = _compile.backward_program(recorder, target_slots, source_groups, seed_avals)
+        connected_idx = [i for i, ok in enumerate(program.connected) if ok]
+        if connected_idx:
+            saved = [recorder.values[s] for s in program.arg_slots]
+            grads = program.compiled(saved, seeds)
+            grad_tensors = [Tensor(g) for g in grads]
+            if _tape.state.recording:
+                _record_gradient_op(recorder, program, saved, seeds, flat_targets, grad_tensors)
+            for i, g in zip(connected_idx, grad_tensors):
+                results[i] = g
+
+    # A target that is also a source, and that this tape never saw, contributes its seed directly.
+    for ti, t in enumerate(flat_targets):
+        if target_slots[ti] is None:
+            for si, s in enumerate(flat_sources):
+                if s is t:
+                    seed = Tensor(seeds[ti])
+                    results[si] = seed if results[si] is None else _add(results[si], seed)
+
+    for i, s in enumerate(flat_sources):
+        if results[i] is None and unconnected is UnconnectedGradients.ZERO:
+            results[i] = Tensor(jnp.zeros(s.shape, s._value.dtype))
+    return _nest.pack_sequence_as(sources, results)
+
+
+def _add(a, b):
+    from tapejax._ops import math_ops
+    return math_ops.add(a, b)
+
+
+def _record_gradient_op(recorder, program, saved, seeds, flat_targets, grad_tensors):
+    """Records the backward program on the tapes now recording (higher-order gradients)."""
+    inputs = [recorder.objs[s] for s in program.arg_slots] + list(flat_targets)
+    n_saved = len(saved)
+    pure = program.pure
+
+    def gradient_op(*values):
+        return tuple(pure(list(values[:n_saved]), list(values[n_saved:])))
+
+    # Seeds stand in for the targets' positions: the seeds are constants unless given as tensors.
+    _tape.record_all(gradient_op, ("gradient", program), inputs[:n_saved] + [None] * len(seeds),
+                     list(saved) + list(seeds), grad_tensors)

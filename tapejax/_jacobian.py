@@ -1,0 +1,83 @@
+"""jacobian() and batch_jacobian(): the compiled backward vectorised over basis seeds (TF's pfor)."""
+
+from __future__ import annotations
+
+import math
+
+import jax.numpy as jnp
+
+from tapejax import _compile, _nest
+from tapejax._gradient import UnconnectedGradients, _check_leaf, check_unconnected
+from tapejax._tensor import Tensor
+
+
+def _single(x, role):
+    if isinstance(x, (list, tuple, dict)):
+        raise AttributeError(f"'{type(x).__name__}' object has no attribute 'shape'")
+    return _check_leaf(x, role)
+
+
+def _basis(shape, dtype):
+    n = math.prod(shape)
+    return jnp.eye(n, dtype=dtype).reshape((n,) + tuple(shape))
+
+
+def _rows_for(recorder, target, flat_sources, seeds_shape):
+    """(per-source rows of shape [n_seeds, *source.shape] or None) for seeds of `seeds_shape`."""
+    slot = recorder.slot_of_target(target) if recorder is not None else None
+    results = [None] * len(flat_sources)
+    if slot is None:
+        return results
+    groups = tuple(recorder.slots_of_source(s) for s in flat_sources)
+    seed_aval = ((tuple(target.shape), target._value.dtype),)
+    program = _compile.backward_program(recorder, (slot,), groups, seed_aval)
+    idx = [i for i, ok in enumerate(program.connected) if ok]
+    if idx:
+        saved = [recorder.values[s] for s in program.arg_slots]
+        basis = _basis(seeds_shape, target._value.dtype)
+        if seeds_shape != tuple(target.shape):  # batch_jacobian: one basis row per example
+            basis = jnp.broadcast_to(basis[:, None], (basis.shape[0],) + tuple(target.shape))
+        rows = program.jacobian(saved, basis)
+        for i, r in zip(idx, rows):
+            results[i] = r
+    return results
+
+
+def compute_jacobian(recorder, target, sources, unconnected):
+    """See GradientTape.jacobian."""
+    unconnected = check_unconnected(unconnected)
+    target = _single(target, "target")
+    flat_sources = [_check_leaf(s, "sources") for s in _nest.flatten(sources)]
+    t_shape = tuple(target.shape)
+    rows = _rows_for(recorder, target, flat_sources, t_shape)
+    out = []
+    for s, r in zip(flat_sources, rows):
+        s_shape = tuple(s.shape)
+        if r is not None:
+            r = r.reshape(t_shape + s_shape)
+        if s is target:
+            eye = _basis(t_shape, s._value.dtype).reshape(t_shape + s_shape)
+            r = eye if r is None else r + eye
+        if r is None and unconnected is UnconnectedGradients.ZERO:
+            r = jnp.zeros(t_shape + s_shape, s._value.dtype)
+        out.append(None if r is None else Tensor(r))
+    return _nest.pack_sequence_as(sources, out)
+
+
+def compute_batch_jacobian(recorder, target, source):
+    """See GradientTape.batch_jacobian."""
+    target = _single(target, "target")
+    source = _single(source, "source")
+    t_shape, s_shape = tuple(target.shape), tuple(source.shape)
+    for shape in (t_shape, s_shape):
+        if len(shape) < 2:
+            raise ValueError(f"Shape {shape} must have rank at least 2")
+    if t_shape[0] != s_shape[0]:
+        raise ValueError(f"Need first dimension of target shape ({t_shape}) and source shape "
+                         f"({s_shape}) to match.")
+    (rows,) = _rows_for(recorder, target, [source], t_shape[1:])
+    if rows is None:
+        return Tensor(jnp.zeros(t_shape + s_shape[1:], target._value.dtype))
+    # rows: [prod(t_rest), batch, *s_rest] -> [batch, *t_rest, *s_rest]
+    rows = jnp.moveaxis(rows, 1, 0).reshape((t_shape[0],) + t_shape[1:] + s_shape[1:])
+    return Tensor(rows)

@@ -1,0 +1,20 @@
+"""The TF-shaped sub-namespaces (`tf.math`, `tf.nn`, `tf.linalg`, ...) as real modules."""
+
+from __future__ import annotations
+
+import sys
+import types
+
+
+def make(name, doc, members):
+    """Registers module `tapejax.<name>` holding `members` (so `from tapejax.math import exp` works)."""
+    module = types.ModuleType(f"tapejax.{name}", doc)
+    for key, value in members.items():
+        setattr(module, key, value)
+    module.__all__ = sorted(members)
+    sys.modules[module.__name__] = module
+    return module
+
+
+def pick(source, names):
+    return {n: getattr(source, n) for n in names}

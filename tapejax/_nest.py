@@ -1,0 +1,78 @@
+"""`tf.nest` on `jax.tree_util`, with TF's conventions: `None` is a leaf, dicts flatten in key order."""
+
+from __future__ import annotations
+
+import jax
+
+
+def _is_leaf(x):
+    return x is None or not isinstance(x, (list, tuple, dict)) or hasattr(x, "_tapejax_leaf")
+
+
+def flatten(structure, expand_composites=False):
+    """Returns the leaves of `structure` in TF's order (dict keys sorted)."""
+    return jax.tree_util.tree_leaves(structure, is_leaf=_is_leaf)
+
+
+def _treedef(structure):
+    return jax.tree_util.tree_structure(structure, is_leaf=_is_leaf)
+
+
+def pack_sequence_as(structure, flat_sequence, expand_composites=False):
+    """Packs `flat_sequence` into the nest structure of `structure`."""
+    flat_sequence = list(flat_sequence)
+    treedef = _treedef(structure)
+    if treedef.num_leaves != len(flat_sequence):
+        raise ValueError(
+            f"Could not pack sequence. Structure had {treedef.num_leaves} atoms, but "
+            f"flat_sequence had {len(flat_sequence)} items.")
+    return jax.tree_util.tree_unflatten(treedef, flat_sequence)
+
+
+def map_structure(func, *structure, **kwargs):
+    """Applies `func` to the leaves of one or more structures of the same shape."""
+    if not structure:
+        raise ValueError("Must provide at least one structure")
+    first = structure[0]
+    for other in structure[1:]:
+        assert_same_structure(first, other, check_types=kwargs.get("check_types", True))
+    flats = [flatten(s) for s in structure]
+    return pack_sequence_as(first, [func(*leaves) for leaves in zip(*flats)])
+
+
+def assert_same_structure(nest1, nest2, check_types=True, expand_composites=False):
+    """Raises ValueError (TypeError for type mismatches) unless both nests have one structure."""
+    t1, t2 = _treedef(nest1), _treedef(nest2)
+    if t1.num_leaves != t2.num_leaves or (
+            t1 != t2 and (check_types or _untyped(nest1) != _untyped(nest2))):
+        raise ValueError(
+            "The two structures don't have the same nested structure.\n\n"
+            f"First structure: {nest1!r}\n\nSecond structure: {nest2!r}")
+
+
+def _untyped(structure):
+    if isinstance(structure, dict):
+        return {k: _untyped(v) for k, v in structure.items()}
+    if isinstance(structure, (list, tuple)):
+        return [_untyped(v) for v in structure]
+    return None
+
+
+def is_nested(structure):
+    """True for lists, tuples, dicts and namedtuples."""
+    return isinstance(structure, (list, tuple, dict))
+
+
+is_nested_or_composite = is_nested
+
+
+def flatten_with_joined_string_paths(structure, separator="/"):
+    paths_leaves = jax.tree_util.tree_flatten_with_path(structure, is_leaf=_is_leaf)[0]
+
+    def key_text(k):
+        for attr in ("key", "idx", "name"):
+            if hasattr(k, attr):
+                return str(getattr(k, attr))
+        return str(k)
+
+    return [(separator.join(key_text(k) for k in path), leaf) for path, leaf in paths_leaves]

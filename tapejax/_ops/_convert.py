@@ -1,0 +1,195 @@
+"""Turning Python values, NumPy arrays, Tensors and Variables into Tensors, with TF's dtype rules."""
+
+from __future__ import annotations
+
+import numbers
+
+import jax.numpy as jnp
+import numpy as np
+
+from tapejax import _dtypes
+from tapejax._tensor import Tensor
+from tapejax._variable import Variable
+
+
+def _contains_tensor(value):
+    if isinstance(value, (Tensor, Variable)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_contains_tensor(v) for v in value)
+    return False
+
+
+def _default_numpy(value):
+    """A NumPy array of `value` with TF's defaults for Python numbers (float32, int32)."""
+    if isinstance(value, np.ndarray) or isinstance(value, np.generic):
+        return np.asarray(value)
+    array = np.asarray(value)
+    if array.dtype == np.float64:
+        return array.astype(np.float32)
+    if array.dtype == np.int64:
+        if array.size == 0 or (array.min() >= -(2**31) and array.max() < 2**31):
+            return array.astype(np.int32)
+        return array
+    if array.dtype == np.complex128:
+        return array
+    if array.dtype.kind in "US":
+        raise TypeError("tapejax has no string tensors: string values cannot be converted.")
+    if array.dtype == object:
+        raise ValueError(f"Attempt to convert a value ({value!r}) with an unsupported type "
+                         f"({type(value)}) to a Tensor.")
+    return array
+
+
+def _to_dtype(value, array, dtype):
+    """Casts a Python/NumPy `array` to `dtype`, refusing lossy conversions as TF does."""
+    target = dtype._np
+    if array.dtype == target:
+        return array
+    src_kind, dst_kind = array.dtype.kind, target.kind
+    python_value = not isinstance(value, (np.ndarray, np.generic))
+    lossy = (src_kind == "f" and dst_kind in "iub") or (src_kind == "c" and dst_kind != "c") or (
+        src_kind in "iu" and dst_kind == "b")
+    if lossy and python_value:
+        raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+    if not python_value and (lossy or (src_kind in "fc" and dst_kind in "fc" and
+                                       array.dtype.itemsize > target.itemsize)):
+        raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+    return array.astype(target)
+
+
+def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
+    """Converts `value` to a Tensor, as `tf.convert_to_tensor`.
+
+    Args:
+      value: a Tensor, Variable (read, and watched by recording tapes), NumPy array, Python
+        number or nested list of them.
+      dtype: required dtype; a Tensor of another dtype raises ValueError.
+      dtype_hint: dtype for Python values when `dtype` is not given.
+      name: ignored (eager).
+
+    Returns:
+      A Tensor.
+    """
+    if dtype is not None:
+        dtype = _dtypes.as_dtype(dtype)
+        if type(value) in (float, int):
+            return Tensor(_cached_scalar(value, dtype))
+    if type(value) is Tensor:
+        if dtype is not None and value._value.dtype != dtype._np:
+            raise ValueError(
+                f"Tensor conversion requested dtype {dtype.name} for Tensor with dtype "
+                f"{value.dtype.name}: {value!r}")
+        return value
+    if isinstance(value, Variable):
+        if dtype is not None and value.dtype != dtype:
+            raise ValueError(
+                f"Tensor conversion requested dtype {dtype.name} for Tensor with dtype "
+                f"{value.dtype.name}: {value!r}")
+        from tapejax._ops import array_ops
+        return array_ops.identity(value)
+    if hasattr(value, "_tapejax_dense"):
+        return value._tapejax_dense()
+    if isinstance(value, (list, tuple)) and _contains_tensor(value):
+        from tapejax._ops import array_ops
+        return array_ops.stack([convert_to_tensor(v, dtype=dtype, dtype_hint=dtype_hint)
+                                for v in value])
+    if hasattr(value, "__jax_array__") or isinstance(value, jnp.ndarray):
+        array = jnp.asarray(value)
+        if dtype is not None and array.dtype != dtype._np:
+            array = array.astype(dtype._np)
+        return Tensor(array)
+    if dtype is None and dtype_hint is not None and isinstance(value, numbers.Number):
+        try:
+            return Tensor(jnp.asarray(_to_dtype(value, np.asarray(value), _dtypes.as_dtype(dtype_hint))))
+        except TypeError:
+            pass
+    if dtype is not None:
+        array = np.asarray(value)
+        if array.dtype == object:
+            raise ValueError(f"Attempt to convert a value ({value!r}) with an unsupported type "
+                             f"({type(value)}) to a Tensor.")
+        array = _to_dtype(value, array, dtype)
+    else:
+        if value is None:
+            raise ValueError("Attempt to convert a value (None) with an unsupported type "
+                             "(<class 'NoneType'>) to a Tensor.")
+        array = _default_numpy(value)
+    return Tensor(jnp.asarray(array))
+
+
+_scalar_cache = {}
+_SCALAR_CACHE_LIMIT = 4096
+
+
+def _cached_scalar(value, dtype):
+    """Device arrays for Python scalars met as op operands (`x ** 2`), reused across steps."""
+    key = (type(value), value, dtype)
+    found = _scalar_cache.get(key)
+    if found is None:
+        found = jnp.asarray(_to_dtype(value, np.asarray(value), dtype))
+        if len(_scalar_cache) >= _SCALAR_CACHE_LIMIT:
+            _scalar_cache.clear()
+        _scalar_cache[key] = found
+    return found
+
+
+def constant(value, dtype=None, shape=None, name="Const"):
+    """Creates a constant Tensor from a value, as `tf.constant`.
+
+    Args:
+      value: a Python number, nested list, NumPy array or Tensor.
+      dtype: optional dtype; Python values are converted to it (TypeError if lossy).
+      shape: optional shape; a scalar value is broadcast to it, otherwise it reshapes.
+      name: ignored (eager).
+
+    Returns:
+      A Tensor.
+    """
+    if isinstance(value, (Tensor, Variable)):
+        tensor = value if type(value) is Tensor else Tensor(value._value)
+        if dtype is not None and tensor.dtype != _dtypes.as_dtype(dtype):
+            from tapejax._ops import math_ops
+            tensor = math_ops.cast(tensor, dtype)
+    else:
+        tensor = convert_to_tensor(value, dtype=dtype)
+    if shape is not None:
+        shape = tuple(int(d) for d in (shape if not isinstance(shape, int) else (shape,)))
+        array = tensor._value
+        if array.size == 1:
+            array = jnp.broadcast_to(array.reshape(()), shape)
+        elif array.size == int(np.prod(shape)):
+            array = array.reshape(shape)
+        else:
+            raise TypeError(f"Eager execution of tf.constant with unsupported shape. Tried to "
+                            f"convert a value with {array.size} elements to shape {shape}.")
+        tensor = Tensor(array)
+    return tensor
+
+
+def as_value(x, dtype=None):
+    """A Tensor or Variable for an op input: Tensors and Variables pass through, others convert."""
+    if type(x) is Tensor or isinstance(x, Variable):
+        return x
+    return convert_to_tensor(x, dtype=dtype)
+
+
+def binary_inputs(op_name, x, y):
+    """Converts the two inputs of an elementwise binary op with TF's rules.
+
+    A Python or NumPy operand takes the dtype of the tensor operand; two tensors must already
+    share a dtype (InvalidArgumentError otherwise: TF never promotes implicitly).
+    """
+    x_is = type(x) is Tensor or isinstance(x, Variable)
+    y_is = type(y) is Tensor or isinstance(y, Variable)
+    if x_is and y_is:
+        dx, dy = x._value.dtype, y._value.dtype
+        if dx != dy:
+            raise _dtypes.mismatch_error(op_name, 1, _dtypes.from_jax(dx), _dtypes.from_jax(dy))
+        return x, y
+    if x_is:
+        return x, convert_to_tensor(y, dtype=_dtypes.from_jax(x._value.dtype))
+    if y_is:
+        return convert_to_tensor(x, dtype=_dtypes.from_jax(y._value.dtype)), y
+    x = convert_to_tensor(x)
+    return x, convert_to_tensor(y, dtype=x.dtype)

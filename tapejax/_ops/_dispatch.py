@@ -1,0 +1,75 @@
+"""The one dispatch path: unwrap inputs, run the op's cached jitted kernel, wrap, record.
+
+An `Op` is a row of an op table: TF's op name, a pure JAX function of arrays with keyword
+attributes, and whether it has a gradient (ops without one, like `floor` or `argmax`, give `None`
+gradients as in TF). Kernels are `jax.jit`-compiled once per attribute tuple and cached on the row.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+
+from tapejax import _tape
+from tapejax._tensor import Tensor
+
+_state = _tape.state
+_record_all = _tape.record_all
+
+
+class Op:
+    """An op-table row.
+
+    Args:
+      name: TF's op name (used in error messages, e.g. `AddV2`).
+      fn: pure JAX function `fn(*arrays, **attrs)`, returning an array or a tuple of arrays.
+      differentiable: False for ops TF registers no gradient for (their outputs are not traced).
+      multi: True when `fn` returns a tuple of outputs.
+    """
+
+    __slots__ = ("name", "fn", "differentiable", "multi", "kernels")
+
+    def __init__(self, name, fn, differentiable=True, multi=False):
+        self.name = name
+        self.fn = fn
+        self.differentiable = differentiable
+        self.multi = multi
+        self.kernels = {}
+
+    def kernel(self, attrs):
+        found = self.kernels.get(attrs)
+        if found is None:
+            bound = functools.partial(self.fn, **dict(attrs)) if attrs else self.fn
+            found = self.kernels[attrs] = jax.jit(bound)
+        return found
+
+    def __repr__(self):
+        return f"Op({self.name})"
+
+
+def apply(op, inputs, attrs=()):
+    """Runs `op` on `inputs` (Tensors and Variables) with static `attrs` (a tuple of pairs).
+
+    Returns:
+      A Tensor, or a list of Tensors for multi-output ops.
+    """
+    values = [x._value for x in inputs]
+    kernel = op.kernels.get(attrs)
+    if kernel is None:
+        kernel = op.kernel(attrs)
+    out = kernel(*values)
+    if op.multi:
+        outputs = [Tensor(o) for o in out]
+        result = outputs
+    else:
+        result = Tensor(out)
+        outputs = (result,)
+    if _state.recording:
+        _record_all(kernel if op.differentiable else None, (op, attrs), inputs, values, outputs)
+    return result
+
+
+def apply_raw(op, values, attrs=()):
+    """Runs `op`'s kernel on raw arrays (no tape), for ops on plain values."""
+    return op.kernel(attrs)(*values)

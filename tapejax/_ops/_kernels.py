@@ -1,0 +1,94 @@
+"""JAX functions whose gradients follow TF's conventions where JAX's differ (kinks, ties, NaNs)."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+
+@jax.custom_jvp
+def tf_abs(x):
+    return jnp.abs(x)
+
+
+@tf_abs.defjvp
+def _tf_abs_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    if jnp.iscomplexobj(x):
+        y = jnp.abs(x)
+        safe = jnp.where(y == 0, 1, y)
+        return y, jnp.where(y == 0, 0, jnp.real(jnp.conj(x) * t) / safe).astype(y.dtype)
+    return jnp.abs(x), jnp.sign(x) * t  # TF: d|x|/dx = sign(x), 0 at 0 (JAX: 1)
+
+
+def tf_maximum(x, y):
+    return jnp.where(x >= y, x, y)  # ties send the gradient to x, as TF
+
+
+def tf_minimum(x, y):
+    return jnp.where(x <= y, x, y)
+
+
+def tf_clip(x, lo, hi):
+    # TF passes the gradient for lo <= x <= hi (both edges included).
+    return jnp.where(x < lo, lo, jnp.where(x > hi, hi, x)).astype(x.dtype)
+
+
+def tf_relu6(x):
+    return jnp.where(x <= 0, jnp.zeros_like(x), jnp.where(x >= 6, jnp.full_like(x, 6), x))
+
+
+def tf_leaky_relu(x, alpha):
+    return jnp.where(x > 0, x, x * jnp.asarray(alpha, x.dtype))
+
+
+@jax.custom_jvp
+def tf_xlogy(x, y):
+    safe_y = jnp.where(x == 0, jnp.ones_like(y), y)
+    return jnp.where(x == 0, jnp.zeros_like(x), x * jnp.log(safe_y))
+
+
+@tf_xlogy.defjvp
+def _tf_xlogy_jvp(primals, tangents):
+    (x, y), (tx, ty) = primals, tangents
+    out = tf_xlogy(x, y)
+    nz = x != 0
+    safe_y = jnp.where(nz, y, jnp.ones_like(y))
+    dx = jnp.where(nz, jnp.log(safe_y), jnp.zeros_like(x))
+    dy = jnp.where(nz, x / safe_y, jnp.zeros_like(y))
+    return out, dx * tx + dy * ty
+
+
+@jax.custom_jvp
+def tf_xdivy(x, y):
+    safe_y = jnp.where(x == 0, jnp.ones_like(y), y)
+    return jnp.where(x == 0, jnp.zeros_like(x), x / safe_y)
+
+
+@tf_xdivy.defjvp
+def _tf_xdivy_jvp(primals, tangents):
+    (x, y), (tx, ty) = primals, tangents
+    nz = x != 0
+    safe_y = jnp.where(nz, y, jnp.ones_like(y))
+    dx = jnp.where(nz, 1 / safe_y, jnp.zeros_like(x))
+    dy = jnp.where(nz, -x / (safe_y * safe_y), jnp.zeros_like(y))
+    return tf_xdivy(x, y), dx * tx + dy * ty
+
+
+def sigmoid_xent(labels, logits):
+    # TF's stable form: max(x, 0) - x * z + log(1 + exp(-|x|))
+    return (jnp.maximum(logits, 0) - logits * labels
+            + jnp.log1p(jnp.exp(-jnp.abs(logits))))
+
+
+def softmax_xent(labels, logits, axis=-1):
+    return -jnp.sum(labels * jax.nn.log_softmax(logits, axis=axis), axis=axis)
+
+
+def sparse_softmax_xent(labels, logits):
+    logp = jax.nn.log_softmax(logits, axis=-1)
+    return -jnp.take_along_axis(logp, labels[..., None].astype(jnp.int32), axis=-1)[..., 0]
+
+
+add_kernel = jax.jit(jnp.add)
+sub_kernel = jax.jit(jnp.subtract)

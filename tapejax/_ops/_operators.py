@@ -1,0 +1,82 @@
+"""Python operators on Tensor and Variable, routed through the op tables (so they record)."""
+
+from __future__ import annotations
+
+from tapejax._ops import array_ops, linalg_ops, math_ops
+from tapejax._tensor import Tensor
+from tapejax._variable import Variable
+
+
+def _flip(fn):
+    def reflected(self, other):
+        return fn(other, self)
+    return reflected
+
+
+def _floordiv(x, y):
+    return math_ops.floordiv(x, y)
+
+
+def _eq(self, other):
+    if other is None:
+        return False
+    try:
+        return math_ops.equal(self, other)
+    except (TypeError, ValueError):
+        return False
+
+
+def _ne(self, other):
+    if other is None:
+        return True
+    try:
+        return math_ops.not_equal(self, other)
+    except (TypeError, ValueError):
+        return True
+
+
+def _logical(op_name, fn):
+    def logical(x, y):
+        return fn(x, y)
+    logical.__name__ = op_name
+    return logical
+
+
+OPERATORS = {
+    "__add__": math_ops.add,
+    "__radd__": _flip(math_ops.add),
+    "__sub__": math_ops.subtract,
+    "__rsub__": _flip(math_ops.subtract),
+    "__mul__": math_ops.multiply,
+    "__rmul__": _flip(math_ops.multiply),
+    "__truediv__": math_ops._python_div,
+    "__rtruediv__": _flip(math_ops._python_div),
+    "__floordiv__": _floordiv,
+    "__rfloordiv__": _flip(_floordiv),
+    "__mod__": math_ops.floormod,
+    "__rmod__": _flip(math_ops.floormod),
+    "__pow__": math_ops.pow,
+    "__rpow__": _flip(math_ops.pow),
+    "__matmul__": linalg_ops.matmul,
+    "__rmatmul__": _flip(linalg_ops.matmul),
+    "__neg__": math_ops.negative,
+    "__abs__": math_ops.abs,
+    "__lt__": math_ops.less,
+    "__le__": math_ops.less_equal,
+    "__gt__": math_ops.greater,
+    "__ge__": math_ops.greater_equal,
+    "__and__": _logical("__and__", math_ops.logical_and),
+    "__rand__": _flip(math_ops.logical_and),
+    "__or__": _logical("__or__", math_ops.logical_or),
+    "__ror__": _flip(math_ops.logical_or),
+    "__xor__": _logical("__xor__", math_ops.logical_xor),
+    "__invert__": math_ops.logical_not,
+    "__eq__": _eq,
+    "__ne__": _ne,
+    "__getitem__": array_ops.getitem,
+}
+
+for _cls in (Tensor, Variable):
+    for _name, _fn in OPERATORS.items():
+        setattr(_cls, _name, _fn)
+    _cls.__hash__ = None

@@ -1,0 +1,478 @@
+"""Array ops (`tf.reshape`, `tf.concat`, `tf.gather`, indexing, creation ops, ...)."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from tapejax import _dtypes
+from tapejax._errors import InvalidArgumentError
+from tapejax._ops._convert import as_value, convert_to_tensor
+from tapejax._ops._dispatch import Op, apply
+from tapejax._tensor import Tensor, TensorShape
+
+newaxis = None
+
+
+def _ints(value):
+    """A tuple of Python ints from a shape-like (list, tuple, TensorShape, Tensor)."""
+    if hasattr(value, "numpy") and not isinstance(value, TensorShape):
+        value = np.asarray(value.numpy()).tolist()
+    if isinstance(value, (int, np.integer)):
+        return (int(value),)
+    return tuple(-1 if d is None else int(d) for d in value)
+
+
+def _op(name, fn, differentiable=True, multi=False):
+    return Op(name, fn, differentiable, multi)
+
+
+ARRAY = {
+    "identity": _op("Identity", lambda x: x),
+    "stop_gradient": _op("StopGradient", lambda x: x, differentiable=False),
+    "reshape": _op("Reshape", lambda x, shape: jnp.reshape(x, shape)),
+    "transpose": _op("Transpose", lambda x, perm: jnp.transpose(x, perm)),
+    "expand_dims": _op("ExpandDims", lambda x, axis: jnp.expand_dims(x, axis)),
+    "squeeze": _op("Squeeze", lambda x, axis: jnp.squeeze(x, axis)),
+    "tile": _op("Tile", lambda x, multiples: jnp.tile(x, multiples)),
+    "broadcast_to": _op("BroadcastTo", lambda x, shape: jnp.broadcast_to(x, shape)),
+    "reverse": _op("ReverseV2", lambda x, axis: jnp.flip(x, axis)),
+    "pad": _op("PadV2", lambda x, c, paddings, mode: jnp.pad(x, paddings, mode=mode, constant_values=c)
+               if mode == "constant" else jnp.pad(x, paddings, mode=mode)),
+    "concat": _op("ConcatV2", lambda *xs, axis: jnp.concatenate(xs, axis=axis)),
+    "stack": _op("Pack", lambda *xs, axis: jnp.stack(xs, axis=axis)),
+    "unstack": _op("Unpack", lambda x, num, axis: tuple(
+        jnp.squeeze(p, axis) for p in jnp.split(x, num, axis=axis)), multi=True),
+    "split": _op("SplitV", lambda x, sizes, axis: tuple(
+        jnp.split(x, np.cumsum(sizes)[:-1].tolist(), axis=axis)), multi=True),
+    "getitem": _op("StridedSlice", lambda x, key: x[_decode_key(key)]),
+    "slice": _op("Slice", lambda x, begin, size: jax.lax.dynamic_slice(x, begin, size)),
+    "gather": _op("GatherV2", lambda p, i, axis, batch_dims: _gather(p, i, axis, batch_dims)),
+    "gather_nd": _op("GatherNd", lambda p, i, batch_dims: _gather_nd(p, i, batch_dims)),
+    "where": _op("SelectV2", lambda c, x, y: jnp.where(c, x, y)),
+    "where_index": _op("Where", lambda c: jnp.argwhere(c).astype(jnp.int64), differentiable=False),
+    "one_hot": _op("OneHot", lambda i, depth, on, off, axis, dtype: jnp.where(
+        jax.nn.one_hot(i, depth, axis=axis, dtype=jnp.bool_), on, off).astype(dtype),
+        differentiable=False),
+    "zeros_like": _op("ZerosLike", jnp.zeros_like, differentiable=False),
+    "ones_like": _op("OnesLike", jnp.ones_like, differentiable=False),
+    "repeat": _op("Repeat", lambda x, repeats, axis: jnp.repeat(x, repeats, axis=axis)),
+    "sort": _op("Sort", lambda x, axis, descending: -jnp.sort(-x, axis=axis) if descending
+                else jnp.sort(x, axis=axis)),
+    "argsort": _op("ArgSort", lambda x, axis, descending: jnp.argsort(
+        -x if descending else x, axis=axis, stable=True).astype(jnp.int32), differentiable=False),
+    "tensor_scatter_nd_update": _op("TensorScatterUpdate", lambda t, i, u: t.at[
+        tuple(jnp.moveaxis(i, -1, 0))].set(u)),
+    "tensor_scatter_nd_add": _op("TensorScatterAdd", lambda t, i, u: t.at[
+        tuple(jnp.moveaxis(i, -1, 0))].add(u)),
+    "boolean_mask": _op("BooleanMask", lambda x, mask_idx: x[mask_idx]),
+}
+
+
+def _gather(params, indices, axis, batch_dims):
+    if batch_dims == 0:
+        return jnp.take(params, indices, axis=axis, mode="clip")
+    fn = _gather
+    for _ in range(batch_dims):
+        fn = jax.vmap(lambda p, i, f=fn: f(p, i, axis - batch_dims, 0) if f is _gather else f(p, i))
+    return fn(params, indices)
+
+
+def _gather_nd(params, indices, batch_dims):
+    def one(p, i):
+        return p[tuple(jnp.moveaxis(i, -1, 0))]
+    fn = one
+    for _ in range(batch_dims):
+        fn = jax.vmap(fn)
+    return fn(params, indices)
+
+
+# -- indexing -----------------------------------------------------------------------------------
+def _encode_key(key):
+    """A hashable description of a __getitem__ key (ints, slices, None, Ellipsis)."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    out = []
+    for k in key:
+        if isinstance(k, slice):
+            out.append(("s", _int_or_none(k.start), _int_or_none(k.stop), _int_or_none(k.step)))
+        elif k is None:
+            out.append(("n",))
+        elif k is Ellipsis:
+            out.append(("e",))
+        elif isinstance(k, (Tensor,)) or hasattr(k, "_trainable"):
+            if k.dtype.is_bool:
+                raise TypeError("Boolean tensors are not valid indices; use tf.boolean_mask.")
+            value = np.asarray(k.numpy())
+            if value.ndim == 0:
+                out.append(("i", int(value)))
+            else:
+                raise TypeError(
+                    "Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and scalar "
+                    "tf.int32/tf.int64 tensors are valid indices, got a tensor of shape "
+                    f"{tuple(value.shape)}.\ntapejax: use tf.gather for tensor indices.")
+        elif isinstance(k, (int, np.integer)):
+            out.append(("i", int(k)))
+        else:
+            raise TypeError(
+                "Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and scalar "
+                f"tf.int32/tf.int64 tensors are valid indices, got {k!r}")
+    return tuple(out)
+
+
+def _int_or_none(v):
+    if v is None:
+        return None
+    return int(v.numpy()) if hasattr(v, "numpy") else int(v)
+
+
+def _decode_key(key):
+    out = []
+    for k in key:
+        tag = k[0]
+        if tag == "s":
+            out.append(slice(k[1], k[2], k[3]))
+        elif tag == "n":
+            out.append(None)
+        elif tag == "e":
+            out.append(Ellipsis)
+        else:
+            out.append(k[1])
+    return tuple(out)
+
+
+def getitem(x, key):
+    """`x[key]` for ints, slices, `tf.newaxis` and `...`, with TF's out-of-range error."""
+    x = as_value(x)
+    encoded = _encode_key(key)
+    shape = x._value.shape
+    dim = 0
+    for k in encoded:
+        if k[0] == "e":
+            dim = len(shape) - sum(1 for j in encoded if j[0] in "is")
+            continue
+        if k[0] == "i":
+            if dim >= len(shape) or not -shape[dim] <= k[1] < shape[dim]:
+                size = shape[dim] if dim < len(shape) else 0
+                raise InvalidArgumentError(
+                    f"slice index {k[1]} of dimension {dim} out of bounds. [Op:StridedSlice] "
+                    f"name: strided_slice/\ntapejax: dimension {dim} has size {size}.")
+        if k[0] in "is":
+            dim += 1
+    return apply(ARRAY["getitem"], [x], (("key", encoded),))
+
+
+# -- shape ops ----------------------------------------------------------------------------------
+def identity(input, name=None):
+    """Returns a tensor with the same value; reading a Variable this way is watched."""
+    return apply(ARRAY["identity"], [as_value(input)])
+
+
+def stop_gradient(input, name=None):
+    """Returns `input`; no gradient flows through it (`None` gradients, as TF)."""
+    return apply(ARRAY["stop_gradient"], [as_value(input)])
+
+
+def reshape(tensor, shape, name=None):
+    """Reshapes `tensor` to `shape` (one dimension may be -1).
+
+    Raises:
+      InvalidArgumentError: if the number of elements does not match.
+    """
+    x = as_value(tensor)
+    shape = _ints(shape)
+    size = x._value.size
+    known = int(np.prod([d for d in shape if d != -1], dtype=np.int64))
+    if (-1 not in shape and known != size) or (-1 in shape and (known == 0 or size % known)):
+        raise InvalidArgumentError(
+            f"Input to reshape is a tensor with {size} values, but the requested shape has "
+            f"{known} [Op:Reshape]" if -1 not in shape else
+            f"Input to reshape is a tensor with {size} values, but the requested shape requires a "
+            f"multiple of {known} [Op:Reshape]")
+    return apply(ARRAY["reshape"], [x], (("shape", shape),))
+
+
+def transpose(a, perm=None, conjugate=False, name="transpose"):
+    """Permutes dimensions (reverses them when `perm` is None)."""
+    x = as_value(a)
+    perm = tuple(reversed(range(x.ndim))) if perm is None else _ints(perm)
+    out = apply(ARRAY["transpose"], [x], (("perm", perm),))
+    if conjugate:
+        from tapejax._ops import math_ops
+        out = math_ops.conj(out)
+    return out
+
+
+def expand_dims(input, axis, name=None):
+    """Inserts a dimension of length 1 at `axis`."""
+    return apply(ARRAY["expand_dims"], [as_value(input)], (("axis", int(axis)),))
+
+
+def squeeze(input, axis=None, name=None):
+    """Removes dimensions of length 1 (only those in `axis` when given)."""
+    x = as_value(input)
+    if axis is not None:
+        axis = _ints(axis)
+        for a in axis:
+            if x._value.shape[a] != 1:
+                raise InvalidArgumentError(
+                    f"Can not squeeze dim[{a % x.ndim}], expected a dimension of 1, got "
+                    f"{x._value.shape[a]} [Op:Squeeze]")
+    return apply(ARRAY["squeeze"], [x], (("axis", axis),))
+
+
+def tile(input, multiples, name=None):
+    """Repeats `input` `multiples[i]` times along dimension i."""
+    return apply(ARRAY["tile"], [as_value(input)], (("multiples", _ints(multiples)),))
+
+
+def broadcast_to(input, shape, name=None):
+    """Broadcasts `input` to `shape`."""
+    return apply(ARRAY["broadcast_to"], [as_value(input)], (("shape", _ints(shape)),))
+
+
+def reverse(tensor, axis, name=None):
+    return apply(ARRAY["reverse"], [as_value(tensor)], (("axis", _ints(axis)),))
+
+
+def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
+    """Pads `tensor`; `mode` is CONSTANT, REFLECT or SYMMETRIC."""
+    x = as_value(tensor)
+    pads = tuple(tuple(int(v) for v in row) for row in np.asarray(
+        paddings.numpy() if hasattr(paddings, "numpy") else paddings))
+    c = convert_to_tensor(constant_values, dtype=x.dtype)
+    return apply(ARRAY["pad"], [x, c], (("paddings", pads), ("mode", mode.lower())))
+
+
+def _same_dtype_values(values, op_name):
+    values = [as_value(v) for v in values]
+    dtype = values[0]._value.dtype
+    for i, v in enumerate(values):
+        if v._value.dtype != dtype:
+            raise _dtypes.mismatch_error(op_name, i, _dtypes.from_jax(dtype),
+                                         _dtypes.from_jax(v._value.dtype))
+    return values
+
+
+def concat(values, axis, name="concat"):
+    """Concatenates tensors along `axis`."""
+    values = _same_dtype_values(list(values), "ConcatV2")
+    return apply(ARRAY["concat"], values, (("axis", int(axis)),))
+
+
+def stack(values, axis=0, name="stack"):
+    """Stacks tensors of one shape along a new `axis`."""
+    values = _same_dtype_values(list(values), "Pack")
+    shapes = {v._value.shape for v in values}
+    if len(shapes) > 1:
+        a, b = values[0]._value.shape, next(v._value.shape for v in values if v._value.shape != values[0]._value.shape)
+        raise InvalidArgumentError(
+            f"Shapes of all inputs must match: values[0].shape = {list(a)} != values[1].shape = "
+            f"{list(b)} [Op:Pack] name: {name}")
+    return apply(ARRAY["stack"], values, (("axis", int(axis)),))
+
+
+def unstack(value, num=None, axis=0, name="unstack"):
+    """Splits `value` along `axis` into a list of tensors."""
+    x = as_value(value)
+    n = x._value.shape[axis]
+    return apply(ARRAY["unstack"], [x], (("num", n), ("axis", int(axis))))
+
+
+def split(value, num_or_size_splits, axis=0, num=None, name="split"):
+    """Splits `value` into equal parts (an int) or parts of the given sizes (a list)."""
+    x = as_value(value)
+    dim = x._value.shape[axis]
+    if isinstance(num_or_size_splits, (int, np.integer)):
+        n = int(num_or_size_splits)
+        if dim % n:
+            raise InvalidArgumentError(
+                f"Number of ways to split should evenly divide the split dimension, but got "
+                f"split_dim {axis} (size = {dim}) and num_split {n} [Op:Split] name: split")
+        sizes = (dim // n,) * n
+    else:
+        sizes = list(_ints(num_or_size_splits))
+        if -1 in sizes:
+            sizes[sizes.index(-1)] = dim - sum(s for s in sizes if s != -1)
+        sizes = tuple(sizes)
+        if sum(sizes) != dim:
+            raise InvalidArgumentError(
+                f"Determined shape must either match input shape along split_dim exactly if "
+                f"fully specified, or be less than the size of the input along split_dim if not "
+                f"fully specified.  Got: {sum(sizes)} [Op:SplitV] name: split")
+    return apply(ARRAY["split"], [x], (("sizes", sizes), ("axis", int(axis))))
+
+
+def slice(input_, begin, size, name=None):  # noqa: A001 - TF's name
+    """Extracts a slice of `size` starting at `begin` (-1 in size: to the end)."""
+    x = as_value(input_)
+    begin = _ints(begin)
+    size = tuple(x._value.shape[i] - b if s == -1 else s
+                 for i, (b, s) in enumerate(zip(begin, _ints(size))))
+    return apply(ARRAY["slice"], [x], (("begin", begin), ("size", size)))
+
+
+# -- gather / where -----------------------------------------------------------------------------
+def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
+    """Gathers slices of `params` along `axis` at `indices`.
+
+    Raises:
+      InvalidArgumentError: if an index is out of range (checked eagerly, as TF's CPU kernel).
+    """
+    p = as_value(params)
+    i = as_value(indices)
+    axis = batch_dims if axis is None else int(axis)
+    if axis < 0:
+        axis += p.ndim
+    if not isinstance(i._value, jax.core.Tracer):
+        idx = np.asarray(i._value)
+        limit = p._value.shape[axis]
+        bad = (idx < 0) | (idx >= limit)
+        if bad.any():
+            where = tuple(int(v) for v in np.argwhere(bad)[0])
+            raise InvalidArgumentError(
+                f"indices{list(where)} = {int(idx[where])} is not in [0, {limit}) "
+                f"[Op:GatherV2] name: ")
+    return apply(ARRAY["gather"], [p, i], (("axis", axis), ("batch_dims", int(batch_dims))))
+
+
+def gather_nd(params, indices, batch_dims=0, name=None):
+    """Gathers slices of `params` at the index tuples in the last dimension of `indices`."""
+    return apply(ARRAY["gather_nd"], [as_value(params), as_value(indices)],
+                 (("batch_dims", int(batch_dims)),))
+
+
+def where(condition, x=None, y=None, name=None):
+    """Elementwise select (`x` where `condition`, else `y`), or indices of true elements."""
+    c = as_value(condition)
+    if x is None and y is None:
+        return Tensor(jnp.argwhere(c._value).astype(jnp.int64))
+    if x is None or y is None:
+        raise ValueError("x and y must both be non-None or both be None.")
+    from tapejax._ops._convert import binary_inputs
+    x, y = binary_inputs("SelectV2", x, y)
+    return apply(ARRAY["where"], [c, x, y])
+
+
+def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
+    x = as_value(tensor)
+    m = np.asarray(as_value(mask).numpy()).astype(bool)
+    idx = tuple(np.nonzero(m))
+    return apply(ARRAY["gather_nd"], [x, Tensor(jnp.asarray(np.stack(idx, -1)))], (("batch_dims", 0),))
+
+
+def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
+    """One-hot encodes integer `indices` to `depth` classes (float32 by default)."""
+    i = as_value(indices)
+    dtype = _dtypes.as_dtype(dtype) if dtype is not None else (
+        on_value.dtype if hasattr(on_value, "dtype") else _dtypes.float32)
+    on = convert_to_tensor(1 if on_value is None else on_value, dtype=dtype)._value
+    off = convert_to_tensor(0 if off_value is None else off_value, dtype=dtype)._value
+    return Tensor(ARRAY["one_hot"].kernel((("depth", int(depth)), ("axis", -1 if axis is None else int(axis)),
+                                           ("dtype", dtype._np)))(i._value, on, off))
+
+
+def repeat(input, repeats, axis=None, name=None):
+    return apply(ARRAY["repeat"], [as_value(input)], (("repeats", int(repeats)), ("axis", axis)))
+
+
+def sort(values, axis=-1, direction="ASCENDING", name=None):
+    return apply(ARRAY["sort"], [as_value(values)], (("axis", int(axis)), ("descending", direction == "DESCENDING")))
+
+
+def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
+    return apply(ARRAY["argsort"], [as_value(values)], (("axis", int(axis)), ("descending", direction == "DESCENDING")))
+
+
+def tensor_scatter_nd_update(tensor, indices, updates, name=None):
+    t = as_value(tensor)
+    return apply(ARRAY["tensor_scatter_nd_update"], [t, as_value(indices), as_value(updates, t.dtype)])
+
+
+def tensor_scatter_nd_add(tensor, indices, updates, name=None):
+    t = as_value(tensor)
+    return apply(ARRAY["tensor_scatter_nd_add"], [t, as_value(indices), as_value(updates, t.dtype)])
+
+
+# -- creation -----------------------------------------------------------------------------------
+def _dtype_or(dtype, default):
+    return (_dtypes.as_dtype(dtype) if dtype is not None else default)._np
+
+
+def zeros(shape, dtype=_dtypes.float32, name=None, layout=None):
+    """A Tensor of zeros (float32 by default)."""
+    return Tensor(jnp.zeros(_ints(shape), _dtype_or(dtype, _dtypes.float32)))
+
+
+def ones(shape, dtype=_dtypes.float32, name=None, layout=None):
+    """A Tensor of ones (float32 by default)."""
+    return Tensor(jnp.ones(_ints(shape), _dtype_or(dtype, _dtypes.float32)))
+
+
+def fill(dims, value, name=None, layout=None):
+    """A Tensor of shape `dims` filled with `value` (its dtype)."""
+    v = convert_to_tensor(value)
+    return Tensor(jnp.full(_ints(dims), v._value))
+
+
+def zeros_like(input, dtype=None, name=None, layout=None):
+    """Zeros of `input`'s shape (and dtype unless given); no gradient flows."""
+    x = as_value(input)
+    return Tensor(jnp.zeros(x._value.shape, _dtype_or(dtype, x.dtype)))
+
+
+def ones_like(input, dtype=None, name=None, layout=None):
+    """Ones of `input`'s shape (and dtype unless given); no gradient flows."""
+    x = as_value(input)
+    return Tensor(jnp.ones(x._value.shape, _dtype_or(dtype, x.dtype)))
+
+
+def eye(num_rows, num_columns=None, batch_shape=None, dtype=_dtypes.float32, name=None):
+    """An identity matrix (optionally batched)."""
+    m = jnp.eye(int(num_rows), None if num_columns is None else int(num_columns),
+                dtype=_dtype_or(dtype, _dtypes.float32))
+    if batch_shape is not None:
+        m = jnp.broadcast_to(m, _ints(batch_shape) + m.shape)
+    return Tensor(m)
+
+
+def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 - TF's name
+    """Numbers from `start` to `limit` (exclusive) by `delta`, as `tf.range`."""
+    if limit is None:
+        start, limit = 0, start
+    vals = [v.numpy() if hasattr(v, "numpy") else v for v in (start, limit, delta)]
+    if dtype is None:
+        dtype = _dtypes.float32 if any(isinstance(v, (float, np.floating)) for v in vals) else _dtypes.int32
+        for v in (start, limit, delta):
+            if hasattr(v, "dtype"):
+                dtype = v.dtype
+    dtype = _dtypes.as_dtype(dtype)
+    return Tensor(jnp.asarray(np.arange(*vals).astype(dtype._np)))
+
+
+def linspace(start, stop, num, name=None, axis=0):
+    """`num` evenly spaced values from `start` to `stop` inclusive (float32 for Python floats)."""
+    s = convert_to_tensor(start)
+    e = convert_to_tensor(stop, dtype=s.dtype)
+    return Tensor(jnp.linspace(s._value, e._value, int(num), axis=axis).astype(s._value.dtype))
+
+
+def shape(input, out_type=_dtypes.int32, name=None):
+    """The shape of `input` as an int32 Tensor."""
+    return Tensor(jnp.asarray(np.asarray(as_value(input)._value.shape, _dtypes.as_dtype(out_type)._np)))
+
+
+def size(input, out_type=_dtypes.int32, name=None):
+    return Tensor(jnp.asarray(np.asarray(as_value(input)._value.size, _dtypes.as_dtype(out_type)._np)))
+
+
+def rank(input, name=None):
+    return Tensor(jnp.asarray(np.int32(as_value(input)._value.ndim)))
+
+
+def meshgrid(*args, **kwargs):
+    indexing = kwargs.get("indexing", "xy")
+    arrays = [as_value(a) for a in args]
+    grids = jnp.meshgrid(*[a._value for a in arrays], indexing=indexing)
+    return [Tensor(g) for g in grids]

@@ -1,0 +1,175 @@
+"""`tf.linalg`: matmul and the dense linear-algebra basics."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from tapejax._errors import InvalidArgumentError
+from tapejax._ops._convert import as_value, binary_inputs
+from tapejax._ops._dispatch import Op, apply
+
+
+def _matmul(a, b, ta, tb, aa, ab):
+    if ta or aa:
+        a = jnp.swapaxes(a, -1, -2)
+        if aa:
+            a = jnp.conj(a)
+    if tb or ab:
+        b = jnp.swapaxes(b, -1, -2)
+        if ab:
+            b = jnp.conj(b)
+    return jnp.matmul(a, b)
+
+
+LINALG = {
+    "matmul": Op("MatMul", _matmul),
+    "matvec": Op("MatVec", lambda a, b, ta, aa: jnp.einsum(
+        "...ji,...j->...i" if (ta or aa) else "...ij,...j->...i", jnp.conj(a) if aa else a, b)),
+    "inv": Op("MatrixInverse", jnp.linalg.inv),
+    "det": Op("MatrixDeterminant", jnp.linalg.det),
+    "logdet": Op("LogMatrixDeterminant",
+                 lambda a: 2.0 * jnp.sum(jnp.log(jnp.diagonal(jnp.linalg.cholesky(a), axis1=-2, axis2=-1)), -1)),
+    "slogdet": Op("LogMatrixDeterminant", lambda a: tuple(jnp.linalg.slogdet(a)), multi=True),
+    "cholesky": Op("Cholesky", jnp.linalg.cholesky),
+    "solve": Op("MatrixSolve", lambda a, b, adjoint: jnp.linalg.solve(
+        jnp.conj(jnp.swapaxes(a, -1, -2)) if adjoint else a, b)),
+    "triangular_solve": Op("MatrixTriangularSolve", lambda a, b, lower, adjoint: _tri_solve(a, b, lower, adjoint)),
+    "trace": Op("Trace", lambda a: jnp.trace(a, axis1=-2, axis2=-1)),
+    "diag": Op("MatrixDiag", lambda d: d[..., :, None] * jnp.eye(d.shape[-1], dtype=d.dtype)),
+    "diag_part": Op("MatrixDiagPart", lambda a: jnp.diagonal(a, axis1=-2, axis2=-1)),
+    "einsum": Op("Einsum", lambda *xs, equation: jnp.einsum(equation, *xs)),
+    "tensordot": Op("Tensordot", lambda a, b, axes: jnp.tensordot(a, b, axes)),
+    "norm": Op("Norm", lambda x, ord, axis, keepdims: jnp.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
+               if ord != "euclidean" else jnp.sqrt(jnp.sum(jnp.square(jnp.abs(x)), axis=axis, keepdims=keepdims))),
+    "qr": Op("Qr", lambda a, full: tuple(jnp.linalg.qr(a, mode="complete" if full else "reduced")), multi=True),
+    "eigh": Op("SelfAdjointEigV2", lambda a: tuple(jnp.linalg.eigh(a)), multi=True),
+    "svd": Op("Svd", lambda a, full: tuple(jnp.linalg.svd(a, full_matrices=full)), multi=True),
+    "band_part": Op("MatrixBandPart", lambda a, lower, upper: _band(a, lower, upper)),
+}
+
+
+def _tri_solve(a, b, lower, adjoint):
+    from jax.scipy.linalg import solve_triangular
+    return solve_triangular(a, b, lower=lower, trans="C" if adjoint else 0)
+
+
+def _band(a, lower, upper):
+    m, n = a.shape[-2], a.shape[-1]
+    i = jnp.arange(m)[:, None]
+    j = jnp.arange(n)[None, :]
+    keep = jnp.ones((m, n), bool)
+    if lower >= 0:
+        keep &= (i - j) <= lower
+    if upper >= 0:
+        keep &= (j - i) <= upper
+    return jnp.where(keep, a, jnp.zeros_like(a))
+
+
+def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
+           a_is_sparse=False, b_is_sparse=False, output_type=None, grad_a=False, grad_b=False,
+           name=None):
+    """Matrix product `a @ b` (batched over leading dimensions), as `tf.linalg.matmul`.
+
+    Args:
+      a: a Tensor of rank >= 2.
+      b: a Tensor of rank >= 2 and `a`'s dtype.
+      transpose_a, transpose_b: transpose the last two dimensions first.
+      adjoint_a, adjoint_b: conjugate-transpose first.
+
+    Returns:
+      A Tensor.
+
+    Raises:
+      InvalidArgumentError: on dtype or inner-dimension mismatch, or a rank below 2.
+    """
+    a, b = binary_inputs("MatMul", a, b)
+    av, bv = a._value, b._value
+    if av.ndim < 2 or bv.ndim < 2:
+        raise InvalidArgumentError(
+            f"In[0] and In[1] has different ndims: {list(av.shape)} vs. {list(bv.shape)} [Op:MatMul] name: "
+            if av.ndim != bv.ndim else
+            f"In[0] and In[1] ndims must be >= 2: {av.ndim} [Op:MatMul] name: ")
+    k_a = av.shape[-2] if (transpose_a or adjoint_a) else av.shape[-1]
+    k_b = bv.shape[-1] if (transpose_b or adjoint_b) else bv.shape[-2]
+    if k_a != k_b:
+        sa = list(av.shape)
+        sb = list(bv.shape)
+        raise InvalidArgumentError(
+            f"Matrix size-incompatible: In[0]: {sa}, In[1]: {sb} [Op:MatMul] name: ")
+    return apply(LINALG["matmul"], [a, b], (("ta", bool(transpose_a)), ("tb", bool(transpose_b)),
+                                           ("aa", bool(adjoint_a)), ("ab", bool(adjoint_b))))
+
+
+def matvec(a, b, transpose_a=False, adjoint_a=False, a_is_sparse=False, b_is_sparse=False, name=None):
+    """Matrix-vector product, batched."""
+    return apply(LINALG["matvec"], [as_value(a), as_value(b)], (("ta", bool(transpose_a)), ("aa", bool(adjoint_a))))
+
+
+def _unary(name):
+    def op(input, name=None):
+        return apply(LINALG[key], [as_value(input)])
+    key = name
+    op.__name__ = name
+    op.__doc__ = f"`tf.linalg.{name}` of a (batch of) square matrices."
+    return op
+
+
+inv = _unary("inv")
+det = _unary("det")
+logdet = _unary("logdet")
+cholesky = _unary("cholesky")
+trace = _unary("trace")
+diag = _unary("diag")
+diag_part = _unary("diag_part")
+eigh = _unary("eigh")
+
+
+def slogdet(input, name=None):
+    return tuple(apply(LINALG["slogdet"], [as_value(input)]))
+
+
+def solve(matrix, rhs, adjoint=False, name=None):
+    """Solves `matrix @ x = rhs` for x."""
+    return apply(LINALG["solve"], [as_value(matrix), as_value(rhs)], (("adjoint", bool(adjoint)),))
+
+
+def triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None):
+    return apply(LINALG["triangular_solve"], [as_value(matrix), as_value(rhs)],
+                 (("lower", bool(lower)), ("adjoint", bool(adjoint))))
+
+
+def band_part(input, num_lower, num_upper, name=None):
+    return apply(LINALG["band_part"], [as_value(input)], (("lower", int(num_lower)), ("upper", int(num_upper))))
+
+
+def qr(input, full_matrices=False, name=None):
+    return tuple(apply(LINALG["qr"], [as_value(input)], (("full", bool(full_matrices)),)))
+
+
+def svd(tensor, full_matrices=False, compute_uv=True, name=None):
+    u, s, vh = apply(LINALG["svd"], [as_value(tensor)], (("full", bool(full_matrices)),))
+    if not compute_uv:
+        return s
+    from tapejax._ops import array_ops
+    return s, u, array_ops.transpose(vh, perm=list(range(vh.ndim - 2)) + [vh.ndim - 1, vh.ndim - 2], conjugate=True)
+
+
+def einsum(equation, *inputs, **kwargs):
+    """Einstein summation, as `tf.einsum`."""
+    values = [as_value(x) for x in inputs]
+    return apply(LINALG["einsum"], values, (("equation", equation.replace(" ", "")),))
+
+
+def tensordot(a, b, axes, name=None):
+    if isinstance(axes, (list, tuple)):
+        axes = tuple(tuple(ax) if isinstance(ax, (list, tuple)) else ax for ax in axes)
+    return apply(LINALG["tensordot"], [as_value(a), as_value(b)], (("axes", axes),))
+
+
+def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
+    """Vector or matrix norm, as `tf.norm`."""
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    if ord == "fro":
+        ord = "euclidean"
+    return apply(LINALG["norm"], [as_value(tensor)], (("ord", ord), ("axis", axis), ("keepdims", bool(keepdims))))

@@ -1,0 +1,336 @@
+"""`tf.math`: elementwise and reduction ops, as op tables over one dispatch path."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import jax.scipy.special as jsp
+
+from tapejax import _dtypes
+from tapejax._ops import _kernels as K
+from tapejax._ops._convert import as_value, binary_inputs
+from tapejax._ops._dispatch import Op, apply
+
+# name -> (TF op name, JAX function, has a gradient in TF)
+UNARY = {
+    "abs": ("Abs", K.tf_abs, True),
+    "negative": ("Neg", jnp.negative, True),
+    "sign": ("Sign", jnp.sign, True),
+    "square": ("Square", jnp.square, True),
+    "sqrt": ("Sqrt", jnp.sqrt, True),
+    "rsqrt": ("Rsqrt", jax.lax.rsqrt, True),
+    "reciprocal": ("Reciprocal", jnp.reciprocal, True),
+    "exp": ("Exp", jnp.exp, True),
+    "expm1": ("Expm1", jnp.expm1, True),
+    "log": ("Log", jnp.log, True),
+    "log1p": ("Log1p", jnp.log1p, True),
+    "sin": ("Sin", jnp.sin, True),
+    "cos": ("Cos", jnp.cos, True),
+    "tan": ("Tan", jnp.tan, True),
+    "asin": ("Asin", jnp.arcsin, True),
+    "acos": ("Acos", jnp.arccos, True),
+    "atan": ("Atan", jnp.arctan, True),
+    "sinh": ("Sinh", jnp.sinh, True),
+    "cosh": ("Cosh", jnp.cosh, True),
+    "tanh": ("Tanh", jnp.tanh, True),
+    "asinh": ("Asinh", jnp.arcsinh, True),
+    "acosh": ("Acosh", jnp.arccosh, True),
+    "atanh": ("Atanh", jnp.arctanh, True),
+    "sigmoid": ("Sigmoid", jax.nn.sigmoid, True),
+    "log_sigmoid": ("LogSigmoid", jax.nn.log_sigmoid, True),
+    "softplus": ("Softplus", jax.nn.softplus, True),
+    "softsign": ("Softsign", jax.nn.soft_sign, True),
+    "erf": ("Erf", jsp.erf, True),
+    "erfc": ("Erfc", jsp.erfc, True),
+    "lgamma": ("Lgamma", jsp.gammaln, True),
+    "digamma": ("Digamma", jsp.digamma, True),
+    "real": ("Real", jnp.real, True),
+    "imag": ("Imag", jnp.imag, True),
+    "conj": ("Conj", jnp.conj, True),
+    "angle": ("Angle", jnp.angle, True),
+    "floor": ("Floor", jnp.floor, False),
+    "ceil": ("Ceil", jnp.ceil, False),
+    "round": ("Round", jnp.round, False),  # banker's rounding, as TF
+    "rint": ("Rint", jnp.rint, False),
+    "is_nan": ("IsNan", jnp.isnan, False),
+    "is_inf": ("IsInf", jnp.isinf, False),
+    "is_finite": ("IsFinite", jnp.isfinite, False),
+    "logical_not": ("LogicalNot", jnp.logical_not, False),
+}
+
+BINARY = {
+    "add": ("AddV2", jnp.add, True),
+    "subtract": ("Sub", jnp.subtract, True),
+    "multiply": ("Mul", jnp.multiply, True),
+    "divide": ("RealDiv", jnp.true_divide, True),
+    "floordiv": ("FloorDiv", jnp.floor_divide, False),
+    "floormod": ("FloorMod", jnp.mod, True),
+    "pow": ("Pow", jnp.power, True),
+    "maximum": ("Maximum", K.tf_maximum, True),
+    "minimum": ("Minimum", K.tf_minimum, True),
+    "squared_difference": ("SquaredDifference", lambda x, y: jnp.square(x - y), True),
+    "atan2": ("Atan2", jnp.arctan2, True),
+    "xlogy": ("Xlogy", K.tf_xlogy, True),
+    "xdivy": ("Xdivy", K.tf_xdivy, True),
+    "divide_no_nan": ("DivNoNan",
+                      lambda x, y: jnp.where(y == 0, jnp.zeros_like(x),
+                                             x / jnp.where(y == 0, jnp.ones_like(y), y)), True),
+    "equal": ("Equal", jnp.equal, False),
+    "not_equal": ("NotEqual", jnp.not_equal, False),
+    "less": ("Less", jnp.less, False),
+    "less_equal": ("LessEqual", jnp.less_equal, False),
+    "greater": ("Greater", jnp.greater, False),
+    "greater_equal": ("GreaterEqual", jnp.greater_equal, False),
+    "logical_and": ("LogicalAnd", jnp.logical_and, False),
+    "logical_or": ("LogicalOr", jnp.logical_or, False),
+    "logical_xor": ("LogicalXor", jnp.logical_xor, False),
+    "bitwise_and": ("BitwiseAnd", jnp.bitwise_and, False),
+    "bitwise_or": ("BitwiseOr", jnp.bitwise_or, False),
+}
+
+OPS = {}
+
+
+def _make_unary(name, op_name, fn, differentiable):
+    op = OPS[name] = Op(op_name, fn, differentiable)
+
+    def unary(x, name=None):
+        return apply(op, [as_value(x)])
+
+    unary.__name__ = unary.__qualname__ = name
+    unary.__doc__ = f"Elementwise `{name}`, as `tf.math.{name}`.\n\nArgs:\n  x: a Tensor.\n\nReturns:\n  A Tensor of the same shape."
+    return unary
+
+
+def _make_binary(name, op_name, fn, differentiable):
+    op = OPS[name] = Op(op_name, fn, differentiable)
+
+    def binary(x, y, name=None):
+        return apply(op, binary_inputs(op_name, x, y))
+
+    binary.__name__ = binary.__qualname__ = name
+    binary.__doc__ = f"Elementwise `{name}` with broadcasting, as `tf.math.{name}`.\n\nArgs:\n  x: a Tensor.\n  y: a Tensor of the same dtype.\n\nReturns:\n  A Tensor."
+    return binary
+
+
+for _name, (_op_name, _fn, _diff) in UNARY.items():
+    globals()[_name] = _make_unary(_name, _op_name, _fn, _diff)
+for _name, (_op_name, _fn, _diff) in BINARY.items():
+    globals()[_name] = _make_binary(_name, _op_name, _fn, _diff)
+
+truediv = divide
+realdiv = divide
+mod = floormod
+neg = negative
+add = globals()["add"]
+multiply = globals()["multiply"]
+subtract = globals()["subtract"]
+
+
+def _python_div(x, y):
+    """`x / y` on tensors: integers divide to floats as Python does (TF's __truediv__)."""
+    x, y = binary_inputs("RealDiv", x, y)
+    dt = x._value.dtype
+    if jnp.issubdtype(dt, jnp.integer):
+        target = _dtypes.float64 if dt.itemsize >= 4 else _dtypes.float32
+        x, y = cast(x, target), cast(y, target)
+    return apply(OPS["divide"], [x, y])
+
+
+# -- casts and utilities ------------------------------------------------------------------------
+_cast = Op("Cast", lambda x, dtype: x.astype(dtype) if not (
+    jnp.iscomplexobj(x) and not jnp.issubdtype(dtype, jnp.complexfloating)) else jnp.real(x).astype(dtype))
+
+
+def cast(x, dtype, name=None):
+    """Casts `x` to `dtype`; differentiable between floating dtypes only, as in TF.
+
+    Args:
+      x: a Tensor or Variable.
+      dtype: the target dtype.
+
+    Returns:
+      A Tensor of `dtype`.
+    """
+    dtype = _dtypes.as_dtype(dtype)
+    x = as_value(x)
+    if x._value.dtype == dtype._np:
+        return identity_read(x) if hasattr(x, "_trainable") else x
+    return apply(_cast, [x], (("dtype", dtype._np),))
+
+
+def identity_read(x):
+    from tapejax._ops import array_ops
+    return array_ops.identity(x)
+
+
+def saturate_cast(value, dtype, name=None):
+    dtype = _dtypes.as_dtype(dtype)
+    if dtype.is_integer:
+        value = clip_by_value(value, dtype.min, dtype.max)
+    return cast(value, dtype)
+
+
+_clip = Op("ClipByValue", K.tf_clip)
+
+
+def clip_by_value(t, clip_value_min, clip_value_max, name=None):
+    """Clips `t` to `[clip_value_min, clip_value_max]`; the gradient passes on both edges (TF).
+
+    Args:
+      t: a Tensor.
+      clip_value_min: scalar or broadcastable Tensor.
+      clip_value_max: scalar or broadcastable Tensor.
+
+    Returns:
+      A Tensor of `t`'s shape and dtype.
+    """
+    t = as_value(t)
+    lo = as_value(clip_value_min, dtype=t.dtype) if not hasattr(clip_value_min, "_id") else clip_value_min
+    hi = as_value(clip_value_max, dtype=t.dtype) if not hasattr(clip_value_max, "_id") else clip_value_max
+    return apply(_clip, [t, lo, hi])
+
+
+def add_n(inputs, name=None):
+    """Sums a list of Tensors of one shape and dtype."""
+    if not inputs:
+        raise ValueError("inputs must be an iterable of at least one Tensor/IndexedSlices with the same dtype and shape")
+    total = as_value(inputs[0])
+    for x in inputs[1:]:
+        total = add(total, x)
+    return total if len(inputs) > 1 else identity_read(total)
+
+
+# -- reductions ---------------------------------------------------------------------------------
+def _axis_attr(axis):
+    if axis is None:
+        return None
+    if hasattr(axis, "numpy"):
+        axis = axis.numpy().tolist()
+    if isinstance(axis, (list, tuple)):
+        return tuple(int(a) for a in axis)
+    return int(axis)
+
+
+def _reduce_mean(x, axis, keepdims):
+    if jnp.issubdtype(x.dtype, jnp.integer):  # TF: integer mean truncates toward zero
+        total = jnp.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
+        count = x.size // max(total.size, 1)
+        return jax.lax.div(total, jnp.asarray(max(count, 1), x.dtype))
+    return jnp.mean(x, axis=axis, keepdims=keepdims)
+
+
+def _same_dtype(fn):
+    """`fn` keeping its input's dtype: under x64, jnp widens int32 sums to int64; TF does not."""
+    def reduce(x, **kwargs):
+        return fn(x, **kwargs).astype(x.dtype)
+    return reduce
+
+
+REDUCTIONS = {
+    "reduce_sum": ("Sum", _same_dtype(jnp.sum), True),
+    "reduce_mean": ("Mean", _reduce_mean, True),
+    "reduce_max": ("Max", jnp.max, True),
+    "reduce_min": ("Min", jnp.min, True),
+    "reduce_prod": ("Prod", _same_dtype(jnp.prod), True),
+    "reduce_logsumexp": ("ReduceLogSumExp", jsp.logsumexp, True),
+    "reduce_std": ("ReduceStd", jnp.std, True),
+    "reduce_variance": ("ReduceVariance", jnp.var, True),
+    "reduce_any": ("Any", jnp.any, False),
+    "reduce_all": ("All", jnp.all, False),
+    "reduce_euclidean_norm": ("EuclideanNorm",
+                              lambda x, axis, keepdims: jnp.sqrt(jnp.sum(x * x, axis=axis, keepdims=keepdims)), True),
+}
+
+
+def _make_reduction(name, op_name, fn, differentiable):
+    op = OPS[name] = Op(op_name, fn, differentiable)
+
+    def reduction(input_tensor, axis=None, keepdims=False, name=None):
+        x = as_value(input_tensor)
+        axis = _axis_attr(axis)
+        _check_axis(op_name, x, axis)
+        return apply(op, [x], (("axis", axis), ("keepdims", bool(keepdims))))
+
+    reduction.__name__ = reduction.__qualname__ = name
+    reduction.__doc__ = (f"Reduces `input_tensor` along `axis`, as `tf.math.{name}`.\n\nArgs:\n"
+                         "  input_tensor: a Tensor.\n  axis: None (all), an int or a list of ints.\n"
+                         "  keepdims: keep reduced dimensions with length 1.\n\nReturns:\n  A Tensor.")
+    return reduction
+
+
+def _check_axis(op_name, x, axis):
+    from tapejax._errors import InvalidArgumentError
+    rank = x._value.ndim
+    for a in (axis if isinstance(axis, tuple) else () if axis is None else (axis,)):
+        if not -max(rank, 1) <= a < max(rank, 1):
+            raise InvalidArgumentError(
+                f"Invalid reduction dimension {a} for input with {rank} dimensions. "
+                f"[Op:{op_name}] name: ")
+
+
+for _name, (_op_name, _fn, _diff) in REDUCTIONS.items():
+    globals()[_name] = _make_reduction(_name, _op_name, _fn, _diff)
+
+reduce_sum = globals()["reduce_sum"]
+reduce_mean = globals()["reduce_mean"]
+reduce_max = globals()["reduce_max"]
+
+
+def _arg_op(name, fn):
+    op = OPS[name] = Op(name, fn, differentiable=False)
+
+    def arg(input, axis=None, output_type=_dtypes.int64, name=None):
+        x = as_value(input)
+        axis = 0 if axis is None else _axis_attr(axis)
+        return apply(op, [x], (("axis", axis), ("dtype", _dtypes.as_dtype(output_type)._np)))
+
+    arg.__name__ = name
+    arg.__doc__ = f"Index of the {name[3:]} along `axis` (int64 by default), as `tf.math.{name}`."
+    return arg
+
+
+argmax = _arg_op("argmax", lambda x, axis, dtype: jnp.argmax(x, axis=axis).astype(dtype))
+argmin = _arg_op("argmin", lambda x, axis, dtype: jnp.argmin(x, axis=axis).astype(dtype))
+
+_cumsum = Op("Cumsum", lambda x, axis, exclusive, reverse: _cum(jnp.cumsum, x, axis, exclusive, reverse, 0))
+_cumprod = Op("Cumprod", lambda x, axis, exclusive, reverse: _cum(jnp.cumprod, x, axis, exclusive, reverse, 1))
+
+
+def _cum(fn, x, axis, exclusive, reverse, identity):
+    if reverse:
+        x = jnp.flip(x, axis)
+    out = fn(x, axis=axis).astype(x.dtype)
+    if exclusive:
+        pad = jnp.full_like(jnp.take(out, jnp.arange(1), axis=axis), identity)
+        out = jnp.concatenate([pad, jnp.take(out, jnp.arange(x.shape[axis] - 1), axis=axis)], axis=axis)
+    if reverse:
+        out = jnp.flip(out, axis)
+    return out
+
+
+def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
+    """Cumulative sum along `axis`, as `tf.math.cumsum`."""
+    return apply(_cumsum, [as_value(x)], (("axis", int(axis)), ("exclusive", bool(exclusive)),
+                                          ("reverse", bool(reverse))))
+
+
+def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
+    """Cumulative product along `axis`, as `tf.math.cumprod`."""
+    return apply(_cumprod, [as_value(x)], (("axis", int(axis)), ("exclusive", bool(exclusive)),
+                                           ("reverse", bool(reverse))))
+
+
+def count_nonzero(input, axis=None, keepdims=False, dtype=_dtypes.int64, name=None):
+    return cast(reduce_sum(cast(not_equal(input, 0), dtype), axis=axis, keepdims=keepdims), dtype)  # noqa: F821
+
+
+def l2_normalize(x, axis=None, epsilon=1e-12, name=None):
+    """`x / sqrt(max(sum(x**2, axis), epsilon))`, as `tf.math.l2_normalize`."""
+    x = as_value(x)
+    sq = reduce_sum(multiply(x, x), axis=axis, keepdims=True)
+    return multiply(x, rsqrt(maximum(sq, epsilon)))  # noqa: F821
+
+
+def scalar_mul(scalar, x, name=None):
+    return multiply(scalar, x)

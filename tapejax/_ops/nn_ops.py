@@ -1,0 +1,202 @@
+"""`tf.nn`: activations, softmax, cross-entropies, dropout, moments, bias_add."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from tapejax._errors import InvalidArgumentError
+from tapejax._ops import _kernels as K
+from tapejax._ops._convert import as_value, binary_inputs, convert_to_tensor
+from tapejax._ops._dispatch import Op, apply
+
+NN = {
+    "relu": Op("Relu", jax.nn.relu),
+    "relu6": Op("Relu6", K.tf_relu6),
+    "elu": Op("Elu", jax.nn.elu),
+    "selu": Op("Selu", jax.nn.selu),
+    "gelu": Op("Gelu", lambda x, approximate: jax.nn.gelu(x, approximate=approximate)),
+    "silu": Op("Silu", lambda x, beta: x * jax.nn.sigmoid(beta * x)),
+    "leaky_relu": Op("LeakyRelu", K.tf_leaky_relu),
+    "softmax": Op("Softmax", lambda x, axis: jax.nn.softmax(x, axis=axis)),
+    "log_softmax": Op("LogSoftmax", lambda x, axis: jax.nn.log_softmax(x, axis=axis)),
+    "sigmoid_xent": Op("SigmoidCrossEntropyWithLogits", K.sigmoid_xent),
+    "softmax_xent": Op("SoftmaxCrossEntropyWithLogits", K.softmax_xent),
+    "sparse_softmax_xent": Op("SparseSoftmaxCrossEntropyWithLogits", K.sparse_softmax_xent),
+    "l2_loss": Op("L2Loss", lambda x: jnp.sum(x * x) / 2),
+    "bias_add": Op("BiasAdd", lambda x, b: x + b),
+    "dropout": Op("Dropout", lambda x, keep, scale: jnp.where(keep, x * scale, jnp.zeros_like(x))),
+}
+
+
+def relu(features, name=None):
+    """max(features, 0); the gradient at 0 is 0, as TF."""
+    return apply(NN["relu"], [as_value(features)])
+
+
+def relu6(features, name=None):
+    """min(max(features, 0), 6); gradient 1 strictly inside (0, 6)."""
+    return apply(NN["relu6"], [as_value(features)])
+
+
+def elu(features, name=None):
+    return apply(NN["elu"], [as_value(features)])
+
+
+def selu(features, name=None):
+    return apply(NN["selu"], [as_value(features)])
+
+
+def gelu(features, approximate=False, name=None):
+    """Gaussian error linear unit (exact erf form unless `approximate`)."""
+    return apply(NN["gelu"], [as_value(features)], (("approximate", bool(approximate)),))
+
+
+def silu(features, beta=1.0):
+    return apply(NN["silu"], [as_value(features)], (("beta", float(beta)),))
+
+
+swish = silu
+
+
+def leaky_relu(features, alpha=0.2, name=None):
+    """x if x > 0 else alpha * x (the gradient at 0 is alpha, as TF)."""
+    return apply(NN["leaky_relu"], [as_value(features)], (("alpha", float(alpha)),))
+
+
+def softmax(logits, axis=None, name=None):
+    """Softmax along `axis` (default last)."""
+    return apply(NN["softmax"], [as_value(logits)], (("axis", -1 if axis is None else int(axis)),))
+
+
+def log_softmax(logits, axis=None, name=None):
+    return apply(NN["log_softmax"], [as_value(logits)], (("axis", -1 if axis is None else int(axis)),))
+
+
+def _same_shape(labels, logits, what):
+    if labels._value.shape != logits._value.shape:
+        raise ValueError(f"`logits` and `labels` must have the same shape, received "
+                         f"({logits.shape} vs {labels.shape}).")
+
+
+def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
+    """Elementwise logistic loss in TF's numerically stable form.
+
+    Args:
+      labels: Tensor of `logits`' shape and dtype, values in [0, 1].
+      logits: Tensor.
+
+    Returns:
+      A Tensor of `logits`' shape.
+    """
+    labels, logits = binary_inputs("SigmoidCrossEntropyWithLogits", labels, logits)
+    _same_shape(labels, logits, "sigmoid")
+    return apply(NN["sigmoid_xent"], [labels, logits])
+
+
+def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
+    """Cross-entropy between `labels` (a distribution) and softmax(`logits`) along `axis`."""
+    labels, logits = binary_inputs("SoftmaxCrossEntropyWithLogits", labels, logits)
+    if labels._value.shape != logits._value.shape:
+        raise InvalidArgumentError(
+            f"logits and labels must be broadcastable: logits_size={list(logits.shape)} "
+            f"labels_size={list(labels.shape)} [Op:SoftmaxCrossEntropyWithLogits]")
+    return apply(NN["softmax_xent"], [labels, logits], (("axis", int(axis)),))
+
+
+def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None):
+    """Cross-entropy of integer class `labels` against softmax(`logits`).
+
+    Raises:
+      InvalidArgumentError: if a label is outside [0, num_classes).
+    """
+    labels = as_value(labels)
+    logits = as_value(logits)
+    if labels._value.shape != logits._value.shape[:-1]:
+        raise ValueError(
+            f"`labels.shape.rank` must equal `logits.shape.rank - 1`. Received: labels.shape="
+            f"{labels.shape} of rank {labels.ndim} and logits.shape={logits.shape} of rank "
+            f"{logits.ndim}" if labels.ndim != logits.ndim - 1 else
+            f"`labels.shape` must equal `logits.shape` except for the last dimension. Received: "
+            f"labels.shape={labels.shape} and logits.shape={logits.shape}")
+    if not isinstance(labels._value, jax.core.Tracer):
+        import numpy as np
+        values = np.asarray(labels._value)
+        n = logits._value.shape[-1]
+        bad = (values < 0) | (values >= n)
+        if bad.any():
+            raise InvalidArgumentError(
+                f"Received a label value of {int(values[bad][0])} which is outside the valid "
+                f"range of [0, {n}).  Label values: {' '.join(str(int(v)) for v in values.ravel())} "
+                f"[Op:SparseSoftmaxCrossEntropyWithLogits]")
+    return apply(NN["sparse_softmax_xent"], [labels, logits])
+
+
+def l2_loss(t, name=None):
+    """sum(t ** 2) / 2."""
+    return apply(NN["l2_loss"], [as_value(t)])
+
+
+def bias_add(value, bias, data_format=None, name=None):
+    value, bias = binary_inputs("BiasAdd", value, bias)
+    return apply(NN["bias_add"], [value, bias])
+
+
+def dropout(x, rate, noise_shape=None, seed=None, name=None):
+    """Zeros elements with probability `rate` and scales the rest by 1/(1-rate).
+
+    Args:
+      x: a floating Tensor.
+      rate: drop probability in [0, 1).
+      noise_shape: optional shape (broadcastable to `x`) of the keep mask.
+      seed: optional op seed; with `tf.random.set_seed`, results are reproducible.
+
+    Returns:
+      A Tensor of `x`'s shape.
+    """
+    from tapejax._ops import random_ops
+
+    x = as_value(x)
+    rate = float(rate)
+    if not 0 <= rate < 1:
+        raise ValueError(f"`rate` must be a scalar tensor or a float in the range [0, 1). "
+                         f"Received: rate={rate}")
+    if rate == 0:
+        return x if type(x).__name__ == "Tensor" else x.value()
+    shape = tuple(x.shape) if noise_shape is None else tuple(int(d) for d in noise_shape)
+    keep = random_ops.uniform(shape, dtype=x.dtype, seed=seed)._value >= rate
+    keep = jnp.broadcast_to(keep, tuple(x.shape))
+    from tapejax._tensor import Tensor
+    return apply(NN["dropout"], [x, Tensor(keep), convert_to_tensor(1.0 / (1.0 - rate), dtype=x.dtype)])
+
+
+def moments(x, axes, shift=None, keepdims=False, name=None):
+    """(mean, variance) of `x` over `axes`."""
+    from tapejax._ops import math_ops
+    mean = math_ops.reduce_mean(x, axis=axes, keepdims=True)
+    var = math_ops.reduce_mean(math_ops.squared_difference(x, mean), axis=axes, keepdims=keepdims)
+    if not keepdims:
+        from tapejax._ops import array_ops
+        mean = array_ops.squeeze(mean, axis=axes)
+    return mean, var
+
+
+def embedding_lookup(params, ids, max_norm=None, name=None):
+    from tapejax._ops import array_ops
+    return array_ops.gather(params, ids)
+
+
+def sigmoid(x, name=None):
+    from tapejax._ops import math_ops
+    return math_ops.sigmoid(x)
+
+
+def tanh(x, name=None):
+    from tapejax._ops import math_ops
+    return math_ops.tanh(x)
+
+
+def softplus(features, name=None):
+    from tapejax._ops import math_ops
+    return math_ops.softplus(features)
+

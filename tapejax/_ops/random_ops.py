@@ -1,0 +1,184 @@
+"""`tf.random` on JAX PRNG keys: a global seed plus a call counter, folded in inside one kernel."""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from tapejax import _dtypes
+from tapejax._ops._convert import convert_to_tensor
+from tapejax._tensor import Tensor
+
+
+class _GlobalSeed:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.reset(None)
+
+    def reset(self, seed):
+        self.seed = seed
+        self.base = int.from_bytes(os.urandom(4), "little") if seed is None else int(seed)
+        self.counter = 0
+
+    def next(self, op_seed):
+        with self.lock:
+            self.counter += 1
+            return np.asarray([self.base & 0xFFFFFFFF, (op_seed or 0) & 0xFFFFFFFF, self.counter],
+                              np.uint32)
+
+
+_global = _GlobalSeed()
+
+
+def set_seed(seed):
+    """Sets the global random seed: later random ops draw a reproducible sequence."""
+    _global.reset(seed)
+
+
+def get_global_generator():
+    return Generator.from_seed(_global.base)
+
+
+def _key_from_words(words):
+    key = jax.random.key(words[0])
+    key = jax.random.fold_in(key, words[1])
+    return jax.random.fold_in(key, words[2])
+
+
+@functools.partial(jax.jit, static_argnames=("kind", "shape", "dtype"))
+def _sample(words, params, kind, shape, dtype):
+    key = _key_from_words(words)
+    return _draw(key, params, kind, shape, dtype)
+
+
+def _draw(key, params, kind, shape, dtype):
+    if kind == "normal":
+        mean, std = params
+        return (jax.random.normal(key, shape, dtype) * std + mean).astype(dtype)
+    if kind == "truncated_normal":
+        mean, std = params
+        return (jax.random.truncated_normal(key, -2.0, 2.0, shape, dtype) * std + mean).astype(dtype)
+    if kind == "uniform":
+        lo, hi = params
+        if jnp.issubdtype(dtype, jnp.integer):
+            return jax.random.randint(key, shape, lo, hi, dtype)
+        return jax.random.uniform(key, shape, dtype, lo, hi)
+    raise ValueError(kind)
+
+
+def _shape(shape):
+    if hasattr(shape, "numpy"):
+        shape = np.asarray(shape.numpy()).tolist()
+    if isinstance(shape, int):
+        shape = (shape,)
+    return tuple(int(d) for d in shape)
+
+
+def _params(a, b, dtype):
+    return (convert_to_tensor(a, dtype=dtype)._value, convert_to_tensor(b, dtype=dtype)._value)
+
+
+def normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None, name=None):
+    """Samples from N(mean, stddev**2), as `tf.random.normal`.
+
+    Args:
+      shape: output shape.
+      mean, stddev: scalars of `dtype`.
+      dtype: a floating dtype.
+      seed: optional op seed; combine with `tf.random.set_seed` for reproducibility.
+
+    Returns:
+      A Tensor.
+    """
+    dtype = _dtypes.as_dtype(dtype)
+    return Tensor(_sample(_global.next(seed), _params(mean, stddev, dtype), "normal", _shape(shape), dtype._np))
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None, name=None):
+    """Normal samples redrawn beyond two standard deviations."""
+    dtype = _dtypes.as_dtype(dtype)
+    return Tensor(_sample(_global.next(seed), _params(mean, stddev, dtype), "truncated_normal",
+                          _shape(shape), dtype._np))
+
+
+def uniform(shape, minval=0, maxval=None, dtype=_dtypes.float32, seed=None, name=None):
+    """Samples uniformly from [minval, maxval) (maxval defaults to 1 for floats).
+
+    Raises:
+      ValueError: for an integer dtype without `maxval`.
+    """
+    dtype = _dtypes.as_dtype(dtype)
+    if maxval is None:
+        if dtype.is_integer:
+            raise ValueError(f"Must specify maxval for integer dtype {dtype!r}")
+        maxval = 1
+    return Tensor(_sample(_global.next(seed), _params(minval, maxval, dtype), "uniform",
+                          _shape(shape), dtype._np))
+
+
+def categorical(logits, num_samples, dtype=None, seed=None, name=None):
+    logits = convert_to_tensor(logits)
+    key = _key_from_words(_global.next(seed))
+    out = jax.random.categorical(key, logits._value, axis=-1, shape=(num_samples,) + tuple(logits.shape[:-1]))
+    return Tensor(jnp.moveaxis(out, 0, -1).astype((_dtypes.as_dtype(dtype) if dtype else _dtypes.int64)._np))
+
+
+def shuffle(value, seed=None, name=None):
+    value = convert_to_tensor(value)
+    key = _key_from_words(_global.next(seed))
+    return Tensor(jax.random.permutation(key, value._value, axis=0))
+
+
+class Generator:
+    """A random-number generator with its own state, as `tf.random.Generator`.
+
+    Create with `Generator.from_seed(seed)`; each call advances the state.
+    """
+
+    def __init__(self, copy_from=None, state=None, alg=None):
+        self._seed = 0 if state is None else int(np.asarray(state).ravel()[0])
+        self._counter = 0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_seed(cls, seed, alg=None):
+        return cls(state=[int(seed)])
+
+    @classmethod
+    def from_non_deterministic_state(cls, alg=None):
+        return cls(state=[int.from_bytes(os.urandom(4), "little")])
+
+    def _words(self):
+        with self._lock:
+            self._counter += 1
+            return np.asarray([self._seed & 0xFFFFFFFF, 0x5EED, self._counter], np.uint32)
+
+    def reset_from_seed(self, seed):
+        self._seed, self._counter = int(seed), 0
+
+    def normal(self, shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, name=None):
+        dtype = _dtypes.as_dtype(dtype)
+        return Tensor(_sample(self._words(), _params(mean, stddev, dtype), "normal", _shape(shape), dtype._np))
+
+    def truncated_normal(self, shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, name=None):
+        dtype = _dtypes.as_dtype(dtype)
+        return Tensor(_sample(self._words(), _params(mean, stddev, dtype), "truncated_normal",
+                              _shape(shape), dtype._np))
+
+    def uniform(self, shape, minval=0, maxval=None, dtype=_dtypes.float32, name=None):
+        dtype = _dtypes.as_dtype(dtype)
+        if maxval is None:
+            if dtype.is_integer:
+                raise ValueError(f"Must specify maxval for integer dtype {dtype!r}")
+            maxval = 1
+        return Tensor(_sample(self._words(), _params(minval, maxval, dtype), "uniform",
+                              _shape(shape), dtype._np))
+
+    def split(self, count=1):
+        return [Generator(state=[(self._seed * 1000003 + i + 1 + self._counter) & 0x7FFFFFFF])
+                for i in range(count)]

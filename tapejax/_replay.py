@@ -1,0 +1,108 @@
+"""Prune a recorder's entries to the connected subgraph and rebuild a pure backward function.
+
+The backward function takes the saved input values of the kept entries and one seed per target,
+and runs each entry's `jax.vjp` in reverse record order on those saved values: the forward pass is
+never recomputed (inside `jax.jit`, XLA drops whatever primal work a pullback does not use).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from tapejax._tape import DIFFERENTIABLE_DTYPES
+
+
+def prune(entries, source_slots, target_slots):
+    """Indices of the entries on a path from a source slot to a target slot, in record order.
+
+    Returns:
+      (kept entry indices, set of slots whose cotangent can be non-zero).
+    """
+    reached = set(source_slots)
+    forward = []
+    for index, (_, in_refs, out_slots) in enumerate(entries):
+        if any(r >= 0 and r in reached for r in in_refs):
+            forward.append(index)
+            reached.update(out_slots)
+    needed = set(s for s in target_slots if s in reached)
+    kept = []
+    for index in reversed(forward):
+        _, in_refs, out_slots = entries[index]
+        if any(s in needed for s in out_slots):
+            kept.append(index)
+            needed.update(r for r in in_refs if r >= 0 and r in reached)
+    kept.reverse()
+    return kept, needed
+
+
+def _zero_cotangent(value):
+    if value.dtype in DIFFERENTIABLE_DTYPES:
+        return jnp.zeros(value.shape, value.dtype)
+    return np.zeros(value.shape, dtype=jax.dtypes.float0)
+
+
+def entry_pullback(fn, in_refs, args, out_cts):
+    """Cotangents of the tracked inputs of `fn(*args)` given the outputs' cotangents."""
+    diff_pos = [i for i, r in enumerate(in_refs) if r >= 0]
+
+    def on_tracked(*tracked):
+        full = list(args)
+        for i, value in zip(diff_pos, tracked):
+            full[i] = value
+        return fn(*full)
+
+    out, pull = jax.vjp(on_tracked, *[args[i] for i in diff_pos])
+    if isinstance(out, (tuple, list)):
+        cts = type(out)(ct if ct is not None else _zero_cotangent(o) for o, ct in zip(out, out_cts))
+    else:
+        cts = out_cts[0]
+    return diff_pos, pull(cts)
+
+
+def _conj_if_complex(x):
+    return jnp.conj(x) if jnp.iscomplexobj(x) else x
+
+
+def build_backward(entries, kept, target_slots, source_groups):
+    """A pure function `(saved_args, seeds) -> grads` for the kept entries.
+
+    Args:
+      entries: the recorder's entries.
+      kept: indices of the entries to run, in record order.
+      target_slots: one slot (or None) per seed.
+      source_groups: per connected source, the slots whose cotangents sum to its gradient.
+
+    Returns:
+      (backward function, the slots whose saved values are its `saved_args`, in order).
+    """
+    program = [entries[i] for i in kept]
+    arg_slots = sorted({r if r >= 0 else -1 - r for _, in_refs, _ in program for r in in_refs})
+    position = {slot: i for i, slot in enumerate(arg_slots)}
+
+    def backward(saved_args, seeds):
+        cts = {}
+        for slot, seed in zip(target_slots, seeds):
+            if slot is not None:
+                seed = _conj_if_complex(seed)  # TF's convention: grad = conj(vjp(conj(ct)))
+                cts[slot] = cts[slot] + seed if slot in cts else seed
+        for fn, in_refs, out_slots in reversed(program):
+            out_cts = [cts.get(s) for s in out_slots]
+            if all(ct is None for ct in out_cts):
+                continue
+            args = [saved_args[position[r if r >= 0 else -1 - r]] for r in in_refs]
+            diff_pos, in_cts = entry_pullback(fn, in_refs, args, out_cts)
+            for i, ct in zip(diff_pos, in_cts):
+                slot = in_refs[i]
+                cts[slot] = cts[slot] + ct if slot in cts else ct
+        grads = []
+        for group in source_groups:
+            parts = [cts[s] for s in group if s in cts]
+            total = parts[0]
+            for part in parts[1:]:
+                total = total + part
+            grads.append(_conj_if_complex(total))
+        return tuple(grads)
+
+    return backward, arg_slots

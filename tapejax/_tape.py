@@ -1,0 +1,382 @@
+"""The recording side of autodiff: the thread-local stack of recording tapes and what they hold.
+
+A `_Recorder` keeps, for one tape, a list of entries `(fn, in_refs, out_locals)` over *local* slots:
+every value the tape saved gets a slot index in record order, so the same Python program yields the
+same entries and the same structural key on every step, whatever the tensors' identities. An input
+ref `r >= 0` is a tracked (differentiable) slot, `r < 0` the constant slot `-1 - r`.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import jax.numpy as jnp
+import numpy as np
+
+from tapejax._tensor import Tensor
+
+DIFFERENTIABLE_DTYPES = frozenset(
+    np.dtype(d) for d in (np.float16, jnp.bfloat16, np.float32, np.float64, np.complex64,
+                          np.complex128))
+
+
+class _ThreadState(threading.local):
+    def __init__(self):
+        self.recording = []  # recorders of the tapes now recording, outermost first
+
+
+state = _ThreadState()
+
+
+class _Recorder:
+    """What one tape has recorded: saved values, entries, watched variables and tensors."""
+
+    def __init__(self, persistent, watch_accessed_variables):
+        self.persistent = persistent
+        self.watch_accessed_variables = watch_accessed_variables
+        self.local_of = {}        # tracked Tensor id -> slot
+        self.var_read = {}        # Variable id -> (slot, array) of its latest tracked read
+        self.var_slots = {}       # Variable id -> every slot holding a tracked read of it
+        self.values = []          # slot -> saved array
+        self.objs = []            # slot -> the Tensor/Variable it came from (None for literals)
+        self.entries = []         # (fn, in_refs, out_locals)
+        self.key_parts = []       # hashable structure of each entry, for the compile cache
+        self.watched_vars = {}    # Variable id -> Variable
+
+    def _new_slot(self, obj, value):
+        self.values.append(value)
+        self.objs.append(obj)
+        return len(self.values) - 1
+
+    def watch_tensor(self, tensor):
+        if tensor._id not in self.local_of and tensor._value.dtype in DIFFERENTIABLE_DTYPES:
+            self.local_of[tensor._id] = self._new_slot(tensor, tensor._value)
+
+    def watch_variable(self, variable):
+        self.watched_vars[variable._id] = variable
+
+    def _variable_slot(self, variable, value):
+        latest = self.var_read.get(variable._id)
+        if latest is not None and latest[1] is value:
+            return latest[0]
+        slot = self._new_slot(variable, value)
+        self.var_read[variable._id] = (slot, value)
+        self.var_slots.setdefault(variable._id, []).append(slot)
+        return slot
+
+    def record(self, fn, key, inputs, values, outputs):
+        """Records `outputs = fn(*values)` if any input is tracked by this tape.
+
+        Args:
+          fn: the pure JAX function of the op, attributes bound.
+          key: hashable identity of `fn` (op name and attributes).
+          inputs: the Tensor/Variable each value came from (None for a literal).
+          values: the input arrays.
+          outputs: the output Tensors.
+        """
+        if fn is None:
+            if self.watch_accessed_variables:
+                for obj in inputs:
+                    if obj is not None and type(obj) is not Tensor and obj._trainable:
+                        self.watched_vars.setdefault(obj._id, obj)
+            return
+        local_of = self.local_of
+        refs = []
+        tracked_any = False
+        for obj, value in zip(inputs, values):
+            slot = None
+            if type(obj) is Tensor:
+                slot = local_of.get(obj._id)
+            elif obj is not None and hasattr(obj, "_trainable"):
+                watched = self.watched_vars
+                if obj._id not in watched and obj._trainable and self.watch_accessed_variables:
+                    watched[obj._id] = obj
+                if obj._id in watched and value.dtype in DIFFERENTIABLE_DTYPES:
+                    slot = self._variable_slot(obj, value)
+            if slot is None:
+                refs.append(None)
+            else:
+                refs.append(slot)
+                tracked_any = True
+        if not tracked_any:
+            return
+        in_refs = tuple(
+            slot if slot is not None else -1 - self._new_slot(obj, value)
+            for slot, obj, value in zip(refs, inputs, values))
+        out_locals = []
+        for out in outputs:
+            slot = self._new_slot(out, out._value)
+            if out._value.dtype in DIFFERENTIABLE_DTYPES:
+                local_of[out._id] = slot
+            out_locals.append(slot)
+        out_locals = tuple(out_locals)
+        self.entries.append((fn, in_refs, out_locals))
+        self.key_parts.append(
+            (key, in_refs, out_locals, tuple((v.shape, v.dtype) for v in values)))
+
+    def slot_of_target(self, target):
+        """The slot of a target Tensor, or None when this tape never saw it."""
+        if type(target) is Tensor:
+            return self.local_of.get(target._id)
+        return None
+
+    def slots_of_source(self, source):
+        """Slots whose cotangents sum to the gradient of `source` (all reads of a Variable)."""
+        if type(source) is Tensor:
+            slot = self.local_of.get(source._id)
+            return () if slot is None else (slot,)
+        return tuple(self.var_slots.get(source._id, ()))
+
+
+def record_all(fn, key, inputs, values, outputs):
+    """Records an op on every recording tape of this thread (a no-op when none records)."""
+    for recorder in state.recording:
+        recorder.record(fn, key, inputs, values, outputs)
+
+
+_PERSISTENT_IN_CONTEXT = (
+    "Calling GradientTape.gradient on a persistent tape inside its context is significantly less "
+    "efficient than calling it outside the context (it causes the gradient ops to be recorded on "
+    "the tape, leading to increased CPU and memory usage). Only call GradientTape.gradient inside "
+    "the context if you actually want to trace the gradient in order to compute higher order "
+    "derivatives.")
+_CONSUMED = ("A non-persistent GradientTape can only be used to compute one set of gradients "
+             "(or jacobians)")
+
+
+class _StopRecording:
+    __slots__ = ("_tape",)
+
+    def __init__(self, tape):
+        self._tape = tape
+
+    def __enter__(self):
+        tape = self._tape
+        if tape._tape is None:
+            raise RuntimeError(
+                "Trying to stop recording a tape which is not recording.\ntapejax: enter the tape "
+                "(`with tf.GradientTape() as tape:`) before calling tape.stop_recording().")
+        tape._pop_tape()
+
+    def __exit__(self, *exc):
+        self._tape._push_tape()
+        return None
+
+
+class GradientTape:
+    """Records operations for automatic differentiation, as `tf.GradientTape`.
+
+    Operations run inside the `with` block are recorded if at least one of their inputs is watched:
+    a tensor passed to `watch`, a trainable Variable read in the block (unless
+    `watch_accessed_variables=False`), or the output of a recorded operation. `gradient` then
+    computes gradients with a `jax.vjp` program compiled once per recorded structure.
+
+    Args:
+      persistent: allow more than one `gradient`/`jacobian` call. Default False: the tape releases
+        what it holds after the first call.
+      watch_accessed_variables: watch every trainable Variable read while recording. Default True.
+    """
+
+    def __init__(self, persistent=False, watch_accessed_variables=True):
+        self._tape = None
+        self._recording = False
+        self._persistent = bool(persistent)
+        self._watch_accessed_variables = bool(watch_accessed_variables)
+        self._watched_variables = ()
+
+    # -- the state machine (TF's _push_tape / _pop_tape) -------------------------------------
+    def _push_tape(self):
+        if self._recording:
+            raise ValueError("Tape is still recording, This can happen if you try to re-enter an "
+                             "already-active tape.")
+        if self._tape is None:
+            self._tape = _Recorder(self._persistent, self._watch_accessed_variables)
+        state.recording.append(self._tape)
+        self._recording = True
+
+    def _pop_tape(self):
+        if not self._recording:
+            raise ValueError("Tape is not recording.")
+        stack = state.recording
+        for i in range(len(stack) - 1, -1, -1):
+            if stack[i] is self._tape:
+                del stack[i]
+                break
+        self._recording = False
+
+    def __enter__(self):
+        self._push_tape()
+        return self
+
+    def __exit__(self, typ, value, traceback):
+        if self._recording:
+            self._pop_tape()
+
+    def _consumed_check(self, message=_CONSUMED):
+        if self._tape is None:
+            raise RuntimeError(message)
+
+    def _release_if_single_use(self):
+        if not self._persistent:
+            self._watched_variables = self.watched_variables()
+            self._tape = None
+
+    # -- watching ------------------------------------------------------------------------------
+    def watch(self, tensor):
+        """Ensures `tensor` (a Tensor, Variable, or nest of them) is traced by this tape.
+
+        Args:
+          tensor: a Tensor, a Variable, or a list/tuple/dict nest of them.
+
+        Raises:
+          ValueError: if an element is not a Tensor or Variable.
+        """
+        from tapejax import _dtypes
+        from tapejax._errors import warn_first_n
+        from tapejax._variable import Variable
+
+        for t in _flatten_watch(tensor):
+            if not isinstance(t, (Tensor, Variable)):
+                raise ValueError(
+                    f"Passed in object {t} of type '{type(t).__name__}', not tf.Tensor or "
+                    f"tf.Variable or ExtensionType.")
+            recorder = self._tape
+            if recorder is None:
+                raise AttributeError("'NoneType' object has no attribute '_tape'")
+            dtype = _dtypes.from_jax(t._value.dtype)
+            if not dtype.is_differentiable:
+                warn_first_n(5, "The dtype of the watched tensor must be floating (e.g. "
+                                f"tf.float32), got {dtype!r}")
+            if isinstance(t, Variable):
+                recorder.watch_variable(t)
+            else:
+                recorder.watch_tensor(t)
+
+    def stop_recording(self):
+        """A context manager inside which operations are not recorded on this tape.
+
+        Raises:
+          RuntimeError: if this tape is not recording.
+        """
+        return _StopRecording(self)
+
+    def reset(self):
+        """Clears everything recorded so far; the tape keeps recording.
+
+        Raises:
+          ValueError: if the tape is not recording.
+        """
+        self._pop_tape()
+        self._tape = None
+        self._push_tape()
+
+    def watched_variables(self):
+        """The Variables watched by this tape, in creation order, as a tuple."""
+        if self._tape is None:
+            return self._watched_variables
+        return tuple(sorted(self._tape.watched_vars.values(), key=lambda v: v._id))
+
+    # -- differentiation -----------------------------------------------------------------------
+    def gradient(self, target, sources, output_gradients=None,
+                 unconnected_gradients=None):
+        """Computes the gradient of `target` with respect to `sources`.
+
+        Args:
+          target: a Tensor or Variable, or a nest of them; several targets are summed and a
+            non-scalar target is seeded with ones (the gradient of its sum).
+          sources: a Tensor or Variable, or a nest (list, tuple, dict, namedtuple) of them.
+          output_gradients: optional seeds, one per flattened target, each of its target's shape
+            and dtype; missing trailing entries default to ones.
+          unconnected_gradients: `tf.UnconnectedGradients.NONE` (default: `None` for sources no
+            target reaches) or `.ZERO` (zeros of the source's shape and dtype).
+
+        Returns:
+          Gradients in the structure of `sources`.
+
+        Raises:
+          RuntimeError: on a second call on a non-persistent tape.
+          TypeError: if `target` is None or a source is None.
+        """
+        from tapejax._errors import warn_first_n
+        from tapejax._gradient import UnconnectedGradients, compute_gradient
+
+        self._consumed_check()
+        if self._recording:
+            if not self._persistent:
+                self._pop_tape()
+            else:
+                warn_first_n(1, _PERSISTENT_IN_CONTEXT)
+        recorder = self._tape
+        if unconnected_gradients is None:
+            unconnected_gradients = UnconnectedGradients.NONE
+        try:
+            return compute_gradient(recorder, target, sources, output_gradients,
+                                    unconnected_gradients)
+        finally:
+            self._release_if_single_use()
+
+    def jacobian(self, target, sources, unconnected_gradients=None, parallel_iterations=None,
+                 experimental_use_pfor=True):
+        """Computes the jacobian of `target` w.r.t. `sources`: shape `target.shape + source.shape`.
+
+        Args:
+          target: a single Tensor.
+          sources: a Tensor, Variable or nest of them.
+          unconnected_gradients: as in `gradient`.
+          parallel_iterations: accepted for compatibility; results do not depend on it.
+          experimental_use_pfor: accepted; the jacobian is always vectorised with `jax.vmap`.
+
+        Returns:
+          Jacobians in the structure of `sources`.
+        """
+        from tapejax._gradient import UnconnectedGradients
+        from tapejax._jacobian import compute_jacobian
+
+        self._consumed_check()
+        if not experimental_use_pfor and not self._persistent:
+            raise RuntimeError(
+                "GradientTape must be created with persistent=True to compute the jacobian with "
+                "eager execution enabled and with  experimental_use_pfor set to False.")
+        if self._recording and not self._persistent:
+            self._pop_tape()
+        recorder = self._tape
+        try:
+            return compute_jacobian(recorder, target, sources,
+                                    unconnected_gradients or UnconnectedGradients.NONE)
+        finally:
+            self._release_if_single_use()
+
+    def batch_jacobian(self, target, source, unconnected_gradients=None, parallel_iterations=None,
+                       experimental_use_pfor=True):
+        """Per-example jacobians: shape `[batch, *target.shape[1:], *source.shape[1:]]`.
+
+        Args:
+          target: a Tensor of rank >= 2 whose first dimension is the batch.
+          source: a Tensor or Variable of rank >= 2 with the same first dimension.
+          unconnected_gradients: accepted; as in TF, unconnected results are zeros.
+          parallel_iterations: accepted for compatibility.
+          experimental_use_pfor: accepted; always vectorised with `jax.vmap`.
+
+        Returns:
+          A Tensor.
+        """
+        from tapejax._jacobian import compute_batch_jacobian
+
+        self._consumed_check("A non-persistent GradientTape can only be used to"
+                             "compute one set of gradients (or jacobians)")
+        if not experimental_use_pfor and not self._persistent:
+            raise RuntimeError(
+                "GradientTape must be created with persistent=True to compute the batch_jacobian "
+                "with eager execution enabled and  with experimental_use_pfor set to False.")
+        if self._recording and not self._persistent:
+            self._pop_tape()
+        recorder = self._tape
+        try:
+            return compute_batch_jacobian(recorder, target, source)
+        finally:
+            self._release_if_single_use()
+
+
+def _flatten_watch(structure):
+    from tapejax import _nest
+    return _nest.flatten(structure)

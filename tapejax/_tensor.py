@@ -1,0 +1,209 @@
+"""Tensor: an immutable wrapper of a jax.Array with TF's surface (shape, dtype, numpy, reprs).
+
+Arithmetic operators are attached by `tapejax._ops._operators`, which routes them through the op
+tables so that they record on tapes like any other op.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from tapejax import _dtypes
+
+_next_id = itertools.count(1).__next__
+
+
+class TensorShape(tuple):
+    """The static shape of a Tensor: a tuple of ints (or None for unknown dims) with TF's repr."""
+
+    def __new__(cls, dims=()):
+        if dims is None:
+            dims = ()
+        if isinstance(dims, int):
+            dims = (dims,)
+        return super().__new__(cls, tuple(None if d is None else int(d) for d in dims))
+
+    @property
+    def rank(self):
+        return len(self)
+
+    ndims = rank
+
+    def as_list(self):
+        return list(self)
+
+    def num_elements(self):
+        if any(d is None for d in self):
+            return None
+        return int(np.prod(self, dtype=np.int64))
+
+    def is_fully_defined(self):
+        return all(d is not None for d in self)
+
+    def __getitem__(self, item):
+        got = tuple.__getitem__(self, item)
+        return TensorShape(got) if isinstance(item, slice) else got
+
+    def __eq__(self, other):
+        try:
+            return tuple(self) == tuple(other)
+        except TypeError:
+            return False
+
+    def __ne__(self, other):
+        return not self == other
+
+    __hash__ = tuple.__hash__
+
+    def __repr__(self):
+        return f"TensorShape({list(self)})"
+
+    def __str__(self):
+        return "(" + ", ".join(str(d) for d in self) + ("," if len(self) == 1 else "") + ")"
+
+
+def _numpy_text(array, is_repr):
+    if array.ndim == 0:
+        text = str(array.item()) if array.dtype != np.dtype("bfloat16") else str(array)
+    else:
+        text = repr(array) if is_repr else str(array)
+    return "\n" + text if "\n" in text else text
+
+
+class Tensor:
+    """An immutable multidimensional array, as `tf.Tensor` in eager mode.
+
+    Create tensors with `tf.constant`, `tf.convert_to_tensor` or any op. A Tensor wraps a
+    `jax.Array` (or a tracer inside `tapejax.function`); `numpy()` returns its value.
+    """
+
+    __slots__ = ("_value", "_id", "__weakref__")
+    __array_priority__ = 100
+
+    def __init__(self, value):
+        self._value = value
+        self._id = _next_id()
+
+    @property
+    def shape(self):
+        return TensorShape(self._value.shape)
+
+    @property
+    def dtype(self):
+        return _dtypes.from_jax(self._value.dtype)
+
+    @property
+    def ndim(self):
+        return self._value.ndim
+
+    @property
+    def device(self):
+        try:
+            return str(next(iter(self._value.devices())))
+        except Exception:
+            return ""
+
+    @property
+    def name(self):
+        raise AttributeError("Tensor.name is undefined when eager execution is enabled.")
+
+    def numpy(self):
+        """Returns the value as a NumPy array (a NumPy scalar for rank 0)."""
+        array = np.asarray(self._value)
+        return array[()] if array.ndim == 0 else array
+
+    def get_shape(self):
+        return self.shape
+
+    def set_shape(self, shape):
+        shape = TensorShape(shape)
+        if len(shape) != self.ndim or any(
+                d is not None and d != s for d, s in zip(shape, self._value.shape)):
+            raise ValueError(f"Tensor's shape {self.shape} is not compatible with supplied shape {shape}.")
+
+    def ref(self):
+        return _Reference(self)
+
+    def experimental_ref(self):
+        return _Reference(self)
+
+    def __array__(self, dtype=None, copy=None):
+        array = np.asarray(self._value)
+        return array if dtype is None else array.astype(dtype)
+
+    def __len__(self):
+        if self._value.ndim == 0:
+            raise TypeError("Scalar tensor has no `len()`")
+        return self._value.shape[0]
+
+    def __iter__(self):
+        if self._value.ndim == 0:
+            raise TypeError("Cannot iterate over a scalar tensor.")
+        from tapejax._ops import array_ops
+        return iter(array_ops.unstack(self))
+
+    def __bool__(self):
+        return bool(np.asarray(self._value))
+
+    def __float__(self):
+        return float(np.asarray(self._value))
+
+    def __int__(self):
+        return int(np.asarray(self._value))
+
+    def __index__(self):
+        if not _dtypes.from_jax(self._value.dtype).is_integer or self._value.ndim:
+            raise TypeError("Only integer scalar tensors can be used as an index.")
+        return int(np.asarray(self._value))
+
+    def __complex__(self):
+        return complex(np.asarray(self._value))
+
+    __hash__ = None
+
+    def __repr__(self):
+        return (f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, "
+                f"numpy={_numpy_text(np.asarray(self._value), True)}>")
+
+    def __str__(self):
+        return (f"tf.Tensor({_numpy_text(np.asarray(self._value), False)}, shape={self.shape}, "
+                f"dtype={self.dtype.name})")
+
+    def __format__(self, spec):
+        if not spec:
+            return str(self)
+        return format(self.numpy(), spec)
+
+    def __reduce__(self):
+        return _rebuild_tensor, (np.asarray(self._value),)
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def _rebuild_tensor(array):
+    import jax.numpy as jnp
+    return Tensor(jnp.asarray(array))
+
+
+class _Reference:
+    """A hashable reference to a Tensor or Variable (`t.ref()`)."""
+
+    __slots__ = ("_obj",)
+
+    def __init__(self, obj):
+        self._obj = obj
+
+    def deref(self):
+        return self._obj
+
+    def __hash__(self):
+        return id(self._obj)
+
+    def __eq__(self, other):
+        return isinstance(other, _Reference) and other._obj is self._obj

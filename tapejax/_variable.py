@@ -1,0 +1,247 @@
+"""Variable: a mutable, named value; reads inside recording tapes are watched as TF does."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+
+from tapejax import _dtypes
+from tapejax._tensor import Tensor, TensorShape, _next_id, _numpy_text, _Reference
+
+_name_scopes = []  # the stack of `tf.name_scope` prefixes active in this process
+
+
+class VariableSynchronization:
+    AUTO = 0
+    NONE = 1
+    ON_WRITE = 2
+    ON_READ = 3
+
+
+class VariableAggregation:
+    NONE = 0
+    SUM = 1
+    MEAN = 2
+    ONLY_FIRST_REPLICA = 3
+
+
+# Hook used by `tapejax.function` while it traces: maps a read Variable to its traced value.
+_read_hook = None
+_write_hook = None
+
+
+class Variable:
+    """A mutable tensor-valued state, as `tf.Variable` in eager mode.
+
+    Args:
+      initial_value: a Tensor, or a value convertible to one, or a callable returning one.
+      trainable: whether tapes watch this variable automatically when it is read. Default True.
+      name: the variable's name; `.name` is `'<name_scope>/<name>:0'`. Default `'Variable'`.
+      dtype: if set, `initial_value` is converted to this dtype.
+      shape: accepted for compatibility; must match the initial value when given.
+
+    Assignments (`assign`, `assign_add`, `assign_sub`) are not differentiable, as in TF: a read after
+    an assignment is a fresh read of the variable.
+    """
+
+    __array_priority__ = 100
+
+    def __init__(self, initial_value=None, trainable=None, validate_shape=True, caching_device=None,
+                 name=None, variable_def=None, dtype=None, import_scope=None, constraint=None,
+                 synchronization=VariableSynchronization.AUTO,
+                 aggregation=VariableAggregation.NONE, shape=None,
+                 experimental_enable_variable_lifting=True):
+        from tapejax._ops._convert import convert_to_tensor
+
+        if initial_value is None:
+            raise ValueError("initial_value must be specified.")
+        if callable(initial_value):
+            initial_value = initial_value()
+        if isinstance(initial_value, Variable):
+            initial_value = initial_value.read_value()
+        value = convert_to_tensor(initial_value, dtype=dtype)._value
+        if shape is not None and validate_shape:
+            want = TensorShape(shape)
+            if len(want) != value.ndim or any(
+                    d is not None and d != s for d, s in zip(want, value.shape)):
+                raise ValueError(
+                    f"In this `tf.Variable` creation, the initial value's shape ({TensorShape(value.shape)}) "
+                    f"is not compatible with the explicitly supplied `shape` argument ({want}).")
+        self._array = value
+        self._id = _next_id()
+        self._trainable = True if trainable is None else bool(trainable)
+        base = "Variable" if name is None else str(name).rstrip("/").split(":")[0]
+        prefix = "/".join(s for s in _name_scopes if s)
+        self._name = f"{prefix}/{base}:0" if prefix else f"{base}:0"
+        self._constraint = constraint
+        self._synchronization = synchronization
+        self._aggregation = aggregation
+        from tapejax import _function
+        _function.note_variable_created(self)
+
+    # -- reading -------------------------------------------------------------------------------
+    def _read(self):
+        """The current value as a JAX array (a tracer inside `tapejax.function`)."""
+        if _read_hook is not None:
+            return _read_hook(self)
+        return self._array
+
+    @property
+    def _value(self):
+        return self._read()
+
+    def value(self):
+        """Returns the current value as a Tensor; the read is watched by recording tapes."""
+        from tapejax._ops import array_ops
+        return array_ops.identity(self)
+
+    def read_value(self):
+        """Returns the current value as a Tensor (same as `value()`)."""
+        return self.value()
+
+    def numpy(self):
+        array = np.asarray(self._read())
+        return array[()] if array.ndim == 0 else array
+
+    def __array__(self, dtype=None, copy=None):
+        array = np.asarray(self._read())
+        return array if dtype is None else array.astype(dtype)
+
+    # -- writing -------------------------------------------------------------------------------
+    def _check_assignable(self, new):
+        from tapejax._ops._convert import convert_to_tensor
+        try:
+            new = convert_to_tensor(new, dtype=self.dtype)._value
+        except TypeError as err:
+            raise TypeError(f"Cannot assign a value of a different dtype to variable "
+                            f"'{self._name}' of dtype {self.dtype.name}: {err}") from None
+        if new.shape != self._read().shape:
+            raise ValueError(
+                f"Cannot assign value to variable ' {self._name}': Shape mismatch.The variable shape "
+                f"{TensorShape(self._read().shape)}, and the assigned value shape "
+                f"{TensorShape(new.shape)} are incompatible.")
+        return new
+
+    def _write(self, array):
+        if self._constraint is not None:
+            array = self._constraint(Tensor(array))
+            array = getattr(array, "_value", array)
+        if _write_hook is not None:
+            _write_hook(self, array)
+        else:
+            self._array = array
+
+    def assign(self, value, use_locking=None, name=None, read_value=True):
+        """Sets the variable to `value` (not differentiable). Returns the variable."""
+        self._write(self._check_assignable(value))
+        return self
+
+    def assign_add(self, delta, use_locking=None, name=None, read_value=True):
+        """Adds `delta` to the variable in place (not differentiable). Returns the variable."""
+        from tapejax._ops._kernels import add_kernel
+        self._write(add_kernel(self._read(), self._check_assignable(delta)))
+        return self
+
+    def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
+        """Subtracts `delta` from the variable in place (not differentiable). Returns the variable."""
+        from tapejax._ops._kernels import sub_kernel
+        self._write(sub_kernel(self._read(), self._check_assignable(delta)))
+        return self
+
+    def scatter_nd_update(self, indices, updates, name=None):
+        from tapejax._ops._convert import convert_to_tensor
+        idx = convert_to_tensor(indices)._value
+        upd = convert_to_tensor(updates, dtype=self.dtype)._value
+        self._write(self._read().at[tuple(jnp.moveaxis(idx, -1, 0))].set(upd))
+        return self
+
+    # -- metadata ------------------------------------------------------------------------------
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @property
+    def dtype(self):
+        return _dtypes.from_jax(self._array.dtype)
+
+    @property
+    def shape(self):
+        return TensorShape(self._array.shape)
+
+    @property
+    def ndim(self):
+        return self._array.ndim
+
+    @property
+    def device(self):
+        return ""
+
+    @property
+    def constraint(self):
+        return self._constraint
+
+    @property
+    def synchronization(self):
+        return self._synchronization
+
+    @property
+    def aggregation(self):
+        return self._aggregation
+
+    @property
+    def handle(self):
+        return self
+
+    def get_shape(self):
+        return self.shape
+
+    def ref(self):
+        return _Reference(self)
+
+    experimental_ref = ref
+
+    def __len__(self):
+        if self._array.ndim == 0:
+            raise TypeError("Scalar tensor has no `len()`")
+        return self._array.shape[0]
+
+    def __iter__(self):
+        return iter(self.value())
+
+    def __bool__(self):
+        return bool(np.asarray(self._read()))
+
+    def __float__(self):
+        return float(np.asarray(self._read()))
+
+    def __int__(self):
+        return int(np.asarray(self._read()))
+
+    def __index__(self):
+        return self.value().__index__()
+
+    __hash__ = None
+
+    def __repr__(self):
+        array = np.asarray(self._read())
+        return (f"<tf.Variable '{self._name}' shape={self.shape} dtype={self.dtype.name}, "
+                f"numpy={_numpy_text(array, True)}>")
+
+    __str__ = __repr__
+
+    def __format__(self, spec):
+        return format(self.numpy(), spec) if spec else str(self)
+
+    def __deepcopy__(self, memo):
+        copy = Variable(Tensor(self._read()), trainable=self._trainable,
+                        name=self._name.split(":")[0])
+        copy._name = self._name
+        return copy
+
+    def __reduce__(self):
+        raise TypeError("tapejax Variables cannot be pickled; save them with tf.train.Checkpoint "
+                        "or keras save_weights, or pickle v.numpy().")

@@ -1,0 +1,26 @@
+"""Keras 3 variables: a tapejax Variable named like Keras (`name='kernel'`, `path='dense/kernel'`)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tapejax._tensor import _numpy_text
+from tapejax._variable import Variable
+
+
+class KerasVariable(Variable):
+    """A Variable owned by a layer; `name` is the short name and `path` is `'<layer>/<name>'`."""
+
+    def __init__(self, initializer, shape=None, dtype=None, trainable=True, name=None, path=None,
+                 **kwargs):
+        value = initializer(shape, dtype=dtype) if callable(initializer) else initializer
+        super().__init__(value, trainable=trainable, name=name, dtype=dtype, **kwargs)
+        self._name = name or "variable"
+        self.path = path or self._name
+
+    def __repr__(self):
+        value = _numpy_text(np.asarray(self._read()), False).lstrip("\n")
+        return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype.name}, "
+                f"value={value}>")
+
+    __str__ = __repr__
