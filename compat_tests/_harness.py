@@ -1,0 +1,131 @@
+"""Runs one program on real TensorFlow and on tapejax and compares what they produce.
+
+A program is a function `program(tf)` that returns any nest of Tensors, Variables, NumPy values,
+Python values and None. Outcomes are normalised to plain data (kind, dtype name, shape, value) so that
+values, dtypes, shapes, `None` patterns, container types and exception types are all compared.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+
+import numpy as np
+
+BACKENDS = ("tensorflow", "tapejax")
+
+
+def load(backend):
+    module = importlib.import_module(backend)
+    if backend == "tensorflow":
+        module.get_logger().setLevel("ERROR")
+    return module
+
+
+class Raised:
+    """An exception a program raised, by class name and message."""
+
+    def __init__(self, exc):
+        self.type_name = type(exc).__name__
+        self.message = str(exc)
+
+    def __repr__(self):
+        return f"Raised({self.type_name}: {self.message!r})"
+
+
+def normalize(value):
+    """Plain-data view of a program's result."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, Raised):
+        return value
+    if isinstance(value, dict):
+        return {"__dict__": {k: normalize(v) for k, v in value.items()}}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return ("namedtuple", type(value).__name__, tuple(normalize(v) for v in value))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [normalize(v) for v in value])
+    if isinstance(value, (int, float, complex)) and not hasattr(value, "dtype"):
+        return ("python", type(value).__name__, value)
+    if hasattr(value, "numpy") and hasattr(value, "dtype") and hasattr(value, "shape"):
+        array = np.asarray(value.numpy())
+        return ("tensor", value.dtype.name, tuple(int(d) for d in value.shape), array)
+    if isinstance(value, (np.ndarray, np.generic)):
+        array = np.asarray(value)
+        return ("ndarray", str(array.dtype), array.shape, array)
+    if hasattr(value, "name") and hasattr(value, "is_floating"):  # a DType
+        return ("dtype", value.name)
+    if hasattr(value, "as_list"):  # a TensorShape
+        return ("shape", tuple(value.as_list()))
+    return ("object", repr(value))
+
+
+def run(program, backend):
+    tf = load(backend)
+    try:
+        return normalize(program(tf))
+    except Exception as exc:  # noqa: BLE001 - the exception is the outcome being compared
+        return Raised(exc)
+
+
+def assert_same(expected, got, rtol=1e-5, atol=1e-6, messages=True, path="result"):
+    """Asserts `got` (tapejax) matches `expected` (TensorFlow)."""
+    if isinstance(expected, Raised):
+        assert isinstance(got, Raised), f"{path}: TF raised {expected!r}, tapejax returned {got!r}"
+        assert expected.type_name == got.type_name, f"{path}: TF raised {expected!r}, tapejax {got!r}"
+        if messages:
+            first = expected.message.split("\n")[0].strip()
+            assert got.message.startswith(first), (
+                f"{path}: message differs.\nTF:      {expected.message!r}\ntapejax: {got.message!r}")
+        return
+    assert not isinstance(got, Raised), f"{path}: TF returned {expected!r}, tapejax raised {got!r}"
+    if expected is None or isinstance(expected, (bool, str)):
+        assert got == expected, f"{path}: TF {expected!r}, tapejax {got!r}"
+        return
+    if isinstance(expected, dict):
+        assert isinstance(got, dict) and set(got["__dict__"]) == set(expected["__dict__"]), (
+            f"{path}: TF {expected!r}, tapejax {got!r}")
+        for k in expected["__dict__"]:
+            assert_same(expected["__dict__"][k], got["__dict__"][k], rtol, atol, messages, f"{path}[{k!r}]")
+        return
+    assert isinstance(got, tuple) and got[0] == expected[0], f"{path}: TF {expected!r}, tapejax {got!r}"
+    kind = expected[0]
+    if kind in ("list", "tuple"):
+        assert len(got[1]) == len(expected[1]), f"{path}: TF {expected!r}, tapejax {got!r}"
+        for i, (e, g) in enumerate(zip(expected[1], got[1])):
+            assert_same(e, g, rtol, atol, messages, f"{path}[{i}]")
+    elif kind == "namedtuple":
+        assert got[1] == expected[1] and len(got[2]) == len(expected[2]), f"{path}: {expected!r} vs {got!r}"
+        for i, (e, g) in enumerate(zip(expected[2], got[2])):
+            assert_same(e, g, rtol, atol, messages, f"{path}.{i}")
+    elif kind in ("tensor", "ndarray"):
+        assert got[1] == expected[1], f"{path}: dtype TF {expected[1]}, tapejax {got[1]}"
+        assert got[2] == expected[2], f"{path}: shape TF {expected[2]}, tapejax {got[2]}"
+        e, g = expected[3], got[3]
+        if e.dtype.kind in "fc" or str(e.dtype) == "bfloat16":
+            np.testing.assert_allclose(g.astype(e.dtype) if g.dtype != e.dtype else g, e,
+                                       rtol=rtol, atol=atol, err_msg=path, equal_nan=True)
+        else:
+            np.testing.assert_array_equal(g, e, err_msg=path)
+    elif kind == "python":
+        assert got[1] == expected[1], f"{path}: TF {expected!r}, tapejax {got!r}"
+        if isinstance(expected[2], float) and math.isnan(expected[2]):
+            assert math.isnan(got[2]), f"{path}: TF nan, tapejax {got[2]}"
+        elif isinstance(expected[2], (float, complex)):
+            assert abs(got[2] - expected[2]) <= atol + rtol * abs(expected[2]), f"{path}: {expected} vs {got}"
+        else:
+            assert got[2] == expected[2], f"{path}: TF {expected!r}, tapejax {got!r}"
+    else:
+        assert got == expected, f"{path}: TF {expected!r}, tapejax {got!r}"
+
+
+def compare(program, rtol=1e-5, atol=1e-6, messages=True):
+    """Runs `program` on both backends and asserts tapejax matches TensorFlow.
+
+    Returns:
+      The normalised TensorFlow outcome (for extra assertions in the test).
+    """
+    expected = run(program, "tensorflow")
+    got = run(program, "tapejax")
+    assert_same(expected, got, rtol=rtol, atol=atol, messages=messages)
+    return expected
