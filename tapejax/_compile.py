@@ -62,7 +62,7 @@ class _LRU(collections.OrderedDict):
 
     def insert(self, key, value):
         self[key] = value
-        if len(self) > self.limit:
+        while len(self) > self.limit:
             self.popitem(last=False)
         return value
 

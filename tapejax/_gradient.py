@@ -66,8 +66,22 @@ def _seed_values(flat_targets, output_gradients):
                     f"target's shape (TensorFlow does not check this and returns garbage).")
             seeds.append(g)
         else:
-            seeds.append(jnp.ones(value.shape, value.dtype))
+            seeds.append(ones_seed(value.shape, value.dtype))
     return seeds
+
+
+_ones_cache = {}
+
+
+def ones_seed(shape, dtype):
+    """A cached array of ones: the default seed of a target (creating one eagerly costs ~30 us)."""
+    key = (shape, dtype)
+    found = _ones_cache.get(key)
+    if found is None:
+        if len(_ones_cache) > 256:
+            _ones_cache.clear()
+        found = _ones_cache[key] = jnp.ones(shape, dtype)
+    return found
 
 
 def compute_gradient(recorder, target, sources, output_gradients, unconnected):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -74,7 +76,7 @@ def _gather(params, indices, axis, batch_dims):
     if batch_dims == 0:
         return jnp.take(params, indices, axis=axis, mode="clip")
     fn = _gather
-    for _ in range(batch_dims):
+    for _ in builtins.range(batch_dims):
         fn = jax.vmap(lambda p, i, f=fn: f(p, i, axis - batch_dims, 0) if f is _gather else f(p, i))
     return fn(params, indices)
 
@@ -83,7 +85,7 @@ def _gather_nd(params, indices, batch_dims):
     def one(p, i):
         return p[tuple(jnp.moveaxis(i, -1, 0))]
     fn = one
-    for _ in range(batch_dims):
+    for _ in builtins.range(batch_dims):
         fn = jax.vmap(fn)
     return fn(params, indices)
 
@@ -95,7 +97,7 @@ def _encode_key(key):
         key = (key,)
     out = []
     for k in key:
-        if isinstance(k, slice):
+        if isinstance(k, builtins.slice):
             out.append(("s", _int_or_none(k.start), _int_or_none(k.stop), _int_or_none(k.step)))
         elif k is None:
             out.append(("n",))
@@ -132,7 +134,7 @@ def _decode_key(key):
     for k in key:
         tag = k[0]
         if tag == "s":
-            out.append(slice(k[1], k[2], k[3]))
+            out.append(builtins.slice(k[1], k[2], k[3]))
         elif tag == "n":
             out.append(None)
         elif tag == "e":
@@ -196,7 +198,7 @@ def reshape(tensor, shape, name=None):
 def transpose(a, perm=None, conjugate=False, name="transpose"):
     """Permutes dimensions (reverses them when `perm` is None)."""
     x = as_value(a)
-    perm = tuple(reversed(range(x.ndim))) if perm is None else _ints(perm)
+    perm = tuple(reversed(builtins.range(x.ndim))) if perm is None else _ints(perm)
     out = apply(ARRAY["transpose"], [x], (("perm", perm),))
     if conjugate:
         from tapejax._ops import math_ops

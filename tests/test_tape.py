@@ -1,0 +1,112 @@
+"""GradientTape internals: what is recorded, released, and kept per thread."""
+
+import gc
+import threading
+import weakref
+
+import numpy as np
+import pytest
+
+import tapejax as tf
+from tapejax import _tape
+
+
+def test_ops_without_a_watched_input_are_not_recorded():
+    x = tf.constant(2.0)
+    with tf.GradientTape() as tape:
+        y = x * x
+        tape.watch(y)
+        z = y * 3.0
+    assert len(tape._tape.entries) == 1
+    assert float(tape.gradient(z, y)) == 3.0
+
+
+def test_no_tape_means_no_recording_state():
+    assert _tape.state.recording == []
+    x = tf.constant(1.0) + 1.0
+    assert float(x) == 2.0
+    assert _tape.state.recording == []
+
+
+def test_non_persistent_tape_releases_saved_values_after_gradient():
+    x = tf.Variable(np.ones((64, 64), np.float32))
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(x * x)
+    recorder = weakref.ref(tape._tape)
+    tape.gradient(y, x)
+    assert tape._tape is None
+    del y
+    gc.collect()
+    assert recorder() is None
+
+
+def test_persistent_tape_keeps_values_until_deleted():
+    x = tf.Variable(2.0)
+    with tf.GradientTape(persistent=True) as tape:
+        y = x * x
+    first = float(tape.gradient(y, x))
+    second = float(tape.gradient(y, x))
+    assert first == second == 4.0
+    recorder = weakref.ref(tape._tape)
+    del tape
+    gc.collect()
+    assert recorder() is None
+
+
+def test_exception_inside_block_pops_tape():
+    x = tf.Variable(1.0)
+    tape = tf.GradientTape()
+    with pytest.raises(ZeroDivisionError):
+        with tape:
+            _ = x * 2.0
+            raise ZeroDivisionError
+    assert _tape.state.recording == []
+    assert tape._recording is False
+
+
+def test_tape_stack_is_thread_local():
+    x = tf.Variable(3.0)
+    results = {}
+
+    def worker():
+        results["stack"] = list(_tape.state.recording)
+        results["y"] = x * x
+
+    with tf.GradientTape() as tape:
+        t = threading.Thread(target=worker)
+        t.start()
+        t.join()
+        y_here = x * x
+    assert results["stack"] == []
+    assert tape.gradient([results["y"], y_here], x).numpy() == pytest.approx(6.0)
+
+
+def test_variable_read_after_assign_is_a_new_slot():
+    v = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        a = v * v
+        v.assign_sub(1.0)
+        b = v * v
+        total = a + b
+    assert len(tape._tape.var_slots[v._id]) == 2
+    # d(a + b)/dv sums over both reads: 2*2 + 2*1
+    assert float(tape.gradient(total, v)) == pytest.approx(6.0)
+
+
+def test_same_variable_read_twice_without_assign_shares_a_slot():
+    v = tf.Variable(2.0)
+    with tf.GradientTape(persistent=True) as tape:
+        y = v * v + v
+    assert len(tape._tape.var_slots[v._id]) == 1
+    assert float(tape.gradient(y, v)) == pytest.approx(5.0)
+
+
+def test_structural_key_is_independent_of_tensor_identity():
+    keys = []
+    for value in (1.0, 2.0):
+        x = tf.constant(value)
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(x)
+            tf.sin(x) * x
+        keys.append(tuple(tape._tape.key_parts))
+    assert keys[0] == keys[1]
