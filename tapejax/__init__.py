@@ -17,6 +17,7 @@ from tapejax._dtypes import (  # noqa: E402
     DType, as_dtype, bfloat16, bool_ as bool, complex64, complex128, double, float16, float32,
     float64, half, int8, int16, int32, int64, uint8, uint16, uint32, uint64)
 from tapejax._errors import InvalidArgumentError  # noqa: E402,F401
+from tapejax._function import Function, TensorSpec, function  # noqa: E402
 from tapejax._gradient import UnconnectedGradients  # noqa: E402
 from tapejax._module import Module, name_scope  # noqa: E402
 from tapejax._ops import array_ops, linalg_ops, math_ops, nn_ops, random_ops  # noqa: E402
@@ -91,6 +92,16 @@ dtypes = _namespaces.make("dtypes", "tf.dtypes", {
     "float32": float32, "float64": float64, "int8": int8, "int16": int16, "int32": int32,
     "int64": int64, "uint8": uint8, "bool": bool, "complex64": complex64, "complex128": complex128,
     "cast": math_ops.cast})
+
+from tapejax import _function  # noqa: E402
+
+config = _namespaces.make("config", "tf.config", {
+    "run_functions_eagerly": _function.run_functions_eagerly,
+    "functions_run_eagerly": _function.functions_run_eagerly,
+    "list_physical_devices": lambda device_type=None: [
+        d for d in _jax.devices() if device_type is None or d.platform.upper() == device_type.upper()
+        or (device_type.upper() == "GPU" and d.platform == "gpu")],
+})
 
 autodiff = _namespaces.make("autodiff", "tf.autodiff", {"GradientTape": GradientTape})
 

@@ -69,7 +69,7 @@ def logger():
             handler = logging.StreamHandler()
             handler.setFormatter(logging.Formatter("%(levelname)s:%(name)s:%(message)s"))
             _logger.addHandler(handler)
-            _logger.propagate = False
+            _logger.propagate = True
     return _logger
 
 

@@ -1,11 +1,389 @@
-"""`tapejax.function`: whole-step compilation (see issue 5); hooks Variables use while tracing."""
+"""`tapejax.function` (`tf.function`): trace a Python step once per input signature under `jax.jit`.
+
+Inside the trace, Tensors wrap tracers and GradientTape works unchanged. Variables read or assigned
+in the step are lifted to explicit arguments and results (Keras 3's StatelessScope pattern): a read
+returns the traced value, an assignment replaces it, and after the call the new values are written
+back. Variables the step touches are discovered by tracing; a step that creates Variables runs
+eagerly on its first call (as TF requires, creation happens once) and is compiled from the second.
+"""
 
 from __future__ import annotations
 
+import collections
+import functools
+import threading
+
+import jax
+import numpy as np
+
+from tapejax import _nest, _tape, _variable
+from tapejax._errors import user_line, warn_first_n
+from tapejax._ops import random_ops
+from tapejax._tensor import Tensor, TensorShape
+
 _creation_listeners = []
+_trace_state = threading.local()
+_run_eagerly = [False]
+
+_NO_RNG = np.zeros(3, np.uint32)
+RETRACE_WARNING_THRESHOLD = 5
+MAX_CONCRETE_FUNCTIONS = 64
 
 
 def note_variable_created(variable):
     """Tells an active `function` trace that a Variable was created."""
     for listener in _creation_listeners:
         listener(variable)
+
+
+def run_functions_eagerly(run_eagerly):
+    """Makes every `tapejax.function` run its Python function eagerly (for debugging)."""
+    _run_eagerly[0] = bool(run_eagerly)
+
+
+def functions_run_eagerly():
+    return _run_eagerly[0]
+
+
+def _tracing():
+    return getattr(_trace_state, "active", None) is not None
+
+
+class TensorSpec:
+    """Describes a Tensor argument of a function: shape (None for any size) and dtype.
+
+    Args:
+      shape: a list/tuple of ints or None.
+      dtype: default float32.
+      name: optional name.
+    """
+
+    def __init__(self, shape, dtype="float32", name=None):
+        from tapejax import _dtypes
+        self.shape = TensorShape(shape)
+        self.dtype = _dtypes.as_dtype(dtype)
+        self.name = name
+
+    def is_compatible_with(self, value):
+        shape = tuple(value.shape)
+        return (value.dtype == self.dtype and len(shape) == len(self.shape)
+                and all(s is None or s == d for s, d in zip(self.shape, shape)))
+
+    def __repr__(self):
+        return f"TensorSpec(shape={self.shape}, dtype={self.dtype!r}, name={self.name!r})"
+
+    def __eq__(self, other):
+        return isinstance(other, TensorSpec) and (self.shape, self.dtype) == (other.shape, other.dtype)
+
+    def __hash__(self):
+        return hash((tuple(self.shape), self.dtype))
+
+
+class _VariableCreated(Exception):
+    pass
+
+
+class _Trace:
+    """Variable values during one trace: reads return lifted tracers, writes replace them."""
+
+    def __init__(self, variables, values):
+        self.values = {v._id: val for v, val in zip(variables, values)}
+        self.inputs = dict(self.values)
+        self.known = {v._id: v for v in variables}
+        self.discovered = {}
+        self.written = {}
+
+    def read(self, variable):
+        found = self.values.get(variable._id)
+        if found is None:
+            self.discovered[variable._id] = variable
+            return variable._array
+        return found
+
+    def write(self, variable, array):
+        if variable._id not in self.known:
+            self.discovered[variable._id] = variable
+        self.values[variable._id] = array
+        self.written[variable._id] = variable
+
+
+def _leaf_signature(leaf):
+    if type(leaf) is Tensor:
+        return ("T", tuple(leaf._value.shape), leaf._value.dtype)
+    if isinstance(leaf, _variable.Variable):
+        return ("V", leaf._id)
+    if isinstance(leaf, (np.ndarray, np.generic)):
+        return ("T", leaf.shape, leaf.dtype)
+    if isinstance(leaf, (int, float, bool, str, type(None), complex)):
+        return ("P", type(leaf).__name__, leaf)
+    try:
+        hash(leaf)
+        return ("P", type(leaf).__name__, leaf)
+    except TypeError:
+        return ("O", id(leaf))
+
+
+def _describe_leaf_change(i, a, b):
+    if a[0] == b[0] == "T":
+        return f"argument leaf {i}: tensor {a[1]} {a[2]} became {b[1]} {b[2]}"
+    if a[0] == b[0] == "P":
+        return f"argument leaf {i}: Python value {a[2]!r} became {b[2]!r}"
+    return f"argument leaf {i}: {a} became {b}"
+
+
+def _describe_change(previous, new):
+    """What differs between `new` and the closest previously traced signature, in words."""
+    candidates = [old for old in previous if old[0] == new[0] and len(old[1]) == len(new[1])]
+    if not previous:
+        return "first call"
+    if not candidates:
+        return "the structure of the arguments changed"
+    closest = min(candidates, key=lambda old: sum(a != b for a, b in zip(old[1], new[1])))
+    return "; ".join(_describe_leaf_change(i, a, b)
+                     for i, (a, b) in enumerate(zip(closest[1], new[1])) if a != b)
+
+
+class _Concrete:
+    """One traced and compiled signature."""
+
+    __slots__ = ("variables", "written_idx", "out_tree", "out_static", "compiled", "pure", "random")
+
+
+class Function:
+    """A Python function compiled with `jax.jit` per input signature, as `tf.function`.
+
+    Call it like the wrapped function. Tensor arguments are traced (a new shape or dtype retraces);
+    Python values are part of the signature (a new value retraces), as TF does.
+    """
+
+    def __init__(self, python_function, input_signature=None, jit_compile=None,
+                 reduce_retracing=False, name=None):
+        self._python_function = python_function
+        self._input_signature = None if input_signature is None else list(input_signature)
+        self._jit_compile = jit_compile
+        self._reduce_retracing = reduce_retracing
+        self._name = name or getattr(python_function, "__name__", "function")
+        self._concrete = collections.OrderedDict()
+        self._known_variables = {}
+        self._created_variables = False
+        self._first_call_done = False
+        self.trace_count = 0
+        self.retrace_reasons = []
+        functools.update_wrapper(self, python_function)
+
+    @property
+    def python_function(self):
+        return self._python_function
+
+    def __get__(self, instance, owner):
+        if instance is None:
+            return self
+        bound = functools.partial(self.__call__, instance)
+        bound.python_function = self._python_function
+        return bound
+
+    def experimental_get_tracing_count(self):
+        return self.trace_count
+
+    def _check_signature(self, args):
+        if self._input_signature is None:
+            return
+        flat = _nest.flatten(args)
+        specs = _nest.flatten(self._input_signature)
+        if len(flat) != len(specs):
+            raise TypeError(
+                f"{self._name}() takes {len(specs)} positional arguments as given by its "
+                f"input_signature but {len(flat)} were given.")
+        for value, spec in zip(flat, specs):
+            if not hasattr(value, "shape") or not spec.is_compatible_with(_as_tensor(value)):
+                raise TypeError(
+                    f"Binding inputs to tf.function failed due to `Can not cast "
+                    f"{getattr(value, 'shape', value)!r} to {spec!r}`.")
+
+    def __call__(self, *args, **kwargs):
+        if _run_eagerly[0] or _tracing():
+            return self._python_function(*args, **kwargs)
+        self._check_signature(args)
+        leaves = _nest.flatten((args, kwargs))
+        treedef = jax.tree_util.tree_structure((args, kwargs), is_leaf=_nest._is_leaf)
+        signature = (treedef, tuple(_leaf_signature(x) for x in leaves))
+        concrete = self._concrete.get(signature)
+        if concrete is None:
+            first_call = not self._first_call_done
+            self._first_call_done = True
+            try:
+                concrete = self._trace(signature, args, kwargs, leaves, first_call)
+            except _VariableCreated:
+                # TF creates Variables on the first call only: run that call eagerly, compile later.
+                self._created_variables = True
+                self.trace_count -= 1
+                return self._python_function(*args, **kwargs)
+        return self._call_concrete(concrete, leaves)
+
+    # -- tracing -------------------------------------------------------------------------------
+    def _trace(self, signature, args, kwargs, leaves, first_call=False):
+        self.trace_count += 1
+        reason = _describe_change(list(self._concrete), signature)
+        self.retrace_reasons.append(reason)
+        if self.trace_count > RETRACE_WARNING_THRESHOLD:
+            warn_first_n(
+                3, f"{self.trace_count} calls to {self._name} triggered tapejax.function retracing "
+                   f"(latest: {reason}, called at {user_line()}). Tracing is expensive: pass tensors "
+                   f"instead of changing Python values, keep shapes fixed, or define the function "
+                   f"outside of a loop.")
+        tensor_pos = [i for i, s in enumerate(signature[1]) if s[0] == "T"]
+        template = list(leaves)
+        while True:
+            variables = list(self._known_variables.values())
+            concrete = self._build(signature, template, tensor_pos, variables, first_call)
+            if concrete is not None:
+                break
+        self._concrete[signature] = concrete
+        if len(self._concrete) > MAX_CONCRETE_FUNCTIONS:
+            self._concrete.popitem(last=False)
+        return concrete
+
+    def _build(self, signature, template, tensor_pos, variables, first_call):
+        python_function = self._python_function
+        treedef = signature[0]
+        concrete = _Concrete()
+        info = {}
+
+        def body(var_values, tensor_values, rng_words):
+            flat = list(template)
+            for i, value in zip(tensor_pos, tensor_values):
+                flat[i] = Tensor(value)
+            call_args, call_kwargs = jax.tree_util.tree_unflatten(treedef, flat)
+            state = _Trace(variables, var_values)
+            outer = (_variable._read_hook, _variable._write_hook, getattr(_trace_state, "active", None),
+                     list(_tape.state.recording))
+            _variable._read_hook, _variable._write_hook = state.read, state.write
+            _trace_state.active = state
+            draws = []
+
+            def draw_words(op_seed):
+                draws.append(op_seed)
+                return rng_words + np.asarray([0, (op_seed or 0) & 0xFFFFFFFF, len(draws)], np.uint32)
+
+            outer_rng = random_ops._trace_hook
+            random_ops._trace_hook = draw_words
+            listener = _abandon_trace if first_call else _raise_on_creation
+            _creation_listeners.append(listener)
+            try:
+                out = python_function(*call_args, **call_kwargs)
+            finally:
+                _creation_listeners.remove(listener)
+                random_ops._trace_hook = outer_rng
+                _variable._read_hook, _variable._write_hook, _trace_state.active, _ = outer
+            out_leaves = _nest.flatten(out)
+            out_tree = jax.tree_util.tree_structure(out, is_leaf=_nest._is_leaf)
+            arrays, static = [], []
+            for leaf in out_leaves:
+                if type(leaf) is Tensor or isinstance(leaf, _variable.Variable):
+                    arrays.append(leaf._value if type(leaf) is Tensor else state.values.get(leaf._id, leaf._array))
+                    static.append(None)
+                else:
+                    static.append(("static", leaf))
+            written_ids = [v._id for v in variables if v._id in state.written]
+            info.update(out_tree=out_tree, static=static, written=written_ids,
+                        discovered=dict(state.discovered), random=bool(draws))
+            return arrays, [state.values[i] for i in written_ids]
+
+        def counted(var_values, tensor_values, rng_words):
+            from tapejax import _compile
+            _compile.traces["function"] += 1
+            return body(var_values, tensor_values, rng_words)
+
+        jitted = jax.jit(counted)
+        var_values = [v._array for v in variables]
+        tensor_values = [_as_tensor(template[i])._value for i in tensor_pos]
+        traced = jitted.trace(var_values, tensor_values, _NO_RNG)
+        if info["discovered"]:
+            self._known_variables.update(info["discovered"])
+            return None
+        concrete.variables = variables
+        written = set(info["written"])
+        concrete.written_idx = [i for i, v in enumerate(variables) if v._id in written]
+        concrete.out_tree = info["out_tree"]
+        concrete.out_static = info["static"]
+        del traced
+        concrete.compiled = jitted
+        concrete.pure = body
+        concrete.random = info["random"]
+        return concrete
+
+    def _call_concrete(self, concrete, leaves):
+        variables = concrete.variables
+        var_values = [v._array for v in variables]
+        tensor_values = []
+        for leaf in leaves:
+            if type(leaf) is Tensor:
+                tensor_values.append(leaf._value)
+            elif isinstance(leaf, (np.ndarray, np.generic)):
+                tensor_values.append(_as_tensor(leaf)._value)
+        rng_words = random_ops._global.next(None) if concrete.random else _NO_RNG
+        arrays, new_values = concrete.compiled(var_values, tensor_values, rng_words)
+        for i, value in zip(concrete.written_idx, new_values):
+            variables[i]._array = value
+        outputs = [Tensor(a) for a in arrays]
+        it = iter(outputs)
+        flat = [next(it) if s is None else s[1] for s in concrete.out_static]
+        if _tape.state.recording and outputs:
+            _record_call(concrete, variables, var_values, leaves, tensor_values, outputs, rng_words)
+        return jax.tree_util.tree_unflatten(concrete.out_tree, flat)
+
+
+def _record_call(concrete, variables, var_values, leaves, tensor_values, outputs, rng_words):
+    """Records a compiled call on eager tapes as one differentiable op."""
+    tensor_objs = [leaf for leaf in leaves if type(leaf) is Tensor or isinstance(leaf, (np.ndarray, np.generic))]
+    tensor_objs = [x if type(x) is Tensor else None for x in tensor_objs]
+    n_vars = len(variables)
+    pure = concrete.pure
+
+    def call_op(*values):
+        arrays, _ = pure(list(values[:n_vars]), list(values[n_vars:]), rng_words)
+        return tuple(arrays)
+
+    _tape.record_all(call_op, ("function", id(concrete)), list(variables) + tensor_objs,
+                     list(var_values) + list(tensor_values), outputs)
+
+
+def _as_tensor(value):
+    if type(value) is Tensor:
+        return value
+    from tapejax._ops._convert import convert_to_tensor
+    return convert_to_tensor(value)
+
+
+def _abandon_trace(variable):
+    raise _VariableCreated
+
+
+def _raise_on_creation(variable):
+    raise ValueError(
+        "tf.function only supports singleton tf.Variables created on the first call. Make sure the "
+        "tf.Variable is only created once or created outside tf.function. See "
+        "https://www.tensorflow.org/guide/function#creating_tfvariables for more information.")
+
+
+def function(func=None, input_signature=None, autograph=True, jit_compile=None,
+             reduce_retracing=False, experimental_implements=None, experimental_autograph_options=None,
+             experimental_attributes=None, experimental_relax_shapes=None,
+             experimental_compile=None, experimental_follow_type_hints=None, name=None):
+    """Compiles a Python function with `jax.jit`, as `tf.function`.
+
+    Args:
+      func: the function (or use `@tapejax.function(...)` as a decorator factory).
+      input_signature: optional list of `TensorSpec`; calls must match it.
+      autograph: accepted; tapejax does not convert Python control flow on tensor values.
+      jit_compile: accepted (always compiled with XLA).
+      reduce_retracing: accepted; shapes stay static under `jax.jit`.
+
+    Returns:
+      A `Function`.
+    """
+    def decorate(f):
+        return Function(f, input_signature=input_signature, jit_compile=jit_compile,
+                        reduce_retracing=reduce_retracing, name=name)
+
+    return decorate if func is None else decorate(func)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 
+import jax
 import jax.numpy as jnp
 
 from tapejax import _compile, _nest, _tape
@@ -78,9 +79,11 @@ def ones_seed(shape, dtype):
     key = (shape, dtype)
     found = _ones_cache.get(key)
     if found is None:
-        if len(_ones_cache) > 256:
-            _ones_cache.clear()
-        found = _ones_cache[key] = jnp.ones(shape, dtype)
+        found = jnp.ones(shape, dtype)
+        if not isinstance(found, jax.core.Tracer):  # inside tapejax.function: never cache tracers
+            if len(_ones_cache) > 256:
+                _ones_cache.clear()
+            _ones_cache[key] = found
     return found
 
 

@@ -66,7 +66,7 @@ class TensorShape(tuple):
 
 def _numpy_text(array, is_repr):
     if array.ndim == 0:
-        text = str(array.item()) if array.dtype != np.dtype("bfloat16") else str(array)
+        text = str(array[()])
     else:
         text = repr(array) if is_repr else str(array)
     return "\n" + text if "\n" in text else text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -128,6 +129,8 @@ def _cached_scalar(value, dtype):
     found = _scalar_cache.get(key)
     if found is None:
         found = jnp.asarray(_to_dtype(value, np.asarray(value), dtype))
+        if isinstance(found, jax.core.Tracer):  # created inside tapejax.function: never cache
+            return found
         if len(_scalar_cache) >= _SCALAR_CACHE_LIMIT:
             _scalar_cache.clear()
         _scalar_cache[key] = found

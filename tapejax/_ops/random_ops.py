@@ -26,12 +26,15 @@ class _GlobalSeed:
         self.counter = 0
 
     def next(self, op_seed):
+        if _trace_hook is not None:
+            return _trace_hook(op_seed)
         with self.lock:
             self.counter += 1
             return np.asarray([self.base & 0xFFFFFFFF, (op_seed or 0) & 0xFFFFFFFF, self.counter],
                               np.uint32)
 
 
+_trace_hook = None  # set by tapejax.function while tracing: draws come from a lifted key
 _global = _GlobalSeed()
 
 

@@ -1,0 +1,167 @@
+"""tapejax.function: one trace per signature, lifted Variables, TF's creation rule, retraces."""
+
+import logging
+
+import numpy as np
+import pytest
+
+import tapejax as tf
+from tapejax import _compile
+
+
+def _linear_problem(seed=0):
+    rs = np.random.RandomState(seed)
+    x = tf.constant(rs.randn(16, 3).astype(np.float32))
+    y = tf.constant(rs.randn(16, 1).astype(np.float32))
+    w = tf.Variable(np.zeros((3, 1), np.float32))
+    b = tf.Variable(np.zeros(1, np.float32))
+    return x, y, w, b
+
+
+def _make_step(w, b):
+    @tf.function
+    def step(x, y, lr):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean((x @ w + b - y) ** 2)
+        gw, gb = tape.gradient(loss, [w, b])
+        w.assign_sub(lr * gw)
+        b.assign_sub(lr * gb)
+        return loss
+    return step
+
+
+def test_compiled_step_matches_eager_step():
+    x, y, w1, b1 = _linear_problem()
+    _, _, w2, b2 = _linear_problem()
+    step = _make_step(w1, b1)
+    eager = _make_step(w2, b2).python_function
+    for _ in range(5):
+        compiled_loss = step(x, y, 0.1)
+        eager_loss = eager(x, y, 0.1)
+        np.testing.assert_allclose(compiled_loss.numpy(), eager_loss.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(w1.numpy(), w2.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(b1.numpy(), b2.numpy(), rtol=1e-6)
+
+
+def test_100_step_loop_traces_once_per_signature():
+    x, y, w, b = _linear_problem()
+    step = _make_step(w, b)
+    before = _compile.traces["function"]
+    losses = [float(step(x, y, 0.1)) for _ in range(100)]
+    assert step.trace_count == 1
+    # one discovery trace (finds w and b) + the trace that is compiled, then none
+    assert _compile.traces["function"] - before == 2
+    assert losses[-1] < losses[0]
+
+
+def test_new_shape_and_new_python_value_retrace():
+    x, y, w, b = _linear_problem()
+    step = _make_step(w, b)
+    step(x, y, 0.1)
+    step(x[:8], y[:8], 0.1)
+    step(x, y, 0.05)
+    step(x, y, 0.1)
+    assert step.trace_count == 3
+    assert "Python value 0.1 became 0.05" in step.retrace_reasons[-1]
+
+
+def test_variables_created_on_first_call_only():
+    created = []
+
+    @tf.function
+    def make_once(x):
+        if not created:
+            created.append(tf.Variable(2.0))
+        return x * created[0]
+
+    assert float(make_once(tf.constant(3.0))) == 6.0
+    assert float(make_once(tf.constant(4.0))) == 8.0
+
+    @tf.function
+    def make_every_time(x):
+        return x * tf.Variable(2.0)
+
+    make_every_time(tf.constant(1.0))
+    with pytest.raises(ValueError, match="only supports singleton tf.Variables created on the first call"):
+        make_every_time(tf.constant(1.0, dtype=tf.float64))
+
+
+def test_run_functions_eagerly_disables_compilation():
+    calls = []
+
+    @tf.function
+    def f(x):
+        calls.append(type(x._value).__name__)
+        return x + 1.0
+
+    tf.config.run_functions_eagerly(True)
+    try:
+        f(tf.constant(1.0))
+        f(tf.constant(1.0))
+    finally:
+        tf.config.run_functions_eagerly(False)
+    assert calls == ["ArrayImpl", "ArrayImpl"]
+    assert f.trace_count == 0
+
+
+def test_random_ops_draw_new_values_each_call():
+    @tf.function
+    def noise():
+        return tf.random.normal((3,))
+
+    a, b = noise(), noise()
+    assert not np.allclose(a.numpy(), b.numpy())
+
+
+def test_jacobian_and_nested_tapes_inside_function():
+    @tf.function
+    def hessian(x):
+        with tf.GradientTape() as outer:
+            outer.watch(x)
+            with tf.GradientTape() as inner:
+                inner.watch(x)
+                y = tf.reduce_sum(x ** 3)
+            g = inner.gradient(y, x)
+        return outer.jacobian(g, x)
+
+    x = np.array([1.0, 2.0], np.float32)
+    np.testing.assert_allclose(hessian(tf.constant(x)).numpy(), np.diag(6 * x))
+
+
+def test_function_called_under_eager_tape_is_differentiable():
+    w = tf.Variable([1.0, 2.0])
+
+    @tf.function
+    def f(x):
+        return tf.reduce_sum(tf.sin(x * w))
+
+    x = tf.constant([0.5, 0.25])
+    f(x)  # discover + compile
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = f(x)
+    gx, gw = tape.gradient(y, [x, w])
+    np.testing.assert_allclose(gx.numpy(), np.cos(x.numpy() * w.numpy()) * w.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(gw.numpy(), np.cos(x.numpy() * w.numpy()) * x.numpy(), rtol=1e-6)
+
+
+def test_input_signature_is_enforced():
+    @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32)])
+    def f(x):
+        return x * 2.0
+
+    assert f(tf.constant([[1.0, 2.0]])).shape == (1, 2)
+    with pytest.raises(TypeError):
+        f(tf.constant([1.0, 2.0, 3.0]))
+
+
+def test_repeated_retracing_warns_with_the_reason(caplog):
+    @tf.function
+    def f(x, k):
+        return x * k
+
+    with caplog.at_level(logging.WARNING, logger="tapejax"):
+        for k in range(8):
+            f(tf.constant(1.0), float(k))
+    assert f.trace_count == 8
+    assert any("retracing" in r.getMessage() and "Python value" in r.getMessage() for r in caplog.records)
