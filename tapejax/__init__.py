@@ -74,7 +74,8 @@ nn = _namespaces.make("nn", "tf.nn", {
         "relu", "relu6", "elu", "selu", "gelu", "silu", "swish", "leaky_relu", "softmax",
         "log_softmax", "sigmoid_cross_entropy_with_logits", "softmax_cross_entropy_with_logits",
         "sparse_softmax_cross_entropy_with_logits", "l2_loss", "bias_add", "dropout", "moments",
-        "embedding_lookup", "sigmoid", "tanh", "softplus"]),
+        "embedding_lookup", "sigmoid", "tanh", "softplus", "conv2d", "max_pool2d", "avg_pool2d",
+        "max_pool", "avg_pool"]),
     "softsign": math_ops.softsign, "l2_normalize": math_ops.l2_normalize,
     "log_sigmoid": math_ops.log_sigmoid,
 })

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from tapejax._errors import InvalidArgumentError
 from tapejax._ops import _kernels as K
@@ -120,7 +121,6 @@ def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None
             f"`labels.shape` must equal `logits.shape` except for the last dimension. Received: "
             f"labels.shape={labels.shape} and logits.shape={logits.shape}")
     if not isinstance(labels._value, jax.core.Tracer):
-        import numpy as np
         values = np.asarray(labels._value)
         n = logits._value.shape[-1]
         bad = (values < 0) | (values >= n)
@@ -200,3 +200,116 @@ def softplus(features, name=None):
     from tapejax._ops import math_ops
     return math_ops.softplus(features)
 
+
+
+# -- convolution and pooling (NHWC, as TF's default) --------------------------------------------
+def _conv2d(x, w, strides, padding, dilations):
+    return jax.lax.conv_general_dilated(
+        x, w, window_strides=strides, padding=padding, rhs_dilation=dilations,
+        dimension_numbers=("NHWC", "HWIO", "NHWC"))
+
+
+def _tile_max_pool(x, k):
+    """Max-pooling whose window equals its stride and divides the input: a reshape and a max.
+
+    XLA's CPU gradient of reduce_window (select-and-scatter) is slow; this form is several times
+    faster. The gradient goes to the first maximum of each window (argmax + gather), as TF's does.
+    """
+    n, h, w, c = x.shape
+    kh, kw = k
+    tiles = x.reshape(n, h // kh, kh, w // kw, kw, c).transpose(0, 1, 3, 5, 2, 4)
+    tiles = tiles.reshape(n, h // kh, w // kw, c, kh * kw)
+    first = jnp.argmax(jax.lax.stop_gradient(tiles), axis=-1)
+    return jnp.take_along_axis(tiles, first[..., None], axis=-1)[..., 0]
+
+
+def _max_pool(x, ksize, strides, padding):
+    if (ksize == strides and padding == "VALID" and x.shape[1] % ksize[0] == 0
+            and x.shape[2] % ksize[1] == 0):
+        return _tile_max_pool(x, ksize)
+    # A Python scalar init lets JAX recognise the max monoid (differentiable reduce_window).
+    return jax.lax.reduce_window(x, -np.inf, jax.lax.max, (1,) + ksize + (1,), (1,) + strides + (1,),
+                                 padding)
+
+
+def _avg_pool(x, ksize, strides, padding):
+    window, step = (1,) + ksize + (1,), (1,) + strides + (1,)
+    total = jax.lax.reduce_window(x, 0.0, jax.lax.add, window, step, padding)
+    if padding == "VALID":
+        return total / (ksize[0] * ksize[1])
+    count = jax.lax.reduce_window(np.ones(x.shape[:3] + (1,), x.dtype), 0.0, jax.lax.add, window,
+                                  step, padding)
+    return total / count
+
+
+NN.update({
+    "conv2d": Op("Conv2D", _conv2d),
+    "max_pool2d": Op("MaxPool", _max_pool),
+    "avg_pool2d": Op("AvgPool", _avg_pool),
+})
+
+
+def _pair(value, name):
+    if isinstance(value, int):
+        return (value, value)
+    value = tuple(int(v) for v in value)
+    if len(value) == 4:
+        return value[1:3]
+    if len(value) == 1:
+        return (value[0], value[0])
+    if len(value) != 2:
+        raise ValueError(f"{name} must be an int or a list of 1, 2 or 4 ints, got {value}")
+    return value
+
+
+def _check_format(data_format):
+    if data_format not in (None, "NHWC"):
+        raise ValueError(f"tapejax supports data_format='NHWC' only, got {data_format!r}; "
+                         f"transpose the input with tf.transpose(x, [0, 2, 3, 1]).")
+
+
+def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None, name=None):
+    """2-D convolution of NHWC `input` with HWIO `filters`, as `tf.nn.conv2d`.
+
+    Args:
+      input: Tensor [batch, height, width, in_channels].
+      filters: Tensor [filter_height, filter_width, in_channels, out_channels].
+      strides: int or list of 1, 2 or 4 ints.
+      padding: 'SAME' or 'VALID'.
+      dilations: int or list; default 1.
+
+    Returns:
+      A Tensor [batch, out_height, out_width, out_channels].
+    """
+    _check_format(data_format)
+    x, w = binary_inputs("Conv2D", input, filters)
+    if x.ndim != 4 or w.ndim != 4:
+        raise ValueError(f"input must be 4-dimensional {list(x.shape)}" if x.ndim != 4 else
+                         f"filter must be 4-dimensional: {list(w.shape)}")
+    if x.shape[3] % w.shape[2]:
+        raise InvalidArgumentError(
+            f"input depth must be evenly divisible by filter depth: {x.shape[3]} vs {w.shape[2]} "
+            f"[Op:Conv2D]")
+    padding = str(padding).upper()
+    return apply(NN["conv2d"], [x, w], (("strides", _pair(strides, "strides")), ("padding", padding),
+                                        ("dilations", _pair(dilations or 1, "dilations"))))
+
+
+def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
+    """Max pooling over NHWC windows; the gradient goes to the first maximum, as TF."""
+    _check_format(data_format)
+    return apply(NN["max_pool2d"], [as_value(input)], (("ksize", _pair(ksize, "ksize")),
+                                                      ("strides", _pair(strides, "strides")),
+                                                      ("padding", str(padding).upper())))
+
+
+def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
+    """Average pooling over NHWC windows (SAME padding averages the valid entries, as TF)."""
+    _check_format(data_format)
+    return apply(NN["avg_pool2d"], [as_value(input)], (("ksize", _pair(ksize, "ksize")),
+                                                      ("strides", _pair(strides, "strides")),
+                                                      ("padding", str(padding).upper())))
+
+
+max_pool = max_pool2d
+avg_pool = avg_pool2d
