@@ -12,7 +12,7 @@ import collections
 
 import jax
 
-from tapejax import _replay
+from tapejax import _replay, _tape
 
 MAX_PROGRAMS = 256
 
@@ -31,7 +31,8 @@ class Program:
 
         def counted(saved_args, seeds):
             traces["gradient"] += 1
-            return pure(saved_args, seeds)
+            with _tape.suspended():
+                return pure(saved_args, seeds)
 
         self.compiled = jax.jit(counted)
         self._jacobian = None
@@ -43,7 +44,8 @@ class Program:
 
             def rows(saved, seeds):
                 traces["jacobian"] += 1
-                return jax.vmap(lambda seed: pure(saved, [seed]))(seeds)
+                with _tape.suspended():
+                    return jax.vmap(lambda seed: pure(saved, [seed]))(seeds)
 
             self._jacobian = jax.jit(rows)
         return self._jacobian(saved_args, basis)

@@ -256,7 +256,8 @@ class Function:
             call_args, call_kwargs = jax.tree_util.tree_unflatten(treedef, flat)
             state = _Trace(variables, var_values)
             outer = (_variable._read_hook, _variable._write_hook, getattr(_trace_state, "active", None),
-                     list(_tape.state.recording))
+                     _tape.state.recording)
+            _tape.state.recording = []  # eager tapes outside must not record this trace's tracers
             _variable._read_hook, _variable._write_hook = state.read, state.write
             _trace_state.active = state
             draws = []
@@ -274,7 +275,8 @@ class Function:
             finally:
                 _creation_listeners.remove(listener)
                 random_ops._trace_hook = outer_rng
-                _variable._read_hook, _variable._write_hook, _trace_state.active, _ = outer
+                (_variable._read_hook, _variable._write_hook, _trace_state.active,
+                 _tape.state.recording) = outer
             out_leaves = _nest.flatten(out)
             out_tree = jax.tree_util.tree_structure(out, is_leaf=_nest._is_leaf)
             arrays, static = [], []

@@ -128,6 +128,17 @@ class _Recorder:
         return tuple(self.var_slots.get(source._id, ()))
 
 
+class suspended:  # noqa: N801 - used as a context manager
+    """No tape records inside (while JAX traces a program whose ops must not leak onto tapes)."""
+
+    def __enter__(self):
+        self.saved = state.recording
+        state.recording = []
+
+    def __exit__(self, *exc):
+        state.recording = self.saved
+
+
 def record_all(fn, key, inputs, values, outputs):
     """Records an op on every recording tape of this thread (a no-op when none records)."""
     for recorder in state.recording:

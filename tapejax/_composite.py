@@ -1,0 +1,278 @@
+"""Ops made of user Python functions: `tf.custom_gradient`, `tf.recompute_grad`, `grad_pass_through`.
+
+The user's function runs once eagerly with every tape suspended, noting the Variables it reads; it
+is then recorded as ONE entry whose JAX function re-runs it over tracers (with those Variables
+lifted to inputs). `custom_gradient` wraps that function in `jax.custom_vjp` whose backward calls
+the user's `grad_fn`; `recompute_grad` wraps it in `jax.checkpoint`.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+
+import jax
+import jax.numpy as jnp
+
+from tapejax import _nest, _tape, _variable
+from tapejax._tensor import Tensor
+from tapejax._variable import Variable
+
+
+class _ReadCollector:
+    """Collects the Variables read while active (chaining any hook already installed)."""
+
+    def __init__(self):
+        self.variables = {}
+        self.previous = None
+
+    def __enter__(self):
+        self.previous = _variable._read_hook
+        previous = self.previous
+
+        def hook(variable):
+            self.variables.setdefault(variable._id, variable)
+            return previous(variable) if previous is not None else variable._array
+
+        _variable._read_hook = hook
+        return self
+
+    def __exit__(self, *exc):
+        _variable._read_hook = self.previous
+
+
+class _LiftedReads:
+    """Makes reads of `variables` return given (traced) values while active."""
+
+    def __init__(self, variables, values):
+        self.values = {v._id: val for v, val in zip(variables, values)}
+
+    def __enter__(self):
+        self.previous = _variable._read_hook
+        previous, values = self.previous, self.values
+
+        def hook(variable):
+            found = values.get(variable._id)
+            if found is not None:
+                return found
+            return previous(variable) if previous is not None else variable._array
+
+        _variable._read_hook = hook
+
+    def __exit__(self, *exc):
+        _variable._read_hook = self.previous
+
+
+def _is_tensorlike(x):
+    return type(x) is Tensor or isinstance(x, Variable)
+
+
+def _outputs_of(result):
+    leaves = _nest.flatten(result)
+    for leaf in leaves:
+        if not _is_tensorlike(leaf):
+            raise TypeError(f"A function wrapped by tf.custom_gradient or tf.recompute_grad must return "
+                            f"tensors, got {type(leaf).__name__}.")
+    return leaves
+
+
+def _to_tensor_leaf(x):
+    if type(x) is Tensor:
+        return x
+    return x.value() if isinstance(x, Variable) else x
+
+
+class _Composite:
+    """A user function recorded as one entry whose JAX function is `make_jax_fn(run, ...)`."""
+
+    def __init__(self, user_fn, make_jax_fn, kind):
+        self.user_fn = user_fn
+        self.make_jax_fn = make_jax_fn  # (run, n_args, variables) -> JAX function of the inputs
+        self.kind = kind
+        self._fns = {}
+
+    def run_eagerly(self, args, kwargs):
+        """Runs the user function with tapes suspended; returns (result, Variables it read)."""
+        with _tape.suspended(), _ReadCollector() as reads:
+            result = self.user_fn(*args, **kwargs)
+        arg_ids = {x._id for x in _nest.flatten(args) if isinstance(x, Variable)}
+        return result, [v for v in reads.variables.values() if v._trainable and v._id not in arg_ids]
+
+    def record(self, args, kwargs, outputs, variables):
+        """Records `outputs = user_fn(*args, **kwargs)` on the recording tapes."""
+        out_leaves = [_to_tensor_leaf(x) for x in _outputs_of(outputs)]
+        arg_leaves = _nest.flatten(args)
+        tensor_pos = [i for i, x in enumerate(arg_leaves) if _is_tensorlike(x)]
+        treedef = jax.tree_util.tree_structure(args, is_leaf=_nest._is_leaf)
+        key = (self.kind, id(self), treedef, tuple(tensor_pos), tuple(v._id for v in variables),
+               tuple(sorted(kwargs)))
+        fn = self._fns.get(key)
+        if fn is None:
+            if len(self._fns) > 64:
+                self._fns.clear()
+            fn = self._fns[key] = self._build(kwargs, arg_leaves, tensor_pos, treedef, variables)
+        inputs = [arg_leaves[i] for i in tensor_pos] + list(variables)
+        _tape.record_all(fn, key, inputs, [x._value for x in inputs], out_leaves)
+
+    def _build(self, kwargs, arg_leaves, tensor_pos, treedef, variables):
+        user_fn = self.user_fn
+        n_args = len(tensor_pos)
+        template = list(arg_leaves)
+
+        def run(arrays):
+            flat = list(template)
+            for i, value in zip(tensor_pos, arrays[:n_args]):
+                flat[i] = Tensor(value)
+            call_args = jax.tree_util.tree_unflatten(treedef, flat)
+            with _LiftedReads(variables, arrays[n_args:]):
+                return user_fn(*call_args, **kwargs)
+
+        return self.make_jax_fn(run, n_args, variables)
+
+
+# -- tf.custom_gradient -------------------------------------------------------------------------
+def _accepts_variables(grad_fn):
+    try:
+        params = inspect.signature(grad_fn).parameters
+    except (TypeError, ValueError):
+        return True
+    return "variables" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
+
+
+def _custom_vjp_fn(run, n_args, variables):
+    def primal(*arrays):
+        y, _ = run(arrays)
+        return tuple(x._value for x in (_to_tensor_leaf(v) for v in _nest.flatten(y)))
+
+    op = jax.custom_vjp(primal)
+
+    def fwd(*arrays):
+        return primal(*arrays), arrays
+
+    def bwd(arrays, cts):
+        y, grad_fn = run(arrays)
+        upstream = [Tensor(c) for c in cts]
+        if variables:
+            result = grad_fn(*upstream, variables=list(variables))
+            if not isinstance(result, (list, tuple)) or len(result) != 2:
+                raise ValueError("Must return gradient for each variable from @custom_gradient grad_fn.")
+            input_grads, var_grads = result
+            var_grads = list(var_grads) if isinstance(var_grads, (list, tuple)) else [var_grads]
+            if len(var_grads) != len(variables):
+                raise ValueError("Must return gradient for each variable from @custom_gradient grad_fn.")
+        else:
+            input_grads, var_grads = grad_fn(*upstream), []
+        flat_in = list(input_grads) if isinstance(input_grads, (list, tuple)) else [input_grads]
+        flat_in = _nest.flatten(flat_in) if any(isinstance(g, (list, tuple)) for g in flat_in) else flat_in
+        if len(flat_in) != n_args:
+            raise ValueError(f"custom_gradient function expected to return {n_args} gradients, but "
+                             f"returned {len(flat_in)} instead.")
+        out = []
+        for g, primal_value in zip(flat_in + var_grads, arrays):
+            if g is None:
+                out.append(jnp.zeros_like(primal_value))
+            else:
+                value = g._value if hasattr(g, "_value") else jnp.asarray(g, primal_value.dtype)
+                out.append(jnp.broadcast_to(value.astype(primal_value.dtype), primal_value.shape))
+        return tuple(out)
+
+    op.defvjp(fwd, bwd)
+    return op
+
+
+def custom_gradient(f=None):
+    """Decorator: define a function's gradient, as `tf.custom_gradient`.
+
+    The decorated `f(*args)` returns `(y, grad_fn)`. `grad_fn(*upstream)` returns one gradient per
+    positional tensor argument (None allowed); if `f` reads trainable Variables that are not
+    arguments, `grad_fn(*upstream, variables=...)` must return `(input_grads, variable_grads)`.
+
+    Args:
+      f: the function.
+
+    Returns:
+      A function that returns `y` and records `grad_fn` as its gradient.
+
+    Raises:
+      TypeError: if `f` reads Variables and `grad_fn` has no `variables` argument.
+    """
+    if f is None:
+        return custom_gradient
+
+    composite = _Composite(f, _custom_vjp_fn, "custom_gradient")
+
+    @functools.wraps(f)
+    def wrapped(*args, **kwargs):
+        if not any(_is_tensorlike(x) for x in _nest.flatten(args)):
+            # As TF: tensors passed only by keyword are not inputs, so the custom gradient is
+            # ignored and the inner ops record as usual (tensorflow/tensorflow#65839).
+            return f(*args, **kwargs)[0]
+        (y, grad_fn), used = composite.run_eagerly(args, kwargs)
+        if used and not _accepts_variables(grad_fn):
+            raise TypeError(
+                "@tf.custom_gradient grad_fn must accept keyword argument 'variables', since function "
+                f"uses variables: {used}")
+        if _tape.state.recording:
+            composite.record(args, kwargs, y, used)
+        return y
+
+    return wrapped
+
+
+# -- tf.recompute_grad --------------------------------------------------------------------------
+def _checkpoint_fn(run, n_args, variables):
+    def primal(*arrays):
+        return tuple(_to_tensor_leaf(v)._value for v in _nest.flatten(run(arrays)))
+
+    return jax.checkpoint(primal)
+
+
+def recompute_grad(f):
+    """Decorator: do not keep `f`'s intermediate values; recompute them for the gradient.
+
+    As `tf.recompute_grad`, on `jax.checkpoint`. Gradients flow to `f`'s positional tensor
+    arguments and to the trainable Variables it reads.
+
+    Args:
+      f: a function of tensors returning a tensor or nest of tensors.
+
+    Returns:
+      The wrapped function.
+    """
+    composite = _Composite(f, _checkpoint_fn, "recompute_grad")
+
+    @functools.wraps(f)
+    def wrapped(*args, **kwargs):
+        result, used = composite.run_eagerly(args, kwargs)
+        if _tape.state.recording:
+            composite.record(args, kwargs, result, used)
+        return result
+
+    return wrapped
+
+
+# -- tf.grad_pass_through -----------------------------------------------------------------------
+def grad_pass_through(f):
+    """Decorator: compute `f(x)` but let the gradient pass through as the identity.
+
+    Args:
+      f: a function of one tensor (e.g. `variable.assign`).
+
+    Returns:
+      The wrapped function.
+    """
+    from tapejax._ops import array_ops
+
+    @functools.wraps(f)
+    def wrapped(x):
+        with _tape.suspended():
+            y = f(x)
+        y = _to_tensor_leaf(y)
+        if _tape.state.recording:
+            x = _to_tensor_leaf(x) if _is_tensorlike(x) else Tensor(jnp.asarray(x, y._value.dtype))
+            # Recorded as the identity from x to y: the backward only uses the op's pullback.
+            op = array_ops.ARRAY["identity"]
+            _tape.record_all(op.kernel(()), (op, ()), [x], [x._value], [y])
+        return y
+
+    return wrapped
