@@ -105,7 +105,10 @@ config = _namespaces.make("config", "tf.config", {
         or (device_type.upper() == "GPU" and d.platform == "gpu")],
 })
 
-autodiff = _namespaces.make("autodiff", "tf.autodiff", {"GradientTape": GradientTape})
+from tapejax._forward import ForwardAccumulator  # noqa: E402
+
+autodiff = _namespaces.make("autodiff", "tf.autodiff", {
+    "GradientTape": GradientTape, "ForwardAccumulator": ForwardAccumulator})
 
 from tapejax import keras  # noqa: E402
 
