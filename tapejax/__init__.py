@@ -20,6 +20,7 @@ from tapejax._errors import InvalidArgumentError  # noqa: E402,F401
 from tapejax._composite import custom_gradient, grad_pass_through, recompute_grad  # noqa: E402
 from tapejax._function import Function, TensorSpec, function  # noqa: E402
 from tapejax._gradient import UnconnectedGradients  # noqa: E402
+from tapejax._indexed_slices import IndexedSlices  # noqa: E402
 from tapejax._module import Module, name_scope  # noqa: E402
 from tapejax._ops import array_ops, linalg_ops, math_ops, nn_ops, random_ops  # noqa: E402
 from tapejax._ops._convert import constant, convert_to_tensor  # noqa: E402

@@ -22,12 +22,13 @@ traces = collections.Counter()  # kind -> number of times a program body was tra
 class Program:
     """A compiled backward for one tape structure and one choice of targets and sources."""
 
-    __slots__ = ("pure", "compiled", "arg_slots", "connected", "_jacobian", "__weakref__")
+    __slots__ = ("pure", "compiled", "arg_slots", "connected", "sparse", "_jacobian", "__weakref__")
 
-    def __init__(self, pure, arg_slots, connected):
+    def __init__(self, pure, arg_slots, connected, sparse):
         self.pure = pure
         self.arg_slots = arg_slots
         self.connected = connected  # per source: True when some target reaches it
+        self.sparse = sparse  # per connected source: True when its gradient is (values, indices)
 
         def counted(saved_args, seeds):
             traces["gradient"] += 1
@@ -72,9 +73,19 @@ class _LRU(collections.OrderedDict):
 _programs = _LRU(MAX_PROGRAMS)
 
 
-def backward_program(recorder, target_slots, source_slot_groups, seed_avals):
-    """The cached Program computing gradients for these targets and sources on `recorder`."""
-    key = (tuple(recorder.key_parts), target_slots, source_slot_groups, seed_avals)
+def _is_row_gather(op_key):
+    from tapejax._ops.array_ops import ARRAY
+    op, attrs = op_key
+    return op is ARRAY["gather"] and dict(attrs) == {"axis": 0, "batch_dims": 0}
+
+
+def backward_program(recorder, target_slots, source_slot_groups, seed_avals, allow_sparse=True):
+    """The cached Program computing gradients for these targets and sources on `recorder`.
+
+    With `allow_sparse`, a source reached only through row gathers gets `(values, indices)` rows
+    (TF's IndexedSlices) instead of a dense gradient.
+    """
+    key = (tuple(recorder.key_parts), target_slots, source_slot_groups, seed_avals, allow_sparse)
     program = _programs.lookup(key)
     if program is not None:
         return program
@@ -83,8 +94,10 @@ def backward_program(recorder, target_slots, source_slot_groups, seed_avals):
     connected = tuple(any(s in needed for s in group) for group in source_slot_groups)
     groups = tuple(tuple(s for s in group if s in needed)
                    for group, ok in zip(source_slot_groups, connected) if ok)
-    pure, arg_slots = _replay.build_backward(recorder.entries, kept, target_slots, groups)
-    return _programs.insert(key, Program(pure, arg_slots, connected))
+    sparse = (_replay.sparse_sources(recorder.entries, recorder.key_parts, kept, target_slots, groups,
+                                     _is_row_gather) if allow_sparse else (False,) * len(groups))
+    pure, arg_slots = _replay.build_backward(recorder.entries, kept, target_slots, groups, sparse)
+    return _programs.insert(key, Program(pure, arg_slots, connected, sparse))
 
 
 def clear_cache():

@@ -13,6 +13,7 @@ import jax
 import jax.numpy as jnp
 
 from tapejax import _compile, _nest, _tape
+from tapejax._indexed_slices import IndexedSlices
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
 
@@ -113,11 +114,12 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
         if connected_idx:
             saved = [recorder.values[s] for s in program.arg_slots]
             grads = program.compiled(saved, seeds)
-            grad_tensors = [Tensor(g) for g in grads]
+            grad_tensors = [Tensor(g[0]) if sparse else Tensor(g) for g, sparse in zip(grads, program.sparse)]
             if _tape.state.recording:
                 _record_gradient_op(recorder, program, saved, seeds, flat_targets, grad_tensors)
-            for i, g in zip(connected_idx, grad_tensors):
-                results[i] = g
+            for i, g, raw, sparse in zip(connected_idx, grad_tensors, grads, program.sparse):
+                results[i] = (IndexedSlices(g, Tensor(raw[1]), list(flat_sources[i].shape))
+                              if sparse else g)
 
     # A target that is also a source, and that this tape never saw, contributes its seed directly.
     for ti, t in enumerate(flat_targets):
@@ -135,7 +137,8 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
 
 def _add(a, b):
     from tapejax._ops import math_ops
-    return math_ops.add(a, b)
+    from tapejax._ops._convert import convert_to_tensor
+    return math_ops.add(convert_to_tensor(a), convert_to_tensor(b))
 
 
 def _record_gradient_op(recorder, program, saved, seeds, flat_targets, grad_tensors):
@@ -144,8 +147,11 @@ def _record_gradient_op(recorder, program, saved, seeds, flat_targets, grad_tens
     n_saved = len(saved)
     pure = program.pure
 
+    sparse = program.sparse
+
     def gradient_op(*values):
-        return tuple(pure(list(values[:n_saved]), list(values[n_saved:])))
+        grads = pure(list(values[:n_saved]), list(values[n_saved:]))
+        return tuple(g[0] if is_sparse else g for g, is_sparse in zip(grads, sparse))
 
     # Seeds stand in for the targets' positions: the seeds are constants unless given as tensors.
     _tape.record_all(gradient_op, ("gradient", program), inputs[:n_saved] + [None] * len(seeds),

@@ -30,7 +30,7 @@ def _rows_for(recorder, target, flat_sources, seeds_shape):
         return results
     groups = tuple(recorder.slots_of_source(s) for s in flat_sources)
     seed_aval = ((tuple(target.shape), target._value.dtype),)
-    program = _compile.backward_program(recorder, (slot,), groups, seed_aval)
+    program = _compile.backward_program(recorder, (slot,), groups, seed_aval, allow_sparse=False)
     idx = [i for i, ok in enumerate(program.connected) if ok]
     if idx:
         saved = [recorder.values[s] for s in program.arg_slots]

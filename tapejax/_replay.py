@@ -7,6 +7,8 @@ never recomputed (inside `jax.jit`, XLA drops whatever primal work a pullback do
 
 from __future__ import annotations
 
+import collections
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -65,7 +67,26 @@ def _conj_if_complex(x):
     return jnp.conj(x) if jnp.iscomplexobj(x) else x
 
 
-def build_backward(entries, kept, target_slots, source_groups):
+def sparse_sources(entries, key_parts, kept, target_slots, source_groups, is_row_gather):
+    """Which source groups are reached only through row gathers of their slots (TF: IndexedSlices).
+
+    Returns:
+      A tuple of bools, one per source group.
+    """
+    consumers = collections.defaultdict(list)
+    for index in kept:
+        for position, ref in enumerate(entries[index][1]):
+            if ref >= 0:
+                consumers[ref].append((index, position))
+    flags = []
+    for group in source_groups:
+        uses = [use for s in group for use in consumers.get(s, ())]
+        flags.append(bool(uses) and not any(s in target_slots for s in group) and all(
+            position == 0 and is_row_gather(key_parts[index][0]) for index, position in uses))
+    return tuple(flags)
+
+
+def build_backward(entries, kept, target_slots, source_groups, sparse=()):
     """A pure function `(saved_args, seeds) -> grads` for the kept entries.
 
     Args:
@@ -73,11 +94,14 @@ def build_backward(entries, kept, target_slots, source_groups):
       kept: indices of the entries to run, in record order.
       target_slots: one slot (or None) per seed.
       source_groups: per connected source, the slots whose cotangents sum to its gradient.
+      sparse: per source group, True to return `(values, indices)` rows gathered from it instead
+        of a dense gradient (all its uses are row gathers).
 
     Returns:
       (backward function, the slots whose saved values are its `saved_args`, in order).
     """
     program = [entries[i] for i in kept]
+    sparse_slots = {s for group, flag in zip(source_groups, sparse) if flag for s in group}
     arg_slots = sorted({r if r >= 0 else -1 - r for _, in_refs, _ in program for r in in_refs})
     position = {slot: i for i, slot in enumerate(arg_slots)}
 
@@ -87,17 +111,29 @@ def build_backward(entries, kept, target_slots, source_groups):
             if slot is not None:
                 seed = _conj_if_complex(seed)  # TF's convention: grad = conj(vjp(conj(ct)))
                 cts[slot] = cts[slot] + seed if slot in cts else seed
+        rows = collections.defaultdict(list)
         for fn, in_refs, out_slots in reversed(program):
             out_cts = [cts.get(s) for s in out_slots]
             if all(ct is None for ct in out_cts):
                 continue
             args = [saved_args[position[r if r >= 0 else -1 - r]] for r in in_refs]
+            if in_refs[0] in sparse_slots:  # a row gather of a sparse source: keep rows, no scatter
+                params, indices = args[0], args[1]
+                rows[in_refs[0]].append((out_cts[0].reshape((-1,) + params.shape[1:]),
+                                         indices.reshape(-1)))
+                continue
             diff_pos, in_cts = entry_pullback(fn, in_refs, args, out_cts)
             for i, ct in zip(diff_pos, in_cts):
                 slot = in_refs[i]
                 cts[slot] = cts[slot] + ct if slot in cts else ct
         grads = []
-        for group in source_groups:
+        for group, is_sparse in zip(source_groups, sparse or (False,) * len(source_groups)):
+            if is_sparse:
+                parts = [part for s in group for part in reversed(rows.get(s, []))]
+                values = jnp.concatenate([_conj_if_complex(v) for v, _ in parts], axis=0)
+                indices = jnp.concatenate([i for _, i in parts], axis=0)
+                grads.append((values, indices))
+                continue
             parts = [cts[s] for s in group if s in cts]
             total = parts[0]
             for part in parts[1:]:
