@@ -18,6 +18,7 @@ from tapejax._dtypes import (  # noqa: E402
     float64, half, int8, int16, int32, int64, uint8, uint16, uint32, uint64)
 from tapejax._errors import InvalidArgumentError  # noqa: E402,F401
 from tapejax._composite import custom_gradient, grad_pass_through, recompute_grad  # noqa: E402
+from tapejax._control_flow import cond, vectorized_map, while_loop  # noqa: E402
 from tapejax._function import Function, TensorSpec, function  # noqa: E402
 from tapejax._gradient import UnconnectedGradients  # noqa: E402
 from tapejax._indexed_slices import IndexedSlices  # noqa: E402

@@ -1,0 +1,157 @@
+"""`tf.cond`, `tf.while_loop`, `tf.vectorized_map`.
+
+Eagerly (concrete predicates) `cond` and `while_loop` run Python control flow, so tapes record the
+branch and iterations actually executed, as TF eager does. Inside `tapejax.function` a traced
+predicate lowers to `lax.cond` / `lax.while_loop`. `vectorized_map` is `jax.vmap` of the function,
+with tapes working inside it (per-example gradients) and recorded as one op on outer tapes.
+"""
+
+from __future__ import annotations
+
+import jax
+
+from tapejax import _nest, _tape
+from tapejax._composite import _LiftedReads, _ReadCollector
+from tapejax._ops._convert import convert_to_tensor
+from tapejax._tensor import Tensor
+from tapejax._variable import Variable
+
+
+def _concrete_bool(value):
+    array = value._value if hasattr(value, "_value") else value
+    if isinstance(array, jax.core.Tracer):
+        return None
+    return bool(array)
+
+
+def _arrays(structure):
+    return [convert_to_tensor(x)._value for x in _nest.flatten(structure)]
+
+
+def cond(pred, true_fn=None, false_fn=None, name=None):
+    """Runs `true_fn()` if `pred` else `false_fn()`, as `tf.cond`.
+
+    Args:
+      pred: a scalar boolean Tensor or Python bool.
+      true_fn, false_fn: callables without arguments returning the same structure.
+
+    Returns:
+      The result of the branch taken.
+    """
+    if not callable(true_fn) or not callable(false_fn):
+        raise TypeError("true_fn and false_fn must be callable.")
+    taken = _concrete_bool(pred)
+    if taken is not None:
+        return true_fn() if taken else false_fn()
+    structure = []
+
+    def branch(fn):
+        def run(_):
+            with _tape.suspended():
+                out = fn()
+            structure.append(out)
+            return _arrays(out)
+        return run
+
+    arrays = jax.lax.cond(pred._value, branch(true_fn), branch(false_fn), None)
+    return _nest.pack_sequence_as(structure[0], [Tensor(a) for a in arrays])
+
+
+def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations=10,
+               back_prop=True, swap_memory=False, maximum_iterations=None, name=None):
+    """Repeats `loop_vars = body(*loop_vars)` while `cond(*loop_vars)`, as `tf.while_loop`.
+
+    Args:
+      cond: callable returning a scalar boolean.
+      body: callable returning loop variables of the same structure.
+      loop_vars: a tuple/list (or nest) of tensors.
+      maximum_iterations: optional bound on the number of iterations.
+
+    Returns:
+      The final loop variables, in `loop_vars`' structure.
+    """
+    single = not isinstance(loop_vars, (list, tuple))
+    state = [loop_vars] if single else list(loop_vars)
+
+    def call(fn, values):
+        return fn(*values)
+
+    first = _concrete_bool(call(cond, state)) if all(
+        not isinstance(getattr(x, "_value", None), jax.core.Tracer) for x in _nest.flatten(state)) else None
+    if first is not None:
+        i = 0
+        keep_going = first
+        while keep_going and (maximum_iterations is None or i < maximum_iterations):
+            out = call(body, state)
+            state = [out] if single or not isinstance(out, (list, tuple)) else list(out)
+            i += 1
+            keep_going = _concrete_bool(call(cond, state))
+        return state[0] if single else type(loop_vars)(state) if isinstance(loop_vars, tuple) else state
+    template = state
+
+    def as_tensors(arrays):
+        return _nest.pack_sequence_as(template, [Tensor(a) for a in arrays])
+
+    def cond_fn(carry):
+        i, arrays = carry
+        with _tape.suspended():
+            ok = convert_to_tensor(call(cond, as_tensors(arrays)))._value
+        if maximum_iterations is not None:
+            ok = ok & (i < maximum_iterations)
+        return ok
+
+    def body_fn(carry):
+        i, arrays = carry
+        with _tape.suspended():
+            out = call(body, as_tensors(arrays))
+        out = [out] if single or not isinstance(out, (list, tuple)) else list(out)
+        return i + 1, _arrays(out)
+
+    _, final = jax.lax.while_loop(cond_fn, body_fn, (0, _arrays(state)))
+    result = as_tensors(final)
+    return result[0] if single else result
+
+
+def vectorized_map(fn, elems, fallback_to_while_loop=True, warn=True):
+    """Maps `fn` over the first dimension of `elems` in one vectorised call (`jax.vmap`).
+
+    GradientTape works inside `fn` (per-example gradients in one call). Under an outer tape the
+    whole map is recorded as one op, differentiable w.r.t. `elems` and the trainable Variables
+    `fn` reads.
+
+    Args:
+      fn: a function of one element (a nest matching `elems` without the first dimension).
+      elems: a Tensor or nest of Tensors sharing a first dimension.
+
+    Returns:
+      The stacked results.
+    """
+    leaves = [convert_to_tensor(x) if not isinstance(x, (Tensor, Variable)) else x
+              for x in _nest.flatten(elems)]
+    out_structure = []
+
+    def body(*arrays):
+        element = _nest.pack_sequence_as(elems, [Tensor(a) for a in arrays])
+        with _tape.suspended():
+            out = fn(element)
+        out_structure.append(out)
+        return tuple(convert_to_tensor(x)._value for x in _nest.flatten(out))
+
+    with _ReadCollector() as reads:
+        arrays = jax.vmap(body)(*[x._value for x in leaves])
+    outputs = [Tensor(a) for a in arrays]
+    if _tape.state.recording:
+        variables = [v for v in reads.variables.values() if v._trainable]
+        n = len(leaves)
+
+        def op(*values):
+            def lifted(*element_arrays):
+                with _LiftedReads(variables, values[n:]):
+                    return body(*element_arrays)
+            return jax.vmap(lifted)(*values[:n])
+
+        key = ("vectorized_map", id(fn), tuple((x.shape, x.dtype) for x in leaves),
+               tuple(v._id for v in variables))
+        inputs = list(leaves) + variables
+        _tape.record_all(op, key, inputs, [x._value for x in inputs], outputs)
+    return _nest.pack_sequence_as(out_structure[0], outputs)
