@@ -75,8 +75,8 @@ _programs = _LRU(MAX_PROGRAMS)
 
 def _is_row_gather(op_key):
     from tapejax._ops.array_ops import ARRAY
-    op, attrs = op_key
-    return op is ARRAY["gather"] and dict(attrs) == {"axis": 0, "batch_dims": 0}
+    return (len(op_key) == 2 and op_key[0] is ARRAY["gather"]
+            and dict(op_key[1]) == {"axis": 0, "batch_dims": 0})
 
 
 def backward_program(recorder, target_slots, source_slot_groups, seed_avals, allow_sparse=True):
