@@ -94,7 +94,7 @@ def backward_program(recorder, target_slots, source_slot_groups, seed_avals, all
     connected = tuple(any(s in needed for s in group) for group in source_slot_groups)
     groups = tuple(tuple(s for s in group if s in needed)
                    for group, ok in zip(source_slot_groups, connected) if ok)
-    sparse = (_replay.sparse_sources(recorder.entries, recorder.key_parts, kept, target_slots, groups,
+    sparse = (_replay.sparse_sources(recorder.entries, recorder.entry_keys, kept, target_slots, groups,
                                      _is_row_gather) if allow_sparse else (False,) * len(groups))
     pure, arg_slots = _replay.build_backward(recorder.entries, kept, target_slots, groups, sparse)
     return _programs.insert(key, Program(pure, arg_slots, connected, sparse))

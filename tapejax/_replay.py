@@ -67,7 +67,7 @@ def _conj_if_complex(x):
     return jnp.conj(x) if jnp.iscomplexobj(x) else x
 
 
-def sparse_sources(entries, key_parts, kept, target_slots, source_groups, is_row_gather):
+def sparse_sources(entries, entry_keys, kept, target_slots, source_groups, is_row_gather):
     """Which source groups are reached only through row gathers of their slots (TF: IndexedSlices).
 
     Returns:
@@ -82,7 +82,7 @@ def sparse_sources(entries, key_parts, kept, target_slots, source_groups, is_row
     for group in source_groups:
         uses = [use for s in group for use in consumers.get(s, ())]
         flags.append(bool(uses) and not any(s in target_slots for s in group) and all(
-            position == 0 and is_row_gather(key_parts[index][0]) for index, position in uses))
+            position == 0 and is_row_gather(entry_keys[index]) for index, position in uses))
     return tuple(flags)
 
 

@@ -40,7 +40,8 @@ class _Recorder:
         self.values = []          # slot -> saved array
         self.objs = []            # slot -> the Tensor/Variable it came from (None for literals)
         self.entries = []         # (fn, in_refs, out_locals)
-        self.key_parts = []       # hashable structure of each entry, for the compile cache
+        self.entry_keys = []      # the op key (op, attributes) of each entry
+        self.key_parts = []       # hashable structure of each entry and input slot (compile cache)
         self.watched_vars = {}    # Variable id -> Variable
 
     def _new_slot(self, obj, value):
@@ -48,9 +49,15 @@ class _Recorder:
         self.objs.append(obj)
         return len(self.values) - 1
 
+    def _new_input_slot(self, obj, value):
+        """A slot fed from outside the tape (a watched tensor, a Variable read): keyed by aval."""
+        slot = self._new_slot(obj, value)
+        self.key_parts.append(("in", slot, value.shape, value.dtype))
+        return slot
+
     def watch_tensor(self, tensor):
         if tensor._id not in self.local_of and tensor._value.dtype in DIFFERENTIABLE_DTYPES:
-            self.local_of[tensor._id] = self._new_slot(tensor, tensor._value)
+            self.local_of[tensor._id] = self._new_input_slot(tensor, tensor._value)
 
     def watch_variable(self, variable):
         self.watched_vars[variable._id] = variable
@@ -59,7 +66,7 @@ class _Recorder:
         latest = self.var_read.get(variable._id)
         if latest is not None and latest[1] is value:
             return latest[0]
-        slot = self._new_slot(variable, value)
+        slot = self._new_input_slot(variable, value)
         self.var_read[variable._id] = (slot, value)
         self.var_slots.setdefault(variable._id, []).append(slot)
         return slot
@@ -111,8 +118,11 @@ class _Recorder:
             out_locals.append(slot)
         out_locals = tuple(out_locals)
         self.entries.append((fn, in_refs, out_locals))
+        self.entry_keys.append(key)
+        # Slots are numbered in record order, so outputs need no key; tracked inputs got theirs
+        # when their slot was made (an input slot's aval, or an entry's output); constants here.
         self.key_parts.append(
-            (key, in_refs, out_locals, tuple((v.shape, v.dtype) for v in values)))
+            (key, in_refs, tuple((v.shape, v.dtype) for r, v in zip(in_refs, values) if r < 0)))
 
     def slot_of_target(self, target):
         """The slot of a target Tensor, or None when this tape never saw it."""

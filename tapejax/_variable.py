@@ -109,6 +109,10 @@ class Variable:
 
     # -- writing -------------------------------------------------------------------------------
     def _check_assignable(self, new):
+        if type(new) is Tensor:
+            value, current = new._value, self._read()
+            if value.dtype == current.dtype and value.shape == current.shape:
+                return value
         from tapejax._ops._convert import convert_to_tensor
         try:
             new = convert_to_tensor(new, dtype=self.dtype)._value
