@@ -33,7 +33,8 @@ __version__ = "0.1.0"
 
 _MATH = list(math_ops.UNARY) + list(math_ops.BINARY) + list(math_ops.REDUCTIONS) + [
     "truediv", "realdiv", "mod", "cast", "saturate_cast", "add_n", "argmax", "argmin", "cumsum",
-    "cumprod", "count_nonzero", "l2_normalize", "scalar_mul", "clip_by_value"]
+    "cumprod", "count_nonzero", "l2_normalize", "scalar_mul", "clip_by_value", "top_k",
+    "unsorted_segment_sum", "segment_sum", "softmax"]
 math = _namespaces.make("math", "tf.math", _namespaces.pick(math_ops, _MATH))
 
 # The math ops TF also exports at the top level (`tf.exp`, `tf.reduce_sum`, ...).
@@ -46,7 +47,7 @@ _TOP_MATH = [
     "argmax", "argmin", "cumsum", "clip_by_value", "reduce_sum", "reduce_mean", "reduce_max",
     "reduce_min", "reduce_prod", "reduce_logsumexp", "reduce_any", "reduce_all", "reduce_std",
     "reduce_variance", "reduce_euclidean_norm", "rsqrt", "is_nan", "reciprocal", "conj", "real",
-    "imag"]
+    "imag", "clip_by_norm", "clip_by_global_norm"]
 globals().update(_namespaces.pick(math_ops, _TOP_MATH))
 matmul = linalg_ops.matmul
 einsum = linalg_ops.einsum
@@ -69,7 +70,7 @@ linalg = _namespaces.make("linalg", "tf.linalg", {
     "eye": array_ops.eye, "transpose": array_ops.transpose,
     "matrix_transpose": lambda a, name=None, conjugate=False: array_ops.transpose(
         a, list(range(a.ndim - 2)) + [a.ndim - 1, a.ndim - 2], conjugate=conjugate),
-    "l2_normalize": math_ops.l2_normalize,
+    "l2_normalize": math_ops.l2_normalize, "global_norm": math_ops.global_norm,
 })
 
 nn = _namespaces.make("nn", "tf.nn", {
@@ -80,7 +81,7 @@ nn = _namespaces.make("nn", "tf.nn", {
         "embedding_lookup", "sigmoid", "tanh", "softplus", "conv2d", "max_pool2d", "avg_pool2d",
         "max_pool", "avg_pool"]),
     "softsign": math_ops.softsign, "l2_normalize": math_ops.l2_normalize,
-    "log_sigmoid": math_ops.log_sigmoid,
+    "log_sigmoid": math_ops.log_sigmoid, "top_k": math_ops.top_k,
 })
 
 random = _namespaces.make("random", "tf.random", _namespaces.pick(random_ops, [

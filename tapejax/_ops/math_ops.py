@@ -334,3 +334,74 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None):
 
 def scalar_mul(scalar, x, name=None):
     return multiply(scalar, x)
+
+
+# -- norms, clipping, segments, top-k -----------------------------------------------------------
+def clip_by_norm(t, clip_norm, axes=None, name=None):
+    """Rescales `t` so that its L2 norm (over `axes`) is at most `clip_norm`, as `tf.clip_by_norm`."""
+    t = as_value(t)
+    sq = reduce_sum(multiply(t, t), axis=axes, keepdims=True)
+    # TF: t * clip_norm / max(norm, clip_norm), with a safe sqrt at 0.
+    norm = sqrt(where_positive(sq))
+    return multiply(t, divide(clip_norm * 1.0 if isinstance(clip_norm, (int, float)) else clip_norm,
+                              maximum(norm, clip_norm)))
+
+
+def where_positive(sq):
+    from tapejax._ops import array_ops
+    return array_ops.where(greater(sq, 0.0), sq, array_ops.ones_like(sq))
+
+
+def global_norm(t_list, name=None):
+    """sqrt(sum of squared L2 norms) of a list of tensors (None entries are skipped)."""
+    present = [as_value(t) for t in t_list if t is not None]
+    if not present:
+        raise ValueError("t_list must contain at least one tensor.")
+    total = add_n([reduce_sum(multiply(t, t)) for t in present])
+    return sqrt(total)
+
+
+def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
+    """Scales a list of tensors so their global norm is at most `clip_norm`.
+
+    Returns:
+      (list of clipped tensors, with None kept in place; the global norm before clipping).
+    """
+    if not isinstance(t_list, (list, tuple)):
+        raise TypeError("`t_list` should be a sequence of tensors. Received " + repr(type(t_list)))
+    norm = global_norm(t_list) if use_norm is None else as_value(use_norm)
+    scale = divide(clip_norm * 1.0 if isinstance(clip_norm, (int, float)) else clip_norm,
+                   maximum(norm, clip_norm))
+    return [None if t is None else multiply(t, cast(scale, as_value(t).dtype)) for t in t_list], norm
+
+
+_top_k = Op("TopKV2", lambda x, k: tuple(jax.lax.top_k(x, k)), multi=True)
+
+
+def top_k(input, k=1, sorted=True, index_type=_dtypes.int32, name=None):
+    """The `k` largest entries along the last dimension and their int32 indices."""
+    x = as_value(input)
+    values, indices = apply(_top_k, [x], (("k", int(k)),))
+    from tapejax._tensor import Tensor
+    return values, Tensor(indices._value.astype(_dtypes.as_dtype(index_type)._np))
+
+
+_segment_sum = Op("UnsortedSegmentSum", lambda data, ids, num: jax.ops.segment_sum(data, ids, num))
+
+
+def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
+    """Sums rows of `data` into `num_segments` buckets given by `segment_ids`."""
+    n = int(num_segments.numpy() if hasattr(num_segments, "numpy") else num_segments)
+    return apply(_segment_sum, [as_value(data), as_value(segment_ids)], (("num", n),))
+
+
+def segment_sum(data, segment_ids, name=None):
+    """Sums rows of `data` by sorted `segment_ids`."""
+    ids = as_value(segment_ids)
+    n = int(ids.numpy().max()) + 1 if ids.shape[0] else 0
+    return unsorted_segment_sum(data, ids, n)
+
+
+def softmax(logits, axis=None, name=None):
+    from tapejax._ops import nn_ops
+    return nn_ops.softmax(logits, axis=axis)
