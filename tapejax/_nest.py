@@ -9,8 +9,18 @@ def _is_leaf(x):
     return x is None or not isinstance(x, (list, tuple, dict)) or hasattr(x, "_tapejax_leaf")
 
 
+_CONTAINERS = (list, tuple, dict)
+
+
+def _flat_sequence(structure):
+    """True for a plain list/tuple of leaves (the common case, flattened without tree_util)."""
+    return type(structure) in (list, tuple) and not any(isinstance(x, _CONTAINERS) for x in structure)
+
+
 def flatten(structure, expand_composites=False):
     """Returns the leaves of `structure` in TF's order (dict keys sorted)."""
+    if _flat_sequence(structure):
+        return list(structure)
     return jax.tree_util.tree_leaves(structure, is_leaf=_is_leaf)
 
 
@@ -21,6 +31,8 @@ def _treedef(structure):
 def pack_sequence_as(structure, flat_sequence, expand_composites=False):
     """Packs `flat_sequence` into the nest structure of `structure`."""
     flat_sequence = list(flat_sequence)
+    if _flat_sequence(structure) and len(structure) == len(flat_sequence):
+        return flat_sequence if type(structure) is list else tuple(flat_sequence)
     treedef = _treedef(structure)
     if treedef.num_leaves != len(flat_sequence):
         raise ValueError(

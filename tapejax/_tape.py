@@ -88,7 +88,9 @@ class _Recorder:
                         self.watched_vars.setdefault(obj._id, obj)
             return
         local_of = self.local_of
-        refs = []
+        values_list, objs = self.values, self.objs
+        first_new = len(values_list)
+        in_refs = []
         tracked_any = False
         for obj, value in zip(inputs, values):
             slot = None
@@ -100,29 +102,33 @@ class _Recorder:
                     watched[obj._id] = obj
                 if obj._id in watched and value.dtype in DIFFERENTIABLE_DTYPES:
                     slot = self._variable_slot(obj, value)
-            if slot is None:
-                refs.append(None)
+            if slot is None:  # a constant of this entry: saved, not differentiated
+                values_list.append(value)
+                objs.append(obj)
+                in_refs.append(-len(values_list))  # == -1 - slot
             else:
-                refs.append(slot)
+                in_refs.append(slot)
                 tracked_any = True
         if not tracked_any:
+            del values_list[first_new:], objs[first_new:]
             return
-        in_refs = tuple(
-            slot if slot is not None else -1 - self._new_slot(obj, value)
-            for slot, obj, value in zip(refs, inputs, values))
         out_locals = []
         for out in outputs:
-            slot = self._new_slot(out, out._value)
-            if out._value.dtype in DIFFERENTIABLE_DTYPES:
+            value = out._value
+            values_list.append(value)
+            objs.append(out)
+            slot = len(values_list) - 1
+            if value.dtype in DIFFERENTIABLE_DTYPES:
                 local_of[out._id] = slot
             out_locals.append(slot)
+        in_refs = tuple(in_refs)
         out_locals = tuple(out_locals)
         self.entries.append((fn, in_refs, out_locals))
         self.entry_keys.append(key)
         # Slots are numbered in record order, so outputs need no key; tracked inputs got theirs
         # when their slot was made (an input slot's aval, or an entry's output); constants here.
         self.key_parts.append(
-            (key, in_refs, tuple((v.shape, v.dtype) for r, v in zip(in_refs, values) if r < 0)))
+            (key, in_refs, tuple([(v.shape, v.dtype) for r, v in zip(in_refs, values) if r < 0])))
 
     def slot_of_target(self, target):
         """The slot of a target Tensor, or None when this tape never saw it."""
