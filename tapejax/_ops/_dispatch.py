@@ -14,6 +14,8 @@ import jax
 from tapejax import _tape
 from tapejax._tensor import Tensor
 
+MAX_KERNELS_PER_OP = 512
+
 _state = _tape.state
 _record_all = _tape.record_all
 
@@ -40,6 +42,8 @@ class Op:
     def kernel(self, attrs):
         found = self.kernels.get(attrs)
         if found is None:
+            if len(self.kernels) >= MAX_KERNELS_PER_OP:  # e.g. reshape to ever new shapes
+                self.kernels.clear()
             bound = functools.partial(self.fn, **dict(attrs)) if attrs else self.fn
             found = self.kernels[attrs] = jax.jit(bound)
         return found
