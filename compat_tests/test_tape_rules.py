@@ -389,3 +389,18 @@ def watch_after_consumed(tf):
 @pytest.mark.parametrize("name", sorted(progs))
 def test_tape_rule(name):
     H.compare(progs[name])
+
+
+def test_output_gradients_are_differentiable_by_an_outer_tape():
+    def program(tf):
+        x = tf.constant(2.0)
+        u = tf.constant(3.0)
+        with tf.GradientTape(persistent=True) as outer:
+            outer.watch([x, u])
+            with tf.GradientTape() as inner:
+                inner.watch(x)
+                y = x * x
+            g = inner.gradient(y, x, output_gradients=u)
+        return g, outer.gradient(g, [x, u])
+
+    H.compare(program)

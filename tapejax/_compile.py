@@ -22,7 +22,8 @@ traces = collections.Counter()  # kind -> number of times a program body was tra
 class Program:
     """A compiled backward for one tape structure and one choice of targets and sources."""
 
-    __slots__ = ("pure", "compiled", "arg_slots", "connected", "sparse", "_jacobian", "__weakref__")
+    __slots__ = ("pure", "compiled", "arg_slots", "connected", "sparse", "_jacobian", "_op",
+                 "__weakref__")
 
     def __init__(self, pure, arg_slots, connected, sparse):
         self.pure = pure
@@ -37,6 +38,19 @@ class Program:
 
         self.compiled = jax.jit(counted)
         self._jacobian = None
+        self._op = None
+
+    def as_op(self):
+        """The backward as an op function `(*saved, *seeds) -> grads` (sparse grads: values only)."""
+        if self._op is None:
+            pure, sparse, n_saved = self.pure, self.sparse, len(self.arg_slots)
+
+            def gradient_op(*values):
+                grads = pure(list(values[:n_saved]), list(values[n_saved:]))
+                return tuple(g[0] if is_sparse else g for g, is_sparse in zip(grads, sparse))
+
+            self._op = gradient_op
+        return self._op
 
     def jacobian(self, saved_args, basis):
         """Runs the backward once per row of `basis` (seeds), vectorised with `jax.vmap`."""

@@ -48,7 +48,7 @@ def _seed_values(flat_targets, output_gradients):
     from tapejax._ops._convert import convert_to_tensor
 
     given = [] if output_gradients is None else _nest.flatten(output_gradients)
-    seeds = []
+    seeds, objs = [], []
     for i, target in enumerate(flat_targets):
         value = target._value
         if i < len(given):
@@ -56,6 +56,7 @@ def _seed_values(flat_targets, output_gradients):
             if g is None:
                 raise ValueError("Attempt to convert a value (None) with an unsupported type "
                                  "(<class 'NoneType'>) to a Tensor.")
+            objs.append(g if isinstance(g, (Tensor, Variable)) else None)
             g = convert_to_tensor(g)._value if not isinstance(g, (Tensor, Variable)) else g._value
             if g.dtype != value.dtype:
                 from tapejax import _dtypes
@@ -69,7 +70,8 @@ def _seed_values(flat_targets, output_gradients):
             seeds.append(g)
         else:
             seeds.append(ones_seed(value.shape, value.dtype))
-    return seeds
+            objs.append(None)
+    return seeds, objs
 
 
 _ones_cache = {}
@@ -102,7 +104,7 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
     for s in flat_sources:
         _check_leaf(s, "sources")
 
-    seeds = _seed_values(flat_targets, output_gradients)
+    seeds, seed_objs = _seed_values(flat_targets, output_gradients)
     target_slots = tuple(recorder.slot_of_target(t) for t in flat_targets)
     source_groups = tuple(recorder.slots_of_source(s) for s in flat_sources)
     results = [None] * len(flat_sources)
@@ -116,7 +118,7 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
             grads = program.compiled(saved, seeds)
             grad_tensors = [Tensor(g[0]) if sparse else Tensor(g) for g, sparse in zip(grads, program.sparse)]
             if _tape.state.recording:
-                _record_gradient_op(recorder, program, saved, seeds, flat_targets, grad_tensors)
+                _record_gradient_op(recorder, program, saved, seeds, seed_objs, grad_tensors)
             for i, g, raw, sparse in zip(connected_idx, grad_tensors, grads, program.sparse):
                 results[i] = (IndexedSlices(g, Tensor(raw[1]), list(flat_sources[i].shape))
                               if sparse else g)
@@ -141,18 +143,12 @@ def _add(a, b):
     return math_ops.add(convert_to_tensor(a), convert_to_tensor(b))
 
 
-def _record_gradient_op(recorder, program, saved, seeds, flat_targets, grad_tensors):
-    """Records the backward program on the tapes now recording (higher-order gradients)."""
-    inputs = [recorder.objs[s] for s in program.arg_slots] + list(flat_targets)
-    n_saved = len(saved)
-    pure = program.pure
+def _record_gradient_op(recorder, program, saved, seeds, seed_objs, grad_tensors):
+    """Records the backward program on the tapes now recording (higher-order gradients).
 
-    sparse = program.sparse
-
-    def gradient_op(*values):
-        grads = pure(list(values[:n_saved]), list(values[n_saved:]))
-        return tuple(g[0] if is_sparse else g for g, is_sparse in zip(grads, sparse))
-
-    # Seeds stand in for the targets' positions: the seeds are constants unless given as tensors.
-    _tape.record_all(gradient_op, ("gradient", program), inputs[:n_saved] + [None] * len(seeds),
-                     list(saved) + list(seeds), grad_tensors)
+    Its inputs are the saved values (as the Tensors/Variables they came from) and the seeds (the
+    user's `output_gradients` tensors, or None for default ones).
+    """
+    inputs = [recorder.objs[s] for s in program.arg_slots] + list(seed_objs)
+    _tape.record_all(program.as_op(), ("gradient", program), inputs, list(saved) + list(seeds),
+                     grad_tensors)
