@@ -49,3 +49,14 @@ def test_unsorted_segment_sum_and_segment_sum(compare):
             loss = tf.reduce_sum(s * s) + tf.reduce_sum(t)
         return s, t, tape.gradient(loss, x)
     compare(program)
+
+
+def test_complex_parts(compare):
+    def program(tf):
+        z = tf.constant([1.0 + 2.0j, -0.5 + 0.25j], dtype=tf.complex64)
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(z)
+            outs = [tf.math.real(z), tf.math.imag(z), tf.math.conj(z), tf.math.angle(z), z * z,
+                    tf.math.real(z * tf.math.conj(z))]
+        return outs, [tape.gradient(o, z) for o in outs]
+    compare(program, rtol=1e-5)
