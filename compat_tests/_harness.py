@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import re
 
 import numpy as np
 
@@ -23,11 +24,11 @@ def load(backend):
 
 
 class Raised:
-    """An exception a program raised, by class name and message."""
+    """An exception a program raised, by class name and message (TF's `{{function_node ...}}` dropped)."""
 
     def __init__(self, exc):
         self.type_name = type(exc).__name__
-        self.message = str(exc)
+        self.message = re.sub(r"^\{\{function_node [^}]*\}\} ", "", str(exc))
 
     def __repr__(self):
         return f"Raised({self.type_name}: {self.message!r})"

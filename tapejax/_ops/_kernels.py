@@ -38,6 +38,12 @@ def tf_relu6(x):
     return jnp.where(x <= 0, jnp.zeros_like(x), jnp.where(x >= 6, jnp.full_like(x, 6), x))
 
 
+def tf_selu(x):
+    # TF takes the linear branch at 0 (gradient `scale`); jax.nn.selu takes the exponential one.
+    alpha, scale = 1.6732632423543772, 1.0507009873554805
+    return scale * jnp.where(x >= 0, x, alpha * jnp.expm1(jnp.minimum(x, 0)))
+
+
 def tf_leaky_relu(x, alpha):
     return jnp.where(x > 0, x, x * jnp.asarray(alpha, x.dtype))
 

@@ -54,7 +54,7 @@ ARRAY = {
     "gather_nd": _op("GatherNd", lambda p, i, batch_dims: _gather_nd(p, i, batch_dims)),
     "where": _op("SelectV2", lambda c, x, y: jnp.where(c, x, y)),
     "where_index": _op("Where", lambda c: jnp.argwhere(c).astype(jnp.int64), differentiable=False),
-    "one_hot": _op("OneHot", lambda i, depth, on, off, axis, dtype: jnp.where(
+    "one_hot": _op("OneHot", lambda i, on, off, depth, axis, dtype: jnp.where(
         jax.nn.one_hot(i, depth, axis=axis, dtype=jnp.bool_), on, off).astype(dtype),
         differentiable=False),
     "zeros_like": _op("ZerosLike", jnp.zeros_like, differentiable=False),
@@ -367,8 +367,12 @@ def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
 def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
     """One-hot encodes integer `indices` to `depth` classes (float32 by default)."""
     i = as_value(indices)
-    dtype = _dtypes.as_dtype(dtype) if dtype is not None else (
-        on_value.dtype if hasattr(on_value, "dtype") else _dtypes.float32)
+    if dtype is not None:
+        dtype = _dtypes.as_dtype(dtype)
+    elif on_value is not None or off_value is not None:  # TF infers the dtype from the values
+        dtype = convert_to_tensor(on_value if on_value is not None else off_value).dtype
+    else:
+        dtype = _dtypes.float32
     on = convert_to_tensor(1 if on_value is None else on_value, dtype=dtype)._value
     off = convert_to_tensor(0 if off_value is None else off_value, dtype=dtype)._value
     return Tensor(ARRAY["one_hot"].kernel((("depth", int(depth)), ("axis", -1 if axis is None else int(axis)),

@@ -7,6 +7,7 @@ import jax.numpy as jnp
 import jax.scipy.special as jsp
 
 from tapejax import _dtypes
+from tapejax._errors import InvalidArgumentError
 from tapejax._ops import _kernels as K
 from tapejax._ops._convert import as_value, binary_inputs
 from tapejax._ops._dispatch import Op, apply
@@ -106,7 +107,16 @@ def _make_binary(name, op_name, fn, differentiable):
     op = OPS[name] = Op(op_name, fn, differentiable)
 
     def binary(x, y, name=None):
-        return apply(op, binary_inputs(op_name, x, y))
+        x, y = binary_inputs(op_name, x, y)
+        try:
+            return apply(op, (x, y))
+        except TypeError as err:
+            if "incompatible shapes" not in str(err):
+                raise
+            raise InvalidArgumentError(
+                f"Incompatible shapes: [{','.join(map(str, x.shape))}] vs. "
+                f"[{','.join(map(str, y.shape))}] [Op:{op_name}] name: "
+                f"\ntapejax: the operands must broadcast; reshape or tf.broadcast_to one of them.") from None
 
     binary.__name__ = binary.__qualname__ = name
     binary.__doc__ = f"Elementwise `{name}` with broadcasting, as `tf.math.{name}`.\n\nArgs:\n  x: a Tensor.\n  y: a Tensor of the same dtype.\n\nReturns:\n  A Tensor."
@@ -260,7 +270,6 @@ def _make_reduction(name, op_name, fn, differentiable):
 
 
 def _check_axis(op_name, x, axis):
-    from tapejax._errors import InvalidArgumentError
     rank = x._value.ndim
     for a in (axis if isinstance(axis, tuple) else () if axis is None else (axis,)):
         if not -max(rank, 1) <= a < max(rank, 1):

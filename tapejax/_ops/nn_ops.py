@@ -15,7 +15,7 @@ NN = {
     "relu": Op("Relu", jax.nn.relu),
     "relu6": Op("Relu6", K.tf_relu6),
     "elu": Op("Elu", jax.nn.elu),
-    "selu": Op("Selu", jax.nn.selu),
+    "selu": Op("Selu", K.tf_selu),
     "gelu": Op("Gelu", lambda x, approximate: jax.nn.gelu(x, approximate=approximate)),
     "silu": Op("Silu", lambda x, beta: x * jax.nn.sigmoid(beta * x)),
     "leaky_relu": Op("LeakyRelu", K.tf_leaky_relu),
