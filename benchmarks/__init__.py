@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks of tapejax against TF eager, tf.function, jax.jit and PyTorch."""

@@ -1,0 +1,142 @@
+"""Side-by-side benchmarks: `python -m benchmarks [--quick] [--workloads a,b] [--json PATH]`.
+
+Runs each workload in one process on tapejax eager, tapejax.function, TF eager, tf.function,
+hand-written jax.jit, and PyTorch eager when importable; prints median microseconds per step and
+the ratios peer/tapejax (> 1 means tapejax is faster).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import time
+
+import numpy as np
+
+from benchmarks import workloads as W
+
+
+def _block(result):
+    if result is None:
+        return
+    if isinstance(result, (list, tuple)):
+        for r in result:
+            _block(r)
+        return
+    if hasattr(result, "block_until_ready"):
+        result.block_until_ready()
+    elif hasattr(result, "numpy"):
+        result.numpy()
+
+
+def _time(step, steps, repeats):
+    """(first-call seconds, median seconds per step)."""
+    start = time.perf_counter()
+    _block(step())
+    first = time.perf_counter() - start
+    for _ in range(3):
+        _block(step())
+    medians = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(steps):
+            out = step()
+        _block(out)
+        medians.append((time.perf_counter() - start) / steps)
+    return first, float(np.median(medians))
+
+
+def _max_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _check(name, tj, tf):
+    """Gradients of one tapejax step vs one TF step from the same initial state."""
+    a = getattr(W, f"build_{name}")(tj)
+    b = getattr(W, f"build_{name}")(tf)
+    ra, rb = a(), b()
+    if hasattr(a, "variables"):  # training steps: compare the updated variables
+        ra, rb = [v.numpy() for v in a.variables], [v.numpy() for v in b.variables]
+    else:
+        ra, rb = [np.asarray(ra)], [np.asarray(rb)]
+    return max(float(np.max(np.abs(x - y))) for x, y in zip(ra, rb))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("--quick", action="store_true", help="few repetitions (smoke run)")
+    parser.add_argument("--workloads", default=",".join(W.WORKLOADS))
+    parser.add_argument("--json", default=None, help="write the results to this file")
+    args = parser.parse_args(argv)
+
+    import jax
+
+    import tapejax as tj
+    from tapejax import _compile
+
+    try:
+        import tensorflow as tf
+        tf.get_logger().setLevel("ERROR")
+    except ImportError:
+        tf = None
+    try:
+        import torch
+    except ImportError:
+        torch = None
+
+    device = jax.devices()[0]
+    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, JAX on {device.platform}: {device.device_kind}"
+    print(f"machine: {machine}")
+    results = {"machine": machine, "workloads": {}}
+    for name in args.workloads.split(","):
+        heavy = name in ("mlp_large", "cnn_small")
+        steps = 2 if args.quick else (5 if heavy else 50)
+        repeats = 2 if args.quick else (3 if heavy else 7)
+        row = {}
+        peers = {
+            "tapejax": lambda: getattr(W, f"build_{name}")(tj),
+            "tapejax.function": lambda: tj.function(getattr(W, f"build_{name}")(tj)),
+        }
+        if tf is not None:
+            peers["tf_eager"] = lambda: getattr(W, f"build_{name}")(tf)
+            peers["tf.function"] = lambda: tf.function(getattr(W, f"build_{name}")(tf))
+        peers["jax.jit"] = getattr(W, f"jax_{name}")
+        if torch is not None and hasattr(W, f"torch_{name}"):
+            peers["torch"] = getattr(W, f"torch_{name}")
+        if tf is not None:
+            row["max_abs_diff_vs_tf"] = _check(name, tj, tf)
+        for peer, make in peers.items():
+            rss = _max_rss_mb()
+            traces = sum(_compile.traces.values())
+            step = make()
+            first, median = _time(step, steps, repeats)
+            entry = {"first_call_ms": first * 1e3, "median_us": median * 1e6,
+                     "max_rss_growth_mb": _max_rss_mb() - rss}
+            if peer.startswith("tapejax"):
+                for _ in range(100 if not args.quick else 10):
+                    step()
+                entry["compilations"] = sum(_compile.traces.values()) - traces
+            row[peer] = entry
+        results["workloads"][name] = row
+        base = row["tapejax"]["median_us"]
+        base_fn = row["tapejax.function"]["median_us"]
+        print(f"\n{name}  (max |tapejax - TF| after one step: {row.get('max_abs_diff_vs_tf', float('nan')):.2e})")
+        print(f"  {'peer':18s} {'median us':>11s} {'first ms':>9s} {'compiles':>8s} {'rss+MB':>7s}"
+              f" {'peer/tapejax':>13s} {'peer/tj.fn':>11s}")
+        for peer, e in row.items():
+            if not isinstance(e, dict):
+                continue
+            print(f"  {peer:18s} {e['median_us']:11.1f} {e['first_call_ms']:9.1f} "
+                  f"{e.get('compilations', ''):>8} {e['max_rss_growth_mb']:7.1f} "
+                  f"{e['median_us'] / base:13.2f} {e['median_us'] / base_fn:11.2f}")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(results, f, indent=2)
+    return results
+
+
+if __name__ == "__main__":
+    main()
