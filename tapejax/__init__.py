@@ -115,4 +115,6 @@ autodiff = _namespaces.make("autodiff", "tf.autodiff", {
 
 from tapejax import keras  # noqa: E402
 
+from tapejax._checkpoint import train  # noqa: E402
+
 __all__ = sorted(n for n in globals() if not n.startswith("_"))

@@ -32,6 +32,10 @@ class FailedPreconditionError(OpError):
     """`tf.errors.FailedPreconditionError`."""
 
 
+class DataLossError(OpError):
+    """Unrecoverable data loss or corruption, e.g. a truncated checkpoint (`tf.errors.DataLossError`)."""
+
+
 class UnimplementedError(OpError):
     """`tf.errors.UnimplementedError`."""
 

@@ -1,155 +1,48 @@
-"""Keras layers: the `Layer` base (build on first call, `add_weight`) and `Dense`."""
+"""Keras layers on tapejax ops: everything a layer computes records on active tapes."""
 
 from __future__ import annotations
 
-import collections
-import re
+import numpy as np
 
 from tapejax import _dtypes
-from tapejax._module import Module
-from tapejax._ops import linalg_ops, math_ops
-from tapejax._ops._convert import convert_to_tensor
-from tapejax.keras import activations, initializers
-from tapejax.keras._variables import KerasVariable
+from tapejax._ops import array_ops, math_ops, nn_ops
+from tapejax._ops._convert import as_value, convert_to_tensor
+from tapejax._ops._dispatch import apply
+from tapejax._tensor import Tensor
+from tapejax.keras import _kernels, activations, initializers
+from tapejax.keras._layer import Input, InputLayer, KerasTensor, Layer  # noqa: F401
 
-_name_counts = collections.Counter()
-
-
-def _unique_name(base):
-    count = _name_counts[base]
-    _name_counts[base] += 1
-    return base if count == 0 else f"{base}_{count}"
+__all__ = ["Layer", "InputLayer", "Input", "Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D",
+           "MaxPool2D", "AvgPool2D", "GlobalAveragePooling2D", "GlobalAvgPool2D",
+           "GlobalMaxPooling2D", "Flatten", "Reshape", "Dropout", "BatchNormalization",
+           "LayerNormalization", "Embedding", "Activation", "ReLU", "Softmax", "Add", "Concatenate"]
 
 
-def _snake(name):
-    name = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+def _activation_name(fn):
+    for name, f in activations.ACTIVATIONS.items():
+        if f is fn and name in _kernels.JAX_ACTIVATIONS:
+            return name
+    return None
 
 
-class Layer(Module):
-    """Base class of Keras layers.
+def _tuple(value, n, name):
+    if isinstance(value, int):
+        return (value,) * n
+    value = tuple(int(v) for v in value)
+    if len(value) != n:
+        raise ValueError(f"The `{name}` argument must be a tuple of {n} integers. "
+                         f"Received {name}={value}")
+    return value
 
-    Subclasses create weights in `build(input_shape)` with `add_weight` and compute in
-    `call(inputs, ...)`. Weights are listed in creation order, then those of sub-layers.
 
-    Args:
-      trainable: whether the layer's weights are trainable.
-      name: layer name (default: unique snake_case of the class name, `dense`, `dense_1`, ...).
-      dtype: the dtype of the layer's weights (default float32).
-    """
+def _no_activity_regularizer(value):
+    if value is not None:
+        raise NotImplementedError("tapejax layers do not support activity_regularizer yet; add "
+                                  "the penalty to the loss, or use layer.add_loss.")
 
-    def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
-        name = name or _unique_name(_snake(type(self).__name__))
-        super().__init__(name=name)
-        self._weights_list = []
-        self._sublayers = []
-        self._trainable = trainable
-        self.built = False
-        self._dtype = _dtypes.as_dtype(dtype or "float32")
 
-    def __setattr__(self, key, value):
-        if isinstance(value, Layer) and key != "_sublayers_parent":
-            self.__dict__.setdefault("_sublayers", [])
-            if value not in self._sublayers:
-                self._sublayers.append(value)
-        super().__setattr__(key, value)
-
-    @property
-    def dtype(self):
-        return self._dtype.name
-
-    @property
-    def trainable(self):
-        return self._trainable
-
-    @trainable.setter
-    def trainable(self, value):
-        self._trainable = bool(value)
-        for layer in self._sublayers:
-            layer.trainable = value
-
-    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, name=None,
-                   regularizer=None, constraint=None, **kwargs):
-        """Creates a weight Variable owned by this layer.
-
-        Args:
-          shape: the weight's shape.
-          initializer: a name (`'glorot_uniform'`), an Initializer or a callable.
-          dtype: default the layer's dtype.
-          trainable: whether tapes watch it automatically.
-          name: short name; `path` is `'<layer name>/<name>'`.
-
-        Returns:
-          A Keras-style Variable.
-        """
-        dtype = _dtypes.as_dtype(dtype or self._dtype)
-        init = initializers.get(initializer or ("zeros" if not dtype.is_floating else "glorot_uniform"))
-        var = KerasVariable(init, shape=tuple(int(d) for d in (shape or ())), dtype=dtype,
-                            trainable=trainable, name=name, path=f"{self.name}/{name}",
-                            constraint=constraint)
-        self._weights_list.append(var)
-        return var
-
-    def _all_weights(self):
-        out = list(self._weights_list)
-        for layer in self._sublayers:
-            out.extend(w for w in layer._all_weights() if all(w is not o for o in out))
-        return out
-
-    @property
-    def weights(self):
-        return self._all_weights()
-
-    @property
-    def variables(self):
-        return self._all_weights()
-
-    @property
-    def trainable_weights(self):
-        if not self._trainable:
-            return []
-        return [w for w in self._all_weights() if w.trainable]
-
-    trainable_variables = trainable_weights
-
-    @property
-    def non_trainable_weights(self):
-        if not self._trainable:
-            return self._all_weights()
-        return [w for w in self._all_weights() if not w.trainable]
-
-    non_trainable_variables = non_trainable_weights
-
-    def get_weights(self):
-        return [w.numpy() for w in self._all_weights()]
-
-    def set_weights(self, weights):
-        own = self._all_weights()
-        if len(own) != len(weights):
-            raise ValueError(f"You called `set_weights(weights)` on layer '{self.name}' with a "
-                             f"weight list of length {len(weights)}, but the layer was expecting "
-                             f"{len(own)} weights.")
-        for var, value in zip(own, weights):
-            var.assign(value)
-
-    def build(self, input_shape):
-        self.built = True
-
-    def call(self, inputs, *args, **kwargs):
-        return inputs
-
-    def __call__(self, inputs, *args, **kwargs):
-        if not self.built:
-            shape = getattr(inputs, "shape", None)
-            if shape is None:
-                inputs = convert_to_tensor(inputs, dtype_hint=self._dtype)
-                shape = inputs.shape
-            self.build(tuple(shape))
-            self.built = True
-        return self.call(inputs, *args, **kwargs)
-
-    def __repr__(self):
-        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+def _floating(layer, x):
+    return convert_to_tensor(x, dtype=layer._dtype) if not hasattr(x, "_value") else x
 
 
 class Dense(Layer):
@@ -165,36 +58,505 @@ class Dense(Layer):
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 lora_rank=None, **kwargs):
         super().__init__(**kwargs)
+        _no_activity_regularizer(activity_regularizer)
         if not isinstance(units, int) or units <= 0:
             raise ValueError(f"Received an invalid value for `units`, expected a positive integer. "
                              f"Received: units={units}")
         self.units = units
         self.activation = activations.get(activation)
+        self._act_name = _activation_name(self.activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_constraint = kernel_constraint
         self.bias_constraint = bias_constraint
+        self.kernel_regularizer = kernel_regularizer
+        self.bias_regularizer = bias_regularizer
 
     def build(self, input_shape):
         in_dim = input_shape[-1]
         self.kernel = self.add_weight(shape=(in_dim, self.units), initializer=self.kernel_initializer,
-                                      name="kernel", constraint=self.kernel_constraint)
+                                      name="kernel", constraint=self.kernel_constraint,
+                                      regularizer=self.kernel_regularizer)
         self.bias = (self.add_weight(shape=(self.units,), initializer=self.bias_initializer,
-                                     name="bias", constraint=self.bias_constraint)
+                                     name="bias", constraint=self.bias_constraint,
+                                     regularizer=self.bias_regularizer)
                      if self.use_bias else None)
         self.built = True
 
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
     def call(self, inputs):
-        x = convert_to_tensor(inputs, dtype_hint=self._dtype) if not hasattr(inputs, "_value") else inputs
+        x = _floating(self, inputs)
         if x.dtype != self.kernel.dtype:
             x = math_ops.cast(x, self.kernel.dtype)
-        if x.ndim == 2:
-            y = linalg_ops.matmul(x, self.kernel)
-        else:
-            y = linalg_ops.tensordot(x, self.kernel, [[x.ndim - 1], [0]])
-        if self.bias is not None:
-            y = math_ops.add(y, self.bias)
-        return self.activation(y)
+        params = [x, self.kernel] + ([self.bias] if self.bias is not None else [])
+        if self._act_name is not None:
+            return apply(_kernels.DENSE, params, (("activation", self._act_name),))
+        return self.activation(apply(_kernels.DENSE, params, (("activation", "linear"),)))
+
+
+class Conv2D(Layer):
+    """2-D convolution over NHWC inputs (`data_format='channels_last'`).
+
+    Args:
+      filters: number of output channels.
+      kernel_size: int or pair.
+      strides: int or pair (default 1).
+      padding: `'valid'` or `'same'`.
+      dilation_rate: int or pair (default 1).
+      activation, use_bias, kernel_initializer, bias_initializer: as Dense.
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        _no_activity_regularizer(activity_regularizer)
+        if data_format not in (None, "channels_last"):
+            raise ValueError("tapejax's Conv2D supports data_format='channels_last' only.")
+        if groups != 1:
+            raise NotImplementedError("tapejax's Conv2D supports groups=1 only.")
+        self.filters = int(filters)
+        self.kernel_size = _tuple(kernel_size, 2, "kernel_size")
+        self.strides = _tuple(strides, 2, "strides")
+        self.padding = padding.lower()
+        if self.padding not in ("valid", "same"):
+            raise ValueError(f"The `padding` argument must be one of \"valid\", \"same\". "
+                             f"Received: {padding}")
+        self.dilation_rate = _tuple(dilation_rate, 2, "dilation_rate")
+        self.activation = activations.get(activation)
+        self._act_name = _activation_name(self.activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_constraint = kernel_constraint
+        self.bias_constraint = bias_constraint
+        self.kernel_regularizer = kernel_regularizer
+        self.bias_regularizer = bias_regularizer
+
+    def build(self, input_shape):
+        in_channels = input_shape[-1]
+        self.kernel = self.add_weight(shape=self.kernel_size + (in_channels, self.filters),
+                                      initializer=self.kernel_initializer, name="kernel",
+                                      constraint=self.kernel_constraint,
+                                      regularizer=self.kernel_regularizer)
+        self.bias = (self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
+                                     name="bias", constraint=self.bias_constraint,
+                                     regularizer=self.bias_regularizer)
+                     if self.use_bias else None)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        dims = []
+        for size, k, s, d in zip(input_shape[1:3], self.kernel_size, self.strides, self.dilation_rate):
+            if size is None:
+                dims.append(None)
+            elif self.padding == "same":
+                dims.append(-(-size // s))
+            else:
+                dims.append((size - (k - 1) * d - 1) // s + 1)
+        return (input_shape[0],) + tuple(dims) + (self.filters,)
+
+    def call(self, inputs):
+        x = _floating(self, inputs)
+        if x.ndim != 4:
+            raise ValueError(f"Input 0 of layer \"{self.name}\" is incompatible with the layer: "
+                             f"expected ndim=4, found ndim={x.ndim}. Full shape received: "
+                             f"{tuple(x.shape)}")
+        params = [x, self.kernel] + ([self.bias] if self.bias is not None else [])
+        attrs = (("strides", self.strides), ("padding", self.padding.upper()),
+                 ("dilations", self.dilation_rate))
+        if self._act_name is not None:
+            return apply(_kernels.CONV2D, params, attrs + (("activation", self._act_name),))
+        return self.activation(apply(_kernels.CONV2D, params, attrs + (("activation", "linear"),)))
+
+
+class _Pooling2D(Layer):
+    _op = None
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        if data_format not in (None, "channels_last"):
+            raise ValueError("tapejax's pooling layers support data_format='channels_last' only.")
+        self.pool_size = _tuple(pool_size, 2, "pool_size")
+        self.strides = self.pool_size if strides is None else _tuple(strides, 2, "strides")
+        self.padding = padding.lower()
+
+    def compute_output_shape(self, input_shape):
+        dims = []
+        for size, k, s in zip(input_shape[1:3], self.pool_size, self.strides):
+            if size is None:
+                dims.append(None)
+            elif self.padding == "same":
+                dims.append(-(-size // s))
+            else:
+                dims.append((size - k) // s + 1)
+        return (input_shape[0],) + tuple(dims) + (input_shape[3],)
+
+    def call(self, inputs):
+        return type(self)._op(as_value(inputs), self.pool_size, self.strides, self.padding.upper())
+
+
+class MaxPooling2D(_Pooling2D):
+    """Max pooling over NHWC windows (pool_size default (2, 2), strides default pool_size)."""
+
+    _op = staticmethod(nn_ops.max_pool2d)
+
+
+class AveragePooling2D(_Pooling2D):
+    """Average pooling over NHWC windows (`pool_size` is required, as in Keras 3)."""
+
+    _op = staticmethod(nn_ops.avg_pool2d)
+
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+MaxPool2D = MaxPooling2D
+AvgPool2D = AveragePooling2D
+
+
+class GlobalAveragePooling2D(Layer):
+    """Mean over the spatial dimensions of NHWC inputs."""
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        self.keepdims = keepdims
+
+    def compute_output_shape(self, input_shape):
+        if self.keepdims:
+            return (input_shape[0], 1, 1, input_shape[3])
+        return (input_shape[0], input_shape[3])
+
+    def call(self, inputs):
+        return math_ops.reduce_mean(inputs, axis=[1, 2], keepdims=self.keepdims)
+
+
+class GlobalMaxPooling2D(GlobalAveragePooling2D):
+    """Max over the spatial dimensions of NHWC inputs."""
+
+    def call(self, inputs):
+        return math_ops.reduce_max(inputs, axis=[1, 2], keepdims=self.keepdims)
+
+
+GlobalAvgPool2D = GlobalAveragePooling2D
+
+
+class Flatten(Layer):
+    """Flattens all dimensions but the batch dimension."""
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+
+    def compute_output_shape(self, input_shape):
+        rest = input_shape[1:]
+        n = None if any(d is None for d in rest) else int(np.prod(rest))
+        return (input_shape[0], n)
+
+    def call(self, inputs):
+        x = as_value(inputs)
+        return array_ops.reshape(x, (x.shape[0], int(np.prod(x.shape[1:]))))
+
+
+class Reshape(Layer):
+    """Reshapes to `(batch,) + target_shape` (one entry may be -1)."""
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        self.target_shape = tuple(int(d) for d in target_shape)
+
+    def compute_output_shape(self, input_shape):
+        target = list(self.target_shape)
+        if -1 in target:
+            known = int(np.prod([d for d in target if d != -1]))
+            rest = input_shape[1:]
+            target[target.index(-1)] = (None if any(d is None for d in rest)
+                                        else int(np.prod(rest)) // known)
+        return (input_shape[0],) + tuple(target)
+
+    def call(self, inputs):
+        x = as_value(inputs)
+        return array_ops.reshape(x, (x.shape[0],) + self.target_shape)
+
+
+class Dropout(Layer):
+    """Zeros inputs with probability `rate` and scales the rest by `1/(1-rate)`, in training only.
+
+    Args:
+      rate: the drop probability in [0, 1].
+      noise_shape: optional shape of the keep mask (broadcast to the input).
+      seed: optional op seed.
+    """
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= rate <= 1:
+            raise ValueError(f"Invalid value received for argument `rate`. Expected a float value "
+                             f"between 0 and 1. Received: rate={rate}")
+        self.rate = float(rate)
+        self.noise_shape = noise_shape
+        self.seed = seed
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def call(self, inputs, training=False):
+        if training and self.rate > 0:
+            x = as_value(inputs)
+            if self.rate >= 1:
+                return array_ops.zeros_like(x)
+            noise = None
+            if self.noise_shape is not None:
+                noise = tuple(x.shape[i] if d is None else d for i, d in enumerate(self.noise_shape))
+            return nn_ops.dropout(x, self.rate, noise_shape=noise, seed=self.seed)
+        return inputs
+
+
+class BatchNormalization(Layer):
+    """Batch normalization; in training mode it normalizes with the batch's statistics and updates
+    the moving mean and variance (non-trainable weights): `moving = moving * momentum +
+    batch * (1 - momentum)`. In inference mode (or when the layer is frozen) it uses the moving ones.
+
+    Args:
+      axis: the feature axis (default -1).
+      momentum: default 0.99.
+      epsilon: default 1e-3.
+      center, scale: whether to learn `beta` and `gamma`.
+    """
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones",
+                 moving_mean_initializer="zeros", moving_variance_initializer="ones",
+                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, synchronized=False, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = int(axis)
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+        self.center, self.scale = center, scale
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+
+    def build(self, input_shape):
+        dim = input_shape[self.axis]
+        shape = (dim,)
+        self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer,
+                                     name="gamma") if self.scale else None
+        self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer,
+                                    name="beta") if self.center else None
+        self.moving_mean = self.add_weight(shape=shape, initializer=self.moving_mean_initializer,
+                                           name="moving_mean", trainable=False)
+        self.moving_variance = self.add_weight(shape=shape,
+                                               initializer=self.moving_variance_initializer,
+                                               name="moving_variance", trainable=False)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def _params(self):
+        return [p for p in (self.gamma, self.beta) if p is not None]
+
+    def call(self, inputs, training=None, mask=None):
+        x = _floating(self, inputs)
+        ndim = x.ndim
+        axis = self.axis % ndim
+        axes = tuple(i for i in range(ndim) if i != axis)
+        attrs = (("epsilon", self.epsilon), ("scale", self.gamma is not None),
+                 ("center", self.beta is not None))
+        if training and self.trainable:
+            y, mean, var = apply(_kernels.BN_TRAIN, [x] + self._params(), (("axes", axes),) + attrs)
+            m = self.momentum
+            self.moving_mean.assign(_moving(self.moving_mean, mean, m))
+            self.moving_variance.assign(_moving(self.moving_variance, var, m))
+            return y
+        return apply(_kernels.BN_INFER, [x, _reshaped(self.moving_mean, axis, ndim),
+                                         _reshaped(self.moving_variance, axis, ndim)]
+                     + [_reshaped(p, axis, ndim) for p in self._params()], attrs)
+
+
+def _reshaped(v, axis, ndim):
+    if axis == ndim - 1:
+        return v
+    shape = [1] * ndim
+    shape[axis] = -1
+    return array_ops.reshape(v, shape)
+
+
+def _moving(moving, batch, momentum):
+    return Tensor(_MOVING(moving._read(), batch._value, momentum))
+
+
+def _moving_fn(moving, batch, momentum):
+    return moving * momentum + batch * (1.0 - momentum)
+
+
+def _make_moving():
+    import jax
+    return jax.jit(_moving_fn, static_argnums=2)
+
+
+_MOVING = _make_moving()
+
+
+class LayerNormalization(Layer):
+    """Normalizes each sample over `axis` (default -1), then scales by `gamma` and adds `beta`.
+
+    Args:
+      axis: int or list of ints.
+      epsilon: default 1e-3.
+      center, scale: whether to learn `beta` and `gamma`.
+    """
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        if rms_scaling:
+            raise NotImplementedError("tapejax's LayerNormalization does not support rms_scaling.")
+        self.axis = axis
+        self.epsilon = float(epsilon)
+        self.center, self.scale = center, scale
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+
+    def build(self, input_shape):
+        axes = [self.axis] if isinstance(self.axis, int) else list(self.axis)
+        ndim = len(input_shape)
+        self._axes = tuple(sorted(a % ndim for a in axes))
+        shape = tuple(input_shape[a] for a in self._axes)
+        self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer,
+                                     name="gamma") if self.scale else None
+        self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer,
+                                    name="beta") if self.center else None
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def call(self, inputs):
+        x = _floating(self, inputs)
+        ndim = x.ndim
+        params = []
+        for p in (self.gamma, self.beta):
+            if p is not None:
+                if self._axes != (ndim - 1,):
+                    shape = [x.shape[i] if i in self._axes else 1 for i in range(ndim)]
+                    p = array_ops.reshape(p, shape)
+                params.append(p)
+        return apply(_kernels.LAYER_NORM, [x] + params, (
+            ("axes", self._axes), ("epsilon", self.epsilon), ("scale", self.gamma is not None),
+            ("center", self.beta is not None)))
+
+
+class Embedding(Layer):
+    """Maps integer indices to rows of an `(input_dim, output_dim)` embedding matrix.
+
+    The gradient of the matrix comes back from the tape as `tf.IndexedSlices`, as in TF.
+    """
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
+                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
+                 weights=None, lora_rank=None, **kwargs):
+        super().__init__(**kwargs)
+        self.input_dim, self.output_dim = int(input_dim), int(output_dim)
+        self.embeddings_initializer = initializers.get(
+            "random_uniform" if embeddings_initializer == "uniform" else embeddings_initializer)
+        self.embeddings_constraint = embeddings_constraint
+        self.mask_zero = mask_zero
+        self._initial_weights = weights
+
+    def build(self, input_shape=None):
+        self.embeddings = self.add_weight(shape=(self.input_dim, self.output_dim),
+                                          initializer=self.embeddings_initializer,
+                                          name="embeddings", constraint=self.embeddings_constraint)
+        self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + (self.output_dim,)
+
+    def _convert_inputs(self, inputs):
+        if not hasattr(inputs, "_value"):
+            inputs = convert_to_tensor(np.asarray(inputs))
+        return inputs
+
+    def call(self, inputs):
+        ids = inputs
+        if ids.dtype not in (_dtypes.int32, _dtypes.int64):
+            ids = math_ops.cast(ids, _dtypes.int32)
+        return array_ops.gather(self.embeddings, ids)
+
+    def compute_mask(self, inputs, mask=None):
+        if not self.mask_zero:
+            return None
+        return math_ops.not_equal(inputs, 0)
+
+
+class Activation(Layer):
+    """Applies an activation function by name or callable."""
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def call(self, inputs):
+        return self.activation(as_value(inputs))
+
+
+class ReLU(Layer):
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def call(self, inputs):
+        return activations.relu(as_value(inputs), self.negative_slope, self.max_value, self.threshold)
+
+
+class Softmax(Layer):
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def call(self, inputs, mask=None):
+        return nn_ops.softmax(as_value(inputs), axis=self.axis)
+
+
+class Add(Layer):
+    """Sums a list of inputs of one shape."""
+
+    def call(self, inputs):
+        total = as_value(inputs[0])
+        for x in inputs[1:]:
+            total = math_ops.add(total, x)
+        return total
+
+
+class Concatenate(Layer):
+    """Concatenates a list of inputs along `axis` (default -1)."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def call(self, inputs):
+        return array_ops.concat(list(inputs), axis=self.axis)

@@ -1,0 +1,413 @@
+"""`tf.train`: `Checkpoint` and `CheckpointManager` in a safe on-disk format (a `.npz` archive, read
+with `allow_pickle=False`), and `latest_checkpoint`.
+
+Values are keyed by the object structure, not by auto-generated layer names: `model/weights/3` is
+the model's fourth weight in Keras' `weights` order, and an optimizer slot is keyed by the key of
+the variable it belongs to (`optimizer/slots/model/weights/3/0`), so a checkpoint restores into a
+freshly built model and optimizer in another process. Restoring reads and checks the whole archive
+first (names, shapes, dtypes): a truncated or mismatched checkpoint raises and changes nothing.
+Slots of an optimizer that has not been built yet are restored when it creates them (TF's deferred
+restoration), so training continues exactly where it stopped.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+
+import numpy as np
+
+from tapejax import _namespaces
+from tapejax._errors import DataLossError, NotFoundError
+from tapejax._module import Module
+from tapejax._variable import Variable
+
+_FORMAT = "tapejax-checkpoint-v1"
+
+
+def _is_optimizer(obj):
+    from tapejax.keras.optimizers import Optimizer
+    return isinstance(obj, Optimizer)
+
+
+def _collect(obj, prefix, out):
+    """Appends (key, Variable) for every variable `obj` owns, in a stable structural order."""
+    from tapejax.keras._layer import Layer
+    from tapejax.keras.metrics import Metric
+    if isinstance(obj, Variable):
+        out.append((prefix, obj))
+    elif isinstance(obj, Layer):
+        for i, w in enumerate(obj.weights):
+            out.append((f"{prefix}/weights/{i}", w))
+    elif isinstance(obj, Metric):
+        for i, w in enumerate(obj.variables):
+            out.append((f"{prefix}/variables/{i}", w))
+    elif isinstance(obj, Checkpoint):
+        for name, child in obj._children.items():
+            if not _is_optimizer(child):
+                _collect(child, f"{prefix}/{name}", out)
+    elif isinstance(obj, Module):
+        for i, v in enumerate(obj.variables):
+            out.append((f"{prefix}/variables/{i}", v))
+    elif isinstance(obj, dict):
+        for k in sorted(obj, key=str):
+            _collect(obj[k], f"{prefix}/{k}", out)
+    elif isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            _collect(v, f"{prefix}/{i}", out)
+    else:
+        raise ValueError(f"`Checkpoint` was expecting a trackable object (a Variable, Module, "
+                         f"Keras layer/model, optimizer or metric), got {obj!r}.")
+
+
+def _optimizers(obj, prefix, out):
+    if _is_optimizer(obj):
+        out.append((prefix, obj))
+    elif isinstance(obj, Checkpoint):
+        for name, child in obj._children.items():
+            _optimizers(child, f"{prefix}/{name}", out)
+
+
+class CheckpointLoadStatus:
+    """What `restore` returns: assertions about how the checkpoint matched the objects."""
+
+    def __init__(self, unused_keys, unmatched_keys, nontrivial):
+        self._unused = unused_keys
+        self._unmatched = unmatched_keys
+        self._nontrivial = nontrivial
+
+    def assert_consumed(self):
+        if self._unused or self._unmatched:
+            raise AssertionError(
+                f"Unresolved object in checkpoint: checkpoint values not used: {self._unused}; "
+                f"objects not restored: {self._unmatched}")
+        return self
+
+    def assert_existing_objects_matched(self):
+        if self._unmatched:
+            raise AssertionError(f"Objects not restored from the checkpoint: {self._unmatched}")
+        return self
+
+    def assert_nontrivial_match(self):
+        if not self._nontrivial:
+            raise AssertionError("Nothing was restored from the checkpoint.")
+        return self
+
+    def expect_partial(self):
+        return self
+
+    def run_restore_ops(self, session=None):
+        return None
+
+    def initialize_or_restore(self, session=None):
+        return None
+
+
+class _NoCheckpoint(CheckpointLoadStatus):
+    def __init__(self):
+        super().__init__([], [], False)
+
+    def assert_consumed(self):
+        raise AssertionError("No checkpoint was restored (the save path was None).")
+
+
+def _data_path(path):
+    path = os.fspath(path)
+    return path if path.endswith(".npz") else path + ".npz"
+
+
+class Checkpoint:
+    """Groups trackable objects (`model=`, `optimizer=`, Variables, Modules, metrics) for saving.
+
+    Args:
+      root: optional object whose variables are saved at the top level.
+      **kwargs: named trackable objects.
+    """
+
+    def __init__(self, root=None, **kwargs):
+        self._children = {}
+        if root is not None:
+            self._children["root"] = root
+        for name, obj in kwargs.items():
+            if obj is None:
+                raise ValueError(f"`Checkpoint` was expecting a trackable object (an object "
+                                 f"derived from `Trackable`), got None. If you believe this "
+                                 f"object should be trackable (i.e. it is part of the TensorFlow "
+                                 f"Python API and manages state), please open an issue. "
+                                 f"(argument {name!r})")
+            self._children[name] = obj
+        self._save_counter = None
+
+    def __getattr__(self, name):
+        children = self.__dict__.get("_children", {})
+        if name in children:
+            return children[name]
+        raise AttributeError(name)
+
+    @property
+    def save_counter(self):
+        if self._save_counter is None:
+            self._save_counter = Variable(np.int64(0), trainable=False, name="save_counter")
+        return self._save_counter
+
+    # -- gathering -----------------------------------------------------------------------------
+    def _entries(self):
+        """(key, Variable) pairs of everything saved, and (key, optimizer) pairs."""
+        out = []
+        for name, obj in self._children.items():
+            if not _is_optimizer(obj):
+                _collect(obj, name, out)
+        optimizers = []
+        for name, obj in self._children.items():
+            _optimizers(obj, name, optimizers)
+        return out, optimizers
+
+    def _values(self):
+        entries, optimizers = self._entries()
+        key_of = {v._id: k for k, v in entries}
+        values = {k: v for k, v in entries}
+        for prefix, opt in optimizers:
+            values[f"{prefix}/iteration"] = opt.iterations
+            if opt._learning_rate is not None:
+                values[f"{prefix}/learning_rate"] = opt._learning_rate
+            for i, var in enumerate(opt._trainable_variables):
+                owner = key_of.get(var._id, f"unnamed_{i}")
+                for j, slot in enumerate(opt._slots[var._id].variables):
+                    values[f"{prefix}/slots/{owner}/{j}"] = slot
+        if self._save_counter is not None:
+            values["save_counter"] = self._save_counter
+        return values, key_of, optimizers
+
+    # -- writing -------------------------------------------------------------------------------
+    def write(self, file_prefix, options=None):
+        """Writes the values to `file_prefix` (as `<file_prefix>.npz`); returns `file_prefix`."""
+        from tapejax.keras._models import save_arrays
+        values, _, _ = self._values()
+        keys = sorted(values)
+        arrays = {f"v{i:06d}": np.asarray(values[k].numpy()) for i, k in enumerate(keys)}
+        save_arrays(_data_path(file_prefix), arrays, [_FORMAT] + keys)
+        return os.fspath(file_prefix)
+
+    def save(self, file_prefix, options=None):
+        """Increments `save_counter` and writes `<file_prefix>-<n>`; returns that path.
+
+        Also records it as the latest checkpoint of the directory (`tf.train.latest_checkpoint`).
+        """
+        counter = self.save_counter
+        counter.assign_add(np.int64(1))
+        path = f"{os.fspath(file_prefix)}-{int(counter.numpy())}"
+        self.write(path)
+        _record_latest(path)
+        return path
+
+    # -- reading -------------------------------------------------------------------------------
+    def read(self, save_path, options=None):
+        """Restores from a path written by `write` or `save`."""
+        return self.restore(save_path)
+
+    def restore(self, save_path, options=None):
+        """Restores every saved value into the current objects.
+
+        Raises:
+          NotFoundError: if there is no such checkpoint.
+          DataLossError: if the file is truncated or not a tapejax checkpoint.
+          ValueError: if the checkpoint does not match the objects (a missing or extra variable of
+            a saved object, a different shape or dtype). Nothing is changed when it raises.
+        """
+        if save_path is None:
+            return _NoCheckpoint()
+        from tapejax.keras._models import load_arrays
+        arrays, meta = load_arrays(_data_path(save_path), error_type=DataLossError)
+        if not meta or meta[0] != _FORMAT:
+            raise DataLossError(f"{save_path!r} is not a tapejax checkpoint. Nothing was restored.")
+        keys = meta[1:]
+        saved = {}
+        for i, k in enumerate(keys):
+            name = f"v{i:06d}"
+            if name not in arrays:
+                raise DataLossError(f"Checkpoint {save_path!r} is missing the value of {k!r}. "
+                                    f"Nothing was restored.")
+            saved[k] = arrays[name]
+        values, key_of, optimizers = self._values()
+        var_by_key = {k: v for k, v in values.items()}
+        roots_saved = {k.split("/")[0] for k in saved}
+        plan = []          # (variable, array) to assign
+        pending = []       # (optimizer, model variable, [arrays]) for slots not created yet
+        unmatched = []
+        for k, var in var_by_key.items():
+            if k not in saved:
+                if k.split("/")[0] in roots_saved and "/slots/" not in k and k != "save_counter":
+                    raise ValueError(
+                        f"The checkpoint {save_path!r} does not match the objects: it has no value "
+                        f"for {k!r} ({getattr(var, 'path', var.name)}, shape {tuple(var.shape)}). "
+                        f"Was it saved from a different model? Nothing was restored.")
+                unmatched.append(k)
+                continue
+            plan.append((k, var, saved[k]))
+        used = {k for k, _, _ in plan}
+        slot_re = re.compile(r"^(.*)/slots/(.*)/(\d+)$")
+        grouped = {}
+        unused = []
+        for k in saved:
+            if k in used or k == "save_counter":
+                continue
+            m = slot_re.match(k)
+            opt = None
+            if m:
+                opt = next((o for p, o in optimizers if p == m.group(1)), None)
+            owner = m.group(2) if m else None
+            target = var_by_key.get(owner) if owner else None
+            if opt is not None and target is not None and target._id not in opt._slots:
+                grouped.setdefault((id(opt), target._id), (opt, target, {}))[2][int(m.group(3))] = \
+                    saved[k]
+                continue
+            if k.split("/")[0] in self._children and not m:
+                raise ValueError(
+                    f"The checkpoint {save_path!r} does not match the objects: it has a value for "
+                    f"{k!r} that no current variable takes. Was it saved from a different model? "
+                    f"Nothing was restored.")
+            unused.append(k)
+        for k, var, array in plan:
+            if tuple(array.shape) != tuple(var.shape) or array.dtype != var.dtype._np:
+                raise ValueError(
+                    f"The checkpoint {save_path!r} does not match the objects: {k!r} is saved with "
+                    f"shape {tuple(array.shape)} and dtype {array.dtype}, but the variable "
+                    f"{getattr(var, 'path', var.name)} has shape {tuple(var.shape)} and dtype "
+                    f"{var.dtype.name}. Nothing was restored.")
+        for opt, target, slots in grouped.values():
+            arrays_list = [slots[j] for j in sorted(slots)]
+            for a in arrays_list:
+                if tuple(a.shape) != tuple(target.shape):
+                    raise ValueError(
+                        f"The checkpoint {save_path!r} does not match the objects: an optimizer "
+                        f"slot of {getattr(target, 'path', target.name)} has shape "
+                        f"{tuple(a.shape)}, the variable {tuple(target.shape)}. Nothing was "
+                        f"restored.")
+            pending.append((opt, target, arrays_list))
+        for _, var, array in plan:
+            var.assign(array)
+        for opt, target, arrays_list in pending:
+            opt._pending_slots[target._id] = arrays_list
+        if "save_counter" in saved:
+            self.save_counter.assign(saved["save_counter"])
+        return CheckpointLoadStatus(unused, unmatched, bool(plan or pending))
+
+
+def _record_latest(path, all_paths=None):
+    directory = os.path.dirname(os.path.abspath(path))
+    name = os.path.basename(path)
+    state = os.path.join(directory, "checkpoint")
+    previous = []
+    if all_paths is None:
+        if os.path.exists(state):
+            previous = [p for p in _read_state(state)[1] if p != name]
+        all_paths = previous + [name]
+    else:
+        all_paths = [os.path.basename(p) for p in all_paths]
+    text = f'model_checkpoint_path: "{name}"\n' + "".join(
+        f'all_model_checkpoint_paths: "{p}"\n' for p in all_paths)
+    tmp = state + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, state)
+
+
+def _read_state(state):
+    latest, paths = None, []
+    for line in open(state, encoding="utf-8"):
+        m = re.match(r'\s*(\w+):\s*"(.*)"', line)
+        if not m:
+            continue
+        if m.group(1) == "model_checkpoint_path":
+            latest = m.group(2)
+        elif m.group(1) == "all_model_checkpoint_paths":
+            paths.append(m.group(2))
+    return latest, paths
+
+
+def latest_checkpoint(checkpoint_dir, latest_filename=None):
+    """The path of the latest checkpoint saved in `checkpoint_dir`, or None."""
+    state = os.path.join(checkpoint_dir, latest_filename or "checkpoint")
+    if not os.path.exists(state):
+        return None
+    latest, _ = _read_state(state)
+    if latest is None:
+        return None
+    path = latest if os.path.isabs(latest) else os.path.join(checkpoint_dir, latest)
+    return path if os.path.exists(_data_path(path)) else None
+
+
+class CheckpointManager:
+    """Saves numbered checkpoints in a directory and keeps the newest `max_to_keep`.
+
+    Args:
+      checkpoint: the `Checkpoint` to save.
+      directory: where to write.
+      max_to_keep: how many to keep (None keeps all).
+      checkpoint_name: file name prefix (default `'ckpt'`).
+    """
+
+    def __init__(self, checkpoint, directory, max_to_keep, keep_checkpoint_every_n_hours=None,
+                 checkpoint_name="ckpt", step_counter=None, checkpoint_interval=None,
+                 init_fn=None):
+        self._checkpoint = checkpoint
+        self._directory = os.fspath(directory)
+        self._max_to_keep = max_to_keep
+        self._name = checkpoint_name
+        os.makedirs(self._directory, exist_ok=True)
+        state = os.path.join(self._directory, "checkpoint")
+        self._checkpoints = []
+        if os.path.exists(state):
+            _, paths = _read_state(state)
+            self._checkpoints = [os.path.join(self._directory, p) if not os.path.isabs(p) else p
+                                 for p in paths if os.path.exists(_data_path(
+                                     os.path.join(self._directory, p)))]
+
+    @property
+    def directory(self):
+        return self._directory
+
+    @property
+    def checkpoints(self):
+        return list(self._checkpoints)
+
+    @property
+    def latest_checkpoint(self):
+        return self._checkpoints[-1] if self._checkpoints else None
+
+    def save(self, checkpoint_number=None, check_interval=True, options=None):
+        """Writes a new checkpoint, deletes the oldest beyond `max_to_keep`; returns its path."""
+        counter = self._checkpoint.save_counter
+        if checkpoint_number is None:
+            counter.assign_add(np.int64(1))
+            checkpoint_number = int(counter.numpy())
+        else:
+            counter.assign_add(np.int64(1))
+            checkpoint_number = int(np.asarray(getattr(checkpoint_number, "numpy",
+                                                       lambda: checkpoint_number)()))
+        path = os.path.join(self._directory, f"{self._name}-{checkpoint_number}")
+        self._checkpoint.write(path)
+        self._checkpoints = [p for p in self._checkpoints if p != path] + [path]
+        if self._max_to_keep is not None:
+            while len(self._checkpoints) > self._max_to_keep:
+                old = self._checkpoints.pop(0)
+                for f in glob.glob(glob.escape(old) + ".npz"):
+                    os.remove(f)
+        _record_latest(path, self._checkpoints)
+        return path
+
+    def restore_or_initialize(self):
+        if self.latest_checkpoint is not None:
+            self._checkpoint.restore(self.latest_checkpoint)
+            return self.latest_checkpoint
+        return None
+
+
+train = _namespaces.make("train", "tf.train", {
+    "Checkpoint": Checkpoint, "CheckpointManager": CheckpointManager,
+    "latest_checkpoint": latest_checkpoint, "CheckpointOptions": lambda *a, **k: None,
+})
+
+__all__ = ["Checkpoint", "CheckpointManager", "latest_checkpoint", "train", "DataLossError",
+           "NotFoundError"]

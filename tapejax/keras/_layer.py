@@ -1,0 +1,506 @@
+"""The Keras `Layer` base: weights, tracking, build on first call, the `training` argument, and
+symbolic calls on `keras.Input` tensors (the functional API)."""
+
+from __future__ import annotations
+
+import collections
+import inspect
+import re
+import threading
+
+import jax.numpy as jnp
+import numpy as np
+
+from tapejax import _dtypes
+from tapejax._module import Module
+from tapejax._ops import math_ops
+from tapejax._ops._convert import convert_to_tensor
+from tapejax._tensor import Tensor
+from tapejax._variable import Variable
+from tapejax.keras import initializers
+from tapejax.keras._variables import KerasVariable
+
+_name_counts = collections.Counter()
+
+
+def _unique_name(base):
+    count = _name_counts[base]
+    _name_counts[base] += 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+def _snake(name):
+    name = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+class _CallContext(threading.local):
+    def __init__(self):
+        self.training = None
+
+
+_context = _CallContext()
+
+
+# -- symbolic tensors ---------------------------------------------------------------------------
+class KerasTensor:
+    """A symbolic tensor (shape with `None` for unknown dims, dtype) produced by `keras.Input` and
+    by calling layers on symbolic tensors; `keras.Model(inputs, outputs)` replays the graph."""
+
+    def __init__(self, shape, dtype="float32", name=None, history=None):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = _dtypes.as_dtype(dtype)
+        self.name = name
+        self._history = history  # (layer, args, kwargs, outputs) of the call that made it
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        return (f"<KerasTensor shape={self.shape}, dtype={self.dtype.name}, "
+                f"name={self.name}>")
+
+    def __hash__(self):
+        return id(self)
+
+    def __eq__(self, other):
+        return self is other
+
+
+def _leaves(structure):
+    if isinstance(structure, (list, tuple)):
+        out = []
+        for item in structure:
+            out.extend(_leaves(item))
+        return out
+    if isinstance(structure, dict):
+        out = []
+        for key in structure:
+            out.extend(_leaves(structure[key]))
+        return out
+    return [structure]
+
+
+def _map(fn, structure):
+    if isinstance(structure, list):
+        return [_map(fn, s) for s in structure]
+    if isinstance(structure, tuple):
+        return tuple(_map(fn, s) for s in structure)
+    if isinstance(structure, dict):
+        return {k: _map(fn, v) for k, v in structure.items()}
+    return fn(structure)
+
+
+def _has_symbolic(structure):
+    if type(structure) is KerasTensor:
+        return True
+    if isinstance(structure, (list, tuple, dict)):
+        return any(type(x) is KerasTensor for x in _leaves(structure))
+    return False
+
+
+def _concrete_placeholder(kt):
+    shape = tuple(1 if d is None else d for d in kt.shape)
+    return Tensor(jnp.zeros(shape, kt.dtype._np))
+
+
+def _shape_of(x):
+    if type(x) is KerasTensor:
+        return x.shape
+    shape = getattr(x, "shape", None)
+    return None if shape is None else tuple(shape)
+
+
+class Layer(Module):
+    """Base class of Keras layers.
+
+    Subclasses create weights in `build(input_shape)` with `add_weight` and compute in
+    `call(inputs, ...)`; `call` may take `training` and `mask` keyword arguments. `weights` lists the
+    layer's own trainable weights, then its own non-trainable ones, then those of sub-layers (in the
+    order they were assigned as attributes), as Keras 3 does.
+
+    Args:
+      trainable: whether the layer's weights are trainable.
+      name: layer name (default: unique snake_case of the class name, `dense`, `dense_1`, ...).
+      dtype: the dtype of the layer's weights and computations (default float32).
+      input_shape: optional shape (without the batch dimension) of the first layer of a Sequential.
+    """
+
+    _call_info = None  # per class: (accepts training, accepts mask, default of training)
+
+    def __init__(self, trainable=True, name=None, dtype=None, autocast=True, input_shape=None,
+                 input_dim=None, **kwargs):
+        d = self.__dict__
+        d["_layers"] = []
+        d["_own_trainable"] = []
+        d["_own_non_trainable"] = []
+        d["_tracking"] = True
+        name = name or _unique_name(_snake(type(self).__name__))
+        super().__init__(name=name) if re.match(r"^[A-Za-z_][\w.\-]*$", name) else self._set_name(name)
+        self._trainable = bool(trainable)
+        self.built = False
+        self._dtype = _dtypes.as_dtype(getattr(dtype, "name", dtype) or "float32")
+        self.autocast = autocast
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        self._input_shape_arg = None if input_shape is None else tuple(input_shape)
+        self._build_shapes = None
+        self._output_shape = None
+        self._losses = []
+        kwargs.pop("batch_input_shape", None)
+        kwargs.pop("input_length", None)
+        if kwargs:
+            raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
+                            f"{kwargs}")
+
+    def _set_name(self, name):
+        self._name = name
+        self._scope_name = re.sub(r"[^\w.\-]", "_", name)
+
+    @classmethod
+    def _get_call_info(cls):
+        info = cls.__dict__.get("_call_info_cache")
+        if info is None:
+            try:
+                params = inspect.signature(cls.call).parameters
+            except (TypeError, ValueError):
+                params = {}
+            training = params.get("training")
+            var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+            info = (training is not None or var_kw, "mask" in params,
+                    None if training is None or training.default is inspect.Parameter.empty
+                    else training.default)
+            cls._call_info_cache = info
+        return info
+
+    # -- attribute tracking --------------------------------------------------------------------
+    def __setattr__(self, key, value):
+        d = self.__dict__
+        if d.get("_tracking") and not key.startswith("__"):
+            self._track(value)
+        object.__setattr__(self, key, value)
+
+    def _track(self, value):
+        if isinstance(value, Layer):
+            if value is not self and all(value is not layer for layer in self._layers):
+                self._layers.append(value)
+        elif isinstance(value, Variable):
+            if not any(value is w for w in self._own_trainable + self._own_non_trainable):
+                (self._own_trainable if value.trainable else self._own_non_trainable).append(value)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                if isinstance(item, (Layer, Variable, list, tuple, dict)):
+                    self._track(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                if isinstance(item, (Layer, Variable, list, tuple, dict)):
+                    self._track(item)
+
+    # -- properties ----------------------------------------------------------------------------
+    @property
+    def dtype(self):
+        return self._dtype.name
+
+    @property
+    def compute_dtype(self):
+        return self._dtype.name
+
+    @property
+    def variable_dtype(self):
+        return self._dtype.name
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        value = bool(value)
+        self._trainable = value
+        for v in self._own_trainable:
+            v._trainable = value
+        for layer in self._layers:
+            layer.trainable = value
+
+    @property
+    def layers(self):
+        return list(self._layers)
+
+    @property
+    def input_shape(self):
+        return self._build_shapes
+
+    @property
+    def output_shape(self):
+        return self._output_shape
+
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, aggregation="none", name=None, **kwargs):
+        """Creates a weight Variable owned by this layer.
+
+        Args:
+          shape: the weight's shape.
+          initializer: a name (`'glorot_uniform'`), an Initializer or a callable (default
+            `'glorot_uniform'` for floating weights, `'zeros'` otherwise).
+          dtype: default the layer's dtype.
+          trainable: whether tapes watch it automatically and optimizers update it.
+          name: short name; `path` is `'<layer name>/<name>'`.
+
+        Returns:
+          A Keras-style Variable.
+        """
+        if isinstance(shape, (str,)) and name is None:  # add_weight(name, shape) (tf.keras 2 order)
+            name, shape = shape, initializer
+            initializer = kwargs.pop("initializer_", None)
+        dtype = _dtypes.as_dtype(getattr(dtype, "name", dtype) or self._dtype)
+        init = initializers.get(initializer or ("glorot_uniform" if dtype.is_floating else "zeros"))
+        name = name or "variable"
+        var = KerasVariable(init, shape=tuple(int(d) for d in (shape or ())), dtype=dtype,
+                            trainable=trainable, name=name, path=f"{self.name}/{name}",
+                            constraint=constraint)
+        var.regularizer = regularizer
+        if trainable and not self._trainable:
+            var._trainable = False
+            self._own_trainable.append(var)
+        else:
+            (self._own_trainable if trainable else self._own_non_trainable).append(var)
+        return var
+
+    def add_variable(self, *args, **kwargs):
+        return self.add_weight(*args, **kwargs)
+
+    def add_loss(self, loss):
+        self._losses.append(loss)
+
+    @property
+    def losses(self):
+        """Losses added with `add_loss`, then weight-regularization penalties (computed now from
+        the weights' current values, so they record on an active tape), then sub-layers'."""
+        out = list(self._losses)
+        for w in self._own_trainable + self._own_non_trainable:
+            regularizer = getattr(w, "regularizer", None)
+            if regularizer is not None:
+                out.append(regularizer(w))
+        for layer in self._layers:
+            out.extend(layer.losses)
+        return out
+
+    @property
+    def weights(self):
+        out, seen = [], set()
+        for w in self._own_trainable + self._own_non_trainable:
+            if id(w) not in seen:
+                seen.add(id(w))
+                out.append(w)
+        for layer in self._layers:
+            for w in layer.weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
+
+    @property
+    def variables(self):
+        return self.weights
+
+    @property
+    def trainable_weights(self):
+        if not self._trainable:
+            return []
+        return [w for w in self.weights if w._trainable]
+
+    @property
+    def trainable_variables(self):
+        return self.trainable_weights
+
+    @property
+    def non_trainable_weights(self):
+        if not self._trainable:
+            return self.weights
+        return [w for w in self.weights if not w._trainable]
+
+    @property
+    def non_trainable_variables(self):
+        return self.non_trainable_weights
+
+    @property
+    def submodules(self):
+        out = []
+        for layer in self._layers:
+            out.append(layer)
+            out.extend(layer.submodules)
+        return tuple(out)
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the "
+                             f"layer isn't built. You can build it manually via: "
+                             f"`layer.build(input_shape)`.")
+        return int(sum(int(np.prod(w.shape)) for w in self.weights))
+
+    def get_weights(self):
+        """The values of `weights`, as a list of NumPy arrays."""
+        return [np.asarray(w.numpy()) for w in self.weights]
+
+    def set_weights(self, weights):
+        """Sets `weights` from a list of arrays (shapes must match; nothing changes otherwise)."""
+        own = self.weights
+        weights = list(weights)
+        if len(own) != len(weights):
+            raise ValueError(f"You called `set_weights(weights)` on layer '{self.name}' with a "
+                             f"weight list of length {len(weights)}, but the layer was expecting "
+                             f"{len(own)} weights.")
+        arrays = []
+        for var, value in zip(own, weights):
+            array = np.asarray(value)
+            if tuple(array.shape) != tuple(var.shape):
+                raise ValueError(f"Layer {self.name} weight shape {tuple(var.shape)} is not "
+                                 f"compatible with provided weight shape {array.shape}.")
+            arrays.append(array)
+        for var, array in zip(own, arrays):
+            var.assign(array.astype(var.dtype._np))
+
+    # -- calling -------------------------------------------------------------------------------
+    def build(self, input_shape):
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        raise NotImplementedError
+
+    def _maybe_build(self, inputs):
+        shapes = _map(_shape_of, inputs) if isinstance(inputs, (list, tuple, dict)) else \
+            _shape_of(inputs)
+        self._build_shapes = shapes
+        self.build(shapes)
+        self.built = True
+
+    def _convert_inputs(self, inputs):
+        if type(inputs) is Tensor or isinstance(inputs, Variable):
+            x = inputs
+        elif isinstance(inputs, (np.ndarray, np.generic, list, float, int)) and not (
+                isinstance(inputs, list) and inputs and isinstance(inputs[0], (Tensor, Variable,
+                                                                               np.ndarray))):
+            array = np.asarray(inputs)
+            x = convert_to_tensor(array.astype(self._dtype._np) if array.dtype.kind == "f" else array)
+        else:
+            return inputs
+        if self.autocast and x.dtype != self._dtype and x.dtype.is_floating and self._dtype.is_floating:
+            x = math_ops.cast(x, self._dtype)
+        return x
+
+    def __call__(self, *args, **kwargs):
+        if args:
+            inputs, args = args[0], args[1:]
+        else:
+            inputs = kwargs.pop("inputs")
+        if _has_symbolic(inputs):
+            return self._symbolic_call(inputs, args, kwargs)
+        inputs = self._convert_inputs(inputs)
+        accepts_training, _, default = self._get_call_info()
+        training = kwargs.pop("training", None)
+        if training is None:
+            training = _context.training
+        if not self.built:
+            self._maybe_build(inputs)
+            first = True
+        else:
+            first = False
+        if accepts_training:
+            if training is not None:
+                kwargs["training"] = training
+        outer = _context.training
+        if training is not None:
+            _context.training = training
+        try:
+            out = self.call(inputs, *args, **kwargs)
+        finally:
+            _context.training = outer
+        if first:
+            self._output_shape = _map(_shape_of, out)
+        return out
+
+    def _symbolic_call(self, inputs, args, kwargs):
+        if not self.built:
+            self._maybe_build(inputs)
+        try:
+            out_shapes = self.compute_output_shape(self._build_shapes if self._build_shapes is not None
+                                                   else _map(_shape_of, inputs))
+            out_dtype = self._dtype
+            outputs = _map(lambda s: KerasTensor(s, out_dtype), out_shapes) if isinstance(
+                out_shapes, list) else KerasTensor(out_shapes, out_dtype)
+        except NotImplementedError:
+            concrete = _map(lambda x: _concrete_placeholder(x) if type(x) is KerasTensor else x, inputs)
+            batch_unknown = any(type(x) is KerasTensor and x.ndim and x.shape[0] is None
+                                for x in _leaves(inputs))
+            call_kwargs = dict(kwargs)
+            if self._get_call_info()[0]:
+                call_kwargs.setdefault("training", False)
+            from tapejax import _tape
+            saved = _tape.state.recording
+            _tape.state.recording = []
+            try:
+                result = self.call(concrete, *args, **call_kwargs)
+            finally:
+                _tape.state.recording = saved
+
+            def to_symbolic(t):
+                shape = tuple(t.shape)
+                if batch_unknown and shape:
+                    shape = (None,) + shape[1:]
+                return KerasTensor(shape, t.dtype)
+            outputs = _map(to_symbolic, result)
+        node = (self, inputs, args, kwargs, outputs)
+        for i, kt in enumerate(_leaves(outputs)):
+            kt._history = node
+            kt.name = f"keras_tensor_{self.name}_{i}"
+        self._output_shape = _map(lambda k: k.shape, outputs)
+        return outputs
+
+    def get_config(self):
+        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+class InputLayer(Layer):
+    """The layer behind `keras.Input`: holds the input's shape and dtype."""
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
+                 input_tensor=None, name=None, **kwargs):
+        super().__init__(name=name, dtype=dtype)
+        if batch_shape is None:
+            if shape is None:
+                raise ValueError("You must pass a `shape` argument.")
+            batch_shape = (batch_size,) + tuple(shape)
+        self.batch_shape = tuple(batch_shape)
+        self.built = True
+        self.output = KerasTensor(self.batch_shape, self._dtype, name=self.name,
+                                  history=(self, None, (), {}, None))
+        self.output._history = (self, None, (), {}, self.output)
+        self._output_shape = self.batch_shape
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,  # noqa: N802
+          tensor=None, optional=False):
+    """A symbolic input of a functional model, as `keras.Input`.
+
+    Args:
+      shape: the shape without the batch dimension (e.g. `(784,)`).
+      batch_size: optional fixed batch size.
+      dtype: default float32.
+      name: optional name.
+
+    Returns:
+      A `KerasTensor`.
+    """
+    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, batch_shape=batch_shape,
+                      name=name).output

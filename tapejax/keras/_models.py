@@ -1,0 +1,654 @@
+"""Keras models: `Model` (subclassed, or functional with `inputs=`/`outputs=`), `Sequential`, and
+the built-in training loop (`compile`, `fit`, `evaluate`, `predict`) on GradientTape and the
+optax-backed optimizers. Weights save to `.npz` archives (never pickle)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+
+from tapejax._ops._convert import convert_to_tensor
+from tapejax._tensor import Tensor
+from tapejax.keras import losses as losses_module
+from tapejax.keras import metrics as metrics_module
+from tapejax.keras import optimizers as optimizers_module
+from tapejax.keras._layer import Input, InputLayer, KerasTensor, Layer, _leaves, _map
+from tapejax.keras.utils import Progbar
+
+__all__ = ["Model", "Sequential", "Functional", "History"]
+
+
+class History:
+    """What `fit` returns: `history` maps each logged name to its per-epoch values."""
+
+    def __init__(self):
+        self.history = {}
+        self.epoch = []
+        self.params = {}
+        self.model = None
+
+    def _append(self, epoch, logs):
+        self.epoch.append(epoch)
+        for k, v in logs.items():
+            self.history.setdefault(k, []).append(v)
+
+
+def _to_tensor_batch(x):
+    if isinstance(x, (list, tuple)):
+        return type(x)(_to_tensor_batch(v) for v in x)
+    if isinstance(x, dict):
+        return {k: _to_tensor_batch(v) for k, v in x.items()}
+    if x is None or type(x) is Tensor:
+        return x
+    array = np.asarray(x)
+    if array.dtype == np.float64:
+        array = array.astype(np.float32)
+    return convert_to_tensor(array)
+
+
+def _num_samples(x):
+    first = _leaves(x)[0]
+    return int(first.shape[0])
+
+
+def _slice(x, index):
+    if x is None:
+        return None
+    if isinstance(x, (list, tuple)):
+        return type(x)(_slice(v, index) for v in x)
+    if isinstance(x, dict):
+        return {k: _slice(v, index) for k, v in x.items()}
+    array = x.numpy() if hasattr(x, "numpy") else np.asarray(x)
+    return array[index]
+
+
+def _weights_file_check(filepath):
+    filepath = os.fspath(filepath)
+    if not (filepath.endswith(".npz") or filepath.endswith(".weights.h5")):
+        raise ValueError("The filename must end in `.weights.npz` (tapejax's safe .npz format; "
+                         "`.weights.h5` names are accepted and written in the same .npz format). "
+                         f"Received: filepath={filepath}")
+    return filepath
+
+
+def save_arrays(filepath, arrays, meta):
+    """Writes `arrays` (a dict of name -> ndarray) and the strings `meta` to a .npz archive,
+    atomically (a temporary file renamed over the target)."""
+    directory = os.path.dirname(os.path.abspath(filepath))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, __tapejax_meta__=np.asarray(meta, dtype=str), **arrays)
+        os.replace(tmp, filepath)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def load_arrays(filepath, error_type=ValueError):
+    """Reads every array of a tapejax .npz archive into memory (no pickle), or raises
+    `error_type` naming the file when it is missing, truncated or not such an archive."""
+    filepath = os.fspath(filepath)
+    if not os.path.exists(filepath):
+        from tapejax._errors import NotFoundError
+        raise NotFoundError(f"Unsuccessful TensorSliceReader constructor: Failed to find any "
+                            f"matching files for {filepath}")
+    try:
+        with np.load(filepath, allow_pickle=False) as data:
+            arrays = {k: np.asarray(data[k]) for k in data.files}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as err:
+        raise error_type(f"Unable to read the weights file {filepath!r}: it is truncated or not "
+                         f"a tapejax .npz archive ({type(err).__name__}: {err}). Nothing was "
+                         f"restored.") from None
+    if "__tapejax_meta__" not in arrays:
+        raise error_type(f"{filepath!r} is not a tapejax weights/checkpoint archive (no metadata). "
+                         f"Nothing was restored.")
+    meta = [str(s) for s in arrays.pop("__tapejax_meta__").tolist()]
+    return arrays, meta
+
+
+class Model(Layer):
+    """A Layer with training and saving: subclass it (layers assigned as attributes are tracked
+    in assignment order), or build a functional model with `Model(inputs=..., outputs=...)`."""
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and ("inputs" in kwargs or len(args) >= 2) and (
+                "outputs" in kwargs or len(args) >= 2):
+            return super().__new__(Functional)
+        return super().__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        trainable = kwargs.pop("trainable", True)
+        name = kwargs.pop("name", None)
+        dtype = kwargs.pop("dtype", None)
+        super().__init__(trainable=trainable, name=name, dtype=dtype)
+        self.optimizer = None
+        self.loss = None
+        self.compiled = False
+        self._compiled_metrics = []
+        self._metric_specs = []
+        self._loss_tracker = None
+        self._train_fn = self._test_fn = None
+        self.run_eagerly = False
+        self.stop_training = False
+        self.history = None
+
+    # -- structure -----------------------------------------------------------------------------
+    @property
+    def layers(self):
+        return [layer for layer in self._layers if not isinstance(layer, (metrics_module.Metric,))]
+
+    def get_layer(self, name=None, index=None):
+        if index is not None:
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name}. Existing layers are: "
+                         f"{[layer.name for layer in self.layers]}.")
+
+    def _maybe_build(self, inputs):
+        self.built = True  # a subclassed model's layers build themselves on the first call
+
+    def build(self, input_shape=None):
+        if input_shape is not None and not self.built:
+            shape = tuple(1 if d is None else d for d in input_shape)
+            self(Tensor(np.zeros(shape, np.float32)))
+        self.built = True
+
+    # -- summary -------------------------------------------------------------------------------
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Prints the layers, their output shapes and parameter counts, as Keras does."""
+        print_fn = print_fn or print
+        width = line_length or 80
+        cols = [int(width * 0.45), int(width * 0.33)]
+        rows = []
+        for layer in self.layers:
+            if isinstance(layer, InputLayer):
+                continue
+            shape = layer.output_shape
+            shape_text = "?" if shape is None else str(tuple(shape) if not isinstance(shape, list)
+                                                        else shape)
+            params = sum(int(np.prod(w.shape)) for w in layer.weights) if layer.built else 0
+            rows.append((f"{layer.name} ({type(layer).__name__})", shape_text, f"{params:,}"))
+        lines = [f'Model: "{self.name}"', "_" * width,
+                 "Layer (type)".ljust(cols[0]) + "Output Shape".ljust(cols[1]) + "Param #",
+                 "=" * width]
+        for i, (a, b, c) in enumerate(rows):
+            lines.append(a.ljust(cols[0]) + b.ljust(cols[1]) + c)
+            lines.append(("_" if i < len(rows) - 1 else "=") * width)
+        if not rows:
+            lines.append("=" * width)
+        weights = self.weights
+
+        def size(ws):
+            n = sum(int(np.prod(w.shape)) for w in ws)
+            nbytes = sum(int(np.prod(w.shape)) * w.dtype.size for w in ws)
+            return f"{n:,} ({_format_bytes(nbytes)})"
+        lines.append(f" Total params: {size(weights)}")
+        lines.append(f" Trainable params: {size(self.trainable_weights)}")
+        lines.append(f" Non-trainable params: {size(self.non_trainable_weights)}")
+        lines.append("_" * width)
+        for line in lines:
+            print_fn(line)
+
+    # -- weights files -------------------------------------------------------------------------
+    def save_weights(self, filepath, overwrite=True):
+        """Saves `weights` to a `.weights.npz` (or `.weights.h5`-named) NumPy archive; no pickle."""
+        filepath = _weights_file_check(filepath)
+        if not overwrite and os.path.exists(filepath):
+            raise FileExistsError(filepath)
+        weights = self.weights
+        arrays = {f"w{i:05d}": np.asarray(w.numpy()) for i, w in enumerate(weights)}
+        meta = ["tapejax-weights-v1"] + [getattr(w, "path", w.name) for w in weights]
+        save_arrays(filepath, arrays, meta)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Loads weights saved by `save_weights`; on any count/shape/dtype mismatch (or a truncated
+        file) raises ValueError and leaves every weight unchanged."""
+        filepath = _weights_file_check(filepath)
+        arrays, meta = load_arrays(filepath)
+        weights = self.weights
+        stored = [arrays.get(f"w{i:05d}") for i in range(len(meta) - 1)]
+        if not meta or meta[0] != "tapejax-weights-v1" or any(a is None for a in stored):
+            raise ValueError(f"{filepath!r} is not a tapejax weights file. Nothing was loaded.")
+        if len(stored) != len(weights):
+            raise ValueError(f"Layer count mismatch when loading weights from file. Model "
+                             f"expected {len(weights)} weights, file has {len(stored)}. Nothing "
+                             f"was loaded.")
+        for w, a, path in zip(weights, stored, meta[1:]):
+            if tuple(a.shape) != tuple(w.shape) or a.dtype != w.dtype._np:
+                raise ValueError(f"Weight {getattr(w, 'path', w.name)} has shape {tuple(w.shape)} "
+                                 f"and dtype {w.dtype.name}, but the saved value {path!r} has "
+                                 f"shape {tuple(a.shape)} and dtype {a.dtype}. Nothing was loaded.")
+        for w, a in zip(weights, stored):
+            w.assign(a)
+
+    # -- training ------------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1, jit_compile="auto",
+                auto_scale_loss=True):
+        """Configures the model for `fit`/`evaluate`.
+
+        Args:
+          optimizer: an Optimizer or a name (`'adam'`).
+          loss: a Loss, a name (`'sparse_categorical_crossentropy'`), or a callable.
+          metrics: list of Metrics or names (`'accuracy'` picks binary, categorical or sparse
+            categorical accuracy from the shapes, as Keras does).
+          run_eagerly: if False (default), each train/test step is compiled with
+            `tapejax.function`.
+        """
+        self.optimizer = optimizers_module.get(optimizer)
+        self.loss = losses_module.get(loss)
+        self._metric_specs = list(metrics or [])
+        self._compiled_metrics = None
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self.run_eagerly = bool(run_eagerly) or jit_compile is False
+        self._train_fn = self._test_fn = None
+        self.compiled = True
+
+    @property
+    def metrics(self):
+        out = [self._loss_tracker] if self._loss_tracker is not None else []
+        return out + list(self._compiled_metrics or [])
+
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    def _resolve_metrics(self, y, y_pred):
+        if self._compiled_metrics is not None:
+            return
+        out = []
+        for spec in self._metric_specs:
+            if spec in ("accuracy", "acc"):
+                t_shape = tuple(_leaves(y)[0].shape)
+                p_shape = tuple(_leaves(y_pred)[0].shape)
+                binary = p_shape[-1] == 1
+                sparse = (len(t_shape) < len(p_shape) or t_shape[-1] == 1) and p_shape[-1] > 1
+                cls = (metrics_module.BinaryAccuracy if binary else
+                       metrics_module.SparseCategoricalAccuracy if sparse else
+                       metrics_module.CategoricalAccuracy)
+                metric = cls()
+                metric.name = spec
+            else:
+                metric = metrics_module.get(spec)
+            out.append(metric)
+        self._compiled_metrics = out
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        if self.loss is None:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        if isinstance(self.loss, losses_module.Loss):
+            loss = self.loss(y, y_pred, sample_weight=sample_weight)
+        else:
+            from tapejax._ops import math_ops
+            loss = math_ops.reduce_mean(self.loss(y, y_pred))
+        for extra in self.losses:
+            loss = loss + extra
+        return loss
+
+    def train_step(self, data):
+        from tapejax._tape import GradientTape
+        x, y, sample_weight = _unpack(data)
+        with GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x, y, y_pred, sample_weight)
+        variables = self.trainable_weights
+        grads = tape.gradient(loss, variables)
+        self.optimizer.apply_gradients(zip(grads, variables))
+        return self._update_metrics(loss, x, y, y_pred, sample_weight)
+
+    def test_step(self, data):
+        x, y, sample_weight = _unpack(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        return self._update_metrics(loss, x, y, y_pred, sample_weight)
+
+    def _update_metrics(self, loss, x, y, y_pred, sample_weight):
+        self._loss_tracker.update_state(loss, sample_weight=Tensor(
+            np.float32(_num_samples(x))))
+        for metric in self._compiled_metrics:
+            metric.update_state(y, y_pred, sample_weight=sample_weight)
+        return {m.name: m.result() for m in self.metrics}
+
+    def _ordered(self, logs):
+        names = [m.name for m in self.metrics]
+        return {**{k: logs[k] for k in names if k in logs}, **logs}
+
+    def _make_fn(self, step):
+        if self.run_eagerly:
+            return step
+        from tapejax._function import function
+        return function(step)
+
+    def _prepare(self, x, y):
+        if not self.compiled:
+            raise RuntimeError("You must call `compile()` before using the model.")
+        if self._compiled_metrics is None:
+            n = min(_num_samples(x), 2)
+            xb = _to_tensor_batch(_slice(x, slice(0, n)))
+            yb = _to_tensor_batch(_slice(y, slice(0, n)))
+            self._resolve_metrics(yb, self(xb, training=False))
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
+        """Trains on NumPy arrays or Tensors for `epochs`, printing a `Progbar` per epoch.
+
+        Returns:
+          A `History` whose `history` maps `'loss'`, each metric and `'val_*'` to per-epoch values.
+        """
+        batch_size = batch_size or 32
+        verbose = 1 if verbose == "auto" else verbose
+        if validation_split and validation_data is None:
+            n = _num_samples(x)
+            split = int(n * (1 - validation_split))
+            validation_data = (_slice(x, slice(split, None)), _slice(y, slice(split, None)))
+            x, y = _slice(x, slice(0, split)), _slice(y, slice(0, split))
+        self._prepare(x, y)
+        if self._train_fn is None:
+            self._train_fn = self._make_fn(self.train_step)
+        n = _num_samples(x)
+        steps = steps_per_epoch or -(-n // batch_size)
+        history = History()
+        history.model = self
+        history.params = {"verbose": verbose, "epochs": epochs, "steps": steps}
+        callbacks = list(callbacks or [])
+        for cb in callbacks:
+            if hasattr(cb, "set_model"):
+                cb.set_model(self)
+        _fire(callbacks, "on_train_begin")
+        self.stop_training = False
+        for epoch in range(initial_epoch, epochs):
+            for m in self.metrics:
+                m.reset_state()
+            _fire(callbacks, "on_epoch_begin", epoch)
+            if verbose:
+                print(f"Epoch {epoch + 1}/{epochs}")
+            bar = Progbar(steps, verbose=verbose, stateful_metrics=self.metrics_names)
+            order = np.random.permutation(n) if shuffle else np.arange(n)
+            logs = {}
+            for step in range(steps):
+                index = order[(step * batch_size) % n:(step * batch_size) % n + batch_size]
+                data = (_to_tensor_batch(_slice(x, index)), _to_tensor_batch(_slice(y, index)))
+                if sample_weight is not None:
+                    data = data + (_to_tensor_batch(_slice(sample_weight, index)),)
+                logs = self._ordered(self._train_fn(data))
+                if verbose:
+                    bar.update(step + 1, [(k, v.numpy()) for k, v in logs.items()],
+                               finalize=False)
+                _fire(callbacks, "on_train_batch_end", step, logs)
+            epoch_logs = {k: float(np.asarray(v.numpy())) for k, v in logs.items()}
+            if validation_data is not None and (epoch + 1) % validation_freq == 0:
+                val = self.evaluate(*validation_data[:2], batch_size=validation_batch_size or batch_size,
+                                    verbose=0, return_dict=True)
+                epoch_logs.update({f"val_{k}": v for k, v in val.items()})
+            if verbose:
+                bar.update(steps, [(k, v) for k, v in epoch_logs.items()], finalize=True)
+            history._append(epoch, epoch_logs)
+            _fire(callbacks, "on_epoch_end", epoch, epoch_logs)
+            if self.stop_training:
+                break
+        _fire(callbacks, "on_train_end")
+        self.history = history
+        return history
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False, **kwargs):
+        """Returns the loss (and metrics) on the data: a scalar, a list, or a dict."""
+        batch_size = batch_size or 32
+        verbose = 1 if verbose == "auto" else verbose
+        self._prepare(x, y)
+        if self._test_fn is None:
+            self._test_fn = self._make_fn(self.test_step)
+        for m in self.metrics:
+            m.reset_state()
+        n = _num_samples(x)
+        total_steps = steps or -(-n // batch_size)
+        bar = Progbar(total_steps, verbose=verbose, stateful_metrics=self.metrics_names)
+        logs = {}
+        for step in range(total_steps):
+            index = slice(step * batch_size, (step + 1) * batch_size)
+            data = (_to_tensor_batch(_slice(x, index)), _to_tensor_batch(_slice(y, index)))
+            if sample_weight is not None:
+                data = data + (_to_tensor_batch(_slice(sample_weight, index)),)
+            logs = self._ordered(self._test_fn(data))
+            if verbose:
+                bar.update(step + 1, [(k, v.numpy()) for k, v in logs.items()])
+        result = {k: float(np.asarray(v.numpy())) for k, v in logs.items()}
+        if return_dict:
+            return result
+        values = list(result.values())
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Runs the model in inference mode over `x` in batches; returns NumPy arrays."""
+        batch_size = batch_size or 32
+        n = _num_samples(x)
+        outputs = []
+        for start in range(0, n, batch_size):
+            batch = _to_tensor_batch(_slice(x, slice(start, start + batch_size)))
+            outputs.append(_map(lambda t: np.asarray(t.numpy()), self(batch, training=False)))
+        if not outputs:
+            return np.zeros((0,), np.float32)
+        first = outputs[0]
+        if isinstance(first, (list, tuple)):
+            return type(first)(np.concatenate([o[i] for o in outputs]) for i in range(len(first)))
+        if isinstance(first, dict):
+            return {k: np.concatenate([o[k] for o in outputs]) for k in first}
+        return np.concatenate(outputs)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._prepare(x, y)
+        if self._train_fn is None:
+            self._train_fn = self._make_fn(self.train_step)
+        data = (_to_tensor_batch(x), _to_tensor_batch(y))
+        if sample_weight is not None:
+            data = data + (_to_tensor_batch(sample_weight),)
+        logs = {k: float(np.asarray(v.numpy()))
+                for k, v in self._ordered(self._train_fn(data)).items()}
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._prepare(x, y)
+        if self._test_fn is None:
+            self._test_fn = self._make_fn(self.test_step)
+        data = (_to_tensor_batch(x), _to_tensor_batch(y))
+        logs = {k: float(np.asarray(v.numpy()))
+                for k, v in self._ordered(self._test_fn(data)).items()}
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def predict_on_batch(self, x):
+        return _map(lambda t: np.asarray(t.numpy()), self(_to_tensor_batch(x), training=False))
+
+    def reset_metrics(self):
+        for m in self.metrics:
+            m.reset_state()
+
+
+def _unpack(data):
+    if isinstance(data, tuple):
+        if len(data) == 2:
+            return data[0], data[1], None
+        if len(data) == 3:
+            return data
+        return data[0], None, None
+    return data, None, None
+
+
+def _fire(callbacks, method, *args):
+    for cb in callbacks:
+        fn = getattr(cb, method, None)
+        if fn is not None:
+            fn(*args)
+
+
+def _format_bytes(n):
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.2f} {unit}"
+        n /= 1024.0
+    return f"{n:.2f} GB"
+
+
+class Functional(Model):
+    """A model defined by a graph of layers from `keras.Input` tensors to output tensors."""
+
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        super().__init__(name=name, trainable=trainable)
+        self._inputs_struct = inputs
+        self._outputs_struct = outputs
+        self._flat_inputs = _leaves(inputs)
+        self._flat_outputs = _leaves(outputs)
+        for kt in self._flat_inputs + self._flat_outputs:
+            if type(kt) is not KerasTensor:
+                raise ValueError(f"All `inputs` and `outputs` values must be KerasTensors "
+                                 f"(from `keras.Input` and layer calls). Received: {kt!r}")
+        input_ids = {id(kt) for kt in self._flat_inputs}
+        nodes, seen = [], set()
+
+        def visit(kt):
+            if id(kt) in input_ids:
+                return
+            node = kt._history
+            if node is None or isinstance(node[0], InputLayer):
+                raise ValueError(f"Output tensor {kt!r} is not connected to the model's inputs.")
+            if id(node) in seen:
+                return
+            for parent in _leaves(node[1]):
+                if type(parent) is KerasTensor:
+                    visit(parent)
+            seen.add(id(node))
+            nodes.append(node)
+
+        for kt in self._flat_outputs:
+            visit(kt)
+        self._nodes = nodes
+        for kt in self._flat_inputs:
+            self._track(kt._history[0])
+        for node in nodes:
+            self._track(node[0])
+        self.built = True
+        self._output_shape = _map(lambda k: k.shape, outputs)
+
+    @property
+    def inputs(self):
+        return list(self._flat_inputs)
+
+    @property
+    def outputs(self):
+        return list(self._flat_outputs)
+
+    @property
+    def input_shape(self):
+        shapes = [kt.shape for kt in self._flat_inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    def call(self, inputs, training=None, mask=None):
+        flat = _leaves(inputs) if isinstance(inputs, (list, tuple, dict)) else [inputs]
+        if len(flat) != len(self._flat_inputs):
+            raise ValueError(f"Model {self.name!r} expects {len(self._flat_inputs)} input(s), but "
+                             f"it received {len(flat)} input tensors.")
+        values = {}
+        for kt, x in zip(self._flat_inputs, flat):
+            t = x if hasattr(x, "_value") else _to_tensor_batch(x)
+            if t.dtype != kt.dtype and t.dtype.is_floating and kt.dtype.is_floating:
+                from tapejax._ops import math_ops
+                t = math_ops.cast(t, kt.dtype)
+            values[id(kt)] = t
+        for layer, args, extra, kwargs, outputs in self._nodes:
+            call_in = _map(lambda a: values[id(a)] if type(a) is KerasTensor else a, args)
+            out = layer(call_in, *extra, **kwargs)
+            for kt, o in zip(_leaves(outputs), _leaves(out)):
+                values[id(kt)] = o
+        return _map(lambda kt: values[id(kt)], self._outputs_struct)
+
+
+class Sequential(Model):
+    """A linear stack of layers.
+
+    Args:
+      layers: optional list of layers (a `keras.Input(...)` first fixes the input shape and
+        builds the model immediately).
+      name: model name.
+    """
+
+    def __init__(self, layers=None, trainable=True, name=None):
+        super().__init__(trainable=trainable, name=name)
+        self._seq = []
+        self._input_kt = None
+        self._last_kt = None
+        for layer in layers or []:
+            self.add(layer)
+
+    def add(self, layer, rebuild=True):
+        """Appends a layer (or sets the input with a `keras.Input`)."""
+        if type(layer) is KerasTensor:
+            layer = layer._history[0]
+        if isinstance(layer, InputLayer):
+            if self._seq or self._input_kt is not None:
+                raise ValueError("Sequential model: an Input can only be the first layer.")
+            self._input_kt = self._last_kt = layer.output
+            return
+        if not isinstance(layer, Layer):
+            raise ValueError(f"Only instances of `keras.Layer` can be added to a Sequential "
+                             f"model. Received: {layer} (of type {type(layer)})")
+        if not self._seq and self._input_kt is None and layer._input_shape_arg is not None:
+            self._input_kt = self._last_kt = Input(shape=layer._input_shape_arg)
+        self._seq.append(layer)
+        self._track(layer)
+        if self._last_kt is not None:
+            self._last_kt = layer(self._last_kt)
+            self.built = True
+            self._output_shape = self._last_kt.shape
+
+    def pop(self):
+        layer = self._seq.pop()
+        self._layers.remove(layer)
+        return layer
+
+    @property
+    def layers(self):
+        return list(self._seq)
+
+    @property
+    def input_shape(self):
+        return None if self._input_kt is None else self._input_kt.shape
+
+    def build(self, input_shape=None):
+        if self.built and self._input_kt is not None:
+            return
+        if input_shape is None:
+            raise ValueError("You must provide an `input_shape` argument.")
+        self._input_kt = self._last_kt = Input(batch_shape=(None,) + tuple(input_shape)[1:])
+        for layer in self._seq:
+            self._last_kt = layer(self._last_kt)
+        self._output_shape = self._last_kt.shape
+        self.built = True
+
+    def _maybe_build(self, inputs):
+        shape = getattr(inputs, "shape", None)
+        if shape is not None and self._seq:
+            self.build(tuple(shape))
+        self.built = True
+
+    def call(self, inputs, training=None, mask=None):
+        x = inputs
+        for layer in self._seq:
+            x = layer(x)
+        return x
+

@@ -1,0 +1,315 @@
+"""Keras metrics: stateful accumulators (`update_state`, `result`, `reset_state`) whose state lives
+in tapejax Variables, so they work eagerly and inside `tapejax.function`. Each update is one jitted
+call on the variables' values (metrics are not differentiated, so nothing records on tapes)."""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from tapejax import _dtypes
+from tapejax._ops._convert import convert_to_tensor
+from tapejax._tensor import Tensor
+from tapejax.keras import _kernels
+from tapejax.keras._variables import KerasVariable
+
+__all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "SparseCategoricalAccuracy",
+           "CategoricalAccuracy", "BinaryAccuracy", "MeanSquaredError", "MeanAbsoluteError",
+           "SparseCategoricalCrossentropy", "get"]
+
+
+def _array(x):
+    if hasattr(x, "_read") and not isinstance(x, Tensor):
+        return x._read()
+    if type(x) is Tensor:
+        return x._value
+    return convert_to_tensor(np.asarray(x) if not hasattr(x, "_value") else x)._value
+
+
+class Metric:
+    """Base class of metrics: `update_state(...)`, `result()`, `reset_state()`; calling a metric
+    updates it and returns the result."""
+
+    def __init__(self, name=None, dtype=None):
+        import re
+        self.name = name or re.sub(r"(?<!^)(?=[A-Z])", "_", type(self).__name__).lower()
+        self._dtype = _dtypes.as_dtype(dtype or "float32")
+        self._variables = []
+
+    @property
+    def dtype(self):
+        return self._dtype.name
+
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum", name=None):
+        dtype = _dtypes.as_dtype(dtype or self._dtype)
+        value = np.zeros(shape, dtype._np) if initializer == "zeros" else np.asarray(initializer,
+                                                                                  dtype._np)
+        var = KerasVariable(value, dtype=dtype, trainable=False, name=name,
+                            path=f"{self.name}/{name}")
+        self._variables.append(var)
+        return var
+
+    add_weight = add_variable
+
+    @property
+    def variables(self):
+        return list(self._variables)
+
+    def reset_state(self):
+        for v in self._variables:
+            v.assign(np.zeros(tuple(v.shape), v.dtype._np))
+
+    reset_states = reset_state
+
+    def update_state(self, *args, **kwargs):
+        raise NotImplementedError
+
+    def result(self):
+        raise NotImplementedError
+
+    def __call__(self, *args, **kwargs):
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype}
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+@jax.jit
+def _mean_update(total, count, values):
+    values = values.astype(total.dtype)
+    return total + jnp.sum(values), count + jnp.asarray(values.size, count.dtype)
+
+
+@jax.jit
+def _mean_update_weighted(total, count, values, weights):
+    values = values.astype(total.dtype)
+    weights = weights.astype(total.dtype)
+    while weights.ndim > values.ndim and weights.shape[-1] == 1:
+        weights = jnp.squeeze(weights, -1)
+    while weights.ndim < values.ndim:
+        weights = weights[..., None]
+    weights = jnp.broadcast_to(weights, values.shape)
+    return total + jnp.sum(values * weights), count + jnp.sum(weights)
+
+
+@jax.jit
+def _divide_no_nan(total, count):
+    return jnp.where(count == 0, jnp.zeros_like(total), total / jnp.where(count == 0, 1, count))
+
+
+class Mean(Metric):
+    """The (weighted) mean of the values given to `update_state`."""
+
+    def __init__(self, name="mean", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.total = self.add_variable(name="total")
+        self.count = self.add_variable(name="count")
+
+    def _accumulate(self, values, sample_weight=None):
+        if sample_weight is None:
+            total, count = _mean_update(self.total._read(), self.count._read(), values)
+        else:
+            total, count = _mean_update_weighted(self.total._read(), self.count._read(), values,
+                                                 _array(sample_weight))
+        self.total._write(total)
+        self.count._write(count)
+
+    def update_state(self, values, sample_weight=None):
+        self._accumulate(_array(values), sample_weight)
+
+    def result(self):
+        return Tensor(_divide_no_nan(self.total._read(), self.count._read()))
+
+
+class Sum(Metric):
+    """The sum of the values given to `update_state`."""
+
+    def __init__(self, name="sum", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.total = self.add_variable(name="total")
+
+    def update_state(self, values, sample_weight=None):
+        values = _array(values)
+        if sample_weight is not None:
+            values = values * _array(sample_weight)
+        self.total._write(self.total._read() + jnp.sum(values).astype(self.total._read().dtype))
+
+    def result(self):
+        return Tensor(self.total._read())
+
+
+def _sparse_categorical_accuracy(y_true, y_pred):
+    if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
+        y_true = jnp.squeeze(y_true, -1)
+    pred = jnp.argmax(y_pred, axis=-1).astype(y_true.dtype)
+    return (y_true == pred).astype(jnp.float32)
+
+
+def _categorical_accuracy(y_true, y_pred):
+    return (jnp.argmax(y_true, -1) == jnp.argmax(y_pred, -1)).astype(jnp.float32)
+
+
+def _binary_accuracy(y_true, y_pred, threshold=0.5):
+    if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
+        y_true = jnp.squeeze(y_true, -1)
+    elif y_pred.ndim == y_true.ndim + 1 and y_pred.shape[-1] == 1:
+        y_pred = jnp.squeeze(y_pred, -1)
+    pred = (y_pred > jnp.asarray(threshold, y_pred.dtype)).astype(y_true.dtype)
+    return jnp.mean((y_true == pred).astype(jnp.float32), axis=-1)
+
+
+def _accuracy(y_true, y_pred):
+    if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
+        y_true = jnp.squeeze(y_true, -1)
+    elif y_pred.ndim == y_true.ndim + 1 and y_pred.shape[-1] == 1:
+        y_pred = jnp.squeeze(y_pred, -1)
+    return (y_true == y_pred.astype(y_true.dtype)).astype(jnp.float32)
+
+
+def _loss_values(kind, **options):
+    def fn(y_true, y_pred):
+        y_true = y_true if kind == "scce" and jnp.issubdtype(y_true.dtype, jnp.integer) else \
+            y_true.astype(jnp.float32)
+        return _kernels._per_sample(kind, y_true, y_pred.astype(jnp.float32), **options)
+    return fn
+
+
+def _wrapper_update(fn):
+    def update(total, count, y_true, y_pred):
+        return _mean_update.__wrapped__(total, count, fn(y_true, y_pred))
+
+    def update_weighted(total, count, y_true, y_pred, weights):
+        return _mean_update_weighted.__wrapped__(total, count, fn(y_true, y_pred), weights)
+    return jax.jit(update), jax.jit(update_weighted)
+
+
+class MeanMetricWrapper(Mean):
+    """The mean of `fn(y_true, y_pred)` over everything given to `update_state`."""
+
+    _fn = None
+
+    def __init__(self, fn=None, name=None, dtype=None, **kwargs):
+        super().__init__(name=name, dtype=dtype)
+        if fn is not None:
+            self._fn = fn
+        self._fn_kwargs = kwargs
+        self._jax = None
+
+    def _updates(self):
+        if self._jax is None:
+            fn = self._fn
+            if getattr(fn, "_pure_jax", False):
+                key = (fn, tuple(sorted(self._fn_kwargs.items())))
+                if key not in _UPDATE_CACHE:
+                    _UPDATE_CACHE[key] = _wrapper_update(functools.partial(fn, **self._fn_kwargs))
+                self._jax = _UPDATE_CACHE[key]
+            else:
+                self._jax = False
+        return self._jax
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        updates = self._updates()
+        if updates:
+            args = [self.total._read(), self.count._read(), _array(y_true), _array(y_pred)]
+            if sample_weight is None:
+                total, count = updates[0](*args)
+            else:
+                total, count = updates[1](*args, _array(sample_weight))
+            self.total._write(total)
+            self.count._write(count)
+            return
+        self._accumulate(_array(self._fn(y_true, y_pred, **self._fn_kwargs)), sample_weight)
+
+
+_UPDATE_CACHE = {}
+
+
+def _pure(fn):
+    fn._pure_jax = True
+    return staticmethod(fn)
+
+
+class SparseCategoricalAccuracy(MeanMetricWrapper):
+    """How often the argmax of `y_pred` equals the integer label `y_true`."""
+
+    _fn = _pure(_sparse_categorical_accuracy)
+
+    def __init__(self, name="sparse_categorical_accuracy", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+
+class CategoricalAccuracy(MeanMetricWrapper):
+    """How often the argmax of `y_pred` equals the argmax of one-hot `y_true`."""
+
+    _fn = _pure(_categorical_accuracy)
+
+    def __init__(self, name="categorical_accuracy", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+
+class BinaryAccuracy(MeanMetricWrapper):
+    """How often `y_pred > threshold` equals the binary label `y_true`."""
+
+    _fn = _pure(_binary_accuracy)
+
+    def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
+        super().__init__(name=name, dtype=dtype, threshold=threshold)
+        self.threshold = threshold
+
+
+class Accuracy(MeanMetricWrapper):
+    """How often `y_pred` equals `y_true`."""
+
+    _fn = _pure(_accuracy)
+
+    def __init__(self, name="accuracy", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+
+class MeanSquaredError(MeanMetricWrapper):
+    _fn = _pure(_loss_values("mse"))
+
+    def __init__(self, name="mean_squared_error", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+
+class MeanAbsoluteError(MeanMetricWrapper):
+    _fn = _pure(_loss_values("mae"))
+
+    def __init__(self, name="mean_absolute_error", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+
+class SparseCategoricalCrossentropy(MeanMetricWrapper):
+    def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False,
+                 axis=-1):
+        super().__init__(fn=_SCCE_LOGITS if from_logits else _SCCE_PROBS, name=name, dtype=dtype)
+
+
+_SCCE_LOGITS = _pure(_loss_values("scce", from_logits=True)).__func__
+_SCCE_PROBS = _pure(_loss_values("scce", from_logits=False)).__func__
+
+_BY_NAME = {
+    "accuracy": Accuracy, "acc": Accuracy, "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+    "categorical_accuracy": CategoricalAccuracy, "binary_accuracy": BinaryAccuracy,
+    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
+}
+
+
+def get(identifier):
+    """A metric from a name or a Metric instance (a callable is wrapped in MeanMetricWrapper)."""
+    if isinstance(identifier, Metric):
+        return identifier
+    if isinstance(identifier, str) and identifier in _BY_NAME:
+        return _BY_NAME[identifier]()
+    if callable(identifier):
+        return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
+    raise ValueError(f"Could not interpret metric identifier: {identifier}")

@@ -1,0 +1,545 @@
+"""Keras optimizers on optax: Keras' names, arguments, defaults and update rules.
+
+Each optimizer keeps its state (`iterations`, the learning rate, optax's per-variable moments) in
+tapejax Variables, so it works eagerly and inside `tapejax.function` alike. `apply_gradients` runs
+the whole update (clipping, weight decay, the optax transformation of every variable, the
+iteration counter) as ONE jitted call; inside `tapejax.function` the same code is traced into the
+step's program.
+
+Where optax's formula differs from Keras' (Adam's epsilon is added to the *uncorrected*
+`sqrt(v)` in Keras; SGD's momentum accumulates `lr * g`), the optax transformations are composed so
+that the result equals Keras' update to float32 rounding.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from tapejax import _dtypes
+from tapejax._indexed_slices import IndexedSlices
+from tapejax._ops._convert import convert_to_tensor
+from tapejax._tensor import Tensor
+from tapejax._variable import Variable
+from tapejax.keras import schedules
+from tapejax.keras._variables import KerasVariable
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "schedules", "get"]
+
+_COUNT, _CONST, _VAR = 0, 1, 2
+
+
+def _snake(name):
+    name = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _leaf_name(path):
+    names = [getattr(k, "name", getattr(k, "key", getattr(k, "idx", ""))) for k in path]
+    return "_".join(str(n) for n in names if n != "inner_state")
+
+
+_SLOT_NAMES = {"mu": "momentum", "nu": "velocity", "trace": "momentum", "sum_of_squares": "accumulator",
+               "nu_max": "velocity_hat"}
+
+
+class _Slots:
+    """One variable's optax state: its tree structure, and per leaf either the iteration counter,
+    a constant (injected hyperparameters, recomputed every step), or a state Variable."""
+
+    def __init__(self, treedef, kinds, consts, variables):
+        self.treedef = treedef
+        self.kinds = kinds
+        self.consts = consts
+        self.variables = variables
+
+    def state(self, values, count):
+        it = iter(values)
+        leaves = [count.astype(c.dtype) if k == _COUNT else c if k == _CONST else next(it)
+                  for k, c in zip(self.kinds, self.consts)]
+        return jax.tree_util.tree_unflatten(self.treedef, leaves)
+
+    def stored(self, state):
+        leaves = jax.tree_util.tree_leaves(state)
+        return [leaf for k, leaf in zip(self.kinds, leaves) if k == _VAR]
+
+
+def _clip_by_norm(t, clip_norm):
+    # tf.clip_by_norm's formula (Keras' TF backend), NaN-safe at 0.
+    l2sum = jnp.sum(t * t, keepdims=True)
+    pred = l2sum > 0
+    l2norm = jnp.where(pred, jnp.sqrt(jnp.where(pred, l2sum, jnp.ones_like(l2sum))), l2sum)
+    clip = jnp.asarray(clip_norm, t.dtype)
+    return t * clip / jnp.maximum(l2norm, clip)
+
+
+class Optimizer:
+    """Base class of the Keras optimizers.
+
+    Args:
+      learning_rate: a float, a `LearningRateSchedule`, or a callable of the iteration.
+      weight_decay: if set, `var -= var * weight_decay * lr` before each update (decoupled).
+      clipnorm: clip each gradient to this L2 norm.
+      clipvalue: clip each gradient element to [-clipvalue, clipvalue].
+      global_clipnorm: clip all gradients together to this global norm.
+      loss_scale_factor: gradients are divided by it before the update.
+      name: optimizer name.
+    """
+
+    def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        if kwargs.pop("decay", None) is not None:
+            raise ValueError("decay is deprecated in the new Keras optimizer, please check the "
+                             "docstring for valid arguments, or use the legacy optimizer, e.g., "
+                             "tf.keras.optimizers.legacy.SGD.")
+        if kwargs:
+            raise ValueError(f"Argument(s) not recognized: {kwargs}")
+        if use_ema:
+            raise NotImplementedError("tapejax optimizers do not support use_ema yet.")
+        if gradient_accumulation_steps:
+            raise NotImplementedError("tapejax optimizers do not support "
+                                      "gradient_accumulation_steps yet.")
+        if sum(c is not None for c in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError(
+                f"Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
+                f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
+        self.name = name or _snake(type(self).__name__)
+        self.weight_decay = weight_decay
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.loss_scale_factor = loss_scale_factor
+        self.use_ema = False
+        self._iterations = KerasVariable(np.int64(0), dtype=_dtypes.int64, trainable=False,
+                                         name="iteration", path=f"{self.name}/iteration")
+        if isinstance(learning_rate, schedules.LearningRateSchedule) or callable(learning_rate):
+            self._schedule = learning_rate
+            self._learning_rate = None
+        else:
+            if isinstance(learning_rate, (Variable, Tensor)):
+                learning_rate = float(learning_rate.numpy())
+            if not isinstance(learning_rate, (float, int)) or isinstance(learning_rate, bool):
+                raise ValueError(
+                    "Argument `learning_rate` should be float, or an instance of "
+                    "LearningRateSchedule, or a callable (that takes in the current iteration "
+                    "value and returns the corresponding learning rate value). Received instead: "
+                    f"learning_rate={learning_rate}")
+            self._schedule = None
+            self._learning_rate = KerasVariable(np.float32(learning_rate), dtype=_dtypes.float32,
+                                                trainable=False, name="learning_rate",
+                                                path=f"{self.name}/learning_rate")
+        self._slots = {}
+        self._plans = {}
+        self._trainable_variables = []
+        self._exclude_ids = set()
+        self._exclude_pattern = None
+        self._pending_slots = {}  # var id -> state arrays restored before the slots existed
+        self.built = False
+
+    # -- the update rule (subclasses) ----------------------------------------------------------
+    def _transform(self, lr, count):
+        """The optax transformation for one step, given the learning rate and the iteration."""
+        raise NotImplementedError
+
+    # -- Keras' surface ------------------------------------------------------------------------
+    @property
+    def iterations(self):
+        return self._iterations
+
+    @iterations.setter
+    def iterations(self, value):
+        self._iterations.assign(value)
+
+    @property
+    def learning_rate(self):
+        if self._schedule is not None:
+            return self._schedule_value(self._iterations._read())
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if isinstance(value, schedules.LearningRateSchedule) or (
+                callable(value) and not isinstance(value, (Variable, Tensor))):
+            if self._learning_rate is not None:
+                raise TypeError("This optimizer was created with a `learning_rate` float; it "
+                                "cannot be changed to a LearningRateSchedule.")
+            self._schedule = value
+            return
+        if self._learning_rate is None:
+            raise TypeError("This optimizer was created with a `LearningRateSchedule`. You "
+                            "cannot set `learning_rate` to a new value.")
+        self._learning_rate.assign(np.float32(float(np.asarray(value))))
+
+    lr = learning_rate
+
+    def _schedule_value(self, step):
+        schedule = self._schedule
+        if isinstance(schedule, schedules.LearningRateSchedule):
+            return Tensor(schedule._jax(step))
+        value = schedule(Tensor(step))
+        return convert_to_tensor(value, dtype=_dtypes.float32)
+
+    def _lr_jax(self, step, lr_value):
+        if self._schedule is None:
+            return lr_value
+        if isinstance(self._schedule, schedules.LearningRateSchedule):
+            return self._schedule._jax(step).astype(jnp.float32)
+        return jnp.asarray(self._schedule(Tensor(step))._value, jnp.float32)
+
+    @property
+    def variables(self):
+        out = [self._iterations]
+        if self._learning_rate is not None:
+            out.append(self._learning_rate)
+        for var in self._trainable_variables:
+            out.extend(self._slots[var._id].variables)
+        return out
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Exclude Variables (or Variables whose name contains one of `var_names`) from decay."""
+        if self.built:
+            raise ValueError("`exclude_from_weight_decay()` can only be configured before the "
+                             "optimizer is built.")
+        self._exclude_ids = {v._id for v in var_list or []}
+        self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
+
+    def _use_weight_decay(self, var):
+        if self.weight_decay is None or var._id in self._exclude_ids:
+            return False
+        if self._exclude_pattern is not None:
+            name = getattr(var, "path", None) or var.name
+            if self._exclude_pattern.search(name) or self._exclude_pattern.search(var.name):
+                return False
+        return True
+
+    def build(self, var_list):
+        """Creates the optimizer's state for `var_list` (done on the first `apply_gradients`)."""
+        for var in var_list:
+            self._slot(var)
+        self.built = True
+
+    def _slot(self, var):
+        found = self._slots.get(var._id)
+        if found is not None:
+            return found
+        value = var._read()
+        with jax.ensure_compile_time_eval():  # concrete even while tapejax.function traces
+            tx = self._transform(jnp.float32(0.0), jnp.int32(0))
+            state = tx.init(jnp.zeros(value.shape, value.dtype))
+            paths, treedef = jax.tree_util.tree_flatten_with_path(state)
+            paths = [(path, np.asarray(leaf)) for path, leaf in paths]
+        kinds, consts, variables = [], [], []
+        pending = self._pending_slots.pop(var._id, None)
+        base = (getattr(var, "path", None) or var.name.split(":")[0]).replace("/", "_")
+        for path, leaf in paths:
+            names = [getattr(k, "name", getattr(k, "key", None)) for k in path]
+            if names and names[-1] == "count":
+                kinds.append(_COUNT)
+                consts.append(np.asarray(leaf))
+            elif "hyperparams" in names or "hyperparams_states" in names:
+                kinds.append(_CONST)
+                consts.append(np.asarray(leaf))
+            else:
+                kinds.append(_VAR)
+                consts.append(None)
+                slot_name = _SLOT_NAMES.get(names[-1], _leaf_name(path))
+                init = np.asarray(leaf)
+                if pending is not None:
+                    init = pending[len(variables)]
+                variables.append(KerasVariable(init, dtype=_dtypes.from_jax(np.asarray(leaf).dtype),
+                                               trainable=False, name=f"{base}_{slot_name}",
+                                               path=f"{self.name}/{base}_{slot_name}"))
+        slots = self._slots[var._id] = _Slots(treedef, kinds, consts, variables)
+        self._trainable_variables.append(var)
+        return slots
+
+    def _clip(self, grads):
+        if self.clipnorm and self.clipnorm > 0:
+            return [_clip_by_norm(g, self.clipnorm) for g in grads]
+        if self.global_clipnorm and self.global_clipnorm > 0:
+            clipped, _ = optax.clip_by_global_norm(self.global_clipnorm).update(grads, None)
+            return clipped
+        if self.clipvalue and self.clipvalue > 0:
+            clipped, _ = optax.clip(self.clipvalue).update(grads, None)
+            return clipped
+        return grads
+
+    def _plan(self, variables):
+        key = tuple(v._id for v in variables)
+        plan = self._plans.get(key)
+        if plan is not None:
+            return plan
+        slots = [self._slot(v) for v in variables]
+        state_vars = [sv for s in slots for sv in s.variables]
+        sizes = [len(s.variables) for s in slots]
+        decay = [self._use_weight_decay(v) for v in variables]
+        wd = self.weight_decay
+        scale = self.loss_scale_factor
+
+        def fused(grads, params, states, iteration, lr_value):
+            lr = self._lr_jax(iteration, lr_value)
+            grads = [g.astype(p.dtype) for g, p in zip(grads, params)]
+            if scale is not None:
+                grads = [g / jnp.asarray(scale, g.dtype) for g in grads]
+            grads = self._clip(grads)
+            count = iteration.astype(jnp.int32)
+            tx = self._transform(lr, count)
+            new_params, new_states = [], []
+            k = 0
+            for i, (g, p, slot) in enumerate(zip(grads, params, slots)):
+                state = slot.state(states[k:k + sizes[i]], count)
+                k += sizes[i]
+                if decay[i]:
+                    p = p - p * jnp.asarray(wd, p.dtype) * lr.astype(p.dtype)
+                updates, new_state = tx.update(g, state, p)
+                new_params.append((p + updates).astype(p.dtype))
+                new_states.extend(slot.stored(new_state))
+            return new_params, new_states, iteration + 1
+
+        plan = self._plans[key] = (jax.jit(fused), state_vars)
+        return plan
+
+    def apply_gradients(self, grads_and_vars, name=None, skip_gradients_aggregation=False,
+                        **kwargs):
+        """Applies gradients to variables; pairs whose gradient is None are skipped (with a
+        warning naming them), as Keras does.
+
+        Args:
+          grads_and_vars: iterable of (gradient, variable) pairs.
+
+        Returns:
+          The `iterations` Variable.
+
+        Raises:
+          ValueError: if every gradient is None.
+        """
+        pairs = list(grads_and_vars)
+        if not pairs:
+            return self._iterations
+        grads, variables = [], []
+        missing = []
+        for g, v in pairs:
+            if g is None:
+                missing.append(v)
+                continue
+            grads.append(g)
+            variables.append(v)
+        if not variables:
+            raise ValueError("No gradients provided for any variable.")
+        if missing:
+            warnings.warn(f"Gradients do not exist for variables "
+                          f"{[getattr(v, 'path', v.name) for v in reversed(missing)]} when "
+                          f"minimizing the loss. If using `model.compile()`, did you forget to "
+                          f"provide a `loss` argument?", stacklevel=2)
+        self.apply(grads, variables)
+        return self._iterations
+
+    def apply(self, grads, trainable_variables=None):
+        """Applies `grads` to `trainable_variables` (the variables the optimizer was built on
+        when omitted)."""
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError("When passing `grads` without `variables`, the optimizer must "
+                                 "already be built on a list of variables. Call "
+                                 "`optimizer.build(trainable_variables)` first. ")
+            trainable_variables = list(self._trainable_variables)
+        trainable_variables = list(trainable_variables)
+        grads = list(grads)
+        if len(grads) == 0:
+            return
+        pairs = [(g, v) for g, v in zip(grads, trainable_variables) if g is not None]
+        if not pairs:
+            raise ValueError("No gradients provided for any variable.")
+        arrays = []
+        for g, v in pairs:
+            if isinstance(g, IndexedSlices):
+                vals = g.values._value
+                arrays.append(jnp.zeros(tuple(v.shape), vals.dtype).at[g.indices._value].add(vals))
+            elif type(g) is Tensor:
+                arrays.append(g._value)
+            else:
+                arrays.append(convert_to_tensor(g)._value)
+        variables = [v for _, v in pairs]
+        fn, state_vars = self._plan(variables)
+        self.built = True
+        lr_value = self._learning_rate._read() if self._learning_rate is not None else None
+        new_params, new_states, new_iter = fn(arrays, [v._read() for v in variables],
+                                              [s._read() for s in state_vars],
+                                              self._iterations._read(), lr_value)
+        for v, a in zip(variables, new_params):
+            v._write(a)
+        for s, a in zip(state_vars, new_states):
+            s._write(a)
+        self._iterations._write(new_iter)
+
+    def minimize(self, loss, var_list, tape=None):
+        """Minimizes `loss` over `var_list`: computes gradients with `tape` (or a new tape when
+        `loss` is a callable) and applies them.
+
+        Args:
+          loss: a scalar Tensor (with `tape`) or a zero-argument callable returning one.
+          var_list: list of Variables, or a callable returning one.
+          tape: the GradientTape that recorded `loss`.
+
+        Returns:
+          The `iterations` Variable.
+        """
+        from tapejax._tape import GradientTape
+        if callable(loss):
+            with GradientTape() as tape:
+                if callable(var_list):
+                    var_list = var_list()
+                tape.watch(var_list)
+                loss = loss()
+        elif tape is None:
+            raise ValueError("`tape` is required when a `Tensor` loss is passed. Received: "
+                             f"loss={loss}, tape={tape}.")
+        if callable(var_list):
+            var_list = var_list()
+        var_list = list(var_list)
+        grads = tape.gradient(loss, var_list)
+        return self.apply_gradients(zip(grads, var_list))
+
+    def get_config(self):
+        config = {"name": self.name, "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
+                  "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm}
+        if self._learning_rate is not None:
+            config["learning_rate"] = float(self._learning_rate.numpy())
+        return config
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+class SGD(Optimizer):
+    """Gradient descent with optional (Nesterov) momentum, as `keras.optimizers.SGD`.
+
+    `m = momentum * m - lr * g; var += m` (Nesterov: `var += momentum * m - lr * g`).
+    """
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        if not isinstance(momentum, float) or momentum < 0 or momentum > 1:
+            raise ValueError("`momentum` must be a float between [0, 1].")
+        self.momentum, self.nesterov = momentum, nesterov
+
+    def _transform(self, lr, count):
+        if self.momentum == 0:
+            return optax.scale_by_learning_rate(lr)
+        # Scaling by -lr *before* the trace accumulates `momentum * m - lr * g`, Keras' momentum.
+        return optax.chain(optax.scale_by_learning_rate(lr),
+                           optax.trace(decay=self.momentum, nesterov=self.nesterov))
+
+
+class Adam(Optimizer):
+    """Adam, as `keras.optimizers.Adam` (epsilon added to the uncorrected `sqrt(v)`).
+
+    Args:
+      learning_rate: default 0.001.
+      beta_1, beta_2: default 0.9, 0.999.
+      epsilon: default 1e-7.
+      amsgrad: whether to use the maximum of past `v`.
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
+                 **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
+
+    def _transform(self, lr, count):
+        b1, b2, eps = self.beta_1, self.beta_2, self.epsilon
+        t = count + 1
+        # Keras computes its bias corrections from float32 betas in float32
+        # (`alpha = lr * sqrt(1 - b2**t) / (1 - b1**t)`), optax from the Python betas (float64 under
+        # x64): with b2 = 0.999 the two differ by ~6e-6 relative at step 1. Scale the learning rate
+        # by the ratio so the update equals Keras' to float32 rounding.
+        tf32 = t.astype(jnp.float32)
+        b1f, b2f = jnp.float32(b1), jnp.float32(b2)
+        keras_b1 = 1 - jnp.power(b1f, tf32)
+        keras_b2 = jnp.sqrt(1 - jnp.power(b2f, tf32))
+        optax_b1 = 1 - b1 ** t  # the expressions optax's bias_correction evaluates
+        optax_b2 = jnp.sqrt(1 - b2 ** t)
+        if self.amsgrad:
+            # Keras: alpha * m / (sqrt(max(v)) + eps); optax (nu uncorrected): m_hat / (sqrt(max(v)) + eps).
+            ratio = keras_b2 * optax_b1 / keras_b1
+            return optax.chain(optax.scale_by_amsgrad(b1, b2, eps, bias_correction_nu=False),
+                               optax.scale_by_learning_rate((lr * ratio).astype(jnp.float32)))
+        # Keras' m / (sqrt(v) + eps) with bias corrections equals optax's m_hat / (sqrt(v_hat) + eps_t)
+        # with eps_t = eps / sqrt(1 - b2**t): inject eps_t as a schedule of the step.
+        ratio = (keras_b2 / keras_b1) / (optax_b2 / optax_b1)
+        adam = optax.inject_hyperparams(optax.scale_by_adam, static_args=("b1", "b2", "eps_root"))(
+            b1=b1, b2=b2, eps_root=0.0, eps=lambda c: eps / jnp.sqrt(1 - b2 ** (c + 1)))
+        return optax.chain(adam, optax.scale_by_learning_rate((lr * ratio).astype(jnp.float32)))
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (default 0.004), as `keras.optimizers.AdamW`."""
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-7, amsgrad=False, **kwargs):
+        super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                         amsgrad=amsgrad, weight_decay=weight_decay, **kwargs)
+        if self.weight_decay is None:
+            raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
+
+
+class RMSprop(Optimizer):
+    """RMSprop, as `keras.optimizers.RMSprop` (`g / sqrt(v + eps)`, optional momentum, centered).
+
+    Args:
+      learning_rate: default 0.001.
+      rho: default 0.9.
+      momentum: default 0.0.
+      epsilon: default 1e-7.
+      centered: subtract the squared mean gradient from `v`.
+    """
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
+                 **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
+
+    def _transform(self, lr, count):
+        if self.centered:
+            scale = optax.scale_by_stddev(decay=self.rho, eps=self.epsilon)
+        else:
+            scale = optax.scale_by_rms(decay=self.rho, eps=self.epsilon, eps_in_sqrt=True)
+        parts = [scale, optax.scale_by_learning_rate(lr)]
+        if self.momentum > 0:
+            parts.append(optax.trace(decay=self.momentum))
+        return optax.chain(*parts)
+
+
+class Adagrad(Optimizer):
+    """Adagrad, as `keras.optimizers.Adagrad` (`acc += g^2; var -= lr * g / sqrt(acc + eps)`).
+
+    Args:
+      learning_rate: default 0.001.
+      initial_accumulator_value: default 0.1.
+      epsilon: default 1e-7.
+    """
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
+
+    def _transform(self, lr, count):
+        return optax.chain(optax.scale_by_rss(self.initial_accumulator_value, self.epsilon),
+                           optax.scale_by_learning_rate(lr))
+
+
+_BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}
+
+
+def get(identifier):
+    """An optimizer from a name (`'adam'`) or an Optimizer instance."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str) and identifier.lower() in _BY_NAME:
+        return _BY_NAME[identifier.lower()]()
+    raise ValueError(f"Could not interpret optimizer identifier: {identifier}")

@@ -1,0 +1,132 @@
+"""tapejax optimizers: one fused jitted update per apply_gradients, state in Variables,
+minimize, tapejax.function, argument checks."""
+
+import numpy as np
+import pytest
+
+import tapejax as tf
+
+keras = tf.keras
+
+
+def _problem():
+    w = tf.Variable(np.arange(6, dtype=np.float32).reshape(2, 3))
+    b = tf.Variable(np.ones(3, np.float32))
+
+    def loss():
+        return tf.reduce_sum(tf.square(tf.matmul(tf.ones((4, 2)), w) + b - 1.0))
+    return w, b, loss
+
+
+def test_apply_gradients_is_one_jitted_call(monkeypatch):
+    w, b, loss = _problem()
+    opt = keras.optimizers.Adam(0.1)
+    with tf.GradientTape() as tape:
+        value = loss()
+    grads = tape.gradient(value, [w, b])
+    opt.apply_gradients(zip(grads, [w, b]))  # builds the plan
+    (fn, state_vars), = opt._plans.values()
+    calls = []
+
+    def counting(*args):
+        calls.append(1)
+        return fn(*args)
+    key = next(iter(opt._plans))
+    opt._plans[key] = (counting, state_vars)
+    for _ in range(3):
+        opt.apply_gradients(zip(grads, [w, b]))
+    assert len(calls) == 3
+    assert len(state_vars) == 4 and all(isinstance(v, tf.Variable) for v in state_vars)
+    assert int(opt.iterations.numpy()) == 4
+
+
+def test_minimize_with_tape_and_callable_equal_apply_gradients():
+    results = []
+    for mode in ("tape", "callable", "apply"):
+        w, b, loss = _problem()
+        opt = keras.optimizers.SGD(0.01, momentum=0.9)
+        for _ in range(3):
+            if mode == "callable":
+                opt.minimize(loss, [w, b])
+            else:
+                with tf.GradientTape() as tape:
+                    value = loss()
+                if mode == "tape":
+                    opt.minimize(value, [w, b], tape=tape)
+                else:
+                    opt.apply_gradients(zip(tape.gradient(value, [w, b]), [w, b]))
+        results.append((w.numpy(), b.numpy(), int(opt.iterations.numpy())))
+    for other in results[1:]:
+        np.testing.assert_array_equal(results[0][0], other[0])
+        np.testing.assert_array_equal(results[0][1], other[1])
+        assert results[0][2] == other[2] == 3
+
+
+def test_minimize_tensor_without_tape_raises():
+    w, b, loss = _problem()
+    with pytest.raises(ValueError, match="tape"):
+        keras.optimizers.SGD().minimize(loss(), [w, b])
+
+
+def test_training_inside_function_matches_eager():
+    finals = []
+    for compiled in (False, True):
+        w, b, loss = _problem()
+        opt = keras.optimizers.Adam(0.05, clipnorm=1.0)
+
+        def step():
+            with tf.GradientTape() as tape:
+                value = loss()
+            opt.apply_gradients(zip(tape.gradient(value, [w, b]), [w, b]))
+            return value
+        if compiled:
+            step = tf.function(step)
+        values = [float(step()) for _ in range(5)]
+        finals.append((values, w.numpy(), int(opt.iterations.numpy())))
+        if compiled:
+            assert step.experimental_get_tracing_count() == 1
+    np.testing.assert_allclose(finals[0][0], finals[1][0], rtol=1e-6)
+    np.testing.assert_allclose(finals[0][1], finals[1][1], rtol=1e-6)
+    assert finals[0][2] == finals[1][2] == 5
+
+
+def test_only_one_clipping_option():
+    with pytest.raises(ValueError, match="Only one of"):
+        keras.optimizers.SGD(clipnorm=1.0, clipvalue=1.0)
+
+
+def test_invalid_learning_rate_raises():
+    with pytest.raises(ValueError, match="learning_rate"):
+        keras.optimizers.Adam(learning_rate="fast")
+
+
+def test_none_gradient_warns():
+    w, b, loss = _problem()
+    with tf.GradientTape() as tape:
+        value = loss()
+    grads = tape.gradient(value, [w, b])
+    with pytest.warns(UserWarning, match="Gradients do not exist"):
+        keras.optimizers.SGD().apply_gradients([(grads[0], w), (None, b)])
+
+
+def test_indexed_slices_gradient_from_embedding():
+    layer = keras.layers.Embedding(5, 2)
+    layer.build(None)
+    before = layer.embeddings.numpy().copy()
+    opt = keras.optimizers.SGD(1.0)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(layer(tf.constant([1, 1, 3])))
+    grads = tape.gradient(loss, layer.trainable_weights)
+    opt.apply_gradients(zip(grads, layer.trainable_weights))
+    delta = before - layer.embeddings.numpy()
+    np.testing.assert_allclose(delta[[0, 2, 4]], 0)
+    np.testing.assert_allclose(delta[1], 2.0)
+    np.testing.assert_allclose(delta[3], 1.0)
+
+
+def test_schedule_learning_rate_property():
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, 1, 0.5)
+    opt = keras.optimizers.SGD(schedule)
+    w, b, loss = _problem()
+    opt.minimize(loss, [w, b])
+    np.testing.assert_allclose(float(opt.learning_rate), 0.05)
