@@ -204,9 +204,13 @@ class Function:
         if _run_eagerly[0] or _tracing():
             return self._python_function(*args, **kwargs)
         self._check_signature(args)
-        leaves = _nest.flatten((args, kwargs))
-        treedef = jax.tree_util.tree_structure((args, kwargs), is_leaf=_nest._is_leaf)
-        signature = (treedef, tuple(_leaf_signature(x) for x in leaves))
+        if not kwargs and _nest._flat_sequence(args):  # the common case, keyed without tree_util
+            leaves = args
+            structure = len(args)
+        else:
+            leaves = _nest.flatten((args, kwargs))
+            structure = jax.tree_util.tree_structure((args, kwargs), is_leaf=_nest._is_leaf)
+        signature = (structure, tuple([_leaf_signature(x) for x in leaves]))
         concrete = self._concrete.get(signature)
         if concrete is None:
             first_call = not self._first_call_done
@@ -245,7 +249,8 @@ class Function:
 
     def _build(self, signature, template, tensor_pos, variables, first_call):
         python_function = self._python_function
-        treedef = signature[0]
+        treedef = jax.tree_util.tree_structure((tuple(template), {}), is_leaf=_nest._is_leaf) \
+            if isinstance(signature[0], int) else signature[0]
         concrete = _Concrete()
         info = {}
 
@@ -332,6 +337,8 @@ class Function:
         flat = [next(it) if s is None else s[1] for s in concrete.out_static]
         if _tape.state.recording and outputs:
             _record_call(concrete, variables, var_values, leaves, tensor_values, outputs, rng_words)
+        if concrete.out_tree.num_leaves == 1 and concrete.out_tree.num_nodes == 1:
+            return flat[0]
         return jax.tree_util.tree_unflatten(concrete.out_tree, flat)
 
 
