@@ -40,6 +40,8 @@ def normalize(value):
         return value
     if isinstance(value, Raised):
         return value
+    if hasattr(value, "as_list") and hasattr(value, "rank"):  # a TensorShape (tapejax's is a tuple)
+        return ("shape", tuple(value.as_list()))
     if isinstance(value, dict):
         return {"__dict__": {k: normalize(v) for k, v in value.items()}}
     if isinstance(value, tuple) and hasattr(value, "_fields"):
@@ -56,8 +58,6 @@ def normalize(value):
         return ("ndarray", str(array.dtype), array.shape, array)
     if hasattr(value, "name") and hasattr(value, "is_floating"):  # a DType
         return ("dtype", value.name)
-    if hasattr(value, "as_list"):  # a TensorShape
-        return ("shape", tuple(value.as_list()))
     return ("object", repr(value))
 
 
