@@ -45,6 +45,22 @@ def _floating(layer, x):
     return convert_to_tensor(x, dtype=layer._dtype) if not hasattr(x, "_value") else x
 
 
+def _set_kernel_and_bias_options(layer, activation, use_bias, kernel_initializer, bias_initializer,
+                                 kernel_constraint, bias_constraint, kernel_regularizer,
+                                 bias_regularizer):
+    """The options Dense and Conv2D share: activation, bias, and the kernel/bias initializers,
+    constraints and regularizers."""
+    layer.activation = activations.get(activation)
+    layer._act_name = _activation_name(layer.activation)
+    layer.use_bias = use_bias
+    layer.kernel_initializer = initializers.get(kernel_initializer)
+    layer.bias_initializer = initializers.get(bias_initializer)
+    layer.kernel_constraint = kernel_constraint
+    layer.bias_constraint = bias_constraint
+    layer.kernel_regularizer = kernel_regularizer
+    layer.bias_regularizer = bias_regularizer
+
+
 class Dense(Layer):
     """A densely-connected layer: `activation(inputs @ kernel + bias)`.
 
@@ -66,15 +82,9 @@ class Dense(Layer):
             raise ValueError(f"Received an invalid value for `units`, expected a positive integer. "
                              f"Received: units={units}")
         self.units = units
-        self.activation = activations.get(activation)
-        self._act_name = _activation_name(self.activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_constraint = kernel_constraint
-        self.bias_constraint = bias_constraint
-        self.kernel_regularizer = kernel_regularizer
-        self.bias_regularizer = bias_regularizer
+        _set_kernel_and_bias_options(self, activation, use_bias, kernel_initializer, bias_initializer,
+                                     kernel_constraint, bias_constraint, kernel_regularizer,
+                                     bias_regularizer)
 
     def build(self, input_shape):
         in_dim = input_shape[-1]
@@ -131,15 +141,9 @@ class Conv2D(Layer):
             raise ValueError(f"The `padding` argument must be one of \"valid\", \"same\". "
                              f"Received: {padding}")
         self.dilation_rate = _tuple(dilation_rate, 2, "dilation_rate")
-        self.activation = activations.get(activation)
-        self._act_name = _activation_name(self.activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_constraint = kernel_constraint
-        self.bias_constraint = bias_constraint
-        self.kernel_regularizer = kernel_regularizer
-        self.bias_regularizer = bias_regularizer
+        _set_kernel_and_bias_options(self, activation, use_bias, kernel_initializer, bias_initializer,
+                                     kernel_constraint, bias_constraint, kernel_regularizer,
+                                     bias_regularizer)
 
     def build(self, input_shape):
         in_channels = input_shape[-1]
