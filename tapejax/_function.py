@@ -26,6 +26,14 @@ _trace_state = threading.local()
 _run_eagerly = [False]
 
 _NO_RNG = np.zeros(3, np.uint32)
+_no_rng_device = []
+
+
+def _no_rng():
+    """The unused RNG argument as a device array, made once (a NumPy one is copied every call)."""
+    if not _no_rng_device:
+        _no_rng_device.append(jax.device_put(_NO_RNG))
+    return _no_rng_device[0]
 RETRACE_WARNING_THRESHOLD = 5
 MAX_CONCRETE_FUNCTIONS = 64
 
@@ -328,7 +336,7 @@ class Function:
                 tensor_values.append(leaf._value)
             elif isinstance(leaf, (np.ndarray, np.generic)):
                 tensor_values.append(_as_tensor(leaf)._value)
-        rng_words = random_ops._global.next(None) if concrete.random else _NO_RNG
+        rng_words = random_ops._global.next(None) if concrete.random else _no_rng()
         arrays, new_values = concrete.compiled(var_values, tensor_values, rng_words)
         for i, value in zip(concrete.written_idx, new_values):
             variables[i]._array = value
