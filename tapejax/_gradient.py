@@ -36,8 +36,10 @@ def _check_leaf(x, role):
     if x is None:
         raise TypeError("Cannot convert the argument `type_value`: None to a TensorFlow DType.")
     if not isinstance(x, (Tensor, Variable)):
+        kind = type(x)
+        qualified = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
         raise AttributeError(
-            f"'{type(x).__name__}' object has no attribute '_id'\n"
+            f"'{qualified}' object has no attribute '_id'\n"
             f"tapejax: GradientTape.gradient {role} must be tf.Tensor or tf.Variable objects; a "
             f"{type(x).__name__} was given. A value that left TensorFlow (NumPy, Python numbers) has "
             f"no gradient: keep the computation in tf ops.")

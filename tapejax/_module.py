@@ -28,7 +28,7 @@ class name_scope:  # noqa: N801 - TF's name
     def __init__(self, name):
         if not isinstance(name, str):
             raise ValueError(f"name for name_scope must be a string, got {name!r}")
-        self._name = name.rstrip("/")
+        self._name = name
         self._cm = None
 
     @property
@@ -36,8 +36,8 @@ class name_scope:  # noqa: N801 - TF's name
         return self._name
 
     def __enter__(self):
-        self._cm = _scope(self._name)
-        prefix = "/".join(s for s in _variable._name_scopes + [self._name] if s)
+        self._cm = _scope(self._name.rstrip("/"))
+        prefix = "/".join(s for s in _variable._name_scopes + [self._name.rstrip("/")] if s)
         self._cm.__enter__()
         return prefix + "/" if prefix else ""
 
@@ -94,7 +94,7 @@ class Module:
                 f"'{name}' is not a valid module name. Module names must be valid Python "
                 f"identifiers (e.g. a valid class name).")
         self._name = name
-        self._scope_name = name
+        self._scope_name = name + "/"
 
     @property
     def name(self):

@@ -55,11 +55,14 @@ def map_structure(func, *structure, **kwargs):
 def assert_same_structure(nest1, nest2, check_types=True, expand_composites=False):
     """Raises ValueError (TypeError for type mismatches) unless both nests have one structure."""
     t1, t2 = _treedef(nest1), _treedef(nest2)
-    if t1.num_leaves != t2.num_leaves or (
-            t1 != t2 and (check_types or _untyped(nest1) != _untyped(nest2))):
-        raise ValueError(
-            "The two structures don't have the same nested structure.\n\n"
-            f"First structure: {nest1!r}\n\nSecond structure: {nest2!r}")
+    if t1 == t2:
+        return
+    message = ("The two structures don't have the same nested structure.\n\n"
+               f"First structure: {nest1!r}\n\nSecond structure: {nest2!r}")
+    if _untyped(nest1) != _untyped(nest2) or t1.num_leaves != t2.num_leaves:
+        raise ValueError(message)
+    if check_types:  # same shape, different container types: TF raises TypeError
+        raise TypeError(message)
 
 
 def _untyped(structure):

@@ -42,6 +42,20 @@ class TensorShape(tuple):
     def is_fully_defined(self):
         return all(d is not None for d in self)
 
+    def is_compatible_with(self, other):
+        other = TensorShape(other)
+        return len(self) == len(other) and all(
+            a is None or b is None or a == b for a, b in zip(self, other))
+
+    def merge_with(self, other):
+        other = TensorShape(other)
+        if not self.is_compatible_with(other):
+            raise ValueError(f"Shapes {self} and {other} are not compatible")
+        return TensorShape([a if a is not None else b for a, b in zip(self, other)])
+
+    def concatenate(self, other):
+        return TensorShape(tuple(self) + tuple(TensorShape(other)))
+
     def __getitem__(self, item):
         got = tuple.__getitem__(self, item)
         return TensorShape(got) if isinstance(item, slice) else got
@@ -161,7 +175,8 @@ class Tensor:
     def __complex__(self):
         return complex(np.asarray(self._value))
 
-    __hash__ = None
+    def __hash__(self):
+        raise TypeError("Tensor is unhashable. Instead, use tensor.ref() as the key.")
 
     def __repr__(self):
         return (f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, "
@@ -172,8 +187,6 @@ class Tensor:
                 f"dtype={self.dtype.name})")
 
     def __format__(self, spec):
-        if not spec:
-            return str(self)
         return format(self.numpy(), spec)
 
     def __reduce__(self):

@@ -136,21 +136,44 @@ class Variable:
             self._array = array
 
     def assign(self, value, use_locking=None, name=None, read_value=True):
-        """Sets the variable to `value` (not differentiable). Returns the variable."""
+        """Sets the variable to `value` (not differentiable).
+
+        Returns:
+          The variable, or None with `read_value=False` (as TF).
+        """
         self._write(self._check_assignable(value))
-        return self
+        return self if read_value else None
+
+    def _check_update(self, delta, op_name):
+        try:
+            return self._check_assignable(delta)
+        except ValueError:
+            from tapejax._errors import InvalidArgumentError
+            from tapejax._ops._convert import convert_to_tensor
+            got = convert_to_tensor(delta, dtype=self.dtype)._value.shape
+            raise InvalidArgumentError(
+                f"Cannot update variable with shape [{','.join(map(str, self.shape))}] using a Tensor "
+                f"with shape [{','.join(map(str, got))}], shapes must be equal. [Op:{op_name}] name: ") from None
 
     def assign_add(self, delta, use_locking=None, name=None, read_value=True):
-        """Adds `delta` to the variable in place (not differentiable). Returns the variable."""
+        """Adds `delta` to the variable in place (not differentiable).
+
+        Returns:
+          The variable, or None with `read_value=False`.
+        """
         from tapejax._ops._kernels import add_kernel
-        self._write(add_kernel(self._read(), self._check_assignable(delta)))
-        return self
+        self._write(add_kernel(self._read(), self._check_update(delta, "AssignAddVariableOp")))
+        return self if read_value else None
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
-        """Subtracts `delta` from the variable in place (not differentiable). Returns the variable."""
+        """Subtracts `delta` from the variable in place (not differentiable).
+
+        Returns:
+          The variable, or None with `read_value=False`.
+        """
         from tapejax._ops._kernels import sub_kernel
-        self._write(sub_kernel(self._read(), self._check_assignable(delta)))
-        return self
+        self._write(sub_kernel(self._read(), self._check_update(delta, "AssignSubVariableOp")))
+        return self if read_value else None
 
     def scatter_nd_update(self, indices, updates, name=None):
         from tapejax._ops._convert import convert_to_tensor
@@ -209,9 +232,7 @@ class Variable:
     experimental_ref = ref
 
     def __len__(self):
-        if self._array.ndim == 0:
-            raise TypeError("Scalar tensor has no `len()`")
-        return self._array.shape[0]
+        raise TypeError("object of type 'ResourceVariable' has no len()")
 
     def __iter__(self):
         return iter(self.value())
@@ -228,7 +249,8 @@ class Variable:
     def __index__(self):
         return self.value().__index__()
 
-    __hash__ = None
+    def __hash__(self):
+        raise TypeError(f"Variable is unhashable. Instead, use variable.ref() as the key. (Variable: {self!r})")
 
     def __repr__(self):
         array = np.asarray(self._read())
@@ -238,7 +260,9 @@ class Variable:
     __str__ = __repr__
 
     def __format__(self, spec):
-        return format(self.numpy(), spec) if spec else str(self)
+        if spec:
+            raise TypeError("unsupported format string passed to ResourceVariable.__format__")
+        return str(self)
 
     def __deepcopy__(self, memo):
         copy = Variable(Tensor(self._read()), trainable=self._trainable,

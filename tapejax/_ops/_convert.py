@@ -53,10 +53,9 @@ def _to_dtype(value, array, dtype):
         src_kind in "iu" and dst_kind == "b")
     if lossy and python_value:
         raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
-    if not python_value and (lossy or (src_kind in "fc" and dst_kind in "fc" and
-                                       array.dtype.itemsize > target.itemsize)):
+    if not python_value and src_kind == "c" and dst_kind != "c":
         raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
-    return array.astype(target)
+    return array.astype(target)  # NumPy values convert to the requested dtype, as in TF
 
 
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):

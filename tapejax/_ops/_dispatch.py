@@ -12,6 +12,7 @@ import functools
 import jax
 
 from tapejax import _tape
+from tapejax._errors import InvalidArgumentError
 from tapejax._tensor import Tensor
 
 MAX_KERNELS_PER_OP = 512
@@ -62,7 +63,10 @@ def apply(op, inputs, attrs=()):
     kernel = op.kernels.get(attrs)
     if kernel is None:
         kernel = op.kernel(attrs)
-    out = kernel(*values)
+    try:
+        out = kernel(*values)
+    except (TypeError, ValueError) as err:  # JAX's shape/type errors: TF raises InvalidArgumentError
+        raise _invalid_argument(op, values, err) from None
     if op.multi:
         outputs = [Tensor(o) for o in out]
         result = outputs
@@ -72,6 +76,17 @@ def apply(op, inputs, attrs=()):
     if _state.recording:
         _record_all(kernel if op.differentiable else None, (op, attrs), inputs, values, outputs)
     return result
+
+
+def _invalid_argument(op, values, err):
+    message = str(err).split("\n")[0]
+    if "ncompatible shapes for broadcasting" in message or "incompatible shapes" in message:
+        shapes = " vs. ".join("[" + ",".join(map(str, v.shape)) + "]" for v in values)
+        first = f"Incompatible shapes: {shapes} [Op:{op.name}] name: "
+    else:
+        first = f"{message} [Op:{op.name}]"
+    return InvalidArgumentError(f"{first}\ntapejax: the inputs of {op.name} have incompatible shapes or "
+                                f"values ({message}).")
 
 
 def apply_raw(op, values, attrs=()):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 
 @jax.custom_jvp
@@ -38,6 +39,17 @@ def tf_relu6(x):
     return jnp.where(x <= 0, jnp.zeros_like(x), jnp.where(x >= 6, jnp.full_like(x, 6), x))
 
 
+@jax.custom_jvp
+def tf_softplus(x):
+    return jax.nn.softplus(x)
+
+
+@tf_softplus.defjvp
+def _tf_softplus_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return jax.nn.softplus(x), jax.nn.sigmoid(x) * t  # TF's SoftplusGrad: sigmoid(x)
+
+
 def tf_selu(x):
     # TF takes the linear branch at 0 (gradient `scale`); jax.nn.selu takes the exponential one.
     alpha, scale = 1.6732632423543772, 1.0507009873554805
@@ -45,7 +57,8 @@ def tf_selu(x):
 
 
 def tf_leaky_relu(x, alpha):
-    return jnp.where(x > 0, x, x * jnp.asarray(alpha, x.dtype))
+    # TF's `alpha` attribute is a float32, whatever the input's dtype.
+    return jnp.where(x > 0, x, x * jnp.asarray(np.float32(alpha), x.dtype))
 
 
 @jax.custom_jvp

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import jax.numpy as jnp
+
+from tapejax._errors import InvalidArgumentError
 from tapejax._ops import array_ops, linalg_ops, math_ops
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
@@ -22,8 +25,8 @@ def _eq(self, other):
         return False
     try:
         return math_ops.equal(self, other)
-    except (TypeError, ValueError):
-        return False
+    except (TypeError, ValueError, InvalidArgumentError):  # TF: False for non-broadcastable shapes
+        return Tensor(jnp.asarray(False))
 
 
 def _ne(self, other):
@@ -31,8 +34,8 @@ def _ne(self, other):
         return True
     try:
         return math_ops.not_equal(self, other)
-    except (TypeError, ValueError):
-        return True
+    except (TypeError, ValueError, InvalidArgumentError):
+        return Tensor(jnp.asarray(True))
 
 
 def _logical(op_name, fn):
@@ -76,7 +79,8 @@ OPERATORS = {
     "__getitem__": array_ops.getitem,
 }
 
+_unhashable = {Tensor: Tensor.__hash__, Variable: Variable.__hash__}
 for _cls in (Tensor, Variable):
     for _name, _fn in OPERATORS.items():
         setattr(_cls, _name, _fn)
-    _cls.__hash__ = None
+    _cls.__hash__ = _unhashable[_cls]  # defining __eq__ resets it; TF's unhashable message

@@ -154,8 +154,12 @@ def getitem(x, key):
         if k[0] == "e":
             dim = len(shape) - sum(1 for j in encoded if j[0] in "is")
             continue
+        if k[0] in "is" and dim >= len(shape):
+            raise InvalidArgumentError(
+                f"Index out of range using input dim {dim}; input has only {len(shape)} dims "
+                f"[Op:StridedSlice] name: strided_slice/")
         if k[0] == "i":
-            if dim >= len(shape) or not -shape[dim] <= k[1] < shape[dim]:
+            if not -shape[dim] <= k[1] < shape[dim]:
                 size = shape[dim] if dim < len(shape) else 0
                 raise InvalidArgumentError(
                     f"slice index {k[1]} of dimension {dim} out of bounds. [Op:StridedSlice] "

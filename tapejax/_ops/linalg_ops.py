@@ -42,7 +42,9 @@ LINALG = {
     "norm": Op("Norm", lambda x, ord, axis, keepdims: jnp.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
                if ord != "euclidean" else jnp.sqrt(jnp.sum(jnp.square(jnp.abs(x)), axis=axis, keepdims=keepdims))),
     "qr": Op("Qr", lambda a, full: tuple(jnp.linalg.qr(a, mode="complete" if full else "reduced")), multi=True),
-    "eigh": Op("SelfAdjointEigV2", lambda a: tuple(jnp.linalg.eigh(a)), multi=True),
+    # TF reads only the lower triangle (so its gradient lands there, off-diagonal doubled).
+    "eigh": Op("SelfAdjointEigV2", lambda a: tuple(jnp.linalg.eigh(
+        jnp.tril(a) + jnp.conj(jnp.swapaxes(jnp.tril(a, -1), -1, -2)))), multi=True),
     "svd": Op("Svd", lambda a, full: tuple(jnp.linalg.svd(a, full_matrices=full)), multi=True),
     "band_part": Op("MatrixBandPart", lambda a, lower, upper: _band(a, lower, upper)),
 }
@@ -85,17 +87,15 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
     a, b = binary_inputs("MatMul", a, b)
     av, bv = a._value, b._value
     if av.ndim < 2 or bv.ndim < 2:
-        raise InvalidArgumentError(
-            f"In[0] and In[1] has different ndims: {list(av.shape)} vs. {list(bv.shape)} [Op:MatMul] name: "
-            if av.ndim != bv.ndim else
-            f"In[0] and In[1] ndims must be >= 2: {av.ndim} [Op:MatMul] name: ")
+        which = 0 if av.ndim < 2 else 1
+        raise InvalidArgumentError(f"In[{which}] ndims must be >= 2 [Op:MatMul] name: ")
     k_a = av.shape[-2] if (transpose_a or adjoint_a) else av.shape[-1]
     k_b = bv.shape[-1] if (transpose_b or adjoint_b) else bv.shape[-2]
     if k_a != k_b:
-        sa = list(av.shape)
-        sb = list(bv.shape)
+        sa = ",".join(map(str, av.shape))
+        sb = ",".join(map(str, bv.shape))
         raise InvalidArgumentError(
-            f"Matrix size-incompatible: In[0]: {sa}, In[1]: {sb} [Op:MatMul] name: ")
+            f"Matrix size-incompatible: In[0]: [{sa}], In[1]: [{sb}] [Op:MatMul] name: ")
     return apply(LINALG["matmul"], [a, b], (("ta", bool(transpose_a)), ("tb", bool(transpose_b)),
                                            ("aa", bool(adjoint_a)), ("ab", bool(adjoint_b))))
 

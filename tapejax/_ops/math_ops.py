@@ -5,12 +5,14 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import jax.scipy.special as jsp
+import numpy as np
 
 from tapejax import _dtypes
 from tapejax._errors import InvalidArgumentError
 from tapejax._ops import _kernels as K
 from tapejax._ops._convert import as_value, binary_inputs
 from tapejax._ops._dispatch import Op, apply
+from tapejax._tensor import Tensor
 
 # name -> (TF op name, JAX function, has a gradient in TF)
 UNARY = {
@@ -39,7 +41,7 @@ UNARY = {
     "atanh": ("Atanh", jnp.arctanh, True),
     "sigmoid": ("Sigmoid", jax.nn.sigmoid, True),
     "log_sigmoid": ("LogSigmoid", jax.nn.log_sigmoid, True),
-    "softplus": ("Softplus", jax.nn.softplus, True),
+    "softplus": ("Softplus", K.tf_softplus, True),
     "softsign": ("Softsign", jax.nn.soft_sign, True),
     "erf": ("Erf", jsp.erf, True),
     "erfc": ("Erfc", jsp.erfc, True),
@@ -107,16 +109,7 @@ def _make_binary(name, op_name, fn, differentiable):
     op = OPS[name] = Op(op_name, fn, differentiable)
 
     def binary(x, y, name=None):
-        x, y = binary_inputs(op_name, x, y)
-        try:
-            return apply(op, (x, y))
-        except TypeError as err:
-            if "incompatible shapes" not in str(err):
-                raise
-            raise InvalidArgumentError(
-                f"Incompatible shapes: [{','.join(map(str, x.shape))}] vs. "
-                f"[{','.join(map(str, y.shape))}] [Op:{op_name}] name: "
-                f"\ntapejax: the operands must broadcast; reshape or tf.broadcast_to one of them.") from None
+        return apply(op, binary_inputs(op_name, x, y))
 
     binary.__name__ = binary.__qualname__ = name
     binary.__doc__ = f"Elementwise `{name}` with broadcasting, as `tf.math.{name}`.\n\nArgs:\n  x: a Tensor.\n  y: a Tensor of the same dtype.\n\nReturns:\n  A Tensor."
@@ -125,6 +118,30 @@ def _make_binary(name, op_name, fn, differentiable):
 
 for _name, (_op_name, _fn, _diff) in UNARY.items():
     globals()[_name] = _make_unary(_name, _op_name, _fn, _diff)
+
+
+def _complex_part(name, on_real):
+    complex_version = globals()[name]
+
+    def part(input, name=None):
+        x = as_value(input)
+        if jnp.iscomplexobj(x._value):
+            return complex_version(x)
+        return on_real(x)  # as TF: no op on a real input (so no gradient for imag/angle)
+
+    part.__name__ = complex_version.__name__
+    part.__doc__ = complex_version.__doc__
+    return part
+
+
+def _real_angle(x):
+    return Tensor(jnp.where(x._value < 0, jnp.asarray(np.pi, x._value.dtype), jnp.zeros_like(x._value)))
+
+
+real = _complex_part("real", lambda x: x)
+conj = _complex_part("conj", lambda x: x)
+imag = _complex_part("imag", lambda x: Tensor(jnp.zeros_like(x._value)))
+angle = _complex_part("angle", _real_angle)
 for _name, (_op_name, _fn, _diff) in BINARY.items():
     globals()[_name] = _make_binary(_name, _op_name, _fn, _diff)
 
