@@ -55,9 +55,8 @@ def compute_jacobian(recorder, target, sources, unconnected):
         s_shape = tuple(s.shape)
         if r is not None:
             r = r.reshape(t_shape + s_shape)
-        if s is target:
-            eye = _basis(t_shape, s._value.dtype).reshape(t_shape + s_shape)
-            r = eye if r is None else r + eye
+        # Target is source: a watched tensor gets the identity from its own seed in the backward
+        # program; an unwatched one gets None, as TF's jacobian (unlike gradient) gives.
         if r is None and unconnected is UnconnectedGradients.ZERO:
             r = jnp.zeros(t_shape + s_shape, s._value.dtype)
         out.append(None if r is None else Tensor(r))
