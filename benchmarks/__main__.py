@@ -110,7 +110,7 @@ def main(argv=None):
             row["max_abs_diff_vs_tf"] = _check(name, tj, tf)
         for peer, make in peers.items():
             rss = _max_rss_mb()
-            traces = sum(_compile.traces.values())
+            compiles = sum(_compile.compilations.values())
             step = make()
             first, median = _time(step, steps, repeats)
             entry = {"first_call_ms": first * 1e3, "median_us": median * 1e6,
@@ -118,7 +118,7 @@ def main(argv=None):
             if peer.startswith("tapejax"):
                 for _ in range(100 if not args.quick else 10):
                     step()
-                entry["compilations"] = sum(_compile.traces.values()) - traces
+                entry["compilations"] = sum(_compile.compilations.values()) - compiles
             row[peer] = entry
         results["workloads"][name] = row
         base = row["tapejax"]["median_us"]

@@ -17,6 +17,7 @@ from tapejax import _replay, _tape
 MAX_PROGRAMS = 256
 
 traces = collections.Counter()  # kind -> number of times a program body was traced
+compilations = collections.Counter()  # kind -> number of XLA executables built
 
 
 class Program:
@@ -33,6 +34,7 @@ class Program:
 
         def counted(saved_args, seeds):
             traces["gradient"] += 1
+            compilations["gradient"] += 1  # jax.jit compiles once per trace here
             with _tape.suspended():
                 return pure(saved_args, seeds)
 
@@ -59,6 +61,7 @@ class Program:
 
             def rows(saved, seeds):
                 traces["jacobian"] += 1
+                compilations["jacobian"] += 1
                 with _tape.suspended():
                     return jax.vmap(lambda seed: pure(saved, [seed]))(seeds)
 

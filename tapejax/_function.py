@@ -3,7 +3,8 @@
 Inside the trace, Tensors wrap tracers and GradientTape works unchanged. Variables read or assigned
 in the step are lifted to explicit arguments and results (Keras 3's StatelessScope pattern): a read
 returns the traced value, an assignment replaces it, and after the call the new values are written
-back. Variables the step touches are discovered by tracing; a step that creates Variables runs
+back. Written Variables' buffers are donated, so XLA updates them in place (a value still held
+elsewhere is copied first). Each signature is compiled once, explicitly. Variables the step touches are discovered by tracing; a step that creates Variables runs
 eagerly on its first call (as TF requires, creation happens once) and is compiled from the second.
 """
 
@@ -11,12 +12,13 @@ from __future__ import annotations
 
 import collections
 import functools
+import sys
 import threading
 
 import jax
 import numpy as np
 
-from tapejax import _nest, _tape, _variable
+from tapejax import _compile, _nest, _tape, _variable
 from tapejax._errors import user_line, warn_first_n
 from tapejax._ops import random_ops
 from tapejax._tensor import Tensor, TensorShape
@@ -154,7 +156,8 @@ def _describe_change(previous, new):
 class _Concrete:
     """One traced and compiled signature."""
 
-    __slots__ = ("variables", "written_idx", "out_tree", "out_static", "compiled", "pure", "random")
+    __slots__ = ("variables", "n_written", "out_tree", "out_static", "single_output", "compiled", "pure",
+                 "random")
 
 
 class Function:
@@ -173,6 +176,7 @@ class Function:
         self._name = name or getattr(python_function, "__name__", "function")
         self._concrete = collections.OrderedDict()
         self._known_variables = {}
+        self._written_ids = set()
         self._created_variables = False
         self._first_call_done = False
         self.trace_count = 0
@@ -245,29 +249,35 @@ class Function:
                    f"outside of a loop.")
         tensor_pos = [i for i, s in enumerate(signature[1]) if s[0] == "T"]
         template = list(leaves)
+        written = self._written_ids
         while True:
-            variables = list(self._known_variables.values())
-            concrete = self._build(signature, template, tensor_pos, variables, first_call)
-            if concrete is not None:
+            # Written Variables go first: they are donated, so XLA updates their buffers in place.
+            known = list(self._known_variables.values())
+            variables = [v for v in known if v._id in written] + [v for v in known if v._id not in written]
+            n_written = sum(v._id in written for v in known)
+            concrete = self._build(signature, template, tensor_pos, variables, n_written, first_call)
+            if isinstance(concrete, _Concrete):
                 break
+            written = concrete  # the trace found new Variables or writes: trace again with them lifted
+        self._written_ids = written
         self._concrete[signature] = concrete
         if len(self._concrete) > MAX_CONCRETE_FUNCTIONS:
             self._concrete.popitem(last=False)
         return concrete
 
-    def _build(self, signature, template, tensor_pos, variables, first_call):
+    def _build(self, signature, template, tensor_pos, variables, n_written, first_call):
+        """A compiled `_Concrete`, or the set of written Variable ids when the trace must be redone."""
         python_function = self._python_function
         treedef = jax.tree_util.tree_structure((tuple(template), {}), is_leaf=_nest._is_leaf) \
             if isinstance(signature[0], int) else signature[0]
-        concrete = _Concrete()
         info = {}
 
-        def body(var_values, tensor_values, rng_words):
+        def body(written_values, read_values, tensor_values, rng_words):
             flat = list(template)
             for i, value in zip(tensor_pos, tensor_values):
                 flat[i] = Tensor(value)
             call_args, call_kwargs = jax.tree_util.tree_unflatten(treedef, flat)
-            state = _Trace(variables, var_values)
+            state = _Trace(variables, list(written_values) + list(read_values))
             outer = (_variable._read_hook, _variable._write_hook, getattr(_trace_state, "active", None),
                      _tape.state.recording)
             _tape.state.recording = []  # eager tapes outside must not record this trace's tracers
@@ -299,66 +309,88 @@ class Function:
                     static.append(None)
                 else:
                     static.append(("static", leaf))
-            written_ids = [v._id for v in variables if v._id in state.written]
-            info.update(out_tree=out_tree, static=static, written=written_ids,
+            info.update(out_tree=out_tree, static=static, written=set(state.written),
                         discovered=dict(state.discovered), random=bool(draws))
-            return arrays, [state.values[i] for i in written_ids]
+            return arrays, [state.values[v._id] for v in variables[:n_written]]
 
-        def counted(var_values, tensor_values, rng_words):
-            from tapejax import _compile
+        def counted(written_values, read_values, tensor_values, rng_words):
             _compile.traces["function"] += 1
-            return body(var_values, tensor_values, rng_words)
+            return body(written_values, read_values, tensor_values, rng_words)
 
-        jitted = jax.jit(counted)
         var_values = [v._array for v in variables]
         tensor_values = [_as_tensor(template[i])._value for i in tensor_pos]
-        traced = jitted.trace(var_values, tensor_values, _NO_RNG)
-        if info["discovered"]:
+        traced = jax.jit(counted, donate_argnums=(0,)).trace(
+            var_values[:n_written], var_values[n_written:], tensor_values, _NO_RNG)
+        written_now = set(info["written"])
+        if info["discovered"] or written_now != {v._id for v in variables[:n_written]}:
             self._known_variables.update(info["discovered"])
-            return None
+            return written_now
+        concrete = _Concrete()
         concrete.variables = variables
-        written = set(info["written"])
-        concrete.written_idx = [i for i, v in enumerate(variables) if v._id in written]
+        concrete.n_written = n_written
         concrete.out_tree = info["out_tree"]
         concrete.out_static = info["static"]
-        del traced
-        concrete.compiled = jitted
+        concrete.single_output = info["out_tree"].num_leaves == 1 and info["out_tree"].num_nodes == 1
+        concrete.compiled = traced.lower().compile()
+        _compile.compilations["function"] += 1
         concrete.pure = body
         concrete.random = info["random"]
         return concrete
 
     def _call_concrete(self, concrete, leaves):
         variables = concrete.variables
+        n_written = concrete.n_written
         var_values = [v._array for v in variables]
-        tensor_values = []
-        for leaf in leaves:
-            if type(leaf) is Tensor:
-                tensor_values.append(leaf._value)
-            elif isinstance(leaf, (np.ndarray, np.generic)):
-                tensor_values.append(_as_tensor(leaf)._value)
+        recording = _tape.state.recording
+        written_values = [_donatable(var_values[i], recording) for i in range(n_written)]
+        tensor_values = [leaf._value if type(leaf) is Tensor else _as_tensor(leaf)._value
+                         for leaf in leaves if type(leaf) is Tensor or isinstance(leaf, (np.ndarray, np.generic))]
         rng_words = random_ops._global.next(None) if concrete.random else _no_rng()
-        arrays, new_values = concrete.compiled(var_values, tensor_values, rng_words)
-        for i, value in zip(concrete.written_idx, new_values):
-            variables[i]._array = value
+        arrays, new_values = concrete.compiled(written_values, var_values[n_written:], tensor_values, rng_words)
+        del written_values
+        for variable, value in zip(variables, new_values):
+            variable._array = value
+        if concrete.single_output and arrays:
+            output = Tensor(arrays[0])
+            if recording:
+                _record_call(concrete, variables, var_values, leaves, tensor_values, [output], rng_words)
+            return output
         outputs = [Tensor(a) for a in arrays]
         it = iter(outputs)
         flat = [next(it) if s is None else s[1] for s in concrete.out_static]
-        if _tape.state.recording and outputs:
+        if recording and outputs:
             _record_call(concrete, variables, var_values, leaves, tensor_values, outputs, rng_words)
-        if concrete.out_tree.num_leaves == 1 and concrete.out_tree.num_nodes == 1:
+        if concrete.single_output:
             return flat[0]
         return jax.tree_util.tree_unflatten(concrete.out_tree, flat)
+
+
+# References to a Variable's array when only the Variable holds it: its attribute, the caller's list,
+# `_donatable`'s argument and `getrefcount`'s own.
+_UNSHARED_REFS = 4
+
+
+def _donatable(array, recording):
+    """The array to donate for a written Variable: itself when nothing else holds it, else a copy.
+
+    Donation frees the old buffer, so a Tensor, a tape or user code still holding the Variable's
+    previous value gets a copy donated instead and keeps its value.
+    """
+    if recording or sys.getrefcount(array) > _UNSHARED_REFS:
+        return jax.numpy.array(array, copy=True)
+    return array
 
 
 def _record_call(concrete, variables, var_values, leaves, tensor_values, outputs, rng_words):
     """Records a compiled call on eager tapes as one differentiable op."""
     tensor_objs = [leaf for leaf in leaves if type(leaf) is Tensor or isinstance(leaf, (np.ndarray, np.generic))]
     tensor_objs = [x if type(x) is Tensor else None for x in tensor_objs]
-    n_vars = len(variables)
+    n_vars, n_written = len(variables), concrete.n_written
     pure = concrete.pure
 
     def call_op(*values):
-        arrays, _ = pure(list(values[:n_vars]), list(values[n_vars:]), rng_words)
+        arrays, _ = pure(list(values[:n_written]), list(values[n_written:n_vars]), list(values[n_vars:]),
+                         rng_words)
         return tuple(arrays)
 
     _tape.record_all(call_op, ("function", id(concrete)), list(variables) + tensor_objs,

@@ -54,6 +54,60 @@ def test_100_step_loop_traces_once_per_signature():
     assert losses[-1] < losses[0]
 
 
+def test_100_step_loop_compiles_once():
+    x, y, w, b = _linear_problem()
+    step = _make_step(w, b)
+    before = _compile.compilations["function"]
+    for _ in range(100):
+        step(x, y, 0.1)
+    assert _compile.compilations["function"] - before == 1
+
+
+def _counter_step(shape=(256, 256)):
+    v = tf.Variable(np.zeros(shape, np.float32))
+
+    @tf.function
+    def step():
+        v.assign_add(tf.ones(shape))
+        return v.read_value()[0, 0]
+
+    return v, step
+
+
+def test_written_variable_buffers_are_donated():
+    v, step = _counter_step()
+    step()
+    step()
+    pointer = v._array.unsafe_buffer_pointer()
+    step()
+    # XLA wrote the new value into the donated buffer of the old one
+    assert v._array.unsafe_buffer_pointer() == pointer
+    assert float(v.numpy()[0, 0]) == 3.0
+
+
+@pytest.mark.parametrize("holder", ["tensor", "numpy", "assigned_tensor", "tape"])
+def test_values_held_elsewhere_survive_donation(holder):
+    v, step = _counter_step((4, 4))
+    step()
+    if holder == "tensor":
+        held = tf.convert_to_tensor(v)
+    elif holder == "numpy":
+        held = v.numpy()
+    elif holder == "assigned_tensor":
+        held = tf.constant(np.full((4, 4), 5.0, np.float32))
+        v.assign(held)
+    else:
+        with tf.GradientTape() as tape:
+            tape.watch(v)
+            held = tf.reduce_sum(v * v)
+    expected = np.asarray(held).copy()
+    step()
+    step()
+    np.testing.assert_array_equal(np.asarray(held), expected)
+    if holder == "tape":
+        np.testing.assert_allclose(tape.gradient(held, v).numpy(), 2.0 * np.ones((4, 4)))
+
+
 def test_new_shape_and_new_python_value_retrace():
     x, y, w, b = _linear_problem()
     step = _make_step(w, b)
