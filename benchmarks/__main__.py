@@ -70,12 +70,16 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="few repetitions (smoke run)")
     parser.add_argument("--workloads", default=",".join(W.WORKLOADS))
     parser.add_argument("--json", default=None, help="write the results to this file")
+    parser.add_argument("--backward", choices=("saved", "replay"), default="saved",
+                        help="tapejax eager backward: pullbacks on the saved values (default) or a "
+                             "replay of the whole forward")
     args = parser.parse_args(argv)
 
     import jax
 
     import tapejax as tj
     from tapejax import _compile
+    _compile.BACKWARD = args.backward
 
     try:
         import tensorflow as tf
@@ -90,7 +94,7 @@ def main(argv=None):
     device = jax.devices()[0]
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, JAX on {device.platform}: {device.device_kind}"
     print(f"machine: {machine}")
-    results = {"machine": machine, "workloads": {}}
+    results = {"machine": machine, "backward": args.backward, "workloads": {}}
     for name in args.workloads.split(","):
         heavy = name in ("mlp_large", "cnn_small")
         steps = 2 if args.quick else (5 if heavy else 50)

@@ -15,6 +15,9 @@ import jax
 from tapejax import _replay, _tape
 
 MAX_PROGRAMS = 256
+# "saved": the backward runs each entry's pullback on the values the tape saved (the default);
+# "replay": it re-runs the whole recorded forward from the leaves (kept to measure against).
+BACKWARD = "saved"
 
 traces = collections.Counter()  # kind -> number of times a program body was traced
 compilations = collections.Counter()  # kind -> number of XLA executables built
@@ -102,7 +105,7 @@ def backward_program(recorder, target_slots, source_slot_groups, seed_avals, all
     With `allow_sparse`, a source reached only through row gathers gets `(values, indices)` rows
     (TF's IndexedSlices) instead of a dense gradient.
     """
-    key = (tuple(recorder.key_parts), target_slots, source_slot_groups, seed_avals, allow_sparse)
+    key = (tuple(recorder.key_parts), target_slots, source_slot_groups, seed_avals, allow_sparse, BACKWARD)
     program = _programs.lookup(key)
     if program is not None:
         return program
@@ -113,7 +116,10 @@ def backward_program(recorder, target_slots, source_slot_groups, seed_avals, all
                    for group, ok in zip(source_slot_groups, connected) if ok)
     sparse = (_replay.sparse_sources(recorder.entries, recorder.entry_keys, kept, target_slots, groups,
                                      _is_row_gather) if allow_sparse else (False,) * len(groups))
-    pure, arg_slots = _replay.build_backward(recorder.entries, kept, target_slots, groups, sparse)
+    replayed = None
+    if BACKWARD == "replay" and not any(sparse):
+        replayed = _replay.build_replay_backward(recorder.entries, kept, target_slots, groups)
+    pure, arg_slots = replayed or _replay.build_backward(recorder.entries, kept, target_slots, groups, sparse)
     return _programs.insert(key, Program(pure, arg_slots, connected, sparse))
 
 

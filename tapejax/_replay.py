@@ -142,3 +142,50 @@ def build_backward(entries, kept, target_slots, source_groups, sparse=()):
         return tuple(grads)
 
     return backward, arg_slots
+
+
+def build_replay_backward(entries, kept, target_slots, source_groups):
+    """The alternative to `build_backward`: a pure function that re-runs the kept forward.
+
+    `(leaf_args, seeds) -> grads` takes only the values that enter the kept entries from outside
+    (watched tensors, Variable reads, constants) and differentiates the whole forward composition
+    with one `jax.vjp`. Kept for measurement (`benchmarks --backward replay`): it recomputes the
+    forward the eager pass already ran, in exchange for fewer arguments.
+
+    Returns:
+      (backward function, the slots whose saved values are its `leaf_args`, in order), or None
+      where replay does not apply (a source produced by a kept entry, or complex values).
+    """
+    program = [entries[i] for i in kept]
+    produced = {s for _, _, out_slots in program for s in out_slots}
+    source_slots = sorted({s for group in source_groups for s in group})
+    if any(s in produced for s in source_slots):
+        return None
+    leaf_slots = sorted({r if r >= 0 else -1 - r for _, in_refs, _ in program for r in in_refs
+                         if (r if r >= 0 else -1 - r) not in produced} | set(source_slots))
+    position = {slot: i for i, slot in enumerate(leaf_slots)}
+    live_targets = [(i, s) for i, s in enumerate(target_slots) if s is not None]
+
+    def backward(leaf_args, seeds):
+        if any(jnp.iscomplexobj(a) for a in leaf_args):
+            raise NotImplementedError("replay backward: complex values")
+
+        def forward(*source_values):
+            env = {slot: leaf_args[position[slot]] for slot in leaf_slots}
+            env.update(zip(source_slots, source_values))
+            for fn, in_refs, out_slots in program:
+                out = fn(*[env[r if r >= 0 else -1 - r] for r in in_refs])
+                env.update(zip(out_slots, out if isinstance(out, (tuple, list)) else (out,)))
+            return [env[s] for _, s in live_targets]
+
+        _, pull = jax.vjp(forward, *[leaf_args[position[s]] for s in source_slots])
+        source_cts = dict(zip(source_slots, pull([seeds[i] for i, _ in live_targets])))
+        grads = []
+        for group in source_groups:
+            total = source_cts[group[0]]
+            for s in group[1:]:
+                total = total + source_cts[s]
+            grads.append(total)
+        return tuple(grads)
+
+    return backward, leaf_slots
