@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import jax.numpy as jnp
 import numpy as np
 
@@ -161,8 +163,9 @@ class Variable:
         Returns:
           The variable, or None with `read_value=False`.
         """
-        from tapejax._ops._kernels import add_kernel
-        self._write(add_kernel(self._read(), self._check_update(delta, "AssignAddVariableOp")))
+        from tapejax._ops import _kernels
+        self._update(_kernels.add_kernel, _kernels.add_in_place_kernel,
+                     self._check_update(delta, "AssignAddVariableOp"))
         return self if read_value else None
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
@@ -171,9 +174,18 @@ class Variable:
         Returns:
           The variable, or None with `read_value=False`.
         """
-        from tapejax._ops._kernels import sub_kernel
-        self._write(sub_kernel(self._read(), self._check_update(delta, "AssignSubVariableOp")))
+        from tapejax._ops import _kernels
+        self._update(_kernels.sub_kernel, _kernels.sub_in_place_kernel,
+                     self._check_update(delta, "AssignSubVariableOp"))
         return self if read_value else None
+
+    def _update(self, kernel, in_place_kernel, delta):
+        # Only this attribute and getrefcount's argument hold the old value: donate its buffer so
+        # XLA updates it in place. A Tensor, tape or caller still holding it keeps it (no donation).
+        if _read_hook is None and sys.getrefcount(self._array) <= 2:
+            self._write(in_place_kernel(self._array, delta))
+        else:
+            self._write(kernel(self._read(), delta))
 
     def scatter_nd_update(self, indices, updates, name=None):
         from tapejax._ops._convert import convert_to_tensor

@@ -111,3 +111,6 @@ def sparse_softmax_xent(labels, logits):
 
 add_kernel = jax.jit(jnp.add)
 sub_kernel = jax.jit(jnp.subtract)
+# In-place forms for Variable.assign_add/sub when nothing else holds the old value.
+add_in_place_kernel = jax.jit(jnp.add, donate_argnums=0)
+sub_in_place_kernel = jax.jit(jnp.subtract, donate_argnums=0)
