@@ -4,12 +4,18 @@ The user's function runs once eagerly with every tape suspended, noting the Vari
 is then recorded as ONE entry whose JAX function re-runs it over tracers (with those Variables
 lifted to inputs). `custom_gradient` wraps that function in `jax.custom_vjp` whose backward calls
 the user's `grad_fn`; `recompute_grad` wraps it in `jax.checkpoint`.
+
+Under a JAX trace (inside `tapejax.function`, or a grad_fn run by a backward program) the outputs are
+also computed through a JAX function carrying the composite's gradient, so that transformations of
+the enclosing program (a tape outside the function, a second-order gradient) see it. Forward mode
+follows the primal computation instead, as TF's ForwardAccumulator does.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import threading
 
 import jax
 import jax.numpy as jnp
@@ -63,6 +69,27 @@ class _LiftedReads:
         _variable._read_hook = self.previous
 
 
+class _PrimalOnly(threading.local):
+    depth = 0
+
+
+_primal_only = _PrimalOnly()
+
+
+class primal_ops:  # noqa: N801 - used as a context manager
+    """Inside, composites traced by JAX run their plain primal ops (forward mode needs no custom vjp)."""
+
+    def __enter__(self):
+        _primal_only.depth += 1
+
+    def __exit__(self, *exc):
+        _primal_only.depth -= 1
+
+
+def _is_tracer(value):
+    return isinstance(value, jax.core.Tracer)
+
+
 def _is_tensorlike(x):
     return type(x) is Tensor or isinstance(x, Variable)
 
@@ -87,7 +114,7 @@ class _Composite:
 
     def __init__(self, user_fn, make_jax_fn, kind):
         self.user_fn = user_fn
-        self.make_jax_fn = make_jax_fn  # (run, n_args, variables) -> JAX function of the inputs
+        self.make_jax_fn = make_jax_fn  # (run, n_args, variables, name) -> JAX fn of the inputs
         self.kind = kind
         self._fns = {}
 
@@ -98,21 +125,47 @@ class _Composite:
         arg_ids = {x._id for x in _nest.flatten(args) if isinstance(x, Variable)}
         return result, [v for v in reads.variables.values() if v._trainable and v._id not in arg_ids]
 
-    def record(self, args, kwargs, outputs, variables):
-        """Records `outputs = user_fn(*args, **kwargs)` on the recording tapes."""
-        out_leaves = [_to_tensor_leaf(x) for x in _outputs_of(outputs)]
+    def finish(self, args, kwargs, result, variables, traced_outputs):
+        """Returns `result` with fresh output Tensors, recorded on the recording tapes.
+
+        Fresh outputs (TF's identity on each) keep an output that is also an input, or one returned
+        twice, a separate tape entry. Under a JAX trace, `traced_outputs(fn, input_values,
+        output_values)` gives the output arrays, so the enclosing program sees the gradient.
+        """
         arg_leaves = _nest.flatten(args)
+        inputs = [x for x in arg_leaves if _is_tensorlike(x)] + list(variables)
+        values = [x._value for x in inputs]
+        traced = not _primal_only.depth and any(_is_tracer(v) for v in values)
+        if not traced and not _tape.state.recording:
+            return result
+        fn, key = self._fn_for(args, arg_leaves, kwargs, variables)
+        arrays = [_to_tensor_leaf(x)._value for x in _outputs_of(result)]
+        if traced:
+            arrays = traced_outputs(fn, values, arrays)
+        outputs = [Tensor(a) for a in arrays]
+        if _tape.state.recording:
+            _tape.record_all(fn, key, inputs, values, outputs)
+        return _nest.pack_sequence_as(result, outputs)
+
+    def _fn_for(self, args, arg_leaves, kwargs, variables):
+        """(the JAX function, its key) for a call with these arguments."""
         tensor_pos = [i for i, x in enumerate(arg_leaves) if _is_tensorlike(x)]
         treedef = jax.tree_util.tree_structure(args, is_leaf=_nest._is_leaf)
-        key = (self.kind, id(self), treedef, tuple(tensor_pos), tuple(v._id for v in variables),
-               tuple(sorted(kwargs)))
+        # Non-tensor arguments are baked into the function, so their values are part of its key (an
+        # unhashable one makes a key of its own: the function is rebuilt rather than reused wrongly).
+        static = tuple(x for i, x in enumerate(arg_leaves) if i not in set(tensor_pos))
+        static = (static, tuple(sorted(kwargs.items())))
+        try:
+            hash(static)
+        except TypeError:
+            static = object()
+        key = (self.kind, id(self), treedef, tuple(tensor_pos), tuple(v._id for v in variables), static)
         fn = self._fns.get(key)
         if fn is None:
             if len(self._fns) > 64:
                 self._fns.clear()
             fn = self._fns[key] = self._build(kwargs, arg_leaves, tensor_pos, treedef, variables)
-        inputs = [arg_leaves[i] for i in tensor_pos] + list(variables)
-        _tape.record_all(fn, key, inputs, [x._value for x in inputs], out_leaves)
+        return fn, key
 
     def _build(self, kwargs, arg_leaves, tensor_pos, treedef, variables):
         user_fn = self.user_fn
@@ -127,7 +180,7 @@ class _Composite:
             with _LiftedReads(variables, arrays[n_args:]):
                 return user_fn(*call_args, **kwargs)
 
-        return self.make_jax_fn(run, n_args, variables)
+        return self.make_jax_fn(run, n_args, variables, getattr(user_fn, "__name__", "f"))
 
 
 # -- tf.custom_gradient -------------------------------------------------------------------------
@@ -139,7 +192,35 @@ def _accepts_variables(grad_fn):
     return "variables" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
 
 
-def _custom_vjp_fn(run, n_args, variables):
+def _input_grads(grad_fn, cts, variables, n_args, primal_values):
+    """The gradient arrays `grad_fn` gives for the inputs (then the Variables) of a composite."""
+    upstream = [Tensor(c) for c in cts]
+    if variables:
+        result = grad_fn(*upstream, variables=list(variables))
+        if not isinstance(result, (list, tuple)) or len(result) != 2:
+            raise ValueError("Must return gradient for each variable from @custom_gradient grad_fn.")
+        input_grads, var_grads = result
+        var_grads = list(var_grads) if isinstance(var_grads, (list, tuple)) else [var_grads]
+        if len(var_grads) != len(variables):
+            raise ValueError("Must return gradient for each variable from @custom_gradient grad_fn.")
+    else:
+        input_grads, var_grads = grad_fn(*upstream), []
+    flat_in = list(input_grads) if isinstance(input_grads, (list, tuple)) else [input_grads]
+    flat_in = _nest.flatten(flat_in) if any(isinstance(g, (list, tuple)) for g in flat_in) else flat_in
+    if len(flat_in) != n_args:
+        raise ValueError(f"custom_gradient function expected to return {n_args} gradients, but "
+                         f"returned {len(flat_in)} instead.")
+    out = []
+    for g, primal_value in zip(flat_in + var_grads, primal_values):
+        if g is None:
+            out.append(jnp.zeros(primal_value.shape, primal_value.dtype))
+        else:
+            value = g._value if hasattr(g, "_value") else jnp.asarray(g, primal_value.dtype)
+            out.append(jnp.broadcast_to(value.astype(primal_value.dtype), primal_value.shape))
+    return out
+
+
+def _custom_vjp_fn(run, n_args, variables, name):
     def primal(*arrays):
         y, _ = run(arrays)
         return tuple(x._value for x in (_to_tensor_leaf(v) for v in _nest.flatten(y)))
@@ -150,34 +231,43 @@ def _custom_vjp_fn(run, n_args, variables):
         return primal(*arrays), arrays
 
     def bwd(arrays, cts):
-        y, grad_fn = run(arrays)
-        upstream = [Tensor(c) for c in cts]
-        if variables:
-            result = grad_fn(*upstream, variables=list(variables))
-            if not isinstance(result, (list, tuple)) or len(result) != 2:
-                raise ValueError("Must return gradient for each variable from @custom_gradient grad_fn.")
-            input_grads, var_grads = result
-            var_grads = list(var_grads) if isinstance(var_grads, (list, tuple)) else [var_grads]
-            if len(var_grads) != len(variables):
-                raise ValueError("Must return gradient for each variable from @custom_gradient grad_fn.")
-        else:
-            input_grads, var_grads = grad_fn(*upstream), []
-        flat_in = list(input_grads) if isinstance(input_grads, (list, tuple)) else [input_grads]
-        flat_in = _nest.flatten(flat_in) if any(isinstance(g, (list, tuple)) for g in flat_in) else flat_in
-        if len(flat_in) != n_args:
-            raise ValueError(f"custom_gradient function expected to return {n_args} gradients, but "
-                             f"returned {len(flat_in)} instead.")
-        out = []
-        for g, primal_value in zip(flat_in + var_grads, arrays):
-            if g is None:
-                out.append(jnp.zeros_like(primal_value))
-            else:
-                value = g._value if hasattr(g, "_value") else jnp.asarray(g, primal_value.dtype)
-                out.append(jnp.broadcast_to(value.astype(primal_value.dtype), primal_value.shape))
-        return tuple(out)
+        _, grad_fn = run(arrays)
+        return tuple(_input_grads(grad_fn, cts, variables, n_args, arrays))
 
     op.defvjp(fwd, bwd)
+    op.forward_fn = primal  # TF's forward mode follows the ops the function ran, not grad_fn
     return op
+
+
+def _traced_custom_outputs(grad_fn, variables, fn, in_values, out_values):
+    """Under a JAX trace: `out_values` as outputs of an op whose gradient is `grad_fn`.
+
+    The outputs already computed in this trace pass through (gradient-stopped, as TF runs the
+    function unrecorded). The values grad_fn closes over become explicit operands of the op
+    (`jax.closure_convert`), so the backward never touches a tracer of a finished trace and a
+    second-order gradient differentiates grad_fn through them.
+    """
+    n_in, n_out = len(in_values), len(out_values)
+    in_avals = [jax.ShapeDtypeStruct(v.shape, v.dtype) for v in in_values]
+
+    def grads(*cts):
+        return tuple(_input_grads(grad_fn, cts, variables, n_in - len(variables), in_avals))
+
+    grads, consts = jax.closure_convert(grads, *out_values)
+
+    @jax.custom_vjp
+    def op(*operands):
+        return tuple(operands[n_in:n_in + n_out])
+
+    def fwd(*operands):
+        return op(*operands), operands[n_in + n_out:]
+
+    def bwd(closed_over, cts):
+        zeros = [jnp.zeros(v.shape, v.dtype) for v in list(out_values) + list(closed_over)]
+        return tuple(grads(*cts, *closed_over)) + tuple(zeros)
+
+    op.defvjp(fwd, bwd)
+    return list(op(*in_values, *[jax.lax.stop_gradient(v) for v in out_values], *consts))
 
 
 def custom_gradient(f=None):
@@ -212,19 +302,28 @@ def custom_gradient(f=None):
             raise TypeError(
                 "@tf.custom_gradient grad_fn must accept keyword argument 'variables', since function "
                 f"uses variables: {used}")
-        if _tape.state.recording:
-            composite.record(args, kwargs, y, used)
-        return y
+        traced = functools.partial(_traced_custom_outputs, grad_fn, used)
+        return composite.finish(args, kwargs, y, used, traced)
 
     return wrapped
 
 
 # -- tf.recompute_grad --------------------------------------------------------------------------
-def _checkpoint_fn(run, n_args, variables):
+def _checkpoint_fn(run, n_args, variables, name):
     def primal(*arrays):
         return tuple(_to_tensor_leaf(v)._value for v in _nest.flatten(run(arrays)))
 
-    return jax.checkpoint(primal)
+    def no_forward_mode(*arrays):
+        raise NotImplementedError(f"recompute_grad tried to transpose grad of {name}. Consider not "
+                                  "using recompute_grad in forward modeautodiff")  # TF's text
+
+    op = jax.checkpoint(primal)
+    op.forward_fn = no_forward_mode
+    return op
+
+
+def _traced_checkpoint_outputs(fn, in_values, out_values):
+    return list(fn(*in_values))
 
 
 def recompute_grad(f):
@@ -244,9 +343,7 @@ def recompute_grad(f):
     @functools.wraps(f)
     def wrapped(*args, **kwargs):
         result, used = composite.run_eagerly(args, kwargs)
-        if _tape.state.recording:
-            composite.record(args, kwargs, result, used)
-        return result
+        return composite.finish(args, kwargs, result, used, _traced_checkpoint_outputs)
 
     return wrapped
 

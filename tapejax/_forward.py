@@ -4,6 +4,8 @@ An accumulator sits on the same thread-local stack as the tapes. For every diffe
 while it is active, if an input has a tangent it computes the outputs' tangents with a cached,
 jitted `jax.jvp` of the op's function, and records that tangent computation on the tapes and
 accumulators entered before it, so they can differentiate it (backward-over-forward, nesting).
+A composite op (custom_gradient, recompute_grad) gives its tangents through its `forward_fn`: TF's
+forward mode follows the ops the user's function ran, never its grad_fn.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ import functools
 
 import jax
 
-from tapejax import _nest, _tape
-from tapejax._errors import warn_first_n
+from tapejax import _composite, _nest, _tape
+from tapejax._errors import user_line, warn_first_n
 from tapejax._gradient import UnconnectedGradients
 from tapejax._tape import DIFFERENTIABLE_DTYPES
 from tapejax._tensor import Tensor
@@ -39,7 +41,7 @@ def _jvp_program(fn, key, mask):
                 full[i] = v
             return fn(*full)
 
-        with _tape.suspended():
+        with _tape.suspended(), _composite.primal_ops():
             _, out = jax.jvp(on_tracked, [values[i] for i in positions], list(tangents))
         return tuple(out) if isinstance(out, (tuple, list)) else (out,)
 
@@ -68,6 +70,7 @@ class ForwardAccumulator:
         _nest.assert_same_structure(primals, tangents)
         flat_tangents = _nest.flatten(tangents)
         self._tangents = {}
+        self._misshapen = {}  # primal id -> (tangent shape, primal shape), raised on first use
         seen = set()
         for p, t in zip(flat_primals, flat_tangents):
             if not isinstance(p, (Tensor, Variable)):
@@ -86,6 +89,8 @@ class ForwardAccumulator:
                                 f"got {p.dtype!r}")
                 continue
             self._tangents[p._id] = tangent
+            if tuple(tangent.shape) != tuple(p.shape):
+                self._misshapen[p._id] = (tuple(tangent.shape), tuple(p.shape))
         self._recording = False
 
     def __enter__(self):
@@ -114,8 +119,10 @@ class ForwardAccumulator:
         found = [None if x is None else tangents.get(x._id) for x in inputs]
         if all(t is None for t in found):
             return
+        if self._misshapen:
+            self._check_shapes(inputs)
         mask = tuple(t is not None for t in found)
-        program = _jvp_program(fn, key, mask)
+        program = _jvp_program(getattr(fn, "forward_fn", fn), key, mask)
         tangent_tensors = [t for t in found if t is not None]
         tangent_values = [t._value for t in tangent_tensors]
         out_tangents = program(list(values), tangent_values)
@@ -133,6 +140,12 @@ class ForwardAccumulator:
             for recorder in outer:
                 recorder.record(op, ("jvp", key, mask), list(inputs) + tangent_tensors,
                                 list(values) + tangent_values, new)
+
+    def _check_shapes(self, inputs):
+        for x in inputs:
+            shapes = None if x is None else self._misshapen.get(x._id)
+            if shapes is not None:
+                raise ValueError(_shape_mismatch_message(*shapes))
 
     def jvp(self, primals, unconnected_gradients=UnconnectedGradients.NONE):
         """The tangents of `primals` (a Tensor or nest): the JVPs computed so far.
@@ -160,3 +173,18 @@ class ForwardAccumulator:
 
 def _tangent_op(program, n, *values):
     return program(list(values[:n]), list(values[n:]))
+
+
+def _shape_mismatch_message(tangent_shape, primal_shape):
+    """TF's message when an elementwise op merges a tangent with its primal's shape."""
+    def dims(shape):
+        return "[" + ",".join(str(d) for d in shape) + "]"
+
+    if len(tangent_shape) != len(primal_shape):
+        first = f"Shapes must be equal rank, but are {len(tangent_shape)} and {len(primal_shape)}"
+    else:
+        i, t, p = next((i, t, p) for i, (t, p) in enumerate(zip(tangent_shape, primal_shape)) if t != p)
+        first = (f"Dimension {i} in both shapes must be equal, but are {t} and {p}. Shapes are "
+                 f"{dims(tangent_shape)} and {dims(primal_shape)}.")
+    return (f"{first}\n\tFrom merging shape 0 with other shapes.\ntapejax: a ForwardAccumulator "
+            f"tangent must have its primal's shape {primal_shape}, got {tangent_shape} ({user_line()}).")

@@ -43,9 +43,19 @@ def _rows_for(recorder, target, flat_sources, seeds_shape):
     return results
 
 
+def _check_unconnected_vectorized(unconnected):
+    """check_unconnected, its error wrapped as TF's vectorized (pfor) jacobian wraps it."""
+    try:
+        return check_unconnected(unconnected)
+    except ValueError as err:
+        raise ValueError("Encountered an exception while vectorizing the jacobian computation. "
+                         "Vectorization can be disabled by setting experimental_use_pfor to "
+                         "False.") from err
+
+
 def compute_jacobian(recorder, target, sources, unconnected):
     """See GradientTape.jacobian."""
-    unconnected = check_unconnected(unconnected)
+    unconnected = _check_unconnected_vectorized(unconnected)
     target = _single(target, "target")
     flat_sources = [_check_leaf(s, "sources") for s in _nest.flatten(sources)]
     t_shape = tuple(target.shape)

@@ -1,6 +1,7 @@
 """ForwardAccumulator: JVPs against finite differences, nesting with tapes."""
 
 import numpy as np
+import pytest
 
 import tapejax as tf
 from tests._numeric import numeric_jacobian
@@ -53,3 +54,26 @@ def test_untracked_tensor_gives_none_or_zeros():
         y = u * 3.0
     assert acc.jvp(y) is None
     assert float(acc.jvp(y, unconnected_gradients=tf.UnconnectedGradients.ZERO)) == 0.0
+
+
+def test_custom_gradient_tangents_follow_the_primal_ops():
+    @tf.custom_gradient
+    def f(x):
+        return x * 3.0, lambda dy: dy * 100.0
+
+    x = tf.constant(2.0)
+    with tf.autodiff.ForwardAccumulator(x, tf.constant(1.0)) as acc:
+        y = f(x) * x
+    assert float(acc.jvp(y)) == 12.0  # 3 * 2x, never grad_fn's 100
+
+
+def test_tangent_of_another_shape_raises_when_an_op_uses_it():
+    x = tf.constant([1.0, 2.0, 3.0])
+    with tf.autodiff.ForwardAccumulator(x, tf.constant([1.0, 2.0])) as acc:
+        np.testing.assert_allclose(acc.jvp(x).numpy(), [1.0, 2.0])  # as TF: kept until used
+        with pytest.raises(ValueError, match=r"^Dimension 0 in both shapes must be equal, but are 2 "
+                                             r"and 3\. Shapes are \[2\] and \[3\]\."):
+            x * 2.0
+    with tf.autodiff.ForwardAccumulator(x, tf.constant(1.0)):
+        with pytest.raises(ValueError, match="^Shapes must be equal rank, but are 0 and 1"):
+            x * 2.0

@@ -1,6 +1,7 @@
 """jacobian() / batch_jacobian(): shapes, finite differences, vectorised compilation."""
 
 import numpy as np
+import pytest
 
 import tapejax as tf
 from tapejax import _compile
@@ -69,3 +70,13 @@ def test_unconnected_jacobian_is_none_or_zeros():
     assert tape.jacobian(y, u) is None
     zeros = tape.jacobian(y, u, unconnected_gradients=tf.UnconnectedGradients.ZERO)
     assert zeros.shape == (2, 1) and not zeros.numpy().any()
+
+
+def test_unknown_unconnected_gradients_raises_tf_vectorization_error():
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x * x
+    with pytest.raises(ValueError, match="^Encountered an exception while vectorizing the jacobian") as info:
+        tape.jacobian(y, x, unconnected_gradients="nonsense")
+    assert "Unknown value for unconnected_gradients: 'nonsense'" in str(info.value.__cause__)
