@@ -190,7 +190,7 @@ class Function:
     def __get__(self, instance, owner):
         if instance is None:
             return self
-        bound = functools.partial(self.__call__, instance)
+        bound = functools.partial(self._call_method, instance)
         bound.python_function = self._python_function
         return bound
 
@@ -213,9 +213,16 @@ class Function:
                     f"{getattr(value, 'shape', value)!r} to {spec!r}`.")
 
     def __call__(self, *args, **kwargs):
+        return self._call(args, kwargs, args)
+
+    def _call_method(self, instance, *args, **kwargs):
+        # The input_signature describes the arguments after `self`, as in TF.
+        return self._call((instance,) + args, kwargs, args)
+
+    def _call(self, args, kwargs, signed_args):
         if _run_eagerly[0] or _tracing():
             return self._python_function(*args, **kwargs)
-        self._check_signature(args)
+        self._check_signature(signed_args)
         if not kwargs and _nest._flat_sequence(args):  # the common case, keyed without tree_util
             leaves = args
             structure = len(args)
