@@ -50,6 +50,7 @@ _TOP_MATH = [
     "imag", "clip_by_norm", "clip_by_global_norm"]
 globals().update(_namespaces.pick(math_ops, _TOP_MATH))
 matmul = linalg_ops.matmul
+complex = math_ops.complex  # noqa: A001 - tf.complex
 einsum = linalg_ops.einsum
 tensordot = linalg_ops.tensordot
 norm = linalg_ops.norm

@@ -19,6 +19,7 @@ import pytest
 
 import tapejax as tf
 from tapejax._ops import array_ops, linalg_ops, math_ops, nn_ops
+from tests._numeric import numeric_grad
 
 FLOATS = (np.float32, np.float64)
 COMPLEX = (np.complex64, np.complex128)
@@ -615,3 +616,36 @@ def test_gradient_dtype_follows_source_through_casts(dtype):
     g = tape.gradient(y, x)
     assert g.dtype == x.dtype
     np.testing.assert_allclose(g.numpy(), np.exp(np.array([0.5, 1.5])), rtol=1e-6)
+
+
+def test_complex_builds_values_dtypes_and_broadcasts():
+    c = tf.complex(tf.constant([1.0, 2.0]), tf.constant(3.0))
+    assert c.dtype == tf.complex64
+    np.testing.assert_array_equal(c.numpy(), np.array([1 + 3j, 2 + 3j], np.complex64))
+    c64 = tf.complex(tf.constant([1.0], tf.float64), tf.constant([2.0], tf.float64))
+    assert c64.dtype == tf.complex128
+
+
+@pytest.mark.parametrize("parts", [(1.0, np.float64(1.0)), (1, 1)], ids=["mixed", "int"])
+def test_complex_rejects_inconsistent_or_integer_parts(parts):
+    real = tf.constant(parts[0])
+    imag = tf.constant(parts[1], dtype=tf.float64) if isinstance(parts[1], np.floating) else tf.constant(parts[1])
+    with pytest.raises(TypeError, match="The `real` and `imag` components have incorrect types"):
+        tf.complex(real, imag)
+
+
+def test_complex_gradient_matches_finite_differences():
+    x0, y0 = np.array([0.5, -1.5]), np.array([2.0, 0.25])
+
+    def loss_np(x, y):
+        c = (x + 1j * y) * (1.0 + 2.0j)
+        return np.sum(np.abs(c) ** 2) + np.sum(np.imag(c * c))
+
+    x, y = tf.constant(x0), tf.constant(y0)
+    with tf.GradientTape() as tape:
+        tape.watch([x, y])
+        c = tf.complex(x, y) * tf.constant(1.0 + 2.0j, dtype=tf.complex128)
+        loss = tf.reduce_sum(tf.abs(c) ** 2) + tf.reduce_sum(tf.math.imag(c * c))
+    gx, gy = tape.gradient(loss, [x, y])
+    np.testing.assert_allclose(gx.numpy(), numeric_grad(lambda v: loss_np(v, y0), x0), rtol=1e-6)
+    np.testing.assert_allclose(gy.numpy(), numeric_grad(lambda v: loss_np(x0, v), y0), rtol=1e-6)

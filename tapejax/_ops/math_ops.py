@@ -164,6 +164,38 @@ def _python_div(x, y):
     return apply(OPS["divide"], [x, y])
 
 
+_complex = Op("Complex", jax.lax.complex)
+
+
+def complex(real, imag, name=None):  # noqa: A001 - TF's name
+    """Builds a complex tensor from real and imaginary parts, as `tf.complex`.
+
+    Args:
+      real: a float32 or float64 Tensor.
+      imag: a Tensor of the same dtype; the two broadcast against each other.
+
+    Returns:
+      A complex64 (from float32) or complex128 (from float64) Tensor.
+
+    Raises:
+      TypeError: if the parts' dtypes differ or are not float32/float64.
+    """
+    from tapejax._ops._convert import convert_to_tensor
+    from tapejax._ops.array_ops import broadcast_to
+
+    real, imag = convert_to_tensor(real), convert_to_tensor(imag)
+    dtypes = (real._value.dtype, imag._value.dtype)
+    if dtypes[0] != dtypes[1] or dtypes[0] not in (np.float32, np.float64):
+        raise TypeError(f"The `real` and `imag` components have incorrect types: {real.dtype.name} "
+                        f"{imag.dtype.name}. They must be consistent, and one of [tf.float32, tf.float64]")
+    shape = jnp.broadcast_shapes(real._value.shape, imag._value.shape)
+    if real._value.shape != shape:
+        real = broadcast_to(real, shape)
+    if imag._value.shape != shape:
+        imag = broadcast_to(imag, shape)
+    return apply(_complex, [real, imag])
+
+
 # -- casts and utilities ------------------------------------------------------------------------
 _cast = Op("Cast", lambda x, dtype: x.astype(dtype) if not (
     jnp.iscomplexobj(x) and not jnp.issubdtype(dtype, jnp.complexfloating)) else jnp.real(x).astype(dtype))
