@@ -308,7 +308,7 @@ def adv_hessian_newton_step(tf):
     eps = 1e-3
     eye_eps = tf.eye(h_mat.shape[0]) * eps
     update = tf.linalg.solve(h_mat + eye_eps, g_vec)
-    return g.shape, h.shape, tf.reshape(update, layer1.kernel.shape)
+    return g.shape, h.shape, g, h, tf.reshape(update, layer1.kernel.shape)
 
 
 @cell
@@ -327,6 +327,12 @@ def adv_batch_jacobian(tf):
     return y.shape, j.shape, j_sum.shape, j_select.shape, jb, tf.reduce_max(abs(jb - j_select))
 
 
+# The Newton step solves a float32 system of condition number ~700: any float32 solver (TF's or
+# XLA's) is only accurate to about cond * eps32 * max|update| ~ 2e-5 absolute (measured: TF 1.4e-5,
+# tapejax 2.1e-5 from a float64 solve), while g and h themselves agree to 1e-7.
+ATOL = {"adv_hessian_newton_step": 5e-5}
+
+
 @pytest.mark.parametrize("name", sorted(CELLS))
 def test_guide_cell(name):
-    H.compare(CELLS[name], rtol=1e-4, atol=1e-5)
+    H.compare(CELLS[name], rtol=1e-4, atol=ATOL.get(name, 1e-5))
