@@ -15,9 +15,10 @@ import jax
 from tapejax import _replay, _tape
 
 MAX_PROGRAMS = 256
-# "saved": the backward runs each entry's pullback on the values the tape saved (the default);
-# "replay": it re-runs the whole recorded forward from the leaves (kept to measure against).
-BACKWARD = "saved"
+# "auto": a tape whose forward was deferred (`_lazy`) gets a program running forward and backward
+# together; one whose forward ran gets pullbacks over the values it saved. "saved" / "replay"
+# force one strategy (benchmarks compare them).
+BACKWARD = "auto"
 
 traces = collections.Counter()  # kind -> number of times a program body was traced
 compilations = collections.Counter()  # kind -> number of XLA executables built
@@ -26,11 +27,13 @@ compilations = collections.Counter()  # kind -> number of XLA executables built
 class Program:
     """A compiled backward for one tape structure and one choice of targets and sources."""
 
-    __slots__ = ("pure", "compiled", "arg_slots", "connected", "sparse", "_jacobian", "_op",
-                 "__weakref__")
+    __slots__ = ("pure", "compiled", "arg_slots", "connected", "sparse", "with_values", "_jacobian",
+                 "_op", "__weakref__")
 
-    def __init__(self, pure, arg_slots, connected, sparse):
-        self.pure = pure
+    def __init__(self, pure, arg_slots, connected, sparse, with_values=False):
+        """`pure(saved, seeds)` gives the gradients, or `(gradients, target values)` `with_values`."""
+        self.pure = (lambda saved, seeds: pure(saved, seeds)[0]) if with_values else pure
+        self.with_values = with_values
         self.arg_slots = arg_slots
         self.connected = connected  # per source: True when some target reaches it
         self.sparse = sparse  # per connected source: True when its gradient is (values, indices)
@@ -105,7 +108,8 @@ def backward_program(recorder, target_slots, source_slot_groups, seed_avals, all
     With `allow_sparse`, a source reached only through row gathers gets `(values, indices)` rows
     (TF's IndexedSlices) instead of a dense gradient.
     """
-    key = (tuple(recorder.key_parts), target_slots, source_slot_groups, seed_avals, allow_sparse, BACKWARD)
+    replay = BACKWARD == "replay" or (BACKWARD == "auto" and recorder.deferred)
+    key = (tuple(recorder.key_parts), target_slots, source_slot_groups, seed_avals, allow_sparse, replay)
     program = _programs.lookup(key)
     if program is not None:
         return program
@@ -117,9 +121,11 @@ def backward_program(recorder, target_slots, source_slot_groups, seed_avals, all
     sparse = (_replay.sparse_sources(recorder.entries, recorder.entry_keys, kept, target_slots, groups,
                                      _is_row_gather) if allow_sparse else (False,) * len(groups))
     replayed = None
-    if BACKWARD == "replay" and not any(sparse):
+    if replay and not any(sparse):
         replayed = _replay.build_replay_backward(recorder.entries, kept, target_slots, groups)
-    pure, arg_slots = replayed or _replay.build_backward(recorder.entries, kept, target_slots, groups, sparse)
+    if replayed is not None:
+        return _programs.insert(key, Program(*replayed, connected, sparse, with_values=True))
+    pure, arg_slots = _replay.build_backward(recorder.entries, kept, target_slots, groups, sparse)
     return _programs.insert(key, Program(pure, arg_slots, connected, sparse))
 
 

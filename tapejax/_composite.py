@@ -159,7 +159,7 @@ class _Composite:
             hash(static)
         except TypeError:
             static = object()
-        key = (self.kind, id(self), treedef, tuple(tensor_pos), tuple(v._id for v in variables), static)
+        key = (self.kind, self, treedef, tuple(tensor_pos), tuple(v._id for v in variables), static)
         fn = self._fns.get(key)
         if fn is None:
             if len(self._fns) > 64:
@@ -366,7 +366,7 @@ def grad_pass_through(f):
             y = f(x)
         y = _to_tensor_leaf(y)
         if _tape.state.recording:
-            x = _to_tensor_leaf(x) if _is_tensorlike(x) else Tensor(jnp.asarray(x, y._value.dtype))
+            x = _to_tensor_leaf(x) if _is_tensorlike(x) else Tensor(jnp.asarray(x, y._v.dtype))
             # Recorded as the identity from x to y: the backward only uses the op's pullback.
             op = array_ops.ARRAY["identity"]
             _tape.record_all(op.kernel(()), (op, ()), [x], [x._value], [y])

@@ -150,7 +150,7 @@ def vectorized_map(fn, elems, fallback_to_while_loop=True, warn=True):
                     return body(*element_arrays)
             return jax.vmap(lifted)(*values[:n])
 
-        key = ("vectorized_map", id(fn), tuple((x.shape, x.dtype) for x in leaves),
+        key = ("vectorized_map", fn, tuple((x.shape, x.dtype) for x in leaves),
                tuple(v._id for v in variables))
         inputs = list(leaves) + variables
         _tape.record_all(op, key, inputs, [x._value for x in inputs], outputs)

@@ -84,7 +84,7 @@ class ForwardAccumulator:
                 raise ValueError(f"Tensor conversion requested dtype {p.dtype.name} for Tensor with "
                                  f"dtype {t.dtype.name}: {t!r}")
             tangent = convert_to_tensor(t, dtype=p.dtype)
-            if p._value.dtype not in DIFFERENTIABLE_DTYPES:
+            if p._v.dtype not in DIFFERENTIABLE_DTYPES:
                 warn_first_n(5, "The dtype of the watched primal must be floating (e.g. tf.float32), "
                                 f"got {p.dtype!r}")
                 continue
@@ -114,11 +114,11 @@ class ForwardAccumulator:
 
     def record(self, fn, key, inputs, values, outputs):
         if fn is None:
-            return
+            return False
         tangents = self._tangents
         found = [None if x is None else tangents.get(x._id) for x in inputs]
         if all(t is None for t in found):
-            return
+            return False
         if self._misshapen:
             self._check_shapes(inputs)
         mask = tuple(t is not None for t in found)
@@ -128,7 +128,7 @@ class ForwardAccumulator:
         out_tangents = program(list(values), tangent_values)
         new = []
         for out, tangent in zip(outputs, out_tangents):
-            if out._value.dtype in DIFFERENTIABLE_DTYPES:
+            if out._v.dtype in DIFFERENTIABLE_DTYPES:
                 t = Tensor(tangent)
                 tangents[out._id] = t
                 new.append(t)
@@ -140,6 +140,7 @@ class ForwardAccumulator:
             for recorder in outer:
                 recorder.record(op, ("jvp", key, mask), list(inputs) + tangent_tensors,
                                 list(values) + tangent_values, new)
+        return True
 
     def _check_shapes(self, inputs):
         for x in inputs:

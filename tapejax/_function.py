@@ -119,7 +119,7 @@ class _Trace:
 
 def _leaf_signature(leaf):
     if type(leaf) is Tensor:
-        return ("T", tuple(leaf._value.shape), leaf._value.dtype)
+        return ("T", tuple(leaf._v.shape), leaf._v.dtype)
     if isinstance(leaf, _variable.Variable):
         return ("V", leaf._id)
     if isinstance(leaf, (np.ndarray, np.generic)):
@@ -400,7 +400,7 @@ def _record_call(concrete, variables, var_values, leaves, tensor_values, outputs
                          rng_words)
         return tuple(arrays)
 
-    _tape.record_all(call_op, ("function", id(concrete)), list(variables) + tensor_objs,
+    _tape.record_all(call_op, ("function", concrete), list(variables) + tensor_objs,
                      list(var_values) + list(tensor_values), outputs)
 
 

@@ -12,7 +12,7 @@ import enum
 import jax
 import jax.numpy as jnp
 
-from tapejax import _compile, _nest, _tape
+from tapejax import _compile, _lazy, _nest, _tape
 from tapejax._indexed_slices import IndexedSlices
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
@@ -52,7 +52,7 @@ def _seed_values(flat_targets, output_gradients):
     given = [] if output_gradients is None else _nest.flatten(output_gradients)
     seeds, objs = [], []
     for i, target in enumerate(flat_targets):
-        value = target._value
+        value = target._v  # shape and dtype only
         if i < len(given):
             g = given[i]
             if g is None:
@@ -116,8 +116,11 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
         program = _compile.backward_program(recorder, target_slots, source_groups, seed_avals)
         connected_idx = [i for i, ok in enumerate(program.connected) if ok]
         if connected_idx:
-            saved = [recorder.values[s] for s in program.arg_slots]
+            saved = _lazy.resolve_all([recorder.values[s] for s in program.arg_slots])
             grads = program.compiled(saved, seeds)
+            if program.with_values:
+                grads, target_values = grads
+                _fill_deferred(flat_targets, target_slots, target_values)
             grad_tensors = [Tensor(g[0]) if sparse else Tensor(g) for g, sparse in zip(grads, program.sparse)]
             if _tape.state.recording:
                 _record_gradient_op(recorder, program, saved, seeds, seed_objs, grad_tensors)
@@ -135,8 +138,16 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
 
     for i, s in enumerate(flat_sources):
         if results[i] is None and unconnected is UnconnectedGradients.ZERO:
-            results[i] = Tensor(jnp.zeros(s.shape, s._value.dtype))
+            results[i] = Tensor(jnp.zeros(s.shape, s._v.dtype))
     return _nest.pack_sequence_as(sources, results)
+
+
+def _fill_deferred(flat_targets, target_slots, target_values):
+    """Gives deferred targets (e.g. the loss) the values the gradient program computed."""
+    live = [t for t, slot in zip(flat_targets, target_slots) if slot is not None]
+    for target, value in zip(live, target_values):
+        if type(target) is Tensor and type(target._v) is _lazy.Pending:
+            target._v = value
 
 
 def _add(a, b):

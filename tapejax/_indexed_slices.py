@@ -63,7 +63,7 @@ class IndexedSlices:
         if self._dense_shape is None:
             raise ValueError("Cannot convert an IndexedSlices of unknown dense shape to a Tensor.")
         shape = tuple(self.shape)
-        dense = jnp.zeros(shape, self._values._value.dtype)
+        dense = jnp.zeros(shape, self._values._v.dtype)
         return Tensor(dense.at[self._indices._value].add(self._values._value))
 
     def __neg__(self):

@@ -6,7 +6,7 @@ import math
 
 import jax.numpy as jnp
 
-from tapejax import _compile, _nest
+from tapejax import _compile, _lazy, _nest
 from tapejax._gradient import UnconnectedGradients, _check_leaf, check_unconnected
 from tapejax._tensor import Tensor
 
@@ -29,12 +29,12 @@ def _rows_for(recorder, target, flat_sources, seeds_shape):
     if slot is None:
         return results
     groups = tuple(recorder.slots_of_source(s) for s in flat_sources)
-    seed_aval = ((tuple(target.shape), target._value.dtype),)
+    seed_aval = ((tuple(target.shape), target._v.dtype),)
     program = _compile.backward_program(recorder, (slot,), groups, seed_aval, allow_sparse=False)
     idx = [i for i, ok in enumerate(program.connected) if ok]
     if idx:
-        saved = [recorder.values[s] for s in program.arg_slots]
-        basis = _basis(seeds_shape, target._value.dtype)
+        saved = _lazy.resolve_all([recorder.values[s] for s in program.arg_slots])
+        basis = _basis(seeds_shape, target._v.dtype)
         if seeds_shape != tuple(target.shape):  # batch_jacobian: one basis row per example
             basis = jnp.broadcast_to(basis[:, None], (basis.shape[0],) + tuple(target.shape))
         rows = program.jacobian(saved, basis)
@@ -68,7 +68,7 @@ def compute_jacobian(recorder, target, sources, unconnected):
         # Target is source: a watched tensor gets the identity from its own seed in the backward
         # program; an unwatched one gets None, as TF's jacobian (unlike gradient) gives.
         if r is None and unconnected is UnconnectedGradients.ZERO:
-            r = jnp.zeros(t_shape + s_shape, s._value.dtype)
+            r = jnp.zeros(t_shape + s_shape, s._v.dtype)
         out.append(None if r is None else Tensor(r))
     return _nest.pack_sequence_as(sources, out)
 
@@ -86,7 +86,7 @@ def compute_batch_jacobian(recorder, target, source):
                          f"({s_shape}) to match.")
     (rows,) = _rows_for(recorder, target, [source], t_shape[1:])
     if rows is None:
-        return Tensor(jnp.zeros(t_shape + s_shape[1:], target._value.dtype))
+        return Tensor(jnp.zeros(t_shape + s_shape[1:], target._v.dtype))
     # rows: [prod(t_rest), batch, *s_rest] -> [batch, *t_rest, *s_rest]
     rows = jnp.moveaxis(rows, 1, 0).reshape((t_shape[0],) + t_shape[1:] + s_shape[1:])
     return Tensor(rows)

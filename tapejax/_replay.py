@@ -145,16 +145,16 @@ def build_backward(entries, kept, target_slots, source_groups, sparse=()):
 
 
 def build_replay_backward(entries, kept, target_slots, source_groups):
-    """The alternative to `build_backward`: a pure function that re-runs the kept forward.
+    """The backward of a deferred forward: a pure function that runs the kept forward too.
 
-    `(leaf_args, seeds) -> grads` takes only the values that enter the kept entries from outside
-    (watched tensors, Variable reads, constants) and differentiates the whole forward composition
-    with one `jax.vjp`. Kept for measurement (`benchmarks --backward replay`): it recomputes the
-    forward the eager pass already ran, in exchange for fewer arguments.
+    `(leaf_args, seeds) -> (grads, target values)` takes only the values that enter the kept
+    entries from outside (watched tensors, Variable reads, constants), runs the forward and
+    differentiates it with one `jax.vjp`. Used when the tape deferred its forward (`_lazy`), so
+    the forward runs once, here; `benchmarks --backward replay` also forces it for an eager one.
 
     Returns:
       (backward function, the slots whose saved values are its `leaf_args`, in order), or None
-      where replay does not apply (a source produced by a kept entry, or complex values).
+      where replay does not apply (a source produced by a kept entry).
     """
     program = [entries[i] for i in kept]
     produced = {s for _, _, out_slots in program for s in out_slots}
@@ -167,9 +167,6 @@ def build_replay_backward(entries, kept, target_slots, source_groups):
     live_targets = [(i, s) for i, s in enumerate(target_slots) if s is not None]
 
     def backward(leaf_args, seeds):
-        if any(jnp.iscomplexobj(a) for a in leaf_args):
-            raise NotImplementedError("replay backward: complex values")
-
         def forward(*source_values):
             env = {slot: leaf_args[position[slot]] for slot in leaf_slots}
             env.update(zip(source_slots, source_values))
@@ -178,14 +175,15 @@ def build_replay_backward(entries, kept, target_slots, source_groups):
                 env.update(zip(out_slots, out if isinstance(out, (tuple, list)) else (out,)))
             return [env[s] for _, s in live_targets]
 
-        _, pull = jax.vjp(forward, *[leaf_args[position[s]] for s in source_slots])
-        source_cts = dict(zip(source_slots, pull([seeds[i] for i, _ in live_targets])))
+        values, pull = jax.vjp(forward, *[leaf_args[position[s]] for s in source_slots])
+        # TF's convention for complex values: grad = conj(vjp(conj(seed))), as in build_backward
+        source_cts = dict(zip(source_slots, pull([_conj_if_complex(seeds[i]) for i, _ in live_targets])))
         grads = []
         for group in source_groups:
             total = source_cts[group[0]]
             for s in group[1:]:
                 total = total + source_cts[s]
-            grads.append(total)
-        return tuple(grads)
+            grads.append(_conj_if_complex(total))
+        return tuple(grads), tuple(values)
 
     return backward, leaf_slots

@@ -13,6 +13,7 @@ import threading
 import jax.numpy as jnp
 import numpy as np
 
+from tapejax._lazy import Pending
 from tapejax._tensor import Tensor
 
 DIFFERENTIABLE_DTYPES = frozenset(
@@ -43,6 +44,7 @@ class _Recorder:
         self.entry_keys = []      # the op key (op, attributes) of each entry
         self.key_parts = []       # hashable structure of each entry and input slot (compile cache)
         self.watched_vars = {}    # Variable id -> Variable
+        self.deferred = False     # True once an entry's outputs were deferred (see _lazy)
 
     def _new_slot(self, obj, value):
         self.values.append(value)
@@ -56,8 +58,8 @@ class _Recorder:
         return slot
 
     def watch_tensor(self, tensor):
-        if tensor._id not in self.local_of and tensor._value.dtype in DIFFERENTIABLE_DTYPES:
-            self.local_of[tensor._id] = self._new_input_slot(tensor, tensor._value)
+        if tensor._id not in self.local_of and tensor._v.dtype in DIFFERENTIABLE_DTYPES:
+            self.local_of[tensor._id] = self._new_input_slot(tensor, tensor._v)
 
     def watch_variable(self, variable):
         self.watched_vars[variable._id] = variable
@@ -86,7 +88,7 @@ class _Recorder:
                 for obj in inputs:
                     if obj is not None and type(obj) is not Tensor and obj._trainable:
                         self.watched_vars.setdefault(obj._id, obj)
-            return
+            return False
         local_of = self.local_of
         values_list, objs = self.values, self.objs
         first_new = len(values_list)
@@ -111,10 +113,12 @@ class _Recorder:
                 tracked_any = True
         if not tracked_any:
             del values_list[first_new:], objs[first_new:]
-            return
+            return False
         out_locals = []
+        if type(outputs[0]._v) is Pending:
+            self.deferred = True
         for out in outputs:
-            value = out._value
+            value = out._v
             values_list.append(value)
             objs.append(out)
             slot = len(values_list) - 1
@@ -129,6 +133,7 @@ class _Recorder:
         # when their slot was made (an input slot's aval, or an entry's output); constants here.
         self.key_parts.append(
             (key, in_refs, tuple([(v.shape, v.dtype) for r, v in zip(in_refs, values) if r < 0])))
+        return True
 
     def slot_of_target(self, target):
         """The slot of a target Tensor, or None when this tape never saw it."""
@@ -156,9 +161,16 @@ class suspended:  # noqa: N801 - used as a context manager
 
 
 def record_all(fn, key, inputs, values, outputs):
-    """Records an op on every recording tape of this thread (a no-op when none records)."""
+    """Records an op on every recording tape of this thread (a no-op when none records).
+
+    Returns:
+      True when some tape recorded it (an input was tracked there).
+    """
+    recorded = False
     for recorder in state.recording:
-        recorder.record(fn, key, inputs, values, outputs)
+        if recorder.record(fn, key, inputs, values, outputs):
+            recorded = True
+    return recorded
 
 
 _PERSISTENT_IN_CONTEXT = (
@@ -270,7 +282,7 @@ class GradientTape:
             recorder = self._tape
             if recorder is None:
                 raise AttributeError("'NoneType' object has no attribute '_tape'")
-            dtype = _dtypes.from_jax(t._value.dtype)
+            dtype = _dtypes.from_jax(t._v.dtype)
             if not dtype.is_differentiable:
                 warn_first_n(5, "The dtype of the watched tensor must be floating (e.g. "
                                 f"tf.float32), got {dtype!r}")

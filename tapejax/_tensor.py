@@ -11,6 +11,7 @@ import itertools
 import numpy as np
 
 from tapejax import _dtypes
+from tapejax._lazy import Pending
 
 _next_id = itertools.count(1).__next__
 
@@ -93,24 +94,36 @@ class Tensor:
     `jax.Array` (or a tracer inside `tapejax.function`); `numpy()` returns its value.
     """
 
-    __slots__ = ("_value", "_id", "__weakref__")
+    __slots__ = ("_v", "_id", "__weakref__")
     __array_priority__ = 100
 
     def __init__(self, value):
-        self._value = value
+        self._v = value  # a jax.Array, a tracer, or a `_lazy.Pending` (shape and dtype known)
         self._id = _next_id()
 
     @property
+    def _value(self):
+        """The value as a JAX array; a deferred value is computed here."""
+        value = self._v
+        if type(value) is Pending:
+            value = self._v = value.resolve()
+        return value
+
+    @_value.setter
+    def _value(self, value):
+        self._v = value
+
+    @property
     def shape(self):
-        return TensorShape(self._value.shape)
+        return TensorShape(self._v.shape)
 
     @property
     def dtype(self):
-        return _dtypes.from_jax(self._value.dtype)
+        return _dtypes.from_jax(self._v.dtype)
 
     @property
     def ndim(self):
-        return self._value.ndim
+        return self._v.ndim
 
     @property
     def device(self):
@@ -134,7 +147,7 @@ class Tensor:
     def set_shape(self, shape):
         shape = TensorShape(shape)
         if len(shape) != self.ndim or any(
-                d is not None and d != s for d, s in zip(shape, self._value.shape)):
+                d is not None and d != s for d, s in zip(shape, self._v.shape)):
             raise ValueError(f"Tensor's shape {self.shape} is not compatible with supplied shape {shape}.")
 
     def ref(self):
@@ -148,12 +161,12 @@ class Tensor:
         return array if dtype is None else array.astype(dtype)
 
     def __len__(self):
-        if self._value.ndim == 0:
+        if self._v.ndim == 0:
             raise TypeError("Scalar tensor has no `len()`")
-        return self._value.shape[0]
+        return self._v.shape[0]
 
     def __iter__(self):
-        if self._value.ndim == 0:
+        if self._v.ndim == 0:
             raise TypeError("Cannot iterate over a scalar tensor.")
         from tapejax._ops import array_ops
         return iter(array_ops.unstack(self))
@@ -168,7 +181,7 @@ class Tensor:
         return int(np.asarray(self._value))
 
     def __index__(self):
-        if not _dtypes.from_jax(self._value.dtype).is_integer or self._value.ndim:
+        if not _dtypes.from_jax(self._v.dtype).is_integer or self._v.ndim:
             raise TypeError("Only integer scalar tensors can be used as an index.")
         return int(np.asarray(self._value))
 

@@ -92,6 +92,8 @@ class Variable:
     def _value(self):
         return self._read()
 
+    _v = _value  # as Tensor._v: the value, for shape and dtype checks
+
     def value(self):
         """Returns the current value as a Tensor; the read is watched by recording tapes."""
         from tapejax._ops import array_ops
@@ -152,7 +154,7 @@ class Variable:
         except ValueError:
             from tapejax._errors import InvalidArgumentError
             from tapejax._ops._convert import convert_to_tensor
-            got = convert_to_tensor(delta, dtype=self.dtype)._value.shape
+            got = convert_to_tensor(delta, dtype=self.dtype)._v.shape
             raise InvalidArgumentError(
                 f"Cannot update variable with shape [{','.join(map(str, self.shape))}] using a Tensor "
                 f"with shape [{','.join(map(str, got))}], shapes must be equal. [Op:{op_name}] name: ") from None

@@ -180,3 +180,21 @@ def test_custom_gradient_python_argument_values_are_not_reused(as_kwarg):
             tape.watch(x)
             y = scaled(x, s=scale) if as_kwarg else scaled(x, scale)
         assert float(tape.gradient(y, x)) == scale
+
+
+def test_custom_gradient_functions_made_in_turn_keep_their_own_gradients():
+    # Each function is freed before the next is made, so Python may reuse its id(): cached
+    # programs must be keyed by the function itself, not by its id.
+    x = tf.constant(1.0)
+    for k in range(30):
+        @tf.custom_gradient
+        def f(a, k=k):
+            def grad(dy):
+                return dy * float(k)
+            return a * 2.0, grad
+
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = f(x)
+        assert float(tape.gradient(y, x)) == float(k)
+        del f

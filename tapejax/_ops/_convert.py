@@ -76,7 +76,7 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         if type(value) in (float, int):
             return Tensor(_cached_scalar(value, dtype))
     if type(value) is Tensor:
-        if dtype is not None and value._value.dtype != dtype._np:
+        if dtype is not None and value._v.dtype != dtype._np:
             raise ValueError(
                 f"Tensor conversion requested dtype {dtype.name} for Tensor with dtype "
                 f"{value.dtype.name}: {value!r}")
@@ -185,13 +185,13 @@ def binary_inputs(op_name, x, y):
     x_is = type(x) is Tensor or isinstance(x, Variable)
     y_is = type(y) is Tensor or isinstance(y, Variable)
     if x_is and y_is:
-        dx, dy = x._value.dtype, y._value.dtype
+        dx, dy = x._v.dtype, y._v.dtype
         if dx != dy:
             raise _dtypes.mismatch_error(op_name, 1, _dtypes.from_jax(dx), _dtypes.from_jax(dy))
         return x, y
     if x_is:
-        return x, convert_to_tensor(y, dtype=_dtypes.from_jax(x._value.dtype))
+        return x, convert_to_tensor(y, dtype=_dtypes.from_jax(x._v.dtype))
     if y_is:
-        return convert_to_tensor(x, dtype=_dtypes.from_jax(y._value.dtype)), y
+        return convert_to_tensor(x, dtype=_dtypes.from_jax(y._v.dtype)), y
     x = convert_to_tensor(x)
     return x, convert_to_tensor(y, dtype=x.dtype)

@@ -11,14 +11,17 @@ import functools
 
 import jax
 
-from tapejax import _tape
+from tapejax import _lazy, _tape
 from tapejax._errors import InvalidArgumentError
+from tapejax._lazy import Pending
 from tapejax._tensor import Tensor
 
 MAX_KERNELS_PER_OP = 512
 
 _state = _tape.state
 _record_all = _tape.record_all
+_Recorder = _tape._Recorder
+_ArrayImpl = type(jax.numpy.zeros(()))
 
 
 class Op:
@@ -59,10 +62,14 @@ def apply(op, inputs, attrs=()):
     Returns:
       A Tensor, or a list of Tensors for multi-output ops.
     """
-    values = [x._value for x in inputs]
     kernel = op.kernels.get(attrs)
     if kernel is None:
         kernel = op.kernel(attrs)
+    if _state.recording and op.differentiable and _lazy.ENABLED:
+        result = _apply_deferred(op, kernel, inputs, attrs)
+        if result is not None:
+            return result
+    values = [x._value for x in inputs]
     try:
         out = kernel(*values)
     except (TypeError, ValueError) as err:  # JAX's shape/type errors: TF raises InvalidArgumentError
@@ -76,6 +83,40 @@ def apply(op, inputs, attrs=()):
     if _state.recording:
         _record_all(kernel if op.differentiable else None, (op, attrs), inputs, values, outputs)
     return result
+
+
+def _apply_deferred(op, kernel, inputs, attrs):
+    """Records `op` with deferred outputs (see `_lazy`); None where it must run now instead.
+
+    It runs now inside a JAX trace (tracer inputs), under a forward accumulator (it needs values),
+    and when no tape tracks an input (nothing would fuse it).
+    """
+    for recorder in _state.recording:
+        if type(recorder) is not _Recorder:
+            return None
+    values = []
+    for x in inputs:
+        value = x._v
+        if type(value) is not _ArrayImpl and type(value) is not Pending:
+            return None
+        values.append(value)
+    key = (op, attrs)
+    try:
+        avals = _lazy.output_avals(kernel, key, values, op.multi)
+    except (TypeError, ValueError) as err:
+        raise _invalid_argument(op, values, err) from None
+    node = _lazy.Node(kernel, key, values, op.multi)
+    outputs = [Tensor(Pending(node, i, shape, dtype)) for i, (shape, dtype) in enumerate(avals)]
+    if not _record_all(kernel, key, inputs, values, outputs):  # no tape tracks it: run it now
+        if any(type(v) is Pending for v in values):
+            _lazy.force([node])
+            results = node.results
+        else:
+            out = kernel(*values)
+            results = out if op.multi else (out,)
+        for out, value in zip(outputs, results):
+            out._v = value
+    return outputs if op.multi else outputs[0]
 
 
 def _invalid_argument(op, values, err):

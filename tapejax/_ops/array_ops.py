@@ -148,7 +148,7 @@ def getitem(x, key):
     """`x[key]` for ints, slices, `tf.newaxis` and `...`, with TF's out-of-range error."""
     x = as_value(x)
     encoded = _encode_key(key)
-    shape = x._value.shape
+    shape = x._v.shape
     dim = 0
     for k in encoded:
         if k[0] == "e":
@@ -188,7 +188,7 @@ def reshape(tensor, shape, name=None):
     """
     x = as_value(tensor)
     shape = _ints(shape)
-    size = x._value.size
+    size = int(np.prod(x._v.shape, dtype=np.int64))
     known = int(np.prod([d for d in shape if d != -1], dtype=np.int64))
     if (-1 not in shape and known != size) or (-1 in shape and (known == 0 or size % known)):
         raise InvalidArgumentError(
@@ -221,10 +221,10 @@ def squeeze(input, axis=None, name=None):
     if axis is not None:
         axis = _ints(axis)
         for a in axis:
-            if x._value.shape[a] != 1:
+            if x._v.shape[a] != 1:
                 raise InvalidArgumentError(
                     f"Can not squeeze dim[{a % x.ndim}], expected a dimension of 1, got "
-                    f"{x._value.shape[a]} [Op:Squeeze]")
+                    f"{x._v.shape[a]} [Op:Squeeze]")
     return apply(ARRAY["squeeze"], [x], (("axis", axis),))
 
 
@@ -253,11 +253,11 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
 
 def _same_dtype_values(values, op_name):
     values = [as_value(v) for v in values]
-    dtype = values[0]._value.dtype
+    dtype = values[0]._v.dtype
     for i, v in enumerate(values):
-        if v._value.dtype != dtype:
+        if v._v.dtype != dtype:
             raise _dtypes.mismatch_error(op_name, i, _dtypes.from_jax(dtype),
-                                         _dtypes.from_jax(v._value.dtype))
+                                         _dtypes.from_jax(v._v.dtype))
     return values
 
 
@@ -270,9 +270,9 @@ def concat(values, axis, name="concat"):
 def stack(values, axis=0, name="stack"):
     """Stacks tensors of one shape along a new `axis`."""
     values = _same_dtype_values(list(values), "Pack")
-    shapes = {v._value.shape for v in values}
+    shapes = {v._v.shape for v in values}
     if len(shapes) > 1:
-        a, b = values[0]._value.shape, next(v._value.shape for v in values if v._value.shape != values[0]._value.shape)
+        a, b = values[0]._v.shape, next(v._v.shape for v in values if v._v.shape != values[0]._v.shape)
         raise InvalidArgumentError(
             f"Shapes of all inputs must match: values[0].shape = {list(a)} != values[1].shape = "
             f"{list(b)} [Op:Pack] name: {name}")
@@ -282,14 +282,14 @@ def stack(values, axis=0, name="stack"):
 def unstack(value, num=None, axis=0, name="unstack"):
     """Splits `value` along `axis` into a list of tensors."""
     x = as_value(value)
-    n = x._value.shape[axis]
+    n = x._v.shape[axis]
     return apply(ARRAY["unstack"], [x], (("num", n), ("axis", int(axis))))
 
 
 def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     """Splits `value` into equal parts (an int) or parts of the given sizes (a list)."""
     x = as_value(value)
-    dim = x._value.shape[axis]
+    dim = x._v.shape[axis]
     if isinstance(num_or_size_splits, (int, np.integer)):
         n = int(num_or_size_splits)
         if dim % n:
@@ -314,7 +314,7 @@ def slice(input_, begin, size, name=None):  # noqa: A001 - TF's name
     """Extracts a slice of `size` starting at `begin` (-1 in size: to the end)."""
     x = as_value(input_)
     begin = _ints(begin)
-    size = tuple(x._value.shape[i] - b if s == -1 else s
+    size = tuple(x._v.shape[i] - b if s == -1 else s
                  for i, (b, s) in enumerate(zip(begin, _ints(size))))
     return apply(ARRAY["slice"], [x], (("begin", begin), ("size", size)))
 
@@ -333,7 +333,7 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
         axis += p.ndim
     if not isinstance(i._value, jax.core.Tracer):
         idx = np.asarray(i._value)
-        limit = p._value.shape[axis]
+        limit = p._v.shape[axis]
         bad = (idx < 0) | (idx >= limit)
         if bad.any():
             where = tuple(int(v) for v in np.argwhere(bad)[0])
@@ -429,13 +429,13 @@ def fill(dims, value, name=None, layout=None):
 def zeros_like(input, dtype=None, name=None, layout=None):
     """Zeros of `input`'s shape (and dtype unless given); no gradient flows."""
     x = as_value(input)
-    return Tensor(jnp.zeros(x._value.shape, _dtype_or(dtype, x.dtype)))
+    return Tensor(jnp.zeros(x._v.shape, _dtype_or(dtype, x.dtype)))
 
 
 def ones_like(input, dtype=None, name=None, layout=None):
     """Ones of `input`'s shape (and dtype unless given); no gradient flows."""
     x = as_value(input)
-    return Tensor(jnp.ones(x._value.shape, _dtype_or(dtype, x.dtype)))
+    return Tensor(jnp.ones(x._v.shape, _dtype_or(dtype, x.dtype)))
 
 
 def eye(num_rows, num_columns=None, batch_shape=None, dtype=_dtypes.float32, name=None):
@@ -465,12 +465,12 @@ def linspace(start, stop, num, name=None, axis=0):
     """`num` evenly spaced values from `start` to `stop` inclusive (float32 for Python floats)."""
     s = convert_to_tensor(start)
     e = convert_to_tensor(stop, dtype=s.dtype)
-    return Tensor(jnp.linspace(s._value, e._value, int(num), axis=axis).astype(s._value.dtype))
+    return Tensor(jnp.linspace(s._value, e._value, int(num), axis=axis).astype(s._v.dtype))
 
 
 def shape(input, out_type=_dtypes.int32, name=None):
     """The shape of `input` as an int32 Tensor."""
-    return Tensor(jnp.asarray(np.asarray(as_value(input)._value.shape, _dtypes.as_dtype(out_type)._np)))
+    return Tensor(jnp.asarray(np.asarray(as_value(input)._v.shape, _dtypes.as_dtype(out_type)._np)))
 
 
 def size(input, out_type=_dtypes.int32, name=None):
@@ -478,7 +478,7 @@ def size(input, out_type=_dtypes.int32, name=None):
 
 
 def rank(input, name=None):
-    return Tensor(jnp.asarray(np.int32(as_value(input)._value.ndim)))
+    return Tensor(jnp.asarray(np.int32(as_value(input)._v.ndim)))
 
 
 def meshgrid(*args, **kwargs):

@@ -85,7 +85,7 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
       InvalidArgumentError: on dtype or inner-dimension mismatch, or a rank below 2.
     """
     a, b = binary_inputs("MatMul", a, b)
-    av, bv = a._value, b._value
+    av, bv = a._v, b._v  # shapes only: a deferred value stays deferred
     if av.ndim < 2 or bv.ndim < 2:
         which = 0 if av.ndim < 2 else 1
         raise InvalidArgumentError(f"In[{which}] ndims must be >= 2 [Op:MatMul] name: ")

@@ -135,7 +135,7 @@ def _complex_part(name, on_real):
 
 
 def _real_angle(x):
-    return Tensor(jnp.where(x._value < 0, jnp.asarray(np.pi, x._value.dtype), jnp.zeros_like(x._value)))
+    return Tensor(jnp.where(x._value < 0, jnp.asarray(np.pi, x._v.dtype), jnp.zeros_like(x._value)))
 
 
 real = _complex_part("real", lambda x: x)
@@ -157,7 +157,7 @@ subtract = globals()["subtract"]
 def _python_div(x, y):
     """`x / y` on tensors: integers divide to floats as Python does (TF's __truediv__)."""
     x, y = binary_inputs("RealDiv", x, y)
-    dt = x._value.dtype
+    dt = x._v.dtype
     if jnp.issubdtype(dt, jnp.integer):
         target = _dtypes.float64 if dt.itemsize >= 4 else _dtypes.float32
         x, y = cast(x, target), cast(y, target)
@@ -184,14 +184,14 @@ def complex(real, imag, name=None):  # noqa: A001 - TF's name
     from tapejax._ops.array_ops import broadcast_to
 
     real, imag = convert_to_tensor(real), convert_to_tensor(imag)
-    dtypes = (real._value.dtype, imag._value.dtype)
+    dtypes = (real._v.dtype, imag._v.dtype)
     if dtypes[0] != dtypes[1] or dtypes[0] not in (np.float32, np.float64):
         raise TypeError(f"The `real` and `imag` components have incorrect types: {real.dtype.name} "
                         f"{imag.dtype.name}. They must be consistent, and one of [tf.float32, tf.float64]")
-    shape = jnp.broadcast_shapes(real._value.shape, imag._value.shape)
-    if real._value.shape != shape:
+    shape = jnp.broadcast_shapes(real._v.shape, imag._v.shape)
+    if real._v.shape != shape:
         real = broadcast_to(real, shape)
-    if imag._value.shape != shape:
+    if imag._v.shape != shape:
         imag = broadcast_to(imag, shape)
     return apply(_complex, [real, imag])
 
@@ -213,7 +213,7 @@ def cast(x, dtype, name=None):
     """
     dtype = _dtypes.as_dtype(dtype)
     x = as_value(x)
-    if x._value.dtype == dtype._np:
+    if x._v.dtype == dtype._np:
         return identity_read(x) if hasattr(x, "_trainable") else x
     return apply(_cast, [x], (("dtype", dtype._np),))
 
@@ -319,7 +319,7 @@ def _make_reduction(name, op_name, fn, differentiable):
 
 
 def _check_axis(op_name, x, axis):
-    rank = x._value.ndim
+    rank = x._v.ndim
     for a in (axis if isinstance(axis, tuple) else () if axis is None else (axis,)):
         if not -max(rank, 1) <= a < max(rank, 1):
             raise InvalidArgumentError(

@@ -77,7 +77,7 @@ def log_softmax(logits, axis=None, name=None):
 
 
 def _same_shape(labels, logits, what):
-    if labels._value.shape != logits._value.shape:
+    if labels._v.shape != logits._v.shape:
         raise ValueError(f"`logits` and `labels` must have the same shape, received "
                          f"({logits.shape} vs {labels.shape}).")
 
@@ -100,7 +100,7 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
 def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
     """Cross-entropy between `labels` (a distribution) and softmax(`logits`) along `axis`."""
     labels, logits = binary_inputs("SoftmaxCrossEntropyWithLogits", labels, logits)
-    if labels._value.shape != logits._value.shape:
+    if labels._v.shape != logits._v.shape:
         raise InvalidArgumentError(
             f"logits and labels must be broadcastable: logits_size={list(logits.shape)} "
             f"labels_size={list(labels.shape)} [Op:SoftmaxCrossEntropyWithLogits]")
@@ -115,7 +115,7 @@ def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None
     """
     labels = as_value(labels)
     logits = as_value(logits)
-    if labels._value.shape != logits._value.shape[:-1]:
+    if labels._v.shape != logits._v.shape[:-1]:
         raise ValueError(
             f"`labels.shape.rank` must equal `logits.shape.rank - 1`. Received: labels.shape="
             f"{labels.shape} of rank {labels.ndim} and logits.shape={logits.shape} of rank "
@@ -124,7 +124,7 @@ def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None
             f"labels.shape={labels.shape} and logits.shape={logits.shape}")
     if not isinstance(labels._value, jax.core.Tracer):
         values = np.asarray(labels._value)
-        n = logits._value.shape[-1]
+        n = logits._v.shape[-1]
         bad = (values < 0) | (values >= n)
         if bad.any():
             raise InvalidArgumentError(

@@ -1,0 +1,174 @@
+"""Deferred forward: ops recorded by a tape run when a value is needed, fused into one program.
+
+While a GradientTape records, an op whose inputs are concrete arrays (or deferred values) does not
+run: its output Tensors hold `Pending` values (shape and dtype known at once, from the kernel's
+abstract evaluation, so shape and dtype errors still raise at the op). A deferred value is computed
+when something reads it (`Tensor._value`: printing, `numpy()`, Python control flow, an op outside
+the tape) by one compiled program for every deferred op it depends on, or by `gradient()`, whose
+compiled program runs the recorded forward and the backward together. So a step's forward costs
+one dispatch instead of one per op, and is never run twice.
+"""
+
+from __future__ import annotations
+
+import collections
+
+import jax
+import numpy as np
+
+ENABLED = True
+MAX_PROGRAMS = 256
+MAX_SHAPE_ENTRIES = 4096
+
+traces = collections.Counter()  # "force" -> number of forcing programs traced
+calls = collections.Counter()  # "force" -> number of forcing programs run
+
+
+class Node:
+    """One deferred op: its kernel, its op key, its inputs (arrays or Pending), and its results."""
+
+    __slots__ = ("kernel", "key", "inputs", "multi", "results")
+
+    def __init__(self, kernel, key, inputs, multi):
+        self.kernel = kernel
+        self.key = key
+        self.inputs = inputs
+        self.multi = multi
+        self.results = None
+
+
+class Pending:
+    """A deferred output of a Node: it has the shape and dtype of the array it will be."""
+
+    __slots__ = ("node", "index", "shape", "dtype")
+
+    def __init__(self, node, index, shape, dtype):
+        self.node = node
+        self.index = index
+        self.shape = shape
+        self.dtype = dtype
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def resolve(self):
+        """The array: computed now (with every deferred op it depends on) if not yet."""
+        if self.node.results is None:
+            force([self.node])
+        return self.node.results[self.index]
+
+
+_shapes = {}  # (op key, input avals) -> output (shape, dtype) pairs
+
+
+def output_avals(kernel, key, values, multi):
+    """The (shape, dtype) of each output of `kernel(*values)`, without running it.
+
+    Raises:
+      Whatever the kernel raises on these shapes and dtypes (JAX's TypeError/ValueError).
+    """
+    cache_key = (key, tuple([(v.shape, v.dtype) for v in values]))
+    found = _shapes.get(cache_key)
+    if found is None:
+        out = jax.eval_shape(kernel, *[jax.ShapeDtypeStruct(v.shape, v.dtype) for v in values])
+        outs = out if multi else (out,)
+        found = tuple((tuple(o.shape), np.dtype(o.dtype)) for o in outs)
+        if len(_shapes) >= MAX_SHAPE_ENTRIES:
+            _shapes.clear()
+        _shapes[cache_key] = found
+    return found
+
+
+class _LRU(collections.OrderedDict):
+    def lookup(self, key):
+        found = self.get(key)
+        if found is not None:
+            self.move_to_end(key)
+        return found
+
+    def insert(self, key, value):
+        self[key] = value
+        while len(self) > MAX_PROGRAMS:
+            self.popitem(last=False)
+        return value
+
+
+_programs = _LRU()
+
+
+def _collect(roots):
+    """The unresolved nodes `roots` depend on, in dependency order, and the leaf arrays they read."""
+    order, index_of = [], {}
+    leaves, leaf_index = [], {}
+    specs = []
+    stack = [(node, False) for node in reversed(roots)]
+    while stack:
+        node, expanded = stack.pop()
+        if id(node) in index_of or node.results is not None:
+            continue
+        if not expanded:
+            stack.append((node, True))
+            for value in reversed(node.inputs):
+                if type(value) is Pending and value.node.results is None and id(value.node) not in index_of:
+                    stack.append((value.node, False))
+            continue
+        refs = []
+        for value in node.inputs:
+            if type(value) is Pending:
+                if value.node.results is None:
+                    refs.append((index_of[id(value.node)], value.index))
+                    continue
+                value = value.node.results[value.index]
+            slot = leaf_index.get(id(value))
+            if slot is None:
+                slot = leaf_index[id(value)] = len(leaves)
+                leaves.append(value)
+            refs.append((-1, slot))
+        index_of[id(node)] = len(order)
+        order.append(node)
+        specs.append((node.key, tuple(refs)))
+    return order, specs, leaves
+
+
+def _build(order, specs):
+    kernels = [(node.kernel, node.multi) for node in order]
+    refs_of = [refs for _, refs in specs]
+
+    def run(leaf_values):
+        traces["force"] += 1
+        results = []
+        for (kernel, multi), refs in zip(kernels, refs_of):
+            args = [leaf_values[i] if n < 0 else results[n][i] for n, i in refs]
+            out = kernel(*args)
+            results.append(tuple(out) if multi else (out,))
+        return results
+
+    return jax.jit(run)
+
+
+def force(roots):
+    """Computes the results of the nodes `roots` and of every unresolved node they depend on."""
+    order, specs, leaves = _collect(roots)
+    if not order:
+        return
+    key = (tuple(specs), tuple([(leaf.shape, leaf.dtype) for leaf in leaves]))
+    program = _programs.lookup(key)
+    if program is None:
+        program = _programs.insert(key, _build(order, specs))
+    calls["force"] += 1
+    for node, results in zip(order, program(leaves)):
+        node.results = results
+        node.inputs = None  # what it read is no longer needed
+
+
+def resolve_all(values):
+    """`values` with every Pending replaced by its array, computed together in one program."""
+    nodes = [v.node for v in values if type(v) is Pending and v.node.results is None]
+    if nodes:
+        force(nodes)
+    return [v.node.results[v.index] if type(v) is Pending else v for v in values]

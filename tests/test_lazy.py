@@ -1,0 +1,182 @@
+"""Deferred forward: ops under a tape run fused with the gradient, or when a value is read."""
+
+import numpy as np
+import pytest
+
+import tapejax as tf
+from tapejax import _lazy
+from tapejax._lazy import Pending
+
+
+def _mlp_problem(seed=0):
+    rs = np.random.RandomState(seed)
+    x = tf.constant(rs.randn(8, 4).astype(np.float32))
+    y = tf.constant(rs.randn(8, 1).astype(np.float32))
+    w1 = tf.Variable(rs.randn(4, 5).astype(np.float32))
+    w2 = tf.Variable(rs.randn(5, 1).astype(np.float32))
+    return x, y, [w1, w2]
+
+
+def _mlp_loss(x, y, ws):
+    h = tf.nn.relu(tf.matmul(x, ws[0]))
+    return tf.reduce_mean((tf.matmul(h, ws[1]) - y) ** 2)
+
+
+@pytest.fixture
+def eager_forward(monkeypatch):
+    """Runs the block with deferral off (every op dispatched at once), for comparison."""
+    def run(fn):
+        monkeypatch.setattr(_lazy, "ENABLED", False)
+        try:
+            return fn()
+        finally:
+            monkeypatch.setattr(_lazy, "ENABLED", True)
+    return run
+
+
+def test_forward_under_a_tape_is_deferred_and_the_gradient_fills_the_loss():
+    x, y, ws = _mlp_problem()
+    with tf.GradientTape() as tape:
+        loss = _mlp_loss(x, y, ws)
+    assert type(loss._v) is Pending
+    forced = _lazy.calls["force"]
+    grads = tape.gradient(loss, ws)
+    assert type(loss._v) is not Pending  # computed by the gradient program itself
+    assert _lazy.calls["force"] == forced  # no separate forward run
+    assert all(g is not None for g in grads)
+
+
+def _programs():
+    def mlp():
+        x, y, ws = _mlp_problem()
+        with tf.GradientTape() as tape:
+            loss = _mlp_loss(x, y, ws)
+        return [loss] + tape.gradient(loss, ws)
+
+    def read_inside_tape():
+        x, y, ws = _mlp_problem(1)
+        with tf.GradientTape() as tape:
+            loss = _mlp_loss(x, y, ws)
+            scale = 2.0 if float(loss) > 0 else 3.0  # Python control flow on a deferred value
+            loss2 = loss * scale
+        return [loss2] + tape.gradient(loss2, ws)
+
+    def persistent_two_gradients():
+        x, y, ws = _mlp_problem(2)
+        with tf.GradientTape(persistent=True) as tape:
+            h = tf.tanh(tf.matmul(x, ws[0]))
+            a = tf.reduce_sum(h)
+            b = tf.reduce_sum(h * h)
+        return [tape.gradient(a, ws[0]), tape.gradient(b, ws[0]), tape.gradient([a, b], h)]
+
+    def hessian_vector_product():
+        x, _, ws = _mlp_problem(3)
+        v = tf.ones((4, 5))
+        with tf.GradientTape() as outer:
+            with tf.GradientTape() as inner:
+                y = tf.reduce_sum(tf.sin(tf.matmul(x, ws[0])) ** 2)
+            g = inner.gradient(y, ws[0])
+            gv = tf.reduce_sum(g * v)
+        return [g, outer.gradient(gv, ws[0])]
+
+    def jacobian():
+        x, _, ws = _mlp_problem(4)
+        with tf.GradientTape() as tape:
+            out = tf.tanh(tf.matmul(x[:2], ws[0]))
+        return [out, tape.jacobian(out, ws[0])]
+
+    def stop_recording_and_stop_gradient():
+        x, y, ws = _mlp_problem(5)
+        with tf.GradientTape() as tape:
+            h = tf.matmul(x, ws[0])
+            with tape.stop_recording():
+                c = tf.reduce_mean(h)
+            loss = tf.reduce_sum(h * tf.stop_gradient(h)) + c
+        return [loss, tape.gradient(loss, ws[0])]
+
+    return {f.__name__: f for f in (mlp, read_inside_tape, persistent_two_gradients,
+                                    hessian_vector_product, jacobian, stop_recording_and_stop_gradient)}
+
+
+@pytest.mark.parametrize("name", sorted(_programs()))
+def test_deferred_and_eager_forward_agree(name, eager_forward):
+    program = _programs()[name]
+    deferred = program()
+    eager = eager_forward(program)
+    assert len(deferred) == len(eager)
+    for a, b in zip(deferred, eager):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_reading_a_deferred_value_computes_it_and_its_inputs_in_one_program():
+    x, y, ws = _mlp_problem()
+    with tf.GradientTape():
+        h = tf.matmul(x, ws[0])
+        r = tf.nn.relu(h)
+        s = tf.reduce_sum(r)
+    forced = _lazy.calls["force"]
+    expected = np.sum(np.maximum(x.numpy() @ ws[0].numpy(), 0))
+    np.testing.assert_allclose(float(s), expected, rtol=1e-5)
+    assert _lazy.calls["force"] == forced + 1
+    np.testing.assert_allclose(h.numpy(), x.numpy() @ ws[0].numpy(), rtol=1e-5)  # already computed
+    assert _lazy.calls["force"] == forced + 1
+
+
+def test_shape_errors_raise_at_the_op():
+    v = tf.Variable(tf.ones((2, 3)))
+    with tf.GradientTape():
+        with pytest.raises(tf.errors.InvalidArgumentError, match="Incompatible shapes"):
+            v + tf.ones((4,))
+        with pytest.raises(tf.errors.InvalidArgumentError, match="Matrix size-incompatible"):
+            tf.matmul(v, tf.ones((2, 3)))
+
+
+def test_a_deferred_read_sees_the_variable_as_it_was():
+    v = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        y = v * 3.0
+    assert type(y._v) is Pending
+    v.assign([10.0, 20.0])
+    v.assign_sub([1.0, 1.0])  # in place only when nothing holds the old value; the node does
+    np.testing.assert_array_equal(y.numpy(), [3.0, 6.0])
+    np.testing.assert_array_equal(tape.gradient(y, v).numpy(), [3.0, 3.0])
+    np.testing.assert_array_equal(v.numpy(), [9.0, 19.0])
+
+
+def test_ops_no_tape_tracks_run_at_once():
+    c = tf.constant([1.0, 2.0])
+    with tf.GradientTape():
+        d = c * 2.0
+        e = tf.argmax(c)  # no gradient: never deferred
+    assert type(d._v) is not Pending and type(e._v) is not Pending
+
+
+def test_forward_accumulator_sees_values():
+    x = tf.constant(2.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        with tf.autodiff.ForwardAccumulator(x, tf.constant(1.0)) as acc:
+            y = x * x * x
+        assert float(acc.jvp(y)) == 12.0
+    assert float(tape.gradient(y, x)) == 12.0
+
+
+def test_forced_nodes_release_their_inputs():
+    x, _, ws = _mlp_problem()
+    with tf.GradientTape():
+        h = tf.matmul(x, ws[0])
+    node = h._v.node
+    h.numpy()
+    assert node.inputs is None and node.results is not None
+
+
+def test_caches_are_bounded(monkeypatch):
+    monkeypatch.setattr(_lazy, "MAX_PROGRAMS", 3)
+    monkeypatch.setattr(_lazy, "MAX_SHAPE_ENTRIES", 5)
+    v = tf.Variable(1.0)
+    for n in range(1, 9):
+        with tf.GradientTape():
+            y = tf.reduce_sum(tf.ones((n,)) * v)
+        y.numpy()
+    assert len(_lazy._programs) <= 3
+    assert len(_lazy._shapes) <= 5
