@@ -94,7 +94,10 @@ def ones_seed(shape, dtype):
 
 def compute_gradient(recorder, target, sources, output_gradients, unconnected):
     """Gradients of `target` w.r.t. `sources` from what `recorder` holds; see GradientTape.gradient."""
-    unconnected = check_unconnected(unconnected)
+    if unconnected is None or unconnected is UnconnectedGradients.NONE:
+        unconnected = UnconnectedGradients.NONE
+    else:
+        unconnected = check_unconnected(unconnected)
     if target is None:
         raise TypeError(
             "Argument `target` should be a list or nested structure of Tensors, Variables or "
@@ -102,9 +105,13 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
     flat_sources = _nest.flatten(sources)
     if not flat_sources:
         return sources
-    flat_targets = [_check_leaf(t, "targets") for t in _nest.flatten(target)]
+    flat_targets = _nest.flatten(target)
+    for t in flat_targets:
+        if type(t) is not Tensor:
+            _check_leaf(t, "targets")
     for s in flat_sources:
-        _check_leaf(s, "sources")
+        if type(s) is not Tensor:
+            _check_leaf(s, "sources")
 
     seeds, seed_objs = _seed_values(flat_targets, output_gradients)
     target_slots = tuple(recorder.slot_of_target(t) for t in flat_targets)
@@ -112,7 +119,7 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
     results = [None] * len(flat_sources)
 
     if any(slot is not None for slot in target_slots):
-        seed_avals = tuple((s.shape, s.dtype) for s in seeds)
+        seed_avals = tuple([(s.shape, s.dtype) for s in seeds])
         program = _compile.backward_program(recorder, target_slots, source_groups, seed_avals)
         connected_idx = [i for i, ok in enumerate(program.connected) if ok]
         if connected_idx:
@@ -136,9 +143,10 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
                     seed = Tensor(seeds[ti])
                     results[si] = seed if results[si] is None else _add(results[si], seed)
 
-    for i, s in enumerate(flat_sources):
-        if results[i] is None and unconnected is UnconnectedGradients.ZERO:
-            results[i] = Tensor(jnp.zeros(s.shape, s._v.dtype))
+    if unconnected is UnconnectedGradients.ZERO:
+        for i, s in enumerate(flat_sources):
+            if results[i] is None:
+                results[i] = Tensor(jnp.zeros(s.shape, s._v.dtype))
     return _nest.pack_sequence_as(sources, results)
 
 

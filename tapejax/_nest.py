@@ -19,6 +19,8 @@ def _flat_sequence(structure):
 
 def flatten(structure, expand_composites=False):
     """Returns the leaves of `structure` in TF's order (dict keys sorted)."""
+    if not isinstance(structure, _CONTAINERS):  # a single leaf
+        return [structure]
     if _flat_sequence(structure):
         return list(structure)
     return jax.tree_util.tree_leaves(structure, is_leaf=_is_leaf)
@@ -31,6 +33,8 @@ def _treedef(structure):
 def pack_sequence_as(structure, flat_sequence, expand_composites=False):
     """Packs `flat_sequence` into the nest structure of `structure`."""
     flat_sequence = list(flat_sequence)
+    if not isinstance(structure, _CONTAINERS) and len(flat_sequence) == 1:
+        return flat_sequence[0]
     if _flat_sequence(structure) and len(structure) == len(flat_sequence):
         return flat_sequence if type(structure) is list else tuple(flat_sequence)
     treedef = _treedef(structure)

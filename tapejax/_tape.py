@@ -183,6 +183,22 @@ _CONSUMED = ("A non-persistent GradientTape can only be used to compute one set 
              "(or jacobians)")
 
 
+def _by_id(variable):
+    return variable._id
+
+
+def _gradient_module():
+    """tapejax._gradient, imported on first use (it imports this module)."""
+    global _gradient
+    if _gradient is None:
+        from tapejax import _gradient as module
+        _gradient = module
+    return _gradient
+
+
+_gradient = None
+
+
 class _StopRecording:
     __slots__ = ("_tape",)
 
@@ -257,7 +273,9 @@ class GradientTape:
 
     def _release_if_single_use(self):
         if not self._persistent:
-            self._watched_variables = self.watched_variables()
+            recorder = self._tape
+            if recorder is not None:
+                self._watched_variables = tuple(sorted(recorder.watched_vars.values(), key=_by_id))
             self._tape = None
 
     # -- watching ------------------------------------------------------------------------------
@@ -336,21 +354,16 @@ class GradientTape:
           RuntimeError: on a second call on a non-persistent tape.
           TypeError: if `target` is None or a source is None.
         """
-        from tapejax._errors import warn_first_n
-        from tapejax._gradient import UnconnectedGradients, compute_gradient
-
         self._consumed_check()
         if self._recording:
             if not self._persistent:
                 self._pop_tape()
             else:
+                from tapejax._errors import warn_first_n
                 warn_first_n(1, _PERSISTENT_IN_CONTEXT)
-        recorder = self._tape
-        if unconnected_gradients is None:
-            unconnected_gradients = UnconnectedGradients.NONE
         try:
-            return compute_gradient(recorder, target, sources, output_gradients,
-                                    unconnected_gradients)
+            return _gradient_module().compute_gradient(self._tape, target, sources, output_gradients,
+                                                       unconnected_gradients)
         finally:
             self._release_if_single_use()
 
