@@ -70,16 +70,21 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="few repetitions (smoke run)")
     parser.add_argument("--workloads", default=",".join(W.WORKLOADS))
     parser.add_argument("--json", default=None, help="write the results to this file")
-    parser.add_argument("--backward", choices=("saved", "replay"), default="saved",
-                        help="tapejax eager backward: pullbacks on the saved values (default) or a "
-                             "replay of the whole forward")
+    parser.add_argument("--forward", choices=("deferred", "eager"), default="deferred",
+                        help="tapejax eager forward under a tape: deferred and fused with the "
+                             "gradient (default), or one dispatch per op")
+    parser.add_argument("--backward", choices=("auto", "saved", "replay"), default="auto",
+                        help="tapejax eager backward: auto (a deferred forward runs inside the "
+                             "backward program; an eager one is differentiated on its saved "
+                             "values), or force pullbacks on saved values / a replay of the forward")
     args = parser.parse_args(argv)
 
     import jax
 
     import tapejax as tj
-    from tapejax import _compile
+    from tapejax import _compile, _lazy
     _compile.BACKWARD = args.backward
+    _lazy.ENABLED = args.forward == "deferred"
 
     try:
         import tensorflow as tf
@@ -94,7 +99,7 @@ def main(argv=None):
     device = jax.devices()[0]
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, JAX on {device.platform}: {device.device_kind}"
     print(f"machine: {machine}")
-    results = {"machine": machine, "backward": args.backward, "workloads": {}}
+    results = {"machine": machine, "forward": args.forward, "backward": args.backward, "workloads": {}}
     for name in args.workloads.split(","):
         heavy = name in ("mlp_large", "cnn_small")
         steps = 2 if args.quick else (5 if heavy else 50)

@@ -27,7 +27,7 @@ compilations = collections.Counter()  # kind -> number of XLA executables built
 class Program:
     """A compiled backward for one tape structure and one choice of targets and sources."""
 
-    __slots__ = ("pure", "compiled", "arg_slots", "connected", "sparse", "with_values", "_jacobian",
+    __slots__ = ("pure", "compiled", "inline", "arg_slots", "connected", "sparse", "with_values", "_jacobian",
                  "_op", "__weakref__")
 
     def __init__(self, pure, arg_slots, connected, sparse, with_values=False):
@@ -44,7 +44,12 @@ class Program:
             with _tape.suspended():
                 return pure(saved_args, seeds)
 
+        def inline(saved_args, seeds):
+            with _tape.suspended():
+                return pure(saved_args, seeds)
+
         self.compiled = jax.jit(counted)
+        self.inline = inline  # inside another trace (tapejax.function): part of that program
         self._jacobian = None
         self._op = None
 

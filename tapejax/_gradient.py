@@ -124,7 +124,10 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
         connected_idx = [i for i, ok in enumerate(program.connected) if ok]
         if connected_idx:
             saved = _lazy.resolve_all([recorder.values[s] for s in program.arg_slots])
-            grads = program.compiled(saved, seeds)
+            if isinstance(seeds[0], jax.core.Tracer) or any(isinstance(v, jax.core.Tracer) for v in saved):
+                grads = program.inline(saved, seeds)
+            else:
+                grads = program.compiled(saved, seeds)
             if program.with_values:
                 grads, target_values = grads
                 _fill_deferred(flat_targets, target_slots, target_values)
