@@ -228,6 +228,43 @@ def jacobian_bad_unconnected_value(tf):
 
 
 @program
+def jacobian_bad_unconnected_value_without_pfor(tf):
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = x * x
+    return tape.jacobian(y, x, unconnected_gradients="nonsense", experimental_use_pfor=False)
+
+
+@program
+def batch_jacobian_bad_unconnected_value(tf):
+    x = tf.constant([[1.0, 2.0]])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x * x
+    return tape.batch_jacobian(y, x, unconnected_gradients="nonsense")
+
+
+@program
+def batch_jacobian_bad_unconnected_value_without_pfor(tf):
+    x = tf.constant([[1.0, 2.0]])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = x * x
+    return tape.batch_jacobian(y, x, unconnected_gradients="nonsense", experimental_use_pfor=False)
+
+
+@program
+def batch_jacobian_unconnected_is_zeros_for_none_and_zero(tf):
+    x = tf.constant([[1.0, 2.0]])
+    z = tf.constant([[3.0, 4.0]])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([x, z])
+        y = x * 2.0
+    return (tape.batch_jacobian(y, z), tape.batch_jacobian(y, z, unconnected_gradients="zero"))
+
+
+@program
 def jacobian_in_function(tf):
     w = tf.Variable(W43)
 

@@ -43,19 +43,21 @@ def _rows_for(recorder, target, flat_sources, seeds_shape):
     return results
 
 
-def _check_unconnected_vectorized(unconnected):
-    """check_unconnected, its error wrapped as TF's vectorized (pfor) jacobian wraps it."""
+def _check_unconnected_vectorized(unconnected, use_pfor=True, what="jacobian"):
+    """check_unconnected; with pfor its error is wrapped as TF's vectorized jacobian wraps it."""
     try:
         return check_unconnected(unconnected)
     except ValueError as err:
-        raise ValueError("Encountered an exception while vectorizing the jacobian computation. "
+        if not use_pfor:
+            raise
+        raise ValueError(f"Encountered an exception while vectorizing the {what} computation. "
                          "Vectorization can be disabled by setting experimental_use_pfor to "
                          "False.") from err
 
 
-def compute_jacobian(recorder, target, sources, unconnected):
+def compute_jacobian(recorder, target, sources, unconnected, use_pfor=True):
     """See GradientTape.jacobian."""
-    unconnected = _check_unconnected_vectorized(unconnected)
+    unconnected = _check_unconnected_vectorized(unconnected, use_pfor)
     target = _single(target, "target")
     flat_sources = [_check_leaf(s, "sources") for s in _nest.flatten(sources)]
     t_shape = tuple(target.shape)
@@ -73,8 +75,11 @@ def compute_jacobian(recorder, target, sources, unconnected):
     return _nest.pack_sequence_as(sources, out)
 
 
-def compute_batch_jacobian(recorder, target, source):
-    """See GradientTape.batch_jacobian."""
+def compute_batch_jacobian(recorder, target, source, unconnected=None, use_pfor=True):
+    """See GradientTape.batch_jacobian (unconnected results are zeros whatever `unconnected` says,
+    as in TF, but an unknown value is an error)."""
+    if unconnected is not None:
+        _check_unconnected_vectorized(unconnected, use_pfor, "batch_jacobian")
     target = _single(target, "target")
     source = _single(source, "source")
     t_shape, s_shape = tuple(target.shape), tuple(source.shape)

@@ -394,7 +394,8 @@ class GradientTape:
         recorder = self._tape
         try:
             return compute_jacobian(recorder, target, sources,
-                                    unconnected_gradients or UnconnectedGradients.NONE)
+                                    unconnected_gradients or UnconnectedGradients.NONE,
+                                    use_pfor=bool(experimental_use_pfor))
         finally:
             self._release_if_single_use()
 
@@ -405,7 +406,7 @@ class GradientTape:
         Args:
           target: a Tensor of rank >= 2 whose first dimension is the batch.
           source: a Tensor or Variable of rank >= 2 with the same first dimension.
-          unconnected_gradients: accepted; as in TF, unconnected results are zeros.
+          unconnected_gradients: checked; as in TF, unconnected results are zeros either way.
           parallel_iterations: accepted for compatibility.
           experimental_use_pfor: accepted; always vectorised with `jax.vmap`.
 
@@ -424,7 +425,8 @@ class GradientTape:
             self._pop_tape()
         recorder = self._tape
         try:
-            return compute_batch_jacobian(recorder, target, source)
+            return compute_batch_jacobian(recorder, target, source, unconnected_gradients,
+                                          use_pfor=bool(experimental_use_pfor))
         finally:
             self._release_if_single_use()
 
