@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import collections
 import functools
-import sys
 import threading
 
 import jax
@@ -347,9 +346,12 @@ class Function:
     def _call_concrete(self, concrete, leaves):
         variables = concrete.variables
         n_written = concrete.n_written
-        var_values = [v._array for v in variables]
         recording = _tape.state.recording
-        written_values = [_donatable(var_values[i], recording) for i in range(n_written)]
+        if recording:  # the tape keeps the values it reads: donate copies
+            written_values = [jax.numpy.array(v._array, copy=True) for v in variables[:n_written]]
+        else:
+            written_values = _variable.arrays_to_donate(variables[:n_written])
+        var_values = [v._array for v in variables]
         tensor_values = [leaf._value if type(leaf) is Tensor else _as_tensor(leaf)._value
                          for leaf in leaves if type(leaf) is Tensor or isinstance(leaf, (np.ndarray, np.generic))]
         rng_words = random_ops._global.next(None) if concrete.random else _no_rng()
@@ -370,22 +372,6 @@ class Function:
         if concrete.single_output:
             return flat[0]
         return jax.tree_util.tree_unflatten(concrete.out_tree, flat)
-
-
-# References to a Variable's array when only the Variable holds it: its attribute, the caller's list,
-# `_donatable`'s argument and `getrefcount`'s own.
-_UNSHARED_REFS = 4
-
-
-def _donatable(array, recording):
-    """The array to donate for a written Variable: itself when nothing else holds it, else a copy.
-
-    Donation frees the old buffer, so a Tensor, a tape or user code still holding the Variable's
-    previous value gets a copy donated instead and keeps its value.
-    """
-    if recording or sys.getrefcount(array) > _UNSHARED_REFS:
-        return jax.numpy.array(array, copy=True)
-    return array
 
 
 def _record_call(concrete, variables, var_values, leaves, tensor_values, outputs, rng_words):

@@ -32,6 +32,20 @@ _read_hook = None
 _write_hook = None
 
 
+def arrays_to_donate(variables):
+    """The current arrays of `variables`, safe to donate to a jitted update.
+
+    Donation frees a buffer, so an array something else still holds (a Tensor, a tape, a NumPy
+    view's owner, user code) is copied first; only arrays held by their Variable alone are passed.
+    """
+    arrays = [v._array for v in variables]
+    for i in range(len(arrays)):
+        # references: the Variable's attribute, this list, and getrefcount's argument
+        if sys.getrefcount(arrays[i]) > 3:
+            arrays[i] = jnp.array(arrays[i], copy=True)
+    return arrays
+
+
 class Variable:
     """A mutable tensor-valued state, as `tf.Variable` in eager mode.
 

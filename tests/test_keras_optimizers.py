@@ -25,14 +25,14 @@ def test_apply_gradients_is_one_jitted_call(monkeypatch):
         value = loss()
     grads = tape.gradient(value, [w, b])
     opt.apply_gradients(zip(grads, [w, b]))  # builds the plan
-    (fn, state_vars), = opt._plans.values()
+    (fn, donating_fn, state_vars), = opt._plans.values()
     calls = []
 
     def counting(*args):
         calls.append(1)
-        return fn(*args)
+        return donating_fn(*args)
     key = next(iter(opt._plans))
-    opt._plans[key] = (counting, state_vars)
+    opt._plans[key] = (fn, counting, state_vars)
     for _ in range(3):
         opt.apply_gradients(zip(grads, [w, b]))
     assert len(calls) == 3
@@ -130,3 +130,21 @@ def test_schedule_learning_rate_property():
     w, b, loss = _problem()
     opt.minimize(loss, [w, b])
     np.testing.assert_allclose(float(opt.learning_rate), 0.05)
+
+
+def test_eager_apply_updates_parameters_and_slots_in_place_and_spares_held_values():
+    v = tf.Variable(np.ones((64, 64), np.float32))
+    opt = tf.keras.optimizers.Adam(learning_rate=0.1)
+    grad = tf.constant(np.full((64, 64), 0.5, np.float32))
+    opt.apply_gradients([(grad, v)])
+    opt.apply_gradients([(grad, v)])
+    pointer = v._array.unsafe_buffer_pointer()
+    opt.apply_gradients([(grad, v)])
+    assert v._array.unsafe_buffer_pointer() == pointer  # the parameter's buffer was donated
+    held = v.read_value()
+    view = v.numpy()
+    expected = view.copy()
+    opt.apply_gradients([(grad, v)])
+    np.testing.assert_array_equal(held.numpy(), expected)
+    np.testing.assert_array_equal(view, expected)
+    assert float(v.numpy()[0, 0]) < float(expected[0, 0])

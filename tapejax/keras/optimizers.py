@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from tapejax import _dtypes
+from tapejax import _dtypes, _tape, _variable
 from tapejax._indexed_slices import IndexedSlices
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
@@ -301,7 +301,9 @@ class Optimizer:
                 new_states.extend(slot.stored(new_state))
             return new_params, new_states, iteration + 1
 
-        plan = self._plans[key] = (jax.jit(fused), state_vars)
+        # The donating form updates parameters and slots in place (eager calls); the other is
+        # inlined into an enclosing tapejax.function trace.
+        plan = self._plans[key] = (jax.jit(fused), jax.jit(fused, donate_argnums=(1, 2)), state_vars)
         return plan
 
     def apply_gradients(self, grads_and_vars, name=None, skip_gradients_aggregation=False,
@@ -365,12 +367,17 @@ class Optimizer:
             else:
                 arrays.append(convert_to_tensor(g)._value)
         variables = [v for _, v in pairs]
-        fn, state_vars = self._plan(variables)
+        fn, donating_fn, state_vars = self._plan(variables)
         self.built = True
         lr_value = self._learning_rate._read() if self._learning_rate is not None else None
-        new_params, new_states, new_iter = fn(arrays, [v._read() for v in variables],
-                                              [s._read() for s in state_vars],
-                                              self._iterations._read(), lr_value)
+        if _variable._read_hook is None and not _tape.state.recording:
+            new_params, new_states, new_iter = donating_fn(
+                arrays, _variable.arrays_to_donate(variables), _variable.arrays_to_donate(state_vars),
+                self._iterations._read(), lr_value)
+        else:
+            new_params, new_states, new_iter = fn(arrays, [v._read() for v in variables],
+                                                  [s._read() for s in state_vars],
+                                                  self._iterations._read(), lr_value)
         for v, a in zip(variables, new_params):
             v._write(a)
         for s, a in zip(state_vars, new_states):
