@@ -17,6 +17,8 @@ from tapejax._indexed_slices import IndexedSlices
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
 
+_ArrayImpl = type(jnp.zeros(()))
+
 
 class UnconnectedGradients(enum.Enum):
     """What `gradient` returns for a source no target depends on: `None` or zeros."""
@@ -131,7 +133,10 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
             if program.with_values:
                 grads, target_values = grads
                 _fill_deferred(flat_targets, target_slots, target_values)
-            grad_tensors = [Tensor(g[0]) if sparse else Tensor(g) for g, sparse in zip(grads, program.sparse)]
+            if _lazy.ENABLED and not any(program.sparse) and type(grads[0]) is _ArrayImpl:
+                grad_tensors = [Tensor(p) for p in _lazy.mark_gradients(grads)]
+            else:
+                grad_tensors = [Tensor(g[0]) if sparse else Tensor(g) for g, sparse in zip(grads, program.sparse)]
             if _tape.state.recording:
                 _record_gradient_op(recorder, program, saved, seeds, seed_objs, grad_tensors)
             for i, g, raw, sparse in zip(connected_idx, grad_tensors, grads, program.sparse):

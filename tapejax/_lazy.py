@@ -63,6 +63,30 @@ class Pending:
         return self.node.results[self.index]
 
 
+GRADIENT = ("gradient outputs",)
+
+
+def mark_gradients(arrays):
+    """Gradient arrays as already-computed Pending values: an op applied to one of them outside a
+    tape is deferred one step, so `v.assign_sub(lr * g)` runs as one fused, in-place update."""
+    node = Node(None, GRADIENT, None, False)
+    node.results = tuple(arrays)
+    return [Pending(node, i, tuple(a.shape), a.dtype) for i, a in enumerate(arrays)]
+
+
+def deferred_single_op(value):
+    """The unresolved Node behind `value` when it is one op on computed arrays, else None."""
+    if type(value) is not Pending:
+        return None
+    node = value.node
+    if node.results is not None or node.multi:
+        return None
+    for x in node.inputs:
+        if type(x) is Pending and x.node.results is None:
+            return None
+    return node
+
+
 _shapes = {}  # (op key, input avals) -> output (shape, dtype) pairs
 
 

@@ -115,7 +115,8 @@ class _Recorder:
             del values_list[first_new:], objs[first_new:]
             return False
         out_locals = []
-        if type(outputs[0]._v) is Pending:
+        first = outputs[0]._v
+        if type(first) is Pending and first.node.results is None:
             self.deferred = True
         for out in outputs:
             value = out._v

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _dtypes
+from tapejax import _dtypes, _lazy
 from tapejax._tensor import Tensor, TensorShape, _next_id, _numpy_text, _Reference
 
 _name_scopes = []  # the stack of `tf.name_scope` prefixes active in this process
@@ -30,6 +31,25 @@ class VariableAggregation:
 # Hook used by `tapejax.function` while it traces: maps a read Variable to its traced value.
 _read_hook = None
 _write_hook = None
+
+
+_fused_kernels = {}
+
+
+def _fused_kernel(combine, node, in_place):
+    """A jitted `combine(variable, op(*inputs))`, donating the variable's buffer when `in_place`."""
+    key = (combine, node.key, in_place)
+    found = _fused_kernels.get(key)
+    if found is None:
+        op_kernel = node.kernel
+
+        def update(current, *inputs):
+            return combine(current, op_kernel(*inputs))
+
+        if len(_fused_kernels) >= 512:
+            _fused_kernels.clear()
+        found = _fused_kernels[key] = jax.jit(update, donate_argnums=(0,) if in_place else ())
+    return found
 
 
 def arrays_to_donate(variables):
@@ -180,8 +200,9 @@ class Variable:
           The variable, or None with `read_value=False`.
         """
         from tapejax._ops import _kernels
-        self._update(_kernels.add_kernel, _kernels.add_in_place_kernel,
-                     self._check_update(delta, "AssignAddVariableOp"))
+        if not self._fused_update(delta, jnp.add):
+            self._update(_kernels.add_kernel, _kernels.add_in_place_kernel,
+                         self._check_update(delta, "AssignAddVariableOp"))
         return self if read_value else None
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
@@ -191,9 +212,22 @@ class Variable:
           The variable, or None with `read_value=False`.
         """
         from tapejax._ops import _kernels
-        self._update(_kernels.sub_kernel, _kernels.sub_in_place_kernel,
-                     self._check_update(delta, "AssignSubVariableOp"))
+        if not self._fused_update(delta, jnp.subtract):
+            self._update(_kernels.sub_kernel, _kernels.sub_in_place_kernel,
+                         self._check_update(delta, "AssignSubVariableOp"))
         return self if read_value else None
+
+    def _fused_update(self, delta, combine):
+        """`v.assign_sub(lr * g)` as one in-place kernel when `delta` is one deferred op (see
+        `_lazy.mark_gradients`). Returns False when it does not apply."""
+        if _read_hook is not None or type(delta) is not Tensor:
+            return False
+        node = _lazy.deferred_single_op(delta._v)
+        if node is None or delta._v.shape != self._array.shape or delta._v.dtype != self._array.dtype:
+            return False
+        in_place = sys.getrefcount(self._array) <= 2
+        self._write(_fused_kernel(combine, node, in_place)(self._array, *node.inputs))
+        return True
 
     def _update(self, kernel, in_place_kernel, delta):
         # Only this attribute and getrefcount's argument hold the old value: donate its buffer so

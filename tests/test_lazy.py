@@ -180,3 +180,58 @@ def test_caches_are_bounded(monkeypatch):
         y.numpy()
     assert len(_lazy._programs) <= 3
     assert len(_lazy._shapes) <= 5
+
+
+def _grads_of_mlp(seed=0):
+    x, y, ws = _mlp_problem(seed)
+    with tf.GradientTape() as tape:
+        loss = _mlp_loss(x, y, ws)
+    return ws, tape.gradient(loss, ws)
+
+
+def test_sgd_update_on_a_gradient_is_one_fused_in_place_kernel():
+    ws, grads = _grads_of_mlp()
+    expected = [w.numpy() - 0.1 * g.numpy() for w, g in zip(ws, grads)]
+    ws, grads = _grads_of_mlp()
+    pointers = [w._array.unsafe_buffer_pointer() for w in ws]
+    forced = _lazy.calls["force"]
+    for w, g in zip(ws, grads):
+        delta = 0.1 * g
+        assert type(delta._v) is Pending  # deferred: fused into the update below
+        w.assign_sub(delta)
+    assert _lazy.calls["force"] == forced
+    for w, e, p in zip(ws, expected, pointers):
+        # atol: the fused kernel may round w - lr * g once (a fused multiply-add): 1 ulp at most
+        np.testing.assert_allclose(w.numpy(), e, rtol=1e-6, atol=2e-7)
+        assert w._array.unsafe_buffer_pointer() == p
+
+
+def test_deferred_op_on_a_gradient_reads_and_chains_correctly():
+    ws, grads = _grads_of_mlp(1)
+    g = grads[0].numpy()
+    delta = 0.5 * grads[0]
+    doubled = delta * 2.0  # a deferred input outside a tape: runs now
+    assert type(doubled._v) is not Pending
+    np.testing.assert_allclose(doubled.numpy(), g, rtol=1e-6)
+    np.testing.assert_allclose(delta.numpy(), 0.5 * g, rtol=1e-6)
+    before = ws[0].numpy()
+    ws[0].assign_add(delta)  # already computed: the plain update
+    np.testing.assert_allclose(ws[0].numpy(), before + 0.5 * g, rtol=1e-6)
+
+
+def test_fused_update_keeps_assign_errors():
+    ws, grads = _grads_of_mlp(2)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Cannot update variable with shape"):
+        ws[1].assign_sub(0.1 * grads[0])
+    with pytest.raises(ValueError, match="Tensor conversion requested dtype float64"):
+        tf.Variable(np.zeros((4, 5))).assign_sub(0.1 * grads[0])  # float64 variable, float32 delta
+
+
+def test_fused_update_spares_a_held_old_value():
+    ws, grads = _grads_of_mlp(3)
+    held = tf.identity(ws[0])
+    view = ws[0].numpy()
+    old = view.copy()
+    ws[0].assign_sub(0.1 * grads[0])
+    np.testing.assert_array_equal(held.numpy(), old)
+    np.testing.assert_array_equal(view, old)

@@ -65,10 +65,14 @@ def apply(op, inputs, attrs=()):
     kernel = op.kernels.get(attrs)
     if kernel is None:
         kernel = op.kernel(attrs)
-    if _state.recording and op.differentiable and _lazy.ENABLED:
-        result = _apply_deferred(op, kernel, inputs, attrs)
-        if result is not None:
-            return result
+    if _lazy.ENABLED:
+        if _state.recording:
+            if op.differentiable:
+                result = _apply_deferred(op, kernel, inputs, attrs)
+                if result is not None:
+                    return result
+        elif _on_gradients(inputs):
+            return _apply_on_gradients(op, kernel, inputs, attrs)
     values = [x._value for x in inputs]
     try:
         out = kernel(*values)
@@ -116,6 +120,33 @@ def _apply_deferred(op, kernel, inputs, attrs):
             results = out if op.multi else (out,)
         for out, value in zip(outputs, results):
             out._v = value
+    return outputs if op.multi else outputs[0]
+
+
+def _on_gradients(inputs):
+    """True when an input is a gradient just computed and the others are computed values."""
+    found = False
+    for x in inputs:
+        value = x._v
+        if type(value) is Pending:
+            if value.node.key is not _lazy.GRADIENT:
+                return False
+            found = True
+        elif type(value) is not _ArrayImpl:
+            return False
+    return found
+
+
+def _apply_on_gradients(op, kernel, inputs, attrs):
+    """Defers one op on gradients outside any tape (fused into a following assign_add/sub)."""
+    values = [x._value for x in inputs]  # the gradients' arrays
+    key = (op, attrs)
+    try:
+        avals = _lazy.output_avals(kernel, key, values, op.multi)
+    except (TypeError, ValueError) as err:
+        raise _invalid_argument(op, values, err) from None
+    node = _lazy.Node(kernel, key, values, op.multi)
+    outputs = [Tensor(Pending(node, i, shape, dtype)) for i, (shape, dtype) in enumerate(avals)]
     return outputs if op.multi else outputs[0]
 
 
