@@ -325,8 +325,8 @@ class Function:
 
         var_values = [v._array for v in variables]
         tensor_values = [_as_tensor(template[i])._value for i in tensor_pos]
-        traced = jax.jit(counted, donate_argnums=(0,)).trace(
-            var_values[:n_written], var_values[n_written:], tensor_values, _NO_RNG)
+        jitted = jax.jit(counted, donate_argnums=(0,))
+        jitted.trace(var_values[:n_written], var_values[n_written:], tensor_values, _NO_RNG)
         written_now = set(info["written"])
         if info["discovered"] or written_now != {v._id for v in variables[:n_written]}:
             self._known_variables.update(info["discovered"])
@@ -337,7 +337,8 @@ class Function:
         concrete.out_tree = info["out_tree"]
         concrete.out_static = info["static"]
         concrete.single_output = info["out_tree"].num_leaves == 1 and info["out_tree"].num_nodes == 1
-        concrete.compiled = traced.lower().compile()
+        # Called through jax.jit's C++ fast path; its first call compiles the trace just made, once.
+        concrete.compiled = jitted
         _compile.compilations["function"] += 1
         concrete.pure = body
         concrete.random = info["random"]
