@@ -190,8 +190,12 @@ def binary_inputs(op_name, x, y):
             raise _dtypes.mismatch_error(op_name, 1, _dtypes.from_jax(dx), _dtypes.from_jax(dy))
         return x, y
     if x_is:
+        if type(y) is float or type(y) is int:  # `x ** 2`, `lr * g`: a cached device scalar
+            return x, Tensor(_cached_scalar(y, _dtypes.from_jax(x._v.dtype)))
         return x, convert_to_tensor(y, dtype=_dtypes.from_jax(x._v.dtype))
     if y_is:
+        if type(x) is float or type(x) is int:
+            return Tensor(_cached_scalar(x, _dtypes.from_jax(y._v.dtype))), y
         return convert_to_tensor(x, dtype=_dtypes.from_jax(y._v.dtype)), y
     x = convert_to_tensor(x)
     return x, convert_to_tensor(y, dtype=x.dtype)
