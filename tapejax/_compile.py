@@ -12,7 +12,7 @@ import collections
 
 import jax
 
-from tapejax import _replay, _tape
+from tapejax import _lazy, _replay, _tape
 
 MAX_PROGRAMS = 256
 # "auto": a tape whose forward was deferred (`_lazy`) gets a program running forward and backward
@@ -113,7 +113,10 @@ def backward_program(recorder, target_slots, source_slot_groups, seed_avals, all
     With `allow_sparse`, a source reached only through row gathers gets `(values, indices)` rows
     (TF's IndexedSlices) instead of a dense gradient.
     """
-    replay = BACKWARD == "replay" or (BACKWARD == "auto" and recorder.deferred)
+    # A forward that is still deferred runs inside the program; one already computed (read inside
+    # the tape) is not run again: its saved values feed the pullbacks.
+    replay = BACKWARD == "replay" or (BACKWARD == "auto" and recorder.deferred and any(
+        type(v) is _lazy.Pending and v.node.results is None for v in recorder.values))
     key = (tuple(recorder.key_parts), target_slots, source_slot_groups, seed_avals, allow_sparse, replay)
     program = _programs.lookup(key)
     if program is not None:

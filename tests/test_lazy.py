@@ -235,3 +235,25 @@ def test_fused_update_spares_a_held_old_value():
     ws[0].assign_sub(0.1 * grads[0])
     np.testing.assert_array_equal(held.numpy(), old)
     np.testing.assert_array_equal(view, old)
+
+
+def test_a_forward_read_inside_the_tape_is_not_run_again_by_the_gradient(monkeypatch):
+    from tapejax import _compile, _replay
+    _compile.clear_cache()  # count the programs this test builds
+    x, y, ws = _mlp_problem(6)
+    replays = []
+    original = _replay.build_replay_backward
+    monkeypatch.setattr(_replay, "build_replay_backward",
+                        lambda *a: replays.append(1) or original(*a))
+    with tf.GradientTape() as tape:
+        loss = _mlp_loss(x, y, ws) * 1.5
+        value = float(loss)  # computes the whole forward
+    grads = tape.gradient(loss, ws)
+    assert replays == []  # differentiated on the computed values, not re-run
+    with tf.GradientTape() as tape:
+        loss2 = _mlp_loss(x, y, ws) * 1.5
+    grads2 = tape.gradient(loss2, ws)
+    assert replays == [1]
+    assert float(loss2) == pytest.approx(value, rel=1e-6)
+    for a, b in zip(grads, grads2):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
