@@ -530,6 +530,17 @@ def test_nest_pack_and_map(compare):
     compare(program)
 
 
+def test_nest_ordered_dicts_flatten_by_sorted_keys(compare):
+    def program(tf):
+        import collections
+        od = collections.OrderedDict(b=1, a=2)
+        nested = collections.defaultdict(list, {"z": od, "c": [od, 5]})
+        return [tf.nest.flatten(od), tf.nest.pack_sequence_as(od, [10, 20]), tf.nest.flatten(nested),
+                tf.nest.pack_sequence_as(nested, [1, 2, 3, 4, 5]),
+                tf.nest.map_structure(lambda v: v * 2, {"x": od, "y": (od,)})]
+    compare(program)
+
+
 def test_nest_namedtuple(compare):
     def program(tf):
         import collections

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+
 import jax
 
 
@@ -17,12 +19,52 @@ def _flat_sequence(structure):
     return type(structure) in (list, tuple) and not any(isinstance(x, _CONTAINERS) for x in structure)
 
 
+def _sorted_mappings(structure):
+    """`structure` with each OrderedDict as a dict: TF orders every mapping by sorted keys
+    (JAX keeps an OrderedDict's insertion order)."""
+    if isinstance(structure, dict):
+        return {k: _sorted_mappings(v) for k, v in structure.items()}
+    if isinstance(structure, list):
+        return [_sorted_mappings(v) for v in structure]
+    if isinstance(structure, tuple):
+        items = [_sorted_mappings(v) for v in structure]
+        return type(structure)(*items) if hasattr(structure, "_fields") else type(structure)(items)
+    return structure
+
+
+def _restore_mappings(packed, structure):
+    """Undoes `_sorted_mappings` on a packed result: OrderedDicts come back in their key order."""
+    if isinstance(structure, dict):
+        items = [(k, _restore_mappings(packed[k], v)) for k, v in structure.items()]
+        if isinstance(structure, collections.defaultdict):
+            return collections.defaultdict(structure.default_factory, items)
+        return type(structure)(items)
+    if isinstance(structure, list):
+        return [_restore_mappings(p, v) for p, v in zip(packed, structure)]
+    if isinstance(structure, tuple):
+        items = [_restore_mappings(p, v) for p, v in zip(packed, structure)]
+        return type(structure)(*items) if hasattr(structure, "_fields") else type(structure)(items)
+    return packed
+
+
+def _has_ordered_dict(structure):
+    if isinstance(structure, collections.OrderedDict):
+        return True
+    if isinstance(structure, dict):
+        return any(_has_ordered_dict(v) for v in structure.values())
+    if isinstance(structure, (list, tuple)):
+        return any(_has_ordered_dict(v) for v in structure)
+    return False
+
+
 def flatten(structure, expand_composites=False):
-    """Returns the leaves of `structure` in TF's order (dict keys sorted)."""
+    """Returns the leaves of `structure` in TF's order (mapping keys sorted)."""
     if not isinstance(structure, _CONTAINERS):  # a single leaf
         return [structure]
     if _flat_sequence(structure):
         return list(structure)
+    if _has_ordered_dict(structure):
+        structure = _sorted_mappings(structure)
     return jax.tree_util.tree_leaves(structure, is_leaf=_is_leaf)
 
 
@@ -37,12 +79,14 @@ def pack_sequence_as(structure, flat_sequence, expand_composites=False):
         return flat_sequence[0]
     if _flat_sequence(structure) and len(structure) == len(flat_sequence):
         return flat_sequence if type(structure) is list else tuple(flat_sequence)
-    treedef = _treedef(structure)
+    ordered = _has_ordered_dict(structure)
+    treedef = _treedef(_sorted_mappings(structure) if ordered else structure)
     if treedef.num_leaves != len(flat_sequence):
         raise ValueError(
             f"Could not pack sequence. Structure had {treedef.num_leaves} atoms, but "
             f"flat_sequence had {len(flat_sequence)} items.")
-    return jax.tree_util.tree_unflatten(treedef, flat_sequence)
+    packed = jax.tree_util.tree_unflatten(treedef, flat_sequence)
+    return _restore_mappings(packed, structure) if ordered else packed
 
 
 def map_structure(func, *structure, **kwargs):
