@@ -121,6 +121,8 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
     results = [None] * len(flat_sources)
 
     if any(slot is not None for slot in target_slots):
+        if recorder.persistent and recorder.deferred:
+            compute_deferred_forward(recorder)
         seed_avals = tuple([(s.shape, s.dtype) for s in seeds])
         program = _compile.backward_program(recorder, target_slots, source_groups, seed_avals)
         connected_idx = [i for i, ok in enumerate(program.connected) if ok]
@@ -156,6 +158,13 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
             if results[i] is None:
                 results[i] = Tensor(jnp.zeros(s.shape, s._v.dtype))
     return _nest.pack_sequence_as(sources, results)
+
+
+def compute_deferred_forward(recorder):
+    """Computes a persistent tape's whole deferred forward once (one program), so each of its
+    gradients differentiates the saved values instead of running the forward again."""
+    _lazy.resolve_all(recorder.values)
+    recorder.deferred = False
 
 
 def _fill_deferred(flat_targets, target_slots, target_values):

@@ -7,7 +7,7 @@ import math
 import jax.numpy as jnp
 
 from tapejax import _compile, _lazy, _nest
-from tapejax._gradient import UnconnectedGradients, _check_leaf, check_unconnected
+from tapejax._gradient import UnconnectedGradients, _check_leaf, check_unconnected, compute_deferred_forward
 from tapejax._tensor import Tensor
 
 
@@ -61,6 +61,8 @@ def compute_jacobian(recorder, target, sources, unconnected, use_pfor=True):
     target = _single(target, "target")
     flat_sources = [_check_leaf(s, "sources") for s in _nest.flatten(sources)]
     t_shape = tuple(target.shape)
+    if recorder.persistent and recorder.deferred:
+        compute_deferred_forward(recorder)
     rows = _rows_for(recorder, target, flat_sources, t_shape)
     out = []
     for s, r in zip(flat_sources, rows):

@@ -257,3 +257,26 @@ def test_a_forward_read_inside_the_tape_is_not_run_again_by_the_gradient(monkeyp
     assert float(loss2) == pytest.approx(value, rel=1e-6)
     for a, b in zip(grads, grads2):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_a_persistent_tape_computes_its_deferred_forward_once(monkeypatch):
+    from tapejax import _compile, _replay
+    _compile.clear_cache()
+    replays = []
+    original = _replay.build_replay_backward
+    monkeypatch.setattr(_replay, "build_replay_backward",
+                        lambda *a: replays.append(1) or original(*a))
+    x, y, ws = _mlp_problem(7)
+    with tf.GradientTape(persistent=True) as tape:
+        loss = _mlp_loss(x, y, ws)
+        other = tf.reduce_sum(tf.matmul(x, ws[0]) ** 2)
+    forced = _lazy.calls["force"]
+    g1 = tape.gradient(loss, ws)
+    g2 = tape.gradient(other, ws[0])
+    jac = tape.jacobian(loss, ws[1])
+    assert replays == [] and _lazy.calls["force"] == forced + 1  # one forward, reused three times
+    with tf.GradientTape() as once:
+        loss_again = _mlp_loss(x, y, ws)
+    np.testing.assert_allclose(g1[0].numpy(), once.gradient(loss_again, ws)[0].numpy(), rtol=1e-5)
+    np.testing.assert_allclose(jac.numpy(), g1[1].numpy(), rtol=1e-5, atol=1e-6)
+    assert g2 is not None
