@@ -113,3 +113,19 @@ def test_run_functions_eagerly(compare):
             tf.config.run_functions_eagerly(False)
         return out, len(seen), tf.config.functions_run_eagerly()
     compare(program)
+
+
+def test_unhashable_python_argument_raises_type_error(compare):
+    def program(tf):
+        class Unhashable:
+            __hash__ = None
+
+            def __init__(self, v):
+                self.v = v
+
+        @tf.function
+        def f(x, u):
+            return x * u.v
+
+        return f(tf.constant(1.0), Unhashable(2.0))
+    compare(program, messages=False)

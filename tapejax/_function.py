@@ -127,9 +127,11 @@ def _leaf_signature(leaf):
         return ("P", type(leaf).__name__, leaf)
     try:
         hash(leaf)
-        return ("P", type(leaf).__name__, leaf)
-    except TypeError:
-        return ("O", id(leaf))
+    except TypeError:  # as TF: an id would be reused once the object is freed
+        raise TypeError(f"Could not generate a generic TraceType for {leaf!r}.Please verify that it is "
+                        f"immutable/hashable. Otherwise, consider implementing the Tracing Protocol "
+                        f"for it.") from None
+    return ("P", type(leaf).__name__, leaf)
 
 
 def _describe_leaf_change(i, a, b):
