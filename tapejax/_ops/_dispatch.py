@@ -105,12 +105,7 @@ def _apply_deferred(op, kernel, inputs, attrs):
             return None
         values.append(value)
     key = (op, attrs)
-    try:
-        avals = _lazy.output_avals(kernel, key, values, op.multi)
-    except (TypeError, ValueError) as err:
-        raise _invalid_argument(op, values, err) from None
-    node = _lazy.Node(kernel, key, values, op.multi)
-    outputs = [Tensor(Pending(node, i, shape, dtype)) for i, (shape, dtype) in enumerate(avals)]
+    node, outputs = _deferred(op, kernel, key, values)
     if not _record_all(kernel, key, inputs, values, outputs):  # no tape tracks it: run it now
         if any(type(v) is Pending for v in values):
             _lazy.force([node])
@@ -139,15 +134,22 @@ def _on_gradients(inputs):
 
 def _apply_on_gradients(op, kernel, inputs, attrs):
     """Defers one op on gradients outside any tape (fused into a following assign_add/sub)."""
-    values = [x._value for x in inputs]  # the gradients' arrays
-    key = (op, attrs)
+    _, outputs = _deferred(op, kernel, (op, attrs), [x._value for x in inputs])  # gradients' arrays
+    return outputs if op.multi else outputs[0]
+
+
+def _deferred(op, kernel, key, values):
+    """A Node for `kernel(*values)` and its output Tensors, whose shapes and dtypes are known now.
+
+    Raises:
+      InvalidArgumentError: where the kernel rejects these shapes or dtypes (as running it would).
+    """
     try:
         avals = _lazy.output_avals(kernel, key, values, op.multi)
     except (TypeError, ValueError) as err:
         raise _invalid_argument(op, values, err) from None
     node = _lazy.Node(kernel, key, values, op.multi)
-    outputs = [Tensor(Pending(node, i, shape, dtype)) for i, (shape, dtype) in enumerate(avals)]
-    return outputs if op.multi else outputs[0]
+    return node, [Tensor(Pending(node, i, shape, dtype)) for i, (shape, dtype) in enumerate(avals)]
 
 
 def _invalid_argument(op, values, err):
