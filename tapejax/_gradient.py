@@ -17,7 +17,7 @@ from tapejax._indexed_slices import IndexedSlices
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
 
-_ArrayImpl = type(jnp.zeros(()))
+_ArrayImpl = _lazy.ArrayImpl
 
 
 class UnconnectedGradients(enum.Enum):

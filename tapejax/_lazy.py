@@ -20,6 +20,7 @@ ENABLED = True
 MAX_PROGRAMS = 256
 MAX_SHAPE_ENTRIES = 4096
 
+ArrayImpl = type(jax.numpy.zeros(()))  # the type of a computed jax.Array (not a tracer)
 traces = collections.Counter()  # "force" -> number of forcing programs traced
 calls = collections.Counter()  # "force" -> number of forcing programs run
 

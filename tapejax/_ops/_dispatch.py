@@ -21,7 +21,7 @@ MAX_KERNELS_PER_OP = 512
 _state = _tape.state
 _record_all = _tape.record_all
 _Recorder = _tape._Recorder
-_ArrayImpl = type(jax.numpy.zeros(()))
+_ArrayImpl = _lazy.ArrayImpl
 
 
 class Op:
