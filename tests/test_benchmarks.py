@@ -1,0 +1,22 @@
+"""The benchmark runner stays runnable and its workloads compute what TF computes (no timing here)."""
+
+import pytest
+
+from benchmarks import __main__ as runner
+
+pytest.importorskip("tensorflow")
+
+
+@pytest.mark.parametrize("flags", [[], ["--forward", "eager", "--backward", "saved"], ["--backward", "replay"]],
+                         ids=["default", "eager_saved", "replay"])
+def test_quick_run_reports_every_peer_and_matches_tf(flags, monkeypatch):
+    from tapejax import _compile, _lazy
+    # the runner sets these process-wide; monkeypatch puts them back afterwards
+    monkeypatch.setattr(_compile, "BACKWARD", _compile.BACKWARD)
+    monkeypatch.setattr(_lazy, "ENABLED", _lazy.ENABLED)
+    results = runner.main(["--quick", "--workloads", "scalar_square,mlp_small,hvp_64"] + flags)
+    for name, row in results["workloads"].items():
+        assert row["max_abs_diff_vs_tf"] < 1e-5, name  # one tapejax step equals one TF step
+        for peer in ("tapejax", "tapejax.function", "tf_eager", "tf.function", "jax.jit"):
+            assert row[peer]["median_us"] > 0, (name, peer)
+        assert row["tapejax.function"]["compilations"] <= 1  # compiled once, at most (else cached)
