@@ -229,8 +229,16 @@ def squeeze(input, axis=None, name=None):
 
 
 def tile(input, multiples, name=None):
-    """Repeats `input` `multiples[i]` times along dimension i."""
-    return apply(ARRAY["tile"], [as_value(input)], (("multiples", _ints(multiples)),))
+    """Repeats `input` `multiples[i]` times along dimension i.
+
+    Raises:
+      InvalidArgumentError: if `multiples` does not have one entry per dimension of `input`.
+    """
+    x, reps = as_value(input), _ints(multiples)
+    if len(reps) != len(x._v.shape):
+        raise InvalidArgumentError(f"Expected multiples argument to be a vector of length "
+                                   f"{len(x._v.shape)} but got length {len(reps)} [Op:Tile]")
+    return apply(ARRAY["tile"], [x], (("multiples", reps),))
 
 
 def broadcast_to(input, shape, name=None):
@@ -344,9 +352,32 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
 
 
 def gather_nd(params, indices, batch_dims=0, name=None):
-    """Gathers slices of `params` at the index tuples in the last dimension of `indices`."""
-    return apply(ARRAY["gather_nd"], [as_value(params), as_value(indices)],
-                 (("batch_dims", int(batch_dims)),))
+    """Gathers slices of `params` at the index tuples in the last dimension of `indices`.
+
+    Raises:
+      InvalidArgumentError: for an index tuple outside `params` (eagerly, as TF on CPU).
+    """
+    p, i = as_value(params), as_value(indices)
+    if not batch_dims and not _is_traced(i):
+        _check_nd_indices(np.asarray(i._value), tuple(p._v.shape))
+    return apply(ARRAY["gather_nd"], [p, i], (("batch_dims", int(batch_dims)),))
+
+
+def _is_traced(x):
+    return isinstance(x._value, jax.core.Tracer)
+
+
+def _check_nd_indices(indices, shape):
+    depth = indices.shape[-1] if indices.ndim else 0
+    flat = indices.reshape(-1, depth) if depth else indices.reshape(-1, 0)
+    bounds = np.asarray(shape[:depth])
+    bad = np.nonzero(np.any((flat < 0) | (flat >= bounds), axis=1))[0]
+    if bad.size:
+        k = int(bad[0])
+        raise InvalidArgumentError(
+            f"indices[{','.join(str(int(v)) for v in np.unravel_index(k, indices.shape[:-1]))}] = "
+            f"[{', '.join(str(int(v)) for v in flat[k])}] does not index into param shape "
+            f"[{','.join(map(str, shape))}], node name: GatherNd [Op:GatherNd]")
 
 
 def where(condition, x=None, y=None, name=None):
@@ -368,9 +399,18 @@ def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
     return apply(ARRAY["gather_nd"], [x, Tensor(jnp.asarray(np.stack(idx, -1)))], (("batch_dims", 0),))
 
 
+_TF_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "half"}  # as TF's op-def errors
+
+
 def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
     """One-hot encodes integer `indices` to `depth` classes (float32 by default)."""
     i = as_value(indices)
+    if i._v.dtype not in (np.uint8, np.int8, np.int32, np.int64):
+        raise InvalidArgumentError(
+            f"Value for attr 'TI' of {_TF_TYPE_NAMES.get(i._v.dtype.name, i._v.dtype.name)} is not in the "
+            f"list of allowed "
+            f"values: uint8, int8, int32, int64\n\t; NodeDef: {{{{node OneHot}}}}; Op<name=OneHot; "
+            f"signature=indices:TI, depth:int32, on_value:T, off_value:T -> output:T> [Op:OneHot]")
     if dtype is not None:
         dtype = _dtypes.as_dtype(dtype)
     elif on_value is not None or off_value is not None:  # TF infers the dtype from the values
