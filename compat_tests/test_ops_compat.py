@@ -557,6 +557,22 @@ def test_nest_assert_same_structure_errors(compare, pair):
     compare(lambda tf: tf.nest.assert_same_structure(*pair), messages=False)
 
 
+@pytest.mark.parametrize("pair", [([1, 2], (1, 2, 3)), ([1, 2, 3], {"a": 1}), ({"a": 1, "b": 2}, {"a": 1, "c": [2]}),
+                                  ({"a": [1, 2]}, {"a": (1, 2)}), ({"a": 1}, {"b": 1}), ((1, 2), {"a": 1, "b": 2})],
+                         ids=str)
+def test_nest_assert_same_structure_order_of_checks(compare, pair):
+    def program(tf):
+        out = []
+        for check_types in (True, False):
+            try:
+                tf.nest.assert_same_structure(*pair, check_types=check_types)
+                out.append("same")
+            except (TypeError, ValueError) as err:
+                out.append(type(err).__name__)
+        return out
+    compare(program)
+
+
 def test_nest_assert_same_structure_passes(compare):
     compare(lambda tf: [tf.nest.assert_same_structure([1, (2, {"a": 3})], ["x", ("y", {"a": None})]),
                         tf.nest.assert_same_structure([1, 2], (3, 4), check_types=False)])

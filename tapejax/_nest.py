@@ -101,23 +101,52 @@ def map_structure(func, *structure, **kwargs):
 
 
 def assert_same_structure(nest1, nest2, check_types=True, expand_composites=False):
-    """Raises ValueError (TypeError for type mismatches) unless both nests have one structure."""
-    t1, t2 = _treedef(nest1), _treedef(nest2)
-    if t1 == t2:
-        return
-    message = ("The two structures don't have the same nested structure.\n\n"
-               f"First structure: {nest1!r}\n\nSecond structure: {nest2!r}")
-    if _untyped(nest1) != _untyped(nest2) or t1.num_leaves != t2.num_leaves:
-        raise ValueError(message)
-    if check_types:  # same shape, different container types: TF raises TypeError
-        raise TypeError(message)
+    """Raises unless both nests have one structure, checked as TF does, outermost first.
+
+    Raises:
+      ValueError: a leaf against a container, a different number of elements, or (with
+        `check_types`) dicts with different keys.
+      TypeError: with `check_types`, containers of different types (list vs tuple, tuple vs dict).
+    """
+    problem = _structure_difference(nest1, nest2, check_types)
+    if problem is not None:
+        error, detail = problem
+        raise error(f"The two structures don't have the same nested structure.\n\nFirst structure: "
+                    f"{_described(nest1)}\n\nSecond structure: {_described(nest2)}\n\nMore "
+                    f"specifically: {detail}")
 
 
-def _untyped(structure):
-    if isinstance(structure, dict):
-        return {k: _untyped(v) for k, v in structure.items()}
-    if isinstance(structure, (list, tuple)):
-        return [_untyped(v) for v in structure]
+def _described(x):
+    return f"type={type(x).__name__} str={x!r}"
+
+
+def _children(x):
+    return [x[k] for k in sorted(x)] if isinstance(x, dict) else list(x)
+
+
+def _structure_difference(a, b, check_types):
+    """(exception type, detail) for the first place `a` and `b` differ, or None."""
+    if is_nested(a) != is_nested(b):
+        seq, leaf = (a, b) if is_nested(a) else (b, a)
+        return ValueError, (f'Substructure "{_described(seq)}" is a sequence, while substructure '
+                            f'"{_described(leaf)}" is not')
+    if not is_nested(a):
+        return None
+    if check_types and type(a) is not type(b):
+        return TypeError, (f"The two namedtuples don't have the same sequence type. First structure "
+                           f"{_described(a)} has type {type(a).__name__}, while second structure "
+                           f"{_described(b)} has type {type(b).__name__}")
+    if check_types and isinstance(a, dict) and set(a) != set(b):
+        return ValueError, (f"The two dictionaries don't have the same set of keys. First structure "
+                            f"has keys {sorted(a)!r}, while second structure has keys {sorted(b)!r}.")
+    ca, cb = _children(a), _children(b)
+    if len(ca) != len(cb):
+        return ValueError, (f"The two structures don't have the same number of elements. First "
+                            f"structure: {_described(a)}. Second structure: {_described(b)}.")
+    for x, y in zip(ca, cb):
+        problem = _structure_difference(x, y, check_types)
+        if problem is not None:
+            return problem
     return None
 
 
