@@ -377,6 +377,23 @@ NON_FLOAT_TARGETS = {
 }
 
 
+def test_no_gradient_registered_raises_for_recorded_targets_only(compare):
+    def program(tf):
+        x, z, c = tf.constant([1.0, 2.0]), tf.constant(1.0), tf.constant([1.0])
+        v = tf.Variable([1.0, 3.0])
+        out = []
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch([x, z])
+            y, yv, yc = tf.math.is_inf(x * 2.0), tf.math.is_nan(v), tf.math.is_finite(c)
+        for target, source in [(y, x), (yv, v), (y, z), ([y, x], x), (yc, x)]:
+            try:
+                out.append(tape.gradient(target, source))
+            except LookupError as err:
+                out.append(str(err))
+        return out
+    compare(program)
+
+
 @pytest.mark.parametrize("name", sorted(NON_FLOAT_TARGETS))
 def test_gradient_of_op_output_without_gradient(compare, name):
     """The op's own output as the target (no float loss around it): None, zeros or TF's error."""

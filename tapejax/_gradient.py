@@ -115,6 +115,8 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
         if type(s) is not Tensor:
             _check_leaf(s, "sources")
 
+    if recorder.unregistered:
+        _check_registered(recorder, flat_targets)
     seeds, seed_objs = _seed_values(flat_targets, output_gradients)
     target_slots = tuple(recorder.slot_of_target(t) for t in flat_targets)
     source_groups = tuple(recorder.slots_of_source(s) for s in flat_sources)
@@ -158,6 +160,14 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
             if results[i] is None:
                 results[i] = Tensor(jnp.zeros(s.shape, s._v.dtype))
     return _nest.pack_sequence_as(sources, results)
+
+
+def _check_registered(recorder, flat_targets):
+    """TF's LookupError for a target made on this tape by an op TF has no gradient entry for."""
+    for target in flat_targets:
+        op_name = recorder.unregistered.get(target._id) if type(target) is Tensor else None
+        if op_name is not None:
+            raise LookupError(f"gradient registry has no entry for: {op_name}")
 
 
 def compute_deferred_forward(recorder):

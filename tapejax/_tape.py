@@ -16,6 +16,10 @@ import numpy as np
 from tapejax._lazy import Pending
 from tapejax._tensor import Tensor
 
+# Ops TF registers no gradient function for at all (a gradient through them raises LookupError), as
+# opposed to ops registered as not differentiable (their outputs simply get no gradient).
+NO_GRADIENT_REGISTERED = frozenset({"IsNan", "IsFinite", "IsInf"})
+
 DIFFERENTIABLE_DTYPES = frozenset(
     np.dtype(d) for d in (np.float16, jnp.bfloat16, np.float32, np.float64, np.complex64,
                           np.complex128))
@@ -45,6 +49,7 @@ class _Recorder:
         self.key_parts = []       # hashable structure of each entry and input slot (compile cache)
         self.watched_vars = {}    # Variable id -> Variable
         self.deferred = False     # True once an entry's outputs were deferred (see _lazy)
+        self.unregistered = {}    # output Tensor id -> TF op name, for ops TF has no gradient for
 
     def _new_slot(self, obj, value):
         self.values.append(value)
@@ -88,6 +93,9 @@ class _Recorder:
                 for obj in inputs:
                     if obj is not None and type(obj) is not Tensor and obj._trainable:
                         self.watched_vars.setdefault(obj._id, obj)
+            op_name = getattr(key[0], "name", None) if type(key) is tuple else None
+            if op_name in NO_GRADIENT_REGISTERED:
+                self._note_unregistered(op_name, inputs, outputs)
             return False
         local_of = self.local_of
         values_list, objs = self.values, self.objs
@@ -135,6 +143,13 @@ class _Recorder:
         self.key_parts.append(
             (key, in_refs, tuple([(v.shape, v.dtype) for r, v in zip(in_refs, values) if r < 0])))
         return True
+
+    def _note_unregistered(self, op_name, inputs, outputs):
+        """Remembers the outputs of an op TF has no gradient entry for, when it read a tracked value."""
+        if any(type(x) is Tensor and x._id in self.local_of
+               or x is not None and type(x) is not Tensor and x._id in self.watched_vars for x in inputs):
+            for out in outputs:
+                self.unregistered[out._id] = op_name
 
     def slot_of_target(self, target):
         """The slot of a target Tensor, or None when this tape never saw it."""
