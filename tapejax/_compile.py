@@ -27,8 +27,8 @@ compilations = collections.Counter()  # kind -> number of XLA executables built
 class Program:
     """A compiled backward for one tape structure and one choice of targets and sources."""
 
-    __slots__ = ("pure", "compiled", "inline", "arg_slots", "connected", "sparse", "with_values", "_jacobian",
-                 "_op", "__weakref__")
+    __slots__ = ("pure", "compiled", "inline", "arg_slots", "connected", "sparse", "dense", "with_values",
+                 "_jacobian", "_op", "__weakref__")
 
     def __init__(self, pure, arg_slots, connected, sparse, with_values=False):
         """`pure(saved, seeds)` gives the gradients, or `(gradients, target values)` `with_values`."""
@@ -37,6 +37,7 @@ class Program:
         self.arg_slots = arg_slots
         self.connected = connected  # per source: True when some target reaches it
         self.sparse = sparse  # per connected source: True when its gradient is (values, indices)
+        self.dense = not any(sparse)
 
         def counted(saved_args, seeds):
             traces["gradient"] += 1
@@ -115,9 +116,10 @@ def backward_program(recorder, target_slots, source_slot_groups, seed_avals, all
     """
     # A forward that is still deferred runs inside the program; one already computed (read inside
     # the tape) is not run again: its saved values feed the pullbacks.
+    # (scanned from the end: the last value recorded, usually the loss, is the likeliest pending)
     replay = BACKWARD == "replay" or (BACKWARD == "auto" and recorder.deferred and any(
-        type(v) is _lazy.Pending and v.node.results is None for v in recorder.values))
-    key = (tuple(recorder.key_parts), target_slots, source_slot_groups, seed_avals, allow_sparse, replay)
+        type(v) is _lazy.Pending and v.node.results is None for v in reversed(recorder.values)))
+    key = (recorder.structure, target_slots, source_slot_groups, seed_avals, allow_sparse, replay)
     program = _programs.lookup(key)
     if program is not None:
         return program

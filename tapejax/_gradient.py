@@ -117,12 +117,17 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
 
     if recorder.unregistered:
         _check_registered(recorder, flat_targets)
-    seeds, seed_objs = _seed_values(flat_targets, output_gradients)
-    target_slots = tuple(recorder.slot_of_target(t) for t in flat_targets)
-    source_groups = tuple(recorder.slots_of_source(s) for s in flat_sources)
+    if output_gradients is None:
+        seeds = [ones_seed(t._v.shape, t._v.dtype) for t in flat_targets]
+        seed_objs = [None] * len(seeds)
+    else:
+        seeds, seed_objs = _seed_values(flat_targets, output_gradients)
+    local_of = recorder.local_of
+    target_slots = tuple([local_of.get(t._id) if type(t) is Tensor else None for t in flat_targets])
+    source_groups = tuple([recorder.slots_of_source(s) for s in flat_sources])
     results = [None] * len(flat_sources)
 
-    if any(slot is not None for slot in target_slots):
+    if target_slots.count(None) < len(target_slots):
         if recorder.persistent and recorder.deferred:
             compute_deferred_forward(recorder)
         seed_avals = tuple([(s.shape, s.dtype) for s in seeds])
@@ -130,22 +135,26 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
         connected_idx = [i for i, ok in enumerate(program.connected) if ok]
         if connected_idx:
             saved = _lazy.resolve_all([recorder.values[s] for s in program.arg_slots])
-            if isinstance(seeds[0], jax.core.Tracer) or any(isinstance(v, jax.core.Tracer) for v in saved):
+            if _traced(seeds, saved):
                 grads = program.inline(saved, seeds)
             else:
                 grads = program.compiled(saved, seeds)
             if program.with_values:
                 grads, target_values = grads
                 _fill_deferred(flat_targets, target_slots, target_values)
-            if _lazy.ENABLED and not any(program.sparse) and type(grads[0]) is _ArrayImpl:
+            if _lazy.ENABLED and program.dense and type(grads[0]) is _ArrayImpl:
                 grad_tensors = [Tensor(p) for p in _lazy.mark_gradients(grads)]
             else:
                 grad_tensors = [Tensor(g[0]) if sparse else Tensor(g) for g, sparse in zip(grads, program.sparse)]
             if _tape.state.recording:
                 _record_gradient_op(recorder, program, saved, seeds, seed_objs, grad_tensors)
-            for i, g, raw, sparse in zip(connected_idx, grad_tensors, grads, program.sparse):
-                results[i] = (IndexedSlices(g, Tensor(raw[1]), list(flat_sources[i].shape))
-                              if sparse else g)
+            if program.dense:
+                for i, g in zip(connected_idx, grad_tensors):
+                    results[i] = g
+            else:
+                for i, g, raw, sparse in zip(connected_idx, grad_tensors, grads, program.sparse):
+                    results[i] = (IndexedSlices(g, Tensor(raw[1]), list(flat_sources[i].shape))
+                                  if sparse else g)
 
     # A target that is also a source, and that this tape never saw, contributes its seed directly.
     for ti, t in enumerate(flat_targets):
@@ -160,6 +169,17 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
             if results[i] is None:
                 results[i] = Tensor(jnp.zeros(s.shape, s._v.dtype))
     return _nest.pack_sequence_as(sources, results)
+
+
+def _traced(seeds, saved):
+    """True inside a JAX trace (tapejax.function, a custom gradient): run the backward inline."""
+    if type(seeds[0]) is _ArrayImpl:
+        for v in saved:
+            if type(v) is not _ArrayImpl:
+                break
+        else:
+            return False
+    return isinstance(seeds[0], jax.core.Tracer) or any(isinstance(v, jax.core.Tracer) for v in saved)
 
 
 def _check_registered(recorder, flat_targets):
@@ -179,6 +199,11 @@ def compute_deferred_forward(recorder):
 
 def _fill_deferred(flat_targets, target_slots, target_values):
     """Gives deferred targets (e.g. the loss) the values the gradient program computed."""
+    if len(flat_targets) == 1:
+        target = flat_targets[0]
+        if type(target._v) is _lazy.Pending:
+            target._v = target_values[0]
+        return
     live = [t for t, slot in zip(flat_targets, target_slots) if slot is not None]
     for target, value in zip(live, target_values):
         if type(target) is Tensor and type(target._v) is _lazy.Pending:

@@ -72,7 +72,7 @@ def mark_gradients(arrays):
     tape is deferred one step, so `v.assign_sub(lr * g)` runs as one fused, in-place update."""
     node = Node(None, GRADIENT, None, False)
     node.results = tuple(arrays)
-    return [Pending(node, i, tuple(a.shape), a.dtype) for i, a in enumerate(arrays)]
+    return [Pending(node, i, a.shape, a.dtype) for i, a in enumerate(arrays)]
 
 
 def deferred_single_op(value):

@@ -8,6 +8,7 @@ ref `r >= 0` is a tracked (differentiable) slot, `r < 0` the constant slot `-1 -
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import jax.numpy as jnp
@@ -23,6 +24,26 @@ NO_GRADIENT_REGISTERED = frozenset({"IsNan", "IsFinite", "IsInf"})
 DIFFERENTIABLE_DTYPES = frozenset(
     np.dtype(d) for d in (np.float16, jnp.bfloat16, np.float32, np.float64, np.complex64,
                           np.complex128))
+
+
+# The structure of a recording, built incrementally: each recorded part (an input slot's aval, an
+# entry's op, refs and constant avals) extends the id of the structure so far. Equal Python
+# programs get equal ids, so a gradient's compile-cache key is one int instead of the whole
+# recording. Ids come from a counter that never restarts: clearing the table (it is bounded) only
+# makes later recordings get fresh ids, never another structure's.
+MAX_STRUCTURE_IDS = 1 << 16
+_structure_ids = {}
+_next_structure_id = itertools.count(1).__next__
+
+
+def _extend_structure(parent, part):
+    key = (parent, part)
+    found = _structure_ids.get(key)
+    if found is None:
+        if len(_structure_ids) >= MAX_STRUCTURE_IDS:
+            _structure_ids.clear()
+        found = _structure_ids[key] = _next_structure_id()
+    return found
 
 
 class _ThreadState(threading.local):
@@ -46,7 +67,7 @@ class _Recorder:
         self.objs = []            # slot -> the Tensor/Variable it came from (None for literals)
         self.entries = []         # (fn, in_refs, out_locals)
         self.entry_keys = []      # the op key (op, attributes) of each entry
-        self.key_parts = []       # hashable structure of each entry and input slot (compile cache)
+        self.structure = 0        # id of the recorded structure so far (see _extend_structure)
         self.watched_vars = {}    # Variable id -> Variable
         self.deferred = False     # True once an entry's outputs were deferred (see _lazy)
         self.unregistered = {}    # output Tensor id -> TF op name, for ops TF has no gradient for
@@ -59,7 +80,7 @@ class _Recorder:
     def _new_input_slot(self, obj, value):
         """A slot fed from outside the tape (a watched tensor, a Variable read): keyed by aval."""
         slot = self._new_slot(obj, value)
-        self.key_parts.append(("in", slot, value.shape, value.dtype))
+        self.structure = _extend_structure(self.structure, ("in", slot, value.shape, value.dtype))
         return slot
 
     def watch_tensor(self, tensor):
@@ -140,7 +161,8 @@ class _Recorder:
         self.entry_keys.append(key)
         # Slots are numbered in record order, so outputs need no key; tracked inputs got theirs
         # when their slot was made (an input slot's aval, or an entry's output); constants here.
-        self.key_parts.append(
+        self.structure = _extend_structure(
+            self.structure,
             (key, in_refs, tuple([(v.shape, v.dtype) for r, v in zip(in_refs, values) if r < 0])))
         return True
 

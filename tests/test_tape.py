@@ -108,5 +108,33 @@ def test_structural_key_is_independent_of_tensor_identity():
         with tf.GradientTape(persistent=True) as tape:
             tape.watch(x)
             tf.sin(x) * x
-        keys.append(tuple(tape._tape.key_parts))
+        keys.append(tape._tape.structure)
     assert keys[0] == keys[1]
+
+
+def _structure_of(op, shape):
+    x = tf.constant(np.ones(shape, np.float32))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        op(x)
+    return tape._tape.structure
+
+
+def test_structural_key_differs_for_different_ops_and_shapes():
+    assert _structure_of(tf.sin, (2,)) == _structure_of(tf.sin, (2,))
+    assert _structure_of(tf.sin, (2,)) != _structure_of(tf.cos, (2,))
+    assert _structure_of(tf.sin, (2,)) != _structure_of(tf.sin, (3,))
+
+
+def test_a_cleared_structure_table_never_gives_a_structure_another_ones_id(monkeypatch):
+    monkeypatch.setattr(_tape, "MAX_STRUCTURE_IDS", 2)
+    owner = {}
+    for op in (tf.sin, tf.cos, tf.sin, tf.tanh, tf.cos, tf.sin):
+        assert owner.setdefault(_structure_of(op, (2,)), op) is op
+    assert len(_tape._structure_ids) <= 2
+    x = tf.constant([0.5, 1.0])
+    for op, derivative in ((tf.sin, np.cos), (tf.cos, lambda v: -np.sin(v)), (tf.sin, np.cos)):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = op(x)
+        np.testing.assert_allclose(tape.gradient(y, x).numpy(), derivative(x.numpy()), rtol=1e-6)
