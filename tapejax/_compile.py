@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 
 import jax
+import numpy as np
 
 from tapejax import _lazy, _replay, _tape
 
@@ -27,8 +28,8 @@ compilations = collections.Counter()  # kind -> number of XLA executables built
 class Program:
     """A compiled backward for one tape structure and one choice of targets and sources."""
 
-    __slots__ = ("pure", "compiled", "inline", "arg_slots", "connected", "sparse", "dense", "with_values",
-                 "_jacobian", "_op", "__weakref__")
+    __slots__ = ("pure", "compiled", "inline", "flat", "arg_slots", "connected", "sparse", "dense",
+                 "with_values", "_outputs", "_out_avals", "_jacobian", "_op", "__weakref__")
 
     def __init__(self, pure, arg_slots, connected, sparse, with_values=False):
         """`pure(saved, seeds)` gives the gradients, or `(gradients, target values)` `with_values`."""
@@ -49,10 +50,32 @@ class Program:
             with _tape.suspended():
                 return pure(saved_args, seeds)
 
+        n_saved = len(arg_slots)
+
+        def outputs(*values):
+            with _tape.suspended():
+                out = pure(list(values[:n_saved]), list(values[n_saved:]))
+            return tuple(out[0]) + tuple(out[1]) if with_values else tuple(out)
+
+        def flat(*values):  # traced into a `_lazy` program (which counts its compilation)
+            traces["gradient"] += 1
+            return outputs(*values)
+
         self.compiled = jax.jit(counted)
         self.inline = inline  # inside another trace (tapejax.function): part of that program
+        self.flat = flat  # `(*saved, *seeds) -> (*gradients, *target values)`, a deferred op's kernel
+        self._outputs = outputs  # the same, uncounted (for shapes)
+        self._out_avals = None
         self._jacobian = None
         self._op = None
+
+    def out_avals(self, saved, seeds):
+        """(shape, dtype) of each output of `flat` (dense gradients, then target values)."""
+        if self._out_avals is None:
+            outs = jax.eval_shape(self._outputs, *[jax.ShapeDtypeStruct(v.shape, v.dtype)
+                                               for v in list(saved) + list(seeds)])
+            self._out_avals = tuple((tuple(o.shape), np.dtype(o.dtype)) for o in outs)
+        return self._out_avals
 
     def as_op(self):
         """The backward as an op function `(*saved, *seeds) -> grads` (sparse grads: values only)."""

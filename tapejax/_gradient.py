@@ -12,7 +12,7 @@ import enum
 import jax
 import jax.numpy as jnp
 
-from tapejax import _compile, _lazy, _nest, _tape
+from tapejax import _compile, _lazy, _nest, _tape, _variable
 from tapejax._indexed_slices import IndexedSlices
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
@@ -135,7 +135,16 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
         connected_idx = [i for i, ok in enumerate(program.connected) if ok]
         if connected_idx:
             saved = _lazy.resolve_all([recorder.values[s] for s in program.arg_slots])
-            if _traced(seeds, saved):
+            if (_lazy.ENABLED and program.dense and not recorder.persistent and not _tape.state.recording
+                    and _variable._read_hook is None and not _traced(seeds, saved)):
+                for i, g in zip(connected_idx, _deferred_gradients(program, flat_targets, target_slots,
+                                                                   saved, seeds)):
+                    results[i] = g
+                return _finish(flat_targets, target_slots, flat_sources, seeds, results, unconnected,
+                               sources)
+            if _variable._read_hook is not None or _traced(seeds, saved):
+                # inside a trace (a function's, a custom gradient's), or a function's discovery run
+                # on concrete values (retraced next): part of that program, not one of its own
                 grads = program.inline(saved, seeds)
             else:
                 grads = program.compiled(saved, seeds)
@@ -156,6 +165,10 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
                     results[i] = (IndexedSlices(g, Tensor(raw[1]), list(flat_sources[i].shape))
                                   if sparse else g)
 
+    return _finish(flat_targets, target_slots, flat_sources, seeds, results, unconnected, sources)
+
+
+def _finish(flat_targets, target_slots, flat_sources, seeds, results, unconnected, sources):
     # A target that is also a source, and that this tape never saw, contributes its seed directly.
     for ti, t in enumerate(flat_targets):
         if target_slots[ti] is None:
@@ -169,6 +182,25 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
             if results[i] is None:
                 results[i] = Tensor(jnp.zeros(s.shape, s._v.dtype))
     return _nest.pack_sequence_as(sources, results)
+
+
+def _deferred_gradients(program, flat_targets, target_slots, saved, seeds):
+    """The gradients as deferred values of one op running `program` (see `_lazy`).
+
+    Nothing runs now: the gradients, the loss and an update made from them (`v.assign_sub(lr * g)`)
+    run as one program when something reads them or a variable. A deferred target (the loss) gets
+    its value through a projection (`_lazy.Node.project`): holding a loss holds no gradients.
+    """
+    avals = program.out_avals(saved, seeds)
+    node = _lazy.Node(program.flat, ("gradient", program), list(saved) + list(seeds), True, gradient=True)
+    n_grads = len(avals) - (sum(slot is not None for slot in target_slots) if program.with_values else 0)
+    grads = [Tensor(_lazy.Pending(node, i, *avals[i])) for i in range(n_grads)]
+    if program.with_values:
+        live = [t for t, slot in zip(flat_targets, target_slots) if slot is not None]
+        for j, target in enumerate(live):
+            if type(target) is Tensor and type(target._v) is _lazy.Pending:
+                target._v = node.project(n_grads + j, *avals[n_grads + j])
+    return grads
 
 
 def _traced(seeds, saved):

@@ -12,6 +12,8 @@ one dispatch instead of one per op, and is never run twice.
 from __future__ import annotations
 
 import collections
+import sys
+import threading
 
 import jax
 import numpy as np
@@ -19,6 +21,7 @@ import numpy as np
 ENABLED = True
 MAX_PROGRAMS = 256
 MAX_SHAPE_ENTRIES = 4096
+MAX_PENDING_WRITES = 4096
 
 ArrayImpl = type(jax.numpy.zeros(()))  # the type of a computed jax.Array (not a tracer)
 traces = collections.Counter()  # "force" -> number of forcing programs traced
@@ -28,14 +31,25 @@ calls = collections.Counter()  # "force" -> number of forcing programs run
 class Node:
     """One deferred op: its kernel, its op key, its inputs (arrays or Pending), and its results."""
 
-    __slots__ = ("kernel", "key", "inputs", "multi", "results")
+    __slots__ = ("kernel", "key", "inputs", "multi", "results", "gradient", "projections")
 
-    def __init__(self, kernel, key, inputs, multi):
+    def __init__(self, kernel, key, inputs, multi, gradient=False):
         self.kernel = kernel
         self.key = key
         self.inputs = inputs
         self.multi = multi
         self.results = None
+        self.gradient = gradient  # outputs are gradients `tape.gradient` returned
+        self.projections = None  # (node, index): one-output nodes resolved with this one's output
+
+    def project(self, index, shape, dtype):
+        """A one-output node for output `index`, resolved whenever this node is: holding it holds
+        that output only (a loss kept in a list does not keep a step's gradients alive)."""
+        node = Node(_identity, "projection", [Pending(self, index, shape, dtype)], False)
+        if self.projections is None:
+            self.projections = []
+        self.projections.append((node, index))
+        return Pending(node, 0, shape, dtype)
 
 
 class Pending:
@@ -64,28 +78,61 @@ class Pending:
         return self.node.results[self.index]
 
 
+def _identity(x):
+    return x
+
+
 GRADIENT = ("gradient outputs",)
 
 
 def mark_gradients(arrays):
     """Gradient arrays as already-computed Pending values: an op applied to one of them outside a
     tape is deferred one step, so `v.assign_sub(lr * g)` runs as one fused, in-place update."""
-    node = Node(None, GRADIENT, None, False)
+    node = Node(None, GRADIENT, None, False, gradient=True)
     node.results = tuple(arrays)
     return [Pending(node, i, a.shape, a.dtype) for i, a in enumerate(arrays)]
 
 
 def deferred_single_op(value):
-    """The unresolved Node behind `value` when it is one op on computed arrays, else None."""
+    """The unresolved Node behind `value` when it is one op on computed arrays or gradients, else
+    None."""
     if type(value) is not Pending:
         return None
     node = value.node
     if node.results is not None or node.multi:
         return None
     for x in node.inputs:
-        if type(x) is Pending and x.node.results is None:
+        if type(x) is Pending and x.node.results is None and not x.node.gradient:
             return None
     return node
+
+
+# Variable updates not run yet (`v.assign_sub(lr * g)` on a gradient, see _variable), by the
+# variable's id. Each is a Node whose first input is the variable's old array. The next program
+# that runs (a read of any deferred value, any variable's read) runs them too, so a training step's
+# forward, backward and updates can be one program, as `jax.jit` of a whole step would be.
+_writes = {}
+_lock = threading.RLock()
+
+
+def add_write(key, node):
+    """Registers `node` (an update of the variable with id `key`) to run with the next program."""
+    with _lock:
+        _writes[key] = node
+        if len(_writes) >= MAX_PENDING_WRITES:
+            force(())
+
+
+def cancel_write(key):
+    """Forgets the pending update of variable `key` (it was overwritten before anything read it)."""
+    with _lock:
+        _writes.pop(key, None)
+
+
+def flush_writes():
+    """Runs every pending variable update (and what they depend on) now."""
+    if _writes:
+        force(())
 
 
 _shapes = {}  # (op key, input avals) -> output (shape, dtype) pairs
@@ -160,35 +207,84 @@ def _collect(roots):
     return order, specs, leaves
 
 
-def _build(order, specs):
+def _build(order, specs, n_leaves, donated, output_order):
     kernels = [(node.kernel, node.multi) for node in order]
     refs_of = [refs for _, refs in specs]
+    kept = [i for i in range(n_leaves) if i not in set(donated)]
 
-    def run(leaf_values):
+    def run(donated_values, kept_values):
         traces["force"] += 1
+        leaf_values = [None] * n_leaves
+        for i, value in zip(donated, donated_values):
+            leaf_values[i] = value
+        for i, value in zip(kept, kept_values):
+            leaf_values[i] = value
         results = []
         for (kernel, multi), refs in zip(kernels, refs_of):
             args = [leaf_values[i] if n < 0 else results[n][i] for n, i in refs]
             out = kernel(*args)
             results.append(tuple(out) if multi else (out,))
-        return results
+        # JAX pairs each donated buffer with the first output of its shape: updates come first
+        return [results[i] for i in output_order]
 
-    return jax.jit(run)
+    return jax.jit(run, donate_argnums=(0,) if donated else ())
+
+
+def _donated_leaves(order, leaves, writes):
+    """Positions of the leaves that are old values of variables updated here and that nothing
+    outside this program holds: their buffers are donated (the update happens in place)."""
+    if not writes:
+        return ()
+    leaf_pos = {id(leaf): i for i, leaf in enumerate(leaves)}
+    uses = collections.Counter([id(x) for n in order for x in n.inputs])
+    donated = []
+    for node in order:
+        if id(node) in writes:
+            old = node.inputs[0]
+            pos = leaf_pos.get(id(old))
+            # Holders that go away with this program: the forced nodes' input lists (dropped
+            # below) and `leaves`; here also the local `old` and getrefcount's argument.
+            if pos is not None and sys.getrefcount(old) <= uses[id(old)] + 3:
+                donated.append(pos)
+    return tuple(donated)
 
 
 def force(roots):
-    """Computes the results of the nodes `roots` and of every unresolved node they depend on."""
-    order, specs, leaves = _collect(roots)
-    if not order:
-        return
-    key = (tuple(specs), tuple([(leaf.shape, leaf.dtype) for leaf in leaves]))
-    program = _programs.lookup(key)
-    if program is None:
-        program = _programs.insert(key, _build(order, specs))
-    calls["force"] += 1
-    for node, results in zip(order, program(leaves)):
-        node.results = results
-        node.inputs = None  # what it read is no longer needed
+    """Computes the results of the nodes `roots` and of every unresolved node they depend on,
+    together with every pending variable update."""
+    with _lock:
+        writes = ()
+        if _writes:
+            writes = {id(node) for node in _writes.values()}
+            roots = list(roots) + list(_writes.values())
+            _writes.clear()
+        order, specs, leaves = _collect(roots)
+        if not order:
+            return
+        donated = _donated_leaves(order, leaves, writes)
+        if writes:
+            output_order = tuple([i for i, node in enumerate(order) if id(node) in writes]
+                                 + [i for i, node in enumerate(order) if id(node) not in writes])
+        else:
+            output_order = tuple(range(len(order)))
+        key = (tuple(specs), tuple([(leaf.shape, leaf.dtype) for leaf in leaves]), donated, output_order)
+        program = _programs.lookup(key)
+        if program is None:
+            program = _programs.insert(key, _build(order, specs, len(leaves), donated, output_order))
+        calls["force"] += 1
+        donated_values = [leaves[i] for i in donated]
+        kept_values = [leaf for i, leaf in enumerate(leaves) if i not in donated] if donated else leaves
+        del leaves
+        outputs = program(donated_values, kept_values)
+        for node, results in zip([order[i] for i in output_order], outputs):
+            node.results = results
+            node.inputs = None  # what it read is no longer needed
+            if node.projections is not None:
+                for projection, index in node.projections:
+                    if projection.results is None:
+                        projection.results = (results[index],)
+                        projection.inputs = None
+                node.projections = None
 
 
 def resolve_all(values):

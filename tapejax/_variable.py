@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import operator
 import sys
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -33,22 +33,22 @@ _read_hook = None
 _write_hook = None
 
 
-_fused_kernels = {}
+_update_kernels = {}
 
 
-def _fused_kernel(combine, node, in_place):
-    """A jitted `combine(variable, op(*inputs))`, donating the variable's buffer when `in_place`."""
-    key = (combine, node.key, in_place)
-    found = _fused_kernels.get(key)
+def _update_kernel(combine, node):
+    """`combine(variable, op(*inputs))` for the deferred op `node` (`lr * g`): a write's kernel."""
+    key = (combine, node.key)
+    found = _update_kernels.get(key)
     if found is None:
         op_kernel = node.kernel
 
         def update(current, *inputs):
             return combine(current, op_kernel(*inputs))
 
-        if len(_fused_kernels) >= 512:
-            _fused_kernels.clear()
-        found = _fused_kernels[key] = jax.jit(update, donate_argnums=(0,) if in_place else ())
+        if len(_update_kernels) >= 512:
+            _update_kernels.clear()
+        found = _update_kernels[key] = update
     return found
 
 
@@ -103,7 +103,7 @@ class Variable:
                 raise ValueError(
                     f"In this `tf.Variable` creation, the initial value's shape ({TensorShape(value.shape)}) "
                     f"is not compatible with the explicitly supplied `shape` argument ({want}).")
-        self._array = value
+        self._stored = value  # the array, or a Pending update (see `_fused_update`)
         self._id = _next_id()
         self._trainable = True if trainable is None else bool(trainable)
         base = "Variable" if name is None else str(name).rstrip("/").split(":")[0]
@@ -116,6 +116,20 @@ class Variable:
         _function.note_variable_created(self)
 
     # -- reading -------------------------------------------------------------------------------
+    @property
+    def _array(self):
+        """The current array; a pending update runs first (with every other pending one)."""
+        stored = self._stored
+        if type(stored) is _lazy.Pending:
+            stored = self._stored = stored.resolve()
+        return stored
+
+    @_array.setter
+    def _array(self, value):
+        if type(self._stored) is _lazy.Pending:
+            _lazy.cancel_write(self._id)
+        self._stored = value
+
     def _read(self):
         """The current value as a JAX array (a tracer inside `tapejax.function`)."""
         if _read_hook is not None:
@@ -147,8 +161,9 @@ class Variable:
 
     # -- writing -------------------------------------------------------------------------------
     def _check_assignable(self, new):
+        current = self._stored if _read_hook is None else self._read()  # shape and dtype only
         if type(new) is Tensor:
-            value, current = new._value, self._read()
+            value = new._value
             if value.dtype == current.dtype and value.shape == current.shape:
                 return value
         from tapejax._ops._convert import convert_to_tensor
@@ -157,10 +172,10 @@ class Variable:
         except TypeError as err:
             raise TypeError(f"Cannot assign a value of a different dtype to variable "
                             f"'{self._name}' of dtype {self.dtype.name}: {err}") from None
-        if new.shape != self._read().shape:
+        if new.shape != current.shape:
             raise ValueError(
                 f"Cannot assign value to variable ' {self._name}': Shape mismatch.The variable shape "
-                f"{TensorShape(self._read().shape)}, and the assigned value shape "
+                f"{TensorShape(current.shape)}, and the assigned value shape "
                 f"{TensorShape(new.shape)} are incompatible.")
         return new
 
@@ -200,7 +215,7 @@ class Variable:
           The variable, or None with `read_value=False`.
         """
         from tapejax._ops import _kernels
-        if not self._fused_update(delta, jnp.add):
+        if not self._fused_update(delta, operator.add):
             self._update(_kernels.add_kernel, _kernels.add_in_place_kernel,
                          self._check_update(delta, "AssignAddVariableOp"))
         return self if read_value else None
@@ -212,21 +227,28 @@ class Variable:
           The variable, or None with `read_value=False`.
         """
         from tapejax._ops import _kernels
-        if not self._fused_update(delta, jnp.subtract):
+        if not self._fused_update(delta, operator.sub):
             self._update(_kernels.sub_kernel, _kernels.sub_in_place_kernel,
                          self._check_update(delta, "AssignSubVariableOp"))
         return self if read_value else None
 
     def _fused_update(self, delta, combine):
-        """`v.assign_sub(lr * g)` as one in-place kernel when `delta` is one deferred op (see
-        `_lazy.mark_gradients`). Returns False when it does not apply."""
-        if _read_hook is not None or type(delta) is not Tensor:
+        """`v.assign_sub(lr * g)` as one deferred update when `delta` is one deferred op on a
+        gradient (see `_lazy.mark_gradients`): it runs in place, with the next program (see
+        `_lazy.add_write`). Returns False when it does not apply."""
+        if _read_hook is not None or type(delta) is not Tensor or self._constraint is not None:
             return False
         node = _lazy.deferred_single_op(delta._v)
-        if node is None or delta._v.shape != self._array.shape or delta._v.dtype != self._array.dtype:
+        stored = self._stored
+        if node is None or delta._v.shape != stored.shape or delta._v.dtype != stored.dtype:
             return False
-        in_place = sys.getrefcount(self._array) <= 2
-        self._write(_fused_kernel(combine, node, in_place)(self._array, *node.inputs))
+        if type(stored) is _lazy.Pending:  # an update nothing read yet: run it (no chains)
+            stored = self._array
+        write = _lazy.Node(_update_kernel(combine, node), ("update", combine, node.key),
+                           [stored, *node.inputs], False)
+        del stored
+        self._stored = _lazy.Pending(write, 0, self._stored.shape, self._stored.dtype)
+        _lazy.add_write(self._id, write)
         return True
 
     def _update(self, kernel, in_place_kernel, delta):
@@ -255,15 +277,15 @@ class Variable:
 
     @property
     def dtype(self):
-        return _dtypes.from_jax(self._array.dtype)
+        return _dtypes.from_jax(self._stored.dtype)
 
     @property
     def shape(self):
-        return TensorShape(self._array.shape)
+        return TensorShape(self._stored.shape)
 
     @property
     def ndim(self):
-        return self._array.ndim
+        return len(self._stored.shape)
 
     @property
     def device(self):

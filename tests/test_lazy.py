@@ -34,16 +34,26 @@ def eager_forward(monkeypatch):
     return run
 
 
-def test_forward_under_a_tape_is_deferred_and_the_gradient_fills_the_loss():
+def test_forward_and_backward_are_deferred_and_run_as_one_program():
     x, y, ws = _mlp_problem()
     with tf.GradientTape() as tape:
         loss = _mlp_loss(x, y, ws)
     assert type(loss._v) is Pending
     forced = _lazy.calls["force"]
     grads = tape.gradient(loss, ws)
-    assert type(loss._v) is not Pending  # computed by the gradient program itself
-    assert _lazy.calls["force"] == forced  # no separate forward run
-    assert all(g is not None for g in grads)
+    assert type(loss._v) is Pending and all(type(g._v) is Pending for g in grads)
+    assert _lazy.calls["force"] == forced  # nothing ran yet
+    loss_value = float(loss)
+    assert _lazy.calls["force"] == forced + 1
+    grad_values = [g.numpy() for g in grads]
+    assert _lazy.calls["force"] == forced + 1  # the loss's program computed the gradients too
+    with tf.GradientTape() as tape:
+        h = tf.nn.relu(tf.matmul(x, ws[0]))
+        h.numpy()  # read inside the tape: the forward runs here, eagerly equal values below
+        again = tf.reduce_mean((tf.matmul(h, ws[1]) - y) ** 2)
+    np.testing.assert_allclose(loss_value, float(again), rtol=1e-6)
+    for got, want in zip(grad_values, tape.gradient(again, ws)):
+        np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-6)
 
 
 def _programs():
@@ -280,3 +290,108 @@ def test_a_persistent_tape_computes_its_deferred_forward_once(monkeypatch):
     np.testing.assert_allclose(g1[0].numpy(), once.gradient(loss_again, ws)[0].numpy(), rtol=1e-5)
     np.testing.assert_allclose(jac.numpy(), g1[1].numpy(), rtol=1e-5, atol=1e-6)
     assert g2 is not None
+
+
+def _sgd_steps(ws, x, y, steps, lr=0.1):
+    losses = []
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = _mlp_loss(x, y, ws)
+        grads = tape.gradient(loss, ws)
+        for w, g in zip(ws, grads):
+            w.assign_sub(lr * g)
+        losses.append(loss)
+    return losses
+
+
+def test_a_training_step_runs_as_one_program(eager_forward):
+    x, y, ws = _mlp_problem(4)
+    _sgd_steps(ws, x, y, 2)  # warm up: programs compiled
+    forced = _lazy.calls["force"]
+    losses = _sgd_steps(ws, x, y, 5)
+    # the forward, backward and both updates of a step run together, in one program, when the
+    # next step reads the variables (the first read runs the warm-up's last step); the last
+    # step's when the values are read below
+    assert _lazy.calls["force"] - forced == 5
+    got = [w.numpy() for w in ws] + [float(loss) for loss in losses]
+    assert _lazy.calls["force"] - forced == 6
+    x, y, ws_eager = _mlp_problem(4)
+    want = eager_forward(lambda: (_sgd_steps(ws_eager, x, y, 2),
+                                  [float(loss) for loss in _sgd_steps(ws_eager, x, y, 5)])[1])
+    want = [w.numpy() for w in ws_eager] + want
+    for a, b in zip(got, want):
+        # the fused update may round w - lr * g once (a fused multiply-add)
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_a_held_loss_holds_neither_the_step_nor_its_gradients():
+    x, y, ws = _mlp_problem(5)
+    losses = _sgd_steps(ws, x, y, 3)
+    ws[0].numpy()  # runs the last step
+    for loss in losses:
+        node = loss._v.node
+        assert node.inputs is None and len(node.results) == 1  # the loss only, no gradient program
+    assert all(np.isfinite(float(loss)) for loss in losses)
+
+
+def test_variable_metadata_does_not_run_pending_updates():
+    x, y, ws = _mlp_problem(6)
+    _sgd_steps(ws, x, y, 1)
+    forced = _lazy.calls["force"]
+    assert ws[0].shape == (4, 5) and ws[0].dtype == tf.float32 and ws[0].ndim == 2
+    assert ws[0]._stored.node.results is None and _lazy.calls["force"] == forced
+    before = ws[1].numpy()  # a read runs every pending update
+    assert ws[0]._stored.node.results is not None and _lazy.calls["force"] == forced + 1
+    assert before.shape == (5, 1)
+
+
+def test_an_assign_before_any_read_replaces_the_pending_update():
+    x, y, ws = _mlp_problem(7)
+    with tf.GradientTape() as tape:
+        loss = _mlp_loss(x, y, ws)
+    grads = tape.gradient(loss, ws)
+    expected_w2 = ws[1].numpy() - 0.1 * grads[1].numpy()
+    ws[0].assign_sub(0.1 * grads[0])
+    ws[1].assign_sub(0.1 * grads[1])
+    ws[0].assign(np.ones((4, 5), np.float32))
+    assert ws[0]._id not in _lazy._writes
+    np.testing.assert_array_equal(ws[0].numpy(), np.ones((4, 5), np.float32))
+    np.testing.assert_allclose(ws[1].numpy(), expected_w2, rtol=1e-6, atol=1e-7)
+
+
+def test_two_updates_before_a_read_both_apply():
+    x, y, ws = _mlp_problem(8)
+    with tf.GradientTape() as tape:
+        loss = _mlp_loss(x, y, ws)
+    grads = tape.gradient(loss, ws)
+    g = grads[0].numpy()
+    start = ws[0].numpy()
+    ws[0].assign_sub(0.1 * grads[0])
+    ws[0].assign_add(0.5 * grads[0])
+    np.testing.assert_allclose(ws[0].numpy(), start - 0.1 * g + 0.5 * g, rtol=1e-5, atol=1e-6)
+
+
+def test_pending_updates_are_bounded(monkeypatch):
+    monkeypatch.setattr(_lazy, "MAX_PENDING_WRITES", 2)
+    x, y, ws = _mlp_problem(9)
+    ws.append(tf.Variable(np.zeros((4, 5), np.float32)))
+    with tf.GradientTape() as tape:
+        loss = _mlp_loss(x, y, ws[:2]) + tf.reduce_sum(ws[2])
+    grads = tape.gradient(loss, ws)
+    expected = [w.numpy() - 0.1 * g.numpy() for w, g in zip(ws, grads)]
+    for w, g in zip(ws, grads):
+        w.assign_sub(0.1 * g)
+        assert len(_lazy._writes) < 2
+    for w, e in zip(ws, expected):
+        np.testing.assert_allclose(w.numpy(), e, rtol=1e-6, atol=1e-7)
+
+
+def test_a_deferred_update_spares_an_old_value_a_tape_still_holds():
+    x, y, ws = _mlp_problem(10)
+    with tf.GradientTape(persistent=True) as held:
+        held_loss = tf.reduce_sum(ws[0] * ws[0])  # deferred: holds the variable's current array
+    old = np.array(ws[0].numpy())
+    _sgd_steps(ws, x, y, 2)
+    assert not np.allclose(ws[0].numpy(), old)
+    np.testing.assert_allclose(held.gradient(held_loss, ws[0]).numpy(), 2 * old, rtol=1e-6)
+    np.testing.assert_allclose(float(held_loss), float(np.sum(old * old)), rtol=1e-6)

@@ -11,7 +11,7 @@ import functools
 
 import jax
 
-from tapejax import _lazy, _tape
+from tapejax import _lazy, _tape, _variable
 from tapejax._errors import InvalidArgumentError
 from tapejax._lazy import Pending
 from tapejax._tensor import Tensor
@@ -98,6 +98,8 @@ def _apply_deferred(op, kernel, inputs, attrs):
     for recorder in _state.recording:
         if type(recorder) is not _Recorder:
             return None
+    if _variable._read_hook is not None:  # tracing a function or collecting reads: values now
+        return None
     values = []
     for x in inputs:
         value = x._v
@@ -124,7 +126,7 @@ def _on_gradients(inputs):
     for x in inputs:
         value = x._v
         if type(value) is Pending:
-            if value.node.key is not _lazy.GRADIENT:
+            if not value.node.gradient:
                 return False
             found = True
         elif type(value) is not _ArrayImpl:
@@ -134,7 +136,7 @@ def _on_gradients(inputs):
 
 def _apply_on_gradients(op, kernel, inputs, attrs):
     """Defers one op on gradients outside any tape (fused into a following assign_add/sub)."""
-    _, outputs = _deferred(op, kernel, (op, attrs), [x._value for x in inputs])  # gradients' arrays
+    _, outputs = _deferred(op, kernel, (op, attrs), [x._v for x in inputs])
     return outputs if op.multi else outputs[0]
 
 
