@@ -194,7 +194,9 @@ def _deferred_gradients(program, flat_targets, target_slots, saved, seeds):
     avals = program.out_avals(saved, seeds)
     node = _lazy.Node(program.flat, ("gradient", program), list(saved) + list(seeds), True, gradient=True)
     n_grads = len(avals) - (sum(slot is not None for slot in target_slots) if program.with_values else 0)
-    grads = [Tensor(_lazy.Pending(node, i, *avals[i])) for i in range(n_grads)]
+    pendings = [_lazy.Pending(node, i, *avals[i]) for i in range(n_grads)]
+    node.pendings = pendings + [None] * (len(avals) - n_grads)  # unread gradients: not returned
+    grads = [Tensor(p) for p in pendings]
     if program.with_values:
         live = [t for t, slot in zip(flat_targets, target_slots) if slot is not None]
         for j, target in enumerate(live):

@@ -31,7 +31,7 @@ calls = collections.Counter()  # "force" -> number of forcing programs run
 class Node:
     """One deferred op: its kernel, its op key, its inputs (arrays or Pending), and its results."""
 
-    __slots__ = ("kernel", "key", "inputs", "multi", "results", "gradient", "projections")
+    __slots__ = ("kernel", "key", "inputs", "multi", "results", "gradient", "projections", "pendings")
 
     def __init__(self, kernel, key, inputs, multi, gradient=False):
         self.kernel = kernel
@@ -41,6 +41,7 @@ class Node:
         self.results = None
         self.gradient = gradient  # outputs are gradients `tape.gradient` returned
         self.projections = None  # (node, index): one-output nodes resolved with this one's output
+        self.pendings = None  # per output, its Pending (dropped when unused) or None (always kept)
 
     def project(self, index, shape, dtype):
         """A one-output node for output `index`, resolved whenever this node is: holding it holds
@@ -174,40 +175,73 @@ _programs = _LRU()
 
 
 def _collect(roots):
-    """The unresolved nodes `roots` depend on, in dependency order, and the leaf arrays they read."""
+    """The unresolved nodes `roots` depend on, in dependency order, the leaf arrays they read, and
+    how many times forced nodes' inputs list each leaf."""
     order, index_of = [], {}
-    leaves, leaf_index = [], {}
+    leaves, leaf_index, leaf_uses = [], {}, []
+    pending_uses = collections.Counter()
     specs = []
     stack = [(node, False) for node in reversed(roots)]
     while stack:
         node, expanded = stack.pop()
-        if id(node) in index_of or node.results is not None:
+        if node.results is not None or id(node) in index_of:
             continue
+        inputs = node.inputs
         if not expanded:
             stack.append((node, True))
-            for value in reversed(node.inputs):
+            for value in reversed(inputs):
                 if type(value) is Pending and value.node.results is None and id(value.node) not in index_of:
                     stack.append((value.node, False))
             continue
         refs = []
-        for value in node.inputs:
+        for value in inputs:
             if type(value) is Pending:
-                if value.node.results is None:
-                    refs.append((index_of[id(value.node)], value.index))
+                source = value.node
+                if source.results is None:
+                    refs.append((index_of[id(source)], value.index))
+                    pending_uses[id(value)] += 1
                     continue
-                value = value.node.results[value.index]
-            slot = leaf_index.get(id(value))
-            if slot is None:
-                slot = leaf_index[id(value)] = len(leaves)
-                leaves.append(value)
+                value = source.results[value.index]
+                slot = leaf_index.get(id(value))
+                if slot is None:
+                    slot = leaf_index[id(value)] = len(leaves)
+                    leaves.append(value)
+                    leaf_uses.append(0)  # held by a resolved node's results, not an input list
+            else:
+                slot = leaf_index.get(id(value))
+                if slot is None:
+                    slot = leaf_index[id(value)] = len(leaves)
+                    leaves.append(value)
+                    leaf_uses.append(1)
+                else:
+                    leaf_uses[slot] += 1
             refs.append((-1, slot))
         index_of[id(node)] = len(order)
         order.append(node)
         specs.append((node.key, tuple(refs)))
-    return order, specs, leaves
+    return order, specs, leaves, leaf_uses, pending_uses
 
 
-def _build(order, specs, n_leaves, donated, output_order):
+def _kept_outputs(order, pending_uses):
+    """Per node, None (every output leaves the program) or the outputs something outside this
+    program can still read: a gradient no Tensor or pending op holds is computed (an update in this
+    program may use it) but not returned, which saves its buffer and XLA a materialised copy."""
+    kept = []
+    for node in order:
+        pendings = node.pendings
+        if pendings is None:
+            kept.append(None)
+            continue
+        live = []
+        for i in range(len(pendings)):
+            # holders that are not outside: `pendings`, the forced nodes' inputs, getrefcount's argument
+            if pendings[i] is None or sys.getrefcount(pendings[i]) > 2 + pending_uses[id(pendings[i])]:
+                live.append(i)
+        kept.append(None if len(live) == len(pendings) else tuple(live))
+    return tuple(kept)
+
+
+def _build(order, specs, n_leaves, donated, output_order, kept_outputs):
     kernels = [(node.kernel, node.multi) for node in order]
     refs_of = [refs for _, refs in specs]
     kept = [i for i in range(n_leaves) if i not in set(donated)]
@@ -225,27 +259,26 @@ def _build(order, specs, n_leaves, donated, output_order):
             out = kernel(*args)
             results.append(tuple(out) if multi else (out,))
         # JAX pairs each donated buffer with the first output of its shape: updates come first
-        return [results[i] for i in output_order]
+        return [results[i] if kept_outputs[i] is None else tuple([results[i][j] for j in kept_outputs[i]])
+                for i in output_order]
 
     return jax.jit(run, donate_argnums=(0,) if donated else ())
 
 
-def _donated_leaves(order, leaves, writes):
+def _donated_leaves(order, leaves, leaf_uses, writes):
     """Positions of the leaves that are old values of variables updated here and that nothing
     outside this program holds: their buffers are donated (the update happens in place)."""
-    if not writes:
-        return ()
-    leaf_pos = {id(leaf): i for i, leaf in enumerate(leaves)}
-    uses = collections.Counter([id(x) for n in order for x in n.inputs])
     donated = []
     for node in order:
         if id(node) in writes:
             old = node.inputs[0]
-            pos = leaf_pos.get(id(old))
-            # Holders that go away with this program: the forced nodes' input lists (dropped
-            # below) and `leaves`; here also the local `old` and getrefcount's argument.
-            if pos is not None and sys.getrefcount(old) <= uses[id(old)] + 3:
-                donated.append(pos)
+            for pos in range(len(leaves)):
+                if leaves[pos] is old:
+                    # Holders that go away with this program: the forced nodes' input lists
+                    # (dropped below) and `leaves`; here also `old` and getrefcount's argument.
+                    if sys.getrefcount(old) <= leaf_uses[pos] + 3:
+                        donated.append(pos)
+                    break
     return tuple(donated)
 
 
@@ -258,27 +291,37 @@ def force(roots):
             writes = {id(node) for node in _writes.values()}
             roots = list(roots) + list(_writes.values())
             _writes.clear()
-        order, specs, leaves = _collect(roots)
+        order, specs, leaves, leaf_uses, pending_uses = _collect(roots)
         if not order:
             return
-        donated = _donated_leaves(order, leaves, writes)
+        kept_outputs = _kept_outputs(order, pending_uses)
+        donated = _donated_leaves(order, leaves, leaf_uses, writes) if writes else ()
         if writes:
             output_order = tuple([i for i, node in enumerate(order) if id(node) in writes]
                                  + [i for i, node in enumerate(order) if id(node) not in writes])
         else:
             output_order = tuple(range(len(order)))
-        key = (tuple(specs), tuple([(leaf.shape, leaf.dtype) for leaf in leaves]), donated, output_order)
+        key = (tuple(specs), tuple([(leaf.shape, leaf.dtype) for leaf in leaves]), donated, output_order,
+               kept_outputs)
         program = _programs.lookup(key)
         if program is None:
-            program = _programs.insert(key, _build(order, specs, len(leaves), donated, output_order))
+            program = _programs.insert(key, _build(order, specs, len(leaves), donated, output_order,
+                                                   kept_outputs))
         calls["force"] += 1
         donated_values = [leaves[i] for i in donated]
         kept_values = [leaf for i, leaf in enumerate(leaves) if i not in donated] if donated else leaves
         del leaves
         outputs = program(donated_values, kept_values)
-        for node, results in zip([order[i] for i in output_order], outputs):
+        for i, results in zip(output_order, outputs):
+            node = order[i]
+            if kept_outputs[i] is not None:  # outputs nothing outside can read: not returned
+                full = [None] * len(node.pendings)
+                for j, value in zip(kept_outputs[i], results):
+                    full[j] = value
+                results = tuple(full)
             node.results = results
             node.inputs = None  # what it read is no longer needed
+            node.pendings = None
             if node.projections is not None:
                 for projection, index in node.projections:
                     if projection.results is None:
