@@ -91,16 +91,21 @@ class Program:
 
     def jacobian(self, saved_args, basis):
         """Runs the backward once per row of `basis` (seeds), vectorised with `jax.vmap`."""
-        if self._jacobian is None:
-            pure = self.pure
+        pure = self.pure
 
-            def rows(saved, seeds):
+        def rows(saved, seeds):
+            with _tape.suspended():
+                return jax.vmap(lambda seed: pure(saved, [seed]))(seeds)
+
+        if isinstance(basis, jax.core.Tracer) or any(isinstance(v, jax.core.Tracer) for v in saved_args):
+            return rows(saved_args, basis)  # inside another trace: part of that program
+        if self._jacobian is None:
+            def counted(saved, seeds):
                 traces["jacobian"] += 1
                 compilations["jacobian"] += 1
-                with _tape.suspended():
-                    return jax.vmap(lambda seed: pure(saved, [seed]))(seeds)
+                return rows(saved, seeds)
 
-            self._jacobian = jax.jit(rows)
+            self._jacobian = jax.jit(counted)
         return self._jacobian(saved_args, basis)
 
 

@@ -1,12 +1,16 @@
-"""Deferred forward: ops recorded by a tape run when a value is needed, fused into one program.
+"""Deferred values: ops recorded by a tape, gradients and SGD updates run together, when needed.
 
 While a GradientTape records, an op whose inputs are concrete arrays (or deferred values) does not
 run: its output Tensors hold `Pending` values (shape and dtype known at once, from the kernel's
-abstract evaluation, so shape and dtype errors still raise at the op). A deferred value is computed
-when something reads it (`Tensor._value`: printing, `numpy()`, Python control flow, an op outside
-the tape) by one compiled program for every deferred op it depends on, or by `gradient()`, whose
-compiled program runs the recorded forward and the backward together. So a step's forward costs
-one dispatch instead of one per op, and is never run twice.
+abstract evaluation, so shape and dtype errors still raise at the op). `tape.gradient` adds one
+node running the recorded forward and its backward (a compiled structure, see `_compile`); an op
+on a gradient outside any tape (`lr * g`) is one more, and `v.assign_sub(lr * g)` makes the
+variable's value a pending update (a "write"). Nothing runs until something reads a value
+(`Tensor._value`: printing, `numpy()`, Python control flow, an op outside the tape) or a variable
+(the next step's forward): then one compiled program computes every unresolved node that value
+depends on and every pending write, donating the old variable buffers nothing else holds. So an
+eager training step -- forward, backward, every update -- is one dispatch, as `jax.jit` of the
+whole step would be, and nothing runs twice.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ class Node:
     def project(self, index, shape, dtype):
         """A one-output node for output `index`, resolved whenever this node is: holding it holds
         that output only (a loss kept in a list does not keep a step's gradients alive)."""
-        node = Node(_identity, "projection", [Pending(self, index, shape, dtype)], False)
+        node = Node(_identity, PROJECTION, [Pending(self, index, shape, dtype)], False)
         if self.projections is None:
             self.projections = []
         self.projections.append((node, index))
@@ -84,6 +88,7 @@ def _identity(x):
 
 
 GRADIENT = ("gradient outputs",)
+PROJECTION = ("one output of another node",)
 
 
 def mark_gradients(arrays):
@@ -285,6 +290,9 @@ def _donated_leaves(order, leaves, leaf_uses, writes):
 def force(roots):
     """Computes the results of the nodes `roots` and of every unresolved node they depend on,
     together with every pending variable update."""
+    # a projection (a loss) is computed by its source node, as part of the same program as always
+    roots = [root.inputs[0].node if root.key is PROJECTION and root.results is None else root
+             for root in roots]
     with _lock:
         writes = ()
         if _writes:
