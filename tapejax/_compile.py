@@ -29,10 +29,12 @@ class Program:
     """A compiled backward for one tape structure and one choice of targets and sources."""
 
     __slots__ = ("pure", "compiled", "inline", "flat", "arg_slots", "connected", "sparse", "dense",
-                 "with_values", "_outputs", "_out_avals", "_jacobian", "_op", "__weakref__")
+                 "with_values", "extra_slots", "_outputs", "_out_avals", "_jacobian", "_op", "__weakref__")
 
-    def __init__(self, pure, arg_slots, connected, sparse, with_values=False):
-        """`pure(saved, seeds)` gives the gradients, or `(gradients, target values)` `with_values`."""
+    def __init__(self, pure, arg_slots, connected, sparse, with_values=False, extra_slots=()):
+        """`pure(saved, seeds)` gives the gradients, or `(gradients, target values + values of
+        extra_slots)` `with_values`."""
+        self.extra_slots = extra_slots  # forward slots whose values a replay also returns
         self.pure = (lambda saved, seeds: pure(saved, seeds)[0]) if with_values else pure
         self.with_values = with_values
         self.arg_slots = arg_slots
@@ -136,18 +138,21 @@ def _is_row_gather(op_key):
             and dict(op_key[1]) == {"axis": 0, "batch_dims": 0})
 
 
-def backward_program(recorder, target_slots, source_slot_groups, seed_avals, allow_sparse=True):
+def backward_program(recorder, target_slots, source_slot_groups, seed_avals, allow_sparse=True,
+                     extra_slots=()):
     """The cached Program computing gradients for these targets and sources on `recorder`.
 
     With `allow_sparse`, a source reached only through row gathers gets `(values, indices)` rows
-    (TF's IndexedSlices) instead of a dense gradient.
+    (TF's IndexedSlices) instead of a dense gradient. A program that replays a deferred forward
+    also returns the values of those `extra_slots` it computes.
     """
     # A forward that is still deferred runs inside the program; one already computed (read inside
     # the tape) is not run again: its saved values feed the pullbacks.
     # (scanned from the end: the last value recorded, usually the loss, is the likeliest pending)
     replay = BACKWARD == "replay" or (BACKWARD == "auto" and recorder.deferred and any(
         type(v) is _lazy.Pending and v.node.results is None for v in reversed(recorder.values)))
-    key = (recorder.structure, target_slots, source_slot_groups, seed_avals, allow_sparse, replay)
+    key = (recorder.structure, target_slots, source_slot_groups, seed_avals, allow_sparse, replay,
+           extra_slots if replay else ())
     program = _programs.lookup(key)
     if program is not None:
         return program
@@ -160,9 +165,11 @@ def backward_program(recorder, target_slots, source_slot_groups, seed_avals, all
                                      _is_row_gather) if allow_sparse else (False,) * len(groups))
     replayed = None
     if replay and not any(sparse):
-        replayed = _replay.build_replay_backward(recorder.entries, kept, target_slots, groups)
+        replayed = _replay.build_replay_backward(recorder.entries, kept, target_slots, groups, extra_slots)
     if replayed is not None:
-        return _programs.insert(key, Program(*replayed, connected, sparse, with_values=True))
+        pure, arg_slots, extras = replayed
+        return _programs.insert(key, Program(pure, arg_slots, connected, sparse, with_values=True,
+                                             extra_slots=extras))
     pure, arg_slots = _replay.build_backward(recorder.entries, kept, target_slots, groups, sparse)
     return _programs.insert(key, Program(pure, arg_slots, connected, sparse))
 

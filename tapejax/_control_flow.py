@@ -77,7 +77,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         return fn(*values)
 
     first = _concrete_bool(call(cond, state)) if all(
-        not isinstance(getattr(x, "_value", None), jax.core.Tracer) for x in _nest.flatten(state)) else None
+        not isinstance(getattr(x, "_v", None), jax.core.Tracer) for x in _nest.flatten(state)) else None
     if first is not None:
         i = 0
         keep_going = first

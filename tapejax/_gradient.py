@@ -8,6 +8,7 @@ JAX function of the saved values and seeds, so they differentiate it like any ot
 from __future__ import annotations
 
 import enum
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -131,14 +132,16 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
         if recorder.persistent and recorder.deferred:
             compute_deferred_forward(recorder)
         seed_avals = tuple([(s.shape, s.dtype) for s in seeds])
-        program = _compile.backward_program(recorder, target_slots, source_groups, seed_avals)
+        may_defer = (_lazy.ENABLED and recorder.deferred and not recorder.persistent
+                     and not _tape.state.recording and _variable._read_hook is None)
+        program = _compile.backward_program(recorder, target_slots, source_groups, seed_avals,
+                                            extra_slots=_held_slots(recorder, target_slots) if may_defer else ())
         connected_idx = [i for i, ok in enumerate(program.connected) if ok]
         if connected_idx:
             saved = _lazy.resolve_all([recorder.values[s] for s in program.arg_slots])
-            if (_lazy.ENABLED and program.dense and not recorder.persistent and not _tape.state.recording
-                    and _variable._read_hook is None and not _traced(seeds, saved)):
-                for i, g in zip(connected_idx, _deferred_gradients(program, flat_targets, target_slots,
-                                                                   saved, seeds)):
+            if may_defer and program.dense and not _traced(seeds, saved):
+                for i, g in zip(connected_idx, _deferred_gradients(recorder, program, flat_targets,
+                                                                   target_slots, saved, seeds)):
                     results[i] = g
                 return _finish(flat_targets, target_slots, flat_sources, seeds, results, unconnected,
                                sources)
@@ -184,24 +187,48 @@ def _finish(flat_targets, target_slots, flat_sources, seeds, results, unconnecte
     return _nest.pack_sequence_as(sources, results)
 
 
-def _deferred_gradients(program, flat_targets, target_slots, saved, seeds):
+def _held_slots(recorder, target_slots):
+    """Slots of deferred forward values (not targets) that code outside the tape still holds, e.g.
+    `logits` a metric reads after the step: a replaying gradient returns them too, so reading them
+    does not run the forward again."""
+    objs, values = recorder.objs, recorder.values
+    held = []
+    for _, _, out_slots in recorder.entries:
+        for slot in out_slots:
+            value = values[slot]
+            # holders of the Tensor: `objs` and getrefcount's argument; more is code outside
+            if (type(value) is _lazy.Pending and value.node.results is None
+                    and sys.getrefcount(objs[slot]) > 2 and slot not in target_slots):
+                held.append(slot)
+    return tuple(held)
+
+
+def _deferred_gradients(recorder, program, flat_targets, target_slots, saved, seeds):
     """The gradients as deferred values of one op running `program` (see `_lazy`).
 
     Nothing runs now: the gradients, the loss and an update made from them (`v.assign_sub(lr * g)`)
-    run as one program when something reads them or a variable. A deferred target (the loss) gets
-    its value through a projection (`_lazy.Node.project`): holding a loss holds no gradients.
+    run as one program when something reads them or a variable. A deferred target (the loss), and a
+    held forward value the program also returns, gets its value through a projection
+    (`_lazy.Node.project`): holding a loss holds no gradients.
     """
     avals = program.out_avals(saved, seeds)
     node = _lazy.Node(program.flat, ("gradient", program), list(saved) + list(seeds), True, gradient=True)
-    n_grads = len(avals) - (sum(slot is not None for slot in target_slots) if program.with_values else 0)
+    n_grads = len(program.sparse)
     pendings = [_lazy.Pending(node, i, *avals[i]) for i in range(n_grads)]
     node.pendings = pendings + [None] * (len(avals) - n_grads)  # unread gradients: not returned
     grads = [Tensor(p) for p in pendings]
     if program.with_values:
-        live = [t for t, slot in zip(flat_targets, target_slots) if slot is not None]
-        for j, target in enumerate(live):
-            if type(target) is Tensor and type(target._v) is _lazy.Pending:
-                target._v = node.project(n_grads + j, *avals[n_grads + j])
+        index = n_grads
+        for target, slot in zip(flat_targets, target_slots):
+            if slot is not None:
+                if type(target) is Tensor and type(target._v) is _lazy.Pending:
+                    target._v = node.project(index, *avals[index])
+                index += 1
+        for slot in program.extra_slots:
+            held = recorder.objs[slot]
+            if type(held._v) is _lazy.Pending and held._v.node.results is None:
+                held._v = node.project(index, *avals[index])
+            index += 1
     return grads
 
 

@@ -144,20 +144,22 @@ def build_backward(entries, kept, target_slots, source_groups, sparse=()):
     return backward, arg_slots
 
 
-def build_replay_backward(entries, kept, target_slots, source_groups):
+def build_replay_backward(entries, kept, target_slots, source_groups, extra_slots=()):
     """The backward of a deferred forward: a pure function that runs the kept forward too.
 
-    `(leaf_args, seeds) -> (grads, target values)` takes only the values that enter the kept
-    entries from outside (watched tensors, Variable reads, constants), runs the forward and
-    differentiates it with one `jax.vjp`. Used when the tape deferred its forward (`_lazy`), so
+    `(leaf_args, seeds) -> (grads, target values, extra values)` takes only the values that enter
+    the kept entries from outside (watched tensors, Variable reads, constants), runs the forward and
+    differentiates it with one `jax.vjp`. Extra values are those of `extra_slots` the kept forward
+    produces (intermediate values the caller still holds, so they are not computed again). Used when the tape deferred its forward (`_lazy`), so
     the forward runs once, here; `benchmarks --backward replay` also forces it for an eager one.
 
     Returns:
-      (backward function, the slots whose saved values are its `leaf_args`, in order), or None
-      where replay does not apply (a source produced by a kept entry).
+      (backward function, the slots whose saved values are its `leaf_args`, in order, the extra
+      slots it returns), or None where replay does not apply (a source produced by a kept entry).
     """
     program = [entries[i] for i in kept]
     produced = {s for _, _, out_slots in program for s in out_slots}
+    extra_slots = tuple(s for s in extra_slots if s in produced)
     source_slots = sorted({s for group in source_groups for s in group})
     if any(s in produced for s in source_slots):
         return None
@@ -173,9 +175,10 @@ def build_replay_backward(entries, kept, target_slots, source_groups):
             for fn, in_refs, out_slots in program:
                 out = fn(*[env[r if r >= 0 else -1 - r] for r in in_refs])
                 env.update(zip(out_slots, out if isinstance(out, (tuple, list)) else (out,)))
-            return [env[s] for _, s in live_targets]
+            return [env[s] for _, s in live_targets], [env[s] for s in extra_slots]
 
-        values, pull = jax.vjp(forward, *[leaf_args[position[s]] for s in source_slots])
+        values, pull, extras = jax.vjp(forward, *[leaf_args[position[s]] for s in source_slots],
+                                       has_aux=True)
         # TF's convention for complex values: grad = conj(vjp(conj(seed))), as in build_backward
         source_cts = dict(zip(source_slots, pull([_conj_if_complex(seeds[i]) for i, _ in live_targets])))
         grads = []
@@ -184,6 +187,6 @@ def build_replay_backward(entries, kept, target_slots, source_groups):
             for s in group[1:]:
                 total = total + source_cts[s]
             grads.append(_conj_if_complex(total))
-        return tuple(grads), tuple(values)
+        return tuple(grads), tuple(values) + tuple(extras)
 
-    return backward, leaf_slots
+    return backward, leaf_slots, extra_slots

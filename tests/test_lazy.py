@@ -416,3 +416,27 @@ def test_a_gradient_nothing_holds_is_not_returned_but_a_held_one_is(eager_forwar
     assert node.results[0] is None and node.results[1] is not None
     np.testing.assert_allclose(held.numpy(), want[1], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(ws[0].numpy(), ws_eager[0].numpy() - 0.1 * want[0], rtol=1e-5, atol=1e-6)
+
+
+def test_an_intermediate_held_after_the_gradient_comes_from_the_same_program(eager_forward):
+    def step(ws):
+        with tf.GradientTape() as tape:
+            hidden = tf.nn.relu(tf.matmul(x, ws[0]))
+            logits = tf.matmul(hidden, ws[1])
+            loss = tf.reduce_mean((logits - y) ** 2)
+        return logits, loss, tape.gradient(loss, ws)
+
+    x, y, ws = _mlp_problem(12)
+    want = eager_forward(lambda: [t.numpy() if not isinstance(t, list) else [g.numpy() for g in t]
+                                  for t in step(ws)])
+    traces = _lazy.traces["force"]
+    for _ in range(3):
+        forced = _lazy.calls["force"]
+        logits, loss, grads = step(ws)
+        got = [logits.numpy(), loss.numpy(), [g.numpy() for g in grads]]
+        assert _lazy.calls["force"] == forced + 1  # the forward did not run a second time
+    assert _lazy.traces["force"] - traces <= 1  # and that program compiled once
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-5, atol=1e-6)
+    for a, b in zip(got[2], want[2]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -565,7 +565,7 @@ class Functional(Model):
                              f"it received {len(flat)} input tensors.")
         values = {}
         for kt, x in zip(self._flat_inputs, flat):
-            t = x if hasattr(x, "_value") else _to_tensor_batch(x)
+            t = x if hasattr(type(x), "_value") else _to_tensor_batch(x)
             if t.dtype != kt.dtype and t.dtype.is_floating and kt.dtype.is_floating:
                 from tapejax._ops import math_ops
                 t = math_ops.cast(t, kt.dtype)

@@ -42,7 +42,7 @@ def _no_activity_regularizer(value):
 
 
 def _floating(layer, x):
-    return convert_to_tensor(x, dtype=layer._dtype) if not hasattr(x, "_value") else x
+    return convert_to_tensor(x, dtype=layer._dtype) if not hasattr(type(x), "_value") else x
 
 
 def _set_kernel_and_bias_options(layer, activation, use_bias, kernel_initializer, bias_initializer,
@@ -491,7 +491,7 @@ class Embedding(Layer):
         return tuple(input_shape) + (self.output_dim,)
 
     def _convert_inputs(self, inputs):
-        if not hasattr(inputs, "_value"):
+        if not hasattr(type(inputs), "_value"):
             inputs = convert_to_tensor(np.asarray(inputs))
         return inputs
 

@@ -21,7 +21,7 @@ _REDUCTIONS = ("sum", "sum_over_batch_size", "mean", "mean_with_sample_weight", 
 
 
 def _float(x, keep_int=False):
-    t = x if hasattr(x, "_value") and hasattr(x, "dtype") else convert_to_tensor(x)
+    t = x if hasattr(type(x), "_value") and hasattr(type(x), "dtype") else convert_to_tensor(x)
     if t.dtype == _dtypes.float32 or (keep_int and t.dtype.is_integer):
         return t
     return math_ops.cast(t, _dtypes.float32)
