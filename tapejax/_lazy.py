@@ -27,7 +27,12 @@ MAX_PROGRAMS = 256
 MAX_SHAPE_ENTRIES = 4096
 MAX_PENDING_WRITES = 4096
 
-ArrayImpl = type(jax.numpy.zeros(()))  # the type of a computed jax.Array (not a tracer)
+ArrayImpl = type(jax.numpy.zeros(()))
+try:  # True when no JAX trace is active (a private helper: guarded, with a safe fallback)
+    from jax._src.core import trace_state_clean as _no_trace
+except ImportError:  # pragma: no cover - depends on the JAX version
+    def _no_trace():
+        return False  # the type of a computed jax.Array (not a tracer)
 traces = collections.Counter()  # "force" -> number of forcing programs traced
 calls = collections.Counter()  # "force" -> number of forcing programs run
 
@@ -35,7 +40,8 @@ calls = collections.Counter()  # "force" -> number of forcing programs run
 class Node:
     """One deferred op: its kernel, its op key, its inputs (arrays or Pending), and its results."""
 
-    __slots__ = ("kernel", "key", "inputs", "multi", "results", "gradient", "projections", "pendings")
+    __slots__ = ("kernel", "key", "inputs", "multi", "results", "gradient", "projections", "pendings",
+                 "donatable")
 
     def __init__(self, kernel, key, inputs, multi, gradient=False):
         self.kernel = kernel
@@ -46,6 +52,7 @@ class Node:
         self.gradient = gradient  # outputs are gradients `tape.gradient` returned
         self.projections = None  # (node, index): one-output nodes resolved with this one's output
         self.pendings = None  # per output, its Pending (dropped when unused) or None (always kept)
+        self.donatable = (0,)  # for a write: the inputs that are old variable values
 
     def project(self, index, shape, dtype):
         """A one-output node for output `index`, resolved whenever this node is: holding it holds
@@ -122,7 +129,9 @@ _lock = threading.RLock()
 
 
 def add_write(key, node):
-    """Registers `node` (an update of the variable with id `key`) to run with the next program."""
+    """Registers `node` to run with the next program: an update of the variable with id `key`
+    (its old value is input 0), or of several variables (key: the node's id; `node.donatable`
+    lists the inputs that are their old values)."""
     with _lock:
         _writes[key] = node
         if len(_writes) >= MAX_PENDING_WRITES:
@@ -276,14 +285,15 @@ def _donated_leaves(order, leaves, leaf_uses, writes):
     donated = []
     for node in order:
         if id(node) in writes:
-            old = node.inputs[0]
-            for pos in range(len(leaves)):
-                if leaves[pos] is old:
-                    # Holders that go away with this program: the forced nodes' input lists
-                    # (dropped below) and `leaves`; here also `old` and getrefcount's argument.
-                    if sys.getrefcount(old) <= leaf_uses[pos] + 3:
-                        donated.append(pos)
-                    break
+            for i in node.donatable:
+                old = node.inputs[i]
+                for pos in range(len(leaves)):
+                    if leaves[pos] is old:
+                        # Holders that go away with this program: the forced nodes' input lists
+                        # (dropped below) and `leaves`; here also `old` and getrefcount's argument.
+                        if sys.getrefcount(old) <= leaf_uses[pos] + 3 and pos not in donated:
+                            donated.append(pos)
+                        break
     return tuple(donated)
 
 
@@ -319,7 +329,11 @@ def force(roots):
         donated_values = [leaves[i] for i in donated]
         kept_values = [leaf for i, leaf in enumerate(leaves) if i not in donated] if donated else leaves
         del leaves
-        outputs = program(donated_values, kept_values)
+        if _no_trace():
+            outputs = program(donated_values, kept_values)
+        else:  # values (concrete leaves) read while some function is traced: computed now
+            with jax.ensure_compile_time_eval():
+                outputs = program(donated_values, kept_values)
         for i, results in zip(output_order, outputs):
             node = order[i]
             if kept_outputs[i] is not None:  # outputs nothing outside can read: not returned

@@ -18,26 +18,37 @@ def _problem():
     return w, b, loss
 
 
-def test_apply_gradients_is_one_jitted_call(monkeypatch):
+def test_apply_gradients_is_one_update_that_runs_with_the_gradient_program():
+    from tapejax import _lazy
     w, b, loss = _problem()
     opt = keras.optimizers.Adam(0.1)
-    with tf.GradientTape() as tape:
-        value = loss()
-    grads = tape.gradient(value, [w, b])
-    opt.apply_gradients(zip(grads, [w, b]))  # builds the plan
-    (fn, donating_fn, state_vars), = opt._plans.values()
-    calls = []
-
-    def counting(*args):
-        calls.append(1)
-        return donating_fn(*args)
-    key = next(iter(opt._plans))
-    opt._plans[key] = (fn, counting, state_vars)
-    for _ in range(3):
+    for step in range(3):
+        forced = _lazy.calls["force"]
+        with tf.GradientTape() as tape:
+            value = loss()
+        grads = tape.gradient(value, [w, b])
         opt.apply_gradients(zip(grads, [w, b]))
-    assert len(calls) == 3
+        assert _lazy.calls["force"] == forced  # nothing ran yet: the update is pending
+        assert int(opt.iterations.numpy()) == step + 1
+        assert _lazy.calls["force"] == forced + 1  # forward, backward and update: one program
+    (fn, donating_fn, state_vars), = opt._plans.values()
     assert len(state_vars) == 4 and all(isinstance(v, tf.Variable) for v in state_vars)
-    assert int(opt.iterations.numpy()) == 4
+
+
+def test_a_deferred_apply_equals_the_eager_one(monkeypatch):
+    from tapejax import _lazy
+    results = []
+    for deferred in (True, False):
+        monkeypatch.setattr(_lazy, "ENABLED", deferred)
+        w, b, loss = _problem()
+        opt = keras.optimizers.Adam(0.1)
+        for _ in range(4):
+            with tf.GradientTape() as tape:
+                value = loss()
+            opt.apply_gradients(zip(tape.gradient(value, [w, b]), [w, b]))
+        results.append([w.numpy(), b.numpy()] + [v.numpy() for v in opt.variables])
+    for a, b_ in zip(*results):
+        np.testing.assert_allclose(a, b_, rtol=1e-6, atol=1e-7)
 
 
 def test_minimize_with_tape_and_callable_equal_apply_gradients():

@@ -440,3 +440,21 @@ def test_an_intermediate_held_after_the_gradient_comes_from_the_same_program(eag
     np.testing.assert_allclose(got[1], want[1], rtol=1e-5, atol=1e-6)
     for a, b in zip(got[2], want[2]):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_deferred_values_and_updates_read_inside_a_function_trace_are_concrete():
+    x, y, ws = _mlp_problem(13)
+    with tf.GradientTape() as tape:
+        loss = _mlp_loss(x, y, ws)
+    grads = tape.gradient(loss, ws)
+    ws[1].assign_sub(0.1 * grads[1])  # a pending update, read first by the trace below
+
+    @tf.function
+    def use():
+        return tf.reduce_sum(ws[1]) + loss * 2.0 + tf.reduce_sum(grads[0])
+
+    got = float(use())
+    again = float(use())  # the compiled call: the captured values are constants of the trace
+    expected_w2 = ws[1].numpy()
+    want = float(np.sum(expected_w2)) + 2.0 * float(loss) + float(np.sum(grads[0].numpy()))
+    np.testing.assert_allclose([got, again], [want, want], rtol=1e-5)

@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from tapejax import _dtypes, _tape, _variable
+from tapejax import _dtypes, _lazy, _tape, _variable
 from tapejax._indexed_slices import IndexedSlices
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
@@ -135,6 +135,7 @@ class Optimizer:
                                                 path=f"{self.name}/learning_rate")
         self._slots = {}
         self._plans = {}
+        self._update_avals = {}  # (plan, has_lr, gradient avals) -> output avals of a deferred update
         self._trainable_variables = []
         self._exclude_ids = set()
         self._exclude_pattern = None
@@ -363,13 +364,18 @@ class Optimizer:
                 vals = g.values._value
                 arrays.append(jnp.zeros(tuple(v.shape), vals.dtype).at[g.indices._value].add(vals))
             elif type(g) is Tensor:
-                arrays.append(g._value)
+                arrays.append(g._v)  # a deferred gradient stays deferred (see _defer_apply)
             else:
                 arrays.append(convert_to_tensor(g)._value)
         variables = [v for _, v in pairs]
         fn, donating_fn, state_vars = self._plan(variables)
         self.built = True
         lr_value = self._learning_rate._read() if self._learning_rate is not None else None
+        if (_lazy.ENABLED and _variable._read_hook is None and not _tape.state.recording
+                and all(v._constraint is None for v in variables)):
+            self._defer_apply(fn, arrays, variables, state_vars, lr_value)
+            return
+        arrays = _lazy.resolve_all(arrays)
         if _variable._read_hook is None and not _tape.state.recording:
             new_params, new_states, new_iter = donating_fn(
                 arrays, _variable.arrays_to_donate(variables), _variable.arrays_to_donate(state_vars),
@@ -383,6 +389,33 @@ class Optimizer:
         for s, a in zip(state_vars, new_states):
             s._write(a)
         self._iterations._write(new_iter)
+
+    def _defer_apply(self, fn, grads, variables, state_vars, lr_value):
+        """The update as a pending write (see `_lazy.add_write`): it runs, in place, with the next
+        program -- with the step's gradient program when nothing read the gradients first."""
+        written = list(variables) + list(state_vars) + [self._iterations]
+        old = [v._array for v in written]
+        has_lr = lr_value is not None
+        inputs = list(grads) + old + ([lr_value] if has_lr else [])
+        n_grads, n_params, n_states = len(grads), len(variables), len(state_vars)
+
+        def update(*values):
+            new_params, new_states, new_iter = fn.__wrapped__(
+                list(values[:n_grads]), list(values[n_grads:n_grads + n_params]),
+                list(values[n_grads + n_params:n_grads + n_params + n_states]),
+                values[n_grads + n_params + n_states], values[-1] if has_lr else None)
+            return (*new_params, *new_states, new_iter)
+
+        key = (fn, has_lr, tuple([(g.shape, g.dtype) for g in grads]))
+        avals = self._update_avals.get(key)
+        if avals is None:
+            outs = jax.eval_shape(update, *[jax.ShapeDtypeStruct(x.shape, x.dtype) for x in inputs])
+            avals = self._update_avals[key] = [(tuple(o.shape), np.dtype(o.dtype)) for o in outs]
+        node = _lazy.Node(update, ("optimizer update", fn, has_lr), inputs, True)
+        node.donatable = tuple(range(n_grads, n_grads + n_params + n_states))
+        for i, (v, (shape, dtype)) in enumerate(zip(written, avals)):
+            v._stored = _lazy.Pending(node, i, shape, dtype)
+        _lazy.add_write(id(node), node)
 
     def minimize(self, loss, var_list, tape=None):
         """Minimizes `loss` over `var_list`: computes gradients with `tape` (or a new tape when
