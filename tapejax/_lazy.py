@@ -189,31 +189,36 @@ _programs = _LRU()
 
 
 def _collect(roots):
-    """The unresolved nodes `roots` depend on, in dependency order, the leaf arrays they read, and
-    how many times forced nodes' inputs list each leaf."""
+    """The unresolved nodes `roots` depend on, in dependency order, the leaf arrays they read, how
+    many times forced nodes' inputs list each leaf, and how many times they list each Pending."""
     order, index_of = [], {}
     leaves, leaf_index, leaf_uses = [], {}, []
-    pending_uses = collections.Counter()
+    pending_uses = {}
     specs = []
-    stack = [(node, False) for node in reversed(roots)]
+    stack = list(reversed(roots))
     while stack:
-        node, expanded = stack.pop()
+        node = stack[-1]
         if node.results is not None or id(node) in index_of:
+            stack.pop()
             continue
         inputs = node.inputs
-        if not expanded:
-            stack.append((node, True))
-            for value in reversed(inputs):
-                if type(value) is Pending and value.node.results is None and id(value.node) not in index_of:
-                    stack.append((value.node, False))
+        waiting = False
+        for value in inputs:  # unresolved inputs first
+            if type(value) is Pending:
+                source = value.node
+                if source.results is None and id(source) not in index_of:
+                    stack.append(source)
+                    waiting = True
+        if waiting:
             continue
+        stack.pop()
         refs = []
         for value in inputs:
             if type(value) is Pending:
                 source = value.node
                 if source.results is None:
                     refs.append((index_of[id(source)], value.index))
-                    pending_uses[id(value)] += 1
+                    pending_uses[id(value)] = pending_uses.get(id(value), 0) + 1
                     continue
                 value = source.results[value.index]
                 slot = leaf_index.get(id(value))
@@ -249,7 +254,7 @@ def _kept_outputs(order, pending_uses):
         live = []
         for i in range(len(pendings)):
             # holders that are not outside: `pendings`, the forced nodes' inputs, getrefcount's argument
-            if pendings[i] is None or sys.getrefcount(pendings[i]) > 2 + pending_uses[id(pendings[i])]:
+            if pendings[i] is None or sys.getrefcount(pendings[i]) > 2 + pending_uses.get(id(pendings[i]), 0):
                 live.append(i)
         kept.append(None if len(live) == len(pendings) else tuple(live))
     return tuple(kept)
