@@ -458,3 +458,13 @@ def test_deferred_values_and_updates_read_inside_a_function_trace_are_concrete()
     expected_w2 = ws[1].numpy()
     want = float(np.sum(expected_w2)) + 2.0 * float(loss) + float(np.sum(grads[0].numpy()))
     np.testing.assert_allclose([got, again], [want, want], rtol=1e-5)
+
+
+def test_a_long_chain_of_deferred_ops_runs_and_differentiates():
+    x = tf.Variable(1.0)
+    with tf.GradientTape() as tape:
+        y = x
+        for _ in range(400):
+            y = y * 1.001
+    grad = tape.gradient(y, x)
+    np.testing.assert_allclose([float(y), float(grad)], [1.001 ** 400] * 2, rtol=1e-4)
