@@ -313,7 +313,7 @@ class GradientTape:
         if not self._persistent:
             recorder = self._tape
             if recorder is not None:
-                self._watched_variables = tuple(sorted(recorder.watched_vars.values(), key=_by_id))
+                self._watched_variables = recorder.watched_vars  # sorted when asked for
             self._tape = None
 
     # -- watching ------------------------------------------------------------------------------
@@ -368,7 +368,8 @@ class GradientTape:
     def watched_variables(self):
         """The Variables watched by this tape, in creation order, as a tuple."""
         if self._tape is None:
-            return self._watched_variables
+            watched = self._watched_variables
+            return tuple(sorted(watched.values(), key=_by_id)) if isinstance(watched, dict) else watched
         return tuple(sorted(self._tape.watched_vars.values(), key=lambda v: v._id))
 
     # -- differentiation -----------------------------------------------------------------------
