@@ -468,3 +468,24 @@ def test_a_long_chain_of_deferred_ops_runs_and_differentiates():
             y = y * 1.001
     grad = tape.gradient(y, x)
     np.testing.assert_allclose([float(y), float(grad)], [1.001 ** 400] * 2, rtol=1e-4)
+
+
+def test_threads_training_their_own_variables_agree_with_one_thread():
+    import threading
+
+    def train(seed, out):
+        x, y, ws = _mlp_problem(seed)
+        losses = _sgd_steps(ws, x, y, 30)
+        out[seed] = [float(loss) for loss in losses] + [w.numpy() for w in ws]
+
+    alone, together = {}, {}
+    for seed in (20, 21):
+        train(seed, alone)
+    threads = [threading.Thread(target=train, args=(seed, together)) for seed in (20, 21)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for seed in (20, 21):
+        for a, b in zip(alone[seed], together[seed]):
+            np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
