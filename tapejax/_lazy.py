@@ -27,12 +27,12 @@ MAX_PROGRAMS = 256
 MAX_SHAPE_ENTRIES = 4096
 MAX_PENDING_WRITES = 4096
 
-ArrayImpl = type(jax.numpy.zeros(()))
+ArrayImpl = type(jax.numpy.zeros(()))  # the type of a computed jax.Array (not a tracer)
 try:  # True when no JAX trace is active (a private helper: guarded, with a safe fallback)
     from jax._src.core import trace_state_clean as _no_trace
 except ImportError:  # pragma: no cover - depends on the JAX version
     def _no_trace():
-        return False  # the type of a computed jax.Array (not a tracer)
+        return False
 traces = collections.Counter()  # "force" -> number of forcing programs traced
 calls = collections.Counter()  # "force" -> number of forcing programs run
 
@@ -120,10 +120,11 @@ def deferred_single_op(value):
     return node
 
 
-# Variable updates not run yet (`v.assign_sub(lr * g)` on a gradient, see _variable), by the
-# variable's id. Each is a Node whose first input is the variable's old array. The next program
-# that runs (a read of any deferred value, any variable's read) runs them too, so a training step's
-# forward, backward and updates can be one program, as `jax.jit` of a whole step would be.
+# Variable updates not run yet, by key: `v.assign_sub(lr * g)` on a gradient (see _variable), keyed
+# by the variable's id, or a Keras optimizer's apply (several variables), keyed by the node's id.
+# Each is a Node whose `donatable` inputs are the variables' old arrays. The next program that runs
+# (a read of any deferred value, any variable's read) runs them too, so a training step's forward,
+# backward and updates can be one program, as `jax.jit` of a whole step would be.
 _writes = {}
 _lock = threading.RLock()
 
@@ -142,12 +143,6 @@ def cancel_write(key):
     """Forgets the pending update of variable `key` (it was overwritten before anything read it)."""
     with _lock:
         _writes.pop(key, None)
-
-
-def flush_writes():
-    """Runs every pending variable update (and what they depend on) now."""
-    if _writes:
-        force(())
 
 
 _shapes = {}  # (op key, input avals) -> output (shape, dtype) pairs
@@ -309,10 +304,11 @@ def force(roots):
     roots = [root.inputs[0].node if root.key is PROJECTION and root.results is None else root
              for root in roots]
     with _lock:
-        writes = ()
+        writes, registered = (), None
         if _writes:
-            writes = {id(node) for node in _writes.values()}
-            roots = list(roots) + list(_writes.values())
+            registered = dict(_writes)
+            writes = {id(node) for node in registered.values()}
+            roots = list(roots) + list(registered.values())
             _writes.clear()
         order, specs, leaves, leaf_uses, pending_uses = _collect(roots)
         if not order:
@@ -334,11 +330,17 @@ def force(roots):
         donated_values = [leaves[i] for i in donated]
         kept_values = [leaf for i, leaf in enumerate(leaves) if i not in donated] if donated else leaves
         del leaves
-        if _no_trace():
-            outputs = program(donated_values, kept_values)
-        else:  # values (concrete leaves) read while some function is traced: computed now
-            with jax.ensure_compile_time_eval():
+        try:
+            if _no_trace():
                 outputs = program(donated_values, kept_values)
+            else:  # values (concrete leaves) read while some function is traced: computed now
+                with jax.ensure_compile_time_eval():
+                    outputs = program(donated_values, kept_values)
+        except BaseException:
+            if registered:  # the updates did not run: they stay pending
+                for key, node in registered.items():
+                    _writes.setdefault(key, node)
+            raise
         for i, results in zip(output_order, outputs):
             node = order[i]
             if kept_outputs[i] is not None:  # outputs nothing outside can read: not returned
