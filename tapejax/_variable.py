@@ -238,16 +238,20 @@ class Variable:
         `_lazy.add_write`). Returns False when it does not apply."""
         if _read_hook is not None or type(delta) is not Tensor or self._constraint is not None:
             return False
-        node = _lazy.deferred_single_op(delta._v)
+        pending = delta._v
+        node = _lazy.deferred_single_op(pending)
+        if node is None:
+            return False
         stored = self._stored
-        if node is None or delta._v.shape != stored.shape or delta._v.dtype != stored.dtype:
+        shape, dtype = pending.shape, pending.dtype
+        if shape != stored.shape or dtype != stored.dtype:
             return False
         if type(stored) is _lazy.Pending:  # an update nothing read yet: run it (no chains)
             stored = self._array
         write = _lazy.Node(_update_kernel(combine, node), ("update", combine, node.key),
                            [stored, *node.inputs], False)
         del stored
-        self._stored = _lazy.Pending(write, 0, self._stored.shape, self._stored.dtype)
+        self._stored = _lazy.Pending(write, 0, shape, dtype)
         _lazy.add_write(self._id, write)
         return True
 

@@ -71,8 +71,11 @@ def apply(op, inputs, attrs=()):
                 result = _apply_deferred(op, kernel, inputs, attrs)
                 if result is not None:
                     return result
-        elif _on_gradients(inputs):
-            return _apply_on_gradients(op, kernel, inputs, attrs)
+        else:
+            values = _on_gradients(inputs)
+            if values is not None:  # one op on gradients outside a tape: deferred one step
+                _, outputs = _deferred(op, kernel, (op, attrs), values)
+                return outputs if op.multi else outputs[0]
     values = [x._value for x in inputs]
     try:
         out = kernel(*values)
@@ -121,23 +124,20 @@ def _apply_deferred(op, kernel, inputs, attrs):
 
 
 def _on_gradients(inputs):
-    """True when an input is a gradient just computed and the others are computed values."""
+    """The input values when one is a gradient `tape.gradient` returned and the others are
+    computed values (the op is then deferred, to fuse into a following assign_add/sub), else None."""
+    values = []
     found = False
     for x in inputs:
         value = x._v
         if type(value) is Pending:
             if not value.node.gradient:
-                return False
+                return None
             found = True
         elif type(value) is not _ArrayImpl:
-            return False
-    return found
-
-
-def _apply_on_gradients(op, kernel, inputs, attrs):
-    """Defers one op on gradients outside any tape (fused into a following assign_add/sub)."""
-    _, outputs = _deferred(op, kernel, (op, attrs), [x._v for x in inputs])
-    return outputs if op.multi else outputs[0]
+            return None
+        values.append(value)
+    return values if found else None
 
 
 def _deferred(op, kernel, key, values):
