@@ -14,6 +14,7 @@ import threading
 import jax.numpy as jnp
 import numpy as np
 
+from tapejax import _lazy
 from tapejax._lazy import Pending
 from tapejax._tensor import Tensor
 
@@ -34,6 +35,7 @@ DIFFERENTIABLE_DTYPES = frozenset(
 MAX_STRUCTURE_IDS = 1 << 16
 _structure_ids = {}
 _next_structure_id = itertools.count(1).__next__
+_entry_avals = {}  # structure id ending with an entry -> its outputs' (shape, dtype) pairs
 
 
 def _extend_structure(parent, part):
@@ -90,14 +92,79 @@ class _Recorder:
     def watch_variable(self, variable):
         self.watched_vars[variable._id] = variable
 
-    def _variable_slot(self, variable, value):
+    def _variable_slot(self, variable, value, undo):
         latest = self.var_read.get(variable._id)
         if latest is not None and latest[1] is value:
             return latest[0]
+        undo.append((variable._id, latest))
         slot = self._new_input_slot(variable, value)
         self.var_read[variable._id] = (slot, value)
         self.var_slots.setdefault(variable._id, []).append(slot)
         return slot
+
+    def _input_refs(self, inputs, values):
+        """The refs of an entry's inputs: tracked slots, or new constant slots (saved here);
+        a new read of a watched Variable gets a new input slot.
+
+        Returns:
+          `(in_refs, constant avals, undo)`, or None when no input is tracked (nothing changed).
+          `undo` lists `(variable id, its previous latest read)` for `_forget`.
+        """
+        local_of = self.local_of
+        values_list, objs = self.values, self.objs
+        first_new = len(values_list)
+        in_refs = []
+        constants = []
+        undo = []
+        tracked_any = False
+        for obj, value in zip(inputs, values):
+            slot = None
+            if type(obj) is Tensor:
+                slot = local_of.get(obj._id)
+            elif obj is not None and hasattr(obj, "_trainable"):
+                watched = self.watched_vars
+                if obj._id not in watched and obj._trainable and self.watch_accessed_variables:
+                    watched[obj._id] = obj
+                if obj._id in watched and value.dtype in DIFFERENTIABLE_DTYPES:
+                    slot = self._variable_slot(obj, value, undo)
+            if slot is None:  # a constant of this entry: saved, not differentiated
+                values_list.append(value)
+                objs.append(obj)
+                in_refs.append(-len(values_list))  # == -1 - slot
+                constants.append((value.shape, value.dtype))
+            else:
+                in_refs.append(slot)
+                tracked_any = True
+        if not tracked_any:
+            del values_list[first_new:], objs[first_new:]
+            return None
+        return tuple(in_refs), tuple(constants), undo
+
+    def _forget(self, first_new, structure, undo):
+        """Undoes `_input_refs` (its op failed): drops the slots from `first_new` on."""
+        del self.values[first_new:], self.objs[first_new:]
+        self.structure = structure
+        for variable_id, latest in reversed(undo):
+            self.var_slots[variable_id].pop()
+            if latest is None:
+                del self.var_read[variable_id]
+            else:
+                self.var_read[variable_id] = latest
+
+    def _add_entry(self, fn, key, in_refs, entry_structure, outputs):
+        values_list, objs, local_of = self.values, self.objs, self.local_of
+        out_locals = []
+        for out in outputs:
+            value = out._v
+            values_list.append(value)
+            objs.append(out)
+            slot = len(values_list) - 1
+            if value.dtype in DIFFERENTIABLE_DTYPES:
+                local_of[out._id] = slot
+            out_locals.append(slot)
+        self.entries.append((fn, in_refs, tuple(out_locals)))
+        self.entry_keys.append(key)
+        self.structure = entry_structure
 
     def record(self, fn, key, inputs, values, outputs):
         """Records `outputs = fn(*values)` if any input is tracked by this tape.
@@ -118,53 +185,52 @@ class _Recorder:
             if op_name in NO_GRADIENT_REGISTERED:
                 self._note_unregistered(op_name, inputs, outputs)
             return False
-        local_of = self.local_of
-        values_list, objs = self.values, self.objs
-        first_new = len(values_list)
-        in_refs = []
-        tracked_any = False
-        for obj, value in zip(inputs, values):
-            slot = None
-            if type(obj) is Tensor:
-                slot = local_of.get(obj._id)
-            elif obj is not None and hasattr(obj, "_trainable"):
-                watched = self.watched_vars
-                if obj._id not in watched and obj._trainable and self.watch_accessed_variables:
-                    watched[obj._id] = obj
-                if obj._id in watched and value.dtype in DIFFERENTIABLE_DTYPES:
-                    slot = self._variable_slot(obj, value)
-            if slot is None:  # a constant of this entry: saved, not differentiated
-                values_list.append(value)
-                objs.append(obj)
-                in_refs.append(-len(values_list))  # == -1 - slot
-            else:
-                in_refs.append(slot)
-                tracked_any = True
-        if not tracked_any:
-            del values_list[first_new:], objs[first_new:]
+        refs = self._input_refs(inputs, values)
+        if refs is None:
             return False
-        out_locals = []
+        in_refs, constants, _ = refs
         first = outputs[0]._v
         if type(first) is Pending and first.node.results is None:
             self.deferred = True
-        for out in outputs:
-            value = out._v
-            values_list.append(value)
-            objs.append(out)
-            slot = len(values_list) - 1
-            if value.dtype in DIFFERENTIABLE_DTYPES:
-                local_of[out._id] = slot
-            out_locals.append(slot)
-        in_refs = tuple(in_refs)
-        out_locals = tuple(out_locals)
-        self.entries.append((fn, in_refs, out_locals))
-        self.entry_keys.append(key)
         # Slots are numbered in record order, so outputs need no key; tracked inputs got theirs
         # when their slot was made (an input slot's aval, or an entry's output); constants here.
-        self.structure = _extend_structure(
-            self.structure,
-            (key, in_refs, tuple([(v.shape, v.dtype) for r, v in zip(in_refs, values) if r < 0])))
+        self._add_entry(fn, key, in_refs, _extend_structure(self.structure, (key, in_refs, constants)),
+                        outputs)
         return True
+
+    def record_deferred(self, kernel, key, inputs, values, multi):
+        """Records `kernel(*values)` with deferred outputs (see `_lazy`) if an input is tracked.
+
+        The outputs' shapes and dtypes follow from the structure recorded so far (it holds every
+        input's), so a structure seen before gives them without evaluating the kernel.
+
+        Returns:
+          The output Tensors (holding `Pending` values), or None when no input is tracked here.
+
+        Raises:
+          Whatever the kernel raises on these shapes and dtypes (then nothing is recorded).
+        """
+        first_new, structure = len(self.values), self.structure
+        refs = self._input_refs(inputs, values)
+        if refs is None:
+            return None
+        in_refs, constants, undo = refs
+        entry_structure = _extend_structure(self.structure, (key, in_refs, constants))
+        avals = _entry_avals.get(entry_structure)
+        if avals is None:
+            try:
+                avals = _lazy.output_avals(kernel, key, values, multi)
+            except BaseException:
+                self._forget(first_new, structure, undo)
+                raise
+            if len(_entry_avals) >= MAX_STRUCTURE_IDS:
+                _entry_avals.clear()
+            _entry_avals[entry_structure] = avals
+        node = _lazy.Node(kernel, key, values, multi)
+        outputs = [Tensor(Pending(node, i, shape, dtype)) for i, (shape, dtype) in enumerate(avals)]
+        self.deferred = True
+        self._add_entry(kernel, key, in_refs, entry_structure, outputs)
+        return outputs
 
     def _note_unregistered(self, op_name, inputs, outputs):
         """Remembers the outputs of an op TF has no gradient entry for, when it read a tracked value."""

@@ -138,3 +138,40 @@ def test_a_cleared_structure_table_never_gives_a_structure_another_ones_id(monke
             tape.watch(x)
             y = op(x)
         np.testing.assert_allclose(tape.gradient(y, x).numpy(), derivative(x.numpy()), rtol=1e-6)
+
+
+def test_a_recorded_structure_gives_output_shapes_without_evaluating_the_kernel(monkeypatch):
+    from tapejax import _lazy
+    w = tf.Variable(np.ones((3, 4), np.float32))
+    x = tf.constant(np.ones((2, 3), np.float32))
+
+    def record():
+        with tf.GradientTape() as tape:
+            y = tf.nn.relu(tf.matmul(x, w)) * 2.0
+        return tape, y
+
+    record()  # the structure's output shapes are learnt here
+    evaluated = []
+    real = _lazy.output_avals
+    monkeypatch.setattr(_lazy, "output_avals", lambda *a: evaluated.append(a) or real(*a))
+    tape, y = record()
+    assert evaluated == []
+    assert (y.shape, y.dtype) == ((2, 4), tf.float32)
+    np.testing.assert_allclose(tape.gradient(y, w).numpy(), np.full((3, 4), 4.0, np.float32))
+
+
+def test_an_op_that_fails_while_recording_leaves_the_tape_as_it_was():
+    w = tf.Variable(np.ones((3, 4), np.float32))
+    v = tf.Variable(np.ones((5, 5), np.float32))
+    x = tf.constant(np.ones((2, 3), np.float32))
+    with tf.GradientTape() as clean:
+        y = tf.matmul(x, w)
+    with tf.GradientTape() as tape:
+        with pytest.raises(tf.errors.InvalidArgumentError):
+            x + v  # (2, 3) + (5, 5): a new read of v, then a shape error
+        y = tf.matmul(x, w)
+    recorder = tape._tape
+    assert recorder.structure == clean._tape.structure
+    assert len(recorder.values) == len(clean._tape.values)
+    assert v._id not in recorder.var_read and recorder.var_slots.get(v._id, []) == []
+    np.testing.assert_allclose(tape.gradient(y, w).numpy(), np.full((3, 4), 2.0, np.float32))

@@ -98,7 +98,8 @@ def _apply_deferred(op, kernel, inputs, attrs):
     It runs now inside a JAX trace (tracer inputs), under a forward accumulator (it needs values),
     and when no tape tracks an input (nothing would fuse it).
     """
-    for recorder in _state.recording:
+    recording = _state.recording
+    for recorder in recording:
         if type(recorder) is not _Recorder:
             return None
     if _variable._read_hook is not None:  # tracing a function or collecting reads: values now
@@ -110,6 +111,14 @@ def _apply_deferred(op, kernel, inputs, attrs):
             return None
         values.append(value)
     key = (op, attrs)
+    if len(recording) == 1:  # the common case: the tape's structure gives the output shapes
+        try:
+            outputs = recording[0].record_deferred(kernel, key, inputs, values, op.multi)
+        except (TypeError, ValueError) as err:
+            raise _invalid_argument(op, values, err) from None
+        if outputs is not None:
+            return outputs if op.multi else outputs[0]
+        return _run_now(op, kernel, values)
     node, outputs = _deferred(op, kernel, key, values)
     if not _record_all(kernel, key, inputs, values, outputs):  # no tape tracks it: run it now
         if any(type(v) is Pending for v in values):
@@ -121,6 +130,17 @@ def _apply_deferred(op, kernel, inputs, attrs):
         for out, value in zip(outputs, results):
             out._v = value
     return outputs if op.multi else outputs[0]
+
+
+def _run_now(op, kernel, values):
+    """Runs `op` on `values` (arrays or deferred values) now, unrecorded."""
+    if any(type(v) is Pending for v in values):
+        values = _lazy.resolve_all(values)
+    try:
+        out = kernel(*values)
+    except (TypeError, ValueError) as err:
+        raise _invalid_argument(op, values, err) from None
+    return [Tensor(o) for o in out] if op.multi else Tensor(out)
 
 
 def _on_gradients(inputs):
