@@ -113,7 +113,7 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
         if type(t) is not Tensor:
             _check_leaf(t, "targets")
     for s in flat_sources:
-        if type(s) is not Tensor:
+        if type(s) is not Tensor and type(s) is not Variable:
             _check_leaf(s, "sources")
 
     if recorder.unregistered:

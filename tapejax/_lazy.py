@@ -184,16 +184,17 @@ _programs = _LRU()
 
 
 def _collect(roots):
-    """The unresolved nodes `roots` depend on, in dependency order, the leaf arrays they read, how
-    many times forced nodes' inputs list each leaf, and how many times they list each Pending."""
-    order, index_of = [], {}
+    """The unresolved nodes `roots` depend on, in dependency order, with their specs (key, input
+    refs); the leaf arrays they read, each leaf's position by id and how many times forced nodes'
+    input lists hold it; and how many times those lists hold each Pending."""
+    order, index_of = [], {}  # nodes (identity-hashed) -> position in order
     leaves, leaf_index, leaf_uses = [], {}, []
     pending_uses = {}
     specs = []
     stack = list(reversed(roots))
     while stack:
         node = stack[-1]
-        if node.results is not None or id(node) in index_of:
+        if node.results is not None or node in index_of:
             stack.pop()
             continue
         inputs = node.inputs
@@ -201,7 +202,7 @@ def _collect(roots):
         for value in inputs:  # unresolved inputs first
             if type(value) is Pending:
                 source = value.node
-                if source.results is None and id(source) not in index_of:
+                if source.results is None and source not in index_of:
                     stack.append(source)
                     waiting = True
         if waiting:
@@ -212,28 +213,25 @@ def _collect(roots):
             if type(value) is Pending:
                 source = value.node
                 if source.results is None:
-                    refs.append((index_of[id(source)], value.index))
+                    refs.append((index_of[source], value.index))
                     pending_uses[id(value)] = pending_uses.get(id(value), 0) + 1
                     continue
                 value = source.results[value.index]
-                slot = leaf_index.get(id(value))
-                if slot is None:
-                    slot = leaf_index[id(value)] = len(leaves)
-                    leaves.append(value)
-                    leaf_uses.append(0)  # held by a resolved node's results, not an input list
+                uses = 0  # held by a resolved node's results, not an input list
             else:
-                slot = leaf_index.get(id(value))
-                if slot is None:
-                    slot = leaf_index[id(value)] = len(leaves)
-                    leaves.append(value)
-                    leaf_uses.append(1)
-                else:
-                    leaf_uses[slot] += 1
+                uses = 1
+            slot = leaf_index.get(id(value))
+            if slot is None:
+                slot = leaf_index[id(value)] = len(leaves)
+                leaves.append(value)
+                leaf_uses.append(uses)
+            else:
+                leaf_uses[slot] += uses
             refs.append((-1, slot))
-        index_of[id(node)] = len(order)
+        index_of[node] = len(order)
         order.append(node)
         specs.append((node.key, tuple(refs)))
-    return order, specs, leaves, leaf_uses, pending_uses
+    return order, specs, leaves, leaf_index, leaf_uses, pending_uses
 
 
 def _kept_outputs(order, pending_uses):
@@ -279,21 +277,18 @@ def _build(order, specs, n_leaves, donated, output_order, kept_outputs):
     return jax.jit(run, donate_argnums=(0,) if donated else ())
 
 
-def _donated_leaves(order, leaves, leaf_uses, writes):
+def _donated_leaves(writes, leaves, leaf_index, leaf_uses):
     """Positions of the leaves that are old values of variables updated here and that nothing
     outside this program holds: their buffers are donated (the update happens in place)."""
     donated = []
-    for node in order:
-        if id(node) in writes:
-            for i in node.donatable:
-                old = node.inputs[i]
-                for pos in range(len(leaves)):
-                    if leaves[pos] is old:
-                        # Holders that go away with this program: the forced nodes' input lists
-                        # (dropped below) and `leaves`; here also `old` and getrefcount's argument.
-                        if sys.getrefcount(old) <= leaf_uses[pos] + 3 and pos not in donated:
-                            donated.append(pos)
-                        break
+    for node in writes:
+        inputs = node.inputs
+        for i in node.donatable:
+            pos = leaf_index.get(id(inputs[i]))
+            # Holders that go away with this program: the forced nodes' input lists (dropped
+            # below) and `leaves`; here also getrefcount's argument.
+            if pos is not None and sys.getrefcount(leaves[pos]) <= leaf_uses[pos] + 2 and pos not in donated:
+                donated.append(pos)
     return tuple(donated)
 
 
@@ -307,21 +302,25 @@ def force(roots):
         writes, registered = (), None
         if _writes:
             registered = dict(_writes)
-            writes = {id(node) for node in registered.values()}
-            roots = list(roots) + list(registered.values())
+            writes = list(registered.values())
+            roots = list(roots) + writes
             _writes.clear()
-        order, specs, leaves, leaf_uses, pending_uses = _collect(roots)
+        order, specs, leaves, leaf_index, leaf_uses, pending_uses = _collect(roots)
         if not order:
             return
         kept_outputs = _kept_outputs(order, pending_uses)
-        donated = _donated_leaves(order, leaves, leaf_uses, writes) if writes else ()
         if writes:
-            output_order = tuple([i for i, node in enumerate(order) if id(node) in writes]
-                                 + [i for i, node in enumerate(order) if id(node) not in writes])
+            writes = [node for node in writes if node.results is None]
+            donated = _donated_leaves(writes, leaves, leaf_index, leaf_uses)
+            written = set(writes)
+            output_order = tuple([i for i, node in enumerate(order) if node in written]
+                                 + [i for i, node in enumerate(order) if node not in written])
         else:
+            donated = ()
             output_order = tuple(range(len(order)))
-        key = (tuple(specs), tuple([(leaf.shape, leaf.dtype) for leaf in leaves]), donated, output_order,
-               kept_outputs)
+        del leaf_index
+        key = (tuple(specs), tuple([leaf.aval if type(leaf) is ArrayImpl else jax.typeof(leaf)
+                                    for leaf in leaves]), donated, output_order, kept_outputs)
         program = _programs.lookup(key)
         if program is None:
             program = _programs.insert(key, _build(order, specs, len(leaves), donated, output_order,

@@ -16,7 +16,12 @@ _CONTAINERS = (list, tuple, dict)
 
 def _flat_sequence(structure):
     """True for a plain list/tuple of leaves (the common case, flattened without tree_util)."""
-    return type(structure) in (list, tuple) and not any(isinstance(x, _CONTAINERS) for x in structure)
+    if type(structure) is not list and type(structure) is not tuple:
+        return False
+    for x in structure:
+        if isinstance(x, _CONTAINERS):
+            return False
+    return True
 
 
 def _sorted_mappings(structure):

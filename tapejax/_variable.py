@@ -140,7 +140,15 @@ class Variable:
     def _value(self):
         return self._read()
 
-    _v = _value  # as Tensor._v: the value, for shape and dtype checks
+    @property
+    def _v(self):
+        """As `_value` (kept apart as one call: every op reads it)."""
+        if _read_hook is not None:
+            return _read_hook(self)
+        stored = self._stored
+        if type(stored) is _lazy.Pending:
+            stored = self._array
+        return stored
 
     def value(self):
         """Returns the current value as a Tensor; the read is watched by recording tapes."""
@@ -214,8 +222,8 @@ class Variable:
         Returns:
           The variable, or None with `read_value=False`.
         """
-        from tapejax._ops import _kernels
         if not self._fused_update(delta, operator.add):
+            from tapejax._ops import _kernels
             self._update(_kernels.add_kernel, _kernels.add_in_place_kernel,
                          self._check_update(delta, "AssignAddVariableOp"))
         return self if read_value else None
@@ -226,8 +234,8 @@ class Variable:
         Returns:
           The variable, or None with `read_value=False`.
         """
-        from tapejax._ops import _kernels
         if not self._fused_update(delta, operator.sub):
+            from tapejax._ops import _kernels
             self._update(_kernels.sub_kernel, _kernels.sub_in_place_kernel,
                          self._check_update(delta, "AssignSubVariableOp"))
         return self if read_value else None
