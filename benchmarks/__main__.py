@@ -2,7 +2,8 @@
 
 Runs each workload in one process on tapejax eager, tapejax.function, TF eager, tf.function,
 hand-written jax.jit, and PyTorch eager when importable; prints median microseconds per step and
-the ratios peer/tapejax (> 1 means tapejax is faster).
+the ratios peer/tapejax (> 1 means tapejax is faster). Timing windows alternate between peers
+(round-robin), so the machine's slow spells hit every peer alike.
 """
 
 from __future__ import annotations
@@ -32,21 +33,41 @@ def _block(result):
         result.numpy()
 
 
-def _time(step, steps, repeats):
-    """(first-call seconds, median seconds per step)."""
+def _first_call(step):
+    """Seconds of the first call (trace and compile), then three warm-up calls."""
     start = time.perf_counter()
     _block(step())
     first = time.perf_counter() - start
     for _ in range(3):
         _block(step())
-    medians = []
+    return first
+
+
+def _window(step, steps):
+    """Seconds per step over `steps` calls, blocking on the last result."""
+    start = time.perf_counter()
+    for _ in range(steps):
+        out = step()
+    _block(out)
+    return (time.perf_counter() - start) / steps
+
+
+def _interleaved_medians(steps_of, min_steps, repeats, min_window_s):
+    """Median seconds per step of each peer, timing windows round-robin across peers.
+
+    Each round times one window per peer, so a slow spell of the machine (other load, frequency
+    changes, another runtime's spinning threads) hits every peer alike and the ratios stay fair.
+    A window lasts at least `min_window_s` (more steps for fast peers).
+    """
+    counts = {}
+    for peer, step in steps_of.items():
+        estimate = _window(step, min_steps)
+        counts[peer] = max(min_steps, int(np.ceil(min_window_s / max(estimate, 1e-9))))
+    windows = {peer: [] for peer in steps_of}
     for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(steps):
-            out = step()
-        _block(out)
-        medians.append((time.perf_counter() - start) / steps)
-    return first, float(np.median(medians))
+        for peer, step in steps_of.items():
+            windows[peer].append(_window(step, counts[peer]))
+    return {peer: float(np.median(w)) for peer, w in windows.items()}, counts
 
 
 def _compilations():
@@ -109,7 +130,7 @@ def main(argv=None):
     for name in args.workloads.split(","):
         heavy = name in ("mlp_large", "cnn_small")
         steps = 2 if args.quick else (5 if heavy else 50)
-        repeats = 2 if args.quick else (3 if heavy else 7)
+        repeats = 2 if args.quick else (5 if heavy else 11)
         row = {}
         peers = {
             "tapejax": lambda: getattr(W, f"build_{name}")(tj),
@@ -123,18 +144,25 @@ def main(argv=None):
             peers["torch"] = getattr(W, f"torch_{name}")
         if tf is not None:
             row["max_abs_diff_vs_tf"] = _check(name, tj, tf)
+        steps_of = {}
         for peer, make in peers.items():
             rss = _max_rss_mb()
             compiles = _compilations()
             step = make()
-            first, median = _time(step, steps, repeats)
-            entry = {"first_call_ms": first * 1e3, "median_us": median * 1e6,
-                     "max_rss_growth_mb": _max_rss_mb() - rss}
+            entry = {"first_call_ms": _first_call(step) * 1e3}
             if peer.startswith("tapejax"):
                 for _ in range(100 if not args.quick else 10):
                     step()
+                _block(step())
                 entry["compilations"] = _compilations() - compiles
+            entry["max_rss_growth_mb"] = _max_rss_mb() - rss
             row[peer] = entry
+            steps_of[peer] = step
+        medians, counts = _interleaved_medians(steps_of, steps, repeats,
+                                               0.002 if args.quick else (0.05 if heavy else 0.02))
+        for peer, median in medians.items():
+            row[peer]["median_us"] = median * 1e6
+            row[peer]["steps_per_window"] = counts[peer]
         results["workloads"][name] = row
         base = row["tapejax"]["median_us"]
         base_fn = row["tapejax.function"]["median_us"]

@@ -19,4 +19,5 @@ def test_quick_run_reports_every_peer_and_matches_tf(flags, monkeypatch):
         assert row["max_abs_diff_vs_tf"] < 1e-5, name  # one tapejax step equals one TF step
         for peer in ("tapejax", "tapejax.function", "tf_eager", "tf.function", "jax.jit"):
             assert row[peer]["median_us"] > 0, (name, peer)
+            assert row[peer]["steps_per_window"] >= 2, (name, peer)
         assert row["tapejax.function"]["compilations"] <= 1  # compiled once, at most (else cached)
