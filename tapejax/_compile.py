@@ -13,7 +13,7 @@ import collections
 import jax
 import numpy as np
 
-from tapejax import _lazy, _replay, _tape
+from tapejax import _cache, _lazy, _replay, _tape
 
 MAX_PROGRAMS = 256
 # "auto": a tape whose forward was deferred (`_lazy`) gets a program running forward and backward
@@ -111,25 +111,7 @@ class Program:
         return self._jacobian(saved_args, basis)
 
 
-class _LRU(collections.OrderedDict):
-    def __init__(self, limit):
-        super().__init__()
-        self.limit = limit
-
-    def lookup(self, key):
-        found = self.get(key)
-        if found is not None:
-            self.move_to_end(key)
-        return found
-
-    def insert(self, key, value):
-        self[key] = value
-        while len(self) > self.limit:
-            self.popitem(last=False)
-        return value
-
-
-_programs = _LRU(MAX_PROGRAMS)
+_programs = _cache.LRU(MAX_PROGRAMS)
 
 
 def _is_row_gather(op_key):

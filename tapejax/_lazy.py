@@ -22,6 +22,8 @@ import threading
 import jax
 import numpy as np
 
+from tapejax import _cache
+
 ENABLED = True
 MAX_PROGRAMS = 256
 MAX_SHAPE_ENTRIES = 4096
@@ -166,21 +168,7 @@ def output_avals(kernel, key, values, multi):
     return found
 
 
-class _LRU(collections.OrderedDict):
-    def lookup(self, key):
-        found = self.get(key)
-        if found is not None:
-            self.move_to_end(key)
-        return found
-
-    def insert(self, key, value):
-        self[key] = value
-        while len(self) > MAX_PROGRAMS:
-            self.popitem(last=False)
-        return value
-
-
-_programs = _LRU()
+_programs = _cache.LRU(MAX_PROGRAMS)
 
 
 def _collect(roots):

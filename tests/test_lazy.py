@@ -181,7 +181,7 @@ def test_forced_nodes_release_their_inputs():
 
 
 def test_caches_are_bounded(monkeypatch):
-    monkeypatch.setattr(_lazy, "MAX_PROGRAMS", 3)
+    monkeypatch.setattr(_lazy._programs, "limit", 3)
     monkeypatch.setattr(_lazy, "MAX_SHAPE_ENTRIES", 5)
     v = tf.Variable(1.0)
     for n in range(1, 9):
