@@ -120,7 +120,6 @@ BINARY_INPUTS = {
     "greater_equal": (X_ANY, [0.75, -0.25, 2.0]),
 }
 LOGICAL = {"logical_and", "logical_or", "logical_xor"}
-BITWISE = {"bitwise_and", "bitwise_or"}
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -128,16 +127,43 @@ BITWISE = {"bitwise_and", "bitwise_or"}
 def test_binary_row(compare, name, dtype):
     if name in LOGICAL:
         check(compare, lambda tf, x, y: getattr(tf.math, name)(x > 0.0, y > 0.0), [X_ANY, Y_ROW], dtype)
-    elif name in BITWISE:  # TF exports these as tf.bitwise.*
-        check(compare, lambda tf, x, y: getattr(tf.bitwise, name)(tf.cast(x * 4.0, tf.int32), tf.cast(
-            y * 4.0, tf.int32)), [X_POS, [1.0, 0.5, 0.75]], dtype)
     else:
         assert name in BINARY_INPUTS, f"no fixed input for binary row {name!r}"
         check(compare, lambda tf, x, y: getattr(tf.math, name)(x, y), list(BINARY_INPUTS[name]), dtype)
 
 
+INT_X = [[-7, 0, 5], [12, -1, 3]]
+SHIFTS = [[0, 1, 3], [2, 7, 1]]
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int32", "int64", "uint8", "uint32"])
+@pytest.mark.parametrize("name", sorted(math_ops.BITWISE))
+def test_bitwise_row(compare, name, dtype):
+    """tf.bitwise on integer tensors: values (wrapping for unsigned), shapes, dtypes, None gradients."""
+    def program(tf):
+        x = tf.cast(tf.constant(INT_X), dtype)
+        y = tf.cast(tf.constant(SHIFTS), dtype)
+        fn = getattr(tf.bitwise, name)
+        out = [fn(x)] if name == "invert" else [fn(x, y), fn(x, y[0]), fn(x[0, 0], y)]
+        with tf.GradientTape() as tape:
+            f = tf.constant(1.5)
+            tape.watch(f)
+            z = tf.cast(fn(tf.cast(f, dtype)) if name == "invert" else fn(tf.cast(f, dtype), x[0, 2]), tf.float32)
+        return out + [tape.gradient(z, f)]
+    compare(program)
+
+
+@pytest.mark.parametrize("name", sorted(math_ops.BITWISE))
+def test_bitwise_rejects_floats(compare, name):
+    compare(lambda tf: getattr(tf.bitwise, name)(*[tf.constant([1.0, 2.0])] * (1 if name == "invert" else 2)))
+
+
+def test_bitwise_dtype_mismatch(compare):
+    compare(lambda tf: tf.bitwise.bitwise_xor(tf.constant([1, 2]), tf.constant([1, 2], tf.int64)))
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("name", sorted(set(math_ops.BINARY) - LOGICAL - BITWISE))
+@pytest.mark.parametrize("name", sorted(set(math_ops.BINARY) - LOGICAL))
 def test_binary_row_scalar_and_broadcast(compare, name, dtype):
     """Scalar with matrix and (2,1) with (3,): the gradients are summed over broadcast axes."""
     check(compare, lambda tf, x, y: [getattr(tf.math, name)(x[0, 0], y), getattr(tf.math, name)(x[:, :1], y[0])],
@@ -277,8 +303,9 @@ def test_table_row(compare, name, dtype):
 
 
 def test_every_table_row_has_a_program():
-    rows = set(math_ops.UNARY) | set(math_ops.BINARY) | set(math_ops.REDUCTIONS) | set(TABLE_ROWS)
-    have = set(UNARY_INPUTS) | COMPLEX_UNARY | BOOL_UNARY | set(BINARY_INPUTS) | LOGICAL | BITWISE
+    rows = (set(math_ops.UNARY) | set(math_ops.BINARY) | set(math_ops.BITWISE) | set(math_ops.REDUCTIONS)
+            | set(TABLE_ROWS))
+    have = set(UNARY_INPUTS) | COMPLEX_UNARY | BOOL_UNARY | set(BINARY_INPUTS) | LOGICAL | set(math_ops.BITWISE)
     have |= set(math_ops.REDUCTIONS) | set(TABLE_PROGRAMS)
     assert not rows - have, f"rows without a compat program: {sorted(rows - have)}"
 

@@ -34,7 +34,7 @@ __version__ = "0.1.0"
 _MATH = list(math_ops.UNARY) + list(math_ops.BINARY) + list(math_ops.REDUCTIONS) + [
     "truediv", "realdiv", "mod", "cast", "saturate_cast", "add_n", "argmax", "argmin", "cumsum",
     "cumprod", "count_nonzero", "l2_normalize", "scalar_mul", "clip_by_value", "top_k",
-    "unsorted_segment_sum", "segment_sum", "softmax"]
+    "unsorted_segment_sum", "segment_sum", "softmax", "bitwise_and", "bitwise_or"]
 math = _namespaces.make("math", "tf.math", _namespaces.pick(math_ops, _MATH))
 
 # The math ops TF also exports at the top level (`tf.exp`, `tf.reduce_sum`, ...).
@@ -74,6 +74,7 @@ linalg = _namespaces.make("linalg", "tf.linalg", {
     "l2_normalize": math_ops.l2_normalize, "global_norm": math_ops.global_norm,
 })
 
+bitwise = _namespaces.make("bitwise", "tf.bitwise", _namespaces.pick(math_ops, list(math_ops.BITWISE)))
 nn = _namespaces.make("nn", "tf.nn", {
     **_namespaces.pick(nn_ops, [
         "relu", "relu6", "elu", "selu", "gelu", "silu", "swish", "leaky_relu", "softmax",

@@ -546,6 +546,10 @@ NO_GRAD = {
     "logical_xor": lambda x: _as_float(tf.math.logical_xor(x > 0.3, x < 1.0), x),
     "bitwise_and": lambda x: _as_float(tf.math.bitwise_and(tf.cast(x * 10, tf.int32), 3), x),
     "bitwise_or": lambda x: _as_float(tf.math.bitwise_or(tf.cast(x * 10, tf.int32), 3), x),
+    "bitwise_xor": lambda x: _as_float(tf.bitwise.bitwise_xor(tf.cast(x * 10, tf.int32), 3), x),
+    "left_shift": lambda x: _as_float(tf.bitwise.left_shift(tf.cast(x * 10, tf.int32), 2), x),
+    "right_shift": lambda x: _as_float(tf.bitwise.right_shift(tf.cast(x * 10, tf.int32), 1), x),
+    "invert": lambda x: _as_float(tf.bitwise.invert(tf.cast(x * 10, tf.int32)), x),
     # reductions without a gradient
     "reduce_any": lambda x: _as_float(tf.reduce_any(x > 0.3), x),
     "reduce_all": lambda x: _as_float(tf.reduce_all(x > 0.3), x),
@@ -567,13 +571,14 @@ NO_GRAD = {
 def test_every_table_row_is_covered():
     tested = set(UNARY_DOMAIN) | COMPLEX_ROWS | set(BINARY_DOMAIN) | set(TABLE_CASES) | set(NO_GRAD)
     tested |= set(_diff_rows(math_ops.REDUCTIONS))  # parametrized straight from the table
-    rows = set(math_ops.UNARY) | set(math_ops.BINARY) | set(math_ops.REDUCTIONS)
+    rows = set(math_ops.UNARY) | set(math_ops.BINARY) | set(math_ops.BITWISE) | set(math_ops.REDUCTIONS)
     rows |= set(array_ops.ARRAY) | set(nn_ops.NN) | set(linalg_ops.LINALG)
     assert not rows - tested, f"op rows without a gradient test: {sorted(rows - tested)}"
     assert COMPLEX_ROWS <= set(COMPLEX_CASES)
 
 
-_ALL_ROWS = (set(math_ops.UNARY) | set(math_ops.BINARY) | set(math_ops.REDUCTIONS) | set(array_ops.ARRAY)
+_ALL_ROWS = (set(math_ops.UNARY) | set(math_ops.BINARY) | set(math_ops.BITWISE) | set(math_ops.REDUCTIONS)
+             | set(array_ops.ARRAY)
              | set(nn_ops.NN) | set(linalg_ops.LINALG))
 
 

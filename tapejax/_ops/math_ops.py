@@ -87,9 +87,25 @@ BINARY = {
     "logical_and": ("LogicalAnd", jnp.logical_and, False),
     "logical_or": ("LogicalOr", jnp.logical_or, False),
     "logical_xor": ("LogicalXor", jnp.logical_xor, False),
-    "bitwise_and": ("BitwiseAnd", jnp.bitwise_and, False),
-    "bitwise_or": ("BitwiseOr", jnp.bitwise_or, False),
 }
+
+
+def _shift_amount(x, y):
+    # TF's kernels clamp the shift to [0, bits - 1] (TF documents out-of-range shifts as
+    # implementation defined)
+    return jnp.clip(y, 0, jnp.iinfo(x.dtype).bits - 1).astype(x.dtype)
+
+
+# `tf.bitwise`: integer-only, no gradient. name -> (TF op name, JAX function)
+BITWISE = {
+    "bitwise_and": ("BitwiseAnd", jnp.bitwise_and),
+    "bitwise_or": ("BitwiseOr", jnp.bitwise_or),
+    "bitwise_xor": ("BitwiseXor", jnp.bitwise_xor),
+    "left_shift": ("LeftShift", lambda x, y: jnp.left_shift(x, _shift_amount(x, y))),
+    "right_shift": ("RightShift", lambda x, y: jnp.right_shift(x, _shift_amount(x, y))),
+    "invert": ("Invert", jnp.invert),
+}
+_INTEGER_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 
 OPS = {}
 
@@ -144,6 +160,38 @@ imag = _complex_part("imag", lambda x: Tensor(jnp.zeros_like(x._value)))
 angle = _complex_part("angle", _real_angle)
 for _name, (_op_name, _fn, _diff) in BINARY.items():
     globals()[_name] = _make_binary(_name, _op_name, _fn, _diff)
+
+
+
+def _check_integer(op_name, x):
+    dtype = np.dtype(x._v.dtype)
+    if dtype.name not in _INTEGER_DTYPES:
+        raise InvalidArgumentError(
+            f"Value for attr 'T' of {_dtypes.from_jax(dtype)._tf_kind} is not in the list of allowed "
+            f"values: {', '.join(_INTEGER_DTYPES)}\n\t; NodeDef: {{{{node {op_name}}}}} [Op:{op_name}]\n"
+            f"tapejax: tf.bitwise ops take integer tensors; cast first (tf.cast(x, tf.int32)).")
+
+
+def _make_bitwise(name, op_name, fn):
+    op = OPS[name] = Op(op_name, fn, differentiable=False)
+    if name == "invert":
+        def bitwise(x, name=None):
+            x = as_value(x)
+            _check_integer(op_name, x)
+            return apply(op, [x])
+    else:
+        def bitwise(x, y, name=None):
+            x, y = binary_inputs(op_name, x, y)
+            _check_integer(op_name, x)
+            return apply(op, [x, y])
+    bitwise.__name__ = bitwise.__qualname__ = name
+    bitwise.__doc__ = (f"Elementwise `{name}` of integer tensors, as `tf.bitwise.{name}`; no gradient.\n\n"
+                       f"Raises:\n  InvalidArgumentError: for a non-integer dtype.")
+    return bitwise
+
+
+for _name, (_op_name, _fn) in BITWISE.items():
+    globals()[_name] = _make_bitwise(_name, _op_name, _fn)
 
 truediv = divide
 realdiv = divide
