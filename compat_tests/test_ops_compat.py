@@ -360,6 +360,10 @@ CONVENTIONS = {
     "cumsum_cumprod": (lambda tf, x: [tf.cumsum(x), tf.math.cumsum(x, exclusive=True, reverse=True),
                                       tf.math.cumprod(x), tf.math.cumprod(x, exclusive=True)], [[1.5, -2.0, 0.5, 3.0]]),
     "cumprod_with_zero": (lambda tf, x: tf.math.cumprod(x), [[1.5, 0.0, 2.0]]),
+    "cumprod_with_zeros_exclusive_reverse_axis1": (
+        lambda tf, x: [tf.math.cumprod(x, axis=1, exclusive=True), tf.math.cumprod(x, axis=1, reverse=True),
+                       tf.math.cumprod(x, axis=1, exclusive=True, reverse=True)],
+        [[[1.5, 0.0, 2.0, -1.0], [0.0, -1.0, 0.0, 0.5]]]),
     "add_n": (lambda tf, x, y: tf.add_n([x, y, x]), [V3, Y_ROW]),
     "segment_sums": (lambda tf, x: [tf.math.unsorted_segment_sum(x, [1, 0, 1], 3), tf.math.segment_sum(x, [0, 0, 1])],
                      [V3]),
@@ -381,6 +385,26 @@ CONVENTIONS = {
 def test_convention(compare, name, dtype):
     body, inputs = CONVENTIONS[name]
     check(compare, body, inputs, dtype)
+
+
+def test_cumprod_second_order_and_forward_mode(compare):
+    """Gradient of the gradient and a forward-mode JVP of cumprod, with and without a zero."""
+    def program(tf):
+        out = []
+        for row in ([1.5, -2.0, 0.5], [1.5, 0.0, 2.0]):
+            x = tf.constant(row)
+            with tf.GradientTape() as outer:
+                outer.watch(x)
+                with tf.GradientTape() as inner:
+                    inner.watch(x)
+                    y = tf.reduce_sum(tf.math.cumprod(x, exclusive=True) * tf.constant([1.0, 2.0, 3.0]))
+                g = inner.gradient(y, x)
+                gg = tf.reduce_sum(g * g)
+            with tf.autodiff.ForwardAccumulator(x, tf.constant([0.5, -1.0, 2.0])) as acc:
+                z = tf.math.cumprod(x, reverse=True)
+            out += [g, outer.gradient(gg, x), acc.jvp(z)]
+        return out
+    compare(program)
 
 
 def test_conv2d_dilated(compare):

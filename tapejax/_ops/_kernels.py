@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -92,6 +94,36 @@ def _tf_xdivy_jvp(primals, tangents):
     dx = jnp.where(nz, 1 / safe_y, jnp.zeros_like(x))
     dy = jnp.where(nz, -x / (safe_y * safe_y), jnp.zeros_like(y))
     return tf_xdivy(x, y), dx * tx + dy * ty
+
+
+def cumulative(fn, x, axis, exclusive, reverse, identity):
+    """`fn` (jnp.cumsum or jnp.cumprod) along `axis`, with TF's `exclusive` and `reverse`."""
+    if reverse:
+        x = jnp.flip(x, axis)
+    out = fn(x, axis=axis).astype(x.dtype)
+    if exclusive:
+        pad = jnp.full_like(jnp.take(out, jnp.arange(1), axis=axis), identity)
+        out = jnp.concatenate([pad, jnp.take(out, jnp.arange(x.shape[axis] - 1), axis=axis)], axis=axis)
+    if reverse:
+        out = jnp.flip(out, axis)
+    return out
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1, 2, 3))
+def tf_cumprod(x, axis, exclusive, reverse):
+    return cumulative(jnp.cumprod, x, axis, exclusive, reverse, 1)
+
+
+@tf_cumprod.defjvp
+def _tf_cumprod_jvp(axis, exclusive, reverse, primals, tangents):
+    # TF's CumprodGrad: div_no_nan(cumsum(prod * g, reverse=not reverse), x), so an input that is
+    # exactly 0 gets gradient 0 (not the true derivative, the product of the other factors).
+    # This is its transpose: d prod_i = prod_i * sum_{j before i} t_j / x_j.
+    (x,), (t,) = primals, tangents
+    prod = tf_cumprod(x, axis, exclusive, reverse)
+    zero = x == 0
+    ratio = jnp.where(zero, jnp.zeros_like(t), t / jnp.where(zero, jnp.ones_like(x), x))
+    return prod, prod * cumulative(jnp.cumsum, ratio, axis, exclusive, reverse, 0)
 
 
 def sigmoid_xent(labels, logits):

@@ -399,20 +399,8 @@ def _arg_op(name, fn):
 argmax = _arg_op("argmax", lambda x, axis, dtype: jnp.argmax(x, axis=axis).astype(dtype))
 argmin = _arg_op("argmin", lambda x, axis, dtype: jnp.argmin(x, axis=axis).astype(dtype))
 
-_cumsum = Op("Cumsum", lambda x, axis, exclusive, reverse: _cum(jnp.cumsum, x, axis, exclusive, reverse, 0))
-_cumprod = Op("Cumprod", lambda x, axis, exclusive, reverse: _cum(jnp.cumprod, x, axis, exclusive, reverse, 1))
-
-
-def _cum(fn, x, axis, exclusive, reverse, identity):
-    if reverse:
-        x = jnp.flip(x, axis)
-    out = fn(x, axis=axis).astype(x.dtype)
-    if exclusive:
-        pad = jnp.full_like(jnp.take(out, jnp.arange(1), axis=axis), identity)
-        out = jnp.concatenate([pad, jnp.take(out, jnp.arange(x.shape[axis] - 1), axis=axis)], axis=axis)
-    if reverse:
-        out = jnp.flip(out, axis)
-    return out
+_cumsum = Op("Cumsum", lambda x, axis, exclusive, reverse: K.cumulative(jnp.cumsum, x, axis, exclusive, reverse, 0))
+_cumprod = Op("Cumprod", K.tf_cumprod)
 
 
 def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
