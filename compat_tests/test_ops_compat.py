@@ -339,6 +339,8 @@ CONVENTIONS = {
     "floor_round_none": (lambda tf, x: [tf.floor(x), tf.round(x)], [[0.5, 1.5, -0.5]]),
     "pow_at_zero_base": (lambda tf, x, y: tf.pow(x, y), [[0.0, 0.0, 2.0, 0.0], [2.0, 0.5, 0.0, 0.0]]),
     "pow_negative_base_integer_exponent": (lambda tf, x, y: tf.pow(x, y), [[-2.0, -1.5], [2.0, 3.0]]),
+    "pow_grid_of_bases_and_exponents": (lambda tf, x, y: tf.pow(x[:, None], y[None, :]),
+                                        [[-2.0, -0.5, 0.0, 0.5, 2.0], [-1.0, 0.0, 0.5, 1.0, 2.0, 3.0]]),
     "sqrt_at_zero": (lambda tf, x: tf.sqrt(x), [[0.0, 1.0]]),
     "log_at_zero": (lambda tf, x: tf.math.log(x), [[0.0, 1.0]]),
     "reciprocal_at_zero": (lambda tf, x: tf.math.reciprocal(x), [[0.0, 2.0]]),
@@ -404,6 +406,21 @@ def test_cumprod_second_order_and_forward_mode(compare):
                 z = tf.math.cumprod(x, reverse=True)
             out += [g, outer.gradient(gg, x), acc.jvp(z)]
         return out
+    compare(program)
+
+
+def test_pow_second_order_and_forward_mode_at_negative_bases(compare):
+    def program(tf):
+        x, y = tf.constant([-2.0, -0.5, 1.5]), tf.constant([2.0, 3.0, 0.5])
+        with tf.GradientTape(persistent=True) as outer:
+            outer.watch([x, y])
+            with tf.GradientTape() as inner:
+                inner.watch([x, y])
+                z = tf.reduce_sum(tf.pow(x, y))
+            gx, gy = inner.gradient(z, [x, y])
+        with tf.autodiff.ForwardAccumulator([x, y], [tf.ones([3]), tf.ones([3])]) as acc:
+            w = tf.pow(x, y)
+        return [gx, gy, outer.gradient(gx, [x, y]), outer.gradient(gy, [x, y]), acc.jvp(w)]
     compare(program)
 
 

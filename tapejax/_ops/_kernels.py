@@ -7,6 +7,7 @@ import functools
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.custom_derivatives import SymbolicZero
 
 
 @jax.custom_jvp
@@ -94,6 +95,31 @@ def _tf_xdivy_jvp(primals, tangents):
     dx = jnp.where(nz, 1 / safe_y, jnp.zeros_like(x))
     dy = jnp.where(nz, -x / (safe_y * safe_y), jnp.zeros_like(y))
     return tf_xdivy(x, y), dx * tx + dy * ty
+
+
+@jax.custom_jvp
+def tf_pow(x, y):
+    return jnp.power(x, y)
+
+
+def _tf_pow_jvp(primals, tangents):
+    # TF's PowGrad: x-derivative y * x^(y-1) (NaN at x == y == 0, as TF); the y-derivative uses log(x) only
+    # where x > 0 (0 elsewhere), so a negative base gives 0 where JAX gives NaN. Complex x: log(x),
+    # 0 at x == 0. Both are written with tf_pow, so higher derivatives follow the same rules.
+    (x, y), (tx, ty) = primals, tangents
+    z = tf_pow(x, y)
+    dz = None
+    if type(tx) is not SymbolicZero:
+        dz = y * tf_pow(x, y - 1) * tx
+    if type(ty) is not SymbolicZero:
+        usable = x != 0 if jnp.iscomplexobj(x) else x > 0
+        log_x = jnp.where(usable, jnp.log(jnp.where(usable, x, jnp.ones_like(x))), jnp.zeros_like(x))
+        dz_y = z * log_x * ty
+        dz = dz_y if dz is None else dz + dz_y
+    return z, jnp.zeros_like(z) if dz is None else jnp.broadcast_to(dz, z.shape).astype(z.dtype)
+
+
+tf_pow.defjvp(_tf_pow_jvp, symbolic_zeros=True)
 
 
 def cumulative(fn, x, axis, exclusive, reverse, identity):

@@ -68,7 +68,7 @@ BINARY = {
     "divide": ("RealDiv", jnp.true_divide, True),
     "floordiv": ("FloorDiv", jnp.floor_divide, False),
     "floormod": ("FloorMod", jnp.mod, True),
-    "pow": ("Pow", jnp.power, True),
+    "pow": ("Pow", K.tf_pow, True),
     "maximum": ("Maximum", K.tf_maximum, True),
     "minimum": ("Minimum", K.tf_minimum, True),
     "squared_difference": ("SquaredDifference", lambda x, y: jnp.square(x - y), True),
