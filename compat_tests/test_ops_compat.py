@@ -424,6 +424,40 @@ def test_pow_second_order_and_forward_mode_at_negative_bases(compare):
     compare(program)
 
 
+def test_softmax_xent_second_order(compare):
+    """The Hessian w.r.t. logits and the labels-logits mixed derivative of TF's rule (it holds labels
+    constant in the logits gradient), with normalised and unnormalised labels, on axis -1 and 0."""
+    def program(tf):
+        x = tf.constant([[1.5, -0.5, 0.25], [0.75, 2.0, -1.0]])
+        z = tf.constant([[0.5, 1.0, 0.0], [0.2, 0.3, 0.5]])
+        out = []
+        for axis in (-1, 0):
+            with tf.GradientTape(persistent=True) as outer:
+                outer.watch([x, z])
+                with tf.GradientTape() as inner:
+                    inner.watch([x, z])
+                    loss = tf.reduce_sum(tf.nn.softmax_cross_entropy_with_logits(labels=z, logits=x, axis=axis)
+                                         * tf.constant([1.0, 2.0, 3.0][:2 if axis == -1 else 3]))
+                gx, gz = inner.gradient(loss, [x, z])
+                sx, sz = tf.reduce_sum(gx * gx), tf.reduce_sum(gz * x)
+            out += [gx, gz, outer.gradient(sx, [x, z]), outer.gradient(sz, [x, z])]
+        with tf.autodiff.ForwardAccumulator([x, z], [tf.ones([2, 3]), tf.ones([2, 3])]) as acc:
+            y = tf.nn.softmax_cross_entropy_with_logits(labels=z, logits=x)
+        return out + [acc.jvp(y)]
+    compare(program)
+
+
+def test_keras_categorical_crossentropy_from_logits_unnormalized_labels(compare):
+    def program(tf):
+        x = tf.constant([[1.5, -0.5, 0.25], [0.75, 2.0, -1.0]])
+        z = tf.constant([[0.5, 1.0, 0.0], [0.25, 0.25, 0.0]])
+        with tf.GradientTape() as tape:
+            tape.watch([x, z])
+            loss = tf.keras.losses.CategoricalCrossentropy(from_logits=True)(z, x)
+        return [loss] + tape.gradient(loss, [x, z])
+    compare(program)
+
+
 def test_conv2d_dilated(compare):
     """float32 only: TF's CPU kernels have no float64 backprop for dilation rates above 1."""
     check(compare, lambda tf, x, w: [tf.nn.conv2d(x, w[:2, :2], 1, "VALID", dilations=2),

@@ -1493,6 +1493,65 @@ def nested_jacobian_of_gradient(tf):
     return g, outer.jacobian(g, x)
 
 
+@program
+def second_order_none_where_a_gradient_does_not_depend_on_a_source(tf):
+    x, y = tf.constant(2.0), tf.constant(3.0)
+    with tf.GradientTape(persistent=True) as outer:
+        outer.watch([x, y])
+        with tf.GradientTape() as inner:
+            inner.watch([x, y])
+            z = x * y
+        gx, gy = inner.gradient(z, [x, y])
+    return gx, gy, outer.gradient(gx, [x, y]), outer.gradient(gy, [x, y]), outer.gradient([gx, gy], [x, y])
+
+
+@program
+def second_order_of_a_linear_function_is_none(tf):
+    x = tf.constant([1.0, 2.0])
+    w = tf.Variable([3.0, -1.0])
+    with tf.GradientTape(persistent=True) as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = tf.reduce_sum(3.0 * x + w * x)
+        g = inner.gradient(y, [x, w])
+    return g, outer.gradient(g[0], [x, w]), outer.gradient(g[1], [x, w])
+
+
+@program
+def second_order_mixed_variables_and_unused_source(tf):
+    a, b, c = tf.Variable(1.5), tf.Variable(-0.5), tf.Variable(2.0)
+    with tf.GradientTape(persistent=True) as outer:
+        with tf.GradientTape() as inner:
+            y = a * a * b + tf.sin(b)
+        ga, gb, gc = inner.gradient(y, [a, b, c])
+    return (ga, gb, gc, outer.gradient(ga, [a, b, c]), outer.gradient(gb, [a, b, c]),
+            outer.gradient(ga * gb, [a, b, c]))
+
+
+@program
+def second_order_through_output_gradients(tf):
+    x, seed = tf.constant([1.0, -2.0]), tf.constant([0.5, 2.0])
+    with tf.GradientTape(persistent=True) as outer:
+        outer.watch([x, seed])
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = 4.0 * x
+        g = inner.gradient(y, x, output_gradients=seed)
+    return g, outer.gradient(g, [x, seed])
+
+
+@program
+def second_order_on_one_persistent_tape(tf):
+    x, y = tf.constant(2.0), tf.constant(3.0)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([x, y])
+        z = x * x * y
+        gx, gy = tape.gradient(z, [x, y])
+        h = tape.gradient(gy, [x, y])
+    return gx, gy, h
+
+
 # ---------------------------------------------------------------------------------------------
 # §2.6 variables and state
 @program

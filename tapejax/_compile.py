@@ -11,7 +11,9 @@ from __future__ import annotations
 import collections
 
 import jax
+import jax.numpy as jnp
 import numpy as np
+from jax.extend.core import Literal
 
 from tapejax import _cache, _lazy, _replay, _tape
 
@@ -29,7 +31,8 @@ class Program:
     """A compiled backward for one tape structure and one choice of targets and sources."""
 
     __slots__ = ("pure", "compiled", "inline", "flat", "arg_slots", "connected", "sparse", "dense",
-                 "with_values", "extra_slots", "_outputs", "_out_avals", "_jacobian", "_op", "__weakref__")
+                 "with_values", "extra_slots", "_outputs", "_out_avals", "_jacobian", "_op", "_op_groups",
+                 "__weakref__")
 
     def __init__(self, pure, arg_slots, connected, sparse, with_values=False, extra_slots=()):
         """`pure(saved, seeds)` gives the gradients, or `(gradients, target values + values of
@@ -70,6 +73,7 @@ class Program:
         self._out_avals = None
         self._jacobian = None
         self._op = None
+        self._op_groups = {}  # input avals -> per group of outputs, (input positions, op of them)
 
     def out_avals(self, saved, seeds):
         """(shape, dtype) of each output of `flat` (dense gradients, then target values)."""
@@ -91,6 +95,50 @@ class Program:
             self._op = gradient_op
         return self._op
 
+    def op_groups(self, values):
+        """The backward as ops that each read only the inputs their outputs depend on.
+
+        Recorded on outer tapes (higher-order gradients), so a gradient that does not depend on a
+        source is not connected to it there: its second derivative is None, as in TF (the gradient
+        of `x * y` w.r.t. `y` is `x`, so differentiating it w.r.t. `y` gives None, not zeros).
+
+        Returns:
+          A list of `(input positions, output positions, op)`, `op` a function of those inputs
+          giving those outputs; outputs that depend on no input are in none.
+        """
+        avals = tuple((v.shape, v.dtype) for v in values)
+        found = self._op_groups.get(avals)
+        if found is None:
+            with _tape.suspended():
+                jaxpr = jax.make_jaxpr(self.as_op())(*[jax.ShapeDtypeStruct(s, d) for s, d in avals])
+            by_inputs = {}
+            for j, mask in enumerate(_output_dependencies(jaxpr.jaxpr)):
+                if mask:
+                    by_inputs.setdefault(mask, []).append(j)
+            found = [self._op_group(avals, mask, tuple(outputs)) for mask, outputs in by_inputs.items()]
+            if len(self._op_groups) >= 8:
+                self._op_groups.clear()
+            self._op_groups[avals] = found
+        return found
+
+    def _op_group(self, avals, mask, outputs):
+        positions = tuple(i for i in range(len(avals)) if mask >> i & 1)
+        op = self.as_op()
+        if len(positions) == len(avals) and len(outputs) == len(self.sparse):
+            return positions, outputs, op
+
+        def gradient_part(*values):
+            full = [None] * len(avals)
+            for i, value in zip(positions, values):
+                full[i] = value
+            for i, (shape, dtype) in enumerate(avals):
+                if full[i] is None:  # an input these outputs do not read
+                    full[i] = jnp.zeros(shape, dtype)
+            out = op(*full)
+            return tuple(out[j] for j in outputs)
+
+        return positions, outputs, gradient_part
+
     def jacobian(self, saved_args, basis):
         """Runs the backward once per row of `basis` (seeds), vectorised with `jax.vmap`."""
         pure = self.pure
@@ -109,6 +157,44 @@ class Program:
 
             self._jacobian = jax.jit(counted)
         return self._jacobian(saved_args, basis)
+
+
+def _output_dependencies(jaxpr, input_masks=None):
+    """Per output of `jaxpr`, a bit mask of the inputs it depends on.
+
+    Calls of sub-programs (nested `jit`, custom derivatives) are followed inside; any other equation's
+    outputs depend on all its inputs, as a TF graph op's do.
+    """
+    if input_masks is None:
+        input_masks = [1 << i for i in range(len(jaxpr.invars))]
+    depends = dict(zip(jaxpr.invars, input_masks))
+
+    def mask_of(v):
+        return 0 if isinstance(v, Literal) else depends.get(v, 0)
+
+    for eqn in jaxpr.eqns:
+        masks = [mask_of(v) for v in eqn.invars]
+        inner = _called_jaxpr(eqn)
+        if inner is not None:
+            outs = _output_dependencies(inner, masks)
+        else:
+            union = 0
+            for m in masks:
+                union |= m
+            outs = [union] * len(eqn.outvars)
+        depends.update(zip(eqn.outvars, outs))
+    return [mask_of(v) for v in jaxpr.outvars]
+
+
+def _called_jaxpr(eqn):
+    """The program an equation calls with its own inputs and outputs (pjit, closed_call, ...)."""
+    for name in ("jaxpr", "call_jaxpr"):
+        inner = eqn.params.get(name)
+        inner = getattr(inner, "jaxpr", inner)  # a ClosedJaxpr's Jaxpr
+        if (inner is not None and hasattr(inner, "eqns") and len(inner.invars) == len(eqn.invars)
+                and len(inner.outvars) == len(eqn.outvars)):
+            return inner
+    return None
 
 
 _programs = _cache.LRU(MAX_PROGRAMS)

@@ -284,5 +284,7 @@ def _record_gradient_op(recorder, program, saved, seeds, seed_objs, grad_tensors
     user's `output_gradients` tensors, or None for default ones).
     """
     inputs = [recorder.objs[s] for s in program.arg_slots] + list(seed_objs)
-    _tape.record_all(program.as_op(), ("gradient", program), inputs, list(saved) + list(seeds),
-                     grad_tensors)
+    values = list(saved) + list(seeds)
+    for positions, outputs, op in program.op_groups(values):
+        _tape.record_all(op, ("gradient", program, positions, outputs), [inputs[i] for i in positions],
+                         [values[i] for i in positions], [grad_tensors[j] for j in outputs])

@@ -1,5 +1,6 @@
 """The structural cache: one compilation per tape structure, new ones for new shapes, bounded."""
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -158,3 +159,32 @@ def test_replay_backward_matches_saved_values_backward(name, monkeypatch):
     for a, b in zip(saved, replayed):
         if a is not None:
             np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_output_dependencies_follow_nested_programs():
+    import jax
+
+    inner = jax.jit(lambda a, b: (a * 2.0, b + a))
+
+    def f(x, y, z):
+        p, q = inner(x, y)
+        return p, q * 0.0, jnp.sin(z) + 1.0, jnp.float32(3.0)
+
+    jaxpr = jax.make_jaxpr(f)(1.0, 2.0, 3.0).jaxpr
+    assert _compile._output_dependencies(jaxpr) == [0b001, 0b011, 0b100, 0]
+
+
+def test_a_recorded_gradient_reads_only_the_inputs_it_depends_on():
+    x, y = tf.constant(2.0), tf.constant(3.0)
+    with tf.GradientTape(persistent=True) as outer:
+        outer.watch([x, y])
+        with tf.GradientTape() as inner:
+            inner.watch([x, y])
+            z = x * y
+        gx, gy = inner.gradient(z, [x, y])
+    # one gradient entry per output: gx = seed * y reads y's slot, gy = seed * x reads x's
+    slot_x, slot_y = outer._tape.local_of[x._id], outer._tape.local_of[y._id]
+    reads = [{r for r in in_refs if r >= 0} for _, in_refs, _ in outer._tape.entries[-2:]]
+    assert sorted(reads, key=sorted) == sorted([{slot_y}, {slot_x}], key=sorted)
+    dgx = outer.gradient(gx, [x, y])
+    assert dgx[0] is None and float(dgx[1]) == 1.0

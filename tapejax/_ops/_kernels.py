@@ -158,8 +158,21 @@ def sigmoid_xent(labels, logits):
             + jnp.log1p(jnp.exp(-jnp.abs(logits))))
 
 
+@functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
 def softmax_xent(labels, logits, axis=-1):
     return -jnp.sum(labels * jax.nn.log_softmax(logits, axis=axis), axis=axis)
+
+
+@softmax_xent.defjvp
+def _softmax_xent_jvp(axis, primals, tangents):
+    # TF's SoftmaxCrossEntropyWithLogits: the logits gradient is softmax - labels (the true one,
+    # softmax * sum(labels) - labels, only for labels that sum to 1), the labels gradient
+    # -log_softmax; its second-order rule differentiates softmax only (labels held constant).
+    (labels, logits), (t_labels, t_logits) = primals, tangents
+    log_p = jax.nn.log_softmax(logits, axis=axis)
+    loss = -jnp.sum(labels * log_p, axis=axis)
+    backprop = jnp.exp(log_p) - jax.lax.stop_gradient(labels)
+    return loss, jnp.sum(backprop * t_logits - log_p * t_labels, axis=axis)
 
 
 def sparse_softmax_xent(labels, logits):
