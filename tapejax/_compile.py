@@ -25,19 +25,23 @@ BACKWARD = "auto"
 
 traces = collections.Counter()  # kind -> number of times a program body was traced
 compilations = collections.Counter()  # kind -> number of XLA executables built
+calls = collections.Counter()  # "gradient" -> backward programs run at once (not deferred)
 
 
 class Program:
     """A compiled backward for one tape structure and one choice of targets and sources."""
 
     __slots__ = ("pure", "compiled", "inline", "flat", "arg_slots", "connected", "sparse", "dense",
-                 "with_values", "extra_slots", "_outputs", "_out_avals", "_jacobian", "_op", "_op_groups",
-                 "__weakref__")
+                 "with_values", "extra_slots", "defer", "_outputs", "_out_avals", "_jacobian", "_op",
+                 "_op_groups", "__weakref__")
 
     def __init__(self, pure, arg_slots, connected, sparse, with_values=False, extra_slots=()):
         """`pure(saved, seeds)` gives the gradients, or `(gradients, target values + values of
         extra_slots)` `with_values`."""
         self.extra_slots = extra_slots  # forward slots whose values a replay also returns
+        # Whether gradients of this program are deferred (see _gradient): until one was read
+        # before anything used it, so deferring fused nothing with it.
+        self.defer = True
         self.pure = (lambda saved, seeds: pure(saved, seeds)[0]) if with_values else pure
         self.with_values = with_values
         self.arg_slots = arg_slots

@@ -139,7 +139,7 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
         connected_idx = [i for i, ok in enumerate(program.connected) if ok]
         if connected_idx:
             saved = _lazy.resolve_all([recorder.values[s] for s in program.arg_slots])
-            if may_defer and program.dense and not _traced(seeds, saved):
+            if may_defer and program.defer and program.dense and not _traced(seeds, saved):
                 for i, g in zip(connected_idx, _deferred_gradients(recorder, program, flat_targets,
                                                                    target_slots, saved, seeds)):
                     results[i] = g
@@ -150,10 +150,11 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
                 # on concrete values (retraced next): part of that program, not one of its own
                 grads = program.inline(saved, seeds)
             else:
+                _compile.calls["gradient"] += 1
                 grads = program.compiled(saved, seeds)
             if program.with_values:
-                grads, target_values = grads
-                _fill_deferred(flat_targets, target_slots, target_values)
+                grads, values = grads
+                _fill_deferred(recorder, program, flat_targets, target_slots, values)
             if _lazy.ENABLED and program.dense and type(grads[0]) is _ArrayImpl:
                 grad_tensors = [Tensor(p) for p in _lazy.mark_gradients(grads)]
             else:
@@ -258,17 +259,32 @@ def compute_deferred_forward(recorder):
     recorder.deferred = False
 
 
-def _fill_deferred(flat_targets, target_slots, target_values):
-    """Gives deferred targets (e.g. the loss) the values the gradient program computed."""
-    if len(flat_targets) == 1:
-        target = flat_targets[0]
-        if type(target._v) is _lazy.Pending:
-            target._v = target_values[0]
-        return
+def _fill_deferred(recorder, program, flat_targets, target_slots, values):
+    """Gives deferred targets (e.g. the loss), and the held forward values the program also
+    returned (its `extra_slots`), the values the gradient program computed."""
     live = [t for t, slot in zip(flat_targets, target_slots) if slot is not None]
-    for target, value in zip(live, target_values):
+    for target, value in zip(live, values):
         if type(target) is Tensor and type(target._v) is _lazy.Pending:
             target._v = value
+    for slot, value in zip(program.extra_slots, values[len(live):]):
+        held = recorder.objs[slot]
+        if type(held._v) is _lazy.Pending and held._v.node.results is None:
+            held._v = value
+
+
+def _run_unfused(node, values):
+    """`_lazy.run_unfused_gradient`: runs a deferred gradient node that nothing fused with as its
+    backward program's own compiled function (the one an immediate gradient runs, so switching
+    compiles nothing new), and computes that program's gradients at once from now on."""
+    program = node.key[1]
+    program.defer = False
+    n_saved = len(program.arg_slots)
+    _compile.calls["gradient"] += 1
+    out = program.compiled(values[:n_saved], values[n_saved:])
+    return tuple(out[0]) + tuple(out[1]) if program.with_values else tuple(out)
+
+
+_lazy.run_unfused_gradient = _run_unfused
 
 
 def _add(a, b):

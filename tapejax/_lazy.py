@@ -130,6 +130,11 @@ def deferred_single_op(value):
 _writes = {}
 _lock = threading.RLock()
 
+# `(node, input values) -> results` for a gradient node forced alone (read before any op or
+# update used its gradients): deferring it fused nothing, so it runs as its own backward program
+# (set by _gradient, which also computes that program's gradients at once from then on).
+run_unfused_gradient = None
+
 
 def add_write(key, node):
     """Registers `node` to run with the next program: an update of the variable with id `key`
@@ -296,6 +301,16 @@ def force(roots):
         order, specs, leaves, leaf_index, leaf_uses, pending_uses = _collect(roots)
         if not order:
             return
+        if len(order) == 1 and order[0].gradient and run_unfused_gradient is not None:
+            node = order[0]
+            values = [v.node.results[v.index] if type(v) is Pending else v for v in node.inputs]
+            if _no_trace():
+                results = run_unfused_gradient(node, values)
+            else:
+                with jax.ensure_compile_time_eval():
+                    results = run_unfused_gradient(node, values)
+            _store(node, results)
+            return
         kept_outputs = _kept_outputs(order, pending_uses)
         if writes:
             writes = [node for node in writes if node.results is None]
@@ -335,15 +350,25 @@ def force(roots):
                 for j, value in zip(kept_outputs[i], results):
                     full[j] = value
                 results = tuple(full)
-            node.results = results
-            node.inputs = None  # what it read is no longer needed
-            node.pendings = None
-            if node.projections is not None:
-                for projection, index in node.projections:
-                    if projection.results is None:
-                        projection.results = (results[index],)
-                        projection.inputs = None
-                node.projections = None
+            _store(node, results)
+
+
+def _store(node, results):
+    node.results = results
+    node.inputs = None  # what it read is no longer needed
+    node.pendings = None
+    if node.projections is not None:
+        for projection, index in node.projections:
+            if projection.results is None:
+                projection.results = (results[index],)
+                projection.inputs = None
+        node.projections = None
+
+
+def clear_cache():
+    """Drops the compiled programs and the cached output shapes (for tests and benchmarks)."""
+    _programs.clear()
+    _shapes.clear()
 
 
 def resolve_all(values):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import tapejax as tf
-from tapejax import _lazy
+from tapejax import _compile, _lazy
 from tapejax._lazy import Pending
 
 
@@ -20,6 +20,18 @@ def _mlp_problem(seed=0):
 def _mlp_loss(x, y, ws):
     h = tf.nn.relu(tf.matmul(x, ws[0]))
     return tf.reduce_mean((tf.matmul(h, ws[1]) - y) ** 2)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_programs():
+    """Each test starts with new backward programs: whether one defers its gradients is learnt as
+    it runs (see test_a_gradient_read_before_any_use_is_computed_at_once_from_then_on)."""
+    _compile.clear_cache()
+
+
+def _programs_run():
+    """Programs dispatched so far: deferred-value programs and backward programs run at once."""
+    return _lazy.calls["force"] + _compile.calls["gradient"]
 
 
 @pytest.fixture
@@ -39,14 +51,14 @@ def test_forward_and_backward_are_deferred_and_run_as_one_program():
     with tf.GradientTape() as tape:
         loss = _mlp_loss(x, y, ws)
     assert type(loss._v) is Pending
-    forced = _lazy.calls["force"]
+    ran = _programs_run()
     grads = tape.gradient(loss, ws)
     assert type(loss._v) is Pending and all(type(g._v) is Pending for g in grads)
-    assert _lazy.calls["force"] == forced  # nothing ran yet
+    assert _programs_run() == ran  # nothing ran yet
     loss_value = float(loss)
-    assert _lazy.calls["force"] == forced + 1
+    assert _programs_run() == ran + 1
     grad_values = [g.numpy() for g in grads]
-    assert _lazy.calls["force"] == forced + 1  # the loss's program computed the gradients too
+    assert _programs_run() == ran + 1  # the loss's program computed the gradients too
     with tf.GradientTape() as tape:
         h = tf.nn.relu(tf.matmul(x, ws[0]))
         h.numpy()  # read inside the tape: the forward runs here, eagerly equal values below
@@ -431,10 +443,10 @@ def test_an_intermediate_held_after_the_gradient_comes_from_the_same_program(eag
                                   for t in step(ws)])
     traces = _lazy.traces["force"]
     for _ in range(3):
-        forced = _lazy.calls["force"]
+        ran = _programs_run()
         logits, loss, grads = step(ws)
         got = [logits.numpy(), loss.numpy(), [g.numpy() for g in grads]]
-        assert _lazy.calls["force"] == forced + 1  # the forward did not run a second time
+        assert _programs_run() == ran + 1  # the forward did not run a second time
     assert _lazy.traces["force"] - traces <= 1  # and that program compiled once
     np.testing.assert_allclose(got[0], want[0], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(got[1], want[1], rtol=1e-5, atol=1e-6)
@@ -512,3 +524,40 @@ def test_updates_stay_pending_when_their_program_fails(monkeypatch, eager_forwar
     for w, e in zip(ws, expected):
         np.testing.assert_allclose(w.numpy(), e, rtol=1e-6, atol=1e-7)
     assert not _lazy._writes
+
+
+def test_a_gradient_read_before_any_use_is_computed_at_once_from_then_on(eager_forward):
+    def step(ws):
+        with tf.GradientTape() as tape:
+            hidden = tf.nn.relu(tf.matmul(x, ws[0]))
+            loss = tf.reduce_mean((tf.matmul(hidden, ws[1]) - y) ** 2)
+        return hidden, loss, tape.gradient(loss, ws)
+
+    x, y, ws = _mlp_problem(21)
+    want = eager_forward(lambda: [t.numpy() if not isinstance(t, list) else [g.numpy() for g in t]
+                                  for t in step(ws)])
+    hidden, loss, grads = step(ws)
+    program = grads[0]._v.node.key[1]
+    assert grads[0]._v.node.results is None and program.defer  # deferred at first
+    grads[0].numpy()  # read before anything used it: the gradient program ran alone
+    assert not program.defer
+    for _ in range(2):
+        ran = _programs_run()
+        hidden, loss, grads = step(ws)
+        assert _programs_run() == ran + 1  # computed at once, one program
+        got = [hidden.numpy(), loss.numpy(), [g.numpy() for g in grads]]
+        assert _programs_run() == ran + 1  # the held hidden layer and the loss came with it
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-5, atol=1e-6)
+    for a, b in zip(got[2], want[2]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_gradients_that_feed_updates_stay_deferred():
+    x, y, ws = _mlp_problem(22)
+    _sgd_steps(ws, x, y, 3)
+    ws[0].numpy()
+    with tf.GradientTape() as tape:
+        loss = _mlp_loss(x, y, ws)
+    grads = tape.gradient(loss, ws)
+    assert grads[0]._v.node.results is None and grads[0]._v.node.key[1].defer
