@@ -119,10 +119,12 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
     if recorder.unregistered:
         _check_registered(recorder, flat_targets)
     if output_gradients is None:
-        seeds = [ones_seed(t._v.shape, t._v.dtype) for t in flat_targets]
+        seed_avals = tuple([(t._v.shape, t._v.dtype) for t in flat_targets])
+        seeds = [ones_seed(shape, dtype) for shape, dtype in seed_avals]
         seed_objs = [None] * len(seeds)
     else:
         seeds, seed_objs = _seed_values(flat_targets, output_gradients)
+        seed_avals = tuple([(s.shape, s.dtype) for s in seeds])
     local_of = recorder.local_of
     target_slots = tuple([local_of.get(t._id) if type(t) is Tensor else None for t in flat_targets])
     source_groups = tuple([recorder.slots_of_source(s) for s in flat_sources])
@@ -131,7 +133,6 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
     if target_slots.count(None) < len(target_slots):
         if recorder.persistent and recorder.deferred:
             compute_deferred_forward(recorder)
-        seed_avals = tuple([(s.shape, s.dtype) for s in seeds])
         may_defer = (_lazy.ENABLED and recorder.deferred and not recorder.persistent
                      and not _tape.state.recording and _variable._read_hook is None)
         program = _compile.backward_program(recorder, target_slots, source_groups, seed_avals,
