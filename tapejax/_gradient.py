@@ -138,6 +138,14 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
         program = _compile.backward_program(recorder, target_slots, source_groups, seed_avals,
                                             extra_slots=_held_slots(recorder, target_slots) if may_defer else ())
         connected_idx = [i for i, ok in enumerate(program.connected) if ok]
+        if connected_idx and program.dense and _defers_on_outer_tapes(recorder):
+            saved = [recorder.values[s] for s in program.arg_slots]
+            if not _traced_values(seeds, saved):
+                for i, g in zip(connected_idx, _record_deferred_gradient_op(recorder, program, saved, seeds,
+                                                                            seed_objs)):
+                    results[i] = g
+                return _finish(flat_targets, target_slots, flat_sources, seeds, results, unconnected,
+                               sources)
         if connected_idx:
             saved = _lazy.resolve_all([recorder.values[s] for s in program.arg_slots])
             if may_defer and program.defer and program.dense and not _traced(seeds, saved):
@@ -292,6 +300,54 @@ def _add(a, b):
     from tapejax._ops import math_ops
     from tapejax._ops._convert import convert_to_tensor
     return math_ops.add(convert_to_tensor(a), convert_to_tensor(b))
+
+
+def _defers_on_outer_tapes(recorder):
+    """True when other tapes record this gradient (nested tapes) and it can stay deferred: its
+    forward was deferred and every recording tape records deferred ops."""
+    recording = _tape.state.recording
+    if not recording or not _lazy.ENABLED or not recorder.deferred or recorder.persistent:
+        return False
+    if _variable._read_hook is not None:
+        return False
+    for outer in recording:
+        if type(outer) is not _tape._Recorder:
+            return False
+    return True
+
+
+def _traced_values(seeds, saved):
+    """True when a value is neither a computed array nor a deferred one (a tracer)."""
+    for v in saved:
+        if type(v) is not _ArrayImpl and type(v) is not _lazy.Pending:
+            return True
+    return any(type(s) is not _ArrayImpl for s in seeds)
+
+
+def _record_deferred_gradient_op(recorder, program, saved, seeds, seed_objs):
+    """The gradients as deferred ops recorded on the outer tapes (higher-order gradients).
+
+    Nothing runs now: the outer gradient replays the forward, this backward and its own backward
+    in one program (a Hessian-vector product is one dispatch). Each group of outputs reads only
+    the inputs it depends on (see `Program.op_groups`), so TF's None patterns hold at second order.
+    """
+    inputs = [recorder.objs[s] for s in program.arg_slots] + list(seed_objs)
+    values = list(saved) + list(seeds)
+    avals = program.out_avals(values[:len(saved)], seeds)
+    grads = [None] * len(program.sparse)
+    for positions, outputs, op in program.op_groups(values):
+        group_values = [values[i] for i in positions]
+        node = _lazy.Node(op, ("gradient", program, positions, outputs), group_values, True)
+        group = [Tensor(_lazy.Pending(node, k, *avals[j])) for k, j in enumerate(outputs)]
+        _tape.record_all(op, node.key, [inputs[i] for i in positions], group_values, group)
+        for j, tensor in zip(outputs, group):
+            grads[j] = tensor
+    for j in range(len(grads)):
+        if grads[j] is None:  # depends on no input (a constant): computed alone, recorded nowhere
+            op = program.as_op()
+            node = _lazy.Node(lambda *v, j=j, op=op: (op(*v)[j],), ("gradient", program, j), values, True)
+            grads[j] = Tensor(_lazy.Pending(node, 0, *avals[j]))
+    return grads
 
 
 def _record_gradient_op(recorder, program, saved, seeds, seed_objs, grad_tensors):

@@ -561,3 +561,36 @@ def test_gradients_that_feed_updates_stay_deferred():
         loss = _mlp_loss(x, y, ws)
     grads = tape.gradient(loss, ws)
     assert grads[0]._v.node.results is None and grads[0]._v.node.key[1].defer
+
+
+def _hvp(a, x, v, seen=None):
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = tf.reduce_sum(tf.sin(tf.linalg.matvec(a, x)) ** 2)
+        g = inner.gradient(y, x)
+        if seen is not None:
+            seen.append((_programs_run(), type(g._v) is Pending and g._v.node.results is None))
+        gv = tf.reduce_sum(g * v)
+    return g, outer.gradient(gv, x)
+
+
+def test_a_gradient_inside_an_outer_tape_stays_deferred_and_runs_with_the_outer_one(eager_forward):
+    rs = np.random.RandomState(23)
+    a, x, v = (tf.constant(rs.randn(*s).astype(np.float32)) for s in ((6, 6), (6,), (6,)))
+    want_g, want_hvp = (t.numpy() for t in eager_forward(lambda: _hvp(a, x, v)))
+    for _ in range(3):
+        ran, seen = _programs_run(), []
+        g, hvp = _hvp(a, x, v, seen)
+        assert seen == [(ran, True)]  # the inner gradient ran nothing: a deferred op on the outer tape
+        np.testing.assert_allclose(hvp.numpy(), want_hvp, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(g.numpy(), want_g, rtol=1e-5, atol=1e-6)
+        assert _programs_run() == ran + 1  # forward, inner and outer backward (and g): one program
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = tf.reduce_sum(tf.sin(tf.linalg.matvec(a, x)) ** 2)
+        g = inner.gradient(y, x)
+    np.testing.assert_allclose(g.numpy(), want_g, rtol=1e-5, atol=1e-6)  # read on its own
