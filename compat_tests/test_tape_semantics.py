@@ -1542,6 +1542,24 @@ def second_order_through_output_gradients(tf):
 
 
 @program
+def third_order_nested_with_a_variable_and_python_control_flow(tf):
+    v, x = tf.Variable([1.5, -0.5]), tf.constant([0.3, 2.0])
+    with tf.GradientTape(persistent=True) as t3:
+        t3.watch(x)
+        with tf.GradientTape() as t2:
+            t2.watch(x)
+            with tf.GradientTape() as t1:
+                t1.watch(x)
+                y = tf.reduce_sum(tf.sin(x * v) * x)
+            g1, gv = t1.gradient(y, [x, v])
+            if float(tf.reduce_sum(g1)) > -100.0:  # a Python branch on an inner gradient's value
+                s = tf.reduce_sum(g1 * g1) + tf.reduce_sum(gv)
+        g2 = t2.gradient(s, [x, v], unconnected_gradients="zero")
+        s2 = tf.reduce_sum(g2[0])
+    return g1, gv, g2, t3.gradient(s2, [x, v]), t3.gradient(s, x)
+
+
+@program
 def second_order_on_one_persistent_tape(tf):
     x, y = tf.constant(2.0), tf.constant(3.0)
     with tf.GradientTape(persistent=True) as tape:
