@@ -21,3 +21,24 @@ def test_quick_run_reports_every_peer_and_matches_tf(flags, monkeypatch):
             assert row[peer]["median_us"] > 0, (name, peer)
             assert row[peer]["steps_per_window"] >= 2, (name, peer)
         assert row["tapejax.function"]["compilations"] <= 1  # compiled once, at most (else cached)
+
+
+def test_every_timed_step_result_is_computed():
+    """A deferred tapejax result runs only when read: timing must read each one, or it times no work."""
+    import tapejax as tj
+    from tapejax._lazy import Pending
+
+    x = tj.Variable(3.0)
+    results = []
+
+    def step():
+        with tj.GradientTape() as tape:
+            y = x ** 2
+        results.append(tape.gradient(y, x))
+        return results[-1]
+
+    runner._window(step, 5)
+    assert len(results) == 5
+    for g in results:
+        assert type(g._v) is not Pending or g._v.node.results is not None
+        assert float(g) == 6.0
