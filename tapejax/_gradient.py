@@ -95,10 +95,13 @@ def ones_seed(shape, dtype):
     return found
 
 
+_NONE = UnconnectedGradients.NONE
+
+
 def compute_gradient(recorder, target, sources, output_gradients, unconnected):
     """Gradients of `target` w.r.t. `sources` from what `recorder` holds; see GradientTape.gradient."""
-    if unconnected is None or unconnected is UnconnectedGradients.NONE:
-        unconnected = UnconnectedGradients.NONE
+    if unconnected is None or unconnected is _NONE:
+        unconnected = _NONE
     else:
         unconnected = check_unconnected(unconnected)
     if target is None:
@@ -133,12 +136,13 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
     if target_slots.count(None) < len(target_slots):
         if recorder.persistent and recorder.deferred:
             compute_deferred_forward(recorder)
+        recording = _tape.state.recording
         may_defer = (_lazy.ENABLED and recorder.deferred and not recorder.persistent
-                     and not _tape.state.recording and _variable._read_hook is None)
+                     and not recording and _variable._read_hook is None)
         program = _compile.backward_program(recorder, target_slots, source_groups, seed_avals,
                                             extra_slots=_held_slots(recorder, target_slots) if may_defer else ())
         connected_idx = [i for i, ok in enumerate(program.connected) if ok]
-        if connected_idx and program.dense and _defers_on_outer_tapes(recorder):
+        if connected_idx and recording and program.dense and _defers_on_outer_tapes(recorder, recording):
             saved = [recorder.values[s] for s in program.arg_slots]
             if not _traced_values(seeds, saved):
                 for i, g in zip(connected_idx, _record_deferred_gradient_op(recorder, program, saved, seeds,
@@ -168,7 +172,7 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
                 grad_tensors = [Tensor(p) for p in _lazy.mark_gradients(grads)]
             else:
                 grad_tensors = [Tensor(g[0]) if sparse else Tensor(g) for g, sparse in zip(grads, program.sparse)]
-            if _tape.state.recording:
+            if recording:
                 _record_gradient_op(recorder, program, saved, seeds, seed_objs, grad_tensors)
             if program.dense:
                 for i, g in zip(connected_idx, grad_tensors):
@@ -302,11 +306,10 @@ def _add(a, b):
     return math_ops.add(convert_to_tensor(a), convert_to_tensor(b))
 
 
-def _defers_on_outer_tapes(recorder):
-    """True when other tapes record this gradient (nested tapes) and it can stay deferred: its
-    forward was deferred and every recording tape records deferred ops."""
-    recording = _tape.state.recording
-    if not recording or not _lazy.ENABLED or not recorder.deferred or recorder.persistent:
+def _defers_on_outer_tapes(recorder, recording):
+    """True when the tapes `recording` record this gradient (nested tapes) and it can stay
+    deferred: its forward was deferred and every recording tape records deferred ops."""
+    if not _lazy.ENABLED or not recorder.deferred or recorder.persistent:
         return False
     if _variable._read_hook is not None:
         return False
