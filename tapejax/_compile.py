@@ -32,16 +32,17 @@ class Program:
     """A compiled backward for one tape structure and one choice of targets and sources."""
 
     __slots__ = ("pure", "compiled", "inline", "flat", "arg_slots", "connected", "sparse", "dense",
-                 "with_values", "extra_slots", "defer", "_outputs", "_out_avals", "_jacobian", "_op",
+                 "with_values", "extra_slots", "defer", "unfused_runs", "_outputs", "_out_avals", "_jacobian", "_op",
                  "_op_groups", "__weakref__")
 
     def __init__(self, pure, arg_slots, connected, sparse, with_values=False, extra_slots=()):
         """`pure(saved, seeds)` gives the gradients, or `(gradients, target values + values of
         extra_slots)` `with_values`."""
         self.extra_slots = extra_slots  # forward slots whose values a replay also returns
-        # Whether gradients of this program are deferred (see _gradient): until one was read
-        # before anything used it, so deferring fused nothing with it.
+        # Whether gradients of this program are deferred (see _gradient): until, twice in a row,
+        # one was read before anything used it (deferring fused nothing with it).
         self.defer = True
+        self.unfused_runs = 0  # deferred gradients in a row that ran alone
         self.pure = (lambda saved, seeds: pure(saved, seeds)[0]) if with_values else pure
         self.with_values = with_values
         self.arg_slots = arg_slots

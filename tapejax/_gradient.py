@@ -288,15 +288,26 @@ def _fill_deferred(recorder, program, flat_targets, target_slots, values):
 def _run_unfused(node, values):
     """`_lazy.run_unfused_gradient`: runs a deferred gradient node that nothing fused with as its
     backward program's own compiled function (the one an immediate gradient runs, so switching
-    compiles nothing new), and computes that program's gradients at once from now on."""
+    compiles nothing new). After two such runs in a row, that program computes its gradients at
+    once (a step that reads its gradients or loss first once, e.g. to log them, does not count)."""
     program = node.key[1]
-    program.defer = False
+    program.unfused_runs += 1
+    if program.unfused_runs >= UNFUSED_RUNS_BEFORE_IMMEDIATE:
+        program.defer = False
     n_saved = len(program.arg_slots)
     _compile.calls["gradient"] += 1
     out = program.compiled(values[:n_saved], values[n_saved:])
     return tuple(out[0]) + tuple(out[1]) if program.with_values else tuple(out)
 
 
+def _fused(node):
+    """`_lazy.fused_gradient`: deferring this program's gradients fused work with them."""
+    if node.key[0] == "gradient" and type(node.key[1]) is _compile.Program:
+        node.key[1].unfused_runs = 0
+
+
+UNFUSED_RUNS_BEFORE_IMMEDIATE = 2
+_lazy.fused_gradient = _fused
 _lazy.run_unfused_gradient = _run_unfused
 
 

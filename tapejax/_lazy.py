@@ -132,8 +132,10 @@ _lock = threading.RLock()
 
 # `(node, input values) -> results` for a gradient node forced alone (read before any op or
 # update used its gradients): deferring it fused nothing, so it runs as its own backward program
-# (set by _gradient, which also computes that program's gradients at once from then on).
+# (set by _gradient, which after two in a row computes that program's gradients at once).
+# `fused_gradient(node)` is told of a gradient node that runs with other work.
 run_unfused_gradient = None
+fused_gradient = None
 
 
 def add_write(key, node):
@@ -301,6 +303,10 @@ def force(roots):
         order, specs, leaves, leaf_index, leaf_uses, pending_uses = _collect(roots)
         if not order:
             return
+        if fused_gradient is not None and len(order) > 1:
+            for node in order:
+                if node.gradient:
+                    fused_gradient(node)
         if len(order) == 1 and order[0].gradient and run_unfused_gradient is not None:
             node = order[0]
             values = [v.node.results[v.index] if type(v) is Pending else v for v in node.inputs]

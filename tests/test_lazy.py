@@ -536,10 +536,11 @@ def test_a_gradient_read_before_any_use_is_computed_at_once_from_then_on(eager_f
     x, y, ws = _mlp_problem(21)
     want = eager_forward(lambda: [t.numpy() if not isinstance(t, list) else [g.numpy() for g in t]
                                   for t in step(ws)])
-    hidden, loss, grads = step(ws)
-    program = grads[0]._v.node.key[1]
-    assert grads[0]._v.node.results is None and program.defer  # deferred at first
-    grads[0].numpy()  # read before anything used it: the gradient program ran alone
+    for _ in range(2):  # twice in a row, a gradient read before anything used it runs alone
+        hidden, loss, grads = step(ws)
+        program = grads[0]._v.node.key[1]
+        assert grads[0]._v.node.results is None and program.defer  # still deferred
+        grads[0].numpy()
     assert not program.defer
     for _ in range(2):
         ran = _programs_run()
@@ -555,7 +556,18 @@ def test_a_gradient_read_before_any_use_is_computed_at_once_from_then_on(eager_f
 
 def test_gradients_that_feed_updates_stay_deferred():
     x, y, ws = _mlp_problem(22)
-    _sgd_steps(ws, x, y, 3)
+
+    def logged_step():  # logs its loss before the update: its gradients run alone
+        with tf.GradientTape() as tape:
+            loss = _mlp_loss(x, y, ws)
+        grads = tape.gradient(loss, ws)
+        float(loss)
+        for w, g in zip(ws, grads):
+            w.assign_sub(0.1 * g)
+
+    for _ in range(3):  # every few steps, one logs: the steps in between fuse, so it stays deferred
+        logged_step()
+        _sgd_steps(ws, x, y, 2)
     ws[0].numpy()
     with tf.GradientTape() as tape:
         loss = _mlp_loss(x, y, ws)
