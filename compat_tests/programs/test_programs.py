@@ -1,0 +1,90 @@
+"""Public TF2 programs (see README.md here) run on real TensorFlow and on tapejax, results compared.
+
+Each program file sets `COMPAT_RESULTS` (a dict of what the original printed or plotted) and, where
+the two frameworks' random numbers differ, `COMPAT_COMPARE` (how a result is compared instead of
+value for value). Both backends run side by side in fresh subprocesses (`_runner.py`).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+
+import numpy as np
+import pytest
+
+from compat_tests import _harness
+from compat_tests.programs import _runner
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROGRAMS = sorted(p for p in glob.glob(os.path.join(HERE, "*.py"))
+                  if not os.path.basename(p).startswith(("_", "test_")))
+RULES = {"rtol", "atol", "below", "above", "within", "shape_only"}
+
+
+def _values(normalised):
+    """The array inside a normalised tensor/ndarray/python scalar."""
+    kind = normalised[0]
+    if kind in ("tensor", "ndarray"):
+        return np.asarray(normalised[3], dtype=np.float64)
+    if kind == "python":
+        return np.asarray(normalised[2], dtype=np.float64)
+    raise AssertionError(f"a bound applies to numbers, not {normalised!r}")
+
+
+def _signature(normalised):
+    """Kind, dtype and shape of a normalised value (what bounds compare besides the numbers)."""
+    kind = normalised[0]
+    if kind in ("tensor", "ndarray"):
+        return (kind, normalised[1], normalised[2])
+    return (kind, normalised[1]) if kind == "python" else (kind,)
+
+
+def compare_results(expected, got, rules):
+    """Asserts tapejax's results `got` match TF's `expected` under the program's `COMPAT_COMPARE`."""
+    assert isinstance(expected, dict) and isinstance(got, dict), "COMPAT_RESULTS must be a dict"
+    expected, got = expected["__dict__"], got["__dict__"]
+    assert set(got) == set(expected), f"result keys: TF {sorted(expected)}, tapejax {sorted(got)}"
+    unknown = set(rules) - set(expected)
+    assert not unknown, f"COMPAT_COMPARE names results the program does not set: {sorted(unknown)}"
+    for key in expected:
+        rule = rules.get(key, {})
+        assert set(rule) <= RULES, f"{key}: unknown comparison rule(s) {sorted(set(rule) - RULES)}"
+        path = f"COMPAT_RESULTS[{key!r}]"
+        if not rule.keys() - {"rtol", "atol"}:
+            _harness.assert_same(expected[key], got[key], rtol=rule.get("rtol", 1e-5),
+                                 atol=rule.get("atol", 1e-6), path=path)
+            continue
+        _check_rule(expected[key], got[key], rule, path)
+
+
+def _check_rule(e, g, rule, path):
+    """Applies a bound rule to each number leaf of a (possibly nested list/tuple) result."""
+    if e is not None and e[0] in ("list", "tuple"):
+        assert g is not None and g[0] == e[0] and len(g[1]) == len(e[1]), f"{path}: TF {e!r}, tapejax {g!r}"
+        for i, (ei, gi) in enumerate(zip(e[1], g[1])):
+            _check_rule(ei, gi, rule, f"{path}[{i}]")
+        return
+    assert _signature(g) == _signature(e), f"{path}: TF {_signature(e)}, tapejax {_signature(g)}"
+    if rule.get("shape_only"):
+        return
+    ev, gv = _values(e), _values(g)
+    for name, v in (("TF", ev), ("tapejax", gv)):
+        if "below" in rule:
+            assert np.all(v < rule["below"]), f"{path} on {name}: {v} not below {rule['below']}"
+        if "above" in rule:
+            assert np.all(v > rule["above"]), f"{path} on {name}: {v} not above {rule['above']}"
+    if "within" in rule:
+        assert np.all(np.abs(gv - ev) <= rule["within"]), (
+            f"{path}: TF {ev}, tapejax {gv}: differ by more than {rule['within']}")
+
+
+@pytest.mark.parametrize("path", PROGRAMS, ids=[os.path.basename(p)[:-3] for p in PROGRAMS])
+def test_program(path):
+    wait_tf = _runner.start(path, "tensorflow")
+    wait_tapejax = _runner.start(path, "tapejax")
+    tf_result, tapejax_result = wait_tf(), wait_tapejax()
+    assert tf_result.ok, (f"the program fails on real TensorFlow: {tf_result.error}\n"
+                          f"{tf_result.output[-3000:]}")
+    assert tapejax_result.ok, (f"tapejax: {tapejax_result.error}\n{tapejax_result.output[-3000:]}")
+    compare_results(tf_result.results, tapejax_result.results, tf_result.compare)

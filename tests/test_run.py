@@ -1,0 +1,114 @@
+"""tapejax.run: an unchanged TF script runs with `tensorflow` (and `keras`) resolving to tapejax."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+SCRIPT = textwrap.dedent("""
+    import sys
+    import tensorflow as tf
+    from tensorflow import keras
+    from tensorflow.keras import layers
+    import tensorflow.keras.layers as layers_again
+    from tensorflow.keras.layers import Dense
+    import keras as standalone_keras
+    import tensorflow.math
+    print("tf", tf.__name__)
+    print("keras", keras.__name__, standalone_keras is keras)
+    print("layers", layers.__name__, layers_again is layers, Dense is layers.Dense)
+    print("math", tensorflow.math is tf.math)
+    print("argv", sys.argv[1:])
+    print("main", __name__)
+    print("value", float(tf.reduce_sum(tf.constant([1.0, 2.0]))))
+    try:
+        import tensorflow.no_such_module
+    except ModuleNotFoundError as exc:
+        print("missing", exc.name)
+""")
+
+
+def _run(tmp_path, source, *args):
+    script = tmp_path / "script.py"
+    script.write_text(source)
+    return subprocess.run([sys.executable, "-m", "tapejax.run", str(script), *args], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, PYTHONPATH=ROOT))
+
+
+def test_run_resolves_tensorflow_and_its_submodules_to_tapejax(tmp_path):
+    proc = _run(tmp_path, SCRIPT, "a", "--b")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "tf tapejax",
+        "keras tapejax.keras True",
+        "layers tapejax.keras.layers True True",
+        "math True",
+        "argv ['a', '--b']",
+        "main __main__",
+        "value 3.0",
+        "missing tensorflow.no_such_module",
+    ]
+
+
+def test_run_reports_the_scripts_exception_with_its_line(tmp_path):
+    proc = _run(tmp_path, "import tensorflow as tf\n\nraise ValueError('boom')\n")
+    assert proc.returncode == 1
+    assert "script.py\", line 3" in proc.stderr and "ValueError: boom" in proc.stderr
+
+
+def test_run_script_returns_the_namespace_and_leaves_the_modules_untouched(tmp_path):
+    import tapejax
+    from tapejax import run
+
+    spec_before, loader_before = tapejax.__spec__, tapejax.__loader__
+    math_spec_before = tapejax.math.__spec__
+    script = tmp_path / "s.py"
+    script.write_text("import tensorflow as tf\nimport tensorflow.math\nx = tf.constant(2.0) * 3\n")
+    try:
+        namespace = run.run_script(str(script))
+        assert sys.modules["tensorflow"] is tapejax
+        assert float(namespace["x"]) == 6.0
+        assert tapejax.__spec__ is spec_before and tapejax.__loader__ is loader_before
+        assert tapejax.math.__spec__ is math_spec_before
+    finally:
+        run.uninstall()
+    assert "tensorflow" not in sys.modules or sys.modules["tensorflow"] is not tapejax
+    assert run.TensorflowFinder not in [type(f) for f in sys.meta_path]
+
+
+def test_uninstall_puts_back_a_tensorflow_module_that_was_imported_before():
+    from tapejax import run
+
+    sentinel = type(sys)("tensorflow")
+    saved = sys.modules.get("tensorflow")
+    sys.modules["tensorflow"] = sentinel
+    try:
+        run.install()
+        import tensorflow
+        assert tensorflow.__name__ == "tapejax"
+        run.uninstall()
+        assert sys.modules["tensorflow"] is sentinel
+    finally:
+        run.uninstall()
+        if saved is None:
+            sys.modules.pop("tensorflow", None)
+        else:
+            sys.modules["tensorflow"] = saved
+
+
+def test_run_without_a_script_prints_usage_and_fails():
+    proc = subprocess.run([sys.executable, "-m", "tapejax.run"], capture_output=True, text=True,
+                          timeout=120, env=dict(os.environ, PYTHONPATH=ROOT))
+    assert proc.returncode == 2 and "usage: python -m tapejax.run SCRIPT" in proc.stdout
+
+
+@pytest.mark.parametrize("name", ["tensorflow_datasets_like", "tensorflowx"])
+def test_names_that_only_start_like_tensorflow_are_not_redirected(name):
+    from tapejax import run
+
+    assert run.TensorflowFinder().find_spec(name) is None
