@@ -404,10 +404,102 @@ class CheckpointManager:
         return None
 
 
+# -- reading checkpoints without objects: tf.train.load_checkpoint / list_variables ----------------
+# Names are tapejax's structural keys with TF's attribute suffix: a Variable saved as `a` (or `b/c`
+# in a dict, or `save_counter`) is listed as `a/.ATTRIBUTES/VARIABLE_VALUE`, exactly TF's name for
+# such an object. Layers keep tapejax's structural keys (`model/weights/3/.ATTRIBUTES/...`, TF:
+# `model/layer_with_weights-0/kernel/...`), and there is no `_CHECKPOINTABLE_OBJECT_GRAPH` entry:
+# tapejax checkpoints hold no object graph.
+_VALUE_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
+
+
+def _resolve_checkpoint(ckpt_dir_or_file):
+    if not isinstance(ckpt_dir_or_file, (str, bytes, os.PathLike)):
+        raise TypeError(f"Expected binary or unicode string, got {ckpt_dir_or_file!r}")
+    path = os.fsdecode(ckpt_dir_or_file)
+    if os.path.isdir(path):
+        latest = latest_checkpoint(path)
+        if latest is None:
+            raise ValueError(f"Couldn't find 'checkpoint' file or checkpoints in given directory {path}")
+        return latest
+    if not os.path.exists(_data_path(path)):
+        raise NotFoundError(f"Unsuccessful TensorSliceReader constructor: Failed to find any matching "
+                            f"files for {path}")
+    return path
+
+
+class CheckpointReader:
+    """Reads the values of one checkpoint by name (what `tf.train.load_checkpoint` returns).
+
+    Names are listed by `get_variable_to_shape_map()`: `<structural key>/.ATTRIBUTES/VARIABLE_VALUE`.
+    """
+
+    def __init__(self, path):
+        from tapejax.keras._models import load_arrays
+        arrays, meta = load_arrays(_data_path(path), error_type=DataLossError)
+        if not meta or meta[0] != _FORMAT:
+            raise DataLossError(f"{path!r} is not a tapejax checkpoint.")
+        self._path = path
+        self._values = {}
+        for i, key in enumerate(meta[1:]):
+            if f"v{i:06d}" not in arrays:
+                raise DataLossError(f"Checkpoint {path!r} is missing the value of {key!r}.")
+            self._values[key + _VALUE_SUFFIX] = arrays[f"v{i:06d}"]
+
+    def has_tensor(self, name):
+        """Whether the checkpoint holds a value named `name`."""
+        return name in self._values
+
+    def get_tensor(self, name):
+        """The saved value named `name` as a NumPy array (a NumPy scalar for a scalar).
+
+        Raises:
+          NotFoundError: if there is no such name.
+        """
+        if name not in self._values:
+            raise NotFoundError(f"Key {name} not found in checkpoint")
+        value = self._values[name]
+        return value[()] if value.ndim == 0 else value.copy()
+
+    def get_variable_to_shape_map(self):
+        """{name: shape as a list of ints}."""
+        return {k: list(v.shape) for k, v in self._values.items()}
+
+    def get_variable_to_dtype_map(self):
+        """{name: DType}."""
+        from tapejax import _dtypes
+        return {k: _dtypes.as_dtype(v.dtype) for k, v in self._values.items()}
+
+    def debug_string(self):
+        from tapejax import _dtypes
+        return "".join(f"{k} (DT_{_dtypes.as_dtype(v.dtype).name.upper()}) {list(v.shape)}\n"
+                       for k, v in sorted(self._values.items())).encode()
+
+
+def load_checkpoint(ckpt_dir_or_file):
+    """Returns a `CheckpointReader` for a checkpoint, or for a directory's latest one.
+
+    Args:
+      ckpt_dir_or_file: a checkpoint path (as `Checkpoint.save` returns) or a directory.
+
+    Raises:
+      ValueError: a directory without checkpoints.
+      NotFoundError: no checkpoint at that path.
+    """
+    return CheckpointReader(_resolve_checkpoint(ckpt_dir_or_file))
+
+
+def list_variables(ckpt_dir_or_file):
+    """Returns `[(name, shape)]` of every value in a checkpoint, sorted by name (as TF)."""
+    reader = load_checkpoint(ckpt_dir_or_file)
+    return sorted(reader.get_variable_to_shape_map().items())
+
+
 train = _namespaces.make("train", "tf.train", {
     "Checkpoint": Checkpoint, "CheckpointManager": CheckpointManager,
     "latest_checkpoint": latest_checkpoint, "CheckpointOptions": lambda *a, **k: None,
+    "load_checkpoint": load_checkpoint, "list_variables": list_variables,
 })
 
-__all__ = ["Checkpoint", "CheckpointManager", "latest_checkpoint", "train", "DataLossError",
-           "NotFoundError"]
+__all__ = ["Checkpoint", "CheckpointManager", "CheckpointReader", "latest_checkpoint", "list_variables",
+           "load_checkpoint", "train", "DataLossError", "NotFoundError"]

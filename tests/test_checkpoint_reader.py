@@ -1,0 +1,48 @@
+"""`tf.train.load_checkpoint` / `list_variables` on tapejax checkpoints of Keras models and optimizers."""
+
+import numpy as np
+import pytest
+
+import tapejax as tf
+
+keras = tf.keras
+
+
+def _trained(tmp_path):
+    model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2)])
+    opt = keras.optimizers.Adam(0.1)
+    x = tf.constant(np.ones((4, 3), np.float32))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(model(x) ** 2)
+    opt.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+    path = tf.train.Checkpoint(model=model, optimizer=opt).save(str(tmp_path / "ckpt"))
+    return model, opt, path
+
+
+def test_a_model_and_optimizer_checkpoint_lists_structural_names_with_tf_suffix(tmp_path):
+    model, opt, path = _trained(tmp_path)
+    names = dict(tf.train.list_variables(str(tmp_path)))
+    suffix = "/.ATTRIBUTES/VARIABLE_VALUE"
+    assert names["model/weights/0" + suffix] == [3, 2] and names["model/weights/1" + suffix] == [2]
+    assert names["optimizer/iteration" + suffix] == [] and names["save_counter" + suffix] == []
+    assert names["optimizer/slots/model/weights/0/0" + suffix] == [3, 2]
+    assert list(names) == sorted(names)
+
+
+def test_reader_values_are_the_saved_weights(tmp_path):
+    model, opt, path = _trained(tmp_path)
+    reader = tf.train.load_checkpoint(path)
+    kernel = reader.get_tensor("model/weights/0/.ATTRIBUTES/VARIABLE_VALUE")
+    np.testing.assert_array_equal(kernel, model.weights[0].numpy())
+    assert reader.get_tensor("optimizer/iteration/.ATTRIBUTES/VARIABLE_VALUE") == 1
+    assert reader.get_variable_to_dtype_map()["model/weights/0/.ATTRIBUTES/VARIABLE_VALUE"] == tf.float32
+    kernel[...] = 0.0  # a returned array is the caller's copy
+    assert np.any(reader.get_tensor("model/weights/0/.ATTRIBUTES/VARIABLE_VALUE") != 0.0)
+
+
+def test_a_truncated_checkpoint_raises_data_loss(tmp_path):
+    _, _, path = _trained(tmp_path)
+    data = open(path + ".npz", "rb").read()
+    open(path + ".npz", "wb").write(data[: len(data) // 2])
+    with pytest.raises(tf.errors.DataLossError):
+        tf.train.load_checkpoint(path)
