@@ -15,7 +15,7 @@ from tapejax import _namespaces  # noqa: E402
 from tapejax import _nest  # noqa: E402
 from tapejax._dtypes import (  # noqa: E402
     DType, as_dtype, bfloat16, bool_ as bool, complex64, complex128, double, float16, float32,
-    float64, half, int8, int16, int32, int64, uint8, uint16, uint32, uint64)
+    float64, half, int8, int16, int32, int64, string, uint8, uint16, uint32, uint64)
 from tapejax._errors import InvalidArgumentError  # noqa: E402,F401
 from tapejax._composite import custom_gradient, grad_pass_through, recompute_grad  # noqa: E402
 from tapejax._control_flow import cond, vectorized_map, while_loop  # noqa: E402
@@ -24,6 +24,7 @@ from tapejax._gradient import UnconnectedGradients  # noqa: E402
 from tapejax._indexed_slices import IndexedSlices  # noqa: E402
 from tapejax._module import Module, name_scope  # noqa: E402
 from tapejax._ops import array_ops, linalg_ops, math_ops, nn_ops, random_ops  # noqa: E402
+from tapejax._ops import string_ops  # noqa: E402,F401 - registers the string kernels
 from tapejax._ops._convert import constant, convert_to_tensor  # noqa: E402
 from tapejax._tape import GradientTape  # noqa: E402
 from tapejax._tensor import Tensor, TensorShape  # noqa: E402
@@ -97,7 +98,7 @@ nest = _namespaces.make("nest", "tf.nest", _namespaces.pick(_nest, [
 dtypes = _namespaces.make("dtypes", "tf.dtypes", {
     "DType": DType, "as_dtype": as_dtype, "float16": float16, "bfloat16": bfloat16,
     "float32": float32, "float64": float64, "int8": int8, "int16": int16, "int32": int32,
-    "int64": int64, "uint8": uint8, "bool": bool, "complex64": complex64, "complex128": complex128,
+    "int64": int64, "uint8": uint8, "bool": bool, "string": string, "complex64": complex64, "complex128": complex128,
     "cast": math_ops.cast})
 
 from tapejax import _function  # noqa: E402

@@ -25,7 +25,7 @@ class DType:
 
     @property
     def as_numpy_dtype(self):
-        return self._np.type
+        return object if self._np.kind == "O" else self._np.type
 
     @property
     def is_floating(self):
@@ -57,15 +57,21 @@ class DType:
 
     @property
     def size(self):
-        return self._np.itemsize
+        return 0 if self._np.kind == "O" else self._np.itemsize
 
     @property
     def min(self):
+        self._check_numeric("minimum")
         return (np.finfo if self.is_floating else np.iinfo)(self._np).min
 
     @property
     def max(self):
+        self._check_numeric("maximum")
         return (np.finfo if self.is_floating else np.iinfo)(self._np).max
+
+    def _check_numeric(self, what):
+        if self._np.kind in "Ob":
+            raise TypeError(f"Cannot find {what} value of {self} with type {self}.")
 
     def __repr__(self):
         return f"tf.{self.name}"
@@ -103,11 +109,14 @@ uint16 = DType("uint16", np.uint16, "uint16")
 uint32 = DType("uint32", np.uint32, "uint32")
 uint64 = DType("uint64", np.uint64, "uint64")
 bool_ = DType("bool", np.bool_, "bool")
+# Strings live on the host: a string Tensor holds a NumPy object array of Python `bytes` (UTF-8 for
+# str), as TF's `.numpy()` returns; they never reach JAX and are never differentiable.
+string = DType("string", object, "string")
 half = float16
 double = float64
 
 ALL_DTYPES = (float16, bfloat16, float32, float64, complex64, complex128, int8, int16, int32,
-              int64, uint8, uint16, uint32, uint64, bool_)
+              int64, uint8, uint16, uint32, uint64, bool_, string)
 _BY_NAME = {d.name: d for d in ALL_DTYPES}
 _BY_NAME.update({"half": float16, "double": float64, "float": float32})
 _BY_NP = {d._np: d for d in ALL_DTYPES}
@@ -133,9 +142,13 @@ def as_dtype(type_value):
         return bool_
     elif type_value is complex:
         return complex128
+    elif type_value is str or type_value is bytes:
+        pass  # TF: tf.as_dtype(str) raises; np.dtype("U3") and object name tf.string
     elif type_value is not None:
         try:
             found = _BY_NP.get(np.dtype(type_value))
+            if found is None and np.dtype(type_value).kind in "US":
+                found = string
         except TypeError:
             found = None
         if found is not None:

@@ -87,6 +87,8 @@ def ones_seed(shape, dtype):
     key = (shape, dtype)
     found = _ones_cache.get(key)
     if found is None:
+        if dtype.kind == "O":  # a string target: no seed (TF's gradient for it is None)
+            return None
         found = jnp.ones(shape, dtype)
         if not isinstance(found, jax.core.Tracer):  # inside tapejax.function: never cache tracers
             if len(_ones_cache) > 256:
@@ -188,7 +190,7 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
 def _finish(flat_targets, target_slots, flat_sources, seeds, results, unconnected, sources):
     # A target that is also a source, and that this tape never saw, contributes its seed directly.
     for ti, t in enumerate(flat_targets):
-        if target_slots[ti] is None:
+        if target_slots[ti] is None and seeds[ti] is not None:
             for si, s in enumerate(flat_sources):
                 if s is t:
                     seed = Tensor(seeds[ti])
@@ -196,7 +198,7 @@ def _finish(flat_targets, target_slots, flat_sources, seeds, results, unconnecte
 
     if unconnected is UnconnectedGradients.ZERO:
         for i, s in enumerate(flat_sources):
-            if results[i] is None:
+            if results[i] is None and s._v.dtype.kind != "O":  # strings: None, as TF
                 results[i] = Tensor(jnp.zeros(s.shape, s._v.dtype))
     return _nest.pack_sequence_as(sources, results)
 

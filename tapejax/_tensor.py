@@ -139,6 +139,8 @@ class Tensor:
     def numpy(self):
         """Returns the value as a NumPy array (a NumPy scalar for rank 0)."""
         array = np.asarray(self._value)
+        if array.dtype.kind == "O":  # a string tensor's host array: a copy, as TF returns
+            array = array.copy()
         return array[()] if array.ndim == 0 else array
 
     def get_shape(self):
@@ -214,7 +216,7 @@ class Tensor:
 
 def _rebuild_tensor(array):
     import jax.numpy as jnp
-    return Tensor(jnp.asarray(array))
+    return Tensor(array if array.dtype.kind == "O" else jnp.asarray(array))
 
 
 class _Reference:

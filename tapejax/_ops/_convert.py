@@ -21,11 +21,60 @@ def _contains_tensor(value):
     return False
 
 
+def _bytes(item):
+    if isinstance(item, bytes):
+        return bytes(item)  # np.bytes_ -> bytes
+    if isinstance(item, str):
+        return item.encode("utf-8")
+    return None
+
+
+def string_array(value):
+    """A string Tensor's storage: a NumPy object array of `bytes` (str encoded as UTF-8), as TF.
+
+    Raises:
+      TypeError: for a value that is not all strings (TF's message for a string dtype).
+      ValueError: for a nested list mixing strings with other types, or a ragged one.
+    """
+    if isinstance(value, (str, bytes)):
+        array = np.empty((), dtype=object)
+        array[()] = _bytes(value)
+        return array
+    if isinstance(value, np.ndarray) and value.dtype.kind == "S":
+        return value.astype(object)
+    try:
+        array = np.array(value, dtype=object)
+    except ValueError:
+        raise ValueError("Can't convert non-rectangular Python sequence to Tensor.") from None
+    flat = array.reshape(-1)
+    for i, item in enumerate(flat):
+        got = _bytes(item)
+        if got is None:
+            if isinstance(item, (list, tuple)):
+                raise ValueError("Can't convert non-rectangular Python sequence to Tensor.")
+            if not isinstance(value, np.ndarray) and array.ndim:
+                raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype string")
+        flat[i] = got
+    return array
+
+
 def _default_numpy(value):
-    """A NumPy array of `value` with TF's defaults for Python numbers (float32, int32)."""
+    """A NumPy array of `value` with TF's defaults for Python numbers (float32, int32); an object
+    array of bytes for strings."""
     if isinstance(value, np.ndarray) or isinstance(value, np.generic):
+        if value.dtype.kind in "USO":
+            return string_array(value) if value.dtype.kind != "O" or value.size else np.asarray(
+                value, dtype=object)
         return np.asarray(value)
-    array = np.asarray(value)
+    if isinstance(value, (str, bytes)):
+        return string_array(value)
+    try:
+        array = np.asarray(value)
+    except ValueError:  # ragged, or str mixed with non-UTF-8 bytes
+        if _has_string(value):
+            return string_array(value)
+        raise ValueError("Can't convert non-rectangular Python sequence to Tensor.") from None
     if array.dtype == np.float64:
         return array.astype(np.float32)
     if array.dtype == np.int64:
@@ -35,19 +84,31 @@ def _default_numpy(value):
     if array.dtype == np.complex128:
         return array
     if array.dtype.kind in "US":
-        raise TypeError("tapejax has no string tensors: string values cannot be converted.")
+        return string_array(value)
     if array.dtype == object:
+        if _has_string(value):
+            return string_array(value)
         raise ValueError(f"Attempt to convert a value ({value!r}) with an unsupported type "
                          f"({type(value)}) to a Tensor.")
     return array
 
 
+def _has_string(value):
+    if isinstance(value, (list, tuple)):
+        return any(_has_string(v) for v in value)
+    return isinstance(value, (str, bytes))
+
+
 def _to_dtype(value, array, dtype):
     """Casts a Python/NumPy `array` to `dtype`, refusing lossy conversions as TF does."""
     target = dtype._np
+    src_kind, dst_kind = array.dtype.kind, target.kind
+    if dst_kind == "O":
+        return string_array(value)
     if array.dtype == target:
         return array
-    src_kind, dst_kind = array.dtype.kind, target.kind
+    if src_kind in "USO":
+        raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
     python_value = not isinstance(value, (np.ndarray, np.generic))
     lossy = (src_kind == "f" and dst_kind in "iub") or (src_kind == "c" and dst_kind != "c") or (
         src_kind in "iu" and dst_kind == "b")
@@ -105,8 +166,8 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         except TypeError:
             pass
     if dtype is not None:
-        array = np.asarray(value)
-        if array.dtype == object:
+        array = np.asarray(value) if not isinstance(value, (str, bytes)) else string_array(value)
+        if array.dtype == object and dtype._np.kind != "O" and not _has_string(value):
             raise ValueError(f"Attempt to convert a value ({value!r}) with an unsupported type "
                              f"({type(value)}) to a Tensor.")
         array = _to_dtype(value, array, dtype)
@@ -115,6 +176,8 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
             raise ValueError("Attempt to convert a value (None) with an unsupported type "
                              "(<class 'NoneType'>) to a Tensor.")
         array = _default_numpy(value)
+    if array.dtype.kind == "O":  # strings stay on the host (a NumPy object array of bytes)
+        return Tensor(array)
     return Tensor(jnp.asarray(array))
 
 
@@ -158,8 +221,9 @@ def constant(value, dtype=None, shape=None, name="Const"):
     if shape is not None:
         shape = tuple(int(d) for d in (shape if not isinstance(shape, int) else (shape,)))
         array = tensor._value
+        xp = np if isinstance(array, np.ndarray) else jnp  # strings are NumPy arrays
         if array.size == 1:
-            array = jnp.broadcast_to(array.reshape(()), shape)
+            array = xp.array(xp.broadcast_to(array.reshape(()), shape))
         elif array.size == int(np.prod(shape)):
             array = array.reshape(shape)
         else:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 
 import jax
+import jax.numpy as jnp
+import numpy as np
 
 from tapejax import _lazy, _tape, _variable
 from tapejax._errors import InvalidArgumentError
@@ -22,6 +24,11 @@ _state = _tape.state
 _record_all = _tape.record_all
 _Recorder = _tape._Recorder
 _ArrayImpl = _lazy.ArrayImpl
+
+# String tensors hold NumPy object arrays, which JAX refuses at the call boundary (before tracing):
+# an op meeting one runs here instead, from this table of NumPy kernels with the op row's signature
+# (TF op name -> fn(*arrays, **attrs)), filled by `string_ops`. The numeric path pays nothing.
+HOST_KERNELS = {}
 
 
 class Op:
@@ -80,6 +87,8 @@ def apply(op, inputs, attrs=()):
     try:
         out = kernel(*values)
     except (TypeError, ValueError) as err:  # JAX's shape/type errors: TF raises InvalidArgumentError
+        if _on_host(values, attrs):
+            return _apply_host(op, values, attrs)
         raise _invalid_argument(op, values, err) from None
     if op.multi:
         outputs = [Tensor(o) for o in out]
@@ -90,6 +99,35 @@ def apply(op, inputs, attrs=()):
     if _state.recording:
         _record_all(kernel if op.differentiable else None, (op, attrs), inputs, values, outputs)
     return result
+
+
+def _on_host(values, attrs):
+    """Whether an op is on string tensors (an input, or a cast to tf.string)."""
+    return any(type(v) is np.ndarray and v.dtype.kind == "O" for v in values) or any(
+        isinstance(a, np.dtype) and a.kind == "O" for _, a in attrs)
+
+
+def _apply_host(op, values, attrs):
+    """Runs `op` on string tensors with its NumPy kernel; never recorded (strings have no gradient).
+
+    Raises:
+      InvalidArgumentError: for an op TF does not define on strings (TF's message).
+    """
+    fn = HOST_KERNELS.get(op.name)
+    if fn is None:
+        raise InvalidArgumentError(
+            f"Value for attr 'T' of string is not in the list of allowed values\n\t; NodeDef: "
+            f"{{{{node {op.name}}}}} [Op:{op.name}] name: \ntapejax: {op.name} does not take string "
+            f"tensors; use the tf.strings ops (tf.strings.to_number to parse numbers).")
+    out = fn(*[v if type(v) is np.ndarray else np.asarray(v) for v in values], **dict(attrs))
+    if op.multi:
+        return [_host_tensor(o) for o in out]
+    return _host_tensor(out)
+
+
+def _host_tensor(array):
+    array = np.asarray(array)
+    return Tensor(array if array.dtype.kind == "O" else jnp.asarray(array))
 
 
 def _apply_deferred(op, kernel, inputs, attrs):
