@@ -40,6 +40,10 @@ class UnimplementedError(OpError):
     """`tf.errors.UnimplementedError`."""
 
 
+class OutOfRangeError(OpError):
+    """Iteration past the end of a sequence, e.g. `iterator.get_next()` (`tf.errors.OutOfRangeError`)."""
+
+
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 

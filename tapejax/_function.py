@@ -158,7 +158,7 @@ class _Concrete:
     """One traced and compiled signature."""
 
     __slots__ = ("variables", "n_written", "out_tree", "out_static", "single_output", "compiled", "pure",
-                 "random")
+                 "random", "out_avals")
 
 
 class Function:
@@ -223,6 +223,22 @@ class Function:
     def _call(self, args, kwargs, signed_args):
         if _run_eagerly[0] or _tracing():
             return self._python_function(*args, **kwargs)
+        concrete, leaves = self._concrete_for(args, kwargs, signed_args)
+        if concrete is None:
+            return self._python_function(*args, **kwargs)
+        return self._call_concrete(concrete, leaves)
+
+    def concrete_for(self, *args):
+        """Traces and compiles the signature of `args` without running it (tf.data traces its
+        functions when a pipeline is built, as TF does).
+
+        Returns:
+          The `_Concrete` (its `out_avals`, `out_tree`, `out_static` describe the outputs), or None
+          when the function creates Variables (it then runs eagerly on its first call).
+        """
+        return self._concrete_for(args, {}, args)[0]
+
+    def _concrete_for(self, args, kwargs, signed_args):
         self._check_signature(signed_args)
         if not kwargs and _nest._flat_sequence(args):  # the common case, keyed without tree_util
             leaves = args
@@ -241,8 +257,8 @@ class Function:
                 # TF creates Variables on the first call only: run that call eagerly, compile later.
                 self._created_variables = True
                 self.trace_count -= 1
-                return self._python_function(*args, **kwargs)
-        return self._call_concrete(concrete, leaves)
+                return None, leaves
+        return concrete, leaves
 
     # -- tracing -------------------------------------------------------------------------------
     def _trace(self, signature, args, kwargs, leaves, first_call=False):
@@ -328,7 +344,7 @@ class Function:
         var_values = [v._array for v in variables]
         tensor_values = [_as_tensor(template[i])._value for i in tensor_pos]
         jitted = jax.jit(counted, donate_argnums=(0,))
-        jitted.trace(var_values[:n_written], var_values[n_written:], tensor_values, _NO_RNG)
+        traced = jitted.trace(var_values[:n_written], var_values[n_written:], tensor_values, _NO_RNG)
         written_now = set(info["written"])
         if info["discovered"] or written_now != {v._id for v in variables[:n_written]}:
             self._known_variables.update(info["discovered"])
@@ -344,6 +360,7 @@ class Function:
         _compile.compilations["function"] += 1
         concrete.pure = body
         concrete.random = info["random"]
+        concrete.out_avals = traced.out_info[0]
         return concrete
 
     def _call_concrete(self, concrete, leaves):

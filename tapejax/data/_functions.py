@@ -1,0 +1,169 @@
+"""User functions of a pipeline (`map`, `filter`, `reduce`, ...), traced once per element signature.
+
+A function written with `tf.` ops is compiled with `tapejax.function` (Variables it reads are read at
+each call, random ops draw fresh numbers per call), traced when the pipeline is built, as TF traces
+dataset functions. Where `map` is followed by `batch`, the batch runs the function once, vectorised
+over the batch with `jax.vmap` (TF fuses map and batch too), when that is equivalent: the element
+shapes are fully known, the function draws no random numbers and returns only tensors. A function
+that cannot be traced (it reads a tensor's value in Python, uses string ops, ...) runs eagerly on
+each element.
+"""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+
+from tapejax import _dtypes
+from tapejax._control_flow import vectorized_map
+from tapejax._errors import InvalidArgumentError
+from tapejax._function import TensorSpec, function
+from tapejax._tensor import Tensor
+from tapejax.data import _structure
+
+
+def call_user(fn, element):
+    """Calls `fn` as tf.data does: a tuple element is unpacked into positional arguments."""
+    if type(element) is tuple:
+        return fn(*element)
+    return fn(element)
+
+
+def _host_device():
+    """The CPU device pipelines compute on (None when it is already JAX's default)."""
+    cpu = jax.devices("cpu")[0]
+    return None if jax.devices()[0] == cpu else cpu
+
+
+class UserFunction:
+    """`fn` applied to elements of `in_spec`; `out_spec` is the spec of its results.
+
+    Args:
+      fn: the user's function.
+      in_spec: the `TensorSpec` nest of the elements it is applied to.
+      what: the transformation's name, for messages.
+      eager: run `fn` on Tensors element by element, never traced (functions returning Datasets).
+    """
+
+    def __init__(self, fn, in_spec, what, eager=False):
+        if not callable(fn):
+            raise TypeError(f"`{what}` expects a callable as its function, got {fn!r}.")
+        self._fn = fn
+        self._in_spec = in_spec
+        self._what = what
+        self._flat_in = _structure.flatten(in_spec)
+        self.eager = eager or any(s.dtype == _dtypes.string for s in self._flat_in)
+        self._compiled = None
+        self._vectorized = None
+        self._concrete = None
+        self.out_spec = None
+        self.vectorizable = False
+        self._device = _host_device()
+        if not self.eager:
+            self._compiled = function(self._apply_flat, name=what)
+            if _structure.fully_defined(in_spec):
+                self._trace()
+
+    def _apply_flat(self, *flat):
+        return call_user(self._fn, _structure.pack(self._in_spec, flat))
+
+    def _trace(self):
+        """Traces the function on the input spec (unknown dimensions as two sizes, whose outputs
+        differ where the output depends on them); sets `out_spec` and `vectorizable`."""
+        known = _structure.fully_defined(self._in_spec)
+        specs = []
+        for size in ((1,) if known else (2, 3)):
+            zeros = [Tensor(np.zeros([size if d is None else d for d in s.shape], s.dtype.as_numpy_dtype))
+                     for s in self._flat_in]
+            try:
+                concrete = self._compiled.concrete_for(*zeros)
+            except (jax.errors.JAXTypeError, jax.errors.ConcretizationTypeError, TypeError, ValueError,
+                    AttributeError, NotImplementedError) as exc:
+                if _is_user_error(exc):
+                    raise
+                self.eager = True  # not traceable (Python reads of values, string ops): run eagerly
+                return
+            if concrete is None:
+                self.eager = True
+                return
+            specs.append(self._out_spec(concrete))
+        self.out_spec = specs[0] if known else _structure.most_specific_compatible(*specs)
+        self.vectorizable = known and (not concrete.random and not concrete.variables
+                                       and all(s is None for s in concrete.out_static))
+
+    def _out_spec(self, concrete):
+        avals = iter(concrete.out_avals)
+        flat = [TensorSpec(next(avals).shape, _dtypes.as_dtype(next_dtype(concrete, i)))
+                if static is None else _static_spec(static[1], self._what)
+                for i, static in enumerate(concrete.out_static)]
+        out = jax.tree_util.tree_unflatten(concrete.out_tree, flat)
+        return _structure.normalize_spec(out, self._what)
+
+    def __call__(self, element):
+        """Applies the function to one host element; returns a host element (a nest of arrays)."""
+        if self.eager:
+            out = call_user(self._fn, _structure.to_tensors(element))
+            return _normalize_output(out, self._what)
+        flat = [Tensor(a) for a in _structure.flatten(element)]
+        if self._device is not None:
+            with jax.default_device(self._device):
+                out = self._compiled(*flat)
+        else:
+            out = self._compiled(*flat)
+        if self.out_spec is None:
+            return _normalize_output(out, self._what)
+        return _structure.pack(self.out_spec, [_host(x) for x in _structure.flatten_values(out)])
+
+    def on_batch(self, batch):
+        """Applies the function to every element of a batch in one vectorised call."""
+        if self._vectorized is None:
+            self._vectorized = function(
+                lambda *flat: vectorized_map(lambda elem: self._apply_flat(*elem), flat),
+                name=self._what + "_batched")
+        flat = [Tensor(a) for a in _structure.flatten(batch)]
+        if self._device is not None:
+            with jax.default_device(self._device):
+                out = self._vectorized(*flat)
+        else:
+            out = self._vectorized(*flat)
+        return _structure.pack(self.out_spec, [_host(x) for x in _structure.flatten_values(out)])
+
+    def apply_eagerly(self, *args):
+        """Calls the function on Tensors as it is (reduce, flat_map, interleave)."""
+        return self._fn(*args)
+
+
+def next_dtype(concrete, i):
+    """The dtype of output leaf `i` (a tensor leaf) of a traced function."""
+    k = sum(1 for s in concrete.out_static[:i] if s is None)
+    return concrete.out_avals[k].dtype
+
+
+def _host(value):
+    if isinstance(value, Tensor):
+        if value.dtype == _dtypes.string:
+            return value.numpy()
+        return np.asarray(value._value)
+    return _structure.to_component(value)
+
+
+def _static_spec(value, what):
+    if value is None:
+        raise InvalidArgumentError(
+            f"The function passed to `{what}` returned None. Dataset functions must return tensors "
+            f"(or nested structures of them).")
+    array = _structure.to_component(value)
+    return TensorSpec(array.shape, _structure.dtype_of(array))
+
+
+def _normalize_output(out, what):
+    try:
+        return _structure.normalize(out, lists="tuple")
+    except TypeError as exc:
+        raise InvalidArgumentError(f"The function passed to `{what}` returned a value that is not a "
+                                   f"tensor or a nested structure of tensors: {exc}") from None
+
+
+def _is_user_error(exc):
+    """A shape or dtype error in the user's function (TF raises these when it traces, too)."""
+    return isinstance(exc, InvalidArgumentError) or "not compatible" in str(exc) or "Incompatible shapes" in str(exc)

@@ -1,0 +1,232 @@
+"""Dataset elements on the host: nests of NumPy arrays, their `TensorSpec`s, and batching.
+
+A tf.data element is a nest (tuples, namedtuples, dicts) of components. Inside a pipeline each
+component is a NumPy array (strings as object arrays of `bytes`, as string Tensors hold them); they
+become tapejax Tensors only when the user receives an element. Lists are converted as TF converts
+them: a list given as data is one tensor (`from_tensor_slices([1, 2])`), a list returned by a
+function is a tuple.
+"""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+
+from tapejax import _dtypes, _nest
+from tapejax._errors import InvalidArgumentError
+from tapejax._function import TensorSpec
+from tapejax._ops._convert import _default_numpy, convert_to_tensor
+from tapejax._tensor import Tensor, TensorShape
+from tapejax._variable import Variable
+
+
+def _is_structure(value):
+    return isinstance(value, (tuple, dict))
+
+
+def to_component(value, dtype=None):
+    """One component as a NumPy array, with TF's dtype rules (Python floats -> float32, ints -> int32)."""
+    if isinstance(value, (Tensor, Variable)):
+        array = np.asarray(value.numpy()) if not (isinstance(value, Tensor) and value.dtype == _dtypes.string) \
+            else value.numpy()
+    elif isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind not in "USO":
+        array = np.asarray(value)
+    else:
+        if isinstance(value, (list, tuple)) and any(isinstance(v, (Tensor, Variable)) for v in value):
+            value = convert_to_tensor(value)
+            return to_component(value, dtype)
+        array = _default_numpy(value)
+    if not isinstance(array, np.ndarray):
+        array = np.asarray(array)
+    if dtype is not None:
+        dtype = _dtypes.as_dtype(dtype)
+        if dtype_of(array) != dtype:
+            array = array.astype(dtype.as_numpy_dtype)
+    return array
+
+
+def dtype_of(array):
+    """The TF dtype of a component array."""
+    if array.dtype == object:
+        return _dtypes.string
+    return _dtypes.as_dtype(array.dtype)
+
+
+def normalize(value, lists="tensor"):
+    """An element as a nest of NumPy components.
+
+    Args:
+      value: the user's value: Tensors, arrays, Python values, in tuples/dicts/namedtuples.
+      lists: "tensor" (data: a list is one component) or "tuple" (a function's result).
+    """
+    if isinstance(value, dict):
+        return type(value)((k, normalize(v, lists)) for k, v in value.items()) \
+            if type(value) is not dict else {k: normalize(v, lists) for k, v in value.items()}
+    if isinstance(value, tuple):
+        items = [normalize(v, lists) for v in value]
+        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+    if isinstance(value, list) and lists == "tuple":
+        return tuple(normalize(v, lists) for v in value)
+    if value is None:
+        raise TypeError("Failed to convert elements of None to Tensor. Dataset elements must be tensors "
+                        "(or nested structures of them), not None.")
+    return to_component(value)
+
+
+def flatten(element):
+    return _nest.flatten(element)
+
+
+flatten_values = flatten
+
+
+def normalize_spec(spec, what):
+    """A function's output spec in tf.data's structure: lists become tuples."""
+    if isinstance(spec, dict):
+        return {k: normalize_spec(v, what) for k, v in spec.items()}
+    if isinstance(spec, tuple) and hasattr(spec, "_fields"):
+        return type(spec)(*[normalize_spec(v, what) for v in spec])
+    if isinstance(spec, (list, tuple)):
+        return tuple(normalize_spec(v, what) for v in spec)
+    return spec
+
+
+def pack(structure, flat):
+    return _nest.pack_sequence_as(structure, list(flat))
+
+
+def map_components(fn, *elements):
+    return _nest.map_structure(fn, *elements)
+
+
+def same_structure(spec, element):
+    try:
+        _nest.assert_same_structure(spec, element, check_types=False)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def flatten_shapes(shapes, spec):
+    """Flattens a nest of shapes (lists, tuples or TensorShapes as leaves) along `spec`'s nest."""
+    if isinstance(spec, dict):
+        return [s for k in sorted(spec) for s in flatten_shapes(shapes[k], spec[k])]
+    if isinstance(spec, tuple):
+        return [s for sub, sp in zip(shapes, spec) for s in flatten_shapes(sub, sp)]
+    if shapes is None:
+        return [None]
+    return [tuple(shapes.as_list() if hasattr(shapes, "as_list") else shapes)]
+
+
+def spec_of(element, batch_dims=0):
+    """The `TensorSpec` nest of an element (leading `batch_dims` dimensions dropped)."""
+    return map_components(lambda a: TensorSpec(a.shape[batch_dims:], dtype_of(a)), element)
+
+
+def batched_spec(spec, size):
+    """The spec of a batch of elements of `spec` (`size` None: a batch of unknown size)."""
+    return map_components(lambda s: TensorSpec((size,) + tuple(s.shape), s.dtype), spec)
+
+
+def unbatched_spec(spec):
+    def drop(s):
+        if len(s.shape) == 0:
+            raise ValueError("Cannot unbatch an input with scalar components.")
+        return TensorSpec(tuple(s.shape)[1:], s.dtype)
+    return map_components(drop, spec)
+
+
+def spec_shape(spec):
+    return None if spec.shape is None else tuple(spec.shape)
+
+
+def most_specific_compatible(spec_a, spec_b):
+    """The spec that describes elements of both specs (differing dimensions become None)."""
+    def merge(a, b):
+        sa, sb = tuple(a.shape), tuple(b.shape)
+        if len(sa) != len(sb):
+            return TensorSpec(None, a.dtype)
+        return TensorSpec([x if x == y else None for x, y in zip(sa, sb)], a.dtype)
+    return map_components(merge, spec_a, spec_b)
+
+
+def fully_defined(spec):
+    return all(s.shape is not None and all(d is not None for d in s.shape) for s in flatten(spec))
+
+
+def is_compatible(spec, array):
+    shape = spec.shape
+    if shape is None:
+        return True
+    return len(shape) == array.ndim and all(d is None or d == n for d, n in zip(shape, array.shape))
+
+
+def stack(elements, structure):
+    """Stacks a list of elements into one batch element (TF's batching error when shapes differ)."""
+    flats = [flatten(e) for e in elements]
+    out = []
+    for i, parts in enumerate(zip(*flats)):
+        first = parts[0].shape
+        for p in parts[1:]:
+            if p.shape != first:
+                raise InvalidArgumentError(
+                    f"Cannot batch tensors with different shapes in component {i}. First element had "
+                    f"shape {list(first)} and element {[q.shape for q in parts].index(p.shape)} had "
+                    f"shape {list(p.shape)}.")
+        out.append(np.stack(parts) if parts[0].dtype != object else _stack_objects(parts))
+    return pack(structure, out)
+
+
+def _stack_objects(parts):
+    out = np.empty((len(parts),) + parts[0].shape, dtype=object)
+    for i, p in enumerate(parts):
+        out[i] = p
+    return out
+
+
+def padded_stack(elements, structure, padded_shapes, padding_values):
+    flats = [flatten(e) for e in elements]
+    out = []
+    for i, parts in enumerate(zip(*flats)):
+        target = padded_shapes[i]
+        shape = [max(p.shape[d] for p in parts) if target[d] is None else target[d]
+                 for d in range(len(target))]
+        for p in parts:
+            if any(n > s for n, s in zip(p.shape, shape)):
+                raise InvalidArgumentError(
+                    f"Attempted to pad to a smaller size than the input element. Component {i} has "
+                    f"shape {list(p.shape)}, the padded shape is {shape}.")
+        fill = padding_values[i]
+        batch = np.full([len(parts)] + shape, fill, dtype=parts[0].dtype)
+        for j, p in enumerate(parts):
+            batch[(j,) + tuple(slice(0, n) for n in p.shape)] = p
+        out.append(batch)
+    return pack(structure, out)
+
+
+def slices(element, index):
+    return map_components(lambda a: a[index], element)
+
+
+def leading_dim(element):
+    dims = {a.shape[0] if a.ndim else None for a in flatten(element)}
+    return dims
+
+
+def to_tensors(element):
+    """The user's view of an element: tapejax Tensors in the element's structure."""
+    return map_components(_to_tensor, element)
+
+
+def _to_tensor(array):
+    if array.dtype == object:
+        return convert_to_tensor(array)
+    return Tensor(jax.device_put(array))
+
+
+def spec_repr(spec):
+    return repr(spec)
+
+
+def shape_of(spec):
+    return TensorShape(spec.shape) if spec.shape is not None else None
