@@ -17,7 +17,7 @@ from tapejax._ops import math_ops
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
-from tapejax.keras import initializers
+from tapejax.keras import _config, constraints, initializers, regularizers
 from tapejax.keras._variables import KerasVariable
 
 _name_counts = collections.Counter()
@@ -37,6 +37,7 @@ def _snake(name):
 class _CallContext(threading.local):
     def __init__(self):
         self.training = None
+        self.entry = None  # the outermost layer being called (it clears losses, as Keras 3)
 
 
 _context = _CallContext()
@@ -129,8 +130,25 @@ class Layer(Module):
 
     _call_info = None  # per class: (accepts training, accepts mask, default of training)
 
+    def __new__(cls, *args, **kwargs):
+        obj = super().__new__(cls)
+        # Keras 3 records the constructor arguments: the default `get_config` returns them.
+        try:
+            bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+            config = {}
+            for key, value in list(bound.arguments.items())[1:]:
+                kind = inspect.signature(cls.__init__).parameters[key].kind
+                if kind is inspect.Parameter.VAR_KEYWORD:
+                    config.update(value)
+                elif kind is not inspect.Parameter.VAR_POSITIONAL:
+                    config[key] = value
+        except TypeError:
+            config = None
+        obj.__dict__["_auto_config"] = config
+        return obj
+
     def __init__(self, trainable=True, name=None, dtype=None, autocast=True, input_shape=None,
-                 input_dim=None, **kwargs):
+                 input_dim=None, activity_regularizer=None, **kwargs):
         d = self.__dict__
         d["_layers"] = []
         d["_own_trainable"] = []
@@ -140,7 +158,7 @@ class Layer(Module):
         super().__init__(name=name) if re.match(r"^[A-Za-z_][\w.\-]*$", name) else self._set_name(name)
         self._trainable = bool(trainable)
         self.built = False
-        self._dtype = _dtypes.as_dtype(getattr(dtype, "name", dtype) or "float32")
+        self._dtype = _dtypes.as_dtype(getattr(dtype, "name", dtype) or _config.default_layer_dtype())
         self.autocast = autocast
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
@@ -148,6 +166,7 @@ class Layer(Module):
         self._build_shapes = None
         self._output_shape = None
         self._losses = []
+        self.activity_regularizer = regularizers.get(activity_regularizer)
         kwargs.pop("batch_input_shape", None)
         kwargs.pop("input_length", None)
         if kwargs:
@@ -254,6 +273,8 @@ class Layer(Module):
             name, shape = shape, initializer
             initializer = kwargs.pop("initializer_", None)
         dtype = _dtypes.as_dtype(getattr(dtype, "name", dtype) or self._dtype)
+        regularizer = regularizers.get(regularizer)
+        constraint = constraints.get(constraint)
         init = initializers.get(initializer or ("glorot_uniform" if dtype.is_floating else "zeros"))
         name = name or "variable"
         var = KerasVariable(init, shape=tuple(int(d) for d in (shape or ())), dtype=dtype,
@@ -271,19 +292,50 @@ class Layer(Module):
         return self.add_weight(*args, **kwargs)
 
     def add_loss(self, loss):
-        self._losses.append(loss)
+        """Adds scalar loss tensors (a tensor or a nest of them) to `losses`; the outermost layer
+        call clears them first, so they hold the last call's losses, as Keras 3.
+
+        Raises:
+          ValueError: for a value that is not a tensor.
+        """
+        for x in _leaves(loss):
+            if not (hasattr(type(x), "_value") or isinstance(x, (np.ndarray, np.generic))):
+                raise ValueError(f"`add_loss()` can only be called from inside `build()` or "
+                                 f"`call()`, on a tensor input. Received invalid value: {x}")
+            self._losses.append(x)
+
+    def _flatten_layers(self, include_self=True):
+        # Keras 3's order (a deque extended on the left, so nested layers come reversed).
+        layers = [self] if include_self else []
+        seen = set()
+        queue = collections.deque(self._layers)
+        while queue:
+            layer = queue.popleft()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            layers.append(layer)
+            queue.extendleft(getattr(layer, "_layers", []))
+        return layers
+
+    def _clear_losses(self):
+        self._losses.clear()
+        for layer in self._layers:
+            if isinstance(layer, Layer):
+                layer._clear_losses()
 
     @property
     def losses(self):
-        """Losses added with `add_loss`, then weight-regularization penalties (computed now from
-        the weights' current values, so they record on an active tape), then sub-layers'."""
+        """Losses added with `add_loss` (this layer's, then every sub-layer's), then the
+        regularization penalties of `trainable_weights` (computed now from their current values,
+        so they record on an active tape), as Keras 3 orders them."""
         out = list(self._losses)
-        for w in self._own_trainable + self._own_non_trainable:
+        for layer in self._flatten_layers(include_self=False):
+            out.extend(getattr(layer, "_losses", []))
+        for w in self.trainable_weights:
             regularizer = getattr(w, "regularizer", None)
             if regularizer is not None:
                 out.append(regularizer(w))
-        for layer in self._layers:
-            out.extend(layer.losses)
         return out
 
     @property
@@ -413,15 +465,34 @@ class Layer(Module):
             if training is not None:
                 kwargs["training"] = training
         outer = _context.training
+        entry = _context.entry is None
+        if entry:
+            _context.entry = self
+            self._clear_losses()
         if training is not None:
             _context.training = training
         try:
             out = self.call(inputs, *args, **kwargs)
+            if self.activity_regularizer is not None:
+                self._add_activity_losses(out)
         finally:
             _context.training = outer
+            if entry:
+                _context.entry = None
         if first:
             self._output_shape = _map(_shape_of, out)
         return out
+
+    def _add_activity_losses(self, outputs):
+        for output in _leaves(outputs):
+            if not hasattr(type(output), "_value"):
+                continue
+            loss = self.activity_regularizer(output)
+            if output.ndim > 0:
+                # Keras 3 divides by the batch size (so the strength does not depend on it).
+                batch = math_ops.cast(Tensor(jnp.asarray(output.shape[0], jnp.int32)), loss.dtype)
+                loss = math_ops.divide_no_nan(loss, batch)
+            self.add_loss(loss)
 
     def _symbolic_call(self, inputs, args, kwargs):
         if not self.built:
@@ -461,7 +532,11 @@ class Layer(Module):
         return outputs
 
     def get_config(self):
-        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        """The constructor arguments this layer was created with (Keras 3's default), with its
+        `name`, `trainable` and `dtype`; `from_config` rebuilds an equal, unbuilt layer."""
+        config = dict(self.__dict__.get("_auto_config") or {})
+        config.update({"name": self.name, "trainable": self.trainable, "dtype": self.dtype})
+        return config
 
     @classmethod
     def from_config(cls, config):

@@ -119,8 +119,8 @@ class Model(Layer):
     def __new__(cls, *args, **kwargs):
         if cls is Model and ("inputs" in kwargs or len(args) >= 2) and (
                 "outputs" in kwargs or len(args) >= 2):
-            return super().__new__(Functional)
-        return super().__new__(cls)
+            return super().__new__(Functional, *args, **kwargs)
+        return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
         trainable = kwargs.pop("trainable", True)
@@ -283,16 +283,78 @@ class Model(Layer):
         self._compiled_metrics = out
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        if self.loss is None:
-            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
-        if isinstance(self.loss, losses_module.Loss):
-            loss = self.loss(y, y_pred, sample_weight=sample_weight)
-        else:
-            from tapejax._ops import math_ops
-            loss = math_ops.reduce_mean(self.loss(y, y_pred))
+        """The compiled loss plus every loss in `self.losses` (`add_loss`, activity and weight
+        regularization), summed as Keras 3 does.
+
+        Returns:
+          A scalar Tensor.
+
+        Raises:
+          ValueError: when there is neither a compiled loss nor any model loss.
+        """
+        from tapejax._ops import array_ops, math_ops
+        losses = []
+        if self.loss is not None:
+            if isinstance(self.loss, losses_module.Loss):
+                losses.append(self.loss(y, y_pred, sample_weight=sample_weight))
+            else:
+                losses.append(math_ops.reduce_mean(self.loss(y, y_pred)))
         for extra in self.losses:
-            loss = loss + extra
-        return loss
+            extra = convert_to_tensor(extra)
+            if not extra.dtype.is_floating:
+                extra = math_ops.cast(extra, "float32")
+            losses.append(math_ops.reduce_sum(extra))
+        if not losses:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        if len(losses) == 1:
+            return losses[0]
+        return math_ops.reduce_sum(array_ops.stack(losses))
+
+    # Keras 2 shims Keras 3 keeps (deprecated) for custom train_steps.
+    def compiled_loss(self, y, y_pred, sample_weight=None, regularization_losses=None):
+        """Deprecated Keras 2 shim: `compute_loss(None, y, y_pred, sample_weight)` (the
+        `regularization_losses` argument is ignored, as in Keras 3: `self.losses` are included)."""
+        import warnings
+        warnings.warn("`model.compiled_loss()` is deprecated. Instead, use "
+                      "`model.compute_loss(x, y, y_pred, sample_weight, training)`.", stacklevel=2)
+        return self.compute_loss(x=None, y=y, y_pred=y_pred, sample_weight=sample_weight)
+
+    @property
+    def compiled_metrics(self):
+        """Deprecated Keras 2 shim: `update_state(y, y_pred)` updates every metric in
+        `self.metrics` (a `Mean`, like the loss tracker, with `y_pred`), as Keras 3 does."""
+        model = self
+
+        class DeprecatedCompiledMetric:
+            def update_state(_, y, y_pred, sample_weight=None):
+                import warnings
+                warnings.warn("`model.compiled_metrics()` is deprecated. Instead, use e.g.:\n"
+                              "```\nfor metric in self.metrics:\n    metric.update_state(y, "
+                              "y_pred)\n```\n", stacklevel=2)
+                model._resolve_metrics(y, y_pred)
+                for metric in model.metrics:
+                    if isinstance(metric, metrics_module.Mean):
+                        metric.update_state(y_pred, sample_weight=sample_weight)
+                    else:
+                        metric.update_state(y, y_pred, sample_weight=sample_weight)
+
+        return DeprecatedCompiledMetric()
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Updates the compiled metrics (not the loss tracker) and returns `get_metrics_result()`."""
+        self._resolve_metrics(y, y_pred)
+        for metric in self._compiled_metrics:
+            metric.update_state(y, y_pred, sample_weight=sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self):
+        """`{name: result}` of every metric in `self.metrics`."""
+        return {m.name: m.result() for m in self.metrics}
+
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Saves the whole model (Keras 3's `.keras`/`.h5` formats; see `keras.models.save_model`)."""
+        from tapejax.keras import models
+        models.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
     def train_step(self, data):
         from tapejax._tape import GradientTape
@@ -537,7 +599,7 @@ class Functional(Model):
 
         for kt in self._flat_outputs:
             visit(kt)
-        self._nodes = nodes
+        self.__dict__["_nodes"] = nodes  # not tracked: layers are tracked below, inputs first
         for kt in self._flat_inputs:
             self._track(kt._history[0])
         for node in nodes:

@@ -12,11 +12,23 @@ class KerasVariable(Variable):
     """A Variable owned by a layer; `name` is the short name and `path` is `'<layer>/<name>'`."""
 
     def __init__(self, initializer, shape=None, dtype=None, trainable=True, name=None, path=None,
-                 **kwargs):
+                 constraint=None, **kwargs):
         value = initializer(shape, dtype=dtype) if callable(initializer) else initializer
         super().__init__(value, trainable=trainable, name=name, dtype=dtype, **kwargs)
         self._name = name or "variable"
         self.path = path or self._name
+        # Keras 3 applies a weight's constraint only after optimizer updates (not on `assign`),
+        # so it is kept here rather than as the tf.Variable constraint (applied on every write).
+        self._keras_constraint = constraint
+        self.regularizer = None
+
+    @property
+    def constraint(self):
+        return self._keras_constraint
+
+    @constraint.setter
+    def constraint(self, value):
+        self._keras_constraint = value
 
     def __repr__(self):
         value = _numpy_text(np.asarray(self._read()), False).lstrip("\n")

@@ -9,7 +9,7 @@ from tapejax._ops import array_ops, math_ops, nn_ops
 from tapejax._ops._convert import as_value, convert_to_tensor
 from tapejax._ops._dispatch import apply
 from tapejax._tensor import Tensor
-from tapejax.keras import _kernels, activations, initializers
+from tapejax.keras import _kernels, activations, constraints, initializers, regularizers
 from tapejax.keras._layer import Input, InputLayer, KerasTensor, Layer  # noqa: F401
 
 __all__ = ["Layer", "InputLayer", "Input", "Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D",
@@ -35,12 +35,6 @@ def _tuple(value, n, name):
     return value
 
 
-def _no_activity_regularizer(value):
-    if value is not None:
-        raise NotImplementedError("tapejax layers do not support activity_regularizer yet; add "
-                                  "the penalty to the loss, or use layer.add_loss.")
-
-
 def _floating(layer, x):
     return convert_to_tensor(x, dtype=layer._dtype) if not hasattr(type(x), "_value") else x
 
@@ -55,10 +49,10 @@ def _set_kernel_and_bias_options(layer, activation, use_bias, kernel_initializer
     layer.use_bias = use_bias
     layer.kernel_initializer = initializers.get(kernel_initializer)
     layer.bias_initializer = initializers.get(bias_initializer)
-    layer.kernel_constraint = kernel_constraint
-    layer.bias_constraint = bias_constraint
-    layer.kernel_regularizer = kernel_regularizer
-    layer.bias_regularizer = bias_regularizer
+    layer.kernel_constraint = constraints.get(kernel_constraint)
+    layer.bias_constraint = constraints.get(bias_constraint)
+    layer.kernel_regularizer = regularizers.get(kernel_regularizer)
+    layer.bias_regularizer = regularizers.get(bias_regularizer)
 
 
 class Dense(Layer):
@@ -76,8 +70,7 @@ class Dense(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
                  lora_rank=None, **kwargs):
-        super().__init__(**kwargs)
-        _no_activity_regularizer(activity_regularizer)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if not isinstance(units, int) or units <= 0:
             raise ValueError(f"Received an invalid value for `units`, expected a positive integer. "
                              f"Received: units={units}")
@@ -127,8 +120,7 @@ class Conv2D(Layer):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(**kwargs)
-        _no_activity_regularizer(activity_regularizer)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if data_format not in (None, "channels_last"):
             raise ValueError("tapejax's Conv2D supports data_format='channels_last' only.")
         if groups != 1:
@@ -347,6 +339,10 @@ class BatchNormalization(Layer):
         self.center, self.scale = center, scale
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
 
@@ -354,8 +350,12 @@ class BatchNormalization(Layer):
         dim = input_shape[self.axis]
         shape = (dim,)
         self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer,
+                                     regularizer=self.gamma_regularizer,
+                                     constraint=self.gamma_constraint,
                                      name="gamma") if self.scale else None
         self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer,
+                                    regularizer=self.beta_regularizer,
+                                    constraint=self.beta_constraint,
                                     name="beta") if self.center else None
         self.moving_mean = self.add_weight(shape=shape, initializer=self.moving_mean_initializer,
                                            name="moving_mean", trainable=False)
@@ -432,6 +432,10 @@ class LayerNormalization(Layer):
         self.center, self.scale = center, scale
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
 
     def build(self, input_shape):
         axes = [self.axis] if isinstance(self.axis, int) else list(self.axis)
@@ -439,8 +443,12 @@ class LayerNormalization(Layer):
         self._axes = tuple(sorted(a % ndim for a in axes))
         shape = tuple(input_shape[a] for a in self._axes)
         self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer,
+                                     regularizer=self.gamma_regularizer,
+                                     constraint=self.gamma_constraint,
                                      name="gamma") if self.scale else None
         self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer,
+                                    regularizer=self.beta_regularizer,
+                                    constraint=self.beta_constraint,
                                     name="beta") if self.center else None
         self.built = True
 
@@ -475,14 +483,16 @@ class Embedding(Layer):
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = initializers.get(
             "random_uniform" if embeddings_initializer == "uniform" else embeddings_initializer)
-        self.embeddings_constraint = embeddings_constraint
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.mask_zero = mask_zero
         self._initial_weights = weights
 
     def build(self, input_shape=None):
         self.embeddings = self.add_weight(shape=(self.input_dim, self.output_dim),
                                           initializer=self.embeddings_initializer,
-                                          name="embeddings", constraint=self.embeddings_constraint)
+                                          name="embeddings", constraint=self.embeddings_constraint,
+                                          regularizer=self.embeddings_regularizer)
         self.built = True
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)

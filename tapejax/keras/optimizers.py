@@ -372,7 +372,8 @@ class Optimizer:
         self.built = True
         lr_value = self._learning_rate._read() if self._learning_rate is not None else None
         if (_lazy.ENABLED and _variable._read_hook is None and not _tape.state.recording
-                and all(v._constraint is None for v in variables)):
+                and all(v._constraint is None and getattr(v, "_keras_constraint", None) is None
+                        for v in variables)):
             self._defer_apply(fn, arrays, variables, state_vars, lr_value)
             return
         arrays = _lazy.resolve_all(arrays)
@@ -389,6 +390,10 @@ class Optimizer:
         for s, a in zip(state_vars, new_states):
             s._write(a)
         self._iterations._write(new_iter)
+        for v in variables:  # Keras 3 projects constrained weights after the update
+            constraint = getattr(v, "_keras_constraint", None)
+            if constraint is not None:
+                v.assign(constraint(v))
 
     def _defer_apply(self, fn, grads, variables, state_vars, lr_value):
         """The update as a pending write (see `_lazy.add_write`): it runs, in place, with the next

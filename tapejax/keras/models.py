@@ -1,0 +1,118 @@
+"""`keras.models`: `Sequential`, `Model`, `clone_model`, and `save_model`/`load_model`.
+
+tapejax does not write Keras 3's whole-model `.keras` zip (or legacy `.h5`) yet: `save_model`
+and `load_model` check the path as Keras does and then say so, pointing at `save_weights`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from tapejax.keras._layer import Input, KerasTensor, _leaves, _map
+from tapejax.keras._models import Functional, Model, Sequential
+
+__all__ = ["Model", "Sequential", "clone_model", "load_model", "save_model"]
+
+_NOT_YET = ("tapejax cannot {what} whole models in Keras' `.keras`/`.h5` formats yet. Save the "
+            "weights with `model.save_weights('model.weights.h5')` and rebuild the model in code "
+            "(or copy it with `keras.models.clone_model`), then `load_weights`.")
+
+
+def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
+    """Saves a whole model, as `keras.models.save_model`.
+
+    Raises:
+      ValueError: for a path without a `.keras` or `.h5` extension (Keras' message).
+      NotImplementedError: for `.keras`/`.h5` paths (not supported by tapejax yet).
+    """
+    filepath = os.fspath(filepath)
+    if not (filepath.endswith(".keras") or filepath.endswith(".h5")):
+        raise ValueError("Invalid filepath extension for saving. Please add either a `.keras` "
+                         "extension for the native Keras format (recommended) or a `.h5` "
+                         "extension. Use `model.export(filepath)` if you want to export a "
+                         f"SavedModel for use with TFLite/TFServing/etc. Received: "
+                         f"filepath={filepath}.")
+    raise NotImplementedError(_NOT_YET.format(what="save"))
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
+    """Loads a whole model, as `keras.models.load_model`.
+
+    Raises:
+      ValueError: for a missing `.keras` file or an unsupported extension (Keras' messages).
+      NotImplementedError: for existing `.keras`/`.h5` files (not supported by tapejax yet).
+    """
+    filepath = os.fspath(filepath)
+    if filepath.endswith(".keras"):
+        if not os.path.exists(filepath):
+            raise ValueError(f"File not found: filepath={filepath}. Please ensure the file is an "
+                             f"accessible `.keras` zip file.")
+    elif not filepath.endswith(".h5"):
+        raise ValueError(
+            f"File format not supported: filepath={filepath}. Keras 3 only supports V3 `.keras` "
+            f"files, legacy H5 format files (`.h5` extension). Note that the legacy SavedModel "
+            f"format is not supported by `load_model()` in Keras 3. In order to reload a "
+            f"TensorFlow SavedModel as an inference-only layer in Keras 3, use "
+            f"`keras.layers.TFSMLayer({filepath}, call_endpoint='serving_default')` (note that "
+            f"your `call_endpoint` might have a different name).")
+    raise NotImplementedError(_NOT_YET.format(what="load"))
+
+
+def _clone_layer(layer):
+    return type(layer).from_config(layer.get_config())
+
+
+def clone_model(model, input_tensors=None, clone_function=None, call_function=None,
+                recursive=False, **kwargs):
+    """A new model with the same structure and fresh weights (new initializations), as
+    `keras.models.clone_model`: each layer is rebuilt from its config (same names).
+
+    Args:
+      model: a `Sequential` or functional `Model`.
+      input_tensors: optional new `keras.Input` tensor(s) for the clone.
+      clone_function: optional `layer -> new layer` (default: `from_config(get_config())`).
+
+    Returns:
+      The clone (built when the original was built on known input shapes).
+
+    Raises:
+      ValueError: for a subclassed model (Keras needs its config too).
+    """
+    clone_function = clone_function or _clone_layer
+    if isinstance(model, Sequential):
+        layers = [clone_function(layer) for layer in model.layers]
+        if input_tensors is not None:
+            inputs = _leaves(input_tensors)[0]
+            head = [inputs]
+        elif model._input_kt is not None:
+            source = model._input_kt._history[0]
+            head = [Input(batch_shape=source.batch_shape, dtype=source.dtype, name=source.name)]
+        else:
+            head = []
+        return Sequential(head + layers, name=model.name, trainable=model.trainable)
+    if isinstance(model, Functional):
+        if input_tensors is None:
+            new_inputs = [Input(batch_shape=kt._history[0].batch_shape, dtype=kt._history[0].dtype,
+                                name=kt._history[0].name) for kt in model._flat_inputs]
+        else:
+            new_inputs = _leaves(input_tensors)
+        values = {id(kt): new for kt, new in zip(model._flat_inputs, new_inputs)}
+        cloned = {}
+        for layer, args, extra, kw, outputs in model._nodes:
+            new_layer = cloned.get(id(layer))
+            if new_layer is None:
+                new_layer = cloned[id(layer)] = clone_function(layer)
+            call_in = _map(lambda a: values[id(a)] if type(a) is KerasTensor else a, args)
+            out = new_layer(call_in, *extra, **kw)
+            for kt, o in zip(_leaves(outputs), _leaves(out)):
+                values[id(kt)] = o
+        inputs = _map(lambda kt: values[id(kt)], model._inputs_struct)
+        outputs = _map(lambda kt: values[id(kt)], model._outputs_struct)
+        return Model(inputs=inputs, outputs=outputs, name=model.name, trainable=model.trainable)
+    if clone_function is _clone_layer and input_tensors is None:
+        return type(model).from_config(model.get_config())
+    raise ValueError("Arguments `clone_function` and `input_tensors` are only supported for "
+                     "Sequential models or Functional models. Received model of type "
+                     f"'{type(model).__name__}', with clone_function={clone_function} and "
+                     f"input_tensors={input_tensors}")
+
