@@ -30,6 +30,9 @@ _NO_RNG = np.zeros(3, np.uint32)
 _no_rng_device = []
 
 
+callback_errors = []  # functions that raise the error a host callback raised inside a failed call
+
+
 def _no_rng():
     """The unused RNG argument as a device array, made once (a NumPy one is copied every call)."""
     if not _no_rng_device:
@@ -90,6 +93,17 @@ class TensorSpec:
 
 class _VariableCreated(Exception):
     pass
+
+
+class HostIteration(Exception):
+    """Raised inside a trace that iterates a `tf.data.Dataset`: its elements come from the host one
+    by one, so the function runs as Python (its inner `tapejax.function`s are still compiled)."""
+
+
+def check_host_iteration(what):
+    """Called when host data is iterated: inside a trace, the traced function falls back to Python."""
+    if _tracing():
+        raise HostIteration(what)
 
 
 class _Trace:
@@ -180,6 +194,7 @@ class Function:
         self._written_ids = set()
         self._created_variables = False
         self._first_call_done = False
+        self._host_loop = False
         self.trace_count = 0
         self.retrace_reasons = []
         functools.update_wrapper(self, python_function)
@@ -221,7 +236,7 @@ class Function:
         return self._call((instance,) + args, kwargs, args)
 
     def _call(self, args, kwargs, signed_args):
-        if _run_eagerly[0] or _tracing():
+        if _run_eagerly[0] or _tracing() or self._host_loop:
             return self._python_function(*args, **kwargs)
         concrete, leaves = self._concrete_for(args, kwargs, signed_args)
         if concrete is None:
@@ -256,6 +271,10 @@ class Function:
             except _VariableCreated:
                 # TF creates Variables on the first call only: run that call eagerly, compile later.
                 self._created_variables = True
+                self.trace_count -= 1
+                return None, leaves
+            except HostIteration:
+                self._host_loop = True
                 self.trace_count -= 1
                 return None, leaves
         return concrete, leaves
@@ -375,7 +394,12 @@ class Function:
         tensor_values = [leaf._value if type(leaf) is Tensor else _as_tensor(leaf)._value
                          for leaf in leaves if type(leaf) is Tensor or isinstance(leaf, (np.ndarray, np.generic))]
         rng_words = random_ops._global.next(None) if concrete.random else _no_rng()
-        arrays, new_values = concrete.compiled(written_values, var_values[n_written:], tensor_values, rng_words)
+        try:
+            arrays, new_values = concrete.compiled(written_values, var_values[n_written:], tensor_values, rng_words)
+        except jax.errors.JaxRuntimeError as err:  # a callback's error (tf.debugging): raise it as itself
+            for reraise in callback_errors:
+                reraise(err)
+            raise
         del written_values
         for variable, value in zip(variables, new_values):
             variable._array = value

@@ -2,8 +2,16 @@
 
 from tapejax import _namespaces
 from tapejax.data._dataset import (
-    AUTOTUNE, INFINITE, UNKNOWN, Dataset, DatasetSpec, Optional, Options, OwnedIterator,
-    TextLineDataset)
+    AUTOTUNE,
+    INFINITE,
+    UNKNOWN,
+    Dataset,
+    DatasetSpec,
+    Optional,
+    Options,
+    OwnedIterator,
+    TextLineDataset,
+)
 
 INFINITE_CARDINALITY = INFINITE
 UNKNOWN_CARDINALITY = UNKNOWN

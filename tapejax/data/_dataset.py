@@ -30,7 +30,7 @@ import numpy as np
 
 from tapejax import _dtypes
 from tapejax._errors import InvalidArgumentError, NotFoundError, OutOfRangeError
-from tapejax._function import TensorSpec
+from tapejax._function import TensorSpec, check_host_iteration
 from tapejax._ops import random_ops
 from tapejax._tensor import Tensor
 from tapejax.data import _structure
@@ -387,10 +387,12 @@ class Dataset:
 
     # -- iteration -----------------------------------------------------------------------------
     def __iter__(self):
+        check_host_iteration("iterating a tf.data.Dataset")
         return OwnedIterator(self)
 
     def as_numpy_iterator(self):
         """Iterates the elements as NumPy values (strings as `bytes`)."""
+        check_host_iteration("iterating a tf.data.Dataset")
         return _NumpyIterator(self)
 
     def _host_iterator(self, seeds, start=0):
@@ -1494,13 +1496,31 @@ class OwnedIterator:
         except StopIteration:
             return Optional(None, has=False)
 
-    # -- checkpointing ----------------------------------------------------------------------
-    def _checkpoint_state(self):
-        return dict(self._state)
+    def _checkpoint_value(self):
+        """The position as a saveable value (for `tf.train.Checkpoint(iterator=it)`)."""
+        return _IteratorState(self)
 
-    def _restore_state(self, state):
-        self._state = dict(state)
-        self._it = None
+
+class _IteratorState:
+    """An iterator's position as the checkpoint sees a variable: int64 [iteration, produced]."""
+
+    _next_id = itertools.count(1)
+
+    def __init__(self, iterator):
+        self._iterator = iterator
+        self._id = ("iterator", next(self._next_id))
+        self.shape = (2,)
+        self.dtype = _dtypes.int64
+        self.name = self.path = "iterator_state"
+
+    def numpy(self):
+        state = self._iterator._state
+        return np.asarray([state["iteration"], state["produced"]], np.int64)
+
+    def assign(self, value):
+        iteration, produced = (int(v) for v in np.asarray(value))
+        self._iterator._state = {"iteration": iteration, "produced": produced}
+        self._iterator._it = None
 
 
 class _NumpyIterator(OwnedIterator):
