@@ -230,6 +230,223 @@ def string_returned_from_function(tf):
     return f(tf.constant(1.0))
 
 
+# ==== tf.strings =================================================================================
+TEXT = ["Hello World", "  \u00c9t\u00c9  ", ""]
+
+
+@program
+def length_in_bytes_and_characters(tf):
+    s = tf.constant(TEXT)
+    return (tf.strings.length(s), tf.strings.length(s, unit="UTF8_CHAR"), tf.strings.length("abc"),
+            tf.strings.length(tf.constant([["ab"], ["c"]])))
+
+
+@program
+def length_with_unknown_unit_raises(tf):
+    return tf.strings.length(tf.constant("a"), unit="CHAR")
+
+
+@program
+def length_of_a_float_tensor_raises(tf):
+    return tf.strings.length(tf.constant(1.0))
+
+
+@program
+def lower_and_upper_ascii_and_utf8(tf):
+    s = tf.constant(TEXT + [b"\xffa"])
+    return (tf.strings.lower(s), tf.strings.upper(s), tf.strings.lower(s, encoding="utf-8"),
+            tf.strings.upper(s, encoding="utf-8"), tf.strings.upper(["a", "b"]))
+
+
+@program
+def lower_of_an_int_tensor_raises(tf):
+    return tf.strings.lower(tf.constant(1))
+
+
+@program
+def strip_ascii_whitespace(tf):
+    return tf.strings.strip(tf.constant([" a \t\n", "\x0b b\r", "\xa0c"])), tf.strings.strip("  x ")  # noqa: B005
+
+
+@program
+def split_a_scalar_string(tf):
+    return (tf.strings.split(tf.constant("a b  c")), tf.strings.split(tf.constant("a,b,,c"), sep=","),
+            tf.strings.split(tf.constant("a b c"), maxsplit=1), tf.strings.split(tf.constant("")),
+            tf.strings.split(tf.constant(""), sep=","), tf.strings.split(tf.constant("a<>b<>"), sep="<>"),
+            tf.strings.split(tf.constant("abc"), sep=""), tf.strings.split(tf.constant("  a  b c "), maxsplit=1))
+
+
+def test_split_of_a_batch_is_ragged_in_tf_and_not_implemented_in_tapejax(tf):
+    s = tf.constant(["a b", "c d"])
+    if tf.__name__ == "tensorflow":
+        assert isinstance(tf.strings.split(s), tf.RaggedTensor)
+        assert isinstance(tf.strings.unicode_split(s, "UTF-8"), tf.RaggedTensor)
+        assert isinstance(tf.strings.bytes_split(s), tf.RaggedTensor)
+    else:
+        for fn in (tf.strings.split, lambda x: tf.strings.unicode_split(x, "UTF-8"), tf.strings.bytes_split):
+            with pytest.raises(NotImplementedError, match="RaggedTensor"):
+                fn(s)
+
+
+@program
+def join_elementwise_with_scalars(tf):
+    a, b = tf.constant(["a", "b"]), tf.constant(["c", "d"])
+    return (tf.strings.join([a, b], separator="-"), tf.strings.join([a, "x"]), tf.strings.join(["a", "b"]),
+            tf.strings.join([]))
+
+
+@program
+def join_of_different_shapes_raises(tf):
+    return tf.strings.join([tf.constant([["a"], ["b"]]), tf.constant(["x", "y"])])
+
+
+@program
+def join_of_a_number_raises(tf):
+    return tf.strings.join([tf.constant(["a"]), tf.constant([1])])
+
+
+@program
+def reduce_join_over_axes(tf):
+    m = tf.constant([["a", "b"], ["c", "d"]])
+    cube = tf.reshape(tf.constant([str(i) for i in range(8)]), [2, 2, 2])
+    return (tf.strings.reduce_join(m), tf.strings.reduce_join(m, axis=1, separator=","),
+            tf.strings.reduce_join(m, axis=0, keepdims=True), tf.strings.reduce_join(m, axis=-1),
+            tf.strings.reduce_join(m, axis=[0, 1]), tf.strings.reduce_join(m, axis=[1, 0]),
+            tf.strings.reduce_join(cube, axis=[2, 0]), tf.strings.reduce_join(cube, axis=[0, 2], keepdims=True),
+            tf.strings.reduce_join(tf.constant([], dtype=tf.string)))
+
+
+@program
+def reduce_join_with_an_axis_out_of_range_raises(tf):
+    return tf.strings.reduce_join(tf.constant([["a"]]), axis=2)
+
+
+@program
+def regex_replace_global_once_and_groups(tf):
+    s = tf.constant(["aaa bab", "xyz"])
+    return (tf.strings.regex_replace(s, "a+", "Z"), tf.strings.regex_replace(s, "a", "Z", replace_global=False),
+            tf.strings.regex_replace(tf.constant(["ab-cd"]), r"(\w+)-(\w+)", r"\2_\1"),
+            tf.strings.regex_replace(tf.constant("abc"), "b", r"[\0]"),
+            tf.strings.regex_replace(tf.constant("abc"), "", "-"),
+            tf.strings.regex_replace(tf.constant(["abc", "bbb"]), tf.constant("b"), "x"))
+
+
+@program(messages=False)  # RE2's parse error text differs from Python re's
+def regex_replace_with_an_invalid_pattern_raises(tf):
+    return tf.strings.regex_replace(tf.constant(["ab"]), "(", "x")
+
+
+@program
+def regex_full_match_matches_whole_strings(tf):
+    return (tf.strings.regex_full_match(tf.constant(["abc", "abcd", "xabc"]), "a.c"),
+            tf.strings.regex_full_match(tf.constant(["ab", "abc"]), "ab|abc"),
+            tf.strings.regex_full_match(tf.constant("abc"), "b"))
+
+
+@program
+def substr_bytes_characters_and_broadcasting(tf):
+    s = tf.constant(["hello", "hi"])
+    return (tf.strings.substr(s, 1, 3), tf.strings.substr(s, [0, 1], [2, 5]),
+            tf.strings.substr(tf.constant(["hello"]), -3, 2), tf.strings.substr(tf.constant(["hi"]), 2, 1),
+            tf.strings.substr(tf.constant(["hi"]), -2, 5), tf.strings.substr(tf.constant(["hello"]), 1, -1),
+            tf.strings.substr("hello", 1, 2), tf.strings.substr(tf.constant(["\u00c9t\u00c9"]), 1, 2,
+                                                               unit="UTF8_CHAR"),
+            tf.strings.substr(tf.constant([["hello", "world"]]), [1, 2], [2, 2]))
+
+
+@program
+def substr_past_the_end_raises(tf):
+    return tf.strings.substr(tf.constant(["hello", "hi"]), 3, 1)
+
+
+@program
+def substr_before_the_start_raises(tf):
+    return tf.strings.substr(tf.constant(["hi"]), -3, 1)
+
+
+@program
+def to_number_floats_and_ints(tf):
+    return (tf.strings.to_number(tf.constant(["1.5", "2", " 3", "1e3", "-inf", "nan", "0x10", "\t2\n",
+                                              "1.", ".5", "Infinity", "1e50", "1e-50"])),
+            tf.strings.to_number(tf.constant(["1", "-2", " 3", "+3"]), out_type=tf.int32),
+            tf.strings.to_number(tf.constant(["1", "-2"]), out_type=tf.int64),
+            tf.strings.to_number(tf.constant(["0.1"]), out_type=tf.float64))
+
+
+@pytest.mark.parametrize("text, out_type", [
+    ("abc", "float32"), ("1.5", "int32"), ("3000000000", "int32"), ("1_0", "float32"), ("1_0", "int32"),
+    ("", "float32"), ("1 2", "float32"), ("0x10", "int32"), ("1e", "float32"), ("1.0", "int64")])
+def test_to_number_of_a_bad_string_raises(compare, text, out_type):
+    compare(lambda tf: tf.strings.to_number(tf.constant([text]), out_type=getattr(tf, out_type)))
+
+
+@program
+def to_number_to_bool_raises(tf):
+    return tf.strings.to_number(tf.constant(["3"]), out_type=tf.bool)
+
+
+@program
+def as_string_formats(tf):
+    f = tf.constant([1.5, 2.0, 1e-7, 123456789.0, 1234567.0, 0.1, 100.0])
+    return (tf.strings.as_string(f), tf.strings.as_string(tf.cast(f, tf.float64)),
+            tf.strings.as_string(tf.constant([1, -20])), tf.strings.as_string(tf.constant([True, False])),
+            tf.strings.as_string(tf.constant([1.23456]), precision=2),
+            tf.strings.as_string(tf.constant([1234.5]), scientific=True),
+            tf.strings.as_string(tf.constant([3, -3]), width=5, fill="0"),
+            tf.strings.as_string(tf.constant([3]), width=5), tf.strings.as_string(f, shortest=True),
+            tf.strings.as_string(tf.constant(["a"])),
+            tf.strings.as_string(tf.constant([np.nan, np.inf, -np.inf])),
+            tf.strings.as_string(tf.constant([1.5]), width=10, precision=2),
+            tf.strings.as_string(tf.constant([2 ** 40], tf.int64)),
+            tf.strings.as_string(tf.constant([200], tf.uint8)),
+            tf.strings.as_string(tf.constant([0.1], tf.float16)),
+            tf.strings.as_string(tf.constant([3.14159]), shortest=True, precision=3))
+
+
+@program
+def as_string_with_an_unsupported_fill_raises(tf):
+    return tf.strings.as_string(tf.constant([1]), width=4, fill="x")
+
+
+@program
+def as_string_precision_on_ints_raises(tf):
+    return tf.strings.as_string(tf.constant([1]), precision=2)
+
+
+@program
+def as_string_scientific_and_shortest_raises(tf):
+    return tf.strings.as_string(tf.constant([3.14]), shortest=True, scientific=True)
+
+
+@program
+def unicode_and_bytes_split_of_scalars(tf):
+    return (tf.strings.unicode_split(tf.constant("\u00c9t\u00c9"), "UTF-8"),
+            tf.strings.unicode_split(tf.constant(b"\xff"), "UTF-8"),
+            tf.strings.bytes_split(tf.constant("\u00c9t")), tf.strings.bytes_split(""))
+
+
+@program
+def to_hash_bucket_fast_is_fingerprint64(tf):
+    s = tf.constant(["hello", "world", "", "\u00e9t\u00e9", "a much longer string " * 5])
+    return (tf.strings.to_hash_bucket_fast(s, 1000), tf.strings.to_hash_bucket_fast(s, 2 ** 62),
+            tf.strings.to_hash_bucket_fast(tf.constant([[b"\xff\x00a"]]), 2 ** 63 - 1),
+            tf.strings.to_hash_bucket_fast("x", 7))
+
+
+@program
+def to_hash_bucket_fast_with_no_buckets_raises(tf):
+    return tf.strings.to_hash_bucket_fast("a", 0)
+
+
+@program
+def string_pipeline_of_a_text_program(tf):
+    lines = tf.constant(np.array([b"The cat, 3.5", b"a DOG, 2"], dtype=object))
+    words = [tf.strings.split(tf.strings.lower(line), sep=", ") for line in lines]
+    numbers = tf.strings.to_number(tf.stack([w[1] for w in words]))
+    label = tf.strings.regex_replace(tf.stack([w[0] for w in words]), "^(the|a) ", "")
+    return words, numbers, label, tf.strings.reduce_join(label, separator="|"), label == "cat"
+
+
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_strings(name):
     H.compare(PROGRAMS[name], messages=name not in NO_MESSAGE)

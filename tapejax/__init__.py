@@ -24,7 +24,7 @@ from tapejax._gradient import UnconnectedGradients  # noqa: E402
 from tapejax._indexed_slices import IndexedSlices  # noqa: E402
 from tapejax._module import Module, name_scope  # noqa: E402
 from tapejax._ops import array_ops, linalg_ops, math_ops, nn_ops, random_ops  # noqa: E402
-from tapejax._ops import string_ops  # noqa: E402,F401 - registers the string kernels
+from tapejax._ops import string_ops  # noqa: E402 - also registers the string kernels
 from tapejax._ops._convert import constant, convert_to_tensor  # noqa: E402
 from tapejax._tape import GradientTape  # noqa: E402
 from tapejax._tensor import Tensor, TensorShape  # noqa: E402
@@ -86,6 +86,8 @@ nn = _namespaces.make("nn", "tf.nn", {
     "softsign": math_ops.softsign, "l2_normalize": math_ops.l2_normalize,
     "log_sigmoid": math_ops.log_sigmoid, "top_k": math_ops.top_k,
 })
+
+strings = _namespaces.make("strings", "tf.strings", _namespaces.pick(string_ops, string_ops.__all__))
 
 random = _namespaces.make("random", "tf.random", _namespaces.pick(random_ops, [
     "normal", "uniform", "truncated_normal", "set_seed", "Generator", "categorical", "shuffle",

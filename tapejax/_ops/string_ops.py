@@ -9,13 +9,23 @@ compute on the host. None of them is differentiable (TF registers no gradient fo
 from __future__ import annotations
 
 import builtins
+import re
+import warnings
 
+import farmhash
+import jax.numpy as jnp
 import numpy as np
 
 from tapejax import _dtypes
-from tapejax._errors import InvalidArgumentError, UnimplementedError
+from tapejax._errors import InvalidArgumentError, OutOfRangeError, UnimplementedError
+from tapejax._ops._convert import convert_to_tensor
 from tapejax._ops._dispatch import HOST_KERNELS
 from tapejax._ops.array_ops import _decode_key
+from tapejax._tensor import Tensor
+
+__all__ = ["length", "lower", "upper", "strip", "split", "join", "reduce_join", "regex_replace",
+           "regex_full_match", "substr", "to_number", "as_string", "unicode_split", "bytes_split",
+           "to_hash_bucket_fast"]
 
 
 def _broadcast(op_name, *arrays):
@@ -73,3 +83,437 @@ HOST_KERNELS.update({
     "AddV2": _add,
     "Cast": _cast,
 })
+
+
+# ==== tf.strings ================================================================================
+def _strings(x, op_name, index=0):
+    """The object array of bytes of a string input; TF's error for a tensor of another dtype."""
+    t = convert_to_tensor(x) if not isinstance(x, Tensor) else x
+    if t._v.dtype.kind != "O":
+        if hasattr(t, "_trainable"):
+            t = convert_to_tensor(t)
+        raise InvalidArgumentError(
+            f"cannot compute {op_name} as input #{index}(zero-based) was expected to be a string "
+            f"tensor but is a {t.dtype._tf_kind} tensor [Op:{op_name}] name: ")
+    return t._value
+
+
+def _map(fn, array, otype=object):
+    """`fn` applied to every element of `array`, in an array of `otype` and the same shape."""
+    flat = [fn(b) for b in array.reshape(-1)]
+    out = np.empty(len(flat), dtype=otype)
+    out[:] = flat
+    return out.reshape(array.shape)
+
+
+def _strings_out(array):
+    return Tensor(array)
+
+
+def _numbers_out(array, dtype):
+    return Tensor(jnp.asarray(np.asarray(array, dtype=dtype)))
+
+
+def _check_unit(unit, op_name):
+    if unit not in ("BYTE", "UTF8_CHAR"):
+        raise InvalidArgumentError(
+            f'Value for attr \'unit\' of "{unit}" is not in the list of allowed values: "BYTE", '
+            f'"UTF8_CHAR"\n\t; NodeDef: {{{{node {op_name}}}}} [Op:{op_name}] name: ')
+
+
+def _decode(b):
+    return b.decode("utf-8", errors="replace")
+
+
+def length(input, unit="BYTE", name=None):
+    """The length of each string, in bytes or (unit="UTF8_CHAR") Unicode code points.
+
+    Args:
+      input: a string Tensor (or Python strings).
+      unit: "BYTE" or "UTF8_CHAR".
+
+    Returns:
+      An int32 Tensor of `input`'s shape.
+    """
+    _check_unit(unit, "StringLength")
+    array = _strings(input, "StringLength")
+    size = len if unit == "BYTE" else (lambda b: len(_decode(b)))
+    return _numbers_out(_map(size, array, np.int32), np.int32)
+
+
+def lower(input, encoding="", name=None):
+    """Lower-cases each string: ASCII letters only, or all of Unicode with encoding="utf-8".
+
+    Returns:
+      A string Tensor of `input`'s shape.
+    """
+    array = _strings(input, "StringLower")
+    if encoding:
+        return _strings_out(_map(lambda b: _decode(b).lower().encode("utf-8"), array))
+    return _strings_out(_map(bytes.lower, array))
+
+
+def upper(input, encoding="", name=None):
+    """Upper-cases each string: ASCII letters only, or all of Unicode with encoding="utf-8".
+
+    Returns:
+      A string Tensor of `input`'s shape.
+    """
+    array = _strings(input, "StringUpper")
+    if encoding:
+        return _strings_out(_map(lambda b: _decode(b).upper().encode("utf-8"), array))
+    return _strings_out(_map(bytes.upper, array))
+
+
+def strip(input, name=None):
+    """Strips leading and trailing ASCII whitespace from each string.
+
+    Returns:
+      A string Tensor of `input`'s shape.
+    """
+    return _strings_out(_map(bytes.strip, _strings(input, "StringStrip")))
+
+
+def _ragged(what):
+    return NotImplementedError(
+        f"{what} returns a tf.RaggedTensor here (one row per input string), and tapejax has no "
+        f"RaggedTensor.\ntapejax: call it on one scalar string at a time (the result is then a "
+        f"dense 1-D Tensor), or pad the pieces yourself.")
+
+
+def split(input, sep=None, maxsplit=-1, name=None):
+    """Splits a scalar string at `sep` (runs of whitespace when `sep` is None or empty).
+
+    Args:
+      input: a scalar string Tensor. A batch of strings gives a RaggedTensor in TF, which tapejax
+        does not have (NotImplementedError).
+      sep: the separator; None or "" splits at runs of whitespace, dropping empty pieces.
+      maxsplit: at most this many splits (-1: no limit).
+
+    Returns:
+      A 1-D string Tensor of the pieces.
+    """
+    array = _strings(input, "StringSplitV2")
+    if array.ndim:
+        raise _ragged(f"tf.strings.split of a rank-{array.ndim} input")
+    text = array[()]
+    if isinstance(sep, Tensor):
+        sep = sep.numpy()
+    sep = sep.encode("utf-8") if isinstance(sep, str) else sep
+    limit = -1 if maxsplit is None or maxsplit < 0 else int(maxsplit)
+    pieces = text.split(None, limit) if not sep else text.split(sep, limit)
+    return _strings_out(_objects_1d(pieces))
+
+
+def _objects_1d(items):
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
+
+
+def join(inputs, separator="", name=None):
+    """Joins strings elementwise across `inputs` (Tensors of one shape, or scalars) with `separator`.
+
+    Raises:
+      InvalidArgumentError: for non-scalar inputs of different shapes, or a non-string input.
+
+    Returns:
+      A string Tensor.
+    """
+    arrays = [_strings(x, "StringJoin", i) for i, x in enumerate(inputs)]
+    shapes = [a.shape for a in arrays if a.ndim]
+    for shape in shapes[1:]:
+        if shape != shapes[0]:
+            raise InvalidArgumentError(
+                f"Input shapes do not match: [{','.join(map(str, shapes[0]))}] vs. "
+                f"[{','.join(map(str, shape))}] [Op:StringJoin] name: ")
+    sep = separator.encode("utf-8") if isinstance(separator, str) else bytes(separator)
+    shape = shapes[0] if shapes else ()
+    if not arrays:
+        return _strings_out(string_scalar(b""))
+    columns = [np.broadcast_to(a, shape).reshape(-1) for a in arrays]
+    joined = [sep.join(parts) for parts in zip(*columns)]
+    return _strings_out(_objects_1d(joined).reshape(shape))
+
+
+def string_scalar(b):
+    out = np.empty((), dtype=object)
+    out[()] = b
+    return out
+
+
+def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
+    """Joins the strings along `axis` (all axes when None) with `separator`, as TF.
+
+    Over several axes TF reduces them one after another in the order given, so the last axis given
+    varies slowest in each joined string.
+
+    Raises:
+      OutOfRangeError: for an axis outside the input's rank.
+
+    Returns:
+      A string Tensor.
+    """
+    array = _strings(inputs, "ReduceJoin")
+    rank = array.ndim
+    if isinstance(axis, Tensor):
+        axis = axis.numpy().tolist()
+    if axis is None:
+        axes = list(builtins.range(rank - 1, -1, -1))
+    else:
+        axes = [int(a) for a in (axis if isinstance(axis, (list, tuple)) else [axis])]
+    for a in axes:
+        if not -rank <= a < rank:
+            raise OutOfRangeError(f"Invalid reduction dimension {a} for input with {rank} "
+                                  f"dimension(s) [Op:ReduceJoin] name: ")
+    axes = [a % rank for a in axes] if rank else []
+    kept = [d for d in builtins.range(rank) if d not in axes]
+    moved = np.transpose(array, kept + axes[::-1]) if rank else array
+    out_shape = tuple(array.shape[d] for d in kept)
+    sep = separator.encode("utf-8") if isinstance(separator, str) else bytes(separator)
+    flat = moved.reshape(int(np.prod(out_shape, dtype=np.int64)), -1)
+    result = _objects_1d([sep.join(row) for row in flat]).reshape(out_shape)
+    if keepdims:
+        result = result.reshape(tuple(1 if d in axes else n for d, n in enumerate(array.shape)))
+    return _strings_out(result)
+
+
+def _pattern(pattern):
+    if isinstance(pattern, Tensor):
+        pattern = pattern.numpy()
+    pattern = pattern.encode("utf-8") if isinstance(pattern, str) else bytes(pattern)
+    try:
+        return re.compile(pattern)
+    except re.error as err:
+        raise InvalidArgumentError(f"Invalid pattern: {pattern.decode('utf-8', 'replace')}, error: "
+                                   f"{err} [Op:StaticRegexReplace] name: ") from None
+
+
+def _rewrite(rewrite):
+    """RE2's rewrite string (\\0-\\9 groups, \\\\ a backslash) as a function of a match."""
+    if isinstance(rewrite, Tensor):
+        rewrite = rewrite.numpy()
+    rewrite = rewrite.encode("utf-8") if isinstance(rewrite, str) else bytes(rewrite)
+    parts = re.split(rb"(\\\\|\\[0-9])", rewrite)
+
+    def expand(match):
+        out = []
+        for p in parts:
+            if p == b"\\\\":
+                out.append(b"\\")
+            elif len(p) == 2 and p[:1] == b"\\" and p[1:].isdigit():
+                out.append(match.group(int(p[1:])) or b"")
+            else:
+                out.append(p)
+        return b"".join(out)
+    return expand
+
+
+def regex_replace(input, pattern, rewrite, replace_global=True, name=None):
+    """Replaces matches of `pattern` in each string by `rewrite` (`\\1` refers to a group).
+
+    Patterns are run by Python's `re` on the UTF-8 bytes; RE2 (TF's engine) accepts the same
+    syntax for ordinary patterns (RE2 has no backreferences or lookarounds).
+
+    Returns:
+      A string Tensor of `input`'s shape.
+    """
+    array = _strings(input, "StaticRegexReplace")
+    regex, expand = _pattern(pattern), _rewrite(rewrite)
+    count = 0 if replace_global else 1
+    return _strings_out(_map(lambda b: regex.sub(expand, b, count=count), array))
+
+
+def regex_full_match(input, pattern, name=None):
+    """Whether each whole string matches `pattern`.
+
+    Returns:
+      A bool Tensor of `input`'s shape.
+    """
+    array = _strings(input, "StaticRegexFullMatch")
+    regex = _pattern(pattern)
+    return _numbers_out(_map(lambda b: regex.fullmatch(b) is not None, array, bool), bool)
+
+
+def substr(input, pos, len, unit="BYTE", name=None):  # noqa: A002 - TF's argument name
+    """The substring of each string from `pos` (negative: from the end), at most `len` long.
+
+    Args:
+      input: a string Tensor.
+      pos: int scalar, or ints broadcasting against `input`.
+      len: int scalar, or ints broadcasting against `input` (negative: to the end).
+      unit: "BYTE" or "UTF8_CHAR".
+
+    Raises:
+      InvalidArgumentError: where `pos` is outside [-length, length] of its string.
+
+    Returns:
+      A string Tensor.
+    """
+    _check_unit(unit, "Substr")
+    array = _strings(input, "Substr")
+    pos = np.asarray(pos.numpy() if isinstance(pos, Tensor) else pos)
+    size = np.asarray(len.numpy() if isinstance(len, Tensor) else len)
+    array, pos, size = np.broadcast_arrays(array, pos, size)
+    out = []
+    for i, (b, p, n) in enumerate(zip(array.reshape(-1), pos.reshape(-1), size.reshape(-1))):
+        text = b if unit == "BYTE" else _decode(b)
+        p, n, total = int(p), int(n), builtins.len(text)
+        if not -total <= p <= total:
+            raise InvalidArgumentError(f"pos {p} out of range for string {b!r} at index {i} "
+                                       f"[Op:Substr] name: ")
+        p = p + total if p < 0 else p
+        piece = text[p:] if n < 0 else text[p:p + n]
+        out.append(piece if unit == "BYTE" else piece.encode("utf-8"))
+    return _strings_out(_objects_1d(out).reshape(array.shape))
+
+
+_FLOAT_TEXT = re.compile(rb"\s*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|nan|"
+                         rb"0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?)\s*",
+                         re.IGNORECASE)
+_INT_TEXT = re.compile(rb"\s*[+-]?\d+\s*")
+_TO_NUMBER_TYPES = ("float32", "float64", "int32", "int64", "uint32", "uint64")
+
+
+def to_number(string_tensor, out_type=_dtypes.float32, name=None):
+    """Parses each string as a number of `out_type` (float32 by default), as TF's StringToNumber.
+
+    Floats accept surrounding whitespace, exponents, hex, inf and nan; integers only digits with a
+    sign, within `out_type`'s range.
+
+    Raises:
+      InvalidArgumentError: for a string that is not such a number.
+
+    Returns:
+      A Tensor of `out_type` and the input's shape.
+    """
+    dtype = _dtypes.as_dtype(out_type)
+    if dtype.name not in _TO_NUMBER_TYPES:
+        raise InvalidArgumentError(
+            f"Value for attr 'out_type' of {dtype._tf_kind} is not in the list of allowed values: "
+            f"float, double, int32, int64, uint32, uint64\n\t; NodeDef: {{{{node StringToNumber}}}} "
+            f"[Op:StringToNumber] name: ")
+    array = _strings(string_tensor, "StringToNumber")
+
+    def bad(b):
+        return InvalidArgumentError(f"StringToNumberOp could not correctly convert string: "
+                                    f"{b.decode('utf-8', 'replace')} [Op:StringToNumber] name: ")
+
+    if dtype.is_floating:
+        def parse(b):
+            if not _FLOAT_TEXT.fullmatch(b):
+                raise bad(b)
+            text = b.strip().decode("ascii")
+            body = text.lstrip("+-")
+            if body[:2].lower() == "0x":
+                value = float.fromhex(body)
+                return -value if text.startswith("-") else value
+            return float(text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # 1e50 -> inf in float32, as TF
+            return _numbers_out(_map(parse, array, np.float64).astype(dtype._np), dtype._np)
+    info = np.iinfo(dtype._np)
+
+    def parse_int(b):
+        if not _INT_TEXT.fullmatch(b):
+            raise bad(b)
+        value = int(b)
+        if not info.min <= value <= info.max:
+            raise bad(b)
+        return value
+    return _numbers_out(_map(parse_int, array, dtype._np), dtype._np)
+
+
+def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, fill="", name=None):
+    """Formats each number as a string, with C's printf conventions as TF's AsString.
+
+    Args:
+      input: a numeric, bool or string Tensor (strings are returned as they are).
+      precision: digits after the point for floats (-1: printf's default, 6).
+      scientific: exponent notation (`%e`).
+      shortest: the shorter of fixed and exponent notation (`%g`).
+      width: pad to at least this many characters.
+      fill: "" or " " pads with spaces, "0" with zeros.
+
+    Raises:
+      InvalidArgumentError: for an unsupported fill, precision on integers, or both scientific and
+        shortest.
+
+    Returns:
+      A string Tensor of `input`'s shape.
+    """
+    t = convert_to_tensor(input) if not isinstance(input, Tensor) else input
+    dtype = t.dtype
+    if dtype == _dtypes.string:
+        return t
+    if fill not in ("", " ", "0"):
+        raise InvalidArgumentError(f'Fill argument not supported: "{fill}" [Op:AsString] name: ')
+    if scientific and shortest:
+        raise InvalidArgumentError("Cannot select both scientific and shortest notation [Op:AsString] "
+                                   "name: ")
+    if precision > -1 and not (dtype.is_floating or dtype.is_complex):
+        raise InvalidArgumentError(f"precision not supported for datatype {dtype.name} [Op:AsString] "
+                                   f"name: ")
+    flags = ("0" if fill == "0" else "") + (str(width) if width > -1 else "")
+    array = np.asarray(t._value)
+    if dtype.is_bool:
+        return _strings_out(_map(lambda v: (b"true" if v else b"false"), array))
+    if dtype.is_integer:
+        spec = "%" + flags + "d"
+        return _strings_out(_map(lambda v: (spec % int(v)).encode("ascii"), array))
+    if dtype.is_complex:
+        raise NotImplementedError("tf.strings.as_string of complex tensors is not supported in tapejax.")
+    kind = "e" if scientific else "g" if shortest else "f"
+    spec = "%" + flags + (f".{precision}" if precision > -1 else "") + kind
+    return _strings_out(_map(lambda v: (spec % float(v)).encode("ascii"), array.astype(np.float64)))
+
+
+def unicode_split(input, input_encoding, errors="replace", replacement_char=65533, name=None):
+    """Splits a scalar string into its Unicode characters (each a UTF-8 string).
+
+    Invalid bytes become U+FFFD, as TF's default `errors="replace"`. A batch of strings gives a
+    RaggedTensor in TF (NotImplementedError here).
+
+    Returns:
+      A 1-D string Tensor.
+    """
+    array = _strings(input, "UnicodeDecodeWithOffsets")
+    if array.ndim:
+        raise _ragged(f"tf.strings.unicode_split of a rank-{array.ndim} input")
+    if str(input_encoding).upper().replace("_", "-") not in ("UTF-8", "UTF8"):
+        raise NotImplementedError("tapejax's tf.strings.unicode_split decodes UTF-8 only.")
+    chars = array[()].decode("utf-8", errors="strict" if errors == "strict" else "replace")
+    return _strings_out(_objects_1d([c.encode("utf-8") for c in chars]))
+
+
+def bytes_split(input, name=None):
+    """Splits a scalar string into its bytes (a RaggedTensor in TF for a batch: NotImplementedError).
+
+    Returns:
+      A 1-D string Tensor of one-byte strings.
+    """
+    array = _strings(input, "StringSplitV2")
+    if array.ndim:
+        raise _ragged(f"tf.strings.bytes_split of a rank-{array.ndim} input")
+    text = array[()]
+    return _strings_out(_objects_1d([text[i:i + 1] for i in builtins.range(builtins.len(text))]))
+
+
+def to_hash_bucket_fast(input, num_buckets, name=None):
+    """Hashes each string to a bucket in [0, num_buckets): Fingerprint64 (FarmHash) modulo
+    `num_buckets`, TF's exact values.
+
+    Raises:
+      InvalidArgumentError: for num_buckets < 1.
+
+    Returns:
+      An int64 Tensor of `input`'s shape.
+    """
+    num_buckets = int(num_buckets)
+    if num_buckets < 1:
+        raise InvalidArgumentError(
+            f"Value for attr 'num_buckets' of {num_buckets} must be at least minimum 1\n\t; NodeDef: "
+            f"{{{{node StringToHashBucketFast}}}} [Op:StringToHashBucketFast]")
+    array = _strings(input, "StringToHashBucketFast")
+    return _numbers_out(_map(lambda b: farmhash.fingerprint64(b) % num_buckets, array, np.int64),
+                        np.int64)
