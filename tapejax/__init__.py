@@ -122,4 +122,14 @@ from tapejax import keras  # noqa: E402
 
 from tapejax._checkpoint import train  # noqa: E402
 
+from tapejax import _summary  # noqa: E402
+
+summary = _namespaces.make("summary", "tf.summary", {
+    **_namespaces.pick(_summary, [
+        "SummaryWriter", "audio", "create_file_writer", "create_noop_writer", "flush", "histogram",
+        "image", "record_if", "scalar", "should_record_summaries", "text", "write"]),
+    "experimental": _namespaces.make("summary.experimental", "tf.summary.experimental",
+                                     _namespaces.pick(_summary, ["get_step", "set_step", "summary_scope"])),
+})
+
 __all__ = sorted(n for n in globals() if not n.startswith("_"))
