@@ -263,3 +263,14 @@ def test_backend_does_not_have_learning_phase(compare):
         return [hasattr(tf.keras.backend, name) for name in (
             "learning_phase", "set_learning_phase", "placeholder", "function", "square")]
     compare(program)
+
+
+def test_compiled_metrics_given_by_name_are_logged_under_that_name(compare):
+    def program(tf):
+        model = _seq(tf)
+        model.set_weights([W1, B1, W2, B2])
+        model.compile("sgd", "mse", metrics=["mae", "mean_absolute_error",
+                                              tf.keras.metrics.MeanAbsoluteError(), "mse"])
+        history = model.fit(X, np.ones((4, 2), np.float32), verbose=0, shuffle=False)
+        return {k: v for k, v in history.history.items()}
+    compare(program, rtol=1e-5)

@@ -12,6 +12,7 @@ import numpy as np
 
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
+from tapejax.data import Dataset
 from tapejax.keras import losses as losses_module
 from tapejax.keras import metrics as metrics_module
 from tapejax.keras import optimizers as optimizers_module
@@ -112,14 +113,26 @@ def load_arrays(filepath, error_type=ValueError):
     return arrays, meta
 
 
+_FUNCTIONAL_SUBCLASSES = {}
+
+
 class Model(Layer):
     """A Layer with training and saving: subclass it (layers assigned as attributes are tracked
     in assignment order), or build a functional model with `Model(inputs=..., outputs=...)`."""
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and ("inputs" in kwargs or len(args) >= 2) and (
-                "outputs" in kwargs or len(args) >= 2):
+        functional = (len(args) == 2 or (len(args) == 1 and "outputs" in kwargs)
+                      or ("inputs" in kwargs and "outputs" in kwargs))
+        if functional and cls is Model:
             return super().__new__(Functional, *args, **kwargs)
+        if functional and not issubclass(cls, (Functional, Sequential)):
+            # A subclass called with inputs/outputs is a functional model with the subclass's
+            # methods (a custom train_step), as Keras 3 does.
+            mixed = _FUNCTIONAL_SUBCLASSES.get(cls)
+            if mixed is None:
+                mixed = _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional),
+                                                           {"__module__": cls.__module__})
+            return super().__new__(mixed, *args, **kwargs)
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
@@ -279,7 +292,15 @@ class Model(Layer):
                 metric.name = spec
             else:
                 metric = metrics_module.get(spec)
+                if isinstance(spec, str):  # Keras 3 names a metric given by name by that name
+                    metric.name = spec
             out.append(metric)
+        seen = {}
+        for metric in out:  # repeated names get `_1`, `_2`, ... as in Keras 3
+            count = seen.get(metric.name, 0)
+            seen[metric.name] = count + 1
+            if count:
+                metric.name = f"{metric.name}_{count}"
         self._compiled_metrics = out
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
@@ -332,11 +353,10 @@ class Model(Layer):
                               "```\nfor metric in self.metrics:\n    metric.update_state(y, "
                               "y_pred)\n```\n", stacklevel=2)
                 model._resolve_metrics(y, y_pred)
-                for metric in model.metrics:
-                    if isinstance(metric, metrics_module.Mean):
-                        metric.update_state(y_pred, sample_weight=sample_weight)
-                    else:
-                        metric.update_state(y, y_pred, sample_weight=sample_weight)
+                if model._loss_tracker is not None:  # a Mean: Keras 3 feeds it y_pred
+                    model._loss_tracker.update_state(y_pred, sample_weight=sample_weight)
+                for metric in model._compiled_metrics:
+                    metric.update_state(y, y_pred, sample_weight=sample_weight)
 
         return DeprecatedCompiledMetric()
 
@@ -393,6 +413,11 @@ class Model(Layer):
     def _prepare(self, x, y):
         if not self.compiled:
             raise RuntimeError("You must call `compile()` before using the model.")
+        if isinstance(x, Dataset):
+            if self._compiled_metrics is None:
+                x, y, _ = _unpack(next(iter(x.take(1))))
+                self._resolve_metrics(y, self(x, training=False))
+            return
         if self._compiled_metrics is None:
             n = min(_num_samples(x), 2)
             xb = _to_tensor_batch(_slice(x, slice(0, n)))
@@ -410,6 +435,8 @@ class Model(Layer):
         """
         batch_size = batch_size or 32
         verbose = 1 if verbose == "auto" else verbose
+        if isinstance(x, Dataset):
+            _check_dataset_arguments(x, y, sample_weight, validation_split)
         if validation_split and validation_data is None:
             n = _num_samples(x)
             split = int(n * (1 - validation_split))
@@ -418,8 +445,13 @@ class Model(Layer):
         self._prepare(x, y)
         if self._train_fn is None:
             self._train_fn = self._make_fn(self.train_step)
-        n = _num_samples(x)
-        steps = steps_per_epoch or -(-n // batch_size)
+        if isinstance(x, Dataset):
+            batches = _DatasetBatches(x, steps_per_epoch, "fit")
+            steps = batches.steps
+        else:
+            n = _num_samples(x)
+            steps = steps_per_epoch or -(-n // batch_size)
+            batches = None
         history = History()
         history.model = self
         history.params = {"verbose": verbose, "epochs": epochs, "steps": steps}
@@ -436,25 +468,36 @@ class Model(Layer):
             if verbose:
                 print(f"Epoch {epoch + 1}/{epochs}")
             bar = Progbar(steps, verbose=verbose, stateful_metrics=self.metrics_names)
-            order = np.random.permutation(n) if shuffle else np.arange(n)
+            if batches is None:
+                order = np.random.permutation(n) if shuffle else np.arange(n)
+                epoch_data = (_array_batch(x, y, sample_weight, order[(step * batch_size) % n:
+                                                                   (step * batch_size) % n + batch_size])
+                              for step in range(steps))
+            else:
+                epoch_data = batches.epoch()
             logs = {}
-            for step in range(steps):
-                index = order[(step * batch_size) % n:(step * batch_size) % n + batch_size]
-                data = (_to_tensor_batch(_slice(x, index)), _to_tensor_batch(_slice(y, index)))
-                if sample_weight is not None:
-                    data = data + (_to_tensor_batch(_slice(sample_weight, index)),)
+            seen = 0
+            for step, data in enumerate(epoch_data):
+                seen = step + 1
                 logs = self._ordered(self._train_fn(data))
                 if verbose:
                     bar.update(step + 1, [(k, v.numpy()) for k, v in logs.items()],
                                finalize=False)
                 _fire(callbacks, "on_train_batch_end", step, logs)
+            if batches is not None and batches.exhausted:
+                self.stop_training = True
+                if not logs:
+                    break
             epoch_logs = {k: float(np.asarray(v.numpy())) for k, v in logs.items()}
             if validation_data is not None and (epoch + 1) % validation_freq == 0:
-                val = self.evaluate(*validation_data[:2], batch_size=validation_batch_size or batch_size,
-                                    verbose=0, return_dict=True)
+                val_args = (validation_data,) if isinstance(validation_data, Dataset) \
+                    else validation_data[:2]
+                val = self.evaluate(*val_args, batch_size=validation_batch_size or batch_size,
+                                    steps=validation_steps, verbose=0, return_dict=True)
                 epoch_logs.update({f"val_{k}": v for k, v in val.items()})
             if verbose:
-                bar.update(steps, [(k, v) for k, v in epoch_logs.items()], finalize=True)
+                bar.update(seen if steps is None else steps, [(k, v) for k, v in epoch_logs.items()],
+                           finalize=True)
             history._append(epoch, epoch_logs)
             _fire(callbacks, "on_epoch_end", epoch, epoch_logs)
             if self.stop_training:
@@ -473,15 +516,18 @@ class Model(Layer):
             self._test_fn = self._make_fn(self.test_step)
         for m in self.metrics:
             m.reset_state()
-        n = _num_samples(x)
-        total_steps = steps or -(-n // batch_size)
+        if isinstance(x, Dataset):
+            _check_dataset_arguments(x, y, sample_weight, 0.0)
+            batches = _DatasetBatches(x, steps, "evaluate")
+            total_steps, all_data = batches.steps, batches.epoch()
+        else:
+            n = _num_samples(x)
+            total_steps = steps or -(-n // batch_size)
+            all_data = (_array_batch(x, y, sample_weight, slice(step * batch_size, (step + 1) * batch_size))
+                        for step in range(total_steps))
         bar = Progbar(total_steps, verbose=verbose, stateful_metrics=self.metrics_names)
         logs = {}
-        for step in range(total_steps):
-            index = slice(step * batch_size, (step + 1) * batch_size)
-            data = (_to_tensor_batch(_slice(x, index)), _to_tensor_batch(_slice(y, index)))
-            if sample_weight is not None:
-                data = data + (_to_tensor_batch(_slice(sample_weight, index)),)
+        for step, data in enumerate(all_data):
             logs = self._ordered(self._test_fn(data))
             if verbose:
                 bar.update(step + 1, [(k, v.numpy()) for k, v in logs.items()])
@@ -494,10 +540,14 @@ class Model(Layer):
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Runs the model in inference mode over `x` in batches; returns NumPy arrays."""
         batch_size = batch_size or 32
-        n = _num_samples(x)
+        if isinstance(x, Dataset):
+            inputs = (_unpack(data)[0] for data in _DatasetBatches(x, steps, "predict").epoch())
+        else:
+            n = _num_samples(x)
+            inputs = (_to_tensor_batch(_slice(x, slice(start, start + batch_size)))
+                      for start in range(0, n, batch_size))
         outputs = []
-        for start in range(0, n, batch_size):
-            batch = _to_tensor_batch(_slice(x, slice(start, start + batch_size)))
+        for batch in inputs:
             outputs.append(_map(lambda t: np.asarray(t.numpy()), self(batch, training=False)))
         if not outputs:
             return np.zeros((0,), np.float32)
@@ -540,6 +590,66 @@ class Model(Layer):
     def reset_metrics(self):
         for m in self.metrics:
             m.reset_state()
+
+
+def _array_batch(x, y, sample_weight, index):
+    data = (_to_tensor_batch(_slice(x, index)), _to_tensor_batch(_slice(y, index)))
+    if sample_weight is not None:
+        data = data + (_to_tensor_batch(_slice(sample_weight, index)),)
+    return data
+
+
+def _check_dataset_arguments(x, y, sample_weight, validation_split):
+    if y is not None:
+        raise ValueError("When providing `x` as a tf.data.Dataset, `y` should not be passed. Instead, "
+                         "the targets should be included as part of the tf.data.Dataset.")
+    if sample_weight is not None:
+        raise ValueError("`sample_weight` argument is not supported when using a tf.data.Dataset as "
+                         "input. Instead, pass sample weights as the third element of the dataset's "
+                         "elements.")
+    if validation_split:
+        raise ValueError("`validation_split` is only supported for Tensors or NumPy arrays. Pass a "
+                         "separate `validation_data` dataset instead.")
+
+
+class _DatasetBatches:
+    """The batches a Dataset feeds to fit/evaluate/predict, Keras 3's way: each epoch iterates the
+    dataset anew, unless `steps` is given; then one iterator is read across epochs, `steps`
+    batches at a time, and training stops when it runs out."""
+
+    def __init__(self, dataset, steps, what):
+        card = int(dataset.cardinality().numpy())
+        if steps is None and card == -1:
+            raise ValueError(f"When passing an infinitely repeating dataset, you must specify the "
+                             f"`{'steps_per_epoch' if what == 'fit' else 'steps'}` argument.")
+        self._dataset = dataset
+        self._steps = steps
+        self.steps = steps if steps is not None else (card if card >= 0 else None)
+        self._iterator = None
+        self.exhausted = False
+
+    def epoch(self):
+        if self._steps is None:
+            for data in self._dataset:
+                yield _as_tuple(data)
+            return
+        if self._iterator is None:
+            self._iterator = iter(self._dataset)
+        for _ in range(self._steps):
+            try:
+                data = next(self._iterator)
+            except StopIteration:
+                self.exhausted = True
+                print("UserWarning: Your input ran out of data; interrupting training. Make sure that "
+                      "your dataset or generator can generate at least `steps_per_epoch * epochs` "
+                      "batches. You may need to use the `.repeat()` function when building your "
+                      "dataset.")
+                return
+            yield _as_tuple(data)
+
+
+def _as_tuple(data):
+    return data if isinstance(data, tuple) else (data,)
 
 
 def _unpack(data):
