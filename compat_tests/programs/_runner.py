@@ -35,6 +35,7 @@ class Result:
     ok: bool
     results: object = None
     compare: dict = dataclasses.field(default_factory=dict)
+    stdout: str = ""
     error: str = ""
     output: str = ""
     seconds: float = 0.0
@@ -134,7 +135,7 @@ def start(path, backend, timeout=TIMEOUT_S):
         if "error" in data:
             return Result(backend, False, error=data["error"], output=output, seconds=seconds)
         return Result(backend, True, results=_decode(data["results"]), compare=data["compare"],
-                      output=output, seconds=seconds)
+                      stdout=data["stdout"], output=output, seconds=seconds)
 
     return wait
 
@@ -150,10 +151,25 @@ def _first_program_frame(exc, path):
     return f"{os.path.basename(path)}:{f.lineno}: {(f.line or '').strip()}"
 
 
+class _Tee:
+    """sys.stdout that also keeps what the program prints (the `__stdout__` comparison)."""
+
+    def __init__(self, stream):
+        self._stream, self.parts = stream, []
+
+    def write(self, text):
+        self.parts.append(text)
+        return self._stream.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def _child(backend, path, out):
     sys.path.insert(0, ROOT)
     from compat_tests import _harness
 
+    tee = sys.stdout = _Tee(sys.stdout)
     try:
         if backend == "tapejax":
             from tapejax import run as tapejax_run
@@ -166,7 +182,7 @@ def _child(backend, path, out):
         if "COMPAT_RESULTS" not in namespace:
             raise RuntimeError("the program did not set COMPAT_RESULTS")
         data = {"results": _encode(_harness.normalize(namespace["COMPAT_RESULTS"])),
-                "compare": namespace.get("COMPAT_COMPARE", {})}
+                "compare": namespace.get("COMPAT_COMPARE", {}), "stdout": "".join(tee.parts)}
     except BaseException as exc:  # noqa: BLE001 - every failure is reported to the parent
         message = str(exc).strip().split("\n")[0][:400]
         data = {"error": f"{type(exc).__name__}: {message} (at {_first_program_frame(exc, path)})"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 
 import numpy as np
 import pytest
@@ -45,7 +46,7 @@ def compare_results(expected, got, rules):
     assert isinstance(expected, dict) and isinstance(got, dict), "COMPAT_RESULTS must be a dict"
     expected, got = expected["__dict__"], got["__dict__"]
     assert set(got) == set(expected), f"result keys: TF {sorted(expected)}, tapejax {sorted(got)}"
-    unknown = set(rules) - set(expected)
+    unknown = set(rules) - set(expected) - {"__stdout__"}
     assert not unknown, f"COMPAT_COMPARE names results the program does not set: {sorted(unknown)}"
     for key in expected:
         rule = rules.get(key, {})
@@ -79,6 +80,30 @@ def _check_rule(e, g, rule, path):
             f"{path}: TF {ev}, tapejax {gv}: differ by more than {rule['within']}")
 
 
+_NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|nan|inf")
+
+
+def _lines_match(e, g, rtol=1e-5, atol=1e-6):
+    """Same text apart from numbers, and every number within rtol/atol (printing rounds last digits)."""
+    if e == g:
+        return True
+    if _NUMBER.split(e) != _NUMBER.split(g):
+        return False
+    e_nums, g_nums = _NUMBER.findall(e), _NUMBER.findall(g)
+    return all(abs(float(a) - float(b)) <= atol + rtol * abs(float(a)) or a == b
+               for a, b in zip(e_nums, g_nums))
+
+
+def compare_stdout(expected, got):
+    """Asserts the program printed the same lines on both backends (numbers to float tolerance)."""
+    e_lines, g_lines = expected.splitlines(), got.splitlines()
+    for i, (e, g) in enumerate(zip(e_lines, g_lines)):
+        assert _lines_match(e, g), f"printed line {i + 1} differs:\nTF:      {e!r}\ntapejax: {g!r}"
+    assert len(e_lines) == len(g_lines), (
+        f"TF printed {len(e_lines)} lines, tapejax {len(g_lines)}; the first extra: "
+        f"{(e_lines + g_lines)[min(len(e_lines), len(g_lines))]!r}")
+
+
 @pytest.mark.parametrize("path", PROGRAMS, ids=[os.path.basename(p)[:-3] for p in PROGRAMS])
 def test_program(path):
     wait_tf = _runner.start(path, "tensorflow")
@@ -88,3 +113,5 @@ def test_program(path):
                           f"{tf_result.output[-3000:]}")
     assert tapejax_result.ok, (f"tapejax: {tapejax_result.error}\n{tapejax_result.output[-3000:]}")
     compare_results(tf_result.results, tapejax_result.results, tf_result.compare)
+    if tf_result.compare.get("__stdout__") == "lines":
+        compare_stdout(tf_result.stdout, tapejax_result.stdout)
