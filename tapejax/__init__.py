@@ -122,6 +122,7 @@ from tapejax import keras  # noqa: E402
 
 from tapejax._checkpoint import train  # noqa: E402
 
+from tapejax._tensor_array import TensorArray  # noqa: E402
 from tapejax import _summary  # noqa: E402
 
 summary = _namespaces.make("summary", "tf.summary", {

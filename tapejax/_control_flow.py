@@ -28,6 +28,12 @@ def _arrays(structure):
     return [convert_to_tensor(x)._value for x in _nest.flatten(structure)]
 
 
+def _loop_arrays(structure):
+    """A compiled loop's variables as arrays; a TensorArray travels as its buffer (TF passes its flow)."""
+    return [x._to_loop_array() if hasattr(x, "_to_loop_array") else convert_to_tensor(x)._value
+            for x in _nest.flatten(structure)]
+
+
 def cond(pred, true_fn=None, false_fn=None, name=None):
     """Runs `true_fn()` if `pred` else `false_fn()`, as `tf.cond`.
 
@@ -88,9 +94,12 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
             keep_going = _concrete_bool(call(cond, state))
         return state[0] if single else type(loop_vars)(state) if isinstance(loop_vars, tuple) else state
     template = state
+    leaves = _nest.flatten(template)
 
     def as_tensors(arrays):
-        return _nest.pack_sequence_as(template, [Tensor(a) for a in arrays])
+        return _nest.pack_sequence_as(template, [
+            leaf._from_loop_array(a) if hasattr(leaf, "_from_loop_array") else Tensor(a)
+            for leaf, a in zip(leaves, arrays)])
 
     def cond_fn(carry):
         i, arrays = carry
@@ -105,9 +114,9 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         with _tape.suspended():
             out = call(body, as_tensors(arrays))
         out = [out] if single or not isinstance(out, (list, tuple)) else list(out)
-        return i + 1, _arrays(out)
+        return i + 1, _loop_arrays(out)
 
-    _, final = jax.lax.while_loop(cond_fn, body_fn, (0, _arrays(state)))
+    _, final = jax.lax.while_loop(cond_fn, body_fn, (0, _loop_arrays(state)))
     result = as_tensors(final)
     return result[0] if single else result
 

@@ -10,7 +10,7 @@ import itertools
 
 import numpy as np
 
-from tapejax import _dtypes
+from tapejax import _device, _dtypes
 from tapejax._lazy import Pending
 
 _next_id = itertools.count(1).__next__
@@ -127,10 +127,7 @@ class Tensor:
 
     @property
     def device(self):
-        try:
-            return str(next(iter(self._value.devices())))
-        except Exception:
-            return ""
+        return _device.value_device(self._value)
 
     @property
     def name(self):

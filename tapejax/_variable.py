@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _dtypes, _lazy
+from tapejax import _device, _dtypes, _lazy
 from tapejax._errors import InvalidArgumentError
 from tapejax._indexed_slices import IndexedSlices
 from tapejax._tensor import Tensor, TensorShape, _next_id, _numpy_text, _Reference
@@ -491,7 +491,7 @@ class Variable:
 
     @property
     def device(self):
-        return ""
+        return _device.value_device(self._array)
 
     @property
     def constraint(self):

@@ -1,0 +1,67 @@
+"""TF namespaces tapejax does not implement yet (`tf.sparse`, `tf.ragged`, `tf.sets`).
+
+Each name TF 2.21 exports there exists, so `hasattr` and `isinstance` answer as for values that
+are never sparse or ragged (`isinstance(x, tf.SparseTensor)` is False); calling a function or
+creating an instance raises `NotImplementedError` naming the missing API. A name TF does not export
+raises `AttributeError`, as TF does.
+"""
+
+from __future__ import annotations
+
+SPARSE = [
+    "SparseTensor", "add", "bincount", "concat", "cross", "cross_hashed", "expand_dims", "eye",
+    "fill_empty_rows", "from_dense", "map_values", "mask", "maximum", "minimum", "reduce_max",
+    "reduce_sum", "reorder", "reset_shape", "reshape", "retain", "sampled_addmm", "segment_mean",
+    "segment_sqrt_n", "segment_sum", "slice", "softmax", "sparse_dense_matmul", "split", "to_dense",
+    "to_indicator", "transpose"]
+RAGGED = [
+    "boolean_mask", "constant", "cross", "cross_hashed", "map_flat_values", "range",
+    "row_splits_to_segment_ids", "segment_ids_to_row_splits", "stack", "stack_dynamic_partitions"]
+SETS = ["difference", "intersection", "size", "union"]
+TOP_LEVEL = {"SparseTensor": "tf.sparse.SparseTensor", "SparseTensorSpec": "tf.SparseTensorSpec",
+             "RaggedTensor": "tf.RaggedTensor", "RaggedTensorSpec": "tf.RaggedTensorSpec"}
+
+_WHY = {
+    "sparse": "tapejax has no sparse tensors yet; use dense tensors (e.g. tf.scatter_nd / tf.gather).",
+    "ragged": "tapejax has no ragged tensors yet; pad to a dense tensor and carry lengths or a mask.",
+    "sets": "tapejax has no tf.sets ops yet (they work on sparse tensors).",
+}
+
+
+def _message(api):
+    namespace = api.split(".")[1] if api.count(".") >= 2 else ("sparse" if "Sparse" in api else "ragged")
+    return f"{api} is not implemented in tapejax yet: {_WHY[namespace]}"
+
+
+def _missing_function(api):
+    def missing(*args, **kwargs):
+        raise NotImplementedError(_message(api))
+
+    missing.__name__ = api.rsplit(".", 1)[1]
+    missing.__qualname__ = missing.__name__
+    missing.__doc__ = f"`{api}`: not implemented in tapejax (raises NotImplementedError)."
+    return missing
+
+
+def _missing_class(api):
+    def __new__(cls, *args, **kwargs):
+        raise NotImplementedError(_message(api))
+
+    name = api.rsplit(".", 1)[1]
+    return type(name, (), {"__new__": __new__, "__module__": "tapejax",
+                           "__doc__": f"`{api}`: not implemented in tapejax (creating one raises "
+                                      f"NotImplementedError; isinstance checks are False)."})
+
+
+def members(namespace, names):
+    """The stand-ins for `tf.<namespace>.<name>` for each name (classes for CamelCase names)."""
+    out = {}
+    for name in names:
+        api = f"tf.{namespace}.{name}"
+        out[name] = _missing_class(api) if name[:1].isupper() else _missing_function(api)
+    return out
+
+
+def top_level():
+    """`tf.SparseTensor`, `tf.RaggedTensor` and their specs (the same classes as the namespaces')."""
+    return {name: _missing_class(api) for name, api in TOP_LEVEL.items()}
