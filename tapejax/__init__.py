@@ -30,7 +30,13 @@ from tapejax._tape import GradientTape  # noqa: E402
 from tapejax._tensor import Tensor, TensorShape  # noqa: E402
 from tapejax._variable import Variable, VariableAggregation, VariableSynchronization  # noqa: E402
 
-__version__ = "0.1.0"
+__version__ = "2.21.0"  # the TensorFlow API version tapejax implements (as `tf.__version__`)
+__tapejax_version__ = "0.1.0"  # tapejax's own version (pyproject.toml's); also tf.version.TAPEJAX_VERSION
+
+version = _namespaces.make("version", "tf.version", {
+    "VERSION": __version__, "GIT_VERSION": f"v{__version__}-tapejax-{__tapejax_version__}",
+    "COMPILER_VERSION": "tapejax (JAX/XLA)", "GRAPH_DEF_VERSION": 2474, "GRAPH_DEF_VERSION_MIN_CONSUMER": 0,
+    "GRAPH_DEF_VERSION_MIN_PRODUCER": 0, "TAPEJAX_VERSION": __tapejax_version__})
 
 _MATH = list(math_ops.UNARY) + list(math_ops.BINARY) + list(math_ops.REDUCTIONS) + [
     "truediv", "realdiv", "mod", "cast", "saturate_cast", "add_n", "argmax", "argmin", "cumsum",
@@ -103,14 +109,17 @@ dtypes = _namespaces.make("dtypes", "tf.dtypes", {
     "int64": int64, "uint8": uint8, "bool": bool, "string": string, "complex64": complex64, "complex128": complex128,
     "cast": math_ops.cast})
 
-from tapejax import _function  # noqa: E402
+from tapejax import _device, _function  # noqa: E402
+from tapejax._device import LogicalDevice, PhysicalDevice, device  # noqa: E402,F401
 
 config = _namespaces.make("config", "tf.config", {
     "run_functions_eagerly": _function.run_functions_eagerly,
     "functions_run_eagerly": _function.functions_run_eagerly,
-    "list_physical_devices": lambda device_type=None: [
-        d for d in _jax.devices() if device_type is None or d.platform.upper() == device_type.upper()
-        or (device_type.upper() == "GPU" and d.platform == "gpu")],
+    **_namespaces.pick(_device, [
+        "list_physical_devices", "list_logical_devices", "get_visible_devices", "set_visible_devices"]),
+    "experimental": _namespaces.make("config.experimental", "tf.config.experimental", _namespaces.pick(_device, [
+        "list_physical_devices", "list_logical_devices", "get_visible_devices", "set_visible_devices",
+        "set_memory_growth", "get_memory_growth"])),
 })
 
 from tapejax._forward import ForwardAccumulator  # noqa: E402
@@ -119,6 +128,34 @@ autodiff = _namespaces.make("autodiff", "tf.autodiff", {
     "GradientTape": GradientTape, "ForwardAccumulator": ForwardAccumulator})
 
 from tapejax import keras  # noqa: E402
+
+# TF 2's aliases of Keras namespaces (TF 2.21 has no tf.keras.optimizers.legacy classes that work).
+optimizers = keras.optimizers
+initializers = keras.initializers
+losses = keras.losses
+metrics = keras.metrics
+
+from tapejax import _debugging, _printing, _unimplemented  # noqa: E402
+
+print = _printing.print_  # noqa: A001 - tf.print
+debugging = _namespaces.make("debugging", "tf.debugging", _namespaces.pick(_debugging, [
+    "Assert", "assert_all_finite", "assert_equal", "assert_greater", "assert_greater_equal", "assert_integer",
+    "assert_less", "assert_less_equal", "assert_near", "assert_negative", "assert_non_negative",
+    "assert_non_positive", "assert_none_equal", "assert_positive", "assert_rank", "assert_rank_at_least",
+    "assert_rank_in", "assert_scalar", "assert_shapes", "assert_type", "check_numerics",
+    "disable_check_numerics", "enable_check_numerics", "get_log_device_placement", "is_numeric_tensor",
+    "set_log_device_placement"]))
+globals().update(_namespaces.pick(_debugging, ["Assert", "assert_equal", "assert_greater", "assert_less",
+                                               "assert_rank"]))
+
+_missing = _unimplemented.top_level()
+globals().update(_missing)
+sparse = _namespaces.make("sparse", "tf.sparse (not implemented in tapejax)", {
+    **_unimplemented.members("sparse", _unimplemented.SPARSE), "SparseTensor": _missing["SparseTensor"]})
+ragged = _namespaces.make("ragged", "tf.ragged (not implemented in tapejax)",
+                          _unimplemented.members("ragged", _unimplemented.RAGGED))
+sets = _namespaces.make("sets", "tf.sets (not implemented in tapejax)",
+                        _unimplemented.members("sets", _unimplemented.SETS))
 
 from tapejax._checkpoint import train  # noqa: E402
 
