@@ -151,3 +151,15 @@ def test_scatter_inside_a_tape_and_a_function(compare):
             return v.read_value() * 2.0
         return grad, z, step(x), step(x), x
     compare(program)
+
+
+def test_sparse_sgd_step_with_an_embedding_gradient(compare):
+    def program(tf):
+        table = tf.Variable([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+        with tf.GradientTape() as tape:
+            rows = tf.gather(table, tf.constant([2, 0, 2]))
+            loss = tf.reduce_sum(rows * rows)
+        grad = tape.gradient(loss, table)
+        table.scatter_sub(tf.IndexedSlices(0.1 * grad.values, grad.indices))
+        return type(grad).__name__, table
+    compare(program)
