@@ -426,8 +426,13 @@ def _record_call(concrete, variables, var_values, leaves, tensor_values, outputs
     pure = concrete.pure
 
     def call_op(*values):
-        arrays, _ = pure(list(values[:n_written]), list(values[n_written:n_vars]), list(values[n_vars:]),
-                         rng_words)
+        # Rerun inside backward programs: host side effects (tf.print) ran at the call already.
+        outer, _trace_state.replaying = getattr(_trace_state, "replaying", False), True
+        try:
+            arrays, _ = pure(list(values[:n_written]), list(values[n_written:n_vars]), list(values[n_vars:]),
+                             rng_words)
+        finally:
+            _trace_state.replaying = outer
         return tuple(arrays)
 
     _tape.record_all(call_op, ("function", concrete), list(variables) + tensor_objs,

@@ -20,7 +20,7 @@ import sys
 import jax
 import numpy as np
 
-from tapejax import _errors, _lazy, _nest
+from tapejax import _errors, _function, _lazy, _nest
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
 
@@ -224,6 +224,8 @@ def print_(*inputs, **kwargs):
     if summarize is None:
         summarize = 3
     stream = _stream_name(output_stream)
+    if getattr(_function._trace_state, "replaying", False):  # a recorded call's backward reruns its body
+        return None
     if (len(inputs) == 1 and _is_tensor(inputs[0]) and inputs[0].ndim == 0
             and inputs[0].dtype.name == "string"):
         value = np.asarray(inputs[0]._value)[()]
