@@ -30,7 +30,7 @@ import weakref
 import jax
 import numpy as np
 
-from tapejax import _dtypes, _variable
+from tapejax import _dtypes, _function, _variable
 from tapejax._errors import InvalidArgumentError, NotFoundError
 from tapejax._module import name_scope
 from tapejax._tensor import Tensor
@@ -340,6 +340,9 @@ def _write(tag, build, arrays, step, check=None):
     if check is not None:
         check(*arrays)
     traced = [isinstance(a, jax.core.Tracer) for a in [condition, step, *arrays]]
+    if getattr(_function._trace_state, "replaying", False):
+        # a recorded tapejax.function call's backward reruns its body: the call wrote already
+        return Tensor(condition) if traced[0] else _bool(True)
     if any(traced):
         def host(condition, step, *values):
             if bool(condition):

@@ -111,3 +111,20 @@ def test_writes_without_importing_tensorflow_and_flushes_at_exit(tmp_path):
     subprocess.run([sys.executable, "-c", script], check=True, timeout=300)
     events = _events(str(tmp_path))
     assert [(s, t) for s, t, _ in events] == [(7, "loss"), (7, "img")] and float(events[0][2]) == 0.5
+
+
+def test_a_function_called_under_a_tape_writes_once_per_call(tmp_path):
+    x = tf.Variable([1.0, 2.0])
+
+    @tf.function
+    def loss(step):
+        y = tf.reduce_sum(x * x)
+        tf.summary.scalar("y", y, step=step)
+        return y
+
+    with tf.summary.create_file_writer(str(tmp_path)).as_default():
+        for i in range(2):
+            with tf.GradientTape() as tape:
+                y = loss(tf.constant(i, tf.int64))
+            np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [2.0, 4.0])
+    assert [(s, t) for s, t, _ in _events(str(tmp_path))] == [(0, "y"), (1, "y")]
