@@ -425,8 +425,11 @@ def _resolve_checkpoint(ckpt_dir_or_file):
             raise ValueError(f"Couldn't find 'checkpoint' file or checkpoints in given directory {path}")
         return latest
     if not os.path.exists(_data_path(path)):
+        hint = (f"\n{path}.index is a TensorFlow checkpoint: tapejax reads only its own checkpoints "
+                f"(.npz files written by tf.train.Checkpoint in tapejax)."
+                if os.path.exists(path + ".index") else "")
         raise NotFoundError(f"Unsuccessful TensorSliceReader constructor: Failed to find any matching "
-                            f"files for {path}")
+                            f"files for {path}{hint}")
     return path
 
 

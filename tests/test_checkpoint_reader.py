@@ -46,3 +46,10 @@ def test_a_truncated_checkpoint_raises_data_loss(tmp_path):
     open(path + ".npz", "wb").write(data[: len(data) // 2])
     with pytest.raises(tf.errors.DataLossError):
         tf.train.load_checkpoint(path)
+
+
+def test_a_tensorflow_checkpoint_is_named_in_the_not_found_error(tmp_path):
+    prefix = str(tmp_path / "ckpt-1")
+    open(prefix + ".index", "wb").close()
+    with pytest.raises(tf.errors.NotFoundError, match=r"ckpt-1\.index is a TensorFlow checkpoint"):
+        tf.train.list_variables(prefix)
