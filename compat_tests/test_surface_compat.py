@@ -89,6 +89,8 @@ def test_config_lists_devices(compare):
                 [(d.name, d.device_type) for d in tf.config.list_logical_devices()],
                 [(d.name, d.device_type) for d in tf.config.list_logical_devices("CPU")],
                 [(d.name, d.device_type) for d in tf.config.experimental.list_physical_devices("CPU")],
+                [(d.name, d.device_type) for d in tf.config.experimental.list_logical_devices("CPU")],
+                tf.config.list_physical_devices("GPU"), tf.config.list_logical_devices("GPU"),
                 [(d.name, d.device_type) for d in tf.config.get_visible_devices()],
                 repr(cpu[0]), type(cpu[0]).__name__, isinstance(cpu[0], tuple))
     compare(program)
@@ -188,6 +190,11 @@ PRINT_CASES = {
     "negative_and_repeated_rows": lambda tf: [tf.constant([-1.0, 2.0]), tf.constant([[1.0, 2.0]] * 3)],
     "newline_in_string": lambda tf: ["a\nb", ["a", tf.constant(1)]],
     "placeholder_text_in_input": lambda tf: ["{}", tf.constant(1)],
+    "string_tensors": lambda tf: [tf.constant(["a", "b"]), {"k": tf.constant("v")}, tf.constant(["s"] * 10)],
+    "string_scalar_alone": lambda tf: [tf.constant("x y")],
+    "string_scalar_among_others": lambda tf: [tf.constant("x"), tf.constant(1)],
+    "string_escapes": lambda tf: [tf.constant([["a\n", "q\"uote", "tab\t", "\u00e9", "it's", "back\\slash",
+                                                "\x01\x7f"]])],
 }
 
 
@@ -233,6 +240,7 @@ def test_print_inside_function_prints_at_every_call(capfd):
         def step(x):
             tf.print("x =", x, output_stream=sys.stdout)
             tf.print("const", tf.constant([1, 2]), output_stream=sys.stdout)
+            tf.print(tf.constant(["s", "t"]), x, output_stream=sys.stdout)
             return x * 2
         step(tf.constant([1.0, 2.0]))
         step(tf.constant([3.0, 4.0]))

@@ -54,10 +54,23 @@ def _element_formatter(dtype):
     return None
 
 
+_ESCAPES = {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", ord('"'): '\\"', ord("'"): "\\'",
+            ord("\\"): "\\\\"}
+
+
 def _string_element(x):
+    """A string element quoted and escaped as TF's `Utf8SafeCEscape` (UTF-8 bytes kept as they are)."""
     if isinstance(x, str):
         x = x.encode("utf-8")
-    return '"' + x.decode("latin-1").encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'
+    out = bytearray()
+    for byte in x:
+        if byte in _ESCAPES:
+            out += _ESCAPES[byte].encode()
+        elif byte < 0x80 and not 0x20 <= byte < 0x7F:
+            out += b"\\%03o" % byte
+        else:
+            out.append(byte)
+    return '"' + out.decode("utf-8", "replace") + '"'
 
 
 def _dim_spacing(dim, ndims, out):
