@@ -138,13 +138,23 @@ def _resolve(spec):
     elif kind == "XLA_GPU":
         kind = "GPU"
     index = spec[4] or 0
-    of_kind = [(i, d) for k, i, d in _indexed_devices() if k == kind]
+    of_kind = [(i, d) for k, i, d in _indexed_devices() if k == kind and _is_visible(k, i)]
     for i, device in of_kind:
         if i == index:
             return device
     if of_kind:
         return of_kind[0][1]
-    return jax.local_devices()[0]
+    return _default_device()
+
+
+def _default_device():
+    """JAX's default device (the CPU once `set_visible_devices` hid every accelerator)."""
+    chosen = jax.config.jax_default_device
+    return chosen if isinstance(chosen, jax.Device) else jax.local_devices()[0]
+
+
+def _is_visible(kind, index):
+    return kind not in _visible or PhysicalDevice(f"/physical_device:{kind}:{index}", kind) in _visible[kind]
 
 
 class _DeviceScope:
@@ -167,13 +177,13 @@ class _DeviceScope:
             base = old if old is not None else ("localhost", 0, 0, "CPU", 0)
             new = _merge(base, parsed)
         target = _resolve(new)
+        # Deferred ops (see `_lazy`) would run where they are read, maybe outside this scope: in a
+        # scope placing work off JAX's default device they run at once instead.
+        self._deferral_off = target is not None and target != _default_device()
         self._saved = old
         self._jax_scope = jax.default_device(target)
         self._jax_scope.__enter__()
         _scope.spec = new
-        # Deferred ops (see `_lazy`) would run where they are read, maybe outside this scope: in a
-        # scope placing work off JAX's default device they run at once instead.
-        self._deferral_off = target is not None and target != jax.local_devices()[0]
         if self._deferral_off:
             with _deferral_lock:
                 if _deferral["scopes"] == 0:

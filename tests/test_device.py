@@ -116,6 +116,10 @@ _TWO_CPUS = textwrap.dedent("""
     print(tape.gradient(c, v).numpy().tolist())
     with tf.device("/CPU:5"):  # no such device: soft placement on CPU:0
         print(tf.constant(1.0).device)
+    tf.config.set_visible_devices(tf.config.list_physical_devices("CPU")[:1], "CPU")
+    print([d.name for d in tf.config.list_logical_devices()])
+    with tf.device("/CPU:1"):  # hidden now: soft placement on CPU:0
+        print(tf.constant(1.0).device)
 """)
 
 
@@ -127,4 +131,4 @@ def test_scopes_place_arrays_on_the_named_device_of_several():
     lines = done.stdout.splitlines()
     cpu1 = CPU0[:-1] + "1"
     assert lines == ["['/device:CPU:0', '/device:CPU:1']", "False", "True", CPU0, cpu1, cpu1, cpu1, cpu1,
-                     "[3.0, 4.0]", CPU0]
+                     "[3.0, 4.0]", CPU0, "['/device:CPU:0']", CPU0]
