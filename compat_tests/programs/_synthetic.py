@@ -59,3 +59,10 @@ def iris_csv_rows(n=120, seed=4):
     labels = rng.integers(0, 3, size=n)
     features = centers[labels] + rng.normal(0, 0.3, size=(n, 4))
     return features.astype("float32"), labels.astype("int64")
+
+
+def penguins_processed(n=334, seed=5):
+    """Like tfds' 'penguins/processed': four float32 features scaled to [0, 1] and int64 species labels."""
+    features, labels = iris_csv_rows(n, seed)
+    features = (features - features.min(axis=0)) / (features.max(axis=0) - features.min(axis=0))
+    return features.astype("float32"), labels
