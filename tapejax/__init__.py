@@ -24,7 +24,7 @@ from tapejax._gradient import UnconnectedGradients  # noqa: E402
 from tapejax._indexed_slices import IndexedSlices  # noqa: E402
 from tapejax._module import Module, name_scope  # noqa: E402
 from tapejax._ops import array_ops, linalg_ops, math_ops, nn_ops, random_ops  # noqa: E402
-from tapejax._ops import string_ops  # noqa: E402 - also registers the string kernels
+from tapejax._ops import image_ops, string_ops  # noqa: E402 - string_ops also registers string kernels
 from tapejax._ops._convert import constant, convert_to_tensor  # noqa: E402
 from tapejax._tape import GradientTape  # noqa: E402
 from tapejax._tensor import Tensor, TensorShape  # noqa: E402
@@ -94,6 +94,7 @@ nn = _namespaces.make("nn", "tf.nn", {
 })
 
 strings = _namespaces.make("strings", "tf.strings", _namespaces.pick(string_ops, string_ops.__all__))
+image = _namespaces.make("image", "tf.image", _namespaces.pick(image_ops, image_ops.__all__))
 
 random = _namespaces.make("random", "tf.random", _namespaces.pick(random_ops, [
     "normal", "uniform", "truncated_normal", "set_seed", "Generator", "categorical", "shuffle",
