@@ -175,3 +175,121 @@ def _loss(y_true, y_pred, *weights, kind, reduction, from_logits, label_smoothin
 
 
 LOSS = Op("KerasLoss", _loss)
+
+
+# -- N-d and transposed convolutions ------------------------------------------------------------
+_CONV_DIMS = {1: ("NWC", "WIO", "NWC"), 2: ("NHWC", "HWIO", "NHWC"), 3: ("NDHWC", "DHWIO", "NDHWC")}
+
+
+def _conv_nd(x, w, *b, strides, padding, dilations, activation):
+    if isinstance(padding, tuple):
+        padding = list(padding)
+    y = jax.lax.conv_general_dilated(x, w, window_strides=strides, padding=padding,
+                                     rhs_dilation=dilations,
+                                     dimension_numbers=_CONV_DIMS[x.ndim - 2])
+    if b:
+        y = y + b[0]
+    return JAX_ACTIVATIONS[activation](y)
+
+
+def _conv_transpose(x, w, *b, strides, padding, dilations, out_spatial, activation):
+    # TF's conv_transpose is the input-gradient of the forward convolution whose input has the
+    # output's shape (kernel (k..., filters, in_channels) read as that convolution's HWIO).
+    out_shape = (x.shape[0],) + tuple(out_spatial) + (w.shape[-2],)
+
+    def forward(z):
+        return jax.lax.conv_general_dilated(z, w, window_strides=strides, padding=padding,
+                                            rhs_dilation=dilations,
+                                            dimension_numbers=_CONV_DIMS[x.ndim - 2])
+    _, pullback = jax.vjp(forward, jnp.zeros(out_shape, x.dtype))
+    y = pullback(x)[0]
+    if b:
+        y = y + b[0]
+    return JAX_ACTIVATIONS[activation](y)
+
+
+CONV_ND = Op("Conv", _conv_nd)
+CONV_TRANSPOSE = Op("ConvTranspose", _conv_transpose)
+
+
+# -- recurrent layers (one lax.scan each; Keras 3's gate order and formulas) --------------------
+def _rnn_scan(step, x, states, go_backwards):
+    xs = jnp.swapaxes(x, 0, 1)  # time major
+    if go_backwards:
+        xs = xs[::-1]
+    final, ys = jax.lax.scan(step, states, xs)
+    return final, jnp.swapaxes(ys, 0, 1)
+
+
+def _simple_rnn(x, kernel, recurrent, *rest, activation, use_bias, go_backwards):
+    bias = rest[0] if use_bias else None
+    h0 = rest[1 if use_bias else 0]
+    act = JAX_ACTIVATIONS[activation]
+    proj = jnp.tensordot(x, kernel, [[2], [0]])
+    if bias is not None:
+        proj = proj + bias
+
+    def step(h, p):
+        h = act(p + h @ recurrent)
+        return h, h
+    h, ys = _rnn_scan(step, proj, h0, go_backwards)
+    return ys, h
+
+
+def _lstm(x, kernel, recurrent, *rest, activation, recurrent_activation, use_bias, go_backwards):
+    bias = rest[0] if use_bias else None
+    h0, c0 = rest[-2], rest[-1]
+    act, rec_act = JAX_ACTIVATIONS[activation], JAX_ACTIVATIONS[recurrent_activation]
+    proj = jnp.tensordot(x, kernel, [[2], [0]])
+    if bias is not None:
+        proj = proj + bias
+
+    def step(carry, p):
+        h, c = carry
+        z = p + h @ recurrent
+        zi, zf, zc, zo = jnp.split(z, 4, axis=-1)
+        i, f, o = rec_act(zi), rec_act(zf), rec_act(zo)
+        c = f * c + i * act(zc)
+        h = o * act(c)
+        return (h, c), h
+    (h, c), ys = _rnn_scan(step, proj, (h0, c0), go_backwards)
+    return ys, h, c
+
+
+def _gru(x, kernel, recurrent, *rest, activation, recurrent_activation, use_bias, reset_after,
+         go_backwards):
+    bias = rest[0] if use_bias else None
+    h0 = rest[-1]
+    act, rec_act = JAX_ACTIVATIONS[activation], JAX_ACTIVATIONS[recurrent_activation]
+    if bias is not None and reset_after:
+        input_bias, recurrent_bias = bias[0], bias[1]
+    else:
+        input_bias, recurrent_bias = bias, None
+    proj = jnp.tensordot(x, kernel, [[2], [0]])
+    if input_bias is not None:
+        proj = proj + input_bias
+    units = recurrent.shape[0]
+
+    def step(h, p):
+        x_z, x_r, x_h = jnp.split(p, 3, axis=-1)
+        if reset_after:
+            inner = h @ recurrent
+            if recurrent_bias is not None:
+                inner = inner + recurrent_bias
+            r_z, r_r, r_h = jnp.split(inner, 3, axis=-1)
+            z = rec_act(x_z + r_z)
+            r = rec_act(x_r + r_r)
+            hh = act(x_h + r * r_h)
+        else:
+            z = rec_act(x_z + h @ recurrent[:, :units])
+            r = rec_act(x_r + h @ recurrent[:, units:2 * units])
+            hh = act(x_h + (r * h) @ recurrent[:, 2 * units:])
+        h = z * h + (1 - z) * hh
+        return h, h
+    h, ys = _rnn_scan(step, proj, h0, go_backwards)
+    return ys, h
+
+
+SIMPLE_RNN = Op("SimpleRNN", _simple_rnn, multi=True)
+LSTM = Op("LSTM", _lstm, multi=True)
+GRU = Op("GRU", _gru, multi=True)

@@ -501,8 +501,8 @@ class Layer(Module):
             out_shapes = self.compute_output_shape(self._build_shapes if self._build_shapes is not None
                                                    else _map(_shape_of, inputs))
             out_dtype = self._dtype
-            outputs = _map(lambda s: KerasTensor(s, out_dtype), out_shapes) if isinstance(
-                out_shapes, list) else KerasTensor(out_shapes, out_dtype)
+            outputs = ([KerasTensor(s, out_dtype) for s in out_shapes]
+                       if isinstance(out_shapes, list) else KerasTensor(out_shapes, out_dtype))
         except NotImplementedError:
             concrete = _map(lambda x: _concrete_placeholder(x) if type(x) is KerasTensor else x, inputs)
             batch_unknown = any(type(x) is KerasTensor and x.ndim and x.shape[0] is None

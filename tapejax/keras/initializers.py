@@ -6,6 +6,7 @@ import math
 
 from tapejax import _dtypes
 from tapejax._ops import array_ops, random_ops
+from tapejax._ops._convert import convert_to_tensor
 
 
 def _fans(shape):
@@ -106,11 +107,37 @@ def LecunUniform(seed=None):  # noqa: N802
     return VarianceScaling(1.0, "fan_in", "uniform", seed)
 
 
+class Orthogonal(Initializer):
+    """A (semi-)orthogonal matrix from the QR decomposition of a normal sample, times `gain`
+    (Keras 3's recipe; the default `recurrent_initializer` of recurrent layers)."""
+
+    def __init__(self, gain=1.0, seed=None):
+        self.gain, self.seed = gain, seed
+
+    def __call__(self, shape, dtype=None):
+        import numpy as np
+        shape = tuple(int(d) for d in shape)
+        if len(shape) < 2:
+            raise ValueError(f"The tensor to initialize must be at least two-dimensional. "
+                             f"Received: shape={shape} of rank {len(shape)}.")
+        dtype = dtype or _dtypes.float32
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        sample = random_ops.normal((max(rows, cols), min(rows, cols)), 0.0, 1.0, dtype,
+                                   seed=self.seed).numpy()
+        q, r = np.linalg.qr(sample)
+        q = q * np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return convert_to_tensor((self.gain * q).reshape(shape).astype(
+            _dtypes.as_dtype(dtype)._np))
+
+
 _BY_NAME = {
     "zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal": RandomNormal,
     "random_uniform": RandomUniform, "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
     "he_normal": HeNormal, "he_uniform": HeUniform, "lecun_normal": LecunNormal,
     "lecun_uniform": LecunUniform, "variance_scaling": VarianceScaling,
+    "orthogonal": Orthogonal,
 }
 
 

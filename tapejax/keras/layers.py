@@ -11,11 +11,62 @@ from tapejax._ops._dispatch import apply
 from tapejax._tensor import Tensor
 from tapejax.keras import _kernels, activations, constraints, initializers, regularizers
 from tapejax.keras._layer import Input, InputLayer, KerasTensor, Layer  # noqa: F401
+from tapejax.keras._layers_more import (  # noqa: F401
+    ELU,
+    GRU,
+    LSTM,
+    Average,
+    AveragePooling1D,
+    AvgPool1D,
+    Conv1D,
+    Conv1DTranspose,
+    Conv2DTranspose,
+    Convolution1D,
+    Convolution2DTranspose,
+    Cropping1D,
+    Cropping2D,
+    Dot,
+    GaussianDropout,
+    GaussianNoise,
+    GlobalAveragePooling1D,
+    GlobalAvgPool1D,
+    GlobalMaxPool1D,
+    GlobalMaxPooling1D,
+    Identity,
+    Lambda,
+    LeakyReLU,
+    Maximum,
+    MaxPool1D,
+    MaxPooling1D,
+    Minimum,
+    Multiply,
+    Normalization,
+    Permute,
+    PReLU,
+    RepeatVector,
+    Rescaling,
+    SimpleRNN,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    Subtract,
+    UpSampling1D,
+    UpSampling2D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    average,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
+from tapejax.keras._layers_more import __all__ as _MORE
 
 __all__ = ["Layer", "InputLayer", "Input", "Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D",
            "MaxPool2D", "AvgPool2D", "GlobalAveragePooling2D", "GlobalAvgPool2D",
            "GlobalMaxPooling2D", "Flatten", "Reshape", "Dropout", "BatchNormalization",
-           "LayerNormalization", "Embedding", "Activation", "ReLU", "Softmax", "Add", "Concatenate"]
+           "LayerNormalization", "Embedding", "Activation", "ReLU", "Softmax", "Add", "Concatenate",
+           "GlobalMaxPool2D", "Convolution2D", "add", "concatenate"] + list(_MORE)
 
 
 def _activation_name(fn):
@@ -243,6 +294,7 @@ class GlobalMaxPooling2D(GlobalAveragePooling2D):
 
 
 GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalMaxPool2D = GlobalMaxPooling2D
 
 
 class Flatten(Layer):
@@ -574,3 +626,16 @@ class Concatenate(Layer):
 
     def call(self, inputs):
         return array_ops.concat(list(inputs), axis=self.axis)
+
+
+Convolution2D = Conv2D
+
+
+def add(inputs, **kwargs):
+    """Functional interface to the `Add` layer."""
+    return Add(**kwargs)(inputs)
+
+
+def concatenate(inputs, axis=-1, **kwargs):
+    """Functional interface to the `Concatenate` layer."""
+    return Concatenate(axis=axis, **kwargs)(inputs)

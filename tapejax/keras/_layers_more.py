@@ -1,0 +1,1028 @@
+"""More Keras 3 layers: 1-D and transposed convolutions, activation layers, padding, cropping,
+up-sampling, 1-D and global pooling, noise and dropout variants, preprocessing (`Rescaling`,
+`Normalization`), merge layers and their functional helpers, `Lambda`, `RepeatVector`,
+`Permute`, and the recurrent layers `SimpleRNN`, `LSTM`, `GRU` (one `lax.scan` op each)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tapejax._ops import array_ops, math_ops, nn_ops, random_ops
+from tapejax._ops._convert import convert_to_tensor
+from tapejax._ops._dispatch import apply
+from tapejax._tensor import Tensor
+from tapejax.keras import _config, _kernels, activations, constraints, initializers, regularizers
+from tapejax.keras._layer import Layer
+
+__all__ = [
+    "Conv1D", "Conv2DTranspose", "Conv1DTranspose", "Convolution1D", "Convolution2DTranspose",
+    "LeakyReLU", "PReLU", "ELU", "ZeroPadding1D", "ZeroPadding2D", "UpSampling1D", "UpSampling2D",
+    "Cropping1D", "Cropping2D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalAvgPool1D",
+    "GlobalMaxPool1D", "MaxPooling1D", "AveragePooling1D", "MaxPool1D",
+    "AvgPool1D", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
+    "Rescaling", "Normalization", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot",
+    "subtract", "multiply", "average", "maximum", "minimum", "dot", "Lambda",
+    "RepeatVector", "Permute", "Identity", "SimpleRNN", "LSTM", "GRU"]
+
+
+def _tuple(value, n, name):
+    if isinstance(value, int):
+        return (value,) * n
+    value = tuple(int(v) for v in value)
+    if len(value) != n:
+        raise ValueError(f"The `{name}` argument must be a tuple of {n} integers. "
+                         f"Received {name}={value}")
+    return value
+
+
+def _t(layer, x):
+    if not hasattr(type(x), "_value"):
+        x = convert_to_tensor(np.asarray(x).astype(layer._dtype._np)
+                              if np.asarray(x).dtype.kind == "f" else np.asarray(x))
+    return x
+
+
+def _channels_last(data_format, name):
+    if data_format not in (None, "channels_last"):
+        raise ValueError(f"tapejax's {name} supports data_format='channels_last' only.")
+
+
+def _activation_name(fn):
+    for name, f in activations.ACTIVATIONS.items():
+        if f is fn and name in _kernels.JAX_ACTIVATIONS:
+            return name
+    return None
+
+
+def _conv_length(size, k, s, d, padding):
+    if size is None:
+        return None
+    k_eff = (k - 1) * d + 1
+    if padding in ("same", "causal"):
+        return -(-size // s)
+    return (size - k_eff) // s + 1
+
+
+def _deconv_length(size, k, s, d, padding, output_padding):
+    if size is None:
+        return None
+    k_eff = k + (k - 1) * (d - 1)
+    if output_padding is None:
+        return size * s + max(k_eff - s, 0) if padding == "valid" else size * s
+    pad = k_eff // 2 if padding == "same" else 0
+    return (size - 1) * s + k_eff - 2 * pad + output_padding
+
+
+# -- convolutions -----------------------------------------------------------------------------
+class _Conv(Layer):
+    rank = 2
+    transpose = False
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, output_padding=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        _channels_last(data_format, type(self).__name__)
+        if groups != 1:
+            raise NotImplementedError(f"tapejax's {type(self).__name__} supports groups=1 only.")
+        n = self.rank
+        self.filters = int(filters)
+        self.kernel_size = _tuple(kernel_size, n, "kernel_size")
+        self.strides = _tuple(strides, n, "strides")
+        self.dilation_rate = _tuple(dilation_rate, n, "dilation_rate")
+        self.padding = padding.lower()
+        allowed = ("valid", "same", "causal") if (n == 1 and not self.transpose) else ("valid", "same")
+        if self.padding not in allowed:
+            raise ValueError(f"The `padding` argument must be one of {allowed}. Received: {padding}")
+        self.output_padding = None if output_padding is None else _tuple(output_padding, n,
+                                                                          "output_padding")
+        self.activation = activations.get(activation)
+        self._act_name = _activation_name(self.activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+
+    def build(self, input_shape):
+        channels = input_shape[-1]
+        shape = (self.kernel_size + (self.filters, channels) if self.transpose
+                 else self.kernel_size + (channels, self.filters))
+        self.kernel = self.add_weight(shape=shape, initializer=self.kernel_initializer,
+                                      name="kernel", regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        self.bias = (self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
+                                     name="bias", regularizer=self.bias_regularizer,
+                                     constraint=self.bias_constraint)
+                     if self.use_bias else None)
+        self.built = True
+
+    def _spatial_out(self, spatial):
+        if self.transpose:
+            ops = self.output_padding or (None,) * self.rank
+            return tuple(_deconv_length(size, k, s, d, self.padding, op) for size, k, s, d, op in
+                         zip(spatial, self.kernel_size, self.strides, self.dilation_rate, ops))
+        return tuple(_conv_length(size, k, s, d, self.padding) for size, k, s, d in
+                     zip(spatial, self.kernel_size, self.strides, self.dilation_rate))
+
+    def compute_output_shape(self, input_shape):
+        return ((input_shape[0],) + self._spatial_out(tuple(input_shape[1:-1]))
+                + (self.filters,))
+
+    def call(self, inputs):
+        x = _t(self, inputs)
+        if x.ndim != self.rank + 2:
+            raise ValueError(f"Input 0 of layer \"{self.name}\" is incompatible with the layer: "
+                             f"expected ndim={self.rank + 2}, found ndim={x.ndim}. Full shape "
+                             f"received: {tuple(x.shape)}")
+        params = [x, self.kernel] + ([self.bias] if self.bias is not None else [])
+        act = self._act_name or "linear"
+        if self.transpose:
+            attrs = (("strides", self.strides), ("padding", self.padding.upper()),
+                     ("dilations", self.dilation_rate),
+                     ("out_spatial", self._spatial_out(tuple(x.shape[1:-1]))),
+                     ("activation", act))
+            y = apply(_kernels.CONV_TRANSPOSE, params, attrs)
+        else:
+            padding = self.padding.upper()
+            if self.padding == "causal":
+                padding = (((self.kernel_size[0] - 1) * self.dilation_rate[0], 0),)
+            attrs = (("strides", self.strides), ("padding", padding),
+                     ("dilations", self.dilation_rate), ("activation", act))
+            y = apply(_kernels.CONV_ND, params, attrs)
+        return y if self._act_name is not None else self.activation(y)
+
+
+class Conv1D(_Conv):
+    """1-D convolution over `(batch, steps, channels)` inputs (`padding` may be `'causal'`)."""
+
+    rank = 1
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         groups, activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer, bias_regularizer, activity_regularizer,
+                         kernel_constraint, bias_constraint, **kwargs)
+
+
+class _ConvTranspose(_Conv):
+    transpose = True
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate, 1,
+                         activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer, bias_regularizer, activity_regularizer,
+                         kernel_constraint, bias_constraint, output_padding=output_padding,
+                         **kwargs)
+
+
+class Conv2DTranspose(_ConvTranspose):
+    """Transposed 2-D convolution (kernel `(kh, kw, filters, in_channels)`), TF's
+    `conv2d_transpose` with Keras' output size."""
+
+    rank = 2
+
+
+class Conv1DTranspose(_ConvTranspose):
+    """Transposed 1-D convolution (kernel `(k, filters, in_channels)`)."""
+
+    rank = 1
+
+
+Convolution1D = Conv1D
+Convolution2DTranspose = Conv2DTranspose
+
+
+# -- activation layers ------------------------------------------------------------------------
+class _Elementwise(Layer):
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+class LeakyReLU(_Elementwise):
+    """`x` for x >= 0, `negative_slope * x` otherwise (default 0.3)."""
+
+    def __init__(self, negative_slope=0.3, **kwargs):
+        if "alpha" in kwargs:
+            negative_slope = kwargs.pop("alpha")
+        super().__init__(**kwargs)
+        if negative_slope is None or negative_slope < 0:
+            raise ValueError(f"The negative_slope value of a Leaky ReLU layer cannot be None or "
+                             f"negative value. Expected a float. Received: "
+                             f"negative_slope={negative_slope}")
+        self.negative_slope = negative_slope
+
+    def call(self, inputs):
+        return nn_ops.leaky_relu(_t(self, inputs), alpha=self.negative_slope)
+
+
+class ELU(_Elementwise):
+    """`x` for x > 0, `alpha * (exp(x) - 1)` otherwise."""
+
+    def __init__(self, alpha=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.alpha = alpha
+
+    def call(self, inputs):
+        x = _t(self, inputs)
+        res = nn_ops.elu(x)
+        if self.alpha == 1:
+            return res
+        return array_ops.where(x > 0, res, math_ops.cast(self.alpha, x.dtype) * res)
+
+
+class PReLU(_Elementwise):
+    """Leaky ReLU with a learned slope `alpha` per position (shared over `shared_axes`)."""
+
+    def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None,
+                 shared_axes=None, **kwargs):
+        super().__init__(**kwargs)
+        self.alpha_initializer = initializers.get(alpha_initializer)
+        self.alpha_regularizer = regularizers.get(alpha_regularizer)
+        self.alpha_constraint = constraints.get(alpha_constraint)
+        if shared_axes is None:
+            self.shared_axes = None
+        elif isinstance(shared_axes, int):
+            self.shared_axes = [shared_axes]
+        else:
+            self.shared_axes = list(shared_axes)
+
+    def build(self, input_shape):
+        shape = list(input_shape[1:])
+        if self.shared_axes is not None:
+            for i in self.shared_axes:
+                shape[i - 1] = 1
+        self.alpha = self.add_weight(shape=tuple(shape), name="alpha",
+                                     initializer=self.alpha_initializer,
+                                     regularizer=self.alpha_regularizer,
+                                     constraint=self.alpha_constraint)
+        self.built = True
+
+    def call(self, inputs):
+        x = _t(self, inputs)
+        pos = nn_ops.relu(x)
+        neg = -self.alpha * nn_ops.relu(-x)
+        return pos + neg
+
+
+# -- padding, cropping, up-sampling -----------------------------------------------------------
+def _pairs(value, n, name):
+    if isinstance(value, int):
+        return ((value, value),) * n
+    value = tuple(value)
+    if len(value) != n:
+        raise ValueError(f"`{name}` should have {n} elements. Received: {name}={value}.")
+    out = []
+    for v in value:
+        out.append((v, v) if isinstance(v, int) else tuple(int(a) for a in v))
+    return tuple(out)
+
+
+class ZeroPadding1D(_Elementwise):
+    """Pads the steps axis of `(batch, steps, channels)` with zeros."""
+
+    def __init__(self, padding=1, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = _pairs(padding if isinstance(padding, int) else (padding,), 1, "padding")
+
+    def compute_output_shape(self, s):
+        (a, b), = self.padding
+        return (s[0], None if s[1] is None else s[1] + a + b, s[2])
+
+    def call(self, inputs):
+        return array_ops.pad(_t(self, inputs), [[0, 0], list(self.padding[0]), [0, 0]])
+
+
+class ZeroPadding2D(_Elementwise):
+    """Pads rows and columns of NHWC inputs with zeros (int, 2 ints, or 2 pairs)."""
+
+    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        _channels_last(data_format, "ZeroPadding2D")
+        self.padding = _pairs(padding, 2, "padding")
+
+    def compute_output_shape(self, s):
+        dims = [None if d is None else d + a + b for d, (a, b) in zip(s[1:3], self.padding)]
+        return (s[0], *dims, s[3])
+
+    def call(self, inputs):
+        return array_ops.pad(_t(self, inputs), [[0, 0], list(self.padding[0]),
+                                                list(self.padding[1]), [0, 0]])
+
+
+class Cropping1D(_Elementwise):
+    """Crops the steps axis: `cropping=(start, end)`."""
+
+    def __init__(self, cropping=(1, 1), **kwargs):
+        super().__init__(**kwargs)
+        self.cropping = _pairs((cropping,) if isinstance(cropping, int) else (tuple(cropping),),
+                               1, "cropping")[0]
+
+    def compute_output_shape(self, s):
+        return (s[0], None if s[1] is None else s[1] - sum(self.cropping), s[2])
+
+    def call(self, inputs):
+        x = _t(self, inputs)
+        a, b = self.cropping
+        return x[:, a:x.shape[1] - b, :]
+
+
+class Cropping2D(_Elementwise):
+    """Crops rows and columns of NHWC inputs (int, 2 ints, or 2 pairs)."""
+
+    def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        _channels_last(data_format, "Cropping2D")
+        self.cropping = _pairs(cropping, 2, "cropping")
+
+    def compute_output_shape(self, s):
+        dims = [None if d is None else d - a - b for d, (a, b) in zip(s[1:3], self.cropping)]
+        return (s[0], *dims, s[3])
+
+    def call(self, inputs):
+        x = _t(self, inputs)
+        (t, b), (left, r) = self.cropping
+        return x[:, t:x.shape[1] - b, left:x.shape[2] - r, :]
+
+
+class UpSampling1D(_Elementwise):
+    """Repeats each step `size` times."""
+
+    def __init__(self, size=2, **kwargs):
+        super().__init__(**kwargs)
+        self.size = int(size)
+
+    def compute_output_shape(self, s):
+        return (s[0], None if s[1] is None else s[1] * self.size, s[2])
+
+    def call(self, inputs):
+        return array_ops.repeat(_t(self, inputs), self.size, axis=1)
+
+
+class UpSampling2D(_Elementwise):
+    """Repeats rows and columns of NHWC inputs (`interpolation='nearest'`)."""
+
+    def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
+        super().__init__(**kwargs)
+        _channels_last(data_format, "UpSampling2D")
+        if interpolation != "nearest":
+            raise NotImplementedError("tapejax's UpSampling2D supports interpolation='nearest' "
+                                      "only.")
+        self.size = _tuple(size, 2, "size")
+        self.interpolation = interpolation
+
+    def compute_output_shape(self, s):
+        dims = [None if d is None else d * k for d, k in zip(s[1:3], self.size)]
+        return (s[0], *dims, s[3])
+
+    def call(self, inputs):
+        x = array_ops.repeat(_t(self, inputs), self.size[0], axis=1)
+        return array_ops.repeat(x, self.size[1], axis=2)
+
+
+# -- pooling ------------------------------------------------------------------------------------
+class _Pooling1D(Layer):
+    _op = None
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        _channels_last(data_format, type(self).__name__)
+        self.pool_size = _tuple(pool_size, 1, "pool_size")[0]
+        self.strides = self.pool_size if strides is None else _tuple(strides, 1, "strides")[0]
+        self.padding = padding.lower()
+
+    def compute_output_shape(self, s):
+        return (s[0], _conv_length(s[1], self.pool_size, self.strides, 1, self.padding), s[2])
+
+    def call(self, inputs):
+        x = array_ops.expand_dims(_t(self, inputs), 1)
+        y = type(self)._op(x, (1, self.pool_size), (1, self.strides), self.padding.upper())
+        return array_ops.squeeze(y, [1])
+
+
+class MaxPooling1D(_Pooling1D):
+    """Max over windows of steps (pool_size default 2, strides default pool_size)."""
+
+    _op = staticmethod(nn_ops.max_pool2d)
+
+
+class AveragePooling1D(_Pooling1D):
+    """Average over windows of steps (`pool_size` is required, as in Keras 3)."""
+
+    _op = staticmethod(nn_ops.avg_pool2d)
+
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+MaxPool1D = MaxPooling1D
+AvgPool1D = AveragePooling1D
+
+
+class GlobalAveragePooling1D(Layer):
+    """Mean over the steps axis."""
+
+    _reduce = staticmethod(math_ops.reduce_mean)
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        _channels_last(data_format, type(self).__name__)
+        self.keepdims = keepdims
+
+    def compute_output_shape(self, s):
+        return (s[0], 1, s[2]) if self.keepdims else (s[0], s[2])
+
+    def call(self, inputs, mask=None):
+        return type(self)._reduce(_t(self, inputs), axis=1, keepdims=self.keepdims)
+
+
+class GlobalMaxPooling1D(GlobalAveragePooling1D):
+    """Max over the steps axis."""
+
+    _reduce = staticmethod(math_ops.reduce_max)
+
+
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalMaxPool1D = GlobalMaxPooling1D
+
+
+# -- noise and dropout variants -----------------------------------------------------------------
+class _SpatialDropout(_Elementwise):
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= rate <= 1:
+            raise ValueError(f"Invalid value received for argument `rate`. Expected a float "
+                             f"value between 0 and 1. Received: rate={rate}")
+        self.rate = float(rate)
+        self.seed = seed
+
+    def call(self, inputs, training=False):
+        x = _t(self, inputs)
+        if not training or self.rate == 0:
+            return x
+        shape = (x.shape[0],) + (1,) * (x.ndim - 2) + (x.shape[-1],)
+        return nn_ops.dropout(x, self.rate, noise_shape=shape, seed=self.seed)
+
+
+class SpatialDropout1D(_SpatialDropout):
+    """Drops whole channels of `(batch, steps, channels)` inputs in training."""
+
+
+class SpatialDropout2D(_SpatialDropout):
+    """Drops whole channels of NHWC inputs in training."""
+
+    def __init__(self, rate, data_format=None, seed=None, **kwargs):
+        _channels_last(data_format, "SpatialDropout2D")
+        super().__init__(rate, seed=seed, **kwargs)
+
+
+class GaussianNoise(_Elementwise):
+    """Adds zero-mean Gaussian noise of `stddev` in training."""
+
+    def __init__(self, stddev, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= stddev <= 1:
+            raise ValueError(f"Invalid value received for argument `stddev`. Expected a float "
+                             f"value between 0 and 1. Received: stddev={stddev}")
+        self.stddev = stddev
+        self.seed = seed
+
+    def call(self, inputs, training=False):
+        x = _t(self, inputs)
+        if training and self.stddev > 0:
+            return x + random_ops.normal(tuple(x.shape), 0.0, self.stddev, x.dtype, seed=self.seed)
+        return x
+
+
+class GaussianDropout(_Elementwise):
+    """Multiplies by Gaussian noise of mean 1 and stddev `sqrt(rate / (1 - rate))` in training."""
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= rate <= 1:
+            raise ValueError(f"Invalid value received for argument `rate`. Expected a float "
+                             f"value between 0 and 1. Received: rate={rate}")
+        self.rate = rate
+        self.seed = seed
+
+    def call(self, inputs, training=False):
+        x = _t(self, inputs)
+        if training and 0 < self.rate < 1:
+            stddev = math.sqrt(self.rate / (1.0 - self.rate))
+            return x * random_ops.normal(tuple(x.shape), 1.0, stddev, x.dtype, seed=self.seed)
+        return x
+
+
+# -- preprocessing ------------------------------------------------------------------------------
+class Rescaling(_Elementwise):
+    """`inputs * scale + offset`, computed in the layer's dtype."""
+
+    def __init__(self, scale, offset=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.scale, self.offset = scale, offset
+
+    def call(self, inputs):
+        x = _t(self, inputs)
+        if x.dtype != self._dtype:
+            x = math_ops.cast(x, self._dtype)
+        scale = convert_to_tensor(np.asarray(self.scale, self._dtype._np))
+        offset = convert_to_tensor(np.asarray(self.offset, self._dtype._np))
+        return x * scale + offset
+
+
+class Normalization(_Elementwise):
+    """`(x - mean) / max(sqrt(variance), epsilon)` per position of `axis` (or its inverse), with
+    `mean`/`variance` given or learned by `adapt(data)` on NumPy arrays, tensors or batches.
+
+    Args:
+      axis: the axes kept (default -1); None for one mean and variance over everything.
+      mean, variance: optional fixed statistics.
+      invert: apply the inverse transformation.
+    """
+
+    def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
+        super().__init__(**kwargs)
+        if axis is None:
+            axis = ()
+        elif isinstance(axis, int):
+            axis = (axis,)
+        else:
+            axis = tuple(axis)
+        self.axis = axis
+        self.input_mean, self.input_variance = mean, variance
+        self.invert = invert
+        self.mean = None
+        self._build_input_shape = None
+        if (mean is not None) != (variance is not None):
+            raise ValueError(f"When setting values directly, both `mean` and `variance` must be "
+                             f"set. Received: mean={mean} and variance={variance}")
+
+    def build(self, input_shape):
+        if input_shape is None:
+            return
+        ndim = len(input_shape)
+        self._build_input_shape = tuple(input_shape)
+        if any(a < -ndim or a >= ndim for a in self.axis):
+            raise ValueError(f"All `axis` values must be in the range [-ndim, ndim). Received "
+                             f"inputs with ndim={ndim}, while axis={self.axis}")
+        self._keep_axis = tuple(sorted(d if d >= 0 else d + ndim for d in self.axis))
+        self._reduce_axis = tuple(d for d in range(ndim) if d not in self._keep_axis)
+        self._broadcast_shape = [input_shape[d] if d in self._keep_axis else 1
+                                 for d in range(ndim)]
+        self._mean_and_var_shape = tuple(input_shape[d] for d in self._keep_axis)
+        if self.input_mean is None:
+            self.adapt_mean = self.add_weight(name="mean", shape=self._mean_and_var_shape,
+                                              initializer="zeros", trainable=False)
+            self.adapt_variance = self.add_weight(name="variance", shape=self._mean_and_var_shape,
+                                                  initializer="ones", trainable=False)
+            self.count = self.add_weight(name="count", shape=(), dtype="int64",
+                                         initializer="zeros", trainable=False)
+            self.built = True
+            self.finalize_state()
+        else:
+            mean = np.asarray(self.input_mean, np.float64)
+            variance = np.asarray(self.input_variance, np.float64)
+            if mean.ndim:
+                expanded = [1] * ndim
+                for i in range(1, mean.ndim + 1):
+                    expanded[self._keep_axis[-i]] = mean.shape[-i]
+                mean, variance = mean.reshape(expanded), variance.reshape(expanded)
+            shape = tuple(self._broadcast_shape)
+            self.mean = convert_to_tensor(np.broadcast_to(mean, shape).astype(self._dtype._np))
+            self.variance = convert_to_tensor(
+                np.broadcast_to(variance, shape).astype(self._dtype._np))
+            self.built = True
+
+    def adapt(self, data):
+        """Sets `mean` and `variance` from `data`: a NumPy array, a tensor, or an iterable of
+        batches (combined as Keras does)."""
+        if isinstance(data, np.ndarray) or hasattr(type(data), "_value"):
+            input_shape = tuple(data.shape)
+            batches = None
+        else:
+            batches = [np.asarray(b[0] if isinstance(b, tuple) else
+                                  (b.numpy() if hasattr(b, "numpy") else b)) for b in data]
+            if not batches:
+                raise ValueError("adapt() received an empty iterable (no batches). Expected at "
+                                 "least one batch. Pass a non-empty iterable of arrays or "
+                                 "tensors, e.g. layer.adapt([x]) or "
+                                 "layer.adapt(list_of_batches).")
+            input_shape = tuple(batches[0].shape)
+        if not self.built:
+            self.build(input_shape)
+        else:
+            for d in self._keep_axis:
+                if input_shape[d] != self._build_input_shape[d]:
+                    raise ValueError(f"The layer was built with "
+                                     f"input_shape={self._build_input_shape}, but adapt() is "
+                                     f"being called with data with an incompatible shape, "
+                                     f"data.shape={input_shape}")
+        if batches is None:
+            array = data if isinstance(data, np.ndarray) else np.asarray(data.numpy())
+            total_mean = np.mean(array, axis=self._reduce_axis)
+            total_var = np.var(array, axis=self._reduce_axis)
+        else:
+            total_mean = np.zeros(self._mean_and_var_shape, np.float32)
+            total_var = np.zeros(self._mean_and_var_shape, np.float32)
+            total_count = 0
+            for batch in batches:
+                batch = batch.astype(self._dtype._np)
+                batch_mean = np.mean(batch, axis=self._reduce_axis)
+                batch_var = np.var(batch, axis=self._reduce_axis)
+                count = math.prod(batch.shape[d] for d in self._reduce_axis) if \
+                    self._reduce_axis else 1
+                total_count += count
+                w = float(count) / total_count
+                new_mean = total_mean * (1.0 - w) + batch_mean * w
+                total_var = ((total_var + (total_mean - new_mean) ** 2) * (1.0 - w)
+                             + (batch_var + (batch_mean - new_mean) ** 2) * w)
+                total_mean = new_mean
+        self.adapt_mean.assign(np.asarray(total_mean).astype(self.adapt_mean.dtype._np))
+        self.adapt_variance.assign(np.asarray(total_var).astype(self.adapt_variance.dtype._np))
+        self.finalize_state()
+
+    def finalize_state(self):
+        if self.input_mean is not None or not self.built:
+            return
+        shape = self._broadcast_shape
+        self.mean = math_ops.cast(array_ops.reshape(self.adapt_mean, shape), self._dtype)
+        self.variance = math_ops.cast(array_ops.reshape(self.adapt_variance, shape), self._dtype)
+
+    def call(self, inputs):
+        if self.mean is None:
+            raise ValueError("You must call `.build(input_shape)` on the layer before using it.")
+        x = _t(self, inputs)
+        if x.dtype != self._dtype:
+            x = math_ops.cast(x, self._dtype)
+        eps = convert_to_tensor(np.asarray(_config.epsilon(), self._dtype._np))
+        scale = math_ops.maximum(math_ops.sqrt(self.variance), eps)
+        if self.invert:
+            return self.mean + x * scale
+        return (x - self.mean) / scale
+
+
+# -- merging --------------------------------------------------------------------------------------
+class _Merge(Layer):
+    def _check(self, inputs):
+        if not isinstance(inputs, (list, tuple)):
+            raise ValueError(f"A merge layer should be called on a list of inputs. Received: "
+                             f"inputs={inputs} (not a list of tensors)")
+        return [_t(self, x) for x in inputs]
+
+    def compute_output_shape(self, input_shape):
+        shapes = [tuple(s) for s in input_shape]
+        rank = max(len(s) for s in shapes)
+        out = []
+        for i in range(rank):
+            dims = [s[len(s) - rank + i] for s in shapes if len(s) - rank + i >= 0]
+            known = [d for d in dims if d is not None and d != 1]
+            out.append(known[0] if known else (None if None in dims else 1))
+        return tuple(out)
+
+    def call(self, inputs):
+        xs = self._check(inputs)
+        out = xs[0]
+        for x in xs[1:]:
+            out = self._combine(out, x)
+        return self._finish(out, len(xs))
+
+    def _finish(self, out, n):
+        return out
+
+
+class Subtract(_Merge):
+    """`inputs[0] - inputs[1]` (exactly two inputs)."""
+
+    def call(self, inputs):
+        xs = self._check(inputs)
+        if len(xs) != 2:
+            raise ValueError(f"A `Subtract` layer should be called on exactly 2 inputs. "
+                             f"Received: inputs={inputs}")
+        return xs[0] - xs[1]
+
+
+class Multiply(_Merge):
+    """Elementwise product of the inputs."""
+
+    @staticmethod
+    def _combine(a, b):
+        return a * b
+
+
+class Average(_Merge):
+    """Elementwise mean of the inputs."""
+
+    @staticmethod
+    def _combine(a, b):
+        return a + b
+
+    def _finish(self, out, n):
+        return out / math_ops.cast(n, out.dtype)
+
+
+class Maximum(_Merge):
+    """Elementwise maximum of the inputs."""
+
+    @staticmethod
+    def _combine(a, b):
+        return math_ops.maximum(a, b)
+
+
+class Minimum(_Merge):
+    """Elementwise minimum of the inputs."""
+
+    @staticmethod
+    def _combine(a, b):
+        return math_ops.minimum(a, b)
+
+
+class Dot(Layer):
+    """Dot product of two `(batch, ...)` tensors along `axes` (optionally L2-normalized first)."""
+
+    def __init__(self, axes, normalize=False, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(axes, int) and (not isinstance(axes, (list, tuple)) or len(axes) != 2):
+            raise TypeError(f"Invalid type for argument `axes`: it should be a list or an int. "
+                            f"Received: axes={axes}")
+        self.axes = axes
+        self.normalize = normalize
+
+    def call(self, inputs):
+        from tapejax.keras import backend
+        x1, x2 = [_t(self, x) for x in inputs]
+        axes = [self.axes, self.axes] if isinstance(self.axes, int) else list(self.axes)
+        axes = [a % x.ndim if a < 0 else a for a, x in zip(axes, (x1, x2))]
+        if self.normalize:
+            x1 = math_ops.l2_normalize(x1, axis=axes[0])
+            x2 = math_ops.l2_normalize(x2, axis=axes[1])
+        return backend.batch_dot(x1, x2, axes)
+
+
+def _merge_fn(cls):
+    def merge(inputs, **kwargs):
+        return cls(**kwargs)(inputs)
+    merge.__name__ = cls.__name__.lower()
+    merge.__doc__ = f"Functional interface to the `{cls.__name__}` layer."
+    return merge
+
+
+subtract = _merge_fn(Subtract)
+multiply = _merge_fn(Multiply)
+average = _merge_fn(Average)
+maximum = _merge_fn(Maximum)
+minimum = _merge_fn(Minimum)
+
+
+def dot(inputs, axes=-1, normalize=False, **kwargs):
+    """Functional interface to the `Dot` layer."""
+    return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)
+
+
+# -- structural layers ----------------------------------------------------------------------------
+class Lambda(Layer):
+    """Wraps `function(inputs, **arguments)` as a layer."""
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        self.function = function
+        self.arguments = arguments or {}
+        self._lambda_output_shape = output_shape
+
+    def compute_output_shape(self, input_shape):
+        if self._lambda_output_shape is None:
+            raise NotImplementedError
+        if callable(self._lambda_output_shape):
+            return self._lambda_output_shape(input_shape)
+        return (input_shape[0],) + tuple(self._lambda_output_shape)
+
+    def call(self, inputs, mask=None, training=None):
+        return self.function(inputs, **self.arguments)
+
+
+class RepeatVector(Layer):
+    """Repeats `(batch, features)` inputs `n` times: `(batch, n, features)`."""
+
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(n, int):
+            raise TypeError(f"Expected an integer value for `n`, got {type(n)}.")
+        self.n = n
+
+    def compute_output_shape(self, s):
+        return (s[0], self.n, s[1])
+
+    def call(self, inputs):
+        x = _t(self, inputs)
+        if x.ndim != 2:
+            raise ValueError(f"Input 0 of layer \"{self.name}\" is incompatible with the layer: "
+                             f"expected ndim=2, found ndim={x.ndim}. Full shape received: "
+                             f"{tuple(x.shape)}")
+        return array_ops.tile(array_ops.expand_dims(x, 1), [1, self.n, 1])
+
+
+class Permute(Layer):
+    """Permutes the non-batch dimensions by `dims` (1-indexed)."""
+
+    def __init__(self, dims, **kwargs):
+        super().__init__(**kwargs)
+        self.dims = tuple(dims)
+        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
+            raise ValueError(f"Invalid permutation argument `dims` for Permute Layer. The set of "
+                             f"indices in `dims` must be consecutive and start from 1. Received "
+                             f"dims={dims}")
+
+    def compute_output_shape(self, s):
+        return (s[0],) + tuple(s[d] for d in self.dims)
+
+    def call(self, inputs):
+        return array_ops.transpose(_t(self, inputs), (0,) + self.dims)
+
+
+class Identity(_Elementwise):
+    """Returns its inputs unchanged."""
+
+    def call(self, inputs):
+        return inputs
+
+
+# -- recurrent layers -----------------------------------------------------------------------------
+class _RNN(Layer):
+    _gates = 1
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, unroll=False, seed=None, **kwargs):
+        self._extra = {k: kwargs.pop(k) for k in ("unit_forget_bias", "reset_after",
+                                                  "use_cudnn") if k in kwargs}
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if units <= 0:
+            raise ValueError(f"Received an invalid value for argument `units`, expected a "
+                             f"positive integer, got {units}.")
+        if dropout or recurrent_dropout:
+            raise NotImplementedError("tapejax's recurrent layers do not support dropout / "
+                                      "recurrent_dropout yet.")
+        if stateful:
+            raise NotImplementedError("tapejax's recurrent layers do not support stateful=True.")
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        for fn, what in ((self.activation, "activation"),
+                         (self.recurrent_activation, "recurrent_activation")):
+            if _activation_name(fn) is None:
+                raise NotImplementedError(f"tapejax's recurrent layers take a named {what} "
+                                          f"('tanh', 'sigmoid', 'relu', ...).")
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.return_sequences, self.return_state = return_sequences, return_state
+        self.go_backwards = go_backwards
+        self.unroll = unroll
+
+    def _bias_shape(self):
+        return (self._gates * self.units,)
+
+    def _bias_initializer(self):
+        return self.bias_initializer
+
+    def build(self, input_shape):
+        n = self._gates * self.units
+        self.kernel = self.add_weight(shape=(input_shape[-1], n), name="kernel",
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        self.recurrent_kernel = self.add_weight(shape=(self.units, n), name="recurrent_kernel",
+                                                initializer=self.recurrent_initializer,
+                                                regularizer=self.recurrent_regularizer,
+                                                constraint=self.recurrent_constraint)
+        self.bias = (self.add_weight(shape=self._bias_shape(), name="bias",
+                                     initializer=self._bias_initializer(),
+                                     regularizer=self.bias_regularizer,
+                                     constraint=self.bias_constraint)
+                     if self.use_bias else None)
+        self.built = True
+
+    _n_states = 1
+
+    def compute_output_shape(self, s):
+        out = (s[0], s[1], self.units) if self.return_sequences else (s[0], self.units)
+        if self.return_state:
+            return [out] + [(s[0], self.units)] * self._n_states
+        return out
+
+    def _attrs(self):
+        return (("activation", _activation_name(self.activation)),
+                ("recurrent_activation", _activation_name(self.recurrent_activation)),
+                ("use_bias", self.bias is not None), ("go_backwards", bool(self.go_backwards)))
+
+    def call(self, sequences, initial_state=None, mask=None, training=False):
+        if mask is not None:
+            raise NotImplementedError("tapejax's recurrent layers do not support masks yet.")
+        x = _t(self, sequences)
+        if x.dtype != self._dtype:
+            x = math_ops.cast(x, self._dtype)
+        if initial_state is None:
+            zero = Tensor(np.zeros((x.shape[0], self.units), self._dtype._np))
+            states = [zero] * self._n_states
+        else:
+            states = list(initial_state) if isinstance(initial_state, (list, tuple)) else \
+                [initial_state]
+            states = [_t(self, s) for s in states]
+        params = [x, self.kernel, self.recurrent_kernel] + (
+            [self.bias] if self.bias is not None else []) + states
+        out = apply(self._op, params, self._attrs())
+        sequences_out, final = out[0], list(out[1:])
+        output = sequences_out if self.return_sequences else final[0]
+        if self.return_state:
+            return [output] + final
+        return output
+
+
+class SimpleRNN(_RNN):
+    """A fully-connected RNN: `h = activation(x @ kernel + h @ recurrent_kernel + bias)`.
+
+    Args:
+      units: state size.
+      return_sequences: return every step's output `(batch, steps, units)`, not just the last.
+      return_state: also return the final state.
+      go_backwards: process the sequence in reverse.
+    """
+
+    _op = _kernels.SIMPLE_RNN
+
+    def __init__(self, units, activation="tanh", use_bias=True, **kwargs):
+        super().__init__(units, activation=activation, use_bias=use_bias, **kwargs)
+
+    def _attrs(self):
+        return tuple(a for a in super()._attrs() if a[0] != "recurrent_activation")
+
+
+class LSTM(_RNN):
+    """Long short-term memory (Keras 3: gates i, f, c, o in the kernels' columns;
+    `unit_forget_bias=True` starts the forget bias at one).
+
+    Returns:
+      The last output (or all with `return_sequences`), then `[h, c]` with `return_state`.
+    """
+
+    _op = _kernels.LSTM
+    _gates = 4
+    _n_states = 2
+
+    def __init__(self, units, **kwargs):
+        super().__init__(units, **kwargs)
+        self.unit_forget_bias = self._extra.get("unit_forget_bias", True)
+
+    def _bias_initializer(self):
+        if not self.unit_forget_bias:
+            return self.bias_initializer
+        units, base = self.units, self.bias_initializer
+
+        def init(shape, dtype=None):
+            parts = [base((units,), dtype=dtype), initializers.Ones()((units,), dtype=dtype),
+                     base((units * 2,), dtype=dtype)]
+            return array_ops.concat(parts, 0)
+        return init
+
+
+class GRU(_RNN):
+    """Gated recurrent unit (Keras 3: gates z, r, h; `reset_after=True` with a `(2, 3 * units)`
+    bias, as cuDNN)."""
+
+    _op = _kernels.GRU
+    _gates = 3
+
+    def __init__(self, units, **kwargs):
+        super().__init__(units, **kwargs)
+        self.reset_after = self._extra.get("reset_after", True)
+
+    def _bias_shape(self):
+        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
+
+    def _attrs(self):
+        return super()._attrs() + (("reset_after", bool(self.reset_after)),)
+
