@@ -439,6 +439,29 @@ def to_hash_bucket_fast_with_no_buckets_raises(tf):
 
 
 @program
+def format_prints_tensors_as_tf(tf):
+    f = tf.strings.format
+    return (f("a={} b={} c={}", [tf.constant(1), tf.constant(2.5), tf.constant(True)]),
+            f("{}", tf.constant([1 / 3, 0.1, 1e-7, 1e10, 123456.0, 1234567.0, -0.0, np.nan, np.inf])),
+            f("{}", tf.constant([1 / 3, 0.1, 1e20], tf.float64)), f("{}", tf.constant([True, False])),
+            f("{}", tf.constant([2 ** 40], tf.int64)), f("{}", tf.constant([200], tf.uint8)),
+            f("{}", tf.range(10)), f("{}", tf.range(7)), f("{}", tf.range(6)), f("{}", tf.range(10), summarize=1),
+            f("{}", tf.range(10), summarize=-1), f("{}", tf.constant([[1, 2], [3, 4]])),
+            f("{}", tf.reshape(tf.range(64), [8, 8])), f("{}", tf.reshape(tf.range(8), [2, 2, 2])),
+            f("{} and {}", [tf.constant(["a", "b"]), tf.constant("x")]), f("{} {}", [1, "s"]),
+            f("x=%s", tf.constant(1), placeholder="%s"), f("hello", []), f("{}", tf.constant([], tf.float32)),
+            f("{}", tf.constant([0.1], tf.float16)), f("v={}", tf.Variable([1.5, 2.0])))
+
+
+@pytest.mark.parametrize("inputs", ["one", "two", "chars"])
+def test_format_with_the_wrong_number_of_inputs_raises(compare, inputs):
+    def program(tf):
+        given = {"one": [tf.constant(1)], "two": [tf.constant(1), tf.constant(2)], "chars": "plain"}[inputs]
+        return tf.strings.format("{} {}" if inputs == "one" else "{}", given)
+    compare(program)
+
+
+@program
 def string_pipeline_of_a_text_program(tf):
     lines = tf.constant(np.array([b"The cat, 3.5", b"a DOG, 2"], dtype=object))
     words = [tf.strings.split(tf.strings.lower(line), sep=", ") for line in lines]

@@ -25,7 +25,7 @@ from tapejax._tensor import Tensor
 
 __all__ = ["length", "lower", "upper", "strip", "split", "join", "reduce_join", "regex_replace",
            "regex_full_match", "substr", "to_number", "as_string", "unicode_split", "bytes_split",
-           "to_hash_bucket_fast"]
+           "to_hash_bucket_fast", "format"]
 
 
 def _broadcast(op_name, *arrays):
@@ -517,3 +517,64 @@ def to_hash_bucket_fast(input, num_buckets, name=None):
     array = _strings(input, "StringToHashBucketFast")
     return _numbers_out(_map(lambda b: farmhash.fingerprint64(b) % num_buckets, array, np.int64),
                         np.int64)
+
+
+def _format_item(value, dtype):
+    if dtype == _dtypes.string:
+        return b'"' + value + b'"'
+    if dtype.is_bool:
+        return b"1" if value else b"0"
+    if dtype.is_integer:
+        return str(int(value)).encode("ascii")
+    if dtype.is_complex:
+        raise NotImplementedError("tf.strings.format of complex tensors is not supported in tapejax.")
+    if dtype == _dtypes.float64:  # TF's DoubleToBuffer: 15 digits, 17 when 15 do not round-trip
+        text = "%.15g" % value
+        return (text if float(text) == value or value != value else "%.17g" % value).encode("ascii")
+    value = np.float32(value)  # TF's FloatToBuffer (half and bfloat16 print as their float value)
+    text = "%.6g" % value
+    return (text if np.float32(text) == value or value != value else "%.9g" % value).encode("ascii")
+
+
+def _format_array(array, dtype, summarize, depth=0):
+    if array.ndim == 0:
+        return _format_item(array[()], dtype)
+    n = array.shape[0]
+    if summarize < 0 or n <= 2 * summarize:
+        rows = list(builtins.range(n))
+    else:
+        rows = list(builtins.range(summarize)) + [None] + list(builtins.range(n - summarize, n))
+    if array.ndim == 1:
+        return b"[" + b" ".join(b"..." if i is None else _format_item(array[i], dtype) for i in rows) + b"]"
+    sep = b"\n" * (array.ndim - 1) + b" " * (depth + 1)
+    return b"[" + sep.join(b"..." if i is None else _format_array(array[i], dtype, summarize, depth + 1)
+                           for i in rows) + b"]"
+
+
+def format(template, inputs, placeholder="{}", summarize=3, name=None):  # noqa: A001 - TF's name
+    """Formats `inputs` into `template` at each `placeholder`, printing tensors as TF does.
+
+    Tensors print as `tf.print` prints them: numbers in TF's shortest round-tripping form, strings
+    quoted, each dimension longer than `2 * summarize` elided with `...` (`summarize=-1`: never).
+
+    Raises:
+      ValueError: when the number of placeholders and of inputs differ.
+
+    Returns:
+      A scalar string Tensor.
+    """
+    if isinstance(inputs, Tensor) or hasattr(inputs, "_trainable"):
+        inputs = [inputs]
+    inputs = list(inputs)
+    expected = template.count(placeholder)
+    if expected != builtins.len(inputs):
+        raise ValueError(f"The template expects {expected} tensors, but the inputs only has "
+                         f"{builtins.len(inputs)}. Please ensure the number of placeholders in template "
+                         f"matches inputs length.")
+    pieces = template.encode("utf-8").split(placeholder.encode("utf-8"))
+    out = [pieces[0]]
+    for value, piece in zip(inputs, pieces[1:]):
+        t = convert_to_tensor(value)
+        out.append(_format_array(np.asarray(t._value), t.dtype, int(summarize)))
+        out.append(piece)
+    return _strings_out(string_scalar(b"".join(out)))
