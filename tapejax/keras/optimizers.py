@@ -13,6 +13,7 @@ that the result equals Keras' update to float32 rounding.
 
 from __future__ import annotations
 
+import collections
 import re
 import warnings
 
@@ -29,7 +30,8 @@ from tapejax._variable import Variable
 from tapejax.keras import schedules
 from tapejax.keras._variables import KerasVariable
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "schedules", "get"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "Nadam",
+           "Adadelta", "Lion", "schedules", "get"]
 
 _COUNT, _CONST, _VAR = 0, 1, 2
 
@@ -578,7 +580,167 @@ class Adagrad(Optimizer):
                            optax.scale_by_learning_rate(lr))
 
 
-_BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}
+def _keras_rule(slot_names, step):
+    """An optax transformation from a Keras update rule written per variable:
+    `step(g, p, *slots) -> (delta, *new_slots)`; each slot starts at zeros and is stored as a
+    Variable named after it."""
+    state_type = collections.namedtuple("KerasSlots", slot_names)
+
+    def init(params):
+        return state_type(*[jnp.zeros_like(params) for _ in slot_names])
+
+    def update(updates, state, params=None):
+        delta, *slots = step(updates, params, *state)
+        return delta, state_type(*slots)
+
+    return optax.GradientTransformation(init, update)
+
+
+def _f(value, dtype):
+    return jnp.asarray(value, dtype)
+
+
+class Adamax(Optimizer):
+    """Adamax (Adam on the infinity norm), as `keras.optimizers.Adamax`:
+    `m += (g - m)(1 - b1); u = max(b2 u, |g|); var -= lr m / ((1 - b1^t)(u + eps))`.
+
+    Args:
+      learning_rate: default 0.001.
+      beta_1: default 0.9.
+      beta_2: default 0.999.
+      epsilon: default 1e-7.
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def _transform(self, lr, count):
+        b1, b2, eps = self.beta_1, self.beta_2, self.epsilon
+
+        def step(g, p, m, u):
+            dt = p.dtype
+            t = (count + 1).astype(dt)
+            m = m + (g - m) * _f(1 - b1, dt)
+            u = jnp.maximum(_f(b2, dt) * u, jnp.abs(g))
+            power = jnp.power(_f(b1, dt), t)
+            return -((lr.astype(dt) * m) / ((1 - power) * (u + _f(eps, dt)))), m, u
+        return _keras_rule(("momentum", "norm"), step)
+
+
+def _nadam_u_product(count, b1, dt):
+    # Keras keeps prod_{i<=t} b1 (1 - 0.5 * 0.96^i) in a variable updated every step; the same
+    # products in the same order, from the iteration count before the step.
+    def body(i, prod):
+        factor = 1.0 - 0.5 * jnp.power(_f(0.96, dt), jnp.asarray(i).astype(dt))
+        return prod * _f(b1, dt) * factor
+    return jax.lax.fori_loop(1, jnp.asarray(count).astype(jnp.int32) + 2, body, jnp.ones((), dt))
+
+
+class Nadam(Optimizer):
+    """Adam with Nesterov momentum, as `keras.optimizers.Nadam` (Keras' momentum schedule
+    `u_t = b1 (1 - 0.5 * 0.96^t)` and its running product).
+
+    Args:
+      learning_rate: default 0.001.
+      beta_1: default 0.9.
+      beta_2: default 0.999.
+      epsilon: default 1e-7.
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+        self._u_product = KerasVariable(np.float32(1.0), dtype=_dtypes.float32, trainable=False,
+                                        name="u_product", path=f"{self.name}/u_product")
+
+    @property
+    def variables(self):
+        return super().variables + ([self._u_product] if self.built else [])
+
+    def apply(self, grads, trainable_variables=None):
+        super().apply(grads, trainable_variables)
+        # Keras' running product, kept as a variable (as Keras does) for checkpoints.
+        self._u_product._write(_nadam_u_product(self._iterations._read() - 1, self.beta_1,
+                                                jnp.float32))
+
+    def _transform(self, lr, count):
+        b1, b2, eps = self.beta_1, self.beta_2, self.epsilon
+
+        def u_product(dt):
+            return _nadam_u_product(count, b1, dt)
+
+        def step(g, p, m, v):
+            dt = p.dtype
+            t, t1 = (count + 1).astype(dt), (count + 2).astype(dt)
+            decay, beta_1, beta_2 = _f(0.96, dt), _f(b1, dt), _f(b2, dt)
+            u_t = beta_1 * (1.0 - 0.5 * jnp.power(decay, t))
+            u_t_1 = beta_1 * (1.0 - 0.5 * jnp.power(decay, t1))
+            u_product_t = u_product(dt)
+            u_product_t_1 = u_product_t * u_t_1
+            beta_2_power = jnp.power(beta_2, t)
+            m = m + (g - m) * _f(1 - b1, dt)
+            v = v + (jnp.square(g) - v) * _f(1 - b2, dt)
+            m_hat = (u_t_1 * m) / (1 - u_product_t_1) + ((1 - u_t) * g) / (1 - u_product_t)
+            v_hat = v / (1 - beta_2_power)
+            return -((m_hat * lr.astype(dt)) / (jnp.sqrt(v_hat) + _f(eps, dt))), m, v
+        return _keras_rule(("momentum", "velocity"), step)
+
+
+class Adadelta(Optimizer):
+    """Adadelta, as `keras.optimizers.Adadelta` (`learning_rate` default 0.001, `rho` 0.95,
+    `epsilon` 1e-7)."""
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.rho, self.epsilon = rho, epsilon
+
+    def _transform(self, lr, count):
+        rho, eps = self.rho, self.epsilon
+
+        def step(g, p, acc_grad, acc_delta):
+            dt = p.dtype
+
+            def rms(x):
+                return jnp.sqrt(x + _f(eps, dt))
+            acc_grad = _f(rho, dt) * acc_grad + _f(1 - rho, dt) * jnp.square(g)
+            delta = -(rms(acc_delta) * g / rms(acc_grad))
+            acc_delta = _f(rho, dt) * acc_delta + _f(1 - rho, dt) * jnp.square(delta)
+            return lr.astype(dt) * delta, acc_grad, acc_delta
+        return _keras_rule(("accumulated_grad", "accumulated_delta_var"), step)
+
+
+class Lion(Optimizer):
+    """Lion, as `keras.optimizers.Lion`:
+    `var -= lr * sign(b1 m + (1 - b1) g); m = b2 m + (1 - b2) g`.
+
+    Args:
+      learning_rate: default 0.001.
+      beta_1: default 0.9 (must be in (0, 1]).
+      beta_2: default 0.99.
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2 = beta_1, beta_2
+        if beta_1 <= 0 or beta_1 > 1:
+            raise ValueError(f"Argument `beta_1` must be in the [0, 1] range. Otherwise, the "
+                             f"optimizer degenerates to SignSGD. Received: beta_1={beta_1}.")
+
+    def _transform(self, lr, count):
+        b1, b2 = self.beta_1, self.beta_2
+
+        def step(g, p, m):
+            dt = p.dtype
+            beta_1, beta_2 = _f(b1, dt), _f(b2, dt)
+            delta = -(lr.astype(dt) * jnp.sign(m * beta_1 + g * (1.0 - beta_1)))
+            return delta, m * beta_2 + g * (1.0 - beta_2)
+        return _keras_rule(("momentum",), step)
+
+
+_BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad,
+            "adamax": Adamax, "nadam": Nadam, "adadelta": Adadelta, "lion": Lion}
 
 
 def get(identifier):
