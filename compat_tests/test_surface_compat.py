@@ -96,6 +96,15 @@ def test_config_lists_devices(compare):
     compare(program)
 
 
+def test_logical_device_configuration_objects(compare):
+    def program(tf):
+        config = tf.config.LogicalDeviceConfiguration(memory_limit=10)
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        return (repr(config), config.memory_limit, tf.config.get_logical_device_configuration(cpu),
+                tf.config.experimental.VirtualDeviceConfiguration is tf.config.LogicalDeviceConfiguration)
+    compare(program)
+
+
 def test_memory_growth_on_a_cpu_raises_as_tf(compare):
     def program(tf):
         cpu = tf.config.list_physical_devices("CPU")[0]

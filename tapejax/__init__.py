@@ -117,10 +117,15 @@ config = _namespaces.make("config", "tf.config", {
     "run_functions_eagerly": _function.run_functions_eagerly,
     "functions_run_eagerly": _function.functions_run_eagerly,
     **_namespaces.pick(_device, [
-        "list_physical_devices", "list_logical_devices", "get_visible_devices", "set_visible_devices"]),
-    "experimental": _namespaces.make("config.experimental", "tf.config.experimental", _namespaces.pick(_device, [
         "list_physical_devices", "list_logical_devices", "get_visible_devices", "set_visible_devices",
-        "set_memory_growth", "get_memory_growth"])),
+        "LogicalDeviceConfiguration", "set_logical_device_configuration", "get_logical_device_configuration"]),
+    "experimental": _namespaces.make("config.experimental", "tf.config.experimental", {
+        **_namespaces.pick(_device, [
+            "list_physical_devices", "list_logical_devices", "get_visible_devices", "set_visible_devices",
+            "set_memory_growth", "get_memory_growth"]),
+        "VirtualDeviceConfiguration": _device.LogicalDeviceConfiguration,
+        "set_virtual_device_configuration": _device.set_logical_device_configuration,
+        "get_virtual_device_configuration": _device.get_logical_device_configuration}),
 })
 
 from tapejax._forward import ForwardAccumulator  # noqa: E402

@@ -21,6 +21,9 @@ _PLATFORM_TYPES = {"cpu": "CPU", "gpu": "GPU", "cuda": "GPU", "rocm": "GPU", "tp
 
 PhysicalDevice = collections.namedtuple("PhysicalDevice", ["name", "device_type"])
 LogicalDevice = collections.namedtuple("LogicalDevice", ["name", "device_type"])
+LogicalDeviceConfiguration = collections.namedtuple(
+    "LogicalDeviceConfiguration", ["memory_limit", "experimental_priority", "experimental_device_ordinal"],
+    defaults=(None, None, None))
 
 
 class _Scope(threading.local):
@@ -299,3 +302,21 @@ def get_memory_growth(device):
     if device.device_type == "CPU":
         raise KeyError(device)
     return _memory_growth.get(device, False)
+
+
+_logical_configurations = {}
+
+
+def set_logical_device_configuration(device, logical_devices):
+    """`tf.config.set_logical_device_configuration`: recorded only.
+
+    JAX's devices are fixed when it starts: for several CPU devices set
+    `XLA_FLAGS=--xla_force_host_platform_device_count=N` before importing tapejax; GPU memory limits
+    are JAX's `XLA_PYTHON_CLIENT_MEM_FRACTION` / `XLA_PYTHON_CLIENT_PREALLOCATE` environment variables.
+    """
+    _logical_configurations[device] = list(logical_devices)
+
+
+def get_logical_device_configuration(device):
+    """What `set_logical_device_configuration` recorded for `device`, or None."""
+    return _logical_configurations.get(device)

@@ -132,3 +132,11 @@ def test_scopes_place_arrays_on_the_named_device_of_several():
     cpu1 = CPU0[:-1] + "1"
     assert lines == ["['/device:CPU:0', '/device:CPU:1']", "False", "True", CPU0, cpu1, cpu1, cpu1, cpu1,
                      "[3.0, 4.0]", CPU0, "['/device:CPU:0']", CPU0]
+
+
+def test_logical_device_configuration_is_recorded_per_device():
+    gpu = tf.PhysicalDevice(name="/physical_device:GPU:0", device_type="GPU")
+    configs = [tf.config.LogicalDeviceConfiguration(memory_limit=1024)]
+    tf.config.set_logical_device_configuration(gpu, configs)
+    assert tf.config.get_logical_device_configuration(gpu) == configs
+    assert tf.config.experimental.get_virtual_device_configuration(gpu) == configs
