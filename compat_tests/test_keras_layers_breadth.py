@@ -273,3 +273,37 @@ def test_conv1d_and_transposed_conv_train_in_a_model_like_tf(compare):
         history = model.fit(X4, np.ones((2, 1), np.float32), epochs=3, verbose=0, shuffle=False)
         return [history.history["loss"], model.get_weights()]
     compare(program, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("rnn,kwargs", [
+    ("LSTM", dict(merge_mode="concat")), ("GRU", dict(merge_mode="sum")),
+    ("SimpleRNN", dict(merge_mode="ave")), ("LSTM", dict(merge_mode="mul")),
+    ("GRU", dict(merge_mode=None)), ("LSTM", dict(merge_mode="concat", seq=True)),
+    ("LSTM", dict(merge_mode="concat", state=True)), ("GRU", dict(merge_mode=None, seq=True,
+                                                                   state=True)),
+])
+def test_bidirectional_output_gradients_and_weights(compare, rnn, kwargs):
+    def program(tf):
+        kw = dict(kwargs)
+        inner = getattr(tf.keras.layers, rnn)(3, return_sequences=kw.pop("seq", False),
+                                              return_state=kw.pop("state", False), name="r")
+        layer = tf.keras.layers.Bidirectional(inner, **kw)
+        out = _run(tf, layer, X3)
+        symbolic = layer.__class__(inner, **kw)(tf.keras.Input((7, 3)))
+        shapes = [tuple(s.shape) for s in symbolic] if isinstance(symbolic, (list, tuple)) \
+            else tuple(symbolic.shape)
+        return out + [[w.name for w in layer.weights], shapes,
+                      layer.forward_layer.name, layer.backward_layer.go_backwards]
+    compare(program, rtol=2e-5, atol=2e-5)
+
+
+@pytest.mark.parametrize("inner", ["Dense(4, activation='relu')", "Conv1D(2, 2)", "Flatten()"])
+def test_time_distributed_output_gradients_and_shape(compare, inner):
+    def program(tf):
+        x = np.random.RandomState(4).randn(2, 5, 4, 3).astype(np.float32)
+        layer = tf.keras.layers.TimeDistributed(eval("tf.keras.layers." + inner))
+        out = _run(tf, layer, x)
+        symbolic = tf.keras.layers.TimeDistributed(eval("tf.keras.layers." + inner))(
+            tf.keras.Input((5, 4, 3)))
+        return out + [tuple(symbolic.shape), len(layer.weights)]
+    compare(program, rtol=2e-5, atol=2e-5)

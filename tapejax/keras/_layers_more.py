@@ -24,7 +24,8 @@ __all__ = [
     "AvgPool1D", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
     "Rescaling", "Normalization", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot",
     "subtract", "multiply", "average", "maximum", "minimum", "dot", "Lambda",
-    "RepeatVector", "Permute", "Identity", "SimpleRNN", "LSTM", "GRU"]
+    "RepeatVector", "Permute", "Identity", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
+    "TimeDistributed"]
 
 
 def _tuple(value, n, name):
@@ -1026,3 +1027,129 @@ class GRU(_RNN):
     def _attrs(self):
         return super()._attrs() + (("reset_after", bool(self.reset_after)),)
 
+
+
+# -- wrappers -------------------------------------------------------------------------------------
+class TimeDistributed(Layer):
+    """Applies `layer` to every step of `(batch, steps, ...)` inputs (one call on the steps
+    folded into the batch; a layer whose training-mode statistics depend on the batch, like
+    BatchNormalization, sees all steps at once rather than one step at a time as in Keras)."""
+
+    def __init__(self, layer, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(layer, Layer):
+            raise ValueError(f"Please initialize `TimeDistributed` layer with a "
+                             f"`keras.layers.Layer` instance. Received: {layer}")
+        self.layer = layer
+
+    def build(self, input_shape):
+        if len(input_shape) < 3:
+            raise ValueError(f"`TimeDistributed` Layer should be passed an `input_shape` with at "
+                             f"least 3 dimensions, received: {input_shape}")
+        if not self.layer.built:
+            self.layer.build((input_shape[0],) + tuple(input_shape[2:]))
+            self.layer.built = True
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        inner = self.layer.compute_output_shape((input_shape[0],) + tuple(input_shape[2:]))
+        return (inner[0], input_shape[1]) + tuple(inner[1:])
+
+    def call(self, inputs, training=None, mask=None):
+        x = _t(self, inputs)
+        batch, steps = x.shape[0], x.shape[1]
+        folded = array_ops.reshape(x, (batch * steps,) + tuple(x.shape[2:]))
+        y = self.layer(folded, training=training) if self.layer._get_call_info()[0] else \
+            self.layer(folded)
+        return array_ops.reshape(y, (batch, steps) + tuple(y.shape[1:]))
+
+
+class Bidirectional(Layer):
+    """Runs a recurrent layer forwards and a copy of it (`go_backwards=True`) backwards, and
+    merges their outputs (`merge_mode` `'concat'`, `'sum'`, `'mul'`, `'ave'` or None).
+
+    The copies are made from the layer's config, named `forward_<name>` and `backward_<name>`,
+    with fresh weights, as Keras 3 does; `weights` lists the forward layer's, then the backward's.
+    """
+
+    def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
+        if not isinstance(layer, Layer):
+            raise ValueError(f"Please initialize `Bidirectional` layer with a "
+                             f"`keras.layers.Layer` instance. Received: {layer}")
+        if backward_layer is not None and not isinstance(backward_layer, Layer):
+            raise ValueError(f"`backward_layer` need to be a `keras.layers.Layer` instance. "
+                             f"Received: {backward_layer}")
+        if merge_mode not in ["sum", "mul", "ave", "concat", None]:
+            raise ValueError(f"Invalid merge mode. Received: {merge_mode}. Merge mode should be "
+                             f'one of {{"sum", "mul", "ave", "concat", None}}')
+        super().__init__(**kwargs)
+        config = layer.get_config()
+        config["name"] = "forward_" + layer.name.removeprefix("forward_")
+        self.forward_layer = type(layer).from_config(config)
+        if backward_layer is None:
+            config = layer.get_config()
+            config["go_backwards"] = True
+            config["name"] = "backward_" + layer.name.removeprefix("backward_")
+            backward_layer = type(layer).from_config(config)
+        self.backward_layer = backward_layer
+        if self.forward_layer.go_backwards == self.backward_layer.go_backwards:
+            raise ValueError(f"Forward layer and backward layer should have different "
+                             f"`go_backwards` value. Received: forward_layer.go_backwards "
+                             f"{self.forward_layer.go_backwards}, backward_layer.go_backwards="
+                             f"{self.backward_layer.go_backwards}")
+        self.merge_mode = merge_mode
+        self.return_sequences = layer.return_sequences
+        self.return_state = layer.return_state
+        self._initial_weights = weights
+
+    def build(self, sequences_shape, initial_state_shape=None):
+        self.forward_layer.build(sequences_shape)
+        self.forward_layer.built = True
+        self.backward_layer.build(sequences_shape)
+        self.backward_layer.built = True
+        self.built = True
+        if self._initial_weights:
+            self.set_weights(self._initial_weights)
+
+    def compute_output_shape(self, sequences_shape, initial_state_shape=None):
+        shape = self.forward_layer.compute_output_shape(sequences_shape)
+        states = []
+        if self.return_state:
+            shape, states = shape[0], list(shape[1:])
+        if self.merge_mode == "concat":
+            out = tuple(shape[:-1]) + (shape[-1] * 2,)
+        elif self.merge_mode is None:
+            out = [shape, shape]
+        else:
+            out = shape
+        if self.return_state:
+            outs = out if isinstance(out, list) else [out]
+            return outs + states * 2
+        return out
+
+    def call(self, sequences, initial_state=None, mask=None, training=None):
+        forward_state = backward_state = None
+        if initial_state is not None:
+            half = len(initial_state) // 2
+            forward_state, backward_state = initial_state[:half], initial_state[half:]
+        y = self.forward_layer(sequences, initial_state=forward_state)
+        y_rev = self.backward_layer(sequences, initial_state=backward_state)
+        states = ()
+        if self.return_state:
+            states = tuple(y[1:]) + tuple(y_rev[1:])
+            y, y_rev = y[0], y_rev[0]
+        if self.return_sequences:
+            y_rev = array_ops.reverse(y_rev, [1])
+        if self.merge_mode == "concat":
+            output = array_ops.concat([y, y_rev], axis=-1)
+        elif self.merge_mode == "sum":
+            output = y + y_rev
+        elif self.merge_mode == "ave":
+            output = (y + y_rev) / 2
+        elif self.merge_mode == "mul":
+            output = y * y_rev
+        else:
+            output = (y, y_rev)
+        if self.return_state:
+            return (output + states) if self.merge_mode is None else (output,) + states
+        return output
