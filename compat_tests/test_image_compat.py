@@ -450,6 +450,77 @@ def metric_gradients(tf):
     return tape.gradient(y, x)
 
 
+# ==== patches, pipelines inside tf.function ===================================================
+@pytest.mark.parametrize("padding", ["VALID", "SAME"])
+@pytest.mark.parametrize("sizes, strides, rates", [
+    ([1, 2, 3, 1], [1, 2, 2, 1], [1, 1, 1, 1]), ([1, 3, 3, 1], [1, 1, 1, 1], [1, 2, 1, 1]),
+    ([1, 4, 4, 1], [1, 4, 4, 1], [1, 1, 1, 1]), ([1, 1, 1, 1], [1, 3, 2, 1], [1, 1, 1, 1]),
+    ([1, 5, 2, 1], [1, 1, 3, 1], [1, 2, 2, 1])])
+def test_extract_patches_matches_tf(compare, padding, sizes, strides, rates):
+    def program(tf):
+        x = tf.Variable(BIG)
+        with tf.GradientTape() as tape:
+            p = tf.image.extract_patches(x, sizes=sizes, strides=strides, rates=rates, padding=padding)
+            loss = tf.reduce_sum(p * p)
+        ints = tf.image.extract_patches(tf.cast(tf.constant(BIG * 100), tf.int32), sizes, strides, rates, padding)
+        return p, ints, tape.gradient(loss, x)
+    compare(program)
+
+
+@program
+def extract_patches_of_rank_3_raises(tf):
+    return tf.image.extract_patches(tf.constant(IMG), [1, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID")
+
+
+@program
+def augmentation_step_inside_function(tf):
+    w = tf.Variable(np.linspace(-1, 1, 12 * 3, dtype=np.float32).reshape(1, 12, 1, 3))
+
+    @tf.function
+    def step(images):
+        with tf.GradientTape() as tape:
+            x = tf.image.resize(images, [12, 12])
+            x = tf.image.adjust_brightness(tf.image.flip_left_right(x), 0.1)
+            x = tf.image.per_image_standardization(tf.image.central_crop(x, 0.75) * 1.0)
+            x = tf.image.resize_with_crop_or_pad(x, 12, 12)
+            loss = tf.reduce_sum(x * w) + tf.reduce_sum(tf.image.rgb_to_grayscale(x))
+        return loss, tape.gradient(loss, w)
+    return step(tf.constant(BATCH)), step(tf.constant(BATCH[::-1]))
+
+
+def test_random_augmentation_runs_inside_function(tf):
+    @tf.function
+    def augment(images):
+        x = tf.image.random_flip_left_right(images[0])
+        x = tf.image.random_crop(x, [4, 6, 3])
+        x = tf.image.random_brightness(x, 0.1)
+        return tf.image.random_contrast(x, 0.8, 1.2), tf.image.random_flip_up_down(images)
+    one, batch = augment(tf.constant(BATCH))
+    assert one.shape == (4, 6, 3) and batch.shape == BATCH.shape
+    for i in range(2):
+        assert np.array_equal(batch[i], BATCH[i]) or np.array_equal(batch[i], BATCH[i, ::-1])
+
+
+def test_stateless_random_ops_repeat_for_a_seed_and_keep_their_structure(tf):
+    x = tf.constant(BATCH)
+    for seed in [(1, 2), (3, 4), (5, 6), (7, 8)]:
+        a = tf.image.stateless_random_flip_left_right(x, seed=seed).numpy()
+        assert np.array_equal(a, tf.image.stateless_random_flip_left_right(x, seed=seed).numpy())
+        for i in range(2):
+            assert np.array_equal(a[i], BATCH[i]) or np.array_equal(a[i], BATCH[i, :, ::-1])
+        b = tf.image.stateless_random_brightness(x, 0.2, seed=seed).numpy()
+        delta = b - BATCH
+        assert np.allclose(delta, delta.flat[0], atol=1e-6) and abs(delta.flat[0]) <= 0.2
+        assert np.array_equal(b, tf.image.stateless_random_brightness(x, 0.2, seed=seed).numpy())
+        c = tf.image.stateless_random_crop(x, [2, 3, 4, 3], seed=seed).numpy()
+        assert any(np.array_equal(BATCH[:, i:i + 3, j:j + 4], c) for i in range(4) for j in range(5))
+        assert np.array_equal(c, tf.image.stateless_random_crop(x, [2, 3, 4, 3], seed=seed).numpy())
+        for op, args in [("stateless_random_contrast", (0.5, 1.5)), ("stateless_random_saturation", (0.5, 1.5)),
+                         ("stateless_random_hue", (0.2,))]:
+            r = getattr(tf.image, op)(x, *args, seed=seed)
+            assert r.shape == BATCH.shape and np.array_equal(r.numpy(), getattr(tf.image, op)(x, *args, seed=seed).numpy())
+
+
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_image(name):
     H.compare(PROGRAMS[name], messages=name not in NO_MESSAGE, rtol=2e-5, atol=2e-5)

@@ -33,7 +33,10 @@ __all__ = [
     "adjust_contrast", "adjust_gamma", "random_brightness", "random_contrast", "adjust_saturation",
     "random_saturation", "adjust_hue", "random_hue", "rgb_to_grayscale", "grayscale_to_rgb",
     "rgb_to_hsv", "hsv_to_rgb", "per_image_standardization", "convert_image_dtype", "random_crop",
-    "image_gradients", "total_variation", "psnr", "ssim",
+    "image_gradients", "total_variation", "psnr", "ssim", "extract_patches",
+    "stateless_random_flip_left_right", "stateless_random_flip_up_down", "stateless_random_brightness",
+    "stateless_random_contrast", "stateless_random_saturation", "stateless_random_hue",
+    "stateless_random_crop",
 ]
 
 _HIGHEST = jax.lax.Precision.HIGHEST
@@ -93,6 +96,13 @@ def _int(value):
 
 def _float(value):
     return float(value.numpy()) if hasattr(value, "numpy") else float(value)
+
+
+def _concrete_float(value):
+    """`value` as a Python float, or None for a value traced inside tapejax.function."""
+    if hasattr(value, "_value") and isinstance(value._value, jax.core.Tracer):
+        return None
+    return _float(value)
 
 
 # ==== resize weights, as TF's kernels place their samples ======================================
@@ -380,28 +390,61 @@ def flip_up_down(image):
     return array_ops.reverse(image, [image.ndim - 3])
 
 
-def _random_flip(image, axis, seed):
+def _random_flip(image, axis, uniform):
+    """TF's random flips: a rank-3 image flips when its draw is < 0.5 (a select, so it also runs
+    inside tapejax.function); each image of a batch flips when its draw rounds to 1."""
     image = as_value(image)
     _rank_3_or_4(image)
     if image.ndim == 3:
-        if float(random_ops.uniform([], 0, 1.0, seed=seed).numpy()) < 0.5:
-            return array_ops.reverse(image, [axis])
-        return image
+        return array_ops.where(math_ops.less(uniform([]), 0.5), array_ops.reverse(image, [axis]), image)
     batch = image.shape[0]
-    flips = math_ops.round(array_ops.reshape(random_ops.uniform([batch], 0, 1.0, seed=seed), [batch, 1, 1, 1]))
+    flips = math_ops.round(array_ops.reshape(uniform([batch]), [batch, 1, 1, 1]))
     flips = math_ops.cast(flips, image.dtype)
     flipped = array_ops.reverse(image, [axis + 1])
     return flips * flipped + (1 - flips) * image
 
 
+def _seeded(seed):
+    return lambda shape, minval=0.0, maxval=1.0, dtype=_dtypes.float32: random_ops.uniform(
+        shape, minval, maxval, dtype=dtype, seed=seed)
+
+
+def _stateless(seed):
+    """A uniform sampler for TF's stateless ops: the same `seed` (two ints) draws the same values.
+
+    The values are JAX's (threefry), not TF's Philox stream.
+    """
+    words = np.asarray(seed.numpy() if hasattr(seed, "numpy") else seed).astype(np.int64).reshape(-1)
+    if words.shape != (2,):
+        raise ValueError(f"seed must have shape [2], not {list(words.shape)}.")
+    key = jax.random.fold_in(jax.random.PRNGKey(int(words[0]) & 0xFFFFFFFF), int(words[1]) & 0xFFFFFFFF)
+
+    def uniform(shape, minval=0.0, maxval=1.0, dtype=_dtypes.float32):
+        dtype = _dtypes.as_dtype(dtype)
+        if dtype.is_integer:
+            return Tensor(jax.random.randint(key, tuple(shape), minval, maxval, dtype._np))
+        return Tensor(jax.random.uniform(key, tuple(shape), dtype._np, minval, maxval))
+    return uniform
+
+
 def random_flip_left_right(image, seed=None):
     """Flips an image (each image of a batch, independently) left-right with probability 1/2."""
-    return _random_flip(image, 1, seed)
+    return _random_flip(image, 1, _seeded(seed))
 
 
 def random_flip_up_down(image, seed=None):
     """Flips an image (each image of a batch, independently) upside down with probability 1/2."""
-    return _random_flip(image, 0, seed)
+    return _random_flip(image, 0, _seeded(seed))
+
+
+def stateless_random_flip_left_right(image, seed):
+    """`random_flip_left_right` drawn from `seed` (two ints): the same seed flips the same way."""
+    return _random_flip(image, 1, _stateless(seed))
+
+
+def stateless_random_flip_up_down(image, seed):
+    """`random_flip_up_down` drawn from `seed` (two ints): the same seed flips the same way."""
+    return _random_flip(image, 0, _stateless(seed))
 
 
 def rot90(image, k=1, name=None):
@@ -692,8 +735,8 @@ def adjust_hue(image, delta, name=None):
     Raises:
       ValueError: for `delta` outside [-1, 1].
     """
-    d = _float(delta)
-    if d < -1 or d > 1:
+    d = _concrete_float(delta)
+    if d is not None and (d < -1 or d > 1):  # TF checks only eagerly
         raise ValueError("delta must be in the interval [-1, 1]")
     image = as_value(image)
     flt = _float_image(image)
@@ -732,7 +775,8 @@ def adjust_gamma(image, gamma=1, gain=1):
     """
     image = as_value(image)
     flt = _float_image(image)
-    if _float(gamma) < 0:
+    g = _concrete_float(gamma)
+    if g is not None and g < 0:
         raise ValueError("Gamma should be a non-negative real number.")
     adjusted = math_ops.multiply(gain, math_ops.pow(flt, math_ops.cast(gamma, flt.dtype)))
     return convert_image_dtype(adjusted, image.dtype, saturate=True)
@@ -788,6 +832,40 @@ def random_hue(image, max_delta, seed=None):
     return adjust_hue(image, random_ops.uniform([], -max_delta, max_delta, seed=seed))
 
 
+def stateless_random_brightness(image, max_delta, seed):
+    """`random_brightness` with its delta drawn from `seed` (two ints)."""
+    if max_delta < 0:
+        raise ValueError("max_delta must be non-negative.")
+    return adjust_brightness(image, _stateless(seed)([], -max_delta, max_delta))
+
+
+def stateless_random_contrast(image, lower, upper, seed):
+    """`random_contrast` with its factor drawn from `seed` (two ints)."""
+    if upper <= lower:
+        raise ValueError("upper must be > lower.")
+    if lower < 0:
+        raise ValueError("lower must be non-negative.")
+    return adjust_contrast(image, _stateless(seed)([], lower, upper))
+
+
+def stateless_random_saturation(image, lower, upper, seed=None):
+    """`random_saturation` with its factor drawn from `seed` (two ints)."""
+    if upper <= lower:
+        raise ValueError("upper must be > lower.")
+    if lower < 0:
+        raise ValueError("lower must be non-negative.")
+    return adjust_saturation(image, _stateless(seed)([], lower, upper))
+
+
+def stateless_random_hue(image, max_delta, seed):
+    """`random_hue` with its delta drawn from `seed` (two ints)."""
+    if max_delta > 0.5:
+        raise ValueError("max_delta must be <= 0.5.")
+    if max_delta < 0:
+        raise ValueError("max_delta must be non-negative.")
+    return adjust_hue(image, _stateless(seed)([], -max_delta, max_delta))
+
+
 _GRAY_WEIGHTS = (0.2989, 0.5870, 0.1140)
 
 
@@ -831,12 +909,24 @@ def per_image_standardization(image):
 
 
 # ==== random crop ===============================================================================
+_CROP = Op("Slice", lambda x, begin, size: jax.lax.dynamic_slice(x, tuple(begin), size))
+
+
 def random_crop(value, size, seed=None, name=None):
     """Crops a random `size` slice out of `value` (uniform offsets, as TF).
 
     Raises:
       InvalidArgumentError: when `size` exceeds `value`'s shape.
     """
+    return _random_crop(value, size, _seeded(seed))
+
+
+def stateless_random_crop(value, size, seed, name=None):
+    """`random_crop` with its offsets drawn from `seed` (two ints)."""
+    return _random_crop(value, size, _stateless(seed))
+
+
+def _random_crop(value, size, uniform):
     value = as_value(value)
     size = [int(s) for s in (np.asarray(size.numpy()) if hasattr(size, "numpy") else size)]
     shape = list(value.shape)
@@ -844,11 +934,9 @@ def random_crop(value, size, seed=None, name=None):
         raise InvalidArgumentError(
             f"Expected 'tf.Tensor(False, shape=(), dtype=bool)' to be true. Summarized data: b'Need "
             f"value.shape >= size, got '\n{', '.join(map(str, shape))}\n{', '.join(map(str, size))}")
-    limit = np.asarray([d - s + 1 for d, s in zip(shape, size)], np.int32)
-    draws = np.asarray(random_ops.uniform([len(shape)], 0, np.iinfo(np.int32).max, dtype=_dtypes.int32,
-                                          seed=seed).numpy())
-    offset = (draws % limit).tolist()
-    return array_ops.slice(value, offset, size)
+    limit = convert_to_tensor(np.asarray([d - s + 1 for d, s in zip(shape, size)], np.int32))
+    offset = math_ops.floormod(uniform([len(shape)], 0, np.iinfo(np.int32).max, dtype=_dtypes.int32), limit)
+    return apply(_CROP, [value, offset], (("size", tuple(size)),))
 
 
 # ==== metrics ===================================================================================
@@ -982,3 +1070,49 @@ def ssim(img1, img2, max_val, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03
                 f"needs images at least filter_size ({size}) high and wide.")
     return apply(_SSIM, [a, b, max_val], (("size", size), ("sigma", float(filter_sigma)),
                                           ("k1", float(k1)), ("k2", float(k2))))
+
+
+def _patches(x, sizes, strides, rates, padding):
+    _, kh, kw, _ = sizes
+    _, sh, sw, _ = strides
+    _, rh, rw, _ = rates
+    b, h, w, c = x.shape
+    eff_h, eff_w = (kh - 1) * rh + 1, (kw - 1) * rw + 1
+    if padding == "SAME":
+        out_h, out_w = -(-h // sh), -(-w // sw)
+        pad_h, pad_w = max((out_h - 1) * sh + eff_h - h, 0), max((out_w - 1) * sw + eff_w - w, 0)
+        x = jnp.pad(x, ((0, 0), (pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2), (0, 0)))
+    else:
+        out_h, out_w = (h - eff_h) // sh + 1, (w - eff_w) // sw + 1
+    if out_h <= 0 or out_w <= 0:
+        return jnp.zeros((b, max(out_h, 0), max(out_w, 0), kh * kw * c), x.dtype)
+    taps = [x[:, i * rh:i * rh + (out_h - 1) * sh + 1:sh, j * rw:j * rw + (out_w - 1) * sw + 1:sw, :]
+            for i in range(kh) for j in range(kw)]
+    return jnp.stack(taps, axis=3).reshape(b, out_h, out_w, kh * kw * c)
+
+
+_PATCHES = Op("ExtractImagePatches", _patches)
+
+
+def extract_patches(images, sizes, strides, rates, padding, name=None):
+    """Patches of `sizes` taken every `strides` (dilated by `rates`), each flattened in
+    (row, column, channel) order into the last dimension, as TF.
+
+    Args:
+      images: a 4-D `[batch, height, width, depth]` Tensor.
+      sizes, strides, rates: `[1, rows, cols, 1]`.
+      padding: "VALID" or "SAME".
+
+    Raises:
+      InvalidArgumentError: unless `images` is 4-D.
+    """
+    images = as_value(images)
+    if images.ndim != 4:
+        raise InvalidArgumentError(f"input must be 4-dimensional[{','.join(map(str, images.shape))}] "
+                                   f"[Op:ExtractImagePatches] name: ")
+    padding = padding.upper() if isinstance(padding, str) else padding
+    if padding not in ("SAME", "VALID"):
+        raise ValueError(f"padding must be 'SAME' or 'VALID', got {padding!r}.")
+    attrs = tuple((key, tuple(int(v) for v in value)) for key, value in
+                  (("sizes", sizes), ("strides", strides), ("rates", rates))) + (("padding", padding),)
+    return apply(_PATCHES, [images], attrs)
