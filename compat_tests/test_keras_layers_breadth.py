@@ -307,3 +307,23 @@ def test_time_distributed_output_gradients_and_shape(compare, inner):
             tf.keras.Input((5, 4, 3)))
         return out + [tuple(symbolic.shape), len(layer.weights)]
     compare(program, rtol=2e-5, atol=2e-5)
+
+
+@pytest.mark.parametrize("cls,kwargs,x", [
+    ("DepthwiseConv2D", dict(kernel_size=3), X4),
+    ("DepthwiseConv2D", dict(kernel_size=2, depth_multiplier=2, strides=2, padding="same"), X4),
+    ("DepthwiseConv2D", dict(kernel_size=3, dilation_rate=2, activation="relu"), X4),
+    ("SeparableConv2D", dict(filters=4, kernel_size=3), X4),
+    ("SeparableConv2D", dict(filters=2, kernel_size=2, depth_multiplier=3, padding="same",
+                             strides=2, use_bias=False), X4),
+    ("DepthwiseConv1D", dict(kernel_size=3, depth_multiplier=2), X3),
+    ("SeparableConv1D", dict(filters=3, kernel_size=2, padding="same"), X3),
+    ("ActivityRegularization", dict(l1=0.1, l2=0.01), X3),
+])
+def test_depthwise_separable_layers_output_gradients_and_shape(compare, cls, kwargs, x):
+    def program(tf):
+        layer = getattr(tf.keras.layers, cls)(**kwargs)
+        out = _run(tf, layer, x)
+        symbolic = getattr(tf.keras.layers, cls)(**kwargs)(tf.keras.Input(x.shape[1:]))
+        return out + [tuple(symbolic.shape), [w.name for w in layer.weights], list(layer.losses)]
+    compare(program, rtol=2e-5, atol=2e-5)

@@ -293,3 +293,34 @@ def _gru(x, kernel, recurrent, *rest, activation, recurrent_activation, use_bias
 SIMPLE_RNN = Op("SimpleRNN", _simple_rnn, multi=True)
 LSTM = Op("LSTM", _lstm, multi=True)
 GRU = Op("GRU", _gru, multi=True)
+
+
+def _depthwise_apply(x, w, strides, padding, dilations):
+    # Keras' depthwise kernel (k..., in, multiplier) as a grouped convolution's (k..., 1, in*m):
+    # output channel c * multiplier + m, TF's order.
+    channels = x.shape[-1]
+    kernel = w.reshape(w.shape[:-2] + (1, channels * w.shape[-1]))
+    return jax.lax.conv_general_dilated(x, kernel, window_strides=strides, padding=padding,
+                                        rhs_dilation=dilations,
+                                        dimension_numbers=_CONV_DIMS[x.ndim - 2],
+                                        feature_group_count=channels)
+
+
+def _depthwise(x, w, *b, strides, padding, dilations, activation):
+    y = _depthwise_apply(x, w, strides, padding, dilations)
+    if b:
+        y = y + b[0]
+    return JAX_ACTIVATIONS[activation](y)
+
+
+def _separable(x, dw, pw, *b, strides, padding, dilations, activation):
+    y = _depthwise_apply(x, dw, strides, padding, dilations)
+    y = jax.lax.conv_general_dilated(y, pw, window_strides=(1,) * (x.ndim - 2), padding="VALID",
+                                     dimension_numbers=_CONV_DIMS[x.ndim - 2])
+    if b:
+        y = y + b[0]
+    return JAX_ACTIVATIONS[activation](y)
+
+
+DEPTHWISE_CONV = Op("DepthwiseConv", _depthwise)
+SEPARABLE_CONV = Op("SeparableConv", _separable)

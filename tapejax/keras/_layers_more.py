@@ -25,7 +25,8 @@ __all__ = [
     "Rescaling", "Normalization", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot",
     "subtract", "multiply", "average", "maximum", "minimum", "dot", "Lambda",
     "RepeatVector", "Permute", "Identity", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
-    "TimeDistributed"]
+    "TimeDistributed", "DepthwiseConv2D", "DepthwiseConv1D", "SeparableConv2D", "SeparableConv1D",
+    "SeparableConvolution2D", "SeparableConvolution1D", "ActivityRegularization"]
 
 
 def _tuple(value, n, name):
@@ -206,6 +207,136 @@ class Conv1DTranspose(_ConvTranspose):
 
 Convolution1D = Conv1D
 Convolution2DTranspose = Conv2DTranspose
+
+
+class _DepthwiseConv(Layer):
+    rank = 2
+    separable = False
+
+    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, filters=None,
+                 pointwise_initializer="glorot_uniform", pointwise_regularizer=None,
+                 pointwise_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        _channels_last(data_format, type(self).__name__)
+        n = self.rank
+        self.filters = None if filters is None else int(filters)
+        self.depth_multiplier = int(depth_multiplier)
+        self.kernel_size = _tuple(kernel_size, n, "kernel_size")
+        self.strides = _tuple(strides, n, "strides")
+        self.dilation_rate = _tuple(dilation_rate, n, "dilation_rate")
+        self.padding = padding.lower()
+        if self.padding not in ("valid", "same"):
+            raise ValueError(f"The `padding` argument must be one of ('valid', 'same'). "
+                             f"Received: {padding}")
+        self.activation = activations.get(activation)
+        self._act_name = _activation_name(self.activation)
+        self.use_bias = use_bias
+        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.pointwise_initializer = initializers.get(pointwise_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+
+    def _out_channels(self, channels):
+        return self.filters if self.separable else channels * self.depth_multiplier
+
+    def build(self, input_shape):
+        channels = input_shape[-1]
+        self.depthwise_kernel = self.add_weight(
+            shape=self.kernel_size + (channels, self.depth_multiplier),
+            name="depthwise_kernel" if self.separable else "kernel",
+            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint)
+        if self.separable:
+            self.pointwise_kernel = self.add_weight(
+                shape=(1,) * self.rank + (channels * self.depth_multiplier, self.filters),
+                name="pointwise_kernel", initializer=self.pointwise_initializer,
+                regularizer=self.pointwise_regularizer, constraint=self.pointwise_constraint)
+        self.bias = (self.add_weight(shape=(self._out_channels(channels),), name="bias",
+                                     initializer=self.bias_initializer,
+                                     regularizer=self.bias_regularizer,
+                                     constraint=self.bias_constraint)
+                     if self.use_bias else None)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        spatial = tuple(_conv_length(size, k, s, d, self.padding) for size, k, s, d in
+                        zip(input_shape[1:-1], self.kernel_size, self.strides, self.dilation_rate))
+        return (input_shape[0],) + spatial + (self._out_channels(input_shape[-1]),)
+
+    def call(self, inputs):
+        x = _t(self, inputs)
+        kernels = [self.depthwise_kernel] + ([self.pointwise_kernel] if self.separable else [])
+        params = [x] + kernels + ([self.bias] if self.bias is not None else [])
+        attrs = (("strides", self.strides), ("padding", self.padding.upper()),
+                 ("dilations", self.dilation_rate), ("activation", self._act_name or "linear"))
+        op = _kernels.SEPARABLE_CONV if self.separable else _kernels.DEPTHWISE_CONV
+        y = apply(op, params, attrs)
+        return y if self._act_name is not None else self.activation(y)
+
+
+class DepthwiseConv2D(_DepthwiseConv):
+    """Depthwise 2-D convolution: each input channel convolved with `depth_multiplier` filters
+    (kernel `(kh, kw, in_channels, depth_multiplier)`)."""
+
+
+class DepthwiseConv1D(_DepthwiseConv):
+    """Depthwise 1-D convolution (kernel `(k, in_channels, depth_multiplier)`)."""
+
+    rank = 1
+
+
+class SeparableConv2D(_DepthwiseConv):
+    """Depthwise 2-D convolution followed by a 1x1 pointwise convolution to `filters` channels."""
+
+    separable = True
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None, pointwise_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None,
+                 pointwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(kernel_size, strides, padding, depth_multiplier, data_format,
+                         dilation_rate, activation, use_bias, depthwise_initializer,
+                         bias_initializer, depthwise_regularizer, bias_regularizer,
+                         activity_regularizer, depthwise_constraint, bias_constraint,
+                         filters=filters, pointwise_initializer=pointwise_initializer,
+                         pointwise_regularizer=pointwise_regularizer,
+                         pointwise_constraint=pointwise_constraint, **kwargs)
+
+
+class SeparableConv1D(SeparableConv2D):
+    """Depthwise 1-D convolution followed by a pointwise convolution to `filters` channels."""
+
+    rank = 1
+
+
+SeparableConvolution2D = SeparableConv2D
+SeparableConvolution1D = SeparableConv1D
+
+
+class ActivityRegularization(Layer):
+    """Returns its inputs; adds `l1 * sum(|x|) + l2 * sum(x^2)` (over the batch size) to
+    `losses`."""
+
+    def __init__(self, l1=0.0, l2=0.0, **kwargs):
+        super().__init__(activity_regularizer=regularizers.L1L2(l1=l1, l2=l2), **kwargs)
+        self.l1, self.l2 = l1, l2
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def call(self, inputs):
+        return inputs
 
 
 # -- activation layers ------------------------------------------------------------------------
