@@ -301,18 +301,26 @@ class _StreamDataset(grain.IterDataset):
 
 
 class _StreamIterator(grain.DatasetIterator):
+    """A stream as a grain iterator. Its state is the count of elements read (the tapejax
+    iterator restores a position by replaying the pipeline to it)."""
+
     def __init__(self, it):
         super().__init__()
         self._it = it
+        self._produced = 0
 
     def __next__(self):
-        return next(self._it)
+        element = next(self._it)
+        self._produced += 1
+        return element
 
     def get_state(self):
-        raise NotImplementedError("stream state is kept by the tapejax iterator")
+        return {"produced": self._produced}
 
     def set_state(self, state):
-        raise NotImplementedError("stream state is kept by the tapejax iterator")
+        if state.get("produced") != self._produced:
+            raise NotImplementedError("A tapejax stream is moved to a position by the tf.data iterator "
+                                      "that replays it, not by grain.")
 
 
 def _prefetched(stream, size):

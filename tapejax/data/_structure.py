@@ -180,7 +180,7 @@ def stack(elements, structure):
 def _stack_objects(parts):
     out = np.empty((len(parts),) + parts[0].shape, dtype=object)
     for i, p in enumerate(parts):
-        out[i] = p
+        out[i] = p[()] if p.ndim == 0 else p
     return out
 
 

@@ -1,0 +1,143 @@
+"""tapejax.data internals: how pipelines run (tracing, fusion, random access, prefetch, state)."""
+
+import numpy as np
+import pytest
+
+import tapejax as tf
+from tapejax.data import _dataset
+
+
+def test_a_map_function_is_traced_once_when_the_pipeline_is_built():
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return x * 2
+
+    ds = tf.data.Dataset.range(50).map(f)
+    assert len(calls) == 1
+    assert [int(v) for v in ds] == list(range(0, 100, 2))
+    assert len(calls) == 1
+
+
+def test_map_followed_by_batch_runs_one_vectorised_call_per_batch():
+    ds = tf.data.Dataset.from_tensor_slices(np.arange(20, dtype=np.float32)).map(lambda x: x * x).batch(8)
+    fn = ds._p._fn
+    assert fn.vectorizable
+    batches = [b.numpy() for b in ds]
+    np.testing.assert_array_equal(np.concatenate(batches), np.arange(20, dtype=np.float32) ** 2)
+    # Two batch shapes (8 and the remainder 4): two signatures of the vectorised function.
+    assert fn._vectorized.trace_count == 2
+
+
+def test_a_map_that_draws_random_numbers_is_not_vectorised_and_draws_per_element():
+    ds = tf.data.Dataset.from_tensors(0.0).repeat(16).map(lambda x: x + tf.random.uniform(())).batch(16)
+    assert not ds._p._fn.vectorizable
+    values = next(iter(ds)).numpy()
+    assert len(set(values.tolist())) == 16
+
+
+def test_a_map_reading_a_variable_sees_its_current_value():
+    scale = tf.Variable(2.0)
+    ds = tf.data.Dataset.from_tensor_slices([1.0, 2.0]).map(lambda x: x * scale)
+    assert [float(v) for v in ds] == [2.0, 4.0]
+    scale.assign(10.0)
+    assert [float(v) for v in ds] == [10.0, 20.0]
+
+
+def test_an_untraceable_map_function_runs_eagerly_per_element():
+    ds = tf.data.Dataset.range(1, 4).map(lambda x: tf.fill([x], x))
+    assert ds._p is not None and ds._fn.eager
+    assert [v.numpy().tolist() for v in ds] == [[1], [2, 2], [3, 3, 3]]
+    assert str(ds.element_spec) == "TensorSpec(shape=(None,), dtype=tf.int64, name=None)"
+
+
+def test_random_access_pipelines_are_grain_map_datasets():
+    ds = (tf.data.Dataset.from_tensor_slices((np.arange(10), np.arange(10) * 2))
+          .shuffle(4, seed=1).map(lambda a, b: (a, b + 1)).batch(3).repeat(2))
+    assert ds._random_access()
+    access = ds._access(_dataset._Seeds(1))
+    import grain
+    assert isinstance(access, grain.MapDataset) and len(access) == 8
+    assert not tf.data.Dataset.range(5).filter(lambda x: x > 1)._random_access()
+
+
+def test_prefetch_reads_with_grain_threads_and_keeps_order():
+    ds = tf.data.Dataset.range(1000).map(lambda x: x + 1, num_parallel_calls=tf.data.AUTOTUNE).batch(10)
+    ds = ds.prefetch(tf.data.AUTOTUNE)
+    assert ds._parallel
+    got = np.concatenate([b.numpy() for b in ds])
+    np.testing.assert_array_equal(got, np.arange(1, 1001))
+
+
+def test_a_prefetched_stream_raises_the_generators_error_in_the_consumer():
+    def gen():
+        yield 1
+        raise RuntimeError("broken source")
+
+    ds = tf.data.Dataset.from_generator(gen, output_signature=tf.TensorSpec((), tf.int32)).prefetch(2)
+    it = iter(ds)
+    assert int(next(it)) == 1
+    with pytest.raises(RuntimeError, match="broken source"):
+        next(it)
+
+
+def test_tf_shuffle_order_is_a_permutation_within_the_buffer_bound():
+    rng = np.random.default_rng(0)
+    for n, b in [(0, 3), (1, 3), (10, 1), (10, 3), (100, 100), (100, 1000)]:
+        order = _dataset.tf_shuffle_order(n, b, rng)
+        assert sorted(order.tolist()) == list(range(n))
+        assert all(v <= k + b - 1 for k, v in enumerate(order.tolist()))
+    assert _dataset.tf_shuffle_order(10, 1, rng).tolist() == list(range(10))
+
+
+def test_iterating_twice_reshuffles_but_the_same_iteration_restores_identically():
+    ds = tf.data.Dataset.range(30).shuffle(30, seed=3)
+    first = [int(v) for v in ds]
+    second = [int(v) for v in ds]
+    assert first != second
+    replay = _dataset.OwnedIterator(ds, {"iteration": 1, "produced": 0})
+    assert [int(v) for v in replay] == first
+
+
+def test_restoring_a_stream_iterator_replays_to_its_position():
+    ds = tf.data.Dataset.range(20).filter(lambda x: x % 2 == 0).shuffle(3, seed=5)
+    it = iter(ds)
+    head = [int(next(it)) for _ in range(4)]
+    state = it._checkpoint_value().numpy()
+    rest = [int(v) for v in it]
+    restored = _dataset.OwnedIterator(ds, {"iteration": int(state[0]), "produced": int(state[1])})
+    assert [int(v) for v in restored] == rest
+    assert sorted(head + rest) == list(range(0, 20, 2))
+
+
+def test_iteration_inside_a_function_falls_back_to_python_and_compiles_inner_functions():
+    @tf.function
+    def inner(x):
+        return tf.reduce_sum(x)
+
+    @tf.function
+    def outer(ds):
+        return [inner(x) for x in ds]
+
+    ds = tf.data.Dataset.from_tensor_slices(np.arange(8.0, dtype=np.float32)).batch(4)
+    assert [float(v) for v in outer(ds)] == [6.0, 22.0]
+    assert outer._host_loop and inner.trace_count == 1
+    assert [float(v) for v in outer(ds.map(lambda x: x * 0.0))] == [0.0, 0.0]
+
+
+def test_elements_are_host_arrays_until_the_user_receives_them():
+    ds = tf.data.Dataset.from_tensor_slices((np.ones((4, 2), np.float32), [1, 2, 3, 4])).batch(2)
+    host = next(ds._host_iterator(_dataset._Seeds(1)))
+    assert all(type(a) is np.ndarray for a in host)
+    x, y = next(iter(ds))
+    assert isinstance(x, tf.Tensor) and y.dtype == tf.int32
+
+
+def test_string_elements_from_text_files_become_string_tensors(tmp_path):
+    path = tmp_path / "lines.txt"
+    path.write_text("a\nbb\n")
+    lines = list(tf.data.TextLineDataset(str(path)))
+    assert [t.numpy() for t in lines] == [b"a", b"bb"] and lines[0].dtype == tf.string
+    batched = next(iter(tf.data.TextLineDataset(str(path)).batch(2)))
+    assert batched.shape == (2,) and batched.numpy().tolist() == [b"a", b"bb"]
