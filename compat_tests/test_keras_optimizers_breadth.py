@@ -20,6 +20,9 @@ OPTIMIZERS = [
     "Lion()", "Lion(learning_rate=0.01, beta_1=0.5, beta_2=0.9)",
     "Nadam(clipnorm=0.5)", "Adamax(weight_decay=0.1)", "Lion(global_clipnorm=1.0)",
     "Adadelta(clipvalue=0.2, learning_rate=0.5)",
+    "Ftrl()", "Ftrl(learning_rate=0.1, l1_regularization_strength=0.01)",
+    "Ftrl(learning_rate=0.05, learning_rate_power=-0.3, initial_accumulator_value=0.5, "
+    "l2_regularization_strength=0.1, l2_shrinkage_regularization_strength=0.05, beta=0.2)",
 ]
 
 
@@ -48,7 +51,7 @@ def test_optimizer_steps_match_keras_inside_tf_function(compare, make):
     compare(lambda tf: _run_fixed(tf, make, wrap=True), rtol=2e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["adamax", "nadam", "adadelta", "lion"])
+@pytest.mark.parametrize("name", ["adamax", "nadam", "adadelta", "lion", "ftrl"])
 def test_optimizer_by_name_in_fit(compare, name):
     def program(tf):
         model = tf.keras.Sequential([tf.keras.Input((4,)), tf.keras.layers.Dense(3)])
@@ -59,9 +62,12 @@ def test_optimizer_by_name_in_fit(compare, name):
     compare(program, rtol=2e-5, atol=1e-6)
 
 
-def test_lion_rejects_beta_1_out_of_range(compare):
+@pytest.mark.parametrize("bad", ["Lion(beta_1=0.0)", "Ftrl(learning_rate_power=0.5)",
+                                 "Ftrl(initial_accumulator_value=-1.0)",
+                                 "Ftrl(l1_regularization_strength=-0.1)"])
+def test_optimizers_reject_invalid_arguments(compare, bad):
     def program(tf):
-        return tf.keras.optimizers.Lion(beta_1=0.0)
+        return eval("tf.keras.optimizers." + bad)
     compare(program)
 
 

@@ -31,7 +31,7 @@ from tapejax.keras import schedules
 from tapejax.keras._variables import KerasVariable
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "Nadam",
-           "Adadelta", "Lion", "schedules", "get"]
+           "Adadelta", "Lion", "Ftrl", "schedules", "get"]
 
 _COUNT, _CONST, _VAR = 0, 1, 2
 
@@ -580,14 +580,15 @@ class Adagrad(Optimizer):
                            optax.scale_by_learning_rate(lr))
 
 
-def _keras_rule(slot_names, step):
+def _keras_rule(slot_names, step, initial=None):
     """An optax transformation from a Keras update rule written per variable:
-    `step(g, p, *slots) -> (delta, *new_slots)`; each slot starts at zeros and is stored as a
-    Variable named after it."""
+    `step(g, p, *slots) -> (delta, *new_slots)`; each slot starts at `initial` (zeros by default)
+    and is stored as a Variable named after it."""
     state_type = collections.namedtuple("KerasSlots", slot_names)
+    initial = initial or (0.0,) * len(slot_names)
 
     def init(params):
-        return state_type(*[jnp.zeros_like(params) for _ in slot_names])
+        return state_type(*[jnp.full_like(params, value) for value in initial])
 
     def update(updates, state, params=None):
         delta, *slots = step(updates, params, *state)
@@ -739,8 +740,63 @@ class Lion(Optimizer):
         return _keras_rule(("momentum",), step)
 
 
+class Ftrl(Optimizer):
+    """Follow-the-regularized-leader, as `keras.optimizers.Ftrl` (accumulator and linear slots,
+    L1/L2/shrinkage regularization, `beta`).
+
+    Args:
+      learning_rate: default 0.001.
+      learning_rate_power: default -0.5 (must be <= 0).
+      initial_accumulator_value: default 0.1 (must be >= 0).
+      l1_regularization_strength, l2_regularization_strength,
+      l2_shrinkage_regularization_strength: default 0 (must be >= 0).
+      beta: default 0.
+    """
+
+    def __init__(self, learning_rate=0.001, learning_rate_power=-0.5,
+                 initial_accumulator_value=0.1, l1_regularization_strength=0.0,
+                 l2_regularization_strength=0.0, l2_shrinkage_regularization_strength=0.0,
+                 beta=0.0, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        for name, value, sign in (
+                ("initial_accumulator_value", initial_accumulator_value, "positive or zero"),
+                ("learning_rate_power", -learning_rate_power, "negative or zero"),
+                ("l1_regularization_strength", l1_regularization_strength, "positive or zero"),
+                ("l2_regularization_strength", l2_regularization_strength, "positive or zero"),
+                ("l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength,
+                 "positive or zero")):
+            if value < 0.0:
+                shown = learning_rate_power if name == "learning_rate_power" else value
+                raise ValueError(f"`{name}` needs to be {sign}. Received: {name}={shown}.")
+        self.learning_rate_power = learning_rate_power
+        self.initial_accumulator_value = initial_accumulator_value
+        self.l1_regularization_strength = l1_regularization_strength
+        self.l2_regularization_strength = l2_regularization_strength
+        self.l2_shrinkage_regularization_strength = l2_shrinkage_regularization_strength
+        self.beta = beta
+
+    def _transform(self, lr, count):
+        lr_power = self.learning_rate_power
+        l1 = self.l1_regularization_strength
+        shrink = self.l2_shrinkage_regularization_strength
+
+        def step(g, p, accum, linear):
+            dt = p.dtype
+            rate = lr.astype(dt)
+            l2_reg = self.l2_regularization_strength + self.beta / (2.0 * rate)
+            grad_to_use = g + _f(2 * shrink, dt) * p
+            new_accum = accum + jnp.square(g)
+            linear = linear + (grad_to_use - ((jnp.power(new_accum, _f(-lr_power, dt))
+                                               - jnp.power(accum, _f(-lr_power, dt))) / rate) * p)
+            quadratic = jnp.power(new_accum, _f(-lr_power, dt)) / rate + 2 * l2_reg
+            clipped = jnp.clip(linear, _f(-l1, dt), _f(l1, dt))
+            return (clipped - linear) / quadratic - p, new_accum, linear
+        return _keras_rule(("accumulator", "linear"), step,
+                           (self.initial_accumulator_value, 0.0))
+
+
 _BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad,
-            "adamax": Adamax, "nadam": Nadam, "adadelta": Adadelta, "lion": Lion}
+            "adamax": Adamax, "nadam": Nadam, "adadelta": Adadelta, "lion": Lion, "ftrl": Ftrl}
 
 
 def get(identifier):
