@@ -169,6 +169,17 @@ def stack_string_with_float_raises(tf):
     return tf.stack([tf.constant("a"), tf.constant(1.0)])
 
 
+@pytest.mark.parametrize("expr", ["s + 1.0", "tf.add(s, 1.0)", "s + [1.0]", "s * 2", "tf.equal(s, 1.0)",
+                                  "1.0 + s", "s - 1", "tf.maximum(s, 1.0)"])
+def test_string_tensor_with_a_number_raises(compare, expr):
+    compare(lambda tf: eval(expr, {"tf": tf, "s": tf.constant("a")}))
+
+
+@pytest.mark.parametrize("value", [[1.0], ["a", 1], 1])
+def test_numbers_to_string_dtype_raise(compare, value):
+    compare(lambda tf: tf.constant(value, dtype=tf.string))
+
+
 @program(messages=False)
 def multiply_strings_raises(tf):
     return tf.constant("a") * tf.constant("b")

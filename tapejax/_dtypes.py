@@ -176,6 +176,12 @@ def python_scalar_dtype(value):
 
 def mismatch_error(op_name, index, expected, got):
     """TF's kernel error for two tensors of different dtypes meeting in one op."""
+    if "O" in (expected._np.kind, got._np.kind):
+        return InvalidArgumentError(
+            f"cannot compute {op_name} as input #{index}(zero-based) was expected to be a "
+            f"{expected._tf_kind} tensor but is a {got._tf_kind} tensor [Op:{op_name}] name: "
+            f"\ntapejax: strings and numbers do not mix; convert with tf.strings.as_string or "
+            f"tf.strings.to_number.")
     return InvalidArgumentError(
         f"cannot compute {op_name} as input #{index}(zero-based) was expected to be a "
         f"{expected._tf_kind} tensor but is a {got._tf_kind} tensor [Op:{op_name}] name: "

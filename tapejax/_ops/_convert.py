@@ -52,7 +52,7 @@ def string_array(value):
         if got is None:
             if isinstance(item, (list, tuple)):
                 raise ValueError("Can't convert non-rectangular Python sequence to Tensor.")
-            if not isinstance(value, np.ndarray) and array.ndim:
+            if not isinstance(value, np.ndarray) and array.ndim and _has_string(value):
                 raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
             raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype string")
         flat[i] = got
@@ -254,9 +254,14 @@ def binary_inputs(op_name, x, y):
             raise _dtypes.mismatch_error(op_name, 1, _dtypes.from_jax(dx), _dtypes.from_jax(dy))
         return x, y
     if x_is:
-        if type(y) is float or type(y) is int:  # `x ** 2`, `lr * g`: a cached device scalar
-            return x, Tensor(_cached_scalar(y, _dtypes.from_jax(x._v.dtype)))
-        return x, convert_to_tensor(y, dtype=_dtypes.from_jax(x._v.dtype))
+        try:
+            if type(y) is float or type(y) is int:  # `x ** 2`, `lr * g`: a cached device scalar
+                return x, Tensor(_cached_scalar(y, _dtypes.from_jax(x._v.dtype)))
+            return x, convert_to_tensor(y, dtype=_dtypes.from_jax(x._v.dtype))
+        except TypeError:
+            if op_name == "AddV2" and x._v.dtype.kind == "O":  # TF's Add tries y's own dtype next
+                raise _dtypes.mismatch_error("Add", 1, _dtypes.string, convert_to_tensor(y).dtype) from None
+            raise
     if y_is:
         if type(x) is float or type(x) is int:
             return Tensor(_cached_scalar(x, _dtypes.from_jax(y._v.dtype))), y
