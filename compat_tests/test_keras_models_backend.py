@@ -274,3 +274,39 @@ def test_compiled_metrics_given_by_name_are_logged_under_that_name(compare):
         history = model.fit(X, np.ones((4, 2), np.float32), verbose=0, shuffle=False)
         return {k: v for k, v in history.history.items()}
     compare(program, rtol=1e-5)
+
+
+def _json_model(tf):
+    L = tf.keras.layers
+    return tf.keras.Sequential([
+        tf.keras.Input((6, 3)), L.Conv1D(4, 2, activation="relu", kernel_regularizer="l2"),
+        L.LSTM(3, return_sequences=True), L.Bidirectional(L.GRU(2)), L.Dropout(0.2),
+        L.Dense(2, kernel_initializer=tf.keras.initializers.RandomNormal(stddev=0.1),
+                kernel_constraint=tf.keras.constraints.MaxNorm(2.0))], name="arch")
+
+
+def test_model_from_json_round_trips_a_sequential_architecture(compare):
+    def program(tf):
+        model = tf.keras.models.model_from_json(_json_model(tf).to_json())
+        weights = [np.random.RandomState(i).randn(*w.shape).astype(np.float32) * 0.3
+                   for i, w in enumerate(model.weights)]
+        model.set_weights(weights)
+        x = np.random.RandomState(0).randn(2, 6, 3).astype(np.float32)
+        return [model.name, [type(layer).__name__ for layer in model.layers],
+                [layer.name for layer in model.layers], [tuple(w.shape) for w in model.weights],
+                model(x), [float(v) for v in model.losses],
+                type(model.layers[-1].kernel.constraint).__name__]
+    compare(program, rtol=2e-5, atol=2e-5)
+
+
+def test_tf_json_loads_in_tapejax_and_tapejax_json_loads_in_tf():
+    import tensorflow
+
+    import tapejax
+    from_tf = tapejax.keras.models.model_from_json(_json_model(tensorflow).to_json())
+    from_tj = tensorflow.keras.models.model_from_json(_json_model(tapejax).to_json())
+    for a, b in ((from_tf, _json_model(tensorflow)), (from_tj, _json_model(tapejax))):
+        assert [type(x).__name__ for x in a.layers] == [type(x).__name__ for x in b.layers]
+        assert [tuple(w.shape) for w in a.weights] == [tuple(w.shape) for w in b.weights]
+    assert from_tf.layers[0].kernel_regularizer.get_config() == {"l2": 0.01}
+    assert from_tj.layers[-1].kernel_constraint.get_config()["max_value"] == 2.0

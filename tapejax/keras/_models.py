@@ -371,6 +371,12 @@ class Model(Layer):
         """`{name: result}` of every metric in `self.metrics`."""
         return {m.name: m.result() for m in self.metrics}
 
+    def to_json(self, **kwargs):
+        """The architecture in Keras 3's JSON schema (Sequential models; see
+        `keras.models.model_from_json`)."""
+        from tapejax.keras import models
+        return models.to_json(self, **kwargs)
+
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
         """Saves the whole model (Keras 3's `.keras`/`.h5` formats; see `keras.models.save_model`)."""
         from tapejax.keras import models

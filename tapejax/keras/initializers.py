@@ -25,7 +25,11 @@ class Initializer:
         raise NotImplementedError
 
     def get_config(self):
-        return {}
+        return dict(vars(self))
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
 
 
 class Zeros(Initializer):
