@@ -29,7 +29,7 @@ def program(f=None, messages=True):
 
 # ==== resize ====================================================================================
 SIZES = [(3, 4), (10, 13), (5, 7), (2, 11), (9, 3), (1, 1)]
-METHODS = ["bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5"]
+METHODS = ["bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic"]
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -39,7 +39,7 @@ def test_resize_values_match_tf(compare, method, size):
                         tf.image.resize(tf.constant(IMG), size, method=method)), rtol=2e-5, atol=2e-6)
 
 
-@pytest.mark.parametrize("method", ["bilinear", "bicubic", "lanczos3", "lanczos5"])
+@pytest.mark.parametrize("method", ["bilinear", "bicubic", "lanczos3", "lanczos5", "gaussian", "mitchellcubic"])
 @pytest.mark.parametrize("size", [(3, 4), (10, 13), (2, 11)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_antialiased_resize_values_match_tf(compare, method, size):
     compare(lambda tf: tf.image.resize(tf.constant(BATCH), size, method=method, antialias=True),
@@ -91,7 +91,7 @@ def resize_to_zero_raises(tf):
     return tf.image.resize(tf.zeros([4, 6, 1]), [0, 5])
 
 
-@pytest.mark.parametrize("method", ["bilinear", "nearest", "bicubic", "lanczos3"])
+@pytest.mark.parametrize("method", ["bilinear", "nearest", "bicubic", "lanczos3", "mitchellcubic"])
 @pytest.mark.parametrize("antialias", [False, True])
 def test_resize_gradient_matches_tf(compare, method, antialias):
     def program(tf):

@@ -25,7 +25,8 @@ def test_nearest_indices_stay_inside_the_input():
         assert idx.min() >= 0 and idx.max() < n_in and len(idx) == n_out
 
 
-@pytest.mark.parametrize("method", ["bilinear", "nearest", "bicubic", "area", "lanczos3"])
+@pytest.mark.parametrize("method", ["bilinear", "nearest", "bicubic", "area", "lanczos3", "gaussian",
+                                    "mitchellcubic"])
 def test_resizing_a_constant_image_keeps_the_constant(method):
     x = tf.fill([2, 5, 6, 3], 0.25)
     y = tf.image.resize(x, [8, 4], method=method)
@@ -55,9 +56,12 @@ def test_nearest_keeps_integer_dtypes_and_others_return_float32():
     assert tf.image.resize(x, [3, 3]).dtype == tf.float32
 
 
-def test_gaussian_and_mitchellcubic_resize_say_they_are_not_supported():
-    with pytest.raises(NotImplementedError, match="gaussian"):
-        tf.image.resize(tf.zeros([4, 4, 1]), [2, 2], method="gaussian")
+@pytest.mark.parametrize("method", ["gaussian", "mitchellcubic"])
+@pytest.mark.parametrize("antialias", [False, True])
+def test_sampled_weight_rows_sum_to_one(method, antialias):
+    for n_in, n_out in [(5, 3), (3, 11), (8, 8)]:
+        np.testing.assert_allclose(image_ops._sampled_weights(method, n_in, n_out, antialias).sum(axis=1), 1.0,
+                                   rtol=1e-5)
 
 
 def test_rgb_to_hsv_gradient_is_tf_formula_not_autodiff_at_ties():

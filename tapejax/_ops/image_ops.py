@@ -158,6 +158,52 @@ def _weights(method, in_size, out_size):
     return w.astype(np.float32)
 
 
+def _gaussian_kernel(x):
+    radius, sigma = np.float32(1.5), np.float32(0.5)
+    return np.where(x >= radius, 0, np.exp(-x * x / (2.0 * sigma * sigma)))
+
+
+def _mitchell_kernel(x):
+    far = (((-7.0 / 18.0) * x + 2.0) * x - 10.0 / 3.0) * x + 16.0 / 9.0
+    near = (((7.0 / 6.0) * x - 2.0) * x) * x + 8.0 / 9.0
+    return np.where(x >= 2.0, 0, np.where(x >= 1.0, far, near))
+
+
+_SAMPLING_KERNELS = {"gaussian": (_gaussian_kernel, 1.5), "mitchellcubic": (_mitchell_kernel, 2.0)}
+
+
+@functools.lru_cache(maxsize=256)
+def _sampled_weights(method, in_size, out_size, antialias):
+    """One axis' weights of TF's ScaleAndTranslate (zero translation) for `method`'s kernel:
+    samples at half-pixel centers, the kernel widened by 1/scale when antialiasing a downscale,
+    each row normalised to sum 1."""
+    kernel, radius = _SAMPLING_KERNELS[method]
+    inv_scale = np.float32(1.0) / (np.float32(out_size) / np.float32(in_size))
+    kernel_scale = max(inv_scale, np.float32(1.0)) if antialias else np.float32(1.0)
+    w = np.zeros((out_size, in_size), np.float32)
+    for x in range(out_size):
+        sample = (np.float32(x) + np.float32(0.5)) * inv_scale
+        if sample < 0 or sample > in_size:
+            continue
+        start = int(np.ceil(sample - np.float32(radius) * kernel_scale - np.float32(0.5)))
+        end = int(np.floor(sample + np.float32(radius) * kernel_scale - np.float32(0.5)))
+        start, end = min(max(start, 0), in_size - 1), min(max(end, 0), in_size - 1) + 1
+        pos = (np.arange(start, end, dtype=np.float32) + np.float32(0.5) - sample) / kernel_scale
+        weights = kernel(np.abs(pos)).astype(np.float32)
+        total = np.float32(weights.sum(dtype=np.float32))
+        if abs(total) >= 1000.0 * np.finfo(np.float32).tiny:
+            weights = weights * (np.float32(1.0) / total)
+        w[x, start:end] = weights
+    return w
+
+
+def _resize_sampled(x, size, method, antialias):
+    wy = _sampled_weights(method, x.shape[1], size[0], antialias)
+    wx = _sampled_weights(method, x.shape[2], size[1], antialias)
+    y = jnp.einsum("oh,bhwc->bowc", wy, x.astype(jnp.float32), precision=_HIGHEST)
+    return jnp.einsum("pw,bowc->bopc", wx, y, precision=_HIGHEST)
+
+
 def _nearest_indices(in_size, out_size):
     scale = np.float32(in_size) / np.float32(out_size)
     pos = (np.arange(out_size, dtype=np.float32) + np.float32(0.5)) * scale
@@ -182,6 +228,8 @@ _JAX_KERNELS = {"bilinear": "linear", "bicubic": "cubic", "lanczos3": "lanczos3"
 
 
 def _scale_and_translate(x, size, method, antialias):
+    if method in _SAMPLING_KERNELS:  # kernels jax.image lacks: TF's sampling, as weight matrices
+        return _resize_sampled(x, size, method, antialias)
     scale = jnp.asarray([np.float32(size[0]) / np.float32(x.shape[1]),
                          np.float32(size[1]) / np.float32(x.shape[2])], jnp.float32)
     return jax.image.scale_and_translate(
@@ -219,9 +267,10 @@ def resize(images, size, method=ResizeMethod.BILINEAR, preserve_aspect_ratio=Fal
     Args:
       images: a 4-D `[batch, height, width, channels]` or 3-D `[height, width, channels]` Tensor.
       size: `[new_height, new_width]`.
-      method: a `ResizeMethod` name: bilinear, nearest, bicubic, area, lanczos3, lanczos5.
+      method: a `ResizeMethod` name: bilinear, nearest, bicubic, area, lanczos3, lanczos5, gaussian,
+        mitchellcubic.
       preserve_aspect_ratio: shrink `size` so the aspect ratio is kept (the result fits in it).
-      antialias: low-pass filter when downsampling (bilinear, bicubic, lanczos).
+      antialias: low-pass filter when downsampling (all but nearest and area).
 
     Returns:
       The resized images: float32, except `nearest`, which keeps the dtype.
@@ -245,10 +294,8 @@ def resize(images, size, method=ResizeMethod.BILINEAR, preserve_aspect_ratio=Fal
                       ResizeMethod.AREA, ResizeMethod.LANCZOS3, ResizeMethod.LANCZOS5,
                       ResizeMethod.GAUSSIAN, ResizeMethod.MITCHELLCUBIC):
         raise ValueError(f"Resize method is not implemented: {method}")
-    if method in (ResizeMethod.GAUSSIAN, ResizeMethod.MITCHELLCUBIC):
-        raise NotImplementedError(f"tf.image.resize method {method!r} is not supported in tapejax "
-                                  f"(jax.image has no such kernel); use bilinear, bicubic or lanczos.")
-    sampled = method in (ResizeMethod.LANCZOS3, ResizeMethod.LANCZOS5) or (
+    sampled = method in (ResizeMethod.LANCZOS3, ResizeMethod.LANCZOS5, ResizeMethod.GAUSSIAN,
+                         ResizeMethod.MITCHELLCUBIC) or (
         antialias and method in (ResizeMethod.BILINEAR, ResizeMethod.BICUBIC))
     op = _RESIZE["scale_and_translate" if sampled else method]
     if new_h <= 0 or new_w <= 0:
