@@ -5,7 +5,8 @@ cubic coefficients differ: bilinear, bicubic and area resizing are separable, so
 matrix products with weight matrices built on the host the way TF's kernels place their samples
 (half-pixel centers, TF's clamping at the borders, its 1024-entry cubic table, area's box
 overlaps); nearest is a gather at TF's indices. Antialiased and Lanczos resizing use
-`jax.image.scale_and_translate`, a port of TF's ScaleAndTranslate kernel. Colour ops port TF's
+`jax.image.scale_and_translate`, a port of TF's ScaleAndTranslate kernel; its Gaussian and Mitchell
+kernels, which JAX lacks, are TF's sampling as weight matrices again. Colour ops port TF's
 kernels' HSV algorithms. Ops TF differentiates are differentiable here through the tape; those TF
 registers no gradient for (AdjustContrastv2, AdjustSaturation, AdjustHue, ResizeArea, HSVToRGB) are
 not differentiable.
