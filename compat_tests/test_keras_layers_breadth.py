@@ -327,3 +327,44 @@ def test_depthwise_separable_layers_output_gradients_and_shape(compare, cls, kwa
         symbolic = getattr(tf.keras.layers, cls)(**kwargs)(tf.keras.Input(x.shape[1:]))
         return out + [tuple(symbolic.shape), [w.name for w in layer.weights], list(layer.losses)]
     compare(program, rtol=2e-5, atol=2e-5)
+
+
+IDS = np.array([[3, 1, 4, 0, 0], [2, 5, 0, 0, 0], [1, 2, 3, 4, 5]], np.int32)
+
+
+@pytest.mark.parametrize("body", [
+    "LSTM(3)", "GRU(3, return_sequences=True)", "SimpleRNN(2, go_backwards=True)",
+    "LSTM(2, return_sequences=True), tf.keras.layers.LSTM(3)",
+    "Bidirectional(tf.keras.layers.LSTM(2, return_sequences=True))",
+    "Bidirectional(tf.keras.layers.GRU(2), merge_mode='sum')",
+    "GlobalAveragePooling1D()", "Dense(3), tf.keras.layers.GlobalAveragePooling1D()",
+    "Dropout(0.5), tf.keras.layers.GRU(2, return_state=False)"])
+def test_embedding_mask_zero_reaches_recurrent_and_pooling_layers(compare, body):
+    def program(tf):
+        layers = eval(f"[tf.keras.layers.{body}]")
+        model = tf.keras.Sequential([tf.keras.Input((5,), dtype="int32"),
+                                     tf.keras.layers.Embedding(6, 4, mask_zero=True)] + layers)
+        model.set_weights([np.random.RandomState(i).randn(*w.shape).astype(np.float32) * 0.5
+                           for i, w in enumerate(model.weights)])
+        x = tf.constant(IDS)
+        with tf.GradientTape() as tape:
+            y = model(x)
+            loss = tf.reduce_sum(y * y)
+        return [y, [tf.convert_to_tensor(g) for g in tape.gradient(loss, model.trainable_weights)]]
+    compare(program, rtol=2e-5, atol=2e-5)
+
+
+def test_masked_text_classifier_trains_like_tf(compare):
+    def program(tf):
+        model = tf.keras.Sequential([
+            tf.keras.Input((5,), dtype="int32"), tf.keras.layers.Embedding(6, 4, mask_zero=True),
+            tf.keras.layers.Bidirectional(tf.keras.layers.LSTM(3)),
+            tf.keras.layers.Dense(1, activation="sigmoid")])
+        model.set_weights([np.random.RandomState(i).randn(*w.shape).astype(np.float32) * 0.5
+                           for i, w in enumerate(model.weights)])
+        model.compile(optimizer=tf.keras.optimizers.SGD(0.5, momentum=0.5),
+                      loss="binary_crossentropy", metrics=["accuracy"])
+        history = model.fit(IDS, np.array([1.0, 0.0, 1.0], np.float32), epochs=3, verbose=0,
+                            shuffle=False)
+        return [history.history, model.predict(IDS, verbose=0)]
+    compare(program, rtol=1e-4, atol=1e-5)

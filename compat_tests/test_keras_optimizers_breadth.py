@@ -80,3 +80,20 @@ def test_nadam_keeps_its_momentum_product_variable(compare):
             opt.apply_gradients([(tf.constant([0.5, -1.0]), v)])
         return [before, opt.variables[-1].numpy(), v]
     compare(program, rtol=1e-6)
+
+
+def test_adam_on_an_embedding_gradient_matches_keras(compare):
+    def program(tf):
+        emb = tf.keras.layers.Embedding(6, 3)
+        emb.build((None,))
+        emb.set_weights([np.arange(18, dtype=np.float32).reshape(6, 3) / 10])
+        opt = tf.keras.optimizers.Adam(0.1)
+        out = []
+        for ids in ([1, 2, 2], [0, 1], [5, 5, 3]):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(tf.sin(emb(tf.constant(ids))))
+            opt.apply_gradients(zip(tape.gradient(loss, emb.trainable_weights),
+                                    emb.trainable_weights))
+            out.append(emb.embeddings.numpy())
+        return out
+    compare(program, rtol=1e-6, atol=1e-7)

@@ -213,53 +213,73 @@ CONV_TRANSPOSE = Op("ConvTranspose", _conv_transpose)
 
 
 # -- recurrent layers (one lax.scan each; Keras 3's gate order and formulas) --------------------
-def _rnn_scan(step, x, states, go_backwards):
+def _rnn_scan(cell, x, states, go_backwards, mask=None, zero_output=False):
+    """Runs `cell(states, x_t) -> new states` over time; the output of a step is the new first
+    state. Where `mask` (batch, steps) is False the states carry over and the output repeats
+    the previous one (zeros with `zero_output`), as Keras' `rnn`."""
     xs = jnp.swapaxes(x, 0, 1)  # time major
+    ms = None if mask is None else jnp.swapaxes(mask, 0, 1)
     if go_backwards:
         xs = xs[::-1]
-    final, ys = jax.lax.scan(step, states, xs)
+        ms = None if ms is None else ms[::-1]
+
+    def step(carry, inputs):
+        if ms is None:
+            new = cell(carry, inputs)
+            return new, new[0]
+        p, m = inputs
+        new = cell(carry, p)
+        keep = m[:, None]
+        new = tuple(jnp.where(keep, n, c) for n, c in zip(new, carry))
+        out = jnp.where(keep, new[0], jnp.zeros_like(new[0])) if zero_output else new[0]
+        return new, out
+    final, ys = jax.lax.scan(step, tuple(states), xs if ms is None else (xs, ms))
     return final, jnp.swapaxes(ys, 0, 1)
 
 
-def _simple_rnn(x, kernel, recurrent, *rest, activation, use_bias, go_backwards):
+def _split_rest(rest, use_bias, n_states, has_mask):
+    rest = list(rest)
+    mask = rest.pop() if has_mask else None
     bias = rest[0] if use_bias else None
-    h0 = rest[1 if use_bias else 0]
+    return bias, rest[len(rest) - n_states:], mask
+
+
+def _simple_rnn(x, kernel, recurrent, *rest, activation, use_bias, go_backwards, has_mask=False,
+                zero_output=False):
+    bias, states, mask = _split_rest(rest, use_bias, 1, has_mask)
     act = JAX_ACTIVATIONS[activation]
     proj = jnp.tensordot(x, kernel, [[2], [0]])
     if bias is not None:
         proj = proj + bias
 
-    def step(h, p):
-        h = act(p + h @ recurrent)
-        return h, h
-    h, ys = _rnn_scan(step, proj, h0, go_backwards)
+    def cell(carry, p):
+        return (act(p + carry[0] @ recurrent),)
+    (h,), ys = _rnn_scan(cell, proj, states, go_backwards, mask, zero_output)
     return ys, h
 
 
-def _lstm(x, kernel, recurrent, *rest, activation, recurrent_activation, use_bias, go_backwards):
-    bias = rest[0] if use_bias else None
-    h0, c0 = rest[-2], rest[-1]
+def _lstm(x, kernel, recurrent, *rest, activation, recurrent_activation, use_bias, go_backwards,
+          has_mask=False, zero_output=False):
+    bias, states, mask = _split_rest(rest, use_bias, 2, has_mask)
     act, rec_act = JAX_ACTIVATIONS[activation], JAX_ACTIVATIONS[recurrent_activation]
     proj = jnp.tensordot(x, kernel, [[2], [0]])
     if bias is not None:
         proj = proj + bias
 
-    def step(carry, p):
+    def cell(carry, p):
         h, c = carry
         z = p + h @ recurrent
         zi, zf, zc, zo = jnp.split(z, 4, axis=-1)
         i, f, o = rec_act(zi), rec_act(zf), rec_act(zo)
         c = f * c + i * act(zc)
-        h = o * act(c)
-        return (h, c), h
-    (h, c), ys = _rnn_scan(step, proj, (h0, c0), go_backwards)
+        return o * act(c), c
+    (h, c), ys = _rnn_scan(cell, proj, states, go_backwards, mask, zero_output)
     return ys, h, c
 
 
 def _gru(x, kernel, recurrent, *rest, activation, recurrent_activation, use_bias, reset_after,
-         go_backwards):
-    bias = rest[0] if use_bias else None
-    h0 = rest[-1]
+         go_backwards, has_mask=False, zero_output=False):
+    bias, states, mask = _split_rest(rest, use_bias, 1, has_mask)
     act, rec_act = JAX_ACTIVATIONS[activation], JAX_ACTIVATIONS[recurrent_activation]
     if bias is not None and reset_after:
         input_bias, recurrent_bias = bias[0], bias[1]
@@ -270,7 +290,8 @@ def _gru(x, kernel, recurrent, *rest, activation, recurrent_activation, use_bias
         proj = proj + input_bias
     units = recurrent.shape[0]
 
-    def step(h, p):
+    def cell(carry, p):
+        h = carry[0]
         x_z, x_r, x_h = jnp.split(p, 3, axis=-1)
         if reset_after:
             inner = h @ recurrent
@@ -284,9 +305,8 @@ def _gru(x, kernel, recurrent, *rest, activation, recurrent_activation, use_bias
             z = rec_act(x_z + h @ recurrent[:, :units])
             r = rec_act(x_r + h @ recurrent[:, units:2 * units])
             hh = act(x_h + (r * h) @ recurrent[:, 2 * units:])
-        h = z * h + (1 - z) * hh
-        return h, h
-    h, ys = _rnn_scan(step, proj, h0, go_backwards)
+        return (z * h + (1 - z) * hh,)
+    (h,), ys = _rnn_scan(cell, proj, states, go_backwards, mask, zero_output)
     return ys, h
 
 

@@ -7,6 +7,7 @@ import collections
 import inspect
 import re
 import threading
+import weakref
 
 import jax.numpy as jnp
 import numpy as np
@@ -21,6 +22,36 @@ from tapejax.keras import _config, constraints, initializers, regularizers
 from tapejax.keras._variables import KerasVariable
 
 _name_counts = collections.Counter()
+
+# Keras masks of tensors (Keras 3's `_keras_mask`; tapejax Tensors have slots), by tensor id,
+# dropped when the tensor dies.
+_masks = {}
+
+
+def get_keras_mask(x):
+    """The Keras mask attached to tensor `x` (by `Embedding(mask_zero=True)`, ...), or None."""
+    entry = _masks.get(id(x))
+    if entry is None or entry[0]() is not x:
+        return None
+    return entry[1]
+
+
+def set_keras_mask(x, mask):
+    key = id(x)
+    try:
+        ref = weakref.ref(x, lambda _, key=key: _masks.pop(key, None))
+    except TypeError:
+        return
+    _masks[key] = (ref, mask)
+
+
+def _inputs_mask(inputs):
+    if not _masks:
+        return None
+    if isinstance(inputs, (list, tuple)):
+        masks = [get_keras_mask(x) for x in inputs]
+        return masks if any(m is not None for m in masks) else None
+    return get_keras_mask(inputs)
 
 
 def _unique_name(base):
@@ -129,6 +160,7 @@ class Layer(Module):
     """
 
     _call_info = None  # per class: (accepts training, accepts mask, default of training)
+    supports_masking = False  # pass the input mask on to the outputs (Keras 3's default rule)
 
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
@@ -464,6 +496,11 @@ class Layer(Module):
         if accepts_training:
             if training is not None:
                 kwargs["training"] = training
+        mask = kwargs.get("mask")
+        if mask is None and _masks:
+            mask = _inputs_mask(inputs)
+            if mask is not None and self._get_call_info()[1]:
+                kwargs["mask"] = mask
         outer = _context.training
         entry = _context.entry is None
         if entry:
@@ -481,7 +518,18 @@ class Layer(Module):
                 _context.entry = None
         if first:
             self._output_shape = _map(_shape_of, out)
+        if mask is not None or type(self).compute_mask is not Layer.compute_mask:
+            out_mask = self.compute_mask(inputs, mask)
+            if out_mask is not None:
+                outs, masks = _leaves(out), _leaves(out_mask)
+                for o, m in zip(outs, masks if len(masks) == len(outs) else masks[:1] * len(outs)):
+                    if m is not None and hasattr(type(o), "_value"):
+                        set_keras_mask(o, m)
         return out
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """The mask of the outputs: the input mask for layers that support masking, else None."""
+        return previous_mask if self.supports_masking else None
 
     def _add_activity_losses(self, outputs):
         for output in _leaves(outputs):

@@ -341,6 +341,8 @@ class ActivityRegularization(Layer):
 
 # -- activation layers ------------------------------------------------------------------------
 class _Elementwise(Layer):
+    supports_masking = True
+
     def compute_output_shape(self, input_shape):
         return input_shape
 
@@ -425,6 +427,7 @@ def _pairs(value, n, name):
 
 
 class ZeroPadding1D(_Elementwise):
+    supports_masking = False
     """Pads the steps axis of `(batch, steps, channels)` with zeros."""
 
     def __init__(self, padding=1, data_format=None, **kwargs):
@@ -440,6 +443,7 @@ class ZeroPadding1D(_Elementwise):
 
 
 class ZeroPadding2D(_Elementwise):
+    supports_masking = False
     """Pads rows and columns of NHWC inputs with zeros (int, 2 ints, or 2 pairs)."""
 
     def __init__(self, padding=(1, 1), data_format=None, **kwargs):
@@ -457,6 +461,7 @@ class ZeroPadding2D(_Elementwise):
 
 
 class Cropping1D(_Elementwise):
+    supports_masking = False
     """Crops the steps axis: `cropping=(start, end)`."""
 
     def __init__(self, cropping=(1, 1), **kwargs):
@@ -474,6 +479,7 @@ class Cropping1D(_Elementwise):
 
 
 class Cropping2D(_Elementwise):
+    supports_masking = False
     """Crops rows and columns of NHWC inputs (int, 2 ints, or 2 pairs)."""
 
     def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
@@ -492,6 +498,7 @@ class Cropping2D(_Elementwise):
 
 
 class UpSampling1D(_Elementwise):
+    supports_masking = False
     """Repeats each step `size` times."""
 
     def __init__(self, size=2, **kwargs):
@@ -506,6 +513,7 @@ class UpSampling1D(_Elementwise):
 
 
 class UpSampling2D(_Elementwise):
+    supports_masking = False
     """Repeats rows and columns of NHWC inputs (`interpolation='nearest'`)."""
 
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
@@ -579,7 +587,16 @@ class GlobalAveragePooling1D(Layer):
         return (s[0], 1, s[2]) if self.keepdims else (s[0], s[2])
 
     def call(self, inputs, mask=None):
-        return type(self)._reduce(_t(self, inputs), axis=1, keepdims=self.keepdims)
+        x = _t(self, inputs)
+        if mask is not None and type(self) is GlobalAveragePooling1D:
+            # Keras 3: the mean over the unmasked steps.
+            m = array_ops.expand_dims(math_ops.cast(mask, x.dtype), 2)
+            return (math_ops.reduce_sum(x * m, axis=1, keepdims=self.keepdims)
+                    / math_ops.reduce_sum(m, axis=1, keepdims=self.keepdims))
+        return type(self)._reduce(x, axis=1, keepdims=self.keepdims)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return None
 
 
 class GlobalMaxPooling1D(GlobalAveragePooling1D):
@@ -1071,9 +1088,19 @@ class _RNN(Layer):
                 ("recurrent_activation", _activation_name(self.recurrent_activation)),
                 ("use_bias", self.bias is not None), ("go_backwards", bool(self.go_backwards)))
 
+    zero_output_for_mask = False
+
+    def compute_mask(self, inputs, previous_mask=None):
+        if isinstance(previous_mask, list):
+            previous_mask = previous_mask[0]
+        output_mask = previous_mask if self.return_sequences else None
+        if self.return_state:
+            return [output_mask] + [None] * self._n_states
+        return output_mask
+
     def call(self, sequences, initial_state=None, mask=None, training=False):
-        if mask is not None:
-            raise NotImplementedError("tapejax's recurrent layers do not support masks yet.")
+        if isinstance(mask, list):
+            mask = mask[0]
         x = _t(self, sequences)
         if x.dtype != self._dtype:
             x = math_ops.cast(x, self._dtype)
@@ -1086,7 +1113,12 @@ class _RNN(Layer):
             states = [_t(self, s) for s in states]
         params = [x, self.kernel, self.recurrent_kernel] + (
             [self.bias] if self.bias is not None else []) + states
-        out = apply(self._op, params, self._attrs())
+        attrs = self._attrs()
+        if mask is not None:
+            params.append(math_ops.cast(_t(self, mask), "bool"))
+            attrs = attrs + (("has_mask", True),
+                             ("zero_output", bool(self.zero_output_for_mask)))
+        out = apply(self._op, params, attrs)
         sequences_out, final = out[0], list(out[1:])
         output = sequences_out if self.return_sequences else final[0]
         if self.return_state:
@@ -1229,9 +1261,22 @@ class Bidirectional(Layer):
                              f"{self.forward_layer.go_backwards}, backward_layer.go_backwards="
                              f"{self.backward_layer.go_backwards}")
         self.merge_mode = merge_mode
+        # Keras 3: masked steps give zeros in a Bidirectional layer's sequences.
+        self.forward_layer.zero_output_for_mask = layer.return_sequences
+        self.backward_layer.zero_output_for_mask = layer.return_sequences
         self.return_sequences = layer.return_sequences
         self.return_state = layer.return_state
         self._initial_weights = weights
+
+    def compute_mask(self, inputs, previous_mask=None):
+        if isinstance(previous_mask, list):
+            previous_mask = previous_mask[0]
+        output_mask = previous_mask if self.return_sequences else None
+        if self.return_state:
+            n = 2 * self.forward_layer._n_states
+            masks = [output_mask] * (2 if self.merge_mode is None else 1)
+            return masks + [None] * n
+        return output_mask
 
     def build(self, sequences_shape, initial_state_shape=None):
         self.forward_layer.build(sequences_shape)
@@ -1263,8 +1308,9 @@ class Bidirectional(Layer):
         if initial_state is not None:
             half = len(initial_state) // 2
             forward_state, backward_state = initial_state[:half], initial_state[half:]
-        y = self.forward_layer(sequences, initial_state=forward_state)
-        y_rev = self.backward_layer(sequences, initial_state=backward_state)
+        kwargs = {} if mask is None else {"mask": mask}
+        y = self.forward_layer(sequences, initial_state=forward_state, **kwargs)
+        y_rev = self.backward_layer(sequences, initial_state=backward_state, **kwargs)
         states = ()
         if self.return_state:
             states = tuple(y[1:]) + tuple(y_rev[1:])

@@ -126,6 +126,8 @@ class Dense(Layer):
       bias_initializer: default `'zeros'`.
     """
 
+    supports_masking = True
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
@@ -352,6 +354,8 @@ class Dropout(Layer):
       seed: optional op seed.
     """
 
+    supports_masking = True
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         if not 0 <= rate <= 1:
@@ -387,6 +391,8 @@ class BatchNormalization(Layer):
       epsilon: default 1e-3.
       center, scale: whether to learn `beta` and `gamma`.
     """
+
+    supports_masking = True
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
@@ -481,6 +487,8 @@ class LayerNormalization(Layer):
       epsilon: default 1e-3.
       center, scale: whether to learn `beta` and `gamma`.
     """
+
+    supports_masking = True
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
@@ -581,6 +589,8 @@ class Embedding(Layer):
 class Activation(Layer):
     """Applies an activation function by name or callable."""
 
+    supports_masking = True
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
@@ -593,6 +603,8 @@ class Activation(Layer):
 
 
 class ReLU(Layer):
+    supports_masking = True
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
@@ -605,6 +617,8 @@ class ReLU(Layer):
 
 
 class Softmax(Layer):
+    supports_masking = True
+
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = axis
