@@ -368,3 +368,12 @@ def test_masked_text_classifier_trains_like_tf(compare):
                             shuffle=False)
         return [history.history, model.predict(IDS, verbose=0)]
     compare(program, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("kwargs", [dict(filters=4, kernel_size=3, groups=3),
+                                    dict(filters=6, kernel_size=2, groups=3, strides=2,
+                                         padding="same", activation="relu")])
+def test_grouped_conv2d_output_and_gradients(compare, kwargs):
+    def program(tf):
+        return _run(tf, tf.keras.layers.Conv2D(**kwargs), X4)
+    compare(program, rtol=2e-5, atol=2e-5)

@@ -181,12 +181,13 @@ LOSS = Op("KerasLoss", _loss)
 _CONV_DIMS = {1: ("NWC", "WIO", "NWC"), 2: ("NHWC", "HWIO", "NHWC"), 3: ("NDHWC", "DHWIO", "NDHWC")}
 
 
-def _conv_nd(x, w, *b, strides, padding, dilations, activation):
+def _conv_nd(x, w, *b, strides, padding, dilations, activation, groups=1):
     if isinstance(padding, tuple):
         padding = list(padding)
     y = jax.lax.conv_general_dilated(x, w, window_strides=strides, padding=padding,
                                      rhs_dilation=dilations,
-                                     dimension_numbers=_CONV_DIMS[x.ndim - 2])
+                                     dimension_numbers=_CONV_DIMS[x.ndim - 2],
+                                     feature_group_count=groups)
     if b:
         y = y + b[0]
     return JAX_ACTIVATIONS[activation](y)

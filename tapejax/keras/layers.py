@@ -185,9 +185,11 @@ class Conv2D(Layer):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if data_format not in (None, "channels_last"):
             raise ValueError("tapejax's Conv2D supports data_format='channels_last' only.")
-        if groups != 1:
-            raise NotImplementedError("tapejax's Conv2D supports groups=1 only.")
         self.filters = int(filters)
+        self.groups = int(groups)
+        if self.groups <= 0 or self.filters % self.groups:
+            raise ValueError(f"The number of filters must be evenly divisible by the number of "
+                             f"groups. Received: groups={groups}, filters={filters}.")
         self.kernel_size = _tuple(kernel_size, 2, "kernel_size")
         self.strides = _tuple(strides, 2, "strides")
         self.padding = padding.lower()
@@ -201,7 +203,12 @@ class Conv2D(Layer):
 
     def build(self, input_shape):
         in_channels = input_shape[-1]
-        self.kernel = self.add_weight(shape=self.kernel_size + (in_channels, self.filters),
+        if in_channels % self.groups:
+            raise ValueError(f"The number of input channels must be evenly divisible by the "
+                             f"number of groups. Received groups={self.groups}, but the input "
+                             f"has {in_channels} channels (full input shape is {input_shape}).")
+        self.kernel = self.add_weight(shape=self.kernel_size + (in_channels // self.groups,
+                                                                self.filters),
                                       initializer=self.kernel_initializer, name="kernel",
                                       constraint=self.kernel_constraint,
                                       regularizer=self.kernel_regularizer)
@@ -231,9 +238,12 @@ class Conv2D(Layer):
         params = [x, self.kernel] + ([self.bias] if self.bias is not None else [])
         attrs = (("strides", self.strides), ("padding", self.padding.upper()),
                  ("dilations", self.dilation_rate))
+        op = _kernels.CONV2D
+        if self.groups != 1:
+            op, attrs = _kernels.CONV_ND, attrs + (("groups", self.groups),)
         if self._act_name is not None:
-            return apply(_kernels.CONV2D, params, attrs + (("activation", self._act_name),))
-        return self.activation(apply(_kernels.CONV2D, params, attrs + (("activation", "linear"),)))
+            return apply(op, params, attrs + (("activation", self._act_name),))
+        return self.activation(apply(op, params, attrs + (("activation", "linear"),)))
 
 
 class _Pooling2D(Layer):
