@@ -310,3 +310,20 @@ def test_tf_json_loads_in_tapejax_and_tapejax_json_loads_in_tf():
         assert [tuple(w.shape) for w in a.weights] == [tuple(w.shape) for w in b.weights]
     assert from_tf.layers[0].kernel_regularizer.get_config() == {"l2": 0.01}
     assert from_tj.layers[-1].kernel_constraint.get_config()["max_value"] == 2.0
+
+
+def test_set_epsilon_changes_the_losses_clipping(compare):
+    def program(tf):
+        K = tf.keras.backend
+        y_true = tf.constant([[1.0, 0.0], [0.0, 1.0]])
+        y_pred = tf.constant([[1.0, 0.0], [0.3, 0.7]])
+        before = tf.keras.losses.BinaryCrossentropy()(y_true, y_pred)
+        K.set_epsilon(1e-3)
+        try:
+            after = [tf.keras.losses.BinaryCrossentropy()(y_true, y_pred),
+                     tf.keras.losses.CategoricalCrossentropy()(y_true, y_pred),
+                     tf.keras.losses.SparseCategoricalCrossentropy()(tf.constant([0, 1]), y_pred)]
+        finally:
+            K.set_epsilon(1e-7)
+        return [before] + after
+    compare(program, rtol=1e-5)

@@ -118,7 +118,9 @@ def _same_rank(y_true, y_pred):
     return y_true, y_pred
 
 
-def _per_sample(kind, y_true, y_pred, from_logits=False, label_smoothing=0.0, delta=1.0, axis=-1):
+def _per_sample(kind, y_true, y_pred, from_logits=False, label_smoothing=0.0, delta=1.0, axis=-1,
+                epsilon=EPSILON):
+    EPSILON = epsilon  # keras.backend.epsilon() when the loss was called
     if kind == "mse":
         y_true, y_pred = _same_rank(y_true, y_pred)
         return jnp.mean(jnp.square(y_true - y_pred), axis=-1)
@@ -162,8 +164,9 @@ def _per_sample(kind, y_true, y_pred, from_logits=False, label_smoothing=0.0, de
     raise ValueError(kind)
 
 
-def _loss(y_true, y_pred, *weights, kind, reduction, from_logits, label_smoothing, delta, axis):
-    values = _per_sample(kind, y_true, y_pred, from_logits, label_smoothing, delta, axis)
+def _loss(y_true, y_pred, *weights, kind, reduction, from_logits, label_smoothing, delta, axis,
+          epsilon=EPSILON):
+    values = _per_sample(kind, y_true, y_pred, from_logits, label_smoothing, delta, axis, epsilon)
     if weights:
         w = weights[0].astype(values.dtype)
         while w.ndim > values.ndim and w.shape[-1] == 1:

@@ -10,7 +10,7 @@ from tapejax import _dtypes
 from tapejax._ops import math_ops
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._ops._dispatch import apply
-from tapejax.keras import _kernels
+from tapejax.keras import _config, _kernels
 
 __all__ = ["Loss", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy",
            "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "Huber",
@@ -37,7 +37,8 @@ def _compute(kind, y_true, y_pred, sample_weight=None, reduction="sum_over_batch
     _check_shapes(kind, y_true, y_pred)
     return apply(_kernels.LOSS, inputs, (
         ("kind", kind), ("reduction", reduction), ("from_logits", bool(from_logits)),
-        ("label_smoothing", float(label_smoothing)), ("delta", float(delta)), ("axis", int(axis))))
+        ("label_smoothing", float(label_smoothing)), ("delta", float(delta)), ("axis", int(axis)),
+        ("epsilon", float(_config.epsilon()))))
 
 
 def _check_shapes(kind, y_true, y_pred):
