@@ -36,7 +36,7 @@ def _epoch_seconds(tf, images, labels):
     start = time.perf_counter()
     ds = _pipeline(tf, images, labels)
     seen = 0
-    for x, y in ds:
+    for x, _ in ds:
         seen += int(x.shape[0])
     assert seen == N
     return time.perf_counter() - start
@@ -67,6 +67,7 @@ def main():
     parser.add_argument("--json")
     args = parser.parse_args()
     import tensorflow
+
     import tapejax
     tensorflow.get_logger().setLevel("ERROR")
     images, labels = _data()

@@ -133,6 +133,7 @@ from tapejax._forward import ForwardAccumulator  # noqa: E402
 autodiff = _namespaces.make("autodiff", "tf.autodiff", {
     "GradientTape": GradientTape, "ForwardAccumulator": ForwardAccumulator})
 
+from tapejax import data  # noqa: E402
 from tapejax import keras  # noqa: E402
 
 # TF 2's aliases of Keras namespaces (TF 2.21 has no tf.keras.optimizers.legacy classes that work).

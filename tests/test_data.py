@@ -141,3 +141,12 @@ def test_string_elements_from_text_files_become_string_tensors(tmp_path):
     assert [t.numpy() for t in lines] == [b"a", b"bb"] and lines[0].dtype == tf.string
     batched = next(iter(tf.data.TextLineDataset(str(path)).batch(2)))
     assert batched.shape == (2,) and batched.numpy().tolist() == [b"a", b"bb"]
+
+
+def test_keras_fit_on_an_infinite_dataset_without_steps_raises_instead_of_running_forever():
+    # Keras 3 (TF 2.21) starts an epoch that never ends; tapejax says what to pass instead.
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    ds = tf.data.Dataset.from_tensor_slices((np.ones((4, 3), np.float32), np.ones((4, 1), np.float32)))
+    with pytest.raises(ValueError, match="steps_per_epoch"):
+        model.fit(ds.batch(2).repeat(), epochs=1, verbose=0)

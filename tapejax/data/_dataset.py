@@ -847,7 +847,7 @@ class _Filter(_Unary):
                                      and tuple(spec.shape) == ()):
             raise ValueError(f"Invalid `predicate`. `predicate` must return a `tf.bool` scalar "
                              f"tensor, but its return type is {spec}.")
-        self._card = INFINITE if parent._card == INFINITE else UNKNOWN
+        self._card = UNKNOWN
 
     def _stream(self, seeds):
         fn = self._fn
@@ -875,7 +875,7 @@ class _TakeWhile(_Filter):
 def _batch_size(batch_size):
     size = _count(batch_size, "batch")
     if size <= 0:
-        raise InvalidArgumentError("Batch size must be greater than zero.")
+        raise InvalidArgumentError("Batch size must be greater than zero. [Op:BatchDatasetV2] name: ")
     return size
 
 
@@ -962,7 +962,11 @@ class _Unbatch(_Unary):
     def __init__(self, parent):
         super().__init__(parent)
         self._spec = _structure.unbatched_spec(parent.element_spec)
-        self._card = INFINITE if parent._card == INFINITE else UNKNOWN
+        leading = {s.shape[0] if s.shape is not None else None
+                   for s in _structure.flatten(parent.element_spec)}
+        n = leading.pop() if len(leading) == 1 else None
+        self._card = INFINITE if parent._card == INFINITE else (
+            parent._card * n if n is not None and parent._card >= 0 else UNKNOWN)
 
     def _stream(self, seeds):
         for element in self._p._host_iterator(seeds):
@@ -983,7 +987,8 @@ class _Shuffle(_Unary):
         super().__init__(parent)
         size = _count(buffer_size, "shuffle")
         if size <= 0 and size != UNKNOWN:
-            raise InvalidArgumentError("buffer_size must be greater than zero or UNKNOWN_CARDINALITY")
+            raise InvalidArgumentError("buffer_size must be greater than zero or UNKNOWN_CARDINALITY "
+                                       "[Op:ShuffleDatasetV3] name: ")
         self._size = size if size > 0 else max(parent._card, 1)
         self._seed = _node_seed(None if seed is None else _count(seed, "shuffle"))
         self._reshuffle = True if reshuffle is None else bool(reshuffle)
@@ -1179,6 +1184,10 @@ class _Cache(_Passthrough):
 
 class _Zip(Dataset):
     def __init__(self, datasets):
+        if isinstance(datasets, list):
+            raise TypeError("Invalid input to `zip`. Inputs are expected to be (nested) structures of "
+                            "`tf.data.Dataset` objects. Python `list` is not supported and you should "
+                            "use `tuple` instead.")
         flat = _structure.flatten(datasets) if not isinstance(datasets, Dataset) else [datasets]
         if not all(isinstance(d, Dataset) for d in flat):
             raise TypeError(f"Invalid `datasets`. `datasets` is expected to be a (nested) structure of "

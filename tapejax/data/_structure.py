@@ -205,7 +205,18 @@ def padded_stack(elements, structure, padded_shapes, padding_values):
 
 
 def slices(element, index):
-    return map_components(lambda a: a[index], element)
+    return map_components(lambda a: _item(a, index), element)
+
+
+def _item(array, index):
+    got = array[index]
+    if isinstance(got, np.ndarray):
+        return got
+    if array.dtype == object:
+        out = np.empty((), object)
+        out[()] = got
+        return out
+    return np.asarray(got)
 
 
 def leading_dim(element):
