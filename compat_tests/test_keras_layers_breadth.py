@@ -377,3 +377,92 @@ def test_grouped_conv2d_output_and_gradients(compare, kwargs):
     def program(tf):
         return _run(tf, tf.keras.layers.Conv2D(**kwargs), X4)
     compare(program, rtol=2e-5, atol=2e-5)
+
+
+Q = RS.randn(2, 4, 6).astype(np.float32)
+V = RS.randn(2, 5, 3).astype(np.float32)
+AMASK = RS.rand(2, 4, 5) > 0.3
+
+
+@pytest.mark.parametrize("kwargs,call", [
+    (dict(num_heads=2, key_dim=3), "self"),
+    (dict(num_heads=3, key_dim=2, value_dim=4), "cross"),
+    (dict(num_heads=2, key_dim=3, output_shape=5, use_bias=False), "cross_key"),
+    (dict(num_heads=2, key_dim=2), "scores"),
+    (dict(num_heads=2, key_dim=3), "causal"),
+    (dict(num_heads=1, key_dim=4, dropout=0.5), "mask"),
+])
+def test_multi_head_attention_output_scores_and_gradients(compare, kwargs, call):
+    def program(tf):
+        layer = tf.keras.layers.MultiHeadAttention(**kwargs)
+        q, v = tf.constant(Q), tf.constant(V)
+        key = tf.constant(V[..., :2])
+
+        def run():
+            if call == "self":
+                return layer(q, q)
+            if call == "cross":
+                return layer(q, v)
+            if call == "cross_key":
+                return layer(q, v, key)
+            if call == "scores":
+                return layer(q, v, return_attention_scores=True)
+            if call == "causal":
+                return layer(q, q, use_causal_mask=True)
+            return layer(q, v, attention_mask=tf.constant(AMASK))
+        run()
+        layer.set_weights([np.random.RandomState(i).randn(*w.shape).astype(np.float32) * 0.4
+                           for i, w in enumerate(layer.weights)])
+        with tf.GradientTape() as tape:
+            tape.watch([q, v])
+            out = run()
+            outs = list(out) if isinstance(out, tuple) else [out]
+            loss = tf.add_n([tf.reduce_sum(o * o) for o in outs])
+        grads = tape.gradient(loss, [q, v] + layer.trainable_weights)
+        return outs + [None if g is None else tf.convert_to_tensor(g) for g in grads] + [
+            [w.name for w in layer.weights], [tuple(w.shape) for w in layer.weights]]
+    compare(program, rtol=1e-4, atol=1e-5)
+
+
+def test_multi_head_attention_uses_the_inputs_keras_masks(compare):
+    def program(tf):
+        inputs = tf.keras.Input((5,), dtype="int32")
+        x = tf.keras.layers.Embedding(6, 4, mask_zero=True)(inputs)
+        y = tf.keras.layers.MultiHeadAttention(2, 2)(x, x)
+        model = tf.keras.Model(inputs, y)
+        model.set_weights([np.random.RandomState(i).randn(*w.shape).astype(np.float32) * 0.4
+                           for i, w in enumerate(model.weights)])
+        return model(tf.constant(IDS))
+    compare(program, rtol=1e-4, atol=1e-5)
+
+
+def test_transformer_block_trains_like_tf(compare):
+    def program(tf):
+        L = tf.keras.layers
+        inputs = tf.keras.Input((4, 6))
+        attn = L.MultiHeadAttention(num_heads=2, key_dim=3)(inputs, inputs)
+        h = L.LayerNormalization(epsilon=1e-6)(L.Add()([inputs, attn]))
+        ff = L.Dense(6)(L.Dense(8, activation="relu")(h))
+        h = L.LayerNormalization(epsilon=1e-6)(L.Add()([h, ff]))
+        out = L.Dense(1)(L.GlobalAveragePooling1D()(h))
+        model = tf.keras.Model(inputs, out)
+        model.set_weights([np.random.RandomState(i).randn(*w.shape).astype(np.float32) * 0.3
+                           for i, w in enumerate(model.weights)])
+        model.compile(optimizer=tf.keras.optimizers.Adam(0.01), loss="mse")
+        history = model.fit(Q, np.array([[0.5], [-0.5]], np.float32), epochs=3, verbose=0,
+                            shuffle=False)
+        return [history.history["loss"], model.predict(Q, verbose=0)]
+    compare(program, rtol=1e-4, atol=1e-5)
+
+
+def test_masking_layer_masks_padded_steps_for_an_lstm(compare):
+    def program(tf):
+        x = X3.copy()
+        x[0, 4:] = 0.0
+        x[1, 2:] = 0.0
+        model = tf.keras.Sequential([tf.keras.Input((7, 3)), tf.keras.layers.Masking(),
+                                     tf.keras.layers.LSTM(3, return_sequences=True)])
+        model.set_weights([np.random.RandomState(i).randn(*w.shape).astype(np.float32) * 0.5
+                           for i, w in enumerate(model.weights)])
+        return [model(x), tf.keras.layers.Masking()(tf.constant(x))]
+    compare(program, rtol=2e-5, atol=2e-5)

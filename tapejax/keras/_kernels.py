@@ -348,3 +348,35 @@ def _separable(x, dw, pw, *b, strides, padding, dilations, activation):
 
 DEPTHWISE_CONV = Op("DepthwiseConv", _depthwise)
 SEPARABLE_CONV = Op("SeparableConv", _separable)
+
+
+# -- multi-head attention (Keras 3's einsum layout) ----------------------------------------------
+def _mha_scores(query, key, wq, wk, *rest, key_dim, has_bias, has_mask):
+    rest = list(rest)
+    mask = rest.pop() if has_mask else None
+    q = jnp.einsum("abc,cde->abde", query, wq)
+    k = jnp.einsum("abc,cde->abde", key, wk)
+    if has_bias:
+        q, k = q + rest[0], k + rest[1]
+    q = q * jnp.asarray(1.0 / float(key_dim) ** 0.5, q.dtype)
+    scores = jnp.einsum("aecd,abcd->acbe", k, q)
+    if mask is not None:
+        # Keras' masked softmax: a large negative number where the mask is False.
+        scores = scores + (1.0 - mask[:, None].astype(scores.dtype)) * jnp.asarray(-1e9,
+                                                                                  scores.dtype)
+    return jax.nn.softmax(scores, axis=-1)
+
+
+def _mha_output(probs, value, wv, wo, *rest, has_bias):
+    v = jnp.einsum("abc,cde->abde", value, wv)
+    if has_bias:
+        v = v + rest[0]
+    out = jnp.einsum("acbe,aecd->abcd", probs, v)
+    out = jnp.einsum("abcd,cde->abe", out, wo)
+    if has_bias:
+        out = out + rest[1]
+    return out
+
+
+MHA_SCORES = Op("MultiHeadAttentionScores", _mha_scores)
+MHA_OUTPUT = Op("MultiHeadAttentionOutput", _mha_output)

@@ -26,7 +26,8 @@ __all__ = [
     "subtract", "multiply", "average", "maximum", "minimum", "dot", "Lambda",
     "RepeatVector", "Permute", "Identity", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
     "TimeDistributed", "DepthwiseConv2D", "DepthwiseConv1D", "SeparableConv2D", "SeparableConv1D",
-    "SeparableConvolution2D", "SeparableConvolution1D", "ActivityRegularization"]
+    "SeparableConvolution2D", "SeparableConvolution1D", "ActivityRegularization", "Masking",
+    "MultiHeadAttention"]
 
 
 def _tuple(value, n, name):
@@ -1330,3 +1331,164 @@ class Bidirectional(Layer):
         if self.return_state:
             return (output + states) if self.merge_mode is None else (output,) + states
         return output
+
+
+class Masking(Layer):
+    """Masks steps whose features all equal `mask_value` (their outputs become zeros and the
+    following mask-aware layers skip them)."""
+
+    supports_masking = True
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.mask_value = mask_value
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def compute_mask(self, inputs, previous_mask=None):
+        x = _t(self, inputs)
+        return math_ops.reduce_any(math_ops.not_equal(x, math_ops.cast(self.mask_value, x.dtype)),
+                                   axis=-1)
+
+    def call(self, inputs):
+        x = _t(self, inputs)
+        keep = math_ops.reduce_any(math_ops.not_equal(x, math_ops.cast(self.mask_value, x.dtype)),
+                                   axis=-1, keepdims=True)
+        return x * math_ops.cast(keep, x.dtype)
+
+
+class MultiHeadAttention(Layer):
+    """Multi-head attention over `(batch, steps, features)` inputs, with Keras 3's weights
+    (query/key/value kernels `(dim, num_heads, key_dim)`, output kernel
+    `(num_heads, value_dim, out_dim)`, in that order), `attention_mask`, `use_causal_mask`,
+    the inputs' Keras masks, dropout on the attention probabilities, and
+    `return_attention_scores`.
+
+    Args:
+      num_heads: number of heads.
+      key_dim: size of each head for query and key.
+      value_dim: size of each head for value (default `key_dim`).
+      dropout: dropout rate on the attention probabilities (training only).
+      use_bias: whether the projections have biases.
+      output_shape: last dimension of the output (default: the query's).
+    """
+
+    def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True,
+                 output_shape=None, attention_axes=None, flash_attention=None,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, seed=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if attention_axes is not None:
+            raise NotImplementedError("tapejax's MultiHeadAttention attends over the steps axis "
+                                      "only (attention_axes=None).")
+        self.num_heads, self.key_dim = int(num_heads), int(key_dim)
+        self.value_dim = int(value_dim) if value_dim else self.key_dim
+        self.dropout = float(dropout)
+        self.use_bias = use_bias
+        self._output_dim = (output_shape if isinstance(output_shape, int) or output_shape is None
+                            else tuple(output_shape)[-1])
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.seed = seed
+        self._weights_built = False
+
+    def _dense(self, part, shape, bias_shape):
+        kernel = self.add_weight(shape=shape, name="kernel", initializer=self.kernel_initializer,
+                                 regularizer=self.kernel_regularizer,
+                                 constraint=self.kernel_constraint)
+        kernel.path = f"{self.name}/{part}/kernel"
+        bias = None
+        if self.use_bias:
+            bias = self.add_weight(shape=bias_shape, name="bias", initializer=self.bias_initializer,
+                                   regularizer=self.bias_regularizer,
+                                   constraint=self.bias_constraint)
+            bias.path = f"{self.name}/{part}/bias"
+        return kernel, bias
+
+    def build(self, query_shape, value_shape=None, key_shape=None):
+        if value_shape is None:
+            self._query_shape = tuple(query_shape)
+            return  # the value's shape is known at the first call
+        key_shape = value_shape if key_shape is None else key_shape
+        n = self.num_heads
+        out_dim = self._output_dim or query_shape[-1]
+        self._query = self._dense("query", (query_shape[-1], n, self.key_dim), (n, self.key_dim))
+        self._key = self._dense("key", (key_shape[-1], n, self.key_dim), (n, self.key_dim))
+        self._value = self._dense("value", (value_shape[-1], n, self.value_dim),
+                                  (n, self.value_dim))
+        self._out = self._dense("attention_output", (n, self.value_dim, out_dim), (out_dim,))
+        self._weights_built = True
+        self.built = True
+
+    def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
+        return tuple(query_shape[:-1]) + (self._output_dim or query_shape[-1],)
+
+    def _symbolic_call(self, inputs, args, kwargs):
+        if not self._weights_built:  # a functional call: build from all three shapes now
+            value = args[0] if args else kwargs.get("value")
+            key = args[1] if len(args) > 1 else kwargs.get("key")
+            self.build(tuple(inputs.shape), tuple(value.shape),
+                       None if key is None else tuple(key.shape))
+        out = super()._symbolic_call(inputs, args, kwargs)
+        if kwargs.get("return_attention_scores"):
+            raise NotImplementedError("tapejax's functional MultiHeadAttention does not return "
+                                      "attention scores yet; call the layer eagerly.")
+        return out
+
+    def _mask(self, query, value, key, attention_mask, use_causal_mask):
+        from tapejax.keras._layer import get_keras_mask
+        mask = None
+        q_mask, v_mask = get_keras_mask(query), get_keras_mask(value)
+        k_mask = get_keras_mask(key) if key is not value else None
+        if q_mask is not None:
+            mask = array_ops.expand_dims(math_ops.cast(q_mask, "bool"), -1)
+        for m in (v_mask, k_mask):
+            if m is not None:
+                m = array_ops.expand_dims(math_ops.cast(m, "bool"), -2)
+                mask = m if mask is None else math_ops.logical_and(mask, m)
+        if use_causal_mask:
+            t, s_len = query.shape[1], value.shape[1]
+            causal = convert_to_tensor(np.tril(np.ones((1, t, s_len), bool)))
+            mask = causal if mask is None else math_ops.logical_and(mask, causal)
+        if attention_mask is not None:
+            am = math_ops.cast(_t(self, attention_mask), "bool")
+            mask = am if mask is None else math_ops.logical_and(mask, am)
+        if mask is not None:
+            mask = array_ops.broadcast_to(mask, (query.shape[0], query.shape[1], value.shape[1]))
+        return mask
+
+    def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
+             attention_mask=None, return_attention_scores=False, training=None,
+             use_causal_mask=False):
+        key = value if key is None else key
+        q, v, k = _t(self, query), _t(self, value), _t(self, key)
+        if not self._weights_built:
+            self.build(tuple(q.shape), tuple(v.shape), tuple(k.shape))
+        mask = self._mask(query, value, key, attention_mask, use_causal_mask)
+        wq, bq = self._query
+        wk, bk = self._key
+        wv, bv = self._value
+        wo, bo = self._out
+        params = [q, k, wq, wk] + ([bq, bk] if self.use_bias else [])
+        if mask is not None:
+            params.append(mask)
+        probs = apply(_kernels.MHA_SCORES, params, (
+            ("key_dim", self.key_dim), ("has_bias", bool(self.use_bias)),
+            ("has_mask", mask is not None)))
+        dropped = probs
+        if training and self.dropout > 0:
+            dropped = nn_ops.dropout(probs, self.dropout, seed=self.seed)
+        out = apply(_kernels.MHA_OUTPUT, [dropped, v, wv, wo] + (
+            [bv, bo] if self.use_bias else []), (("has_bias", bool(self.use_bias)),))
+        if return_attention_scores:
+            return out, probs
+        return out
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return None

@@ -707,7 +707,7 @@ class Functional(Model):
                 raise ValueError(f"Output tensor {kt!r} is not connected to the model's inputs.")
             if id(node) in seen:
                 return
-            for parent in _leaves(node[1]):
+            for parent in _leaves([node[1], list(node[2]), dict(node[3])]):
                 if type(parent) is KerasTensor:
                     visit(parent)
             seen.add(id(node))
@@ -749,8 +749,10 @@ class Functional(Model):
                 t = math_ops.cast(t, kt.dtype)
             values[id(kt)] = t
         for layer, args, extra, kwargs, outputs in self._nodes:
-            call_in = _map(lambda a: values[id(a)] if type(a) is KerasTensor else a, args)
-            out = layer(call_in, *extra, **kwargs)
+            def sub(a):
+                return values[id(a)] if type(a) is KerasTensor else a
+            call_in = _map(sub, args)
+            out = layer(call_in, *_map(sub, tuple(extra)), **_map(sub, dict(kwargs)))
             for kt, o in zip(_leaves(outputs), _leaves(out)):
                 values[id(kt)] = o
         return _map(lambda kt: values[id(kt)], self._outputs_struct)

@@ -107,8 +107,10 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
             new_layer = cloned.get(id(layer))
             if new_layer is None:
                 new_layer = cloned[id(layer)] = clone_function(layer)
-            call_in = _map(lambda a: values[id(a)] if type(a) is KerasTensor else a, args)
-            out = new_layer(call_in, *extra, **kw)
+            def sub(a):
+                return values[id(a)] if type(a) is KerasTensor else a
+            call_in = _map(sub, args)
+            out = new_layer(call_in, *_map(sub, tuple(extra)), **_map(sub, dict(kw)))
             for kt, o in zip(_leaves(outputs), _leaves(out)):
                 values[id(kt)] = o
         inputs = _map(lambda kt: values[id(kt)], model._inputs_struct)
