@@ -413,3 +413,92 @@ def test_checkpointed_iterator_resumes_where_it_stopped(tf, tmp_path):
     resumed = iter(ds)
     tf.train.Checkpoint(iterator=resumed).restore(path)
     assert [x.numpy().tolist() for x in resumed] == rest and len(rest) == 5
+
+
+# -- CSV files -----------------------------------------------------------------------------------
+
+CSV_TEXT = 'a,b,name\n1,2.5,x\n3,,"y,z"\n5,6.0,w\n7,8,v\n'
+
+CSV_PROGRAMS = {
+    "defaults_and_types": lambda tf, p: tf.data.experimental.CsvDataset(
+        p, [tf.int32, [0.0], tf.string], header=True),
+    "select_cols": lambda tf, p: tf.data.experimental.CsvDataset(p, [[0], [0.0]], header=True,
+                                                                 select_cols=[0, 1]),
+    "int64_float64": lambda tf, p: tf.data.experimental.CsvDataset(p, [tf.int64, [1.0], [""]],
+                                                                   header=True, exclude_cols=[]),
+    "make_csv_with_label": lambda tf, p: tf.data.experimental.make_csv_dataset(
+        p, batch_size=3, label_name="a", num_epochs=1, shuffle=False),
+    "make_csv_select_columns": lambda tf, p: tf.data.experimental.make_csv_dataset(
+        p, batch_size=2, num_epochs=1, shuffle=False, select_columns=["a", "name"]),
+    "make_csv_column_defaults": lambda tf, p: tf.data.experimental.make_csv_dataset(
+        p, batch_size=2, num_epochs=1, shuffle=False, column_defaults=[0, 0.0, ""]),
+    "make_csv_repeats_forever": lambda tf, p: tf.data.experimental.make_csv_dataset(
+        p, batch_size=2, shuffle=False).take(3),
+}
+
+CSV_ERRORS = {
+    "required_field_missing": lambda tf, p: tf.data.experimental.CsvDataset(
+        p, [tf.int32, tf.float32, tf.string], header=True),
+    "header_not_a_number": lambda tf, p: tf.data.experimental.CsvDataset(p, [[0], [0.0], ["s"]]),
+    "too_many_fields": lambda tf, p: tf.data.experimental.CsvDataset(p, [[0], [0.0]], header=True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CSV_PROGRAMS))
+def test_csv_datasets(compare, tmp_path, name):
+    path = tmp_path / "data.csv"
+    path.write_text(CSV_TEXT)
+
+    def program(tf):
+        ds = CSV_PROGRAMS[name](tf, str(path))
+        return list(ds.as_numpy_iterator()), spec(ds)
+    compare(program)
+
+
+@pytest.mark.parametrize("name", sorted(CSV_ERRORS))
+def test_csv_record_errors(compare, tmp_path, name):
+    path = tmp_path / "data.csv"
+    path.write_text(CSV_TEXT)
+
+    def program(tf):
+        return list(CSV_ERRORS[name](tf, str(path)).as_numpy_iterator())
+    compare(program)
+
+
+def test_make_csv_dataset_with_an_unknown_label_raises(compare, tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text(CSV_TEXT)
+
+    def program(tf):
+        return tf.data.experimental.make_csv_dataset(str(path), batch_size=2, label_name="zz")
+    compare(program)
+
+
+# -- Options -------------------------------------------------------------------------------------
+
+def test_options_are_typed_merged_and_kept(compare):
+    def program(tf):
+        options = tf.data.Options()
+        out = [options.deterministic, options.threading.private_threadpool_size,
+               int(options.experimental_distribute.auto_shard_policy)]
+        options.deterministic = False
+        options.threading.private_threadpool_size = 4
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        ds = tf.data.Dataset.range(3).with_options(options)
+        later = tf.data.Options()
+        later.experimental_optimization.map_fusion = True
+        merged = ds.with_options(later).options()
+        out += [ds.options().deterministic, ds.options() == options, merged.deterministic,
+                merged.experimental_optimization.map_fusion, merged.threading.private_threadpool_size,
+                int(merged.experimental_distribute.auto_shard_policy), list(ds.as_numpy_iterator())]
+        fresh = tf.data.Options()
+        for attempt in (lambda: setattr(fresh, "foo", 1), lambda: setattr(fresh.threading, "foo", 1),
+                        lambda: setattr(fresh, "deterministic", 3),
+                        lambda: setattr(ds.options(), "deterministic", True),
+                        lambda: setattr(ds.options().threading, "private_threadpool_size", 2)):
+            try:
+                attempt()
+            except (AttributeError, TypeError, ValueError) as exc:
+                out.append((type(exc).__name__, str(exc).split(" got:")[0]))
+        return out
+    compare(program)

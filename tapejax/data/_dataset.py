@@ -35,6 +35,7 @@ from tapejax._ops import random_ops
 from tapejax._tensor import Tensor
 from tapejax.data import _structure
 from tapejax.data._functions import UserFunction, call_user
+from tapejax.data._options import Options
 
 INFINITE = -1
 UNKNOWN = -2
@@ -551,12 +552,16 @@ class Dataset:
         return transformation_func(self)
 
     def with_options(self, options, name=None):
+        """This dataset with `options` (a `tf.data.Options`) merged over its current options."""
+        if not isinstance(options, Options):
+            raise TypeError(f"`options` must be a `tf.data.Options`, got {type(options).__name__}.")
         out = _Passthrough(self)
-        out._options = options
+        out._options = self.options().merge(options)
         return out
 
     def options(self):
-        return self._options or Options()
+        """The `tf.data.Options` in effect for this dataset."""
+        return (self._options if self._options is not None else Options()).merge(Options())._freeze()
 
     def reduce(self, initial_state, reduce_func, name=None):
         """Folds the elements into `initial_state` with `reduce_func(state, element)`."""
@@ -585,6 +590,9 @@ class Dataset:
         except StopIteration:
             return first
         raise InvalidArgumentError("Dataset had more than one element.")
+
+    def _restructure(self, fn):
+        return _Restructured(self, fn)
 
     def rebatch(self, batch_size, drop_remainder=False, name=None):
         return self.unbatch().batch(batch_size, drop_remainder=drop_remainder)
@@ -836,6 +844,20 @@ class _Map(_Unary):
         fn = self._fn
         for element in self._p._host_iterator(seeds):
             yield fn(element)
+
+
+class _Restructured(_Unary):
+    """Rearranges each element's components with `fn` (no computation: names, nesting), so the
+    spec follows exactly: `fn` is applied to the spec too."""
+
+    def __init__(self, parent, fn):
+        super().__init__(parent)
+        self._fn = fn
+        self._spec = call_user(fn, self._spec)
+
+    def _stream(self, seeds):
+        for element in self._p._host_iterator(seeds):
+            yield call_user(self._fn, element)
 
 
 class _Filter(_Unary):
@@ -1565,24 +1587,3 @@ class Optional:
         if not self._has:
             raise InvalidArgumentError("The optional does not have a value.")
         return self._value
-
-
-class Options:
-    """`tf.data.Options`: accepted and kept (`with_options`); tapejax's pipelines are deterministic
-    by default, as TF's."""
-
-    def __init__(self):
-        object.__setattr__(self, "_values", {})
-
-    def __getattr__(self, name):
-        values = object.__getattribute__(self, "_values")
-        if name not in values:
-            values[name] = _OptionGroup()
-        return values[name]
-
-    def __setattr__(self, name, value):
-        self._values[name] = value
-
-
-class _OptionGroup(Options):
-    pass
