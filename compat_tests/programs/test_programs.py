@@ -117,3 +117,64 @@ def test_program(path):
     compare_results(tf_result.results, tapejax_result.results, tf_result.compare)
     if tf_result.compare.get("__stdout__") == "lines":
         compare_stdout(tf_result.stdout, tapejax_result.stdout)
+
+
+def _normalised(**results):
+    return _harness.normalize(results)
+
+
+def test_values_compare_exactly_by_default_and_bounds_apply_to_both_backends():
+    tf_side = _normalised(loss=np.float32(0.5), acc=np.float32(0.9), n=3)
+    compare_results(tf_side, _normalised(loss=np.float32(0.5), acc=np.float32(0.9), n=3), {})
+    with pytest.raises(AssertionError, match="n"):
+        compare_results(tf_side, _normalised(loss=np.float32(0.5), acc=np.float32(0.9), n=4), {})
+    with pytest.raises(AssertionError, match="dtype"):
+        compare_results(tf_side, _normalised(loss=np.float64(0.5), acc=np.float32(0.9), n=3), {})
+    rules = {"loss": {"below": 1.0, "within": 0.2}, "acc": {"above": 0.8}}
+    compare_results(tf_side, _normalised(loss=np.float32(0.6), acc=np.float32(0.85), n=3), rules)
+    with pytest.raises(AssertionError, match="differ by more than 0.2"):
+        compare_results(tf_side, _normalised(loss=np.float32(0.8), acc=np.float32(0.85), n=3), rules)
+    with pytest.raises(AssertionError, match="on tapejax.*not above 0.8"):
+        compare_results(tf_side, _normalised(loss=np.float32(0.6), acc=np.float32(0.7), n=3), rules)
+    with pytest.raises(AssertionError, match="on TF.*not below 0.1"):
+        compare_results(tf_side, tf_side, {"loss": {"below": 0.1}})
+    with pytest.raises(AssertionError, match="result keys"):
+        compare_results(tf_side, _normalised(loss=np.float32(0.5), acc=np.float32(0.9)), {})
+
+
+def test_shape_only_compares_kind_dtype_and_shape_of_each_list_item():
+    tf_side = _normalised(w=[np.zeros((2, 3), np.float32), np.ones(4, np.float32)])
+    compare_results(tf_side, _normalised(w=[np.full((2, 3), 7, np.float32), np.zeros(4, np.float32)]),
+                    {"w": {"shape_only": True}})
+    with pytest.raises(AssertionError, match=r"w'\]\[1\]"):
+        compare_results(tf_side, _normalised(w=[np.zeros((2, 3), np.float32), np.zeros(5, np.float32)]),
+                        {"w": {"shape_only": True}})
+
+
+def test_printed_lines_match_with_numbers_to_float_tolerance_and_tf_node_names_dropped():
+    compare_stdout("x: [0.7310586 2]\n", "x: [0.7310585 2]\n")
+    compare_stdout("InvalidArgumentError: {{function_node __wrapped__Reshape_device_/job:localhost}} bad [Op:Reshape]\n",
+                   "InvalidArgumentError: bad [Op:Reshape]\n")
+    with pytest.raises(AssertionError, match="printed line 1 differs"):
+        compare_stdout("x: 0.5\n", "x: 0.6\n")
+    with pytest.raises(AssertionError, match="printed line 1 differs"):
+        compare_stdout("Tracing with 1\n", "Executing with 1\n")
+    with pytest.raises(AssertionError, match="TF printed 2 lines, tapejax 1"):
+        compare_stdout("a\nb\n", "a\n")
+
+
+def test_the_runner_reports_a_programs_exception_with_its_line_and_kills_an_overrunning_one(tmp_path):
+    failing = tmp_path / "failing.py"
+    failing.write_text("import tensorflow as tf\nx = tf.constant(1.0)\nx.no_such_attribute\n")
+    result = _runner.run(str(failing), "tapejax")
+    assert not result.ok and result.error.startswith("AttributeError")
+    assert result.error.endswith("(at failing.py:3: x.no_such_attribute)")
+    sleeping = tmp_path / "sleeping.py"
+    sleeping.write_text("import time\ntime.sleep(60)\nCOMPAT_RESULTS = {}\n")
+    result = _runner.run(str(sleeping), "tapejax", timeout=3)
+    assert not result.ok and result.error == "timed out after 3 s"
+    finished = tmp_path / "finished.py"
+    finished.write_text("import tensorflow as tf\nprint('hi')\nCOMPAT_RESULTS = {'x': tf.constant([1, 2])}\n")
+    result = _runner.run(str(finished), "tapejax")
+    assert result.ok and result.stdout == "hi\n"
+    assert result.results["__dict__"]["x"][:3] == ("tensor", "int32", (2,))
