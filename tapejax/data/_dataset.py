@@ -253,6 +253,9 @@ class _Batched(_Access):
         length = n // size if drop_remainder else -(-n // size)
         super().__init__((parent,), length, structure)
         self._p, self._size, self._n = parent, size, n
+        if isinstance(parent, _Mapped) and parent._fn.vectorizable:
+            for rows in {min(size, n), n % size if not drop_remainder else 0} - {0, 1}:
+                parent._fn.prepare_batch(rows)
 
     def _gather(self, idx):
         # A batch of batches: only ever asked one index at a time (the next batch).

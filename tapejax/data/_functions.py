@@ -114,12 +114,22 @@ class UserFunction:
             return _normalize_output(out, self._what)
         return _structure.pack(self.out_spec, [_host(x) for x in _structure.flatten_values(out)])
 
-    def on_batch(self, batch):
-        """Applies the function to every element of a batch in one vectorised call."""
+    def _batched_function(self):
         if self._vectorized is None:
             self._vectorized = function(
                 lambda *flat: vectorized_map(lambda elem: self._apply_flat(*elem), flat),
                 name=self._what + "_batched")
+        return self._vectorized
+
+    def prepare_batch(self, size):
+        """Traces the vectorised function for batches of `size` now, in the calling thread (the
+        batches themselves may be computed on grain's threads)."""
+        zeros = [Tensor(np.zeros((size,) + tuple(s.shape), s.dtype.as_numpy_dtype)) for s in self._flat_in]
+        self._batched_function().concrete_for(*zeros)
+
+    def on_batch(self, batch):
+        """Applies the function to every element of a batch in one vectorised call."""
+        self._batched_function()
         flat = [Tensor(a) for a in _structure.flatten(batch)]
         if self._device is not None:
             with jax.default_device(self._device):
