@@ -165,11 +165,15 @@ class Layer(Module):
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
         # Keras 3 records the constructor arguments: the default `get_config` returns them.
+        signature = cls.__dict__.get("_init_signature")
+        if signature is None:
+            signature = inspect.signature(cls.__init__)
+            type.__setattr__(cls, "_init_signature", signature)
         try:
-            bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+            bound = signature.bind(None, *args, **kwargs)
             config = {}
             for key, value in list(bound.arguments.items())[1:]:
-                kind = inspect.signature(cls.__init__).parameters[key].kind
+                kind = signature.parameters[key].kind
                 if kind is inspect.Parameter.VAR_KEYWORD:
                     config.update(value)
                 elif kind is not inspect.Parameter.VAR_POSITIONAL:
