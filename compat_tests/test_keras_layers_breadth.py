@@ -466,3 +466,15 @@ def test_masking_layer_masks_padded_steps_for_an_lstm(compare):
                            for i, w in enumerate(model.weights)])
         return [model(x), tf.keras.layers.Masking()(tf.constant(x))]
     compare(program, rtol=2e-5, atol=2e-5)
+
+
+@pytest.mark.parametrize("cls,kwargs,x", [
+    ("GroupNormalization", dict(groups=3), X4), ("GroupNormalization", dict(groups=1), X3),
+    ("GroupNormalization", dict(groups=3, center=False, epsilon=1e-5), X3),
+    ("GroupNormalization", dict(groups=2), X4), ("UnitNormalization", {}, X3),
+    ("UnitNormalization", dict(axis=[1, 2]), X4),
+])
+def test_group_and_unit_normalization(compare, cls, kwargs, x):
+    def program(tf):
+        return _run(tf, getattr(tf.keras.layers, cls)(**kwargs), x)
+    compare(program, rtol=2e-5, atol=2e-5)

@@ -27,7 +27,7 @@ __all__ = [
     "RepeatVector", "Permute", "Identity", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
     "TimeDistributed", "DepthwiseConv2D", "DepthwiseConv1D", "SeparableConv2D", "SeparableConv1D",
     "SeparableConvolution2D", "SeparableConvolution1D", "ActivityRegularization", "Masking",
-    "MultiHeadAttention"]
+    "MultiHeadAttention", "GroupNormalization", "UnitNormalization"]
 
 
 def _tuple(value, n, name):
@@ -1492,3 +1492,84 @@ class MultiHeadAttention(Layer):
 
     def compute_mask(self, inputs, previous_mask=None):
         return None
+
+
+class GroupNormalization(Layer):
+    """Normalizes each sample over groups of channels (and every other non-batch axis), then
+    scales by `gamma` and adds `beta` per channel, as Keras 3.
+
+    Args:
+      groups: number of channel groups (default 32; must divide the channels).
+      axis: the channel axis (default -1).
+      epsilon: default 1e-3.
+      center, scale: whether to learn `beta` and `gamma`.
+    """
+
+    supports_masking = True
+
+    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        self.groups, self.axis, self.epsilon = int(groups), axis, float(epsilon)
+        self.center, self.scale = center, scale
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+
+    def build(self, input_shape):
+        dim = input_shape[self.axis]
+        if dim is None:
+            raise ValueError(f"Axis {self.axis} of input tensor should have a defined dimension "
+                             f"but the layer received an input with shape {input_shape}.")
+        if dim < self.groups:
+            raise ValueError(f"Number of groups ({self.groups}) cannot be more than the number "
+                             f"of channels ({dim}).")
+        if dim % self.groups:
+            raise ValueError(f"Number of groups ({self.groups}) must be a multiple of the number "
+                             f"of channels ({dim}).")
+        self.gamma = self.add_weight(shape=(dim,), name="gamma", initializer=self.gamma_initializer,
+                                     regularizer=self.gamma_regularizer,
+                                     constraint=self.gamma_constraint) if self.scale else None
+        self.beta = self.add_weight(shape=(dim,), name="beta", initializer=self.beta_initializer,
+                                    regularizer=self.beta_regularizer,
+                                    constraint=self.beta_constraint) if self.center else None
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def call(self, inputs):
+        x = _t(self, inputs)
+        ndim = x.ndim
+        axis = self.axis % ndim
+        shape = list(x.shape)
+        group_shape = shape[:axis] + [self.groups, shape[axis] // self.groups] + shape[axis + 1:]
+        grouped = array_ops.reshape(x, group_shape)
+        reduce_axes = tuple(i for i in range(1, ndim + 1) if i != axis)
+        broadcast = [1] * ndim
+        broadcast[axis] = shape[axis] // self.groups
+        broadcast.insert(axis, self.groups)
+        params = [array_ops.reshape(p, broadcast) for p in (self.gamma, self.beta) if p is not None]
+        y = apply(_kernels.LAYER_NORM, [grouped] + params, (
+            ("axes", reduce_axes), ("epsilon", self.epsilon), ("scale", self.gamma is not None),
+            ("center", self.beta is not None)))
+        return array_ops.reshape(y, shape)
+
+
+class UnitNormalization(_Elementwise):
+    """Scales each sample to unit L2 norm over `axis` (default -1)."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def call(self, inputs):
+        x = _t(self, inputs)
+        axis = self.axis if isinstance(self.axis, int) else list(self.axis)
+        square_sum = math_ops.reduce_sum(math_ops.square(x), axis=axis, keepdims=True)
+        inv = math_ops.minimum(math_ops.rsqrt(square_sum), math_ops.cast(1e12, x.dtype))
+        return x * inv
