@@ -4,8 +4,8 @@
    float32 / 255, num_parallel_calls=AUTOTUNE)` -> `batch(64)` -> `prefetch(AUTOTUNE)`, one epoch
    iterated in a Python loop that touches every batch, on tapejax and on real tf.data in one
    process, rounds alternating between them. Reports elements per second and tapejax / tf.data.
-2. Keras `fit` on that Dataset versus `fit` on the same NumPy arrays (batch 64), milliseconds per
-   step after a warm-up epoch, for tapejax (and TF for reference).
+2. Keras `fit` on a Dataset versus `fit` on the same NumPy arrays (batch 64), milliseconds per
+   step, epochs alternating between the two, for tapejax (and TF for reference).
 """
 
 from __future__ import annotations
@@ -42,23 +42,30 @@ def _epoch_seconds(tf, images, labels):
     return time.perf_counter() - start
 
 
-def _fit_step_ms(tf, images, labels, use_dataset, epochs=2):
-    model = tf.keras.Sequential([tf.keras.Input((SIDE, SIDE)), tf.keras.layers.Flatten(),
+def _fit_step_ms(tf, images, labels, rounds):
+    """Median ms per step of one `fit` epoch on NumPy arrays and on a Dataset of the same data,
+    epochs alternating between the two (after a warm-up epoch each)."""
+    def model():
+        m = tf.keras.Sequential([tf.keras.Input((SIDE, SIDE)), tf.keras.layers.Flatten(),
                                  tf.keras.layers.Dense(64, activation="relu"), tf.keras.layers.Dense(10)])
-    model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        m.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        return m
+
     n = 12_800
     x = images[:n].astype(np.float32) / 255.0
     y = labels[:n]
-    if use_dataset:
-        data = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(n).batch(BATCH).prefetch(tf.data.AUTOTUNE)
-        model.fit(data, epochs=1, verbose=0)
-        start = time.perf_counter()
-        model.fit(data, epochs=epochs, verbose=0)
-    else:
-        model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
-        start = time.perf_counter()
-        model.fit(x, y, batch_size=BATCH, epochs=epochs, verbose=0)
-    return (time.perf_counter() - start) / (epochs * n // BATCH) * 1e3
+    data = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(n).batch(BATCH).prefetch(tf.data.AUTOTUNE)
+    runs = {"numpy": (model(), lambda m: m.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)),
+            "dataset": (model(), lambda m: m.fit(data, epochs=1, verbose=0))}
+    times = {k: [] for k in runs}
+    for m, fit in runs.values():
+        fit(m)
+    for _ in range(rounds):
+        for k, (m, fit) in runs.items():
+            start = time.perf_counter()
+            fit(m)
+            times[k].append((time.perf_counter() - start) / (n // BATCH) * 1e3)
+    return {k: float(np.median(v)) for k, v in times.items()}
 
 
 def main():
@@ -82,9 +89,9 @@ def main():
     print(f"  tapejax / tf.data throughput: {rate['tapejax'] / rate['tf.data']:.2f}x")
     fit = {}
     for name, module in (("tapejax", tapejax), ("tensorflow", tensorflow)):
-        fit[name] = {"numpy": _fit_step_ms(module, images, labels, False),
-                     "dataset": _fit_step_ms(module, images, labels, True)}
-    print("Keras fit, ms per step (batch 64, 200 steps per epoch, after a warm-up epoch):")
+        fit[name] = _fit_step_ms(module, images, labels, args.rounds)
+    print(f"Keras fit, ms per step (batch 64, 200 steps per epoch; median of {args.rounds} epochs "
+          f"alternating NumPy / Dataset, after a warm-up epoch):")
     for name, v in fit.items():
         print(f"  {name:10s} numpy {v['numpy']:.3f}  dataset {v['dataset']:.3f}  "
               f"dataset/numpy {v['dataset'] / v['numpy']:.2f}x")

@@ -407,15 +407,21 @@ class Dataset:
         check_host_iteration("iterating a tf.data.Dataset")
         return _NumpyIterator(self)
 
-    def _host_iterator(self, seeds, start=0):
+    def _host_iterator(self, seeds, start=0, to_device=False):
+        """The elements as host arrays from position `start`. With `to_device` (the iterator a
+        user's loop reads), a prefetching pipeline also moves them to JAX arrays on its threads."""
         if self._random_access():
             access = self._access(seeds)
             if self._parallel:
                 threads = _read_threads()
                 ds = access.slice(slice(start, None)) if start else access
+                if to_device:
+                    ds = ds.map(_structure.to_device)
                 return iter(ds.to_iter_dataset(grain.ReadOptions(
                     num_threads=threads, prefetch_buffer_size=max(2 * threads, 4))))
             return _iterate_access(access, start)
+        if to_device and isinstance(self, _Prefetch) and not start:
+            return self._stream(seeds, to_device=True)
         it = self._stream(seeds)
         for _ in range(start):
             next(it)
@@ -825,8 +831,11 @@ class _Prefetch(_Passthrough):
         self._size = size
         self._parallel = max(self._parallel, 1)
 
-    def _stream(self, seeds):
-        return _prefetched(self._p._stream(seeds), self._size if self._size > 0 else 8)
+    def _stream(self, seeds, to_device=False):
+        stream = self._p._host_iterator(seeds)
+        if to_device:
+            stream = map(_structure.to_device, stream)
+        return _prefetched(stream, self._size if self._size > 0 else 8)
 
 
 class _Map(_Unary):
@@ -1496,6 +1505,8 @@ class OwnedIterator:
     and moves it to that position (by index for random-access pipelines, by replaying streams).
     """
 
+    _to_device = True
+
     def __init__(self, dataset, state=None):
         self._dataset = dataset
         if state is None:
@@ -1511,7 +1522,8 @@ class OwnedIterator:
     def _host(self):
         if self._it is None:
             seeds = _Seeds(self._state["iteration"])
-            self._it = self._dataset._host_iterator(seeds, self._state["produced"])
+            self._it = self._dataset._host_iterator(seeds, self._state["produced"],
+                                                    to_device=self._to_device)
         return self._it
 
     def __iter__(self):
@@ -1566,6 +1578,8 @@ class _IteratorState:
 
 
 class _NumpyIterator(OwnedIterator):
+    _to_device = False
+
     def __next__(self):
         return _structure.map_components(_numpy_value, self._next_host()) \
             if not isinstance(self._dataset._spec, DatasetSpec) else self._next_host()

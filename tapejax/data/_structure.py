@@ -230,9 +230,16 @@ def to_tensors(element):
 
 
 def _to_tensor(array):
+    if isinstance(array, jax.Array):
+        return Tensor(array)
     if array.dtype == object:
         return convert_to_tensor(array)
     return Tensor(jax.device_put(array))
+
+
+def to_device(element):
+    """An element with its numeric components as JAX arrays (strings stay host arrays)."""
+    return map_components(lambda a: a if a.dtype == object else jax.device_put(a), element)
 
 
 def spec_repr(spec):
