@@ -504,3 +504,11 @@ def test_options_are_typed_merged_and_kept(compare):
                 out.append((type(exc).__name__, str(exc).split(" got:")[0]))
         return out
     compare(program)
+
+
+def test_cache_after_shuffle_replays_the_first_epochs_order(tf):
+    for ds in (tf.data.Dataset.range(40).shuffle(40).cache(),
+               tf.data.Dataset.range(40).filter(lambda x: x >= 0).shuffle(10).cache()):
+        first = [int(x) for x in ds]
+        assert sorted(first) == list(range(40))
+        assert [int(x) for x in ds] == first

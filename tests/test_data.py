@@ -150,3 +150,13 @@ def test_keras_fit_on_an_infinite_dataset_without_steps_raises_instead_of_runnin
     ds = tf.data.Dataset.from_tensor_slices((np.ones((4, 3), np.float32), np.ones((4, 1), np.float32)))
     with pytest.raises(ValueError, match="steps_per_epoch"):
         model.fit(ds.batch(2).repeat(), epochs=1, verbose=0)
+
+
+def test_cache_of_a_random_access_input_is_computed_in_vectorised_chunks_once():
+    ds = tf.data.Dataset.from_tensor_slices(np.arange(3000, dtype=np.float32)).map(lambda x: x * 2.0).cache()
+    assert ds._random_access()
+    fn = ds._p._fn
+    first = np.asarray([float(v) for v in ds.take(5)])
+    assert fn._vectorized is not None and fn._vectorized.trace_count == 2  # chunks of 1024 and 952
+    np.testing.assert_array_equal(first, np.arange(5) * 2.0)
+    np.testing.assert_array_equal(np.concatenate([b.numpy() for b in ds.batch(1000)]), np.arange(3000) * 2.0)

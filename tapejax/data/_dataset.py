@@ -1197,13 +1197,34 @@ class _Enumerate(_Unary):
 
 
 class _Cache(_Passthrough):
+    """Keeps the first iteration's elements. A random-access input is computed once, a chunk of
+    elements per call (so a map before the cache runs vectorised), and read by index after."""
+
+    _CHUNK = 1024
+
     def __init__(self, parent, filename):
         super().__init__(parent)
         self._filename = filename
         self._elements = None
+        self._arrays = None
 
     def _random_access(self):
-        return False
+        return self._p._random_access() and _structure.fully_defined(self._spec)
+
+    def _access(self, seeds):
+        if self._arrays is None:
+            parent = self._p._access(seeds)
+            n = len(parent)
+            chunks = [parent._gather(np.arange(i, min(i + self._CHUNK, n), dtype=np.int64))
+                      for i in range(0, n, self._CHUNK)]
+            if chunks:
+                flat = [np.concatenate(parts) for parts in zip(*[_structure.flatten(c) for c in chunks])]
+                element = _structure.pack(chunks[0], flat)
+            else:
+                element = _structure.map_components(
+                    lambda s: np.zeros((0,) + tuple(s.shape), s.dtype.as_numpy_dtype), self._spec)
+            self._arrays = _Arrays(element, n)
+        return self._arrays
 
     def _stream(self, seeds):
         if self._elements is not None:
