@@ -65,7 +65,8 @@ norm = linalg_ops.norm
 _ARRAY = ["identity", "stop_gradient", "reshape", "transpose", "expand_dims", "squeeze", "tile",
           "broadcast_to", "reverse", "pad", "concat", "stack", "unstack", "split", "slice", "gather",
           "gather_nd", "where", "boolean_mask", "one_hot", "repeat", "sort", "argsort",
-          "tensor_scatter_nd_update", "tensor_scatter_nd_add", "zeros", "ones", "fill",
+          "tensor_scatter_nd_update", "tensor_scatter_nd_add", "tensor_scatter_nd_sub",
+          "tensor_scatter_nd_min", "tensor_scatter_nd_max", "scatter_nd", "zeros", "ones", "fill",
           "zeros_like", "ones_like", "eye", "range", "linspace", "shape", "size", "rank", "meshgrid",
           "newaxis"]
 globals().update(_namespaces.pick(array_ops, _ARRAY))

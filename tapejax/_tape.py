@@ -20,7 +20,8 @@ from tapejax._tensor import Tensor
 
 # Ops TF registers no gradient function for at all (a gradient through them raises LookupError), as
 # opposed to ops registered as not differentiable (their outputs simply get no gradient).
-NO_GRADIENT_REGISTERED = frozenset({"IsNan", "IsFinite", "IsInf"})
+NO_GRADIENT_REGISTERED = frozenset({"IsNan", "IsFinite", "IsInf", "AdjustContrastv2", "AdjustSaturation",
+                                    "AdjustHue", "ResizeArea"})
 
 DIFFERENTIABLE_DTYPES = frozenset(
     np.dtype(d) for d in (np.float16, jnp.bfloat16, np.float32, np.float64, np.complex64,
@@ -185,6 +186,8 @@ class _Recorder:
             if op_name in NO_GRADIENT_REGISTERED:
                 self._note_unregistered(op_name, inputs, outputs)
             return False
+        if self.unregistered:
+            self._propagate_unregistered(inputs, outputs)
         refs = self._input_refs(inputs, values)
         if refs is None:
             return False
@@ -213,6 +216,11 @@ class _Recorder:
         first_new, structure = len(self.values), self.structure
         refs = self._input_refs(inputs, values)
         if refs is None:
+            if self.unregistered and self._tainted(inputs):  # runs now, but its outputs stay marked
+                out = kernel(*_lazy.resolve_all(values))
+                outputs = [Tensor(o) for o in out] if multi else [Tensor(out)]
+                self._propagate_unregistered(inputs, outputs)
+                return outputs
             return None
         in_refs, constants, undo = refs
         entry_structure = _extend_structure(self.structure, (key, in_refs, constants))
@@ -230,7 +238,12 @@ class _Recorder:
         outputs = [Tensor(Pending(node, i, shape, dtype)) for i, (shape, dtype) in enumerate(avals)]
         self.deferred = True
         self._add_entry(kernel, key, in_refs, entry_structure, outputs)
+        if self.unregistered:
+            self._propagate_unregistered(inputs, outputs)
         return outputs
+
+    def _tainted(self, inputs):
+        return any(type(x) is Tensor and x._id in self.unregistered for x in inputs)
 
     def _note_unregistered(self, op_name, inputs, outputs):
         """Remembers the outputs of an op TF has no gradient entry for, when it read a tracked value."""
@@ -238,6 +251,17 @@ class _Recorder:
                or x is not None and type(x) is not Tensor and x._id in self.watched_vars for x in inputs):
             for out in outputs:
                 self.unregistered[out._id] = op_name
+
+    def _propagate_unregistered(self, inputs, outputs):
+        """A differentiable op on such an output: TF's backprop still reaches the op without a
+        gradient entry (e.g. convert_image_dtype's identity after adjust_contrast), so it raises too."""
+        unregistered = self.unregistered
+        for x in inputs:
+            op_name = unregistered.get(x._id) if type(x) is Tensor else None
+            if op_name is not None:
+                for out in outputs:
+                    unregistered[out._id] = op_name
+                return
 
     def slot_of_target(self, target):
         """The slot of a target Tensor, or None when this tape never saw it."""

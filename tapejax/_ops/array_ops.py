@@ -68,6 +68,15 @@ ARRAY = {
         tuple(jnp.moveaxis(i, -1, 0))].set(u)),
     "tensor_scatter_nd_add": _op("TensorScatterAdd", lambda t, i, u: t.at[
         tuple(jnp.moveaxis(i, -1, 0))].add(u)),
+    "tensor_scatter_nd_sub": _op("TensorScatterSub", lambda t, i, u: t.at[
+        tuple(jnp.moveaxis(i, -1, 0))].add(-u)),
+    "tensor_scatter_nd_min": _op("TensorScatterMin", lambda t, i, u: t.at[
+        tuple(jnp.moveaxis(i, -1, 0))].min(u)),
+    "tensor_scatter_nd_max": _op("TensorScatterMax", lambda t, i, u: t.at[
+        tuple(jnp.moveaxis(i, -1, 0))].max(u)),
+    "scatter_nd": _op("ScatterNd", lambda i, u, shape: jnp.zeros(shape, u.dtype).at[
+        tuple(jnp.moveaxis(i, -1, 0))].add(u)),
+    "linspace": _op("LinSpace", lambda s, e, num, axis: jnp.linspace(s, e, num, axis=axis)),
     "boolean_mask": _op("BooleanMask", lambda x, mask_idx: x[mask_idx]),
 }
 
@@ -445,6 +454,55 @@ def tensor_scatter_nd_add(tensor, indices, updates, name=None):
     return apply(ARRAY["tensor_scatter_nd_add"], [t, as_value(indices), as_value(updates, t.dtype)])
 
 
+def tensor_scatter_nd_sub(tensor, indices, updates, name=None):
+    """`tensor` with `updates` subtracted at the index tuples in the last axis of `indices`."""
+    t = as_value(tensor)
+    return apply(ARRAY["tensor_scatter_nd_sub"], [t, as_value(indices), as_value(updates, t.dtype)])
+
+
+def tensor_scatter_nd_min(tensor, indices, updates, name=None):
+    """`tensor` with each indexed element replaced by its minimum with the update."""
+    t = as_value(tensor)
+    return apply(ARRAY["tensor_scatter_nd_min"], [t, as_value(indices), as_value(updates, t.dtype)])
+
+
+def tensor_scatter_nd_max(tensor, indices, updates, name=None):
+    """`tensor` with each indexed element replaced by its maximum with the update."""
+    t = as_value(tensor)
+    return apply(ARRAY["tensor_scatter_nd_max"], [t, as_value(indices), as_value(updates, t.dtype)])
+
+
+def scatter_nd(indices, updates, shape, name=None):
+    """A zero tensor of `shape` with `updates` added at the index tuples in the last axis of
+    `indices` (duplicate indices sum, as TF); differentiable in `updates`.
+
+    Args:
+      indices: int32/int64 Tensor, shape `[..., k]` with k <= len(shape).
+      updates: Tensor of shape `indices.shape[:-1] + shape[k:]`.
+      shape: the output shape (a list or a 1-D int Tensor).
+
+    Returns:
+      A Tensor of `shape` and `updates`' dtype.
+
+    Raises:
+      InvalidArgumentError: an index outside `shape` (checked eagerly, as TF's CPU kernel), or
+        shapes that do not fit together.
+    """
+    i = as_value(indices)
+    u = as_value(updates)
+    dims = _ints(shape)
+    concrete = i._v
+    if not isinstance(concrete, jax.core.Tracer):
+        flat = np.asarray(concrete).reshape(-1, concrete.shape[-1] if concrete.ndim else 1)
+        bounds = np.asarray(dims[:flat.shape[1]])
+        for n, row in enumerate(flat):
+            if flat.shape[1] <= len(dims) and ((row < 0) | (row >= bounds)).any():
+                raise InvalidArgumentError(
+                    f"indices[{n}] = [{', '.join(str(int(v)) for v in row)}] does not index into "
+                    f"shape [{','.join(str(d) for d in dims)}] [Op:ScatterNd]")
+    return apply(ARRAY["scatter_nd"], [i, u], (("shape", dims),))
+
+
 # -- creation -----------------------------------------------------------------------------------
 def _dtype_or(dtype, default):
     return (_dtypes.as_dtype(dtype) if dtype is not None else default)._np
@@ -502,10 +560,17 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 -
 
 
 def linspace(start, stop, num, name=None, axis=0):
-    """`num` evenly spaced values from `start` to `stop` inclusive (float32 for Python floats)."""
-    s = convert_to_tensor(start)
-    e = convert_to_tensor(stop, dtype=s.dtype)
-    return Tensor(jnp.linspace(s._value, e._value, int(num), axis=axis).astype(s._v.dtype))
+    """`num` evenly spaced values from `start` to `stop` inclusive, differentiable in both.
+
+    Integer endpoints (Python ints, int32/int64 Tensors) give float64, as TF; float endpoints keep
+    their dtype (float32 for Python floats). Tensor endpoints of shape S give `num` values of shape
+    S stacked along `axis`.
+    """
+    s = as_value(start)
+    e = as_value(stop, s.dtype)
+    if s.dtype.is_integer:  # integer inputs have no gradient, so a plain conversion loses none
+        s, e = (Tensor(x._value.astype(np.float64)) for x in (s, e))
+    return apply(ARRAY["linspace"], [s, e], (("num", int(num)), ("axis", int(axis))))
 
 
 def shape(input, out_type=_dtypes.int32, name=None):

@@ -1,0 +1,102 @@
+"""Core gaps public TF programs (compat_tests/programs/) tripped on: gradients through ops TF has no
+gradient for, tf.linspace's dtypes, tf.scatter_nd, printing traced Tensors, tf.py_function, and
+checkpoints of Generators and of objects whose variables are created after restore()."""
+
+import numpy as np
+import pytest
+
+RS = np.random.RandomState(3)
+IMG = RS.rand(4, 5, 3).astype(np.float32)
+
+
+# -- ops TF registers no gradient for -----------------------------------------------------------
+@pytest.mark.parametrize("op", ["adjust_contrast", "adjust_saturation", "adjust_hue"])
+def test_a_gradient_reaching_a_colour_op_through_later_ops_raises_lookup_error(compare, op):
+    def program(tf):
+        x = tf.Variable(IMG)
+        with tf.GradientTape() as tape:
+            y = tf.reduce_sum(getattr(tf.image, op)(x, 0.3) * 2.0) + tf.reduce_sum(x)
+        return tape.gradient(y, x)
+    compare(program)
+
+
+def test_a_stop_gradient_after_an_op_without_gradient_gives_no_lookup_error(compare):
+    def program(tf):
+        x = tf.Variable(IMG)
+        with tf.GradientTape() as tape:
+            y = tf.reduce_sum(tf.stop_gradient(tf.image.adjust_contrast(x, 0.3))) + tf.reduce_sum(x * x)
+        return tape.gradient(y, x)
+    compare(program)
+
+
+def test_resize_area_output_used_later_raises_lookup_error(compare):
+    def program(tf):
+        x = tf.Variable(IMG[None])
+        with tf.GradientTape() as tape:
+            y = tf.reduce_mean(tf.image.resize(x, [2, 2], method="area") ** 2)
+        return tape.gradient(y, x)
+    compare(program)
+
+
+# -- tf.linspace -------------------------------------------------------------------------------
+def test_linspace_dtypes_follow_the_endpoints(compare):
+    def program(tf):
+        return (tf.linspace(-2, 2, 201), tf.linspace(-2.0, 2.0, 5), tf.linspace(np.float32(0), 1, 3),
+                tf.linspace(tf.constant(1, tf.int64), tf.constant(4, tf.int64), 4),
+                tf.linspace(tf.constant(1.0, tf.float64), 3.0, 3), tf.linspace(0.0, 1.0, 1),
+                tf.linspace(0.0, 1.0, 0), tf.linspace([0, 1], [4, 5], 3),
+                tf.linspace([0.0, 1.0], [4.0, 5.0], 3, axis=1))
+    compare(program)
+
+
+def test_linspace_is_differentiable_in_its_endpoints(compare):
+    def program(tf):
+        s, e = tf.Variable(1.0), tf.Variable(3.0)
+        with tf.GradientTape() as tape:
+            y = tf.reduce_sum(tf.linspace(s, e, 4) * tf.constant([1.0, 2.0, 3.0, 4.0]))
+        return y, tape.gradient(y, [s, e])
+    compare(program)
+
+
+# -- tf.scatter_nd -----------------------------------------------------------------------------
+def test_scatter_nd_sums_duplicates_and_scatters_slices(compare):
+    def program(tf):
+        return (tf.scatter_nd([[1], [3], [1]], [1.0, 2.0, 3.0], [5]),
+                tf.scatter_nd(tf.constant([[0, 1]], tf.int64), [7], tf.constant([2, 2], tf.int64)),
+                tf.scatter_nd([[1]], [[1, 2]], [3, 2]),
+                tf.scatter_nd(tf.constant([[0, 2], [2, 1], [3, 3]]), tf.constant([2, 11, 18]),
+                              tf.constant([4, 5])))
+    compare(program)
+
+
+def test_scatter_nd_gradient_gathers_the_updates(compare):
+    def program(tf):
+        u = tf.Variable([1.0, 2.0])
+        with tf.GradientTape() as tape:
+            y = tf.scatter_nd([[0], [0]], u, [3])
+            loss = tf.reduce_sum(y * tf.constant([2.0, 3.0, 4.0]))
+        return y, tape.gradient(loss, u)
+    compare(program)
+
+
+def test_scatter_nd_index_outside_the_shape_raises(compare):
+    def program(tf):
+        return tf.scatter_nd([[5]], [1.0], [3])
+    compare(program)
+
+
+def test_scatter_nd_inside_a_function(compare):
+    def program(tf):
+        f = tf.function(lambda i, u: tf.scatter_nd(i, u, [4]))
+        return f(tf.constant([[1], [1]]), tf.constant([3.0, 4.0]))
+    compare(program)
+
+
+def test_tensor_scatter_nd_sub_min_max(compare):
+    def program(tf):
+        t = tf.constant([[0, 1, 2], [3, 4, 5]])
+        idx = [[0, 0], [1, 2], [0, 0]]
+        upd = [1, 7, 9]
+        return (tf.tensor_scatter_nd_sub(t, idx, upd), tf.tensor_scatter_nd_min(t, idx, upd),
+                tf.tensor_scatter_nd_max(t, idx, upd))
+    compare(program)
