@@ -3,12 +3,18 @@
 Use it as `import tapejax as tf`. Importing tapejax enables JAX's 64-bit mode
 (`jax_enable_x64`) so that `tf.float64`/`tf.int64` values keep their precision; tapejax's own
 defaults stay TensorFlow's (Python floats -> float32, ints -> int32), but raw `jax.numpy` code in
-the same process then defaults to 64-bit types.
+the same process then defaults to 64-bit types. It also turns on JAX's persistent compilation cache
+in the user's cache directory (see `tapejax._compile_cache`; `TAPEJAX_COMPILATION_CACHE=0` turns it
+off).
 """
 
 import jax as _jax
 
 _jax.config.update("jax_enable_x64", True)
+
+from tapejax import _compile_cache  # noqa: E402
+
+_compile_cache.configure_from_environment()
 
 from tapejax import _errors as errors  # noqa: E402
 from tapejax import _namespaces  # noqa: E402
@@ -95,7 +101,15 @@ nn = _namespaces.make("nn", "tf.nn", {
 })
 
 strings = _namespaces.make("strings", "tf.strings", _namespaces.pick(string_ops, string_ops.__all__))
-image = _namespaces.make("image", "tf.image", _namespaces.pick(image_ops, image_ops.__all__))
+from tapejax import _io  # noqa: E402
+from tapejax._ops import image_codec_ops  # noqa: E402
+
+image = _namespaces.make("image", "tf.image", {**_namespaces.pick(image_ops, image_ops.__all__),
+                                               **_namespaces.pick(image_codec_ops, image_codec_ops.__all__)})
+io = _namespaces.make("io", "tf.io", {
+    **_namespaces.pick(_io, _io.__all__), **_namespaces.pick(image_codec_ops, image_codec_ops.__all__),
+    "gfile": _namespaces.make("io.gfile", "tf.io.gfile", _namespaces.pick(_io, _io.GFILE)),
+})
 
 random = _namespaces.make("random", "tf.random", _namespaces.pick(random_ops, [
     "normal", "uniform", "truncated_normal", "set_seed", "Generator", "categorical", "shuffle",
@@ -125,6 +139,8 @@ config = _namespaces.make("config", "tf.config", {
             "list_physical_devices", "list_logical_devices", "get_visible_devices", "set_visible_devices",
             "set_memory_growth", "get_memory_growth"]),
         "VirtualDeviceConfiguration": _device.LogicalDeviceConfiguration,
+        "set_compilation_cache": _compile_cache.set_compilation_cache,
+        "get_compilation_cache": _compile_cache.compilation_cache_directory,
         "set_virtual_device_configuration": _device.set_logical_device_configuration,
         "get_virtual_device_configuration": _device.get_logical_device_configuration}),
 })
