@@ -100,3 +100,47 @@ def test_tensor_scatter_nd_sub_min_max(compare):
         return (tf.tensor_scatter_nd_sub(t, idx, upd), tf.tensor_scatter_nd_min(t, idx, upd),
                 tf.tensor_scatter_nd_max(t, idx, upd))
     compare(program)
+
+
+# -- printing traced Tensors -------------------------------------------------------------------
+def test_traced_arguments_print_as_tf_symbolic_tensors(compare):
+    def program(tf):
+        lines = []
+
+        @tf.function
+        def f(a, b, x):
+            lines.extend([str(a), repr(a), str(b), f"{x}", "%s" % (x,), str([a])])
+            return a
+
+        f(tf.constant(1), tf.constant([1.0, 2.0]), tf.ones([2, 2]))
+        f(1, tf.constant([1.0, 2.0]), tf.ones([2, 2]))  # a Python value prints as itself
+        return lines
+    compare(program)
+
+
+def test_traced_varargs_and_keyword_arguments_print_with_tf_placeholder_names(compare):
+    def program(tf):
+        lines = []
+
+        @tf.function
+        def f(*args, **kwargs):
+            lines.append(str((args, kwargs)))
+            return 0
+
+        f(tf.constant(1), tf.constant(2.0), k=tf.constant(3))
+        return lines
+    compare(program)
+
+
+def test_traced_op_outputs_print_with_tf_op_names(compare):
+    def program(tf):
+        lines = []
+
+        @tf.function
+        def f(a, x):
+            lines.extend([str(a + 1), str(tf.reduce_sum(x))])
+            return a
+
+        f(tf.constant(1), tf.ones([2]))
+        return lines
+    compare(program)

@@ -6,9 +6,12 @@ tables so that they record on tapes like any other op.
 
 from __future__ import annotations
 
+import inspect
 import itertools
+import sys
 
 import numpy as np
+from jax.core import Tracer
 
 from tapejax import _device, _dtypes
 from tapejax._lazy import Pending
@@ -191,14 +194,20 @@ class Tensor:
         raise TypeError("Tensor is unhashable. Instead, use tensor.ref() as the key.")
 
     def __repr__(self):
+        if isinstance(self._v, Tracer):
+            return f"<tf.Tensor '{_symbolic_name(self)}:0' shape={self.shape} dtype={self.dtype.name}>"
         return (f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, "
                 f"numpy={_numpy_text(np.asarray(self._value), True)}>")
 
     def __str__(self):
+        if isinstance(self._v, Tracer):
+            return f'Tensor("{_symbolic_name(self)}:0", shape={self.shape}, dtype={self.dtype.name})'
         return (f"tf.Tensor({_numpy_text(np.asarray(self._value), False)}, shape={self.shape}, "
                 f"dtype={self.dtype.name})")
 
     def __format__(self, spec):
+        if isinstance(self._v, Tracer):
+            return format(str(self), spec)
         return format(self.numpy(), spec)
 
     def __reduce__(self):
@@ -209,6 +218,59 @@ class Tensor:
 
     def __deepcopy__(self, memo):
         return self
+
+
+# The name of a traced (symbolic) Tensor in its text, as TF's graph tensors ("a:0"): an argument of
+# the tapejax.function being traced is named as TF names its placeholder (the parameter's name,
+# `args_0` for *args, `x_1` for the second Tensor inside an argument `x`). Other traced Tensors are op
+# outputs, which TF names by op type ("add", "Sum"); tapejax's traces keep no op names, so they print
+# as "tensor". Printing a traced Tensor is a debugging path, so the function being traced is found by
+# looking up the stack for `tapejax._function`'s trace body (its `python_function`, `call_args`,
+# `call_kwargs`) rather than by recording names on every traced call.
+_UNNAMED = "tensor"
+
+
+def _symbolic_name(tensor):
+    frame = sys._getframe(1)
+    while frame is not None:
+        local = frame.f_locals
+        if (frame.f_code.co_name == "body" and frame.f_code.co_filename.endswith("_function.py")
+                and "call_args" in local and "python_function" in local):
+            name = _argument_name(tensor, local["python_function"], local["call_args"],
+                                  local.get("call_kwargs") or {})
+            return _UNNAMED if name is None else name
+        frame = frame.f_back
+    return _UNNAMED
+
+
+def _argument_name(tensor, function, args, kwargs):
+    try:
+        bound = inspect.signature(function).bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        return None
+    for param_name, value in bound.arguments.items():
+        kind = bound.signature.parameters[param_name].kind
+        if kind is inspect.Parameter.VAR_POSITIONAL:
+            named = [(f"{param_name}_{i}", v) for i, v in enumerate(value)]
+        elif kind is inspect.Parameter.VAR_KEYWORD:
+            named = list(value.items())
+        else:
+            named = [(param_name, value)]
+        for base, value in named:
+            for i, leaf in enumerate(_tensor_leaves(value)):
+                if leaf is tensor:
+                    return base if i == 0 else f"{base}_{i}"
+    return None
+
+
+def _tensor_leaves(value):
+    if type(value) is Tensor:
+        return [value]
+    if isinstance(value, dict):
+        return [t for k in sorted(value) for t in _tensor_leaves(value[k])]
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in _tensor_leaves(v)]
+    return []
 
 
 def _rebuild_tensor(array):
