@@ -44,6 +44,15 @@ class OutOfRangeError(OpError):
     """Iteration past the end of a sequence, e.g. `iterator.get_next()` (`tf.errors.OutOfRangeError`)."""
 
 
+class AlreadyExistsError(OpError):
+    """An entity (a file) that an op tried to create already exists (`tf.errors.AlreadyExistsError`)."""
+
+
+class PermissionDeniedError(OpError):
+    """The caller may not run the operation, e.g. a read on a file opened for writing
+    (`tf.errors.PermissionDeniedError`)."""
+
+
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
