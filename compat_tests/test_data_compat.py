@@ -229,6 +229,7 @@ ERRORS = {
         lambda: iter(["a"]), output_signature=tf.TensorSpec((), tf.int32))),
     "generator_wrong_structure": lambda tf: list(tf.data.Dataset.from_generator(
         lambda: iter([1, 2]), output_signature=(tf.TensorSpec((), tf.int32), tf.TensorSpec((), tf.int32)))),
+    "map_returns_an_object": lambda tf: tf.data.Dataset.range(3).map(lambda x: object()),
     "map_returns_none": lambda tf: tf.data.Dataset.range(5).map(lambda x: None),
     "map_dtype_error_in_function": lambda tf: tf.data.Dataset.range(3).map(lambda x: x + 1.5),
     "zip_of_a_list": lambda tf: tf.data.Dataset.zip([tf.data.Dataset.range(2), tf.data.Dataset.range(2)]),

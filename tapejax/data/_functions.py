@@ -162,7 +162,11 @@ def _static_spec(value, what):
         raise InvalidArgumentError(
             f"The function passed to `{what}` returned None. Dataset functions must return tensors "
             f"(or nested structures of them).")
-    array = _structure.to_component(value)
+    try:
+        array = _structure.to_component(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"Unsupported return value from function passed to Dataset.{what}(): "
+                        f"{value!r}.") from None
     return TensorSpec(array.shape, _structure.dtype_of(array))
 
 
