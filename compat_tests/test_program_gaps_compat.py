@@ -144,3 +144,78 @@ def test_traced_op_outputs_print_with_tf_op_names(compare):
         f(tf.constant(1), tf.ones([2]))
         return lines
     compare(program)
+
+
+# -- tf.py_function / tf.numpy_function --------------------------------------------------------
+def test_py_function_calls_the_python_function_on_tensors(compare):
+    def program(tf):
+        seen = []
+
+        def f(x, y):
+            seen.append((x.dtype.name, y.dtype.name, x.shape.as_list()))
+            return x * y
+        one = tf.py_function(f, [tf.constant(2.0), 3.0], tf.float32)
+        listed = tf.py_function(func=f, inp=[tf.constant([1, 2]), tf.constant([3, 4])], Tout=[tf.int32])
+        two = tf.py_function(lambda: (1.0, 2), [], [tf.float32, tf.int64])
+        return one, listed, two, seen
+    compare(program)
+
+
+def test_py_function_is_differentiable_eagerly(compare):
+    def program(tf):
+        x = tf.Variable(3.0)
+        with tf.GradientTape() as tape:
+            y = tf.py_function(lambda a: a * a, [x], tf.float32)
+        return y, tape.gradient(y, x)
+    compare(program)
+
+
+def test_py_function_as_a_decorator_runs_on_every_call_of_a_function(compare):
+    def program(tf):
+        calls = []
+
+        @tf.py_function(Tout=tf.float32)
+        def plus(x, y):
+            calls.append("run")
+            return x + y
+
+        @tf.function
+        def wrapper(x, y):
+            return plus(x, y) * 2.0
+
+        a = wrapper(tf.constant(1.0), tf.constant(2.0))
+        b = wrapper(tf.constant(3.0), tf.constant(4.0))
+        return a, b, len(calls) >= 2, plus(tf.constant(1.0), 1.0)
+    compare(program)
+
+
+def test_py_function_inside_a_function_under_a_tape(compare):
+    def program(tf):
+        x = tf.Variable(3.0)
+        f = tf.function(lambda a: tf.py_function(lambda b: b * b, [a], tf.float32))
+        with tf.GradientTape() as tape:
+            y = f(x)
+        return y, tape.gradient(y, x)
+    compare(program)
+
+
+def test_py_function_result_of_another_dtype_raises(compare):
+    def program(tf):
+        return tf.py_function(lambda a: a, [tf.constant(1)], tf.float32)
+    compare(program)
+
+
+def test_numpy_function_passes_arrays_and_has_no_gradient(compare):
+    def program(tf):
+        kinds = []
+
+        def twice(a):
+            kinds.append(type(a).__name__)
+            return (a * 2).astype(np.float32)
+        eager = tf.numpy_function(twice, [tf.constant([1.0, 2.0])], tf.float32)
+        traced = tf.function(lambda a: tf.numpy_function(twice, [a], tf.float32))(tf.constant([3.0]))
+        x = tf.Variable(3.0)
+        with tf.GradientTape() as tape:
+            y = tf.numpy_function(lambda a: a * a, [x], tf.float32)
+        return eager, traced, kinds[0], kinds[-1], tape.gradient(y, x)
+    compare(program)

@@ -29,6 +29,7 @@ from tapejax._function import Function, TensorSpec, function  # noqa: E402
 from tapejax._gradient import UnconnectedGradients  # noqa: E402
 from tapejax._indexed_slices import IndexedSlices  # noqa: E402
 from tapejax._module import Module, name_scope  # noqa: E402
+from tapejax._py_function import numpy_function, py_function  # noqa: E402,F401
 from tapejax._ops import array_ops, linalg_ops, math_ops, nn_ops, random_ops  # noqa: E402
 from tapejax._ops import image_ops, string_ops  # noqa: E402 - string_ops also registers string kernels
 from tapejax._ops._convert import constant, convert_to_tensor  # noqa: E402
