@@ -7,6 +7,12 @@ import time
 
 import numpy as np
 
+from tapejax.keras._dataset_utils import (  # noqa: F401 - keras.utils' dataset utilities
+    image_dataset_from_directory,
+    text_dataset_from_directory,
+    timeseries_dataset_from_array,
+)
+
 __all__ = ["Progbar", "to_categorical", "set_random_seed"]
 
 
