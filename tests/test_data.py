@@ -160,3 +160,15 @@ def test_cache_of_a_random_access_input_is_computed_in_vectorised_chunks_once():
     assert fn._vectorized is not None and fn._vectorized.trace_count == 2  # chunks of 1024 and 952
     np.testing.assert_array_equal(first, np.arange(5) * 2.0)
     np.testing.assert_array_equal(np.concatenate([b.numpy() for b in ds.batch(1000)]), np.arange(3000) * 2.0)
+
+
+def test_vectorised_pipelines_prefetch_on_one_thread_and_per_element_maps_on_a_pool():
+    from tapejax.data._dataset import _per_element_work, _Seeds
+    fused = tf.data.Dataset.range(100).map(lambda x: x * 2).shuffle(10).batch(10)
+    assert not _per_element_work(fused._access(_Seeds(1)))
+    unbatched = tf.data.Dataset.range(100).map(lambda x: x * 2)
+    assert _per_element_work(unbatched._access(_Seeds(1)))
+    random = tf.data.Dataset.range(100).map(lambda x: tf.cast(x, tf.float32) + tf.random.uniform(())).batch(10)
+    assert _per_element_work(random._access(_Seeds(1)))
+    for ds in (fused, unbatched, random):
+        assert len(list(ds.prefetch(2))) == len(list(ds))

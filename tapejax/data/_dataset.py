@@ -413,12 +413,17 @@ class Dataset:
         if self._random_access():
             access = self._access(seeds)
             if self._parallel:
-                threads = _read_threads()
                 ds = access.slice(slice(start, None)) if start else access
                 if to_device:
                     ds = ds.map(_structure.to_device)
-                return iter(ds.to_iter_dataset(grain.ReadOptions(
-                    num_threads=threads, prefetch_buffer_size=max(2 * threads, 4))))
+                if _per_element_work(access):
+                    threads = _read_threads()
+                    return iter(ds.to_iter_dataset(grain.ReadOptions(
+                        num_threads=threads, prefetch_buffer_size=max(2 * threads, 4))))
+                # Vectorised work: one background thread keeps batches ready at the cost of a
+                # queue read per element (a thread pool would cost a task per element).
+                return iter(grain_experimental.ThreadPrefetchIterDataset(
+                    ds.to_iter_dataset(grain.ReadOptions(num_threads=0)), prefetch_buffer_size=4))
             return _iterate_access(access, start)
         if to_device and isinstance(self, _Prefetch) and not start:
             return self._stream(seeds, to_device=True)
@@ -605,6 +610,15 @@ class Dataset:
 
     def rebatch(self, batch_size, drop_remainder=False, name=None):
         return self.unbatch().batch(batch_size, drop_remainder=drop_remainder)
+
+
+def _per_element_work(access, batched=False):
+    """Whether reading `access` runs a Python function per element (a map that is not vectorised
+    over a batch): then grain's thread pool reads elements in parallel."""
+    batched = batched or isinstance(access, _Batched)
+    if isinstance(access, _Mapped) and not (access._fn.vectorizable and batched):
+        return True
+    return any(_per_element_work(p, batched) for p in access.parents if isinstance(p, _Access))
 
 
 def _iterate_access(access, start):
