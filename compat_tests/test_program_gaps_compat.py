@@ -219,3 +219,40 @@ def test_numpy_function_passes_arrays_and_has_no_gradient(compare):
             y = tf.numpy_function(lambda a: a * a, [x], tf.float32)
         return eager, traced, kinds[0], kinds[-1], tape.gradient(y, x)
     compare(program)
+
+
+# -- tf.random.Generator in a checkpoint, stateless ops -----------------------------------------
+def test_checkpoint_restores_a_generator_stream(compare, tmp_path):
+    def program(tf):
+        g = tf.random.Generator.from_seed(1)
+        cp = tf.train.Checkpoint(generator=g)
+        g.normal([])
+        path = cp.write(str(tmp_path / f"gen_{tf.__name__}"))
+        after = [g.normal([3]), g.uniform([2])]
+        cp.restore(path)
+        again = [g.normal([3]), g.uniform([2])]
+        other = tf.random.Generator.from_seed(7)
+        tf.train.Checkpoint(generator=other).restore(path)
+        return [bool(tf.reduce_all(a == b)) for a, b in zip(after, again)] + [
+            bool(tf.reduce_all(other.normal([3]) == after[0]))]
+    compare(program)
+
+
+def test_stateless_ops_repeat_for_a_seed(compare):
+    def program(tf):
+        ops = [lambda s: tf.random.stateless_normal([2, 3], seed=s),
+               lambda s: tf.random.stateless_uniform([4], seed=s, minval=2, maxval=9, dtype=tf.int32),
+               lambda s: tf.random.stateless_truncated_normal([3], seed=s, dtype=tf.float64)]
+        out = []
+        for op in ops:
+            a, b, c = op([1, 2]), op([1, 2]), op([3, 4])
+            out += [a.dtype.name, a.shape.as_list(), bool(tf.reduce_all(a == b)),
+                    bool(tf.reduce_all(a == c))]
+        return out
+    compare(program)
+
+
+def test_stateless_seed_of_another_shape_raises(compare):
+    def program(tf):
+        return tf.random.stateless_normal([2], seed=[1, 2, 3])
+    compare(program)

@@ -114,7 +114,7 @@ io = _namespaces.make("io", "tf.io", {
 
 random = _namespaces.make("random", "tf.random", _namespaces.pick(random_ops, [
     "normal", "uniform", "truncated_normal", "set_seed", "Generator", "categorical", "shuffle",
-    "get_global_generator"]))
+    "get_global_generator", "stateless_normal", "stateless_uniform", "stateless_truncated_normal"]))
 
 nest = _namespaces.make("nest", "tf.nest", _namespaces.pick(_nest, [
     "flatten", "pack_sequence_as", "map_structure", "assert_same_structure", "is_nested",

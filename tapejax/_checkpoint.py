@@ -37,8 +37,9 @@ def _collect(obj, prefix, out):
     from tapejax.keras.metrics import Metric
     if isinstance(obj, Variable):
         out.append((prefix, obj))
-    elif hasattr(obj, "_checkpoint_value"):  # a tf.data iterator: its position
-        out.append((f"{prefix}/iterator_state", obj._checkpoint_value()))
+    elif hasattr(obj, "_checkpoint_value"):  # a tf.data iterator's position, a Generator's state
+        value = obj._checkpoint_value()
+        out.append((f"{prefix}/{value.name}", value))
     elif isinstance(obj, Layer):
         for i, w in enumerate(obj.weights):
             out.append((f"{prefix}/weights/{i}", w))

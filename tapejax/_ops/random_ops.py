@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import threading
 
@@ -11,6 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from tapejax import _dtypes
+from tapejax._errors import InvalidArgumentError
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 
@@ -124,6 +126,51 @@ def uniform(shape, minval=0, maxval=None, dtype=_dtypes.float32, seed=None, name
                           _shape(shape), dtype._np))
 
 
+def _stateless_words(seed):
+    """The three key words of a stateless op's `seed` (a shape-[2] int Tensor or list)."""
+    seed = convert_to_tensor(seed)
+    if tuple(seed.shape) != (2,):
+        raise InvalidArgumentError(f"seed must have shape [2], not {list(seed.shape)} "
+                                   f"[Op:StatelessRandomGetKeyCounter]")
+    words = seed._value.astype(jnp.uint32)
+    return jnp.concatenate([words, jnp.asarray([0x57A7E], jnp.uint32)])
+
+
+def stateless_normal(shape, seed, mean=0.0, stddev=1.0, dtype=_dtypes.float32, name=None, alg="auto_select"):
+    """Samples from N(mean, stddev**2) determined by `seed` alone, as `tf.random.stateless_normal`.
+
+    The same `seed` gives the same values on every call (tapejax's own stream: the numbers differ
+    from TF's).
+    """
+    dtype = _dtypes.as_dtype(dtype)
+    return Tensor(_sample(_stateless_words(seed), _params(mean, stddev, dtype), "normal", _shape(shape),
+                          dtype._np))
+
+
+def stateless_truncated_normal(shape, seed, mean=0.0, stddev=1.0, dtype=_dtypes.float32, name=None,
+                               alg="auto_select"):
+    """Samples a normal truncated to two standard deviations, determined by `seed` alone."""
+    dtype = _dtypes.as_dtype(dtype)
+    return Tensor(_sample(_stateless_words(seed), _params(mean, stddev, dtype), "truncated_normal",
+                          _shape(shape), dtype._np))
+
+
+def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=_dtypes.float32, name=None,
+                      alg="auto_select"):
+    """Samples uniformly from [minval, maxval), determined by `seed` alone.
+
+    Raises:
+      ValueError: for an integer dtype without `maxval`.
+    """
+    dtype = _dtypes.as_dtype(dtype)
+    if maxval is None:
+        if dtype.is_integer:
+            raise ValueError(f"Must specify maxval for integer dtype {dtype!r}")
+        maxval = 1
+    return Tensor(_sample(_stateless_words(seed), _params(minval, maxval, dtype), "uniform", _shape(shape),
+                          dtype._np))
+
+
 def categorical(logits, num_samples, dtype=None, seed=None, name=None):
     logits = convert_to_tensor(logits)
     key = _key_from_words(_global.next(seed))
@@ -135,6 +182,30 @@ def shuffle(value, seed=None, name=None):
     value = convert_to_tensor(value)
     key = _key_from_words(_global.next(seed))
     return Tensor(jax.random.permutation(key, value._value, axis=0))
+
+
+class _GeneratorState:
+    """A Generator's state as the checkpoint sees a variable: int64 [seed, counter]."""
+
+    _next_id = itertools.count(1)
+
+    def __init__(self, generator):
+        self._generator = generator
+        self._id = ("generator", next(self._next_id))
+        self.shape = (2,)
+        self.dtype = _dtypes.int64
+        self.name = self.path = "state"
+
+    def numpy(self):
+        g = self._generator
+        with g._lock:
+            return np.asarray([g._seed, g._counter], np.int64)
+
+    def assign(self, value):
+        g = self._generator
+        seed, counter = (int(v) for v in np.asarray(value))
+        with g._lock:
+            g._seed, g._counter = seed, counter
 
 
 class Generator:
@@ -163,6 +234,10 @@ class Generator:
 
     def reset_from_seed(self, seed):
         self._seed, self._counter = int(seed), 0
+
+    def _checkpoint_value(self):
+        """The state as a saveable value (for `tf.train.Checkpoint(generator=g)`)."""
+        return _GeneratorState(self)
 
     def normal(self, shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, name=None):
         dtype = _dtypes.as_dtype(dtype)
