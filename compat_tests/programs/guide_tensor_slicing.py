@@ -1,166 +1,70 @@
-"""Introduction to tensor slicing (TF guide).
+"""Follows tensorflow/docs, site/en/guide/tensor_slicing.ipynb (commit 7c3650212740204359d4ceae481abc79345541be):
+extracting and inserting tensor pieces with slice, gather, gather_nd, scatter_nd and sparse tensors.
+Written for tapejax's compat suite (not a copy of the tutorial's code); no download is needed; sizes shrunk.
 
-Source: tensorflow/docs, site/en/guide/tensor_slicing.ipynb, commit 7c3650212740204359d4ceae481abc79345541be.
-The notebook's code cells in order (`# [cell N]` counts code cells from 0, the license cell left out).
-Changes:
-  - added at the end: COMPAT_RESULTS (what the original prints) and COMPAT_COMPARE
+Covers: tf.slice on 1-D and 3-D tensors, Python slicing (ranges, negative starts, strides),
+tf.gather on ints and strings, tf.gather_nd with row, element and nested indices (on a NumPy array too),
+tf.scatter_nd with a shape tensor, gather_nd followed by scatter_nd, tf.SparseTensor and
+tf.sparse.to_dense, tf.tensor_scatter_nd_add / _sub / _min / _max.
 """
 
-# [cell 0]
-import tensorflow as tf
 import numpy as np
+import tensorflow as tf
 
-# [cell 1]
-t1 = tf.constant([0, 1, 2, 3, 4, 5, 6, 7])
+vec = tf.constant([10, 11, 12, 13, 14, 15, 16, 17])
+print(tf.slice(vec, begin=[2], size=[4]))
+print(vec[2:6])
+print(vec[-2:])
 
-print(tf.slice(t1,
-               begin=[1],
-               size=[3]))
+grid = tf.reshape(tf.range(20), [4, 5])
+print(grid[1:, :2])
 
-# [cell 2]
-print(t1[1:4])
+cube = tf.constant([[[2, 4, 6, 8], [10, 12, 14, 16]],
+                    [[18, 20, 22, 24], [26, 28, 30, 32]]])
+print(tf.slice(cube, begin=[0, 1, 1], size=[2, 1, 2]))
 
-# [cell 3]
-print(t1[-3:])
+print(tf.gather(vec, indices=[1, 4, 7]))
+every_third = vec[::3]  # the strided-slice spelling of a regular gather
 
-# [cell 4]
-t2 = tf.constant([[0, 1, 2, 3, 4],
-                  [5, 6, 7, 8, 9],
-                  [10, 11, 12, 13, 14],
-                  [15, 16, 17, 18, 19]])
+letters = tf.constant(list("abcdefghijklmnopqrstuvwxyz"))
+print(tf.gather(letters, indices=[7, 4, 11, 15]))
 
-print(t2[:-1, 1:3])
+pairs = tf.constant([[0, 10], [1, 11], [2, 12], [3, 13], [4, 14]])
+print(tf.gather_nd(pairs, indices=[[4], [1], [1]]))
 
-# [cell 5]
-t3 = tf.constant([[[1, 3, 5, 7],
-                   [9, 11, 13, 15]],
-                  [[17, 19, 21, 23],
-                   [25, 27, 29, 31]]
-                  ])
+blocks = np.arange(18).reshape([2, 3, 3])
+print(tf.gather_nd(blocks, indices=[[1, 0, 2], [0, 1, 1]]))
+print(tf.gather_nd(blocks, indices=[[[0, 1], [1, 1]], [[0, 2], [1, 2]]]))  # two matrices
+print(tf.gather_nd(blocks, indices=[[1, 1], [0, 0], [1, 2], [0, 2]]))  # one matrix
 
-print(tf.slice(t3,
-               begin=[1, 1, 0],
-               size=[1, 1, 2]))
+where = tf.constant([[0], [2], [4], [6], [8]])
+spread = tf.scatter_nd(indices=where, updates=tf.constant([1, 3, 5, 7, 9]), shape=tf.constant([9]))
+print(spread)
 
-# [cell 6]
-print(tf.gather(t1,
-                indices=[0, 3, 6]))
+picked_at = tf.constant([[0, 4], [1, 1], [3, 2]])
+picked = tf.gather_nd(grid, indices=picked_at)
+rebuilt = tf.scatter_nd(indices=picked_at, updates=picked, shape=tf.constant([4, 5]))
+print(rebuilt)
 
-# This is similar to doing
+sparse_grid = tf.SparseTensor(indices=[[0, 4], [1, 1], [3, 2]], values=[4, 6, 17], dense_shape=[4, 5])
+print(sparse_grid)
+from_sparse = tf.sparse.to_dense(sparse_grid)
+print(from_sparse)
 
-t1[::3]
+base = tf.constant([[4, 3, 0], [0, 5, 1], [8, 0, 6]])
+added = tf.tensor_scatter_nd_add(base, indices=[[0, 2], [1, 0], [2, 1]], updates=[8, 9, 1])
+print(added)
+subtracted = tf.tensor_scatter_nd_sub(base, indices=[[0, 0], [0, 1], [1, 1], [1, 2], [2, 0], [2, 2]],
+                                      updates=[3, 3, 4, 1, 8, 5])
+print(subtracted)
 
-# [cell 7]
-alphabet = tf.constant(list('abcdefghijklmnopqrstuvwxyz'))
+negatives = tf.constant([[-4, -3, 0], [0, -5, -1], [-8, 0, -6]])
+lowest = tf.tensor_scatter_nd_min(negatives, indices=[[0, 2], [1, 0], [2, 1]], updates=[-8, -9, -1])
+print(lowest)
+highest = tf.tensor_scatter_nd_max(negatives, indices=[[0, 2], [1, 0], [2, 1]], updates=[8, 9, 1])
+print(highest)
 
-print(tf.gather(alphabet,
-                indices=[2, 0, 19, 18]))
-
-# [cell 8]
-t4 = tf.constant([[0, 5],
-                  [1, 6],
-                  [2, 7],
-                  [3, 8],
-                  [4, 9]])
-
-print(tf.gather_nd(t4,
-                   indices=[[2], [3], [0]]))
-
-# [cell 9]
-t5 = np.reshape(np.arange(18), [2, 3, 3])
-
-print(tf.gather_nd(t5,
-                   indices=[[0, 0, 0], [1, 2, 1]]))
-
-# [cell 10]
-# Return a list of two matrices
-
-print(tf.gather_nd(t5,
-                   indices=[[[0, 0], [0, 2]], [[1, 0], [1, 2]]]))
-
-# [cell 11]
-# Return one matrix
-
-print(tf.gather_nd(t5,
-                   indices=[[0, 0], [0, 2], [1, 0], [1, 2]]))
-
-# [cell 12]
-t6 = tf.constant([10])
-indices = tf.constant([[1], [3], [5], [7], [9]])
-data = tf.constant([2, 4, 6, 8, 10])
-
-print(tf.scatter_nd(indices=indices,
-                    updates=data,
-                    shape=t6))
-
-# [cell 13]
-# Gather values from one tensor by specifying indices
-
-new_indices = tf.constant([[0, 2], [2, 1], [3, 3]])
-t7 = tf.gather_nd(t2, indices=new_indices)
-
-# [cell 14]
-# Add these values into a new tensor
-
-t8 = tf.scatter_nd(indices=new_indices, updates=t7, shape=tf.constant([4, 5]))
-
-print(t8)
-
-# [cell 15]
-t9 = tf.SparseTensor(indices=[[0, 2], [2, 1], [3, 3]],
-                     values=[2, 11, 18],
-                     dense_shape=[4, 5])
-
-print(t9)
-
-# [cell 16]
-# Convert the sparse tensor into a dense tensor
-
-t10 = tf.sparse.to_dense(t9)
-
-print(t10)
-
-# [cell 17]
-t11 = tf.constant([[2, 7, 0],
-                   [9, 0, 1],
-                   [0, 3, 8]])
-
-# Convert the tensor into a magic square by inserting numbers at appropriate indices
-
-t12 = tf.tensor_scatter_nd_add(t11,
-                               indices=[[0, 2], [1, 1], [2, 0]],
-                               updates=[6, 5, 4])
-
-print(t12)
-
-# [cell 18]
-# Convert the tensor into an identity matrix
-
-t13 = tf.tensor_scatter_nd_sub(t11,
-                               indices=[[0, 0], [0, 1], [1, 0], [1, 1], [1, 2], [2, 1], [2, 2]],
-                               updates=[1, 7, 9, -1, 1, 3, 7])
-
-print(t13)
-
-# [cell 19]
-t14 = tf.constant([[-2, -7, 0],
-                   [-9, 0, 1],
-                   [0, -3, -8]])
-
-t15 = tf.tensor_scatter_nd_min(t14,
-                               indices=[[0, 2], [1, 1], [2, 0]],
-                               updates=[-6, -5, -4])
-
-print(t15)
-
-# [cell 20]
-t16 = tf.tensor_scatter_nd_max(t14,
-                               indices=[[0, 2], [1, 1], [2, 0]],
-                               updates=[6, 5, 4])
-
-print(t16)
-
-# [added for the compat suite]
-COMPAT_RESULTS = {"t8": t8, "t10": t10, "t12": t12, "t13": t13, "t15": t15, "t16": t16, "stride": t1[::3]}
-# Every printed line is deterministic: compared line for line (numbers to float tolerance).
+COMPAT_RESULTS = {"rebuilt": rebuilt, "from_sparse": from_sparse, "added": added,
+                  "subtracted": subtracted, "lowest": lowest, "highest": highest, "stride": every_third}
+# Everything printed is deterministic: compare it line by line too.
 COMPAT_COMPARE = {"__stdout__": "lines"}

@@ -1,107 +1,75 @@
-"""Introduction to Variables (TF guide).
+"""Follows tensorflow/docs, site/en/guide/variable.ipynb (commit 7c3650212740204359d4ceae481abc79345541be):
+creating, reading, assigning and placing tf.Variable objects.
+Written for tapejax's compat suite (not a copy of the tutorial's code); no download is needed; sizes shrunk.
 
-Source: tensorflow/docs, site/en/guide/variable.ipynb, commit 7c3650212740204359d4ceae481abc79345541be.
-The notebook's code cells in order (`# [cell N]` counts code cells from 0, the license cell left out).
-Changes:
-  - added at the end: COMPAT_RESULTS (what the original prints) and COMPAT_COMPARE
+Covers: tf.Variable from a tensor, of bool and complex values; shape/dtype/numpy; printing a variable,
+convert_to_tensor, tf.math.argmax and tf.reshape on a variable; assign with ints into a float
+variable and the error when assign changes the shape; a variable copied from another; assign_add /
+assign_sub; two variables with one name compared elementwise; trainable=False; ops under
+tf.device('CPU:0') and tf.device('GPU:0').
 """
 
-# [cell 0]
 import tensorflow as tf
 
-# Uncomment to see where your variables get placed (see below)
-# tf.debugging.set_log_device_placement(True)
+base = tf.constant([[5.0, 1.0], [2.0, 7.0]])
+weights = tf.Variable(base)
+flags = tf.Variable([True, False, True, False])
+phasors = tf.Variable([1 + 2j, 3 - 1j])
 
-# [cell 1]
-my_tensor = tf.constant([[1.0, 2.0], [3.0, 4.0]])
-my_variable = tf.Variable(my_tensor)
+print("Shape:", weights.shape)
+print("DType:", weights.dtype)
+print("NumPy:", weights.numpy())
+print("Variable:", weights)
+print("As tensor:", tf.convert_to_tensor(weights))
+print("argmax:", tf.math.argmax(weights))
+print("Reshaped copy:", tf.reshape(weights, [4, 1]))
 
-# Variables can be all kinds of types, just like tensors
-bool_variable = tf.Variable([False, False, False, True])
-complex_variable = tf.Variable([5 + 4j, 6 + 1j])
 
-# [cell 2]
-print("Shape: ", my_variable.shape)
-print("DType: ", my_variable.dtype)
-print("As NumPy: ", my_variable.numpy())
+def assign_ints_then_resize():
+    """Assigns an int list to a float variable (kept float32), then a longer list (refused)."""
+    pair = tf.Variable([4.0, 8.0])
+    pair.assign([3, 9])
+    try:
+        pair.assign([1.0, 1.0, 1.0])
+        error_name = None
+    except Exception as err:
+        print(f"{type(err).__name__}: {err}")
+        error_name = type(err).__name__
+    return pair, error_name
 
-# [cell 3]
-print("A variable:", my_variable)
-print("\nViewed as a tensor:", tf.convert_to_tensor(my_variable))
-print("\nIndex of highest value:", tf.math.argmax(my_variable))
 
-# This creates a new tensor; it does not reshape the variable.
-print("\nCopying and reshaping: ", tf.reshape(my_variable, [1,4]))
+ints_assigned, resize_error = assign_ints_then_resize()
 
-# [cell 4]
-a = tf.Variable([2.0, 3.0])
-# This will keep the same dtype, float32
-a.assign([1, 2]) 
-# Not allowed as it resizes the variable: 
-try:
-  a.assign([1.0, 2.0, 3.0])
-except Exception as e:
-  print(f"{type(e).__name__}: {e}")
+source = tf.Variable([4.0, 8.0])
+copy = tf.Variable(source)
+source.assign([1, 2])
+print(source.numpy(), copy.numpy())  # the copy keeps its own value
+print(source.assign_add([10, 20]).numpy())
+print(source.assign_sub([11, 22]).numpy())
 
-# [cell 5]
-a = tf.Variable([2.0, 3.0])
-# Create b based on the value of a
-b = tf.Variable(a)
-a.assign([5, 6])
+first = tf.Variable(base, name="Twin")
+second = tf.Variable(base * 2, name="Twin")
+print(first == second)  # same name, different storage and values
 
-# a and b are different
-print(a.numpy())
-print(b.numpy())
+counter = tf.Variable(0, trainable=False)
 
-# There are other versions of assign
-print(a.assign_add([2,3]).numpy())  # [7. 9.]
-print(a.assign_sub([7,9]).numpy())  # [0. 0.]
+with tf.device("CPU:0"):
+    lhs = tf.Variable([[1.0, 0.0, 2.0], [0.0, 3.0, 1.0]])
+    rhs = tf.constant([[2.0, 1.0], [1.0, 0.0], [0.0, 4.0]])
+    product = tf.matmul(lhs, rhs)
+print(product)
 
-# [cell 6]
-# Create a and b; they will have the same name but will be backed by
-# different tensors.
-a = tf.Variable(my_tensor, name="Mark")
-# A new variable with the same name, but different value
-# Note that the scalar add is broadcast
-b = tf.Variable(my_tensor + 1, name="Mark")
+with tf.device("CPU:0"):
+    table = tf.Variable([[1.0, 0.0, 2.0], [0.0, 3.0, 1.0]])
+    row = tf.Variable([[2.0, 5.0, 0.5]])
+with tf.device("GPU:0"):
+    scaled = table * row
+print(scaled)
 
-# These are elementwise-unequal, despite having the same name
-print(a == b)
-
-# [cell 7]
-step_counter = tf.Variable(1, trainable=False)
-
-# [cell 8]
-with tf.device('CPU:0'):
-
-  # Create some tensors
-  a = tf.Variable([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-  b = tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
-  c = tf.matmul(a, b)
-
-print(c)
-
-# [cell 9]
-with tf.device('CPU:0'):
-  a = tf.Variable([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-  b = tf.Variable([[1.0, 2.0, 3.0]])
-
-with tf.device('GPU:0'):
-  # Element-wise multiply
-  k = a * b
-
-print(k)
-
-# [added for the compat suite]
-_a = tf.Variable([2.0, 3.0]); _a.assign([1, 2])
-try:
-  tf.Variable([2.0, 3.0]).assign([1.0, 2.0, 3.0]); _resize_error = None
-except Exception as e:
-  _resize_error = type(e).__name__
 COMPAT_RESULTS = {
-    "shape": my_variable.shape, "dtype": my_variable.dtype, "numpy": my_variable.numpy(),
-    "bool": bool_variable, "complex": complex_variable,
-    "as_tensor": tf.convert_to_tensor(my_variable), "argmax": tf.math.argmax(my_variable),
-    "reshaped": tf.reshape(my_variable, [1, 4]), "assigned_ints": _a, "resize_error": _resize_error,
-    "step_counter": [step_counter.trainable, step_counter.dtype], "c": c, "k": k,
+    "shape": weights.shape, "dtype": weights.dtype, "numpy": weights.numpy(),
+    "bool": flags, "complex": phasors,
+    "as_tensor": tf.convert_to_tensor(weights), "argmax": tf.math.argmax(weights),
+    "reshaped": tf.reshape(weights, [4, 1]), "assigned_ints": ints_assigned, "resize_error": resize_error,
+    "step_counter": [counter.trainable, counter.dtype], "product": product, "scaled": scaled,
 }
