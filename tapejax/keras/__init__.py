@@ -5,6 +5,7 @@ regularizers, constraints, the legacy `keras.backend` functions, and optimizers 
 from tapejax.keras import (
                            activations,
                            backend,
+                           callbacks,
                            constraints,
                            initializers,
                            layers,
@@ -22,6 +23,6 @@ from tapejax.keras._variables import KerasVariable as Variable
 
 optimizers.schedules = schedules
 
-__all__ = ["Variable", "activations", "backend", "constraints", "initializers", "layers", "losses",
+__all__ = ["Variable", "activations", "backend", "callbacks", "constraints", "initializers", "layers", "losses",
            "metrics", "models", "optimizers", "regularizers", "schedules", "utils", "Input",
            "InputLayer", "KerasTensor", "Layer", "Model", "Sequential", "Functional", "History"]

@@ -17,24 +17,9 @@ from tapejax.keras import losses as losses_module
 from tapejax.keras import metrics as metrics_module
 from tapejax.keras import optimizers as optimizers_module
 from tapejax.keras._layer import Input, InputLayer, KerasTensor, Layer, _leaves, _map
-from tapejax.keras.utils import Progbar
+from tapejax.keras.callbacks import CallbackList, History
 
 __all__ = ["Model", "Sequential", "Functional", "History"]
-
-
-class History:
-    """What `fit` returns: `history` maps each logged name to its per-epoch values."""
-
-    def __init__(self):
-        self.history = {}
-        self.epoch = []
-        self.params = {}
-        self.model = None
-
-    def _append(self, epoch, logs):
-        self.epoch.append(epoch)
-        for k, v in logs.items():
-            self.history.setdefault(k, []).append(v)
 
 
 def _to_tensor_batch(x):
@@ -434,13 +419,13 @@ class Model(Layer):
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1):
-        """Trains on NumPy arrays or Tensors for `epochs`, printing a `Progbar` per epoch.
+        """Trains on NumPy arrays or Tensors for `epochs`, calling `callbacks` as Keras 3 does (a
+        `History` and, unless `verbose=0`, a `ProgbarLogger` are added).
 
         Returns:
           A `History` whose `history` maps `'loss'`, each metric and `'val_*'` to per-epoch values.
         """
         batch_size = batch_size or 32
-        verbose = 1 if verbose == "auto" else verbose
         if isinstance(x, Dataset):
             _check_dataset_arguments(x, y, sample_weight, validation_split)
         if validation_split and validation_data is None:
@@ -458,22 +443,15 @@ class Model(Layer):
             n = _num_samples(x)
             steps = steps_per_epoch or -(-n // batch_size)
             batches = None
-        history = History()
-        history.model = self
-        history.params = {"verbose": verbose, "epochs": epochs, "steps": steps}
-        callbacks = list(callbacks or [])
-        for cb in callbacks:
-            if hasattr(cb, "set_model"):
-                cb.set_model(self)
-        _fire(callbacks, "on_train_begin")
+        if not isinstance(callbacks, CallbackList):
+            callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
+                                     model=self, verbose=verbose, epochs=epochs, steps=steps)
         self.stop_training = False
+        callbacks.on_train_begin()
+        training_logs = None
         for epoch in range(initial_epoch, epochs):
-            for m in self.metrics:
-                m.reset_state()
-            _fire(callbacks, "on_epoch_begin", epoch)
-            if verbose:
-                print(f"Epoch {epoch + 1}/{epochs}")
-            bar = Progbar(steps, verbose=verbose, stateful_metrics=self.metrics_names)
+            self.reset_metrics()
+            callbacks.on_epoch_begin(epoch)
             if batches is None:
                 order = np.random.permutation(n) if shuffle else np.arange(n)
                 epoch_data = (_array_batch(x, y, sample_weight, order[(step * batch_size) % n:
@@ -482,46 +460,38 @@ class Model(Layer):
             else:
                 epoch_data = batches.epoch()
             logs = {}
-            seen = 0
             for step, data in enumerate(epoch_data):
-                seen = step + 1
+                callbacks.on_train_batch_begin(step)
                 logs = self._ordered(self._train_fn(data))
-                if verbose:
-                    bar.update(step + 1, [(k, v.numpy()) for k, v in logs.items()],
-                               finalize=False)
-                _fire(callbacks, "on_train_batch_end", step, logs)
+                callbacks.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
             if batches is not None and batches.exhausted:
                 self.stop_training = True
                 if not logs:
                     break
-            epoch_logs = {k: float(np.asarray(v.numpy())) for k, v in logs.items()}
+            epoch_logs = dict(logs)
             if validation_data is not None and (epoch + 1) % validation_freq == 0:
                 val_args = (validation_data,) if isinstance(validation_data, Dataset) \
                     else validation_data[:2]
                 val = self.evaluate(*val_args, batch_size=validation_batch_size or batch_size,
-                                    steps=validation_steps, verbose=0, return_dict=True)
+                                    steps=validation_steps, verbose=verbose, callbacks=callbacks,
+                                    return_dict=True)
                 epoch_logs.update({f"val_{k}": v for k, v in val.items()})
-            if verbose:
-                bar.update(seen if steps is None else steps, [(k, v) for k, v in epoch_logs.items()],
-                           finalize=True)
-            history._append(epoch, epoch_logs)
-            _fire(callbacks, "on_epoch_end", epoch, epoch_logs)
+            callbacks.on_epoch_end(epoch, epoch_logs)
+            training_logs = epoch_logs
             if self.stop_training:
                 break
-        _fire(callbacks, "on_train_end")
-        self.history = history
-        return history
+        callbacks.on_train_end(logs=training_logs)
+        return self.history
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
         """Returns the loss (and metrics) on the data: a scalar, a list, or a dict."""
         batch_size = batch_size or 32
-        verbose = 1 if verbose == "auto" else verbose
         self._prepare(x, y)
         if self._test_fn is None:
             self._test_fn = self._make_fn(self.test_step)
-        for m in self.metrics:
-            m.reset_state()
         if isinstance(x, Dataset):
             _check_dataset_arguments(x, y, sample_weight, 0.0)
             batches = _DatasetBatches(x, steps, "evaluate")
@@ -531,13 +501,21 @@ class Model(Layer):
             total_steps = steps or -(-n // batch_size)
             all_data = (_array_batch(x, y, sample_weight, slice(step * batch_size, (step + 1) * batch_size))
                         for step in range(total_steps))
-        bar = Progbar(total_steps, verbose=verbose, stateful_metrics=self.metrics_names)
+        if not isinstance(callbacks, CallbackList):
+            callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                     verbose=verbose, epochs=1, steps=total_steps)
+        self.stop_evaluating = False
+        callbacks.on_test_begin()
+        self.reset_metrics()
         logs = {}
         for step, data in enumerate(all_data):
+            callbacks.on_test_batch_begin(step)
             logs = self._ordered(self._test_fn(data))
-            if verbose:
-                bar.update(step + 1, [(k, v.numpy()) for k, v in logs.items()])
+            callbacks.on_test_batch_end(step, logs)
+            if self.stop_evaluating:
+                break
         result = {k: float(np.asarray(v.numpy())) for k, v in logs.items()}
+        callbacks.on_test_end(result)
         if return_dict:
             return result
         values = list(result.values())
@@ -547,14 +525,27 @@ class Model(Layer):
         """Runs the model in inference mode over `x` in batches; returns NumPy arrays."""
         batch_size = batch_size or 32
         if isinstance(x, Dataset):
-            inputs = (_unpack(data)[0] for data in _DatasetBatches(x, steps, "predict").epoch())
+            batches = _DatasetBatches(x, steps, "predict")
+            total_steps = batches.steps
+            inputs = (_unpack(data)[0] for data in batches.epoch())
         else:
             n = _num_samples(x)
+            total_steps = steps or -(-n // batch_size)
             inputs = (_to_tensor_batch(_slice(x, slice(start, start + batch_size)))
                       for start in range(0, n, batch_size))
+        if not isinstance(callbacks, CallbackList):
+            callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                     verbose=verbose, epochs=1, steps=total_steps)
+        self.stop_predicting = False
+        callbacks.on_predict_begin()
         outputs = []
-        for batch in inputs:
+        for step, batch in enumerate(inputs):
+            callbacks.on_predict_batch_begin(step)
             outputs.append(_map(lambda t: np.asarray(t.numpy()), self(batch, training=False)))
+            callbacks.on_predict_batch_end(step, {"outputs": outputs[-1]})
+            if self.stop_predicting:
+                break
+        callbacks.on_predict_end()
         if not outputs:
             return np.zeros((0,), np.float32)
         first = outputs[0]
@@ -666,13 +657,6 @@ def _unpack(data):
             return data
         return data[0], None, None
     return data, None, None
-
-
-def _fire(callbacks, method, *args):
-    for cb in callbacks:
-        fn = getattr(cb, method, None)
-        if fn is not None:
-            fn(*args)
 
 
 def _format_bytes(n):

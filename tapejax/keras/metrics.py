@@ -239,6 +239,7 @@ def _pure(fn):
 class SparseCategoricalAccuracy(MeanMetricWrapper):
     """How often the argmax of `y_pred` equals the integer label `y_true`."""
 
+    _direction = "up"  # which way is better (EarlyStopping's mode="auto")
     _fn = _pure(_sparse_categorical_accuracy)
 
     def __init__(self, name="sparse_categorical_accuracy", dtype=None):
@@ -248,6 +249,7 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
 class CategoricalAccuracy(MeanMetricWrapper):
     """How often the argmax of `y_pred` equals the argmax of one-hot `y_true`."""
 
+    _direction = "up"  # which way is better (EarlyStopping's mode="auto")
     _fn = _pure(_categorical_accuracy)
 
     def __init__(self, name="categorical_accuracy", dtype=None):
@@ -257,6 +259,7 @@ class CategoricalAccuracy(MeanMetricWrapper):
 class BinaryAccuracy(MeanMetricWrapper):
     """How often `y_pred > threshold` equals the binary label `y_true`."""
 
+    _direction = "up"  # which way is better (EarlyStopping's mode="auto")
     _fn = _pure(_binary_accuracy)
 
     def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
@@ -267,6 +270,7 @@ class BinaryAccuracy(MeanMetricWrapper):
 class Accuracy(MeanMetricWrapper):
     """How often `y_pred` equals `y_true`."""
 
+    _direction = "up"  # which way is better (EarlyStopping's mode="auto")
     _fn = _pure(_accuracy)
 
     def __init__(self, name="accuracy", dtype=None):
@@ -274,6 +278,7 @@ class Accuracy(MeanMetricWrapper):
 
 
 class MeanSquaredError(MeanMetricWrapper):
+    _direction = "down"  # which way is better (EarlyStopping's mode="auto")
     _fn = _pure(_loss_values("mse"))
 
     def __init__(self, name="mean_squared_error", dtype=None):
@@ -281,6 +286,7 @@ class MeanSquaredError(MeanMetricWrapper):
 
 
 class MeanAbsoluteError(MeanMetricWrapper):
+    _direction = "down"  # which way is better (EarlyStopping's mode="auto")
     _fn = _pure(_loss_values("mae"))
 
     def __init__(self, name="mean_absolute_error", dtype=None):
@@ -288,6 +294,8 @@ class MeanAbsoluteError(MeanMetricWrapper):
 
 
 class SparseCategoricalCrossentropy(MeanMetricWrapper):
+    _direction = "down"
+
     def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False,
                  axis=-1):
         super().__init__(fn=_SCCE_LOGITS if from_logits else _SCCE_PROBS, name=name, dtype=dtype)
