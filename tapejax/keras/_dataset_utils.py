@@ -433,7 +433,10 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int", 
 
     def load(path):
         text = tf_io.read_file(path)
-        return text if max_length is None else string_ops.substr(text, 0, max_length)
+        text = text if max_length is None else string_ops.substr(text, 0, max_length)
+        # A 0-d object array, not the Tensor: tf.data turns a map function's scalar string Tensor
+        # into a `bytes` NumPy array that it cannot batch (|S dtype); an object array stays a string.
+        return np.asarray(text.numpy(), dtype=object)
     return _from_directory(directory, labels, label_mode, class_names, batch_size, shuffle, seed,
                            validation_split, subset, follow_links, verbose, (".txt",), "text", load)
 
