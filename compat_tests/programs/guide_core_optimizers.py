@@ -1,187 +1,131 @@
-"""Optimizers with Core APIs (TF Core guide).
+"""Follows tensorflow/docs, site/en/guide/core/optimizers_core.ipynb (commit 7c3650212740204359d4ceae481abc79345541be):
+writing gradient descent, momentum and Adam as tf.Module optimizers and testing their convergence.
 
-Source: tensorflow/docs, site/en/guide/core/optimizers_core.ipynb, commit 7c3650212740204359d4ceae481abc79345541be.
-The notebook's code cells in order (`# [cell N]` counts code cells from 0, the license cell left out).
-Changes:
-  - removed plotting/display/notebook-magic lines: cell 0 (3), cell 3 (9), cell 6 (8)
-  - cell 4: max_iters 2000 -> 300
-  - cell 6: viz_paths' plotting calls removed (its tensor code kept)
-  - added at the end: COMPAT_RESULTS (what the original prints) and COMPAT_COMPARE
+Written for tapejax's compat suite (not a copy of the tutorial's code); synthetic data from
+_synthetic.py replaces the download; sizes shrunk.
+
+Covers: tf.__version__, tf.random.set_seed; optimizers as tf.Module subclasses with an
+apply_gradients(grads, vars) doing Variable.assign_sub (plain, with momentum, Adam with tf.Variable
+moment slots, bias correction, tf.sqrt); a quartic loss and its gradient through tape.watch; a
+convergence test over three learning rates (300 iterations at most, tf.math.is_nan checks, Variable ==
+float comparison); the contour-grid tensors of the plot (tf.range, tf.meshgrid, tf.math.log).
 """
 
-# [cell 0]
-# Preset Matplotlib figure sizes.
-
-# [cell 1]
 import tensorflow as tf
+
 print(tf.__version__)
-# set random seed for reproducible results 
 tf.random.set_seed(22)
 
-# [cell 2]
-class GradientDescent(tf.Module):
 
-  def __init__(self, learning_rate=1e-3):
-    # Initialize parameters
-    self.learning_rate = learning_rate
-    self.title = f"Gradient descent optimizer: learning rate={self.learning_rate}"
+class PlainDescent(tf.Module):
+    def __init__(self, learning_rate=1e-3):
+        self.learning_rate = learning_rate
+        self.title = f"plain gradient descent, lr={learning_rate}"
 
-  def apply_gradients(self, grads, vars):
-    # Update variables
-    for grad, var in zip(grads, vars):
-      var.assign_sub(self.learning_rate*grad)
-
-# [cell 3]
-x_vals = tf.linspace(-2, 2, 201)
-x_vals = tf.cast(x_vals, tf.float32)
-
-def loss(x):
-  return 2*(x**4) + 3*(x**3) + 2
-
-def grad(f, x):
-  with tf.GradientTape() as tape:
-    tape.watch(x)
-    result = f(x)
-  return tape.gradient(result, x)
+    def apply_gradients(self, grads, variables):
+        for g, v in zip(grads, variables):
+            v.assign_sub(self.learning_rate * g)
 
 
-# [cell 4]
-def convergence_test(optimizer, loss_fn, grad_fn=grad, init_val=2., max_iters=300):
-  # Function for optimizer convergence test
-  print(optimizer.title)
-  print("-------------------------------")
-  # Initializing variables and structures
-  x_star = tf.Variable(init_val)
-  param_path = []
-  converged = False
+grid_x = tf.cast(tf.linspace(-2, 2, 201), tf.float32)
 
-  for iter in range(1, max_iters + 1):
-    x_grad = grad_fn(loss_fn, x_star)
 
-    # Case for exploding gradient
-    if tf.math.is_nan(x_grad):
-      print(f"Gradient exploded at iteration {iter}\n")
-      return []
+def quartic(t):
+    return 2 * (t ** 4) + 3 * (t ** 3) + 2
 
-    # Updating the variable and storing its old-version
-    x_old = x_star.numpy()
-    optimizer.apply_gradients([x_grad], [x_star])
-    param_path.append(x_star.numpy())
 
-    # Checking for convergence
-    if x_star == x_old:
-      print(f"Converged in {iter} iterations\n")
-      converged = True
-      break
-      
-  # Print early termination message
-  if not converged:
-    print(f"Exceeded maximum of {max_iters} iterations. Test terminated.\n")
-  return param_path
+def derivative(fn, point):
+    with tf.GradientTape() as rec:
+        rec.watch(point)
+        value = fn(point)
+    return rec.gradient(value, point)
 
-# [cell 5]
-param_map_gd = {}
-learning_rates = [1e-3, 1e-2, 1e-1]
-for learning_rate in learning_rates:
-  param_map_gd[learning_rate] = (convergence_test(
-      GradientDescent(learning_rate=learning_rate), loss_fn=loss))
 
-# [cell 6]
-def viz_paths(param_map, x_vals, loss_fn, title, max_iters=2000):
-  # Creating a controur plot of the loss function
-  t_vals = tf.range(1., max_iters + 100.)
-  t_grid, x_grid = tf.meshgrid(t_vals, x_vals)
-  loss_grid = tf.math.log(loss_fn(x_grid))
-  colors = ['r', 'w', 'c']
-  # Plotting the parameter paths over the contour plot
-  for i, learning_rate in enumerate(param_map):
-    param_path = param_map[learning_rate]
-    if len(param_path) > 0:
-      x_star = param_path[-1]
+def run_until_converged(optimizer, objective, grad_of=derivative, start=2.0, limit=300):
+    print(optimizer.title)
+    position = tf.Variable(start)
+    trail = []
+    for step in range(1, limit + 1):
+        g = grad_of(objective, position)
+        if tf.math.is_nan(g):
+            print(f"diverged at step {step}")
+            return []
+        before = position.numpy()
+        optimizer.apply_gradients([g], [position])
+        trail.append(position.numpy())
+        if position == before:
+            print(f"converged after {step} steps")
+            return trail
+    print(f"stopped after {limit} steps without converging")
+    return trail
 
-# [cell 7]
-viz_paths(param_map_gd, x_vals, loss, "Gradient descent")
 
-# [cell 8]
-class Momentum(tf.Module):
+RATES = [1e-3, 1e-2, 1e-1]
 
-  def __init__(self, learning_rate=1e-3, momentum=0.7):
-    # Initialize parameters
-    self.learning_rate = learning_rate
-    self.momentum = momentum
-    self.change = 0.
-    self.title = f"Gradient descent optimizer: learning rate={self.learning_rate}"
 
-  def apply_gradients(self, grads, vars):
-    # Update variables 
-    for grad, var in zip(grads, vars):
-      curr_change = self.learning_rate*grad + self.momentum*self.change
-      var.assign_sub(curr_change)
-      self.change = curr_change
+def contour_data(trails, xs, objective, limit=2000):
+    """The tensors the guide's contour plot is drawn from, and each trail's end point."""
+    t_axis = tf.range(1.0, limit + 100.0)
+    _, x_mesh = tf.meshgrid(t_axis, xs)
+    log_surface = tf.math.log(objective(x_mesh))
+    ends = [trail[-1] for trail in trails.values() if trail]
+    return log_surface.shape, ends
 
-# [cell 9]
-param_map_mtm = {}
-learning_rates = [1e-3, 1e-2, 1e-1]
-for learning_rate in learning_rates:
-  param_map_mtm[learning_rate] = (convergence_test(
-      Momentum(learning_rate=learning_rate),
-      loss_fn=loss, grad_fn=grad))
 
-# [cell 10]
-viz_paths(param_map_mtm, x_vals, loss, "Momentum")
+plain_trails = {rate: run_until_converged(PlainDescent(learning_rate=rate), quartic) for rate in RATES}
+contour_data(plain_trails, grid_x, quartic)
 
-# [cell 11]
-class Adam(tf.Module):
-  
+
+class WithMomentum(tf.Module):
+    def __init__(self, learning_rate=1e-3, momentum=0.7):
+        self.learning_rate, self.momentum = learning_rate, momentum
+        self.velocity = 0.0
+        self.title = f"momentum descent, lr={learning_rate}"
+
+    def apply_gradients(self, grads, variables):
+        for g, v in zip(grads, variables):
+            step = self.learning_rate * g + self.momentum * self.velocity
+            v.assign_sub(step)
+            self.velocity = step
+
+
+momentum_trails = {rate: run_until_converged(WithMomentum(learning_rate=rate), quartic, grad_of=derivative)
+                   for rate in RATES}
+contour_data(momentum_trails, grid_x, quartic)
+
+
+class HandAdam(tf.Module):
     def __init__(self, learning_rate=1e-3, beta_1=0.9, beta_2=0.999, ep=1e-7):
-      # Initialize the Adam parameters
-      self.beta_1 = beta_1
-      self.beta_2 = beta_2
-      self.learning_rate = learning_rate
-      self.ep = ep
-      self.t = 1.
-      self.v_dvar, self.s_dvar = [], []
-      self.title = f"Adam: learning rate={self.learning_rate}"
-      self.built = False
+        self.learning_rate, self.beta_1, self.beta_2, self.ep = learning_rate, beta_1, beta_2, ep
+        self.step_count = 1.0
+        self.first_moments, self.second_moments = [], []
+        self.title = f"hand-written Adam, lr={learning_rate}"
+        self.ready = False
 
-    def apply_gradients(self, grads, vars):
-      # Set up moment and RMSprop slots for each variable on the first call
-      if not self.built:
-        for var in vars:
-          v = tf.Variable(tf.zeros(shape=var.shape))
-          s = tf.Variable(tf.zeros(shape=var.shape))
-          self.v_dvar.append(v)
-          self.s_dvar.append(s)
-        self.built = True
-      # Perform Adam updates
-      for i, (d_var, var) in enumerate(zip(grads, vars)):
-        # Moment calculation
-        self.v_dvar[i] = self.beta_1*self.v_dvar[i] + (1-self.beta_1)*d_var
-        # RMSprop calculation
-        self.s_dvar[i] = self.beta_2*self.s_dvar[i] + (1-self.beta_2)*tf.square(d_var)
-        # Bias correction
-        v_dvar_bc = self.v_dvar[i]/(1-(self.beta_1**self.t))
-        s_dvar_bc = self.s_dvar[i]/(1-(self.beta_2**self.t))
-        # Update model variables
-        var.assign_sub(self.learning_rate*(v_dvar_bc/(tf.sqrt(s_dvar_bc) + self.ep)))
-      # Increment the iteration counter
-      self.t += 1.
+    def apply_gradients(self, grads, variables):
+        if not self.ready:
+            for v in variables:
+                self.first_moments.append(tf.Variable(tf.zeros(shape=v.shape)))
+                self.second_moments.append(tf.Variable(tf.zeros(shape=v.shape)))
+            self.ready = True
+        for i, (g, v) in enumerate(zip(grads, variables)):
+            self.first_moments[i] = self.beta_1 * self.first_moments[i] + (1 - self.beta_1) * g
+            self.second_moments[i] = self.beta_2 * self.second_moments[i] + (1 - self.beta_2) * tf.square(g)
+            m_hat = self.first_moments[i] / (1 - self.beta_1 ** self.step_count)
+            v_hat = self.second_moments[i] / (1 - self.beta_2 ** self.step_count)
+            v.assign_sub(self.learning_rate * (m_hat / (tf.sqrt(v_hat) + self.ep)))
+        self.step_count += 1.0
 
-# [cell 12]
-param_map_adam = {}
-learning_rates = [1e-3, 1e-2, 1e-1]
-for learning_rate in learning_rates:
-  param_map_adam[learning_rate] = (convergence_test(
-      Adam(learning_rate=learning_rate), loss_fn=loss))
 
-# [cell 13]
-viz_paths(param_map_adam, x_vals, loss, "Adam")
+adam_trails = {rate: run_until_converged(HandAdam(learning_rate=rate), quartic) for rate in RATES}
+surface_shape, adam_ends = contour_data(adam_trails, grid_x, quartic)
 
-# [added for the compat suite]
 COMPAT_RESULTS = {
-    "gd": {str(k): v[-5:] for k, v in param_map_gd.items()}, "momentum": {str(k): v[-5:] for k, v in param_map_mtm.items()},
-    "adam": {str(k): v[-5:] for k, v in param_map_adam.items()},
-    "path_lengths": [len(m[k]) for m in (param_map_gd, param_map_mtm, param_map_adam) for k in m],
+    "plain": {str(k): v[-5:] for k, v in plain_trails.items()},
+    "momentum": {str(k): v[-5:] for k, v in momentum_trails.items()},
+    "adam": {str(k): v[-5:] for k, v in adam_trails.items()},
+    "trail_lengths": [len(m[k]) for m in (plain_trails, momentum_trails, adam_trails) for k in m],
+    "surface_shape": surface_shape, "adam_ends": adam_ends,
 }
-# Deterministic (no random numbers): the printed lines (convergence messages) must match too.
+# Deterministic (no random numbers): the printed convergence messages must match too.
 COMPAT_COMPARE = {"__stdout__": "lines"}

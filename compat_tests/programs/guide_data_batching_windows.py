@@ -1,147 +1,111 @@
-"""tf.data: batching, padded batches, time-series windows, iterator checkpoints (TF guide).
+"""Follows tensorflow/docs, site/en/guide/data.ipynb (commit 7c3650212740204359d4ceae481abc79345541be), its
+batching, time-series windowing and iterator-checkpointing sections.
 
-Source: tensorflow/docs, site/en/guide/data.ipynb (code cells 0,61-64,91-101,114), commit 7c3650212740204359d4ceae481abc79345541be.
-The notebook's code cells in order (`# [cell N]` counts code cells from 0, the license cell left out).
-Changes:
-  - cell 97: the cell's one-space indentation removed (IPython dedents it; Python does not)
-  - cell 114: '/tmp/my_ckpt' -> './my_ckpt' (each run has its own working directory; both backends run at once)
-  - added at the end: COMPAT_RESULTS (what the original prints) and COMPAT_COMPARE
+Written for tapejax's compat suite (not a copy of the tutorial's code); synthetic data from
+_synthetic.py replaces the download; sizes shrunk.
+
+Covers: Dataset.range (with negative step), Dataset.zip, batch (with drop_remainder), element_spec
+of batched data; map with tf.fill/tf.cast and padded_batch(padded_shapes=(None,)); feature/label
+splits by slicing batches; skip; Dataset.window(size, shift, stride), flat_map over window
+sub-datasets, batch inside flat_map; a tf.train.Checkpoint holding a dataset iterator, saved with a
+CheckpointManager and restored.
 """
 
-# [cell 0]
 import tensorflow as tf
 
-# [cell 61]
-inc_dataset = tf.data.Dataset.range(100)
-dec_dataset = tf.data.Dataset.range(0, -100, -1)
-dataset = tf.data.Dataset.zip((inc_dataset, dec_dataset))
-batched_dataset = dataset.batch(4)
+counting_up = tf.data.Dataset.range(100)
+counting_down = tf.data.Dataset.range(0, -100, -1)
+both_ways = tf.data.Dataset.zip((counting_up, counting_down))
+in_fours = both_ways.batch(4)
+for group in in_fours.take(4):
+    print([part.numpy() for part in group])
+in_sevens = both_ways.batch(7, drop_remainder=True)
+in_sevens
 
-for batch in batched_dataset.take(4):
-  print([arr.numpy() for arr in batch])
+growing = tf.data.Dataset.range(100).map(lambda n: tf.fill([tf.cast(n, tf.int32)], n))
+padded_groups = growing.padded_batch(4, padded_shapes=(None,))
+for group in padded_groups.take(2):
+    print(group.numpy())
 
-# [cell 62]
-batched_dataset
+long_range = tf.data.Dataset.range(100000)
+tens = long_range.batch(10, drop_remainder=True)
+for group in tens.take(5):
+    print(group.numpy())
 
-# [cell 63]
-batched_dataset = dataset.batch(7, drop_remainder=True)
-batched_dataset
 
-# [cell 64]
-dataset = tf.data.Dataset.range(100)
-dataset = dataset.map(lambda x: tf.fill([tf.cast(x, tf.int32)], x))
-dataset = dataset.padded_batch(4, padded_shapes=(None,))
+def shift_by_one(seq):
+    """Inputs are every step but the last; targets are every step but the first."""
+    return seq[:-1], seq[1:]
 
-for batch in dataset.take(2):
-  print(batch.numpy())
-  print()
 
-# [cell 91]
-range_ds = tf.data.Dataset.range(100000)
+one_ahead = tens.map(shift_by_one)
+for inputs, targets in one_ahead.take(3):
+    print(inputs.numpy(), "->", targets.numpy())
 
-# [cell 92]
-batches = range_ds.batch(10, drop_remainder=True)
 
-for batch in batches.take(5):
-  print(batch.numpy())
+def last_five_are_targets(seq):
+    return seq[:-5], seq[-5:]
 
-# [cell 93]
-def dense_1_step(batch):
-  # Shift features and labels one step relative to each other.
-  return batch[:-1], batch[1:]
 
-predict_dense_1_step = batches.map(dense_1_step)
+fifteens = long_range.batch(15, drop_remainder=True)
+five_ahead = fifteens.map(last_five_are_targets)
+for inputs, targets in five_ahead.take(3):
+    print(inputs.numpy(), "->", targets.numpy())
 
-for features, label in predict_dense_1_step.take(3):
-  print(features.numpy(), " => ", label.numpy())
+INPUT_LEN, TARGET_LEN = 10, 3
+input_blocks = long_range.batch(INPUT_LEN, drop_remainder=True)
+target_blocks = long_range.batch(INPUT_LEN).skip(1).map(lambda block: block[:TARGET_LEN])
+next_blocks = tf.data.Dataset.zip((input_blocks, target_blocks))
+for inputs, targets in next_blocks.take(5):
+    print(inputs.numpy(), "->", targets.numpy())
 
-# [cell 94]
-batches = range_ds.batch(15, drop_remainder=True)
+SPAN = 5
+sliding = long_range.window(SPAN, shift=1)
+for sub in sliding.take(5):
+    print(sub)
+for value in sliding.flat_map(lambda sub: sub).take(30):
+    print(value.numpy(), end=" ")
+print()
 
-def label_next_5_steps(batch):
-  return (batch[:-5],   # Inputs: All except the last 5 steps
-          batch[-5:])   # Labels: The last 5 steps
 
-predict_5_steps = batches.map(label_next_5_steps)
+def window_to_tensor(sub):
+    return sub.batch(SPAN, drop_remainder=True)
 
-for features, label in predict_5_steps.take(3):
-  print(features.numpy(), " => ", label.numpy())
 
-# [cell 95]
-feature_length = 10
-label_length = 3
+for window in sliding.flat_map(window_to_tensor).take(5):
+    print(window.numpy())
 
-features = range_ds.batch(feature_length, drop_remainder=True)
-labels = range_ds.batch(feature_length).skip(1).map(lambda labels: labels[:label_length])
 
-predicted_steps = tf.data.Dataset.zip((features, labels))
+def windowed(source, size=5, shift=1, stride=1):
+    """Fixed-size windows of `source` as dense tensors."""
+    subs = source.window(size, shift=shift, stride=stride)
+    return subs.flat_map(lambda sub: sub.batch(size, drop_remainder=True))
 
-for features, label in predicted_steps.take(5):
-  print(features.numpy(), " => ", label.numpy())
 
-# [cell 96]
-window_size = 5
+strided = windowed(long_range, size=10, shift=5, stride=3)
+for window in strided.take(10):
+    print(window.numpy())
+strided_pairs = strided.map(shift_by_one)
+for inputs, targets in strided_pairs.take(3):
+    print(inputs.numpy(), "->", targets.numpy())
 
-windows = range_ds.window(window_size, shift=1)
-for sub_ds in windows.take(5):
-  print(sub_ds)
+# Saving an iterator's position in a checkpoint.
+twenty = tf.data.Dataset.range(20)
+cursor = iter(twenty)
+saver = tf.train.Checkpoint(step=tf.Variable(0), iterator=cursor)
+keeper = tf.train.CheckpointManager(saver, "./iterator_ckpt", max_to_keep=3)
+print([next(cursor).numpy() for _ in range(5)])
+keeper.save()
+print([next(cursor).numpy() for _ in range(5)])
+saver.restore(keeper.latest_checkpoint)
+print([next(cursor).numpy() for _ in range(5)])
 
-# [cell 97]
-for x in windows.flat_map(lambda x: x).take(30):
-  print(x.numpy(), end=' ')
-
-# [cell 98]
-def sub_to_batch(sub):
-  return sub.batch(window_size, drop_remainder=True)
-
-for example in windows.flat_map(sub_to_batch).take(5):
-  print(example.numpy())
-
-# [cell 99]
-def make_window_dataset(ds, window_size=5, shift=1, stride=1):
-  windows = ds.window(window_size, shift=shift, stride=stride)
-
-  def sub_to_batch(sub):
-    return sub.batch(window_size, drop_remainder=True)
-
-  windows = windows.flat_map(sub_to_batch)
-  return windows
-
-# [cell 100]
-ds = make_window_dataset(range_ds, window_size=10, shift = 5, stride=3)
-
-for example in ds.take(10):
-  print(example.numpy())
-
-# [cell 101]
-dense_labels_ds = ds.map(dense_1_step)
-
-for inputs,labels in dense_labels_ds.take(3):
-  print(inputs.numpy(), "=>", labels.numpy())
-
-# [cell 114]
-range_ds = tf.data.Dataset.range(20)
-
-iterator = iter(range_ds)
-ckpt = tf.train.Checkpoint(step=tf.Variable(0), iterator=iterator)
-manager = tf.train.CheckpointManager(ckpt, './my_ckpt', max_to_keep=3)
-
-print([next(iterator).numpy() for _ in range(5)])
-
-save_path = manager.save()
-
-print([next(iterator).numpy() for _ in range(5)])
-
-ckpt.restore(manager.latest_checkpoint)
-
-print([next(iterator).numpy() for _ in range(5)])
-
-# [added for the compat suite]
 COMPAT_RESULTS = {
-    "batches": [b for b in tf.data.Dataset.zip((tf.data.Dataset.range(100), tf.data.Dataset.range(0, -100, -1))).batch(4).take(2)],
-    "batched_spec": str(batched_dataset.element_spec),
-    "dense_1_step": [f for f in predict_dense_1_step.take(2)], "predict_5_steps": [f for f in predict_5_steps.take(2)],
-    "predicted_steps": [f for f in predicted_steps.take(2)], "windows": [e for e in ds.take(3)],
-    "dense_labels": [f for f in dense_labels_ds.take(2)],
-    "restored_next": [next(iterator).numpy() for _ in range(5)],
+    "groups": [g for g in tf.data.Dataset.zip((tf.data.Dataset.range(100),
+                                               tf.data.Dataset.range(0, -100, -1))).batch(4).take(2)],
+    "sevens_spec": str(in_sevens.element_spec),
+    "one_ahead": [p for p in one_ahead.take(2)], "five_ahead": [p for p in five_ahead.take(2)],
+    "next_blocks": [p for p in next_blocks.take(2)], "strided": [w for w in strided.take(3)],
+    "strided_pairs": [p for p in strided_pairs.take(2)],
+    "after_restore": [next(cursor).numpy() for _ in range(5)],
 }

@@ -1,256 +1,226 @@
-"""Better performance with tf.function: concrete functions, graphs, AutoGraph (TF guide).
+"""Follows tensorflow/docs, site/en/guide/function.ipynb (commit 7c3650212740204359d4ceae481abc79345541be), its
+polymorphism, concrete-function, graph and AutoGraph sections.
 
-Source: tensorflow/docs, site/en/guide/function.ipynb (code cells 0-1,6,14-29), commit 7c3650212740204359d4ceae481abc79345541be.
-The notebook's code cells in order (`# [cell N]` counts code cells from 0, the license cell left out).
-Changes:
-  - added at the end: COMPAT_RESULTS (what the original prints) and COMPAT_COMPARE
+Written for tapejax's compat suite (not a copy of the tutorial's code); synthetic data from
+_synthetic.py replaces the download; sizes shrunk.
+
+Covers: a polymorphic tf.function traced for int, float and string tensors; retracing for plain
+Python objects and a custom tf.types.experimental.TraceType (is_subtype_of,
+most_specific_common_supertype, placeholder_value, __eq__/__hash__) returned by __tf_tracing_type__;
+get_concrete_function from a tensor and from a tf.TensorSpec, calling it positionally and by keyword,
+printing it and its function_type, the InvalidArgumentError for a wrongly-typed argument; a concrete
+function with a bound Python argument and the TypeError for rebinding it; the graph's GraphDef nodes;
+inference_fn; AutoGraph while-loops with tf.print and tf.autograph.to_code; a tf.range fizzbuzz with
+if/elif branches; graph size for Python lists versus Dataset.from_generator; a TensorArray RNN loop;
+Python-side versus tf.print side effects across retracing.
 """
 
-# [cell 0]
+import contextlib
+import traceback
+
 import tensorflow as tf
 
-# [cell 1]
-import traceback
-import contextlib
 
-# Some helper code to demonstrate the kinds of errors you might encounter.
 @contextlib.contextmanager
-def assert_raises(error_class):
-  try:
-    yield
-  except error_class as e:
-    print('Caught expected exception \n  {}:'.format(error_class))
-    traceback.print_exc(limit=2)
-  except Exception as e:
-    raise e
-  else:
-    raise Exception('Expected {} to be raised but no error was raised!'.format(
-        error_class))
-
-# [cell 6]
-@tf.function
-def double(a):
-  print("Tracing with", a)
-  return a + a
-
-print(double(tf.constant(1)))
-print()
-print(double(tf.constant(1.1)))
-print()
-print(double(tf.constant("a")))
-print()
-
-# [cell 14]
-@tf.function
-def get_mixed_flavor(fruit_a, fruit_b):
-  return fruit_a.flavor + fruit_b.flavor
-
-class Fruit:
-  flavor = tf.constant([0, 0])
-
-class Apple(Fruit):
-  flavor = tf.constant([1, 2])
-
-class Mango(Fruit):
-  flavor = tf.constant([3, 4])
-
-# As described in the above rules, a generic TraceType for `Apple` and `Mango`
-# is generated (and a corresponding ConcreteFunction is traced) but it fails to
-# match the second function call since the first pair of Apple() and Mango()
-# have gone out out of scope by then and deleted.
-get_mixed_flavor(Apple(), Mango()) # Traces a new concrete function
-get_mixed_flavor(Apple(), Mango()) # Traces a new concrete function again
-
-# However, each subclass of the `Fruit` class has a fixed flavor, and you
-# can reuse an existing traced concrete function if it was the same
-# subclass. Avoiding such unnecessary tracing of concrete functions
-# can have significant performance benefits.
-
-class FruitTraceType(tf.types.experimental.TraceType):
-  def __init__(self, fruit):
-    self.fruit_type = type(fruit)
-    self.fruit_value = fruit
-
-  def is_subtype_of(self, other):
-      # True if self subtypes `other` and `other`'s type matches FruitTraceType.
-      return (type(other) is FruitTraceType and
-              self.fruit_type is other.fruit_type)
-
-  def most_specific_common_supertype(self, others):
-      # `self` is the specific common supertype if all input types match it.
-      return self if all(self == other for other in others) else None
-
-  def placeholder_value(self, placeholder_context=None):
-      # Use the fruit itself instead of the type for correct tracing.
-      return self.fruit_value
-
-  def __eq__(self, other):
-    return type(other) is FruitTraceType and self.fruit_type == other.fruit_type
-
-  def __hash__(self):
-    return hash(self.fruit_type)
-
-class FruitWithTraceType:
-
-  def __tf_tracing_type__(self, context):
-    return FruitTraceType(self)
-
-class AppleWithTraceType(FruitWithTraceType):
-  flavor = tf.constant([1, 2])
-
-class MangoWithTraceType(FruitWithTraceType):
-  flavor = tf.constant([3, 4])
-
-# Now if you try calling it again:
-get_mixed_flavor(AppleWithTraceType(), MangoWithTraceType()) # Traces a new concrete function
-get_mixed_flavor(AppleWithTraceType(), MangoWithTraceType()) # Re-uses the traced concrete function
-
-# [cell 15]
-print("Obtaining concrete trace")
-double_strings = double.get_concrete_function(tf.constant("a"))
-print("Executing traced function")
-print(double_strings(tf.constant("a")))
-print(double_strings(a=tf.constant("b")))
-
-# [cell 16]
-# You can also call get_concrete_function on an InputSpec
-double_strings_from_inputspec = double.get_concrete_function(tf.TensorSpec(shape=[], dtype=tf.string))
-print(double_strings_from_inputspec(tf.constant("c")))
-
-# [cell 17]
-print(double_strings)
-
-# [cell 18]
-print(double_strings.function_type)
-
-# [cell 19]
-with assert_raises(tf.errors.InvalidArgumentError):
-  double_strings(tf.constant(1))
-
-# [cell 20]
-@tf.function
-def pow(a, b):
-  return a ** b
-
-square = pow.get_concrete_function(a=tf.TensorSpec(None, tf.float32), b=2)
-print(square)
-
-# [cell 21]
-assert square(tf.constant(10.0)) == 100
-
-with assert_raises(TypeError):
-  square(tf.constant(10.0), b=3)
-
-# [cell 22]
-graph = double_strings.graph
-for node in graph.as_graph_def().node:
-  print(f'{node.input} -> {node.name}')
-
-# [cell 23]
-atomic_fn = double_strings.inference_fn
-atomic_fn(tf.constant("a"))
-
-# [cell 24]
-# A simple loop
-
-@tf.function
-def f(x):
-  while tf.reduce_sum(x) > 1:
-    tf.print(x)
-    x = tf.tanh(x)
-  return x
-
-f(tf.random.uniform([5]))
-
-# [cell 25]
-print(tf.autograph.to_code(f.python_function))
-
-# [cell 26]
-@tf.function
-def fizzbuzz(n):
-  for i in tf.range(1, n + 1):
-    print('Tracing for loop')
-    if i % 15 == 0:
-      print('Tracing fizzbuzz branch')
-      tf.print('fizzbuzz')
-    elif i % 3 == 0:
-      print('Tracing fizz branch')
-      tf.print('fizz')
-    elif i % 5 == 0:
-      print('Tracing buzz branch')
-      tf.print('buzz')
+def expect_error(kind):
+    """Passes only if the block raises `kind`; prints a short traceback of it."""
+    try:
+        yield
+    except kind:
+        print(f"got the expected {kind.__name__}")
+        traceback.print_exc(limit=2)
     else:
-      print('Tracing default branch')
-      tf.print(i)
+        raise AssertionError(f"{kind.__name__} was not raised")
 
-fizzbuzz(tf.constant(5))
-fizzbuzz(tf.constant(20))
-
-# [cell 27]
-def measure_graph_size(f, *args):
-  g = f.get_concrete_function(*args).graph
-  print("{}({}) contains {} nodes in its graph".format(
-      f.__name__, ', '.join(map(str, args)), len(g.as_graph_def().node)))
 
 @tf.function
-def train(dataset):
-  loss = tf.constant(0)
-  for x, y in dataset:
-    loss += tf.abs(y - x) # Some dummy computation.
-  return loss
+def twice(value):
+    print("tracing twice for", value)
+    return value + value
 
-small_data = [(1, 1)] * 3
-big_data = [(1, 1)] * 10
-measure_graph_size(train, small_data)
-measure_graph_size(train, big_data)
 
-measure_graph_size(train, tf.data.Dataset.from_generator(
-    lambda: small_data, (tf.int32, tf.int32)))
-measure_graph_size(train, tf.data.Dataset.from_generator(
-    lambda: big_data, (tf.int32, tf.int32)))
+print(twice(tf.constant(1)))
+print(twice(tf.constant(1.1)))
+print(twice(tf.constant("a")))
 
-# [cell 28]
-batch_size = 2
-seq_len = 3
-feature_size = 4
-
-def rnn_step(inp, state):
-  return inp + state
 
 @tf.function
-def dynamic_rnn(rnn_step, input_data, initial_state):
-  # [batch, time, features] -> [time, batch, features]
-  input_data = tf.transpose(input_data, [1, 0, 2])
-  max_seq_len = input_data.shape[0]
+def combined_taste(left, right):
+    return left.taste + right.taste
 
-  states = tf.TensorArray(tf.float32, size=max_seq_len)
-  state = initial_state
-  for i in tf.range(max_seq_len):
-    state = rnn_step(input_data[i], state)
-    states = states.write(i, state)
-  return tf.transpose(states.stack(), [1, 0, 2])
 
-dynamic_rnn(rnn_step,
-            tf.random.uniform([batch_size, seq_len, feature_size]),
-            tf.zeros([batch_size, feature_size]))
+class Food:
+    taste = tf.constant([0, 0])
 
-# [cell 29]
+
+class Pear(Food):
+    taste = tf.constant([1, 2])
+
+
+class Plum(Food):
+    taste = tf.constant([3, 4])
+
+
+combined_taste(Pear(), Plum())
+combined_taste(Pear(), Plum())  # new instances: traced again
+
+
+class FoodKind(tf.types.experimental.TraceType):
+    """Trace type keyed by the food's class, so instances of one class share a trace."""
+
+    def __init__(self, food):
+        self.kind = type(food)
+        self.food = food
+
+    def is_subtype_of(self, other):
+        return type(other) is FoodKind and self.kind is other.kind
+
+    def most_specific_common_supertype(self, others):
+        return self if all(self == o for o in others) else None
+
+    def placeholder_value(self, placeholder_context=None):
+        return self.food
+
+    def __eq__(self, other):
+        return type(other) is FoodKind and self.kind == other.kind
+
+    def __hash__(self):
+        return hash(self.kind)
+
+
+class TypedFood:
+    def __tf_tracing_type__(self, context):
+        return FoodKind(self)
+
+
+class TypedPear(TypedFood):
+    taste = tf.constant([1, 2])
+
+
+class TypedPlum(TypedFood):
+    taste = tf.constant([3, 4])
+
+
+combined_taste(TypedPear(), TypedPlum())
+combined_taste(TypedPear(), TypedPlum())  # reuses the trace
+
+print("getting a concrete function")
+twice_str = twice.get_concrete_function(tf.constant("a"))
+print(twice_str(tf.constant("a")))
+print(twice_str(value=tf.constant("b")))
+twice_str_spec = twice.get_concrete_function(tf.TensorSpec(shape=[], dtype=tf.string))
+print(twice_str_spec(tf.constant("c")))
+print(twice_str)
+print(twice_str.function_type)
+with expect_error(tf.errors.InvalidArgumentError):
+    twice_str(tf.constant(1))
+
+
 @tf.function
-def f(x):
-  print("Traced with", x)
-  tf.print("Executed with", x)
+def power(base, exponent):
+    return base ** exponent
 
-f(1)
-f(1)
-f(2)
 
-# [added for the compat suite]
+squarer = power.get_concrete_function(base=tf.TensorSpec(None, tf.float32), exponent=2)
+print(squarer)
+assert squarer(tf.constant(10.0)) == 100
+with expect_error(TypeError):
+    squarer(tf.constant(10.0), exponent=3)
+
+for node in twice_str.graph.as_graph_def().node:
+    print(f"{node.input} -> {node.name}")
+twice_str.inference_fn(tf.constant("a"))
+
+
+@tf.function
+def squash_until_small(vec):
+    while tf.reduce_sum(vec) > 1:
+        tf.print(vec)
+        vec = tf.tanh(vec)
+    return vec
+
+
+squash_until_small(tf.random.uniform([5]))
+print(tf.autograph.to_code(squash_until_small.python_function))
+
+
+@tf.function
+def fizz_or_buzz(limit):
+    for k in tf.range(1, limit + 1):
+        print("tracing the loop body")
+        if k % 15 == 0:
+            tf.print("fizzbuzz")
+        elif k % 3 == 0:
+            tf.print("fizz")
+        elif k % 5 == 0:
+            tf.print("buzz")
+        else:
+            tf.print(k)
+
+
+fizz_or_buzz(tf.constant(5))
+fizz_or_buzz(tf.constant(20))
+
+
+@tf.function
+def summed_gaps(pairs):
+    acc = tf.constant(0)
+    for left, right in pairs:
+        acc += tf.abs(right - left)
+    return acc
+
+
+def node_count(fn, *args):
+    graph = fn.get_concrete_function(*args).graph
+    count = len(graph.as_graph_def().node)
+    print(f"{fn.__name__}: {count} nodes")
+    return count
+
+
+few, many = [(1, 1)] * 3, [(1, 1)] * 10
+node_count(summed_gaps, few)
+node_count(summed_gaps, many)
+node_count(summed_gaps, tf.data.Dataset.from_generator(lambda: few, (tf.int32, tf.int32)))
+node_count(summed_gaps, tf.data.Dataset.from_generator(lambda: many, (tf.int32, tf.int32)))
+
+BATCH, STEPS, WIDTH = 2, 3, 4
+
+
+def accumulate(inp, state):
+    return inp + state
+
+
+@tf.function
+def unrolled_rnn(cell, sequence, start_state):
+    time_major = tf.transpose(sequence, [1, 0, 2])
+    length = time_major.shape[0]
+    outputs = tf.TensorArray(tf.float32, size=length)
+    state = start_state
+    for t in tf.range(length):
+        state = cell(time_major[t], state)
+        outputs = outputs.write(t, state)
+    return tf.transpose(outputs.stack(), [1, 0, 2])
+
+
+unrolled_rnn(accumulate, tf.random.uniform([BATCH, STEPS, WIDTH]), tf.zeros([BATCH, WIDTH]))
+
+
+@tf.function
+def side_effects(value):
+    print("python print at trace time:", value)
+    tf.print("tf.print at run time:", value)
+
+
+side_effects(1)
+side_effects(1)
+side_effects(2)
+
 COMPAT_RESULTS = {
-    "mixed_flavor": get_mixed_flavor(AppleWithTraceType(), MangoWithTraceType()),
-    "flavor_traces": get_mixed_flavor.experimental_get_tracing_count(),
-    "double_strings": double_strings(tf.constant("a")), "square": square(tf.constant(10.0)),
-    "loop": f.python_function is not None, "fizzbuzz_traces": fizzbuzz.experimental_get_tracing_count(),
-    "train_py": train(small_data), "rnn": dynamic_rnn(rnn_step, tf.ones([batch_size, seq_len, feature_size]),
-                                                     tf.zeros([batch_size, feature_size])),
-    "f_traces": f.experimental_get_tracing_count(),
+    "combined_taste": combined_taste(TypedPear(), TypedPlum()),
+    "taste_traces": combined_taste.experimental_get_tracing_count(),
+    "twice_str": twice_str(tf.constant("a")), "squarer": squarer(tf.constant(10.0)),
+    "fizz_traces": fizz_or_buzz.experimental_get_tracing_count(),
+    "summed_gaps": summed_gaps(few),
+    "rnn": unrolled_rnn(accumulate, tf.ones([BATCH, STEPS, WIDTH]), tf.zeros([BATCH, WIDTH])),
+    "side_effect_traces": side_effects.experimental_get_tracing_count(),
 }

@@ -1,382 +1,355 @@
-"""Better performance with tf.function: side effects, iterators, variables, limitations (TF guide).
+"""Follows tensorflow/docs, site/en/guide/function.ipynb (commit 7c3650212740204359d4ceae481abc79345541be), its
+side-effects, iterators, leaked-tensors, recursion, captured-state and variable-creation sections.
 
-Source: tensorflow/docs, site/en/guide/function.ipynb (code cells 0-1,30-57), commit 7c3650212740204359d4ceae481abc79345541be.
-The notebook's code cells in order (`# [cell N]` counts code cells from 0, the license cell left out).
-Changes:
-  - added at the end: COMPAT_RESULTS (what the original prints) and COMPAT_COMPARE
+Written for tapejax's compat suite (not a copy of the tutorial's code); synthetic data from
+_synthetic.py replaces the download; sizes shrunk.
+
+Covers: tf.py_function(Tout=tf.float32) as a decorator called from a tf.function; Python side
+effects running only while tracing (list appends, a counter in a tf.Module, tf.init_scope); a
+Python iterator versus a tf.data iterator passed to a tf.function; a tensor leaked through a
+global (AttributeError on .numpy(), TypeError when captured by another tf.function); recursion on
+a tensor (raises) and on a Python int (retraces); captured Python globals versus arguments versus
+a tf.Variable; a tf.Module with float attributes captured at trace time, concrete functions traced
+for a model object, variables held by a plain class; creating a tf.Variable in a tf.function
+(ValueError) and creating it once on first call; one tf.function with two Keras Adam optimizers
+(ValueError), one per tf.Module, and one tf.function per optimizer.
 """
 
-# [cell 0]
+import contextlib
+import traceback
+
 import tensorflow as tf
 
-# [cell 1]
-import traceback
-import contextlib
 
-# Some helper code to demonstrate the kinds of errors you might encounter.
 @contextlib.contextmanager
-def assert_raises(error_class):
-  try:
-    yield
-  except error_class as e:
-    print('Caught expected exception \n  {}:'.format(error_class))
-    traceback.print_exc(limit=2)
-  except Exception as e:
-    raise e
-  else:
-    raise Exception('Expected {} to be raised but no error was raised!'.format(
-        error_class))
+def expect_error(kind):
+    """Passes only if the block raises `kind`; prints a short traceback of it."""
+    try:
+        yield
+    except kind:
+        print(f"got the expected {kind.__name__}")
+        traceback.print_exc(limit=2)
+    else:
+        raise AssertionError(f"{kind.__name__} was not raised")
 
-# [cell 30]
+
 @tf.py_function(Tout=tf.float32)
-def py_plus(x, y):
-  print('Executing eagerly.')
-  return x + y
+def eager_sum(a, b):
+    print("runs eagerly every call")
+    return a + b
+
 
 @tf.function
-def tf_wrapper(x, y):
-  print('Tracing.')
-  return py_plus(x, y)
+def graph_sum(a, b):
+    print("traced once")
+    return eager_sum(a, b)
 
-# [cell 31]
-tf_wrapper(tf.constant(1.0), tf.constant(2.0)).numpy()
 
-# [cell 32]
-tf_wrapper(tf.constant(1.0), tf.constant(2.0)).numpy()
+graph_sum(tf.constant(1.0), tf.constant(2.0)).numpy()
+graph_sum(tf.constant(1.0), tf.constant(2.0)).numpy()
 
-# [cell 33]
-external_list = []
+seen = []
+
 
 @tf.function
-def side_effect(x):
-  print('Python side effect')
-  external_list.append(x)
+def remember(value):
+    print("appending while tracing")
+    seen.append(value)
 
-side_effect(1)
-side_effect(1)
-side_effect(1)
-# The list append only happened once!
-assert len(external_list) == 1
 
-# [cell 34]
-class Model(tf.Module):
-  def __init__(self):
-    self.v = tf.Variable(0)
-    self.counter = 0
+for _ in range(3):
+    remember(1)
+assert len(seen) == 1
 
-  @tf.function
-  def __call__(self):
-    if self.counter == 0:
-      # A python side-effect
-      self.counter += 1
-      self.v.assign_add(1)
 
-    return self.v
+class OneShotBump(tf.Module):
+    """Bumps its variable in the traced graph whenever called (the Python check ran at trace time)."""
 
-m = Model()
-for n in range(3):
-  print(m().numpy()) # prints 1, 2, 3
+    def __init__(self):
+        self.v = tf.Variable(0)
+        self.calls = 0
 
-# [cell 35]
-class Model(tf.Module):
-  def __init__(self):
-    self.v = tf.Variable(0)
-    self.counter = 0
+    @tf.function
+    def __call__(self):
+        if self.calls == 0:
+            self.calls += 1
+            self.v.assign_add(1)
+        return self.v
 
-  @tf.function
-  def __call__(self):
-    if self.counter == 0:
-      # Lifts ops out of function-building graphs
-      with tf.init_scope():
-        self.counter += 1
-        self.v.assign_add(1)
 
-    return self.v
+bumper = OneShotBump()
+for _ in range(3):
+    print(bumper().numpy())
 
-m = Model()
-for n in range(3):
-  print(m().numpy()) # prints 1, 1, 1
 
-# [cell 36]
-@tf.function
-def buggy_consume_next(iterator):
-  tf.print("Value:", next(iterator))
+class LiftedBump(tf.Module):
+    """Bumps its variable once, outside the graph, through tf.init_scope."""
 
-iterator = iter([1, 2, 3])
-buggy_consume_next(iterator)
-# This reuses the first value from the iterator, rather than consuming the next value.
-buggy_consume_next(iterator)
-buggy_consume_next(iterator)
+    def __init__(self):
+        self.v = tf.Variable(0)
+        self.calls = 0
 
-# [cell 37]
-@tf.function
-def good_consume_next(iterator):
-  # This is ok, iterator is a tf.data.Iterator
-  tf.print("Value:", next(iterator))
+    @tf.function
+    def __call__(self):
+        if self.calls == 0:
+            with tf.init_scope():
+                self.calls += 1
+                self.v.assign_add(1)
+        return self.v
 
-ds = tf.data.Dataset.from_tensor_slices([1, 2, 3])
-iterator = iter(ds)
-good_consume_next(iterator)
-good_consume_next(iterator)
-good_consume_next(iterator)
 
-# [cell 38]
-x = None
+bumper = LiftedBump()
+for _ in range(3):
+    print(bumper().numpy())
+
 
 @tf.function
-def leaky_function(a):
-  global x
-  x = a + 1  # Bad - leaks local tensor
-  return a + 2
+def show_next(source):
+    tf.print("next:", next(source))
 
-correct_a = leaky_function(tf.constant(1))
 
-print(correct_a.numpy())  # Good - value obtained from function's returns
+py_iter = iter([1, 2, 3])
+for _ in range(3):
+    show_next(py_iter)  # the Python iterator is read at trace time only
+
+data_iter = iter(tf.data.Dataset.from_tensor_slices([1, 2, 3]))
+for _ in range(3):
+    show_next(data_iter)
+
+escaped = None
+
+
+@tf.function
+def leak_and_return_other(a):
+    global escaped
+    escaped = a + 1
+    return a + 2
+
+
+good = leak_and_return_other(tf.constant(1))
+print(good.numpy())
 try:
-  x.numpy()  # Bad - tensor leaked from inside the function, cannot be used here
-except AttributeError as expected:
-  print(expected)
+    escaped.numpy()
+except AttributeError as err:
+    print(err)
 
-# [cell 39]
+
 @tf.function
-def leaky_function(a):
-  global x
-  x = a + 1  # Bad - leaks local tensor
-  return x  # Good - uses local tensor
+def leak_and_return_it(a):
+    global escaped
+    escaped = a + 1
+    return escaped
 
-correct_a = leaky_function(tf.constant(1))
 
-print(correct_a.numpy())  # Good - value obtained from function's returns
+good = leak_and_return_it(tf.constant(1))
+print(good.numpy())
 try:
-  x.numpy()  # Bad - tensor leaked from inside the function, cannot be used here
-except AttributeError as expected:
-  print(expected)
+    escaped.numpy()
+except AttributeError as err:
+    print(err)
+
 
 @tf.function
-def captures_leaked_tensor(b):
-  b += x  # Bad - `x` is leaked from `leaky_function`
-  return b
+def uses_escaped(b):
+    b += escaped
+    return b
 
-with assert_raises(TypeError):
-  captures_leaked_tensor(tf.constant(2))
 
-# [cell 40]
-class MyClass:
+with expect_error(TypeError):
+    uses_escaped(tf.constant(2))
 
-  def __init__(self):
-    self.field = None
 
-external_list = []
-external_object = MyClass()
+class Holder:
+    def __init__(self):
+        self.slot = None
 
-def leaky_function():
-  a = tf.constant(1)
-  external_list.append(a)  # Bad - leaks tensor
-  external_object.field = a  # Bad - leaks tensor
 
-# [cell 41]
+leaked_list = []
+leaked_holder = Holder()
+
+
+def leak_eagerly():
+    t = tf.constant(1)
+    leaked_list.append(t)
+    leaked_holder.slot = t
+
+
 @tf.function
-def recursive_fn(n):
-  if n > 0:
-    return recursive_fn(n - 1)
-  else:
+def countdown(n):
+    if n > 0:
+        return countdown(n - 1)
     return 1
 
-with assert_raises(Exception):
-  recursive_fn(tf.constant(5))  # Bad - maximum recursion error.
 
-# [cell 42]
+with expect_error(Exception):
+    countdown(tf.constant(5))
+
+
 @tf.function
-def recursive_fn(n):
-  if n > 0:
-    print('tracing')
-    return recursive_fn(n - 1)
-  else:
+def countdown(n):
+    if n > 0:
+        print("tracing a level")
+        return countdown(n - 1)
     return 1
 
-recursive_fn(5)  # Warning - multiple tracings
 
-# [cell 43]
-@tf.function
-def buggy_add():
-  return 1 + foo
+countdown(5)
+
 
 @tf.function
-def recommended_add(foo):
-  return 1 + foo
+def add_global():
+    return 1 + offset
 
-foo = 1
-print("Buggy:", buggy_add())
-print("Correct:", recommended_add(foo))
-
-# [cell 44]
-print("Updating the value of `foo` to 100!")
-foo = 100
-print("Buggy:", buggy_add())  # Did not change!
-print("Correct:", recommended_add(foo))
-
-# [cell 45]
-@tf.function
-def variable_add():
-  return 1 + foo
-
-foo = tf.Variable(1)
-print("Variable:", variable_add())
-
-# [cell 46]
-print("Updating the value of `foo` to 100!")
-foo.assign(100)
-print("Variable:", variable_add())
-
-# [cell 47]
-class SimpleModel(tf.Module):
-  def __init__(self):
-    # These values are *not* tf.Variables.
-    self.bias = 0.
-    self.weight = 2.
 
 @tf.function
-def evaluate(model, x):
-  return model.weight * x + model.bias
+def add_argument(offset):
+    return 1 + offset
 
-simple_model = SimpleModel()
-x = tf.constant(10.)
-print(evaluate(simple_model, x))
 
-# [cell 48]
-print("Adding bias!")
-simple_model.bias += 5.0
-print(evaluate(simple_model, x))  # Didn't change :(
+offset = 1
+print("global:", add_global(), "argument:", add_argument(offset))
+offset = 100
+print("global:", add_global(), "argument:", add_argument(offset))
 
-# [cell 49]
-def evaluate(model, x):
-  return model.weight * x + model.bias
-
-new_model = SimpleModel()
-evaluate_no_bias = tf.function(evaluate).get_concrete_function(new_model, x)
-# Don't pass in `new_model`. `tf.function` already captured its state during tracing.
-print(evaluate_no_bias(x))
-
-# [cell 50]
-print("Adding bias!")
-new_model.bias += 5.0
-# Create new `tf.function` and `ConcreteFunction` since you modified `new_model`.
-evaluate_with_bias = tf.function(evaluate).get_concrete_function(new_model, x)
-print(evaluate_with_bias(x)) # Don't pass in `new_model`.
-
-# [cell 51]
-class BetterModel:
-
-  def __init__(self):
-    self.bias = tf.Variable(0.)
-    self.weight = tf.Variable(2.)
 
 @tf.function
-def evaluate(model, x):
-  return model.weight * x + model.bias
+def add_variable():
+    return 1 + offset
 
-better_model = BetterModel()
-print(evaluate(better_model, x))
 
-# [cell 52]
-print("Adding bias!")
-better_model.bias.assign_add(5.0)  # Note: instead of better_model.bias += 5
-print(evaluate(better_model, x))  # This works!
+offset = tf.Variable(1)
+print("variable:", add_variable())
+offset.assign(100)
+print("variable:", add_variable())
 
-# [cell 53]
-@tf.function
-def f(x):
-  v = tf.Variable(1.0)
-  return v
 
-with assert_raises(ValueError):
-  f(1.0)
+class FloatLine(tf.Module):
+    def __init__(self):
+        self.bias = 0.0
+        self.weight = 2.0
 
-# [cell 54]
-class Count(tf.Module):
-  def __init__(self):
-    self.count = None
-
-  @tf.function
-  def __call__(self):
-    if self.count is None:
-      self.count = tf.Variable(0)
-    return self.count.assign_add(1)
-
-c = Count()
-print(c())
-print(c())
-
-# [cell 55]
-opt1 = tf.keras.optimizers.Adam(learning_rate = 1e-2)
-opt2 = tf.keras.optimizers.Adam(learning_rate = 1e-3)
 
 @tf.function
-def train_step(w, x, y, optimizer):
-   with tf.GradientTape() as tape:
-       L = tf.reduce_sum(tf.square(w*x - y))
-   gradients = tape.gradient(L, [w])
-   optimizer.apply_gradients(zip(gradients, [w]))
-
-w = tf.Variable(2.)
-x = tf.constant([-1.])
-y = tf.constant([2.])
-
-train_step(w, x, y, opt1)
-print("Calling `train_step` with different optimizer...")
-with assert_raises(ValueError):
-  train_step(w, x, y, opt2)
-
-# [cell 56]
-class TrainStep(tf.Module):
-  def __init__(self, optimizer):
-    self.optimizer = optimizer
-
-  @tf.function
-  def __call__(self, w, x, y):
-    with tf.GradientTape() as tape:
-       L = tf.reduce_sum(tf.square(w*x - y))
-    gradients = tape.gradient(L, [w])
-    self.optimizer.apply_gradients(zip(gradients, [w]))
+def apply_line(model, inputs):
+    return model.weight * inputs + model.bias
 
 
-opt1 = tf.keras.optimizers.Adam(learning_rate = 1e-2)
-opt2 = tf.keras.optimizers.Adam(learning_rate = 1e-3)
+float_line = FloatLine()
+point = tf.constant(10.0)
+print(apply_line(float_line, point))
+float_line.bias += 5.0
+print(apply_line(float_line, point))  # still the traced bias
 
-train_o1 = TrainStep(opt1)
-train_o2 = TrainStep(opt2)
 
-train_o1(w, x, y)
-train_o2(w, x, y)
+def plain_line(model, inputs):
+    return model.weight * inputs + model.bias
 
-# [cell 57]
-opt1 = tf.keras.optimizers.Adam(learning_rate = 1e-2)
-opt2 = tf.keras.optimizers.Adam(learning_rate = 1e-3)
 
-# Not a tf.function.
-def train_step(w, x, y, optimizer):
-   with tf.GradientTape() as tape:
-       L = tf.reduce_sum(tf.square(w*x - y))
-   gradients = tape.gradient(L, [w])
-   optimizer.apply_gradients(zip(gradients, [w]))
+fresh_line = FloatLine()
+without_bias = tf.function(plain_line).get_concrete_function(fresh_line, point)
+print(without_bias(point))
+fresh_line.bias += 5.0
+with_bias = tf.function(plain_line).get_concrete_function(fresh_line, point)
+print(with_bias(point))
 
-w = tf.Variable(2.)
-x = tf.constant([-1.])
-y = tf.constant([2.])
 
-# Make a new tf.function and ConcreteFunction for each optimizer.
-train_step_1 = tf.function(train_step)
-train_step_2 = tf.function(train_step)
+class VariableLine:
+    def __init__(self):
+        self.bias = tf.Variable(0.0)
+        self.weight = tf.Variable(2.0)
+
+
+@tf.function
+def apply_line(model, inputs):
+    return model.weight * inputs + model.bias
+
+
+var_line = VariableLine()
+print(apply_line(var_line, point))
+var_line.bias.assign_add(5.0)
+print(apply_line(var_line, point))
+
+
+@tf.function
+def makes_variable(unused):
+    return tf.Variable(1.0)
+
+
+with expect_error(ValueError):
+    makes_variable(1.0)
+
+
+class Tally(tf.Module):
+    def __init__(self):
+        self.total = None
+
+    @tf.function
+    def __call__(self):
+        if self.total is None:
+            self.total = tf.Variable(0)
+        return self.total.assign_add(1)
+
+
+tally = Tally()
+print(tally())
+print(tally())
+
+fast_adam = tf.keras.optimizers.Adam(learning_rate=1e-2)
+slow_adam = tf.keras.optimizers.Adam(learning_rate=1e-3)
+
+
+@tf.function
+def descend(weight, inputs, targets, optimizer):
+    with tf.GradientTape() as rec:
+        err = tf.reduce_sum(tf.square(weight * inputs - targets))
+    optimizer.apply_gradients(zip(rec.gradient(err, [weight]), [weight]))
+
+
+weight = tf.Variable(2.0)
+point = tf.constant([-1.0])
+target = tf.constant([2.0])
+descend(weight, point, target, fast_adam)
+with expect_error(ValueError):
+    descend(weight, point, target, slow_adam)
+
+
+class Stepper(tf.Module):
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+
+    @tf.function
+    def __call__(self, weight, inputs, targets):
+        with tf.GradientTape() as rec:
+            err = tf.reduce_sum(tf.square(weight * inputs - targets))
+        self.optimizer.apply_gradients(zip(rec.gradient(err, [weight]), [weight]))
+
+
+Stepper(tf.keras.optimizers.Adam(learning_rate=1e-2))(weight, point, target)
+Stepper(tf.keras.optimizers.Adam(learning_rate=1e-3))(weight, point, target)
+
+fast_adam = tf.keras.optimizers.Adam(learning_rate=1e-2)
+slow_adam = tf.keras.optimizers.Adam(learning_rate=1e-3)
+
+
+def eager_descend(weight, inputs, targets, optimizer):
+    with tf.GradientTape() as rec:
+        err = tf.reduce_sum(tf.square(weight * inputs - targets))
+    optimizer.apply_gradients(zip(rec.gradient(err, [weight]), [weight]))
+
+
+weight = tf.Variable(2.0)
+descend_fast = tf.function(eager_descend)
+descend_slow = tf.function(eager_descend)
 for i in range(10):
-  if i % 2 == 0:
-    train_step_1(w, x, y, opt1)
-  else:
-    train_step_2(w, x, y, opt2)
+    if i % 2 == 0:
+        descend_fast(weight, point, target, fast_adam)
+    else:
+        descend_slow(weight, point, target, slow_adam)
 
-# [added for the compat suite]
 COMPAT_RESULTS = {
-    "py_plus": tf_wrapper(tf.constant(1.0), tf.constant(2.0)), "external_list": len(external_list),
-    "init_scope_model": m().numpy(), "correct_a": correct_a, "buggy_add": buggy_add(), "recommended_add": recommended_add(foo),
-    "variable_add": variable_add(), "evaluate_no_bias": evaluate_no_bias(x), "evaluate_with_bias": evaluate_with_bias(x),
-    "better": evaluate(better_model, x), "count": c(), "w": w,
+    "graph_sum": graph_sum(tf.constant(1.0), tf.constant(2.0)), "leaked_list": len(leaked_list),
+    "lifted_bump": bumper().numpy(), "good": good, "add_global": add_global(),
+    "add_argument": add_argument(offset), "add_variable": add_variable(),
+    "without_bias": without_bias(point), "with_bias": with_bias(point),
+    "variable_line": apply_line(var_line, point), "tally": tally(), "weight": weight,
 }
