@@ -256,3 +256,96 @@ def test_stateless_seed_of_another_shape_raises(compare):
     def program(tf):
         return tf.random.stateless_normal([2], seed=[1, 2, 3])
     compare(program)
+
+
+# -- deferred restoration ----------------------------------------------------------------------
+def _lazy_module_class(tf):
+    class Lazy(tf.Module):
+        def __init__(self, width=3):
+            super().__init__()
+            self.width = width
+            self.ready = False
+
+        def __call__(self, x):
+            if not self.ready:
+                self.w = tf.Variable(tf.zeros([x.shape[-1], self.width]))
+                self.b = tf.Variable(tf.zeros([self.width]))
+                self.ready = True
+            return tf.matmul(x, self.w) + self.b
+    return Lazy
+
+
+def test_restore_into_a_module_that_creates_its_variables_later(compare, tmp_path):
+    def program(tf):
+        lazy = _lazy_module_class(tf)
+        saved = lazy()
+        saved(tf.ones([1, 2]))
+        saved.w.assign(np.arange(6, dtype=np.float32).reshape(2, 3))
+        saved.b.assign([1.0, -1.0, 0.5])
+        path = tf.train.Checkpoint(model=saved).write(str(tmp_path / f"lazy_{tf.__name__}"))
+        fresh = lazy()
+        tf.train.Checkpoint(model=fresh).restore(path)
+        first = fresh(tf.ones([1, 2]))
+        return first, fresh.w, fresh.b
+    compare(program)
+
+
+def test_restore_into_a_module_waits_until_its_variables_exist(compare, tmp_path):
+    def program(tf):
+        lazy = _lazy_module_class(tf)
+        saved = lazy()
+        saved(tf.ones([1, 2]))
+        saved.w.assign(np.ones([2, 3], np.float32) * 2.0)
+        path = tf.train.Checkpoint(model=saved).write(str(tmp_path / f"wait_{tf.__name__}"))
+        fresh = lazy()
+        status = tf.train.Checkpoint(model=fresh).restore(path)
+        try:
+            status.assert_consumed()
+            consumed_before = True
+        except AssertionError:
+            consumed_before = False
+        other = tf.Variable(1.0) * 3.0  # reading another variable restores nothing yet
+        return consumed_before, other, fresh(tf.ones([1, 2])), fresh.w
+    compare(program)
+
+
+def _keras_makers(tf):
+    class Net(tf.keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = tf.keras.layers.Dense(3)
+
+        def call(self, x):
+            return self.dense(x)
+    return {"sequential": lambda: tf.keras.Sequential([tf.keras.layers.Dense(3)]),
+            "layer": lambda: tf.keras.layers.Dense(3), "subclassed_model": Net}
+
+
+@pytest.mark.parametrize("kind", ["sequential", "layer", "subclassed_model"])
+def test_restore_into_an_unbuilt_keras_object(compare, tmp_path, kind):
+    # TF 2.21 restores into a Sequential or a layer when it is built, nothing into a subclassed Model.
+    def program(tf):
+        make = _keras_makers(tf)[kind]
+        saved = make()
+        first_saved = saved(tf.ones([1, 2]))
+        for w in saved.weights:
+            w.assign(RS.rand(*w.shape).astype(np.float32))
+        first_saved = saved(tf.ones([1, 2]))
+        path = tf.train.Checkpoint(model=saved).write(str(tmp_path / f"keras_{kind}_{tf.__name__}"))
+        fresh = make()
+        tf.train.Checkpoint(model=fresh).restore(path)
+        first = fresh(tf.ones([1, 2]))
+        return (bool(np.allclose(first.numpy(), first_saved.numpy())),
+                [bool(np.allclose(a.numpy(), b.numpy())) for a, b in zip(saved.weights, fresh.weights)])
+    compare(program)
+
+
+def test_restore_into_a_module_whose_created_variable_has_another_shape_raises(compare, tmp_path):
+    def program(tf):
+        saved = _lazy_module_class(tf)(width=3)
+        saved(tf.ones([1, 2]))
+        path = tf.train.Checkpoint(model=saved).write(str(tmp_path / f"shape_{tf.__name__}"))
+        fresh = _lazy_module_class(tf)(width=4)
+        tf.train.Checkpoint(model=fresh).restore(path)
+        return fresh(tf.ones([1, 2]))
+    compare(program, messages=False)

@@ -15,10 +15,11 @@ from __future__ import annotations
 import glob
 import os
 import re
+import weakref
 
 import numpy as np
 
-from tapejax import _namespaces
+from tapejax import _namespaces, _variable
 from tapejax._errors import DataLossError, NotFoundError
 from tapejax._module import Module
 from tapejax._variable import Variable
@@ -31,10 +32,20 @@ def _is_optimizer(obj):
     return isinstance(obj, Optimizer)
 
 
-def _collect(obj, prefix, out):
-    """Appends (key, Variable) for every variable `obj` owns, in a stable structural order."""
+def _collect(obj, prefix, out, empty=None):
+    """Appends (key, Variable) for every variable `obj` owns, in a stable structural order.
+
+    `empty`, when given, collects (prefix, object) for each layer or module that owns no variable
+    yet (not built). A checkpoint's values for it are restored when its variables are created
+    (a tf.Module, a Keras layer, a Sequential model), except for a subclassed keras.Model not built
+    yet: TF 2.21 (Keras 3) restores nothing into it, and restore() does not raise.
+    """
     from tapejax.keras._layer import Layer
     from tapejax.keras.metrics import Metric
+    if empty is not None and isinstance(obj, (Layer, Module)) and not isinstance(obj, Metric):
+        if not (obj.weights if isinstance(obj, Layer) else obj.variables):
+            empty.append((prefix, obj))
+            return
     if isinstance(obj, Variable):
         out.append((prefix, obj))
     elif hasattr(obj, "_checkpoint_value"):  # a tf.data iterator's position, a Generator's state
@@ -49,16 +60,16 @@ def _collect(obj, prefix, out):
     elif isinstance(obj, Checkpoint):
         for name, child in obj._children.items():
             if not _is_optimizer(child):
-                _collect(child, f"{prefix}/{name}", out)
+                _collect(child, f"{prefix}/{name}", out, empty)
     elif isinstance(obj, Module):
         for i, v in enumerate(obj.variables):
             out.append((f"{prefix}/variables/{i}", v))
     elif isinstance(obj, dict):
         for k in sorted(obj, key=str):
-            _collect(obj[k], f"{prefix}/{k}", out)
+            _collect(obj[k], f"{prefix}/{k}", out, empty)
     elif isinstance(obj, (list, tuple)):
         for i, v in enumerate(obj):
-            _collect(v, f"{prefix}/{i}", out)
+            _collect(v, f"{prefix}/{i}", out, empty)
     else:
         raise ValueError(f"`Checkpoint` was expecting a trackable object (a Variable, Module, "
                          f"Keras layer/model, optimizer or metric), got {obj!r}.")
@@ -155,19 +166,19 @@ class Checkpoint:
         return self._save_counter
 
     # -- gathering -----------------------------------------------------------------------------
-    def _entries(self):
+    def _entries(self, empty=None):
         """(key, Variable) pairs of everything saved, and (key, optimizer) pairs."""
         out = []
         for name, obj in self._children.items():
             if not _is_optimizer(obj):
-                _collect(obj, name, out)
+                _collect(obj, name, out, empty)
         optimizers = []
         for name, obj in self._children.items():
             _optimizers(obj, name, optimizers)
         return out, optimizers
 
-    def _values(self):
-        entries, optimizers = self._entries()
+    def _values(self, empty=None):
+        entries, optimizers = self._entries(empty)
         key_of = {v._id: k for k, v in entries}
         values = {k: v for k, v in entries}
         for prefix, opt in optimizers:
@@ -232,8 +243,14 @@ class Checkpoint:
                 raise DataLossError(f"Checkpoint {save_path!r} is missing the value of {k!r}. "
                                     f"Nothing was restored.")
             saved[k] = arrays[name]
-        values, key_of, optimizers = self._values()
+        empty = []
+        values, key_of, optimizers = self._values(empty)
         var_by_key = {k: v for k, v in values.items()}
+        deferred = {}      # prefix of an object without variables yet -> (object, {key: array})
+        for k in saved:
+            owner = next(((p, o) for p, o in empty if k.startswith(p + "/")), None)
+            if owner is not None and "/slots/" not in k:
+                deferred.setdefault(owner[0], (owner[1], {}))[1][k] = saved[k]
         roots_saved = {k.split("/")[0] for k in saved}
         plan = []          # (variable, array) to assign
         pending = []       # (optimizer, model variable, [arrays]) for slots not created yet
@@ -252,10 +269,18 @@ class Checkpoint:
         slot_re = re.compile(r"^(.*)/slots/(.*)/(\d+)$")
         grouped = {}
         unused = []
+        deferred_slots = []   # (optimizer, owner key, slot index, array) of deferred variables
         for k in saved:
             if k in used or k == "save_counter":
                 continue
             m = slot_re.match(k)
+            if m and any(m.group(2) in arrays for _, arrays in deferred.values()):
+                opt = next((o for p, o in optimizers if p == m.group(1)), None)
+                if opt is not None:
+                    deferred_slots.append((opt, m.group(2), int(m.group(3)), saved[k]))
+                    continue
+            if any(k in arrays for _, arrays in deferred.values()):
+                continue
             opt = None
             if m:
                 opt = next((o for p, o in optimizers if p == m.group(1)), None)
@@ -294,7 +319,82 @@ class Checkpoint:
             opt._pending_slots[target._id] = arrays_list
         if "save_counter" in saved:
             self.save_counter.assign(saved["save_counter"])
-        return CheckpointLoadStatus(unused, unmatched, bool(plan or pending))
+        from tapejax.keras._models import Functional, Model, Sequential
+        for prefix, (obj, arrays) in deferred.items():
+            unused.extend(arrays)
+            if not isinstance(obj, Model) or isinstance(obj, (Sequential, Functional)):
+                slots = [(o, k, j, a) for o, k, j, a in deferred_slots if k in arrays]
+                _defer(_Deferred(save_path, prefix, obj, arrays, slots, unused))
+        return CheckpointLoadStatus(unused, unmatched, bool(plan or pending or deferred))
+
+
+# -- deferred restoration -------------------------------------------------------------------------
+# TF restores a checkpoint's values into variables created after `restore()` (a tf.Module that
+# makes its variables on its first call, a Keras layer built then). Here a module that owned no variable at restore time
+# gets its values as soon as it owns as many variables as were saved for it: checked when any
+# Variable is read (a read hook installed only while restorations wait), so the values are in
+# place before the first computation that reads all of them. The keys index the module's variables
+# in their final order, so a partly built module waits: one whose sub-modules are built and called
+# one after another (the first one's variables read before the last one exists) computes that
+# first call with the first sub-module's initial values (TF restores each variable as it is made).
+class _Deferred:
+    def __init__(self, save_path, prefix, obj, arrays, slots, unused):
+        self.save_path, self.prefix, self.arrays, self.slots, self.unused = (
+            save_path, prefix, arrays, slots, unused)
+        try:
+            self.ref = weakref.ref(obj)
+        except TypeError:
+            self.ref = lambda obj=obj: obj
+
+    def try_apply(self):
+        """True when done (applied, or the object is gone)."""
+        obj = self.ref()
+        if obj is None:
+            return True
+        out = []
+        _collect(obj, self.prefix, out)
+        if len(out) < len(self.arrays):
+            return False
+        current = dict(out)
+        for k, array in self.arrays.items():
+            var = current.get(k)
+            if var is None or tuple(array.shape) != tuple(var.shape) or array.dtype != var.dtype._np:
+                got = "no variable" if var is None else f"shape {tuple(var.shape)} and dtype {var.dtype.name}"
+                raise ValueError(
+                    f"The checkpoint {self.save_path!r} does not match the variables created after "
+                    f"restore(): {k!r} is saved with shape {tuple(array.shape)} and dtype "
+                    f"{array.dtype}, the created variable has {got}.")
+        for k, array in self.arrays.items():
+            current[k].assign(array)
+        by_owner = {}
+        for opt, owner, j, array in self.slots:
+            by_owner.setdefault((id(opt), owner), (opt, owner, {}))[2][j] = array
+        for opt, owner, slots in by_owner.values():
+            target = current[owner]
+            if target._id not in opt._slots:
+                opt._pending_slots[target._id] = [slots[j] for j in sorted(slots)]
+        self.unused[:] = [k for k in self.unused if k not in self.arrays]
+        return True
+
+
+_waiting = []
+
+
+def _defer(entry):
+    if not entry.try_apply():
+        _waiting.append(entry)
+        _variable._read_hook = _read_with_deferred
+
+
+def _read_with_deferred(variable):
+    """The read hook while restorations wait: applies those whose variables now all exist."""
+    _variable._read_hook = None
+    try:
+        _waiting[:] = [d for d in _waiting if not d.try_apply()]
+        return variable._read()
+    finally:
+        if _waiting and _variable._read_hook is None:
+            _variable._read_hook = _read_with_deferred
 
 
 def _record_latest(path, all_paths=None):
