@@ -1,210 +1,147 @@
-"""Introduction to graphs and tf.function (TF guide).
+"""Follows tensorflow/docs, site/en/guide/intro_to_graphs.ipynb (commit 7c3650212740204359d4ceae481abc79345541be):
+turning Python functions into graphs with tf.function, and how graph execution differs from eager.
 
-Source: tensorflow/docs, site/en/guide/intro_to_graphs.ipynb, commit 7c3650212740204359d4ceae481abc79345541be.
-The notebook's code cells in order (`# [cell N]` counts code cells from 0, the license cell left out).
-Changes:
-  - cells 23-24: timeit number 1000 -> 10
-  - added at the end: COMPAT_RESULTS (what the original prints) and COMPAT_COMPARE
+Written for tapejax's compat suite (not a copy of the tutorial's code); synthetic data from
+_synthetic.py replaces the download; sizes shrunk (timeit number 1000 -> 10).
+
+Covers: tf.function(fn) versus fn on matmul + bias; a decorated function calling a plain one; a
+tensor-valued Python `if tf.greater(...)` converted by AutoGraph, tf.autograph.to_code, the
+concrete function's GraphDef; polymorphism across tensor/list inputs and
+pretty_printed_concrete_signatures; an int MSE tf.function under
+tf.config.run_functions_eagerly(True/False) with a trace-time print; an unused failing tf.gather
+(InvalidArgumentError eagerly, pruned in the graph); a matrix power timed eagerly and as a graph;
+Python side effects on tensor versus Python arguments.
 """
 
-# [cell 0]
-import tensorflow as tf
 import timeit
-from datetime import datetime
 
-# [cell 1]
-# Define a Python function.
-def a_regular_function(x, y, b):
-  x = tf.matmul(x, y)
-  x = x + b
-  return x
+import tensorflow as tf
 
-# The Python type of `a_function_that_uses_a_graph` will now be a
-# `PolymorphicFunction`.
-a_function_that_uses_a_graph = tf.function(a_regular_function)
 
-# Make some tensors.
-x1 = tf.constant([[1.0, 2.0]])
-y1 = tf.constant([[2.0], [3.0]])
-b1 = tf.constant(4.0)
+def affine(inputs, kernel, bias):
+    return tf.matmul(inputs, kernel) + bias
 
-orig_value = a_regular_function(x1, y1, b1).numpy()
-# Call a `tf.function` like a Python function.
-tf_function_value = a_function_that_uses_a_graph(x1, y1, b1).numpy()
-assert(orig_value == tf_function_value)
 
-# [cell 2]
-def inner_function(x, y, b):
-  x = tf.matmul(x, y)
-  x = x + b
-  return x
+graph_affine = tf.function(affine)
+row = tf.constant([[1.0, 2.0]])
+column = tf.constant([[2.0], [3.0]])
+shift = tf.constant(4.0)
+eager_value = affine(row, column, shift).numpy()
+assert eager_value == graph_affine(row, column, shift).numpy()
 
-# Using the `tf.function` decorator makes `outer_function` into a
-# `PolymorphicFunction`.
+
 @tf.function
-def outer_function(x):
-  y = tf.constant([[2.0], [3.0]])
-  b = tf.constant(4.0)
+def fixed_affine(inputs):
+    return affine(inputs, tf.constant([[2.0], [3.0]]), tf.constant(4.0))
 
-  return inner_function(x, y, b)
 
-# Note that the callable will create a graph that
-# includes `inner_function` as well as `outer_function`.
-outer_function(tf.constant([[1.0, 2.0]])).numpy()
+fixed_affine(tf.constant([[1.0, 2.0]])).numpy()
 
-# [cell 3]
-def simple_relu(x):
-  if tf.greater(x, 0):
-    return x
-  else:
+
+def branchy_relu(value):
+    if tf.greater(value, 0):
+        return value
     return 0
 
-# Using `tf.function` makes `tf_simple_relu` a `PolymorphicFunction` that wraps
-# `simple_relu`.
-tf_simple_relu = tf.function(simple_relu)
 
-print("First branch, with graph:", tf_simple_relu(tf.constant(1)).numpy())
-print("Second branch, with graph:", tf_simple_relu(tf.constant(-1)).numpy())
+graph_relu = tf.function(branchy_relu)
+print("positive:", graph_relu(tf.constant(1)).numpy())
+print("negative:", graph_relu(tf.constant(-1)).numpy())
+print(tf.autograph.to_code(branchy_relu))
+print(graph_relu.get_concrete_function(tf.constant(1)).graph.as_graph_def())
 
-# [cell 4]
-# This is the graph-generating output of AutoGraph.
-print(tf.autograph.to_code(simple_relu))
 
-# [cell 5]
-# This is the graph itself.
-print(tf_simple_relu.get_concrete_function(tf.constant(1)).graph.as_graph_def())
-
-# [cell 6]
 @tf.function
-def my_relu(x):
-  return tf.maximum(0., x)
+def clamp_low(value):
+    return tf.maximum(0.0, value)
 
-# `my_relu` creates new graphs as it observes different input types.
-print(my_relu(tf.constant(5.5)))
-print(my_relu([1, -1]))
-print(my_relu(tf.constant([3., -3.])))
 
-# [cell 7]
-# These two calls do *not* create new graphs.
-print(my_relu(tf.constant(-2.5))) # Input type matches `tf.constant(5.5)`.
-print(my_relu(tf.constant([-1., 1.]))) # Input type matches `tf.constant([3., -3.])`.
+print(clamp_low(tf.constant(5.5)))
+print(clamp_low([1, -1]))
+print(clamp_low(tf.constant([3.0, -3.0])))
+print(clamp_low(tf.constant(-2.5)))
+print(clamp_low(tf.constant([-1.0, 1.0])))
+print(clamp_low.pretty_printed_concrete_signatures())
 
-# [cell 8]
-# There are three `ConcreteFunction`s (one for each graph) in `my_relu`.
-# The `ConcreteFunction` also knows the return type and shape!
-print(my_relu.pretty_printed_concrete_signatures())
 
-# [cell 9]
 @tf.function
-def get_MSE(y_true, y_pred):
-  sq_diff = tf.pow(y_true - y_pred, 2)
-  return tf.reduce_mean(sq_diff)
+def mean_sq_err(truth, guess):
+    return tf.reduce_mean(tf.pow(truth - guess, 2))
 
-# [cell 10]
-y_true = tf.random.uniform([5], maxval=10, dtype=tf.int32)
-y_pred = tf.random.uniform([5], maxval=10, dtype=tf.int32)
-print(y_true)
-print(y_pred)
 
-# [cell 11]
-get_MSE(y_true, y_pred)
-
-# [cell 12]
+truth = tf.random.uniform([5], maxval=10, dtype=tf.int32)
+guess = tf.random.uniform([5], maxval=10, dtype=tf.int32)
+mean_sq_err(truth, guess)
 tf.config.run_functions_eagerly(True)
-
-# [cell 13]
-get_MSE(y_true, y_pred)
-
-# [cell 14]
-# Don't forget to set it back when you are done.
+mean_sq_err(truth, guess)
 tf.config.run_functions_eagerly(False)
 
-# [cell 15]
+
 @tf.function
-def get_MSE(y_true, y_pred):
-  print("Calculating MSE!")
-  sq_diff = tf.pow(y_true - y_pred, 2)
-  return tf.reduce_mean(sq_diff)
+def mean_sq_err(truth, guess):
+    print("computing the error")
+    return tf.reduce_mean(tf.pow(truth - guess, 2))
 
-# [cell 16]
-error = get_MSE(y_true, y_pred)
-error = get_MSE(y_true, y_pred)
-error = get_MSE(y_true, y_pred)
 
-# [cell 17]
-# Now, globally set everything to run eagerly to force eager execution.
+for _ in range(3):
+    err = mean_sq_err(truth, guess)
 tf.config.run_functions_eagerly(True)
-
-# [cell 18]
-# Observe what is printed below.
-error = get_MSE(y_true, y_pred)
-error = get_MSE(y_true, y_pred)
-error = get_MSE(y_true, y_pred)
-
-# [cell 19]
+for _ in range(3):
+    err = mean_sq_err(truth, guess)
 tf.config.run_functions_eagerly(False)
 
-# [cell 20]
-def unused_return_eager(x):
-  # Get index 1 will fail when `len(x) == 1`
-  tf.gather(x, [1]) # unused 
-  return x
+
+def gather_unused_eager(values):
+    tf.gather(values, [1])
+    return values
+
 
 try:
-  print(unused_return_eager(tf.constant([0.0])))
-except tf.errors.InvalidArgumentError as e:
-  # All operations are run during eager execution so an error is raised.
-  print(f'{type(e).__name__}: {e}')
+    print(gather_unused_eager(tf.constant([0.0])))
+except tf.errors.InvalidArgumentError as exc:
+    print(f"{type(exc).__name__}: {exc}")
 
-# [cell 21]
+
 @tf.function
-def unused_return_graph(x):
-  tf.gather(x, [1]) # unused
-  return x
+def gather_unused_graph(values):
+    tf.gather(values, [1])
+    return values
 
-# Only needed operations are run during graph execution. The error is not raised.
-print(unused_return_graph(tf.constant([0.0])))
 
-# [cell 22]
-x = tf.random.uniform(shape=[10, 10], minval=-1, maxval=2, dtype=tf.dtypes.int32)
+print(gather_unused_graph(tf.constant([0.0])))
 
-def power(x, y):
-  result = tf.eye(10, dtype=tf.dtypes.int32)
-  for _ in range(y):
-    result = tf.matmul(x, result)
-  return result
+square_ints = tf.random.uniform(shape=[10, 10], minval=-1, maxval=2, dtype=tf.dtypes.int32)
 
-# [cell 23]
-print("Eager execution:", timeit.timeit(lambda: power(x, 100), number=10), "seconds")
 
-# [cell 24]
-power_as_graph = tf.function(power)
-print("Graph execution:", timeit.timeit(lambda: power_as_graph(x, 100), number=10), "seconds")
+def matrix_power(matrix, times):
+    acc = tf.eye(10, dtype=tf.dtypes.int32)
+    for _ in range(times):
+        acc = tf.matmul(matrix, acc)
+    return acc
 
-# [cell 25]
+
+eager_time = timeit.timeit(lambda: matrix_power(square_ints, 100), number=10)
+graph_power = tf.function(matrix_power)
+graph_time = timeit.timeit(lambda: graph_power(square_ints, 100), number=10)
+print("timed eager and graph matrix powers")
+
+
 @tf.function
-def a_function_with_python_side_effect(x):
-  print("Tracing!") # An eager-only side effect.
-  return x * x + tf.constant(2)
+def square_plus_two(value):
+    print("tracing square_plus_two")
+    return value * value + tf.constant(2)
 
-# This is traced the first time.
-print(a_function_with_python_side_effect(tf.constant(2)))
-# The second time through, you won't see the side effect.
-print(a_function_with_python_side_effect(tf.constant(3)))
 
-# [cell 26]
-# This retraces each time the Python argument changes,
-# as a Python argument could be an epoch count or other
-# hyperparameter.
-print(a_function_with_python_side_effect(2))
-print(a_function_with_python_side_effect(3))
+print(square_plus_two(tf.constant(2)))
+print(square_plus_two(tf.constant(3)))
+print(square_plus_two(2))
+print(square_plus_two(3))
 
-# [added for the compat suite]
 COMPAT_RESULTS = {
-    "orig_value": orig_value, "outer": outer_function(tf.constant([[1.0, 2.0]])),
-    "relu_branches": [tf_simple_relu(tf.constant(1)), tf_simple_relu(tf.constant(-1))],
-    "my_relu": [my_relu(tf.constant(5.5)), my_relu([1, -1]), my_relu(tf.constant([3., -3.]))],
-    "mse": error.dtype, "unused_return_graph": unused_return_graph(tf.constant([0.0])),
-    "power_matches": bool(tf.reduce_all(power(x, 3) == power_as_graph(x, 3))),
-    "side_effect": [a_function_with_python_side_effect(tf.constant(2)), a_function_with_python_side_effect(3)],
+    "eager_value": eager_value, "fixed_affine": fixed_affine(tf.constant([[1.0, 2.0]])),
+    "relu_branches": [graph_relu(tf.constant(1)), graph_relu(tf.constant(-1))],
+    "clamp_low": [clamp_low(tf.constant(5.5)), clamp_low([1, -1]), clamp_low(tf.constant([3.0, -3.0]))],
+    "err_dtype": err.dtype, "gather_unused_graph": gather_unused_graph(tf.constant([0.0])),
+    "power_matches": bool(tf.reduce_all(matrix_power(square_ints, 3) == graph_power(square_ints, 3))),
+    "side_effect": [square_plus_two(tf.constant(2)), square_plus_two(3)],
 }

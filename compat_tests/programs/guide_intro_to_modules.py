@@ -1,309 +1,220 @@
-"""Introduction to modules, layers, and models (TF guide).
+"""Follows tensorflow/docs, site/en/guide/intro_to_modules.ipynb (commit 7c3650212740204359d4ceae481abc79345541be):
+building models from tf.Module, saving them as checkpoints and SavedModels, then the Keras equivalents.
 
-Source: tensorflow/docs, site/en/guide/intro_to_modules.ipynb, commit 7c3650212740204359d4ceae481abc79345541be.
-The notebook's code cells in order (`# [cell N]` counts code cells from 0, the license cell left out).
-Changes:
-  - removed plotting/display/notebook-magic lines: cell 0 (1), cell 10 (1), cell 16 (1), cell 18 (1), cell 19 (1)
-  - cell 24: simple_layer([[2.0, 2.0, 2.0]]) -> simple_layer(tf.constant([[2.0, 2.0, 2.0]])) (Keras 3 in TF 2.21 raises
-    ValueError on a nested-list input)
-  - cell 32 removed: `my_sequential_model.submodules` raises AttributeError on TF 2.21 (Keras 3)
-  - added at the end: COMPAT_RESULTS (what the original prints) and COMPAT_COMPARE
+Written for tapejax's compat suite (not a copy of the tutorial's code); synthetic data from
+_synthetic.py replaces the download; sizes shrunk.
+
+Covers: a tf.Module with trainable and non-trainable variables (trainable_variables, variables);
+a hand-written dense tf.Module stacked in a sequential tf.Module (submodules, variables); a dense
+module that creates its variables on first call; tf.train.Checkpoint(model=...).write,
+tf.train.list_variables, restoring into a fresh not-yet-built module; a tf.function __call__ traced
+for two ranks; tf.summary.create_file_writer, trace_on/trace_export with the profiler;
+tf.saved_model.save/load; a Keras Layer creating tf.Variables in __init__ and one creating them in
+build (and the InvalidArgumentError for a wrong input width); a registered keras.Model subclass of two
+such layers; a Functional model of them with summary(); model.save(".keras") and
+tf.keras.models.load_model.
+(Calling a nested Python list on a Keras layer and Keras 3 model.submodules are left out: TF 2.21
+raises on both.)
 """
 
-# [cell 0]
-import tensorflow as tf
-import keras
 from datetime import datetime
 
+import numpy as np
 
-# [cell 1]
-class SimpleModule(tf.Module):
-  def __init__(self, name=None):
-    super().__init__(name=name)
-    self.a_variable = tf.Variable(5.0, name="train_me")
-    self.non_trainable_variable = tf.Variable(5.0, trainable=False, name="do_not_train_me")
-  def __call__(self, x):
-    return self.a_variable * x + self.non_trainable_variable
-
-simple_module = SimpleModule(name="simple")
-
-simple_module(tf.constant(5.0))
-
-# [cell 2]
-# All trainable variables
-print("trainable variables:", simple_module.trainable_variables)
-# Every variable
-print("all variables:", simple_module.variables)
-
-# [cell 3]
-class Dense(tf.Module):
-  def __init__(self, in_features, out_features, name=None):
-    super().__init__(name=name)
-    self.w = tf.Variable(
-      tf.random.normal([in_features, out_features]), name='w')
-    self.b = tf.Variable(tf.zeros([out_features]), name='b')
-  def __call__(self, x):
-    y = tf.matmul(x, self.w) + self.b
-    return tf.nn.relu(y)
-
-# [cell 4]
-class SequentialModule(tf.Module):
-  def __init__(self, name=None):
-    super().__init__(name=name)
-
-    self.dense_1 = Dense(in_features=3, out_features=3)
-    self.dense_2 = Dense(in_features=3, out_features=2)
-
-  def __call__(self, x):
-    x = self.dense_1(x)
-    return self.dense_2(x)
-
-# You have made a model!
-my_model = SequentialModule(name="the_model")
-
-# Call it, with random results
-print("Model results:", my_model(tf.constant([[2.0, 2.0, 2.0]])))
-
-# [cell 5]
-print("Submodules:", my_model.submodules)
-
-# [cell 6]
-for var in my_model.variables:
-  print(var, "\n")
-
-# [cell 7]
-class FlexibleDenseModule(tf.Module):
-  # Note: No need for `in_features`
-  def __init__(self, out_features, name=None):
-    super().__init__(name=name)
-    self.is_built = False
-    self.out_features = out_features
-
-  def __call__(self, x):
-    # Create variables on first call.
-    if not self.is_built:
-      self.w = tf.Variable(
-        tf.random.normal([x.shape[-1], self.out_features]), name='w')
-      self.b = tf.Variable(tf.zeros([self.out_features]), name='b')
-      self.is_built = True
-
-    y = tf.matmul(x, self.w) + self.b
-    return tf.nn.relu(y)
-
-# [cell 8]
-# Used in a module
-class MySequentialModule(tf.Module):
-  def __init__(self, name=None):
-    super().__init__(name=name)
-
-    self.dense_1 = FlexibleDenseModule(out_features=3)
-    self.dense_2 = FlexibleDenseModule(out_features=2)
-
-  def __call__(self, x):
-    x = self.dense_1(x)
-    return self.dense_2(x)
-
-my_model = MySequentialModule(name="the_model")
-print("Model results:", my_model(tf.constant([[2.0, 2.0, 2.0]])))
-
-# [cell 9]
-chkp_path = "my_checkpoint"
-checkpoint = tf.train.Checkpoint(model=my_model)
-checkpoint.write(chkp_path)
-
-# [cell 10]
+import keras
+import tensorflow as tf
 
 
-# [cell 11]
-tf.train.list_variables(chkp_path)
+class TwoVariables(tf.Module):
+    def __init__(self, name=None):
+        super().__init__(name=name)
+        self.scale = tf.Variable(5.0, name="learned")
+        self.offset = tf.Variable(5.0, trainable=False, name="fixed")
 
-# [cell 12]
-new_model = MySequentialModule()
-new_checkpoint = tf.train.Checkpoint(model=new_model)
-new_checkpoint.restore("my_checkpoint")
+    def __call__(self, value):
+        return self.scale * value + self.offset
 
-# Should be the same result as above
-new_model(tf.constant([[2.0, 2.0, 2.0]]))
 
-# [cell 13]
-class MySequentialModule(tf.Module):
-  def __init__(self, name=None):
-    super().__init__(name=name)
+two_vars = TwoVariables(name="two_vars")
+two_vars(tf.constant(5.0))
+print("trainable:", two_vars.trainable_variables)
+print("all:", two_vars.variables)
 
-    self.dense_1 = Dense(in_features=3, out_features=3)
-    self.dense_2 = Dense(in_features=3, out_features=2)
 
-  @tf.function
-  def __call__(self, x):
-    x = self.dense_1(x)
-    return self.dense_2(x)
+class ReluDense(tf.Module):
+    def __init__(self, in_features, out_features, name=None):
+        super().__init__(name=name)
+        self.w = tf.Variable(tf.random.normal([in_features, out_features]), name="w")
+        self.b = tf.Variable(tf.zeros([out_features]), name="b")
 
-# You have made a model with a graph!
-my_model = MySequentialModule(name="the_model")
+    def __call__(self, inputs):
+        return tf.nn.relu(tf.matmul(inputs, self.w) + self.b)
 
-# [cell 14]
-print(my_model([[2.0, 2.0, 2.0]]))
-print(my_model([[[2.0, 2.0, 2.0], [2.0, 2.0, 2.0]]]))
 
-# [cell 15]
-# Set up logging.
-stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-logdir = "logs/func/%s" % stamp
-writer = tf.summary.create_file_writer(logdir)
+class TwoLayers(tf.Module):
+    def __init__(self, name=None):
+        super().__init__(name=name)
+        self.first = ReluDense(in_features=3, out_features=3)
+        self.second = ReluDense(in_features=3, out_features=2)
 
-# Create a new model to get a fresh trace
-# Otherwise the summary will not see the graph.
-new_model = MySequentialModule()
+    def __call__(self, inputs):
+        return self.second(self.first(inputs))
 
-# Bracket the function call with
-# tf.summary.trace_on() and tf.summary.trace_export().
+
+stack = TwoLayers(name="stack")
+print("output:", stack(tf.constant([[2.0, 2.0, 2.0]])))
+print("submodules:", stack.submodules)
+for variable in stack.variables:
+    print(variable)
+
+
+class LazyReluDense(tf.Module):
+    """Like ReluDense, but the input width is read from the first input."""
+
+    def __init__(self, out_features, name=None):
+        super().__init__(name=name)
+        self.ready = False
+        self.out_features = out_features
+
+    def __call__(self, inputs):
+        if not self.ready:
+            self.w = tf.Variable(tf.random.normal([inputs.shape[-1], self.out_features]), name="w")
+            self.b = tf.Variable(tf.zeros([self.out_features]), name="b")
+            self.ready = True
+        return tf.nn.relu(tf.matmul(inputs, self.w) + self.b)
+
+
+class LazyTwoLayers(tf.Module):
+    def __init__(self, name=None):
+        super().__init__(name=name)
+        self.first = LazyReluDense(out_features=3)
+        self.second = LazyReluDense(out_features=2)
+
+    def __call__(self, inputs):
+        return self.second(self.first(inputs))
+
+
+lazy_stack = LazyTwoLayers(name="lazy_stack")
+print("output:", lazy_stack(tf.constant([[2.0, 2.0, 2.0]])))
+
+CKPT = "lazy_ckpt"
+saved_ckpt = tf.train.Checkpoint(model=lazy_stack)
+saved_ckpt.write(CKPT)
+tf.train.list_variables(CKPT)
+
+lazy_copy = LazyTwoLayers()
+restored_ckpt = tf.train.Checkpoint(model=lazy_copy)
+restored_ckpt.restore(CKPT)
+lazy_copy(tf.constant([[2.0, 2.0, 2.0]]))
+
+
+class GraphTwoLayers(tf.Module):
+    def __init__(self, name=None):
+        super().__init__(name=name)
+        self.first = ReluDense(in_features=3, out_features=3)
+        self.second = ReluDense(in_features=3, out_features=2)
+
+    @tf.function
+    def __call__(self, inputs):
+        return self.second(self.first(inputs))
+
+
+graph_stack = GraphTwoLayers(name="graph_stack")
+print(graph_stack([[2.0, 2.0, 2.0]]))
+print(graph_stack([[[2.0, 2.0, 2.0], [2.0, 2.0, 2.0]]]))
+
+log_dir = "logs/func/" + datetime.now().strftime("%Y%m%d-%H%M%S")
+summary_writer = tf.summary.create_file_writer(log_dir)
+traced_stack = GraphTwoLayers()
 tf.summary.trace_on(graph=True)
-tf.profiler.experimental.start(logdir)
-# Call only one tf.function when tracing.
-z = print(new_model(tf.constant([[2.0, 2.0, 2.0]])))
-with writer.as_default():
-  tf.summary.trace_export(
-      name="my_func_trace",
-      step=0,
-      profiler_outdir=logdir)
+tf.profiler.experimental.start(log_dir)
+print(traced_stack(tf.constant([[2.0, 2.0, 2.0]])))
+with summary_writer.as_default():
+    tf.summary.trace_export(name="stack_trace", step=0, profiler_outdir=log_dir)
 
-# [cell 16]
-#docs_infra: no_execute
+tf.saved_model.save(graph_stack, "stack_savedmodel")
+loaded_stack = tf.saved_model.load("stack_savedmodel")
+isinstance(loaded_stack, TwoLayers)
+print(graph_stack([[2.0, 2.0, 2.0]]))
 
-# [cell 17]
-tf.saved_model.save(my_model, "the_saved_model")
 
-# [cell 18]
-# Inspect the SavedModel in the directory
+class EagerKerasDense(tf.keras.layers.Layer):
+    def __init__(self, in_features, out_features, **kwargs):
+        super().__init__(**kwargs)
+        self.w = tf.Variable(tf.random.normal([in_features, out_features]), name="w")
+        self.b = tf.Variable(tf.zeros([out_features]), name="b")
 
-# [cell 19]
-# The variables/ directory contains a checkpoint of the variables 
+    def call(self, inputs):
+        return tf.nn.relu(tf.matmul(inputs, self.w) + self.b)
 
-# [cell 20]
-new_model = tf.saved_model.load("the_saved_model")
 
-# [cell 21]
-isinstance(new_model, SequentialModule)
+eager_layer = EagerKerasDense(name="eager_layer", in_features=3, out_features=3)
+eager_layer(tf.constant([[2.0, 2.0, 2.0]]))
 
-# [cell 22]
-print(my_model([[2.0, 2.0, 2.0]]))
-print(my_model([[[2.0, 2.0, 2.0], [2.0, 2.0, 2.0]]]))
 
-# [cell 23]
-class MyDense(tf.keras.layers.Layer):
-  # Adding **kwargs to support base Keras layer arguments
-  def __init__(self, in_features, out_features, **kwargs):
-    super().__init__(**kwargs)
+class BuiltKerasDense(tf.keras.layers.Layer):
+    def __init__(self, out_features, **kwargs):
+        super().__init__(**kwargs)
+        self.out_features = out_features
 
-    # This will soon move to the build step; see below
-    self.w = tf.Variable(
-      tf.random.normal([in_features, out_features]), name='w')
-    self.b = tf.Variable(tf.zeros([out_features]), name='b')
-  def call(self, x):
-    y = tf.matmul(x, self.w) + self.b
-    return tf.nn.relu(y)
+    def build(self, input_shape):
+        self.w = tf.Variable(tf.random.normal([input_shape[-1], self.out_features]), name="w")
+        self.b = tf.Variable(tf.zeros([self.out_features]), name="b")
 
-simple_layer = MyDense(name="simple", in_features=3, out_features=3)
+    def call(self, inputs):
+        return tf.matmul(inputs, self.w) + self.b
 
-# [cell 24]
-simple_layer(tf.constant([[2.0, 2.0, 2.0]]))
 
-# [cell 25]
-class FlexibleDense(tf.keras.layers.Layer):
-  # Note the added `**kwargs`, as Keras supports many arguments
-  def __init__(self, out_features, **kwargs):
-    super().__init__(**kwargs)
-    self.out_features = out_features
-
-  def build(self, input_shape):  # Create the state of the layer (weights)
-    self.w = tf.Variable(
-      tf.random.normal([input_shape[-1], self.out_features]), name='w')
-    self.b = tf.Variable(tf.zeros([self.out_features]), name='b')
-
-  def call(self, inputs):  # Defines the computation from inputs to outputs
-    return tf.matmul(inputs, self.w) + self.b
-
-# Create the instance of the layer
-flexible_dense = FlexibleDense(out_features=3)
-
-# [cell 26]
-flexible_dense.variables
-
-# [cell 27]
-# Call it, with predictably random results
-print("Model results:", flexible_dense(tf.constant([[2.0, 2.0, 2.0], [3.0, 3.0, 3.0]])))
-
-# [cell 28]
-flexible_dense.variables
-
-# [cell 29]
+built_layer = BuiltKerasDense(out_features=3)
+built_layer.variables
+print("output:", built_layer(tf.constant([[2.0, 2.0, 2.0], [3.0, 3.0, 3.0]])))
+built_layer.variables
 try:
-  print("Model results:", flexible_dense(tf.constant([[2.0, 2.0, 2.0, 2.0]])))
-except tf.errors.InvalidArgumentError as e:
-  print("Failed:", e)
+    print("output:", built_layer(tf.constant([[2.0, 2.0, 2.0, 2.0]])))
+except tf.errors.InvalidArgumentError as exc:
+    print("failed:", exc)
 
-# [cell 30]
+
 @keras.saving.register_keras_serializable()
-class MySequentialModel(tf.keras.Model):
-  def __init__(self, name=None, **kwargs):
-    super().__init__(**kwargs)
+class KerasTwoLayers(tf.keras.Model):
+    def __init__(self, name=None, **kwargs):
+        super().__init__(**kwargs)
+        self.first = BuiltKerasDense(out_features=3)
+        self.second = BuiltKerasDense(out_features=2)
 
-    self.dense_1 = FlexibleDense(out_features=3)
-    self.dense_2 = FlexibleDense(out_features=2)
-  def call(self, x):
-    x = self.dense_1(x)
-    return self.dense_2(x)
+    def call(self, inputs):
+        return self.second(self.first(inputs))
 
-# You have made a Keras model!
-my_sequential_model = MySequentialModel(name="the_model")
 
-# Call it on a tensor, with random results
-print("Model results:", my_sequential_model(tf.constant([[2.0, 2.0, 2.0]])))
+keras_stack = KerasTwoLayers(name="keras_stack")
+print("output:", keras_stack(tf.constant([[2.0, 2.0, 2.0]])))
+keras_stack.variables
 
-# [cell 31]
-my_sequential_model.variables
+entry = tf.keras.Input(shape=[3])
+hidden = BuiltKerasDense(3)(entry)
+functional_stack = tf.keras.Model(inputs=entry, outputs=BuiltKerasDense(2)(hidden))
+functional_stack.summary()
+functional_stack(tf.constant([[2.0, 2.0, 2.0]]))
 
-# [cell 32] removed: Keras 3 models in TF 2.21 have no `.submodules` (AttributeError on real TF)
+keras_stack.save("keras_stack.keras")
+keras_stack_back = tf.keras.models.load_model("keras_stack.keras")
+keras_stack_back(tf.constant([[2.0, 2.0, 2.0]]))
 
-# [cell 33]
-inputs = tf.keras.Input(shape=[3,])
-
-x = FlexibleDense(3)(inputs)
-x = FlexibleDense(2)(x)
-
-my_functional_model = tf.keras.Model(inputs=inputs, outputs=x)
-
-my_functional_model.summary()
-
-# [cell 34]
-my_functional_model(tf.constant([[2.0, 2.0, 2.0]]))
-
-# [cell 35]
-my_sequential_model.save("exname_of_file.keras")
-
-# [cell 36]
-reconstructed_model = tf.keras.models.load_model("exname_of_file.keras")
-
-# [cell 37]
-reconstructed_model(tf.constant([[2.0, 2.0, 2.0]]))
-
-# [added for the compat suite]
-import numpy as np  # noqa: E402
-_x = tf.constant([[2.0, 2.0, 2.0]])
+probe = tf.constant([[2.0, 2.0, 2.0]])
 COMPAT_RESULTS = {
-    "simple_call": simple_module(tf.constant(5.0)),
-    "trainable_names": [v.name for v in simple_module.trainable_variables],
-    "all_names": [v.name for v in simple_module.variables],
-    "checkpoint_names": [name for name, _ in tf.train.list_variables(chkp_path)],
-    "restored_same": bool(np.allclose(checkpoint.model(_x), new_checkpoint.model(_x))),
-    "function_outputs": [my_model([[2.0, 2.0, 2.0]]), my_model([[[2.0, 2.0, 2.0], [2.0, 2.0, 2.0]]])],
-    "loaded_is_sequential_module": isinstance(new_model, SequentialModule),
-    "loaded_output": new_model([[2.0, 2.0, 2.0]]),
-    "flexible_dense_variables": len(flexible_dense.variables),
-    "sequential_model_variables": len(my_sequential_model.variables),
-    "functional_output": my_functional_model(_x),
-    "reconstructed_same": bool(np.allclose(reconstructed_model(_x), my_sequential_model(_x))),
+    "two_vars_call": two_vars(tf.constant(5.0)),
+    "trainable_names": [v.name for v in two_vars.trainable_variables],
+    "all_names": [v.name for v in two_vars.variables],
+    "checkpoint_names": [name for name, _ in tf.train.list_variables(CKPT)],
+    "restored_same": bool(np.allclose(saved_ckpt.model(probe), restored_ckpt.model(probe))),
+    "graph_outputs": [graph_stack([[2.0, 2.0, 2.0]]), graph_stack([[[2.0, 2.0, 2.0], [2.0, 2.0, 2.0]]])],
+    "loaded_is_two_layers": isinstance(loaded_stack, TwoLayers),
+    "loaded_output": loaded_stack([[2.0, 2.0, 2.0]]),
+    "built_layer_variables": len(built_layer.variables),
+    "keras_stack_variables": len(keras_stack.variables),
+    "functional_output": functional_stack(probe),
+    "reloaded_same": bool(np.allclose(keras_stack_back(probe), keras_stack(probe))),
 }
 # Weights come from tf.random.normal (different generators): outputs compared by dtype and shape.
-COMPAT_COMPARE = {"function_outputs": {"shape_only": True}, "loaded_output": {"shape_only": True},
+COMPAT_COMPARE = {"graph_outputs": {"shape_only": True}, "loaded_output": {"shape_only": True},
                   "functional_output": {"shape_only": True}}

@@ -1,122 +1,119 @@
-"""Random number generation (TF guide): generators, seeds, tf.function and checkpoints (the non-distributed cells).
+"""Follows tensorflow/docs, site/en/guide/random_numbers.ipynb (commit 7c3650212740204359d4ceae481abc79345541be),
+its non-distributed sections: tf.random.Generator, seeding, splitting, tf.function use, checkpointing, stateless ops.
 
-Source: tensorflow/docs, site/en/guide/random_numbers.ipynb (code cells 0-10, 14-16 and 26; cells 11-13 and 17-25 use tf.distribute.MirroredStrategy and
-tf.saved_model across strategies and are left out, as are cell 0's virtual-device lines), commit 7c3650212740204359d4ceae481abc79345541be.
-The notebook's code cells in order (`# [cell N]` counts code cells from 0, the license cell left out).
-Changes:
-  - added at the end: COMPAT_RESULTS (what the original prints) and COMPAT_COMPARE
+Written for tapejax's compat suite (not a copy of the tutorial's code); synthetic data from
+_synthetic.py replaces the download; sizes shrunk. The guide's tf.distribute strategy cells (and the
+virtual devices they need) are left out.
+
+Covers: Generator.from_seed (default and alg='philox'), tf.random.get_global_generator,
+from_non_deterministic_state; reset_from_seed; split; a split generator under tf.device("cpu");
+a generator captured by a tf.function, created lazily inside one, and passed as an argument
+(retracing per generator, compared with per-variable tracing); a tf.train.Checkpoint holding a
+generator, written and restored to replay the stream; tf.random.stateless_normal with a fixed seed.
 """
 
-# [cell 0] (its import only; the virtual CPU devices it makes are for the distributed cells, left out)
 import tensorflow as tf
 
-# [cell 1]
-g1 = tf.random.Generator.from_seed(1)
-print(g1.normal(shape=[2, 3]))
-g2 = tf.random.get_global_generator()
-print(g2.normal(shape=[2, 3]))
+seeded = tf.random.Generator.from_seed(1)
+print(seeded.normal(shape=[2, 3]))
+shared = tf.random.get_global_generator()
+print(shared.normal(shape=[2, 3]))
+philox = tf.random.Generator.from_seed(1, alg="philox")
+print(philox.normal(shape=[2, 3]))
+entropy = tf.random.Generator.from_non_deterministic_state()
+print(entropy.normal(shape=[2, 3]))
 
-# [cell 2]
-g1 = tf.random.Generator.from_seed(1, alg='philox')
-print(g1.normal(shape=[2, 3]))
+rng = tf.random.Generator.from_seed(1)
+print(rng.normal([]), rng.normal([]))
+rng.reset_from_seed(1)
+print(rng.normal([]))
 
-# [cell 3]
-g = tf.random.Generator.from_non_deterministic_state()
-print(g.normal(shape=[2, 3]))
+rng = tf.random.Generator.from_seed(1)
+print(rng.normal([]))
+children = rng.split(3)
+for child in children:
+    print(child.normal([]))
+print(rng.normal([]))
 
-# [cell 4]
-g = tf.random.Generator.from_seed(1)
-print(g.normal([]))
-print(g.normal([]))
-g.reset_from_seed(1)
-print(g.normal([]))
+with tf.device("cpu"):
+    local = tf.random.get_global_generator().split(1)[0]
+    print(local.normal([]))
 
-# [cell 5]
-g = tf.random.Generator.from_seed(1)
-print(g.normal([]))
-new_gs = g.split(3)
-for new_g in new_gs:
-  print(new_g.normal([]))
-print(g.normal([]))
+captured = tf.random.Generator.from_seed(1)
 
-# [cell 6]
-with tf.device("cpu"):  # change "cpu" to the device you want
-  g = tf.random.get_global_generator().split(1)[0]  
-  print(g.normal([]))  # use of g won't cause cross-device copy, unlike the global generator
 
-# [cell 7]
-g = tf.random.Generator.from_seed(1)
 @tf.function
-def foo():
-  return g.normal([])
-print(foo())
+def draw_captured():
+    return captured.normal([])
 
-# [cell 8]
-g = None
+
+print(draw_captured())
+
+lazy = None
+
+
 @tf.function
-def foo():
-  global g
-  if g is None:
-    g = tf.random.Generator.from_seed(1)
-  return g.normal([])
-print(foo())
-print(foo())
+def draw_lazy():
+    global lazy
+    if lazy is None:
+        lazy = tf.random.Generator.from_seed(1)
+    return lazy.normal([])
 
-# [cell 9]
-num_traces = 0
+
+print(draw_lazy())
+print(draw_lazy())
+
+trace_count = 0
+
+
 @tf.function
-def foo(g):
-  global num_traces
-  num_traces += 1
-  return g.normal([])
-foo(tf.random.Generator.from_seed(1))
-foo(tf.random.Generator.from_seed(2))
-print(num_traces)
+def draw_from(gen):
+    global trace_count
+    trace_count += 1
+    return gen.normal([])
 
-# [cell 10]
-num_traces = 0
+
+draw_from(tf.random.Generator.from_seed(1))
+draw_from(tf.random.Generator.from_seed(2))
+print("traces with generators:", trace_count)
+
+trace_count = 0
+
+
 @tf.function
-def foo(v):
-  global num_traces
-  num_traces += 1
-  return v.read_value()
-foo(tf.Variable(1))
-foo(tf.Variable(2))
-print(num_traces)
+def read_it(var):
+    global trace_count
+    trace_count += 1
+    return var.read_value()
 
-# [cell 14]
-filename = "./checkpoint"
-g = tf.random.Generator.from_seed(1)
-cp = tf.train.Checkpoint(generator=g)
-print(g.normal([]))
 
-# [cell 15]
-cp.write(filename)
-print("RNG stream from saving point:")
-print(g.normal([]))
-print(g.normal([]))
+read_it(tf.Variable(1))
+read_it(tf.Variable(2))
+print("traces with variables:", trace_count)
 
-# [cell 16]
-cp.restore(filename)
-print("RNG stream from restoring point:")
-print(g.normal([]))
-print(g.normal([]))
+CKPT = "./rng_state"
+saved_rng = tf.random.Generator.from_seed(1)
+rng_ckpt = tf.train.Checkpoint(generator=saved_rng)
+print(saved_rng.normal([]))
+rng_ckpt.write(CKPT)
+after_save = [saved_rng.normal([]), saved_rng.normal([])]
+print("after saving:", after_save)
+rng_ckpt.restore(CKPT)
+after_restore = [saved_rng.normal([]), saved_rng.normal([])]
+print("after restoring:", after_restore)
 
-# [cell 26]
 print(tf.random.stateless_normal(shape=[2, 3], seed=[1, 2]))
 print(tf.random.stateless_normal(shape=[2, 3], seed=[1, 2]))
 
-# [added for the compat suite]
-_g = tf.random.Generator.from_seed(1)
-_first = _g.normal([]); _g.normal([]); _g.reset_from_seed(1)
-_cp_g = tf.random.Generator.from_seed(1)
-_cp = tf.train.Checkpoint(generator=_cp_g)
-_cp.write("./checkpoint2"); _after = [_cp_g.normal([]), _cp_g.normal([])]; _cp.restore("./checkpoint2")
+replay = tf.random.Generator.from_seed(1)
+first_draw = replay.normal([])
+replay.normal([])
+replay.reset_from_seed(1)
 COMPAT_RESULTS = {
-    "reset_repeats": bool(_g.normal([]) == _first),
-    "restore_repeats": [bool(_cp_g.normal([]) == _after[0]), bool(_cp_g.normal([]) == _after[1])],
+    "reset_repeats": bool(replay.normal([]) == first_draw),
+    "restore_repeats": [bool(a == b) for a, b in zip(after_save, after_restore)],
     "split_count": len(tf.random.Generator.from_seed(1).split(3)),
-    "num_traces": num_traces, "normal_shape": g1.normal(shape=[2, 3]),
+    "trace_count": trace_count, "normal_shape": seeded.normal(shape=[2, 3]),
     "stateless_repeats": bool(tf.reduce_all(tf.random.stateless_normal(shape=[2, 3], seed=[1, 2])
                                             == tf.random.stateless_normal(shape=[2, 3], seed=[1, 2]))),
 }
