@@ -1,116 +1,77 @@
-"""Customization basics: tensors and operations (TF tutorial).
+"""Follows tensorflow/docs, site/en/tutorials/customization/basics.ipynb (commit 7c3650212740204359d4ceae481abc79345541be):
+first steps with tensors, operations, NumPy conversion, devices and tf.data.
+Written for tapejax's compat suite (not a copy of the tutorial's code); no download is needed; sizes shrunk.
 
-Source: tensorflow/docs, site/en/tutorials/customization/basics.ipynb, commit 7c3650212740204359d4ceae481abc79345541be.
-The notebook's code cells in order (`# [cell N]` counts code cells from 0, the license cell left out).
-Changes:
-  - added at the end: COMPAT_RESULTS (what the original prints) and COMPAT_COMPARE
+Covers: tf.math.add / square / reduce_sum on Python values and operator overloading, tf.linalg.matmul
+and a result's shape/dtype, NumPy arrays into TF ops and tensors into NumPy ops, .numpy(),
+tf.random.uniform, tf.config.list_physical_devices('GPU'), Tensor.device, tf.device('CPU:0') (and
+'GPU:0' when one is listed) around a timed matmul, tf.data.Dataset.from_tensor_slices with
+map(tf.math.square) / shuffle / batch, and tf.data.TextLineDataset over a temporary file.
 """
 
-# [cell 0]
-import tensorflow as tf
-
-# [cell 1]
-print(tf.math.add(1, 2))
-print(tf.math.add([1, 2], [3, 4]))
-print(tf.math.square(5))
-print(tf.math.reduce_sum([1, 2, 3]))
-
-# Operator overloading is also supported
-print(tf.math.square(2) + tf.math.square(3))
-
-# [cell 2]
-x = tf.linalg.matmul([[1]], [[2, 3]])
-print(x)
-print(x.shape)
-print(x.dtype)
-
-# [cell 3]
-import numpy as np
-
-ndarray = np.ones([3, 3])
-
-print("TensorFlow operations convert numpy arrays to Tensors automatically")
-tensor = tf.math.multiply(ndarray, 42)
-print(tensor)
-
-
-print("And NumPy operations convert Tensors to NumPy arrays automatically")
-print(np.add(tensor, 1))
-
-print("The .numpy() method explicitly converts a Tensor to a numpy array")
-print(tensor.numpy())
-
-# [cell 4]
-x = tf.random.uniform([3, 3])
-
-print("Is there a GPU available: "),
-print(tf.config.list_physical_devices("GPU"))
-
-print("Is the Tensor on GPU #0:  "),
-print(x.device.endswith('GPU:0'))
-
-# [cell 5]
+import tempfile
 import time
 
-def time_matmul(x):
-  start = time.time()
-  for loop in range(10):
-    tf.linalg.matmul(x, x)
+import numpy as np
+import tensorflow as tf
 
-  result = time.time()-start
+print(tf.math.add(4, 5))
+print(tf.math.add([10, 20], [1, 2]))
+print(tf.math.square(7))
+print(tf.math.reduce_sum([4, 5, 6]))
+print(tf.math.square(3) - tf.math.square(1))  # operators work on tensors too
 
-  print("10 loops: {:0.2f}ms".format(1000*result))
+outer = tf.linalg.matmul([[3]], [[1, 4]])
+print(outer, outer.shape, outer.dtype)
 
-# Force execution on CPU
-print("On CPU:")
+threes = np.full([2, 3], 3.0)
+scaled = tf.math.multiply(threes, 7)  # a NumPy array becomes a tensor
+print("TF op on a NumPy array:", scaled)
+print("NumPy op on a tensor:", np.add(scaled, 2))
+print("back to NumPy:", scaled.numpy())
+
+draws = tf.random.uniform([2, 2])
+gpus = tf.config.list_physical_devices("GPU")
+print("GPUs listed:", gpus)
+print("tensor on GPU 0:", draws.device.endswith("GPU:0"))
+
+
+def benchmark_square_product(square):
+    """Times a few square @ square products and prints the milliseconds."""
+    started = time.time()
+    for _ in range(5):
+        tf.linalg.matmul(square, square)
+    print(f"5 products: {1000 * (time.time() - started):0.2f}ms")
+
+
 with tf.device("CPU:0"):
-  x = tf.random.uniform([1000, 1000])
-  assert x.device.endswith("CPU:0")
-  time_matmul(x)
+    square = tf.random.uniform([200, 200])
+    assert square.device.endswith("CPU:0")
+    benchmark_square_product(square)
+if gpus:
+    with tf.device("GPU:0"):
+        square = tf.random.uniform([200, 200])
+        assert square.device.endswith("GPU:0")
+        benchmark_square_product(square)
 
-# Force execution on GPU #0 if available
-if tf.config.list_physical_devices("GPU"):
-  print("On GPU:")
-  with tf.device("GPU:0"): # Or GPU:1 for the 2nd GPU, GPU:2 for the 3rd etc.
-    x = tf.random.uniform([1000, 1000])
-    assert x.device.endswith("GPU:0")
-    time_matmul(x)
+numbers = tf.data.Dataset.from_tensor_slices([2, 3, 4, 5, 6, 7])
+_, text_path = tempfile.mkstemp()
+with open(text_path, "w") as handle:
+    handle.write("first row\nsecond row\nthird row\n  ")
+text_lines = tf.data.TextLineDataset(text_path)
 
-# [cell 6]
-ds_tensors = tf.data.Dataset.from_tensor_slices([1, 2, 3, 4, 5, 6])
+numbers = numbers.map(tf.math.square).shuffle(2).batch(2)
+text_lines = text_lines.batch(2)
+for batch in numbers:
+    print(batch.shape, batch.dtype)  # shuffling reorders values differently per framework
+for batch in text_lines:
+    print(batch)
 
-# Create a CSV file
-import tempfile
-_, filename = tempfile.mkstemp()
-
-with open(filename, 'w') as f:
-  f.write("""Line 1
-Line 2
-Line 3
-  """)
-
-ds_file = tf.data.TextLineDataset(filename)
-
-# [cell 7]
-ds_tensors = ds_tensors.map(tf.math.square).shuffle(2).batch(2)
-
-ds_file = ds_file.batch(2)
-
-# [cell 8]
-print('Elements of ds_tensors:')
-for x in ds_tensors:
-  print(x)
-
-print('\nElements in ds_file:')
-for x in ds_file:
-  print(x)
-
-# [added for the compat suite]
 COMPAT_RESULTS = {
-    "cell1": [tf.math.add(1, 2), tf.math.add([1, 2], [3, 4]), tf.math.square(5), tf.math.reduce_sum([1, 2, 3]),
-              tf.math.square(2) + tf.math.square(3)],
-    "matmul": tf.linalg.matmul([[1]], [[2, 3]]), "tensor": tensor, "np_add": np.add(tensor, 1),
-    "gpu_devices": len(tf.config.list_physical_devices("GPU")),
-    "ds_tensors_sorted": sorted(int(v) for batch in ds_tensors for v in batch.numpy()),
-    "ds_file": [batch for batch in ds_file],
+    "arithmetic": [tf.math.add(4, 5), tf.math.add([10, 20], [1, 2]), tf.math.square(7),
+                   tf.math.reduce_sum([4, 5, 6]), tf.math.square(3) - tf.math.square(1)],
+    "matmul": outer, "tensor": scaled, "np_add": np.add(scaled, 2),
+    "gpu_devices": len(gpus),
+    "ds_tensors_sorted": sorted(int(v) for batch in numbers for v in batch.numpy()),
+    "ds_file": [batch for batch in text_lines],
 }
