@@ -7,6 +7,7 @@ import collections
 import inspect
 import re
 import threading
+import warnings
 import weakref
 
 import jax.numpy as jnp
@@ -603,7 +604,18 @@ class InputLayer(Layer):
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
                  input_tensor=None, name=None, **kwargs):
+        if "input_shape" in kwargs:  # Keras 3 still takes its old names
+            warnings.warn("Argument `input_shape` is deprecated. Use `shape` instead.",
+                          stacklevel=2)
+            shape = kwargs.pop("input_shape")
+        if "batch_input_shape" in kwargs:
+            batch_shape = kwargs.pop("batch_input_shape")
         super().__init__(name=name, dtype=dtype)
+        if shape is not None and batch_shape is not None:
+            raise ValueError("You cannot pass both `shape` and `batch_shape` at the same time.")
+        if batch_size is not None and batch_shape is not None:
+            raise ValueError("You cannot pass both `batch_size` and `batch_shape` at the same "
+                             "time.")
         if batch_shape is None:
             if shape is None:
                 raise ValueError("You must pass a `shape` argument.")
