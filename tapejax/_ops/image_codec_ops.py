@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import math
 
-import jax.numpy as jnp
+import jax
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
@@ -189,7 +189,8 @@ def _bit_depth(array, dtype):
 
 
 def _tensor(array):
-    return Tensor(jnp.asarray(np.ascontiguousarray(array)))
+    # device_put, not jnp.asarray: that compiles a conversion per image shape
+    return Tensor(jax.device_put(np.ascontiguousarray(array)))
 
 
 def _attr_dtype(dtype, op, signature):

@@ -9,10 +9,12 @@ it draws tapejax's order (same buffer size and seed, different generator).
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 
 import numpy as np
+import scipy.sparse
 
 from tapejax import _io as tf_io
 from tapejax import data as tf_data
@@ -301,41 +303,63 @@ def _from_directory(directory, labels, label_mode, class_names, batch_size, shuf
 
 
 # ==== images ====================================================================================
-def smart_resize(image, size, interpolation="bilinear", data_format="channels_last"):
-    """Keras' `smart_resize`: the largest centered crop with the target aspect ratio, resized."""
-    if data_format == "channels_last":
-        height, width = image.shape[-3], image.shape[-2]
-    else:
-        height, width = image.shape[-2], image.shape[-1]
+def _crop_box(height, width, size):
+    """Keras' `smart_resize` crop: the largest centered window with `size`'s aspect ratio."""
     target_height, target_width = size
     crop_height = max(min(height, int(float(width * target_height) / target_width)), 1)
     crop_width = max(min(width, int(float(height * target_width) / target_height)), 1)
     top = int(float(height - crop_height) / 2)
     left = int(float(width - crop_width) / 2)
-    rows, cols = slice(top, top + crop_height), slice(left, left + crop_width)
-    if data_format == "channels_last":
-        image = image[..., rows, cols, :]
-        return image_ops.resize(image, size, method=interpolation)
-    image = array_ops.transpose(image[..., rows, cols], (1, 2, 0))
-    return array_ops.transpose(image_ops.resize(image, size, method=interpolation), (2, 0, 1))
+    return slice(top, top + crop_height), slice(left, left + crop_width)
+
+
+@functools.lru_cache(maxsize=512)
+def _sparse_weights(method, in_size, out_size):
+    if method in ("bilinear", "bicubic", "area"):
+        weights = image_ops._weights(method, in_size, out_size)
+    else:
+        weights = image_ops._sampled_weights(method, in_size, out_size, False)
+    return scipy.sparse.csr_matrix(weights)
+
+
+def _host_resize(image, size, method):
+    """`tf.image.resize` of one HxWxC NumPy image with the weight matrices of tapejax's resize,
+    applied on the host as sparse matrices: images of many sizes would otherwise compile one XLA
+    program per size, and multi-threaded BLAS stalls in tf.data's reader threads (measured: 20x
+    slower than scipy.sparse on a busy 2-core machine). None for lanczos (no weight matrix)."""
+    (height, width), (out_h, out_w) = image.shape[:2], size
+    if method == "nearest":
+        return image[image_ops._nearest_indices(height, out_h)][:, image_ops._nearest_indices(width, out_w)]
+    if method not in ("bilinear", "bicubic", "area", "gaussian", "mitchellcubic"):
+        return None
+    channels = image.shape[2]
+    rows = _sparse_weights(method, height, out_h) @ image.astype(np.float32).reshape(height, -1)
+    rows = rows.reshape(out_h, width, channels).transpose(1, 0, 2).reshape(width, -1)
+    out = _sparse_weights(method, width, out_w) @ rows  # (out_w, out_h * channels)
+    return np.ascontiguousarray(out.reshape(out_w, out_h, channels).transpose(1, 0, 2), np.float32)
+
+
+def _resize(image, size, method):
+    out = _host_resize(image, size, method)
+    return out if out is not None else image_ops.resize(image, size, method=method).numpy()
 
 
 def _load_image(path, image_size, num_channels, interpolation, data_format, crop_to_aspect_ratio,
                 pad_to_aspect_ratio):
-    img = image_codec_ops.decode_image(tf_io.read_file(path), channels=num_channels,
-                                       expand_animations=False)
+    """Keras' `_load_image_tf` on the host: an HxWxC (or CxHxW) NumPy image."""
     if pad_to_aspect_ratio and crop_to_aspect_ratio:
         raise ValueError("Only one of `pad_to_aspect_ratio`, `crop_to_aspect_ratio` can be set to `True`.")
+    img = image_codec_ops.decode_image(tf_io.read_file(path), channels=num_channels,
+                                       expand_animations=False).numpy()
     if crop_to_aspect_ratio:
-        if data_format == "channels_first":
-            img = array_ops.transpose(img, (2, 0, 1))
-        return smart_resize(img, image_size, interpolation=interpolation, data_format=data_format)
-    if pad_to_aspect_ratio:
-        img = image_ops.resize_with_pad(img, image_size[0], image_size[1], method=interpolation)
+        rows, cols = _crop_box(img.shape[0], img.shape[1], image_size)
+        img = _resize(img[rows, cols], image_size, interpolation)
+    elif pad_to_aspect_ratio:
+        img = image_ops.resize_with_pad(img, image_size[0], image_size[1], method=interpolation).numpy()
     else:
-        img = image_ops.resize(img, image_size, method=interpolation)
+        img = _resize(img, image_size, interpolation)
     if data_format == "channels_first":
-        img = array_ops.transpose(img, (2, 0, 1))
+        img = np.ascontiguousarray(np.transpose(img, (2, 0, 1)))
     return img
 
 
