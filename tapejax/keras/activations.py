@@ -40,8 +40,49 @@ ACTIVATIONS = {
 globals().update({k: v for k, v in ACTIVATIONS.items() if k not in globals()})
 
 
+def serialize(activation):
+    """The name of a built-in activation function (Keras 3 serializes them by name), or for
+    another function Keras' `{'module', 'class_name': 'function', 'config': name, ...}` dict.
+
+    Raises:
+      ValueError: for a string or another non-function.
+    """
+    for name, fn in ACTIVATIONS.items():
+        if fn is activation:
+            return name
+    name = getattr(activation, "__name__", None)
+    if callable(activation) and isinstance(name, str):
+        if name in ACTIVATIONS:  # e.g. tf.nn.relu
+            return name
+        # Keras 3 names the module of the function's class ('builtins'), not the function's
+        return {"module": "builtins", "class_name": "function",
+                "config": name, "registered_name": "function"}
+    name = activation
+    raise ValueError(f"Unknown activation function '{name}' cannot be serialized due to invalid "
+                     f"function name. Make sure to use an activation name that matches the "
+                     f"references defined in activations.py or use "
+                     f"`@keras.saving.register_keras_serializable()`to register any custom "
+                     f"activations. config={name}")
+
+
+def deserialize(config, custom_objects=None):
+    """The activation function a name (or Keras 3's `{'class_name': 'function', 'config': name}`)
+    names.
+
+    Raises:
+      ValueError: for an unknown name.
+    """
+    if isinstance(config, dict) and config.get("class_name") == "function":
+        config = config.get("config")
+    if custom_objects and config in custom_objects:
+        return custom_objects[config]
+    if isinstance(config, str) and config in ACTIVATIONS:
+        return ACTIVATIONS[config]
+    raise ValueError(f"Could not interpret activation function identifier: {config!r}")
+
+
 def get(identifier):
-    """An activation function from a name, a callable, or None (linear).
+    """An activation function from a name, a serialized dict, a callable, or None (linear).
 
     Raises:
       ValueError: for an unknown name.
@@ -50,6 +91,8 @@ def get(identifier):
         return linear
     if callable(identifier):
         return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
     if isinstance(identifier, str) and identifier in ACTIVATIONS:
         return ACTIVATIONS[identifier]
     raise ValueError(f"Could not interpret activation function identifier: {identifier!r}")

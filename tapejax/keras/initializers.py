@@ -7,6 +7,7 @@ import math
 from tapejax import _dtypes
 from tapejax._ops import array_ops, random_ops
 from tapejax._ops._convert import convert_to_tensor
+from tapejax.keras import _serialization
 
 
 def _fans(shape):
@@ -52,15 +53,26 @@ class Constant(Initializer):
 
 class RandomNormal(Initializer):
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
-        self.mean, self.stddev, self.seed = mean, stddev, seed
+        self.seed, self.mean, self.stddev = seed, mean, stddev
 
     def __call__(self, shape, dtype=None):
         return random_ops.normal(shape, self.mean, self.stddev, dtype or _dtypes.float32, seed=self.seed)
 
 
+class TruncatedNormal(Initializer):
+    """Normal samples redrawn outside two standard deviations of the mean."""
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.seed, self.mean, self.stddev = seed, mean, stddev
+
+    def __call__(self, shape, dtype=None):
+        return random_ops.truncated_normal(shape, self.mean, self.stddev, dtype or _dtypes.float32,
+                                           seed=self.seed)
+
+
 class RandomUniform(Initializer):
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
-        self.minval, self.maxval, self.seed = minval, maxval, seed
+        self.seed, self.minval, self.maxval = seed, minval, maxval
 
     def __call__(self, shape, dtype=None):
         return random_ops.uniform(shape, self.minval, self.maxval, dtype or _dtypes.float32, seed=self.seed)
@@ -69,8 +81,13 @@ class RandomUniform(Initializer):
 class VarianceScaling(Initializer):
     """Samples scaled by fan-in/fan-out, as Keras' VarianceScaling."""
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
-        self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None,
+                 input_axes=None, output_axes=None):
+        if input_axes is not None or output_axes is not None:
+            raise NotImplementedError("tapejax's VarianceScaling computes the fans from the last "
+                                      "two axes only; `input_axes`/`output_axes` must be None.")
+        self.seed, self.scale, self.mode, self.distribution = seed, scale, mode, distribution
+        self.input_axes, self.output_axes = input_axes, output_axes
 
     def __call__(self, shape, dtype=None):
         shape = tuple(int(d) for d in shape)
@@ -87,28 +104,27 @@ class VarianceScaling(Initializer):
                                            seed=self.seed)
 
 
-def GlorotUniform(seed=None):  # noqa: N802 - Keras' name
-    return VarianceScaling(1.0, "fan_avg", "uniform", seed)
+def _preset(name, scale, mode, distribution):
+    """A VarianceScaling subclass with fixed arguments whose config is only its seed (Keras')."""
+
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        VarianceScaling.__init__(self, scale, mode, distribution, seed, input_axes, output_axes)
+
+    def get_config(self):
+        return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
+
+    return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config,
+                                           "__module__": __name__,
+                                           "__doc__": f"VarianceScaling({scale}, {mode!r}, "
+                                                      f"{distribution!r})."})
 
 
-def GlorotNormal(seed=None):  # noqa: N802
-    return VarianceScaling(1.0, "fan_avg", "truncated_normal", seed)
-
-
-def HeNormal(seed=None):  # noqa: N802
-    return VarianceScaling(2.0, "fan_in", "truncated_normal", seed)
-
-
-def HeUniform(seed=None):  # noqa: N802
-    return VarianceScaling(2.0, "fan_in", "uniform", seed)
-
-
-def LecunNormal(seed=None):  # noqa: N802
-    return VarianceScaling(1.0, "fan_in", "truncated_normal", seed)
-
-
-def LecunUniform(seed=None):  # noqa: N802
-    return VarianceScaling(1.0, "fan_in", "uniform", seed)
+GlorotUniform = _preset("GlorotUniform", 1.0, "fan_avg", "uniform")
+GlorotNormal = _preset("GlorotNormal", 1.0, "fan_avg", "truncated_normal")
+HeNormal = _preset("HeNormal", 2.0, "fan_in", "truncated_normal")
+HeUniform = _preset("HeUniform", 2.0, "fan_in", "uniform")
+LecunNormal = _preset("LecunNormal", 1.0, "fan_in", "truncated_normal")
+LecunUniform = _preset("LecunUniform", 1.0, "fan_in", "uniform")
 
 
 class Orthogonal(Initializer):
@@ -116,7 +132,7 @@ class Orthogonal(Initializer):
     (Keras 3's recipe; the default `recurrent_initializer` of recurrent layers)."""
 
     def __init__(self, gain=1.0, seed=None):
-        self.gain, self.seed = gain, seed
+        self.seed, self.gain = seed, gain
 
     def __call__(self, shape, dtype=None):
         import numpy as np
@@ -136,26 +152,42 @@ class Orthogonal(Initializer):
             _dtypes.as_dtype(dtype)._np))
 
 
-_BY_NAME = {
-    "zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal": RandomNormal,
-    "random_uniform": RandomUniform, "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
-    "he_normal": HeNormal, "he_uniform": HeUniform, "lecun_normal": LecunNormal,
-    "lecun_uniform": LecunUniform, "variance_scaling": VarianceScaling,
-    "orthogonal": Orthogonal,
-}
+_CLASSES = [Zeros, Ones, Constant, RandomNormal, TruncatedNormal, RandomUniform, VarianceScaling,
+            GlorotUniform, GlorotNormal, HeNormal, HeUniform, LecunNormal, LecunUniform, Orthogonal]
+_BY_NAME = {_serialization.snake(cls.__name__): cls for cls in _CLASSES}
+_TABLE = _serialization.objects_dict([Initializer] + _CLASSES)
+
+# Keras' short aliases
+zeros, ones, constant, random_normal, truncated_normal, random_uniform = (
+    Zeros, Ones, Constant, RandomNormal, TruncatedNormal, RandomUniform)
+variance_scaling, orthogonal = VarianceScaling, Orthogonal
+glorot_uniform, glorot_normal, he_normal, he_uniform, lecun_normal, lecun_uniform = (
+    GlorotUniform, GlorotNormal, HeNormal, HeUniform, LecunNormal, LecunUniform)
+
+
+def serialize(initializer):
+    """Keras 3's config dict of an initializer:
+    `{'module': 'keras.initializers', 'class_name': ..., 'config': ..., 'registered_name': None}`."""
+    return _serialization.serialize(initializer, "keras.initializers")
+
+
+def deserialize(config, custom_objects=None):
+    """An initializer from `serialize`'s dict or a name (`'he_normal'`, `'HeNormal'`)."""
+    return _serialization.deserialize(config, _TABLE, "initializer", custom_objects)
 
 
 def get(identifier):
-    """An initializer from a name, an Initializer, or a callable `(shape, dtype) -> Tensor`.
+    """An initializer from None, a name, a config dict, an Initializer (class or instance), or
+    a callable `(shape, dtype) -> Tensor`.
 
     Raises:
-      ValueError: for an unknown name.
+      ValueError: for an identifier Keras cannot interpret.
     """
-    if identifier is None or callable(identifier):
-        return identifier
+    if identifier is None:
+        return None
     if isinstance(identifier, str):
-        key = identifier if identifier in _BY_NAME else \
-            "".join("_" + c.lower() if c.isupper() else c for c in identifier).lstrip("_")
-        if key in _BY_NAME:
-            return _BY_NAME[key]()
-    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
+        key = identifier if identifier in _TABLE else _serialization.snake(identifier)
+        if key in _TABLE:
+            return _TABLE[key]()
+        raise ValueError(f"Could not interpret initializer identifier: {identifier}")
+    return _serialization.get(identifier, _TABLE, "initializer")
