@@ -242,7 +242,8 @@ def test_decode_jpeg_with_the_accurate_dct_equals_tf(compare, quality, channels)
 @pytest.mark.parametrize("ratio", [2, 4, 8])
 def test_decode_jpeg_ratio_scales_as_libjpeg(compare, ratio):
     data = _pil_bytes(Image.fromarray(SMOOTH), "JPEG", quality=90)
-    compare(lambda tf: tf.io.decode_jpeg(data, ratio=ratio, dct_method="INTEGER_ACCURATE"))
+    odd = _pil_bytes(Image.fromarray(SMOOTH[:15, :9]), "JPEG", quality=90)
+    compare(lambda tf: [tf.io.decode_jpeg(d, ratio=ratio, dct_method="INTEGER_ACCURATE") for d in (data, odd)])
 
 
 # Measured on these images (tapejax 2026-12, TF 2.21): the largest difference between Pillow's

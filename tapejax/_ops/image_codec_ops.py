@@ -117,11 +117,13 @@ def _jpeg_native(image, channels, op, ratio=1):
     if channels == 4:
         raise _fail(op, "JPEG does not support 4 channels")
     mode = "L" if channels == 1 else ("RGB" if channels == 3 or image.mode not in ("L",) else "L")
-    if ratio != 1:
-        size = (math.ceil(image.size[0] / ratio), math.ceil(image.size[1] / ratio))
-    else:
-        size = image.size
-    image.draft(mode, size)  # libjpeg's own color conversion and DCT scaling, as TF asks libjpeg
+    width, height = image.size
+    # Pillow picks the largest DCT scale that keeps the image at least this size; libjpeg's output
+    # at scale 1/ratio is ceil(size / ratio)
+    image.draft(mode, (max(width // ratio, 1), max(height // ratio, 1)))
+    if image.size != (math.ceil(width / ratio), math.ceil(height / ratio)):
+        raise UnimplementedError(f"tapejax cannot decode this {width}x{height} JPEG at ratio {ratio} "
+                                 f"(Pillow chose another DCT scale): decode it with ratio=1 [Op:{op}]")
     image = image.convert(mode) if image.mode != mode else image
     array = np.asarray(image)
     return array if array.ndim == 3 else array[..., None]
