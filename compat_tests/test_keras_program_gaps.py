@@ -142,3 +142,23 @@ def test_custom_layer_get_config_with_a_serialized_initializer(compare):
         again = Scale.from_config(config)
         return config["initializer"], type(again.initializer).__name__, again.name
     compare(program)
+
+
+@pytest.mark.parametrize("labels,num_classes", [
+    ([0, 2, 1], None), ([0, 2, 1], 4), (np.array([1, 0], np.int32), 3),
+    (np.array([[1], [2]]), 3), (np.array([1.0, 2.0], np.float32), 3),
+    (np.array([[0, 1], [1, 0]]), None), ([0, 3], 2), (np.array(3), 5),
+], ids=["list", "list_num_classes", "int32", "column", "float_labels", "matrix", "too_few",
+        "scalar"])
+def test_to_categorical_returns_float64_arrays(compare, labels, num_classes):
+    def program(tf):
+        return tf.keras.utils.to_categorical(labels, num_classes=num_classes)
+    compare(program)
+
+
+@pytest.mark.parametrize("shape", [(3,), (3, 1), (2, 2)])
+def test_to_categorical_of_a_tensor_is_a_float32_one_hot_tensor(compare, shape):
+    def program(tf):
+        labels = tf.constant(np.arange(int(np.prod(shape))).reshape(shape) % 3)
+        return tf.keras.utils.to_categorical(labels, num_classes=3)
+    compare(program)

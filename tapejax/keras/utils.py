@@ -111,14 +111,30 @@ class Progbar:
 
 
 def to_categorical(x, num_classes=None):
-    """One-hot float32 encoding of integer labels."""
-    x = np.asarray(x, dtype="int64")
+    """One-hot encoding of integer labels, as Keras 3: a trailing axis of size 1 is dropped
+    first.
+
+    Args:
+      x: integer labels (a list or array; a Tensor gives a Tensor).
+      num_classes: the number of classes; default `max(x) + 1` (for arrays).
+
+    Returns:
+      A float64 NumPy array for array-like `x` (Keras 3 builds it with `np.zeros`), or a float32
+      Tensor (`one_hot`) for a Tensor `x`.
+    """
+    from tapejax._ops import array_ops
+    from tapejax._tensor import Tensor
+    if isinstance(x, Tensor):
+        if len(x.shape) > 1 and x.shape[-1] == 1:
+            x = array_ops.reshape(x, tuple(x.shape[:-1]))
+        return array_ops.one_hot(x, num_classes)
+    x = np.array(x, dtype="int64")
     shape = x.shape
     if shape and shape[-1] == 1 and len(shape) > 1:
         shape = shape[:-1]
     x = x.reshape(-1)
-    num_classes = num_classes or int(x.max()) + 1
-    out = np.zeros((x.shape[0], num_classes), np.float32)
+    num_classes = num_classes or int(np.max(x)) + 1
+    out = np.zeros((x.shape[0], num_classes))
     out[np.arange(x.shape[0]), x] = 1
     return out.reshape(shape + (num_classes,))
 
