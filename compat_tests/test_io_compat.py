@@ -321,3 +321,13 @@ def test_decoding_files_listed_by_a_dataset(compare, fresh):
         ds = ds.map(lambda p: tf.image.resize(tf.io.decode_png(tf.io.read_file(p), channels=3), (4, 4)))
         return list(ds)
     compare(program)
+
+
+def test_a_dataset_of_file_contents_batches_strings(compare, fresh):
+    def program(tf):
+        root = fresh()
+        for i in range(3):
+            tf.io.write_file(os.path.join(root, f"{i}.txt"), f"line {i}")
+        ds = tf.data.Dataset.list_files(os.path.join(root, "*.txt"), shuffle=False).map(tf.io.read_file)
+        return list(ds.batch(2)), list(ds.batch(2).unbatch())
+    compare(program)
