@@ -513,3 +513,12 @@ def test_cache_after_shuffle_replays_the_first_epochs_order(tf):
         first = [int(x) for x in ds]
         assert sorted(first) == list(range(40))
         assert [int(x) for x in ds] == first
+
+
+def test_string_results_of_map_batch_and_unbatch(compare):
+    def program(tf):
+        ds = tf.data.Dataset.from_tensor_slices(["a", "bb", "ccc"]).map(lambda s: tf.strings.upper(s))
+        batched = ds.batch(2)
+        return (list(ds.as_numpy_iterator()), list(batched.as_numpy_iterator()),
+                list(batched.unbatch().as_numpy_iterator()), spec(batched), spec(batched.unbatch()))
+    compare(program)

@@ -1027,7 +1027,7 @@ class _Unbatch(_Unary):
                     f"{next(i for i, a in enumerate(flat) if a.shape[0] != n)} had size "
                     f"{next(a.shape[0] for a in flat if a.shape[0] != n)}.")
             for i in range(n):
-                yield _structure.pack(element, [a[i] for a in flat])
+                yield _structure.pack(element, [_structure._item(a, i) for a in flat])
 
 
 class _Shuffle(_Unary):

@@ -150,9 +150,7 @@ def next_dtype(concrete, i):
 
 
 def _host(value):
-    if isinstance(value, Tensor):
-        if value.dtype == _dtypes.string:
-            return value.numpy()
+    if isinstance(value, Tensor) and value.dtype != _dtypes.string:
         return np.asarray(value._value)
     return _structure.to_component(value)
 

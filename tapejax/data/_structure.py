@@ -15,7 +15,7 @@ import numpy as np
 from tapejax import _dtypes, _nest
 from tapejax._errors import InvalidArgumentError
 from tapejax._function import TensorSpec
-from tapejax._ops._convert import _default_numpy, convert_to_tensor
+from tapejax._ops._convert import _default_numpy, convert_to_tensor, string_array
 from tapejax._tensor import Tensor, TensorShape
 from tapejax._variable import Variable
 
@@ -27,8 +27,7 @@ def _is_structure(value):
 def to_component(value, dtype=None):
     """One component as a NumPy array, with TF's dtype rules (Python floats -> float32, ints -> int32)."""
     if isinstance(value, (Tensor, Variable)):
-        array = np.asarray(value.numpy()) if not (isinstance(value, Tensor) and value.dtype == _dtypes.string) \
-            else value.numpy()
+        array = string_array(value.numpy()) if value.dtype == _dtypes.string else np.asarray(value.numpy())
     elif isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind not in "USO":
         array = np.asarray(value)
     else:
