@@ -162,3 +162,98 @@ def test_to_categorical_of_a_tensor_is_a_float32_one_hot_tensor(compare, shape):
         labels = tf.constant(np.arange(int(np.prod(shape))).reshape(shape) % 3)
         return tf.keras.utils.to_categorical(labels, num_classes=3)
     compare(program)
+
+
+_DRAWS = {
+    "normal": lambda r, seed: r.normal((2000,), mean=1.0, stddev=2.0, seed=seed),
+    "uniform": lambda r, seed: r.uniform((2000,), minval=-1.0, maxval=3.0, seed=seed),
+    "truncated_normal": lambda r, seed: r.truncated_normal((2000,), stddev=0.5, seed=seed),
+    "randint": lambda r, seed: r.randint((2000,), 2, 9, seed=seed),
+    "randint_uint8": lambda r, seed: r.randint((2000,), 0, 4, dtype="uint8", seed=seed),
+    "normal_float64": lambda r, seed: r.normal((2000,), dtype="float64", seed=seed),
+    "categorical": lambda r, seed: r.categorical(np.log([[0.2, 0.8], [0.9, 0.1]]), 1000,
+                                                 seed=seed),
+}
+
+
+def _summary(x):
+    """What must match TF: dtype, shape and statistics (the numbers are another stream)."""
+    a = np.asarray(x.numpy(), np.float64)
+    axis = -1 if a.ndim > 1 else None
+    return (x.dtype.name, tuple(x.shape), np.round(a.mean(axis=axis), 1),
+            np.round(a.std(axis=axis), 1), float(a.min()) >= -1.0 - 5.0 * 2.0)
+
+
+@pytest.mark.parametrize("kind", list(_DRAWS))
+def test_keras_random_ops_dtypes_shapes_and_statistics(compare, kind):
+    def program(tf):
+        x = _DRAWS[kind](tf.keras.random, 7)
+        return _summary(x)
+    compare(program, rtol=0, atol=0.11)
+
+
+@pytest.mark.parametrize("kind", list(_DRAWS))
+def test_keras_random_seeds_repeat_and_seed_generators_move_on(compare, kind):
+    def program(tf):
+        r = tf.keras.random
+        same_int = bool(np.array_equal(_DRAWS[kind](r, 5).numpy(), _DRAWS[kind](r, 5).numpy()))
+        other_int = bool(np.array_equal(_DRAWS[kind](r, 5).numpy(), _DRAWS[kind](r, 6).numpy()))
+        g1, g2 = r.SeedGenerator(11), r.SeedGenerator(11)
+        a1, b1 = _DRAWS[kind](r, g1).numpy(), _DRAWS[kind](r, g1).numpy()
+        a2, b2 = _DRAWS[kind](r, g2).numpy(), _DRAWS[kind](r, g2).numpy()
+        return (same_int, other_int, bool(np.array_equal(a1, b1)),
+                bool(np.array_equal(a1, a2)), bool(np.array_equal(b1, b2)))
+    compare(program)
+
+
+def test_seed_generator_state_config_and_errors(compare):
+    def program(tf):
+        r = tf.keras.random
+        g = r.SeedGenerator(1337)
+        first = g.state.numpy()
+        drawn = g.next().numpy()
+        after = g.state.numpy()
+        out = [first, drawn, after, g.state.numpy().dtype, g.get_config()["seed"],
+               r.SeedGenerator.from_config(g.get_config()).state.numpy()]
+        for bad in [lambda: r.SeedGenerator(1.5), lambda: r.SeedGenerator(1, foo=2),
+                    lambda: r.normal((2,), seed=1.5), lambda: r.uniform((2,), dtype="int32"),
+                    lambda: r.categorical(np.zeros((3,)), 2)]:
+            try:
+                bad()
+                out.append("ok")
+            except ValueError as e:
+                out.append(str(e))
+        return out
+    compare(program)
+
+
+def test_keras_random_dropout_and_shuffle(compare):
+    def program(tf):
+        r = tf.keras.random
+        x = np.ones((200, 50), np.float32)
+        d = r.dropout(x, 0.3, seed=3).numpy()
+        kept = float(np.mean(d > 0))
+        column = r.dropout(x, 0.5, noise_shape=(None, 1), seed=4).numpy()
+        rows_uniform = bool(np.all(column.min(axis=1) == column.max(axis=1)))
+        s = r.shuffle(np.arange(12).reshape(6, 2), seed=9).numpy()
+        s1 = r.shuffle(np.arange(12).reshape(2, 6), axis=1, seed=9).numpy()
+        return (round(kept, 1), sorted(set(np.unique(d).tolist())), rows_uniform,
+                sorted(np.unique(column).tolist()), r.dropout(x, 0.0).shape,
+                float(r.dropout(x, 1.0).numpy().sum()), sorted(s[:, 0].tolist()),
+                bool(np.all(s[:, 1] == s[:, 0] + 1)), sorted(s1[0].tolist()),
+                bool(np.all(s1[1] == s1[0] + 6)))
+    compare(program, atol=0.05)
+
+
+def test_keras_random_with_a_seed_generator_inside_tf_function(compare):
+    def program(tf):
+        r = tf.keras.random
+        g = r.SeedGenerator(21)
+
+        @tf.function
+        def draw():
+            return r.normal((3, 2), seed=g)
+
+        a, b = draw().numpy(), draw().numpy()
+        return a.shape, a.dtype, bool(np.array_equal(a, b)), g.state.numpy()
+    compare(program)

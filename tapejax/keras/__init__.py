@@ -13,6 +13,7 @@ from tapejax.keras import (
                            metrics,
                            models,
                            optimizers,
+                           random,
                            regularizers,
                            schedules,
                            utils,
@@ -24,5 +25,5 @@ from tapejax.keras._variables import KerasVariable as Variable
 optimizers.schedules = schedules
 
 __all__ = ["Variable", "activations", "backend", "callbacks", "constraints", "initializers", "layers", "losses",
-           "metrics", "models", "optimizers", "regularizers", "schedules", "utils", "Input",
+           "metrics", "models", "optimizers", "random", "regularizers", "schedules", "utils", "Input",
            "InputLayer", "KerasTensor", "Layer", "Model", "Sequential", "Functional", "History"]
