@@ -257,3 +257,48 @@ def test_keras_random_with_a_seed_generator_inside_tf_function(compare):
         a, b = draw().numpy(), draw().numpy()
         return a.shape, a.dtype, bool(np.array_equal(a, b)), g.state.numpy()
     compare(program)
+
+
+def _write_idx(path, array, magic):
+    import gzip
+    header = magic.to_bytes(4, "big") + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+@pytest.fixture
+def keras_home(tmp_path, monkeypatch):
+    """A temporary KERAS_HOME (Keras 3 reads it when it is imported, so the oracle's copy is
+    pointed there too)."""
+    home = str(tmp_path / "keras_home")
+    monkeypatch.setenv("KERAS_HOME", home)
+    try:
+        from keras.src.backend import config
+        monkeypatch.setattr(config, "_KERAS_DIR", home)
+    except ImportError:
+        pass
+    return home
+
+
+def test_fashion_mnist_reads_keras_cache_layout(compare, keras_home):
+    import os
+    d = os.path.join(keras_home, "datasets", "fashion-mnist")
+    os.makedirs(d)
+    rs = np.random.RandomState(0)
+    x_train, x_test = rs.randint(0, 256, (5, 28, 28)), rs.randint(0, 256, (3, 28, 28))
+    y_train, y_test = rs.randint(0, 10, 5), rs.randint(0, 10, 3)
+    _write_idx(os.path.join(d, "train-labels-idx1-ubyte.gz"), y_train, 2049)
+    _write_idx(os.path.join(d, "train-images-idx3-ubyte.gz"), x_train, 2051)
+    _write_idx(os.path.join(d, "t10k-labels-idx1-ubyte.gz"), y_test, 2049)
+    _write_idx(os.path.join(d, "t10k-images-idx3-ubyte.gz"), x_test, 2051)
+
+    def program(tf):
+        return tf.keras.datasets.fashion_mnist.load_data()
+    result = compare(program)
+    assert result[1][0][1][0][3].shape == (5, 28, 28)
+
+
+def test_boston_housing_rejects_a_bad_test_split(compare):
+    def program(tf):
+        tf.keras.datasets.boston_housing.load_data(test_split=1.0)
+    compare(program)

@@ -7,6 +7,7 @@ from tapejax.keras import (
                            backend,
                            callbacks,
                            constraints,
+                           datasets,
                            initializers,
                            layers,
                            losses,
@@ -24,6 +25,6 @@ from tapejax.keras._variables import KerasVariable as Variable
 
 optimizers.schedules = schedules
 
-__all__ = ["Variable", "activations", "backend", "callbacks", "constraints", "initializers", "layers", "losses",
+__all__ = ["Variable", "activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers", "losses",
            "metrics", "models", "optimizers", "random", "regularizers", "schedules", "utils", "Input",
            "InputLayer", "KerasTensor", "Layer", "Model", "Sequential", "Functional", "History"]
