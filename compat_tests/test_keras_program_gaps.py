@@ -302,3 +302,35 @@ def test_boston_housing_rejects_a_bad_test_split(compare):
     def program(tf):
         tf.keras.datasets.boston_housing.load_data(test_split=1.0)
     compare(program)
+
+
+@pytest.mark.parametrize("name", ["mixed_float16", "mixed_bfloat16", "float16", "float32",
+                                  "float64", "bfloat16", "int32", "nope", 3])
+def test_mixed_precision_policy_dtypes_and_repr(compare, name):
+    def program(tf):
+        p = tf.keras.mixed_precision.Policy(name)
+        return (repr(p), str(p), p.name, p.compute_dtype, p.variable_dtype, p.get_config(),
+                p == tf.keras.mixed_precision.Policy(name), type(p).__name__)
+    compare(program)
+
+
+@pytest.mark.parametrize("policy", ["float16", "float64", "bfloat16"])
+def test_set_global_policy_of_one_dtype_sets_new_layers_dtype(compare, policy):
+    def program(tf):
+        mp = tf.keras.mixed_precision
+        before = repr(mp.global_policy())
+        try:
+            mp.set_global_policy(mp.Policy(policy) if policy == "float64" else policy)
+            layer = tf.keras.layers.Dense(2)
+            y = layer(np.ones((1, 3), np.float32))
+            return (before, repr(mp.global_policy()), layer.dtype, layer.compute_dtype,
+                    layer.variable_dtype, y.dtype, layer.kernel.numpy().dtype)
+        finally:
+            mp.set_global_policy("float32")
+    compare(program)
+
+
+def test_set_global_policy_rejects_none(compare):
+    def program(tf):
+        tf.keras.mixed_precision.set_global_policy(None)
+    compare(program)

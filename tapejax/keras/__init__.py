@@ -12,6 +12,7 @@ from tapejax.keras import (
                            layers,
                            losses,
                            metrics,
+                           mixed_precision,
                            models,
                            optimizers,
                            random,
@@ -26,5 +27,5 @@ from tapejax.keras._variables import KerasVariable as Variable
 optimizers.schedules = schedules
 
 __all__ = ["Variable", "activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers", "losses",
-           "metrics", "models", "optimizers", "random", "regularizers", "schedules", "utils", "Input",
+           "metrics", "mixed_precision", "models", "optimizers", "random", "regularizers", "schedules", "utils", "Input",
            "InputLayer", "KerasTensor", "Layer", "Model", "Sequential", "Functional", "History"]
