@@ -226,6 +226,16 @@ ARRAY_PROGRAMS = {
                                                 tf.tensor_scatter_nd_add(x, [[0, 2], [1, 0]], u[0, :2])],
                               [M23, [[9.0, 8.0, 7.0]]]),
     "boolean_mask": (lambda tf, x: [tf.boolean_mask(x, [True, False]), tf.boolean_mask(x, x > 0)], [M23]),
+    "tensor_scatter_nd_sub": (lambda tf, x, u: [tf.tensor_scatter_nd_sub(x, [[1], [1]], tf.concat([u, u], 0)),
+                                                tf.tensor_scatter_nd_sub(x, [[0, 2], [1, 0]], u[0, :2])],
+                              [M23, [[9.0, 8.0, 7.0]]]),
+    "tensor_scatter_nd_max": (lambda tf, x, u: [tf.tensor_scatter_nd_max(x, [[0], [1]], tf.concat([u, -u], 0))],
+                              [M23, [[0.3, -8.0, 7.0]]]),
+    "tensor_scatter_nd_min": (lambda tf, x, u: [tf.tensor_scatter_nd_min(x, [[0], [1]], tf.concat([u, -u], 0))],
+                              [M23, [[0.3, -8.0, 7.0]]]),
+    "scatter_nd": (lambda tf, u: [tf.scatter_nd([[1], [3]], u, [4, 3]), tf.scatter_nd([[0, 1], [0, 1]], u[0, :2], [2, 3])],
+                   [M23]),
+    "linspace": (lambda tf, x: [tf.linspace(x[0, 0], x[1, 2], 5), tf.linspace(x[0, 1], x[0, 0], 1)], [M23]),
 }
 
 NN_PROGRAMS = {

@@ -258,7 +258,8 @@ class _Recorder:
         unregistered = self.unregistered
         for x in inputs:
             op_name = unregistered.get(x._id) if type(x) is Tensor else None
-            if op_name is not None:
+            # TF's backprop stops at a bool or integer value (IsNan's output through a cast).
+            if op_name is not None and np.dtype(x._v.dtype) in DIFFERENTIABLE_DTYPES:
                 for out in outputs:
                     unregistered[out._id] = op_name
                 return

@@ -322,6 +322,11 @@ ARRAY_CASES = {
                                  (lambda x, u: tf.tensor_scatter_nd_update(x, [[0, 1], [2, 0]], u), [A(3, 2), A(2)])],
     "tensor_scatter_nd_add": [(lambda x, u: tf.tensor_scatter_nd_add(x, [[1], [1]], u), [A(3, 2), A(2, 2)]),
                               (lambda x, u: tf.tensor_scatter_nd_add(x, [[0, 1], [2, 0]], u), [A(3, 2), A(2)])],
+    "tensor_scatter_nd_sub": [(lambda x, u: tf.tensor_scatter_nd_sub(x, [[1], [1]], u), [A(3, 2), A(2, 2)])],
+    "tensor_scatter_nd_max": [(lambda x, u: tf.tensor_scatter_nd_max(x, [[0], [2]], u), [A(3, 2), A(2, 2)])],
+    "tensor_scatter_nd_min": [(lambda x, u: tf.tensor_scatter_nd_min(x, [[0], [2]], u), [A(3, 2), A(2, 2)])],
+    "scatter_nd": [(lambda u: tf.scatter_nd([[1], [3], [1]], u, [4, 2]), [A(3, 2)])],
+    "linspace": [(lambda a: tf.linspace(a[0], a[1], 5), [A(2)])],
 }
 
 # Array-ish functions outside the tables (composites of rows, or with their own Op).

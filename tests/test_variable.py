@@ -58,3 +58,12 @@ def test_in_place_update_inside_function_and_eager_agree():
         step(v_fn)
     np.testing.assert_allclose(v_eager.numpy(), [0.25, 0.5])
     np.testing.assert_allclose(v_fn.numpy(), [0.25, 0.5])
+
+
+def test_constant_minus_zero_keeps_its_sign_after_a_plus_zero_scalar():
+    import math
+
+    import tapejax as tf
+    assert float((tf.constant([1.0]) * 0.0).numpy()[0]) == 0.0
+    assert math.copysign(1.0, float(tf.constant(-0.0).numpy())) == -1.0
+    assert math.copysign(1.0, float((tf.constant(1.0) * -0.0).numpy())) == -1.0

@@ -187,7 +187,8 @@ _SCALAR_CACHE_LIMIT = 4096
 
 def _cached_scalar(value, dtype):
     """Device arrays for Python scalars met as op operands (`x ** 2`), reused across steps."""
-    key = (type(value), value, dtype)
+    # -0.0 == 0.0 (and hashes alike): zeros are keyed by their text so the sign is kept.
+    key = (type(value), value if value else repr(value), dtype)
     found = _scalar_cache.get(key)
     if found is None:
         found = jnp.asarray(_to_dtype(value, np.asarray(value), dtype))
