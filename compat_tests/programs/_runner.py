@@ -165,12 +165,27 @@ class _Tee:
         return getattr(self._stream, name)
 
 
+def _seed_everything(backend, seed=1234):
+    """Fixed seeds for Python, NumPy and the backend, so a program's random start (initial weights,
+    shuffles) is the same on every run of one backend: outcomes compared with bounds cannot flake."""
+    import random
+
+    import numpy as np
+    random.seed(seed)
+    np.random.seed(seed)
+    tf = __import__("tapejax" if backend == "tapejax" else "tensorflow")
+    tf.random.set_seed(seed)
+    if backend == "tensorflow":
+        tf.keras.utils.set_random_seed(seed)
+
+
 def _child(backend, path, out):
     sys.path.insert(0, ROOT)
     from compat_tests import _harness
 
     tee = sys.stdout = _Tee(sys.stdout)
     try:
+        _seed_everything(backend)
         if backend == "tapejax":
             from tapejax import run as tapejax_run
             namespace = tapejax_run.run_script(path)
