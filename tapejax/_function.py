@@ -417,6 +417,37 @@ class Function:
             return flat[0]
         return jax.tree_util.tree_unflatten(concrete.out_tree, flat)
 
+    def traces_for_export(self, instance=None, example_args=None):
+        """For `tf.saved_model`: `[(args, kwargs, concrete)]`, one per traced signature of this
+        function (of the method bound to `instance`, which is left out of `args`), oldest first,
+        with Tensor leaves as `TensorSpec`s and a Variable argument as None.
+
+        A `concrete` is a `_Concrete`: `pure(written_values, read_values, tensor_values, rng_words)`
+        returns (output arrays, new values of the written Variables) for `variables` (the written
+        `n_written` first). With `example_args` (Tensors), that signature is traced first (without
+        running it) and only it is returned; its concrete is None when the function creates Variables.
+        """
+        if example_args is not None:
+            example_args = tuple(example_args)
+            args = example_args if instance is None else (instance,) + example_args
+            concrete = self._concrete_for(args, {}, example_args)[0]
+            specs = tuple(TensorSpec(x.shape, x.dtype) for x in example_args)
+            return [(specs, {}, concrete)]
+        found = []
+        for (structure, leaf_signatures), concrete in self._concrete.items():
+            leaves = [TensorSpec(s[1], s[2]) if s[0] == "T" else s[2] if s[0] == "P" else None
+                      for s in leaf_signatures]
+            if isinstance(structure, int):
+                args, kwargs = tuple(leaves), {}
+            else:
+                args, kwargs = jax.tree_util.tree_unflatten(structure, leaves)
+            if instance is not None:
+                if not args or args[0] is not instance:
+                    continue
+                args = tuple(args[1:])
+            found.append((tuple(args), dict(kwargs), concrete))
+        return found
+
 
 def _record_call(concrete, variables, var_values, leaves, tensor_values, outputs, rng_words):
     """Records a compiled call on eager tapes as one differentiable op."""
