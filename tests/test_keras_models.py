@@ -29,7 +29,8 @@ def test_subclassed_model_tracks_layers_in_assignment_order():
             self.zeta = keras.layers.Dense(5)
             self.alpha = keras.layers.Dense(2)
             self.blocks = [keras.layers.Dense(3), keras.layers.Dense(4)]
-            self.scale = tf.Variable(2.0)
+            self.scale = keras.Variable(2.0)
+            self.raw = tf.Variable(1.0)  # Keras 3 does not track a raw tf.Variable
 
         def call(self, x):
             for block in self.blocks:

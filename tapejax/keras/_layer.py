@@ -241,7 +241,8 @@ class Layer(Module):
         if isinstance(value, Layer):
             if value is not self and all(value is not layer for layer in self._layers):
                 self._layers.append(value)
-        elif isinstance(value, Variable):
+        elif isinstance(value, KerasVariable):
+            # Keras 3 tracks its own variables only: a raw tf.Variable attribute is not a weight.
             if not any(value is w for w in self._own_trainable + self._own_non_trainable):
                 (self._own_trainable if value.trainable else self._own_non_trainable).append(value)
         elif isinstance(value, (list, tuple)):

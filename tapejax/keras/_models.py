@@ -101,26 +101,35 @@ def load_arrays(filepath, error_type=ValueError):
 _FUNCTIONAL_SUBCLASSES = {}
 
 
+def _functional_init_arguments(args, kwargs):
+    return (len(args) == 2 or (len(args) == 1 and "outputs" in kwargs)
+            or ("inputs" in kwargs and "outputs" in kwargs))
+
+
 class Model(Layer):
     """A Layer with training and saving: subclass it (layers assigned as attributes are tracked
     in assignment order), or build a functional model with `Model(inputs=..., outputs=...)`."""
 
     def __new__(cls, *args, **kwargs):
-        functional = (len(args) == 2 or (len(args) == 1 and "outputs" in kwargs)
-                      or ("inputs" in kwargs and "outputs" in kwargs))
-        if functional and cls is Model:
+        # Keras 3 makes a Functional model only for `Model(...)` itself; a subclass becomes one
+        # when its own __init__ calls `super().__init__(inputs, outputs)` (see __init__).
+        if cls is Model and _functional_init_arguments(args, kwargs):
             return super().__new__(Functional, *args, **kwargs)
-        if functional and not issubclass(cls, (Functional, Sequential)):
-            # A subclass called with inputs/outputs is a functional model with the subclass's
-            # methods (a custom train_step), as Keras 3 does.
-            mixed = _FUNCTIONAL_SUBCLASSES.get(cls)
-            if mixed is None:
-                mixed = _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional),
-                                                           {"__module__": cls.__module__})
-            return super().__new__(mixed, *args, **kwargs)
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
+        if _functional_init_arguments(args, kwargs) and not isinstance(self, Functional):
+            # A subclass initialised with inputs/outputs is a functional model with the
+            # subclass's methods (a custom train_step), as Keras 3 injects Functional.
+            cls = type(self)
+            mixed = _FUNCTIONAL_SUBCLASSES.get(cls)
+            if mixed is None:
+                mixed = _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional),
+                                                           {"__module__": cls.__module__,
+                                                            "__qualname__": cls.__qualname__})
+            self.__class__ = mixed
+            Functional.__init__(self, *args, **kwargs)
+            return
         trainable = kwargs.pop("trainable", True)
         name = kwargs.pop("name", None)
         dtype = kwargs.pop("dtype", None)
@@ -367,6 +376,11 @@ class Model(Layer):
         from tapejax.keras import models
         models.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
+    def export(self, filepath, format="tf_saved_model", verbose=True, input_signature=None):  # noqa: A002
+        """Exports a SavedModel with a `serve` endpoint, as Keras 3 (see `tf.saved_model.load`)."""
+        from tapejax import _saved_model
+        _saved_model.export_keras(self, filepath, format=format, verbose=verbose, input_signature=input_signature)
+
     def train_step(self, data):
         from tapejax._tape import GradientTape
         x, y, sample_weight = _unpack(data)
@@ -403,7 +417,7 @@ class Model(Layer):
 
     def _prepare(self, x, y):
         if not self.compiled:
-            raise RuntimeError("You must call `compile()` before using the model.")
+            raise ValueError("You must call `compile()` before using the model.")
         if isinstance(x, Dataset):
             if self._compiled_metrics is None:
                 x, y, _ = _unpack(next(iter(x.take(1))))
