@@ -6,6 +6,10 @@ import os
 import sys
 
 
+class OperatorNotAllowedInGraphError(TypeError):
+    """A traced Tensor used where Python needs a concrete value (a Python `bool`, an iteration)."""
+
+
 class OpError(Exception):
     """Base class of TF's runtime errors (`tf.errors.OpError`)."""
 
@@ -97,3 +101,22 @@ def warn_first_n(n, message):
     if count < n:
         _log_counts[site] = count + 1
         logger().warning(message)
+
+
+_RUNTIME_STATUS = {"RESOURCE_EXHAUSTED": ResourceExhaustedError, "INVALID_ARGUMENT": InvalidArgumentError,
+                   "NOT_FOUND": NotFoundError, "FAILED_PRECONDITION": FailedPreconditionError,
+                   "UNIMPLEMENTED": UnimplementedError, "OUT_OF_RANGE": OutOfRangeError,
+                   "DATA_LOSS": DataLossError}
+
+
+def from_runtime_error(err):
+    """TF's `tf.errors` class for a JAX/XLA runtime error, by its status (`RESOURCE_EXHAUSTED: Out of
+    memory ...` -> ResourceExhaustedError); None when the status has no TF class here."""
+    message = str(err)
+    status = message.split(":", 1)[0].strip()
+    cls = _RUNTIME_STATUS.get(status)
+    if cls is None:
+        return None
+    hint = ("\ntapejax: the device ran out of memory; use smaller shapes or batches."
+            if cls is ResourceExhaustedError else "")
+    return cls(f"{message.split(chr(10))[0]}{hint}")

@@ -17,7 +17,7 @@ import threading
 import jax
 import numpy as np
 
-from tapejax import _compile, _nest, _tape, _variable
+from tapejax import _autograph, _compile, _nest, _staging, _tape, _variable
 from tapejax._errors import user_line, warn_first_n
 from tapejax._ops import random_ops
 from tapejax._tensor import Tensor, TensorShape
@@ -172,7 +172,7 @@ class _Concrete:
     """One traced and compiled signature."""
 
     __slots__ = ("variables", "n_written", "out_tree", "out_static", "single_output", "compiled", "pure",
-                 "random", "out_avals")
+                 "random", "out_avals", "dynamic_loops")
 
 
 class Function:
@@ -183,8 +183,10 @@ class Function:
     """
 
     def __init__(self, python_function, input_signature=None, jit_compile=None,
-                 reduce_retracing=False, name=None):
+                 reduce_retracing=False, name=None, autograph=True):
         self._python_function = python_function
+        self._autograph = bool(autograph)
+        self._converted = None
         self._input_signature = None if input_signature is None else list(input_signature)
         self._jit_compile = jit_compile
         self._reduce_retracing = reduce_retracing
@@ -202,6 +204,13 @@ class Function:
     @property
     def python_function(self):
         return self._python_function
+
+    def _traced_function(self):
+        """The Python function a trace runs: converted by AutoGraph unless `autograph=False`."""
+        if self._converted is None:
+            self._converted = (_autograph.convert(self._python_function) if self._autograph
+                               else self._python_function)
+        return self._converted
 
     def __get__(self, instance, owner):
         if instance is None:
@@ -236,10 +245,19 @@ class Function:
         return self._call((instance,) + args, kwargs, args)
 
     def _call(self, args, kwargs, signed_args):
-        if _run_eagerly[0] or _tracing() or self._host_loop:
+        if _tracing():
+            return self._traced_function()(*args, **kwargs)
+        if _run_eagerly[0] or self._host_loop:
             return self._python_function(*args, **kwargs)
         concrete, leaves = self._concrete_for(args, kwargs, signed_args)
         if concrete is None:
+            return self._python_function(*args, **kwargs)
+        if concrete.dynamic_loops and _tape.state.recording:
+            # JAX cannot reverse-differentiate a while loop whose trip count depends on data: run
+            # the Python function, so the tape records the iterations actually taken.
+            warn_first_n(3, f"{self._name} runs as Python under this GradientTape: it has a `while` "
+                            f"loop on Tensor values ({concrete.dynamic_loops[0]}) whose gradient a "
+                            f"compiled loop cannot give.")
             return self._python_function(*args, **kwargs)
         return self._call_concrete(concrete, leaves)
 
@@ -277,6 +295,12 @@ class Function:
                 self._host_loop = True
                 self.trace_count -= 1
                 return None, leaves
+            except _staging.EagerFallback as fallback:
+                warn_first_n(3, f"{self._name} runs as Python from now on: {fallback.what} at "
+                                f"{fallback.where}.")
+                self._host_loop = True
+                self.trace_count -= 1
+                return None, leaves
         return concrete, leaves
 
     # -- tracing -------------------------------------------------------------------------------
@@ -310,7 +334,7 @@ class Function:
 
     def _build(self, signature, template, tensor_pos, variables, n_written, first_call):
         """A compiled `_Concrete`, or the set of written Variable ids when the trace must be redone."""
-        python_function = self._python_function
+        python_function = self._traced_function()
         treedef = jax.tree_util.tree_structure((tuple(template), {}), is_leaf=_nest._is_leaf) \
             if isinstance(signature[0], int) else signature[0]
         info = {}
@@ -337,7 +361,9 @@ class Function:
             listener = _abandon_trace if first_call else _raise_on_creation
             _creation_listeners.append(listener)
             try:
-                out = python_function(*call_args, **call_kwargs)
+                with _staging.function_trace() as dynamic_loops:
+                    out = python_function(*call_args, **call_kwargs)
+                info["dynamic_loops"] = list(dynamic_loops)
             finally:
                 _creation_listeners.remove(listener)
                 random_ops._trace_hook = outer_rng
@@ -380,6 +406,7 @@ class Function:
         concrete.pure = body
         concrete.random = info["random"]
         concrete.out_avals = traced.out_info[0]
+        concrete.dynamic_loops = info["dynamic_loops"]
         return concrete
 
     def _call_concrete(self, concrete, leaves):
@@ -497,7 +524,8 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
     Args:
       func: the function (or use `@tapejax.function(...)` as a decorator factory).
       input_signature: optional list of `TensorSpec`; calls must match it.
-      autograph: accepted; tapejax does not convert Python control flow on tensor values.
+      autograph: convert Python `if`/`while`/`for`, `and`/`or`/`not` on Tensors to staged control
+        flow (default True, as TF's AutoGraph); False runs the Python function as written.
       jit_compile: accepted (always compiled with XLA).
       reduce_retracing: accepted; shapes stay static under `jax.jit`.
 
@@ -506,6 +534,6 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
     """
     def decorate(f):
         return Function(f, input_signature=input_signature, jit_compile=jit_compile,
-                        reduce_retracing=reduce_retracing, name=name)
+                        reduce_retracing=reduce_retracing, name=name, autograph=autograph)
 
     return decorate if func is None else decorate(func)

@@ -10,10 +10,12 @@ import inspect
 import itertools
 import sys
 
+import jax
 import numpy as np
 from jax.core import Tracer
 
-from tapejax import _device, _dtypes
+from tapejax import _checks, _device, _dtypes
+from tapejax._errors import OperatorNotAllowedInGraphError, from_runtime_error
 from tapejax._lazy import Pending
 
 _next_id = itertools.count(1).__next__
@@ -82,6 +84,19 @@ class TensorShape(tuple):
         return "(" + ", ".join(str(d) for d in self) + ("," if len(self) == 1 else "") + ")"
 
 
+def _host(value):
+    """`np.asarray(value)`: a host read, where pending value checks raise (see `_checks`)."""
+    if _checks._state.pending:
+        _checks.raise_pending()
+    try:
+        return np.asarray(value)
+    except jax.errors.JaxRuntimeError as err:  # an asynchronous program's failure (out of memory)
+        translated = from_runtime_error(err)
+        if translated is None:
+            raise
+        raise translated from err
+
+
 def _numpy_text(array, is_repr):
     if array.ndim == 0:
         text = str(array[()])
@@ -138,7 +153,7 @@ class Tensor:
 
     def numpy(self):
         """Returns the value as a NumPy array (a NumPy scalar for rank 0)."""
-        array = np.asarray(self._value)
+        array = _host(self._value)
         if array.dtype.kind == "O":  # a string tensor's host array: a copy, as TF returns
             array = array.copy()
         return array[()] if array.ndim == 0 else array
@@ -159,7 +174,7 @@ class Tensor:
         return _Reference(self)
 
     def __array__(self, dtype=None, copy=None):
-        array = np.asarray(self._value)
+        array = _host(self._value)
         return array if dtype is None else array.astype(dtype)
 
     def __len__(self):
@@ -174,21 +189,27 @@ class Tensor:
         return iter(array_ops.unstack(self))
 
     def __bool__(self):
-        return bool(np.asarray(self._value))
+        if isinstance(self._v, Tracer):
+            raise OperatorNotAllowedInGraphError(
+                "Using a symbolic `tf.Tensor` as a Python `bool` is not allowed. AutoGraph converts "
+                "`if`, `while`, `for`, `and`, `or` and `not` written in the function itself; this use "
+                "(e.g. `bool(x)`, or control flow in a function AutoGraph does not convert) needs "
+                "tf.cond/tf.while_loop or a Python value.")
+        return bool(_host(self._value))
 
     def __float__(self):
-        return float(np.asarray(self._value))
+        return float(_host(self._value))
 
     def __int__(self):
-        return int(np.asarray(self._value))
+        return int(_host(self._value))
 
     def __index__(self):
         if not _dtypes.from_jax(self._v.dtype).is_integer or self._v.ndim:
             raise TypeError("Only integer scalar tensors can be used as an index.")
-        return int(np.asarray(self._value))
+        return int(_host(self._value))
 
     def __complex__(self):
-        return complex(np.asarray(self._value))
+        return complex(_host(self._value))
 
     def __hash__(self):
         raise TypeError("Tensor is unhashable. Instead, use tensor.ref() as the key.")
@@ -197,12 +218,12 @@ class Tensor:
         if isinstance(self._v, Tracer):
             return f"<tf.Tensor '{_symbolic_name(self)}:0' shape={self.shape} dtype={self.dtype.name}>"
         return (f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, "
-                f"numpy={_numpy_text(np.asarray(self._value), True)}>")
+                f"numpy={_numpy_text(_host(self._value), True)}>")
 
     def __str__(self):
         if isinstance(self._v, Tracer):
             return f'Tensor("{_symbolic_name(self)}:0", shape={self.shape}, dtype={self.dtype.name})'
-        return (f"tf.Tensor({_numpy_text(np.asarray(self._value), False)}, shape={self.shape}, "
+        return (f"tf.Tensor({_numpy_text(_host(self._value), False)}, shape={self.shape}, "
                 f"dtype={self.dtype.name})")
 
     def __format__(self, spec):
@@ -211,7 +232,7 @@ class Tensor:
         return format(self.numpy(), spec)
 
     def __reduce__(self):
-        return _rebuild_tensor, (np.asarray(self._value),)
+        return _rebuild_tensor, (_host(self._value),)
 
     def __copy__(self):
         return self

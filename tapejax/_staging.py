@@ -1,0 +1,591 @@
+"""Staged control flow: a Python `if`/`while`/`for` on traced Tensors as `lax.cond`/`scan`/`while_loop`.
+
+Converted code (see `_autograph`) and `tf.cond` call these when a predicate or an iterated Tensor is
+traced (inside `tapejax.function`). The code of a branch or loop body runs once, while JAX traces
+it; its state (the Python variables it assigns, passed in and out through `get_state`/`set_state`)
+becomes the operands and results of one structured JAX op:
+
+- Variables the code assigns travel as extra results (or loop carries) and are written back after,
+  so `v.assign_add(...)` in a loop body adds once per iteration.
+- Tapes recording outside are suspended inside the traced code; the whole op is recorded on them as
+  one entry whose inputs are the Tensors and Variables the code captured (found with
+  `jax.closure_convert`), so a GradientTape inside a function differentiates through it with JAX's
+  own rules for `cond` and `scan`. A `while` with a data-dependent trip count has no reverse-mode
+  rule in JAX: when a tape needs its gradient, `EagerFallback` asks the function to run as Python.
+- Random draws inside a loop body fold in the iteration number, so each iteration draws anew.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from tapejax import _nest, _tape, _variable
+from tapejax._ops import random_ops
+from tapejax._ops._convert import convert_to_tensor
+from tapejax._tensor import Tensor
+
+_RETURN_IN_LOOP = ("a return statement cannot be placed inside this TensorFlow loop; this may happen if "
+                   "a return statement depends on a static Python condition such as a hyperparameter")
+
+
+class Undefined:
+    """The value of a Python variable that converted code has not assigned (yet).
+
+    `message`, when set, is the error that reading it raises (e.g. a variable assigned in one
+    branch of a staged `if` only).
+    """
+
+    __slots__ = ("name", "message")
+
+    def __init__(self, name, message=None):
+        self.name = name
+        self.message = message
+
+    def __repr__(self):
+        return f"Undefined({self.name!r})"
+
+
+class UndefinedReturnValue(Undefined):
+    """The return value of converted code before a `return` ran."""
+
+    def __init__(self, name="retval_", message=None):
+        super().__init__(name, message)
+
+
+class EagerFallback(Exception):
+    """Raised while tracing when staged code cannot be compiled with the gradient a tape needs
+    (a `while` loop with a data-dependent trip count): the function call runs as Python instead."""
+
+    def __init__(self, what, where):
+        super().__init__(what)
+        self.what = what
+        self.where = where
+
+
+class _Staging(threading.local):
+    def __init__(self):
+        self.depth = 0          # > 0 while a tapejax.function is traced
+        self.dynamic_loops = []  # per trace: the staged while loops it made (None when none)
+
+
+_staging = _Staging()
+
+
+@contextlib.contextmanager
+def function_trace():
+    """Marks a `tapejax.function` trace: Tensors iterated by converted `for` loops are staged.
+
+    Yields:
+      A list that receives one entry per staged `while_loop` (whose reverse-mode gradient JAX lacks).
+    """
+    loops = []
+    _staging.depth += 1
+    _staging.dynamic_loops.append(loops)
+    try:
+        yield loops
+    finally:
+        _staging.depth -= 1
+        _staging.dynamic_loops.pop()
+
+
+def staging_active():
+    return _staging.depth > 0
+
+
+def is_staged(value):
+    """True for a Tensor (or Variable) whose value is traced: control flow on it must be staged."""
+    if isinstance(value, (Tensor, _variable.Variable)):
+        return isinstance(value._v, jax.core.Tracer)
+    return isinstance(value, jax.core.Tracer)
+
+
+def _pred_array(pred):
+    array = convert_to_tensor(pred)._value
+    if array.ndim:
+        raise ValueError(f"A staged `if`/`while` condition must be a scalar; got shape {tuple(array.shape)}. "
+                         f"Reduce it first (e.g. with tf.reduce_all or tf.reduce_any).")
+    return array if array.dtype == jnp.bool_ else array != 0
+
+
+class _LocalVariables:
+    """While active, Variable writes stay local to the traced code (they become its results) and
+    reads see them; `preset` gives carried values (a loop's). Reads are remembered by array id, so
+    captured arrays can be mapped back to their Variables."""
+
+    def __init__(self, preset=None):
+        self.written = dict(preset or {})  # Variable id -> (Variable, array)
+        self.assigned = {}                 # Variable id -> Variable, written inside
+        self.read_arrays = {}              # id(array) -> Variable
+
+    def __enter__(self):
+        self.previous = (_variable._read_hook, _variable._write_hook)
+        outer_read = self.previous[0]
+
+        def read(variable):
+            found = self.written.get(variable._id)
+            if found is not None:
+                return found[1]
+            array = outer_read(variable) if outer_read is not None else variable._array
+            self.read_arrays[id(array)] = variable
+            return array
+
+        def write(variable, array):
+            self.written[variable._id] = (variable, array)
+            self.assigned[variable._id] = variable
+
+        _variable._read_hook, _variable._write_hook = read, write
+        return self
+
+    def __exit__(self, *exc):
+        _variable._read_hook, _variable._write_hook = self.previous
+
+
+def _current(variable):
+    return variable._read()
+
+
+def _write_back(variable, array):
+    hook = _variable._write_hook
+    if hook is not None:
+        hook(variable, array)
+    else:
+        variable._array = array
+
+
+@contextlib.contextmanager
+def _iteration_draws(iteration):
+    """Random draws inside a loop body fold in the iteration number (each iteration draws anew)."""
+    outer = random_ops._trace_hook
+    if outer is None:
+        yield
+        return
+
+    def draw(op_seed):
+        words = outer(op_seed)
+        return words + jnp.asarray([0, 0, 1 << 16], jnp.uint32) * iteration.astype(jnp.uint32)
+
+    random_ops._trace_hook = draw
+    try:
+        yield
+    finally:
+        random_ops._trace_hook = outer
+
+
+def _captured_objects(arrays, read_arrays):
+    """The Tensor or Variable each captured array holds, as recording tapes know them (None: a
+    constant of the op)."""
+    known = {}
+    for recorder in _tape.state.recording:
+        for slot in recorder.local_of.values():
+            known.setdefault(id(recorder.values[slot]), recorder.objs[slot])
+        for slot, value in recorder.var_read.values():
+            known.setdefault(id(value), recorder.objs[slot])
+    for array_id, variable in read_arrays.items():
+        known.setdefault(array_id, variable)
+    return [known.get(id(a)) for a in arrays]
+
+
+def _tracked(objects):
+    """True when a recording tape would differentiate through one of `objects`."""
+    for recorder in _tape.state.recording:
+        for obj in objects:
+            if type(obj) is Tensor:
+                if obj._id in recorder.local_of:
+                    return True
+            elif obj is not None and (obj._id in recorder.watched_vars
+                                      or obj._trainable and recorder.watch_accessed_variables):
+                return True
+    return False
+
+
+def _record(fn, inputs, values, outputs):
+    """Records `outputs = fn(*values)` on this thread's recording tapes (a no-op when none records)."""
+    if _tape.state.recording and outputs:
+        _tape.record_all(fn, ("staged", fn), inputs, values, outputs)
+
+
+# -- leaves of the state ----------------------------------------------------------------------
+def _kind(leaf):
+    if type(leaf) is Tensor:
+        value = leaf._value
+        return ("T", tuple(value.shape), value.dtype)
+    if isinstance(leaf, Undefined):
+        return ("U", leaf)
+    return ("S", leaf)
+
+
+def _same_static(a, b):
+    if a is b:
+        return True
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:  # noqa: BLE001 - arrays and odd objects compare as different
+        return False
+
+
+def _describe_structure(value):
+    return f"type={type(value).__name__} str={value!r}"
+
+
+# -- if ---------------------------------------------------------------------------------------
+def _trace_branch(fn):
+    """Traces `fn()` (returning the state tuple) into a closed function of its captured arrays."""
+    info = {}
+
+    def arrays_fn():
+        with _tape.suspended(), _LocalVariables() as local:
+            state = fn()
+        leaves = [_nest.flatten(value) for value in state]
+        trees = [jax.tree_util.tree_structure(value, is_leaf=_nest._is_leaf) for value in state]
+        kinds = [[_kind(leaf) for leaf in group] for group in leaves]
+        arrays = [leaf._value for group in leaves for leaf in group if type(leaf) is Tensor]
+        writes = {vid: local.written[vid] for vid in local.assigned}
+        info.update(state=state, leaves=leaves, trees=trees, kinds=kinds, n_arrays=len(arrays),
+                    writes=writes, read_arrays=local.read_arrays)
+        return arrays + [array for _, array in writes.values()]
+
+    converted, consts = jax.closure_convert(arrays_fn)
+    info["converted"], info["consts"] = converted, consts
+    return info
+
+
+def _merge_leaf(name, a, b, branch_names):
+    """How one state leaf leaves a staged `if`: ("T", main, other) arrays, ("S", value) or ("U", ...)."""
+    main, other = branch_names
+    ka, kb = _kind(a), _kind(b)
+    if ka[0] == "U" or kb[0] == "U":
+        if ka[0] == kb[0] == "U":
+            return ("U", a)
+        if isinstance(a, UndefinedReturnValue) or isinstance(b, UndefinedReturnValue):
+            missing = main if ka[0] == "U" else other
+            raise ValueError(f"the {missing} branch must also have a return statement.")
+        missing = main if ka[0] == "U" else other
+        return ("U", Undefined(name, f"'{name}' must also be initialized in the {missing} branch"))
+    if ka[0] == kb[0] == "S" and _same_static(a, b):
+        return ("S", a)
+    ta = a if ka[0] == "T" else _static_tensor(name, a, b)
+    tb = b if kb[0] == "T" else _static_tensor(name, b, a)
+    va, vb = ta._value, tb._value
+    if va.dtype != vb.dtype:
+        raise TypeError(f"'{name}' has dtype {ta.dtype.name} in the {main} branch, but dtype "
+                        f"{tb.dtype.name} in the {other} branch")
+    if va.shape != vb.shape:
+        raise ValueError(
+            f"'{name}' has shape {tuple(va.shape)} in the {main} branch, but shape {tuple(vb.shape)} in "
+            f"the {other} branch: tapejax compiles a staged `if` with XLA, whose results have one "
+            f"static shape (TF gives the result an unknown dimension). Pad or reshape both branches "
+            f"to one shape.")
+    return ("T", ta if ka[0] == "T" else va, tb if kb[0] == "T" else vb)
+
+
+def _static_tensor(name, value, other):
+    try:
+        return convert_to_tensor(value)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"'{name}' is the Python value {value!r} in one branch of a staged `if` and "
+            f"{_describe_structure(other)} in the other: only Tensors and Python numbers can differ "
+            f"between the branches of an `if` on a Tensor.") from None
+
+
+def staged_if(pred, true_fn, false_fn, names):
+    """Runs a staged `if` (`lax.cond`) over state tuples.
+
+    Args:
+      pred: the traced scalar condition.
+      true_fn, false_fn: no-argument callables that run a branch and return the state tuple.
+      names: the state's variable names (for TF's error messages).
+
+    Returns:
+      The state tuple after the `if`.
+    """
+    pred_array = _pred_array(pred)
+    main, other = _trace_branch(true_fn), _trace_branch(false_fn)
+    merged_state, outputs_spec = [], []
+    for i, name in enumerate(names):
+        if main["trees"][i] != other["trees"][i]:
+            raise TypeError(
+                f"'{name}' must have the same nested structure in the main and else branches:\n\n"
+                f"The two structures don't have the same nested structure.\n\n"
+                f"First structure: {_describe_structure(main['state'][i])}\n\n"
+                f"Second structure: {_describe_structure(other['state'][i])}")
+        merged = [_merge_leaf(name, a, b, ("main", "else"))
+                  for a, b in zip(main["leaves"][i], other["leaves"][i])]
+        merged_state.append(merged)
+        outputs_spec.extend(m for m in merged if m[0] == "T")
+    written = {}
+    for info in (main, other):
+        for vid, (variable, _) in info["writes"].items():
+            written.setdefault(vid, variable)
+    written = list(written.values())
+    written_init = [_current(v) for v in written]
+
+    def result_arrays(info, index):
+        """In a branch: its arrays arranged as the merged results (constants for converted statics)."""
+        def run(arrays):
+            positions = {}
+            k = 0
+            for group in info["leaves"]:
+                for leaf in group:
+                    if type(leaf) is Tensor:
+                        positions[id(leaf)] = k
+                        k += 1
+            out = []
+            for spec in outputs_spec:
+                leaf = spec[1 + index]
+                out.append(arrays[positions[id(leaf)]] if type(leaf) is Tensor else leaf)
+            return out
+        return run
+
+    arrange = (result_arrays(main, 0), result_arrays(other, 1))
+    n_main, n_other = len(main["consts"]), len(other["consts"])
+
+    def run_cond(pred_value, *operands):
+        main_consts = operands[:n_main]
+        other_consts = operands[n_main:n_main + n_other]
+        current = operands[n_main + n_other:]
+
+        def branch(info, index, consts):
+            def run(_):
+                arrays = info["converted"](*consts)
+                results = arrange[index](arrays[:info["n_arrays"]])
+                writes = info["writes"]
+                written_arrays = arrays[info["n_arrays"]:]
+                by_id = dict(zip(writes, written_arrays))
+                return results + [by_id.get(v._id, c) for v, c in zip(written, current)]
+            return run
+
+        return jax.lax.cond(pred_value, branch(main, 0, main_consts), branch(other, 1, other_consts), None)
+
+    operands = list(main["consts"]) + list(other["consts"]) + written_init
+    arrays = run_cond(pred_array, *operands)
+    n_out = len(outputs_spec)
+    output_tensors = [Tensor(a) for a in arrays[:n_out]]
+    reads = {**main["read_arrays"], **other["read_arrays"]}
+    inputs = [None] + _captured_objects(operands, reads)
+
+    def differentiable(pred_value, *values):
+        return tuple(run_cond(pred_value, *values)[:n_out])
+
+    _record(differentiable, inputs, [pred_array] + operands, output_tensors)
+    for variable, array in zip(written, arrays[n_out:]):
+        _write_back(variable, array)
+    it = iter(output_tensors)
+    final = []
+    for i, merged in enumerate(merged_state):
+        leaves = [next(it) if m[0] == "T" else m[1] for m in merged]
+        final.append(jax.tree_util.tree_unflatten(main["trees"][i], leaves))
+    return tuple(final)
+
+
+# -- loops ------------------------------------------------------------------------------------
+class _Restart(Exception):
+    """The first trace of a loop body found state it must carry: trace again with it."""
+
+
+def _entry_value(name, value):
+    """A loop variable's value on entry: Python numbers become Tensors, as TF converts them."""
+    if type(value) is Tensor or isinstance(value, Undefined):
+        return value
+    if isinstance(value, _variable.Variable):
+        return value
+    if isinstance(value, (bool, int, float, complex, np.number, np.bool_, np.ndarray)):
+        return convert_to_tensor(value)
+    return value
+
+
+def _check_iteration(name, before, after):
+    """TF's checks of a loop variable after one iteration (structure, dtype, shape)."""
+    tree_a = jax.tree_util.tree_structure(before, is_leaf=_nest._is_leaf)
+    tree_b = jax.tree_util.tree_structure(after, is_leaf=_nest._is_leaf)
+    if tree_a != tree_b:
+        raise TypeError(
+            f"'{name}' does not have the same nested structure after one iteration.\n\n"
+            f"The two structures don't have the same nested structure.\n\n"
+            f"First structure: {_describe_structure(before)}\n\nSecond structure: {_describe_structure(after)}")
+    for a, b in zip(_nest.flatten(before), _nest.flatten(after)):
+        if type(a) is Tensor:
+            if type(b) is not Tensor:
+                b = _entry_value(name, b)
+                if type(b) is not Tensor:
+                    raise TypeError(f"'{name}' has type Tensor before the loop, but type "
+                                    f"{type(b).__name__} after one iteration")
+            va, vb = a._value, b._value
+            if va.dtype != vb.dtype:
+                raise TypeError(f"'{name}' has dtype {a.dtype.name} before the loop, but dtype "
+                                f"{b.dtype.name} after one iteration")
+            if va.shape != vb.shape:
+                raise ValueError(
+                    f"'{name}' has shape {tuple(va.shape)} before the loop, but shape {tuple(vb.shape)} "
+                    f"after one iteration. Use tf.autograph.experimental.set_loop_options to set shape "
+                    f"invariants.")
+        elif not _same_static(a, b):
+            raise TypeError(f"'{name}' is the Python value {a!r} before the loop and {b!r} after one "
+                            f"iteration: a staged loop can only change Tensors and Python numbers.")
+
+
+def _loop_arrays(state):
+    return [leaf._value for leaf in _nest.flatten(list(state)) if type(leaf) is Tensor]
+
+
+def staged_loop(get_state, set_state, names, body, test=None, count=None, element=None,
+                extra_test=None, has_return=False, where=None, local_only=()):
+    """Runs a staged loop over the state that `get_state`/`set_state` expose.
+
+    Args:
+      get_state, set_state: read and assign the loop's Python variables (a tuple, `names` order).
+      names: the variables' names (for TF's error messages).
+      body: runs one iteration: `body()` for a `while`, `body(element(k))` for a `for`.
+      test: for a `while`: no-argument callable returning the condition.
+      count: for a `for`: the number of iterations (a Python int: `lax.scan`, differentiable; a
+        traced scalar: `lax.while_loop`).
+      element: for a `for`: `element(k)` returns the iterate of iteration `k` (a traced int32).
+      extra_test: optional callable; iterations stop once it is false (`break`).
+      has_return: the body holds a `return` (TF raises NotImplementedError for a staged loop).
+      where: the user's file and line, for the eager-fallback warning.
+      local_only: names read nowhere after the loop: when undefined on entry, they stay out of the
+        carried state (TF's liveness analysis drops them too).
+    """
+    if has_return:
+        raise NotImplementedError(_RETURN_IN_LOOP)
+    initial = tuple(get_state())
+    carried_vars = {}
+    undefined_avals = {}
+    for _ in range(8):
+        try:
+            return _staged_loop_once(initial, carried_vars, undefined_avals, get_state, set_state, names,
+                                     body, test, count, element, extra_test, where, local_only)
+        except _Restart:
+            set_state(initial)
+    raise RuntimeError("A staged loop kept finding new loop state; this is a tapejax bug.")
+
+
+def _staged_loop_once(initial, carried_vars, undefined_avals, get_state, set_state, names, body, test,
+                      count, element, extra_test, where, local_only):
+    entry = []
+    for i, (name, value) in enumerate(zip(names, initial)):
+        if isinstance(value, Undefined):
+            aval = undefined_avals.get(i)
+            entry.append(value if aval is None else jax.tree_util.tree_map(
+                lambda a: Tensor(jnp.zeros(a.shape, a.dtype)), aval))
+        else:
+            entry.append(jax.tree_util.tree_map(lambda v, n=name: _entry_value(n, v), value,
+                                                is_leaf=_nest._is_leaf))
+    entry = tuple(entry)
+    template = entry
+    variables = list(carried_vars.values())
+    reads_seen = {}
+
+    def state_from(arrays):
+        it = iter(arrays)
+        return tuple(jax.tree_util.tree_map(
+            lambda leaf: Tensor(next(it)) if type(leaf) is Tensor else leaf, value, is_leaf=_nest._is_leaf)
+            for value in template)
+
+    def run_with(carry, fn):
+        """Runs `fn()` on the carried state, with carried Variables local; returns its result."""
+        k, arrays, var_arrays = carry
+        set_state(state_from(arrays))
+        preset = {v._id: (v, a) for v, a in zip(variables, var_arrays)}
+        with _tape.suspended(), _LocalVariables(preset) as local, _iteration_draws(k):
+            out = fn(k)
+        reads_seen.update(local.read_arrays)
+        return out, local
+
+    def keep_going(carry):
+        ok = True
+        if test is not None:
+            result, _ = run_with(carry, lambda k: test())
+            ok = _pred_array(result)
+        if count is not None:
+            ok = jnp.logical_and(ok, carry[0] < count)
+        if extra_test is not None:
+            more, _ = run_with(carry, lambda k: extra_test())
+            ok = jnp.logical_and(ok, _pred_array(more))
+        return ok
+
+    def step(carry):
+        def iteration(k):
+            if element is None:
+                body()
+            else:
+                body(element(k))
+            return get_state()
+        new_state, local = run_with(carry, iteration)
+        new_vars = [v for vid, v in local.assigned.items() if vid not in carried_vars]
+        undefined_now = {}
+        for i, (name, before, after) in enumerate(zip(names, template, new_state)):
+            if isinstance(before, Undefined):
+                if isinstance(after, Undefined) or name in local_only:
+                    continue
+                undefined_now[i] = jax.tree_util.tree_map(
+                    lambda leaf: jax.ShapeDtypeStruct(leaf._value.shape, leaf._value.dtype),
+                    jax.tree_util.tree_map(lambda v, n=name: _entry_value(n, v), after, is_leaf=_nest._is_leaf),
+                    is_leaf=_nest._is_leaf)
+                continue
+            _check_iteration(name, before, after)
+        if new_vars or undefined_now:
+            carried_vars.update({v._id: v for v in new_vars})
+            undefined_avals.update(undefined_now)
+            raise _Restart
+        arrays = [(_entry_value(n, leaf) if type(leaf) is not Tensor else leaf)._value
+                  for n, before, value in zip(names, template, new_state) if not isinstance(before, Undefined)
+                  for leaf in _nest.flatten(value) if type(leaf) is Tensor or _is_number(leaf)]
+        var_arrays = [local.written[v._id][1] for v in variables]
+        return (carry[0] + 1, arrays, var_arrays)
+
+    carry0 = (jnp.asarray(0, jnp.int32), _loop_arrays(template), [_current(v) for v in variables])
+    static_count = isinstance(count, int) and test is None
+    if static_count:
+        def scan_step(carry, _):
+            if extra_test is None:
+                return step(carry), None
+            return jax.lax.cond(keep_going(carry), step, lambda c: (c[0] + 1, c[1], c[2]), carry), None
+
+        converted, consts = jax.closure_convert(lambda c: scan_step(c, None)[0], carry0)
+        n_state = len(carry0[1])
+
+        def run_scan(*values):
+            init = (values[0], list(values[1:1 + n_state]), list(values[1 + n_state:1 + n_state + len(variables)]))
+            extra = values[1 + n_state + len(variables):]
+            final, _ = jax.lax.scan(lambda c, _: (converted(c, *extra), None), init, None, length=count)
+            return final
+
+        values = [carry0[0]] + list(carry0[1]) + list(carry0[2]) + list(consts)
+        final = run_scan(*values)
+        tensors = [Tensor(a) for a in final[1]]
+        initial_objects = [leaf for leaf in _nest.flatten(list(template)) if type(leaf) is Tensor]
+        inputs = [None] + initial_objects + variables + _captured_objects(consts, reads_seen)
+
+        def differentiable(*vals):
+            return tuple(run_scan(*vals)[1])
+
+        _record(differentiable, inputs, values, tensors)
+    else:
+        converted_step, step_consts = jax.closure_convert(step, carry0)
+        converted_test, test_consts = jax.closure_convert(keep_going, carry0)
+        captured = _captured_objects(list(step_consts) + list(test_consts), reads_seen)
+        initial_objects = [leaf for leaf in _nest.flatten(list(template)) if type(leaf) is Tensor]
+        if _tracked(initial_objects + captured + variables):
+            raise EagerFallback("a `while` loop whose trip count depends on Tensor values, under a "
+                                "GradientTape (JAX has no reverse-mode gradient for it)", where)
+        if _staging.dynamic_loops:
+            _staging.dynamic_loops[-1].append(where)
+        final = jax.lax.while_loop(lambda c: converted_test(c, *test_consts),
+                                   lambda c: converted_step(c, *step_consts), carry0)
+        tensors = [Tensor(a) for a in final[1]]
+    for variable, array in zip(variables, final[2]):
+        _write_back(variable, array)
+    it = iter(tensors)
+    set_state(tuple(jax.tree_util.tree_map(
+        lambda leaf: next(it) if type(leaf) is Tensor else leaf, value, is_leaf=_nest._is_leaf)
+        for value in template))
+
+
+def _is_number(leaf):
+    return isinstance(leaf, (bool, int, float, complex, np.number, np.bool_))
