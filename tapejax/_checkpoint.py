@@ -463,9 +463,28 @@ class CheckpointManager:
         self._checkpoints = []
         if os.path.exists(state):
             _, paths = _read_state(state)
-            self._checkpoints = [os.path.join(self._directory, p) if not os.path.isabs(p) else p
-                                 for p in paths if os.path.exists(_data_path(
-                                     os.path.join(self._directory, p)))]
+            # Only checkpoints inside the directory are the manager's: a state file listing
+            # `../elsewhere/x` or `/abs/path` (crafted, or copied from another directory) never makes
+            # it delete or overwrite files outside it.
+            inside = (self._inside(p) for p in paths)
+            self._checkpoints = [p for p in inside if p is not None and os.path.exists(_data_path(p))]
+        self._remove_leftovers()
+
+    def _inside(self, name):
+        """The path of state-file entry `name` when it is a checkpoint directly in the directory, else None."""
+        path = name if os.path.isabs(name) else os.path.join(self._directory, name)
+        parent = os.path.dirname(os.path.realpath(path))
+        return path if parent == os.path.realpath(self._directory) else None
+
+    def _remove_leftovers(self):
+        """Deletes the temporary files that saves interrupted by a kill left in the directory (the
+        archive's `tmp*.tmp` and `checkpoint.tmp`); one manager saves into a directory at a time."""
+        for leftover in glob.glob(os.path.join(glob.escape(self._directory), "tmp*.tmp")) + glob.glob(
+                os.path.join(glob.escape(self._directory), "checkpoint.tmp")):
+            try:
+                os.remove(leftover)
+            except OSError:  # another process removed or replaced it first
+                pass
 
     @property
     def directory(self):
@@ -495,6 +514,8 @@ class CheckpointManager:
         if self._max_to_keep is not None:
             while len(self._checkpoints) > self._max_to_keep:
                 old = self._checkpoints.pop(0)
+                if self._inside(old) is None:  # never outside the directory
+                    continue
                 for f in glob.glob(glob.escape(old) + ".npz"):
                     os.remove(f)
         _record_latest(path, self._checkpoints)

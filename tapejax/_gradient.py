@@ -39,6 +39,10 @@ def _check_leaf(x, role):
     if x is None:
         raise TypeError("Cannot convert the argument `type_value`: None to a TensorFlow DType.")
     if not isinstance(x, (Tensor, Variable)):
+    if isinstance(x, (str, bytes)):  # TF reads the value's dtype first: a string is no dtype
+        raise TypeError(f"Cannot convert the argument `type_value`: {x!r} to a TensorFlow DType.\n"
+                        f"tapejax: GradientTape.gradient {role} must be tf.Tensor or tf.Variable objects, "
+                        f"not names; pass the tensor itself.")
         kind = type(x)
         qualified = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
         raise AttributeError(

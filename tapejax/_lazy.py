@@ -23,6 +23,7 @@ import jax
 import numpy as np
 
 from tapejax import _cache
+from tapejax._errors import from_runtime_error
 
 ENABLED = True
 MAX_PROGRAMS = 256
@@ -344,10 +345,13 @@ def force(roots):
             else:  # values (concrete leaves) read while some function is traced: computed now
                 with jax.ensure_compile_time_eval():
                     outputs = program(donated_values, kept_values)
-        except BaseException:
+        except BaseException as err:
             if registered:  # the updates did not run: they stay pending
                 for key, node in registered.items():
                     _writes.setdefault(key, node)
+            translated = from_runtime_error(err) if isinstance(err, jax.errors.JaxRuntimeError) else None
+            if translated is not None:  # out of memory: TF's ResourceExhaustedError, as eager ops
+                raise translated from err
             raise
         for i, results in zip(output_order, outputs):
             node = order[i]

@@ -12,7 +12,7 @@ import numpy as np
 from tapejax import _device, _dtypes, _lazy
 from tapejax._errors import InvalidArgumentError
 from tapejax._indexed_slices import IndexedSlices
-from tapejax._tensor import Tensor, TensorShape, _next_id, _numpy_text, _Reference
+from tapejax._tensor import Tensor, TensorShape, _host, _next_id, _numpy_text, _Reference
 
 _name_scopes = []  # the stack of `tf.name_scope` prefixes active in this process
 
@@ -220,11 +220,11 @@ class Variable:
         return self.value()
 
     def numpy(self):
-        array = np.asarray(self._read())
+        array = _host(self._read())
         return array[()] if array.ndim == 0 else array
 
     def __array__(self, dtype=None, copy=None):
-        array = np.asarray(self._read())
+        array = _host(self._read())
         return array if dtype is None else array.astype(dtype)
 
     # -- writing -------------------------------------------------------------------------------
@@ -524,13 +524,13 @@ class Variable:
         return iter(self.value())
 
     def __bool__(self):
-        return bool(np.asarray(self._read()))
+        return bool(_host(self._read()))
 
     def __float__(self):
-        return float(np.asarray(self._read()))
+        return float(_host(self._read()))
 
     def __int__(self):
-        return int(np.asarray(self._read()))
+        return int(_host(self._read()))
 
     def __index__(self):
         return self.value().__index__()
@@ -539,7 +539,7 @@ class Variable:
         raise TypeError(f"Variable is unhashable. Instead, use variable.ref() as the key. (Variable: {self!r})")
 
     def __repr__(self):
-        array = np.asarray(self._read())
+        array = _host(self._read())
         return (f"<tf.Variable '{self._name}' shape={self.shape} dtype={self.dtype.name}, "
                 f"numpy={_numpy_text(array, True)}>")
 

@@ -269,3 +269,10 @@ def binary_inputs(op_name, x, y):
         return convert_to_tensor(x, dtype=_dtypes.from_jax(y._v.dtype)), y
     x = convert_to_tensor(x)
     return x, convert_to_tensor(y, dtype=x.dtype)
+            if op_name == "AddV2":  # tf.add/`+` convert y on its own, then the op refuses the pair
+                try:
+                    other = convert_to_tensor(y)
+                except (TypeError, ValueError):
+                    other = None
+                if other is not None:
+                    raise _dtypes.mismatch_error("AddV2", 1, _dtypes.from_jax(x._v.dtype), other.dtype) from None

@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from tapejax import _lazy, _tape, _variable
-from tapejax._errors import InvalidArgumentError
+from tapejax._errors import InvalidArgumentError, from_runtime_error
 from tapejax._lazy import Pending
 from tapejax._tensor import Tensor
 
@@ -90,6 +90,11 @@ def apply(op, inputs, attrs=()):
         if _on_host(values, attrs):
             return _apply_host(op, values, attrs)
         raise _invalid_argument(op, values, err) from None
+    except jax.errors.JaxRuntimeError as err:  # out of memory: TF's ResourceExhaustedError
+        translated = from_runtime_error(err)
+        if translated is None:
+            raise
+        raise translated from err
     if op.multi:
         outputs = [Tensor(o) for o in out]
         result = outputs

@@ -10,6 +10,7 @@ import numpy as np
 
 from tapejax import _dtypes
 from tapejax._errors import InvalidArgumentError
+from tapejax._ops import _shapes
 from tapejax._ops._convert import as_value, convert_to_tensor
 from tapejax._ops._dispatch import Op, apply
 from tapejax._tensor import Tensor, TensorShape
@@ -420,6 +421,13 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
             f"list of allowed "
             f"values: uint8, int8, int32, int64\n\t; NodeDef: {{{{node OneHot}}}}; Op<name=OneHot; "
             f"signature=indices:TI, depth:int32, on_value:T, off_value:T -> output:T> [Op:OneHot]")
+    if not isinstance(depth, (int, np.integer)) or isinstance(depth, bool):
+        if hasattr(depth, "dtype") and getattr(depth.dtype, "is_integer", False) and not depth.shape:
+            depth = int(depth)
+        else:
+            raise TypeError(f"Cannot convert {depth!r} to EagerTensor of dtype int32")
+    if depth < 0:
+        raise InvalidArgumentError(f"depth must be non-negative, got: {depth} [Op:OneHot]")
     if dtype is not None:
         dtype = _dtypes.as_dtype(dtype)
     elif on_value is not None or off_value is not None:  # TF infers the dtype from the values
@@ -508,20 +516,36 @@ def _dtype_or(dtype, default):
     return (_dtypes.as_dtype(dtype) if dtype is not None else default)._np
 
 
+def _created(fn, shape, dtype):
+    try:
+        return Tensor(fn(shape, dtype))
+    except jax.errors.JaxRuntimeError as err:  # JAX's out-of-memory: TF's ResourceExhaustedError
+        raise _shapes.oom_error(shape, dtype, "Fill") from err
+
+
 def zeros(shape, dtype=_dtypes.float32, name=None, layout=None):
-    """A Tensor of zeros (float32 by default)."""
-    return Tensor(jnp.zeros(_ints(shape), _dtype_or(dtype, _dtypes.float32)))
+    """A Tensor of zeros (float32 by default).
+
+    Raises:
+      TypeError: a non-integer dimension.
+      InvalidArgumentError: a negative dimension, or more than 2**63 - 1 elements.
+      ResourceExhaustedError: more bytes than the device holds.
+    """
+    dtype = _dtype_or(dtype, _dtypes.float32)
+    return _created(jnp.zeros, _shapes.creation_shape(shape, dtype), dtype)
 
 
 def ones(shape, dtype=_dtypes.float32, name=None, layout=None):
-    """A Tensor of ones (float32 by default)."""
-    return Tensor(jnp.ones(_ints(shape), _dtype_or(dtype, _dtypes.float32)))
+    """A Tensor of ones (float32 by default); raises as `zeros`."""
+    dtype = _dtype_or(dtype, _dtypes.float32)
+    return _created(jnp.ones, _shapes.creation_shape(shape, dtype), dtype)
 
 
 def fill(dims, value, name=None, layout=None):
-    """A Tensor of shape `dims` filled with `value` (its dtype)."""
+    """A Tensor of shape `dims` filled with `value` (its dtype); raises as `zeros`."""
     v = convert_to_tensor(value)
-    return Tensor(jnp.full(_ints(dims), v._value))
+    shape = _shapes.creation_shape(dims, v._v.dtype, float_attr="index_type")
+    return _created(lambda s, d: jnp.full(s, v._value), shape, v._v.dtype)
 
 
 def zeros_like(input, dtype=None, name=None, layout=None):
@@ -538,6 +562,13 @@ def ones_like(input, dtype=None, name=None, layout=None):
 
 def eye(num_rows, num_columns=None, batch_shape=None, dtype=_dtypes.float32, name=None):
     """An identity matrix (optionally batched)."""
+    for n in (num_rows, num_columns):
+        if n is not None and not isinstance(n, (int, np.integer)) and not (
+                hasattr(n, "dtype") and getattr(n.dtype, "is_integer", False)):
+            raise TypeError(f"Arguments `num_rows` and `num_columns` must be positive integer values. "
+                            f"Received: num_rows={num_rows}, num_columns={num_columns}")
+    _shapes.creation_shape([int(num_rows), int(num_rows if num_columns is None else num_columns)],
+                           _dtype_or(dtype, _dtypes.float32))
     m = jnp.eye(int(num_rows), None if num_columns is None else int(num_columns),
                 dtype=_dtype_or(dtype, _dtypes.float32))
     if batch_shape is not None:
@@ -556,7 +587,22 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 -
             if hasattr(v, "dtype"):
                 dtype = v.dtype
     dtype = _dtypes.as_dtype(dtype)
+    start_v, limit_v, delta_v = vals
+    if delta_v == 0:
+        raise InvalidArgumentError(f"Requires delta != 0: {_num(delta_v)} [Op:Range] name: ")
+    if delta_v > 0 and start_v > limit_v:
+        raise InvalidArgumentError(f"Requires start <= limit when delta > 0: {_num(start_v)}/{_num(limit_v)} "
+                                   f"[Op:Range] name: ")
+    if delta_v < 0 and start_v < limit_v:
+        raise InvalidArgumentError(f"Requires start >= limit when delta < 0: {_num(start_v)}/{_num(limit_v)} "
+                                   f"[Op:Range] name: ")
     return Tensor(jnp.asarray(np.arange(*vals).astype(dtype._np)))
+
+
+def _num(v):
+    """A range bound as TF prints it (0 for 0.0)."""
+    v = v.item() if hasattr(v, "item") else v
+    return int(v) if float(v).is_integer() else v
 
 
 def linspace(start, stop, num, name=None, axis=0):

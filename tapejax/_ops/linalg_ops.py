@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
+from tapejax import _checks
 from tapejax._errors import InvalidArgumentError
 from tapejax._ops._convert import as_value, binary_inputs
 from tapejax._ops._dispatch import Op, apply
@@ -114,10 +115,35 @@ def _unary(name):
     return op
 
 
-inv = _unary("inv")
+# TF's messages for data its kernels refuse; checked on the result with the next value read (`_checks`)
+_NOT_INVERTIBLE = ("Input is not invertible. [Op:MatrixInverse] name: \ntapejax: the matrix is singular "
+                   "(or holds NaN/inf); tf.linalg.pinv inverts singular matrices.")
+_NOT_SOLVABLE = ("Input matrix is not invertible. [Op:MatrixSolve] name: \ntapejax: the matrix is "
+                 "singular (or holds NaN/inf); tf.linalg.lstsq solves singular systems.")
+# TF 2.21's CPU kernel returns NaNs here (its GPU kernel and TF before 2.x raised this message);
+# tapejax raises, so no NaN factor flows on unnoticed.
+_NOT_POSITIVE_DEFINITE = (
+    "Cholesky decomposition was not successful. The input might not be valid. [Op:Cholesky] name: "
+    "\ntapejax: the matrix is not symmetric positive definite (or holds NaN/inf); TF 2.21 returns NaNs "
+    "here, tapejax raises. Add jitter to the diagonal: a + eps * tf.eye(n).")
+
+
+def _checked(name, message):
+    def op(input, name=None):
+        out = apply(LINALG[key], [as_value(input)])
+        _checks.defer(_checks.any_not_finite, out, InvalidArgumentError, message)
+        return out
+    key = name
+    op.__name__ = name
+    op.__doc__ = (f"`tf.linalg.{name}` of a (batch of) square matrices.\n\nRaises:\n  InvalidArgumentError: "
+                  f"at the next value read, for a matrix the factorisation fails on (see `tapejax._checks`).")
+    return op
+
+
+inv = _checked("inv", _NOT_INVERTIBLE)
 det = _unary("det")
 logdet = _unary("logdet")
-cholesky = _unary("cholesky")
+cholesky = _checked("cholesky", _NOT_POSITIVE_DEFINITE)
 trace = _unary("trace")
 diag = _unary("diag")
 diag_part = _unary("diag_part")
@@ -129,8 +155,14 @@ def slogdet(input, name=None):
 
 
 def solve(matrix, rhs, adjoint=False, name=None):
-    """Solves `matrix @ x = rhs` for x."""
-    return apply(LINALG["solve"], [as_value(matrix), as_value(rhs)], (("adjoint", bool(adjoint)),))
+    """Solves `matrix @ x = rhs` for x.
+
+    Raises:
+      InvalidArgumentError: at the next value read, for a singular matrix (see `tapejax._checks`).
+    """
+    out = apply(LINALG["solve"], [as_value(matrix), as_value(rhs)], (("adjoint", bool(adjoint)),))
+    _checks.defer(_checks.any_not_finite, out, InvalidArgumentError, _NOT_SOLVABLE)
+    return out
 
 
 def triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None):

@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import jax.scipy.special as jsp
 import numpy as np
 
-from tapejax import _dtypes
+from tapejax import _checks, _dtypes
 from tapejax._errors import InvalidArgumentError
 from tapejax._ops import _kernels as K
 from tapejax._ops._convert import as_value, binary_inputs
@@ -121,11 +121,34 @@ def _make_unary(name, op_name, fn, differentiable):
     return unary
 
 
+def _division_by_zero(op_name):
+    return (f"Integer division by zero [Op:{op_name}] name: \ntapejax: the divisor of {op_name} "
+            f"holds a 0; mask it first, e.g. tf.where(y == 0, 1, y).")
+
+
+def _check_divisor(op_name, y, given):
+    """TF's integer FloorDiv/FloorMod raise on a zero divisor: checked now for a Python or NumPy
+    divisor, with the next value read for a Tensor (`_checks`: no device sync here)."""
+    if y._v.dtype.kind not in "iu":
+        return
+    if isinstance(given, (int, np.integer, np.ndarray, list, tuple)):
+        if np.any(np.asarray(given) == 0):
+            raise InvalidArgumentError(_division_by_zero(op_name))
+        return
+    _checks.defer(_checks.any_zero, y, InvalidArgumentError, _division_by_zero(op_name))
+
+
 def _make_binary(name, op_name, fn, differentiable):
     op = OPS[name] = Op(op_name, fn, differentiable)
 
-    def binary(x, y, name=None):
-        return apply(op, binary_inputs(op_name, x, y))
+    if op_name in ("FloorDiv", "FloorMod"):
+        def binary(x, y, name=None):
+            inputs = binary_inputs(op_name, x, y)
+            _check_divisor(op_name, inputs[1], y)
+            return apply(op, inputs)
+    else:
+        def binary(x, y, name=None):
+            return apply(op, binary_inputs(op_name, x, y))
 
     binary.__name__ = binary.__qualname__ = name
     binary.__doc__ = f"Elementwise `{name}` with broadcasting, as `tf.math.{name}`.\n\nArgs:\n  x: a Tensor.\n  y: a Tensor of the same dtype.\n\nReturns:\n  A Tensor."
@@ -389,8 +412,13 @@ def _arg_op(name, fn):
     def arg(input, axis=None, output_type=_dtypes.int64, name=None):
         x = as_value(input)
         axis = 0 if axis is None else _axis_attr(axis)
+        rank = x._v.ndim
+        if isinstance(axis, int) and not -rank <= axis < rank:
+            raise InvalidArgumentError(
+                f"Expected dimension in the range [{-rank}, {rank}), but got {axis} [Op:{tf_name}] name: ")
         return apply(op, [x], (("axis", axis), ("dtype", _dtypes.as_dtype(output_type)._np)))
 
+    tf_name = "ArgMax" if name == "argmax" else "ArgMin"
     arg.__name__ = name
     arg.__doc__ = f"Index of the {name[3:]} along `axis` (int64 by default), as `tf.math.{name}`."
     return arg

@@ -77,11 +77,17 @@ def _draw(key, params, kind, shape, dtype):
 
 
 def _shape(shape):
-    if hasattr(shape, "numpy"):
-        shape = np.asarray(shape.numpy()).tolist()
-    if isinstance(shape, int):
-        shape = (shape,)
-    return tuple(int(d) for d in shape)
+    from tapejax._ops import _shapes  # TF's shape errors (negative, float, too many elements)
+    return _shapes.dims(shape, "RandomStandardNormal", float_attr="T")
+
+
+_sample_unchecked = _sample
+
+
+def _sample(words, params, kind, shape, dtype):  # noqa: F811 - the jitted sampler, memory checked first
+    from tapejax._ops import _shapes
+    _shapes.check_allocation(shape, dtype, "RandomUniform" if kind == "uniform" else "RandomStandardNormal")
+    return _sample_unchecked(words, params, kind, shape, dtype)
 
 
 def _params(a, b, dtype):

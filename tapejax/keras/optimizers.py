@@ -28,6 +28,7 @@ from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
 from tapejax.keras import schedules
+from tapejax.keras._optimizer_checks import check_apply
 from tapejax.keras._variables import KerasVariable
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "Nadam",
@@ -420,6 +421,7 @@ class Optimizer:
             avals = self._update_avals[key] = [(tuple(o.shape), np.dtype(o.dtype)) for o in outs]
         node = _lazy.Node(update, ("optimizer update", fn, has_lr), inputs, True)
         node.donatable = tuple(range(n_grads, n_grads + n_params + n_states))
+        check_apply(self, arrays, variables)
         for i, (v, (shape, dtype)) in enumerate(zip(written, avals)):
             v._stored = _lazy.Pending(node, i, shape, dtype)
         _lazy.add_write(id(node), node)
