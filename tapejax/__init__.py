@@ -201,6 +201,16 @@ summary = _namespaces.make("summary", "tf.summary", {
                                      _namespaces.pick(_summary, ["get_step", "set_step", "summary_scope"])),
 })
 
+from tapejax import _numpy_api  # noqa: E402
+
+experimental = _namespaces.make("experimental", "tf.experimental", {
+    "numpy": _namespaces.make("experimental.numpy", "tf.experimental.numpy", {
+        **_namespaces.pick(_numpy_api, _numpy_api.NAMES),
+        "random": _namespaces.make("experimental.numpy.random", "tf.experimental.numpy.random",
+                                   _namespaces.pick(_numpy_api, _numpy_api.RANDOM))}),
+})
+experimental.__path__ = []  # a package, so that `import tensorflow.experimental.numpy as tnp` resolves
+
 from tapejax import _saved_model  # noqa: E402
 
 saved_model = _namespaces.make("saved_model", "tf.saved_model", {
