@@ -44,7 +44,7 @@ _SKIPPED_MODULES = frozenset({
     "math", "random", "operator", "re", "copy", "os", "sys", "pytest", "_pytest", "hypothesis"})
 _SKIPPED_DIRS = tuple({os.path.realpath(p) + os.sep for p in (
     sysconfig.get_paths().get("stdlib"), sysconfig.get_paths().get("purelib"),
-    sysconfig.get_paths().get("platlib")) if p})
+    sysconfig.get_paths().get("platlib"), os.path.dirname(__file__)) if p})
 
 _codes = collections.OrderedDict()  # original code object -> (converted code, source) or None
 _codes_lock = threading.Lock()
@@ -100,8 +100,8 @@ def _converted_code(func):
 
 
 def _transform(func):
-    try:
-        lines, first_line = inspect.getsourcelines(func)
+    try:  # from the code object: a function's own source, never that of its `__wrapped__`
+        lines, first_line = inspect.getsourcelines(func.__code__)
     except (OSError, TypeError):
         return None
     source = textwrap.dedent("".join(lines))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import jax
 
-from tapejax import _nest, _tape
+from tapejax import _nest, _staging, _tape
 from tapejax._composite import _LiftedReads, _ReadCollector
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
@@ -49,18 +49,7 @@ def cond(pred, true_fn=None, false_fn=None, name=None):
     taken = _concrete_bool(pred)
     if taken is not None:
         return true_fn() if taken else false_fn()
-    structure = []
-
-    def branch(fn):
-        def run(_):
-            with _tape.suspended():
-                out = fn()
-            structure.append(out)
-            return _arrays(out)
-        return run
-
-    arrays = jax.lax.cond(pred._value, branch(true_fn), branch(false_fn), None)
-    return _nest.pack_sequence_as(structure[0], [Tensor(a) for a in arrays])
+    return _staging.staged_if(pred, lambda: (true_fn(),), lambda: (false_fn(),), ("tf.cond output",))[0]
 
 
 def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations=10,
@@ -93,6 +82,39 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
             i += 1
             keep_going = _concrete_bool(call(cond, state))
         return state[0] if single else type(loop_vars)(state) if isinstance(loop_vars, tuple) else state
+    bound = maximum_iterations
+    if not _staging.staging_active() or any(hasattr(x, "_to_loop_array") for x in _nest.flatten(state)) \
+            or (bound is not None and not isinstance(bound, int)):
+        return _compiled_while_loop(cond, body, loop_vars, state, single, maximum_iterations)
+    # Inside tapejax.function: staged as a converted `while` (tapes record it); with a Python
+    # `maximum_iterations` as a bounded scan, which JAX can reverse-differentiate.
+    holder = [tuple(state)]
+
+    def get_state():
+        return holder[0]
+
+    def set_state(values):
+        holder[0] = tuple(values)
+
+    def run_body():
+        out = call(body, list(holder[0]))
+        holder[0] = (out,) if single or not isinstance(out, (list, tuple)) else tuple(out)
+
+    names = tuple(f"loop_vars[{i}]" for i in range(len(state)))
+    test = lambda: call(cond, list(holder[0]))  # noqa: E731
+    if bound is None:
+        _staging.staged_loop(get_state, set_state, names, run_body, test=test, where="tf.while_loop")
+    else:
+        _staging.staged_loop(get_state, set_state, names, run_body, count=bound, extra_test=test,
+                             where="tf.while_loop")
+    result = list(holder[0])
+    return result[0] if single else type(loop_vars)(result) if isinstance(loop_vars, tuple) else result
+
+
+def _compiled_while_loop(cond, body, loop_vars, state, single, maximum_iterations):
+    def call(fn, values):
+        return fn(*values)
+
     template = state
     leaves = _nest.flatten(template)
 
