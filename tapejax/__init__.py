@@ -146,6 +146,14 @@ config = _namespaces.make("config", "tf.config", {
         "get_virtual_device_configuration": _device.get_logical_device_configuration}),
 })
 
+from tapejax import _autograph  # noqa: E402
+
+autograph = _namespaces.make("autograph", "tf.autograph", {
+    **_namespaces.pick(_autograph, ["to_code", "to_graph", "set_verbosity", "trace"]),
+    "experimental": _namespaces.make("autograph.experimental", "tf.autograph.experimental", {
+        "do_not_convert": _autograph.do_not_convert, "set_loop_options": _autograph.set_loop_options}),
+})
+
 from tapejax._forward import ForwardAccumulator  # noqa: E402
 
 autodiff = _namespaces.make("autodiff", "tf.autodiff", {
