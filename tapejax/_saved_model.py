@@ -589,14 +589,23 @@ def _keras_input_specs(model, keep_names):
     elif getattr(model, "_input_kt", None) is not None:
         kts = [model._input_kt]
     if kts:
-        return [TensorSpec(kt.shape, kt.dtype, name=(kt.name or "keras_tensor") if keep_names else None)
+        # Keras 3 names an input `keras_tensor` (with a process-wide counter) unless it was named.
+        return [TensorSpec(kt.shape, kt.dtype, name=(_keras_input_name(kt) if keep_names else None))
                 for kt in kts]
     shapes = getattr(model, "_build_shapes", None)
+    if shapes is None:  # a subclassed model: the first layer it tracks received its inputs
+        first = next((layer for layer in getattr(model, "_layers", ()) if getattr(layer, "built", False)), None)
+        shapes = getattr(first, "_build_shapes", None)
     if shapes is None or not model.built:
         raise ValueError("The model provided has not yet been built. It must be built before export.")
     if isinstance(shapes, (list, tuple)) and shapes and isinstance(shapes[0], (list, tuple)):
         return [TensorSpec((None,) + tuple(s)[1:]) for s in shapes]
     return [TensorSpec((None,) + tuple(shapes)[1:])]
+
+
+def _keras_input_name(kt):
+    name = kt.name or ""
+    return "keras_tensor" if not name or name.startswith("input_layer") else name
 
 
 def _keras_serving_function(model, parameter, keep_names):
@@ -629,7 +638,7 @@ def _write(export_dir, saver, root, signatures, meta_extra):
     _atomic_write(variables_path, lambda f: np.savez(f, **arrays))
     metadata = {
         "format": FORMAT, "version": VERSION, "root": root, "objects": saver.objects,
-        "variables": [{"name": v.name.split(":")[0], "shape": list(v.shape), "dtype": v.dtype.name,
+        "variables": [{"name": getattr(v, "path", None) or v.name.split(":")[0], "shape": list(v.shape), "dtype": v.dtype.name,
                        "trainable": bool(v.trainable), "path": saver.var_paths.get(i)}
                       for i, v in enumerate(saver.variables)],
         "functions": saver.functions, "signatures": signatures, **meta_extra}
@@ -705,12 +714,17 @@ def export_keras(model, filepath, format="tf_saved_model", verbose=True, input_s
                       name="serve")
     else:
         fn = _keras_serving_function(model, "args_0", keep_names=True)
-    holder = Module(name="keras_export")
-    holder.serve = fn
-    holder.variables = list(model.variables)
-    holder.trainable_variables = list(model.trainable_variables)
-    holder.non_trainable_variables = list(model.non_trainable_variables)
-    save(holder, filepath, signatures={"serve": fn, DEFAULT_SERVING_SIGNATURE_DEF_KEY: fn})
+    export_dir = os.fspath(filepath)
+    saver = _Saver(export_dir)
+    root = {"object": len(saver.objects)}
+    saver.objects.append({"children": {}})
+    children = {"serve": {"function": saver.function(fn, None, "serve")}}
+    for key in ("variables", "trainable_variables", "non_trainable_variables"):
+        children[key] = {"list": [{"variable": saver.variable(v, f"{key}/{i}")}
+                                  for i, v in enumerate(getattr(model, key))]}
+    saver.objects[0]["children"] = children
+    signatures = {name: saver.signature(name, fn) for name in ("serve", DEFAULT_SERVING_SIGNATURE_DEF_KEY)}
+    _write(export_dir, saver, root, signatures, {})
     if verbose:
         specs = fn._input_signature
         outputs = ", ".join(f"TensorSpec(shape={tuple(s['shape'])}, dtype=tf.{s['dtype']}, name=None)"
