@@ -276,16 +276,46 @@ def _symbolic_avals(specs, shared_per_axis):
             for spec, dims in zip(specs, layout)]
 
 
+def _used_variables(concrete, specs):
+    """(written, read): indices of `concrete.variables` that its trace assigns, and the others it
+    reads. A method's trace also lifts the Variables that other instances' traces found (and
+    passes through those they write), which this one never touches."""
+    n_written = concrete.n_written
+    n_vars = len(concrete.variables)
+
+    def flat(*values):
+        arrays, new_values = concrete.pure(list(values[:n_written]), list(values[n_written:n_vars]),
+                                           list(values[n_vars:-1]), values[-1])
+        return list(arrays) + list(new_values)
+
+    avals = ([jax.ShapeDtypeStruct(tuple(v.shape), v.dtype._np) for v in concrete.variables]
+             + [jax.ShapeDtypeStruct(tuple(2 if d is None else d for d in s.shape), s.dtype._np) for s in specs]
+             + [jax.ShapeDtypeStruct((3,), np.uint32)])
+    jaxpr = jax.make_jaxpr(flat)(*avals).jaxpr
+    invars, outvars = jaxpr.invars, jaxpr.outvars
+    n_out = len(outvars) - n_written
+    written = [i for i in range(n_written) if outvars[n_out + i] is not invars[i]]
+    read_ids = {id(v) for eqn in jaxpr.eqns for v in eqn.invars} | {id(v) for v in outvars[:n_out]}
+    read = [i for i in range(n_vars) if i not in written and id(invars[i]) in read_ids]
+    return written, read
+
+
 def _export_concrete(concrete, specs, what):
-    """The serialized `jax.export` artefact of one traced signature, and its output avals."""
-    variables = concrete.variables
+    """The serialized `jax.export` artefact of one traced signature, its output avals, the
+    Variables it takes (those it writes first) and how many it writes."""
+    all_variables = concrete.variables
     n_written = concrete.n_written
     pure = concrete.pure
+    written, read = _used_variables(concrete, specs)
+    kept = written + read
+    variables = [all_variables[i] for i in kept]
 
     def exported_function(var_values, tensor_values, rng_words):
-        arrays, new_values = pure(list(var_values[:n_written]), list(var_values[n_written:]),
-                                  list(tensor_values), rng_words)
-        return list(arrays), list(new_values)
+        full = [jax.numpy.zeros(tuple(v.shape), v.dtype._np) for v in all_variables]  # unread: any value
+        for i, value in zip(kept, var_values):
+            full[i] = value
+        arrays, new_values = pure(full[:n_written], full[n_written:], list(tensor_values), rng_words)
+        return list(arrays), [new_values[i] for i in written]
 
     var_avals = [jax.ShapeDtypeStruct(tuple(v.shape), v.dtype._np) for v in variables]
     rng_aval = jax.ShapeDtypeStruct((3,), np.uint32)
@@ -295,7 +325,7 @@ def _export_concrete(concrete, specs, what):
         try:
             avals = _symbolic_avals(specs, shared)
             exported = jax_export.export(jax.jit(exported_function))(var_avals, avals, rng_aval)
-            return exported.serialize(vjp_order=1), exported.out_avals
+            return exported.serialize(vjp_order=1), exported.out_avals, variables, len(written)
         except Exception as err:  # noqa: BLE001 - reported below with what was being exported
             error = err
     raise ValueError(
@@ -405,15 +435,15 @@ class _Saver:
             except (_NotEncodable, TypeError):
                 continue  # a signature with Python values JSON cannot hold is not saved
             what = f"the function {entry['name']!r} ({path})"
-            blob, out_avals = _export_concrete(concrete, counter, what)
+            blob, out_avals, variables, n_written = _export_concrete(concrete, counter, what)
             relative = os.path.join(FUNCTIONS_DIRECTORY, f"{index}_{len(entry['concretes'])}.jax_exported")
             self.files[relative] = blob
-            n_out = len(out_avals) - concrete.n_written
+            n_out = len(out_avals) - n_written
             entry["concretes"].append({
                 "file": relative, "arguments": arguments, "outputs": out_structure,
                 "output_specs": [_aval_json(a) for a in out_avals[:n_out]],
-                "variables": [self.variable(v) for v in concrete.variables],
-                "n_written": concrete.n_written, "random": bool(concrete.random)})
+                "variables": [self.variable(v) for v in variables],
+                "n_written": n_written, "random": bool(concrete.random)})
         return index
 
     def _traces(self, fn, instance):
