@@ -120,8 +120,10 @@ def _lambda(body):
                                          kw_defaults=[], kwarg=None, defaults=[]), body=body)
 
 
-def _function_def(name, body, args=(), nonlocals=()):
+def _function_def(name, body, args=(), nonlocals=(), globals_=()):
     statements = []
+    if globals_:
+        statements.append(ast.Global(names=list(globals_)))
     if nonlocals:
         statements.append(ast.Nonlocal(names=list(nonlocals)))
     statements.extend(body or [ast.Pass()])
@@ -364,8 +366,9 @@ class Converter:
         state_names.update(inner)
         test = self._expressions().visit(node.test)
         defs, get_state, set_state = self._state_functions(names, tag)
-        body_def = _function_def(f"if_body_{tag}", body, nonlocals=names)
-        else_def = _function_def(f"else_body_{tag}", orelse, nonlocals=names)
+        globals_ = [n for n in assigned_names(node.body + node.orelse) if n in excluded]
+        body_def = _function_def(f"if_body_{tag}", body, nonlocals=names, globals_=globals_)
+        else_def = _function_def(f"else_body_{tag}", orelse, nonlocals=names, globals_=globals_)
         call = ast.Expr(value=_call(_ag("if_stmt"), test, _name(body_def.name), _name(else_def.name),
                                     get_state, set_state, self._names_tuple(names)))
         return [ast.copy_location(n, node) for n in defs + [body_def, else_def, call]]
@@ -412,7 +415,8 @@ class Converter:
         extra = self._extra_test(break_flag) if (break_flag or has_return) else ast.Constant(None)
         defs, get_state, set_state = self._state_functions(names, tag)
         test_def = _function_def(f"loop_test_{tag}", [ast.Return(value=test)])
-        body_def = _function_def(f"loop_body_{tag}", body, nonlocals=names)
+        globals_ = [n for n in assigned_names(node.body) if n in excluded]
+        body_def = _function_def(f"loop_body_{tag}", body, nonlocals=names, globals_=globals_)
         call = ast.Expr(value=_call(
             _ag("while_stmt"), _name(test_def.name), _name(body_def.name), get_state, set_state,
             self._names_tuple(names), extra, ast.Constant(has_return), self._local_only(node, names)))
@@ -434,7 +438,8 @@ class Converter:
         iter_expr = self._for_iter(node.iter)
         extra = self._extra_test(break_flag) if (break_flag or has_return) else ast.Constant(None)
         defs, get_state, set_state = self._state_functions(names, tag)
-        body_def = _function_def(f"loop_body_{tag}", body, args=(iterate,), nonlocals=names)
+        globals_ = [n for n in assigned_names(node.body + [node.target]) if n in excluded]
+        body_def = _function_def(f"loop_body_{tag}", body, args=(iterate,), nonlocals=names, globals_=globals_)
         call = ast.Expr(value=_call(
             _ag("for_stmt"), iter_expr, extra, _name(body_def.name), get_state, set_state,
             self._names_tuple(names), ast.Constant(has_return), self._local_only(node, names)))

@@ -11,13 +11,16 @@ eagerly on its first call (as TF requires, creation happens once) and is compile
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
+import inspect
 import threading
 
 import jax
 import numpy as np
 
 from tapejax import _autograph, _compile, _nest, _staging, _tape, _variable
+from tapejax import _errors as errors
 from tapejax._errors import user_line, warn_first_n
 from tapejax._ops import random_ops
 from tapejax._tensor import Tensor, TensorShape
@@ -172,7 +175,7 @@ class _Concrete:
     """One traced and compiled signature."""
 
     __slots__ = ("variables", "n_written", "out_tree", "out_static", "single_output", "compiled", "pure",
-                 "random", "out_avals", "dynamic_loops")
+                 "random", "out_avals", "dynamic_loops", "jaxpr")
 
 
 class Function:
@@ -217,10 +220,23 @@ class Function:
             return self
         bound = functools.partial(self._call_method, instance)
         bound.python_function = self._python_function
+        bound.get_concrete_function = functools.partial(self._method_concrete_function, instance)
+        bound.experimental_get_tracing_count = self.experimental_get_tracing_count
         return bound
 
     def experimental_get_tracing_count(self):
         return self.trace_count
+
+    def get_concrete_function(self, *args, **kwargs):
+        """Traces the function for `args` (Tensors, `tf.TensorSpec`s or Python values; the
+        `input_signature` when none are given) and returns its `ConcreteFunction`, as TF does.
+
+        Returns:
+          A `ConcreteFunction`: callable with Tensors matching the traced signature.
+        """
+        if not args and not kwargs and self._input_signature is not None:
+            args = tuple(self._input_signature)
+        return ConcreteFunction(self, None, args, kwargs)
 
     def _check_signature(self, args):
         if self._input_signature is None:
@@ -239,6 +255,11 @@ class Function:
 
     def __call__(self, *args, **kwargs):
         return self._call(args, kwargs, args)
+
+    def _method_concrete_function(self, instance, *args, **kwargs):
+        if not args and not kwargs and self._input_signature is not None:
+            args = tuple(self._input_signature)
+        return ConcreteFunction(self, instance, args, kwargs)
 
     def _call_method(self, instance, *args, **kwargs):
         # The input_signature describes the arguments after `self`, as in TF.
@@ -407,6 +428,7 @@ class Function:
         concrete.random = info["random"]
         concrete.out_avals = traced.out_info[0]
         concrete.dynamic_loops = info["dynamic_loops"]
+        concrete.jaxpr = traced.jaxpr
         return concrete
 
     def _call_concrete(self, concrete, leaves):
@@ -474,6 +496,199 @@ class Function:
                 args = tuple(args[1:])
             found.append((tuple(args), dict(kwargs), concrete))
         return found
+
+
+def executing_eagerly():
+    """False while a `tapejax.function` is traced (outside `tf.init_scope`), else True."""
+    return not _tracing()
+
+
+@contextlib.contextmanager
+def init_scope():
+    """Runs the code inside eagerly, outside the function being traced (as `tf.init_scope`).
+
+    Variables read or assigned inside are the real ones (not the trace's lifted values), Variables
+    may be created (on any call), recording tapes are paused and random draws use the global
+    generator. Outside a trace it does nothing.
+    """
+    if not _tracing():
+        yield
+        return
+    saved = (_variable._read_hook, _variable._write_hook, _trace_state.active, _tape.state.recording,
+             random_ops._trace_hook, list(_creation_listeners))
+    _variable._read_hook = _variable._write_hook = None
+    _trace_state.active = None
+    _tape.state.recording = []
+    random_ops._trace_hook = None
+    _creation_listeners.clear()
+    try:
+        with _staging.paused():
+            yield
+    finally:
+        (_variable._read_hook, _variable._write_hook, _trace_state.active, _tape.state.recording,
+         random_ops._trace_hook) = saved[:5]
+        _creation_listeners[:] = saved[5]
+
+
+def _spec_of(value, name=None):
+    if isinstance(value, TensorSpec):
+        return value if name is None or value.name is not None else TensorSpec(value.shape, value.dtype, name)
+    if type(value) is Tensor or isinstance(value, (np.ndarray, np.generic)):
+        tensor = _as_tensor(value)
+        return TensorSpec(tensor.shape, tensor.dtype, name)
+    return value
+
+
+def _example(value):
+    """A Tensor standing for a TensorSpec while tracing (an unknown dimension traced as 1)."""
+    if isinstance(value, TensorSpec):
+        shape = [1 if d is None else d for d in value.shape]
+        return Tensor(jax.numpy.zeros(shape, value.dtype.as_numpy_dtype))
+    return value
+
+
+class _Operation:
+    """One operation of a traced program (a jaxpr equation), named as TF names graph nodes."""
+
+    def __init__(self, name, op_type):
+        self.name = name
+        self.type = op_type
+
+    def __repr__(self):
+        return f"<tf.Operation '{self.name}' type={self.type}>"
+
+
+class _Graph:
+    """What a ConcreteFunction's program holds: its operations and the jaxpr's text."""
+
+    def __init__(self, jaxpr, input_names):
+        self._jaxpr = jaxpr
+        counts = collections.Counter()
+        self._operations = [_Operation(name, "Placeholder") for name in input_names]
+        for eqn in jaxpr.jaxpr.eqns:
+            op_type = eqn.primitive.name
+            if op_type in ("jit", "pjit"):  # a tapejax kernel: named by its op
+                op_type = eqn.params.get("name", op_type)
+            counts[op_type] += 1
+            name = op_type if counts[op_type] == 1 else f"{op_type}_{counts[op_type] - 1}"
+            self._operations.append(_Operation(name, op_type))
+
+    def get_operations(self):
+        return list(self._operations)
+
+    def as_text(self):
+        return str(self._jaxpr)
+
+    def __repr__(self):
+        return f"<tapejax traced program with {len(self._operations)} operations>"
+
+
+class ConcreteFunction:
+    """One traced signature of a `tapejax.function` (as TF's ConcreteFunction).
+
+    Attributes:
+      structured_input_signature: `(args, kwargs)` with `tf.TensorSpec`s for Tensor arguments.
+      structured_outputs: the outputs' structure with `tf.TensorSpec`s for Tensors.
+      graph: the traced program (`get_operations()`, `as_text()` gives the jaxpr).
+    """
+
+    def __init__(self, function, instance, args, kwargs):
+        self._function = function
+        self._instance = instance
+        names = _argument_names(function.python_function, instance is not None)
+        args = _with_defaults(function.python_function, instance, args, kwargs)
+        specs = tuple(_nest.map_structure(lambda v, n=n: _spec_of(v, n), a)
+                      for a, n in zip(args, names + [None] * len(args)))
+        self.structured_input_signature = (specs, {k: _nest.map_structure(_spec_of, v) for k, v in kwargs.items()})
+        example_args = tuple(_nest.map_structure(_example, a) for a in args)
+        example_kwargs = {k: _nest.map_structure(_example, v) for k, v in kwargs.items()}
+        call_args = example_args if instance is None else (instance,) + example_args
+        concrete, _ = function._concrete_for(call_args, example_kwargs, example_args)
+        if concrete is None and function._created_variables:
+            function._python_function(*call_args, **example_kwargs)  # creates them, as TF's first trace
+            concrete, _ = function._concrete_for(call_args, example_kwargs, example_args)
+        if concrete is None:
+            raise ValueError(f"{function._name} runs as Python (it iterates host data or falls back "
+                             f"eagerly), so it has no concrete function.")
+        self._concrete = concrete
+        static = iter(concrete.out_static)
+        avals = iter(concrete.out_avals)
+        leaves = []
+        for entry in static:
+            if entry is None:
+                aval = next(avals)
+                leaves.append(TensorSpec(aval.shape, aval.dtype))
+            else:
+                leaves.append(entry[1])
+        self.structured_outputs = jax.tree_util.tree_unflatten(concrete.out_tree, leaves)
+        self.graph = _Graph(concrete.jaxpr, [s.name or f"input_{i}" for i, s in enumerate(
+            x for x in _nest.flatten(specs) if isinstance(x, TensorSpec))])
+        self.inputs = [s for s in _nest.flatten(specs) if isinstance(s, TensorSpec)]
+        self.outputs = [s for s in _nest.flatten(self.structured_outputs) if isinstance(s, TensorSpec)]
+        self.name = function._name
+
+    @property
+    def function_type(self):
+        return self.structured_input_signature
+
+    def __call__(self, *args, **kwargs):
+        specs, _ = self.structured_input_signature
+        flat_specs = _nest.flatten(specs)
+        flat_args = _nest.flatten(args)
+        if len(flat_args) > len(flat_specs):
+            raise TypeError(f"{self.name}() takes {len(flat_specs)} positional arguments but "
+                            f"{len(flat_args)} were given.")
+        for i, (value, spec) in enumerate(zip(flat_args, flat_specs)):
+            if isinstance(spec, TensorSpec):
+                tensor = _as_tensor(value)
+                if tensor.dtype != spec.dtype:
+                    raise errors.InvalidArgumentError(
+                        f"cannot compute {self.name} as input #{i}(zero-based) was expected to be a "
+                        f"{spec.dtype.name} tensor but is a {tensor.dtype.name} tensor")
+                if not spec.is_compatible_with(tensor):
+                    raise errors.InvalidArgumentError(
+                        f"cannot compute {self.name}: input #{i}(zero-based) has shape "
+                        f"{tuple(tensor.shape)}, which the concrete function's {spec!r} does not accept")
+        call_args = args if self._instance is None else (self._instance,) + tuple(args)
+        return self._function._call(call_args, kwargs, args)
+
+    def pretty_printed_signature(self, verbose=True):
+        names = _argument_names(self._function.python_function, self._instance is not None)
+        specs, _ = self.structured_input_signature
+        lines = ["Input Parameters:"]
+        for name, spec in zip(names, specs):
+            shown = spec if isinstance(spec, TensorSpec) else f"Literal[{spec!r}]"
+            lines.append(f"  {name} (POSITIONAL_OR_KEYWORD): {shown}")
+        lines += ["Output Type:", f"  {self.structured_outputs}", "Captures:", "  None"]
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return f"<ConcreteFunction {self.name}{self.structured_input_signature[0]} at 0x{id(self):X}>"
+
+
+def _with_defaults(python_function, instance, args, kwargs):
+    """`args` extended with the defaults of the positional parameters not given (TF binds them)."""
+    try:
+        parameters = list(inspect.signature(python_function).parameters.values())
+    except (TypeError, ValueError):
+        return tuple(args)
+    if instance is not None:
+        parameters = parameters[1:]
+    args = list(args)
+    for parameter in parameters[len(args):]:
+        if parameter.kind is not parameter.POSITIONAL_OR_KEYWORD or parameter.name in kwargs \
+                or parameter.default is parameter.empty:
+            break
+        args.append(parameter.default)
+    return tuple(args)
+
+
+def _argument_names(python_function, skip_self):
+    try:
+        names = list(inspect.signature(python_function).parameters)
+    except (TypeError, ValueError):
+        return []
+    return names[1:] if skip_self else names
 
 
 def _record_call(concrete, variables, var_values, leaves, tensor_values, outputs, rng_words):

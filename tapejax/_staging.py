@@ -93,6 +93,17 @@ def function_trace():
         _staging.dynamic_loops.pop()
 
 
+@contextlib.contextmanager
+def paused():
+    """Inside `tf.init_scope`: code runs eagerly, so converted loops are not staged."""
+    saved = _staging.depth
+    _staging.depth = 0
+    try:
+        yield
+    finally:
+        _staging.depth = saved
+
+
 def staging_active():
     return _staging.depth > 0
 
