@@ -147,6 +147,7 @@ config = _namespaces.make("config", "tf.config", {
 })
 
 from tapejax import _autograph  # noqa: E402
+from tapejax._function import executing_eagerly, init_scope  # noqa: E402,F401
 
 autograph = _namespaces.make("autograph", "tf.autograph", {
     **_namespaces.pick(_autograph, ["to_code", "to_graph", "set_verbosity", "trace"]),
