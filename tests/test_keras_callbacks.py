@@ -1,7 +1,6 @@
 """tapejax.keras.callbacks: what has no TF counterpart to compare with (tapejax's own limits)."""
 
 import numpy as np
-import pytest
 
 import tapejax as tf
 from tapejax.keras.callbacks import _pythonify_logs
@@ -13,11 +12,15 @@ def _model():
     return model
 
 
-def test_model_checkpoint_of_a_whole_model_raises_not_implemented_error_naming_keras(tmp_path):
+def test_model_checkpoint_of_a_whole_model_writes_a_keras_file_load_model_reads(tmp_path):
     cb = tf.keras.callbacks.ModelCheckpoint(str(tmp_path / "m.keras"))
-    with pytest.raises(NotImplementedError, match=r"\.keras"):
-        _model().fit(np.ones((4, 2), np.float32), np.ones((4, 1), np.float32), epochs=1,
-                     verbose=0, callbacks=[cb])
+    model = _model()
+    model.fit(np.ones((4, 2), np.float32), np.ones((4, 1), np.float32), epochs=1, verbose=0,
+              callbacks=[cb])
+    reloaded = tf.keras.models.load_model(str(tmp_path / "m.keras"))
+    for a, b in zip(model.weights + model.optimizer.variables,
+                    reloaded.weights + reloaded.optimizer.variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
 def test_pythonify_logs_sorts_flattens_and_makes_floats():

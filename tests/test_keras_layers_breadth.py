@@ -174,13 +174,13 @@ def test_lstm_gradients_match_finite_differences():
     np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-7)
 
 
-def test_save_model_on_a_keras_path_says_what_to_use_instead(tmp_path):
+def test_save_model_in_the_legacy_h5_format_says_to_use_keras(tmp_path):
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
-    with pytest.raises(NotImplementedError, match="save_weights"):
-        model.save(str(tmp_path / "m.keras"))
+    with pytest.raises(NotImplementedError, match=r"\.keras"):
+        model.save(str(tmp_path / "m.h5"))
     path = tmp_path / "m.keras"
     path.write_bytes(b"not a zip")
-    with pytest.raises(NotImplementedError, match="load_weights"):
+    with pytest.raises(ValueError, match="not a `.keras` zip archive"):
         keras.models.load_model(str(path))
 
 

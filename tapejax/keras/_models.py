@@ -1,6 +1,6 @@
 """Keras models: `Model` (subclassed, or functional with `inputs=`/`outputs=`), `Sequential`, and
 the built-in training loop (`compile`, `fit`, `evaluate`, `predict`) on GradientTape and the
-optax-backed optimizers. Weights save to `.npz` archives (never pickle)."""
+optax-backed optimizers. Weights save in Keras 3's `.weights.h5` layout (`_saving.py`; never pickle)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import numpy as np
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 from tapejax.data import Dataset
+from tapejax.keras import _saving
 from tapejax.keras import losses as losses_module
 from tapejax.keras import metrics as metrics_module
 from tapejax.keras import optimizers as optimizers_module
@@ -54,10 +55,19 @@ def _slice(x, index):
 def _weights_file_check(filepath):
     filepath = os.fspath(filepath)
     if not (filepath.endswith(".npz") or filepath.endswith(".weights.h5")):
-        raise ValueError("The filename must end in `.weights.npz` (tapejax's safe .npz format; "
-                         "`.weights.h5` names are accepted and written in the same .npz format). "
-                         f"Received: filepath={filepath}")
+        raise ValueError("The filename must end in `.weights.h5` (Keras 3's HDF5 layout) or "
+                         f"`.weights.npz` (tapejax's older NumPy archive). Received: "
+                         f"filepath={filepath}")
     return filepath
+
+
+def _is_npz(filepath):
+    """Whether `filepath` is one of tapejax's older `.npz` weights archives (a zip, not HDF5)."""
+    try:
+        with open(filepath, "rb") as f:
+            return f.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
 
 
 def save_arrays(filepath, arrays, meta):
@@ -160,7 +170,11 @@ class Model(Layer):
                          f"{[layer.name for layer in self.layers]}.")
 
     def _maybe_build(self, inputs):
-        self.built = True  # a subclassed model's layers build themselves on the first call
+        # A subclassed model's layers build themselves on the first call; the shapes of that
+        # call are its `build_config` (what `load_model` builds a reloaded model with).
+        self._build_shapes = _map(lambda x: None if x is None else tuple(getattr(x, "shape", ())),
+                                  inputs)
+        self.built = True
 
     def build(self, input_shape=None):
         if input_shape is not None and not self.built:
@@ -206,8 +220,55 @@ class Model(Layer):
             print_fn(line)
 
     # -- weights files -------------------------------------------------------------------------
-    def save_weights(self, filepath, overwrite=True):
-        """Saves `weights` to a `.weights.npz` (or `.weights.h5`-named) NumPy archive; no pickle."""
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Saves the weights in Keras 3's `.weights.h5` layout (HDF5; TF/Keras read it), or, for
+        a `.weights.npz` name, in tapejax's older NumPy archive.
+
+        Raises:
+          ValueError: for another file name, or a model that is not built yet (Keras' messages).
+        """
+        filepath = os.fspath(filepath)
+        if filepath.endswith(".npz"):
+            return self._save_weights_npz(filepath, overwrite)
+        if max_shard_size is not None:
+            raise NotImplementedError("tapejax does not write sharded weights "
+                                      "(`max_shard_size`); save one `.weights.h5` file.")
+        if not filepath.endswith(".weights.h5"):
+            raise ValueError(f"The filename must end in `.weights.h5`. Received: filepath={filepath}")
+        if not overwrite and os.path.exists(filepath):
+            raise FileExistsError(f"{filepath} exists and overwrite=False.")
+        if not self.built:
+            raise ValueError("You are saving a model that has not yet been built. Try building the "
+                             "model first by calling it on some data or by using `build()`.")
+        _saving.save_weights_h5(self, filepath)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Loads weights from a Keras 3 `.weights.h5` file or `.keras` archive (written by TF's
+        Keras or tapejax), or from tapejax's older `.weights.npz` archives.
+
+        Every weight is checked before any is assigned: a missing or mismatched weight raises
+        ValueError (Keras' message) and leaves the model unchanged.
+        """
+        filepath = os.fspath(filepath)
+        kwargs.pop("objects_to_skip", None)
+        by_name = kwargs.pop("by_name", None)
+        if kwargs:
+            raise ValueError(f"Invalid keyword arguments: {kwargs}")
+        if filepath.endswith(".npz") or (filepath.endswith(".weights.h5") and _is_npz(filepath)):
+            return self._load_weights_npz(filepath)
+        if not (filepath.endswith(".keras") or filepath.endswith(".weights.h5")):
+            raise ValueError(f"File format not supported: filepath={filepath}. Keras 3 only "
+                             f"supports V3 `.keras` files, `.weights.h5` files, legacy H5 format "
+                             f"files (`.h5` extension), or Orbax checkpoints.")
+        if by_name is not None:
+            raise ValueError(f"Invalid keyword arguments: {{'by_name': {by_name}}}")
+        if not self.built:
+            raise ValueError("You are loading weights into a model that has not yet been built. "
+                             "Try building the model first by calling it on some data or by "
+                             "using `build()`.")
+        _saving.load_weights_h5(self, filepath, skip_mismatch=skip_mismatch)
+
+    def _save_weights_npz(self, filepath, overwrite=True):
         filepath = _weights_file_check(filepath)
         if not overwrite and os.path.exists(filepath):
             raise FileExistsError(filepath)
@@ -216,9 +277,7 @@ class Model(Layer):
         meta = ["tapejax-weights-v1"] + [getattr(w, "path", w.name) for w in weights]
         save_arrays(filepath, arrays, meta)
 
-    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
-        """Loads weights saved by `save_weights`; on any count/shape/dtype mismatch (or a truncated
-        file) raises ValueError and leaves every weight unchanged."""
+    def _load_weights_npz(self, filepath):
         filepath = _weights_file_check(filepath)
         arrays, meta = load_arrays(filepath)
         weights = self.weights
@@ -251,6 +310,10 @@ class Model(Layer):
           run_eagerly: if False (default), each train/test step is compiled with
             `tapejax.function`.
         """
+        self._compile_args = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
+                              "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
+                              "steps_per_execution": steps_per_execution,
+                              "jit_compile": jit_compile}  # Keras' compile_config when saved
         self.optimizer = optimizers_module.get(optimizer)
         self.loss = losses_module.get(loss)
         self._metric_specs = list(metrics or [])

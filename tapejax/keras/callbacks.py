@@ -462,13 +462,12 @@ class ModelCheckpoint(_MonitorCallback):
     Args:
       filepath: the file; may hold `{epoch:02d}`, `{batch}` and any logged name
         (`{val_loss:.2f}`), formatted with the 1-based epoch. Must end in `.weights.h5` with
-        `save_weights_only=True` (tapejax writes its `.npz` weights format under that name), else
-        in `.keras` or `.h5`.
+        `save_weights_only=True` (Keras 3's HDF5 weights layout), else in `.keras` (Keras 3's
+        zip; the legacy `.h5` whole-model format raises NotImplementedError).
       monitor: the logged quantity for `save_best_only`.
       verbose: 1 prints a line per save.
       save_best_only: save only when `monitor` improves.
-      save_weights_only: save with `model.save_weights`, else `model.save` (whole-model saving is
-        not available in tapejax yet: it raises NotImplementedError).
+      save_weights_only: save with `model.save_weights`, else `model.save`.
       mode: `'auto'`, `'min'` or `'max'`.
       save_freq: `'epoch'`, or save every this many batches.
       initial_value_threshold: the best value to beat at first.

@@ -1,0 +1,603 @@
+"""Keras 3's whole-model `.keras` format: a zip of `metadata.json`, `config.json` (the
+architecture and compile arguments in Keras 3's JSON schema) and `model.weights.h5` (the
+`_saving.py` layout). Sequential, Functional and subclassed models go both ways between TF's Keras
+and tapejax.
+
+Loading reads JSON and HDF5 datasets only: it never unpickles, never imports a module named by a
+file, and never runs code from a file. A `Lambda` layer's Python bytecode is refused unless the
+caller passes `safe_mode=False` (Keras' rule and message).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import inspect
+import io
+import json
+import marshal
+import os
+import types
+import warnings
+import zipfile
+
+import numpy as np
+
+from tapejax.keras import _saving
+from tapejax.keras import layers as layers_module
+from tapejax.keras import losses as losses_module
+from tapejax.keras import metrics as metrics_module
+from tapejax.keras import optimizers as optimizers_module
+from tapejax.keras._layer import Input, InputLayer, KerasTensor, Layer, _leaves
+from tapejax.keras._layers_more import Bidirectional, Lambda, TimeDistributed
+from tapejax.keras._models import Functional, Model, Sequential
+from tapejax.keras._serialization import snake
+
+__all__ = ["save_model", "load_model", "serialize_layer", "deserialize_layer",
+           "register_keras_serializable", "get_registered_name", "get_registered_object"]
+
+KERAS_VERSION = "3.15.1"  # the Keras version whose format tapejax writes (TF 2.21's)
+_CONFIG, _METADATA = "config.json", "metadata.json"
+
+_LAMBDA_REFUSED = (
+    "Requested the deserialization of a `Lambda` layer whose `function` is a Python lambda. This "
+    "carries a potential risk of arbitrary code execution and thus it is disallowed by default. If "
+    "you trust the source of the artifact, you can override this error by passing "
+    "`safe_mode=False` to the loading function, or calling "
+    "`keras.config.enable_unsafe_deserialization().")
+
+
+# -- registration (keras.saving.register_keras_serializable) ------------------------------------
+_REGISTERED = {}       # "package>name" -> class or function
+_REGISTERED_NAMES = {}  # class or function -> "package>name"
+
+
+def register_keras_serializable(package="Custom", name=None):
+    """Registers a class or function under `'<package>><name>'` so `load_model` finds it.
+
+    Returns:
+      A decorator returning the object unchanged.
+
+    Raises:
+      ValueError: for a package containing `>` or a class without `get_config`.
+    """
+    if ">" in package:
+        raise ValueError("Package name must not contain '>'")
+
+    def decorator(obj):
+        registered = f"{package}>{name or obj.__name__}"
+        if inspect.isclass(obj) and not hasattr(obj, "get_config"):
+            raise ValueError("Cannot register a class that does not have a get_config() method.")
+        _REGISTERED[registered] = obj
+        _REGISTERED_NAMES[obj] = registered
+        return obj
+    return decorator
+
+
+def get_registered_name(obj):
+    """The name `obj` was registered under, or its `__name__`."""
+    return _REGISTERED_NAMES.get(obj, getattr(obj, "__name__", None))
+
+
+def get_registered_object(name, custom_objects=None, module_objects=None):
+    """The class or function registered (or in `custom_objects`) under `name`, or None."""
+    for table in (custom_objects or {}, _REGISTERED, module_objects or {}):
+        if name in table:
+            return table[name]
+    return None
+
+
+# -- values inside layer configs -----------------------------------------------------------------
+def _is_tapejax_class(cls):
+    return cls.__module__.startswith("tapejax.")
+
+
+def _function_json(fn):
+    from tapejax.keras import activations
+    for name, known in activations.ACTIVATIONS.items():
+        if known is fn:
+            return name
+    if isinstance(fn, types.FunctionType) and fn.__name__ == "<lambda>":
+        warnings.warn("The object being serialized includes a `lambda`. This is unsafe. In order "
+                      "to reload the object, you will have to pass `safe_mode=False` to the "
+                      "loading function. Please avoid using `lambda` in the future, and use named "
+                      "Python functions instead.", stacklevel=4)
+        code = base64.b64encode(marshal.dumps(fn.__code__)).decode("ascii")
+        return {"class_name": "__lambda__", "config": {"code": code, "defaults": None,
+                                                       "closure": None}}
+    return {"module": getattr(fn, "__module__", None), "class_name": "function",
+            "config": fn.__name__, "registered_name": get_registered_name(fn)}
+
+
+def plain(value):
+    """A JSON-ready value of a layer config entry, in Keras 3's serialized form."""
+    from tapejax.keras import constraints, initializers, regularizers, schedules
+    if isinstance(value, (str, bool, int, float)) or value is None:
+        return value
+    if isinstance(value, tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if hasattr(value, "is_floating") and hasattr(value, "name"):  # a DType
+        return value.name
+    for module, base in (("keras.initializers", initializers.Initializer),
+                         ("keras.regularizers", regularizers.Regularizer),
+                         ("keras.constraints", constraints.Constraint),
+                         ("keras.optimizers.schedules", schedules.LearningRateSchedule)):
+        if isinstance(value, base):
+            return {"module": module, "class_name": type(value).__name__,
+                    "config": plain(value.get_config()), "registered_name": None}
+    if isinstance(value, Layer):
+        return serialize_layer(value)
+    if callable(value) and not inspect.isclass(value):
+        return _function_json(value)
+    raise TypeError(f"Cannot serialize {value!r} to JSON: tapejax's Keras serialization knows "
+                    f"layers, initializers, regularizers, constraints, schedules and functions.")
+
+
+def _shape_json(shape):
+    if shape is None:
+        return None
+    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple, dict)):
+        return [_shape_json(s) for s in shape]
+    if isinstance(shape, dict):
+        return {k: _shape_json(v) for k, v in shape.items()}
+    return [None if d is None else int(d) for d in shape]
+
+
+def _class_identity(obj):
+    cls = type(obj)
+    if isinstance(obj, Functional) and _is_tapejax_class(cls):
+        return "keras.src.models.functional", "Functional", "Functional"
+    if isinstance(obj, Sequential) and _is_tapejax_class(cls):
+        return "keras", "Sequential", None
+    if _is_tapejax_class(cls):
+        return "keras.layers", cls.__name__, None
+    return cls.__module__, cls.__name__, get_registered_name(cls)
+
+
+# -- layers and models to JSON -------------------------------------------------------------------
+def serialize_layer(layer):
+    """`layer` (or model) as Keras 3's `{'module', 'class_name', 'config', 'registered_name',
+    'build_config'}` dict."""
+    if isinstance(layer, InputLayer):
+        config = {"batch_shape": _shape_json(layer.batch_shape), "dtype": layer.dtype,
+                  "sparse": False, "ragged": False, "name": layer.name, "optional": False}
+        return {"module": "keras.layers", "class_name": "InputLayer", "config": config,
+                "registered_name": None}
+    module, class_name, registered = _class_identity(layer)
+    if isinstance(layer, Functional):
+        config = _functional_config(layer)
+        if not _is_tapejax_class(type(layer)):  # a Model subclass built from inputs/outputs
+            module, class_name, registered = "keras.src.models.functional", "Functional", "Functional"
+        build = {"input_shape": None}
+    elif isinstance(layer, Sequential):
+        config = {"name": layer.name, "trainable": layer.trainable, "dtype": layer.dtype,
+                  "layers": []}
+        if layer._input_kt is not None:
+            config["layers"].append(serialize_layer(layer._input_kt._history[0]))
+        config["layers"] += [serialize_layer(sub) for sub in layer.layers]
+        shape = None if layer._input_kt is None else _shape_json(layer._input_kt.shape)
+        config["build_input_shape"] = shape
+        build = {"input_shape": shape}
+    else:
+        config = layer.get_config()
+        if isinstance(layer, Bidirectional):
+            config["layer"] = layer.forward_layer
+        elif isinstance(layer, TimeDistributed):
+            config["layer"] = layer.layer
+        config = plain(config)
+        build = {"input_shape": _shape_json(layer._build_shapes)} if layer.built and \
+            layer._build_shapes is not None else None
+    out = {"module": module, "class_name": class_name, "config": config,
+           "registered_name": registered}
+    if build is not None:
+        out["build_config"] = build
+    return out
+
+
+def _functional_config(model):
+    layers = _saving.functional_layers(model)
+    node_of = {}  # id(node) -> (layer name, node index)
+    per_layer = {}
+    for node in model._nodes:
+        count = per_layer.setdefault(id(node[0]), [])
+        node_of[id(node)] = (node[0].name, len(count))
+        count.append(node)
+
+    def history(kt):
+        node = kt._history
+        if isinstance(node[0], InputLayer):
+            return [node[0].name, 0, 0]
+        name, index = node_of[id(node)]
+        position = next(i for i, out in enumerate(_leaves(node[4])) if out is kt)
+        return [name, index, position]
+
+    def arg(value):
+        if type(value) is KerasTensor:
+            return {"class_name": "__keras_tensor__",
+                    "config": {"shape": _shape_json(value.shape), "dtype": value.dtype.name,
+                               "keras_history": history(value)}}
+        if isinstance(value, tuple):
+            return {"class_name": "__tuple__", "config": {"value": [arg(v) for v in value]}}
+        if isinstance(value, list):
+            return [arg(v) for v in value]
+        if isinstance(value, dict):
+            return {k: arg(v) for k, v in value.items()}
+        return plain(value)
+
+    configs = []
+    for layer in layers:
+        entry = serialize_layer(layer)
+        entry["name"] = layer.name
+        entry["inbound_nodes"] = [
+            {"args": [arg(node[1])] + [arg(v) for v in node[2]],
+             "kwargs": {k: arg(v) for k, v in dict(node[3]).items()}}
+            for node in per_layer.get(id(layer), [])]
+        configs.append(entry)
+
+    def endpoints(structure):
+        if type(structure) is KerasTensor:
+            return history(structure)
+        if isinstance(structure, dict):
+            return {k: endpoints(v) for k, v in structure.items()}
+        return [endpoints(v) for v in structure]
+    return {"name": model.name, "trainable": model.trainable, "layers": configs,
+            "input_layers": endpoints(model._inputs_struct),
+            "output_layers": endpoints(model._outputs_struct)}
+
+
+# -- JSON to layers and models -------------------------------------------------------------------
+def _accepted(cls):
+    names = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is not None:
+            names.update(inspect.signature(init).parameters)
+    return names - {"self", "args", "kwargs"}
+
+
+def _lookup(value, custom_objects):
+    name, registered = value.get("class_name"), value.get("registered_name")
+    for key in (registered, name):
+        if key:
+            found = get_registered_object(key, custom_objects)
+            if found is not None:
+                return found
+    return None
+
+
+class _Context:
+    def __init__(self, custom_objects, safe_mode):
+        self.custom_objects = custom_objects or {}
+        self.safe_mode = safe_mode
+
+
+def _from_plain(value, ctx):
+    from tapejax.keras import activations, constraints, initializers, regularizers, schedules
+    if isinstance(value, list):
+        return [_from_plain(v, ctx) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "class_name" not in value:
+        return {k: _from_plain(v, ctx) for k, v in value.items()}
+    module, name = value.get("module"), value["class_name"]
+    config = value.get("config")
+    if name == "__lambda__":
+        return _load_lambda(config, ctx)
+    if name == "__tuple__":
+        return tuple(_from_plain(v, ctx) for v in config["value"])
+    if name == "DTypePolicy":
+        return config.get("name")
+    if name == "function":
+        found = _lookup(value, ctx.custom_objects) or activations.ACTIVATIONS.get(config)
+        if found is None:
+            found = getattr(losses_module, str(config), None)
+        if found is None:
+            raise TypeError(f"Could not locate function '{config}'. Make sure custom classes and "
+                            f"functions are decorated with "
+                            f"`@keras.saving.register_keras_serializable()`. Full object config: "
+                            f"{value}")
+        return found
+    custom = _lookup(value, ctx.custom_objects)
+    if custom is not None and module not in ("keras.layers", "keras"):
+        return custom.from_config(config or {})
+    config = config or {}
+    if module == "keras.initializers":
+        key = initializers._BY_NAME.get(snake(name))
+        if key is None:
+            raise ValueError(f"Unknown initializer in the config: {name}")
+        return key(**{k: _from_plain(v, ctx) for k, v in config.items()
+                      if k in inspect.signature(key).parameters})
+    if module == "keras.regularizers":
+        return regularizers.deserialize(value)
+    if module == "keras.constraints":
+        return constraints.deserialize(value)
+    if module == "keras.optimizers.schedules":
+        cls = getattr(schedules, name, None)
+        if cls is None:
+            raise ValueError(f"Unknown learning rate schedule: {name}")
+        return cls(**{k: v for k, v in config.items() if k in _accepted(cls)})
+    return deserialize_layer(value, ctx)
+
+
+def _load_lambda(config, ctx):
+    if ctx.safe_mode:
+        raise ValueError(_LAMBDA_REFUSED)
+    # The caller opted in (safe_mode=False): Keras' func_load, marshal (never pickle).
+    code = marshal.loads(base64.b64decode(config["code"].encode("ascii")))
+    defaults = config.get("defaults")
+    return types.FunctionType(code, globals(), code.co_name,
+                              tuple(defaults) if defaults is not None else None)
+
+
+def deserialize_layer(value, ctx=None):
+    """A layer (or model) from its Keras 3 JSON dict, unbuilt unless the dict says how."""
+    ctx = ctx or _Context(None, True)
+    name, config = value["class_name"], dict(value.get("config") or {})
+    module = value.get("module")
+    if name == "Functional" or module == "keras.src.models.functional":
+        return _functional_from_config(config, ctx)
+    if name == "Sequential" and module in ("keras", "keras.models", "keras.src.models.sequential"):
+        layers = [deserialize_layer(sub, ctx) for sub in config.get("layers", [])]
+        model = Sequential(layers, name=config.get("name"), trainable=config.get("trainable", True))
+        shape = config.get("build_input_shape")
+        if not model.built and shape is not None:
+            model.build(tuple(shape))
+        return model
+    if name == "InputLayer":
+        shape = config.get("batch_shape") or config.get("batch_input_shape")
+        return Input(batch_shape=tuple(shape), dtype=config.get("dtype"),
+                     name=config.get("name"))._history[0]
+    custom = _lookup(value, ctx.custom_objects)
+    if custom is not None:
+        config = {k: _from_plain(v, ctx) for k, v in config.items()}
+        obj = custom.from_config(config)
+        _build_from_config(obj, value.get("build_config"))
+        return obj
+    cls = getattr(layers_module, name, None) if module in (None, "keras.layers", "keras") or \
+        str(module).startswith("keras.") else None
+    if cls is None or not isinstance(cls, type):
+        raise TypeError(f"Could not locate class '{name}'. Make sure custom classes are decorated "
+                        f"with `@keras.saving.register_keras_serializable()`. Full object config: "
+                        f"{value}")
+    if cls is Lambda and isinstance(config.get("function"), dict) and \
+            config["function"].get("class_name") == "__lambda__" and ctx.safe_mode:
+        raise ValueError(_LAMBDA_REFUSED)
+    accepted = _accepted(cls)
+    kwargs = {k: _from_plain(v, ctx) for k, v in config.items() if k in accepted}
+    layer = cls(**kwargs)
+    return layer
+
+
+def _build_from_config(obj, build_config):
+    shape = (build_config or {}).get("input_shape")
+    if shape is None or obj.built:
+        return
+    if isinstance(obj, Model):
+        obj.build(tuple(shape))
+    else:
+        shape = tuple(shape) if not (shape and isinstance(shape[0], list)) else \
+            [tuple(s) for s in shape]
+        obj._build_shapes = shape
+        obj.build(shape)
+        obj.built = True
+
+
+def _functional_from_config(config, ctx):
+    created, order = {}, []
+    for entry in config["layers"]:
+        layer = deserialize_layer(entry, ctx)
+        created[entry.get("name", layer.name)] = layer
+        order.append((entry.get("name", layer.name), layer, entry.get("inbound_nodes", [])))
+    outputs = {}  # (layer name, node index) -> output structure
+    for name, layer, _ in order:
+        if isinstance(layer, InputLayer):
+            outputs[(name, 0)] = layer.output
+
+    def tensor(history):
+        out = outputs.get((history[0], history[1]))
+        if out is None:
+            raise KeyError(history)
+        return _leaves(out)[history[2]]
+
+    def value(v):
+        if isinstance(v, dict) and v.get("class_name") == "__keras_tensor__":
+            return tensor(v["config"]["keras_history"])
+        if isinstance(v, dict) and v.get("class_name") == "__tuple__":
+            return tuple(value(x) for x in v["config"]["value"])
+        if isinstance(v, list):
+            return [value(x) for x in v]
+        if isinstance(v, dict) and "class_name" not in v:
+            return {k: value(x) for k, x in v.items()}
+        return _from_plain(v, ctx)
+
+    pending = [(name, layer, i, node) for name, layer, nodes in order
+               if not isinstance(layer, InputLayer) for i, node in enumerate(nodes)]
+    while pending:
+        progress, rest = False, []
+        for item in pending:
+            name, layer, i, node = item
+            if i > 0 and (name, i - 1) not in outputs:
+                rest.append(item)
+                continue
+            try:
+                args = [value(a) for a in node.get("args", [])]
+                kwargs = {k: value(v) for k, v in node.get("kwargs", {}).items()
+                          if k != "training" and not (k == "mask" and v is None)}
+            except KeyError:
+                rest.append(item)
+                continue
+            outputs[(name, i)] = layer(*args, **kwargs)
+            progress = True
+        if not progress:
+            raise ValueError(f"Could not rebuild the functional model {config.get('name')!r}: "
+                             f"the inputs of layer(s) {[p[0] for p in rest]} never appear.")
+        pending = rest
+
+    def endpoints(spec):
+        if isinstance(spec, list) and len(spec) == 3 and isinstance(spec[0], str) and \
+                isinstance(spec[1], int):
+            return tensor(spec)
+        if isinstance(spec, dict):
+            return {k: endpoints(v) for k, v in spec.items()}
+        return [endpoints(s) for s in spec]
+    inputs = endpoints(config["input_layers"])
+    outs = endpoints(config["output_layers"])
+    return Model(inputs=inputs, outputs=outs, name=config.get("name"),
+                 trainable=config.get("trainable", True))
+
+
+# -- compile arguments -----------------------------------------------------------------------------
+def _optimizer_json(optimizer):
+    config = {"name": optimizer.name}
+    params = inspect.signature(type(optimizer).__init__).parameters
+    for key in params:
+        if key in ("self", "kwargs", "name"):
+            continue
+        if key == "learning_rate":
+            schedule = getattr(optimizer, "_schedule", None)
+            config[key] = plain(schedule) if schedule is not None else \
+                float(np.asarray(optimizer._learning_rate.numpy()))
+        elif hasattr(optimizer, key):
+            config[key] = plain(getattr(optimizer, key))
+    for key in ("weight_decay", "clipnorm", "global_clipnorm", "clipvalue", "use_ema"):
+        if key not in config and hasattr(optimizer, key):
+            config[key] = plain(getattr(optimizer, key))
+    return {"module": "keras.optimizers", "class_name": type(optimizer).__name__,
+            "config": config, "registered_name": None}
+
+
+def _loss_or_metric_json(value, module):
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_loss_or_metric_json(v, module) for v in value]
+    if isinstance(value, dict):
+        return {k: _loss_or_metric_json(v, module) for k, v in value.items()}
+    if hasattr(value, "get_config") and not inspect.isclass(value):
+        cls = type(value)
+        if _is_tapejax_class(cls):
+            config = {k: plain(v) for k, v in value.get_config().items()}
+            if config.get("name") is None and module == "keras.losses":
+                config["name"] = snake(cls.__name__)
+            return {"module": module, "class_name": cls.__name__, "config": config,
+                    "registered_name": None}
+        return {"module": cls.__module__, "class_name": cls.__name__,
+                "config": plain(value.get_config()), "registered_name": get_registered_name(cls)}
+    if callable(value):
+        return {"module": module, "class_name": "function", "config": value.__name__,
+                "registered_name": get_registered_name(value)}
+    raise TypeError(f"Cannot serialize the compile argument {value!r}.")
+
+
+def compile_config(model):
+    spec = getattr(model, "_compile_args", None)
+    if not getattr(model, "compiled", False) or spec is None:
+        return None
+    return {"optimizer": _optimizer_json(model.optimizer),
+            "loss": _loss_or_metric_json(spec.get("loss"), "keras.losses"),
+            "loss_weights": plain(spec.get("loss_weights")),
+            "metrics": _loss_or_metric_json(spec.get("metrics"), "keras.metrics"),
+            "weighted_metrics": _loss_or_metric_json(spec.get("weighted_metrics"), "keras.metrics"),
+            "run_eagerly": bool(spec.get("run_eagerly")),
+            "steps_per_execution": spec.get("steps_per_execution", 1),
+            "jit_compile": spec.get("jit_compile") is True}
+
+
+def _object_from_json(value, module, ctx):
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return [_object_from_json(v, module, ctx) for v in value]
+    if isinstance(value, dict) and "class_name" not in value:
+        return {k: _object_from_json(v, module, ctx) for k, v in value.items()}
+    name, config = value["class_name"], value.get("config")
+    custom = _lookup(value, ctx.custom_objects)
+    if name == "function":
+        if custom is not None:
+            return custom
+        return config  # a built-in function by name: `losses.get`/`metrics.get` resolve it
+    if custom is not None:
+        return custom.from_config(config or {})
+    cls = getattr(module, name, None)
+    if cls is None:
+        raise TypeError(f"Could not locate class '{name}'. Make sure custom classes are decorated "
+                        f"with `@keras.saving.register_keras_serializable()`. Full object config: "
+                        f"{value}")
+    config = dict(config or {})
+    if module is optimizers_module:
+        lr = config.get("learning_rate")
+        if isinstance(lr, dict):
+            config["learning_rate"] = _from_plain(lr, ctx)
+    return cls(**{k: v for k, v in config.items() if k in _accepted(cls)})
+
+
+def compile_from_config(model, config, ctx):
+    optimizer = _object_from_json(config.get("optimizer"), optimizers_module, ctx)
+    model.compile(optimizer=optimizer or "rmsprop",
+                  loss=_object_from_json(config.get("loss"), losses_module, ctx),
+                  loss_weights=config.get("loss_weights"),
+                  metrics=_object_from_json(config.get("metrics"), metrics_module, ctx),
+                  weighted_metrics=_object_from_json(config.get("weighted_metrics"),
+                                                     metrics_module, ctx),
+                  run_eagerly=config.get("run_eagerly", False),
+                  steps_per_execution=config.get("steps_per_execution", 1))
+    if model.built:
+        model.optimizer.build(model.trainable_variables)
+
+
+# -- the .keras archive ----------------------------------------------------------------------------
+def model_config(model):
+    config = serialize_layer(model)
+    if not isinstance(model, (Functional, Sequential)):
+        shape = model._build_shapes if model.built else None
+        config["build_config"] = {"input_shape": _shape_json(shape)}
+    compiled = compile_config(model)
+    if compiled is not None:
+        config["compile_config"] = compiled
+    return config
+
+
+def save_model(model, filepath):
+    """Writes `model` as a Keras 3 `.keras` zip (atomically)."""
+    config = json.dumps(model_config(model))
+    metadata = json.dumps({"keras_version": KERAS_VERSION,
+                           "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
+    weights = io.BytesIO()
+    _saving.write_h5(model, weights)
+
+    def write(tmp):
+        with zipfile.ZipFile(tmp, "w") as archive:
+            archive.writestr(_METADATA, metadata)
+            archive.writestr(_CONFIG, config)
+            archive.writestr(_saving.H5_WEIGHTS_NAME, weights.getvalue())
+    _saving._atomic_write(filepath, write)
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
+    """Reads a Keras 3 `.keras` zip into a tapejax model (built, weights loaded, compiled)."""
+    try:
+        config = json.loads(_saving.read_archive_member(filepath, _CONFIG).decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError(f"{filepath!r}: config.json is not UTF-8 JSON.") from None
+    ctx = _Context(custom_objects, safe_mode)
+    model = deserialize_layer(config, ctx)
+    if not isinstance(model, (Functional, Sequential)):
+        _build_from_config(model, config.get("build_config"))
+    compiled = config.get("compile_config")
+    if compile and compiled:
+        compile_from_config(model, compiled, ctx)
+    weights = _saving.read_archive_member(filepath, _saving.H5_WEIGHTS_NAME)
+    _saving.read_h5(model, io.BytesIO(weights), filepath)
+    return model
+
+
+def is_keras_zip(filepath):
+    return os.path.isfile(filepath) and zipfile.is_zipfile(filepath)
