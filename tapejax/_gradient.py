@@ -12,6 +12,7 @@ import sys
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from tapejax import _compile, _lazy, _nest, _tape, _variable
 from tapejax._indexed_slices import IndexedSlices
@@ -38,11 +39,11 @@ def check_unconnected(value):
 def _check_leaf(x, role):
     if x is None:
         raise TypeError("Cannot convert the argument `type_value`: None to a TensorFlow DType.")
-    if not isinstance(x, (Tensor, Variable)):
     if isinstance(x, (str, bytes)):  # TF reads the value's dtype first: a string is no dtype
         raise TypeError(f"Cannot convert the argument `type_value`: {x!r} to a TensorFlow DType.\n"
                         f"tapejax: GradientTape.gradient {role} must be tf.Tensor or tf.Variable objects, "
                         f"not names; pass the tensor itself.")
+    if not isinstance(x, (Tensor, Variable)):
         kind = type(x)
         qualified = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
         raise AttributeError(
@@ -93,7 +94,7 @@ def ones_seed(shape, dtype):
     if found is None:
         if dtype.kind == "O":  # a string target: no seed (TF's gradient for it is None)
             return None
-        found = jnp.ones(shape, dtype)
+        found = jax.device_put(np.ones(shape, dtype))  # jnp.ones would compile a program per shape
         if not isinstance(found, jax.core.Tracer):  # inside tapejax.function: never cache tracers
             if len(_ones_cache) > 256:
                 _ones_cache.clear()

@@ -30,7 +30,7 @@ MAX_PROGRAMS = 256
 MAX_SHAPE_ENTRIES = 4096
 MAX_PENDING_WRITES = 4096
 
-ArrayImpl = type(jax.numpy.zeros(()))  # the type of a computed jax.Array (not a tracer)
+ArrayImpl = type(jax.device_put(np.zeros(())))  # a computed jax.Array's type (device_put compiles nothing)
 try:  # True when no JAX trace is active (a private helper: guarded, with a safe fallback)
     from jax._src.core import trace_state_clean as _no_trace
 except ImportError:  # pragma: no cover - depends on the JAX version

@@ -119,6 +119,13 @@ def _to_dtype(value, array, dtype):
     return array.astype(target)  # NumPy values convert to the requested dtype, as in TF
 
 
+def _on_device(array):
+    """A NumPy array as a JAX array. `jax.device_put` copies it without compiling anything, where
+    `jnp.asarray` compiles a program per shape and dtype (JAX 0.10 stages NumPy arrays through an
+    identity program): dozens of compiles before a training loop's first step."""
+    return jax.device_put(array)
+
+
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     """Converts `value` to a Tensor, as `tf.convert_to_tensor`.
 
@@ -162,7 +169,7 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         return Tensor(array)
     if dtype is None and dtype_hint is not None and isinstance(value, numbers.Number):
         try:
-            return Tensor(jnp.asarray(_to_dtype(value, np.asarray(value), _dtypes.as_dtype(dtype_hint))))
+            return Tensor(_on_device(_to_dtype(value, np.asarray(value), _dtypes.as_dtype(dtype_hint))))
         except TypeError:
             pass
     if dtype is not None:
@@ -178,7 +185,7 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         array = _default_numpy(value)
     if array.dtype.kind == "O":  # strings stay on the host (a NumPy object array of bytes)
         return Tensor(array)
-    return Tensor(jnp.asarray(array))
+    return Tensor(_on_device(array))
 
 
 _scalar_cache = {}
@@ -191,7 +198,7 @@ def _cached_scalar(value, dtype):
     key = (type(value), value if value else repr(value), dtype)
     found = _scalar_cache.get(key)
     if found is None:
-        found = jnp.asarray(_to_dtype(value, np.asarray(value), dtype))
+        found = _on_device(_to_dtype(value, np.asarray(value), dtype))
         if isinstance(found, jax.core.Tracer):  # created inside tapejax.function: never cache
             return found
         if len(_scalar_cache) >= _SCALAR_CACHE_LIMIT:
@@ -262,13 +269,6 @@ def binary_inputs(op_name, x, y):
         except TypeError:
             if op_name == "AddV2" and x._v.dtype.kind == "O":  # TF's Add tries y's own dtype next
                 raise _dtypes.mismatch_error("Add", 1, _dtypes.string, convert_to_tensor(y).dtype) from None
-            raise
-    if y_is:
-        if type(x) is float or type(x) is int:
-            return Tensor(_cached_scalar(x, _dtypes.from_jax(y._v.dtype))), y
-        return convert_to_tensor(x, dtype=_dtypes.from_jax(y._v.dtype)), y
-    x = convert_to_tensor(x)
-    return x, convert_to_tensor(y, dtype=x.dtype)
             if op_name == "AddV2":  # tf.add/`+` convert y on its own, then the op refuses the pair
                 try:
                     other = convert_to_tensor(y)
@@ -276,3 +276,10 @@ def binary_inputs(op_name, x, y):
                     other = None
                 if other is not None:
                     raise _dtypes.mismatch_error("AddV2", 1, _dtypes.from_jax(x._v.dtype), other.dtype) from None
+            raise
+    if y_is:
+        if type(x) is float or type(x) is int:
+            return Tensor(_cached_scalar(x, _dtypes.from_jax(y._v.dtype))), y
+        return convert_to_tensor(x, dtype=_dtypes.from_jax(y._v.dtype)), y
+    x = convert_to_tensor(x)
+    return x, convert_to_tensor(y, dtype=x.dtype)

@@ -76,6 +76,48 @@ def _draw(key, params, kind, shape, dtype):
     raise ValueError(kind)
 
 
+# Initial values up to this many elements are drawn on the host (see `initial_values`); larger
+# ones by the jitted sampler (one program per shape, cheaper than the host's time at that size).
+HOST_DRAW_LIMIT = 1 << 20
+
+
+def _host_draw(words, kind, params, shape, dtype):
+    """Samples drawn with NumPy's Philox generator keyed by the three seed words: no XLA program,
+    the same values for the same words in every process."""
+    w0, w1, w2 = (int(w) for w in np.asarray(words, np.uint64))
+    generator = np.random.Generator(np.random.Philox(key=(w0 << 64) | (w1 << 32) | w2))
+    dtype = np.dtype(dtype)
+    work = dtype if dtype in (np.dtype(np.float32), np.dtype(np.float64)) else np.dtype(np.float32)
+    a, b = (work.type(p) for p in params)
+    if kind == "uniform":
+        values = np.maximum(generator.random(shape, dtype=work) * (b - a) + a, a)
+    else:
+        values = generator.standard_normal(shape, dtype=work)
+        if kind == "truncated_normal":  # redraw beyond two standard deviations, as TF
+            outside = np.abs(values) > 2
+            while outside.any():
+                values[outside] = generator.standard_normal(int(outside.sum()), dtype=work)
+                outside = np.abs(values) > 2
+        values = values * b + a
+    return values.astype(dtype, copy=False)
+
+
+def initial_values(kind, shape, a, b, dtype=_dtypes.float32, seed=None):
+    """A Tensor of `kind` samples ("normal", "truncated_normal" with mean `a` and stddev `b`, or
+    "uniform" in [a, b)) for an initial value, as `normal`/`truncated_normal`/`uniform` draw it
+    from the global seed, the op seed and the call counter, but without compiling a program per
+    shape: up to `HOST_DRAW_LIMIT` floating values are drawn on the host (Philox) and copied to
+    the device. Inside a traced function, for other dtypes and for larger shapes, the jitted
+    sampler draws them (its stream differs from the host's)."""
+    dtype = _dtypes.as_dtype(dtype)
+    shape = _shape(shape)
+    words = _global.next(seed)
+    if (type(words) is np.ndarray and dtype.is_floating and isinstance(a, (int, float))
+            and isinstance(b, (int, float)) and int(np.prod(shape, dtype=np.int64)) <= HOST_DRAW_LIMIT):
+        return Tensor(jax.device_put(_host_draw(words, kind, (a, b), shape, dtype._np)))
+    return Tensor(_sample(words, _params(a, b, dtype), kind, shape, dtype._np))
+
+
 def _shape(shape):
     from tapejax._ops import _shapes  # TF's shape errors (negative, float, too many elements)
     return _shapes.dims(shape, "RandomStandardNormal", float_attr="T")

@@ -1,11 +1,18 @@
-"""Keras initializers by name (`glorot_uniform`, `he_normal`, `zeros`, ...)."""
+"""Keras initializers by name (`glorot_uniform`, `he_normal`, `zeros`, ...).
+
+Initial values are made without compiling an XLA program per shape (a cold start's largest cost):
+constants are filled on the host, random values drawn on the host by `random_ops.initial_values`
+(from the same global seed, op seed and call counter as `tf.random`), then copied to the device.
+"""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from tapejax import _dtypes
-from tapejax._ops import array_ops, random_ops
+from tapejax._ops import random_ops
 from tapejax._ops._convert import convert_to_tensor
 from tapejax.keras import _serialization
 
@@ -33,14 +40,20 @@ class Initializer:
         return cls(**config)
 
 
+def _filled(shape, value, dtype):
+    """A Tensor of `shape` filled with `value`, made on the host (no program per shape)."""
+    dtype = _dtypes.as_dtype(dtype or _dtypes.float32)
+    return convert_to_tensor(np.full(random_ops._shape(shape), value, dtype._np), dtype=dtype)
+
+
 class Zeros(Initializer):
     def __call__(self, shape, dtype=None):
-        return array_ops.zeros(shape, dtype or _dtypes.float32)
+        return _filled(shape, 0, dtype)
 
 
 class Ones(Initializer):
     def __call__(self, shape, dtype=None):
-        return array_ops.ones(shape, dtype or _dtypes.float32)
+        return _filled(shape, 1, dtype)
 
 
 class Constant(Initializer):
@@ -48,7 +61,7 @@ class Constant(Initializer):
         self.value = value
 
     def __call__(self, shape, dtype=None):
-        return array_ops.fill(shape, _dtypes.as_dtype(dtype or _dtypes.float32).as_numpy_dtype(self.value))
+        return _filled(shape, _dtypes.as_dtype(dtype or _dtypes.float32).as_numpy_dtype(self.value), dtype)
 
 
 class RandomNormal(Initializer):
@@ -56,7 +69,8 @@ class RandomNormal(Initializer):
         self.seed, self.mean, self.stddev = seed, mean, stddev
 
     def __call__(self, shape, dtype=None):
-        return random_ops.normal(shape, self.mean, self.stddev, dtype or _dtypes.float32, seed=self.seed)
+        return random_ops.initial_values("normal", shape, self.mean, self.stddev,
+                                         dtype or _dtypes.float32, seed=self.seed)
 
 
 class TruncatedNormal(Initializer):
@@ -66,8 +80,8 @@ class TruncatedNormal(Initializer):
         self.seed, self.mean, self.stddev = seed, mean, stddev
 
     def __call__(self, shape, dtype=None):
-        return random_ops.truncated_normal(shape, self.mean, self.stddev, dtype or _dtypes.float32,
-                                           seed=self.seed)
+        return random_ops.initial_values("truncated_normal", shape, self.mean, self.stddev,
+                                         dtype or _dtypes.float32, seed=self.seed)
 
 
 class RandomUniform(Initializer):
@@ -75,7 +89,8 @@ class RandomUniform(Initializer):
         self.seed, self.minval, self.maxval = seed, minval, maxval
 
     def __call__(self, shape, dtype=None):
-        return random_ops.uniform(shape, self.minval, self.maxval, dtype or _dtypes.float32, seed=self.seed)
+        return random_ops.initial_values("uniform", shape, self.minval, self.maxval,
+                                         dtype or _dtypes.float32, seed=self.seed)
 
 
 class VarianceScaling(Initializer):
@@ -97,11 +112,11 @@ class VarianceScaling(Initializer):
         dtype = dtype or _dtypes.float32
         if self.distribution == "uniform":
             limit = math.sqrt(3.0 * var)
-            return random_ops.uniform(shape, -limit, limit, dtype, seed=self.seed)
+            return random_ops.initial_values("uniform", shape, -limit, limit, dtype, seed=self.seed)
         if self.distribution == "untruncated_normal":
-            return random_ops.normal(shape, 0.0, math.sqrt(var), dtype, seed=self.seed)
-        return random_ops.truncated_normal(shape, 0.0, math.sqrt(var) / 0.87962566103423978, dtype,
-                                           seed=self.seed)
+            return random_ops.initial_values("normal", shape, 0.0, math.sqrt(var), dtype, seed=self.seed)
+        return random_ops.initial_values("truncated_normal", shape, 0.0,
+                                         math.sqrt(var) / 0.87962566103423978, dtype, seed=self.seed)
 
 
 def _preset(name, scale, mode, distribution):
@@ -135,15 +150,14 @@ class Orthogonal(Initializer):
         self.seed, self.gain = seed, gain
 
     def __call__(self, shape, dtype=None):
-        import numpy as np
         shape = tuple(int(d) for d in shape)
         if len(shape) < 2:
             raise ValueError(f"The tensor to initialize must be at least two-dimensional. "
                              f"Received: shape={shape} of rank {len(shape)}.")
         dtype = dtype or _dtypes.float32
         rows, cols = math.prod(shape[:-1]), shape[-1]
-        sample = random_ops.normal((max(rows, cols), min(rows, cols)), 0.0, 1.0, dtype,
-                                   seed=self.seed).numpy()
+        sample = random_ops.initial_values("normal", (max(rows, cols), min(rows, cols)), 0.0, 1.0,
+                                           dtype, seed=self.seed).numpy()
         q, r = np.linalg.qr(sample)
         q = q * np.sign(np.diag(r))
         if rows < cols:

@@ -1,6 +1,10 @@
 """Keras metrics: stateful accumulators (`update_state`, `result`, `reset_state`) whose state lives
 in tapejax Variables, so they work eagerly and inside `tapejax.function`. Each update is one jitted
-call on the variables' values (metrics are not differentiated, so nothing records on tapes)."""
+call on the variables' values (metrics are not differentiated, so nothing records on tapes).
+
+An eager update of a deferred value (the logits or loss of a training step whose program has not
+run yet, see `_lazy`) is itself deferred, as a pending write of the metric's variables: it runs
+inside the step's program instead of forcing that program and compiling one more of its own."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _dtypes
+from tapejax import _dtypes, _lazy, _tape, _variable
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 from tapejax.keras import _kernels
@@ -27,6 +31,32 @@ def _array(x):
     if type(x) is Tensor:
         return x._value
     return convert_to_tensor(np.asarray(x) if not hasattr(x, "_value") else x)._value
+
+
+def _raw(x):
+    """A Tensor's value as it is (a deferred value stays deferred); else as `_array`."""
+    return x._v if type(x) is Tensor else _array(x)
+
+
+def _defer(variables, kernel, inputs):
+    """Registers `variables = kernel(*variables, *inputs)` as a pending write (see
+    `_lazy.add_write`) when an input is a deferred value not computed yet and nothing traces or
+    records; returns whether it did (else the caller updates at once)."""
+    if not _lazy.ENABLED or _variable._read_hook is not None or _tape.state.recording:
+        return False
+    if not any(type(x) is _lazy.Pending and x.node.results is None for x in inputs):
+        return False
+    # a computed value as its array (donated when nothing else holds it); an update still pending
+    # (a second update in the same step) as its deferred value
+    old = [v._array if type(v._stored) is not _lazy.Pending or v._stored.node.results is not None
+           else v._stored for v in variables]
+    node = _lazy.Node(kernel, ("metric update", kernel), old + list(inputs), True)
+    node.donatable = tuple(range(len(variables)))
+    for i, v in enumerate(variables):
+        stored = v._stored
+        v._stored = _lazy.Pending(node, i, tuple(stored.shape), np.dtype(stored.dtype))
+    _lazy.add_write(id(node), node)
+    return True
 
 
 class Metric:
@@ -113,6 +143,13 @@ class Mean(Metric):
         self.count = self.add_variable(name="count")
 
     def _accumulate(self, values, sample_weight=None):
+        variables = (self.total, self.count)
+        if sample_weight is None:
+            if _defer(variables, _mean_update.__wrapped__, [values]):
+                return
+        elif _defer(variables, _mean_update_weighted.__wrapped__, [values, _raw(sample_weight)]):
+            return
+        values = _lazy.resolve_all([values])[0]
         if sample_weight is None:
             total, count = _mean_update(self.total._read(), self.count._read(), values)
         else:
@@ -122,7 +159,7 @@ class Mean(Metric):
         self.count._write(count)
 
     def update_state(self, values, sample_weight=None):
-        self._accumulate(_array(values), sample_weight)
+        self._accumulate(_raw(values), sample_weight)
 
     def result(self):
         return Tensor(_divide_no_nan(self.total._read(), self.count._read()))
@@ -217,6 +254,10 @@ class MeanMetricWrapper(Mean):
     def update_state(self, y_true, y_pred, sample_weight=None):
         updates = self._updates()
         if updates:
+            inputs = [_raw(y_true), _raw(y_pred)] + ([] if sample_weight is None else [_raw(sample_weight)])
+            if _defer((self.total, self.count), updates[0 if sample_weight is None else 1].__wrapped__,
+                      inputs):
+                return
             args = [self.total._read(), self.count._read(), _array(y_true), _array(y_pred)]
             if sample_weight is None:
                 total, count = updates[0](*args)

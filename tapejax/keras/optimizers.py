@@ -47,6 +47,8 @@ def _leaf_name(path):
     return "_".join(str(n) for n in names if n != "inner_state")
 
 
+_TEMPLATES = {}  # Optimizer._template_key -> NumPy leaves of the optax state of a zero scalar
+
 _SLOT_NAMES = {"mu": "momentum", "nu": "velocity", "trace": "momentum", "sum_of_squares": "accumulator",
                "nu_max": "velocity_hat"}
 
@@ -231,12 +233,8 @@ class Optimizer:
         found = self._slots.get(var._id)
         if found is not None:
             return found
-        value = var._read()
-        with jax.ensure_compile_time_eval():  # concrete even while tapejax.function traces
-            tx = self._transform(jnp.float32(0.0), jnp.int32(0))
-            state = tx.init(jnp.zeros(value.shape, value.dtype))
-            paths, treedef = jax.tree_util.tree_flatten_with_path(state)
-            paths = [(path, np.asarray(leaf)) for path, leaf in paths]
+        value = var._stored if _variable._read_hook is None else var._read()  # shape, dtype only
+        paths, treedef = self._initial_state(tuple(value.shape), np.dtype(value.dtype))
         kinds, consts, variables = [], [], []
         pending = self._pending_slots.pop(var._id, None)
         base = (getattr(var, "path", None) or var.name.split(":")[0]).replace("/", "_")
@@ -261,6 +259,58 @@ class Optimizer:
         slots = self._slots[var._id] = _Slots(treedef, kinds, consts, variables)
         self._trainable_variables.append(var)
         return slots
+
+    def _init_transform(self):
+        return self._transform(jnp.float32(0.0), jnp.int32(0))
+
+    def _template_key(self, dtype):
+        """What the initial optax state of a scalar parameter depends on: the class and the
+        hyperparameters (for tapejax's own classes; another subclass may keep them anywhere)."""
+        if type(self) not in _BY_NAME.values():
+            return None
+        return (type(self), dtype, tuple(sorted(
+            (k, v) for k, v in vars(self).items()
+            if k != "name" and isinstance(v, (bool, int, float, str, type(None))))))
+
+    def _initial_state(self, shape, dtype):
+        """`(path, NumPy value)` per leaf of the optax state of a zero parameter of `shape`, and
+        the state's treedef, without a compiled program per shape or per op: the state of a
+        scalar parameter is computed by one jitted program (cached per class, hyperparameters
+        and dtype), and each leaf shaped like the parameter is that scalar's leaf filled on the
+        host. A state that is not such a per-element fill is computed as optax computes it."""
+        full = jax.eval_shape(lambda p: self._init_transform().init(p),
+                              jax.ShapeDtypeStruct(shape, dtype))
+        paths, treedef = jax.tree_util.tree_flatten_with_path(full)
+        key = self._template_key(dtype)
+        scalar = _TEMPLATES.get(key) if key is not None else None
+        if scalar is None:
+            def init(lr, count, zero):  # arguments, not constants: one program, not op by op
+                return jax.tree_util.tree_leaves(self._transform(lr, count).init(zero))
+            args = (np.float32(0.0), np.int32(0), np.zeros((), dtype))
+            if _lazy._no_trace():
+                leaves = jax.jit(init)(*args)
+            else:  # while tapejax.function traces: still concrete
+                with jax.ensure_compile_time_eval():
+                    leaves = jax.jit(init)(*args)
+            scalar = [np.asarray(leaf) for leaf in leaves]
+            if key is not None:
+                if len(_TEMPLATES) >= 256:
+                    _TEMPLATES.clear()
+                _TEMPLATES[key] = scalar
+        out = []
+        for (path, leaf), small in zip(paths, scalar if len(scalar) == len(paths) else ()):
+            if tuple(leaf.shape) == small.shape:
+                out.append((path, small.astype(leaf.dtype)))
+            elif tuple(leaf.shape) == shape and small.shape == ():
+                out.append((path, np.full(shape, small, leaf.dtype)))
+            else:
+                break
+        if len(out) != len(paths):  # not a per-element fill: the state as optax computes it
+            with jax.ensure_compile_time_eval():
+                state = self._init_transform().init(jnp.zeros(shape, dtype))
+            out = [(path, np.asarray(leaf)) for path, leaf in
+                   jax.tree_util.tree_flatten_with_path(state)[0]]
+        return out, treedef
 
     def _clip(self, grads):
         if self.clipnorm and self.clipnorm > 0:
@@ -371,6 +421,7 @@ class Optimizer:
             else:
                 arrays.append(convert_to_tensor(g)._value)
         variables = [v for _, v in pairs]
+        check_apply(self, arrays, variables)
         fn, donating_fn, state_vars = self._plan(variables)
         self.built = True
         lr_value = self._learning_rate._read() if self._learning_rate is not None else None
@@ -421,7 +472,6 @@ class Optimizer:
             avals = self._update_avals[key] = [(tuple(o.shape), np.dtype(o.dtype)) for o in outs]
         node = _lazy.Node(update, ("optimizer update", fn, has_lr), inputs, True)
         node.donatable = tuple(range(n_grads, n_grads + n_params + n_states))
-        check_apply(self, arrays, variables)
         for i, (v, (shape, dtype)) in enumerate(zip(written, avals)):
             v._stored = _lazy.Pending(node, i, shape, dtype)
         _lazy.add_write(id(node), node)
