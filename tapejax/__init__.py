@@ -8,6 +8,8 @@ in the user's cache directory (see `tapejax._compile_cache`; `TAPEJAX_COMPILATIO
 off).
 """
 
+import sys as _sys
+
 import jax as _jax
 
 _jax.config.update("jax_enable_x64", True)
@@ -219,6 +221,10 @@ experimental = _namespaces.make("experimental", "tf.experimental", {
                                    _namespaces.pick(_numpy_api, _numpy_api.RANDOM))}),
 })
 experimental.__path__ = []  # a package, so that `import tensorflow.experimental.numpy as tnp` resolves
+
+from tapejax import _compat_v1  # noqa: E402
+
+compat = _compat_v1.namespaces(globals(), _sys.modules[__name__])
 
 from tapejax import _saved_model  # noqa: E402
 

@@ -15,6 +15,7 @@ import numpy as np
 from jax.core import Tracer
 
 from tapejax import _checks, _device, _dtypes
+from tapejax._dimension import Dimension
 from tapejax._errors import OperatorNotAllowedInGraphError, from_runtime_error
 from tapejax._lazy import Pending
 
@@ -25,15 +26,29 @@ class TensorShape(tuple):
     """The static shape of a Tensor: a tuple of ints (or None for unknown dims) with TF's repr."""
 
     def __new__(cls, dims=()):
+        unknown_rank = dims is None
         if dims is None:
             dims = ()
         if isinstance(dims, int):
             dims = (dims,)
-        return super().__new__(cls, tuple(None if d is None else int(d) for d in dims))
+        shape = super().__new__(cls, tuple(None if d is None else int(d) for d in dims))
+        if unknown_rank:
+            shape._unknown_rank = True  # TensorShape(None): false, and `dims` is None (as TF)
+        return shape
 
     @property
     def rank(self):
         return len(self)
+
+    @property
+    def dims(self):
+        """The dimensions as `tf.compat.v1.Dimension`s, or None for a shape of unknown rank."""
+        if not self:
+            return None
+        return [Dimension(d) for d in self]
+
+    def __bool__(self):
+        return self.rank is not None and not getattr(self, "_unknown_rank", False)
 
     ndims = rank
 
