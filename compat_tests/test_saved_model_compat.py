@@ -92,6 +92,28 @@ def test_gradients_through_a_loaded_function(compare):
     compare(program)
 
 
+def test_second_order_gradient_through_a_loaded_function(compare):
+    def program(tf):
+        class Cubic(tf.Module):
+            def __init__(self):
+                self.w = tf.Variable(2.0)
+
+            @tf.function(input_signature=[tf.TensorSpec([])])
+            def f(self, x):
+                return x ** 3 * self.w
+
+        loaded = _save_load(tf, Cubic())
+        x = tf.constant(1.5)
+        with tf.GradientTape() as outer:
+            outer.watch(x)
+            with tf.GradientTape() as inner:
+                inner.watch(x)
+                y = loaded.f(x)
+            g = inner.gradient(y, x)
+        return g, outer.gradient(g, [x, loaded.w])
+    compare(program)
+
+
 def test_fine_tuning_a_loaded_module(compare):
     def program(tf):
         loaded = _save_load(tf, _module(tf))
@@ -202,6 +224,26 @@ def test_free_function_attribute_and_python_argument_conversion(compare):
         m.f = tf.function(lambda x: x + m.v, input_signature=[tf.TensorSpec([])])
         loaded = _save_load(tf, m)
         return loaded.f(1.0), loaded.f(tf.constant(2.5)), list(loaded.signatures)
+    compare(program)
+
+
+def test_concrete_functions_as_attribute_and_as_signature(compare):
+    def program(tf):
+        class Doubler(tf.Module):
+            def __init__(self):
+                self.v = tf.Variable(2.0)
+
+            @tf.function
+            def f(self, x, power=1):
+                return x ** power * self.v
+
+        m = Doubler()
+        m.c = m.f.get_concrete_function(tf.TensorSpec([None], tf.float32, name="values"))
+        loaded = _save_load(tf, m, signatures={"sq": m.f.get_concrete_function(tf.TensorSpec([3]), 2)})
+        sig = loaded.signatures["sq"]
+        return (loaded.c(tf.constant([1.0, 2.0])), loaded.c(tf.constant([1.0, 2.0, 4.0])),
+                sorted(loaded.signatures), sorted(sig.structured_input_signature[1]),
+                sig(x=tf.constant([1.0, 2.0, 3.0])))
     compare(program)
 
 

@@ -9,7 +9,7 @@ A tapejax SavedModel is a directory (format version `VERSION`):
   it reads and writes) and the signatures (input names, output keys);
 - `variables/variables.npz`: the Variables' values (read with `allow_pickle=False`);
 - `functions/<n>.jax_exported`: one serialized `jax.export.Exported` per traced signature (StableHLO
-  with its first-order VJP), a pure function of (Variable values, tensor arguments, RNG words)
+  with its first- and second-order VJPs), a pure function of (Variable values, tensor arguments, RNG words)
   returning (outputs, new values of the Variables it assigns);
 - `assets/`: the files of `tf.saved_model.Asset` attributes.
 
@@ -200,13 +200,17 @@ def _is_keras_model(obj):
 
 
 def _bound_function(value):
-    """(Function, instance) for a tapejax.function or a method bound to an instance, else None."""
+    """(Function, instance, ConcreteFunction or None) for a tapejax.function, a method bound to an
+    instance, or a ConcreteFunction of either; else None."""
     if isinstance(value, Function):
-        return value, None
+        return value, None, None
+    if isinstance(getattr(value, "_function", None), Function) and hasattr(value, "_concrete") \
+            and hasattr(value, "structured_input_signature"):
+        return value._function, value._instance, value
     if isinstance(value, functools.partial) and value.args:
         owner = getattr(value.func, "__self__", None)
         if isinstance(owner, Function) and getattr(value.func, "__name__", "") == "_call_method":
-            return owner, value.args[0]
+            return owner, value.args[0], None
     return None
 
 
@@ -325,7 +329,11 @@ def _export_concrete(concrete, specs, what):
         try:
             avals = _symbolic_avals(specs, shared)
             exported = jax_export.export(jax.jit(exported_function))(var_avals, avals, rng_aval)
-            return exported.serialize(vjp_order=1), exported.out_avals, variables, len(written)
+            try:  # second-order VJPs too (Hessians, gradient penalties through a loaded function)
+                blob = exported.serialize(vjp_order=2)
+            except Exception:  # noqa: BLE001 - a backward JAX cannot differentiate again: first order
+                blob = exported.serialize(vjp_order=1)
+            return blob, exported.out_avals, variables, len(written)
         except Exception as err:  # noqa: BLE001 - reported below with what was being exported
             error = err
     raise ValueError(
@@ -365,7 +373,7 @@ class _Saver:
             return {"variable": self.variable(value, path)}
         bound = _bound_function(value)
         if bound is not None:
-            return {"function": self.function(bound[0], bound[1], path)}
+            return {"function": self.function(*bound, path=path)}
         if isinstance(value, Asset):
             return {"asset": self.asset(value)}
         if isinstance(value, Module):
@@ -399,7 +407,7 @@ class _Saver:
                 children[key] = node
         for key, fn in _class_functions(type(obj)).items():
             if key not in children and key not in vars(obj):
-                children[key] = {"function": self.function(fn, obj, f"{path}/{key}" if path else key)}
+                children[key] = {"function": self.function(fn, obj, path=f"{path}/{key}" if path else key)}
         entry["children"] = children
         return index
 
@@ -410,19 +418,24 @@ class _Saver:
         return relative
 
     # -- functions ------------------------------------------------------------------------------
-    def function(self, fn, instance, path):
-        key = (id(fn), id(instance))
+    def function(self, fn, instance, concrete_function=None, path=""):
+        key = (id(fn), id(instance), id(concrete_function))
         index = self.function_index.get(key)
         if index is not None:
             return index
         index = self.function_index[key] = len(self.functions)
-        self._keep.append((fn, instance))
+        self._keep.append((fn, instance, concrete_function))
         entry = {"name": getattr(fn, "_name", "function"), "concretes": [],
-                 "input_signature": fn._input_signature is not None}
+                 "input_signature": fn._input_signature is not None or concrete_function is not None}
         self.functions.append(entry)
         signature = _parameters(fn, instance)
         entry["parameters"] = None if signature is None else _parameters_json(signature)
-        for args, kwargs, concrete in self._traces(fn, instance):
+        if concrete_function is not None:
+            args, kwargs = concrete_function.structured_input_signature
+            traces = [(tuple(args), dict(kwargs), concrete_function._concrete)]
+        else:
+            traces = self._traces(fn, instance)
+        for args, kwargs, concrete in traces:
             if concrete is None or signature is None:
                 continue
             counter = []
@@ -466,13 +479,12 @@ class _Saver:
     # -- signatures -----------------------------------------------------------------------------
     def signature(self, name, value):
         bound = _bound_function(value)
-        if bound is None or bound[0]._input_signature is None:
+        if bound is None or (bound[0]._input_signature is None and bound[2] is None):
             raise ValueError(
                 f"Expected a TensorFlow function for which to generate a signature, but got {value!r}. "
                 f"Only `tf.functions` with an input signature or concrete functions can be used as a "
                 f"signature.")
-        fn, instance = bound
-        index = self.function(fn, instance, f"signature {name}")
+        index = self.function(*bound, path=f"signature {name}")
         entry = self.functions[index]
         if not entry["concretes"]:
             raise ValueError(f"The signature {name!r} could not be exported: its function has no "
@@ -603,7 +615,7 @@ def _default_signature(obj, saver):
     candidates = []
     for key in sorted(vars(obj)):
         bound = _bound_function(vars(obj)[key])
-        if bound is not None and bound[0]._input_signature is not None:
+        if bound is not None and (bound[0]._input_signature is not None or bound[2] is not None):
             candidates.append(vars(obj)[key])
     for key, fn in _class_functions(type(obj)).items():
         if key not in vars(obj) and fn._input_signature is not None:
@@ -748,7 +760,7 @@ def export_keras(model, filepath, format="tf_saved_model", verbose=True, input_s
     saver = _Saver(export_dir)
     root = {"object": len(saver.objects)}
     saver.objects.append({"children": {}})
-    children = {"serve": {"function": saver.function(fn, None, "serve")}}
+    children = {"serve": {"function": saver.function(fn, None, path="serve")}}
     for key in ("variables", "trainable_variables", "non_trainable_variables"):
         children[key] = {"list": [{"variable": saver.variable(v, f"{key}/{i}")}
                                   for i, v in enumerate(getattr(model, key))]}
