@@ -480,7 +480,7 @@ class Function:
             example_args = tuple(example_args)
             args = example_args if instance is None else (instance,) + example_args
             concrete = self._concrete_for(args, {}, example_args)[0]
-            specs = tuple(TensorSpec(x.shape, x.dtype) for x in example_args)
+            specs = tuple(_nest.map_structure(lambda t: TensorSpec(t.shape, t.dtype), x) for x in example_args)
             return [(specs, {}, concrete)]
         found = []
         for (structure, leaf_signatures), concrete in self._concrete.items():
