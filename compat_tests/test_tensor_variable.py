@@ -806,3 +806,14 @@ def module_trainable_variables_order(tf):
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_tensor_variable(name):
     H.compare(PROGRAMS[name], messages=name not in NO_MESSAGE)
+
+
+def test_a_variable_is_a_resource_variable_that_is_a_tf_variable(compare):
+    import copy
+
+    def program(tf):
+        v = tf.Variable(1.0)
+        frozen = tf.Variable(1, trainable=False)
+        return (type(v).__name__, type(frozen).__name__, isinstance(v, tf.Variable), type(v) is tf.Variable,
+                issubclass(type(v), tf.Variable), tf.Variable.__name__, type(copy.deepcopy(v)).__name__)
+    compare(program)

@@ -142,6 +142,10 @@ class Variable:
 
     __array_priority__ = 100
 
+    def __new__(cls, *args, **kwargs):
+        # TF 2.21's `tf.Variable(...)` makes a ResourceVariable (a subclass): `type(v).__name__` says so
+        return object.__new__(ResourceVariable if cls is Variable else cls)
+
     def __init__(self, initial_value=None, trainable=None, validate_shape=True, caching_device=None,
                  name=None, variable_def=None, dtype=None, import_scope=None, constraint=None,
                  synchronization=VariableSynchronization.AUTO,
@@ -559,3 +563,7 @@ class Variable:
     def __reduce__(self):
         raise TypeError("tapejax Variables cannot be pickled; save them with tf.train.Checkpoint "
                         "or keras save_weights, or pickle v.numpy().")
+
+
+class ResourceVariable(Variable):
+    """The class of the variables `tf.Variable(...)` creates, as TF 2.21's eager `ResourceVariable`."""
