@@ -282,21 +282,17 @@ class Optimizer:
                               jax.ShapeDtypeStruct(shape, dtype))
         paths, treedef = jax.tree_util.tree_flatten_with_path(full)
         key = self._template_key(dtype)
-        scalar = _TEMPLATES.get(key) if key is not None else None
+        templates = _TEMPLATES if key is not None else self.__dict__.setdefault("_own_templates", {})
+        scalar = templates.get(key if key is not None else dtype)
         if scalar is None:
             def init(lr, count, zero):  # arguments, not constants: one program, not op by op
                 return jax.tree_util.tree_leaves(self._transform(lr, count).init(zero))
             args = (np.float32(0.0), np.int32(0), np.zeros((), dtype))
-            if _lazy._no_trace():
-                leaves = jax.jit(init)(*args)
-            else:  # while tapejax.function traces: still concrete
-                with jax.ensure_compile_time_eval():
-                    leaves = jax.jit(init)(*args)
-            scalar = [np.asarray(leaf) for leaf in leaves]
-            if key is not None:
-                if len(_TEMPLATES) >= 256:
-                    _TEMPLATES.clear()
-                _TEMPLATES[key] = scalar
+            # compiled ahead and called: concrete even while tapejax.function traces
+            scalar = [np.asarray(leaf) for leaf in jax.jit(init).lower(*args).compile()(*args)]
+            if len(templates) >= 256:
+                templates.clear()
+            templates[key if key is not None else dtype] = scalar
         out = []
         for (path, leaf), small in zip(paths, scalar if len(scalar) == len(paths) else ()):
             if tuple(leaf.shape) == small.shape:
