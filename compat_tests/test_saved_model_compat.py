@@ -204,6 +204,15 @@ def test_signatures_argument_and_output_naming(compare):
     compare(program)
 
 
+def test_a_python_value_returned_by_a_signature_function_is_a_tensor_output(compare):
+    def program(tf):
+        m = tf.Module()
+        m.f = tf.function(lambda x: (x, 3), input_signature=[tf.TensorSpec([])])
+        loaded = _save_load(tf, m, signatures=m.f)
+        return loaded.signatures["serving_default"](x=tf.constant(2.0)), loaded.f(tf.constant(1.0))
+    compare(program)
+
+
 def test_a_function_passed_as_signatures_is_serving_default(compare):
     def program(tf):
         class One(tf.Module):
@@ -244,6 +253,38 @@ def test_concrete_functions_as_attribute_and_as_signature(compare):
         return (loaded.c(tf.constant([1.0, 2.0])), loaded.c(tf.constant([1.0, 2.0, 4.0])),
                 sorted(loaded.signatures), sorted(sig.structured_input_signature[1]),
                 sig(x=tf.constant([1.0, 2.0, 3.0])))
+    compare(program)
+
+
+def test_python_list_arguments_are_part_of_a_saved_trace(compare):
+    def program(tf):
+        class Stack(tf.Module):
+            def __init__(self):
+                self.w = tf.Variable(np.ones((3, 2), np.float32))
+
+            @tf.function
+            def __call__(self, inputs):
+                return tf.nn.relu(tf.convert_to_tensor(inputs) @ self.w)
+
+        m = Stack()
+        m([[2.0, 2.0, 2.0]])
+        m([[[2.0, 2.0, 2.0], [2.0, 2.0, 2.0]]])
+        loaded = _save_load(tf, m)
+        return loaded([[2.0, 2.0, 2.0]]), loaded([[[2.0, 2.0, 2.0], [2.0, 2.0, 2.0]]])
+    compare(program)
+
+
+def test_a_tensor_where_a_python_list_was_traced_raises_value_error(compare):
+    @raises("ValueError")
+    def program(tf):
+        class Stack(tf.Module):
+            @tf.function
+            def __call__(self, inputs):
+                return tf.convert_to_tensor(inputs) * 2.0
+
+        m = Stack()
+        m([[2.0, 2.0, 2.0]])
+        _save_load(tf, m)(tf.constant([[2.0, 2.0, 2.0]]))
     compare(program)
 
 
@@ -302,6 +343,23 @@ def test_keras_export_serves_and_fine_tunes(compare):
         return (sorted(loaded.signatures), (tuple(spec.shape), spec.dtype), sorted(sig.structured_outputs),
                 loaded.serve(x), sig(**{name: x}), model(x), grads, len(loaded.variables),
                 list(loaded.non_trainable_variables))
+    compare(program)
+
+
+def test_keras_export_of_a_two_input_model(compare):
+    def program(tf):
+        a = tf.keras.Input((2,), name="a")
+        b = tf.keras.Input((3,), name="b")
+        dense = tf.keras.layers.Dense(1)
+        model = tf.keras.Model([a, b], dense(tf.keras.layers.Concatenate()([a, b])))
+        dense.set_weights([np.arange(5, dtype=np.float32).reshape(5, 1), np.array([0.5], np.float32)])
+        path = os.path.join(tempfile.mkdtemp(), "two")
+        model.export(path, verbose=False)
+        loaded = tf.saved_model.load(path)
+        xa, xb = np.ones((4, 2), np.float32), np.full((4, 3), 2.0, np.float32)
+        sig = loaded.signatures["serving_default"]
+        return (loaded.serve([xa, xb]), sorted(sig.structured_input_signature[1]),
+                sig(a=tf.constant(xa), b=tf.constant(xb)))
     compare(program)
 
 

@@ -405,9 +405,11 @@ class _Saver:
             node = self.node(vars(obj)[key], f"{path}/{key}" if path else key)
             if node is not None:
                 children[key] = node
-        for key, fn in _class_functions(type(obj)).items():
+        for key in _class_functions(type(obj)):
             if key not in children and key not in vars(obj):
-                children[key] = {"function": self.function(fn, obj, path=f"{path}/{key}" if path else key)}
+                bound = _bound_function(getattr(obj, key))  # the instance's own function, if it has one
+                if bound is not None:
+                    children[key] = {"function": self.function(*bound, path=f"{path}/{key}" if path else key)}
         entry["children"] = children
         return index
 

@@ -171,13 +171,6 @@ def test_options_keep_their_arguments():
     assert tf.saved_model.LoadOptions(allow_partial_checkpoint=True).allow_partial_checkpoint is True
 
 
-def test_a_signature_returning_a_python_value_raises_value_error(tmp_path):
-    m = tf.Module()
-    m.f = tf.function(lambda x: (x, 3), input_signature=[tf.TensorSpec([])])
-    with pytest.raises(ValueError, match="Got a non-Tensor value 3 for key 'output_1'"):
-        tf.saved_model.save(m, str(tmp_path / "m"), signatures=m.f)
-
-
 def test_keras_export_prints_the_serve_endpoint(tmp_path, capsys):
     model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(2)])
     model.export(str(tmp_path / "exported"))
