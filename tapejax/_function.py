@@ -15,6 +15,8 @@ import contextlib
 import functools
 import inspect
 import threading
+import types
+import weakref
 
 import jax
 import numpy as np
@@ -198,6 +200,8 @@ class Function:
         self._known_variables = {}
         self._written_ids = set()
         self._created_variables = False
+        self._creation_checked = False
+        self._per_instance = weakref.WeakKeyDictionary()
         self._first_call_done = False
         self._host_loop = False
         self.trace_count = 0
@@ -218,6 +222,18 @@ class Function:
     def __get__(self, instance, owner):
         if instance is None:
             return self
+        # As TF: each instance gets its own function (its own traces and Variables created once).
+        try:
+            function = self._per_instance.get(instance)
+            if function is None:
+                function = self._per_instance[instance] = Function(
+                    self._python_function, self._input_signature, self._jit_compile, self._reduce_retracing,
+                    self._name, self._autograph)
+        except TypeError:  # an instance that is not weak-referenceable or not hashable
+            function = self
+        return function._bind(instance)
+
+    def _bind(self, instance):
         bound = functools.partial(self._call_method, instance)
         bound.python_function = self._python_function
         bound.get_concrete_function = functools.partial(self._method_concrete_function, instance)
@@ -226,6 +242,21 @@ class Function:
 
     def experimental_get_tracing_count(self):
         return self.trace_count
+
+    def pretty_printed_concrete_signatures(self, verbose=True):
+        """The signatures traced so far, one block per concrete function (as TF prints them)."""
+        names = _argument_names(self._python_function, False)
+        blocks = []
+        for (_, leaf_signatures), concrete in self._concrete.items():
+            lines = ["Input Parameters:"]
+            for name, leaf in zip(names + [f"arg_{i}" for i in range(len(leaf_signatures))], leaf_signatures):
+                shown = (TensorSpec(leaf[1], leaf[2], None) if leaf[0] == "T"
+                         else f"Literal[{leaf[2]!r}]" if leaf[0] == "P" else "Variable")
+                lines.append(f"  {name} (POSITIONAL_OR_KEYWORD): {shown}")
+            outputs = [TensorSpec(a.shape, a.dtype) for a in concrete.out_avals]
+            lines += ["Output Type:", f"  {outputs[0] if len(outputs) == 1 else outputs}", "Captures:", "  None"]
+            blocks.append("\n".join(lines))
+        return "\n\n".join(blocks)
 
     def get_concrete_function(self, *args, **kwargs):
         """Traces the function for `args` (Tensors, `tf.TensorSpec`s or Python values; the
@@ -272,7 +303,13 @@ class Function:
             return self._python_function(*args, **kwargs)
         concrete, leaves = self._concrete_for(args, kwargs, signed_args)
         if concrete is None:
-            return self._python_function(*args, **kwargs)
+            result = self._python_function(*args, **kwargs)
+            if self._created_variables and not self._host_loop and not self._creation_checked:
+                # TF traces a function that created Variables again at once: one that creates them
+                # on every call raises its ValueError on the first call, as here.
+                self._creation_checked = True
+                self._concrete_for(args, kwargs, signed_args)
+            return result
         if concrete.dynamic_loops and _tape.state.recording:
             # JAX cannot reverse-differentiate a while loop whose trip count depends on data: run
             # the Python function, so the tape records the iterations actually taken.
@@ -396,6 +433,9 @@ class Function:
             for leaf in out_leaves:
                 if type(leaf) is Tensor or isinstance(leaf, _variable.Variable):
                     arrays.append(leaf._value if type(leaf) is Tensor else state.values.get(leaf._id, leaf._array))
+                    static.append(None)
+                elif isinstance(leaf, (bool, int, float, complex, np.number, np.bool_)):
+                    arrays.append(_as_tensor(leaf)._value)  # as TF: a function's outputs are Tensors
                     static.append(None)
                 else:
                     static.append(("static", leaf))
@@ -579,8 +619,20 @@ class _Graph:
     def as_text(self):
         return str(self._jaxpr)
 
+    def as_graph_def(self):
+        """The operations as a GraphDef-like record (`.node` with `name`/`op`, protobuf text as str)."""
+        return _GraphDef(self._operations)
+
     def __repr__(self):
         return f"<tapejax traced program with {len(self._operations)} operations>"
+
+
+class _GraphDef:
+    def __init__(self, operations):
+        self.node = [types.SimpleNamespace(name=op.name, op=op.type) for op in operations]
+
+    def __str__(self):
+        return "".join(f'node {{\n  name: "{n.name}"\n  op: "{n.op}"\n}}\n' for n in self.node)
 
 
 class ConcreteFunction:
@@ -633,6 +685,13 @@ class ConcreteFunction:
 
     def __call__(self, *args, **kwargs):
         specs, _ = self.structured_input_signature
+        tensor_positions = [i for i, s in enumerate(specs) if isinstance(s, TensorSpec)]
+        if len(args) == len(tensor_positions) < len(specs):
+            # As TF: a concrete function takes its Tensor inputs; Python arguments stay as traced.
+            full = list(specs)
+            for i, value in zip(tensor_positions, args):
+                full[i] = value
+            args = tuple(full)
         flat_specs = _nest.flatten(specs)
         flat_args = _nest.flatten(args)
         if len(flat_args) > len(flat_specs):
@@ -645,10 +704,6 @@ class ConcreteFunction:
                     raise errors.InvalidArgumentError(
                         f"cannot compute {self.name} as input #{i}(zero-based) was expected to be a "
                         f"{spec.dtype.name} tensor but is a {tensor.dtype.name} tensor")
-                if not spec.is_compatible_with(tensor):
-                    raise errors.InvalidArgumentError(
-                        f"cannot compute {self.name}: input #{i}(zero-based) has shape "
-                        f"{tuple(tensor.shape)}, which the concrete function's {spec!r} does not accept")
         call_args = args if self._instance is None else (self._instance,) + tuple(args)
         return self._function._call(call_args, kwargs, args)
 

@@ -168,6 +168,8 @@ class Tensor:
 
     def numpy(self):
         """Returns the value as a NumPy array (a NumPy scalar for rank 0)."""
+        if isinstance(self._v, Tracer):  # a traced Tensor (e.g. one that leaked out of a function)
+            raise AttributeError("'SymbolicTensor' object has no attribute 'numpy'")
         array = _host(self._value)
         if array.dtype.kind == "O":  # a string tensor's host array: a copy, as TF returns
             array = array.copy()
