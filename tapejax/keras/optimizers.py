@@ -224,7 +224,11 @@ class Optimizer:
         return True
 
     def build(self, var_list):
-        """Creates the optimizer's state for `var_list` (done on the first `apply_gradients`)."""
+        """Creates the optimizer's state for `var_list` (done on the first `apply_gradients`).
+        A built optimizer ignores another build, as Keras 3's: it updates only the variables it
+        was built with (`apply_gradients` on another raises ValueError)."""
+        if self.built:
+            return
         for var in var_list:
             self._slot(var)
         self.built = True
