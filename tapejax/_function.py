@@ -138,8 +138,9 @@ class _Trace:
 def _leaf_signature(leaf):
     if type(leaf) is Tensor:
         return ("T", tuple(leaf._v.shape), leaf._v.dtype)
-    if isinstance(leaf, _variable.Variable):
-        return ("V", leaf._id)
+    if isinstance(leaf, _variable.Variable):  # as TF: a Variable argument traces by shape and dtype
+        stored = leaf._stored
+        return ("V", tuple(stored.shape), stored.dtype, leaf._trainable)
     if isinstance(leaf, (np.ndarray, np.generic)):
         return ("T", leaf.shape, leaf.dtype)
     if isinstance(leaf, (int, float, bool, str, type(None), complex)):
@@ -177,7 +178,7 @@ class _Concrete:
     """One traced and compiled signature."""
 
     __slots__ = ("variables", "n_written", "out_tree", "out_static", "single_output", "compiled", "pure",
-                 "random", "out_avals", "dynamic_loops", "jaxpr")
+                 "random", "out_avals", "dynamic_loops", "jaxpr", "argument_variables")
 
 
 class Function:
@@ -337,7 +338,14 @@ class Function:
         else:
             leaves = _nest.flatten((args, kwargs))
             structure = jax.tree_util.tree_structure((args, kwargs), is_leaf=_nest._is_leaf)
-        signature = (structure, tuple([_leaf_signature(x) for x in leaves]))
+        leaf_signatures = [_leaf_signature(x) for x in leaves]
+        if any(s[0] == "V" for s in leaf_signatures):
+            # Which Variable arguments are the same object is part of the signature (aliasing).
+            first = {}
+            for i, leaf in enumerate(leaves):
+                if leaf_signatures[i][0] == "V":
+                    leaf_signatures[i] += (first.setdefault(leaf._id, i),)
+        signature = (structure, tuple(leaf_signatures))
         concrete = self._concrete.get(signature)
         if concrete is None:
             first_call = not self._first_call_done
@@ -378,6 +386,9 @@ class Function:
         while True:
             # Written Variables go first: they are donated, so XLA updates their buffers in place.
             known = list(self._known_variables.values())
+            # Variable arguments are lifted from the first trace (not discovered by a second one).
+            known += [v for v in {id(x): x for x in template if isinstance(x, _variable.Variable)}.values()
+                      if v._id not in self._known_variables]
             variables = [v for v in known if v._id in written] + [v for v in known if v._id not in written]
             n_written = sum(v._id in written for v in known)
             concrete = self._build(signature, template, tensor_pos, variables, n_written, first_call)
@@ -457,6 +468,9 @@ class Function:
             return written_now
         concrete = _Concrete()
         concrete.variables = variables
+        position = {v._id: i for i, v in enumerate(variables)}
+        concrete.argument_variables = [(position[leaf._id], i) for i, leaf in enumerate(template)
+                                       if isinstance(leaf, _variable.Variable) and leaf._id in position]
         concrete.n_written = n_written
         concrete.out_tree = info["out_tree"]
         concrete.out_static = info["static"]
@@ -473,6 +487,10 @@ class Function:
 
     def _call_concrete(self, concrete, leaves):
         variables = concrete.variables
+        if concrete.argument_variables:  # this call's Variable arguments in their traced slots
+            variables = list(variables)
+            for slot, i in concrete.argument_variables:
+                variables[slot] = leaves[i]
         n_written = concrete.n_written
         recording = _tape.state.recording
         if recording:  # the tape keeps the values it reads: donate copies
