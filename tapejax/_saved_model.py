@@ -9,8 +9,9 @@ A tapejax SavedModel is a directory (format version `VERSION`):
   it reads and writes) and the signatures (input names, output keys);
 - `variables/variables.npz`: the Variables' values (read with `allow_pickle=False`);
 - `functions/<n>.jax_exported`: one serialized `jax.export.Exported` per traced signature (StableHLO
-  with its first- and second-order VJPs), a pure function of (Variable values, tensor arguments, RNG words)
-  returning (outputs, new values of the Variables it assigns);
+  with its first- and second-order VJPs, lowered for CPU, CUDA and TPU), a pure function of
+  (Variable values, tensor arguments, RNG words) returning (outputs, new values of the Variables
+  it assigns);
 - `assets/`: the files of `tf.saved_model.Asset` attributes.
 
 Loading reads JSON, NumPy arrays and serialized StableHLO: it never unpickles and runs no saved
@@ -22,6 +23,7 @@ says so.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import json
@@ -34,7 +36,7 @@ import jax
 import numpy as np
 from jax import export as jax_export
 
-from tapejax import _dtypes, _nest
+from tapejax import _dtypes, _function, _nest
 from tapejax._function import Function, TensorSpec
 from tapejax._module import Module
 from tapejax._ops import _dispatch, random_ops
@@ -49,6 +51,7 @@ VARIABLES_PATH = os.path.join("variables", "variables.npz")
 FUNCTIONS_DIRECTORY = "functions"
 ASSETS_DIRECTORY = "assets"
 DEFAULT_SERVING_SIGNATURE_DEF_KEY = "serving_default"
+PLATFORMS = ("cpu", "cuda", "tpu")
 _NO_RNG = np.zeros(3, np.uint32)
 
 
@@ -304,13 +307,36 @@ def _used_variables(concrete, specs):
     return written, read
 
 
+@contextlib.contextmanager
+def _host_effects_skipped():
+    """jax.export cannot serialize host callbacks: tf.print and summaries are left out of artefacts
+    (as they are when a recorded call's backward reruns a function body)."""
+    state = _function._trace_state
+    outer = getattr(state, "replaying", False)
+    state.replaying = True
+    try:
+        yield
+    finally:
+        state.replaying = outer
+
+
+def _export_for_platforms(jitted, *avals):
+    """Exported for CPU, CUDA and TPU (a SavedModel loads on any of them), or for this machine's
+    platform alone when an op cannot be lowered for another one."""
+    try:
+        return jax_export.export(jitted, platforms=PLATFORMS)(*avals)
+    except Exception:  # noqa: BLE001 - e.g. a kernel with no lowering on some platform
+        return jax_export.export(jitted)(*avals)
+
+
 def _export_concrete(concrete, specs, what):
     """The serialized `jax.export` artefact of one traced signature, its output avals, the
     Variables it takes (those it writes first) and how many it writes."""
     all_variables = concrete.variables
     n_written = concrete.n_written
     pure = concrete.pure
-    written, read = _used_variables(concrete, specs)
+    with _host_effects_skipped():
+        written, read = _used_variables(concrete, specs)
     kept = written + read
     variables = [all_variables[i] for i in kept]
 
@@ -328,7 +354,8 @@ def _export_concrete(concrete, specs, what):
     for shared in attempts:
         try:
             avals = _symbolic_avals(specs, shared)
-            exported = jax_export.export(jax.jit(exported_function))(var_avals, avals, rng_aval)
+            with _host_effects_skipped():
+                exported = _export_for_platforms(jax.jit(exported_function), var_avals, avals, rng_aval)
             try:  # second-order VJPs too (Hessians, gradient penalties through a loaded function)
                 blob = exported.serialize(vjp_order=2)
             except Exception:  # noqa: BLE001 - a backward JAX cannot differentiate again: first order

@@ -183,3 +183,32 @@ def test_keras_export_rejects_other_formats(tmp_path):
     model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(2)])
     with pytest.raises(ValueError, match="format='onnx'"):
         model.export(str(tmp_path / "x"), format="onnx")
+
+
+def test_artefacts_are_lowered_for_cpu_cuda_and_tpu(tmp_path):
+    from jax import export
+    path = _saved(tmp_path)
+    name = sorted(os.listdir(os.path.join(path, "functions")))[0]
+    with open(os.path.join(path, "functions", name), "rb") as f:
+        exported = export.deserialize(bytearray(f.read()))
+    assert tuple(exported.platforms) == _saved_model.PLATFORMS
+
+
+def test_tf_print_inside_a_saved_function_is_left_out_of_the_artefact(tmp_path, capsys):
+    class Printer(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([])])
+        def f(self, x):
+            tf.print("value", x)
+            return x * 2.0
+
+    loaded = tf.saved_model.load(_saved(tmp_path, Printer()))
+    capsys.readouterr()
+    assert float(loaded.f(3.0).numpy()) == 6.0
+
+
+def test_a_function_calling_py_function_cannot_be_saved(tmp_path):
+    m = tf.Module()
+    m.f = tf.function(lambda x: tf.py_function(lambda v: v * 2.0, [x], tf.float32),
+                      input_signature=[tf.TensorSpec([])])
+    with pytest.raises(ValueError, match="could not export"):
+        tf.saved_model.save(m, str(tmp_path / "m"))
