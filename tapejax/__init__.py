@@ -207,7 +207,8 @@ from tapejax import _summary  # noqa: E402
 summary = _namespaces.make("summary", "tf.summary", {
     **_namespaces.pick(_summary, [
         "SummaryWriter", "audio", "create_file_writer", "create_noop_writer", "flush", "histogram",
-        "image", "record_if", "scalar", "should_record_summaries", "text", "write"]),
+        "image", "record_if", "scalar", "should_record_summaries", "text", "trace_export", "trace_off",
+        "trace_on", "write"]),
     "experimental": _namespaces.make("summary.experimental", "tf.summary.experimental",
                                      _namespaces.pick(_summary, ["get_step", "set_step", "summary_scope"])),
 })
@@ -221,6 +222,16 @@ experimental = _namespaces.make("experimental", "tf.experimental", {
                                    _namespaces.pick(_numpy_api, _numpy_api.RANDOM))}),
 })
 experimental.__path__ = []  # a package, so that `import tensorflow.experimental.numpy as tnp` resolves
+
+from tapejax import _profiler  # noqa: E402
+
+profiler = _namespaces.make("profiler", "tf.profiler", {
+    "experimental": _namespaces.make("profiler.experimental", "tf.profiler.experimental", {
+        **_namespaces.pick(_profiler, _profiler.__all__),
+        "server": _namespaces.make("profiler.experimental.server", "tf.profiler.experimental.server",
+                                   {"start": _profiler.start_server}),
+        "client": _namespaces.make("profiler.experimental.client", "tf.profiler.experimental.client",
+                                   {"trace": _profiler._remote, "monitor": _profiler._remote})})})
 
 from tapejax import _compat_v1  # noqa: E402
 

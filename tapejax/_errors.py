@@ -57,6 +57,10 @@ class PermissionDeniedError(OpError):
     (`tf.errors.PermissionDeniedError`)."""
 
 
+class UnavailableError(OpError):
+    """The runtime cannot do it now, e.g. stopping a profiler that is not running (`tf.errors.UnavailableError`)."""
+
+
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 

@@ -11,7 +11,8 @@ The writer, tag and the Python parts of the condition are fixed when the functio
 Differences from TF: events are written by the calling thread (buffered; flushed every `max_queue`
 events, at a write `flush_millis` after the last flush, on `flush()`, `close()`, leaving
 `as_default()` and at exit), not by a background thread; there are no string tensors, so `text`
-takes Python/NumPy strings; `graph`/`trace_*` (graph and profiler traces) are not provided.
+takes Python/NumPy strings; `trace_export` writes each traced call's jaxpr as its graph
+(see "graph traces" below), and `graph` is not provided.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import atexit
 import contextlib
 import io
 import itertools
+import logging
 import os
 import socket
 import threading
@@ -29,8 +31,9 @@ import weakref
 
 import jax
 import numpy as np
+from jax.extend.core import Literal as _Literal
 
-from tapejax import _dtypes, _function, _variable
+from tapejax import _dtypes, _function, _profiler, _variable
 from tapejax._errors import InvalidArgumentError, NotFoundError
 from tapejax._module import name_scope
 from tapejax._tensor import Tensor
@@ -553,6 +556,152 @@ def summary_scope(name, default_name=None, values=None):
         yield scope, scope + "/"
 
 
+# -- graph traces ----------------------------------------------------------------------------------
+# TF collects the graphs of the tf.function calls between trace_on and trace_export and writes them
+# as one summary: tag `name`, a [1] string tensor holding a serialized RunMetadata (one
+# FunctionGraphs entry per graph), plugin "graph_run_metadata_graph" with content "1" (measured on
+# TF 2.21; TensorBoard's graphs plugin reads it). tapejax writes the same summary; each graph is
+# the compiled call's jaxpr as a GraphDef: an `_Arg` node per input, a node per top-level equation
+# (named by its tapejax op where it is one, inputs from the nodes producing its operands) and a
+# `_Retval` node per output.
+_trace_lock = threading.Lock()
+_trace = {"context": None, "calls": {}, "original": None}
+_logger = logging.getLogger("tapejax")
+
+
+def _start_collecting():
+    original = _function.Function._call_concrete
+
+    def collecting(self, concrete, leaves):
+        _trace["calls"].setdefault(id(concrete), (self._name, concrete))
+        return original(self, concrete, leaves)
+
+    _trace["original"] = original
+    _function.Function._call_concrete = collecting
+
+
+def _stop_collecting():
+    if _trace["original"] is not None:
+        _function.Function._call_concrete = _trace["original"]
+        _trace["original"] = None
+    _trace["calls"] = {}
+
+
+def trace_on(graph=True, profiler=False, profiler_outdir=None):
+    """Starts collecting the graphs of `tf.function` calls (and, with `profiler`, a JAX profile).
+
+    Args:
+      graph: collect the graphs of the functions called until `trace_export`/`trace_off`.
+      profiler: also run JAX's profiler (`jax.profiler.start_trace`) into `profiler_outdir`,
+        which TensorBoard's profile plugin reads.
+      profiler_outdir: the profile's directory; required with `profiler` (a warning otherwise, as TF).
+    """
+    if _function._tracing():
+        _logger.warning("Cannot enable trace inside a tf.function.")
+        return
+    with _trace_lock:
+        if _trace["context"] is not None:
+            _logger.warning("Trace already enabled")
+            return
+        profiling = False
+        if profiler:
+            if profiler_outdir is None:
+                _logger.warning("No `profiler_outdir` passed to trace_on(). Profiler won't be enabled.")
+            else:
+                _profiler.start(profiler_outdir)
+                profiling = True
+        _start_collecting()
+        _trace["context"] = (bool(graph), bool(profiler), profiling)
+
+
+def trace_off():
+    """Stops the current trace and discards what it collected."""
+    with _trace_lock:
+        context, _trace["context"] = _trace["context"], None
+        if context is None:
+            return
+        _stop_collecting()
+    if context[2]:
+        try:
+            _profiler.stop()
+        except Exception as err:  # noqa: BLE001 - TF logs any failure to stop and goes on
+            _logger.warning("Error while stopping profiler: %s", err)
+
+
+def _graph_def(concrete):
+    """A GraphDef proto of a compiled call's jaxpr (see the section comment)."""
+    from tensorboard.compat.proto import graph_pb2
+    jaxpr = concrete.jaxpr.jaxpr
+    graph = graph_pb2.GraphDef()
+    producer = {}
+    for i, var in enumerate(jaxpr.invars):
+        node = graph.node.add(name=f"input_{i}", op="_Arg")
+        node.attr["index"].i = i
+        producer[var] = node.name
+    counts = {}
+    for eqn in jaxpr.eqns:
+        op_type = eqn.primitive.name
+        if op_type in ("jit", "pjit"):
+            op_type = eqn.params.get("name", op_type)
+        counts[op_type] = counts.get(op_type, 0) + 1
+        name = op_type if counts[op_type] == 1 else f"{op_type}_{counts[op_type] - 1}"
+        inputs = [producer[v] for v in eqn.invars if not isinstance(v, _Literal) and v in producer]
+        graph.node.add(name=name, op=op_type, input=inputs)
+        for j, var in enumerate(eqn.outvars):
+            producer[var] = name if j == 0 else f"{name}:{j}"
+    for i, var in enumerate(jaxpr.outvars):
+        node = graph.node.add(name=f"output_{i}_RetVal", op="_Retval",
+                              input=[producer[var]] if not isinstance(var, _Literal) and var in producer else [])
+        node.attr["index"].i = i
+    return graph
+
+
+def trace_export(name, step=None, profiler_outdir=None):
+    """Stops the trace and writes the collected graphs as a summary to the default writer.
+
+    Args:
+      name: the summary's tag.
+      step: an int64 step; default `tf.summary.experimental.get_step()`.
+      profiler_outdir: ignored, as in TF 2.21 (pass it to `trace_on`).
+
+    Raises:
+      ValueError: when no trace is on, or a writer is set but no step is.
+    """
+    if _function._tracing():
+        _logger.warning("Cannot export trace inside a tf.function.")
+        return
+    with _trace_lock:
+        context = _trace["context"]
+        if context is None:
+            raise ValueError("Must enable trace before export through tf.summary.trace_on.")
+        calls = list(_trace["calls"].values())
+    graph, profiler, _ = context
+    tag = _tag(name)
+    plugin = "graph_run_metadata_graph" if graph and not profiler else "graph_run_metadata"
+
+    def build():
+        tb = _tb()
+        from tensorboard.compat.proto import config_pb2
+        run_metadata = config_pb2.RunMetadata()
+        for _, concrete in calls:
+            run_metadata.function_graphs.add().pre_optimization_graph.CopyFrom(_graph_def(concrete))
+        summary = tb["summary_pb2"].Summary()
+        value = np.empty((1,), dtype=object)
+        value[0] = run_metadata.SerializeToString()
+        entry = summary.value.add(tag=tag, tensor=tb["tensor_util"].make_tensor_proto(value))
+        entry.metadata.plugin_data.plugin_name = plugin
+        entry.metadata.plugin_data.content = b"1"
+        entry.metadata.data_class = tb["summary_pb2"].DATA_CLASS_BLOB_SEQUENCE
+        return summary
+
+    if profiler and profiler_outdir:
+        _logger.warning("Ignoring `profiler_outdir` passed to trace_export(). Please pass it to "
+                        "trace_on() instead.")
+    _write(tag, build, [], step)  # a missing step raises here and leaves the trace on, as TF
+    trace_off()
+
+
 __all__ = ["SummaryWriter", "audio", "create_file_writer", "create_noop_writer", "flush",
            "get_step", "histogram", "image", "record_if", "scalar", "set_step",
-           "should_record_summaries", "summary_scope", "text", "write"]
+           "should_record_summaries", "summary_scope", "text", "trace_export", "trace_off", "trace_on",
+           "write"]
