@@ -10,7 +10,6 @@ import contextlib
 import functools
 import io
 import os
-import sys
 import tempfile
 import warnings
 
@@ -34,23 +33,6 @@ def program(f=None, **options):
 RS = np.random.RandomState(14)
 XV = RS.randn(4).astype(np.float32)
 XM = RS.randn(3, 4).astype(np.float32)
-
-
-@contextlib.contextmanager
-def _captured_fd1(sink):
-    """Captures what is written to file descriptor 1 (TF's tf.print writes there from C++)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    with tempfile.TemporaryFile(mode="w+b") as tmp:
-        os.dup2(tmp.fileno(), 1)
-        try:
-            yield
-        finally:
-            sys.stdout.flush()
-            os.dup2(saved, 1)
-            os.close(saved)
-            tmp.seek(0)
-            sink.append(tmp.read().decode())
 
 
 # -- if / elif / else on traced tensors ---------------------------------------------------------
@@ -374,7 +356,8 @@ def while_python_condition_unrolled(tf):
             traced.append(i)
             x = x * 2.0
             i += 1
-        return x, i
+        traced.append(type(i).__name__)
+        return x
 
     return f(tf.constant(1.0)), f(tf.constant(2.0)), traced
 
@@ -855,14 +838,26 @@ def and_or_not_on_tensors(tf):
 
 @program
 def and_or_on_python_values_stay_python(tf):
+    seen = []
+
     @tf.function
     def f(x, k):
         a = k and 5
         b = k or 7
         c = not k
-        return x, a, b, c
+        seen.append((a, b, c))
+        return x + a + b
 
-    return f(tf.constant(1.0), 0), f(tf.constant(1.0), 3)
+    return f(tf.constant(1.0), 0), f(tf.constant(1.0), 3), seen
+
+
+@program
+def python_values_returned_become_tensors(tf):
+    @tf.function
+    def f(x, k):
+        return x, k * 2, 0.5, True, [k], None
+
+    return f(tf.constant(1.0), 3)
 
 
 @program
@@ -892,15 +887,17 @@ def if_on_and_of_tensors(tf):
 @program
 def and_short_circuits_on_python_false(tf):
     called = []
+    values = []
 
     @tf.function
     def f(x):
         def side(v):
             called.append(1)
             return v > 0.0
-        return False and side(x), True or side(x)
+        values.append((False and side(x), True or side(x)))
+        return x
 
-    return f(tf.constant(1.0)), called
+    return f(tf.constant(1.0)), called, values
 
 
 @program
@@ -983,10 +980,10 @@ def random_draws_in_loop_differ(tf):
 
     @tf.function
     def f(n):
-        ta = tf.TensorArray(tf.float32, size=n)
+        draws = tf.zeros([4, 3])
         for i in tf.range(n):
-            ta = ta.write(i, tf.random.uniform([3]))
-        return ta.stack()
+            draws = tf.tensor_scatter_nd_update(draws, tf.reshape(i, [1, 1]), [tf.random.uniform([3])])
+        return draws
 
     rows = f(tf.constant(4)).numpy()
     distinct = len({tuple(r) for r in rows})
@@ -1011,19 +1008,21 @@ def random_draws_in_while_differ_between_calls(tf):
 
 
 @program
-def tf_print_in_loop(tf):
-    out = []
+def tf_print_in_loop_prints_every_call(tf):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "printed.txt")
 
-    @tf.function
-    def f(n):
-        for i in tf.range(n):
-            tf.print("step", i, output_stream=sys.stdout)
-        return n
+        @tf.function
+        def f(n):
+            total = tf.constant(0)
+            for i in tf.range(n):
+                tf.print("step", i, [i, i * 2], output_stream="file://" + path)
+                total += i
+            return total
 
-    with _captured_fd1(out):
-        f(tf.constant(3))
-        f(tf.constant(2))
-    return out
+        totals = [f(tf.constant(3)).numpy(), f(tf.constant(2)).numpy()]
+        with open(path, encoding="utf-8") as file:
+            return totals, file.read()
 
 
 @program
@@ -1634,6 +1633,235 @@ def python_side_effect_in_staged_loop_runs_once_per_trace(tf):
     f(tf.constant(5))
     f(tf.constant(7))
     return f(tf.constant(2)), len(seen), f.experimental_get_tracing_count()
+
+
+# -- more conversions: datasets, assert, range over tensors, loop options ---------------------------
+@program
+def for_over_dataset_inside_function(tf):
+    ds = tf.data.Dataset.from_tensor_slices(np.arange(6, dtype=np.float32)).batch(2)
+
+    @tf.function
+    def f(ds):
+        total = tf.constant(0.0)
+        for batch in ds:
+            total += tf.reduce_sum(batch * batch)
+        return total
+
+    return f(ds)
+
+
+@program
+def python_range_over_tensor_becomes_tf_range(tf):
+    @tf.function
+    def f(n):
+        total = tf.constant(0)
+        for i in range(n):
+            total += i
+        return total
+
+    return f(tf.constant(5)), f(tf.constant(2)), f.experimental_get_tracing_count()
+
+
+@program
+@H.raises("OperatorNotAllowedInGraphError")
+def assert_statement_on_tensor_is_not_converted(tf):
+    @tf.function
+    def f(x):
+        assert tf.reduce_all(x > 0.0), "x must be positive"
+        return tf.sqrt(x)
+
+    return f(tf.constant([4.0, -9.0]))
+
+
+@program
+def python_print_of_tensor_in_staged_loop_runs_at_trace(tf):
+    buf = io.StringIO()
+
+    @tf.function
+    def f(n):
+        i = tf.constant(0)
+        while i < n:
+            print("body")
+            i += 1
+        return i
+
+    with contextlib.redirect_stdout(buf):
+        outs = [f(tf.constant(3)), f(tf.constant(4))]
+    return outs, buf.getvalue()
+
+
+@program
+def set_loop_options_maximum_iterations(tf):
+    @tf.function
+    def f(x):
+        i = tf.constant(0)
+        while x < 1000.0:
+            tf.autograph.experimental.set_loop_options(maximum_iterations=3)
+            x = x * 2.0
+            i += 1
+        return x, i
+
+    return f(tf.constant(1.0))
+
+
+@program
+def set_loop_options_shape_invariants_allow_growth(tf):
+    @tf.function
+    def f(n):
+        x = tf.constant([1.0])
+        while tf.size(x) < n:
+            tf.autograph.experimental.set_loop_options(shape_invariants=[(x, tf.TensorShape([None]))])
+            x = tf.concat([x, x * 2.0], 0)
+        return x
+
+    return f(tf.constant(5))
+
+
+@program
+@H.raises("ValueError", "TypeError", "InvalidArgumentError")
+def if_on_non_scalar_tensor(tf):
+    @tf.function
+    def f(x):
+        if x > 0.0:
+            x = x * 2.0
+        return x
+
+    return f(tf.constant([1.0, 2.0]))
+
+
+@program
+def loop_var_none_before_loop_becomes_tensor(tf):
+    @tf.function
+    def f(n):
+        i = tf.constant(0)
+        y = None
+        while i < n:
+            y = i * 2
+            i += 1
+        return y
+
+    return f(tf.constant(3))
+
+
+@program
+def python_elif_mixed_with_tensor_condition(tf):
+    @tf.function
+    def f(x, mode):
+        if mode == "double":
+            y = x * 2.0
+        elif x > 0.0:
+            y = x + 10.0
+        else:
+            y = x - 10.0
+        return y
+
+    return (f(tf.constant(1.0), "double"), f(tf.constant(1.0), "other"), f(tf.constant(-1.0), "other"),
+            f.experimental_get_tracing_count())
+
+
+@program
+def nested_function_defined_inside_is_converted(tf):
+    @tf.function
+    def f(x):
+        def clamp(v):
+            if v > 1.0:
+                v = tf.constant(1.0)
+            return v
+        return clamp(x), clamp(x / 10.0)
+
+    return f(tf.constant(5.0))
+
+
+@program
+def while_with_fixed_size_tensorarray(tf):
+    @tf.function
+    def f(x):
+        ta = tf.TensorArray(tf.float32, size=4)
+        i = tf.constant(0)
+        while i < 4:
+            ta = ta.write(i, x * tf.cast(i, tf.float32))
+            i += 1
+        return ta.stack()
+
+    return f(tf.constant([1.0, 2.0]))
+
+
+@program
+def len_of_tensor_inside_function(tf):
+    @tf.function
+    def f(x):
+        total = tf.constant(0.0)
+        for i in range(len(x)):
+            total += x[i] * i
+        return total, len(x)
+
+    return f(tf.constant(XV))
+
+
+@program
+def staged_if_calls_inner_tf_function(tf):
+    @tf.function
+    def square(v):
+        return v * v
+
+    @tf.function
+    def f(x):
+        if x > 0.0:
+            y = square(x)
+        else:
+            y = -square(x)
+        return y
+
+    return f(tf.constant(3.0)), f(tf.constant(-3.0)), square.experimental_get_tracing_count()
+
+
+@program
+def gradient_through_set_loop_options_maximum_iterations(tf):
+    @tf.function
+    def f(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = x
+            while y < 1000.0:
+                tf.autograph.experimental.set_loop_options(maximum_iterations=3)
+                y = y * y + 1.0
+        return y, tape.gradient(y, x)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return f(tf.constant(1.5))
+
+
+@program
+def gradient_of_module_method_with_converted_loop(tf):
+    class Poly(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.coef = tf.Variable([1.0, -0.5, 0.25])
+
+        @tf.function
+        def __call__(self, x):
+            y = tf.constant(0.0)
+            for c in self.coef:
+                y = y * x + c
+            return y
+
+    m = Poly()
+    x = tf.constant(2.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = m(x)
+    return y, tape.gradient(y, [x, m.coef])
+
+
+
+@program
+def nested_list_of_traced_tensors_as_op_argument(tf):
+    @tf.function
+    def f(i):
+        return tf.tensor_scatter_nd_update(tf.zeros([4]), [[i]], [1.0])
+
+    return f(tf.constant(2))
 
 
 def _core_message(raised):
