@@ -777,10 +777,10 @@ class Functional(Model):
         for kt in self._flat_outputs:
             visit(kt)
         self.__dict__["_nodes"] = nodes  # not tracked: layers are tracked below, inputs first
-        for kt in self._flat_inputs:
-            self._track(kt._history[0])
-        for node in nodes:
-            self._track(node[0])
+        # Keras 3's layer order (by depth from the inputs): `layers`, `weights` and the
+        # optimizer's variables come in the order TF's Keras gives them.
+        for layer in _saving.functional_layers(self):
+            self._track(layer)
         self.built = True
         self._output_shape = _map(lambda k: k.shape, outputs)
 

@@ -46,9 +46,6 @@ class _Node:
         return f"<{type(self.owner).__name__}Cell name={self.name}>"
 
 
-_VIRTUAL = {}  # id(layer) -> its _Node children (kept only while one save/load walks)
-
-
 def _is_saveable(obj):
     return isinstance(obj, (Layer, optimizers_module.Optimizer, _Node))
 
@@ -180,7 +177,7 @@ def _walk(obj, path, visit, visited):
     if id(obj) in visited:
         return
     visit(obj, path)
-    visited.add(id(obj))
+    visited[id(obj)] = obj  # kept alive: a cell _Node's id must not be reused during the walk
     for attr, child in _children(obj):
         sub = f"{path}/{attr}" if path else attr
         if _is_saveable(child):
@@ -226,7 +223,7 @@ def write_h5(model, target):
                     ds.attrs["dtype"] = "bfloat16"
                 else:
                     group[str(i)] = value
-        _walk(model, "", visit, set())
+        _walk(model, "", visit, {})
 
 
 def _safe_child(group, name, kind, filepath):
@@ -316,7 +313,7 @@ def read_h5(model, source, filepath, skip_mismatch=False, build_optimizer=False)
                     return
                 pending.append((variable, value))
             assignments.extend(pending)
-        _walk(model, "", visit, set())
+        _walk(model, "", visit, {})
     if errors:
         first_obj, first_error = errors[0]
         msg = (f"A total of {len(errors)} objects could not be loaded. Example error message for "
