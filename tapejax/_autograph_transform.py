@@ -203,9 +203,10 @@ class Converter:
         self._ids = itertools.count(1)
         self._locals = set()
         self._loads = []
+        self._super_self = None
 
     def _expressions(self):
-        return _Expressions(self._locals)
+        return _Expressions(self._locals, self._super_self)
 
     def _local_only(self, loop, names):
         """The loop's state names read nowhere outside the loop: a value they get only inside it
@@ -229,6 +230,9 @@ class Converter:
                 arg.annotation = None
         node.args.defaults = []  # the converted function gets the original's defaults back
         node.args.kw_defaults = [None] * len(node.args.kwonlyargs)
+        positional = node.args.posonlyargs + node.args.args
+        # A zero-argument super() moves into nested functions: it gets its arguments spelled out.
+        self._super_self = positional[0].arg if positional else None
         self._convert_scope(node)
         return node
 
@@ -498,8 +502,9 @@ class _Expressions(ast.NodeTransformer):
     reads of the function's local names go through `ag__.ld`, which raises TF's error for a name a
     staged `if` left assigned in one branch only."""
 
-    def __init__(self, local_names=()):
+    def __init__(self, local_names=(), super_self=None):
         self.local_names = local_names
+        self.super_self = super_self
 
     def visit_Name(self, node):  # noqa: N802
         if isinstance(node.ctx, ast.Load) and node.id in self.local_names:
@@ -541,6 +546,9 @@ class _Expressions(ast.NodeTransformer):
     def visit_Call(self, node):  # noqa: N802
         self.generic_visit(node)
         func = node.func
+        if isinstance(func, ast.Name) and func.id == "super" and not node.args and self.super_self:
+            node.args = [_name("__class__"), _name(self.super_self)]
+            return node
         if isinstance(func, ast.Name) and func.id in _PLAIN_CALLS:
             return node
         if isinstance(func, ast.Attribute) and func.attr in ("__init__",):

@@ -420,6 +420,8 @@ def _check_iteration(name, before, after):
             f"The two structures don't have the same nested structure.\n\n"
             f"First structure: {_describe_structure(before)}\n\nSecond structure: {_describe_structure(after)}")
     for a, b in zip(_nest.flatten(before), _nest.flatten(after)):
+        if hasattr(a, "_to_loop_array") and hasattr(b, "_to_loop_array"):
+            continue
         if type(a) is Tensor:
             if type(b) is not Tensor:
                 b = _entry_value(name, b)
@@ -440,8 +442,21 @@ def _check_iteration(name, before, after):
                             f"iteration: a staged loop can only change Tensors and Python numbers.")
 
 
+def _is_carried(leaf):
+    """A leaf a staged loop carries: a Tensor, or a TensorArray (as its buffer, TF's flow)."""
+    return type(leaf) is Tensor or hasattr(leaf, "_to_loop_array")
+
+
+def _carried(leaf):
+    return leaf._value if type(leaf) is Tensor else leaf._to_loop_array()
+
+
+def _rebuild(template_leaf, tensor):
+    return tensor if type(template_leaf) is Tensor else template_leaf._from_loop_array(tensor._value)
+
+
 def _loop_arrays(state):
-    return [leaf._value for leaf in _nest.flatten(list(state)) if type(leaf) is Tensor]
+    return [_carried(leaf) for leaf in _nest.flatten(list(state)) if _is_carried(leaf)]
 
 
 def staged_loop(get_state, set_state, names, body, test=None, count=None, element=None,
@@ -495,7 +510,8 @@ def _staged_loop_once(initial, carried_vars, undefined_avals, get_state, set_sta
     def state_from(arrays):
         it = iter(arrays)
         return tuple(jax.tree_util.tree_map(
-            lambda leaf: Tensor(next(it)) if type(leaf) is Tensor else leaf, value, is_leaf=_nest._is_leaf)
+            lambda leaf: _rebuild(leaf, Tensor(next(it))) if _is_carried(leaf) else leaf, value,
+            is_leaf=_nest._is_leaf)
             for value in template)
 
     def run_with(carry, fn):
@@ -544,9 +560,11 @@ def _staged_loop_once(initial, carried_vars, undefined_avals, get_state, set_sta
             carried_vars.update({v._id: v for v in new_vars})
             undefined_avals.update(undefined_now)
             raise _Restart
-        arrays = [(_entry_value(n, leaf) if type(leaf) is not Tensor else leaf)._value
+        arrays = [leaf._to_loop_array() if hasattr(leaf, "_to_loop_array") else
+                  (_entry_value(n, leaf) if type(leaf) is not Tensor else leaf)._value
                   for n, before, value in zip(names, template, new_state) if not isinstance(before, Undefined)
-                  for leaf in _nest.flatten(value) if type(leaf) is Tensor or _is_number(leaf)]
+                  for leaf in _nest.flatten(value) if type(leaf) is Tensor or _is_number(leaf)
+                  or hasattr(leaf, "_to_loop_array")]
         var_arrays = [local.written[v._id][1] for v in variables]
         return (carry[0] + 1, arrays, var_arrays)
 
@@ -570,7 +588,8 @@ def _staged_loop_once(initial, carried_vars, undefined_avals, get_state, set_sta
         values = [carry0[0]] + list(carry0[1]) + list(carry0[2]) + list(consts)
         final = run_scan(*values)
         tensors = [Tensor(a) for a in final[1]]
-        initial_objects = [leaf for leaf in _nest.flatten(list(template)) if type(leaf) is Tensor]
+        initial_objects = [leaf if type(leaf) is Tensor else None
+                           for leaf in _nest.flatten(list(template)) if _is_carried(leaf)]
         inputs = [None] + initial_objects + variables + _captured_objects(consts, reads_seen)
 
         def differentiable(*vals):
@@ -594,7 +613,7 @@ def _staged_loop_once(initial, carried_vars, undefined_avals, get_state, set_sta
         _write_back(variable, array)
     it = iter(tensors)
     set_state(tuple(jax.tree_util.tree_map(
-        lambda leaf: next(it) if type(leaf) is Tensor else leaf, value, is_leaf=_nest._is_leaf)
+        lambda leaf: _rebuild(leaf, next(it)) if _is_carried(leaf) else leaf, value, is_leaf=_nest._is_leaf)
         for value in template))
 
 
