@@ -31,10 +31,10 @@ from tapejax.keras import optimizers as optimizers_module
 from tapejax.keras._layer import Input, InputLayer, KerasTensor, Layer, _leaves
 from tapejax.keras._layers_more import Bidirectional, Lambda, TimeDistributed
 from tapejax.keras._models import Functional, Model, Sequential
+from tapejax.keras._saving_registry import get_registered_name, get_registered_object
 from tapejax.keras._serialization import snake
 
-__all__ = ["save_model", "load_model", "serialize_layer", "deserialize_layer",
-           "register_keras_serializable", "get_registered_name", "get_registered_object"]
+__all__ = ["save_model", "load_model", "serialize_layer", "deserialize_layer"]
 
 KERAS_VERSION = "3.15.1"  # the Keras version whose format tapejax writes (TF 2.21's)
 _CONFIG, _METADATA = "config.json", "metadata.json"
@@ -45,46 +45,6 @@ _LAMBDA_REFUSED = (
     "you trust the source of the artifact, you can override this error by passing "
     "`safe_mode=False` to the loading function, or calling "
     "`keras.config.enable_unsafe_deserialization().")
-
-
-# -- registration (keras.saving.register_keras_serializable) ------------------------------------
-_REGISTERED = {}       # "package>name" -> class or function
-_REGISTERED_NAMES = {}  # class or function -> "package>name"
-
-
-def register_keras_serializable(package="Custom", name=None):
-    """Registers a class or function under `'<package>><name>'` so `load_model` finds it.
-
-    Returns:
-      A decorator returning the object unchanged.
-
-    Raises:
-      ValueError: for a package containing `>` or a class without `get_config`.
-    """
-    if ">" in package:
-        raise ValueError("Package name must not contain '>'")
-
-    def decorator(obj):
-        registered = f"{package}>{name or obj.__name__}"
-        if inspect.isclass(obj) and not hasattr(obj, "get_config"):
-            raise ValueError("Cannot register a class that does not have a get_config() method.")
-        _REGISTERED[registered] = obj
-        _REGISTERED_NAMES[obj] = registered
-        return obj
-    return decorator
-
-
-def get_registered_name(obj):
-    """The name `obj` was registered under, or its `__name__`."""
-    return _REGISTERED_NAMES.get(obj, getattr(obj, "__name__", None))
-
-
-def get_registered_object(name, custom_objects=None, module_objects=None):
-    """The class or function registered (or in `custom_objects`) under `name`, or None."""
-    for table in (custom_objects or {}, _REGISTERED, module_objects or {}):
-        if name in table:
-            return table[name]
-    return None
 
 
 # -- values inside layer configs -----------------------------------------------------------------

@@ -12,6 +12,14 @@ from tapejax.keras._dataset_utils import (  # noqa: F401 - keras.utils' dataset 
     text_dataset_from_directory,
     timeseries_dataset_from_array,
 )
+from tapejax.keras._saving_registry import (  # noqa: F401 - keras.utils' saving registry
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
 
 __all__ = ["Progbar", "to_categorical", "set_random_seed"]
 
