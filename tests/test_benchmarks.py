@@ -42,3 +42,13 @@ def test_every_timed_step_result_is_computed():
     for g in results:
         assert type(g._v) is not Pending or g._v.node.results is not None
         assert float(g) == 6.0
+
+
+def test_autograph_loop_benchmark_quick_run_compiles_the_converted_loop_once():
+    from benchmarks import autograph_loop
+
+    table = autograph_loop.run(quick=True)
+    assert set(table) == {"tapejax.function", "jax.lax.while_loop"}
+    assert table["tapejax.function"]["traces"] == 1
+    assert table["tapejax.function"]["compiled_signatures"] == 1
+    assert table["jax.lax.while_loop"]["ratio_to_jax"] == 1.0
