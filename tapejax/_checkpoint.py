@@ -83,6 +83,55 @@ def _optimizers(obj, prefix, out):
             _optimizers(child, f"{prefix}/{name}", out)
 
 
+# TF keys a checkpoint by object-graph paths: the attribute names from the root to each variable
+# (`model/dense/bias`; measured on TF 2.21, whose Keras 3 Dense/Conv keep their kernel as `_kernel`
+# and Embedding its table as `_embeddings`). tapejax stores values under its structural keys and
+# records each variable's object-graph path beside them, so stand-in objects with the same paths
+# (`tf.train.Checkpoint(model=tf.train.Checkpoint(dense=tf.train.Checkpoint(bias=v)))`) restore
+# from it and `load_checkpoint` reads values by those names too. Paths are recorded for
+# tf.Modules, Checkpoints, containers and Keras layers (not inside Sequential/Functional models,
+# whose TF paths go through Keras' internal `_functional/_operations`).
+_TAPEJAX_ATTRIBUTES = frozenset({
+    "_layers", "_own_trainable", "_own_non_trainable", "_losses", "_compiled_metrics", "_metric_specs",
+    "_loss_tracker", "_auto_config", "_build_shapes", "_initial_weights", "optimizer"})
+_KERAS_ATTRIBUTE_NAMES = {"kernel": "_kernel", "embeddings": "_embeddings"}
+_GRAPH_PATHS = "graph_paths"
+
+
+def _graph_paths(children):
+    """{variable id: object-graph path} for the variables reachable from `children` by attributes."""
+    from tapejax.keras._layer import Layer
+    from tapejax.keras._models import Functional, Sequential
+    paths, seen = {}, set()
+
+    def walk(obj, prefix):
+        if isinstance(obj, Variable):
+            paths.setdefault(obj._id, prefix)
+            return
+        if id(obj) in seen or _is_optimizer(obj) or isinstance(obj, (Sequential, Functional)):
+            return
+        seen.add(id(obj))
+        if isinstance(obj, Checkpoint):
+            items = list(obj._children.items())
+        elif isinstance(obj, Layer):
+            items = [(_KERAS_ATTRIBUTE_NAMES.get(k, k), v) for k, v in vars(obj).items()
+                     if k not in _TAPEJAX_ATTRIBUTES and isinstance(v, (Variable, Module))]
+        elif isinstance(obj, Module):
+            items = [(k, v) for k, v in vars(obj).items() if k not in _TAPEJAX_ATTRIBUTES]
+        elif isinstance(obj, dict):
+            items = sorted(obj.items(), key=lambda kv: str(kv[0]))
+        elif isinstance(obj, (list, tuple)):
+            items = list(enumerate(obj))
+        else:
+            return
+        for name, child in items:
+            walk(child, f"{prefix}/{name}")
+
+    for name, child in children.items():
+        walk(child, name)
+    return paths
+
+
 class CheckpointLoadStatus:
     """What `restore` returns: assertions about how the checkpoint matched the objects."""
 
@@ -200,6 +249,9 @@ class Checkpoint:
         values, _, _ = self._values()
         keys = sorted(values)
         arrays = {f"v{i:06d}": np.asarray(values[k].numpy()) for i, k in enumerate(keys)}
+        paths = _graph_paths(self._children)
+        arrays[_GRAPH_PATHS] = np.asarray(
+            [paths.get(values[k]._id, k) if isinstance(values[k], Variable) else k for k in keys], dtype=str)
         save_arrays(_data_path(file_prefix), arrays, [_FORMAT] + keys)
         return os.fspath(file_prefix)
 
@@ -252,10 +304,20 @@ class Checkpoint:
             if owner is not None and "/slots/" not in k:
                 deferred.setdefault(owner[0], (owner[1], {}))[1][k] = saved[k]
         roots_saved = {k.split("/")[0] for k in saved}
+        by_path = {}       # object-graph path -> saved key, where they differ
+        if _GRAPH_PATHS in arrays and len(arrays[_GRAPH_PATHS]) == len(keys):
+            for k, path in zip(keys, arrays[_GRAPH_PATHS].tolist()):
+                if path != k:
+                    by_path.setdefault(path, k)
+        matched_by_path = False
         plan = []          # (variable, array) to assign
         pending = []       # (optimizer, model variable, [arrays]) for slots not created yet
         unmatched = []
         for k, var in var_by_key.items():
+            if k not in saved and k in by_path:  # a stand-in object with the saved object's path
+                plan.append((by_path[k], var, saved[by_path[k]]))
+                matched_by_path = True
+                continue
             if k not in saved:
                 if k.split("/")[0] in roots_saved and "/slots/" not in k and k != "save_counter":
                     raise ValueError(
@@ -290,7 +352,7 @@ class Checkpoint:
                 grouped.setdefault((id(opt), target._id), (opt, target, {}))[2][int(m.group(3))] = \
                     saved[k]
                 continue
-            if k.split("/")[0] in self._children and not m:
+            if k.split("/")[0] in self._children and not m and not matched_by_path:
                 raise ValueError(
                     f"The checkpoint {save_path!r} does not match the objects: it has a value for "
                     f"{k!r} that no current variable takes. Was it saved from a different model? "
@@ -558,7 +620,9 @@ def _resolve_checkpoint(ckpt_dir_or_file):
 class CheckpointReader:
     """Reads the values of one checkpoint by name (what `tf.train.load_checkpoint` returns).
 
-    Names are listed by `get_variable_to_shape_map()`: `<structural key>/.ATTRIBUTES/VARIABLE_VALUE`.
+    Names are listed by `get_variable_to_shape_map()`: `<structural key>/.ATTRIBUTES/VARIABLE_VALUE`
+    and, for a variable whose TF object-graph path differs from its key, also
+    `<path>/.ATTRIBUTES/VARIABLE_VALUE` (TF's name, e.g. `model/dense/_kernel/...`).
     """
 
     def __init__(self, path):
@@ -572,6 +636,10 @@ class CheckpointReader:
             if f"v{i:06d}" not in arrays:
                 raise DataLossError(f"Checkpoint {path!r} is missing the value of {key!r}.")
             self._values[key + _VALUE_SUFFIX] = arrays[f"v{i:06d}"]
+        paths = arrays.get(_GRAPH_PATHS)
+        if paths is not None and len(paths) == len(meta) - 1:
+            for key, path in zip(meta[1:], paths.tolist()):
+                self._values.setdefault(path + _VALUE_SUFFIX, self._values[key + _VALUE_SUFFIX])
 
     def has_tensor(self, name):
         """Whether the checkpoint holds a value named `name`."""
