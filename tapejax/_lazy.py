@@ -342,7 +342,11 @@ def force(roots):
         try:
             if _no_trace():
                 outputs = program(donated_values, kept_values)
-            else:  # values (concrete leaves) read while some function is traced: computed now
+            elif not any(isinstance(v, jax.core.Tracer) for v in kept_values):
+                # values (concrete leaves) read while some function is traced: computed now, by the
+                # program compiled ahead (under ensure_compile_time_eval it would run op by op)
+                outputs = program.lower(donated_values, kept_values).compile()(donated_values, kept_values)
+            else:
                 with jax.ensure_compile_time_eval():
                     outputs = program(donated_values, kept_values)
         except BaseException as err:
