@@ -1864,6 +1864,250 @@ def nested_list_of_traced_tensors_as_op_argument(tf):
     return f(tf.constant(2))
 
 
+
+# -- more loop and branch shapes: while True, dict and tuple state, raises in branches -------------
+@program
+@H.raises("NotImplementedError")
+def while_true_with_tensor_break(tf):
+    @tf.function
+    def f(x):
+        steps = tf.constant(0)
+        while True:
+            x = x * 3.0
+            steps += 1
+            if x > 100.0:
+                break
+        return x, steps
+
+    return f(tf.constant(1.0))
+
+
+@program
+def loop_index_used_after_tf_range_loop(tf):
+    @tf.function
+    def f(n):
+        total = tf.constant(0)
+        i = tf.constant(-1)
+        for i in tf.range(n):
+            total += i
+        return total, i
+
+    return f(tf.constant(4))
+
+
+@program
+def dict_loop_state_updated_by_subscript(tf):
+    @tf.function
+    def f(x):
+        state = {"value": x, "count": tf.constant(0)}
+        while state["value"] < 50.0:
+            state["value"] = state["value"] * 2.0
+            state["count"] = state["count"] + 1
+        return state
+
+    return f(tf.constant(3.0))
+
+
+@program
+def tuple_unpacking_loop_state(tf):
+    @tf.function
+    def f(n):
+        a, b = tf.constant(0), tf.constant(1)
+        for _ in tf.range(n):
+            a, b = b, a + b
+        return a, b
+
+    return f(tf.constant(10))
+
+
+@program
+def pass_in_one_branch(tf):
+    @tf.function
+    def f(x):
+        y = x
+        if x > 0.0:
+            pass
+        else:
+            y = x * x
+        return y
+
+    return f(tf.constant(2.0)), f(tf.constant(-2.0))
+
+
+@program
+@H.raises("ValueError")
+def raise_inside_staged_branch_raises_at_trace(tf):
+    @tf.function
+    def f(x):
+        if x > 0.0:
+            y = x
+        else:
+            raise ValueError("x must be positive")
+        return y
+
+    return f(tf.constant(1.0))
+
+
+@program
+@H.raises("InaccessibleTensorError")
+def python_list_append_inside_staged_branch_is_inaccessible(tf):
+    @tf.function
+    def f(x):
+        outs = []
+        for k in range(3):
+            if x > float(k):
+                outs.append(x * k)
+            else:
+                outs.append(-x)
+        return tf.stack(outs)
+
+    return f(tf.constant(1.5))
+
+
+@program
+def break_in_for_over_dataset(tf):
+    ds = tf.data.Dataset.range(100)
+
+    @tf.function
+    def f():
+        total = tf.constant(0, tf.int64)
+        for e in ds:
+            if total > 20:
+                break
+            total += e
+        return total
+
+    return f()
+
+
+@program
+def while_loop_state_with_python_float_and_tensor_mix(tf):
+    @tf.function
+    def f(x):
+        rate = 1.0
+        while x > 1.0:
+            x = x / 2.0
+            rate = rate * 0.5
+        return x, rate
+
+    return f(tf.constant(10.0))
+
+
+@program
+def nested_break_in_while_inside_for(tf):
+    @tf.function
+    def f(n):
+        total = tf.constant(0)
+        for i in tf.range(n):
+            j = tf.constant(0)
+            while j < 100:
+                if j >= i:
+                    break
+                total += 1
+                j += 1
+        return total
+
+    return f(tf.constant(5))
+
+
+@program
+def function_method_traces_per_instance(tf):
+    class Scale(tf.Module):
+        def __init__(self, k):
+            super().__init__()
+            self.k = k
+
+        @tf.function
+        def __call__(self, x):
+            if x > 0.0:
+                return x * self.k
+            return x
+
+    a, b = Scale(2.0), Scale(3.0)
+    outs = [a(tf.constant(1.0)), b(tf.constant(1.0)), a(tf.constant(2.0))]
+    return outs, a.__call__.experimental_get_tracing_count(), b.__call__.experimental_get_tracing_count()
+
+
+@program
+@H.raises("OperatorNotAllowedInGraphError")
+def keras_layer_call_is_not_converted(tf):
+    class Gate(tf.keras.layers.Layer):
+        def call(self, x, training=False):
+            if training:
+                x = x * 0.5
+            if tf.reduce_sum(x) > 0.0:
+                return x + 1.0
+            return x - 1.0
+
+    layer = Gate()
+
+    @tf.function
+    def g(x, t):
+        return layer(x, training=t)
+
+    return g(tf.constant([1.0, 2.0]), True)
+
+
+@program
+def retrace_on_python_list_argument_length(tf):
+    @tf.function
+    def f(values):
+        total = tf.constant(0.0)
+        for v in values:
+            if v > 0.0:
+                total += v
+        return total
+
+    outs = [f([tf.constant(1.0), tf.constant(-2.0)]), f([tf.constant(3.0), tf.constant(4.0)]),
+            f([tf.constant(1.0), tf.constant(2.0), tf.constant(3.0)])]
+    return outs, f.experimental_get_tracing_count()
+
+
+@program
+def tensor_kwargs_and_if(tf):
+    @tf.function
+    def f(x, *, scale, shift=None):
+        if shift is not None:
+            x = x + shift
+        if scale > 1.0:
+            x = x * scale
+        return x
+
+    return (f(tf.constant(1.0), scale=tf.constant(3.0)),
+            f(tf.constant(1.0), scale=tf.constant(0.5), shift=tf.constant(2.0)),
+            f.experimental_get_tracing_count())
+
+
+
+@program
+def dict_entry_assigned_in_staged_branch(tf):
+    @tf.function
+    def f(x):
+        d = {"v": x, "sign": tf.constant(0)}
+        if x > 0.0:
+            d["v"] = x * 2.0
+            d["sign"] = tf.constant(1)
+        return d
+
+    return f(tf.constant(1.0)), f(tf.constant(-1.0))
+
+
+@program
+def object_attribute_updated_in_staged_loop(tf):
+    class Acc:
+        pass
+
+    @tf.function
+    def f(n):
+        acc = Acc()
+        acc.total = tf.constant(0)
+        for i in tf.range(n):
+            acc.total = acc.total + i
+        return acc.total
+
+    return f(tf.constant(5))
+
+
 def _core_message(raised):
     """The first sentence of TF's error itself, past AutoGraph's "in user code:" frame listing."""
     lines = raised.message.split("\n")
