@@ -128,3 +128,25 @@ def test_a_function_called_under_a_tape_writes_once_per_call(tmp_path):
                 y = loss(tf.constant(i, tf.int64))
             np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [2.0, 4.0])
     assert [(s, t) for s, t, _ in _events(str(tmp_path))] == [(0, "y"), (1, "y")]
+
+
+def test_trace_collection_hooks_function_calls_only_while_a_trace_is_on(tmp_path):
+    from tensorboard.compat.proto import config_pb2
+
+    from tapejax import _function
+    original = _function.Function._call_concrete
+    step = tf.function(lambda x: tf.nn.relu(x) * 2.0)
+    tf.summary.trace_on(graph=True)
+    assert _function.Function._call_concrete is not original
+    step(tf.constant([1.0, -1.0]))
+    step(tf.constant([2.0, -2.0]))  # the same compiled call: one graph
+    writer = tf.summary.create_file_writer(str(tmp_path))
+    with writer.as_default():
+        assert tf.summary.trace_export("steps", step=3) is None
+    assert _function.Function._call_concrete is original
+    ((event_step, tag, value),) = _events(str(tmp_path))
+    run_metadata = config_pb2.RunMetadata()
+    run_metadata.ParseFromString(value[0])
+    (graph,) = run_metadata.function_graphs
+    ops = [n.op for n in graph.pre_optimization_graph.node]
+    assert ops[0] == "_Arg" and ops[-1] == "_Retval" and "relu" in ops and (event_step, tag) == (3, "steps")
