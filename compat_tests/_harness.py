@@ -3,6 +3,11 @@
 A program is a function `program(tf)` that returns any nest of Tensors, Variables, NumPy values,
 Python values and None. Outcomes are normalised to plain data (kind, dtype name, shape, value) so that
 values, dtypes, shapes, `None` patterns, container types and exception types are all compared.
+
+A program that is meant to raise declares it: `@raises("InvalidArgumentError")` on the program, or
+`compare(program, raises="InvalidArgumentError")`. An exception TF raises that the program did not
+declare (a `NameError` from a typo in the program, say) fails the comparison even when tapejax raises
+the same one, and so does a declared exception that TF does not raise.
 """
 
 from __future__ import annotations
@@ -32,6 +37,46 @@ class Raised:
 
     def __repr__(self):
         return f"Raised({self.type_name}: {self.message!r})"
+
+
+class optional(tuple):
+    """Exception class names a shared program may raise on TF for some of its inputs (it may also
+    return): `compare(program, raises=optional("InvalidArgumentError"))`. An undeclared class still fails."""
+
+    def __new__(cls, *type_names):
+        return super().__new__(cls, type_names)
+
+
+def raises(*type_names, optional_=False):
+    """Declares the exception class(es) (by name, e.g. "InvalidArgumentError") a program raises on TF;
+    with `optional_=True` (a helper program shared by many inputs) it may also return."""
+    if not type_names or not all(isinstance(n, str) for n in type_names):
+        raise TypeError("raises() takes exception class names, e.g. raises('InvalidArgumentError')")
+
+    def declare(program):
+        program.raises = optional(*type_names) if optional_ else type_names
+        return program
+    return declare
+
+
+def declared(program, raises=None):
+    """The exception class names `program` declares (the `raises` argument wins), or ()."""
+    names = raises if raises is not None else getattr(program, "raises", ())
+    if isinstance(names, optional):
+        return names
+    return (names,) if isinstance(names, str) else tuple(names)
+
+
+def check_declared(expected, names, path="result"):
+    """Asserts TF's outcome `expected` raised one of `names` if any are declared, and returned otherwise."""
+    if isinstance(expected, Raised):
+        assert names, (f"{path}: TF raised {expected!r}, which the program does not declare; a program "
+                       f"meant to raise declares it with @raises({expected.type_name!r}) or "
+                       f"compare(..., raises={expected.type_name!r})")
+        assert expected.type_name in names, (
+            f"{path}: TF raised {expected!r}; the program declares {names}")
+    elif not isinstance(names, optional):
+        assert not names, f"{path}: the program declares it raises {names}, TF returned {expected!r}"
 
 
 def normalize(value):
@@ -120,13 +165,22 @@ def assert_same(expected, got, rtol=1e-5, atol=1e-6, messages=True, path="result
         assert got == expected, f"{path}: TF {expected!r}, tapejax {got!r}"
 
 
-def compare(program, rtol=1e-5, atol=1e-6, messages=True):
+def compare(program, rtol=1e-5, atol=1e-6, messages=True, raises=None):
     """Runs `program` on both backends and asserts tapejax matches TensorFlow.
+
+    Args:
+      program: a function of the backend module (`program(tf)`).
+      rtol, atol: tolerances for floating-point values.
+      messages: whether an exception's first line must match too (the class always must).
+      raises: the exception class name(s) TF is expected to raise; defaults to what the program
+        declares with `@raises(...)`. An undeclared exception on TF fails, as does a declared one TF
+        does not raise.
 
     Returns:
       The normalised TensorFlow outcome (for extra assertions in the test).
     """
     expected = run(program, "tensorflow")
+    check_declared(expected, declared(program, raises))
     got = run(program, "tapejax")
     assert_same(expected, got, rtol=rtol, atol=atol, messages=messages)
     return expected

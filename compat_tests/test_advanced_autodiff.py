@@ -125,6 +125,7 @@ def jacobian_empty_target(tf):
 
 
 @program
+@H.raises("AttributeError")
 def jacobian_list_target_error(tf):
     x = tf.constant([1.0, 2.0])
     with tf.GradientTape() as tape:
@@ -147,6 +148,7 @@ def jacobian_twice_on_non_persistent_tape(tf):
 
 
 @program
+@H.raises("RuntimeError")
 def gradient_after_jacobian_on_non_persistent_tape(tf):
     x = tf.constant([1.0, 2.0])
     with tf.GradientTape() as tape:
@@ -157,6 +159,7 @@ def gradient_after_jacobian_on_non_persistent_tape(tf):
 
 
 @program
+@H.raises("RuntimeError")
 def jacobian_after_gradient_on_non_persistent_tape(tf):
     x = tf.constant([1.0, 2.0])
     with tf.GradientTape() as tape:
@@ -178,6 +181,7 @@ def jacobian_inside_context_non_persistent(tf):
 
 
 @program
+@H.raises("RuntimeError")
 def jacobian_no_pfor_non_persistent_error(tf):
     x = tf.constant([1.0, 2.0])
     with tf.GradientTape() as tape:
@@ -219,6 +223,7 @@ def jacobian_of_scalar_target_equals_gradient(tf):
 
 
 @program
+@H.raises("ValueError")
 def jacobian_bad_unconnected_value(tf):
     x = tf.constant([1.0, 2.0])
     with tf.GradientTape() as tape:
@@ -228,6 +233,7 @@ def jacobian_bad_unconnected_value(tf):
 
 
 @program
+@H.raises("ValueError")
 def jacobian_bad_unconnected_value_without_pfor(tf):
     x = tf.constant([1.0, 2.0])
     with tf.GradientTape(persistent=True) as tape:
@@ -237,6 +243,7 @@ def jacobian_bad_unconnected_value_without_pfor(tf):
 
 
 @program
+@H.raises("ValueError")
 def batch_jacobian_bad_unconnected_value(tf):
     x = tf.constant([[1.0, 2.0]])
     with tf.GradientTape() as tape:
@@ -246,6 +253,7 @@ def batch_jacobian_bad_unconnected_value(tf):
 
 
 @program
+@H.raises("ValueError")
 def batch_jacobian_bad_unconnected_value_without_pfor(tf):
     x = tf.constant([[1.0, 2.0]])
     with tf.GradientTape(persistent=True) as tape:
@@ -324,6 +332,7 @@ def batch_jacobian_matches_dense_network(tf):
 
 
 @program
+@H.raises("AttributeError")
 def batch_jacobian_list_source_error(tf):
     x = tf.constant([[1.0, 2.0]])
     with tf.GradientTape() as tape:
@@ -333,6 +342,7 @@ def batch_jacobian_list_source_error(tf):
 
 
 @program
+@H.raises("RuntimeError")
 def batch_jacobian_consumed_tape_typo(tf):
     x = tf.constant([[1.0, 2.0]])
     with tf.GradientTape() as tape:
@@ -356,6 +366,7 @@ def batch_jacobian_after_gradient_typo(tf):
 
 
 @program
+@H.raises("ValueError")
 def batch_jacobian_target_rank_error(tf):
     x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
     with tf.GradientTape() as tape:
@@ -365,6 +376,7 @@ def batch_jacobian_target_rank_error(tf):
 
 
 @program
+@H.raises("ValueError")
 def batch_jacobian_source_rank_error(tf):
     x = tf.constant([1.0, 2.0])
     with tf.GradientTape() as tape:
@@ -386,6 +398,7 @@ def batch_jacobian_target_checked_before_source(tf):
 
 
 @program
+@H.raises("ValueError")
 def batch_jacobian_batch_mismatch(tf):
     x = tf.constant(XB[:2, :3])
     with tf.GradientTape() as tape:
@@ -395,6 +408,7 @@ def batch_jacobian_batch_mismatch(tf):
 
 
 @program
+@H.raises("RuntimeError")
 def batch_jacobian_no_pfor_non_persistent_error(tf):
     x = tf.constant([[1.0, 2.0]])
     with tf.GradientTape() as tape:
@@ -654,18 +668,21 @@ def forward_accumulator_python_and_numpy_tangents(tf):
 
 
 @program
+@H.raises("ValueError")
 def forward_accumulator_structure_mismatch(tf):
     x = tf.constant([1.0, 2.0])
     return tf.autodiff.ForwardAccumulator(x, [1.0, 2.0])
 
 
 @program
+@H.raises("ValueError")
 def forward_accumulator_dtype_mismatch(tf):
     x = tf.constant([1.0, 2.0])
     return tf.autodiff.ForwardAccumulator(x, tf.constant([1.0, 2.0], dtype=tf.float64))
 
 
 @program
+@H.raises("ValueError")
 def forward_accumulator_tangent_shape_mismatch(tf):
     x = tf.constant([1.0, 2.0, 3.0])
     with tf.autodiff.ForwardAccumulator(x, tf.constant([1.0, 2.0])) as acc:
@@ -674,12 +691,14 @@ def forward_accumulator_tangent_shape_mismatch(tf):
 
 
 @program
+@H.raises("ValueError")
 def forward_accumulator_duplicate_primal(tf):
     x = tf.constant(1.0)
     return tf.autodiff.ForwardAccumulator([x, x], [1.0, 2.0])
 
 
 @program
+@H.raises("ValueError")
 def forward_accumulator_reenter_while_active(tf):
     x = tf.constant(1.0)
     acc = tf.autodiff.ForwardAccumulator(x, 1.0)
@@ -701,6 +720,7 @@ def forward_accumulator_reenter_docstring_test(tf):
 
 
 @program
+@H.raises("AttributeError")
 def forward_accumulator_jvp_of_python_float(tf):
     x = tf.constant(1.0)
     with tf.autodiff.ForwardAccumulator(x, 1.0) as acc:
@@ -709,6 +729,7 @@ def forward_accumulator_jvp_of_python_float(tf):
 
 
 @program
+@H.raises("ValueError")
 def forward_accumulator_bad_unconnected_value(tf):
     x = tf.constant(1.0)
     with tf.autodiff.ForwardAccumulator(x, 1.0) as acc:
@@ -993,6 +1014,7 @@ def custom_gradient_non_trainable_variable_ignored(tf):
 
 
 @program
+@H.raises("TypeError")
 def custom_gradient_missing_variables_kwarg(tf):
     vv = tf.Variable(2.0, name="vv")
 
@@ -1010,6 +1032,7 @@ def custom_gradient_missing_variables_kwarg(tf):
 
 
 @program
+@H.raises("ValueError")
 def custom_gradient_wrong_variable_grad_count(tf):
     v = tf.Variable(2.0)
 
@@ -1027,6 +1050,7 @@ def custom_gradient_wrong_variable_grad_count(tf):
 
 
 @program
+@H.raises("ValueError")
 def custom_gradient_returns_zero_gradients(tf):
     @tf.custom_gradient
     def f(x):
@@ -1042,6 +1066,7 @@ def custom_gradient_returns_zero_gradients(tf):
 
 
 @program
+@H.raises("ValueError")
 def custom_gradient_returns_two_gradients_for_one_input(tf):
     @tf.custom_gradient
     def f(x):
@@ -1072,6 +1097,7 @@ def custom_gradient_keyword_args_all_keywords_bypass(tf):
 
 
 @program
+@H.raises("ValueError")
 def custom_gradient_keyword_args_mixed_error(tf):
     @tf.custom_gradient
     def bar(x, y):
@@ -1087,6 +1113,7 @@ def custom_gradient_keyword_args_mixed_error(tf):
 
 
 @program
+@H.raises("RuntimeError")
 def custom_gradient_grad_fn_exception_propagates(tf):
     @tf.custom_gradient
     def f(x):
@@ -1229,6 +1256,7 @@ def recompute_grad_second_order(tf):
 
 
 @program
+@H.raises("NotImplementedError")
 def recompute_grad_under_forward_accumulator(tf):
     @tf.recompute_grad
     def f(a):
@@ -1545,6 +1573,7 @@ def output_gradients_for_list_of_targets(tf):
 
 
 @program
+@H.raises("ValueError")
 def output_gradients_none_entry_error(tf):
     x = tf.constant([1.0, 2.0])
     with tf.GradientTape() as tape:

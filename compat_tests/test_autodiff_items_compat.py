@@ -33,6 +33,7 @@ def jacobian_shapes_and_values(tf):
 
 
 @program
+@H.raises("RuntimeError")
 def jacobian_errors(tf):
     x = tf.constant([1.0, 2.0])
     with tf.GradientTape() as tape:
@@ -43,6 +44,7 @@ def jacobian_errors(tf):
 
 
 @program
+@H.raises("AttributeError")
 def jacobian_of_list_target(tf):
     x = tf.constant([1.0, 2.0])
     with tf.GradientTape() as tape:
@@ -52,6 +54,7 @@ def jacobian_of_list_target(tf):
 
 
 @program
+@H.raises("RuntimeError")
 def jacobian_no_pfor_nonpersistent(tf):
     x = tf.constant([1.0, 2.0])
     with tf.GradientTape() as tape:
@@ -72,6 +75,7 @@ def batch_jacobian_values(tf):
 
 
 @program
+@H.raises("ValueError")
 def batch_jacobian_rank_error(tf):
     x = tf.constant([1.0, 2.0])
     with tf.GradientTape(persistent=True) as tape:
@@ -81,6 +85,7 @@ def batch_jacobian_rank_error(tf):
 
 
 @program
+@H.raises("ValueError")
 def batch_jacobian_batch_mismatch(tf):
     x = tf.ones([2, 3])
     with tf.GradientTape(persistent=True) as tape:
@@ -139,6 +144,7 @@ def forward_accumulator_basics(tf):
 
 
 @program
+@H.raises("ValueError")
 def forward_accumulator_errors(tf):
     x = tf.constant(1.0)
     acc = tf.autodiff.ForwardAccumulator(x, tf.constant(1.0))
@@ -148,6 +154,7 @@ def forward_accumulator_errors(tf):
 
 
 @program
+@H.raises("ValueError")
 def forward_accumulator_duplicate_primal(tf):
     x = tf.constant(1.0)
     return tf.autodiff.ForwardAccumulator([x, x], [tf.constant(1.0), tf.constant(1.0)])
@@ -247,6 +254,7 @@ def custom_gradient_variables(tf):
 
 
 @program
+@H.raises("TypeError")
 def custom_gradient_missing_variables_kwarg(tf):
     vv = tf.Variable(2.0, name="vv")
 
@@ -258,6 +266,7 @@ def custom_gradient_missing_variables_kwarg(tf):
 
 
 @program
+@H.raises("ValueError")
 def custom_gradient_wrong_count(tf):
     @tf.custom_gradient
     def f(x):

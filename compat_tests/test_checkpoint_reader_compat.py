@@ -7,6 +7,8 @@ no object graph, so the programs drop that one name (a documented difference, se
 import os
 import shutil
 
+from compat_tests._harness import raises
+
 GRAPH = "_CHECKPOINTABLE_OBJECT_GRAPH"
 
 
@@ -50,6 +52,7 @@ def test_reader_maps_and_values(compare, tmp_path):
 
 
 def test_missing_name_raises_not_found(compare, tmp_path):
+    @raises("NotFoundError")
     def program(tf):
         directory, _ = _saved_twice(tf, str(tmp_path / "ckpts"))
         return tf.train.load_checkpoint(directory).get_tensor("zz")
@@ -57,6 +60,7 @@ def test_missing_name_raises_not_found(compare, tmp_path):
 
 
 def test_missing_checkpoint_raises_not_found(compare, tmp_path):
+    @raises("NotFoundError")
     def program(tf):
         directory, _ = _saved_twice(tf, str(tmp_path / "ckpts"))
         return tf.train.list_variables(os.path.join(directory, "nope"))
@@ -64,6 +68,7 @@ def test_missing_checkpoint_raises_not_found(compare, tmp_path):
 
 
 def test_missing_checkpoint_reader_raises_not_found(compare, tmp_path):
+    @raises("NotFoundError")
     def program(tf):
         directory, _ = _saved_twice(tf, str(tmp_path / "ckpts"))
         return tf.train.load_checkpoint(os.path.join(directory, "ckpt-9"))
@@ -71,12 +76,14 @@ def test_missing_checkpoint_reader_raises_not_found(compare, tmp_path):
 
 
 def test_a_directory_without_checkpoints_raises_value_error(compare, tmp_path):
+    @raises("ValueError")
     def program(tf):
         return tf.train.list_variables(str(tmp_path))
     compare(program)
 
 
 def test_a_tensor_path_raises_type_error(compare, tmp_path):
+    @raises("TypeError")
     def program(tf):
         return tf.train.load_checkpoint(tf.constant(1.0))
     compare(program, messages=False)  # the message holds the tensor's repr

@@ -6,6 +6,8 @@ import gzip
 import numpy as np
 import pytest
 
+from compat_tests._harness import raises
+
 RS = np.random.RandomState(3)
 IMAGES = RS.randint(0, 255, (10, 4, 4)).astype(np.uint8)
 LABELS = RS.randint(0, 3, 10).astype(np.int64)
@@ -194,6 +196,7 @@ def test_reduce_sums_and_counts(compare):
 
 
 def test_reduce_with_a_mismatched_state_dtype_raises_type_error(compare):
+    @raises("TypeError")
     def program(tf):
         return tf.data.Dataset.range(3).reduce(0, lambda a, b: a + tf.cast(b, tf.int64))
     compare(program, messages=False)
@@ -242,6 +245,7 @@ MESSAGES_KEPT = {"batch_zero", "batch_negative", "shuffle_zero_buffer", "filter_
 
 @pytest.mark.parametrize("name", sorted(ERRORS))
 def test_errors_have_tf_exception_classes(compare, name):
+    @raises("InvalidArgumentError", "TypeError", "ValueError")
     def program(tf):
         result = ERRORS[name](tf)
         return elements(result) if hasattr(result, "element_spec") else result
@@ -264,6 +268,7 @@ def test_text_line_dataset_reads_lines_of_plain_and_gzip_files(compare, tmp_path
 
 
 def test_text_line_dataset_of_a_missing_file_raises_not_found(compare, tmp_path):
+    @raises("NotFoundError")
     def program(tf):
         return list(tf.data.TextLineDataset(str(tmp_path / "missing.txt")))
     compare(program, messages=False)
@@ -463,6 +468,7 @@ def test_csv_record_errors(compare, tmp_path, name):
     path = tmp_path / "data.csv"
     path.write_text(CSV_TEXT)
 
+    @raises("InvalidArgumentError")
     def program(tf):
         return list(CSV_ERRORS[name](tf, str(path)).as_numpy_iterator())
     compare(program)
@@ -472,6 +478,7 @@ def test_make_csv_dataset_with_an_unknown_label_raises(compare, tmp_path):
     path = tmp_path / "data.csv"
     path.write_text(CSV_TEXT)
 
+    @raises("ValueError")
     def program(tf):
         return tf.data.experimental.make_csv_dataset(str(path), batch_size=2, label_name="zz")
     compare(program)

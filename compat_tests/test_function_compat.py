@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from compat_tests._harness import raises
+
 
 def _data():
     rs = np.random.RandomState(7)
@@ -55,6 +57,7 @@ def test_variable_created_on_first_call_only(compare):
 
 
 def test_variable_created_every_call_raises(compare):
+    @raises("ValueError")
     def program(tf):
         @tf.function
         def f(x):
@@ -116,6 +119,7 @@ def test_run_functions_eagerly(compare):
 
 
 def test_unhashable_python_argument_raises_type_error(compare):
+    @raises("TypeError")
     def program(tf):
         class Unhashable:
             __hash__ = None

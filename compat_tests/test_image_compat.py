@@ -67,26 +67,31 @@ def resize_size_as_tensor_and_tuple(tf):
 
 
 @program
+@H.raises("ValueError")
 def resize_of_rank_2_raises(tf):
     return tf.image.resize(tf.zeros([4, 6]), [3, 5])
 
 
 @program
+@H.raises("ValueError")
 def resize_of_rank_5_raises(tf):
     return tf.image.resize(tf.zeros([1, 1, 4, 6, 1]), [3, 5])
 
 
 @program
+@H.raises("ValueError")
 def resize_with_three_sizes_raises(tf):
     return tf.image.resize(tf.zeros([4, 6, 1]), [3, 5, 1])
 
 
 @program
+@H.raises("ValueError")
 def resize_with_unknown_method_raises(tf):
     return tf.image.resize(tf.zeros([4, 6, 1]), [3, 5], method="foo")
 
 
 @program
+@H.raises("InvalidArgumentError")
 def resize_to_zero_raises(tf):
     return tf.image.resize(tf.zeros([4, 6, 1]), [0, 5])
 
@@ -106,6 +111,7 @@ def test_resize_gradient_matches_tf(compare, method, antialias):
 
 
 @program
+@H.raises("LookupError")
 def resize_area_gradient_raises_lookup_error(tf):
     x = tf.Variable(BATCH)
     with tf.GradientTape() as tape:
@@ -125,15 +131,16 @@ def crop_and_pad_to_bounding_box(tf):
 @pytest.mark.parametrize("args", [(2, 2, 4, 3), (-1, 0, 2, 2), (0, -1, 2, 2), (0, 0, 0, 2), (0, 0, 2, 0),
                                   (0, 5, 2, 3)])
 def test_crop_to_bounding_box_errors(compare, args):
-    compare(lambda tf: tf.image.crop_to_bounding_box(tf.constant(IMG), *args))
+    compare(lambda tf: tf.image.crop_to_bounding_box(tf.constant(IMG), *args), raises="ValueError")
 
 
 @pytest.mark.parametrize("args", [(2, 2, 3, 3), (-1, 0, 8, 8), (0, -1, 8, 8), (0, 2, 5, 8)])
 def test_pad_to_bounding_box_errors(compare, args):
-    compare(lambda tf: tf.image.pad_to_bounding_box(tf.constant(IMG), *args))
+    compare(lambda tf: tf.image.pad_to_bounding_box(tf.constant(IMG), *args), raises="ValueError")
 
 
 @program
+@H.raises("ValueError")
 def crop_of_rank_2_raises(tf):
     return tf.image.crop_to_bounding_box(tf.zeros([4, 6]), 0, 0, 2, 2)
 
@@ -147,6 +154,7 @@ def resize_with_crop_or_pad_values(tf):
 
 
 @program
+@H.raises("ValueError")
 def resize_with_crop_or_pad_to_zero_raises(tf):
     return tf.image.resize_with_crop_or_pad(tf.constant(IMG), 0, 3)
 
@@ -168,7 +176,7 @@ def central_crop_values(tf):
 
 @pytest.mark.parametrize("fraction", [0.0, 1.5, -0.1])
 def test_central_crop_fraction_out_of_range_raises(compare, fraction):
-    compare(lambda tf: tf.image.central_crop(tf.constant(IMG), fraction))
+    compare(lambda tf: tf.image.central_crop(tf.constant(IMG), fraction), raises="ValueError")
 
 
 @program
@@ -191,16 +199,19 @@ def flips_rotations_and_transposes(tf):
 
 
 @program
+@H.raises("ValueError")
 def flip_of_rank_2_raises(tf):
     return tf.image.flip_left_right(tf.zeros([4, 6]))
 
 
 @program
+@H.raises("ValueError")
 def flip_of_rank_5_raises(tf):
     return tf.image.flip_up_down(tf.zeros([1, 2, 4, 6, 3]))
 
 
 @program
+@H.raises("ValueError")
 def rot90_of_rank_2_raises(tf):
     return tf.image.rot90(tf.zeros([4, 6]))
 
@@ -246,6 +257,7 @@ def convert_image_dtype_rules(tf):
 
 
 @program
+@H.raises("AttributeError")
 def convert_image_dtype_to_bool_raises(tf):
     return tf.image.convert_image_dtype(tf.constant(IMG), tf.bool)
 
@@ -282,11 +294,13 @@ def saturation_and_hue(tf):
 
 
 @program
+@H.raises("ValueError")
 def adjust_hue_out_of_range_raises(tf):
     return tf.image.adjust_hue(tf.constant(IMG), 1.5)
 
 
 @program
+@H.raises("InvalidArgumentError")
 def adjust_saturation_of_four_channels_raises(tf):
     return tf.image.adjust_saturation(tf.zeros([2, 2, 4]), 0.5)
 
@@ -303,11 +317,13 @@ def hsv_round_trip(tf):
 
 
 @program
+@H.raises("FailedPreconditionError")
 def rgb_to_hsv_of_four_channels_raises(tf):
     return tf.image.rgb_to_hsv(tf.zeros([4, 6, 4]))
 
 
 @program
+@H.raises("InvalidArgumentError")
 def rgb_to_hsv_of_ints_raises(tf):
     return tf.image.rgb_to_hsv(tf.zeros([4, 6, 3], tf.int32))
 
@@ -331,6 +347,7 @@ def grayscale_conversions(tf):
 
 
 @program
+@H.raises("ValueError")
 def grayscale_to_rgb_of_three_channels_raises(tf):
     return tf.image.grayscale_to_rgb(tf.zeros([4, 6, 3]))
 
@@ -364,6 +381,7 @@ def brightness_and_standardization_gradients(tf):
 
 @pytest.mark.parametrize("op", ["adjust_contrast", "adjust_saturation", "adjust_hue"])
 def test_colour_ops_without_a_tf_gradient_raise_lookup_error(compare, op):
+    @H.raises("LookupError")
     def program(tf):
         x = tf.Variable(IMG)
         with tf.GradientTape() as tape:
@@ -391,7 +409,7 @@ def test_random_colour_ops_stay_in_their_ranges(tf):
                                   "random_contrast(x, -0.5, 0.2)", "random_saturation(x, 0.9, 0.2)",
                                   "random_hue(x, 0.7)", "random_hue(x, -0.1)"])
 def test_random_colour_op_argument_errors(compare, call):
-    compare(lambda tf: eval("tf.image." + call, {"tf": tf, "x": tf.constant(IMG)}))
+    compare(lambda tf: eval("tf.image." + call, {"tf": tf, "x": tf.constant(IMG)}), raises="ValueError")
 
 
 def test_random_crop_takes_a_slice_of_the_requested_size(tf):
@@ -408,6 +426,7 @@ def test_random_crop_takes_a_slice_of_the_requested_size(tf):
 
 
 @program
+@H.raises("InvalidArgumentError")
 def random_crop_larger_than_the_value_raises(tf):
     return tf.image.random_crop(tf.constant(IMG), [6, 2, 3])
 
@@ -423,11 +442,13 @@ def image_gradients_total_variation_psnr(tf):
 
 
 @program
+@H.raises("ValueError")
 def image_gradients_of_rank_3_raises(tf):
     return tf.image.image_gradients(tf.zeros([4, 6, 3]))
 
 
 @program(messages=False)  # TF's message lists Abs's allowed dtypes
+@H.raises("InvalidArgumentError")
 def total_variation_of_uint8_raises(tf):
     return tf.image.total_variation(tf.constant(UINT8))
 
@@ -468,6 +489,7 @@ def test_extract_patches_matches_tf(compare, padding, sizes, strides, rates):
 
 
 @program
+@H.raises("InvalidArgumentError")
 def extract_patches_of_rank_3_raises(tf):
     return tf.image.extract_patches(tf.constant(IMG), [1, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID")
 

@@ -11,6 +11,8 @@ import warnings
 import numpy as np
 import pytest
 
+from compat_tests._harness import raises
+
 X = np.linspace(-1.0, 1.0, 24, dtype=np.float32).reshape(12, 2)
 Y = (X @ np.array([[2.0], [-1.0]], np.float32) + 0.5).astype(np.float32)
 
@@ -305,6 +307,7 @@ def test_model_checkpoint_argument_errors(compare):
 
 
 def test_model_checkpoint_unknown_format_key_raises_key_error(compare, workdir):
+    @raises("KeyError")
     def program(tf):
         d = workdir()
         model = _model(tf)

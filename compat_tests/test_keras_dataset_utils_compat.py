@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from compat_tests._harness import raises
+
 
 @pytest.fixture(scope="module")
 def image_tree(tmp_path_factory):
@@ -94,6 +96,7 @@ def spec_summary(ds):
     {"labels": [2, 0, 1, 1, 0, 2, 2, 0], "label_mode": "categorical"},
 ])
 def test_image_dataset_from_directory_without_shuffling_equals_keras(compare, image_tree, options):
+    @raises("ValueError", optional_=True)
     def program(tf):
         kwargs = {"image_size": (4, 6), "batch_size": 2, **options}
         ds, lines = printed(lambda: tf.keras.utils.image_dataset_from_directory(
@@ -163,13 +166,13 @@ def test_image_dataset_from_directory_reshuffles_each_epoch(tf, image_tree):
     {"format": "numpy"},
 ])
 def test_image_dataset_from_directory_argument_errors(compare, image_tree, options):
-    compare(lambda tf: tf.keras.utils.image_dataset_from_directory(image_tree, verbose=False, **options))
+    compare(lambda tf: tf.keras.utils.image_dataset_from_directory(image_tree, verbose=False, **options), raises="ValueError")
 
 
 def test_image_dataset_from_directory_of_a_directory_without_images(compare, tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "x.txt").write_text("x")
-    compare(lambda tf: printed(lambda: tf.keras.utils.image_dataset_from_directory(str(tmp_path))))
+    compare(lambda tf: printed(lambda: tf.keras.utils.image_dataset_from_directory(str(tmp_path))), raises="ValueError")
 
 
 def test_preprocessing_aliases_are_the_utils_functions(tf):
@@ -205,8 +208,8 @@ def test_text_dataset_from_directory_split_and_shuffle(compare, text_tree):
 
 
 def test_text_dataset_from_directory_argument_errors(compare, text_tree):
-    compare(lambda tf: tf.keras.utils.text_dataset_from_directory(text_tree, label_mode="int8"))
-    compare(lambda tf: tf.keras.utils.text_dataset_from_directory(text_tree, labels="x"))
+    compare(lambda tf: tf.keras.utils.text_dataset_from_directory(text_tree, label_mode="int8"), raises="ValueError")
+    compare(lambda tf: tf.keras.utils.text_dataset_from_directory(text_tree, labels="x"), raises="ValueError")
 
 
 # ==== timeseries_dataset_from_array ==============================================================
@@ -245,7 +248,7 @@ def test_timeseries_dataset_from_array_shuffled_has_keras_windows(compare):
     {"sequence_stride": 30}, {"format": "pandas"},
 ])
 def test_timeseries_dataset_from_array_argument_errors(compare, options):
-    compare(lambda tf: tf.keras.utils.timeseries_dataset_from_array(SERIES, TARGETS, 3, **options))
+    compare(lambda tf: tf.keras.utils.timeseries_dataset_from_array(SERIES, TARGETS, 3, **options), raises="ValueError")
 
 
 def test_a_model_fits_on_an_image_dataset(tf, image_tree):

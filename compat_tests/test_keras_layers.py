@@ -4,6 +4,8 @@ outputs, gradients with respect to inputs and weights, weight lists and training
 import numpy as np
 import pytest
 
+from compat_tests._harness import raises
+
 RS = np.random.RandomState(7)
 X2 = RS.randn(5, 6).astype(np.float32)
 X4 = RS.randn(2, 9, 9, 3).astype(np.float32)
@@ -76,6 +78,7 @@ def test_conv2d_output_and_gradients(compare, kwargs):
     ("Activation", dict(activation="relu")),
 ])
 def test_shape_layers_output_and_gradients(compare, cls, kwargs):
+    @raises("TypeError", optional_=True)
     def program(tf):
         layer = getattr(tf.keras.layers, cls)(**kwargs)
         return _grads(tf, layer, X4)
@@ -236,8 +239,80 @@ def test_frozen_layer_has_no_trainable_weights_and_no_gradient(compare):
 
 
 def test_set_weights_wrong_count_raises(compare):
+    @raises("ValueError")
     def program(tf):
         layer = tf.keras.layers.Dense(4)
         layer.build((None, 6))
         layer.set_weights([W_DENSE])
     compare(program, messages=False)
+
+
+# -- input_spec: Keras' checks of a call's input rank and feature size ---------------------------
+_SPEC_CASES = {
+    "dense_built_feature_size": (lambda L, n: L.Dense(2, name=n), (3, 4), (3, 5)),
+    "dense_rank_1": (lambda L, n: L.Dense(2, name=n), None, (4,)),
+    "dense_rank_1_after_build": (lambda L, n: L.Dense(2, name=n), (3, 4), (4,)),
+    "dense_rank_3_after_build_is_fine": (lambda L, n: L.Dense(2, name=n), (3, 4), (2, 3, 4)),
+    "conv2d_rank_3": (lambda L, n: L.Conv2D(2, 3, name=n), None, (5, 5, 3)),
+    "conv2d_built_channels": (lambda L, n: L.Conv2D(2, 3, name=n), (1, 5, 5, 3), (1, 5, 5, 4)),
+    "conv1d_rank_2": (lambda L, n: L.Conv1D(2, 3, name=n), None, (5, 3)),
+    "conv1d_built_channels": (lambda L, n: L.Conv1D(2, 3, name=n), (1, 5, 3), (1, 5, 2)),
+    "conv2d_transpose_rank_3": (lambda L, n: L.Conv2DTranspose(2, 3, name=n), None, (5, 5, 3)),
+    "depthwise_conv2d_rank_3": (lambda L, n: L.DepthwiseConv2D(3, name=n), None, (5, 5, 3)),
+    "separable_conv2d_rank_3": (lambda L, n: L.SeparableConv2D(2, 3, name=n), None, (5, 5, 3)),
+    "max_pooling2d_rank_3": (lambda L, n: L.MaxPooling2D(name=n), None, (4, 4, 3)),
+    "average_pooling1d_rank_2": (lambda L, n: L.AveragePooling1D(2, name=n), None, (4, 3)),
+    "max_pooling1d_rank_4": (lambda L, n: L.MaxPooling1D(2, name=n), None, (1, 4, 3, 2)),
+    "global_average_pooling2d_rank_3": (lambda L, n: L.GlobalAveragePooling2D(name=n), None, (4, 4, 3)),
+    "global_max_pooling1d_rank_2": (lambda L, n: L.GlobalMaxPooling1D(name=n), None, (4, 3)),
+    "lstm_rank_2": (lambda L, n: L.LSTM(2, name=n), None, (4, 3)),
+    "simple_rnn_rank_2": (lambda L, n: L.SimpleRNN(2, name=n), None, (4, 3)),
+    "gru_rank_4": (lambda L, n: L.GRU(2, name=n), None, (1, 4, 3, 2)),
+    "bidirectional_rank_2": (lambda L, n: L.Bidirectional(L.LSTM(2), name=n), None, (4, 3)),
+    "batch_normalization_built_features": (lambda L, n: L.BatchNormalization(name=n), (2, 3), (2, 4)),
+    "batch_normalization_built_rank": (lambda L, n: L.BatchNormalization(name=n), (2, 3), (2, 2, 3)),
+    "up_sampling2d_rank_3": (lambda L, n: L.UpSampling2D(name=n), None, (4, 4, 3)),
+    "zero_padding1d_rank_2": (lambda L, n: L.ZeroPadding1D(name=n), None, (4, 3)),
+    "zero_padding2d_rank_3": (lambda L, n: L.ZeroPadding2D(name=n), None, (4, 4, 3)),
+    "cropping2d_rank_3": (lambda L, n: L.Cropping2D(1, name=n), None, (4, 4, 3)),
+    "cropping1d_rank_2": (lambda L, n: L.Cropping1D(1, name=n), None, (4, 3)),
+    "embedding_takes_any_rank": (lambda L, n: L.Embedding(5, 2, name=n), None, (2,)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_SPEC_CASES))
+def test_a_layer_checks_its_input_spec_as_keras(compare, case):
+    make, first, bad = _SPEC_CASES[case]
+
+    def program(tf):
+        layer = make(tf.keras.layers, "probe")
+        if first is not None:
+            layer(np.ones(first, np.float32))
+        return tuple(layer(np.ones(bad, np.float32)).shape)
+    raises = None if case.endswith(("is_fine", "any_rank")) else "ValueError"
+    compare(program, raises=raises)
+
+
+def test_input_spec_is_checked_on_symbolic_inputs_and_custom_specs(compare):
+    def program(tf):
+        out = []
+        try:
+            tf.keras.layers.Conv2D(2, 3, name="conv")(tf.keras.Input((5, 5)))
+        except ValueError as err:
+            out.append(str(err))
+
+        class Pair(tf.keras.layers.Layer):
+            def __init__(self):
+                super().__init__(name="pair")
+                self.input_spec = tf.keras.layers.InputSpec(ndim=2, axes={-1: 2})
+
+            def call(self, x):
+                return x
+
+        try:
+            Pair()(np.ones((3, 3), np.float32))
+        except ValueError as err:
+            out.append(str(err))
+        out.append(Pair()(np.ones((3, 2), np.float32)))
+        return out
+    compare(program)

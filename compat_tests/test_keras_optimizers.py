@@ -4,6 +4,8 @@ iterations, clipping, weight decay, schedules, None gradients, minimize, and tf.
 import numpy as np
 import pytest
 
+from compat_tests._harness import raises
+
 RS = np.random.RandomState(3)
 W0 = RS.randn(4, 3).astype(np.float32)
 B0 = RS.randn(3).astype(np.float32)
@@ -127,6 +129,7 @@ def test_none_gradient_is_skipped(compare):
 
 
 def test_all_none_gradients_raise(compare):
+    @raises("ValueError")
     def program(tf):
         w = tf.Variable([1.0])
         tf.keras.optimizers.SGD().apply_gradients([(None, w)])

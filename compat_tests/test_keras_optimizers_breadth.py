@@ -5,6 +5,8 @@ tf.function, with clipping and weight decay, and in fit."""
 import numpy as np
 import pytest
 
+from compat_tests._harness import raises
+
 RS = np.random.RandomState(21)
 W0 = RS.randn(4, 3).astype(np.float32)
 B0 = RS.randn(3).astype(np.float32)
@@ -66,6 +68,7 @@ def test_optimizer_by_name_in_fit(compare, name):
                                  "Ftrl(initial_accumulator_value=-1.0)",
                                  "Ftrl(l1_regularization_strength=-0.1)"])
 def test_optimizers_reject_invalid_arguments(compare, bad):
+    @raises("ValueError")
     def program(tf):
         return eval("tf.keras.optimizers." + bad)
     compare(program)

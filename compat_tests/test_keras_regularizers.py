@@ -5,6 +5,8 @@ constraints applied after optimizer updates."""
 import numpy as np
 import pytest
 
+from compat_tests._harness import raises
+
 RS = np.random.RandomState(5)
 W = RS.randn(3, 4).astype(np.float32)
 X = RS.randn(8, 3).astype(np.float32)
@@ -30,6 +32,7 @@ def test_regularizer_penalty_and_config(compare, make):
     "l1", "l2", "L1", "L1L2", "l1l2", "l1_l2", "regularizer", None,
     {"class_name": "L2", "config": {"l2": 0.5}}])
 def test_regularizers_get_by_identifier(compare, identifier):
+    @raises("ValueError", optional_=True)
     def program(tf):
         reg = tf.keras.regularizers.get(identifier)
         if reg is None:
@@ -43,6 +46,7 @@ def test_regularizers_get_by_identifier(compare, identifier):
 
 @pytest.mark.parametrize("bad", ["L1(-1.0)", "L2('a')", "L1L2(l1=float('nan'))"])
 def test_regularizers_reject_invalid_factors(compare, bad):
+    @raises("ValueError")
     def program(tf):
         return eval("tf.keras.regularizers." + bad)
     compare(program)
@@ -140,6 +144,7 @@ def test_add_loss_in_call_is_cleared_on_each_outer_call(compare):
 
 
 def test_add_loss_rejects_a_python_number(compare):
+    @raises("ValueError")
     def program(tf):
         layer = tf.keras.layers.Dense(2)
         layer.add_loss(1.0)
@@ -209,6 +214,7 @@ def test_constraint_projection_and_config(compare, make):
                                         "min_max_norm", {"class_name": "MaxNorm",
                                                          "config": {"max_value": 0.5}}, "nope"])
 def test_constraints_get_by_identifier(compare, identifier):
+    @raises("ValueError", optional_=True)
     def program(tf):
         c = tf.keras.constraints.get(identifier)
         return [type(c).__name__, c.get_config(), c(tf.constant(W))]

@@ -76,6 +76,7 @@ OPS = {
 def test_value_and_gradient(name):
     body, inputs = OPS[name]
 
+    @H.raises("InvalidArgumentError", optional_=True)
     def program(tf):
         tensors = [tf.constant(a) for a in inputs]
         with tf.GradientTape() as tape:
@@ -97,11 +98,12 @@ def test_creation_ops(compare):
 
 
 def test_bad_inputs_raise_tf_errors(compare):
-    for bad in (lambda tf: tf.matmul(tf.ones([2, 3]), tf.ones([2, 3])),
-                lambda tf: tf.reshape(tf.ones([2, 3]), [4]),
-                lambda tf: tf.gather(tf.ones([2, 3]), [5]),
-                lambda tf: tf.nn.sparse_softmax_cross_entropy_with_logits(labels=[3], logits=tf.ones([1, 3])),
-                lambda tf: tf.ones([2]) + tf.ones([2], tf.float64),
-                lambda tf: tf.constant(1) * 2.5,
-                lambda tf: tf.constant([1.0, 2.0])[5]):
-        compare(bad, messages=False)
+    for bad, raises in ((lambda tf: tf.matmul(tf.ones([2, 3]), tf.ones([2, 3])), "InvalidArgumentError"),
+                        (lambda tf: tf.reshape(tf.ones([2, 3]), [4]), "InvalidArgumentError"),
+                        (lambda tf: tf.gather(tf.ones([2, 3]), [5]), "InvalidArgumentError"),
+                        (lambda tf: tf.nn.sparse_softmax_cross_entropy_with_logits(labels=[3], logits=tf.ones([1, 3])),
+                         "InvalidArgumentError"),
+                        (lambda tf: tf.ones([2]) + tf.ones([2], tf.float64), "InvalidArgumentError"),
+                        (lambda tf: tf.constant(1) * 2.5, "TypeError"),
+                        (lambda tf: tf.constant([1.0, 2.0])[5], "InvalidArgumentError")):
+        compare(bad, messages=False, raises=raises)

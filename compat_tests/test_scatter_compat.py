@@ -3,6 +3,8 @@
 
 import pytest
 
+from compat_tests._harness import raises
+
 SPARSE = {
     # (method, values, indices) on [1., 2., 3., 4.]; repeated indices show TF's accumulation rules
     "update_repeated_last_wins": ("scatter_update", [10.0, 20.0], [1, 1]),
@@ -25,6 +27,7 @@ SPARSE = {
 def test_scatter_on_a_vector(compare, case):
     method, values, indices = SPARSE[case]
 
+    @raises("InvalidArgumentError", "ValueError", optional_=True)
     def program(tf):
         v = tf.Variable([1.0, 2.0, 3.0, 4.0])
         out = getattr(v, method)(tf.IndexedSlices(tf.constant(values), tf.constant(indices)))
@@ -46,6 +49,7 @@ def test_scatter_rows_of_a_matrix_and_scalar_broadcast(compare):
 
 @pytest.mark.parametrize("method", ["scatter_update", "scatter_add", "scatter_mul"])
 def test_scatter_with_wrong_update_shape_raises_tf_error(compare, method):
+    @raises("InvalidArgumentError")
     def program(tf):
         m = tf.Variable([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
         return getattr(m, method)(tf.IndexedSlices(tf.constant([10.0, 20.0]), tf.constant([2])))
@@ -53,6 +57,7 @@ def test_scatter_with_wrong_update_shape_raises_tf_error(compare, method):
 
 
 def test_scatter_out_of_range_in_two_dimensional_indices_names_the_position(compare):
+    @raises("InvalidArgumentError")
     def program(tf):
         m = tf.Variable([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
         return m.scatter_update(tf.IndexedSlices(tf.constant([[[1.0, 2.0]], [[3.0, 4.0]]]),
@@ -61,12 +66,14 @@ def test_scatter_out_of_range_in_two_dimensional_indices_names_the_position(comp
 
 
 def test_scatter_needs_indexed_slices(compare):
+    @raises("TypeError")
     def program(tf):
         return tf.Variable([1.0, 2.0]).scatter_update([1, 2])
     compare(program)
 
 
 def test_integer_scatter_div_truncates_and_int64_indices_work(compare):
+    @raises("InvalidArgumentError")
     def program(tf):
         v = tf.Variable([-7, 7, 3])
         v.scatter_div(tf.IndexedSlices(tf.constant([2, 2, 2]), tf.constant([0, 1, 2])))
@@ -97,6 +104,7 @@ ND = {
 def test_scatter_nd_on_a_matrix(compare, case):
     method, indices, updates = ND[case]
 
+    @raises("InvalidArgumentError", optional_=True)
     def program(tf):
         m = tf.Variable([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
         out = getattr(m, method)(tf.constant(indices) if case != "python_values" else indices,
@@ -116,6 +124,7 @@ BATCH = {
 def test_batch_scatter_update(compare, case):
     indices, updates = BATCH[case]
 
+    @raises("InvalidArgumentError", optional_=True)
     def program(tf):
         if case == "vector":
             v = tf.Variable([1.0, 2.0, 3.0])
@@ -126,6 +135,7 @@ def test_batch_scatter_update(compare, case):
 
 
 def test_batch_scatter_update_matrix_rows(compare):
+    @raises("InvalidArgumentError")
     def program(tf):
         b = tf.Variable([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
         b.batch_scatter_update(tf.IndexedSlices(tf.constant([[10.0, 20.0], [30.0, 40.0]]),

@@ -9,6 +9,8 @@ import wave
 import numpy as np
 import pytest
 
+from compat_tests._harness import raises
+
 pytest.importorskip("tensorboard")
 
 RS = np.random.RandomState(3)
@@ -179,6 +181,7 @@ ERRORS = {
 
 @pytest.mark.parametrize("case", sorted(ERRORS))
 def test_summary_errors(compare, logdir, case):
+    @raises("TypeError", "ValueError")
     def program(tf):
         with tf.summary.create_file_writer(logdir()).as_default():
             return ERRORS[case](tf)
@@ -200,6 +203,7 @@ def test_errors_before_a_writer_is_set(compare):
 
 
 def test_a_closed_writer_cannot_become_the_default(compare, logdir):
+    @raises("RuntimeError")
     def program(tf):
         writer = tf.summary.create_file_writer(logdir())
         writer.close()
@@ -208,6 +212,7 @@ def test_a_closed_writer_cannot_become_the_default(compare, logdir):
 
 
 def test_writing_to_a_closed_default_writer_raises_not_found(compare, logdir):
+    @raises("NotFoundError")
     def program(tf):
         writer = tf.summary.create_file_writer(logdir())
         with writer.as_default(step=1):

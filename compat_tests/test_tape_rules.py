@@ -34,6 +34,7 @@ def reenter(tf):
 
 
 @P
+@H.raises("ValueError")
 def reenter_active(tf):
     g = tf.GradientTape()
     with g:
@@ -42,6 +43,7 @@ def reenter_active(tf):
 
 
 @P
+@H.raises("ValueError")
 def watch_bad(tf):
     import numpy as np
 
@@ -50,6 +52,7 @@ def watch_bad(tf):
 
 
 @P
+@H.raises("RuntimeError")
 def stop_rec_not_entered(tf):
     g = tf.GradientTape()
     with g.stop_recording():
@@ -57,6 +60,7 @@ def stop_rec_not_entered(tf):
 
 
 @P
+@H.raises("ValueError")
 def stop_rec_nested(tf):
     with tf.GradientTape() as g:
         with g.stop_recording():
@@ -65,12 +69,14 @@ def stop_rec_nested(tf):
 
 
 @P
+@H.raises("ValueError")
 def reset_outside(tf):
     g = tf.GradientTape()
     g.reset()
 
 
 @P
+@H.raises("RuntimeError")
 def grad_twice(tf):
     x = tf.Variable(1.0)
     with tf.GradientTape() as g:
@@ -80,11 +86,13 @@ def grad_twice(tf):
 
 
 @P
+@H.raises("RuntimeError")
 def never_entered(tf):
     return tf.GradientTape().gradient(tf.constant(1.0), tf.constant(1.0))
 
 
 @P
+@H.raises("TypeError")
 def target_none(tf):
     x = tf.Variable(1.0)
     with tf.GradientTape() as g:
@@ -93,6 +101,7 @@ def target_none(tf):
 
 
 @P
+@H.raises("TypeError")
 def source_none(tf):
     x = tf.Variable(1.0)
     with tf.GradientTape() as g:
@@ -101,6 +110,7 @@ def source_none(tf):
 
 
 @P
+@H.raises("AttributeError")
 def float_source(tf):
     x = tf.Variable(1.0)
     with tf.GradientTape() as g:
@@ -130,6 +140,7 @@ def outgrads(tf):
 
 
 @P
+@H.raises("ValueError")
 def outgrads_none(tf):
     x = tf.constant(2.0)
     with tf.GradientTape() as g:
@@ -139,6 +150,7 @@ def outgrads_none(tf):
 
 
 @P
+@H.raises("InvalidArgumentError")
 def outgrads_dtype(tf):
     x = tf.constant(2.0)
     with tf.GradientTape() as g:
@@ -161,6 +173,7 @@ def unconn(tf):
 
 
 @P
+@H.raises("ValueError")
 def unconn_bad(tf):
     x = tf.Variable(2.0)
     with tf.GradientTape() as g:
@@ -377,6 +390,7 @@ def nested_watch(tf):
 
 
 @P
+@H.raises("AttributeError")
 def watch_after_consumed(tf):
     x = tf.constant(1.0)
     with tf.GradientTape() as g:

@@ -65,6 +65,7 @@ def _capture_warnings(tf, fn):
 # ---------------------------------------------------------------------------------------------
 # §1.1 constructor
 @program
+@H.raises("RuntimeError")
 def nonpersistent_second_gradient_raises(tf):
     x = tf.constant(3.0)
     with tf.GradientTape() as g:
@@ -75,6 +76,7 @@ def nonpersistent_second_gradient_raises(tf):
 
 
 @program
+@H.raises("RuntimeError")
 def nonpersistent_jacobian_after_gradient_raises(tf):
     x = tf.constant([1.0, 2.0])
     with tf.GradientTape() as g:
@@ -85,6 +87,7 @@ def nonpersistent_jacobian_after_gradient_raises(tf):
 
 
 @program
+@H.raises("RuntimeError")
 def nonpersistent_gradient_after_jacobian_raises(tf):
     x = tf.constant([1.0, 2.0])
     with tf.GradientTape() as g:
@@ -124,6 +127,7 @@ def persistent_true_many_calls(tf):
 
 
 @program
+@H.raises("InternalError")
 def persistent_non_bool_truthy_second_gradient(tf):
     # TF 2.21: the Python side treats 1 as persistent, the C tape does not (it wants a bool), so the
     # second gradient fails with InternalError instead of working.
@@ -232,6 +236,7 @@ def reenter_with_variable(tf):
 
 
 @program
+@H.raises("ValueError")
 def reenter_active_raises(tf):
     g = tf.GradientTape()
     with g:
@@ -251,6 +256,7 @@ def reenter_active_outer_keeps_recording(tf):
 
 
 @program
+@H.raises("KeyError")
 def exception_in_block_propagates(tf):
     g = tf.GradientTape()
     with g:
@@ -273,6 +279,7 @@ def exception_in_block_tape_still_usable(tf):
 
 
 @program
+@H.raises("ValueError")
 def exception_in_block_tape_popped(tf):
     g = tf.GradientTape()
     try:
@@ -377,24 +384,28 @@ def watch_mixed_tensor_and_variable(tf):
 
 
 @program(messages=True)
+@H.raises("ValueError")
 def watch_python_float_raises(tf):
     with tf.GradientTape() as g:
         g.watch(1.0)
 
 
 @program
+@H.raises("ValueError")
 def watch_none_raises(tf):
     with tf.GradientTape() as g:
         g.watch(None)
 
 
 @program
+@H.raises("ValueError")
 def watch_ndarray_raises(tf):
     with tf.GradientTape() as g:
         g.watch(np.array(1.0))
 
 
 @program
+@H.raises("ValueError")
 def watch_list_with_python_scalar_raises(tf):
     x = tf.constant(1.0)
     with tf.GradientTape() as g:
@@ -478,6 +489,7 @@ def watch_not_retroactive(tf):
 
 
 @program
+@H.raises("AttributeError")
 def watch_never_entered_raises(tf):
     g = tf.GradientTape()
     g.watch(tf.constant(1.0))
@@ -505,6 +517,7 @@ def watch_twice_same_tensor(tf):
 
 
 @program
+@H.raises("AttributeError")
 def watch_consumed_tape_raises(tf):
     x = tf.constant(1.0)
     with tf.GradientTape() as g:
@@ -561,6 +574,7 @@ def stop_recording_variables_not_auto_watched(tf):
 
 
 @program
+@H.raises("RuntimeError")
 def stop_recording_never_entered_raises(tf):
     g = tf.GradientTape()
     with g.stop_recording():
@@ -568,6 +582,7 @@ def stop_recording_never_entered_raises(tf):
 
 
 @program
+@H.raises("ValueError")
 def stop_recording_after_exit_raises(tf):
     g = tf.GradientTape()
     with g:
@@ -577,6 +592,7 @@ def stop_recording_after_exit_raises(tf):
 
 
 @program
+@H.raises("ValueError")
 def stop_recording_nested_raises(tf):
     with tf.GradientTape() as g:
         with g.stop_recording():
@@ -655,11 +671,13 @@ def reset_keeps_watch_accessed_variables_false(tf):
 
 
 @program
+@H.raises("ValueError")
 def reset_never_entered_raises(tf):
     tf.GradientTape().reset()
 
 
 @program
+@H.raises("ValueError")
 def reset_after_exit_raises(tf):
     g = tf.GradientTape()
     with g:
@@ -751,12 +769,14 @@ def watched_variables_values_are_the_variables(tf):
 # ---------------------------------------------------------------------------------------------
 # §1.7 gradient()
 @program
+@H.raises("RuntimeError")
 def gradient_never_entered_raises(tf):
     g = tf.GradientTape()
     return g.gradient(tf.constant(1.0), tf.constant(1.0))
 
 
 @program
+@H.raises("TypeError")
 def gradient_target_none_raises(tf):
     x = tf.constant(1.0)
     with tf.GradientTape() as g:
@@ -765,6 +785,7 @@ def gradient_target_none_raises(tf):
 
 
 @program
+@H.raises("TypeError")
 def gradient_source_none_raises(tf):
     x = tf.constant(1.0)
     with tf.GradientTape() as g:
@@ -774,6 +795,7 @@ def gradient_source_none_raises(tf):
 
 
 @program
+@H.raises("TypeError")
 def gradient_none_in_sources_raises(tf):
     x = tf.constant(1.0)
     with tf.GradientTape() as g:
@@ -783,6 +805,7 @@ def gradient_none_in_sources_raises(tf):
 
 
 @program
+@H.raises("TypeError")
 def gradient_none_in_target_list_raises(tf):
     x = tf.constant(1.0)
     with tf.GradientTape() as g:
@@ -792,6 +815,7 @@ def gradient_none_in_target_list_raises(tf):
 
 
 @program
+@H.raises("AttributeError")
 def gradient_float_source_raises(tf):
     x = tf.constant(1.0)
     with tf.GradientTape() as g:
@@ -801,6 +825,7 @@ def gradient_float_source_raises(tf):
 
 
 @program
+@H.raises("AttributeError")
 def gradient_float_target_raises(tf):
     x = tf.constant(1.0)
     with tf.GradientTape() as g:
@@ -809,6 +834,7 @@ def gradient_float_target_raises(tf):
 
 
 @program
+@H.raises("AttributeError")
 def gradient_ndarray_source_raises(tf):
     x = tf.constant(1.0)
     with tf.GradientTape() as g:
@@ -862,6 +888,7 @@ def output_gradients_extra_ignored(tf):
 
 
 @program
+@H.raises("ValueError")
 def output_gradients_none_entry_raises(tf):
     x = tf.constant(1.0)
     with tf.GradientTape() as g:
@@ -871,6 +898,7 @@ def output_gradients_none_entry_raises(tf):
 
 
 @program
+@H.raises("InvalidArgumentError")
 def output_gradients_dtype_mismatch_raises(tf):
     x = tf.constant(1.0)
     with tf.GradientTape() as g:
@@ -958,6 +986,7 @@ def unconnected_zero_variable_source(tf):
 
 
 @program
+@H.raises("ValueError")
 def unconnected_uppercase_raises(tf):
     x = tf.constant(1.0)
     with tf.GradientTape() as g:
@@ -967,6 +996,7 @@ def unconnected_uppercase_raises(tf):
 
 
 @program
+@H.raises("ValueError")
 def unconnected_nonsense_raises(tf):
     x = tf.constant(1.0)
     with tf.GradientTape() as g:
@@ -1707,6 +1737,7 @@ def jacobian_nest_of_sources(tf):
 
 
 @program
+@H.raises("AttributeError")
 def jacobian_list_target_raises(tf):
     x = tf.constant([1.0, 2.0])
     with tf.GradientTape() as g:
@@ -1716,6 +1747,7 @@ def jacobian_list_target_raises(tf):
 
 
 @program
+@H.raises("RuntimeError")
 def jacobian_consumed_raises(tf):
     x = tf.constant([1.0, 2.0])
     with tf.GradientTape() as g:
@@ -1766,6 +1798,7 @@ def jacobian_empty_target(tf):
 
 
 @program
+@H.raises("RuntimeError")
 def jacobian_no_pfor_nonpersistent_raises(tf):
     x = tf.constant([1.0, 2.0])
     with tf.GradientTape() as g:
@@ -1807,6 +1840,7 @@ def batch_jacobian_rank3_shape(tf):
 
 
 @program
+@H.raises("AttributeError")
 def batch_jacobian_list_source_raises(tf):
     x = tf.constant([[1.0, 2.0]])
     with tf.GradientTape() as g:
@@ -1816,6 +1850,7 @@ def batch_jacobian_list_source_raises(tf):
 
 
 @program
+@H.raises("RuntimeError")
 def batch_jacobian_consumed_raises(tf):
     x = tf.constant([[1.0, 2.0]])
     with tf.GradientTape() as g:
@@ -1826,6 +1861,7 @@ def batch_jacobian_consumed_raises(tf):
 
 
 @program
+@H.raises("ValueError")
 def batch_jacobian_target_rank_raises(tf):
     x = tf.constant([[1.0, 2.0]])
     with tf.GradientTape() as g:
@@ -1835,6 +1871,7 @@ def batch_jacobian_target_rank_raises(tf):
 
 
 @program
+@H.raises("ValueError")
 def batch_jacobian_source_rank_raises(tf):
     x = tf.constant([1.0, 2.0, 3.0])
     with tf.GradientTape() as g:
@@ -1844,6 +1881,7 @@ def batch_jacobian_source_rank_raises(tf):
 
 
 @program
+@H.raises("ValueError")
 def batch_jacobian_batch_mismatch_raises(tf):
     x = tf.ones([2, 3])
     with tf.GradientTape() as g:
@@ -1853,6 +1891,7 @@ def batch_jacobian_batch_mismatch_raises(tf):
 
 
 @program
+@H.raises("RuntimeError")
 def batch_jacobian_no_pfor_nonpersistent_raises(tf):
     x = tf.constant([[1.0, 2.0]])
     with tf.GradientTape() as g:

@@ -69,21 +69,25 @@ def explicit_dtype(tf):
 
 
 @program
+@H.raises("TypeError")
 def explicit_int_dtype_for_fraction_raises(tf):
     return tf.constant(1.5, dtype=tf.int32)
 
 
 @program
+@H.raises("InvalidArgumentError")
 def float32_plus_float64_raises(tf):
     return tf.constant(1.0) + tf.constant(1.0, dtype=tf.float64)
 
 
 @program
+@H.raises("InvalidArgumentError")
 def float32_times_int32_raises(tf):
     return tf.constant(1.0) * tf.constant(2)
 
 
 @program
+@H.raises("TypeError")
 def int_tensor_times_python_float_raises(tf):
     return tf.constant(1) * 2.5
 
@@ -302,24 +306,28 @@ def assign_read_value_false(tf):
 
 
 @program
+@H.raises("ValueError")
 def assign_shape_mismatch_raises(tf):
     v = tf.Variable(1.0)
     v.assign([1.0, 2.0])
 
 
 @program
+@H.raises("InvalidArgumentError")
 def assign_add_shape_mismatch_raises(tf):
     v = tf.Variable([1.0, 2.0])
     v.assign_add([1.0, 2.0, 3.0])
 
 
 @program
+@H.raises("InvalidArgumentError")
 def assign_sub_shape_mismatch_raises(tf):
     v = tf.Variable([[1.0, 2.0]])
     v.assign_sub([1.0, 2.0])
 
 
 @program
+@H.raises("ValueError")
 def assign_dtype_mismatch_raises(tf):
     v = tf.Variable(1.0)
     v.assign(tf.constant(1.0, dtype=tf.float64))
@@ -349,6 +357,7 @@ def arithmetic_float(tf):
 
 
 @program(messages=False)  # TF names its class: 'tensorflow.python.framework.ops.EagerTensor'
+@H.raises("TypeError")
 def unary_plus_raises(tf):
     return +tf.constant([1.0])
 
@@ -374,11 +383,13 @@ def matmul_operator(tf):
 
 
 @program
+@H.raises("InvalidArgumentError")
 def matmul_shape_mismatch_raises(tf):
     return tf.ones([2, 3]) @ tf.ones([2, 3])
 
 
 @program
+@H.raises("InvalidArgumentError")
 def matmul_rank1_raises(tf):
     return tf.constant([1.0, 2.0]) @ tf.ones([2, 1])
 
@@ -389,6 +400,7 @@ def broadcasting(tf):
 
 
 @program
+@H.raises("InvalidArgumentError")
 def broadcast_mismatch_raises(tf):
     return tf.ones([2]) + tf.ones([3])
 
@@ -443,11 +455,13 @@ def indexing_newaxis_and_tensor_index(tf):
 
 
 @program
+@H.raises("InvalidArgumentError")
 def indexing_out_of_range_raises(tf):
     return tf.constant([1, 2, 3])[5]
 
 
 @program
+@H.raises("InvalidArgumentError")
 def indexing_too_many_indices_raises(tf):
     return tf.constant([1, 2, 3])[0, 0]
 
@@ -485,11 +499,13 @@ def variable_scalar_conversions(tf):
 
 
 @program
+@H.raises("ValueError")
 def bool_of_non_scalar_raises(tf):
     return bool(tf.constant([1.0, 2.0]))
 
 
 @program
+@H.raises("ValueError")
 def if_on_non_scalar_raises(tf):
     if tf.constant([True, False]):
         return 1
@@ -497,6 +513,7 @@ def if_on_non_scalar_raises(tf):
 
 
 @program
+@H.raises("TypeError")
 def float_of_non_scalar_raises(tf):
     return float(tf.constant([1.0, 2.0]))
 
@@ -507,11 +524,13 @@ def len_of_tensor(tf):
 
 
 @program
+@H.raises("TypeError")
 def len_of_variable_raises(tf):
     return len(tf.Variable([1.0, 2.0]))
 
 
 @program
+@H.raises("TypeError")
 def len_of_scalar_raises(tf):
     return len(tf.constant(1.0))
 
@@ -528,6 +547,7 @@ def unpack_tensor(tf):
 
 
 @program
+@H.raises("TypeError")
 def iterate_scalar_raises(tf):
     return list(tf.constant(1.0))
 
@@ -538,16 +558,19 @@ def iterate_variable(tf):
 
 
 @program
+@H.raises("TypeError")
 def hash_tensor_raises(tf):
     return hash(tf.constant(1.0))
 
 
 @program
+@H.raises("TypeError")
 def hash_variable_raises(tf):
     return hash(tf.Variable(1.0))
 
 
 @program
+@H.raises("TypeError")
 def tensor_as_dict_key_raises(tf):
     return {tf.constant(1.0): 1}
 
@@ -583,6 +606,7 @@ def format_tensor_scalar(tf):
 
 
 @program
+@H.raises("TypeError")
 def format_variable_with_spec_raises(tf):
     return "{:.1f}".format(tf.Variable(1.25))
 
@@ -658,6 +682,7 @@ def dtype_as_dtype(tf):
 
 
 @program
+@H.raises("TypeError")
 def dtype_as_dtype_bad_raises(tf):
     return tf.as_dtype("not_a_type")
 
@@ -787,6 +812,7 @@ def module_collections_of_variables(tf):
 
 
 @program
+@H.raises("ValueError")
 def module_bad_name_raises(tf):
     return tf.Module(name="bad name!")
 

@@ -79,8 +79,9 @@ def raise_pending():
     if not pending:
         return
     _state.pending = []
-    flags = [flag if flag is not None else check(tensor._value)
-             for flag, check, tensor, _, _, _ in pending]
+    with jax.ensure_compile_time_eval():  # concrete flags even while some function is traced
+        flags = [flag if flag is not None else check(tensor._value)
+                 for flag, check, tensor, _, _, _ in pending]
     for hit, (_, _, _, error, message, site) in zip(jax.device_get(flags), pending):
         if hit:
             raise error(f"{message}\ntapejax: raised at this read, for the op called at {site} (value "

@@ -147,3 +147,46 @@ def creation_shape(shape, dtype, op_name="Fill", float_attr=None):
     out = dims(shape, op_name, float_attr)
     check_allocation(out, dtype, op_name)
     return out
+
+
+# -- small static checks shared by the op functions (argument kinds of the error sweep) -------------
+def attr_ints(value, op_name, attr):
+    """Python ints of an integer list argument (paddings, multiples, axes) whose op attribute `attr`
+    takes int32/int64: a float there is TF's InvalidArgumentError, as TF converts it to a float tensor."""
+    if hasattr(value, "numpy") and hasattr(value, "dtype"):
+        array = np.asarray(value.numpy())
+    else:
+        try:
+            array = np.asarray(value)
+        except ValueError:
+            return value
+    if array.dtype.kind == "f" and array.size:
+        raise _attr_error(attr, "float32", op_name)
+    return value
+
+
+def axis_int(axis, dtype="int32"):
+    """An axis (or other scalar int argument) as a Python int; a float is TF's conversion TypeError."""
+    if isinstance(axis, (float, np.floating)):
+        raise TypeError(f"Cannot convert {axis!r} to EagerTensor of dtype {dtype}")
+    return int(axis)
+
+
+_FLOAT_ALLOWED = {
+    "linalg": "double, float, half, complex64, complex128",
+    "det": "half, float, double, complex64, complex128",
+    "nn": "half, bfloat16, float, double",
+    "silu": "bfloat16, half, float, double, complex64, complex128",
+}
+
+
+def float_only(x, op_name, allowed="linalg"):
+    """TF's error for an integer or bool tensor given to an op registered for floating dtypes only."""
+    kind = np.dtype(x._v.dtype)
+    if kind.kind in "iub":
+        name = "bool" if kind.kind == "b" else kind.name
+        raise InvalidArgumentError(
+            f"Value for attr 'T' of {name} is not in the list of allowed values: {_FLOAT_ALLOWED[allowed]}"
+            f"\n\t; NodeDef: {{{{node {op_name}}}}} [Op:{op_name}] name: \ntapejax: {op_name} takes floating "
+            f"tensors; cast first (tf.cast(x, tf.float32)).")
+    return x

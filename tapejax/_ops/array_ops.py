@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _dtypes
+from tapejax import _checks, _dtypes
 from tapejax._errors import InvalidArgumentError
 from tapejax._ops import _shapes
 from tapejax._ops._convert import as_value, convert_to_tensor
@@ -197,7 +197,7 @@ def reshape(tensor, shape, name=None):
       InvalidArgumentError: if the number of elements does not match.
     """
     x = as_value(tensor)
-    shape = _ints(shape)
+    shape = _ints(_shapes.attr_ints(shape, "Reshape", "Tshape"))
     size = int(np.prod(x._v.shape, dtype=np.int64))
     known = int(np.prod([d for d in shape if d != -1], dtype=np.int64))
     if (-1 not in shape and known != size) or (-1 in shape and (known == 0 or size % known)):
@@ -222,7 +222,7 @@ def transpose(a, perm=None, conjugate=False, name="transpose"):
 
 def expand_dims(input, axis, name=None):
     """Inserts a dimension of length 1 at `axis`."""
-    return apply(ARRAY["expand_dims"], [as_value(input)], (("axis", int(axis)),))
+    return apply(ARRAY["expand_dims"], [as_value(input)], (("axis", _shapes.axis_int(axis)),))
 
 
 def squeeze(input, axis=None, name=None):
@@ -231,6 +231,9 @@ def squeeze(input, axis=None, name=None):
     if axis is not None:
         axis = _ints(axis)
         for a in axis:
+            if not -x._v.ndim <= a < x._v.ndim:
+                raise InvalidArgumentError(f"Tried to squeeze dim index {a} for tensor with {x._v.ndim} "
+                                           f"dimensions. [Op:Squeeze] name: ")
             if x._v.shape[a] != 1:
                 raise InvalidArgumentError(
                     f"Can not squeeze dim[{a % x.ndim}], expected a dimension of 1, got "
@@ -244,27 +247,40 @@ def tile(input, multiples, name=None):
     Raises:
       InvalidArgumentError: if `multiples` does not have one entry per dimension of `input`.
     """
-    x, reps = as_value(input), _ints(multiples)
+    x, reps = as_value(input), _ints(_shapes.attr_ints(multiples, "Tile", "Tmultiples"))
     if len(reps) != len(x._v.shape):
         raise InvalidArgumentError(f"Expected multiples argument to be a vector of length "
                                    f"{len(x._v.shape)} but got length {len(reps)} [Op:Tile]")
+    for i, r in enumerate(reps):
+        if r < 0:
+            raise InvalidArgumentError(f"Expected multiples[{i}] >= 0, but got {r} [Op:Tile]")
     return apply(ARRAY["tile"], [x], (("multiples", reps),))
 
 
 def broadcast_to(input, shape, name=None):
     """Broadcasts `input` to `shape`."""
-    return apply(ARRAY["broadcast_to"], [as_value(input)], (("shape", _ints(shape)),))
+    shape = _ints(_shapes.attr_ints(shape, "BroadcastTo", "Tidx"))
+    return apply(ARRAY["broadcast_to"], [as_value(input)], (("shape", shape),))
 
 
 def reverse(tensor, axis, name=None):
-    return apply(ARRAY["reverse"], [as_value(tensor)], (("axis", _ints(axis)),))
+    axis = _ints(_shapes.attr_ints(axis, "ReverseV2", "Tidx"))
+    x = as_value(tensor)
+    if x._v.ndim == 0:  # TF returns a scalar unchanged, whatever the axis
+        return identity(x)
+    return apply(ARRAY["reverse"], [x], (("axis", axis),))
 
 
 def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
     """Pads `tensor`; `mode` is CONSTANT, REFLECT or SYMMETRIC."""
     x = as_value(tensor)
+    _shapes.attr_ints(paddings, "PadV2" if mode.upper() == "CONSTANT" else "MirrorPad", "Tpaddings")
     pads = tuple(tuple(int(v) for v in row) for row in np.asarray(
         paddings.numpy() if hasattr(paddings, "numpy") else paddings))
+    if len(pads) != x._v.ndim:
+        raise InvalidArgumentError(
+            f"The first dimension of paddings must be the rank of inputs[{len(pads)},"
+            f"{len(pads[0]) if pads else 2}] [{','.join(map(str, x._v.shape))}] [Op:Pad]")
     c = convert_to_tensor(constant_values, dtype=x.dtype)
     return apply(ARRAY["pad"], [x, c], (("paddings", pads), ("mode", mode.lower())))
 
@@ -288,6 +304,10 @@ def concat(values, axis, name="concat"):
 def stack(values, axis=0, name="stack"):
     """Stacks tensors of one shape along a new `axis`."""
     values = _same_dtype_values(list(values), "Pack")
+    axis = _shapes.axis_int(axis)
+    rank = values[0]._v.ndim + 1
+    if not -rank <= axis < rank:
+        raise ValueError(f"Argument `axis` = {axis} not in range [{-rank}, {rank})")
     shapes = {v._v.shape for v in values}
     if len(shapes) > 1:
         a, b = values[0]._v.shape, next(v._v.shape for v in values if v._v.shape != values[0]._v.shape)
@@ -300,16 +320,30 @@ def stack(values, axis=0, name="stack"):
 def unstack(value, num=None, axis=0, name="unstack"):
     """Splits `value` along `axis` into a list of tensors."""
     x = as_value(value)
+    axis = _shapes.axis_int(axis)
+    rank = x._v.ndim
+    if not -rank <= axis < rank:
+        raise ValueError(f"Argument `axis` = {axis} not in range [{-rank}, {rank})")
     n = x._v.shape[axis]
-    return apply(ARRAY["unstack"], [x], (("num", n), ("axis", int(axis))))
+    if num is not None and int(num) != n:
+        raise InvalidArgumentError(f"Input shape axis {axis % rank} must equal {int(num)}, got shape "
+                                   f"[{','.join(map(str, x._v.shape))}] [Op:Unpack] name: {name}")
+    return apply(ARRAY["unstack"], [x], (("num", n), ("axis", axis)))
 
 
 def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     """Splits `value` into equal parts (an int) or parts of the given sizes (a list)."""
     x = as_value(value)
+    axis = _shapes.axis_int(axis)
+    rank = x._v.ndim
+    if not -rank <= axis < rank:
+        raise InvalidArgumentError(f"-input rank(-{rank}) <= split_dim < input rank ({rank}), but got {axis} "
+                                   f"[Op:Split] name: split")
     dim = x._v.shape[axis]
     if isinstance(num_or_size_splits, (int, np.integer)):
         n = int(num_or_size_splits)
+        if n < 1:
+            raise InvalidArgumentError(f"Value for attr 'num_split' of {n} must be at least minimum 1")
         if dim % n:
             raise InvalidArgumentError(
                 f"Number of ways to split should evenly divide the split dimension, but got "
@@ -346,7 +380,10 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     """
     p = as_value(params)
     i = as_value(indices)
-    axis = batch_dims if axis is None else int(axis)
+    axis = batch_dims if axis is None else _shapes.axis_int(axis)
+    if not -p.ndim <= axis < p.ndim:
+        raise InvalidArgumentError(f"Shape must be at least rank {axis + 1 if axis >= 0 else -axis} but is "
+                                   f"rank {p.ndim} [Op:GatherV2]")
     if axis < 0:
         axis += p.ndim
     if not isinstance(i._value, jax.core.Tracer):
@@ -368,6 +405,10 @@ def gather_nd(params, indices, batch_dims=0, name=None):
       InvalidArgumentError: for an index tuple outside `params` (eagerly, as TF on CPU).
     """
     p, i = as_value(params), as_value(indices)
+    depth = i._v.shape[-1] if i._v.ndim else 0
+    if depth > p._v.ndim - int(batch_dims):
+        raise InvalidArgumentError(f"index innermost dimension length must be <= params rank; saw: {depth} vs. "
+                                   f"{p._v.ndim} [Op:GatherNd]")
     if not batch_dims and not _is_traced(i):
         _check_nd_indices(np.asarray(i._value), tuple(p._v.shape))
     return apply(ARRAY["gather_nd"], [p, i], (("batch_dims", int(batch_dims)),))
@@ -394,6 +435,10 @@ def where(condition, x=None, y=None, name=None):
     """Elementwise select (`x` where `condition`, else `y`), or indices of true elements."""
     c = as_value(condition)
     if x is None and y is None:
+        if c._v.dtype.kind == "O":
+            raise InvalidArgumentError(
+                "Value for attr 'T' of string is not in the list of allowed values: float, double, int32, uint8, "
+                "int16, int8, complex64, int64, bool, complex128 [Op:Where]")
         return Tensor(jnp.argwhere(c._value).astype(jnp.int64))
     if x is None or y is None:
         raise ValueError("x and y must both be non-None or both be None.")
@@ -404,6 +449,9 @@ def where(condition, x=None, y=None, name=None):
 
 def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
     x = as_value(tensor)
+    mask_shape = tuple(as_value(mask)._v.shape)
+    if mask_shape != tuple(x._v.shape[:len(mask_shape)]):
+        raise ValueError(f"Shapes {tuple(x._v.shape[:len(mask_shape)])} and {mask_shape} are incompatible")
     m = np.asarray(as_value(mask).numpy()).astype(bool)
     idx = tuple(np.nonzero(m))
     return apply(ARRAY["gather_nd"], [x, Tensor(jnp.asarray(np.stack(idx, -1)))], (("batch_dims", 0),))
@@ -441,6 +489,9 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
 
 
 def repeat(input, repeats, axis=None, name=None):
+    rank = as_value(input)._v.ndim
+    if axis is not None and not -rank <= int(axis) < rank:
+        raise ValueError(f"axis={int(axis)} out of bounds: expected {-rank}<=axis<{rank}")
     return apply(ARRAY["repeat"], [as_value(input)], (("repeats", int(repeats)), ("axis", axis)))
 
 
@@ -452,32 +503,74 @@ def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
     return apply(ARRAY["argsort"], [as_value(values)], (("axis", int(axis)), ("descending", direction == "DESCENDING")))
 
 
+_IN_BOUNDS = {}
+
+
+def _out_of_bounds_kernel(shape):
+    found = _IN_BOUNDS.get(shape)
+    if found is None:
+        def any_outside(i):
+            depth = i.shape[-1]
+            bounds = jnp.asarray(shape[:depth], i.dtype)
+            return jnp.any((i < 0) | (i >= bounds))
+        found = _IN_BOUNDS[shape] = jax.jit(any_outside)
+    return found
+
+
+def _scatter_indices(indices, t, op_name):
+    """`indices` as a Tensor, checked against `t`'s shape as TF's CPU kernel does: now for host values,
+    with the next value read for a Tensor (`_checks`, no device sync here)."""
+    shape = tuple(t._v.shape)
+    if type(indices) is Tensor or hasattr(indices, "_trainable"):
+        i = indices
+        if i._v.ndim and i._v.shape[-1] <= len(shape) and i._v.dtype.kind in "iu":
+            _checks.defer(_out_of_bounds_kernel(shape), i, InvalidArgumentError,
+                          f"indices does not index into shape [{','.join(map(str, shape))}] [Op:{op_name}]")
+        return i
+    i = as_value(indices)
+    host = np.asarray(indices)
+    if host.ndim and host.dtype.kind in "iu" and host.shape[-1] <= len(shape):
+        flat = host.reshape(-1, host.shape[-1])
+        bad = np.nonzero(np.any((flat < 0) | (flat >= np.asarray(shape[:host.shape[-1]])), axis=1))[0]
+        if bad.size:
+            k = int(bad[0])
+            raise InvalidArgumentError(
+                f"indices[{k}] = [{', '.join(str(int(v)) for v in flat[k])}] does not index into shape "
+                f"[{','.join(map(str, shape))}] [Op:{op_name}]")
+    return i
+
+
 def tensor_scatter_nd_update(tensor, indices, updates, name=None):
     t = as_value(tensor)
-    return apply(ARRAY["tensor_scatter_nd_update"], [t, as_value(indices), as_value(updates, t.dtype)])
+    i = _scatter_indices(indices, t, "TensorScatterUpdate")
+    return apply(ARRAY["tensor_scatter_nd_update"], [t, i, as_value(updates, t.dtype)])
 
 
 def tensor_scatter_nd_add(tensor, indices, updates, name=None):
     t = as_value(tensor)
-    return apply(ARRAY["tensor_scatter_nd_add"], [t, as_value(indices), as_value(updates, t.dtype)])
+    i = _scatter_indices(indices, t, "TensorScatterAdd")
+    return apply(ARRAY["tensor_scatter_nd_add"], [t, i, as_value(updates, t.dtype)])
 
 
 def tensor_scatter_nd_sub(tensor, indices, updates, name=None):
     """`tensor` with `updates` subtracted at the index tuples in the last axis of `indices`."""
     t = as_value(tensor)
-    return apply(ARRAY["tensor_scatter_nd_sub"], [t, as_value(indices), as_value(updates, t.dtype)])
+    i = _scatter_indices(indices, t, "TensorScatterSub")
+    return apply(ARRAY["tensor_scatter_nd_sub"], [t, i, as_value(updates, t.dtype)])
 
 
 def tensor_scatter_nd_min(tensor, indices, updates, name=None):
     """`tensor` with each indexed element replaced by its minimum with the update."""
     t = as_value(tensor)
-    return apply(ARRAY["tensor_scatter_nd_min"], [t, as_value(indices), as_value(updates, t.dtype)])
+    i = _scatter_indices(indices, t, "TensorScatterMin")
+    return apply(ARRAY["tensor_scatter_nd_min"], [t, i, as_value(updates, t.dtype)])
 
 
 def tensor_scatter_nd_max(tensor, indices, updates, name=None):
     """`tensor` with each indexed element replaced by its maximum with the update."""
     t = as_value(tensor)
-    return apply(ARRAY["tensor_scatter_nd_max"], [t, as_value(indices), as_value(updates, t.dtype)])
+    i = _scatter_indices(indices, t, "TensorScatterMax")
+    return apply(ARRAY["tensor_scatter_nd_max"], [t, i, as_value(updates, t.dtype)])
 
 
 def scatter_nd(indices, updates, shape, name=None):
@@ -566,7 +659,8 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=_dtypes.float32, nam
         if n is not None and not isinstance(n, (int, np.integer)) and not (
                 hasattr(n, "dtype") and getattr(n.dtype, "is_integer", False)):
             raise TypeError(f"Arguments `num_rows` and `num_columns` must be positive integer values. "
-                            f"Received: num_rows={num_rows}, num_columns={num_columns}")
+                            f"Received: num_rows={num_rows}, "
+                            f"num_columns={num_rows if num_columns is None else num_columns}")
     _shapes.creation_shape([int(num_rows), int(num_rows if num_columns is None else num_columns)],
                            _dtype_or(dtype, _dtypes.float32))
     m = jnp.eye(int(num_rows), None if num_columns is None else int(num_columns),
@@ -612,6 +706,9 @@ def linspace(start, stop, num, name=None, axis=0):
     their dtype (float32 for Python floats). Tensor endpoints of shape S give `num` values of shape
     S stacked along `axis`.
     """
+    if isinstance(num, (float, np.floating)):
+        raise TypeError(f"Argument `tensor` (name: num) must be of type integer. Received `tensor` = {num} of "
+                        f"dtype: <dtype: 'float32'>")
     s = as_value(start)
     e = as_value(stop, s.dtype)
     if s.dtype.is_integer:  # integer inputs have no gradient, so a plain conversion loses none

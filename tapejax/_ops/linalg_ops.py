@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from tapejax import _checks
+from tapejax import _checks, _dtypes
 from tapejax._errors import InvalidArgumentError
+from tapejax._ops import _shapes
 from tapejax._ops._convert import as_value, binary_inputs
 from tapejax._ops._dispatch import Op, apply
 
@@ -49,6 +50,13 @@ LINALG = {
     "svd": Op("Svd", lambda a, full: tuple(jnp.linalg.svd(a, full_matrices=full)), multi=True),
     "band_part": Op("MatrixBandPart", lambda a, lower, upper: _band(a, lower, upper)),
 }
+
+
+def _same_dtype(op_name, a, b):
+    a, b = as_value(a), as_value(b)
+    if a._v.dtype != b._v.dtype:
+        raise _dtypes.mismatch_error(op_name, 1, a.dtype, b.dtype)
+    return a, b
 
 
 def _tri_solve(a, b, lower, adjoint):
@@ -103,12 +111,35 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
 
 def matvec(a, b, transpose_a=False, adjoint_a=False, a_is_sparse=False, b_is_sparse=False, name=None):
     """Matrix-vector product, batched."""
-    return apply(LINALG["matvec"], [as_value(a), as_value(b)], (("ta", bool(transpose_a)), ("aa", bool(adjoint_a))))
+    return apply(LINALG["matvec"], list(_same_dtype("MatMul", a, b)),
+                 (("ta", bool(transpose_a)), ("aa", bool(adjoint_a))))
+
+
+# rows TF registers for floating/complex matrices only, and those that need rank >= 2: TF op names
+_FLOAT_ROWS = {"inv": "MatrixInverse", "det": "MatrixDeterminant", "cholesky": "Cholesky",
+               "eigh": "SelfAdjointEigV2", "logdet": "LogMatrixDeterminant", "qr": "Qr", "svd": "Svd",
+               "slogdet": "LogMatrixDeterminant"}
+_MATRIX_ROWS = {"inv", "det", "cholesky", "eigh", "logdet", "slogdet", "qr", "svd", "trace", "diag_part",
+                "band_part"}
+
+
+def _check_matrix(key, x):
+    """TF's static errors for a matrix op's input: dtype (O(1) on the static dtype), rank, squareness."""
+    if key in _FLOAT_ROWS:
+        _shapes.float_only(x, _FLOAT_ROWS[key], "det" if key == "det" else "linalg")
+    if x._v.dtype.kind == "O" and key in ("trace", "diag", "diag_part"):
+        raise TypeError("Cannot convert 0 to EagerTensor of dtype string")
+    if key in _MATRIX_ROWS and x._v.ndim < 2:
+        op_name = _FLOAT_ROWS.get(key, {"trace": "Trace", "diag_part": "MatrixDiagPartV3",
+                                        "band_part": "MatrixBandPart"}.get(key, key))
+        raise InvalidArgumentError(f"input must be at least 2-dim, received shape: "
+                                   f"[{','.join(map(str, x._v.shape))}] [Op:{op_name}] name: ")
+    return x
 
 
 def _unary(name):
     def op(input, name=None):
-        return apply(LINALG[key], [as_value(input)])
+        return apply(LINALG[key], [_check_matrix(key, as_value(input))])
     key = name
     op.__name__ = name
     op.__doc__ = f"`tf.linalg.{name}` of a (batch of) square matrices."
@@ -130,7 +161,7 @@ _NOT_POSITIVE_DEFINITE = (
 
 def _checked(name, message):
     def op(input, name=None):
-        out = apply(LINALG[key], [as_value(input)])
+        out = apply(LINALG[key], [_check_matrix(key, as_value(input))])
         _checks.defer(_checks.any_not_finite, out, InvalidArgumentError, message)
         return out
     key = name
@@ -151,7 +182,7 @@ eigh = _unary("eigh")
 
 
 def slogdet(input, name=None):
-    return tuple(apply(LINALG["slogdet"], [as_value(input)]))
+    return tuple(apply(LINALG["slogdet"], [_check_matrix("slogdet", as_value(input))]))
 
 
 def solve(matrix, rhs, adjoint=False, name=None):
@@ -160,26 +191,29 @@ def solve(matrix, rhs, adjoint=False, name=None):
     Raises:
       InvalidArgumentError: at the next value read, for a singular matrix (see `tapejax._checks`).
     """
-    out = apply(LINALG["solve"], [as_value(matrix), as_value(rhs)], (("adjoint", bool(adjoint)),))
+    a, b = _same_dtype("MatrixSolve", matrix, rhs)
+    out = apply(LINALG["solve"], [a, b], (("adjoint", bool(adjoint)),))
     _checks.defer(_checks.any_not_finite, out, InvalidArgumentError, _NOT_SOLVABLE)
     return out
 
 
 def triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None):
-    return apply(LINALG["triangular_solve"], [as_value(matrix), as_value(rhs)],
+    return apply(LINALG["triangular_solve"], list(_same_dtype("MatrixTriangularSolve", matrix, rhs)),
                  (("lower", bool(lower)), ("adjoint", bool(adjoint))))
 
 
 def band_part(input, num_lower, num_upper, name=None):
-    return apply(LINALG["band_part"], [as_value(input)], (("lower", int(num_lower)), ("upper", int(num_upper))))
+    x = _check_matrix("band_part", as_value(input))
+    lower, upper = _shapes.axis_int(num_lower, "int64"), _shapes.axis_int(num_upper, "int64")
+    return apply(LINALG["band_part"], [x], (("lower", lower), ("upper", upper)))
 
 
 def qr(input, full_matrices=False, name=None):
-    return tuple(apply(LINALG["qr"], [as_value(input)], (("full", bool(full_matrices)),)))
+    return tuple(apply(LINALG["qr"], [_check_matrix("qr", as_value(input))], (("full", bool(full_matrices)),)))
 
 
 def svd(tensor, full_matrices=False, compute_uv=True, name=None):
-    u, s, vh = apply(LINALG["svd"], [as_value(tensor)], (("full", bool(full_matrices)),))
+    u, s, vh = apply(LINALG["svd"], [_check_matrix("svd", as_value(tensor))], (("full", bool(full_matrices)),))
     if not compute_uv:
         return s
     from tapejax._ops import array_ops
@@ -189,6 +223,9 @@ def svd(tensor, full_matrices=False, compute_uv=True, name=None):
 def einsum(equation, *inputs, **kwargs):
     """Einstein summation, as `tf.einsum`."""
     values = [as_value(x) for x in inputs]
+    for i, v in enumerate(values[1:], 1):
+        if v._v.dtype != values[0]._v.dtype:
+            raise _dtypes.mismatch_error("Einsum", i, values[0].dtype, v.dtype)
     return apply(LINALG["einsum"], values, (("equation", equation.replace(" ", "")),))
 
 
@@ -204,4 +241,7 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
         axis = tuple(axis)
     if ord == "fro":
         ord = "euclidean"
-    return apply(LINALG["norm"], [as_value(tensor)], (("ord", ord), ("axis", axis), ("keepdims", bool(keepdims))))
+    x = as_value(tensor)
+    if x._v.dtype.kind == "O":
+        raise TypeError("Expected numeric or variant tensor, got dtype tf.string.")
+    return apply(LINALG["norm"], [x], (("ord", ord), ("axis", axis), ("keepdims", bool(keepdims))))

@@ -8,8 +8,9 @@ import jax.scipy.special as jsp
 import numpy as np
 
 from tapejax import _checks, _dtypes
-from tapejax._errors import InvalidArgumentError
+from tapejax._errors import InvalidArgumentError, NotFoundError
 from tapejax._ops import _kernels as K
+from tapejax._ops import _shapes
 from tapejax._ops._convert import as_value, binary_inputs
 from tapejax._ops._dispatch import Op, apply
 from tapejax._tensor import Tensor
@@ -110,11 +111,58 @@ _INTEGER_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32
 OPS = {}
 
 
+# Unary rows TF registers for floating (and complex) dtypes only: an integer or bool input raises
+# InvalidArgumentError (checked on the static dtype, O(1)); JAX would silently promote it to float.
+FLOAT_ONLY = frozenset(["acos", "acosh", "asin", "asinh", "atan", "atanh", "ceil", "cos", "cosh", "digamma",
+                        "erf", "erfc", "exp", "expm1", "floor", "is_finite", "is_inf", "is_nan", "lgamma",
+                        "log", "log1p", "log_sigmoid", "rint", "rsqrt", "sigmoid", "sin", "sinh",
+                        "softplus", "softsign", "sqrt", "tan", "tanh"])
+_BOOL_OK = frozenset(["real", "imag", "conj", "angle"])  # no op on a real input (the bool passes through)
+_REAL_ONLY = frozenset(["is_finite", "is_inf", "is_nan", "floor", "ceil", "rint"])
+
+
+def _float_only_error(op_name, dtype, real_only):
+    allowed = "bfloat16, half, float, double" + ("" if real_only else ", complex64, complex128")
+    return InvalidArgumentError(
+        f"Value for attr 'T' of {_dtypes.from_jax(dtype)._tf_kind} is not in the list of allowed values: "
+        f"{allowed}\n\t; NodeDef: {{{{node {op_name}}}}} [Op:{op_name}] name: \ntapejax: {op_name} takes "
+        f"floating tensors; cast first (tf.cast(x, tf.float32)).")
+
+
 def _make_unary(name, op_name, fn, differentiable):
     op = OPS[name] = Op(op_name, fn, differentiable)
 
-    def unary(x, name=None):
-        return apply(op, [as_value(x)])
+    if name in FLOAT_ONLY:
+        real_only = name in _REAL_ONLY
+
+        def unary(x, name=None):
+            x = as_value(x)
+            if x._v.dtype.kind in "iub":
+                raise _float_only_error(op_name, x._v.dtype, real_only)
+            return apply(op, [x])
+    elif name == "logical_not":
+        def unary(x, name=None):
+            x = as_value(x)
+            if x._v.dtype.kind != "b":
+                raise _dtypes.mismatch_error(op_name, 0, _dtypes.bool_, _dtypes.from_jax(x._v.dtype))
+            return apply(op, [x])
+    elif name == "reciprocal":
+        def unary(x, name=None):
+            x = as_value(x)
+            if x._v.dtype.kind in "iu":  # TF registers no integer Reciprocal kernel
+                raise NotFoundError(f"Could not find device for node: {{{{node Reciprocal}}}} = "
+                                    f"Reciprocal[T=DT_{x.dtype.name.upper()}]\ntapejax: TF has no integer "
+                                    f"reciprocal; cast to a float first.")
+            return apply(op, [x])
+    elif name in _BOOL_OK:
+        def unary(x, name=None):
+            return apply(op, [as_value(x)])
+    else:
+        def unary(x, name=None):
+            x = as_value(x)
+            if x._v.dtype.kind == "b":  # TF registers its numeric kernels for numbers only
+                raise _float_only_error(op_name, x._v.dtype, False)
+            return apply(op, [x])
 
     unary.__name__ = unary.__qualname__ = name
     unary.__doc__ = f"Elementwise `{name}`, as `tf.math.{name}`.\n\nArgs:\n  x: a Tensor.\n\nReturns:\n  A Tensor of the same shape."
@@ -138,10 +186,28 @@ def _check_divisor(op_name, y, given):
     _checks.defer(_checks.any_zero, y, InvalidArgumentError, _division_by_zero(op_name))
 
 
+def _is_tensor(x):
+    return type(x) is Tensor or hasattr(x, "_trainable")
+
+
 def _make_binary(name, op_name, fn, differentiable):
     op = OPS[name] = Op(op_name, fn, differentiable)
 
-    if op_name in ("FloorDiv", "FloorMod"):
+    if op_name in ("RealDiv", "DivNoNan"):
+        where = "__truediv__" if op_name == "RealDiv" else "tf.math.divide_no_nan"
+
+        def binary(x, y, name=None):
+            if _is_tensor(x) and _is_tensor(y) and x._v.dtype != y._v.dtype:
+                raise TypeError(f"`x` and `y` must have the same dtype, got tf.{_dtypes.from_jax(x._v.dtype).name}"
+                                f" != tf.{_dtypes.from_jax(y._v.dtype).name}.")
+            inputs = binary_inputs(op_name, x, y)
+            if inputs[0]._v.dtype.kind in "Ob":
+                raise TypeError(f"Invalid dtype tf.{_dtypes.from_jax(inputs[0]._v.dtype).name} in {where}. "
+                                f"Expected one of {{tf.uint8, tf.int8, tf.uint16, tf.int16, tf.uint32, tf.int32, "
+                                f"tf.uint64, tf.int64, tf.bfloat16, tf.float16, tf.float32, tf.float64, "
+                                f"tf.complex64, tf.complex128}}.")
+            return apply(op, inputs)
+    elif op_name in ("FloorDiv", "FloorMod"):
         def binary(x, y, name=None):
             inputs = binary_inputs(op_name, x, y)
             _check_divisor(op_name, inputs[1], y)
@@ -159,11 +225,23 @@ for _name, (_op_name, _fn, _diff) in UNARY.items():
     globals()[_name] = _make_unary(_name, _op_name, _fn, _diff)
 
 
+_STRING_ERRORS = {"real": "input must be a numeric tensor, but got tensor with dtype <dtype: 'string'>",
+                  "conj": "Expected numeric or variant tensor, got dtype tf.string."}
+
+
 def _complex_part(name, on_real):
     complex_version = globals()[name]
+    name_ = name
 
     def part(input, name=None):
         x = as_value(input)
+        kind = x._v.dtype.kind
+        if kind in "Ob" and name_ in _STRING_ERRORS:
+            raise TypeError(_STRING_ERRORS[name_].replace("string", "bool" if kind == "b" else "string"))
+        if kind == "b" and name_ == "angle":
+            raise TypeError("Cannot convert 3.141592653589793 to EagerTensor of dtype bool")
+        if name_ == "angle" and x._v.dtype.kind in "iu":  # TF builds pi in the input's integer dtype
+            raise TypeError("Cannot convert 3.141592653589793 to EagerTensor of dtype int32")
         if jnp.iscomplexobj(x._value):
             return complex_version(x)
         return on_real(x)  # as TF: no op on a real input (so no gradient for imag/angle)
@@ -338,8 +416,8 @@ def _axis_attr(axis):
     if hasattr(axis, "numpy"):
         axis = axis.numpy().tolist()
     if isinstance(axis, (list, tuple)):
-        return tuple(int(a) for a in axis)
-    return int(axis)
+        return tuple(_shapes.axis_int(a) for a in axis)
+    return _shapes.axis_int(axis)
 
 
 def _reduce_mean(x, axis, keepdims):
@@ -375,10 +453,16 @@ REDUCTIONS = {
 
 def _make_reduction(name, op_name, fn, differentiable):
     op = OPS[name] = Op(op_name, fn, differentiable)
+    logical = name in ("reduce_any", "reduce_all")  # bool only; the others take numbers only
 
     def reduction(input_tensor, axis=None, keepdims=False, name=None):
         x = as_value(input_tensor)
         axis = _axis_attr(axis)
+        is_bool = x._v.dtype.kind == "b"
+        if is_bool != logical:
+            if logical:
+                raise _dtypes.mismatch_error(op_name, 0, _dtypes.bool_, x.dtype)
+            raise _float_only_error(op_name, x._v.dtype, False)
         _check_axis(op_name, x, axis)
         return apply(op, [x], (("axis", axis), ("keepdims", bool(keepdims))))
 

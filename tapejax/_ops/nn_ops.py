@@ -10,6 +10,7 @@ import numpy as np
 
 from tapejax._errors import InvalidArgumentError
 from tapejax._ops import _kernels as K
+from tapejax._ops import _shapes
 from tapejax._ops._convert import as_value, binary_inputs, convert_to_tensor
 from tapejax._ops._dispatch import Op, apply
 
@@ -43,20 +44,24 @@ def relu6(features, name=None):
 
 
 def elu(features, name=None):
-    return apply(NN["elu"], [as_value(features)])
+    return apply(NN["elu"], [_shapes.float_only(as_value(features), "Elu", "nn")])
 
 
 def selu(features, name=None):
-    return apply(NN["selu"], [as_value(features)])
+    return apply(NN["selu"], [_shapes.float_only(as_value(features), "Selu", "nn")])
 
 
 def gelu(features, approximate=False, name=None):
     """Gaussian error linear unit (exact erf form unless `approximate`)."""
-    return apply(NN["gelu"], [as_value(features)], (("approximate", bool(approximate)),))
+    x = as_value(features)
+    if x._v.dtype.kind in "iub":
+        raise ValueError(f"`features.dtype` must be a floating point tensor.Received:features.dtype={x.dtype!r}")
+    return apply(NN["gelu"], [x], (("approximate", bool(approximate)),))
 
 
 def silu(features, beta=1.0):
-    return apply(NN["silu"], [as_value(features)], (("beta", float(beta)),))
+    x = _shapes.float_only(as_value(features), "Sigmoid", "silu")
+    return apply(NN["silu"], [x], (("beta", float(beta)),))
 
 
 swish = silu
@@ -69,11 +74,13 @@ def leaky_relu(features, alpha=0.2, name=None):
 
 def softmax(logits, axis=None, name=None):
     """Softmax along `axis` (default last)."""
-    return apply(NN["softmax"], [as_value(logits)], (("axis", -1 if axis is None else int(axis)),))
+    x = _shapes.float_only(as_value(logits), "Softmax", "nn")
+    return apply(NN["softmax"], [x], (("axis", -1 if axis is None else int(axis)),))
 
 
 def log_softmax(logits, axis=None, name=None):
-    return apply(NN["log_softmax"], [as_value(logits)], (("axis", -1 if axis is None else int(axis)),))
+    x = _shapes.float_only(as_value(logits), "LogSoftmax", "nn")
+    return apply(NN["log_softmax"], [x], (("axis", -1 if axis is None else int(axis)),))
 
 
 def _same_shape(labels, logits, what):
@@ -115,6 +122,11 @@ def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None
     """
     labels = as_value(labels)
     logits = as_value(logits)
+    if labels._v.dtype.kind not in "iu":
+        raise InvalidArgumentError(
+            f"Value for attr 'Tlabels' of {labels.dtype._tf_kind} is not in the list of allowed values: int32, "
+            f"int64\n\t; NodeDef: {{{{node SparseSoftmaxCrossEntropyWithLogits}}}} "
+            f"[Op:SparseSoftmaxCrossEntropyWithLogits]")
     if labels._v.shape != logits._v.shape[:-1]:
         raise ValueError(
             f"`labels.shape.rank` must equal `logits.shape.rank - 1`. Received: labels.shape="
@@ -310,20 +322,34 @@ def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None,
                                         ("dilations", _pair(dilations or 1, "dilations"))))
 
 
+def _check_window(x, ksize, strides, padding, op_name):
+    """TF's error for a VALID window larger than the input (JAX would return an empty array)."""
+    if str(padding).upper() != "VALID" or x._v.ndim != 4:
+        return
+    for size, k, s in zip(x._v.shape[1:3], ksize, strides):
+        out = int((size - k + s) / s)  # TF's C++ integer division truncates toward zero
+        if out < 0:
+            raise InvalidArgumentError(
+                f"Computed output size would be negative: {out} "
+                f"[input_size: {size}, effective_filter_size: {k}, stride: {s}] [Op:{op_name}] name: ")
+
+
 def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
     """Max pooling over NHWC windows; the gradient goes to the first maximum, as TF."""
     _check_format(data_format)
-    return apply(NN["max_pool2d"], [as_value(input)], (("ksize", _pair(ksize, "ksize")),
-                                                      ("strides", _pair(strides, "strides")),
-                                                      ("padding", str(padding).upper())))
+    x, ksize, strides = as_value(input), _pair(ksize, "ksize"), _pair(strides, "strides")
+    _check_window(x, ksize, strides, padding, "MaxPool")
+    return apply(NN["max_pool2d"], [x], (("ksize", ksize), ("strides", strides),
+                                         ("padding", str(padding).upper())))
 
 
 def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
     """Average pooling over NHWC windows (SAME padding averages the valid entries, as TF)."""
     _check_format(data_format)
-    return apply(NN["avg_pool2d"], [as_value(input)], (("ksize", _pair(ksize, "ksize")),
-                                                      ("strides", _pair(strides, "strides")),
-                                                      ("padding", str(padding).upper())))
+    x, ksize, strides = as_value(input), _pair(ksize, "ksize"), _pair(strides, "strides")
+    _check_window(x, ksize, strides, padding, "AvgPool")
+    return apply(NN["avg_pool2d"], [x], (("ksize", ksize), ("strides", strides),
+                                         ("padding", str(padding).upper())))
 
 
 max_pool = max_pool2d
