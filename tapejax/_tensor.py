@@ -13,6 +13,7 @@ import sys
 import jax
 import numpy as np
 from jax.core import Tracer
+from jax.export import is_symbolic_dim
 
 from tapejax import _checks, _device, _dtypes
 from tapejax._dimension import Dimension
@@ -31,7 +32,8 @@ class TensorShape(tuple):
             dims = ()
         if isinstance(dims, int):
             dims = (dims,)
-        shape = super().__new__(cls, tuple(None if d is None else int(d) for d in dims))
+        # A symbolic size (a None dimension exported by tf.saved_model) reads as None, as in TF's trace.
+        shape = super().__new__(cls, tuple(None if d is None or is_symbolic_dim(d) else int(d) for d in dims))
         if unknown_rank:
             shape._unknown_rank = True  # TensorShape(None): false, and `dims` is None (as TF)
         return shape
@@ -101,7 +103,7 @@ class TensorShape(tuple):
 
 def _host(value):
     """`np.asarray(value)`: a host read, where pending value checks raise (see `_checks`)."""
-    if _checks._state.pending and not isinstance(value, Tracer):
+    if _checks._state.pending:
         _checks.raise_pending()
     try:
         return np.asarray(value)
