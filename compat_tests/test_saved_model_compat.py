@@ -161,6 +161,31 @@ def test_default_serving_signature_of_the_one_function_with_an_input_signature(c
     compare(program)
 
 
+def test_saving_traces_an_input_signature_function_once(compare):
+    def program(tf):
+        class One(tf.Module):
+            @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+            def f(self, x):
+                return x * 2.0
+
+        class Two(tf.Module):
+            @tf.function
+            def f(self, x):
+                return x * 2.0
+
+        fresh, called, traced = One(), One(), Two()
+        called.f(tf.constant([1.0, 2.0, 3.0]))
+        traced.f(tf.constant(1.0))
+        counts = []
+        for _ in range(2):
+            for m in (fresh, called, traced):
+                _save_load(tf, m)
+                counts.append(m.f.experimental_get_tracing_count())
+        fresh.f(tf.constant([1.0]))
+        return counts, fresh.f.experimental_get_tracing_count()
+    compare(program)
+
+
 def test_no_default_signature_without_exactly_one_input_signature(compare):
     def program(tf):
         m = _module(tf)  # two functions with an input_signature

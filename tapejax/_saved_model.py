@@ -31,6 +31,7 @@ import math
 import os
 import shutil
 import tempfile
+import weakref
 
 import jax
 import numpy as np
@@ -491,14 +492,17 @@ class _Saver:
     def _traces(self, fn, instance):
         traces = fn.traces_for_export(instance)
         if fn._input_signature is None:
+            _count_save_traces(fn, traces)
             return traces
         specs = list(fn._input_signature)
         for args, kwargs, concrete in traces:  # a call already traced within the signature
             if not kwargs and _compatible(specs, list(args)):
+                _count_save_traces(fn, [(specs, {}, concrete)])
                 return [(tuple(specs), {}, concrete)]
         examples = [_example(spec) for spec in _nest.flatten(specs)]
         examples = _nest.pack_sequence_as(specs, examples)
         (_, _, concrete), = fn.traces_for_export(instance, examples)
+        _saved_traces.setdefault(fn, set()).add(repr((specs, {})))
         if concrete is None:
             raise ValueError(
                 f"tf.saved_model.save: the function {fn._name!r} creates Variables when it is first "
@@ -527,6 +531,23 @@ class _Saver:
                 inputs.append({"tensor": leaf["tensor"], **_spec_json(_decode_spec(leaf), leaf_name)})
         outputs = _signature_outputs(concrete["outputs"], entry["name"], name)
         return {"function": index, "inputs": inputs, "outputs": outputs}
+
+
+_saved_traces = weakref.WeakKeyDictionary()  # Function -> the signatures saved once already
+
+
+def _count_save_traces(fn, traces):
+    """TF traces a function again (in its save context) the first time a traced signature is
+    saved: `experimental_get_tracing_count` counts that trace, as TF's does."""
+    try:
+        saved = _saved_traces.setdefault(fn, set())
+    except TypeError:
+        return
+    for args, kwargs, concrete in traces:
+        key = repr((args, kwargs))
+        if concrete is not None and key not in saved:
+            saved.add(key)
+            fn.trace_count += 1
 
 
 def _encoded_tensors(enc):
