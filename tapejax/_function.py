@@ -119,13 +119,15 @@ class _Trace:
         self.inputs = dict(self.values)
         self.known = {v._id: v for v in variables}
         self.discovered = {}
+        self.discovered_arrays = {}  # Variable id -> the array its first read returned (a constant)
         self.written = {}
 
     def read(self, variable):
         found = self.values.get(variable._id)
         if found is None:
             self.discovered[variable._id] = variable
-            return variable._array
+            array = self.discovered_arrays.setdefault(variable._id, variable._array)
+            return array
         return found
 
     def write(self, variable, array):
@@ -395,7 +397,7 @@ class Function:
             if isinstance(concrete, _Concrete):
                 break
             written = concrete  # the trace found new Variables or writes: trace again with them lifted
-        self._written_ids = written
+        self._written_ids = written | {v._id for v in concrete.variables[:concrete.n_written]}
         self._concrete[signature] = concrete
         if len(self._concrete) > MAX_CONCRETE_FUNCTIONS:
             self._concrete.popitem(last=False)
@@ -408,51 +410,62 @@ class Function:
             if isinstance(signature[0], int) else signature[0]
         info = {}
 
-        def body(written_values, read_values, tensor_values, rng_words):
-            flat = list(template)
-            for i, value in zip(tensor_pos, tensor_values):
-                flat[i] = Tensor(value)
-            call_args, call_kwargs = jax.tree_util.tree_unflatten(treedef, flat)
-            state = _Trace(variables, list(written_values) + list(read_values))
-            outer = (_variable._read_hook, _variable._write_hook, getattr(_trace_state, "active", None),
-                     _tape.state.recording)
-            _tape.state.recording = []  # eager tapes outside must not record this trace's tracers
-            _variable._read_hook, _variable._write_hook = state.read, state.write
-            _trace_state.active = state
-            draws = []
+        def make_body(variables, n_written):
+            """The traced step over `variables` (the first `n_written` are assigned): it returns the
+            output arrays and the new values of the assigned Variables; Variables it finds that are
+            not in `variables` are read as constants and written as extra results (see below)."""
+            def body(written_values, read_values, tensor_values, rng_words):
+                flat = list(template)
+                for i, value in zip(tensor_pos, tensor_values):
+                    flat[i] = Tensor(value)
+                call_args, call_kwargs = jax.tree_util.tree_unflatten(treedef, flat)
+                state = _Trace(variables, list(written_values) + list(read_values))
+                outer = (_variable._read_hook, _variable._write_hook, getattr(_trace_state, "active", None),
+                         _tape.state.recording)
+                _tape.state.recording = []  # eager tapes outside must not record this trace's tracers
+                _variable._read_hook, _variable._write_hook = state.read, state.write
+                _trace_state.active = state
+                draws = []
 
-            def draw_words(op_seed):
-                draws.append(op_seed)
-                return rng_words + np.asarray([0, (op_seed or 0) & 0xFFFFFFFF, len(draws)], np.uint32)
+                def draw_words(op_seed):
+                    draws.append(op_seed)
+                    return rng_words + np.asarray([0, (op_seed or 0) & 0xFFFFFFFF, len(draws)], np.uint32)
 
-            outer_rng = random_ops._trace_hook
-            random_ops._trace_hook = draw_words
-            listener = _abandon_trace if first_call else _raise_on_creation
-            _creation_listeners.append(listener)
-            try:
-                with _staging.function_trace() as dynamic_loops:
-                    out = python_function(*call_args, **call_kwargs)
-                info["dynamic_loops"] = list(dynamic_loops)
-            finally:
-                _creation_listeners.remove(listener)
-                random_ops._trace_hook = outer_rng
-                (_variable._read_hook, _variable._write_hook, _trace_state.active,
-                 _tape.state.recording) = outer
-            out_leaves = _nest.flatten(out)
-            out_tree = jax.tree_util.tree_structure(out, is_leaf=_nest._is_leaf)
-            arrays, static = [], []
-            for leaf in out_leaves:
-                if type(leaf) is Tensor or isinstance(leaf, _variable.Variable):
-                    arrays.append(leaf._value if type(leaf) is Tensor else state.values.get(leaf._id, leaf._array))
-                    static.append(None)
-                elif isinstance(leaf, (bool, int, float, complex, np.number, np.bool_)):
-                    arrays.append(_as_tensor(leaf)._value)  # as TF: a function's outputs are Tensors
-                    static.append(None)
-                else:
-                    static.append(("static", leaf))
-            info.update(out_tree=out_tree, static=static, written=set(state.written),
-                        discovered=dict(state.discovered), random=bool(draws))
-            return arrays, [state.values[v._id] for v in variables[:n_written]]
+                outer_rng = random_ops._trace_hook
+                random_ops._trace_hook = draw_words
+                listener = _abandon_trace if first_call else _raise_on_creation
+                _creation_listeners.append(listener)
+                try:
+                    with _staging.function_trace() as dynamic_loops:
+                        out = python_function(*call_args, **call_kwargs)
+                    info["dynamic_loops"] = list(dynamic_loops)
+                finally:
+                    _creation_listeners.remove(listener)
+                    random_ops._trace_hook = outer_rng
+                    (_variable._read_hook, _variable._write_hook, _trace_state.active,
+                     _tape.state.recording) = outer
+                out_leaves = _nest.flatten(out)
+                out_tree = jax.tree_util.tree_structure(out, is_leaf=_nest._is_leaf)
+                arrays, static = [], []
+                for leaf in out_leaves:
+                    if type(leaf) is Tensor or isinstance(leaf, _variable.Variable):
+                        arrays.append(leaf._value if type(leaf) is Tensor else state.values.get(leaf._id, leaf._array))
+                        static.append(None)
+                    elif isinstance(leaf, (bool, int, float, complex, np.number, np.bool_)):
+                        arrays.append(_as_tensor(leaf)._value)  # as TF: a function's outputs are Tensors
+                        static.append(None)
+                    else:
+                        static.append(("static", leaf))
+                known_written = {v._id for v in variables[:n_written]}
+                extra_written = [vid for vid in state.written if vid not in known_written]
+                info.update(out_tree=out_tree, static=static, written=set(state.written),
+                            discovered=dict(state.discovered), discovered_arrays=dict(state.discovered_arrays),
+                            extra_written=extra_written, all_written=dict(state.written), random=bool(draws))
+                return arrays, ([state.values[v._id] for v in variables[:n_written]]
+                                + [state.values[vid] for vid in extra_written])
+            return body
+
+        body = make_body(variables, n_written)
 
         def counted(written_values, read_values, tensor_values, rng_words):
             _compile.traces["function"] += 1
@@ -463,9 +476,16 @@ class Function:
         jitted = jax.jit(counted, donate_argnums=(0,))
         traced = jitted.trace(var_values[:n_written], var_values[n_written:], tensor_values, _NO_RNG)
         written_now = set(info["written"])
+        compiled, pure = jitted, body
         if info["discovered"] or written_now != {v._id for v in variables[:n_written]}:
+            lifted = self._lift(traced, variables, n_written, info)
+            if lifted is None:
+                self._known_variables.update(info["discovered"])
+                return written_now
+            variables, n_written, lifted_fn = lifted
             self._known_variables.update(info["discovered"])
-            return written_now
+            compiled = jax.jit(lifted_fn, donate_argnums=(0,))
+            pure = make_body(variables, n_written)  # replayed under tapes: the Python step, over the new list
         concrete = _Concrete()
         concrete.variables = variables
         position = {v._id: i for i, v in enumerate(variables)}
@@ -476,14 +496,63 @@ class Function:
         concrete.out_static = info["static"]
         concrete.single_output = info["out_tree"].num_leaves == 1 and info["out_tree"].num_nodes == 1
         # Called through jax.jit's C++ fast path; its first call compiles the trace just made, once.
-        concrete.compiled = jitted
+        concrete.compiled = compiled
         _compile.compilations["function"] += 1
-        concrete.pure = body
+        concrete.pure = pure
         concrete.random = info["random"]
         concrete.out_avals = traced.out_info[0]
         concrete.dynamic_loops = info["dynamic_loops"]
         concrete.jaxpr = traced.jaxpr
         return concrete
+
+    @staticmethod
+    def _lift(traced, variables, n_written, info):
+        """Lifts the Variables a trace found (read as constants, written as extra results) to
+        arguments of the traced program, so the Python function is not traced a second time.
+
+        A found Variable's value entered the program as a constant: the very array it held during
+        the trace (JAX keeps the object), which is then fed from the argument instead.
+
+        Returns:
+          `(variables, n_written, function)` for the lifted program, or None when it cannot be done.
+        """
+        closed = traced.jaxpr
+        consts = list(closed.consts)
+        discovered = info["discovered"]
+        arrays = info["discovered_arrays"]
+        const_slots = []  # (const index, variable id)
+        for i, const in enumerate(consts):
+            for vid, array in arrays.items():
+                if const is array:
+                    const_slots.append((i, vid))
+        if len({vid for _, vid in const_slots}) != len(const_slots) or \
+                len({i for i, _ in const_slots}) != len(const_slots):
+            return None  # two Variables holding one array: which is which is unknown
+        by_id = {v._id: v for v in variables}
+        by_id.update(discovered)
+        old_written, old_read = variables[:n_written], variables[n_written:]
+        extra_written = info["extra_written"]
+        new_written = list(old_written) + [by_id[vid] for vid in extra_written]
+        written_ids = {v._id for v in new_written}
+        new_read = [v for v in old_read if v._id not in written_ids] + [
+            v for vid, v in discovered.items() if vid not in written_ids and vid not in {x._id for x in old_read}]
+        new_variables = new_written + new_read
+        out_tree = traced.out_info  # the structure of (arrays, written values)
+        out_treedef = jax.tree_util.tree_structure(out_tree)
+        jaxpr = closed.jaxpr
+
+        def lifted(written_values, read_values, tensor_values, rng_words):
+            values = {v._id: a for v, a in zip(new_variables, list(written_values) + list(read_values))}
+            inputs = jax.tree_util.tree_leaves(([values[v._id] for v in old_written],
+                                                [values[v._id] for v in old_read], list(tensor_values), rng_words))
+            filled = list(consts)
+            for i, vid in const_slots:
+                filled[i] = values[vid]
+            outputs = jax.core.eval_jaxpr(jaxpr, filled, *inputs)
+            arrays, new_values = jax.tree_util.tree_unflatten(out_treedef, outputs)
+            return arrays, new_values
+
+        return new_variables, len(new_written), lifted
 
     def _call_concrete(self, concrete, leaves):
         variables = concrete.variables
