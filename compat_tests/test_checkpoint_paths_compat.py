@@ -54,3 +54,28 @@ def test_the_reader_finds_values_by_their_object_graph_paths(compare, tmp_path):
         return ([reader.has_tensor(n + suffix) for n in names], [reader.get_tensor(n + suffix) for n in names],
                 reader.get_variable_to_shape_map()["model/dense/_kernel" + suffix])
     compare(program)
+
+
+def test_attributes_assigned_to_a_checkpoint_are_saved_and_restored_on_attach_and_append(compare, tmp_path):
+    def program(tf):
+        writer = tf.train.Checkpoint()
+        writer.items = [tf.Variable(1.0)]
+        writer.items.append(tf.Variable(2.0))
+        writer.table = {"first": writer.items[0]}
+        writer.table["second"] = writer.items[1]
+        writer.v = tf.Variable(7.0)
+        path = writer.save(str(tmp_path / tf.__name__ / "containers"))
+        reader = tf.train.Checkpoint()
+        second = tf.Variable(0.0)
+        reader.table = {"second": second}
+        reader.restore(path)
+        late, appended = tf.Variable(0.0), tf.Variable(0.0)
+        reader.v = late  # restored as soon as it is attached
+        reader.items = []
+        shown = repr(reader.items)
+        reader.items.append(appended)  # restored on append
+        both = tf.train.Checkpoint()
+        both.items = [tf.Variable(0.0), tf.Variable(0.0)]
+        both.restore(path)
+        return second, late, appended, shown, [x.numpy() for x in both.items]
+    compare(program)

@@ -132,6 +132,46 @@ def _graph_paths(children):
     return paths
 
 
+def _strict(obj):
+    """Whether a saved value this object does not take is an error (a Keras layer or tf.Module: it
+    was saved from another architecture); containers and stand-in Checkpoints take subsets, as TF."""
+    from tapejax.keras._layer import Layer
+    return isinstance(obj, (Layer, Module))
+
+
+class ListWrapper(list):
+    """A list assigned to a `tf.train.Checkpoint` attribute (TF's ListWrapper): it is saved with the
+    checkpoint, and a variable appended to it after a `restore()` gets its saved value."""
+
+    def __init__(self, items, owner, name):
+        super().__init__(items)
+        self._owner, self._name = weakref.ref(owner), name
+
+    def _attached(self):
+        owner = self._owner()
+        if owner is not None:
+            owner._restore_attached(self._name)
+
+    def append(self, item):
+        super().append(item)
+        self._attached()
+
+    def extend(self, items):
+        super().extend(items)
+        self._attached()
+
+    def insert(self, index, item):
+        super().insert(index, item)
+        self._attached()
+
+    def __setitem__(self, index, item):
+        super().__setitem__(index, item)
+        self._attached()
+
+    def __repr__(self):
+        return f"ListWrapper({list.__repr__(self)})"
+
+
 class CheckpointLoadStatus:
     """What `restore` returns: assertions about how the checkpoint matched the objects."""
 
@@ -207,6 +247,29 @@ class Checkpoint:
         if name in children:
             return children[name]
         raise AttributeError(name)
+
+    def __setattr__(self, name, value):
+        """Tracks an object assigned to a public attribute (saved with the checkpoint, as TF), and
+        restores into it what the last `restore()` saved under that name."""
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+            return
+        if type(value) is list:
+            value = ListWrapper(value, self, name)
+        self._children[name] = value
+        self._restore_attached(name)
+
+    def _restore_attached(self, name):
+        pending = self.__dict__.get("_pending")
+        if not pending or name not in self._children:
+            return
+        entries = []
+        _collect(self._children[name], name, entries)
+        for key, var in entries:
+            array = pending.get(key)
+            if array is not None and tuple(array.shape) == tuple(var.shape) and array.dtype == var.dtype._np:
+                var.assign(array)
+                del pending[key]
 
     @property
     def save_counter(self):
@@ -319,7 +382,8 @@ class Checkpoint:
                 matched_by_path = True
                 continue
             if k not in saved:
-                if k.split("/")[0] in roots_saved and "/slots/" not in k and k != "save_counter":
+                if (k.split("/")[0] in roots_saved and "/slots/" not in k and k != "save_counter"
+                        and _strict(self._children.get(k.split("/")[0]))):
                     raise ValueError(
                         f"The checkpoint {save_path!r} does not match the objects: it has no value "
                         f"for {k!r} ({getattr(var, 'path', var.name)}, shape {tuple(var.shape)}). "
@@ -352,7 +416,8 @@ class Checkpoint:
                 grouped.setdefault((id(opt), target._id), (opt, target, {}))[2][int(m.group(3))] = \
                     saved[k]
                 continue
-            if k.split("/")[0] in self._children and not m and not matched_by_path:
+            if (k.split("/")[0] in self._children and not m and not matched_by_path
+                    and _strict(self._children[k.split("/")[0]])):
                 raise ValueError(
                     f"The checkpoint {save_path!r} does not match the objects: it has a value for "
                     f"{k!r} that no current variable takes. Was it saved from a different model? "
@@ -381,6 +446,7 @@ class Checkpoint:
             opt._pending_slots[target._id] = arrays_list
         if "save_counter" in saved:
             self.save_counter.assign(saved["save_counter"])
+        self._pending = {k: saved[k] for k in unused if "/slots/" not in k}  # for objects attached later
         from tapejax.keras._models import Functional, Model, Sequential
         for prefix, (obj, arrays) in deferred.items():
             unused.extend(arrays)
