@@ -470,7 +470,7 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
             f"values: uint8, int8, int32, int64\n\t; NodeDef: {{{{node OneHot}}}}; Op<name=OneHot; "
             f"signature=indices:TI, depth:int32, on_value:T, off_value:T -> output:T> [Op:OneHot]")
     if not isinstance(depth, (int, np.integer)) or isinstance(depth, bool):
-        if hasattr(depth, "dtype") and getattr(depth.dtype, "is_integer", False) and not depth.shape:
+        if hasattr(depth, "dtype") and getattr(depth.dtype, "is_integer", False) and len(depth.shape) == 0:
             depth = int(depth)
         else:
             raise TypeError(f"Cannot convert {depth!r} to EagerTensor of dtype int32")
