@@ -78,7 +78,7 @@ def dims(shape, op_name="Fill", float_attr=None):
             raise ValueError("Attempt to convert a value (None) with an unsupported type "
                              "(<class 'NoneType'>) to a Tensor.")
         elif hasattr(d, "numpy") and hasattr(d, "dtype") and np.dtype(d.dtype.name).kind in "iu" \
-                and not getattr(d, "shape", (1,)):
+                and len(getattr(d, "shape", (1,))) == 0:  # a scalar (TensorShape([]) is truthy, as TF's)
             d = int(d.numpy())
         elif float_attr is not None and isinstance(d, float):
             raise _attr_error(float_attr, "float32", op_name)
