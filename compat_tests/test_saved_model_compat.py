@@ -186,6 +186,21 @@ def test_saving_traces_an_input_signature_function_once(compare):
     compare(program)
 
 
+def test_restored_concrete_functions_describe_their_signature(compare):
+    def program(tf):
+        class One(tf.Module):
+            @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+            def f(self, x):
+                return {"y": x * 2.0}
+
+        loaded = _save_load(tf, One())
+        (concrete,) = loaded.f.concrete_functions
+        args, kwargs = concrete.structured_input_signature
+        return ([(tuple(a.shape), a.dtype, a.name) for a in args], kwargs,
+                {k: (tuple(v.shape), v.dtype) for k, v in concrete.structured_outputs.items()})
+    compare(program)
+
+
 def test_no_default_signature_without_exactly_one_input_signature(compare):
     def program(tf):
         m = _module(tf)  # two functions with an input_signature

@@ -1006,6 +1006,11 @@ class _RestoredConcrete:
         self.n_written = entry["n_written"]
         self.random = entry["random"]
         self.n_out = len(entry["output_specs"])
+        self.structured_input_signature = (tuple(
+            _decode_spec({**enc, "name": enc.get("name") or name}) if "tensor" in enc else _describe(enc)
+            for name, enc in self.arguments), {})
+        tensor_specs = [TensorSpec(s["shape"], s["dtype"]) for s in self.output_specs]
+        self.structured_outputs = _rebuild_output(self.outputs, tensor_specs)
         n_vars = len(variables)
         call = exported.call
 
@@ -1154,7 +1159,8 @@ class _SignatureFunction:
                                    for key, index in outputs}
 
     def __repr__(self):
-        return f"<ConcreteFunction {self.name} (tapejax.saved_model signature)>"
+        outputs = ", ".join(f"[{k!r}, {v!r}]" for k, v in self.structured_outputs.items())
+        return f"<ConcreteFunction {self._signature_text()} -> Dict[{outputs}] at 0x{id(self):X}>"
 
     def _signature_text(self):
         return "(*, " + ", ".join(f"{i['name']}: {TensorSpec(i['shape'], i['dtype'], name=i['name'])!r}"
