@@ -2108,6 +2108,66 @@ def object_attribute_updated_in_staged_loop(tf):
     return f(tf.constant(5))
 
 
+
+@program
+def tape_outside_function_through_data_dependent_while(tf):
+    w = tf.Variable(1.5)
+
+    @tf.function
+    def f(x):
+        while tf.reduce_sum(x) < 10.0:
+            x = x * w
+        return x
+
+    out = []
+    for start in ([1.0, 0.5], [3.0, 4.0]):
+        with tf.GradientTape() as tape:
+            y = f(tf.constant(start))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out.append((y, tape.gradient(y, w)))
+    return out
+
+
+@program
+def tape_inside_function_through_break_and_continue(tf):
+    @tf.function
+    def f(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.constant(0.0)
+            for i in tf.range(10):
+                if i % 2 == 1:
+                    continue
+                y = y + x * tf.cast(i, tf.float32)
+                if y > 5.0:
+                    break
+        return y, tape.gradient(y, x)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return f(tf.constant(1.0)), f(tf.constant(0.1))
+
+
+
+@program
+def tape_inside_function_variable_gradient_through_if(tf):
+    w = tf.Variable([0.5, -0.25])
+
+    @tf.function
+    def f(x):
+        with tf.GradientTape() as tape:
+            y = x
+            if tf.reduce_sum(x) > 0:
+                y = tf.tanh(y * w)
+            else:
+                y = y * w * w
+            loss = tf.reduce_sum(y)
+        return loss, tape.gradient(loss, w)
+
+    return f(tf.constant([1.0, 2.0])), f(tf.constant([-1.0, -2.0]))
+
+
 def _core_message(raised):
     """The first sentence of TF's error itself, past AutoGraph's "in user code:" frame listing."""
     lines = raised.message.split("\n")
