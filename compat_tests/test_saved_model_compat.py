@@ -129,6 +129,26 @@ def test_fine_tuning_a_loaded_module(compare):
     compare(program, rtol=1e-5)
 
 
+def test_a_fine_tuned_loaded_object_saves_again(compare):
+    def program(tf):
+        class One(tf.Module):
+            def __init__(self):
+                self.w = tf.Variable(2.0)
+                self.sub = tf.Module()
+                self.sub.v = tf.Variable(1.0)
+
+            @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+            def f(self, x):
+                return x * self.w + self.sub.v
+
+        loaded = _save_load(tf, One())
+        loaded.w.assign(5.0)
+        again = _save_load(tf, loaded)
+        return (again.w, again.sub.v, again.f(tf.constant([1.0, 2.0])), list(again.signatures),
+                again.signatures["serving_default"](x=tf.constant([1.0])))
+    compare(program)
+
+
 def test_loaded_function_called_inside_a_function(compare):
     def program(tf):
         loaded = _save_load(tf, _module(tf))

@@ -402,9 +402,11 @@ class _Saver:
         bound = _bound_function(value)
         if bound is not None:
             return {"function": self.function(*bound, path=path)}
+        if isinstance(value, RestoredFunction):
+            return {"function": self.restored_function(value)}
         if isinstance(value, Asset):
             return {"asset": self.asset(value)}
-        if isinstance(value, Module):
+        if isinstance(value, (Module, _UserObject)):
             return {"object": self.object(value, path)}
         if isinstance(value, (list, tuple)):
             items = [self.node(x, f"{path}/{i}") for i, x in enumerate(value)]
@@ -487,6 +489,26 @@ class _Saver:
                 "output_specs": [_aval_json(a) for a in out_avals[:n_out]],
                 "variables": [self.variable(v) for v in variables],
                 "n_written": n_written, "random": bool(concrete.random)})
+        return index
+
+    def restored_function(self, restored):
+        """A function of a loaded SavedModel, saved again with its artefacts as they are."""
+        key = (id(restored), None, None)
+        index = self.function_index.get(key)
+        if index is not None:
+            return index
+        index = self.function_index[key] = len(self.functions)
+        self._keep.append(restored)
+        entry = {"name": restored.__name__, "parameters": restored._parameters_json,
+                 "input_signature": restored._has_input_signature, "concretes": []}
+        self.functions.append(entry)
+        for i, concrete in enumerate(restored.concrete_functions):
+            relative = os.path.join(FUNCTIONS_DIRECTORY, f"{index}_{i}.jax_exported")
+            self.files[relative] = concrete._blob
+            entry["concretes"].append({
+                "file": relative, "arguments": concrete.arguments, "outputs": concrete.outputs,
+                "output_specs": concrete.output_specs, "variables": [self.variable(v) for v in concrete.variables],
+                "n_written": concrete.n_written, "random": concrete.random})
         return index
 
     def _traces(self, fn, instance):
@@ -771,7 +793,7 @@ def save(obj, export_dir, signatures=None, options=None):
         or returns other than a Tensor, a sequence of Tensors or a dict of Tensors, or a function
         cannot be exported.
     """
-    if not isinstance(obj, Module):
+    if not isinstance(obj, (Module, _UserObject)):
         raise ValueError(f"Expected an object of type `Trackable`, such as `tf.Module` or a subclass of "
                          f"the `Trackable` class, for export. Got {obj!r} with type {type(obj)}.")
     export_dir = os.fspath(export_dir)
@@ -784,9 +806,13 @@ def save(obj, export_dir, signatures=None, options=None):
             signatures = _keras_serving_function(obj, parameter, keep_names=False)
     else:
         root = {"object": saver.object(obj, "")}
-        if signatures is None:
+        if signatures is None and not isinstance(obj, _UserObject):
             signatures = _default_signature(obj, saver)
     saved_signatures = {}
+    if signatures is None and isinstance(obj, _UserObject):  # a loaded object keeps its signatures
+        for name, signature in getattr(obj, "signatures", {}).items():
+            saved_signatures[name] = {"function": saver.restored_function(signature._function),
+                                      "inputs": signature._inputs, "outputs": signature._outputs}
     if signatures is not None:
         if not isinstance(signatures, dict):
             signatures = {DEFAULT_SERVING_SIGNATURE_DEF_KEY: signatures}
@@ -955,6 +981,7 @@ class _Loader:
             found = self.functions[index] = RestoredFunction(
                 entry["name"], None if params is None else _parameters_from_json(params), concretes,
                 entry.get("input_signature", False))
+            found._parameters_json = params
         return found
 
     def _concrete(self, name, entry):
@@ -970,7 +997,9 @@ class _Loader:
         except Exception as err:  # noqa: BLE001 - any failure means the file is not a valid artefact
             raise _parse_error(path, f"not a serialized jax.export artefact ({type(err).__name__}: {err}).") \
                 from None
-        return _RestoredConcrete(name, exported, entry, [self.variables[i] for i in entry["variables"]])
+        restored = _RestoredConcrete(name, exported, entry, [self.variables[i] for i in entry["variables"]])
+        restored._blob = blob
+        return restored
 
     def _signature(self, name, entry):
         function = self.function(entry["function"])
