@@ -266,7 +266,7 @@ def broadcast_to(input, shape, name=None):
 def reverse(tensor, axis, name=None):
     axis = _ints(_shapes.attr_ints(axis, "ReverseV2", "Tidx"))
     x = as_value(tensor)
-    if x._v.ndim == 0:  # TF returns a scalar unchanged, whatever the axis
+    if x._v.ndim == 0 or 0 in x._v.shape:  # TF returns an empty or scalar input unchanged, whatever the axis
         return identity(x)
     return apply(ARRAY["reverse"], [x], (("axis", axis),))
 
@@ -717,16 +717,20 @@ def linspace(start, stop, num, name=None, axis=0):
 
 
 def shape(input, out_type=_dtypes.int32, name=None):
-    """The shape of `input` as an int32 Tensor."""
-    return Tensor(jnp.asarray(np.asarray(as_value(input)._v.shape, _dtypes.as_dtype(out_type)._np)))
+    """The shape of `input` as an int32 Tensor (a constant inside a trace: shapes are static)."""
+    with jax.ensure_compile_time_eval():
+        return Tensor(jnp.asarray(np.asarray(as_value(input)._v.shape, _dtypes.as_dtype(out_type)._np)))
 
 
 def size(input, out_type=_dtypes.int32, name=None):
-    return Tensor(jnp.asarray(np.asarray(as_value(input)._value.size, _dtypes.as_dtype(out_type)._np)))
+    with jax.ensure_compile_time_eval():
+        return Tensor(jnp.asarray(np.asarray(np.prod(as_value(input)._v.shape, dtype=np.int64),
+                                             _dtypes.as_dtype(out_type)._np)))
 
 
 def rank(input, name=None):
-    return Tensor(jnp.asarray(np.int32(as_value(input)._v.ndim)))
+    with jax.ensure_compile_time_eval():
+        return Tensor(jnp.asarray(np.int32(as_value(input)._v.ndim)))
 
 
 def meshgrid(*args, **kwargs):

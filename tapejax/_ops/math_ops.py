@@ -451,9 +451,13 @@ REDUCTIONS = {
 }
 
 
+_FLOAT_REDUCTIONS = frozenset(["reduce_logsumexp", "reduce_std", "reduce_variance"])
+
+
 def _make_reduction(name, op_name, fn, differentiable):
     op = OPS[name] = Op(op_name, fn, differentiable)
     logical = name in ("reduce_any", "reduce_all")  # bool only; the others take numbers only
+    float_only = name in _FLOAT_REDUCTIONS
 
     def reduction(input_tensor, axis=None, keepdims=False, name=None):
         x = as_value(input_tensor)
@@ -464,6 +468,10 @@ def _make_reduction(name, op_name, fn, differentiable):
                 raise _dtypes.mismatch_error(op_name, 0, _dtypes.bool_, x.dtype)
             raise _float_only_error(op_name, x._v.dtype, False)
         _check_axis(op_name, x, axis)
+        if x._v.dtype.kind in "iu" and float_only:  # TF's composite checks the axis first
+            if op_name == "ReduceLogSumExp":
+                raise _float_only_error("IsFinite", x._v.dtype, True)
+            raise TypeError(f"Input must be either real or complex. Received integer type <dtype: '{x.dtype.name}'>.")
         return apply(op, [x], (("axis", axis), ("keepdims", bool(keepdims))))
 
     reduction.__name__ = reduction.__qualname__ = name
@@ -476,10 +484,9 @@ def _make_reduction(name, op_name, fn, differentiable):
 def _check_axis(op_name, x, axis):
     rank = x._v.ndim
     for a in (axis if isinstance(axis, tuple) else () if axis is None else (axis,)):
-        if not -max(rank, 1) <= a < max(rank, 1):
+        if not -rank <= a < rank:
             raise InvalidArgumentError(
-                f"Invalid reduction dimension {a} for input with {rank} dimensions. "
-                f"[Op:{op_name}] name: ")
+                f"Invalid reduction dimension ({a} for input with {rank} dimension(s) [Op:{op_name}] name: ")
 
 
 for _name, (_op_name, _fn, _diff) in REDUCTIONS.items():
