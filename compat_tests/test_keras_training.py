@@ -209,3 +209,39 @@ def test_checkpoint_restore_continues_training_identically(compare):
     continued, resumed = expected[1][0], expected[1][1]
     assert_same = pytest.importorskip("compat_tests._harness").assert_same
     assert_same(continued, resumed, rtol=0, atol=0)
+
+
+_CARDINALITY_CASES = {
+    "x_and_y": lambda m, ones: m.fit(ones(10, 3), ones(8, 1), verbose=0),
+    "a_list_of_inputs": lambda m, ones: m.fit([ones(10, 3)], ones(8, 1), verbose=0),
+    "sample_weight": lambda m, ones: m.fit(ones(10, 3), ones(10, 1), sample_weight=np.ones(7),
+                                           verbose=0),
+    "validation_data": lambda m, ones: m.fit(ones(10, 3), ones(10, 1),
+                                             validation_data=(ones(4, 3), ones(3, 1)), verbose=0),
+    "evaluate": lambda m, ones: m.evaluate(ones(10, 3), ones(8, 1), verbose=0),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_CARDINALITY_CASES))
+def test_data_of_different_lengths_raises_data_cardinality_is_ambiguous_before_training(
+        compare, case):
+    def program(tf):
+        model = tf.keras.Sequential([tf.keras.Input((3,)),
+                                     tf.keras.layers.Dense(1, kernel_initializer="ones")])
+        model.compile("sgd", "mse")
+        try:
+            _CARDINALITY_CASES[case](model, lambda *shape: np.ones(shape, np.float32))
+        except ValueError as err:
+            return [str(err), model.weights[0].numpy()]
+        return "trained"
+    compare(program)
+
+
+def test_two_inputs_of_different_lengths_are_both_listed(compare):
+    def program(tf):
+        a, b = tf.keras.Input((3,)), tf.keras.Input((2,))
+        merged = tf.keras.layers.Concatenate()([a, b])
+        model = tf.keras.Model([a, b], tf.keras.layers.Dense(1)(merged))
+        model.compile("sgd", "mse")
+        model.fit([np.ones((10, 3)), np.ones((9, 2))], np.ones((8, 1)), verbose=0)
+    compare(program, raises="ValueError")

@@ -20,7 +20,7 @@ from tapejax.keras import (
                            schedules,
                            utils,
 )
-from tapejax.keras._layer import Input, InputLayer, KerasTensor, Layer
+from tapejax.keras._layer import Input, InputLayer, InputSpec, KerasTensor, Layer
 from tapejax.keras._models import Functional, History, Model, Sequential
 from tapejax.keras._variables import KerasVariable as Variable
 
@@ -28,4 +28,4 @@ optimizers.schedules = schedules
 
 __all__ = ["Variable", "activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers", "losses",
            "metrics", "mixed_precision", "models", "optimizers", "random", "regularizers", "schedules", "utils", "Input",
-           "InputLayer", "KerasTensor", "Layer", "Model", "Sequential", "Functional", "History"]
+           "InputLayer", "InputSpec", "KerasTensor", "Layer", "Model", "Sequential", "Functional", "History"]

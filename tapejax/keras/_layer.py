@@ -145,6 +145,88 @@ def _shape_of(x):
     return None if shape is None else tuple(shape)
 
 
+class InputSpec:
+    """What a layer accepts as input (Keras' `keras.layers.InputSpec`): checked on every call.
+
+    Args:
+      dtype: expected dtype name, or None.
+      shape: expected shape (None for any size on an axis), or None.
+      ndim, max_ndim, min_ndim: expected rank, or bounds on it.
+      axes: `{axis: size}` an input must have.
+      allow_last_axis_squeeze: accept a trailing axis of size 1 more or less.
+      name: the input's name (for dict inputs).
+      optional: whether the input may be None.
+    """
+
+    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None,
+                 allow_last_axis_squeeze=False, name=None, optional=False):
+        self.dtype = None if dtype is None else _dtypes.as_dtype(dtype).name
+        self.shape = None if shape is None else tuple(shape)
+        self.ndim = len(self.shape) if shape is not None else ndim
+        self.max_ndim, self.min_ndim = max_ndim, min_ndim
+        self.axes = {int(k): v for k, v in (axes or {}).items()}
+        self.allow_last_axis_squeeze = allow_last_axis_squeeze
+        self.name, self.optional = name, optional
+
+    def __repr__(self):
+        fields = [f"dtype={self.dtype}" if self.dtype else "", f"shape={self.shape}" if self.shape else "",
+                  f"ndim={self.ndim}" if self.ndim else "", f"max_ndim={self.max_ndim}" if self.max_ndim else "",
+                  f"min_ndim={self.min_ndim}" if self.min_ndim else "", f"axes={self.axes}" if self.axes else ""]
+        return f"InputSpec({', '.join(x for x in fields if x)})"
+
+    def get_config(self):
+        return {"dtype": self.dtype, "shape": self.shape, "ndim": self.ndim,
+                "max_ndim": self.max_ndim, "min_ndim": self.min_ndim, "axes": self.axes}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def assert_input_compatibility(input_spec, inputs, layer_name):
+    """Raises Keras' ValueError when `inputs` do not satisfy `input_spec` (one or a list)."""
+    specs = _leaves(input_spec)
+    inputs = _leaves(inputs)
+    if len(inputs) != len(specs):
+        raise ValueError(f'Layer "{layer_name}" expects {len(specs)} input(s), but it received '
+                         f"{len(inputs)} input tensors. Inputs received: {inputs}")
+    for index, (x, spec) in enumerate(zip(inputs, specs)):
+        if spec is None or (x is None and spec.optional):
+            continue
+        shape = _shape_of(x)
+        if shape is None:
+            raise ValueError(f"Inputs to a layer should be tensors. Got '{x}' (of type {type(x)}) "
+                             f"as input for layer '{layer_name}'.")
+        shape = tuple(None if d is None else int(d) for d in shape)
+        ndim = len(shape)
+        head = (f"Input {index} with name '{spec.name}' of layer '{layer_name}' is incompatible "
+                f"with the layer: ")
+        if spec.ndim is not None and not spec.allow_last_axis_squeeze and ndim != spec.ndim:
+            raise ValueError(head + f"expected ndim={spec.ndim}, found ndim={ndim}. Full shape "
+                                    f"received: {shape}")
+        if spec.max_ndim is not None and ndim > spec.max_ndim:
+            raise ValueError(head + f"expected max_ndim={spec.max_ndim}, found ndim={ndim}")
+        if spec.min_ndim is not None and ndim < spec.min_ndim:
+            raise ValueError(head + f"expected min_ndim={spec.min_ndim}, found ndim={ndim}. Full "
+                                    f"shape received: {shape}")
+        if spec.dtype is not None:
+            dtype = _dtypes.as_dtype(x.dtype).name
+            if dtype != spec.dtype:
+                raise ValueError(head + f"expected dtype={spec.dtype}, found dtype={dtype}")
+        for axis, value in spec.axes.items():
+            if value is not None and shape[axis] not in (value, None):
+                raise ValueError(head + f"expected axis {axis} of input shape to have value "
+                                        f"{value}, but received input with shape {shape}")
+        if spec.shape is not None:
+            expected, got = spec.shape, shape
+            if spec.allow_last_axis_squeeze:
+                got = got[:-1] if got and got[-1] == 1 else got
+                expected = expected[:-1] if expected and expected[-1] == 1 else expected
+            for e, g in zip(expected, got):
+                if e is not None and g is not None and e != g:
+                    raise ValueError(head + f"expected shape={spec.shape}, found shape={shape}")
+
+
 class Layer(Module):
     """Base class of Keras layers.
 
@@ -162,6 +244,14 @@ class Layer(Module):
 
     _call_info = None  # per class: (accepts training, accepts mask, default of training)
     supports_masking = False  # pass the input mask on to the outputs (Keras 3's default rule)
+    input_spec = None  # a user's InputSpec (or list), checked on every call as Keras does
+    # The built-in layers' Keras input_spec, as class data: the rank rule before build
+    # (("min", n), ("exact", n), or ("built", None): the rank build saw) and the axis whose size
+    # build fixes (`axes={axis: size}`).
+    _spec_ndim = None
+    _spec_axis = None
+    _spec_dim = None
+    _spec_rank = None
 
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
@@ -467,6 +557,28 @@ class Layer(Module):
         self._build_shapes = shapes
         self.build(shapes)
         self.built = True
+        if self._spec_ndim is not None and isinstance(shapes, tuple):
+            self._spec_rank = len(shapes)
+            if self._spec_axis is not None and -len(shapes) <= self._spec_axis < len(shapes):
+                self._spec_dim = shapes[self._spec_axis]
+
+    def _check_input_spec(self, inputs):
+        if self.input_spec is not None:
+            assert_input_compatibility(self.input_spec, inputs, self.name)
+            return
+        shape = _shape_of(inputs)
+        if shape is None:
+            return
+        kind, rank = self._spec_ndim
+        if kind == "built":
+            kind, rank = "exact", self._spec_rank
+        ndim = len(shape)
+        if rank is not None and (ndim < rank if kind == "min" else ndim != rank):
+            assert_input_compatibility(InputSpec(**{"min_ndim" if kind == "min" else "ndim": rank}),
+                                       inputs, self.name)
+        dim = self._spec_dim
+        if self.built and dim is not None and shape[self._spec_axis] not in (dim, None):
+            assert_input_compatibility(InputSpec(axes={self._spec_axis: dim}), inputs, self.name)
 
     def _convert_inputs(self, inputs):
         if type(inputs) is Tensor or isinstance(inputs, Variable):
@@ -490,6 +602,8 @@ class Layer(Module):
         if _has_symbolic(inputs):
             return self._symbolic_call(inputs, args, kwargs)
         inputs = self._convert_inputs(inputs)
+        if self._spec_ndim is not None or self.input_spec is not None:
+            self._check_input_spec(inputs)
         accepts_training, _, default = self._get_call_info()
         training = kwargs.pop("training", None)
         if training is None:
@@ -549,6 +663,8 @@ class Layer(Module):
             self.add_loss(loss)
 
     def _symbolic_call(self, inputs, args, kwargs):
+        if self._spec_ndim is not None or self.input_spec is not None:
+            self._check_input_spec(inputs)
         if not self.built:
             self._maybe_build(inputs)
         try:

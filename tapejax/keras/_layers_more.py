@@ -80,6 +80,12 @@ def _deconv_length(size, k, s, d, padding, output_padding):
 
 # -- convolutions -----------------------------------------------------------------------------
 class _Conv(Layer):
+    _spec_axis = -1
+
+    @property
+    def _spec_ndim(self):
+        return ("min", self.rank + 2)
+
     rank = 2
     transpose = False
 
@@ -211,6 +217,12 @@ Convolution2DTranspose = Conv2DTranspose
 
 
 class _DepthwiseConv(Layer):
+    _spec_axis = -1
+
+    @property
+    def _spec_ndim(self):
+        return ("min", self.rank + 2)
+
     rank = 2
     separable = False
 
@@ -428,6 +440,8 @@ def _pairs(value, n, name):
 
 
 class ZeroPadding1D(_Elementwise):
+    _spec_ndim = ("exact", 3)
+
     supports_masking = False
     """Pads the steps axis of `(batch, steps, channels)` with zeros."""
 
@@ -444,6 +458,8 @@ class ZeroPadding1D(_Elementwise):
 
 
 class ZeroPadding2D(_Elementwise):
+    _spec_ndim = ("exact", 4)
+
     supports_masking = False
     """Pads rows and columns of NHWC inputs with zeros (int, 2 ints, or 2 pairs)."""
 
@@ -462,6 +478,8 @@ class ZeroPadding2D(_Elementwise):
 
 
 class Cropping1D(_Elementwise):
+    _spec_ndim = ("exact", 3)
+
     supports_masking = False
     """Crops the steps axis: `cropping=(start, end)`."""
 
@@ -480,6 +498,8 @@ class Cropping1D(_Elementwise):
 
 
 class Cropping2D(_Elementwise):
+    _spec_ndim = ("exact", 4)
+
     supports_masking = False
     """Crops rows and columns of NHWC inputs (int, 2 ints, or 2 pairs)."""
 
@@ -499,6 +519,8 @@ class Cropping2D(_Elementwise):
 
 
 class UpSampling1D(_Elementwise):
+    _spec_ndim = ("exact", 3)
+
     supports_masking = False
     """Repeats each step `size` times."""
 
@@ -514,6 +536,8 @@ class UpSampling1D(_Elementwise):
 
 
 class UpSampling2D(_Elementwise):
+    _spec_ndim = ("exact", 4)
+
     supports_masking = False
     """Repeats rows and columns of NHWC inputs (`interpolation='nearest'`)."""
 
@@ -537,6 +561,8 @@ class UpSampling2D(_Elementwise):
 
 # -- pooling ------------------------------------------------------------------------------------
 class _Pooling1D(Layer):
+    _spec_ndim = ("exact", 3)
+
     _op = None
 
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
@@ -576,6 +602,8 @@ AvgPool1D = AveragePooling1D
 
 class GlobalAveragePooling1D(Layer):
     """Mean over the steps axis."""
+    _spec_ndim = ("exact", 3)
+
 
     _reduce = staticmethod(math_ops.reduce_mean)
 
@@ -1011,6 +1039,8 @@ class Identity(_Elementwise):
 
 # -- recurrent layers -----------------------------------------------------------------------------
 class _RNN(Layer):
+    _spec_ndim = ("exact", 3)
+
     _gates = 1
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
@@ -1235,6 +1265,8 @@ class Bidirectional(Layer):
     The copies are made from the layer's config, named `forward_<name>` and `backward_<name>`,
     with fresh weights, as Keras 3 does; `weights` lists the forward layer's, then the backward's.
     """
+    _spec_ndim = ("exact", 3)
+
 
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
         if not isinstance(layer, Layer):
@@ -1380,7 +1412,11 @@ class MultiHeadAttention(Layer):
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, seed=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if attention_axes is not None:
+        if isinstance(attention_axes, int):
+            attention_axes = (attention_axes,)
+        # Keras' saved configs write the default as (1,): the steps axis of a 3-D input.
+        self._attention_axes = None if attention_axes is None else tuple(attention_axes)
+        if self._attention_axes not in (None, (1,)):
             raise NotImplementedError("tapejax's MultiHeadAttention attends over the steps axis "
                                       "only (attention_axes=None).")
         self.num_heads, self.key_dim = int(num_heads), int(key_dim)
@@ -1412,6 +1448,9 @@ class MultiHeadAttention(Layer):
         return kernel, bias
 
     def build(self, query_shape, value_shape=None, key_shape=None):
+        if self._attention_axes is not None and len(query_shape) != 3:
+            raise NotImplementedError("tapejax's MultiHeadAttention attends over the steps axis "
+                                      "only: attention_axes=(1,) needs 3-D inputs.")
         if value_shape is None:
             self._query_shape = tuple(query_shape)
             return  # the value's shape is known at the first call

@@ -510,6 +510,9 @@ class Model(Layer):
             split = int(n * (1 - validation_split))
             validation_data = (_slice(x, slice(split, None)), _slice(y, slice(split, None)))
             x, y = _slice(x, slice(0, split)), _slice(y, slice(0, split))
+        if not isinstance(x, Dataset):
+            # (Keras checks validation data only when it evaluates it, after the first epoch.)
+            _check_cardinality(x, y, sample_weight)
         self._prepare(x, y)
         if self._train_fn is None:
             self._train_fn = self._make_fn(self.train_step)
@@ -574,6 +577,7 @@ class Model(Layer):
             batches = _DatasetBatches(x, steps, "evaluate")
             total_steps, all_data = batches.steps, batches.epoch()
         else:
+            _check_cardinality(x, y, sample_weight)
             n = _num_samples(x)
             total_steps = steps or -(-n // batch_size)
             all_data = (_array_batch(x, y, sample_weight, slice(step * batch_size, (step + 1) * batch_size))
@@ -664,6 +668,33 @@ class Model(Layer):
     def reset_metrics(self):
         for m in self.metrics:
             m.reset_state()
+
+
+def _check_cardinality(x, y, sample_weight):
+    """Keras' check that x, y and sample_weight hold the same number of samples."""
+    def arrays(value):
+        # A list of plain numbers or rows is one array; a list of arrays is several inputs.
+        if isinstance(value, (list, tuple)) and not all(
+                hasattr(v, "shape") or isinstance(v, dict) for v in value):
+            return [value]
+        if isinstance(value, (list, tuple, dict)):
+            return [leaf for v in (value.values() if isinstance(value, dict) else value)
+                    for leaf in arrays(v)]
+        return [value]
+
+    def size(leaf):
+        shape = getattr(leaf, "shape", None)
+        shape = np.shape(leaf) if shape is None else tuple(shape)
+        return int(shape[0]) if len(shape) else 0
+    sizes = {label: [size(leaf) for leaf in arrays(value) if leaf is not None]
+             for label, value in (("x", x), ("y", y), ("sample_weight", sample_weight))
+             if value is not None}
+    if len({n for values in sizes.values() for n in values}) > 1:
+        msg = ("Data cardinality is ambiguous. Make sure all arrays contain the same number of "
+               "samples.")
+        for label, values in sizes.items():
+            msg += f"'{label}' sizes: {', '.join(str(n) for n in values)}\n"
+        raise ValueError(msg)
 
 
 def _array_batch(x, y, sample_weight, index):

@@ -59,13 +59,28 @@ def _rnn_cell(layer):
     return None
 
 
+def _attention_parts(layer):
+    """A MultiHeadAttention's EinsumDense sublayers as Keras names them (tapejax keeps the
+    projections' weights on the layer itself)."""
+    from tapejax.keras import _layers_more
+    if not isinstance(layer, _layers_more.MultiHeadAttention):
+        return None
+    parts = [("_dropout_layer", "dropout", ()), ("_softmax", "softmax", ())]
+    if getattr(layer, "_weights_built", False):
+        for attr, part, name in (("key_dense", "_key", "key"), ("output_dense", "_out", "attention_output"),
+                                 ("query_dense", "_query", "query"), ("value_dense", "_value", "value")):
+            parts.append((attr, name, tuple(v for v in getattr(layer, part) if v is not None)))
+    return [(attr, _Node(name, list(variables), layer)) for attr, name, variables in
+            sorted(parts, key=lambda p: _name_key(p[0]))]
+
+
 def own_variables(obj):
     """The variables Keras' `save_own_variables` writes for `obj`, in its order."""
     if isinstance(obj, _Node):
         return list(obj.variables)
     if isinstance(obj, optimizers_module.Optimizer):
         return list(obj.variables)
-    if _rnn_cell(obj) is not None:
+    if _rnn_cell(obj) is not None or _attention_parts(obj) is not None:
         return []
     return list(obj._own_trainable) + list(obj._own_non_trainable)
 
@@ -144,6 +159,9 @@ def _children(obj):
     cell = _rnn_cell(obj)
     if cell is not None:
         return [("cell", cell)]
+    parts = _attention_parts(obj)
+    if parts is not None:
+        return parts
     from tapejax.keras._models import Functional, Model, Sequential
     attrs = {}
     base = _base_attrs()

@@ -304,7 +304,8 @@ def deserialize_layer(value, ctx=None):
     module = value.get("module")
     if name == "Functional" or module == "keras.src.models.functional":
         return _functional_from_config(config, ctx)
-    if name == "Sequential" and module in ("keras", "keras.models", "keras.src.models.sequential"):
+    if name == "Sequential" and module in (None, "keras", "keras.models",
+                                           "keras.src.models.sequential"):
         layers = [deserialize_layer(sub, ctx) for sub in config.get("layers", [])]
         model = Sequential(layers, name=config.get("name"), trainable=config.get("trainable", True))
         shape = config.get("build_input_shape")
@@ -499,7 +500,7 @@ def _object_from_json(value, module, ctx):
     return cls(**{k: v for k, v in config.items() if k in _accepted(cls)})
 
 
-def compile_from_config(model, config, ctx):
+def compile_from_config(model, config, ctx, build=True):
     optimizer = _object_from_json(config.get("optimizer"), optimizers_module, ctx)
     model.compile(optimizer=optimizer or "rmsprop",
                   loss=_object_from_json(config.get("loss"), losses_module, ctx),
@@ -509,7 +510,7 @@ def compile_from_config(model, config, ctx):
                                                      metrics_module, ctx),
                   run_eagerly=config.get("run_eagerly", False),
                   steps_per_execution=config.get("steps_per_execution", 1))
-    if model.built:
+    if build and model.built:
         model.optimizer.build(model.trainable_variables)
 
 
@@ -561,3 +562,147 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
 
 def is_keras_zip(filepath):
     return os.path.isfile(filepath) and zipfile.is_zipfile(filepath)
+
+
+# -- Keras' legacy whole-model HDF5 (`model.save("x.h5")`) ------------------------------------------
+def _legacy(value):
+    """A v3 config in Keras' legacy form: layer entries without module/registered_name/build."""
+    if isinstance(value, list):
+        return [_legacy(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {k: _legacy(v) for k, v in value.items()}
+    if "class_name" in out and isinstance(out.get("config"), dict) and "layers" in out["config"] \
+            or out.get("module") in ("keras.layers", "keras", "keras.src.models.functional"):
+        for key in ("module", "registered_name", "build_config", "compile_config"):
+            out.pop(key, None)
+    return out
+
+
+def _legacy_weights(layer):
+    return list(layer.trainable_weights) + list(layer.non_trainable_weights)
+
+
+def _weight_name(model, layer, variable):
+    return f"{model.name}/{getattr(variable, 'path', variable.name)}"
+
+
+def save_legacy_h5(model, filepath):
+    """Writes `model` in Keras' legacy whole-model HDF5 layout (Sequential and Functional)."""
+    import h5py
+    config = _legacy(model_config(model))
+    config.pop("compile_config", None)
+    compiled = compile_config(model)
+
+    def write(tmp):
+        with h5py.File(tmp, "w") as f:
+            f.attrs["backend"] = "tensorflow"
+            f.attrs["keras_version"] = KERAS_VERSION
+            f.attrs["model_config"] = json.dumps(config)
+            if compiled:
+                training = {k: v for k, v in _legacy(compiled).items() if k != "optimizer"}
+                training["optimizer_config"] = {
+                    "class_name": compiled["optimizer"]["class_name"],
+                    "config": compiled["optimizer"]["config"]}
+                f.attrs["training_config"] = json.dumps(training)
+            group = f.create_group("model_weights")
+            group.attrs["backend"] = "tensorflow"
+            group.attrs["keras_version"] = KERAS_VERSION
+            layers = [layer for layer in model.layers if not isinstance(layer, InputLayer)] \
+                if isinstance(model, Sequential) else model.layers
+            group.attrs["layer_names"] = [layer.name.encode("utf8") for layer in layers]
+            for layer in layers:
+                sub = group.create_group(layer.name)
+                names = [_weight_name(model, layer, w) for w in _legacy_weights(layer)]
+                sub.attrs["weight_names"] = [n.encode("utf8") for n in names]
+                for name, w in zip(names, _legacy_weights(layer)):
+                    sub.create_dataset(name, data=np.asarray(w.numpy()))
+            top = group.create_group("top_level_model_weights")
+            own = list(model._own_trainable) + list(model._own_non_trainable)
+            names = [_weight_name(model, model, w) for w in own]
+            top.attrs["weight_names"] = [n.encode("utf8") for n in names]
+            for name, w in zip(names, own):
+                top.create_dataset(name, data=np.asarray(w.numpy()))
+            if compiled and model.optimizer is not None:
+                opt = f.create_group("optimizer_weights")
+                names = [f"{model.optimizer.name}/{getattr(v, 'path', v.name).split('/')[-1]}_{i}"
+                         for i, v in enumerate(model.optimizer.variables)]
+                opt.attrs["weight_names"] = [n.encode("utf8") for n in names]
+                for name, v in zip(names, model.optimizer.variables):
+                    opt.create_dataset(name, data=np.asarray(v.numpy()))
+    _saving._atomic_write(filepath, write)
+
+
+def _dataset_at(group, key, filepath):
+    import h5py
+    parts = [p for p in key.split("/") if p]
+    for part in parts[:-1]:
+        group = _saving._safe_child(group, part, h5py.Group, filepath)
+        if group is None:
+            raise ValueError(f"{filepath!r} has no weight {key!r}.")
+    ds = _saving._safe_child(group, parts[-1], h5py.Dataset, filepath)
+    if ds is None:
+        raise ValueError(f"{filepath!r} has no weight {key!r}.")
+    return np.asarray(ds[()])
+
+
+def _names(attr):
+    return [n.decode("utf8") if isinstance(n, bytes) else str(n) for n in attr]
+
+
+def load_legacy_h5(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
+    """Reads a Keras legacy whole-model HDF5 file (written by TF's Keras or tapejax)."""
+    import h5py
+    ctx = _Context(custom_objects, safe_mode)
+    with h5py.File(filepath, "r") as f:
+        if "model_config" not in f.attrs:
+            raise ValueError(f"No model config found in the file at {filepath}.")
+        raw = f.attrs["model_config"]
+        config = json.loads(raw.decode("utf8") if isinstance(raw, bytes) else raw)
+        model = deserialize_layer(config, ctx)
+        if not isinstance(model, (Functional, Sequential)):
+            _build_from_config(model, config.get("build_config"))
+        training = f.attrs.get("training_config")
+        if compile and training is not None:
+            training = json.loads(training.decode("utf8") if isinstance(training, bytes) else training)
+            training["optimizer"] = training.pop("optimizer_config", None)
+            compile_from_config(model, training, ctx, build=False)
+        group = f["model_weights"] if "model_weights" in f else f
+        layers = [layer for layer in model.layers if _legacy_weights(layer)]
+        stored = [name for name in _names(group.attrs["layer_names"])
+                  if _names(group[name].attrs["weight_names"])]
+        if len(layers) != len(stored):
+            raise ValueError(f"Layer count mismatch when loading weights from file. Model expected "
+                             f"{len(layers)} layers, found {len(stored)} saved layers.")
+        assignments = []
+        for layer, name in zip(layers, stored):
+            names = _names(group[name].attrs["weight_names"])
+            weights = _legacy_weights(layer)
+            if len(names) != len(weights):
+                raise ValueError(f"Weight count mismatch for layer #{layers.index(layer)} "
+                                 f"(named {layer.name} in the current model, {name} in the save "
+                                 f"file). Layer expects {len(weights)} weight(s). Received "
+                                 f"{len(names)} saved weight(s)")
+            for w, key in zip(weights, names):
+                value = _dataset_at(group[name], key, filepath)
+                if tuple(value.shape) != tuple(w.shape):
+                    raise ValueError(f"Shape mismatch in layer #{layers.index(layer)} (named "
+                                     f"{layer.name}) for weight {w.name}. Weight expects shape "
+                                     f"{tuple(w.shape)}. Received saved weight with shape "
+                                     f"{tuple(value.shape)}")
+                assignments.append((w, value))
+        top = group.get("top_level_model_weights")
+        own = list(model._own_trainable) + list(model._own_non_trainable)
+        if top is not None and len(_names(top.attrs["weight_names"])) == len(own):
+            assignments += [(w, _dataset_at(top, n, filepath))
+                            for w, n in zip(own, _names(top.attrs["weight_names"]))]
+        if compile and training is not None and "optimizer_weights" in f:
+            opt = f["optimizer_weights"]
+            names = _names(opt.attrs["weight_names"])
+            # Keras 3 restores the unbuilt optimizer's own variables (iterations, learning
+            # rate) from the first saved values; the slots start fresh at the next step.
+            variables = model.optimizer.variables
+            assignments += [(v, _dataset_at(opt, n, filepath)) for v, n in zip(variables, names)]
+    for variable, value in assignments:
+        variable.assign(value.astype(variable.dtype._np))
+    return model

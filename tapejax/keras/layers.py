@@ -10,7 +10,7 @@ from tapejax._ops._convert import as_value, convert_to_tensor
 from tapejax._ops._dispatch import apply
 from tapejax._tensor import Tensor
 from tapejax.keras import _kernels, activations, constraints, initializers, regularizers
-from tapejax.keras._layer import Input, InputLayer, KerasTensor, Layer  # noqa: F401
+from tapejax.keras._layer import Input, InputLayer, InputSpec, KerasTensor, Layer  # noqa: F401
 from tapejax.keras._layers_more import (  # noqa: F401
     ELU,
     GRU,
@@ -75,7 +75,7 @@ from tapejax.keras._layers_more import (  # noqa: F401
 )
 from tapejax.keras._layers_more import __all__ as _MORE
 
-__all__ = ["Layer", "InputLayer", "Input", "Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D",
+__all__ = ["Layer", "InputLayer", "InputSpec", "Input", "Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D",
            "MaxPool2D", "AvgPool2D", "GlobalAveragePooling2D", "GlobalAvgPool2D",
            "GlobalMaxPooling2D", "Flatten", "Reshape", "Dropout", "BatchNormalization",
            "LayerNormalization", "Embedding", "Activation", "ReLU", "Softmax", "Add", "Concatenate",
@@ -129,6 +129,8 @@ class Dense(Layer):
       kernel_initializer: default `'glorot_uniform'`.
       bias_initializer: default `'zeros'`.
     """
+    _spec_ndim, _spec_axis = ("min", 2), -1  # Keras: InputSpec(min_ndim=2, axes={-1: in})
+
 
     supports_masking = True
 
@@ -180,6 +182,8 @@ class Conv2D(Layer):
       dilation_rate: int or pair (default 1).
       activation, use_bias, kernel_initializer, bias_initializer: as Dense.
     """
+    _spec_ndim, _spec_axis = ("min", 4), -1
+
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
                  dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
@@ -251,6 +255,8 @@ class Conv2D(Layer):
 
 
 class _Pooling2D(Layer):
+    _spec_ndim = ("exact", 4)
+
     _op = None
 
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
@@ -297,6 +303,8 @@ AvgPool2D = AveragePooling2D
 
 class GlobalAveragePooling2D(Layer):
     """Mean over the spatial dimensions of NHWC inputs."""
+    _spec_ndim = ("exact", 4)
+
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
@@ -405,6 +413,8 @@ class BatchNormalization(Layer):
       epsilon: default 1e-3.
       center, scale: whether to learn `beta` and `gamma`.
     """
+    _spec_ndim = ("built", None)  # Keras: InputSpec(ndim=<built rank>, axes={axis: size})
+
 
     supports_masking = True
 
@@ -415,6 +425,7 @@ class BatchNormalization(Layer):
                  gamma_constraint=None, synchronized=False, **kwargs):
         super().__init__(**kwargs)
         self.axis = int(axis)
+        self._spec_axis = self.axis
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
         self.center, self.scale = center, scale

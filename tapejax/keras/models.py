@@ -1,7 +1,7 @@
 """`keras.models`: `Sequential`, `Model`, `clone_model`, and `save_model`/`load_model`.
 
-`save_model`/`load_model` use Keras 3's `.keras` zip (see `_saving_lib.py`); the legacy `.h5`
-whole-model format is not supported.
+`save_model`/`load_model` use Keras 3's `.keras` zip or Keras' legacy whole-model `.h5` layout
+(see `_saving_lib.py`).
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ __all__ = ["Model", "Sequential", "clone_model", "load_model", "save_model", "mo
 
 def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     """Saves a whole model in Keras 3's `.keras` zip (`config.json`, `metadata.json`,
-    `model.weights.h5`), which TF's `keras.models.load_model` reads, as
-    `keras.models.save_model`.
+    `model.weights.h5`), or for a `.h5` path in Keras' legacy HDF5 layout (Sequential and
+    Functional models), which TF's `keras.models.load_model` reads, as `keras.models.save_model`.
 
     Raises:
       ValueError: for a path without a `.keras` or `.h5` extension (Keras' message).
-      NotImplementedError: for the legacy `.h5` whole-model format.
+      ValueError: for a subclassed model in the legacy `.h5` format (Keras' message).
     """
     filepath = os.fspath(filepath)
     if not (filepath.endswith(".keras") or filepath.endswith(".h5")):
@@ -32,11 +32,11 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
                          "extension. Use `model.export(filepath)` if you want to export a "
                          f"SavedModel for use with TFLite/TFServing/etc. Received: "
                          f"filepath={filepath}.")
-    if filepath.endswith(".h5"):
-        raise NotImplementedError("tapejax does not write Keras' legacy whole-model `.h5` format; "
-                                  "save a `.keras` file (Keras 3's format, which TF reads too).")
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath} exists and overwrite=False.")
+    if filepath.endswith(".h5"):
+        _saving_lib.save_legacy_h5(model, filepath)
+        return
     _saving_lib.save_model(model, filepath)
 
 
@@ -72,8 +72,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
             f"TensorFlow SavedModel as an inference-only layer in Keras 3, use "
             f"`keras.layers.TFSMLayer({filepath}, call_endpoint='serving_default')` (note that "
             f"your `call_endpoint` might have a different name).")
-    raise NotImplementedError("tapejax does not read Keras' legacy whole-model `.h5` format; "
-                              "save the model as a `.keras` file (Keras 3's format).")
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"No such file or directory: '{filepath}'")
+    return _saving_lib.load_legacy_h5(filepath, custom_objects=custom_objects, compile=compile,
+                                      safe_mode=safe_mode)
 
 
 def _clone_layer(layer):
