@@ -126,8 +126,7 @@ class _Trace:
         found = self.values.get(variable._id)
         if found is None:
             self.discovered[variable._id] = variable
-            array = self.discovered_arrays.setdefault(variable._id, variable._array)
-            return array
+            return self.discovered_arrays.setdefault(variable._id, variable._array)
         return found
 
     def write(self, variable, array):
@@ -436,9 +435,10 @@ class Function:
                 listener = _abandon_trace if first_call else _raise_on_creation
                 _creation_listeners.append(listener)
                 try:
-                    with _staging.function_trace() as dynamic_loops:
+                    with _staging.function_trace() as staged:
                         out = python_function(*call_args, **call_kwargs)
-                    info["dynamic_loops"] = list(dynamic_loops)
+                    info["dynamic_loops"] = list(staged.dynamic_loops)
+                    info["constant_reads_staged"] = staged.constant_reads
                 finally:
                     _creation_listeners.remove(listener)
                     random_ops._trace_hook = outer_rng
@@ -478,7 +478,9 @@ class Function:
         written_now = set(info["written"])
         compiled, pure = jitted, body
         if info["discovered"] or written_now != {v._id for v in variables[:n_written]}:
-            lifted = self._lift(traced, variables, n_written, info)
+            # Staged code that read a Variable found by this trace captured it as a constant, which
+            # its tape entries cannot differentiate: trace again with it lifted instead.
+            lifted = None if info["constant_reads_staged"] else self._lift(traced, variables, n_written, info)
             if lifted is None:
                 self._known_variables.update(info["discovered"])
                 return written_now

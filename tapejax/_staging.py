@@ -69,8 +69,16 @@ class EagerFallback(Exception):
 
 class _Staging(threading.local):
     def __init__(self):
-        self.depth = 0          # > 0 while a tapejax.function is traced
-        self.dynamic_loops = []  # per trace: the staged while loops it made (None when none)
+        self.depth = 0      # > 0 while a tapejax.function is traced
+        self.traces = []    # per trace being made (innermost last): its `TraceRecord`
+
+
+class TraceRecord:
+    """What staged code did during one function trace."""
+
+    def __init__(self):
+        self.dynamic_loops = []       # where each staged while_loop is (JAX cannot reverse them)
+        self.constant_reads = False   # staged code read a Variable the trace had not lifted yet
 
 
 _staging = _Staging()
@@ -81,16 +89,16 @@ def function_trace():
     """Marks a `tapejax.function` trace: Tensors iterated by converted `for` loops are staged.
 
     Yields:
-      A list that receives one entry per staged `while_loop` (whose reverse-mode gradient JAX lacks).
+      The trace's `TraceRecord`.
     """
-    loops = []
+    record = TraceRecord()
     _staging.depth += 1
-    _staging.dynamic_loops.append(loops)
+    _staging.traces.append(record)
     try:
-        yield loops
+        yield record
     finally:
         _staging.depth -= 1
-        _staging.dynamic_loops.pop()
+        _staging.traces.pop()
 
 
 @contextlib.contextmanager
@@ -143,6 +151,8 @@ class _LocalVariables:
                 return found[1]
             array = outer_read(variable) if outer_read is not None else variable._array
             self.read_arrays[id(array)] = variable
+            if not isinstance(array, jax.core.Tracer) and _staging.traces:
+                _staging.traces[-1].constant_reads = True
             return array
 
         def write(variable, array):
@@ -604,8 +614,8 @@ def _staged_loop_once(initial, carried_vars, undefined_avals, get_state, set_sta
         if _tracked(initial_objects + captured + variables):
             raise EagerFallback("a `while` loop whose trip count depends on Tensor values, under a "
                                 "GradientTape (JAX has no reverse-mode gradient for it)", where)
-        if _staging.dynamic_loops:
-            _staging.dynamic_loops[-1].append(where)
+        if _staging.traces:
+            _staging.traces[-1].dynamic_loops.append(where)
         final = jax.lax.while_loop(lambda c: converted_test(c, *test_consts),
                                    lambda c: converted_step(c, *step_consts), carry0)
         tensors = [Tensor(a) for a in final[1]]
