@@ -164,6 +164,27 @@ def test_load_weights_accepts_a_keras_archive(tmp_path):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
-def test_legacy_whole_model_h5_is_not_supported_and_says_so(tmp_path):
-    with pytest.raises(NotImplementedError, match="legacy"):
-        _model().save(str(tmp_path / "m.h5"))
+def test_a_legacy_h5_file_round_trips_weights_and_the_model_s_own_weights(tmp_path):
+    class Net(keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.d = keras.layers.Dense(2)
+            self.scale = self.add_weight(shape=(1,), initializer="ones", name="scale")
+
+        def call(self, x):
+            return self.d(x) * self.scale
+
+    model = Net()
+    model(X)
+    model.scale.assign([3.0])
+    path = str(tmp_path / "m.h5")
+    model.save(path)
+    with h5py.File(path, "r") as f:
+        assert json.loads(f.attrs["model_config"])["class_name"] == "Net"
+    reloaded = keras.models.load_model(path, custom_objects={"Net": Net})
+    np.testing.assert_array_equal(reloaded(X).numpy(), model(X).numpy())
+
+
+def test_sharded_weights_are_not_supported_and_say_so(tmp_path):
+    with pytest.raises(NotImplementedError, match="max_shard_size"):
+        _model().save_weights(str(tmp_path / "m.weights.json"), max_shard_size=1)
