@@ -312,6 +312,34 @@ def test_tf_json_loads_in_tapejax_and_tapejax_json_loads_in_tf():
     assert from_tj.layers[-1].kernel_constraint.get_config()["max_value"] == 2.0
 
 
+def _functional_json_model(tf):
+    L = tf.keras.layers
+    inputs = tf.keras.Input((4,), name="x")
+    left = L.Dense(3, activation="tanh", name="left")(inputs)
+    right = L.Dense(3, name="right")(L.Dense(2, name="narrow")(inputs))
+    return tf.keras.Model(inputs, L.Dense(1, name="out")(L.Concatenate(name="cat")([left, right])),
+                          name="fork")
+
+
+def test_a_functional_architecture_in_json_loads_in_either_framework(compare):
+    import tensorflow
+
+    import tapejax
+    texts = {"tf": _functional_json_model(tensorflow).to_json(),
+             "tapejax": _functional_json_model(tapejax).to_json()}
+
+    def program(tf):
+        out = []
+        for text in texts.values():
+            model = tf.keras.models.model_from_json(text)
+            model.set_weights([np.full(w.shape, 0.1 * (i + 1), np.float32)
+                               for i, w in enumerate(model.weights)])
+            out.append([model.name, [layer.name for layer in model.layers],
+                        [tuple(w.shape) for w in model.weights], model(X[:, :3].repeat(2, 1)[:, :4])])
+        return out
+    compare(program)
+
+
 def test_set_epsilon_changes_the_losses_clipping(compare):
     def program(tf):
         K = tf.keras.backend
