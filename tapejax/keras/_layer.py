@@ -566,7 +566,8 @@ class Layer(Module):
         if self.input_spec is not None:
             assert_input_compatibility(self.input_spec, inputs, self.name)
             return
-        shape = _shape_of(inputs)
+        value = getattr(inputs, "_v", None)  # a Tensor's array (or pending value): its shape is cheap
+        shape = value.shape if value is not None else _shape_of(inputs)
         if shape is None:
             return
         kind, rank = self._spec_ndim
