@@ -11,6 +11,7 @@ fit(sample_weight=...); a custom test_step for evaluate(); a GAN Model with a Le
 discriminator and a Conv2DTranspose generator, an overridden compile, keras.random.SeedGenerator /
 normal / uniform, tf.concat label assembly, two tapes per step, trained on a shuffled, batched
 tf.data.Dataset with take().
+Changed for comparison: the regression models' Dense weights start from NumPy values (set_weights).
 """
 
 import os
@@ -34,9 +35,13 @@ def regression_data(with_weights=False):
 
 
 def single_dense(model_class):
-    """A model_class instance wiring a 32-feature Input to one Dense unit."""
+    """A model_class instance wiring a 32-feature Input to one Dense unit, whose starting weights
+    come from NumPy (the frameworks' random initialisations differ)."""
     entry = keras.Input(shape=(32,))
-    return model_class(entry, keras.layers.Dense(1)(entry))
+    dense = keras.layers.Dense(1)
+    model = model_class(entry, dense(entry))
+    dense.set_weights([np.linspace(-0.2, 0.2, 32, dtype=np.float32).reshape(32, 1), np.zeros(1, np.float32)])
+    return model
 
 
 def refresh_compiled_metrics(model, loss, targets, predictions, sample_weight=None):

@@ -85,7 +85,11 @@ def apply(op, inputs, attrs=()):
                 return outputs if op.multi else outputs[0]
     values = [x._value for x in inputs]
     try:
-        out = kernel(*values)
+        if _variable._read_hook is not None and _foldable(values):
+            with jax.ensure_compile_time_eval():  # constants inside a trace stay constants (see below)
+                out = kernel(*values)
+        else:
+            out = kernel(*values)
     except (TypeError, ValueError) as err:  # JAX's shape/type errors: TF raises InvalidArgumentError
         if _on_host(values, attrs):
             return _apply_host(op, values, attrs)
@@ -104,6 +108,21 @@ def apply(op, inputs, attrs=()):
     if _state.recording:
         _record_all(kernel if op.differentiable else None, (op, attrs), inputs, values, outputs)
     return result
+
+
+MAX_FOLDED_ELEMENTS = 1024
+
+
+def _foldable(values):
+    """Inside a trace, an op whose inputs are all small constants is computed now, so shapes made
+    from them stay Python-usable (`tf.zeros([tf.shape(x)[0], 3])`, TF's constant folding of
+    shapes); large results are left to XLA."""
+    total = 0
+    for value in values:
+        if isinstance(value, jax.core.Tracer) or not hasattr(value, "size"):
+            return False
+        total += value.size
+    return total <= MAX_FOLDED_ELEMENTS
 
 
 def _on_host(values, attrs):
