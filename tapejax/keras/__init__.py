@@ -17,6 +17,7 @@ from tapejax.keras import (
                            optimizers,
                            random,
                            regularizers,
+                           saving,
                            schedules,
                            utils,
 )
@@ -27,5 +28,5 @@ from tapejax.keras._variables import KerasVariable as Variable
 optimizers.schedules = schedules
 
 __all__ = ["Variable", "activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers", "losses",
-           "metrics", "mixed_precision", "models", "optimizers", "random", "regularizers", "schedules", "utils", "Input",
+           "metrics", "mixed_precision", "models", "optimizers", "random", "regularizers", "saving", "schedules", "utils", "Input",
            "InputLayer", "InputSpec", "KerasTensor", "Layer", "Model", "Sequential", "Functional", "History"]
