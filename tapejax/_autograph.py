@@ -230,8 +230,12 @@ def _truth(value):
 def ld_opt(thunk, name):
     try:
         return thunk()
-    except NameError:
+    except (NameError, AttributeError, KeyError, IndexError):
         return Undefined(name)
+
+
+def is_defined(value):
+    return not isinstance(value, Undefined)
 
 
 def ld(value):
@@ -408,8 +412,16 @@ def converted_call(func):
 
 def set_loop_options(parallel_iterations=None, swap_memory=None, maximum_iterations=None,
                      shape_invariants=None):
-    """Accepted for TF compatibility (`tf.autograph.experimental.set_loop_options`): tapejax's staged
-    loops have static shapes and run with XLA's own scheduling."""
+    """Sets options of the staged loop whose body calls it (`tf.autograph.experimental.set_loop_options`).
+
+    Args:
+      maximum_iterations: a Python int bound: the loop stops after that many iterations (a bounded
+        `lax.scan`, differentiable).
+      parallel_iterations, swap_memory: accepted; XLA schedules the loop.
+      shape_invariants: accepted; tapejax's loop variables keep static shapes (a shape that grows
+        raises TF's ValueError for a changed shape).
+    """
+    _staging.set_loop_options(maximum_iterations=maximum_iterations)
 
 
 _verbosity = [0]
@@ -426,6 +438,6 @@ def trace(*args):
 
 
 _operators = types.SimpleNamespace(
-    FALSE=FALSE, ld=ld, ld_opt=ld_opt, ret=ret, if_stmt=if_stmt, while_stmt=while_stmt, for_stmt=for_stmt,
+    FALSE=FALSE, ld=ld, ld_opt=ld_opt, is_defined=is_defined, ret=ret, if_stmt=if_stmt, while_stmt=while_stmt, for_stmt=for_stmt,
     for_iter=for_iter, and_=and_, or_=or_, not_=not_, if_exp=if_exp, converted_call=converted_call,
     UndefinedReturnValue=UndefinedReturnValue, Undefined=Undefined)

@@ -213,7 +213,8 @@ class Converter:
         need not be carried out of a staged loop."""
         inside = {id(n) for n in ast.walk(loop) if isinstance(n, ast.Name)}
         outside = {name for node_id, name in self._loads if node_id not in inside}
-        return ast.Tuple(elts=[ast.Constant(n) for n in names if n not in outside], ctx=ast.Load())
+        return ast.Tuple(elts=[ast.Constant(n) for n in names if n not in outside and n.isidentifier()],
+                         ctx=ast.Load())
 
     def _fresh(self, stem):
         return f"{stem}_{next(self._ids)}"
@@ -344,18 +345,31 @@ class Converter:
         self._return_flag = saved
 
     def _state(self, nodes, excluded, state_names, extra=()):
+        """The state of a converted block: the local names it assigns, then the attributes and
+        constant subscripts of names it assigns (`acc.total = ...`, `d["v"] = ...`), which TF also
+        carries through staged branches and loops."""
         names = [n for n in assigned_names(nodes) if n not in excluded and not n.startswith("ag__")]
         names += [n for n in extra if n not in names]
         state_names.update(names)
-        return names
+        composites = [c for c in composite_targets(nodes) if c not in names]
+        return names + composites
 
     def _state_functions(self, names, tag):
         get_name, set_name = f"get_state_{tag}", f"set_state_{tag}"
         getter = _function_def(get_name, [ast.Return(value=ast.Tuple(elts=[
-            _call(_ag("ld_opt"), _lambda(_name(n)), ast.Constant(n)) for n in names], ctx=ast.Load()))])
-        setter_body = [ast.Assign(targets=[ast.Tuple(elts=[_name(n, store=True) for n in names], ctx=ast.Store())],
-                                  value=_name("vars_"))] if names else [ast.Pass()]
-        setter = _function_def(set_name, setter_body, args=("vars_",), nonlocals=names)
+            _call(_ag("ld_opt"), _lambda(ast.parse(n, mode="eval").body), ast.Constant(n)) for n in names],
+            ctx=ast.Load()))])
+        setter_body = []
+        for i, n in enumerate(names):
+            value = ast.Subscript(value=_name("vars_"), slice=ast.Constant(i), ctx=ast.Load())
+            target = ast.parse(n, mode="eval").body
+            target.ctx = ast.Store()
+            assign = ast.Assign(targets=[target], value=value)
+            if not n.isidentifier():  # an attribute or item: left alone while undefined
+                assign = ast.If(test=_call(_ag("is_defined"), value), body=[assign], orelse=[])
+            setter_body.append(assign)
+        setter = _function_def(set_name, setter_body or [ast.Pass()], args=("vars_",),
+                               nonlocals=_plain(names))
         return [getter, setter], _name(get_name), _name(set_name)
 
     def _names_tuple(self, names):
@@ -371,8 +385,8 @@ class Converter:
         test = self._expressions().visit(node.test)
         defs, get_state, set_state = self._state_functions(names, tag)
         globals_ = [n for n in assigned_names(node.body + node.orelse) if n in excluded]
-        body_def = _function_def(f"if_body_{tag}", body, nonlocals=names, globals_=globals_)
-        else_def = _function_def(f"else_body_{tag}", orelse, nonlocals=names, globals_=globals_)
+        body_def = _function_def(f"if_body_{tag}", body, nonlocals=_plain(names), globals_=globals_)
+        else_def = _function_def(f"else_body_{tag}", orelse, nonlocals=_plain(names), globals_=globals_)
         call = ast.Expr(value=_call(_ag("if_stmt"), test, _name(body_def.name), _name(else_def.name),
                                     get_state, set_state, self._names_tuple(names)))
         return [ast.copy_location(n, node) for n in defs + [body_def, else_def, call]]
@@ -420,7 +434,7 @@ class Converter:
         defs, get_state, set_state = self._state_functions(names, tag)
         test_def = _function_def(f"loop_test_{tag}", [ast.Return(value=test)])
         globals_ = [n for n in assigned_names(node.body) if n in excluded]
-        body_def = _function_def(f"loop_body_{tag}", body, nonlocals=names, globals_=globals_)
+        body_def = _function_def(f"loop_body_{tag}", body, nonlocals=_plain(names), globals_=globals_)
         call = ast.Expr(value=_call(
             _ag("while_stmt"), _name(test_def.name), _name(body_def.name), get_state, set_state,
             self._names_tuple(names), extra, ast.Constant(has_return), self._local_only(node, names)))
@@ -443,7 +457,8 @@ class Converter:
         extra = self._extra_test(break_flag) if (break_flag or has_return) else ast.Constant(None)
         defs, get_state, set_state = self._state_functions(names, tag)
         globals_ = [n for n in assigned_names(node.body + [node.target]) if n in excluded]
-        body_def = _function_def(f"loop_body_{tag}", body, args=(iterate,), nonlocals=names, globals_=globals_)
+        body_def = _function_def(f"loop_body_{tag}", body, args=(iterate,), nonlocals=_plain(names),
+                                 globals_=globals_)
         call = ast.Expr(value=_call(
             _ag("for_stmt"), iter_expr, extra, _name(body_def.name), get_state, set_state,
             self._names_tuple(names), ast.Constant(has_return), self._local_only(node, names)))
@@ -469,6 +484,36 @@ class Converter:
             keywords = [ast.keyword(arg=k.arg, value=visitor.visit(k.value)) for k in expression.keywords]
             return ast.Call(func=_ag("for_iter"), args=[func] + args, keywords=keywords)
         return self._expressions().visit(expression)
+
+
+def _plain(names):
+    return [n for n in names if n.isidentifier()]
+
+
+def composite_targets(nodes):
+    """`a.b` and `a[<constant>]` assignment targets (as source text) whose base `a` is a name."""
+    found = []
+
+    def visit(node):
+        targets = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            targets = [node.target]
+        for target in targets:
+            for t in (target.elts if isinstance(target, ast.Tuple) else [target]):
+                if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) or (
+                        isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)
+                        and isinstance(t.slice, ast.Constant)):
+                    text = ast.unparse(t)
+                    if text not in found:
+                        found.append(text)
+        for child in _children_in_scope(node):
+            visit(child)
+
+    for node in nodes:
+        visit(node)
+    return found
 
 
 def _arg_names(node):
@@ -538,6 +583,19 @@ class _Expressions(ast.NodeTransformer):
             return ast.copy_location(_call(_ag("not_"), operand), node)
         node.operand = operand
         return node
+
+    def visit_Compare(self, node):  # noqa: N802
+        self.generic_visit(node)
+        if len(node.ops) == 1:
+            return node
+        # `a < b < c` as TF converts it: (a < b) and (b < c), each a Tensor where the operands are
+        operands = [node.left] + node.comparators
+        parts = [ast.Compare(left=operands[i], ops=[op], comparators=[operands[i + 1]])
+                 for i, op in enumerate(node.ops)]
+        result = parts[-1]
+        for part in reversed(parts[:-1]):
+            result = _call(_ag("and_"), _lambda(part), _lambda(result))
+        return ast.copy_location(result, node)
 
     def visit_IfExp(self, node):  # noqa: N802
         return ast.copy_location(_call(_ag("if_exp"), self.visit(node.test), _lambda(self.visit(node.body)),

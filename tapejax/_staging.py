@@ -71,6 +71,7 @@ class _Staging(threading.local):
     def __init__(self):
         self.depth = 0      # > 0 while a tapejax.function is traced
         self.traces = []    # per trace being made (innermost last): its `TraceRecord`
+        self.loop_options = []  # per staged loop body being traced: its set_loop_options
 
 
 class TraceRecord:
@@ -110,6 +111,13 @@ def paused():
         yield
     finally:
         _staging.depth = saved
+
+
+def set_loop_options(**options):
+    """Records `tf.autograph.experimental.set_loop_options` for the staged loop whose body is being
+    traced (Python loops ignore it, as TF's do)."""
+    if _staging.loop_options:
+        _staging.loop_options[-1].update({k: v for k, v in options.items() if v is not None})
 
 
 def staging_active():
@@ -492,17 +500,37 @@ def staged_loop(get_state, set_state, names, body, test=None, count=None, elemen
     initial = tuple(get_state())
     carried_vars = {}
     undefined_avals = {}
+    options = {}
     for _ in range(8):
+        bounded = _bounded(options, test, count, extra_test)
         try:
             return _staged_loop_once(initial, carried_vars, undefined_avals, get_state, set_state, names,
-                                     body, test, count, element, extra_test, where, local_only)
+                                     body, *bounded, element, where, local_only, options)
         except _Restart:
             set_state(initial)
     raise RuntimeError("A staged loop kept finding new loop state; this is a tapejax bug.")
 
 
+def _bounded(options, test, count, extra_test):
+    """(test, count, extra_test) with set_loop_options' maximum_iterations applied: a `while` with a
+    Python bound becomes a bounded scan whose test stops it early (differentiable)."""
+    bound = options.get("maximum_iterations")
+    if bound is None:
+        return test, count, extra_test
+    if test is not None:
+        stop = test if extra_test is None else (lambda: _and(extra_test(), test()))
+        return None, bound, stop
+    if isinstance(count, int) and isinstance(bound, int):
+        return None, min(count, bound), extra_test
+    return None, jnp.minimum(convert_to_tensor(count)._value, bound), extra_test
+
+
+def _and(a, b):
+    return jnp.logical_and(_pred_array(a), _pred_array(b))
+
+
 def _staged_loop_once(initial, carried_vars, undefined_avals, get_state, set_state, names, body, test,
-                      count, element, extra_test, where, local_only):
+                      count, extra_test, element, where, local_only, options):
     entry = []
     for i, (name, value) in enumerate(zip(names, initial)):
         if isinstance(value, Undefined):
@@ -548,10 +576,17 @@ def _staged_loop_once(initial, carried_vars, undefined_avals, get_state, set_sta
 
     def step(carry):
         def iteration(k):
-            if element is None:
-                body()
-            else:
-                body(element(k))
+            seen = dict(options)
+            _staging.loop_options.append(options)
+            try:
+                if element is None:
+                    body()
+                else:
+                    body(element(k))
+            finally:
+                _staging.loop_options.pop()
+            if options.get("maximum_iterations") != seen.get("maximum_iterations"):
+                raise _Restart  # set_loop_options(maximum_iterations=...): bounded from now on
             return get_state()
         new_state, local = run_with(carry, iteration)
         new_vars = [v for vid, v in local.assigned.items() if vid not in carried_vars]
