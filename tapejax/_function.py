@@ -126,7 +126,10 @@ class _Trace:
         found = self.values.get(variable._id)
         if found is None:
             self.discovered[variable._id] = variable
-            return self.discovered_arrays.setdefault(variable._id, variable._array)
+            _staging.note_unlifted_read()
+            # A traced copy of the constant, so that ops on it are not folded as constants; the
+            # constant itself is what `_lift` later feeds from an argument.
+            return jax.numpy.copy(self.discovered_arrays.setdefault(variable._id, variable._array))
         return found
 
     def write(self, variable, array):
@@ -203,6 +206,7 @@ class Function:
         self._written_ids = set()
         self._created_variables = False
         self._creation_checked = False
+        self._created_in_trace = False
         self._per_instance = weakref.WeakKeyDictionary()
         self._first_call_done = False
         self._host_loop = False
@@ -213,6 +217,14 @@ class Function:
     @property
     def python_function(self):
         return self._python_function
+
+    def _on_first_creation(self, variable):
+        """A Variable created during the first call's trace: one whose initial value came from
+        constants exists for real (the trace goes on); one made from traced values cannot, so that
+        call runs eagerly instead."""
+        if isinstance(variable._stored, jax.core.Tracer):
+            raise _VariableCreated
+        self._created_in_trace = True
 
     def _traced_function(self):
         """The Python function a trace runs: converted by AutoGraph unless `autograph=False`."""
@@ -392,7 +404,15 @@ class Function:
                       if v._id not in self._known_variables]
             variables = [v for v in known if v._id in written] + [v for v in known if v._id not in written]
             n_written = sum(v._id in written for v in known)
+            self._created_in_trace = False
             concrete = self._build(signature, template, tensor_pos, variables, n_written, first_call)
+            if isinstance(concrete, _Concrete) and self._created_in_trace:
+                # The first call created Variables (from constants, so for real, mid-trace): as TF,
+                # trace once more without creation, which also raises if it creates them again.
+                self._created_variables = True
+                first_call = False
+                written = written | {v._id for v in concrete.variables[:concrete.n_written]}
+                continue
             if isinstance(concrete, _Concrete):
                 break
             written = concrete  # the trace found new Variables or writes: trace again with them lifted
@@ -432,7 +452,7 @@ class Function:
 
                 outer_rng = random_ops._trace_hook
                 random_ops._trace_hook = draw_words
-                listener = _abandon_trace if first_call else _raise_on_creation
+                listener = self._on_first_creation if first_call else _raise_on_creation
                 _creation_listeners.append(listener)
                 try:
                     with _staging.function_trace() as staged:
@@ -522,6 +542,12 @@ class Function:
         consts = list(closed.consts)
         discovered = info["discovered"]
         arrays = info["discovered_arrays"]
+        const_ids = {id(c) for c in consts}
+        for vid, variable in discovered.items():
+            # A found Variable whose value reached the program without a hooked read (code reading
+            # its storage directly): which constant is it is unknown, so trace again with it lifted.
+            if vid not in arrays and (vid in info["all_written"] or id(variable._stored) in const_ids):
+                return None
         const_slots = []  # (const index, variable id)
         for i, const in enumerate(consts):
             for vid, array in arrays.items():

@@ -72,6 +72,7 @@ class _Staging(threading.local):
         self.depth = 0      # > 0 while a tapejax.function is traced
         self.traces = []    # per trace being made (innermost last): its `TraceRecord`
         self.loop_options = []  # per staged loop body being traced: its set_loop_options
+        self.local_depth = 0    # > 0 while staged code (a branch or loop body) is traced
 
 
 class TraceRecord:
@@ -111,6 +112,13 @@ def paused():
         yield
     finally:
         _staging.depth = saved
+
+
+def note_unlifted_read():
+    """A function trace read a Variable it had not lifted: inside staged code that capture is a
+    constant its tape entries cannot differentiate, so the trace is redone with it lifted."""
+    if _staging.local_depth and _staging.traces:
+        _staging.traces[-1].constant_reads = True
 
 
 def set_loop_options(**options):
@@ -159,8 +167,6 @@ class _LocalVariables:
                 return found[1]
             array = outer_read(variable) if outer_read is not None else variable._array
             self.read_arrays[id(array)] = variable
-            if not isinstance(array, jax.core.Tracer) and _staging.traces:
-                _staging.traces[-1].constant_reads = True
             return array
 
         def write(variable, array):
@@ -168,10 +174,12 @@ class _LocalVariables:
             self.assigned[variable._id] = variable
 
         _variable._read_hook, _variable._write_hook = read, write
+        _staging.local_depth += 1
         return self
 
     def __exit__(self, *exc):
         _variable._read_hook, _variable._write_hook = self.previous
+        _staging.local_depth -= 1
 
 
 def _current(variable):

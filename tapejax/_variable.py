@@ -155,11 +155,14 @@ class Variable:
 
         if initial_value is None:
             raise ValueError("initial_value must be specified.")
-        if callable(initial_value):
-            initial_value = initial_value()
-        if isinstance(initial_value, Variable):
-            initial_value = initial_value.read_value()
-        value = convert_to_tensor(initial_value, dtype=dtype)._value
+        # Inside a function trace, an initial value made from constants is computed now (as TF
+        # lifts initializers out of the graph), so the Variable is created for real mid-trace.
+        with jax.ensure_compile_time_eval():
+            if callable(initial_value):
+                initial_value = initial_value()
+            if isinstance(initial_value, Variable):
+                initial_value = initial_value.read_value()
+            value = convert_to_tensor(initial_value, dtype=dtype)._value
         if shape is not None and validate_shape:
             want = TensorShape(shape)
             if len(want) != value.ndim or any(
