@@ -103,7 +103,7 @@ class TensorShape(tuple):
 
 def _host(value):
     """`np.asarray(value)`: a host read, where pending value checks raise (see `_checks`)."""
-    if _checks._state.pending:
+    if _checks._state.pending and not isinstance(value, Tracer):
         _checks.raise_pending()
     try:
         return np.asarray(value)
