@@ -174,8 +174,12 @@ def python_scalar_dtype(value):
     return None
 
 
-def mismatch_error(op_name, index, expected, got):
-    """TF's kernel error for two tensors of different dtypes meeting in one op."""
+def mismatch_error(op_name, index, expected, got, traced=False):
+    """TF's kernel error for two tensors of different dtypes meeting in one op (TF's graph error, a
+    TypeError, when the op is traced inside a function)."""
+    if traced:
+        return TypeError(f"Input 'y' of '{op_name}' Op has type {got.name} that does not match type "
+                         f"{expected.name} of argument 'x'.")
     if "O" in (expected._np.kind, got._np.kind):
         return InvalidArgumentError(
             f"cannot compute {op_name} as input #{index}(zero-based) was expected to be a "

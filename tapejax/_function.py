@@ -127,9 +127,14 @@ class _Trace:
         if found is None:
             self.discovered[variable._id] = variable
             _staging.note_unlifted_read()
-            # A traced copy of the constant, so that ops on it are not folded as constants; the
-            # constant itself is what `_lift` later feeds from an argument.
-            return jax.numpy.copy(self.discovered_arrays.setdefault(variable._id, variable._array))
+            constant = self.discovered_arrays.get(variable._id)
+            if constant is None:
+                # A private copy: the constant `_lift` later feeds from an argument must be this
+                # Variable's alone (its array may be shared, e.g. a cached scalar or a Tensor's).
+                with jax.ensure_compile_time_eval():
+                    constant = self.discovered_arrays[variable._id] = jax.numpy.array(variable._array, copy=True)
+            # Traced, so that ops on the value are not folded as constants.
+            return jax.numpy.copy(constant)
         return found
 
     def write(self, variable, array):
@@ -524,7 +529,7 @@ class Function:
         concrete.random = info["random"]
         concrete.out_avals = traced.out_info[0]
         concrete.dynamic_loops = info["dynamic_loops"]
-        concrete.jaxpr = traced.jaxpr
+        concrete.jaxpr = traced.jaxpr.jaxpr  # the equations only (its constants may be lifted copies)
         return concrete
 
     @staticmethod
@@ -568,6 +573,10 @@ class Function:
         out_tree = traced.out_info  # the structure of (arrays, written values)
         out_treedef = jax.tree_util.tree_structure(out_tree)
         jaxpr = closed.jaxpr
+
+        for i, _ in const_slots:
+            consts[i] = None  # always fed from an argument: the closure must not keep the copies
+        arrays.clear()
 
         def lifted(written_values, read_values, tensor_values, rng_words):
             values = {v._id: a for v, a in zip(new_variables, list(written_values) + list(read_values))}
@@ -720,7 +729,7 @@ class _Graph:
         self._jaxpr = jaxpr
         counts = collections.Counter()
         self._operations = [_Operation(name, "Placeholder") for name in input_names]
-        for eqn in jaxpr.jaxpr.eqns:
+        for eqn in getattr(jaxpr, "jaxpr", jaxpr).eqns:
             op_type = eqn.primitive.name
             if op_type in ("jit", "pjit"):  # a tapejax kernel: named by its op
                 op_type = eqn.params.get("name", op_type)

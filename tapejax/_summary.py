@@ -631,7 +631,7 @@ def trace_off():
 def _graph_def(concrete):
     """A GraphDef proto of a compiled call's jaxpr (see the section comment)."""
     from tensorboard.compat.proto import graph_pb2
-    jaxpr = concrete.jaxpr.jaxpr
+    jaxpr = getattr(concrete.jaxpr, "jaxpr", concrete.jaxpr)
     graph = graph_pb2.GraphDef()
     producer = {}
     for i, var in enumerate(jaxpr.invars):

@@ -240,3 +240,20 @@ def test_repeated_retracing_warns_with_the_reason(caplog):
             f(tf.constant(1.0), float(k))
     assert f.trace_count == 8
     assert any("retracing" in r.getMessage() and "Python value" in r.getMessage() for r in caplog.records)
+
+
+def test_a_variable_sharing_its_array_with_a_constant_is_lifted_without_aliasing_it():
+    # tf.Variable(0) may hold the very cached scalar that a literal 0 in the function uses.
+    step = tf.Variable(0, dtype=tf.int64)
+    shared = tf.constant(np.ones(3, np.float32))
+    w = tf.Variable(shared)
+
+    @tf.function
+    def f():
+        step.assign_add(1)
+        w.assign_add(shared)
+        return step + 0, step % 2, w + shared
+
+    results = [[x.numpy().tolist() for x in f()] for _ in range(3)]
+    assert [r[:2] for r in results] == [[1, 1], [2, 0], [3, 1]]
+    assert [r[2] for r in results] == [[3.0] * 3, [4.0] * 3, [5.0] * 3]

@@ -248,6 +248,10 @@ def as_value(x, dtype=None):
     return convert_to_tensor(x, dtype=dtype)
 
 
+def _traced(value):
+    return isinstance(value._v, jax.core.Tracer)
+
+
 def binary_inputs(op_name, x, y):
     """Converts the two inputs of an elementwise binary op with TF's rules.
 
@@ -259,7 +263,8 @@ def binary_inputs(op_name, x, y):
     if x_is and y_is:
         dx, dy = x._v.dtype, y._v.dtype
         if dx != dy:
-            raise _dtypes.mismatch_error(op_name, 1, _dtypes.from_jax(dx), _dtypes.from_jax(dy))
+            raise _dtypes.mismatch_error(op_name, 1, _dtypes.from_jax(dx), _dtypes.from_jax(dy),
+                                         traced=_traced(x) or _traced(y))
         return x, y
     if x_is:
         try:
@@ -275,7 +280,8 @@ def binary_inputs(op_name, x, y):
                 except (TypeError, ValueError):
                     other = None
                 if other is not None:
-                    raise _dtypes.mismatch_error("AddV2", 1, _dtypes.from_jax(x._v.dtype), other.dtype) from None
+                    raise _dtypes.mismatch_error("AddV2", 1, _dtypes.from_jax(x._v.dtype), other.dtype,
+                                                 traced=_traced(x)) from None
             raise
     if y_is:
         if type(x) is float or type(x) is int:

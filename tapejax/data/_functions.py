@@ -178,4 +178,6 @@ def _normalize_output(out, what):
 
 def _is_user_error(exc):
     """A shape or dtype error in the user's function (TF raises these when it traces, too)."""
-    return isinstance(exc, InvalidArgumentError) or "not compatible" in str(exc) or "Incompatible shapes" in str(exc)
+    text = str(exc)
+    return (isinstance(exc, InvalidArgumentError) or "not compatible" in text or "Incompatible shapes" in text
+            or isinstance(exc, TypeError) and " Op has type " in text)  # TF's graph dtype mismatch
