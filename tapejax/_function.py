@@ -131,8 +131,9 @@ class _Trace:
             if constant is None:
                 # A private copy: the constant `_lift` later feeds from an argument must be this
                 # Variable's alone (its array may be shared, e.g. a cached scalar or a Tensor's).
-                with jax.ensure_compile_time_eval():
-                    constant = self.discovered_arrays[variable._id] = jax.numpy.array(variable._array, copy=True)
+                with jax.ensure_compile_time_eval():  # a device copy that compiles nothing
+                    constant = self.discovered_arrays[variable._id] = jax.device_put(variable._array,
+                                                                                     may_alias=False)
             # Traced, so that ops on the value are not folded as constants.
             return jax.numpy.copy(constant)
         return found

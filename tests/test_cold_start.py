@@ -31,6 +31,15 @@ def test_the_guide_keras_loop_compiles_at_most_five_programs_before_its_first_ea
     assert len(names) == row["programs_before_step1"]
 
 
+def test_the_guide_keras_loop_compiles_at_most_five_programs_before_its_first_function_step():
+    # the first call traces once with Adam's slots created mid-trace, once more without creation
+    # (TF's two first-call traces) and compiles the step once: no eager first step
+    row = _child("tapejax.function", "keras_loop")
+    names = row["program_names_before_step1"]
+    assert 1 <= row["programs_before_step1"] <= 5, names
+    assert names.count("jit(counted)") + names.count("jit(lifted)") == 1, names
+
+
 def test_a_fresh_process_counts_the_programs_jax_jit_compiles_too():
     row = _child("jax.jit", "mlp_small", "3")
     assert row["programs_before_step1"] >= 1  # at least the step itself
