@@ -67,9 +67,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     """
     single = not isinstance(loop_vars, (list, tuple))
     state = [loop_vars] if single else list(loop_vars)
-
-    def call(fn, values):
-        return fn(*values)
+    call = _call
 
     first = _concrete_bool(call(cond, state)) if all(
         not isinstance(getattr(x, "_v", None), jax.core.Tracer) for x in _nest.flatten(state)) else None
@@ -111,9 +109,12 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     return result[0] if single else type(loop_vars)(result) if isinstance(loop_vars, tuple) else result
 
 
+def _call(fn, values):
+    return fn(*values)
+
+
 def _compiled_while_loop(cond, body, loop_vars, state, single, maximum_iterations):
-    def call(fn, values):
-        return fn(*values)
+    call = _call
 
     template = state
     leaves = _nest.flatten(template)

@@ -4,8 +4,11 @@ Inside the trace, Tensors wrap tracers and GradientTape works unchanged. Variabl
 in the step are lifted to explicit arguments and results (Keras 3's StatelessScope pattern): a read
 returns the traced value, an assignment replaces it, and after the call the new values are written
 back. Written Variables' buffers are donated, so XLA updates them in place (a value still held
-elsewhere is copied first). Each signature is compiled once, explicitly. Variables the step touches are discovered by tracing; a step that creates Variables runs
-eagerly on its first call (as TF requires, creation happens once) and is compiled from the second.
+elsewhere is copied first). Each signature is compiled once, explicitly. Variables the step touches
+are found while tracing and lifted into that trace's program (`Function._lift`). Variables the first
+call creates from constants are created for real mid-trace, and the function is traced once more
+without creation (as TF does); one whose initial value is traced makes that first call run eagerly.
+Python control flow on traced Tensors is converted by AutoGraph (`_autograph`).
 """
 
 from __future__ import annotations
@@ -554,14 +557,10 @@ class Function:
             # its storage directly): which constant is it is unknown, so trace again with it lifted.
             if vid not in arrays and (vid in info["all_written"] or id(variable._stored) in const_ids):
                 return None
-        const_slots = []  # (const index, variable id)
-        for i, const in enumerate(consts):
-            for vid, array in arrays.items():
-                if const is array:
-                    const_slots.append((i, vid))
-        if len({vid for _, vid in const_slots}) != len(const_slots) or \
-                len({i for i, _ in const_slots}) != len(const_slots):
-            return None  # two Variables holding one array: which is which is unknown
+        variable_of = {id(array): vid for vid, array in arrays.items()}  # private copies: one each
+        const_slots = [(i, variable_of[id(c)]) for i, c in enumerate(consts) if id(c) in variable_of]
+        if len({vid for _, vid in const_slots}) != len(const_slots):
+            return None  # one Variable's constant entered twice: which slot feeds what is unclear
         by_id = {v._id: v for v in variables}
         by_id.update(discovered)
         old_written, old_read = variables[:n_written], variables[n_written:]
@@ -897,10 +896,6 @@ def _as_tensor(value):
         return value
     from tapejax._ops._convert import convert_to_tensor
     return convert_to_tensor(value)
-
-
-def _abandon_trace(variable):
-    raise _VariableCreated
 
 
 def _raise_on_creation(variable):
