@@ -245,3 +245,7 @@ saved_model = _namespaces.make("saved_model", "tf.saved_model", {
     "SAVED_MODEL_SCHEMA_VERSION": _saved_model.VERSION})
 
 __all__ = sorted(n for n in globals() if not n.startswith("_"))
+
+from tapejax import _missing_api  # noqa: E402
+
+_missing_api.install(_sys.modules[__name__])  # a TF 2.21 name tapejax lacks says so (AttributeError)

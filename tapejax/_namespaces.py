@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 import types
 
+from tapejax import _missing_api
+
 
 def make(name, doc, members):
     """Registers module `tapejax.<name>` holding `members` (so `from tapejax.math import exp` works)."""
@@ -13,7 +15,7 @@ def make(name, doc, members):
         setattr(module, key, value)
     module.__all__ = sorted(members)
     sys.modules[module.__name__] = module
-    return module
+    return _missing_api.hook(module)  # a TF name tapejax lacks says so (see _missing_api)
 
 
 def pick(source, names):
