@@ -192,8 +192,15 @@ globals().update(_namespaces.pick(_debugging, ["Assert", "assert_equal", "assert
 
 _missing = _unimplemented.top_level()
 globals().update(_missing)
-sparse = _namespaces.make("sparse", "tf.sparse (not implemented in tapejax)", {
-    **_unimplemented.members("sparse", _unimplemented.SPARSE), "SparseTensor": _missing["SparseTensor"]})
+from tapejax import _sparse  # noqa: E402
+
+SparseTensor, SparseTensorSpec = _sparse.SparseTensor, _sparse.SparseTensorSpec
+sparse = _namespaces.make("sparse", "tf.sparse", {
+    **_unimplemented.members("sparse", _unimplemented.SPARSE), **_namespaces.pick(_sparse, [
+        "SparseTensor", "add", "concat", "expand_dims", "eye", "fill_empty_rows", "from_dense",
+        "map_values", "mask", "maximum", "minimum", "reduce_max", "reduce_sum", "reorder", "reset_shape",
+        "reshape", "retain", "segment_mean", "segment_sqrt_n", "segment_sum", "slice", "sparse_dense_matmul",
+        "split", "to_dense", "to_indicator", "transpose"])})
 ragged = _namespaces.make("ragged", "tf.ragged (not implemented in tapejax)",
                           _unimplemented.members("ragged", _unimplemented.RAGGED))
 sets = _namespaces.make("sets", "tf.sets (not implemented in tapejax)",

@@ -8,18 +8,10 @@ raises `AttributeError`, as TF does.
 
 from __future__ import annotations
 
-SPARSE = [
-    "SparseTensor", "add", "bincount", "concat", "cross", "cross_hashed", "expand_dims", "eye",
-    "fill_empty_rows", "from_dense", "map_values", "mask", "maximum", "minimum", "reduce_max",
-    "reduce_sum", "reorder", "reset_shape", "reshape", "retain", "sampled_addmm", "segment_mean",
-    "segment_sqrt_n", "segment_sum", "slice", "softmax", "sparse_dense_matmul", "split", "to_dense",
-    "to_indicator", "transpose"]
-RAGGED = [
-    "boolean_mask", "constant", "cross", "cross_hashed", "map_flat_values", "range",
-    "row_splits_to_segment_ids", "segment_ids_to_row_splits", "stack", "stack_dynamic_partitions"]
+SPARSE = ["bincount", "cross", "cross_hashed", "sampled_addmm", "softmax"]  # the rest: tapejax._sparse
+RAGGED = ["cross", "cross_hashed", "stack_dynamic_partitions"]  # the rest: tapejax._ragged
 SETS = ["difference", "intersection", "size", "union"]
-TOP_LEVEL = {"SparseTensor": "tf.sparse.SparseTensor", "SparseTensorSpec": "tf.SparseTensorSpec",
-             "RaggedTensor": "tf.RaggedTensor", "RaggedTensorSpec": "tf.RaggedTensorSpec"}
+TOP_LEVEL = {"RaggedTensor": "tf.RaggedTensor", "RaggedTensorSpec": "tf.RaggedTensorSpec"}
 
 _WHY = {
     "sparse": "tapejax has no sparse tensors yet; use dense tensors (e.g. tf.scatter_nd / tf.gather).",

@@ -28,7 +28,7 @@ import grain
 import grain.experimental as grain_experimental
 import numpy as np
 
-from tapejax import _dtypes
+from tapejax import _dtypes, _sparse
 from tapejax._errors import InvalidArgumentError, NotFoundError, OutOfRangeError
 from tapejax._function import TensorSpec, check_host_iteration
 from tapejax._ops import random_ops
@@ -376,7 +376,8 @@ class Dataset:
             first = next(self._host_iterator(_Seeds(0)), None)
             if first is not None:
                 self._spec = _structure.map_components(
-                    lambda a: TensorSpec((None,) * a.ndim, _structure.dtype_of(a)), first)
+                    lambda a: (_sparse.SparseTensorSpec if isinstance(a, _sparse.HostSparse) else TensorSpec)(
+                        (None,) * a.ndim, _structure.dtype_of(a)), first)
         return self._spec
 
     def cardinality(self):
@@ -655,12 +656,22 @@ class _TensorSlices(Dataset):
         self._n = lengths[0] if lengths else 0
         self._spec = _structure.spec_of(element, batch_dims=1)
         self._card = self._n
+        self._sparse = _structure.has_sparse(element)
 
     def _random_access(self):
-        return True
+        return not self._sparse
 
     def _access(self, seeds):
         return _Arrays(self._element, self._n)
+
+    def _stream(self, seeds):
+        if not self._sparse:
+            return super()._stream(seeds)
+        # Sparse components are sliced row by row (their rows hold different numbers of values).
+        flat = _structure.flatten(self._element)
+        columns = [_sparse.host_rows(a) if isinstance(a, _sparse.HostSparse) else None for a in flat]
+        return (_structure.pack(self._element, [c[i] if c is not None else _structure._item(a, i)
+                                                for a, c in zip(flat, columns)]) for i in range(self._n))
 
 
 class _FromTensors(Dataset):
@@ -668,9 +679,13 @@ class _FromTensors(Dataset):
         self._element = _structure.normalize(tensors)
         self._spec = _structure.spec_of(self._element)
         self._card = 1
+        self._sparse = _structure.has_sparse(self._element)
 
     def _random_access(self):
-        return True
+        return not self._sparse
+
+    def _stream(self, seeds):
+        return iter([self._element]) if self._sparse else super()._stream(seeds)
 
     def _access(self, seeds):
         return _Repeated(self._element)
@@ -861,7 +876,7 @@ class _Map(_Unary):
             self._parallel = max(self._parallel, 1)
 
     def _random_access(self):
-        return self._p._random_access() and self._spec is not None
+        return self._p._random_access() and self._spec is not None and not _structure.has_sparse(self._spec)
 
     def _access(self, seeds):
         return _Mapped(self._p._access(seeds), self._fn, self._spec)

@@ -18,6 +18,7 @@ from tapejax import _dtypes
 from tapejax._control_flow import vectorized_map
 from tapejax._errors import InvalidArgumentError
 from tapejax._function import TensorSpec, function
+from tapejax._sparse import SparseTensorSpec
 from tapejax._tensor import Tensor
 from tapejax.data import _structure
 
@@ -52,7 +53,8 @@ class UserFunction:
         self._in_spec = in_spec
         self._what = what
         self._flat_in = _structure.flatten(in_spec)
-        self.eager = eager or any(s.dtype == _dtypes.string for s in self._flat_in)
+        self.eager = eager or any(s.dtype == _dtypes.string or isinstance(s, SparseTensorSpec)
+                                  for s in self._flat_in)
         self._compiled = None
         self._vectorized = None
         self._concrete = None

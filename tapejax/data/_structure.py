@@ -12,7 +12,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from tapejax import _dtypes, _nest
+from tapejax import _dtypes, _nest, _sparse
 from tapejax._errors import InvalidArgumentError
 from tapejax._function import TensorSpec
 from tapejax._ops._convert import _default_numpy, convert_to_tensor, string_array
@@ -25,7 +25,10 @@ def _is_structure(value):
 
 
 def to_component(value, dtype=None):
-    """One component as a NumPy array, with TF's dtype rules (Python floats -> float32, ints -> int32)."""
+    """One component as a NumPy array, with TF's dtype rules (Python floats -> float32, ints -> int32)
+    (a SparseTensor: a `HostSparse` of arrays)."""
+    if isinstance(value, _sparse.SparseTensor):
+        return _sparse.to_host(value)
     if isinstance(value, (Tensor, Variable)):
         array = string_array(value.numpy()) if value.dtype == _dtypes.string else np.asarray(value.numpy())
     elif isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind not in "USO":
@@ -46,6 +49,8 @@ def to_component(value, dtype=None):
 
 def dtype_of(array):
     """The TF dtype of a component array."""
+    if isinstance(array, _sparse.HostSparse):
+        array = array.values
     if array.dtype == object:
         return _dtypes.string
     return _dtypes.as_dtype(array.dtype)
@@ -119,19 +124,32 @@ def flatten_shapes(shapes, spec):
 
 def spec_of(element, batch_dims=0):
     """The `TensorSpec` nest of an element (leading `batch_dims` dimensions dropped)."""
-    return map_components(lambda a: TensorSpec(a.shape[batch_dims:], dtype_of(a)), element)
+    return map_components(lambda a: _sparse.host_spec(a, batch_dims) if isinstance(a, _sparse.HostSparse)
+                          else TensorSpec(a.shape[batch_dims:], dtype_of(a)), element)
+
+
+def _respec(spec, shape):
+    """A spec of `spec`'s kind and dtype with `shape` (a SparseTensorSpec stays one)."""
+    if isinstance(spec, _sparse.SparseTensorSpec):
+        return spec._with_shape(shape)
+    return TensorSpec(shape, spec.dtype)
+
+
+def has_sparse(element):
+    """True when some component of a host element (or spec) is sparse."""
+    return any(isinstance(a, (_sparse.HostSparse, _sparse.SparseTensorSpec)) for a in flatten(element))
 
 
 def batched_spec(spec, size):
     """The spec of a batch of elements of `spec` (`size` None: a batch of unknown size)."""
-    return map_components(lambda s: TensorSpec((size,) + tuple(s.shape), s.dtype), spec)
+    return map_components(lambda s: _respec(s, (size,) + tuple(s.shape)), spec)
 
 
 def unbatched_spec(spec):
     def drop(s):
         if len(s.shape) == 0:
             raise ValueError("Cannot unbatch an input with scalar components.")
-        return TensorSpec(tuple(s.shape)[1:], s.dtype)
+        return _respec(s, tuple(s.shape)[1:])
     return map_components(drop, spec)
 
 
@@ -144,8 +162,8 @@ def most_specific_compatible(spec_a, spec_b):
     def merge(a, b):
         sa, sb = tuple(a.shape), tuple(b.shape)
         if len(sa) != len(sb):
-            return TensorSpec(None, a.dtype)
-        return TensorSpec([x if x == y else None for x, y in zip(sa, sb)], a.dtype)
+            return _respec(a, None)
+        return _respec(a, [x if x == y else None for x, y in zip(sa, sb)])
     return map_components(merge, spec_a, spec_b)
 
 
@@ -165,6 +183,9 @@ def stack(elements, structure):
     flats = [flatten(e) for e in elements]
     out = []
     for i, parts in enumerate(zip(*flats)):
+        if isinstance(parts[0], _sparse.HostSparse):  # sparse elements batch to one SparseTensor
+            out.append(_sparse.host_stack(parts))
+            continue
         first = parts[0].shape
         for p in parts[1:]:
             if p.shape != first:
@@ -229,6 +250,8 @@ def to_tensors(element):
 
 
 def _to_tensor(array):
+    if isinstance(array, _sparse.HostSparse):
+        return _sparse.from_host(array)
     if isinstance(array, jax.Array):
         return Tensor(array)
     if array.dtype == object:
@@ -238,7 +261,8 @@ def _to_tensor(array):
 
 def to_device(element):
     """An element with its numeric components as JAX arrays (strings stay host arrays)."""
-    return map_components(lambda a: a if a.dtype == object else jax.device_put(a), element)
+    return map_components(lambda a: a if a.dtype == object or isinstance(a, _sparse.HostSparse)
+                          else jax.device_put(a), element)
 
 
 def spec_repr(spec):
