@@ -62,8 +62,18 @@ def _has_ordered_dict(structure):
     return False
 
 
+def _components(leaf):
+    """A composite leaf's components (a SparseTensor's indices, values, dense_shape), else None."""
+    found = getattr(leaf, "_tapejax_components", None)
+    return None if found is None else found()
+
+
 def flatten(structure, expand_composites=False):
-    """Returns the leaves of `structure` in TF's order (mapping keys sorted)."""
+    """Returns the leaves of `structure` in TF's order (mapping keys sorted); with
+    `expand_composites`, a composite (SparseTensor) gives its component Tensors."""
+    if expand_composites:
+        flat = flatten(structure)
+        return [c for leaf in flat for c in (_components(leaf) or [leaf])]
     if not isinstance(structure, _CONTAINERS):  # a single leaf
         return [structure]
     if _flat_sequence(structure):
@@ -78,8 +88,18 @@ def _treedef(structure):
 
 
 def pack_sequence_as(structure, flat_sequence, expand_composites=False):
-    """Packs `flat_sequence` into the nest structure of `structure`."""
+    """Packs `flat_sequence` into the nest structure of `structure` (with `expand_composites`,
+    the components of each composite in `structure` are rebuilt into one)."""
     flat_sequence = list(flat_sequence)
+    if expand_composites:
+        leaves, items, rebuilt = flatten(structure), iter(flat_sequence), []
+        for leaf in leaves:
+            parts = _components(leaf)
+            if parts is None:
+                rebuilt.append(next(items))
+            else:
+                rebuilt.append(type(leaf)._tapejax_from_components([next(items) for _ in parts]))
+        flat_sequence = rebuilt
     if not isinstance(structure, _CONTAINERS) and len(flat_sequence) == 1:
         return flat_sequence[0]
     if _flat_sequence(structure) and len(structure) == len(flat_sequence):
@@ -101,8 +121,9 @@ def map_structure(func, *structure, **kwargs):
     first = structure[0]
     for other in structure[1:]:
         assert_same_structure(first, other, check_types=kwargs.get("check_types", True))
-    flats = [flatten(s) for s in structure]
-    return pack_sequence_as(first, [func(*leaves) for leaves in zip(*flats)])
+    expand = kwargs.get("expand_composites", False)
+    flats = [flatten(s, expand) for s in structure]
+    return pack_sequence_as(first, [func(*leaves) for leaves in zip(*flats)], expand)
 
 
 def assert_same_structure(nest1, nest2, check_types=True, expand_composites=False):

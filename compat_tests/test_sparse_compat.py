@@ -1,0 +1,293 @@
+"""`tf.SparseTensor` and `tf.sparse` on both backends: components, text, TF's validation errors, the
+`tf.sparse` ops (values, dtypes, shapes, index order), gradients through values and dense operands,
+tf.data elements that are SparseTensors, and `tf.nest` treating a SparseTensor as one leaf."""
+
+import pytest
+
+from compat_tests._harness import raises
+
+
+def parts(sp):
+    """A SparseTensor as its three components (the harness compares Tensors)."""
+    return sp.indices, sp.values, sp.dense_shape
+
+
+def grid(tf):
+    return tf.SparseTensor(indices=[[0, 1], [1, 0], [2, 3]], values=[1.0, 2.0, 3.0], dense_shape=[3, 4])
+
+
+def negatives(tf):
+    return tf.SparseTensor(indices=[[0, 1], [0, 3], [2, 3]], values=[-1.0, -2.0, 3.0], dense_shape=[3, 4])
+
+
+# ---------------------------------------------------------------------------------------------
+# construction, properties, text
+def test_a_sparse_tensor_holds_int64_indices_and_dense_shape_and_the_values_dtype(compare):
+    def program(tf):
+        st = tf.SparseTensor(indices=[[0, 4], [1, 1], [3, 2]], values=[4, 6, 17], dense_shape=[4, 5])
+        return (parts(st), st.shape, st.get_shape(), st.dtype, isinstance(st, tf.SparseTensor),
+                isinstance(st, tf.sparse.SparseTensor), isinstance(st.values, tf.SparseTensor))
+    compare(program)
+
+
+def test_a_sparse_tensor_prints_as_tf_prints_it(compare):
+    def program(tf):
+        st = tf.SparseTensor(indices=[[0, 4], [1, 1], [3, 2]], values=[4, 6, 17], dense_shape=[4, 5])
+        one = tf.SparseTensor(indices=[[2]], values=[1.5], dense_shape=[3])
+        return str(st), repr(st), str(one)
+    compare(program)
+
+
+def test_with_values_and_from_value_keep_indices_and_shape(compare):
+    def program(tf):
+        st = grid(tf)
+        return parts(st.with_values(st.values * 2.0)), parts(tf.SparseTensor.from_value(st))
+    compare(program)
+
+
+BAD_CONSTRUCTION = {
+    "indices_of_rank_1": dict(indices=[0, 1], values=[1, 2], dense_shape=[3]),
+    "more_indices_than_values": dict(indices=[[0], [1]], values=[1], dense_shape=[3]),
+    "index_columns_not_the_rank": dict(indices=[[0, 1]], values=[1], dense_shape=[3]),
+    "values_of_rank_2": dict(indices=[[0, 1]], values=[[1]], dense_shape=[3, 4]),
+    "float_indices": dict(indices=[[0.5, 1]], values=[1], dense_shape=[3, 4]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CONSTRUCTION))
+def test_a_sparse_tensor_with_inconsistent_components_raises_tf_error(compare, case):
+    @raises("ValueError", "TypeError")
+    def program(tf):
+        return parts(tf.SparseTensor(**BAD_CONSTRUCTION[case]))
+    compare(program)
+
+
+def test_int32_tensor_indices_raise_value_error(compare):
+    @raises("ValueError")
+    def program(tf):
+        return parts(tf.SparseTensor(tf.constant([[0, 0]]), [1.0], [2, 2]))
+    compare(program, messages=False)  # the message ends with the Tensor's repr
+
+
+# ---------------------------------------------------------------------------------------------
+# to_dense and its index checks
+def test_to_dense_with_and_without_a_default_value(compare):
+    def program(tf):
+        st = tf.SparseTensor(indices=[[0, 4], [1, 1], [3, 2]], values=[4, 6, 17], dense_shape=[4, 5])
+        empty = tf.SparseTensor(tf.zeros([0, 2], tf.int64), tf.zeros([0]), [2, 2])
+        return tf.sparse.to_dense(st), tf.sparse.to_dense(st, default_value=-1), tf.sparse.to_dense(empty)
+    compare(program)
+
+
+def test_to_dense_of_unordered_indices_without_validation_places_every_value(compare):
+    def program(tf):
+        st = tf.SparseTensor(indices=[[1, 0], [0, 1]], values=[1, 2], dense_shape=[3, 4])
+        return tf.sparse.to_dense(st, validate_indices=False), tf.sparse.to_dense(st, 7, validate_indices=False)
+    compare(program)
+
+
+BAD_INDICES = {
+    "out_of_bounds": ([[0, 9]], [1], [3, 4]),
+    "negative": ([[0, -1]], [1], [3, 4]),
+    "out_of_order": ([[1, 0], [0, 1]], [1, 2], [3, 4]),
+    "repeated": ([[0, 1], [0, 1]], [1, 2], [3, 4]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INDICES))
+def test_to_dense_of_bad_indices_raises_invalid_argument(compare, case):
+    @raises("InvalidArgumentError")
+    def program(tf):
+        return tf.sparse.to_dense(tf.SparseTensor(*BAD_INDICES[case]))
+    compare(program)
+
+
+# ---------------------------------------------------------------------------------------------
+# the tf.sparse ops
+OPS = {
+    "from_dense": lambda tf: parts(tf.sparse.from_dense(tf.constant([[0, 1], [2, 0]]))),
+    "from_dense_of_zeros": lambda tf: parts(tf.sparse.from_dense(tf.zeros([2, 3]))),
+    "reorder": lambda tf: parts(tf.sparse.reorder(tf.SparseTensor([[1, 0], [0, 1]], [1, 2], [2, 2]))),
+    "reshape": lambda tf: parts(tf.sparse.reshape(grid(tf), [4, 3])),
+    "reshape_inferred": lambda tf: parts(tf.sparse.reshape(grid(tf), [-1, 6])),
+    "reshape_to_rank_3": lambda tf: parts(tf.sparse.reshape(grid(tf), [2, 3, 2])),
+    "add_sparse": lambda tf: parts(tf.sparse.add(grid(tf), negatives(tf))),
+    "add_threshold_drops_small_sums_only": lambda tf: parts(tf.sparse.add(
+        negatives(tf), tf.SparseTensor([[0, 1], [1, 1]], [1.2, 0.2], [3, 4]), threshold=0.5)),
+    "add_dense": lambda tf: tf.sparse.add(grid(tf), tf.ones([3, 4])),
+    "add_dense_first": lambda tf: tf.sparse.add(tf.ones([3, 4]), grid(tf)),
+    "matmul": lambda tf: tf.sparse.sparse_dense_matmul(grid(tf), tf.reshape(tf.range(8.0), [4, 2])),
+    "matmul_adjoint_a": lambda tf: tf.sparse.sparse_dense_matmul(grid(tf), tf.ones([3, 2]), adjoint_a=True),
+    "matmul_adjoint_b": lambda tf: tf.sparse.sparse_dense_matmul(grid(tf), tf.ones([2, 4]), adjoint_b=True),
+    "matmul_dense_first": lambda tf: tf.sparse.sparse_dense_matmul(tf.reshape(tf.range(6.0), [2, 3]), grid(tf)),
+    "matmul_dense_first_adjoint": lambda tf: tf.sparse.sparse_dense_matmul(
+        tf.ones([4, 2]), grid(tf), adjoint_a=True, adjoint_b=True),
+    "reduce_sum_all": lambda tf: tf.sparse.reduce_sum(grid(tf)),
+    "reduce_sum_rows": lambda tf: tf.sparse.reduce_sum(grid(tf), axis=1),
+    "reduce_sum_keepdims": lambda tf: tf.sparse.reduce_sum(grid(tf), axis=0, keepdims=True),
+    "reduce_sum_negative_axis": lambda tf: tf.sparse.reduce_sum(grid(tf), axis=-1),
+    "reduce_sum_sparse": lambda tf: parts(tf.sparse.reduce_sum(negatives(tf), axis=1, output_is_sparse=True)),
+    "reduce_sum_sparse_keepdims": lambda tf: parts(tf.sparse.reduce_sum(
+        negatives(tf), axis=-1, keepdims=True, output_is_sparse=True)),
+    "reduce_max_ignores_missing_zeros": lambda tf: (
+        tf.sparse.reduce_max(negatives(tf), axis=1), tf.sparse.reduce_max(negatives(tf), axis=0),
+        tf.sparse.reduce_max(negatives(tf))),
+    "reduce_max_int": lambda tf: tf.sparse.reduce_max(tf.SparseTensor([[0, 1]], [5], [2, 3]), axis=1),
+    "reduce_max_sparse": lambda tf: parts(tf.sparse.reduce_max(negatives(tf), axis=1, output_is_sparse=True)),
+    "concat_rows": lambda tf: parts(tf.sparse.concat(0, [grid(tf), negatives(tf)])),
+    "concat_columns_reorders": lambda tf: parts(tf.sparse.concat(1, [grid(tf), grid(tf)])),
+    "concat_expanding": lambda tf: parts(tf.sparse.concat(
+        1, [grid(tf), tf.SparseTensor([[0, 0]], [9.0], [2, 2])], expand_nonconcat_dims=True)),
+    "slice": lambda tf: parts(tf.sparse.slice(grid(tf), [1, 0], [2, 4])),
+    "slice_clipped": lambda tf: parts(tf.sparse.slice(grid(tf), [2, 2], [5, 5])),
+    "split": lambda tf: [parts(s) for s in tf.sparse.split(sp_input=grid(tf), num_split=2, axis=1)],
+    "split_uneven": lambda tf: [parts(s) for s in tf.sparse.split(sp_input=grid(tf), num_split=2, axis=0)],
+    "retain": lambda tf: parts(tf.sparse.retain(grid(tf), [True, False, True])),
+    "fill_empty_rows": lambda tf: (lambda out: (parts(out[0]), out[1]))(tf.sparse.fill_empty_rows(
+        tf.SparseTensor([[0, 1], [2, 0]], [1.0, 2.0], [4, 3]), -1.0)),
+    "map_values": lambda tf: parts(tf.sparse.map_values(tf.multiply, grid(tf), 2.0)),
+    "map_values_of_two": lambda tf: parts(tf.sparse.map_values(tf.add, grid(tf), grid(tf))),
+    "expand_dims": lambda tf: parts(tf.sparse.expand_dims(grid(tf), 0)),
+    "expand_dims_last": lambda tf: parts(tf.sparse.expand_dims(grid(tf), -1)),
+    "transpose": lambda tf: parts(tf.sparse.transpose(grid(tf))),
+    "to_indicator": lambda tf: tf.sparse.to_indicator(tf.SparseTensor([[0, 0], [0, 1], [1, 0]], [0, 3, 2], [2, 2]), 4),
+    "maximum": lambda tf: parts(tf.sparse.maximum(grid(tf), negatives(tf))),
+    "minimum": lambda tf: parts(tf.sparse.minimum(grid(tf), negatives(tf))),
+    "eye": lambda tf: parts(tf.sparse.eye(3)),
+    "eye_rectangular_int": lambda tf: parts(tf.sparse.eye(2, 3, dtype=tf.int32)),
+    "times_dense_broadcast": lambda tf: parts(grid(tf) * tf.constant([[1.0, 2.0, 3.0, 4.0]])),
+    "times_dense_full": lambda tf: parts(grid(tf) * tf.reshape(tf.range(12.0), [3, 4])),
+    "divided_by_scalar": lambda tf: parts(grid(tf) / tf.constant(2.0)),
+    "mask": lambda tf: (lambda m: (m.values, m.indices))(tf.sparse.mask(
+        tf.IndexedSlices(tf.reshape(tf.range(6.0), [3, 2]), tf.constant([0, 2, 4])), tf.constant([2]))),
+    "segment_sum": lambda tf: tf.sparse.segment_sum(
+        tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), tf.constant([0, 2, 1]), tf.constant([0, 0, 1])),
+    "segment_mean": lambda tf: tf.sparse.segment_mean(
+        tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), tf.constant([0, 2, 1]), tf.constant([0, 0, 1])),
+    "segment_sqrt_n": lambda tf: tf.sparse.segment_sqrt_n(
+        tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), tf.constant([0, 2, 1]), tf.constant([0, 0, 1])),
+    "segment_sum_num_segments": lambda tf: tf.sparse.segment_sum(
+        tf.constant([1.0, 2.0, 3.0]), tf.constant([0, 1]), tf.constant([0, 2]), num_segments=4),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OPS))
+def test_sparse_op_matches_tf(compare, case):
+    compare(lambda tf: OPS[case](tf))
+
+
+BAD_OPS = {
+    "matmul_inner_dimension": ("InvalidArgumentError",
+                               lambda tf: tf.sparse.sparse_dense_matmul(grid(tf), tf.ones([3, 2]))),
+    "matmul_adjoint_inner_dimension": ("InvalidArgumentError", lambda tf: tf.sparse.sparse_dense_matmul(
+        grid(tf), tf.ones([2, 3]), adjoint_a=True)),
+    "reshape_wrong_size": ("InvalidArgumentError", lambda tf: parts(tf.sparse.reshape(grid(tf), [5, 2]))),
+    "concat_mismatched_rows": ("InvalidArgumentError", lambda tf: parts(tf.sparse.concat(
+        1, [grid(tf), tf.SparseTensor([[0, 0]], [9.0], [2, 2])]))),
+    "sparse_plus_sparse_operator": ("TypeError", lambda tf: grid(tf) + grid(tf)),
+    "sparse_times_sparse_operator": ("ValueError", lambda tf: parts(grid(tf) * grid(tf))),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_OPS))
+def test_sparse_op_misuse_raises_tf_error_class(compare, case):
+    error, program = BAD_OPS[case]
+    compare(raises(error)(lambda tf: program(tf)), messages=False)
+
+
+def test_matmul_of_mismatched_inner_dimensions_says_which(compare):
+    @raises("InvalidArgumentError")
+    def program(tf):
+        return tf.sparse.sparse_dense_matmul(grid(tf), tf.ones([2, 3]), adjoint_a=True)
+    compare(program)
+
+
+# ---------------------------------------------------------------------------------------------
+# SparseTensorSpec
+def test_sparse_tensor_spec_repr_equality_and_compatibility(compare):
+    def program(tf):
+        spec = tf.SparseTensorSpec([None, 4], tf.float32)
+        st = grid(tf)
+        return (repr(spec), spec.shape, spec.dtype, spec.value_type is tf.SparseTensor,
+                spec == tf.SparseTensorSpec([None, 4]), spec == tf.SparseTensorSpec([3, 4]),
+                spec.is_compatible_with(st), tf.SparseTensorSpec([2, 4]).is_compatible_with(st),
+                repr(tf.SparseTensorSpec.from_value(st)))
+    compare(program)
+
+
+# ---------------------------------------------------------------------------------------------
+# gradients
+def test_gradients_of_sparse_dense_matmul_reach_the_dense_variable_and_the_values(compare):
+    def program(tf):
+        st = grid(tf)
+        w = tf.Variable(tf.reshape(tf.range(8, dtype=tf.float32), [4, 2]))
+        v = tf.Variable([1.0, 2.0, 3.0])
+        with tf.GradientTape() as tape:
+            sp = tf.SparseTensor(st.indices, v * 1.0, st.dense_shape)
+            loss = tf.reduce_sum(tf.sparse.sparse_dense_matmul(sp, w) ** 2)
+        return tape.gradient(loss, [w, v])
+    compare(program)
+
+
+def test_gradient_with_respect_to_watched_values(compare):
+    def program(tf):
+        st = grid(tf)
+        w = tf.reshape(tf.range(8, dtype=tf.float32), [4, 2])
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(st.values)
+            product = tf.reduce_sum(tf.sparse.sparse_dense_matmul(st, w))
+            dense = tf.reduce_sum(tf.sparse.to_dense(st) ** 2)
+            rows = tf.reduce_sum(tf.sparse.reduce_sum(st, axis=1) * tf.constant([1.0, 2.0, 3.0]))
+        return [tape.gradient(t, st.values) for t in (product, dense, rows)]
+    compare(program)
+
+
+def test_a_variable_as_values_gets_gradients_through_to_dense_and_sparse_ops(compare):
+    def program(tf):
+        v = tf.Variable([1.0, 2.0, 3.0])
+        with tf.GradientTape() as tape:
+            st = tf.SparseTensor([[0, 1], [1, 0], [2, 3]], v, [3, 4])
+            moved = tf.sparse.transpose(tf.sparse.add(st, st))
+            loss = tf.reduce_sum(tf.sparse.to_dense(moved) * tf.reshape(tf.range(12.0), [4, 3]))
+        return tape.gradient(loss, v)
+    compare(program)
+
+
+# ---------------------------------------------------------------------------------------------
+# tf.data and tf.nest
+def test_a_dataset_of_one_sparse_tensor_has_a_sparse_spec(compare):
+    def program(tf):
+        ds = tf.data.Dataset.from_tensors(tf.SparseTensor(indices=[[0, 0], [1, 2]], values=[1, 2], dense_shape=[3, 4]))
+        element = next(iter(ds))
+        return (repr(ds.element_spec), ds.element_spec.value_type.__name__, parts(element),
+                repr(tf.data.Dataset.from_tensors((grid(tf), 1)).element_spec))
+    compare(program)
+
+
+def test_slicing_and_batching_sparse_dataset_elements(compare):
+    def program(tf):
+        sliced = tf.data.Dataset.from_tensor_slices(negatives(tf))
+        rebatched = sliced.batch(2)
+        repeated = tf.data.Dataset.from_tensors(negatives(tf)).repeat(3).batch(2)
+        return (repr(sliced.element_spec), [parts(e) for e in sliced], repr(rebatched.element_spec),
+                [parts(e) for e in rebatched], repr(repeated.element_spec), [parts(e) for e in repeated])
+    compare(program)
+
+
+def test_mapping_sparse_dataset_elements(compare):
+    def program(tf):
+        dense = tf.data.Dataset.from_tensor_slices(negatives(tf)).map(tf.sparse.to_dense)
+        sparse = tf.data.Dataset.from_tensor_slices(tf.eye(3)).map(tf.sparse.from_dense)
+        return list(dense), [parts(e) for e in sparse]
+    compare(program)
+
+
+def test_nest_treats_a_sparse_tensor_as_one_leaf(compare):
+    def program(tf):
+        st = grid(tf)
+        flat = tf.nest.flatten({"a": st, "b": 1})
+        return (len(flat), isinstance(flat[0], tf.SparseTensor), tf.nest.map_structure(lambda x: 0, {"a": st}),
+                tf.nest.flatten(st, expand_composites=True),
+                parts(tf.nest.pack_sequence_as(st, tf.nest.flatten(st, expand_composites=True),
+                                               expand_composites=True)))
+    compare(program)
