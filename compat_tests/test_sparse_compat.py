@@ -166,6 +166,12 @@ OPS = {
         tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), tf.constant([0, 2, 1]), tf.constant([0, 0, 1])),
     "segment_sqrt_n": lambda tf: tf.sparse.segment_sqrt_n(
         tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), tf.constant([0, 2, 1]), tf.constant([0, 0, 1])),
+    "softmax": lambda tf: parts(tf.sparse.softmax(tf.SparseTensor(
+        [[0, 0, 1], [0, 0, 2], [1, 1, 0]], [1.0, 2.0, 3.0], [2, 2, 3]))),
+    "to_dense_bool": lambda tf: tf.sparse.to_dense(tf.SparseTensor([[0]], [True], [2])),
+    "to_dense_string": lambda tf: tf.sparse.to_dense(tf.SparseTensor([[1]], ["a"], [3])),
+    "int_times_and_divided_by_python_numbers": lambda tf: (
+        parts(tf.SparseTensor([[0]], [3], [2]) * 2), parts(tf.SparseTensor([[0]], [3], [2]) / 2)),
     "segment_sum_num_segments": lambda tf: tf.sparse.segment_sum(
         tf.constant([1.0, 2.0, 3.0]), tf.constant([0, 1]), tf.constant([0, 2]), num_segments=4),
 }
@@ -184,6 +190,7 @@ BAD_OPS = {
     "reshape_wrong_size": ("InvalidArgumentError", lambda tf: parts(tf.sparse.reshape(grid(tf), [5, 2]))),
     "concat_mismatched_rows": ("InvalidArgumentError", lambda tf: parts(tf.sparse.concat(
         1, [grid(tf), tf.SparseTensor([[0, 0]], [9.0], [2, 2])]))),
+    "times_a_larger_dense": ("InvalidArgumentError", lambda tf: parts(grid(tf) * tf.ones([2, 3, 4]))),
     "sparse_plus_sparse_operator": ("TypeError", lambda tf: grid(tf) + grid(tf)),
     "sparse_times_sparse_operator": ("ValueError", lambda tf: parts(grid(tf) * grid(tf))),
 }
@@ -199,6 +206,17 @@ def test_matmul_of_mismatched_inner_dimensions_says_which(compare):
     @raises("InvalidArgumentError")
     def program(tf):
         return tf.sparse.sparse_dense_matmul(grid(tf), tf.ones([2, 3]), adjoint_a=True)
+    compare(program)
+
+
+def test_sparse_ops_inside_a_function(compare):
+    def program(tf):
+        @tf.function
+        def step(w, st):
+            made = tf.SparseTensor([[0, 1], [1, 0]], [1.0, 2.0], [2, 2])
+            return (tf.sparse.sparse_dense_matmul(made, w), tf.sparse.reduce_sum(made, axis=0),
+                    tf.sparse.to_dense(tf.sparse.transpose(made)), tf.sparse.to_dense(st) * 2.0)
+        return step(tf.ones([2, 2]), grid(tf))
     compare(program)
 
 

@@ -21,7 +21,7 @@ from jax.experimental import sparse as jsparse
 from tapejax import _dtypes
 from tapejax._errors import InvalidArgumentError
 from tapejax._indexed_slices import IndexedSlices
-from tapejax._ops import array_ops, math_ops
+from tapejax._ops import _dispatch, array_ops, math_ops
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._ops._dispatch import Op, apply
 from tapejax._tensor import Tensor, TensorShape
@@ -53,8 +53,19 @@ def _host(tensor):
     return np.asarray(tensor.numpy())
 
 
-def _need_host(tensor, api):
-    found = _host(tensor)
+def _static(value):
+    """An int64 NumPy copy of a Python/NumPy index structure (None for Tensors and bad values)."""
+    if isinstance(value, (Tensor, Variable)):
+        return None
+    try:
+        array = np.asarray(list(value) if isinstance(value, TensorShape) else value)
+    except (TypeError, ValueError):
+        return None
+    return array.astype(np.int64) if array.dtype.kind in "iu" else None
+
+
+def _need_host(tensor, api, found=None):
+    found = _host(tensor) if found is None else found
     if found is None:
         raise NotImplementedError(
             f"{api} computes its output indices from the input's index values, which tapejax does "
@@ -97,6 +108,11 @@ class SparseTensor:
     _tapejax_leaf = True
 
     def __init__(self, indices, values, dense_shape):
+        # Host copies of the index structure, known even inside a trace when it was given as Python
+        # or NumPy values (what TF's static shape inference knows): the ops computing output indices
+        # on the host then work inside tapejax.function too.
+        self._host_indices = _static(indices)
+        self._host_shape = _static(dense_shape)
         indices = _int64(indices, "indices")
         values = convert_to_tensor(values)
         dense_shape = _int64(dense_shape, "dense_shape")
@@ -109,6 +125,10 @@ class SparseTensor:
         _check_compatible(indices.shape[0], values.shape[0])
         _check_compatible(indices.shape[1], dense_shape.shape[0])
         self._indices, self._values, self._dense_shape = indices, values, dense_shape
+        if self._host_indices is None:
+            self._host_indices = _host(indices)
+        if self._host_shape is None:
+            self._host_shape = _host(dense_shape)
 
     @classmethod
     def from_value(cls, sparse_tensor_value):
@@ -140,7 +160,7 @@ class SparseTensor:
     @property
     def shape(self):
         """The static dense shape, a TensorShape (dimensions None where traced)."""
-        found = _host(self._dense_shape)
+        found = self._host_shape
         if found is None:
             return TensorShape([None] * int(self._dense_shape.shape[0]))
         return TensorShape(found.tolist())
@@ -179,10 +199,10 @@ class SparseTensor:
     __str__ = __repr__
 
     def __mul__(self, other):
-        return _cwise(self, other, math_ops.multiply)
+        return _cwise(self, other, lambda values, dense: values * dense)
 
     def __truediv__(self, other):
-        return _cwise(self, other, math_ops.truediv)
+        return _cwise(self, other, lambda values, dense: values / dense)
 
     __div__ = __truediv__
 
@@ -252,8 +272,8 @@ def _sparse(value, what):
 def _make(indices, values, dense_shape):
     """A SparseTensor of host-computed indices/dense_shape and a values Tensor."""
     rank = len(dense_shape)
-    return SparseTensor(_const(np.asarray(indices, np.int64).reshape(-1, rank)), values,
-                        _const(np.asarray(dense_shape, np.int64)))
+    return SparseTensor(np.asarray(indices, np.int64).reshape(-1, rank), values,
+                        np.asarray(dense_shape, np.int64))
 
 
 def _gather(values, picks):
@@ -263,7 +283,7 @@ def _gather(values, picks):
 
 def _parts(sp, api):
     """(indices, dense_shape) of `sp` on the host."""
-    return _need_host(sp.indices, api), _need_host(sp.dense_shape, api)
+    return _need_host(sp.indices, api, sp._host_indices), _need_host(sp.dense_shape, api, sp._host_shape)
 
 
 def _linear(indices, shape):
@@ -327,7 +347,16 @@ def _to_dense_fn(indices, values, default, shape):
     return out.at[tuple(indices[:, d] for d in range(len(shape)))].set(values)
 
 
+def _to_dense_host(indices, values, default, shape):
+    """SparseToDense on string tensors (NumPy object arrays), as tapejax's string ops run."""
+    out = np.full(shape, default[()] if isinstance(default, np.ndarray) else default, dtype=object)
+    if len(values):
+        out[tuple(indices.T)] = values
+    return out
+
+
 _TO_DENSE = Op("SparseToDense", _to_dense_fn)
+_dispatch.HOST_KERNELS["SparseToDense"] = _to_dense_host
 
 
 def to_dense(sp_input, default_value=None, validate_indices=True, name=None):
@@ -347,13 +376,15 @@ def to_dense(sp_input, default_value=None, validate_indices=True, name=None):
         repeated.
     """
     sp = _sparse(sp_input, "sp_input")
-    indices, shape = _host(sp.indices), _host(sp.dense_shape)
+    indices, shape = sp._host_indices, sp._host_shape
     if shape is None:
         raise NotImplementedError("tf.sparse.to_dense needs a known dense_shape in tapejax (the "
                                   "output's shape); build the SparseTensor from constants.")
     if indices is not None:
         _validate(indices, shape, validate_indices, "SparseToDense")
-    default = convert_to_tensor(0 if default_value is None else default_value, dtype=sp.dtype)
+    if default_value is None:
+        default_value = b"" if sp.dtype == _dtypes.string else np.zeros((), sp.dtype.as_numpy_dtype)
+    default = convert_to_tensor(default_value, dtype=sp.dtype)
     return apply(_TO_DENSE, [sp.indices, sp.values, default], (("shape", tuple(int(d) for d in shape)),))
 
 
@@ -478,7 +509,7 @@ def add(a, b, threshold=0):
         if tuple(dense.shape) != tuple(sp.shape):
             raise InvalidArgumentError(f"Dimensions do not match: the SparseTensor's shape is "
                                        f"{list(sp.shape)}, the dense tensor's {list(dense.shape)}.")
-        indices = _need_host(sp.indices, "tf.sparse.add")
+        indices = _parts(sp, "tf.sparse.add")[0]
         _validate(indices, sp.shape, False, "SparseTensorDenseAdd")
         return array_ops.tensor_scatter_nd_add(dense, sp.indices, sp.values)
     if a.dtype != b.dtype:
@@ -579,9 +610,8 @@ def sparse_dense_matmul(sp_a, b, adjoint_a=False, adjoint_b=False, name=None):
             f"Cannot multiply A and B because inner dimension does not match: {inner_a} vs. {inner_b}.  "
             f"Did you forget a transpose?  Dimensions of A: [{a_shape[0]}, {a_shape[1]}).  Dimensions of "
             f"B: [{b_shape[0]},{b_shape[1]}] [Op:SparseTensorDenseMatMul] name: ")
-    indices = _host(sp.indices)
-    if indices is not None:
-        _validate(indices, shape, False, "SparseTensorDenseMatMul")
+    if sp._host_indices is not None:
+        _validate(sp._host_indices, shape, False, "SparseTensorDenseMatMul")
     attrs = (("shape", shape), ("adjoint_a", bool(adjoint_a)), ("adjoint_b", bool(adjoint_b)))
     if sparse_first:
         return apply(_SPMM, [sp.indices, sp.values, dense], attrs)
@@ -679,6 +709,31 @@ def reduce_max(sp_input, axis=None, keepdims=None, output_is_sparse=False, name=
     num = int(np.prod([shape[d] for d in kept], dtype=np.int64)) if kept else 1
     return apply(_SEGMENT_MAX, [sp.values, _const(segments.astype(np.int64))],
                  (("num", num), ("out_shape", tuple(out_shape))))
+
+
+def softmax(sp_input, name=None):
+    """The softmax of each innermost row's values (the missing elements take no part).
+
+    Args:
+      sp_input: a SparseTensor of rank >= 2 with floating values, in row-major order.
+
+    Returns:
+      A SparseTensor with the same indices.
+    """
+    sp = _sparse(sp_input, "sp_input")
+    indices, shape = _parts(sp, "tf.sparse.softmax")
+    if len(shape) < 2:
+        raise InvalidArgumentError(f"Input should have rank >= 2, but received shape: {shape.tolist()}")
+    if not sp.dtype.is_floating:
+        raise TypeError(f"tf.sparse.softmax takes floating values, got {sp.dtype.name}")
+    rows = _linear(indices[:, :-1], shape[:-1])
+    unique, inverse = np.unique(rows, return_inverse=True)
+    seg = _const(inverse.reshape(-1).astype(np.int64))
+    n = len(unique)
+    peak = apply(_SEGMENT_MAX, [sp.values, seg], (("num", n), ("out_shape", (n,))))
+    shifted = math_ops.exp(math_ops.subtract(sp.values, array_ops.gather(peak, seg)))
+    total = math_ops.unsorted_segment_sum(shifted, seg, n)
+    return SparseTensor(sp.indices, math_ops.truediv(shifted, array_ops.gather(total, seg)), sp.dense_shape)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -839,8 +894,8 @@ def map_values(op, *args, **kwargs):
     first = found[0]
     for other in found[1:]:
         same = (tuple(other.indices.shape) == tuple(first.indices.shape)
-                and np.array_equal(_host(other.indices), _host(first.indices))
-                and np.array_equal(_host(other.dense_shape), _host(first.dense_shape)))
+                and np.array_equal(other._host_indices, first._host_indices)
+                and np.array_equal(other._host_shape, first._host_shape))
         if not same:
             raise InvalidArgumentError("Condition x == y did not hold: SparseTensors passed to "
                                        "map_values must have the same indices and dense_shape.")
@@ -960,7 +1015,8 @@ def to_host(sp):
 
 def from_host(host):
     """A HostSparse as a SparseTensor."""
-    return SparseTensor(_const(host.indices), _const(host.values), _const(host.dense_shape))
+    values = convert_to_tensor(host.values) if host.values.dtype == object else _const(host.values)
+    return SparseTensor(host.indices, values, host.dense_shape)
 
 
 def host_spec(host, batch_dims=0):

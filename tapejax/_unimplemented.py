@@ -8,7 +8,7 @@ raises `AttributeError`, as TF does.
 
 from __future__ import annotations
 
-SPARSE = ["bincount", "cross", "cross_hashed", "sampled_addmm", "softmax"]  # the rest: tapejax._sparse
+SPARSE = ["bincount", "cross", "cross_hashed", "sampled_addmm"]  # the rest: tapejax._sparse
 RAGGED = ["cross", "cross_hashed", "stack_dynamic_partitions"]  # the rest: tapejax._ragged
 SETS = ["difference", "intersection", "size", "union"]
 TOP_LEVEL = {"RaggedTensor": "tf.RaggedTensor", "RaggedTensorSpec": "tf.RaggedTensorSpec"}
