@@ -19,7 +19,7 @@ import weakref
 
 import numpy as np
 
-from tapejax import _namespaces, _variable
+from tapejax import _context, _namespaces
 from tapejax._errors import DataLossError, NotFoundError
 from tapejax._module import Module
 from tapejax._variable import Variable
@@ -511,18 +511,18 @@ _waiting = []
 def _defer(entry):
     if not entry.try_apply():
         _waiting.append(entry)
-        _variable._read_hook = _read_with_deferred
+        _context.current.read_hook = _read_with_deferred
 
 
 def _read_with_deferred(variable):
     """The read hook while restorations wait: applies those whose variables now all exist."""
-    _variable._read_hook = None
+    _context.current.read_hook = None
     try:
         _waiting[:] = [d for d in _waiting if not d.try_apply()]
         return variable._read()
     finally:
-        if _waiting and _variable._read_hook is None:
-            _variable._read_hook = _read_with_deferred
+        if _waiting and _context.current.read_hook is None:
+            _context.current.read_hook = _read_with_deferred
 
 
 def _record_latest(path, all_paths=None):

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import functools
 import inspect
-import threading
 
 import jax
 import jax.numpy as jnp
 
-from tapejax import _nest, _tape, _variable
+from tapejax import _context, _nest, _tape
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
 
@@ -33,18 +32,18 @@ class _ReadCollector:
         self.previous = None
 
     def __enter__(self):
-        self.previous = _variable._read_hook
+        self.previous = _context.current.read_hook
         previous = self.previous
 
         def hook(variable):
             self.variables.setdefault(variable._id, variable)
             return previous(variable) if previous is not None else variable._array
 
-        _variable._read_hook = hook
+        _context.current.read_hook = hook
         return self
 
     def __exit__(self, *exc):
-        _variable._read_hook = self.previous
+        _context.current.read_hook = self.previous
 
 
 class _LiftedReads:
@@ -54,7 +53,7 @@ class _LiftedReads:
         self.values = {v._id: val for v, val in zip(variables, values)}
 
     def __enter__(self):
-        self.previous = _variable._read_hook
+        self.previous = _context.current.read_hook
         previous, values = self.previous, self.values
 
         def hook(variable):
@@ -63,27 +62,20 @@ class _LiftedReads:
                 return found
             return previous(variable) if previous is not None else variable._array
 
-        _variable._read_hook = hook
+        _context.current.read_hook = hook
 
     def __exit__(self, *exc):
-        _variable._read_hook = self.previous
-
-
-class _PrimalOnly(threading.local):
-    depth = 0
-
-
-_primal_only = _PrimalOnly()
+        _context.current.read_hook = self.previous
 
 
 class primal_ops:  # noqa: N801 - used as a context manager
     """Inside, composites traced by JAX run their plain primal ops (forward mode needs no custom vjp)."""
 
     def __enter__(self):
-        _primal_only.depth += 1
+        _context.current.primal_only += 1
 
     def __exit__(self, *exc):
-        _primal_only.depth -= 1
+        _context.current.primal_only -= 1
 
 
 def _is_tracer(value):
@@ -135,15 +127,15 @@ class _Composite:
         arg_leaves = _nest.flatten(args)
         inputs = [x for x in arg_leaves if _is_tensorlike(x)] + list(variables)
         values = [x._value for x in inputs]
-        traced = not _primal_only.depth and any(_is_tracer(v) for v in values)
-        if not traced and not _tape.state.recording:
+        traced = not _context.current.primal_only and any(_is_tracer(v) for v in values)
+        if not traced and not _context.current.recording:
             return result
         fn, key = self._fn_for(args, arg_leaves, kwargs, variables)
         arrays = [_to_tensor_leaf(x)._value for x in _outputs_of(result)]
         if traced:
             arrays = traced_outputs(fn, values, arrays)
         outputs = [Tensor(a) for a in arrays]
-        if _tape.state.recording:
+        if _context.current.recording:
             _tape.record_all(fn, key, inputs, values, outputs)
         return _nest.pack_sequence_as(result, outputs)
 
@@ -365,7 +357,7 @@ def grad_pass_through(f):
         with _tape.suspended():
             y = f(x)
         y = _to_tensor_leaf(y)
-        if _tape.state.recording:
+        if _context.current.recording:
             x = _to_tensor_leaf(x) if _is_tensorlike(x) else Tensor(jnp.asarray(x, y._v.dtype))
             # Recorded as the identity from x to y: the backward only uses the op's pullback.
             op = array_ops.ARRAY["identity"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import jax
 
-from tapejax import _nest, _staging, _tape
+from tapejax import _context, _nest, _staging, _tape
 from tapejax._composite import _LiftedReads, _ReadCollector
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
@@ -172,7 +172,7 @@ def vectorized_map(fn, elems, fallback_to_while_loop=True, warn=True):
     with _ReadCollector() as reads:
         arrays = jax.vmap(body)(*[x._value for x in leaves])
     outputs = [Tensor(a) for a in arrays]
-    if _tape.state.recording:
+    if _context.current.recording:
         variables = [v for v in reads.variables.values() if v._trainable]
         n = len(leaves)
 

@@ -15,7 +15,7 @@ import functools
 
 import jax
 
-from tapejax import _composite, _nest, _tape
+from tapejax import _composite, _context, _nest, _tape
 from tapejax._errors import user_line, warn_first_n
 from tapejax._gradient import UnconnectedGradients
 from tapejax._tape import DIFFERENTIABLE_DTYPES
@@ -96,13 +96,13 @@ class ForwardAccumulator:
     def __enter__(self):
         if self._recording:
             raise ValueError("Accumulator is already recording.")
-        _tape.state.recording.append(self)
+        _context.current.recording.append(self)
         self._recording = True
         return self
 
     def __exit__(self, typ, value, traceback):
         if self._recording:
-            stack = _tape.state.recording
+            stack = _context.current.recording
             for i in range(len(stack) - 1, -1, -1):
                 if stack[i] is self:
                     del stack[i]
@@ -132,7 +132,7 @@ class ForwardAccumulator:
                 t = Tensor(tangent)
                 tangents[out._id] = t
                 new.append(t)
-        stack = _tape.state.recording
+        stack = _context.current.recording
         outer = stack[:stack.index(self)] if self in stack else []
         if outer and new:
             n = len(values)

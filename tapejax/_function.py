@@ -17,22 +17,17 @@ import collections
 import contextlib
 import functools
 import inspect
-import threading
 import types
 import weakref
 
 import jax
 import numpy as np
 
-from tapejax import _autograph, _compile, _nest, _staging, _tape, _variable
+from tapejax import _autograph, _compile, _context, _nest, _staging, _tape, _variable
 from tapejax import _errors as errors
 from tapejax._errors import user_line, warn_first_n
 from tapejax._ops import random_ops
 from tapejax._tensor import Tensor, TensorShape
-
-_creation_listeners = []
-_trace_state = threading.local()
-_run_eagerly = [False]
 
 _NO_RNG = np.zeros(3, np.uint32)
 _no_rng_device = []
@@ -50,23 +45,17 @@ RETRACE_WARNING_THRESHOLD = 5
 MAX_CONCRETE_FUNCTIONS = 64
 
 
-def note_variable_created(variable):
-    """Tells an active `function` trace that a Variable was created."""
-    for listener in _creation_listeners:
-        listener(variable)
-
-
 def run_functions_eagerly(run_eagerly):
     """Makes every `tapejax.function` run its Python function eagerly (for debugging)."""
-    _run_eagerly[0] = bool(run_eagerly)
+    _context.settings.run_functions_eagerly = bool(run_eagerly)
 
 
 def functions_run_eagerly():
-    return _run_eagerly[0]
+    return _context.settings.run_functions_eagerly
 
 
 def _tracing():
-    return getattr(_trace_state, "active", None) is not None
+    return _context.current.trace is not None
 
 
 class TensorSpec:
@@ -322,7 +311,7 @@ class Function:
     def _call(self, args, kwargs, signed_args):
         if _tracing():
             return self._traced_function()(*args, **kwargs)
-        if _run_eagerly[0] or self._host_loop:
+        if _context.settings.run_functions_eagerly or self._host_loop:
             return self._python_function(*args, **kwargs)
         concrete, leaves = self._concrete_for(args, kwargs, signed_args)
         if concrete is None:
@@ -333,7 +322,7 @@ class Function:
                 self._creation_checked = True
                 self._concrete_for(args, kwargs, signed_args)
             return result
-        if concrete.dynamic_loops and _tape.state.recording:
+        if concrete.dynamic_loops and _context.current.recording:
             # JAX cannot reverse-differentiate a while loop whose trip count depends on data: run
             # the Python function, so the tape records the iterations actually taken.
             warn_first_n(3, f"{self._name} runs as Python under this GradientTape: it has a `while` "
@@ -448,31 +437,21 @@ class Function:
                     flat[i] = Tensor(value)
                 call_args, call_kwargs = jax.tree_util.tree_unflatten(treedef, flat)
                 state = _Trace(variables, list(written_values) + list(read_values))
-                outer = (_variable._read_hook, _variable._write_hook, getattr(_trace_state, "active", None),
-                         _tape.state.recording)
-                _tape.state.recording = []  # eager tapes outside must not record this trace's tracers
-                _variable._read_hook, _variable._write_hook = state.read, state.write
-                _trace_state.active = state
                 draws = []
 
                 def draw_words(op_seed):
                     draws.append(op_seed)
                     return rng_words + np.asarray([0, (op_seed or 0) & 0xFFFFFFFF, len(draws)], np.uint32)
 
-                outer_rng = random_ops._trace_hook
-                random_ops._trace_hook = draw_words
                 listener = self._on_first_creation if first_call else _raise_on_creation
-                _creation_listeners.append(listener)
-                try:
-                    with _staging.function_trace() as staged:
-                        out = python_function(*call_args, **call_kwargs)
-                    info["dynamic_loops"] = list(staged.dynamic_loops)
-                    info["constant_reads_staged"] = staged.constant_reads
-                finally:
-                    _creation_listeners.remove(listener)
-                    random_ops._trace_hook = outer_rng
-                    (_variable._read_hook, _variable._write_hook, _trace_state.active,
-                     _tape.state.recording) = outer
+                # Eager tapes outside must not record this trace's tracers: recording starts empty.
+                with _context.scope(recording=[], read_hook=state.read, write_hook=state.write, trace=state,
+                                    rng_hook=draw_words,
+                                    creation_listeners=[*_context.current.creation_listeners, listener]), \
+                        _staging.function_trace() as staged:
+                    out = python_function(*call_args, **call_kwargs)
+                info["dynamic_loops"] = list(staged.dynamic_loops)
+                info["constant_reads_staged"] = staged.constant_reads
                 out_leaves = _nest.flatten(out)
                 out_tree = jax.tree_util.tree_structure(out, is_leaf=_nest._is_leaf)
                 arrays, static = [], []
@@ -598,7 +577,7 @@ class Function:
             for slot, i in concrete.argument_variables:
                 variables[slot] = leaves[i]
         n_written = concrete.n_written
-        recording = _tape.state.recording
+        recording = _context.current.recording
         if recording:  # the tape keeps the values it reads: donate copies
             written_values = [jax.numpy.array(v._array, copy=True) for v in variables[:n_written]]
         else:
@@ -678,20 +657,8 @@ def init_scope():
     if not _tracing():
         yield
         return
-    saved = (_variable._read_hook, _variable._write_hook, _trace_state.active, _tape.state.recording,
-             random_ops._trace_hook, list(_creation_listeners))
-    _variable._read_hook = _variable._write_hook = None
-    _trace_state.active = None
-    _tape.state.recording = []
-    random_ops._trace_hook = None
-    _creation_listeners.clear()
-    try:
-        with _staging.paused():
-            yield
-    finally:
-        (_variable._read_hook, _variable._write_hook, _trace_state.active, _tape.state.recording,
-         random_ops._trace_hook) = saved[:5]
-        _creation_listeners[:] = saved[5]
+    with _context.outside_traces(), _staging.paused():
+        yield
 
 
 def _spec_of(value, name=None):
@@ -879,12 +846,12 @@ def _record_call(concrete, variables, var_values, leaves, tensor_values, outputs
 
     def call_op(*values):
         # Rerun inside backward programs: host side effects (tf.print) ran at the call already.
-        outer, _trace_state.replaying = getattr(_trace_state, "replaying", False), True
+        outer, _context.current.replaying = _context.current.replaying, True
         try:
             arrays, _ = pure(list(values[:n_written]), list(values[n_written:n_vars]), list(values[n_vars:]),
                              rng_words)
         finally:
-            _trace_state.replaying = outer
+            _context.current.replaying = outer
         return tuple(arrays)
 
     _tape.record_all(call_op, ("function", concrete), list(variables) + tensor_objs,

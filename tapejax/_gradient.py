@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _compile, _lazy, _nest, _tape, _variable
+from tapejax import _compile, _context, _lazy, _nest, _tape
 from tapejax._indexed_slices import IndexedSlices
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
@@ -143,9 +143,9 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
     if target_slots.count(None) < len(target_slots):
         if recorder.persistent and recorder.deferred:
             compute_deferred_forward(recorder)
-        recording = _tape.state.recording
+        recording = _context.current.recording
         may_defer = (_lazy.ENABLED and recorder.deferred and not recorder.persistent
-                     and not recording and _variable._read_hook is None)
+                     and not recording and _context.current.read_hook is None)
         program = _compile.backward_program(recorder, target_slots, source_groups, seed_avals,
                                             extra_slots=_held_slots(recorder, target_slots) if may_defer else ())
         connected_idx = [i for i, ok in enumerate(program.connected) if ok]
@@ -165,7 +165,7 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
                     results[i] = g
                 return _finish(flat_targets, target_slots, flat_sources, seeds, results, unconnected,
                                sources)
-            if _variable._read_hook is not None or _traced(seeds, saved):
+            if _context.current.read_hook is not None or _traced(seeds, saved):
                 # inside a trace (a function's, a custom gradient's), or a function's discovery run
                 # on concrete values (retraced next): part of that program, not one of its own
                 grads = program.inline(saved, seeds)
@@ -329,7 +329,7 @@ def _defers_on_outer_tapes(recorder, recording):
     deferred: its forward was deferred and every recording tape records deferred ops."""
     if not _lazy.ENABLED or not recorder.deferred or recorder.persistent:
         return False
-    if _variable._read_hook is not None:
+    if _context.current.read_hook is not None:
         return False
     for outer in recording:
         if type(outer) is not _tape._Recorder:

@@ -5,17 +5,17 @@ from __future__ import annotations
 import contextlib
 import re
 
-from tapejax import _variable
+from tapejax import _context
 from tapejax._variable import Variable
 
 
 @contextlib.contextmanager
 def _scope(name):
-    _variable._name_scopes.append(name)
+    _context.current.name_scopes.append(name)
     try:
         yield name
     finally:
-        _variable._name_scopes.pop()
+        _context.current.name_scopes.pop()
 
 
 class name_scope:  # noqa: N801 - TF's name
@@ -37,7 +37,7 @@ class name_scope:  # noqa: N801 - TF's name
 
     def __enter__(self):
         self._cm = _scope(self._name.rstrip("/"))
-        prefix = "/".join(s for s in _variable._name_scopes + [self._name.rstrip("/")] if s)
+        prefix = "/".join(s for s in _context.current.name_scopes + [self._name.rstrip("/")] if s)
         self._cm.__enter__()
         return prefix + "/" if prefix else ""
 

@@ -20,7 +20,7 @@ import sys
 import jax
 import numpy as np
 
-from tapejax import _errors, _function, _lazy, _nest
+from tapejax import _context, _errors, _lazy, _nest
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
 
@@ -237,7 +237,7 @@ def print_(*inputs, **kwargs):
     if summarize is None:
         summarize = 3
     stream = _stream_name(output_stream)
-    if getattr(_function._trace_state, "replaying", False):  # a recorded call's backward reruns its body
+    if _context.current.replaying:  # a recorded call's backward reruns its body
         return None
     if (len(inputs) == 1 and _is_tensor(inputs[0]) and inputs[0].ndim == 0
             and inputs[0].dtype.name == "string"):

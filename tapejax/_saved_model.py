@@ -37,7 +37,7 @@ import jax
 import numpy as np
 from jax import export as jax_export
 
-from tapejax import _dtypes, _function, _nest
+from tapejax import _context, _dtypes, _nest
 from tapejax._function import Function, TensorSpec
 from tapejax._module import Module
 from tapejax._ops import _dispatch, random_ops
@@ -312,13 +312,8 @@ def _used_variables(concrete, specs):
 def _host_effects_skipped():
     """jax.export cannot serialize host callbacks: tf.print and summaries are left out of artefacts
     (as they are when a recorded call's backward reruns a function body)."""
-    state = _function._trace_state
-    outer = getattr(state, "replaying", False)
-    state.replaying = True
-    try:
+    with _context.scope(replaying=True):
         yield
-    finally:
-        state.replaying = outer
 
 
 def _export_for_platforms(jitted, *avals):

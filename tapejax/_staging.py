@@ -18,14 +18,12 @@ becomes the operands and results of one structured JAX op:
 from __future__ import annotations
 
 import contextlib
-import threading
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _nest, _tape, _variable
-from tapejax._ops import random_ops
+from tapejax import _context, _nest, _tape, _variable
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 
@@ -67,23 +65,12 @@ class EagerFallback(Exception):
         self.where = where
 
 
-class _Staging(threading.local):
-    def __init__(self):
-        self.depth = 0      # > 0 while a tapejax.function is traced
-        self.traces = []    # per trace being made (innermost last): its `TraceRecord`
-        self.loop_options = []  # per staged loop body being traced: its set_loop_options
-        self.local_depth = 0    # > 0 while staged code (a branch or loop body) is traced
-
-
 class TraceRecord:
     """What staged code did during one function trace."""
 
     def __init__(self):
         self.dynamic_loops = []       # where each staged while_loop is (JAX cannot reverse them)
         self.constant_reads = False   # staged code read a Variable the trace had not lifted yet
-
-
-_staging = _Staging()
 
 
 @contextlib.contextmanager
@@ -94,42 +81,42 @@ def function_trace():
       The trace's `TraceRecord`.
     """
     record = TraceRecord()
-    _staging.depth += 1
-    _staging.traces.append(record)
+    _context.current.function_depth += 1
+    _context.current.trace_records.append(record)
     try:
         yield record
     finally:
-        _staging.depth -= 1
-        _staging.traces.pop()
+        _context.current.function_depth -= 1
+        _context.current.trace_records.pop()
 
 
 @contextlib.contextmanager
 def paused():
     """Inside `tf.init_scope`: code runs eagerly, so converted loops are not staged."""
-    saved = _staging.depth
-    _staging.depth = 0
+    saved = _context.current.function_depth
+    _context.current.function_depth = 0
     try:
         yield
     finally:
-        _staging.depth = saved
+        _context.current.function_depth = saved
 
 
 def note_unlifted_read():
     """A function trace read a Variable it had not lifted: inside staged code that capture is a
     constant its tape entries cannot differentiate, so the trace is redone with it lifted."""
-    if _staging.local_depth and _staging.traces:
-        _staging.traces[-1].constant_reads = True
+    if _context.current.local_depth and _context.current.trace_records:
+        _context.current.trace_records[-1].constant_reads = True
 
 
 def set_loop_options(**options):
     """Records `tf.autograph.experimental.set_loop_options` for the staged loop whose body is being
     traced (Python loops ignore it, as TF's do)."""
-    if _staging.loop_options:
-        _staging.loop_options[-1].update({k: v for k, v in options.items() if v is not None})
+    if _context.current.loop_options:
+        _context.current.loop_options[-1].update({k: v for k, v in options.items() if v is not None})
 
 
 def staging_active():
-    return _staging.depth > 0
+    return _context.current.function_depth > 0
 
 
 def is_staged(value):
@@ -158,7 +145,7 @@ class _LocalVariables:
         self.read_arrays = {}              # id(array) -> Variable
 
     def __enter__(self):
-        self.previous = (_variable._read_hook, _variable._write_hook)
+        self.previous = (_context.current.read_hook, _context.current.write_hook)
         outer_read = self.previous[0]
 
         def read(variable):
@@ -173,13 +160,13 @@ class _LocalVariables:
             self.written[variable._id] = (variable, array)
             self.assigned[variable._id] = variable
 
-        _variable._read_hook, _variable._write_hook = read, write
-        _staging.local_depth += 1
+        _context.current.read_hook, _context.current.write_hook = read, write
+        _context.current.local_depth += 1
         return self
 
     def __exit__(self, *exc):
-        _variable._read_hook, _variable._write_hook = self.previous
-        _staging.local_depth -= 1
+        _context.current.read_hook, _context.current.write_hook = self.previous
+        _context.current.local_depth -= 1
 
 
 def _current(variable):
@@ -187,7 +174,7 @@ def _current(variable):
 
 
 def _write_back(variable, array):
-    hook = _variable._write_hook
+    hook = _context.current.write_hook
     if hook is not None:
         hook(variable, array)
     else:
@@ -197,7 +184,7 @@ def _write_back(variable, array):
 @contextlib.contextmanager
 def _iteration_draws(iteration):
     """Random draws inside a loop body fold in the iteration number (each iteration draws anew)."""
-    outer = random_ops._trace_hook
+    outer = _context.current.rng_hook
     if outer is None:
         yield
         return
@@ -206,18 +193,18 @@ def _iteration_draws(iteration):
         words = outer(op_seed)
         return words + jnp.asarray([0, 0, 1 << 16], jnp.uint32) * iteration.astype(jnp.uint32)
 
-    random_ops._trace_hook = draw
+    _context.current.rng_hook = draw
     try:
         yield
     finally:
-        random_ops._trace_hook = outer
+        _context.current.rng_hook = outer
 
 
 def _captured_objects(arrays, read_arrays):
     """The Tensor or Variable each captured array holds, as recording tapes know them (None: a
     constant of the op)."""
     known = {}
-    for recorder in _tape.state.recording:
+    for recorder in _context.current.recording:
         for slot in recorder.local_of.values():
             known.setdefault(id(recorder.values[slot]), recorder.objs[slot])
         for slot, value in recorder.var_read.values():
@@ -229,7 +216,7 @@ def _captured_objects(arrays, read_arrays):
 
 def _tracked(objects):
     """True when a recording tape would differentiate through one of `objects`."""
-    for recorder in _tape.state.recording:
+    for recorder in _context.current.recording:
         for obj in objects:
             if type(obj) is Tensor:
                 if obj._id in recorder.local_of:
@@ -242,7 +229,7 @@ def _tracked(objects):
 
 def _record(fn, inputs, values, outputs):
     """Records `outputs = fn(*values)` on this thread's recording tapes (a no-op when none records)."""
-    if _tape.state.recording and outputs:
+    if _context.current.recording and outputs:
         _tape.record_all(fn, ("staged", fn), inputs, values, outputs)
 
 
@@ -585,14 +572,14 @@ def _staged_loop_once(initial, carried_vars, undefined_avals, get_state, set_sta
     def step(carry):
         def iteration(k):
             seen = dict(options)
-            _staging.loop_options.append(options)
+            _context.current.loop_options.append(options)
             try:
                 if element is None:
                     body()
                 else:
                     body(element(k))
             finally:
-                _staging.loop_options.pop()
+                _context.current.loop_options.pop()
             if options.get("maximum_iterations") != seen.get("maximum_iterations"):
                 raise _Restart  # set_loop_options(maximum_iterations=...): bounded from now on
             return get_state()
@@ -657,8 +644,8 @@ def _staged_loop_once(initial, carried_vars, undefined_avals, get_state, set_sta
         if _tracked(initial_objects + captured + variables):
             raise EagerFallback("a `while` loop whose trip count depends on Tensor values, under a "
                                 "GradientTape (JAX has no reverse-mode gradient for it)", where)
-        if _staging.traces:
-            _staging.traces[-1].dynamic_loops.append(where)
+        if _context.current.trace_records:
+            _context.current.trace_records[-1].dynamic_loops.append(where)
         final = jax.lax.while_loop(lambda c: converted_test(c, *test_consts),
                                    lambda c: converted_step(c, *step_consts), carry0)
         tensors = [Tensor(a) for a in final[1]]

@@ -33,7 +33,7 @@ import jax
 import numpy as np
 from jax.extend.core import Literal as _Literal
 
-from tapejax import _dtypes, _function, _profiler, _variable
+from tapejax import _context, _dtypes, _function, _profiler
 from tapejax._errors import InvalidArgumentError, NotFoundError
 from tapejax._module import name_scope
 from tapejax._tensor import Tensor
@@ -321,7 +321,7 @@ def _array(data):
 
 
 def _tag(name):
-    return "/".join(s.rstrip("/") for s in _variable._name_scopes + [name] if s)
+    return "/".join(s.rstrip("/") for s in _context.current.name_scopes + [name] if s)
 
 
 def _write(tag, build, arrays, step, check=None):
@@ -343,7 +343,7 @@ def _write(tag, build, arrays, step, check=None):
     if check is not None:
         check(*arrays)
     traced = [isinstance(a, jax.core.Tracer) for a in [condition, step, *arrays]]
-    if getattr(_function._trace_state, "replaying", False):
+    if _context.current.replaying:
         # a recorded tapejax.function call's backward reruns its body: the call wrote already
         return Tensor(condition) if traced[0] else _bool(True)
     if any(traced):
@@ -552,7 +552,7 @@ def write(tag, tensor, step=None, metadata=None, name=None):
 def summary_scope(name, default_name=None, values=None):
     """Yields `(tag, scope)` for a summary named `name` inside the current name scopes."""
     with name_scope(name or default_name):
-        scope = "/".join(s for s in _variable._name_scopes if s)
+        scope = "/".join(s for s in _context.current.name_scopes if s)
         yield scope, scope + "/"
 
 

@@ -9,12 +9,11 @@ ref `r >= 0` is a tracked (differentiable) slot, `r < 0` the constant slot `-1 -
 from __future__ import annotations
 
 import itertools
-import threading
 
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _lazy
+from tapejax import _context, _lazy
 from tapejax._lazy import Pending
 from tapejax._tensor import Tensor
 
@@ -47,14 +46,6 @@ def _extend_structure(parent, part):
             _structure_ids.clear()
         found = _structure_ids[key] = _next_structure_id()
     return found
-
-
-class _ThreadState(threading.local):
-    def __init__(self):
-        self.recording = []  # recorders of the tapes now recording, outermost first
-
-
-state = _ThreadState()
 
 
 class _Recorder:
@@ -282,11 +273,11 @@ class suspended:  # noqa: N801 - used as a context manager
     """No tape records inside (while JAX traces a program whose ops must not leak onto tapes)."""
 
     def __enter__(self):
-        self.saved = state.recording
-        state.recording = []
+        self.saved = _context.current.recording
+        _context.current.recording = []
 
     def __exit__(self, *exc):
-        state.recording = self.saved
+        _context.current.recording = self.saved
 
 
 def record_all(fn, key, inputs, values, outputs):
@@ -296,7 +287,7 @@ def record_all(fn, key, inputs, values, outputs):
       True when some tape recorded it (an input was tracked there).
     """
     recorded = False
-    for recorder in state.recording:
+    for recorder in _context.current.recording:
         if recorder.record(fn, key, inputs, values, outputs):
             recorded = True
     return recorded
@@ -375,13 +366,13 @@ class GradientTape:
                              "already-active tape.")
         if self._tape is None:
             self._tape = _Recorder(self._persistent, self._watch_accessed_variables)
-        state.recording.append(self._tape)
+        _context.current.recording.append(self._tape)
         self._recording = True
 
     def _pop_tape(self):
         if not self._recording:
             raise ValueError("Tape is not recording.")
-        stack = state.recording
+        stack = _context.current.recording
         for i in range(len(stack) - 1, -1, -1):
             if stack[i] is self._tape:
                 del stack[i]

@@ -9,12 +9,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _device, _dtypes, _lazy
+from tapejax import _context, _device, _dtypes, _lazy
 from tapejax._errors import InvalidArgumentError
 from tapejax._indexed_slices import IndexedSlices
 from tapejax._tensor import Tensor, TensorShape, _host, _next_id, _numpy_text, _Reference
-
-_name_scopes = []  # the stack of `tf.name_scope` prefixes active in this process
 
 
 class VariableSynchronization:
@@ -29,11 +27,6 @@ class VariableAggregation:
     SUM = 1
     MEAN = 2
     ONLY_FIRST_REPLICA = 3
-
-
-# Hook used by `tapejax.function` while it traces: maps a read Variable to its traced value.
-_read_hook = None
-_write_hook = None
 
 
 _update_kernels = {}
@@ -174,13 +167,13 @@ class Variable:
         self._id = _next_id()
         self._trainable = True if trainable is None else bool(trainable)
         base = "Variable" if name is None else str(name).rstrip("/").split(":")[0]
-        prefix = "/".join(s for s in _name_scopes if s)
+        prefix = "/".join(s for s in _context.current.name_scopes if s)
         self._name = f"{prefix}/{base}:0" if prefix else f"{base}:0"
         self._constraint = constraint
         self._synchronization = synchronization
         self._aggregation = aggregation
-        from tapejax import _function
-        _function.note_variable_created(self)
+        for listener in _context.current.creation_listeners:
+            listener(self)
 
     # -- reading -------------------------------------------------------------------------------
     @property
@@ -199,8 +192,9 @@ class Variable:
 
     def _read(self):
         """The current value as a JAX array (a tracer inside `tapejax.function`)."""
-        if _read_hook is not None:
-            return _read_hook(self)
+        hook = _context.current.read_hook
+        if hook is not None:
+            return hook(self)
         return self._array
 
     @property
@@ -210,8 +204,9 @@ class Variable:
     @property
     def _v(self):
         """As `_value` (kept apart as one call: every op reads it)."""
-        if _read_hook is not None:
-            return _read_hook(self)
+        hook = _context.current.read_hook
+        if hook is not None:
+            return hook(self)
         stored = self._stored
         if type(stored) is _lazy.Pending:
             stored = self._array
@@ -236,7 +231,7 @@ class Variable:
 
     # -- writing -------------------------------------------------------------------------------
     def _check_assignable(self, new):
-        current = self._stored if _read_hook is None else self._read()  # shape and dtype only
+        current = self._stored if _context.current.read_hook is None else self._read()  # shape and dtype only
         if type(new) is Tensor:
             value = new._value
             if value.dtype == current.dtype and value.shape == current.shape:
@@ -258,8 +253,9 @@ class Variable:
         if self._constraint is not None:
             array = self._constraint(Tensor(array))
             array = getattr(array, "_value", array)
-        if _write_hook is not None:
-            _write_hook(self, array)
+        hook = _context.current.write_hook
+        if hook is not None:
+            hook(self, array)
         else:
             self._array = array
 
@@ -311,7 +307,7 @@ class Variable:
         """`v.assign_sub(lr * g)` as one deferred update when `delta` is one deferred op on a
         gradient (see `_lazy.mark_gradients`): it runs in place, with the next program (see
         `_lazy.add_write`). Returns False when it does not apply."""
-        if _read_hook is not None or type(delta) is not Tensor or self._constraint is not None:
+        if _context.current.read_hook is not None or type(delta) is not Tensor or self._constraint is not None:
             return False
         pending = delta._v
         node = _lazy.deferred_single_op(pending)
@@ -333,7 +329,7 @@ class Variable:
     def _update(self, kernel, in_place_kernel, delta):
         # Only this attribute and getrefcount's argument hold the old value: donate its buffer so
         # XLA updates it in place. A Tensor, tape or caller still holding it keeps it (no donation).
-        if _read_hook is None and sys.getrefcount(self._array) <= 2:
+        if _context.current.read_hook is None and sys.getrefcount(self._array) <= 2:
             self._write(in_place_kernel(self._array, delta))
         else:
             self._write(kernel(self._read(), delta))
@@ -346,7 +342,7 @@ class Variable:
         from tapejax._ops._convert import convert_to_tensor
         indices = _scatter_indices(sparse_delta.indices, op_name)
         updates = convert_to_tensor(sparse_delta.values, dtype=self.dtype)._value
-        shape = tuple(self._stored.shape if _read_hook is None else self._read().shape)
+        shape = tuple(self._stored.shape if _context.current.read_hook is None else self._read().shape)
         if updates.shape != () and updates.shape != indices.shape + shape[1:]:
             raise InvalidArgumentError(
                 f"Must have updates.shape = indices.shape + params.shape[1:] or updates.shape = [], "
@@ -411,7 +407,7 @@ class Variable:
         from tapejax._ops._convert import convert_to_tensor
         indices = _scatter_indices(indices, op_name)
         updates = convert_to_tensor(updates, dtype=self.dtype)._value
-        shape = tuple(self._stored.shape if _read_hook is None else self._read().shape)
+        shape = tuple(self._stored.shape if _context.current.read_hook is None else self._read().shape)
         ishape, ushape = indices.shape, updates.shape
         slice_dim = ishape[-1] if len(ishape) > 1 else 1
         batch_dim = len(ishape) - 1 if len(ishape) > 1 else 1

@@ -128,29 +128,29 @@ class _LazyModule(tf.Module):
 
 
 def test_deferred_restoration_removes_its_read_hook_once_applied(tmp_path):
-    from tapejax import _variable
+    from tapejax import _context
     saved = _LazyModule()
     saved(tf.ones([1, 3]))
     saved.w.assign(np.full([3, 2], 2.0, np.float32))
     path = tf.train.Checkpoint(m=saved).write(str(tmp_path / "lazy"))
     fresh = _LazyModule()
     tf.train.Checkpoint(m=fresh).restore(path)
-    assert _variable._read_hook is not None
+    assert _context.current.read_hook is not None
     np.testing.assert_allclose(fresh(tf.ones([1, 3])).numpy(), [[6.0, 6.0]])
-    assert _variable._read_hook is None
+    assert _context.current.read_hook is None
 
 
 def test_deferred_restoration_of_a_collected_module_is_dropped(tmp_path):
     import gc
 
-    from tapejax import _variable
+    from tapejax import _context
     saved = _LazyModule()
     saved(tf.ones([1, 3]))
     path = tf.train.Checkpoint(m=saved).write(str(tmp_path / "lazy"))
     tf.train.Checkpoint(m=_LazyModule()).restore(path)
     gc.collect()
     (tf.Variable(1.0) * 2.0).numpy()  # any read checks the waiting restorations
-    assert _variable._read_hook is None
+    assert _context.current.read_hook is None
 
 
 def test_a_checkpoint_of_another_model_into_a_built_model_still_raises_and_changes_nothing(tmp_path):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import tapejax as tf
-from tapejax import _tape
+from tapejax import _context, _tape
 
 
 def test_ops_without_a_watched_input_are_not_recorded():
@@ -22,10 +22,10 @@ def test_ops_without_a_watched_input_are_not_recorded():
 
 
 def test_no_tape_means_no_recording_state():
-    assert _tape.state.recording == []
+    assert _context.current.recording == []
     x = tf.constant(1.0) + 1.0
     assert float(x) == 2.0
-    assert _tape.state.recording == []
+    assert _context.current.recording == []
 
 
 def test_non_persistent_tape_releases_saved_values_after_gradient():
@@ -60,7 +60,7 @@ def test_exception_inside_block_pops_tape():
         with tape:
             _ = x * 2.0
             raise ZeroDivisionError
-    assert _tape.state.recording == []
+    assert _context.current.recording == []
     assert tape._recording is False
 
 
@@ -69,7 +69,7 @@ def test_tape_stack_is_thread_local():
     results = {}
 
     def worker():
-        results["stack"] = list(_tape.state.recording)
+        results["stack"] = list(_context.current.recording)
         results["y"] = x * x
 
     with tf.GradientTape() as tape:

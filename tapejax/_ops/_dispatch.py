@@ -13,14 +13,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _lazy, _tape, _variable
+from tapejax import _context, _lazy, _tape
 from tapejax._errors import InvalidArgumentError, from_runtime_error
 from tapejax._lazy import Pending
 from tapejax._tensor import Tensor
 
 MAX_KERNELS_PER_OP = 512
 
-_state = _tape.state
+_state = _context.current  # this thread's; read once per op
 _record_all = _tape.record_all
 _Recorder = _tape._Recorder
 _ArrayImpl = _lazy.ArrayImpl
@@ -85,7 +85,7 @@ def apply(op, inputs, attrs=()):
                 return outputs if op.multi else outputs[0]
     values = [x._value for x in inputs]
     try:
-        if _variable._read_hook is not None and _foldable(values):
+        if _context.current.read_hook is not None and _foldable(values):
             with jax.ensure_compile_time_eval():  # constants inside a trace stay constants (see below)
                 out = kernel(*values)
         else:
@@ -164,7 +164,7 @@ def _apply_deferred(op, kernel, inputs, attrs):
     for recorder in recording:
         if type(recorder) is not _Recorder:
             return None
-    if _variable._read_hook is not None:  # tracing a function or collecting reads: values now
+    if _context.current.read_hook is not None:  # tracing a function or collecting reads: values now
         return None
     values = []
     for x in inputs:

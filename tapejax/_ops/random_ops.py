@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _dtypes
+from tapejax import _context, _dtypes
 from tapejax._errors import InvalidArgumentError
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
@@ -28,15 +28,15 @@ class _GlobalSeed:
         self.counter = 0
 
     def next(self, op_seed):
-        if _trace_hook is not None:
-            return _trace_hook(op_seed)
+        hook = _context.current.rng_hook
+        if hook is not None:
+            return hook(op_seed)
         with self.lock:
             self.counter += 1
             return np.asarray([self.base & 0xFFFFFFFF, (op_seed or 0) & 0xFFFFFFFF, self.counter],
                               np.uint32)
 
 
-_trace_hook = None  # set by tapejax.function while tracing: draws come from a lifted key
 _global = _GlobalSeed()
 
 

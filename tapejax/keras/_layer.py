@@ -13,7 +13,7 @@ import weakref
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _dtypes
+from tapejax import _dtypes, _tape
 from tapejax._module import Module
 from tapejax._ops import math_ops
 from tapejax._ops._convert import convert_to_tensor
@@ -681,13 +681,8 @@ class Layer(Module):
             call_kwargs = dict(kwargs)
             if self._get_call_info()[0]:
                 call_kwargs.setdefault("training", False)
-            from tapejax import _tape
-            saved = _tape.state.recording
-            _tape.state.recording = []
-            try:
+            with _tape.suspended():
                 result = self.call(concrete, *args, **call_kwargs)
-            finally:
-                _tape.state.recording = saved
 
             def to_symbolic(t):
                 shape = tuple(t.shape)

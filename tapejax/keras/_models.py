@@ -309,12 +309,18 @@ class Model(Layer):
             categorical accuracy from the shapes, as Keras does).
           run_eagerly: if False (default), each train/test step is compiled with
             `tapejax.function`.
+          auto_scale_loss: under the `'mixed_float16'` policy, wrap the optimizer in a
+            `LossScaleOptimizer` (Keras 3).
         """
         self._compile_args = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
                               "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
                               "steps_per_execution": steps_per_execution,
                               "jit_compile": jit_compile}  # Keras' compile_config when saved
         self.optimizer = optimizers_module.get(optimizer)
+        if (auto_scale_loss and self.dtype_policy.name == "mixed_float16"
+                and not isinstance(self.optimizer, optimizers_module.LossScaleOptimizer)):
+            self.optimizer = optimizers_module.LossScaleOptimizer(self.optimizer,
+                                                                  name="loss_scale_optimizer")
         self.loss = losses_module.get(loss)
         self._metric_specs = list(metrics or [])
         self._compiled_metrics = None
@@ -444,14 +450,22 @@ class Model(Layer):
         from tapejax import _saved_model
         _saved_model.export_keras(self, filepath, format=format, verbose=verbose, input_signature=input_signature)
 
+    def _build_loss_scale(self):
+        """Builds a LossScaleOptimizer before the first (compiled) step, as Keras' fit builds
+        the optimizer first: its `scale_loss` then reads the dynamic scale, not a constant."""
+        opt = self.optimizer
+        if isinstance(opt, optimizers_module.LossScaleOptimizer) and not opt.built:
+            opt.build(self.trainable_weights)
+
     def train_step(self, data):
         from tapejax._tape import GradientTape
         x, y, sample_weight = _unpack(data)
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight)
+            scaled = self.optimizer.scale_loss(loss)  # Keras 3: the loss scale, if any
         variables = self.trainable_weights
-        grads = tape.gradient(loss, variables)
+        grads = tape.gradient(scaled, variables)
         self.optimizer.apply_gradients(zip(grads, variables))
         return self._update_metrics(loss, x, y, y_pred, sample_weight)
 
@@ -514,6 +528,7 @@ class Model(Layer):
             # (Keras checks validation data only when it evaluates it, after the first epoch.)
             _check_cardinality(x, y, sample_weight)
         self._prepare(x, y)
+        self._build_loss_scale()
         if self._train_fn is None:
             self._train_fn = self._make_fn(self.train_step)
         if isinstance(x, Dataset):
@@ -638,6 +653,7 @@ class Model(Layer):
 
     def train_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._prepare(x, y)
+        self._build_loss_scale()
         if self._train_fn is None:
             self._train_fn = self._make_fn(self.train_step)
         data = (_to_tensor_batch(x), _to_tensor_batch(y))
@@ -777,6 +793,8 @@ def _format_bytes(n):
 
 class Functional(Model):
     """A model defined by a graph of layers from `keras.Input` tensors to output tensors."""
+
+    _convert_to_compute_dtype = False  # Keras 3: inputs keep their dtype up to the Input layers
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable)

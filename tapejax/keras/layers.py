@@ -444,16 +444,17 @@ class BatchNormalization(Layer):
         self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer,
                                      regularizer=self.gamma_regularizer,
                                      constraint=self.gamma_constraint,
-                                     name="gamma") if self.scale else None
+                                     name="gamma", autocast=False) if self.scale else None
         self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer,
                                     regularizer=self.beta_regularizer,
                                     constraint=self.beta_constraint,
-                                    name="beta") if self.center else None
+                                    name="beta", autocast=False) if self.center else None
         self.moving_mean = self.add_weight(shape=shape, initializer=self.moving_mean_initializer,
-                                           name="moving_mean", trainable=False)
+                                           name="moving_mean", trainable=False, autocast=False)
         self.moving_variance = self.add_weight(shape=shape,
                                                initializer=self.moving_variance_initializer,
-                                               name="moving_variance", trainable=False)
+                                               name="moving_variance", trainable=False,
+                                               autocast=False)
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -464,6 +465,12 @@ class BatchNormalization(Layer):
 
     def call(self, inputs, training=None, mask=None):
         x = _floating(self, inputs)
+        if x.dtype in (_dtypes.float16, _dtypes.bfloat16):  # Keras 3 normalizes these in float32
+            return math_ops.cast(self._normalize(math_ops.cast(x, _dtypes.float32), training),
+                                 self._dtype)
+        return self._normalize(x, training)
+
+    def _normalize(self, x, training):
         ndim = x.ndim
         axis = self.axis % ndim
         axes = tuple(i for i in range(ndim) if i != axis)
@@ -539,11 +546,11 @@ class LayerNormalization(Layer):
         self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer,
                                      regularizer=self.gamma_regularizer,
                                      constraint=self.gamma_constraint,
-                                     name="gamma") if self.scale else None
+                                     name="gamma", autocast=False) if self.scale else None
         self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer,
                                     regularizer=self.beta_regularizer,
                                     constraint=self.beta_constraint,
-                                    name="beta") if self.center else None
+                                    name="beta", autocast=False) if self.center else None
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -551,6 +558,9 @@ class LayerNormalization(Layer):
 
     def call(self, inputs):
         x = _floating(self, inputs)
+        if x.dtype != self._variable_dtype and self._mixed:  # Keras 3: in float32, then cast
+            out = self.call(math_ops.cast(x, self._variable_dtype))
+            return math_ops.cast(out, self._dtype)
         ndim = x.ndim
         params = []
         for p in (self.gamma, self.beta):

@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _dtypes, _lazy, _tape, _variable
+from tapejax import _context, _dtypes, _lazy
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 from tapejax.keras import _kernels
@@ -42,7 +42,7 @@ def _defer(variables, kernel, inputs):
     """Registers `variables = kernel(*variables, *inputs)` as a pending write (see
     `_lazy.add_write`) when an input is a deferred value not computed yet and nothing traces or
     records; returns whether it did (else the caller updates at once)."""
-    if not _lazy.ENABLED or _variable._read_hook is not None or _tape.state.recording:
+    if not _lazy.ENABLED or _context.current.read_hook is not None or _context.current.recording:
         return False
     if not any(type(x) is _lazy.Pending and x.node.results is None for x in inputs):
         return False

@@ -32,7 +32,7 @@ from tapejax.keras._optimizer_checks import check_apply
 from tapejax.keras._variables import KerasVariable
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "Nadam",
-           "Adadelta", "Lion", "Ftrl", "schedules", "get"]
+           "Adadelta", "Lion", "Ftrl", "LossScaleOptimizer", "schedules", "get"]
 
 _COUNT, _CONST, _VAR = 0, 1, 2
 
@@ -476,6 +476,13 @@ class Optimizer:
             v._stored = _lazy.Pending(node, i, shape, dtype)
         _lazy.add_write(id(node), node)
 
+    def scale_loss(self, loss):
+        """`loss` times `loss_scale_factor` (unchanged when it is None), as Keras 3's `fit` scales
+        the loss before its gradient; the update divides the gradients by it again."""
+        if self.loss_scale_factor is not None:
+            return loss * self.loss_scale_factor
+        return loss
+
     def minimize(self, loss, var_list, tape=None):
         """Minimizes `loss` over `var_list`: computes gradients with `tape` (or a new tape when
         `loss` is a callable) and applies them.
@@ -845,6 +852,174 @@ class Ftrl(Optimizer):
             return (clipped - linear) / quadratic - p, new_accum, linear
         return _keras_rule(("accumulator", "linear"), step,
                            (self.initial_accumulator_value, 0.0))
+
+
+_LSO_REFUSED = {"weight_decay": None, "clipnorm": None, "global_clipnorm": None, "clipvalue": None,
+                "use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None,
+                "loss_scale_factor": None, "gradient_accumulation_steps": None}
+
+
+class LossScaleOptimizer(Optimizer):
+    """Dynamic loss scaling around another optimizer, as Keras 3's (`keras.mixed_precision`).
+
+    `scale_loss(loss)` multiplies the loss by the current scale; `apply`/`apply_gradients` divide
+    the gradients by it and let the inner optimizer update, unless a gradient is not finite: then
+    the step is skipped (no variable changes, `iterations` stays) and the scale halves. After
+    `dynamic_growth_steps` finite steps in a row the scale doubles.
+
+    Args:
+      inner_optimizer: the optimizer to wrap.
+      initial_scale: the first scale (default 2**15).
+      dynamic_growth_steps: finite steps between doublings (default 2000).
+      name: default `'loss_scale_optimizer'`.
+
+    Raises:
+      ValueError: for `dynamic=False` (Keras 3 dropped it: set `loss_scale_factor` on the inner
+        optimizer instead), for another base optimizer argument, or an unknown one.
+    """
+
+    def __init__(self, inner_optimizer, initial_scale=2.0 ** 15, dynamic_growth_steps=2000,
+                 name=None, **kwargs):
+        if not kwargs.pop("dynamic", True):
+            raise ValueError("LossScaleOptimizer no longer supports `dynamic=False`. Instead, "
+                             "simply set `loss_scale_factor` directly on the `inner_optimizer`.")
+        for arg_name, default in _LSO_REFUSED.items():
+            if arg_name in kwargs:
+                value = kwargs.pop(arg_name)
+                if (default is None and value is not None) or value != default:
+                    raise ValueError(f"LossScaleOptimizer does not support `{arg_name}`. "
+                                     f"Instead, set `{arg_name}` on the `inner_optimizer`.")
+        if kwargs:
+            raise ValueError(f"LossScaleOptimizer does not support arguments: "
+                             f"`{'`, `'.join(kwargs.keys())}`.")
+        super().__init__(learning_rate=0.0, name=name)
+        self.inner_optimizer = inner_optimizer
+        self.initial_scale = initial_scale
+        self.dynamic_growth_steps = dynamic_growth_steps
+        self.inner_optimizer.loss_scale_factor = None
+        self._steps = {}  # inner plan -> jitted scaled step
+
+    def build(self, var_list):
+        """Creates `step_counter` (int64) and `dynamic_scale` (float32), and builds the inner
+        optimizer on `var_list`."""
+        if self.built:
+            return
+        self.step_counter = KerasVariable(np.int64(0), dtype=_dtypes.int64, trainable=False,
+                                          name="step_counter", path=f"{self.name}/step_counter")
+        self.dynamic_scale = KerasVariable(np.float32(self.initial_scale), dtype=_dtypes.float32,
+                                           trainable=False, name="dynamic_scale",
+                                           path=f"{self.name}/dynamic_scale")
+        self.inner_optimizer.build(var_list)
+        self.built = True
+
+    @property
+    def variables(self):
+        own = super().variables[:2]
+        if self.built:
+            own += [self.step_counter, self.dynamic_scale]
+        return own + self.inner_optimizer.variables
+
+    @property
+    def iterations(self):
+        return self.inner_optimizer.iterations
+
+    @iterations.setter
+    def iterations(self, value):
+        self.inner_optimizer.iterations = value
+
+    @property
+    def learning_rate(self):
+        return self.inner_optimizer.learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        self.inner_optimizer.learning_rate = value
+
+    lr = learning_rate
+
+    def scale_loss(self, loss):
+        """`loss` times the current scale (`initial_scale` before the first step builds the
+        optimizer): float32 once built, as Keras multiplies by the float32 `dynamic_scale`."""
+        from tapejax._ops import math_ops
+        loss = convert_to_tensor(loss)
+        if not self.built:
+            return loss * self.initial_scale
+        if loss.dtype != _dtypes.float32 and loss.dtype in (_dtypes.float16, _dtypes.bfloat16):
+            loss = math_ops.cast(loss, _dtypes.float32)
+        return loss * self.dynamic_scale
+
+    def apply(self, grads, trainable_variables=None):
+        """Unscales `grads` and applies them with the inner optimizer when all are finite, then
+        updates the scale (see the class)."""
+        inner = self.inner_optimizer
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError("When passing `grads` without `variables`, the optimizer must "
+                                 "already be built on a list of variables. Call "
+                                 "`optimizer.build(trainable_variables)` first. ")
+            trainable_variables = list(inner._trainable_variables)
+        trainable_variables = list(trainable_variables)
+        grads = list(grads)
+        if not self.built:
+            self.build(trainable_variables)
+        pairs = [(g, v) for g, v in zip(grads, trainable_variables) if g is not None]
+        if not pairs:
+            raise ValueError("No gradients provided for any variable.")
+        arrays = []
+        for g, v in pairs:
+            if isinstance(g, IndexedSlices):
+                vals = g.values._value
+                arrays.append(jnp.zeros(tuple(v.shape), vals.dtype).at[g.indices._value].add(vals))
+            else:
+                arrays.append(convert_to_tensor(g)._value)
+        arrays = _lazy.resolve_all(arrays)
+        variables = [v for _, v in pairs]
+        check_apply(inner, arrays, variables)
+        fn, _, state_vars = inner._plan(variables)
+        inner.built = True
+        step = self._steps.get(fn)
+        if step is None:
+            step = self._steps[fn] = jax.jit(_scaled_step(fn, int(self.dynamic_growth_steps)))
+        lr_value = inner._learning_rate._read() if inner._learning_rate is not None else None
+        new_params, new_states, new_iter, new_scale, new_count = step(
+            arrays, [v._read() for v in variables], [s._read() for s in state_vars],
+            inner._iterations._read(), lr_value, self.dynamic_scale._read(),
+            self.step_counter._read())
+        for v, a in zip(variables, new_params):
+            v._write(a)
+        for s, a in zip(state_vars, new_states):
+            s._write(a)
+        inner._iterations._write(new_iter)
+        self.dynamic_scale._write(new_scale)
+        self.step_counter._write(new_count)
+        for v in variables:  # Keras 3 projects constrained weights after the update
+            constraint = getattr(v, "_keras_constraint", None)
+            if constraint is not None:
+                v.assign(constraint(v))
+
+    def get_config(self):
+        from tapejax.keras import _saving_lib
+        return {"name": self.name, "inner_optimizer": _saving_lib._optimizer_json(self.inner_optimizer),
+                "initial_scale": self.initial_scale,
+                "dynamic_growth_steps": self.dynamic_growth_steps}
+
+
+def _scaled_step(fn, growth_steps):
+    """The jittable step of a LossScaleOptimizer around the inner update `fn`."""
+    def step(grads, params, states, iteration, lr_value, scale, counter):
+        finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(g)) for g in grads]))
+        unscaled = [g / scale if jnp.issubdtype(g.dtype, jnp.floating) else g for g in grads]
+        new_params, new_states, new_iter = fn(unscaled, params, states, iteration, lr_value)
+
+        def keep(new, old):
+            return [jnp.where(finite, n, o) for n, o in zip(new, old)]
+        grow = counter == growth_steps - 1
+        new_count = jnp.where(finite, jnp.where(grow, 0, counter + 1), 0).astype(counter.dtype)
+        new_scale = jnp.where(finite, jnp.where(grow, scale * 2.0, scale),
+                              scale * 0.5).astype(scale.dtype)
+        return (keep(new_params, params), keep(new_states, states),
+                jnp.where(finite, new_iter, iteration), new_scale, new_count)
+    return step
 
 
 _BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad,

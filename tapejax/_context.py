@@ -1,0 +1,67 @@
+"""The ambient state of tapejax, one copy per thread (as TF keeps its eager context per thread).
+
+Everything that changes what an op or a Variable access does, without being an argument to it, lives
+here: the tapes now recording, the interception of Variable reads and writes while a
+`tapejax.function` or a custom gradient traces, the listeners told of new Variables, the source of
+random draws inside a trace, the name scopes, and the depths of the tracing modes. A thread starts
+with none of them active, so one thread tracing a function never sees another thread's eager work.
+
+`tf.config.run_functions_eagerly` is the one process-wide switch (as in TF), kept in `settings`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+
+
+class _Context(threading.local):
+    def __init__(self):
+        self.recording = []          # recorders of the GradientTapes now recording, outermost first
+        self.read_hook = None        # Variable -> its value, while a trace intercepts reads
+        self.write_hook = None       # (Variable, array) -> None, while a trace intercepts writes
+        self.creation_listeners = []  # told of every Variable created in this thread
+        self.rng_hook = None         # op seed -> the counter words of a random draw inside a trace
+        self.trace = None            # the `tapejax.function` trace now running, if any
+        self.replaying = False       # a recorded function call's backward is re-running its body
+        self.name_scopes = []        # the stack of `tf.name_scope` prefixes
+        self.primal_only = 0         # > 0: composites traced by JAX run their plain primal ops
+        self.function_depth = 0      # > 0 while a tapejax.function is traced (AutoGraph staging)
+        self.trace_records = []      # per function trace being made (innermost last): its TraceRecord
+        self.loop_options = []       # per staged loop body being traced: its set_loop_options
+        self.local_depth = 0         # > 0 while staged code (a branch or a loop body) is traced
+
+
+current = _Context()
+
+
+class _Settings:
+    run_functions_eagerly = False  # process-wide, as `tf.config.run_functions_eagerly`
+
+
+settings = _Settings()
+
+
+def intercepting():
+    """Whether Variable reads are intercepted in this thread (a trace is running)."""
+    return current.read_hook is not None
+
+
+@contextlib.contextmanager
+def scope(**changes):
+    """Sets attributes of this thread's context for the duration of the block, then restores them."""
+    context = current
+    saved = {name: getattr(context, name) for name in changes}
+    for name, value in changes.items():
+        setattr(context, name, value)
+    try:
+        yield context
+    finally:
+        for name, value in saved.items():
+            setattr(context, name, value)
+
+
+def outside_traces():
+    """A scope in which this thread runs eagerly: no interception, no recording tapes, no trace."""
+    return scope(read_hook=None, write_hook=None, trace=None, recording=[], rng_hook=None,
+                 creation_listeners=[])
