@@ -19,8 +19,8 @@ from tapejax._ops import math_ops
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
-from tapejax.keras import _config, constraints, initializers, regularizers
-from tapejax.keras._variables import KerasVariable
+from tapejax.keras import _config, _dtype_policy, constraints, initializers, regularizers
+from tapejax.keras._variables import KerasVariable, dtype_name
 
 _name_counts = collections.Counter()
 
@@ -82,7 +82,7 @@ class KerasTensor:
 
     def __init__(self, shape, dtype="float32", name=None, history=None):
         self.shape = tuple(None if d is None else int(d) for d in shape)
-        self.dtype = _dtypes.as_dtype(dtype)
+        self.dtype = dtype_name(_dtypes.as_dtype(dtype))  # a str, as Keras 3's, and a tf.DType
         self.name = name
         self._history = history  # (layer, args, kwargs, outputs) of the call that made it
 
@@ -238,7 +238,9 @@ class Layer(Module):
     Args:
       trainable: whether the layer's weights are trainable.
       name: layer name (default: unique snake_case of the class name, `dense`, `dense_1`, ...).
-      dtype: the dtype of the layer's weights and computations (default float32).
+      dtype: the layer's dtype policy: a `DTypePolicy`, a policy name (`'mixed_float16'`: float16
+        computations, float32 weights) or a dtype (weights and computations); default the global
+        policy (`keras.mixed_precision.set_global_policy`, float32 unless set).
       input_shape: optional shape (without the batch dimension) of the first layer of a Sequential.
     """
 
@@ -252,6 +254,7 @@ class Layer(Module):
     _spec_axis = None
     _spec_dim = None
     _spec_rank = None
+    _convert_to_compute_dtype = True  # inputs cast to the compute dtype (not by functional models)
 
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
@@ -285,7 +288,7 @@ class Layer(Module):
         super().__init__(name=name) if re.match(r"^[A-Za-z_][\w.\-]*$", name) else self._set_name(name)
         self._trainable = bool(trainable)
         self.built = False
-        self._dtype = _dtypes.as_dtype(getattr(dtype, "name", dtype) or _config.default_layer_dtype())
+        self._set_dtype_policy(_dtype_policy.get(dtype))
         self.autocast = autocast
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
@@ -299,6 +302,13 @@ class Layer(Module):
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
                             f"{kwargs}")
+
+    def _set_dtype_policy(self, policy):
+        d = self.__dict__
+        d["_dtype_policy"] = policy
+        d["_dtype"] = _dtypes.as_dtype(policy.compute_dtype)  # what call computes in
+        d["_variable_dtype"] = _dtypes.as_dtype(policy.variable_dtype)
+        d["_mixed"] = policy.compute_dtype != policy.variable_dtype
 
     def _set_name(self, name):
         self._name = name
@@ -347,7 +357,8 @@ class Layer(Module):
     # -- properties ----------------------------------------------------------------------------
     @property
     def dtype(self):
-        return self._dtype.name
+        """The dtype of the layer's variables (Keras 3: the policy's `variable_dtype`)."""
+        return self._variable_dtype.name
 
     @property
     def compute_dtype(self):
@@ -355,7 +366,16 @@ class Layer(Module):
 
     @property
     def variable_dtype(self):
-        return self._dtype.name
+        return self._variable_dtype.name
+
+    @property
+    def dtype_policy(self):
+        """The layer's `keras.mixed_precision.DTypePolicy`."""
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        self._set_dtype_policy(_dtype_policy.get(value))
 
     @property
     def trainable(self):
@@ -390,8 +410,10 @@ class Layer(Module):
           shape: the weight's shape.
           initializer: a name (`'glorot_uniform'`), an Initializer or a callable (default
             `'glorot_uniform'` for floating weights, `'zeros'` otherwise).
-          dtype: default the layer's dtype.
+          dtype: default the layer's variable dtype.
           trainable: whether tapes watch it automatically and optimizers update it.
+          autocast: whether a float weight is read in the compute dtype inside `call` under a
+            mixed policy (Keras 3; False for BatchNormalization's statistics, say).
           name: short name; `path` is `'<layer name>/<name>'`.
 
         Returns:
@@ -400,7 +422,7 @@ class Layer(Module):
         if isinstance(shape, (str,)) and name is None:  # add_weight(name, shape) (tf.keras 2 order)
             name, shape = shape, initializer
             initializer = kwargs.pop("initializer_", None)
-        dtype = _dtypes.as_dtype(getattr(dtype, "name", dtype) or self._dtype)
+        dtype = _dtypes.as_dtype(getattr(dtype, "name", dtype) or self._variable_dtype)
         regularizer = regularizers.get(regularizer)
         constraint = constraints.get(constraint)
         init = initializers.get(initializer or ("glorot_uniform" if dtype.is_floating else "zeros"))
@@ -409,6 +431,7 @@ class Layer(Module):
                             trainable=trainable, name=name, path=f"{self.name}/{name}",
                             constraint=constraint)
         var.regularizer = regularizer
+        var._autocast = bool(autocast)
         if trainable and not self._trainable:
             var._trainable = False
             self._own_trainable.append(var)
@@ -588,12 +611,57 @@ class Layer(Module):
                 isinstance(inputs, list) and inputs and isinstance(inputs[0], (Tensor, Variable,
                                                                                np.ndarray))):
             array = np.asarray(inputs)
-            x = convert_to_tensor(array.astype(self._dtype._np) if array.dtype.kind == "f" else array)
+            target = self._dtype if self._convert_to_compute_dtype else self._variable_dtype
+            x = convert_to_tensor(array.astype(target._np) if array.dtype.kind == "f" else array)
         else:
             return inputs
-        if self.autocast and x.dtype != self._dtype and x.dtype.is_floating and self._dtype.is_floating:
-            x = math_ops.cast(x, self._dtype)
+        target = self._dtype if self._convert_to_compute_dtype else self._variable_dtype
+        if self.autocast and x.dtype != target and x.dtype.is_floating and target.is_floating:
+            x = math_ops.cast(x, target)
         return x
+
+    def _enter_autocast(self):
+        """Opens the autocast scope of Keras 3's `Layer.__call__` when this layer changes it (a
+        mixed policy, or a layer whose compute dtype differs from the enclosing scope's): returns
+        what `_exit_autocast` undoes, or None when nothing changes. Inside, the float `autocast`
+        variables of this layer and of the sub-layers that keep the scope are read in the scope's
+        dtype: each attribute holding one is replaced by a (recorded) cast for the call."""
+        outer = _dtype_policy.autocast_dtype()
+        if outer is None:
+            if not self._mixed:
+                return None
+            inner = self._dtype.name
+        elif not self.autocast or not self._dtype.is_floating:
+            inner = None
+        else:
+            inner = self._dtype.name
+        swapped = []
+        if inner is not None:
+            _cast_variables(self, inner, swapped, set())
+        if inner == outer and not swapped:
+            return None
+        _dtype_policy.set_autocast_dtype(inner)
+        return outer, swapped
+
+    def _call_autocast(self, inputs, args, kwargs):
+        """`call` on concrete placeholders as `__call__` would run it: floating inputs in the
+        compute dtype, under this layer's autocast scope (for symbolic output dtypes)."""
+        if self._convert_to_compute_dtype and self.autocast and self._dtype.is_floating:
+            inputs = _map(lambda x: math_ops.cast(x, self._dtype) if type(x) is Tensor
+                          and x.dtype.is_floating and x.dtype != self._dtype else x, inputs)
+        autocast = self._enter_autocast()
+        try:
+            return self.call(inputs, *args, **kwargs)
+        finally:
+            if autocast is not None:
+                self._exit_autocast(autocast)
+
+    @staticmethod
+    def _exit_autocast(token):
+        outer, swapped = token
+        _dtype_policy.set_autocast_dtype(outer)
+        for d, key, var in reversed(swapped):
+            d[key] = var
 
     def __call__(self, *args, **kwargs):
         if args:
@@ -629,6 +697,8 @@ class Layer(Module):
             self._clear_losses()
         if training is not None:
             _context.training = training
+        autocast = (self._enter_autocast() if self._mixed or _dtype_policy.autocast_dtype() is not None
+                    else None)
         try:
             out = self.call(inputs, *args, **kwargs)
             if self.activity_regularizer is not None:
@@ -637,6 +707,8 @@ class Layer(Module):
             _context.training = outer
             if entry:
                 _context.entry = None
+            if autocast is not None:
+                self._exit_autocast(autocast)
         if first:
             self._output_shape = _map(_shape_of, out)
         if mask is not None or type(self).compute_mask is not Layer.compute_mask:
@@ -682,7 +754,7 @@ class Layer(Module):
             if self._get_call_info()[0]:
                 call_kwargs.setdefault("training", False)
             with _tape.suspended():
-                result = self.call(concrete, *args, **call_kwargs)
+                result = self._call_autocast(concrete, args, call_kwargs)
 
             def to_symbolic(t):
                 shape = tuple(t.shape)
@@ -701,7 +773,8 @@ class Layer(Module):
         """The constructor arguments this layer was created with (Keras 3's default), with its
         `name`, `trainable` and `dtype`; `from_config` rebuilds an equal, unbuilt layer."""
         config = dict(self.__dict__.get("_auto_config") or {})
-        config.update({"name": self.name, "trainable": self.trainable, "dtype": self.dtype})
+        config.update({"name": self.name, "trainable": self.trainable,
+                       "dtype": self._dtype_policy.name})
         return config
 
     @classmethod
@@ -710,6 +783,24 @@ class Layer(Module):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _cast_variables(layer, dtype, swapped, seen):
+    """Replaces, in `layer`'s attributes and in those of its sub-layers that keep an autocast scope
+    of `dtype`, each float `autocast` KerasVariable of another dtype by its cast to `dtype`;
+    appends `(attributes, key, variable)` to `swapped` for the restore."""
+    seen.add(id(layer))
+    d = layer.__dict__
+    found = [(key, value) for key, value in d.items()
+             if isinstance(value, KerasVariable) and value.__dict__.get("_autocast", True)
+             and value.dtype.is_floating and value.dtype.name != dtype]
+    for key, var in found:
+        swapped.append((d, key, var))
+        d[key] = math_ops.cast(var, dtype)
+    for sub in layer._layers:
+        if (isinstance(sub, Layer) and id(sub) not in seen and sub.autocast
+                and sub._dtype.name == dtype):
+            _cast_variables(sub, dtype, swapped, seen)
 
 
 class InputLayer(Layer):
@@ -723,7 +814,8 @@ class InputLayer(Layer):
             shape = kwargs.pop("input_shape")
         if "batch_input_shape" in kwargs:
             batch_shape = kwargs.pop("batch_input_shape")
-        super().__init__(name=name, dtype=dtype)
+        # Keras 3: an input's dtype is floatx() unless given, whatever the global policy.
+        super().__init__(name=name, dtype=dtype or _config.floatx())
         if shape is not None and batch_shape is not None:
             raise ValueError("You cannot pass both `shape` and `batch_shape` at the same time.")
         if batch_size is not None and batch_shape is not None:
