@@ -22,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from tapejax import _dtypes, _lazy, _tape, _variable
+from tapejax import _context, _dtypes, _lazy, _variable
 from tapejax._indexed_slices import IndexedSlices
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
@@ -237,7 +237,7 @@ class Optimizer:
         found = self._slots.get(var._id)
         if found is not None:
             return found
-        value = var._stored if _variable._read_hook is None else var._read()  # shape, dtype only
+        value = var._stored if _context.current.read_hook is None else var._read()  # shape, dtype only
         paths, treedef = self._initial_state(tuple(value.shape), np.dtype(value.dtype))
         kinds, consts, variables = [], [], []
         pending = self._pending_slots.pop(var._id, None)
@@ -425,13 +425,13 @@ class Optimizer:
         fn, donating_fn, state_vars = self._plan(variables)
         self.built = True
         lr_value = self._learning_rate._read() if self._learning_rate is not None else None
-        if (_lazy.ENABLED and _variable._read_hook is None and not _tape.state.recording
+        if (_lazy.ENABLED and _context.current.read_hook is None and not _context.current.recording
                 and all(v._constraint is None and getattr(v, "_keras_constraint", None) is None
                         for v in variables)):
             self._defer_apply(fn, arrays, variables, state_vars, lr_value)
             return
         arrays = _lazy.resolve_all(arrays)
-        if _variable._read_hook is None and not _tape.state.recording:
+        if _context.current.read_hook is None and not _context.current.recording:
             new_params, new_states, new_iter = donating_fn(
                 arrays, _variable.arrays_to_donate(variables), _variable.arrays_to_donate(state_vars),
                 self._iterations._read(), lr_value)
