@@ -105,15 +105,24 @@ def _rank(path):
     return (".compat." in path + ".", not path.startswith("tf.keras"), path.count("."))
 
 
+def hint(path, name):
+    """What to add to an error about `path.name` (e.g. "tf.keras.layers", "Foo") when TF 2.21 has it;
+    "" when TF has no such public name."""
+    if name.startswith("_") or not tf_has(path, name):  # TF's public API has no leading-underscore names
+        return ""
+    return (f": TensorFlow {TF_VERSION} has `{path}.{name}`, but tapejax does not implement it yet (the TF "
+            f"{TF_VERSION} APIs tapejax lacks are listed in {DIFFERENCES}; `python -m tapejax.compare "
+            f"--missing {path}` lists this namespace's)")
+
+
 def error(module, name):
     """The AttributeError for `module.name`, a name `module` does not have."""
     message = f"module {module.__name__!r} has no attribute {name!r}"
-    if not name.startswith("_"):  # TF's public API has no leading-underscore names
+    if not name.startswith("_"):
         for path in _tf_paths(module):
-            if tf_has(path, name):
-                message += (f": TensorFlow {TF_VERSION} has `{path}.{name}`, but tapejax does not implement "
-                            f"it yet (the TF {TF_VERSION} APIs tapejax lacks are listed in {DIFFERENCES}; "
-                            f"`python -m tapejax.compare --missing {path}` lists this namespace's)")
+            extra = hint(path, name)
+            if extra:
+                message += extra
                 break
     exc = AttributeError(message)
     exc.name, exc.obj = name, module

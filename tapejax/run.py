@@ -5,7 +5,9 @@ namespaces: `import tensorflow as tf` gives `tapejax`, `from tensorflow import k
 `tapejax.keras`, and `import tensorflow.keras.layers` / `from tensorflow.keras.layers import Dense`
 give `tapejax.keras.layers`. A TF 2.21 script's `import keras` means the Keras 3 that TF 2.21
 ships as `tf.keras`, so `keras` and `keras.*` resolve to `tapejax.keras` and its modules too. The script runs as `__main__` with `sys.argv` set to
-`[SCRIPT, *ARGS]` and its directory first on `sys.path`, as `python SCRIPT ARGS...` would.
+`[SCRIPT, *ARGS]` and its directory first on `sys.path`, as `python SCRIPT ARGS...` would. Exit
+status: 0 when it finishes, the script's own for `sys.exit(n)`, 1 for an uncaught exception (its
+traceback, from the script's first frame on, goes to stderr), 2 when SCRIPT is missing.
 
 The same redirection is available from Python: `install()` puts the import hook in place (and
 `uninstall()` removes it), and `run_script(path, argv)` runs a script under it and returns the
@@ -20,7 +22,10 @@ Limits:
   - `tensorflow.X` resolves only where tapejax has `X` as a module (a package module or a
     namespace made with `tapejax._namespaces.make`, also reached as an attribute such as
     `tf.keras.optimizers.schedules`). A submodule tapejax lacks raises `ModuleNotFoundError`, and
-    a missing attribute raises tapejax's `AttributeError`, in the script's line that used it.
+    a missing attribute raises tapejax's `AttributeError`, in the script's line that used it; both
+    say so when TF 2.21 has the name (`tapejax._missing_api`). `from tensorflow.x import Name`
+    for a Name tapejax lacks raises Python's plain `ImportError` (the import system replaces the
+    `AttributeError`'s message).
   - A `tensorflow` module already imported into the process before `install()` is replaced in
     `sys.modules` while the hook is in place; objects taken from it earlier stay real TF's.
   - The hook is process-wide: every import of `tensorflow` in the process (threads included) gets
@@ -35,7 +40,10 @@ import importlib.util
 import os
 import runpy
 import sys
+import traceback
 import types
+
+from tapejax import _missing_api
 
 # Redirected top-level packages. TF 2.21's `tf.keras` is Keras 3, so a TF script's `import keras`
 # means the same Keras as `tf.keras`.
@@ -94,6 +102,12 @@ class TensorflowFinder(importlib.abc.MetaPathFinder):
             return None
         module = _target_module(fullname)
         if module is None:
+            source = _aliased(fullname)
+            parent, _, name = ("tf" + ("" if source == "tensorflow" else ".keras")
+                               + fullname[len(source):]).rpartition(".")
+            extra = _missing_api.hint(parent, name)
+            if extra:  # TF 2.21 has this module: say so
+                raise ModuleNotFoundError(f"No module named {fullname!r}{extra}", name=fullname)
             return None  # importlib goes on to raise ModuleNotFoundError: No module named ...
         is_package = hasattr(module, "__path__")
         return importlib.util.spec_from_loader(fullname, _AliasLoader(module), is_package=is_package)
@@ -153,12 +167,33 @@ def run_script(path, argv=()):
             sys.path[0] = saved_path0
 
 
+def script_traceback(exc, path):
+    """`exc`'s traceback from the script's first frame on (without tapejax.run's and runpy's frames),
+    as `python SCRIPT` would show it; the whole traceback when no frame is the script's."""
+    path = os.path.abspath(path)
+    tb = exc.__traceback__
+    while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) != path:
+        tb = tb.tb_next
+    return tb if tb is not None else exc.__traceback__
+
+
 def main(argv=None):
+    """`python -m tapejax.run SCRIPT [ARGS...]`: returns the exit status (1 for an exception, whose
+    traceback, from the script's frames on, goes to stderr; a `sys.exit(n)` in the script exits n)."""
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__.split("\n\n")[0] + "\n\nusage: python -m tapejax.run SCRIPT [ARGS...]")
         return 0 if argv else 2
-    run_script(argv[0], argv[1:])
+    if not os.path.isfile(argv[0]):
+        print(f"python -m tapejax.run: can't open file {argv[0]!r}: no such file", file=sys.stderr)
+        return 2
+    try:
+        run_script(argv[0], argv[1:])
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - reported as Python reports an uncaught exception
+        traceback.print_exception(type(exc), exc, script_traceback(exc, argv[0]), file=sys.stderr)
+        return 1
     return 0
 
 

@@ -112,3 +112,58 @@ def test_names_that_only_start_like_tensorflow_are_not_redirected(name):
     from tapejax import run
 
     assert run.TensorflowFinder().find_spec(name) is None
+
+
+TRAINING = textwrap.dedent("""\
+    import tensorflow as tf
+    from tensorflow.keras.layers import Dense
+
+    x = tf.constant([[0.0], [1.0], [2.0], [3.0]])
+    y = 2.0 * x + 1.0
+    layer = Dense(1, kernel_initializer="zeros")
+    optimizer = tf.keras.optimizers.SGD(learning_rate=0.1)
+    for step in range(200):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean((layer(x) - y) ** 2)
+        grads = tape.gradient(loss, layer.trainable_variables)
+        optimizer.apply_gradients(zip(grads, layer.trainable_variables))
+    print("kernel", round(float(layer.kernel[0, 0]), 3), "bias", round(float(layer.bias[0]), 3))
+    print("loss below 1e-4", float(loss) < 1e-4)
+""")
+
+
+def test_an_unchanged_tf_training_script_runs_and_learns(tmp_path):
+    proc = _run(tmp_path, TRAINING)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["kernel 2.0 bias 1.0", "loss below 1e-4 True"]
+
+
+def test_the_traceback_starts_at_the_script_and_the_exit_status_is_1(tmp_path):
+    proc = _run(tmp_path, "import tensorflow as tf\n\ndef f():\n    raise ValueError('boom')\n\nf()\n")
+    assert proc.returncode == 1
+    lines = proc.stderr.splitlines()
+    assert lines[0] == "Traceback (most recent call last):"
+    assert lines[1].endswith('script.py", line 6, in <module>') and lines[-1] == "ValueError: boom"
+    assert "runpy" not in proc.stderr and "tapejax/run.py" not in proc.stderr
+
+
+@pytest.mark.parametrize("code,status", [("sys.exit(3)", 3), ("sys.exit(0)", 0), ("sys.exit('bye')", 1)])
+def test_the_scripts_sys_exit_sets_the_exit_status(tmp_path, code, status):
+    proc = _run(tmp_path, f"import sys\nimport tensorflow\n{code}\n")
+    assert proc.returncode == status, proc.stderr
+
+
+def test_a_script_that_does_not_exist_exits_2(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "tapejax.run", str(tmp_path / "nope.py")], capture_output=True,
+                          text=True, timeout=120, env=dict(os.environ, PYTHONPATH=ROOT))
+    assert proc.returncode == 2 and "can't open file" in proc.stderr
+
+
+def test_a_tf_module_tapejax_lacks_says_tf_has_it(tmp_path):
+    proc = _run(tmp_path, "import tensorflow.keras.applications\n")
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[-1] == (
+        "ModuleNotFoundError: No module named 'tensorflow.keras.applications': TensorFlow 2.21 has "
+        "`tf.keras.applications`, but tapejax does not implement it yet (the TF 2.21 APIs tapejax lacks are "
+        "listed in docs/tf_api_differences.md; `python -m tapejax.compare --missing tf.keras` lists this "
+        "namespace's)")
