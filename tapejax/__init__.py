@@ -111,6 +111,7 @@ image = _namespaces.make("image", "tf.image", {**_namespaces.pick(image_ops, ima
                                                **_namespaces.pick(image_codec_ops, image_codec_ops.__all__)})
 io = _namespaces.make("io", "tf.io", {
     **_namespaces.pick(_io, _io.__all__), **_namespaces.pick(image_codec_ops, image_codec_ops.__all__),
+    "decode_raw": string_ops.decode_raw,
     "gfile": _namespaces.make("io.gfile", "tf.io.gfile", _namespaces.pick(_io, _io.GFILE)),
 })
 
@@ -201,8 +202,12 @@ sparse = _namespaces.make("sparse", "tf.sparse", {
         "map_values", "mask", "maximum", "minimum", "reduce_max", "reduce_sum", "reorder", "reset_shape",
         "reshape", "retain", "segment_mean", "segment_sqrt_n", "segment_sum", "slice", "softmax",
         "sparse_dense_matmul", "split", "to_dense", "to_indicator", "transpose"])})
-ragged = _namespaces.make("ragged", "tf.ragged (not implemented in tapejax)",
-                          _unimplemented.members("ragged", _unimplemented.RAGGED))
+from tapejax import _ragged  # noqa: E402
+from tapejax._map_fn import map_fn  # noqa: E402
+
+RaggedTensor, RaggedTensorSpec = _ragged.RaggedTensor, _ragged.RaggedTensorSpec
+ragged = _namespaces.make("ragged", "tf.ragged", {
+    **_unimplemented.members("ragged", _unimplemented.RAGGED), **_ragged.RAGGED_API})
 sets = _namespaces.make("sets", "tf.sets (not implemented in tapejax)",
                         _unimplemented.members("sets", _unimplemented.SETS))
 

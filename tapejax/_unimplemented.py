@@ -11,11 +11,12 @@ from __future__ import annotations
 SPARSE = ["bincount", "cross", "cross_hashed", "sampled_addmm"]  # the rest: tapejax._sparse
 RAGGED = ["cross", "cross_hashed", "stack_dynamic_partitions"]  # the rest: tapejax._ragged
 SETS = ["difference", "intersection", "size", "union"]
-TOP_LEVEL = {"RaggedTensor": "tf.RaggedTensor", "RaggedTensorSpec": "tf.RaggedTensorSpec"}
+TOP_LEVEL = {}  # tf.SparseTensor, tf.RaggedTensor and their specs are implemented
 
 _WHY = {
     "sparse": "tapejax has no sparse tensors yet; use dense tensors (e.g. tf.scatter_nd / tf.gather).",
-    "ragged": "tapejax has no ragged tensors yet; pad to a dense tensor and carry lengths or a mask.",
+    "ragged": "tapejax's tf.ragged has the common ops but not this one; convert with rt.to_tensor() or "
+              "work on rt.flat_values.",
     "sets": "tapejax has no tf.sets ops yet (they work on sparse tensors).",
 }
 

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _checks, _dtypes
+from tapejax import _checks, _dtypes, _ragged_dispatch
 from tapejax._errors import InvalidArgumentError
 from tapejax._ops import _shapes
 from tapejax._ops._convert import as_value, convert_to_tensor
@@ -638,6 +638,10 @@ def fill(dims, value, name=None, layout=None):
     """A Tensor of shape `dims` filled with `value` (its dtype); raises as `zeros`."""
     v = convert_to_tensor(value)
     shape = _shapes.creation_shape(dims, v._v.dtype, float_attr="index_type")
+    if v._v.dtype.kind == "O":  # a string fill stays on the host, as string tensors do
+        out = np.empty(shape, dtype=object)
+        out[...] = v._value[()]
+        return Tensor(out)
     return _created(lambda s, d: jnp.full(s, v._value), shape, v._v.dtype)
 
 
@@ -738,3 +742,12 @@ def meshgrid(*args, **kwargs):
     arrays = [as_value(a) for a in args]
     grids = jnp.meshgrid(*[a._value for a in arrays], indexing=indexing)
     return [Tensor(g) for g in grids]
+
+
+# Ragged inputs run tf.ragged's versions (TF's ragged dispatch; see tapejax/_ragged_dispatch.py).
+for _name in ("identity", "zeros_like", "ones_like"):
+    globals()[_name] = _ragged_dispatch.elementwise(globals()[_name])
+for _name in ("tile", "shape", "size", "rank", "expand_dims"):
+    globals()[_name] = _ragged_dispatch.first(globals()[_name])
+for _name in ("concat", "stack", "where", "gather"):
+    globals()[_name] = _ragged_dispatch.any_arg(globals()[_name])

@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import jax.scipy.special as jsp
 import numpy as np
 
-from tapejax import _checks, _dtypes
+from tapejax import _checks, _dtypes, _ragged_dispatch
 from tapejax._errors import InvalidArgumentError, NotFoundError
 from tapejax._ops import _kernels as K
 from tapejax._ops import _shapes
@@ -221,8 +221,8 @@ def _make_binary(name, op_name, fn, differentiable):
     return binary
 
 
-for _name, (_op_name, _fn, _diff) in UNARY.items():
-    globals()[_name] = _make_unary(_name, _op_name, _fn, _diff)
+for _name, (_op_name, _fn, _diff) in UNARY.items():  # a ragged input maps over its flat values
+    globals()[_name] = _ragged_dispatch.elementwise(_make_unary(_name, _op_name, _fn, _diff))
 
 
 _STRING_ERRORS = {"real": "input must be a numeric tensor, but got tensor with dtype <dtype: 'string'>",
@@ -259,8 +259,8 @@ real = _complex_part("real", lambda x: x)
 conj = _complex_part("conj", lambda x: x)
 imag = _complex_part("imag", lambda x: Tensor(jnp.zeros_like(x._value)))
 angle = _complex_part("angle", _real_angle)
-for _name, (_op_name, _fn, _diff) in BINARY.items():
-    globals()[_name] = _make_binary(_name, _op_name, _fn, _diff)
+for _name, (_op_name, _fn, _diff) in BINARY.items():  # ragged operands: tapejax._ragged's rule
+    globals()[_name] = _ragged_dispatch.binary(_make_binary(_name, _op_name, _fn, _diff))
 
 
 
@@ -350,6 +350,7 @@ _cast = Op("Cast", lambda x, dtype: x.astype(dtype) if not (
     jnp.iscomplexobj(x) and not jnp.issubdtype(dtype, jnp.complexfloating)) else jnp.real(x).astype(dtype))
 
 
+@_ragged_dispatch.elementwise
 def cast(x, dtype, name=None):
     """Casts `x` to `dtype`; differentiable between floating dtypes only, as in TF.
 
@@ -382,6 +383,7 @@ def saturate_cast(value, dtype, name=None):
 _clip = Op("ClipByValue", K.tf_clip)
 
 
+@_ragged_dispatch.elementwise
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     """Clips `t` to `[clip_value_min, clip_value_max]`; the gradient passes on both edges (TF).
 
@@ -399,6 +401,7 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     return apply(_clip, [t, lo, hi])
 
 
+@_ragged_dispatch.any_arg
 def add_n(inputs, name=None):
     """Sums a list of Tensors of one shape and dtype."""
     if not inputs:
@@ -489,8 +492,8 @@ def _check_axis(op_name, x, axis):
                 f"Invalid reduction dimension ({a} for input with {rank} dimension(s) [Op:{op_name}] name: ")
 
 
-for _name, (_op_name, _fn, _diff) in REDUCTIONS.items():
-    globals()[_name] = _make_reduction(_name, _op_name, _fn, _diff)
+for _name, (_op_name, _fn, _diff) in REDUCTIONS.items():  # ragged inputs: tapejax._ragged's reductions
+    globals()[_name] = _ragged_dispatch.first(_make_reduction(_name, _op_name, _fn, _diff))
 
 reduce_sum = globals()["reduce_sum"]
 reduce_mean = globals()["reduce_mean"]

@@ -16,7 +16,7 @@ import farmhash
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _dtypes
+from tapejax import _dtypes, _ragged, _ragged_dispatch
 from tapejax._errors import InvalidArgumentError, OutOfRangeError, UnimplementedError
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._ops._dispatch import HOST_KERNELS
@@ -25,7 +25,7 @@ from tapejax._tensor import Tensor
 
 __all__ = ["length", "lower", "upper", "strip", "split", "join", "reduce_join", "regex_replace",
            "regex_full_match", "substr", "to_number", "as_string", "unicode_split", "bytes_split",
-           "to_hash_bucket_fast", "format"]
+           "to_hash_bucket_fast", "format", "unicode_decode"]
 
 
 def _broadcast(op_name, *arrays):
@@ -174,35 +174,42 @@ def strip(input, name=None):
     return _strings_out(_map(bytes.strip, _strings(input, "StringStrip")))
 
 
-def _ragged(what):
-    return NotImplementedError(
-        f"{what} returns a tf.RaggedTensor here (one row per input string), and tapejax has no "
-        f"RaggedTensor.\ntapejax: call it on one scalar string at a time (the result is then a "
-        f"dense 1-D Tensor), or pad the pieces yourself.")
+def _ragged_pieces(array, pieces_of):
+    """A RaggedTensor of `pieces_of(b)` (a list of bytes) for each string of the N-D `array`: its
+    dimensions stay (uniform) and one ragged dimension is added, as TF's splitting ops."""
+    flat = array.reshape(-1)
+    pieces = [pieces_of(b) for b in flat]
+    values = _objects_1d([p for ps in pieces for p in ps])
+    result = _ragged.RaggedTensor.from_row_lengths(Tensor(values), [builtins.len(p) for p in pieces])
+    for size in reversed(array.shape[1:]):
+        result = _ragged.RaggedTensor.from_uniform_row_length(result, size)
+    return result
 
 
 def split(input, sep=None, maxsplit=-1, name=None):
     """Splits a scalar string at `sep` (runs of whitespace when `sep` is None or empty).
 
     Args:
-      input: a scalar string Tensor. A batch of strings gives a RaggedTensor in TF, which tapejax
-        does not have (NotImplementedError).
+      input: a string Tensor (or RaggedTensor). A scalar gives a 1-D Tensor; a batch of strings
+        gives a RaggedTensor with one more (ragged) dimension.
       sep: the separator; None or "" splits at runs of whitespace, dropping empty pieces.
       maxsplit: at most this many splits (-1: no limit).
 
     Returns:
-      A 1-D string Tensor of the pieces.
+      A 1-D string Tensor of the pieces, or a RaggedTensor for a batch of strings.
     """
     array = _strings(input, "StringSplitV2")
-    if array.ndim:
-        raise _ragged(f"tf.strings.split of a rank-{array.ndim} input")
-    text = array[()]
     if isinstance(sep, Tensor):
         sep = sep.numpy()
     sep = sep.encode("utf-8") if isinstance(sep, str) else sep
     limit = -1 if maxsplit is None or maxsplit < 0 else int(maxsplit)
-    pieces = text.split(None, limit) if not sep else text.split(sep, limit)
-    return _strings_out(_objects_1d(pieces))
+
+    def pieces_of(text):
+        return text.split(None, limit) if not sep else text.split(sep, limit)
+
+    if array.ndim:
+        return _ragged_pieces(array, pieces_of)
+    return _strings_out(_objects_1d(pieces_of(array[()])))
 
 
 def _objects_1d(items):
@@ -472,31 +479,90 @@ def unicode_split(input, input_encoding, errors="replace", replacement_char=6553
     """Splits a scalar string into its Unicode characters (each a UTF-8 string).
 
     Invalid bytes become U+FFFD, as TF's default `errors="replace"`. A batch of strings gives a
-    RaggedTensor in TF (NotImplementedError here).
+    RaggedTensor (one more, ragged, dimension).
 
     Returns:
-      A 1-D string Tensor.
+      A 1-D string Tensor, or a RaggedTensor for a batch of strings.
     """
     array = _strings(input, "UnicodeDecodeWithOffsets")
-    if array.ndim:
-        raise _ragged(f"tf.strings.unicode_split of a rank-{array.ndim} input")
     if str(input_encoding).upper().replace("_", "-") not in ("UTF-8", "UTF8"):
         raise NotImplementedError("tapejax's tf.strings.unicode_split decodes UTF-8 only.")
-    chars = array[()].decode("utf-8", errors="strict" if errors == "strict" else "replace")
-    return _strings_out(_objects_1d([c.encode("utf-8") for c in chars]))
+
+    def chars_of(text):
+        chars = text.decode("utf-8", errors="strict" if errors == "strict" else "replace")
+        return [c.encode("utf-8") for c in chars]
+
+    if array.ndim:
+        return _ragged_pieces(array, chars_of)
+    return _strings_out(_objects_1d(chars_of(array[()])))
+
+
+def unicode_decode(input, input_encoding, errors="replace", replacement_char=65533,
+                   replace_control_characters=False, name=None):
+    """The Unicode code points of each string (int32), as `tf.strings.unicode_decode`.
+
+    Args:
+      input: a string Tensor (or RaggedTensor); a batch gives a RaggedTensor of code points.
+      input_encoding: "UTF-8" (the only encoding tapejax decodes).
+      errors: "replace" (invalid bytes become `replacement_char`), "ignore" or "strict".
+
+    Returns:
+      A 1-D int32 Tensor for a scalar string, or a RaggedTensor for a batch.
+    """
+    array = _strings(input, "UnicodeDecode")
+    if str(input_encoding).upper().replace("_", "-") not in ("UTF-8", "UTF8"):
+        raise NotImplementedError("tapejax's tf.strings.unicode_decode decodes UTF-8 only.")
+
+    def points_of(text):
+        chars = text.decode("utf-8", errors="strict" if errors == "strict" else errors)
+        return [replacement_char if c == "\ufffd" and errors == "replace" else ord(c) for c in chars]
+
+    if array.ndim:
+        pieces = _ragged_pieces(array, points_of)
+        return pieces.with_flat_values(_numbers_out(np.asarray(pieces.flat_values.numpy(), np.int64), np.int32))
+    return _numbers_out(points_of(array[()]), np.int32)
+
+
+def decode_raw(input_bytes, out_type, little_endian=True, fixed_length=None, name=None):
+    """Reinterprets the bytes of each string as numbers of `out_type`, as `tf.io.decode_raw`.
+
+    Returns:
+      A Tensor of `out_type` with one more dimension (the numbers of each string).
+
+    Raises:
+      InvalidArgumentError: if the strings' lengths differ or do not divide into whole numbers.
+    """
+    array = _strings(input_bytes, "DecodeRaw")
+    dtype = np.dtype(_dtypes.as_dtype(out_type)._np).newbyteorder("<" if little_endian else ">")
+    flat = [b if fixed_length is None else b[:int(fixed_length)].ljust(int(fixed_length), b"\0")
+            for b in array.reshape(-1)]
+    sizes = {builtins.len(b) for b in flat}
+    if builtins.len(sizes) > 1:
+        raise InvalidArgumentError(f"DecodeRaw requires input strings to all be the same size, but element 1 has "
+                                   f"size {builtins.len(flat[1])} != {builtins.len(flat[0])} [Op:DecodeRaw]")
+    for b in flat:
+        if builtins.len(b) % dtype.itemsize:
+            raise InvalidArgumentError(f"Input to DecodeRaw has length {builtins.len(b)} that is not a multiple of "
+                                       f"{dtype.itemsize}, the size of {_dtypes.as_dtype(out_type).name} [Op:DecodeRaw]")
+    n = (sizes.pop() if sizes else 0) // dtype.itemsize
+    numbers = np.stack([np.frombuffer(b, dtype) for b in flat]) if flat else np.zeros((0, n), dtype)
+    return _numbers_out(numbers.astype(dtype.newbyteorder("=")).reshape(array.shape + (n,)), dtype.newbyteorder("="))
 
 
 def bytes_split(input, name=None):
-    """Splits a scalar string into its bytes (a RaggedTensor in TF for a batch: NotImplementedError).
+    """Splits a scalar string into its bytes (a RaggedTensor of them for a batch of strings).
 
     Returns:
-      A 1-D string Tensor of one-byte strings.
+      A 1-D string Tensor of one-byte strings, or a RaggedTensor for a batch.
     """
     array = _strings(input, "StringSplitV2")
+
+    def bytes_of(text):
+        return [text[i:i + 1] for i in builtins.range(builtins.len(text))]
+
     if array.ndim:
-        raise _ragged(f"tf.strings.bytes_split of a rank-{array.ndim} input")
-    text = array[()]
-    return _strings_out(_objects_1d([text[i:i + 1] for i in builtins.range(builtins.len(text))]))
+        return _ragged_pieces(array, bytes_of)
+    return _strings_out(_objects_1d(bytes_of(array[()])))
 
 
 def to_hash_bucket_fast(input, num_buckets, name=None):
@@ -578,3 +644,10 @@ def format(template, inputs, placeholder="{}", summarize=3, name=None):  # noqa:
         out.append(_format_array(np.asarray(t._value), t.dtype, int(summarize)))
         out.append(piece)
     return _strings_out(string_scalar(b"".join(out)))
+
+
+# Ragged inputs map over their flat values (TF's ragged dispatch; see tapejax/_ragged_dispatch.py).
+for _name in ("length", "lower", "upper", "strip", "split", "regex_replace", "regex_full_match", "substr",
+              "to_number", "as_string", "unicode_split", "unicode_decode", "bytes_split", "to_hash_bucket_fast"):
+    globals()[_name] = _ragged_dispatch.elementwise(globals()[_name])
+join = _ragged_dispatch.any_arg(join)
