@@ -300,6 +300,21 @@ def test_mapping_sparse_dataset_elements(compare):
     compare(program)
 
 
+def test_sparse_elements_through_unbatch_generators_zip_filter_and_numpy_iteration(compare):
+    def program(tf):
+        dense = lambda ds: [tf.sparse.to_dense(e) for e in ds]
+        unbatched = tf.data.Dataset.from_tensors(negatives(tf)).unbatch()
+        made = tf.data.Dataset.from_generator(
+            lambda: iter([tf.SparseTensor([[0]], [1], [2]), tf.SparseTensor([[3]], [4], [5])]),
+            output_signature=tf.SparseTensorSpec([None], tf.int32))
+        zipped = tf.data.Dataset.zip((tf.data.Dataset.from_tensor_slices(negatives(tf)), tf.data.Dataset.range(3)))
+        kept = tf.data.Dataset.from_tensor_slices(negatives(tf)).filter(lambda s: tf.sparse.reduce_sum(s) > 0)
+        return (repr(unbatched.element_spec), dense(unbatched), repr(made.element_spec), dense(made),
+                dense(made.batch(2)), [(tf.sparse.to_dense(a), b) for a, b in zipped], dense(kept.prefetch(1)),
+                list(tf.data.Dataset.from_tensor_slices(negatives(tf)).as_numpy_iterator()))
+    compare(program)
+
+
 def test_nest_treats_a_sparse_tensor_as_one_leaf(compare):
     def program(tf):
         st = grid(tf)

@@ -322,11 +322,12 @@ def _axes(axis, rank):
 def _validate(indices, shape, ordered, api):
     """TF's SparseToDense index checks: in bounds always; sorted and unique when `ordered`."""
     shape = np.asarray(shape)
-    for i, row in enumerate(indices):
-        if np.any(row < 0) or np.any(row >= shape):
-            raise InvalidArgumentError(
-                f"indices[{i}] = [{','.join(str(int(x)) for x in row)}] is out of bounds: need 0 <= "
-                f"index < [{','.join(str(int(d)) for d in shape)}] [Op:{api}] name: ")
+    outside = np.nonzero(np.any((indices < 0) | (indices >= shape), axis=1))[0] if len(indices) else []
+    if len(outside):
+        i = int(outside[0])
+        raise InvalidArgumentError(
+            f"indices[{i}] = [{','.join(str(int(x)) for x in indices[i])}] is out of bounds: need 0 <= "
+            f"index < [{','.join(str(int(d)) for d in shape)}] [Op:{api}] name: ")
     if not ordered or len(indices) < 2:
         return
     lin = _linear(indices, shape)
@@ -1007,6 +1008,18 @@ class HostSparse:
     def ndim(self):
         return len(self.dense_shape)
 
+    def astype(self, dtype):
+        return HostSparse(self.indices, self.values.astype(dtype), self.dense_shape)
+
+
+def host_dense(host):
+    """The dense NumPy array of a HostSparse (`as_numpy_iterator`)."""
+    fill = b"" if host.values.dtype == object else 0
+    out = np.full(host.shape, fill, dtype=host.values.dtype)
+    if len(host.values):
+        out[tuple(host.indices.T)] = host.values
+    return out
+
 
 def to_host(sp):
     """A SparseTensor as a HostSparse."""
@@ -1026,12 +1039,17 @@ def host_spec(host, batch_dims=0):
 
 def host_rows(host):
     """The slices of a HostSparse along its first dimension (`from_tensor_slices`)."""
-    rows = host.indices[:, 0]
     order = _lexsort(host.indices)
     indices, values = host.indices[order], host.values[order]
     rows = indices[:, 0]
     return [HostSparse(indices[rows == r][:, 1:], values[rows == r], host.dense_shape[1:])
             for r in range(int(host.dense_shape[0]))]
+
+
+def host_row(host, index):
+    """Row `index` of a HostSparse along its first dimension (`unbatch`)."""
+    keep = host.indices[:, 0] == index
+    return HostSparse(host.indices[keep][:, 1:], host.values[keep], host.dense_shape[1:])
 
 
 def host_stack(parts):

@@ -731,7 +731,7 @@ class _Generator(Dataset):
             raise TypeError("The `output_types` and `output_shapes` arguments can not be used "
                             "together with `output_signature`.")
         for spec in _structure.flatten(output_signature):
-            if not isinstance(spec, TensorSpec):
+            if not isinstance(spec, (TensorSpec, _sparse.SparseTensorSpec)):
                 raise TypeError(f"`output_signature` must contain objects that are subclass of "
                                 f"`tf.TypeSpec` but found {type(spec)} which is not.")
         self._generator = generator
@@ -1636,6 +1636,8 @@ class _NumpyIterator(OwnedIterator):
 
 
 def _numpy_value(array):
+    if isinstance(array, _sparse.HostSparse):  # as TF: a sparse component comes out dense
+        return _sparse.host_dense(array)
     if array.dtype == object and array.shape == ():
         return array[()]
     return array if array.shape else array[()]

@@ -229,6 +229,8 @@ def slices(element, index):
 
 
 def _item(array, index):
+    if isinstance(array, _sparse.HostSparse):  # row `index` of a batch of sparse elements
+        return _sparse.host_row(array, index)
     got = array[index]
     if isinstance(got, np.ndarray):
         return got
