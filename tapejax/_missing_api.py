@@ -95,7 +95,7 @@ def _tf_paths(module):
         paths = _paths.get(id(module))
     if paths is None:  # not reachable from tapejax by attributes: its name says where it is
         name = module.__name__
-        paths = ["tf" + name[len("tapejax"):]] if name.startswith("tapejax") else []
+        paths = _paths[id(module)] = ["tf" + name[len("tapejax"):]] if name.startswith("tapejax") else []
     return sorted(paths, key=_rank)
 
 
