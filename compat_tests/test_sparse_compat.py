@@ -220,6 +220,38 @@ def test_sparse_ops_inside_a_function(compare):
     compare(program)
 
 
+def test_a_training_step_on_sparse_dense_matmul_inside_a_function(compare):
+    def program(tf):
+        st = grid(tf)
+        w = tf.Variable(tf.reshape(tf.range(8, dtype=tf.float32), [4, 2]))
+
+        @tf.function
+        def step():
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(tf.sparse.sparse_dense_matmul(st, w) ** 2)
+            w.assign_sub(0.01 * tape.gradient(loss, w))
+            return loss
+        return [step() for _ in range(3)], w
+    compare(program, rtol=1e-4)
+
+
+def test_gradients_of_dense_times_sparse_and_second_order_through_values(compare):
+    def program(tf):
+        st = grid(tf)
+        a = tf.Variable(tf.ones([2, 3]))
+        x = tf.Variable([1.0, 2.0, 3.0])
+        w = tf.reshape(tf.range(8.0), [4, 2])
+        with tf.GradientTape(persistent=True) as outer:
+            with tf.GradientTape(persistent=True) as tape:
+                tape.watch(st.values)
+                product = tf.reduce_sum(tf.sparse.sparse_dense_matmul(a, st) * tf.reshape(tf.range(8.0), [2, 4]))
+                squared = tf.reduce_sum(tf.sparse.sparse_dense_matmul(tf.SparseTensor(st.indices, x ** 2, st.dense_shape), w))
+            first = tape.gradient(squared, x)
+            total = tf.reduce_sum(first)
+        return tape.gradient(product, a), tape.gradient(product, st.values), first, outer.gradient(total, x)
+    compare(program)
+
+
 # ---------------------------------------------------------------------------------------------
 # SparseTensorSpec
 def test_sparse_tensor_spec_repr_equality_and_compatibility(compare):
@@ -268,6 +300,30 @@ def test_a_variable_as_values_gets_gradients_through_to_dense_and_sparse_ops(com
             moved = tf.sparse.transpose(tf.sparse.add(st, st))
             loss = tf.reduce_sum(tf.sparse.to_dense(moved) * tf.reshape(tf.range(12.0), [4, 3]))
         return tape.gradient(loss, v)
+    compare(program)
+
+
+@pytest.mark.parametrize("combiner", ["mean", "sqrtn", "sum", None])
+def test_embedding_lookup_sparse_combines_rows_and_gives_indexed_slices_gradients(compare, combiner):
+    def program(tf):
+        emb = tf.Variable(tf.reshape(tf.range(12.0), [4, 3]))
+        ids = tf.SparseTensor([[0, 0], [0, 1], [2, 0]], tf.constant([1, 3, 2], tf.int64), [4, 2])
+        weights = tf.SparseTensor([[0, 0], [0, 1], [2, 0]], tf.constant([1.0, 2.0, 0.5]), [4, 2])
+        with tf.GradientTape() as tape:
+            weighted = tf.nn.embedding_lookup_sparse(emb, ids, weights, combiner=combiner)
+            loss = tf.reduce_sum(weighted * tf.constant([[1.0], [2.0], [3.0]]))
+        grad = tape.gradient(loss, emb)
+        return (tf.nn.embedding_lookup_sparse(emb, ids, None, combiner=combiner), weighted,
+                tf.nn.embedding_lookup_sparse(emb, ids, None, combiner=combiner, max_norm=1.0),
+                type(grad).__name__, tf.convert_to_tensor(grad))
+    compare(program)
+
+
+def test_embedding_lookup_sparse_with_an_unknown_combiner_raises_value_error(compare):
+    @raises("ValueError")
+    def program(tf):
+        ids = tf.SparseTensor([[0, 0]], tf.constant([1], tf.int64), [1, 1])
+        return tf.nn.embedding_lookup_sparse(tf.ones([2, 2]), ids, None, combiner="max")
     compare(program)
 
 

@@ -35,6 +35,7 @@ from tapejax._py_function import numpy_function, py_function  # noqa: E402,F401
 from tapejax._ops import array_ops, linalg_ops, math_ops, nn_ops, random_ops  # noqa: E402
 from tapejax._ops import image_ops, string_ops  # noqa: E402 - string_ops also registers string kernels
 from tapejax._ops._convert import constant, convert_to_tensor  # noqa: E402
+from tapejax import _sparse  # noqa: E402
 from tapejax._tape import GradientTape  # noqa: E402
 from tapejax._tensor import Tensor, TensorShape  # noqa: E402
 from tapejax._variable import Variable, VariableAggregation, VariableSynchronization  # noqa: E402
@@ -101,6 +102,7 @@ nn = _namespaces.make("nn", "tf.nn", {
         "max_pool", "avg_pool"]),
     "softsign": math_ops.softsign, "l2_normalize": math_ops.l2_normalize,
     "log_sigmoid": math_ops.log_sigmoid, "top_k": math_ops.top_k,
+    "embedding_lookup_sparse": _sparse.embedding_lookup_sparse,
 })
 
 strings = _namespaces.make("strings", "tf.strings", _namespaces.pick(string_ops, string_ops.__all__))
@@ -193,8 +195,6 @@ globals().update(_namespaces.pick(_debugging, ["Assert", "assert_equal", "assert
 
 _missing = _unimplemented.top_level()
 globals().update(_missing)
-from tapejax import _sparse  # noqa: E402
-
 SparseTensor, SparseTensorSpec = _sparse.SparseTensor, _sparse.SparseTensorSpec
 sparse = _namespaces.make("sparse", "tf.sparse", {
     **_unimplemented.members("sparse", _unimplemented.SPARSE), **_namespaces.pick(_sparse, [

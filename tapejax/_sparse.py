@@ -982,6 +982,57 @@ def segment_sqrt_n(data, indices, segment_ids, num_segments=None, name=None):
     return math_ops.truediv(total, _per_segment(counts, rows, np.sqrt))
 
 
+def embedding_lookup_sparse(params, sp_ids, sp_weights, partition_strategy="mod", name=None,
+                            combiner=None, max_norm=None, allow_fast_lookup=False):
+    """Combines the embedding rows of each row of ids (`tf.nn.embedding_lookup_sparse`).
+
+    Args:
+      params: the embedding matrix (a Variable or Tensor, or a list holding one).
+      sp_ids: a SparseTensor of int ids; row `i` of the result combines the rows of `params` at
+        the ids in row `i` (indices[:, 0], sorted).
+      sp_weights: a SparseTensor of float weights with sp_ids' indices, or None (all weights 1).
+      combiner: "mean" (the default), "sqrtn" or "sum": the weighted sum divided by the sum of the
+        weights, by the square root of the sum of their squares, or not divided.
+      max_norm: if given, each embedding row is clipped to this l2 norm before combining.
+
+    Returns:
+      A Tensor `[max row id + 1, dim]`; rows without ids are zero. The gradient with respect to
+      `params` is an IndexedSlices, as for `tf.gather`.
+    """
+    combiner = "mean" if combiner is None else combiner
+    if combiner not in ("mean", "sqrtn", "sum"):
+        raise ValueError(f"combiner must be one of 'mean', 'sqrtn' or 'sum', got {combiner}")
+    if isinstance(params, (list, tuple)):
+        if len(params) != 1:
+            raise NotImplementedError("tapejax's embedding_lookup_sparse takes one params tensor (not a "
+                                      "partitioned list); concatenate the shards first.")
+        params = params[0]
+    ids = _sparse(sp_ids, "sp_ids")
+    indices = _parts(ids, "tf.nn.embedding_lookup_sparse")[0]
+    segments = indices[:, 0]
+    if len(segments) and np.any(np.diff(segments) < 0):
+        raise InvalidArgumentError("segment ids are not increasing: sp_ids must be in row-major order "
+                                   "(tf.sparse.reorder).")
+    n = int(segments.max()) + 1 if len(segments) else 0
+    seg = _const(segments.astype(np.int64))
+    rows = array_ops.gather(params, ids.values)
+    if max_norm is not None:
+        rows = math_ops.clip_by_norm(rows, max_norm, axes=[1])
+    if sp_weights is None:
+        weights = _const(np.ones(len(segments), rows.dtype.as_numpy_dtype))
+    else:
+        weights = _sparse(sp_weights, "sp_weights").values
+        rows = math_ops.multiply(rows, array_ops.reshape(weights, [-1, 1]))
+    total = math_ops.unsorted_segment_sum(rows, seg, n)
+    if combiner == "sum":
+        return total
+    if combiner == "mean":
+        scale = math_ops.unsorted_segment_sum(weights, seg, n)
+    else:
+        scale = math_ops.sqrt(math_ops.unsorted_segment_sum(math_ops.multiply(weights, weights), seg, n))
+    return math_ops.divide_no_nan(total, array_ops.reshape(scale, [-1, 1]))
+
+
 # --------------------------------------------------------------------------------------------------
 # tf.data: a SparseTensor component on the host
 # --------------------------------------------------------------------------------------------------
