@@ -124,12 +124,14 @@ def main(argv):
     record = _Record(record_path, script)
     stdout = sys.stdout = _Stdout(sys.stdout, record)
     sys.path[0] = os.path.dirname(script)
+    execute = runpy.run_path
     if backend == "tapejax":
         added = ROOT not in sys.path
         if added:
             sys.path.insert(1, ROOT)
         from tapejax import run
         run.install()
+        execute = run.run_script
         if added:  # the script sees the sys.path it sees on TF: tapejax's folder only if it was there
             sys.path.remove(ROOT)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -139,7 +141,10 @@ def main(argv):
     sys.argv = [script, *args]
     status, started = 0, time.perf_counter()
     try:
-        runpy.run_path(script, run_name="__main__")
+        if backend == "tapejax":
+            execute(script, args)
+        else:
+            execute(script, run_name="__main__")
     except SystemExit as exc:
         code = exc.code
         status = code if isinstance(code, int) else (0 if code is None else 1)

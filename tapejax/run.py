@@ -23,9 +23,8 @@ Limits:
     namespace made with `tapejax._namespaces.make`, also reached as an attribute such as
     `tf.keras.optimizers.schedules`). A submodule tapejax lacks raises `ModuleNotFoundError`, and
     a missing attribute raises tapejax's `AttributeError`, in the script's line that used it; both
-    say so when TF 2.21 has the name (`tapejax._missing_api`). `from tensorflow.x import Name`
-    for a Name tapejax lacks raises Python's plain `ImportError` (the import system replaces the
-    `AttributeError`'s message).
+    say so when TF 2.21 has the name (`tapejax._missing_api`), and so does the `ImportError` of
+    `from tensorflow.x import Name` once it leaves the script (`run_script` adds it).
   - A `tensorflow` module already imported into the process before `install()` is replaced in
     `sys.modules` while the hook is in place; objects taken from it earlier stay real TF's.
   - The hook is process-wide: every import of `tensorflow` in the process (threads included) gets
@@ -38,6 +37,7 @@ import importlib
 import importlib.abc
 import importlib.util
 import os
+import re
 import runpy
 import sys
 import traceback
@@ -161,10 +161,33 @@ def run_script(path, argv=()):
         sys.path.insert(0, script_dir)
     try:
         return runpy.run_path(path, run_name="__main__")
+    except ImportError as exc:
+        explain_import_error(exc)
+        raise
     finally:
         sys.argv = saved_argv
         if saved_path0 is not None:
             sys.path[0] = saved_path0
+
+
+_CANNOT_IMPORT = re.compile(r"cannot import name '(\w+)' from '(tapejax[\w.]*)'")
+
+
+def explain_import_error(exc):
+    """Adds to `exc` (from `from tensorflow.x import Name`) that TF 2.21 has `Name` when it does.
+
+    Python's import system replaces the `AttributeError` of a missing name with a plain
+    "cannot import name" ImportError; this puts tapejax's explanation back in its message.
+    """
+    match = _CANNOT_IMPORT.match(str(exc))
+    module = sys.modules.get(match.group(2)) if match else None
+    if module is None or "TensorFlow" in str(exc):
+        return exc
+    extra = str(_missing_api.error(module, match.group(1))).partition(f"{match.group(1)!r}")[2]
+    if extra:
+        exc.msg = str(exc) + extra
+        exc.args = (exc.msg,) + exc.args[1:]
+    return exc
 
 
 def script_traceback(exc, path):
