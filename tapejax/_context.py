@@ -6,12 +6,14 @@ here: the tapes now recording, the interception of Variable reads and writes whi
 random draws inside a trace, the name scopes, and the depths of the tracing modes. A thread starts
 with none of them active, so one thread tracing a function never sees another thread's eager work.
 
-`tf.config.run_functions_eagerly` is the one process-wide switch (as in TF), kept in `settings`.
+`tf.config.run_functions_eagerly` and tapejax's explanations (`TAPEJAX_EXPLAIN`) are process-wide
+switches (the first as in TF), kept in `settings`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 
 
@@ -37,6 +39,7 @@ current = _Context()
 
 class _Settings:
     run_functions_eagerly = False  # process-wide, as `tf.config.run_functions_eagerly`
+    explain = os.environ.get("TAPEJAX_EXPLAIN", "").strip().lower() not in ("", "0", "false", "no")
 
 
 settings = _Settings()

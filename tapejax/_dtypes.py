@@ -7,6 +7,11 @@ import numpy as np
 
 from tapejax._errors import InvalidArgumentError
 
+# The dtypes gradients flow through: a tape tracks values of these only (TF's backprop rule).
+DIFFERENTIABLE_DTYPES = frozenset(
+    np.dtype(d) for d in (np.float16, jnp.bfloat16, np.float32, np.float64, np.complex64,
+                          np.complex128))
+
 
 class DType:
     """A TensorFlow-style dtype: `tf.float32`, `tf.int32`, ...

@@ -16,9 +16,9 @@ import functools
 import jax
 
 from tapejax import _composite, _context, _nest, _tape
+from tapejax._dtypes import DIFFERENTIABLE_DTYPES
 from tapejax._errors import user_line, warn_first_n
 from tapejax._gradient import UnconnectedGradients
-from tapejax._tape import DIFFERENTIABLE_DTYPES
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
 

@@ -23,7 +23,7 @@ import weakref
 import jax
 import numpy as np
 
-from tapejax import _autograph, _compile, _context, _nest, _staging, _tape, _variable
+from tapejax import _autograph, _compile, _context, _explain, _nest, _staging, _tape, _variable
 from tapejax import _errors as errors
 from tapejax._errors import user_line, warn_first_n
 from tapejax._ops import random_ops
@@ -385,6 +385,8 @@ class Function:
         self.trace_count += 1
         reason = _describe_change(list(self._concrete), signature)
         self.retrace_reasons.append(reason)
+        if _context.settings.explain and self.trace_count > 1:
+            _explain.warn_retrace(self._name, self.trace_count, reason)
         if self.trace_count > RETRACE_WARNING_THRESHOLD:
             warn_first_n(
                 3, f"{self.trace_count} calls to {self._name} triggered tapejax.function retracing "

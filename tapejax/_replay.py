@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax._tape import DIFFERENTIABLE_DTYPES
+from tapejax._dtypes import DIFFERENTIABLE_DTYPES
 
 
 def prune(entries, source_slots, target_slots):

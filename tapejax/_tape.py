@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import itertools
 
-import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _context, _lazy
+from tapejax import _context, _explain, _lazy
+from tapejax._dtypes import DIFFERENTIABLE_DTYPES
 from tapejax._lazy import Pending
 from tapejax._tensor import Tensor
 
@@ -22,9 +22,6 @@ from tapejax._tensor import Tensor
 NO_GRADIENT_REGISTERED = frozenset({"IsNan", "IsFinite", "IsInf", "AdjustContrastv2", "AdjustSaturation",
                                     "AdjustHue", "ResizeArea"})
 
-DIFFERENTIABLE_DTYPES = frozenset(
-    np.dtype(d) for d in (np.float16, jnp.bfloat16, np.float32, np.float64, np.complex64,
-                          np.complex128))
 
 
 # The structure of a recording, built incrementally: each recorded part (an input slot's aval, an
@@ -65,6 +62,7 @@ class _Recorder:
         self.watched_vars = {}    # Variable id -> Variable
         self.deferred = False     # True once an entry's outputs were deferred (see _lazy)
         self.unregistered = {}    # output Tensor id -> TF op name, for ops TF has no gradient for
+        self.events = [] if _context.settings.explain else None  # where paths were cut (_explain)
 
     def _new_slot(self, obj, value):
         self.values.append(value)
@@ -174,6 +172,8 @@ class _Recorder:
                     if obj is not None and type(obj) is not Tensor and obj._trainable:
                         self.watched_vars.setdefault(obj._id, obj)
             op_name = getattr(key[0], "name", None) if type(key) is tuple else None
+            if self.events is not None:
+                _explain.note_cut(self, op_name, inputs)
             if op_name in NO_GRADIENT_REGISTERED:
                 self._note_unregistered(op_name, inputs, outputs)
             return False
@@ -331,6 +331,7 @@ class _StopRecording:
             raise RuntimeError(
                 "Trying to stop recording a tape which is not recording.\ntapejax: enter the tape "
                 "(`with tf.GradientTape() as tape:`) before calling tape.stop_recording().")
+        _explain.note_stop_recording(tape._tape)
         tape._pop_tape()
 
     def __exit__(self, *exc):
@@ -483,8 +484,11 @@ class GradientTape:
                 from tapejax._errors import warn_first_n
                 warn_first_n(1, _PERSISTENT_IN_CONTEXT)
         try:
-            return _gradient_module().compute_gradient(self._tape, target, sources, output_gradients,
-                                                       unconnected_gradients)
+            result = _gradient_module().compute_gradient(self._tape, target, sources, output_gradients,
+                                                         unconnected_gradients)
+            if _context.settings.explain:
+                _explain.explain_nones(self._tape, sources, result)
+            return result
         finally:
             self._release_if_single_use()
 
@@ -514,9 +518,12 @@ class GradientTape:
             self._pop_tape()
         recorder = self._tape
         try:
-            return compute_jacobian(recorder, target, sources,
-                                    unconnected_gradients or UnconnectedGradients.NONE,
-                                    use_pfor=bool(experimental_use_pfor))
+            result = compute_jacobian(recorder, target, sources,
+                                      unconnected_gradients or UnconnectedGradients.NONE,
+                                      use_pfor=bool(experimental_use_pfor))
+            if _context.settings.explain:
+                _explain.explain_nones(recorder, sources, result, "jacobian")
+            return result
         finally:
             self._release_if_single_use()
 

@@ -15,12 +15,13 @@ import numpy as np
 from jax.core import Tracer
 from jax.export import is_symbolic_dim
 
-from tapejax import _checks, _device, _dtypes
+from tapejax import _checks, _context, _device, _dtypes, _explain
 from tapejax._dimension import Dimension
 from tapejax._errors import OperatorNotAllowedInGraphError, from_runtime_error
 from tapejax._lazy import Pending
 
 _next_id = itertools.count(1).__next__
+_settings = _context.settings
 
 
 class TensorShape(tuple):
@@ -172,6 +173,8 @@ class Tensor:
         """Returns the value as a NumPy array (a NumPy scalar for rank 0)."""
         if isinstance(self._v, Tracer):  # a traced Tensor (e.g. one that leaked out of a function)
             raise AttributeError("'SymbolicTensor' object has no attribute 'numpy'")
+        if _settings.explain:
+            _explain.note_exit(self, ".numpy()")
         array = _host(self._value)
         if array.dtype.kind == "O":  # a string tensor's host array: a copy, as TF returns
             array = array.copy()
@@ -193,6 +196,8 @@ class Tensor:
         return _Reference(self)
 
     def __array__(self, dtype=None, copy=None):
+        if _settings.explain:
+            _explain.note_exit(self, "a NumPy conversion (np.asarray or a NumPy function)")
         array = _host(self._value)
         return array if dtype is None else array.astype(dtype)
 
@@ -214,12 +219,18 @@ class Tensor:
                 "`if`, `while`, `for`, `and`, `or` and `not` written in the function itself; this use "
                 "(e.g. `bool(x)`, or control flow in a function AutoGraph does not convert) needs "
                 "tf.cond/tf.while_loop or a Python value.")
+        if _settings.explain:
+            _explain.note_exit(self, "bool()")
         return bool(_host(self._value))
 
     def __float__(self):
+        if _settings.explain:
+            _explain.note_exit(self, "float()")
         return float(_host(self._value))
 
     def __int__(self):
+        if _settings.explain:
+            _explain.note_exit(self, "int()")
         return int(_host(self._value))
 
     def __index__(self):

@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _context, _device, _dtypes, _lazy
+from tapejax import _context, _device, _dtypes, _explain, _lazy
 from tapejax._errors import InvalidArgumentError
 from tapejax._indexed_slices import IndexedSlices
 from tapejax._tensor import Tensor, TensorShape, _host, _next_id, _numpy_text, _Reference
@@ -265,6 +265,8 @@ class Variable:
         Returns:
           The variable, or None with `read_value=False` (as TF).
         """
+        if _context.settings.explain:
+            _explain.note_assign(self, value)
         self._write(self._check_assignable(value))
         return self if read_value else None
 
@@ -285,6 +287,8 @@ class Variable:
         Returns:
           The variable, or None with `read_value=False`.
         """
+        if _context.settings.explain:
+            _explain.note_assign(self, delta)
         if not self._fused_update(delta, operator.add):
             from tapejax._ops import _kernels
             self._update(_kernels.add_kernel, _kernels.add_in_place_kernel,
@@ -297,6 +301,8 @@ class Variable:
         Returns:
           The variable, or None with `read_value=False`.
         """
+        if _context.settings.explain:
+            _explain.note_assign(self, delta)
         if not self._fused_update(delta, operator.sub):
             from tapejax._ops import _kernels
             self._update(_kernels.sub_kernel, _kernels.sub_in_place_kernel,

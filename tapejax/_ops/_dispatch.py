@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _context, _lazy, _tape
+from tapejax import _context, _explain, _lazy, _tape
 from tapejax._errors import InvalidArgumentError, from_runtime_error
 from tapejax._lazy import Pending
 from tapejax._tensor import Tensor
@@ -21,6 +21,7 @@ from tapejax._tensor import Tensor
 MAX_KERNELS_PER_OP = 512
 
 _state = _context.current  # this thread's; read once per op
+_settings = _context.settings
 _record_all = _tape.record_all
 _Recorder = _tape._Recorder
 _ArrayImpl = _lazy.ArrayImpl
@@ -77,6 +78,8 @@ def apply(op, inputs, attrs=()):
             if op.differentiable:
                 result = _apply_deferred(op, kernel, inputs, attrs)
                 if result is not None:
+                    if _settings.explain:
+                        _explain.note_op(op, inputs, result)
                     return result
         else:
             values = _on_gradients(inputs)
@@ -107,6 +110,8 @@ def apply(op, inputs, attrs=()):
         outputs = (result,)
     if _state.recording:
         _record_all(kernel if op.differentiable else None, (op, attrs), inputs, values, outputs)
+    if _settings.explain:
+        _explain.note_op(op, inputs, result)
     return result
 
 
