@@ -172,6 +172,26 @@ OPS = {
     "to_dense_string": lambda tf: tf.sparse.to_dense(tf.SparseTensor([[1]], ["a"], [3])),
     "int_times_and_divided_by_python_numbers": lambda tf: (
         parts(tf.SparseTensor([[0]], [3], [2]) * 2), parts(tf.SparseTensor([[0]], [3], [2]) / 2)),
+    "expand_dims_default_axis": lambda tf: parts(tf.sparse.expand_dims(grid(tf))),
+    "transpose_with_perm_rank_3": lambda tf: parts(tf.sparse.transpose(
+        tf.SparseTensor([[0, 1, 2], [1, 0, 1]], [1, 2], [2, 2, 3]), perm=[2, 0, 1])),
+    "concat_negative_axis": lambda tf: parts(tf.sparse.concat(-1, [grid(tf), grid(tf)])),
+    "split_negative_axis_three_ways": lambda tf: [parts(s) for s in tf.sparse.split(
+        sp_input=grid(tf), num_split=3, axis=-1)],
+    "slice_with_tensors": lambda tf: parts(tf.sparse.slice(grid(tf), tf.constant([0, 1], tf.int64),
+                                                          tf.constant([3, 3], tf.int64))),
+    "reduce_sum_int": lambda tf: tf.sparse.reduce_sum(tf.SparseTensor([[0, 1], [1, 1]], [2, 3], [2, 2]), axis=0),
+    "reduce_sum_two_axes_of_rank_3": lambda tf: tf.sparse.reduce_sum(
+        tf.SparseTensor([[0, 1, 2], [1, 0, 1], [1, 1, 1]], [1.0, 2.0, 3.0], [2, 2, 3]), axis=[0, 2]),
+    "reduce_max_rank_3_sparse": lambda tf: parts(tf.sparse.reduce_max(
+        tf.SparseTensor([[0, 1, 2], [1, 0, 1], [1, 1, 1]], [1.0, 2.0, 3.0], [2, 2, 3]), axis=1,
+        output_is_sparse=True)),
+    "from_dense_strings_and_bools": lambda tf: (parts(tf.sparse.from_dense(tf.constant([b"", b"a", b"b"]))),
+                                                parts(tf.sparse.from_dense(tf.constant([True, False])))),
+    "to_dense_rank_1_and_3": lambda tf: (tf.sparse.to_dense(tf.SparseTensor([[1]], [2.0], [3])),
+                                         tf.sparse.to_dense(tf.SparseTensor([[0, 1, 1]], [5], [1, 2, 2]))),
+    "add_int_sparse": lambda tf: parts(tf.sparse.add(tf.SparseTensor([[0]], [1], [2]), tf.SparseTensor([[1]], [2], [2]))),
+    "reset_shape": lambda tf: (parts(tf.sparse.reset_shape(grid(tf))), parts(tf.sparse.reset_shape(grid(tf), [5, 6]))),
     "segment_sum_num_segments": lambda tf: tf.sparse.segment_sum(
         tf.constant([1.0, 2.0, 3.0]), tf.constant([0, 1]), tf.constant([0, 2]), num_segments=4),
 }

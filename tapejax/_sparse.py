@@ -623,7 +623,7 @@ def sparse_dense_matmul(sp_a, b, adjoint_a=False, adjoint_b=False, name=None):
 # Reductions
 # --------------------------------------------------------------------------------------------------
 def _reduce_sum_fn(indices, values, shape, axes, keepdims):
-    out = jsparse.bcoo_reduce_sum(_bcoo(indices, values, shape), axes=axes).todense()
+    out = jsparse.bcoo_reduce_sum(_bcoo(indices, values, shape), axes=axes).todense().astype(values.dtype)
     if keepdims:
         out = out.reshape(tuple(1 if d in axes else n for d, n in enumerate(shape)))
     return out
