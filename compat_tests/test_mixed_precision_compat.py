@@ -3,9 +3,12 @@ autocasting (float32 variables read in float16 inside `call`, inputs cast), the 
 and gradients, gradient values through float16 computations, LossScaleOptimizer's scale after
 overflows and growth steps, `compile`'s automatic wrapping, `fit`, and the errors for bad input."""
 
+import os
+
 import numpy as np
 import pytest
 
+from compat_tests import _harness
 from compat_tests._harness import raises
 
 X = np.array([[1.0, 2.0, 3.0], [-0.5, 0.25, 2.0]], np.float32)
@@ -219,6 +222,39 @@ def test_compile_keeps_the_optimizer_without_auto_scale_loss_or_under_bfloat16(c
                 mp.set_global_policy("float32")
         return out
     compare(program)
+
+
+def _save_mixed(backend, path):
+    """Trains a mixed_float16 model on `backend` (its optimizer wrapped by compile) and saves it."""
+    tf = _harness.load(backend)
+    mp = tf.keras.mixed_precision
+    mp.set_global_policy("mixed_float16")
+    try:
+        init = tf.keras.initializers.Constant(0.2)
+        model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(2, kernel_initializer=init),
+                                     tf.keras.layers.Dense(1, dtype="float32", kernel_initializer=init)])
+        model.compile(optimizer=tf.keras.optimizers.Adam(0.01), loss="mse")
+        model.fit(X, np.ones((2, 1), np.float32), epochs=2, verbose=0)
+        model.save(path)
+    finally:
+        mp.set_global_policy("float32")
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16", "float32"])
+@pytest.mark.parametrize("writer", _harness.BACKENDS)
+def test_a_saved_mixed_precision_model_loads_its_layer_policies_and_optimizer(
+        compare, tmp_path, writer, policy):
+    """The layers keep their saved policies; compile's wrapping follows the policy at load time."""
+    path = os.path.join(str(tmp_path), f"mixed_{writer}.keras")
+    _save_mixed(writer, path)
+
+    def body(tf):
+        model = tf.keras.models.load_model(path)
+        opt = model.optimizer
+        return ([(repr(layer.dtype_policy), layer.compute_dtype, layer.kernel.dtype)
+                 for layer in model.layers], repr(model.dtype_policy), type(opt).__name__,
+                [v.numpy() for v in opt.variables], model(X).dtype, model.predict(X, verbose=0))
+    compare(_mixed(policy, body), rtol=1e-3)
 
 
 @pytest.mark.parametrize("kwargs", [{"dynamic": False}, {"clipnorm": 1.0}, {"foo": 1.0}])

@@ -316,7 +316,7 @@ class Model(Layer):
                               "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
                               "steps_per_execution": steps_per_execution,
                               "jit_compile": jit_compile}  # Keras' compile_config when saved
-        self.optimizer = optimizers_module.get(optimizer)
+        self.optimizer = self._compile_args["optimizer"] = optimizers_module.get(optimizer)
         if (auto_scale_loss and self.dtype_policy.name == "mixed_float16"
                 and not isinstance(self.optimizer, optimizers_module.LossScaleOptimizer)):
             self.optimizer = optimizers_module.LossScaleOptimizer(self.optimizer,

@@ -138,8 +138,8 @@ def serialize_layer(layer):
             module, class_name, registered = "keras.src.models.functional", "Functional", "Functional"
         build = {"input_shape": None}
     elif isinstance(layer, Sequential):
-        config = {"name": layer.name, "trainable": layer.trainable, "dtype": layer.dtype,
-                  "layers": []}
+        config = {"name": layer.name, "trainable": layer.trainable,
+                  "dtype": layer.dtype_policy.name, "layers": []}
         if layer._input_kt is not None:
             config["layers"].append(serialize_layer(layer._input_kt._history[0]))
         config["layers"] += [serialize_layer(sub) for sub in layer.layers]
@@ -417,6 +417,9 @@ def _functional_from_config(config, ctx):
 
 # -- compile arguments -----------------------------------------------------------------------------
 def _optimizer_json(optimizer):
+    if isinstance(optimizer, optimizers_module.LossScaleOptimizer):  # its config nests the inner one
+        return {"module": "keras.optimizers", "class_name": "LossScaleOptimizer",
+                "config": optimizer.get_config(), "registered_name": None}
     config = {"name": optimizer.name}
     params = inspect.signature(type(optimizer).__init__).parameters
     for key in params:
@@ -462,7 +465,8 @@ def compile_config(model):
     spec = getattr(model, "_compile_args", None)
     if not getattr(model, "compiled", False) or spec is None:
         return None
-    return {"optimizer": _optimizer_json(model.optimizer),
+    # Keras 3 keeps the optimizer compile was given (not the LossScaleOptimizer it wrapped it in)
+    return {"optimizer": _optimizer_json(spec.get("optimizer") or model.optimizer),
             "loss": _loss_or_metric_json(spec.get("loss"), "keras.losses"),
             "loss_weights": plain(spec.get("loss_weights")),
             "metrics": _loss_or_metric_json(spec.get("metrics"), "keras.metrics"),
@@ -493,6 +497,9 @@ def _object_from_json(value, module, ctx):
                         f"with `@keras.saving.register_keras_serializable()`. Full object config: "
                         f"{value}")
     config = dict(config or {})
+    if module is optimizers_module and name == "LossScaleOptimizer":
+        inner = _object_from_json(config.pop("inner_optimizer"), optimizers_module, ctx)
+        return cls(inner, **{k: v for k, v in config.items() if k in _accepted(cls)})
     if module is optimizers_module:
         lr = config.get("learning_rate")
         if isinstance(lr, dict):
