@@ -182,8 +182,9 @@ def test_the_runner_reports_a_programs_exception_with_its_line_and_kills_an_over
 
 # ---- tapejax.compare over public programs (the whole script's printed lines, with their lines) ----
 
-def _compare_program(name):
-    """`python -m tapejax.compare --json` on a program here: (exit status, its JSON report)."""
+def _compare_program(name, workdir):
+    """`python -m tapejax.compare --json` on a program here, run in the empty folder `workdir` (as
+    `_runner` runs programs): (exit status, its JSON report)."""
     import json
     import subprocess
     import sys
@@ -192,22 +193,22 @@ def _compare_program(name):
                TF_CPP_MIN_LOG_LEVEL="3", PYTHONHASHSEED="0", MPLBACKEND="Agg")
     proc = subprocess.run([sys.executable, "-m", "tapejax.compare", "--parallel", "--json", "--timeout",
                            str(_runner.TIMEOUT_S), os.path.join(HERE, f"{name}.py")],
-                          cwd=HERE, env=env, capture_output=True, text=True, timeout=3 * _runner.TIMEOUT_S)
+                          cwd=workdir, env=env, capture_output=True, text=True, timeout=3 * _runner.TIMEOUT_S)
     assert proc.stdout, proc.stderr[-3000:]
     return proc.returncode, json.loads(proc.stdout)
 
 
 @pytest.mark.parametrize("name", ["guide_variable", "guide_migrate_tf1_vs_tf2"])
-def test_tapejax_compare_finds_no_divergence_in_a_passing_program(name):
-    status, report = _compare_program(name)
+def test_tapejax_compare_finds_no_divergence_in_a_passing_program(name, tmp_path):
+    status, report = _compare_program(name, tmp_path)
     assert report["divergence"] is None and status == 0, report["divergence"]
     assert report["tensorflow"]["finished"] and report["tapejax"]["finished"]
     assert len(report["tapejax"]["lines"]) == len(report["tensorflow"]["lines"]) > 10
 
 
-def test_tapejax_compare_reports_guide_autodiffs_known_divergence_at_its_line():
+def test_tapejax_compare_reports_guide_autodiffs_known_divergence_at_its_line(tmp_path):
     # known_gaps.txt: line 144 prints type(counter).__name__, 'EagerTensor' on TF, 'Tensor' on tapejax
-    status, report = _compare_program("guide_autodiff")
+    status, report = _compare_program("guide_autodiff", tmp_path)
     assert status == 1
     divergence = report["divergence"]
     assert divergence["kind"] == "line"
