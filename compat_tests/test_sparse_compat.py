@@ -391,6 +391,17 @@ def test_sparse_elements_through_unbatch_generators_zip_filter_and_numpy_iterati
     compare(program)
 
 
+def test_a_dataset_function_returning_a_sparse_tensor(compare):
+    def program(tf):
+        rows = tf.data.Dataset.from_tensor_slices(tf.reshape(tf.range(6.0), [3, 2]))
+        made = rows.map(lambda x: tf.SparseTensor([[0], [1]], x, [4]))
+        paired = tf.data.Dataset.from_tensor_slices(tf.SparseTensor([[0, 1], [2, 0]], [1.0, 2.0], [3, 2])).map(
+            lambda s: (s, tf.sparse.reduce_sum(s)))
+        return (repr(made.element_spec), [tf.sparse.to_dense(e) for e in made],
+                [tf.sparse.to_dense(e) for e in made.batch(2)], [(tf.sparse.to_dense(a), b) for a, b in paired])
+    compare(program)
+
+
 def test_nest_treats_a_sparse_tensor_as_one_leaf(compare):
     def program(tf):
         st = grid(tf)

@@ -18,7 +18,7 @@ from tapejax import _dtypes
 from tapejax._control_flow import vectorized_map
 from tapejax._errors import InvalidArgumentError
 from tapejax._function import TensorSpec, function
-from tapejax._sparse import SparseTensorSpec
+from tapejax._sparse import SparseTensor, SparseTensorSpec
 from tapejax._tensor import Tensor
 from tapejax.data import _structure
 
@@ -90,13 +90,17 @@ class UserFunction:
                 return
             specs.append(self._out_spec(concrete))
         self.out_spec = specs[0] if known else _structure.most_specific_compatible(*specs)
+        if _structure.has_sparse(self.out_spec):  # SparseTensor results are host data: run eagerly
+            self.eager = True
+            return
         self.vectorizable = known and (not concrete.random and not concrete.variables
                                        and all(s is None for s in concrete.out_static))
 
     def _out_spec(self, concrete):
         avals = iter(concrete.out_avals)
         flat = [TensorSpec(next(avals).shape, _dtypes.as_dtype(next_dtype(concrete, i)))
-                if static is None else _static_spec(static[1], self._what)
+                if static is None else SparseTensorSpec.from_value(static[1])
+                if isinstance(static[1], SparseTensor) else _static_spec(static[1], self._what)
                 for i, static in enumerate(concrete.out_static)]
         out = jax.tree_util.tree_unflatten(concrete.out_tree, flat)
         return _structure.normalize_spec(out, self._what)
