@@ -8,6 +8,7 @@ JSON lines, written as the script runs (so a run killed at a timeout still left 
   {"stream": "stdout", "line": TEXT, "at": "script.py:12"}   a line the script printed
   {"exception": NAME, "message": TEXT, "at": "script.py:12"} the exception that stopped it
   {"end": STATUS, "seconds": S}                                how it ended, after S s of script time
+  {"setup_error": TEXT}                                        the backend itself failed to import
 
 "at" is the script's file:line that printed the line: the innermost frame of the script in the call
 stack of the `sys.stdout.write` (`print`, `sys.stdout.write`) or of an eager `tf.print`.
@@ -118,12 +119,8 @@ def _exception_site(exc, script):
     return f"{os.path.basename(script)}:{frames[-1].lineno}" if frames else "?"
 
 
-def main(argv):
-    backend, record_path, script, *args = argv
-    script = os.path.abspath(script)
-    record = _Record(record_path, script)
-    stdout = sys.stdout = _Stdout(sys.stdout, record)
-    sys.path[0] = os.path.dirname(script)
+def _backend(backend):
+    """(how to run the script, the `tensorflow` module it will import) for `backend`."""
     execute = runpy.run_path
     if backend == "tapejax":
         added = ROOT not in sys.path
@@ -137,6 +134,22 @@ def main(argv):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf  # real TF, or tapejax through the hook
 
+    return execute, tf
+
+
+def main(argv):
+    backend, record_path, script, *args = argv
+    script = os.path.abspath(script)
+    record = _Record(record_path, script)
+    stdout = sys.stdout = _Stdout(sys.stdout, record)
+    sys.path[0] = os.path.dirname(script)
+    try:
+        execute, tf = _backend(backend)
+    except BaseException as exc:  # noqa: BLE001 - the backend itself cannot be imported
+        traceback.print_exc()
+        record.emit(setup_error=f"{type(exc).__name__}: {exc}")
+        sys.stderr.flush()
+        os._exit(70)
     _wrap_print(tf, record, stdout)
     sys.argv = [script, *args]
     status, started = 0, time.perf_counter()

@@ -23,7 +23,7 @@ imports), and the first divergence, in this order:
 
 Exit status: 0 nothing diverged; 1 a divergence was found; 2 bad arguments (no such script);
 3 real TensorFlow cannot be imported (install `tensorflow` or pass `--tf-python`); 4 a run timed
-out, or died from a signal, before any divergence.
+out, died from a signal, or could not import tapejax, before any divergence.
 
 Not compared: what a script writes to `sys.stderr` other than eager `tf.print` (logs, warnings),
 bytes written to `sys.stdout.buffer` or the file descriptors, `tf.print` inside a `tf.function`,
@@ -78,13 +78,16 @@ class Run:
     script_seconds: float | None = None  # the script's own time, after the backend's import
     output: str = ""  # the child's stdout and stderr (the script's output and tracebacks)
     end: dict | None = None  # the child's last record; None when it died before writing it
+    setup_error: str | None = None  # the backend itself could not be imported (the script never ran)
 
     @property
     def finished(self):
         return not self.timed_out and self.status == 0 and self.exception is None
 
     def describe(self):
-        if self.timed_out:
+        if self.setup_error is not None:
+            how = f"could not import the backend ({self.setup_error})"
+        elif self.timed_out:
             how = "timed out"
         elif self.exception is not None:
             e = self.exception
@@ -159,7 +162,7 @@ def first_divergence(tf_run, tapejax_run, rtol=1e-5, atol=1e-6):
             return Divergence("line", f"printed line {i + 1} differs", i, {"tensorflow": a.at, "tapejax": b.at},
                               {"tensorflow": a.text, "tapejax": b.text})
     n = min(len(tf_run.lines), len(tapejax_run.lines))
-    if tf_run.timed_out or tapejax_run.timed_out:
+    if any(r.timed_out or r.setup_error is not None for r in (tf_run, tapejax_run)):
         return None
     raised = [b for b in BACKENDS if runs[b].exception is not None]
     e_tf, e_tj = tf_run.exception, tapejax_run.exception
@@ -226,6 +229,8 @@ def _start(backend, script, args, python, timeout):
                 run.exception = entry
             elif "end" in entry:
                 run.end, run.script_seconds = entry, entry["seconds"]
+            elif "setup_error" in entry:
+                run.setup_error = entry["setup_error"]
         return run
 
     return wait
@@ -259,6 +264,8 @@ def compare(script, args=(), rtol=1e-5, atol=1e-6, timeout=600, parallel=False, 
 
 def status_of(tf_run, tapejax_run, divergence):
     """The exit status `python -m tapejax.compare` reports (see the module docstring)."""
+    if tf_run.setup_error is not None:
+        return NO_TENSORFLOW
     if divergence is not None:
         return DIVERGED
     if any(r.timed_out or r.end is None for r in (tf_run, tapejax_run)):
@@ -271,6 +278,9 @@ def report(script, tf_run, tapejax_run, divergence, rtol, atol):
     out = [f"tapejax.compare {script}",
            f"  TensorFlow: {tf_run.describe()}",
            f"  tapejax:    {tapejax_run.describe()}"]
+    if tf_run.setup_error is not None:
+        out.append("nothing compared: real TensorFlow could not be imported in its run")
+        return out
     if divergence is None:
         if status_of(tf_run, tapejax_run, None) == INCOMPLETE:
             out.append(f"no divergence in the {min(len(tf_run.lines), len(tapejax_run.lines))} line(s) both "

@@ -186,3 +186,17 @@ def test_a_timed_out_run_without_a_divergence_before_it_exits_4():
     assert compare.first_divergence(tf_run, stopped) is None
     assert compare.status_of(tf_run, stopped, None) == compare.INCOMPLETE == 4
     assert "a run did not finish" in compare.report("s.py", tf_run, stopped, None, 1e-5, 1e-6)[-1]
+
+
+def test_a_tensorflow_that_fails_to_import_in_its_run_exits_3(tmp_path):
+    broken = tmp_path / "site" / "tensorflow"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("raise ImportError('this TensorFlow is broken')\n")
+    script = tmp_path / "s.py"
+    script.write_text("import tensorflow as tf\nprint(tf.constant(1.0))\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path / "site"), ROOT]))
+    proc = subprocess.run([sys.executable, "-m", "tapejax.compare", "--parallel", str(script)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "TensorFlow: could not import the backend (ImportError: this TensorFlow is broken)" in proc.stdout
+    assert proc.stdout.rstrip().endswith("nothing compared: real TensorFlow could not be imported in its run")
