@@ -95,15 +95,17 @@ def walk(tf):
 
 def generate():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
     import tensorflow as tf
 
     data = walk(tf)
-    return {"tensorflow_version": tf.__version__, **data}
+    return {"tensorflow_version": tf.__version__, "keras_version": keras.__version__, **data}
 
 
 def dumps(data):
     """The file's text: one namespace per line, so that a regenerated file diffs by namespace."""
     lines = ["{", f'"tensorflow_version": {json.dumps(data["tensorflow_version"])},',
+             f'"keras_version": {json.dumps(data["keras_version"])},',
              f'"aliases": {json.dumps(data["aliases"], sort_keys=True, separators=(",", ":"))},',
              '"namespaces": {']
     items = sorted(data["namespaces"].items())
