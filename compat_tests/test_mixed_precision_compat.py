@@ -285,3 +285,37 @@ def test_set_global_policy_rejects_a_number(compare):
     def program(tf):
         tf.keras.mixed_precision.set_global_policy(3)
     compare(program)
+
+
+X3 = np.linspace(-1, 1, 40, dtype=np.float32).reshape(2, 5, 4)
+X4 = np.linspace(-1, 1, 216, dtype=np.float32).reshape(2, 6, 6, 3)
+LAYER_CASES = {
+    "lstm": lambda L, c: L.LSTM(3, kernel_initializer=c, recurrent_initializer=c)(X3),
+    "gru": lambda L, c: L.GRU(3, kernel_initializer=c, recurrent_initializer=c)(X3),
+    "simple_rnn": lambda L, c: L.SimpleRNN(3, return_sequences=True, kernel_initializer=c,
+                                           recurrent_initializer=c)(X3),
+    "bidirectional": lambda L, c: L.Bidirectional(L.LSTM(2, kernel_initializer=c,
+                                                         recurrent_initializer=c))(X3),
+    "multi_head_attention": lambda L, c: L.MultiHeadAttention(2, 3, kernel_initializer=c)(X3, X3),
+    "conv1d": lambda L, c: L.Conv1D(2, 3, kernel_initializer=c)(X3),
+    "depthwise_conv2d": lambda L, c: L.DepthwiseConv2D(3, depthwise_initializer=c)(X4),
+    "conv2d_transpose": lambda L, c: L.Conv2DTranspose(2, 3, kernel_initializer=c)(X4),
+    "max_pooling2d": lambda L, c: L.MaxPooling2D()(X4),
+    "global_average_pooling2d": lambda L, c: L.GlobalAveragePooling2D()(X4),
+    "prelu": lambda L, c: L.PReLU()(X3),
+    "rescaling": lambda L, c: L.Rescaling(0.5)(X3),
+    "time_distributed": lambda L, c: L.TimeDistributed(L.Dense(2, kernel_initializer=c))(X3),
+    "concatenate": lambda L, c: L.Concatenate()([X3, X3]),
+    "add": lambda L, c: L.Add()([X3, X3]),
+    "softmax": lambda L, c: L.Softmax()(X3),
+    "layer_normalization": lambda L, c: L.LayerNormalization()(X3),
+    "lambda": lambda L, c: L.Lambda(lambda t: t * 2)(X3),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LAYER_CASES))
+def test_layers_compute_in_float16_under_mixed_float16(compare, case):
+    def body(tf):
+        y = LAYER_CASES[case](tf.keras.layers, tf.keras.initializers.Constant(0.1))
+        return _name(tf, y.dtype), tf.cast(y, tf.float32)
+    compare(_mixed("mixed_float16", body), rtol=5e-3, atol=5e-3)

@@ -671,6 +671,9 @@ class Layer(Module):
         if _has_symbolic(inputs):
             return self._symbolic_call(inputs, args, kwargs)
         inputs = self._convert_inputs(inputs)
+        if self._dtype in _HALF and self.autocast and self._convert_to_compute_dtype:
+            # Keras 3 casts every floating array argument (lists, `value=`, ...) to the compute dtype
+            inputs, args, kwargs = _map(lambda x: _to_half(x, self._dtype), (inputs, args, kwargs))
         if self._spec_ndim is not None or self.input_spec is not None:
             self._check_input_spec(inputs)
         accepts_training, _, default = self._get_call_info()
@@ -785,18 +788,41 @@ class Layer(Module):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
+_HALF = (_dtypes.float16, _dtypes.bfloat16)
+
+
+def _autocasts(value, dtype):
+    """Whether `value` is a KerasVariable read as `dtype` in an autocast scope of `dtype`."""
+    return (isinstance(value, KerasVariable) and value.__dict__.get("_autocast", True)
+            and value.dtype.is_floating and value.dtype.name != dtype)
+
+
+def _to_half(x, dtype):
+    """`x` cast to the float16/bfloat16 `dtype` when it is a floating tensor or array."""
+    if type(x) is Tensor or isinstance(x, Variable):
+        return math_ops.cast(x, dtype) if x.dtype.is_floating and x.dtype != dtype else x
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        return convert_to_tensor(x.astype(dtype._np))
+    return x
+
+
 def _cast_variables(layer, dtype, swapped, seen):
     """Replaces, in `layer`'s attributes and in those of its sub-layers that keep an autocast scope
     of `dtype`, each float `autocast` KerasVariable of another dtype by its cast to `dtype`;
     appends `(attributes, key, variable)` to `swapped` for the restore."""
     seen.add(id(layer))
     d = layer.__dict__
-    found = [(key, value) for key, value in d.items()
-             if isinstance(value, KerasVariable) and value.__dict__.get("_autocast", True)
-             and value.dtype.is_floating and value.dtype.name != dtype]
-    for key, var in found:
-        swapped.append((d, key, var))
-        d[key] = math_ops.cast(var, dtype)
+    found = []
+    for key, value in d.items():
+        if isinstance(value, KerasVariable):
+            if _autocasts(value, dtype):
+                found.append((key, value, math_ops.cast(value, dtype)))
+        elif type(value) in (tuple, list) and any(_autocasts(v, dtype) for v in value):
+            found.append((key, value, type(value)(  # (kernel, bias) pairs, say
+                math_ops.cast(v, dtype) if _autocasts(v, dtype) else v for v in value)))
+    for key, value, cast in found:
+        swapped.append((d, key, value))
+        d[key] = cast
     for sub in layer._layers:
         if (isinstance(sub, Layer) and id(sub) not in seen and sub.autocast
                 and sub._dtype.name == dtype):

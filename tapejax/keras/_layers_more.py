@@ -1514,6 +1514,9 @@ class MultiHeadAttention(Layer):
         wk, bk = self._key
         wv, bv = self._value
         wo, bo = self._out
+        if wq.dtype != q.dtype and q.dtype.is_floating:  # built in this call: read as autocast
+            wq, bq, wk, bk, wv, bv, wo, bo = (None if w is None else math_ops.cast(w, q.dtype)
+                                              for w in (wq, bq, wk, bk, wv, bv, wo, bo))
         params = [q, k, wq, wk] + ([bq, bk] if self.use_bias else [])
         if mask is not None:
             params.append(mask)
