@@ -319,3 +319,43 @@ def test_layers_compute_in_float16_under_mixed_float16(compare, case):
         y = LAYER_CASES[case](tf.keras.layers, tf.keras.initializers.Constant(0.1))
         return _name(tf, y.dtype), tf.cast(y, tf.float32)
     compare(_mixed("mixed_float16", body), rtol=5e-3, atol=5e-3)
+
+
+def test_a_tf_function_custom_loop_with_loss_scaling_matches_tf(compare):
+    def body(tf):
+        init = tf.keras.initializers.Constant(0.05)
+
+        class Net(tf.keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.hidden = tf.keras.layers.Dense(8, activation="relu", kernel_initializer=init)
+                self.head = tf.keras.layers.Dense(1, dtype="float32", kernel_initializer=init)
+
+            def call(self, x):
+                return self.head(self.hidden(x))
+
+        model = Net()
+        model(X)
+        opt = tf.keras.mixed_precision.LossScaleOptimizer(tf.keras.optimizers.Adam(0.01),
+                                                          initial_scale=2.0 ** 20,
+                                                          dynamic_growth_steps=2)
+        opt.build(model.trainable_variables)
+        target = tf.constant([[1.0], [-1.0]])
+
+        @tf.function
+        def step(x):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(model(x) - target))
+                scaled = opt.scale_loss(loss)
+            grads = tape.gradient(scaled, model.trainable_variables)
+            opt.apply_gradients(zip(grads, model.trainable_variables))
+            return loss
+
+        trace = []
+        for _ in range(5):
+            loss = step(tf.constant(X))
+            trace.append((loss.numpy(), opt.dynamic_scale.numpy(), opt.step_counter.numpy(),
+                          opt.iterations.numpy()))
+        return (trace, model.hidden.compute_dtype, model(X).dtype, repr(model.dtype_policy),
+                [w.numpy() for w in model.weights])
+    compare(_mixed("mixed_float16", body), rtol=2e-3, atol=1e-4)
