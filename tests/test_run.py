@@ -180,3 +180,15 @@ def test_from_tensorflow_import_of_a_name_tapejax_lacks_says_tf_has_it(tmp_path)
     proc = _run(tmp_path, "from tensorflow.keras.layers import NoSuchLayer\n")
     assert proc.stderr.splitlines()[-1].startswith("ImportError: cannot import name 'NoSuchLayer' from")
     assert "TensorFlow" not in proc.stderr
+
+
+def test_the_readmes_first_example_runs_unchanged_and_prints_what_its_comments_say(tmp_path):
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    source = readme.split("cat > step.py <<'EOF'\n", 1)[1].split("\nEOF\n", 1)[0] + "\n"
+    proc = _run(tmp_path, source)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "tf.Tensor(121.0, shape=(), dtype=float32)", "tf.Tensor(", "[[66.]", " [88.]], shape=(2, 1), dtype=float32)",
+        "Tensor"]
+    assert source.splitlines()[8].startswith("print(type(loss).__name__)")  # line 9, as the README's compare says
