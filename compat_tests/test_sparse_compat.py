@@ -347,6 +347,18 @@ def test_embedding_lookup_sparse_with_an_unknown_combiner_raises_value_error(com
     compare(program)
 
 
+def test_a_keras_dense_layer_on_a_sparse_input_gives_keras_values_and_gradient_types(compare):
+    def program(tf):
+        st = tf.SparseTensor([[0, 1], [1, 0], [3, 3]], [1.0, 2.0, 3.0], [4, 4])
+        layer = tf.keras.layers.Dense(2, activation="relu", kernel_initializer="ones", bias_initializer="ones")
+        with tf.GradientTape() as tape:
+            out = layer(st)
+            loss = tf.reduce_sum(out ** 2)
+        grads = tape.gradient(loss, layer.trainable_variables)
+        return out, [isinstance(g, tf.IndexedSlices) for g in grads], [tf.convert_to_tensor(g) for g in grads]
+    compare(program)
+
+
 # ---------------------------------------------------------------------------------------------
 # tf.data and tf.nest
 def test_a_dataset_of_one_sparse_tensor_has_a_sparse_spec(compare):

@@ -1033,6 +1033,15 @@ def embedding_lookup_sparse(params, sp_ids, sp_weights, partition_strategy="mod"
     return math_ops.divide_no_nan(total, array_ops.reshape(scale, [-1, 1]))
 
 
+def variable_matmul(sp, variable):
+    """`sp @ variable` as Keras 3's TF backend computes a sparse input times a Variable: an
+    embedding lookup of the columns weighted by the values (so the Variable's gradient is an
+    IndexedSlices of the rows used, as in Keras)."""
+    filled, _ = fill_empty_rows(sp, 0)
+    ids = SparseTensor(filled.indices, array_ops.gather(filled.indices, 1, axis=1), filled.dense_shape)
+    return embedding_lookup_sparse(variable, ids, filled, combiner="sum")
+
+
 # --------------------------------------------------------------------------------------------------
 # tf.data: a SparseTensor component on the host
 # --------------------------------------------------------------------------------------------------

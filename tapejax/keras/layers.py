@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tapejax import _dtypes
+from tapejax import _dtypes, _sparse
 from tapejax._ops import array_ops, math_ops, nn_ops
 from tapejax._ops._convert import as_value, convert_to_tensor
 from tapejax._ops._dispatch import apply
@@ -162,6 +162,9 @@ class Dense(Layer):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def call(self, inputs):
+        if isinstance(inputs, _sparse.SparseTensor):  # as Keras 3: a sparse input multiplies sparsely
+            x = _sparse.variable_matmul(inputs, self.kernel)
+            return self.activation(x + self.bias if self.bias is not None else x)
         x = _floating(self, inputs)
         if x.dtype != self.kernel.dtype:
             x = math_ops.cast(x, self.kernel.dtype)
