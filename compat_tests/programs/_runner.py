@@ -36,6 +36,7 @@ class Result:
     results: object = None
     compare: dict = dataclasses.field(default_factory=dict)
     stdout: str = ""
+    stdout_at: list = dataclasses.field(default_factory=list)  # the program line that printed each line
     error: str = ""
     output: str = ""
     seconds: float = 0.0
@@ -135,7 +136,8 @@ def start(path, backend, timeout=TIMEOUT_S):
         if "error" in data:
             return Result(backend, False, error=data["error"], output=output, seconds=seconds)
         return Result(backend, True, results=_decode(data["results"]), compare=data["compare"],
-                      stdout=data["stdout"], output=output, seconds=seconds)
+                      stdout=data["stdout"], stdout_at=data.get("stdout_at", []), output=output,
+                      seconds=seconds)
 
     return wait
 
@@ -152,14 +154,26 @@ def _first_program_frame(exc, path):
 
 
 class _Tee:
-    """sys.stdout that also keeps what the program prints (the `__stdout__` comparison)."""
+    """sys.stdout that also keeps what the program prints (the `__stdout__` comparison), and for each
+    line the program's `file:line` that started it (the innermost program frame of the write)."""
 
-    def __init__(self, stream):
-        self._stream, self.parts = stream, []
+    def __init__(self, stream, path=None):
+        self._stream, self.parts, self.at, self._path, self._open = stream, [], [], path, False
 
     def write(self, text):
+        if isinstance(text, str) and text:
+            if not self._open:
+                self.at.append(self._where())
+            self._open = not text.endswith("\n")
+            self.at.extend(self._where() for _ in range(text.count("\n") - (0 if self._open else 1)))
         self.parts.append(text)
         return self._stream.write(text)
+
+    def _where(self):
+        frame = sys._getframe(2)
+        while frame is not None and frame.f_code.co_filename != self._path:
+            frame = frame.f_back
+        return f"{os.path.basename(self._path)}:{frame.f_lineno}" if frame is not None else "?"
 
     def __getattr__(self, name):
         return getattr(self._stream, name)
@@ -183,7 +197,7 @@ def _child(backend, path, out):
     sys.path.insert(0, ROOT)
     from compat_tests import _harness
 
-    tee = sys.stdout = _Tee(sys.stdout)
+    tee = sys.stdout = _Tee(sys.stdout, path)
     try:
         _seed_everything(backend)
         if backend == "tapejax":
@@ -197,7 +211,8 @@ def _child(backend, path, out):
         if "COMPAT_RESULTS" not in namespace:
             raise RuntimeError("the program did not set COMPAT_RESULTS")
         data = {"results": _encode(_harness.normalize(namespace["COMPAT_RESULTS"])),
-                "compare": namespace.get("COMPAT_COMPARE", {}), "stdout": "".join(tee.parts)}
+                "compare": namespace.get("COMPAT_COMPARE", {}), "stdout": "".join(tee.parts),
+                "stdout_at": tee.at}
     except BaseException as exc:  # noqa: BLE001 - every failure is reported to the parent
         message = str(exc).strip().split("\n")[0][:400]
         data = {"error": f"{type(exc).__name__}: {message} (at {_first_program_frame(exc, path)})"}

@@ -94,13 +94,15 @@ def _lines_match(e, g, rtol=1e-5, atol=1e-6):
                for a, b in zip(e_nums, g_nums))
 
 
-def compare_stdout(expected, got):
-    """Asserts the program printed the same lines on both backends (numbers to float tolerance)."""
+def compare_stdout(expected, got, at=()):
+    """Asserts the program printed the same lines on both backends (numbers to float tolerance);
+    `at` is the program's file:line that printed each of TF's lines (named in the failure)."""
     # TF's messages name its internal graph node (`{{function_node ...}} `); the harness drops it too.
     e_lines = [re.sub(r"\{\{function_node [^}]*\}\} ", "", line) for line in expected.splitlines()]
     g_lines = got.splitlines()
     for i, (e, g) in enumerate(zip(e_lines, g_lines)):
-        assert _lines_match(e, g), f"printed line {i + 1} differs:\nTF:      {e!r}\ntapejax: {g!r}"
+        where = f" (printed at {at[i]})" if i < len(at) else ""
+        assert _lines_match(e, g), f"printed line {i + 1}{where} differs:\nTF:      {e!r}\ntapejax: {g!r}"
     assert len(e_lines) == len(g_lines), (
         f"TF printed {len(e_lines)} lines, tapejax {len(g_lines)}; the first extra: "
         f"{(e_lines + g_lines)[min(len(e_lines), len(g_lines))]!r}")
@@ -116,7 +118,7 @@ def test_program(path):
     assert tapejax_result.ok, (f"tapejax: {tapejax_result.error}\n{tapejax_result.output[-3000:]}")
     compare_results(tf_result.results, tapejax_result.results, tf_result.compare)
     if tf_result.compare.get("__stdout__") == "lines":
-        compare_stdout(tf_result.stdout, tapejax_result.stdout)
+        compare_stdout(tf_result.stdout, tapejax_result.stdout, tf_result.stdout_at)
 
 
 def _normalised(**results):
@@ -157,6 +159,8 @@ def test_printed_lines_match_with_numbers_to_float_tolerance_and_tf_node_names_d
                    "InvalidArgumentError: bad [Op:Reshape]\n")
     with pytest.raises(AssertionError, match="printed line 1 differs"):
         compare_stdout("x: 0.5\n", "x: 0.6\n")
+    with pytest.raises(AssertionError, match=r"printed line 2 \(printed at p.py:7\) differs"):
+        compare_stdout("a\nx: 0.5\n", "a\nx: 0.6\n", ["p.py:3", "p.py:7"])
     with pytest.raises(AssertionError, match="printed line 1 differs"):
         compare_stdout("Tracing with 1\n", "Executing with 1\n")
     with pytest.raises(AssertionError, match="TF printed 2 lines, tapejax 1"):
@@ -176,7 +180,7 @@ def test_the_runner_reports_a_programs_exception_with_its_line_and_kills_an_over
     finished = tmp_path / "finished.py"
     finished.write_text("import tensorflow as tf\nprint('hi')\nCOMPAT_RESULTS = {'x': tf.constant([1, 2])}\n")
     result = _runner.run(str(finished), "tapejax")
-    assert result.ok and result.stdout == "hi\n"
+    assert result.ok and result.stdout == "hi\n" and result.stdout_at == ["finished.py:2"]
     assert result.results["__dict__"]["x"][:3] == ("tensor", "int32", (2,))
 
 
