@@ -359,6 +359,23 @@ def test_a_keras_dense_layer_on_a_sparse_input_gives_keras_values_and_gradient_t
     compare(program)
 
 
+@pytest.mark.parametrize("source", ["arrays", "dataset"])
+def test_fitting_a_functional_model_on_a_sparse_input(compare, source):
+    def program(tf):
+        import numpy as np
+        st = tf.SparseTensor([[0, 1], [1, 0], [2, 3], [3, 2]], [1.0, 2.0, 3.0, 4.0], [4, 4])
+        y = np.array([[1.0], [0.0], [1.0], [0.0]], np.float32)
+        inp = tf.keras.Input(shape=(4,), sparse=True)
+        model = tf.keras.Model(inp, tf.keras.layers.Dense(1, kernel_initializer="ones")(inp))
+        model.compile(optimizer=tf.keras.optimizers.SGD(0.1), loss="mse")
+        if source == "arrays":
+            history = model.fit(st, y, batch_size=2, epochs=2, verbose=0, shuffle=False)
+        else:
+            history = model.fit(tf.data.Dataset.from_tensor_slices((st, y)).batch(2), epochs=2, verbose=0)
+        return history.history, model.predict(st, verbose=0), model(st)
+    compare(program, rtol=1e-4)
+
+
 # ---------------------------------------------------------------------------------------------
 # tf.data and tf.nest
 def test_a_dataset_of_one_sparse_tensor_has_a_sparse_spec(compare):

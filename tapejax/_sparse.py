@@ -183,7 +183,7 @@ class SparseTensor:
         if new_values.shape[:1] != self._values.shape[:1]:
             raise ValueError(f"Values tensor has shape {new_values.shape}, which is not compatible "
                              f"with {self._values.shape}")
-        return SparseTensor(self._indices, new_values, self._dense_shape)
+        return _like(self, new_values)
 
     def _tapejax_components(self):
         return [self._indices, self._values, self._dense_shape]
@@ -267,6 +267,12 @@ def _sparse(value, what):
     if not isinstance(value, SparseTensor):
         raise TypeError(f"Input must be a SparseTensor (`{what}`), got {type(value).__name__}: {value!r}")
     return value
+
+
+def _like(sp, values):
+    """A SparseTensor with `sp`'s indices and dense shape (and their host copies) and `values`."""
+    return SparseTensor(sp.indices if sp._host_indices is None else sp._host_indices, values,
+                        sp.dense_shape if sp._host_shape is None else sp._host_shape)
 
 
 def _make(indices, values, dense_shape):
@@ -464,7 +470,7 @@ def _cwise(sp, dense, fn):
     picks = np.stack([indices[:, offset + d] if dense.shape[d] != 1 else np.zeros(len(indices), np.int64)
                       for d in range(len(dense.shape))], axis=1) if len(dense.shape) else None
     other = dense if picks is None else array_ops.gather_nd(dense, _const(picks))
-    return SparseTensor(sp.indices, fn(sp.values, other), sp.dense_shape)
+    return _like(sp, fn(sp.values, other))
 
 
 def _union(sps, api):
@@ -734,7 +740,7 @@ def softmax(sp_input, name=None):
     peak = apply(_SEGMENT_MAX, [sp.values, seg], (("num", n), ("out_shape", (n,))))
     shifted = math_ops.exp(math_ops.subtract(sp.values, array_ops.gather(peak, seg)))
     total = math_ops.unsorted_segment_sum(shifted, seg, n)
-    return SparseTensor(sp.indices, math_ops.truediv(shifted, array_ops.gather(total, seg)), sp.dense_shape)
+    return _like(sp, math_ops.truediv(shifted, array_ops.gather(total, seg)))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -902,7 +908,7 @@ def map_values(op, *args, **kwargs):
                                        "map_values must have the same indices and dense_shape.")
     unwrap = lambda a: a.values if isinstance(a, SparseTensor) else a
     result = op(*[unwrap(a) for a in args], **{k: unwrap(v) for k, v in kwargs.items()})
-    return SparseTensor(first.indices, result, first.dense_shape)
+    return _like(first, result)
 
 
 def to_indicator(sp_input, vocab_size, name=None):
@@ -1033,12 +1039,26 @@ def embedding_lookup_sparse(params, sp_ids, sp_weights, partition_strategy="mod"
     return math_ops.divide_no_nan(total, array_ops.reshape(scale, [-1, 1]))
 
 
+def take_rows(sp, index):
+    """The rows `index` (a slice or an array of distinct row numbers) of a SparseTensor, in that
+    order (Keras' batching of a sparse input)."""
+    indices, shape = _parts(sp, "taking rows of a SparseTensor")
+    rows = np.arange(int(shape[0]))[index]
+    position = np.full(int(shape[0]), -1, np.int64)
+    position[rows] = np.arange(len(rows))
+    keep = np.nonzero(position[indices[:, 0]] >= 0)[0]
+    picked = indices[keep].copy()
+    picked[:, 0] = position[picked[:, 0]]
+    order = _lexsort(picked)
+    return _make(picked[order], _gather(sp.values, keep[order]), np.concatenate([[len(rows)], shape[1:]]))
+
+
 def variable_matmul(sp, variable):
     """`sp @ variable` as Keras 3's TF backend computes a sparse input times a Variable: an
     embedding lookup of the columns weighted by the values (so the Variable's gradient is an
     IndexedSlices of the rows used, as in Keras)."""
     filled, _ = fill_empty_rows(sp, 0)
-    ids = SparseTensor(filled.indices, array_ops.gather(filled.indices, 1, axis=1), filled.dense_shape)
+    ids = _like(filled, array_ops.gather(filled.indices, 1, axis=1))
     return embedding_lookup_sparse(variable, ids, filled, combiner="sum")
 
 

@@ -10,6 +10,7 @@ import zipfile
 
 import numpy as np
 
+from tapejax import _sparse
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 from tapejax.data import Dataset
@@ -28,7 +29,7 @@ def _to_tensor_batch(x):
         return type(x)(_to_tensor_batch(v) for v in x)
     if isinstance(x, dict):
         return {k: _to_tensor_batch(v) for k, v in x.items()}
-    if x is None or type(x) is Tensor:
+    if x is None or type(x) is Tensor or isinstance(x, _sparse.SparseTensor):
         return x
     array = np.asarray(x)
     if array.dtype == np.float64:
@@ -48,6 +49,8 @@ def _slice(x, index):
         return type(x)(_slice(v, index) for v in x)
     if isinstance(x, dict):
         return {k: _slice(v, index) for k, v in x.items()}
+    if isinstance(x, _sparse.SparseTensor):
+        return _sparse.take_rows(x, index)
     array = x.numpy() if hasattr(x, "numpy") else np.asarray(x)
     return array[index]
 
