@@ -1,6 +1,7 @@
 """Run a TF script on real TensorFlow and on tapejax and report the first divergence.
 
-    python -m tapejax.compare [--rtol R] [--atol A] [--timeout S] [--parallel] [--json] SCRIPT [ARGS...]
+    python -m tapejax.compare [--rtol R] [--atol A] [--ignore REGEX] [--timeout S] [--parallel] [--json]
+                              SCRIPT [ARGS...]
     python -m tapejax.compare --missing [NAMESPACE]
 
 The script runs twice, unchanged, each time in a fresh subprocess with `sys.argv == [SCRIPT, *ARGS]`:
@@ -20,6 +21,11 @@ imports), and the first divergence, in this order:
     not compared, and TF's `{{function_node ...}}` prefixes are dropped;
   - an exception on one side only, or exceptions of different classes or lines, with the file:line;
   - one run printing more lines than the other, or a different exit status (`sys.exit(n)`).
+
+`--ignore REGEX` (repeatable) leaves out the printed lines that match it on both sides. tapejax's
+Keras progress bar (`fit`'s `4/4 [====] 0s 3ms/step - loss: ...`) is not Keras 3's (ANSI-styled
+`━` bars), so a script that calls `fit` with `verbose=1` diverges there unless it is ignored
+(`--ignore 'step - '`).
 
 Exit status: 0 nothing diverged; 1 a divergence was found; 2 bad arguments (no such script);
 3 real TensorFlow cannot be imported (install `tensorflow` or pass `--tf-python`); 4 a run timed
@@ -154,8 +160,18 @@ class Divergence:
     text: dict = dataclasses.field(default_factory=dict)  # backend -> the printed line / exception
 
 
-def first_divergence(tf_run, tapejax_run, rtol=1e-5, atol=1e-6):
-    """The first Divergence between the two runs, or None when they agree (as far as both got)."""
+def first_divergence(tf_run, tapejax_run, rtol=1e-5, atol=1e-6, ignore=()):
+    """The first Divergence between the two runs, or None when they agree (as far as both got).
+
+    Lines matching a regular expression in `ignore` are left out of the comparison on both sides.
+    """
+    if ignore:
+        patterns = [re.compile(p) for p in ignore]
+
+        def kept(run):
+            return dataclasses.replace(run, lines=[line for line in run.lines
+                                                   if not any(p.search(line.text) for p in patterns)])
+        tf_run, tapejax_run = kept(tf_run), kept(tapejax_run)
     runs = {"tensorflow": tf_run, "tapejax": tapejax_run}
     for i, (a, b) in enumerate(zip(tf_run.lines, tapejax_run.lines)):
         if not lines_match(a.text, b.text, rtol, atol):
@@ -236,7 +252,7 @@ def _start(backend, script, args, python, timeout):
     return wait
 
 
-def compare(script, args=(), rtol=1e-5, atol=1e-6, timeout=600, parallel=False, tf_python=None):
+def compare(script, args=(), rtol=1e-5, atol=1e-6, timeout=600, parallel=False, tf_python=None, ignore=()):
     """Runs `script` on real TensorFlow and on tapejax and compares what each printed.
 
     Args:
@@ -246,6 +262,8 @@ def compare(script, args=(), rtol=1e-5, atol=1e-6, timeout=600, parallel=False, 
       timeout: seconds each run may take before it is killed.
       parallel: run both at once (faster; the wall times then share the machine).
       tf_python: the Python interpreter that has TensorFlow (default: this one).
+      ignore: regular expressions; printed lines that match one (`re.search`) are left out on both
+        sides (e.g. progress bars), after the runs, so the runs still list them.
 
     Returns:
       (tf_run, tapejax_run, divergence): two `Run`s and the first `Divergence` (None if none).
@@ -259,7 +277,7 @@ def compare(script, args=(), rtol=1e-5, atol=1e-6, timeout=600, parallel=False, 
     else:
         tf_run = _start("tensorflow", script, args, python, timeout)()
         tapejax_run = _start("tapejax", script, args, sys.executable, timeout)()
-    return tf_run, tapejax_run, first_divergence(tf_run, tapejax_run, rtol, atol)
+    return tf_run, tapejax_run, first_divergence(tf_run, tapejax_run, rtol, atol, ignore)
 
 
 def status_of(tf_run, tapejax_run, divergence):
@@ -273,7 +291,7 @@ def status_of(tf_run, tapejax_run, divergence):
     return AGREE
 
 
-def report(script, tf_run, tapejax_run, divergence, rtol, atol):
+def report(script, tf_run, tapejax_run, divergence, rtol, atol, ignore=()):
     """The human-readable report, as lines."""
     out = [f"tapejax.compare {script}",
            f"  TensorFlow: {tf_run.describe()}",
@@ -286,7 +304,9 @@ def report(script, tf_run, tapejax_run, divergence, rtol, atol):
             out.append(f"no divergence in the {min(len(tf_run.lines), len(tapejax_run.lines))} line(s) both "
                        "printed, but a run did not finish (see its output above)")
         else:
-            out.append(f"no divergence: {len(tf_run.lines)} printed line(s) agree (rtol={rtol:g}, atol={atol:g})")
+            left_out = sum(any(re.search(p, line.text) for p in ignore) for line in tf_run.lines)
+            out.append(f"no divergence: {len(tf_run.lines) - left_out} printed line(s) agree (rtol={rtol:g}, "
+                       f"atol={atol:g})" + (f"; {left_out} ignored" if left_out else ""))
         return out
     out.append(f"first divergence: {divergence.summary}")
     for backend in BACKENDS:
@@ -321,7 +341,7 @@ def _missing(namespace):
     return AGREE
 
 
-_VALUED = ("--rtol", "--atol", "--timeout", "--tf-python")
+_VALUED = ("--rtol", "--atol", "--timeout", "--tf-python", "--ignore")
 
 
 def _script_position(argv):
@@ -352,6 +372,9 @@ def main(argv=None):
     parser.add_argument("--timeout", type=float, default=600, help="seconds each run may take (default 600)")
     parser.add_argument("--parallel", action="store_true", help="run both at once (wall times then share the CPUs)")
     parser.add_argument("--tf-python", help="the Python interpreter that has TensorFlow (default: this one)")
+    parser.add_argument("--ignore", action="append", default=[], metavar="REGEX",
+                        help="leave out printed lines matching REGEX on both sides (repeatable), "
+                             "e.g. Keras progress bars: --ignore 'step - '")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--missing", nargs="?", const="tf", metavar="NAMESPACE",
                         help="list the TF 2.21 names in NAMESPACE (default tf) that tapejax lacks")
@@ -377,7 +400,7 @@ def main(argv=None):
               file=sys.stderr)
         return NO_TENSORFLOW
     tf_run, tapejax_run, divergence = compare(ns.script, ns.args, ns.rtol, ns.atol, ns.timeout, ns.parallel,
-                                              ns.tf_python)
+                                              ns.tf_python, ns.ignore)
     if ns.json:
         print(json.dumps(_as_json(tf_run, tapejax_run, divergence), indent=1))
     else:
@@ -385,7 +408,7 @@ def main(argv=None):
             if not run.finished and run.output.strip():
                 print(f"---- output of the {NAMES[backend]} run (last 40 lines) ----")
                 print("\n".join(run.output.rstrip().splitlines()[-40:]))
-        print("\n".join(report(ns.script, tf_run, tapejax_run, divergence, ns.rtol, ns.atol)))
+        print("\n".join(report(ns.script, tf_run, tapejax_run, divergence, ns.rtol, ns.atol, ns.ignore)))
     return status_of(tf_run, tapejax_run, divergence)
 
 

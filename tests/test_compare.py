@@ -200,3 +200,17 @@ def test_a_tensorflow_that_fails_to_import_in_its_run_exits_3(tmp_path):
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "TensorFlow: could not import the backend (ImportError: this TensorFlow is broken)" in proc.stdout
     assert proc.stdout.rstrip().endswith("nothing compared: real TensorFlow could not be imported in its run")
+
+
+def test_ignored_lines_are_left_out_on_both_sides():
+    tf_run = _run("tensorflow", "Epoch 1/1", "\x1b[1m4/4\x1b[0m \x1b[32m━━━━\x1b[0m 12ms/step - loss: 3.1275 ", "[3.1275]")
+    tapejax_run = _run("tapejax", "Epoch 1/1", "4/4 [====] 0s 3ms/step - loss: 3.1275", "[3.1275]")
+    d = compare.first_divergence(tf_run, tapejax_run)
+    assert (d.kind, d.index) == ("line", 1)
+    assert compare.first_divergence(tf_run, tapejax_run, ignore=["step - "]) is None
+    d = compare.first_divergence(tf_run, _run("tapejax", "Epoch 1/1", "[3.5]"), ignore=["step - "])
+    assert (d.kind, d.text) == ("line", {"tensorflow": "[3.1275]", "tapejax": "[3.5]"})
+    assert d.at == {"tensorflow": "s.py:3", "tapejax": "s.py:2"}
+    assert len(tf_run.lines) == 3  # the runs keep every line
+    report = compare.report("s.py", tf_run, tapejax_run, None, 1e-5, 1e-6, ignore=["step - "])
+    assert report[-1] == "no divergence: 2 printed line(s) agree (rtol=1e-05, atol=1e-06); 1 ignored"
