@@ -390,6 +390,19 @@ def gradients_through_concat_and_embedding_lookup(tf):
     return tf.convert_to_tensor(tape.gradient(loss, table))
 
 
+@program
+def ragged_values_built_inside_a_function(tf):
+    v = tf.Variable([1., 2., 3.])
+
+    @tf.function
+    def f(x):
+        with tf.GradientTape() as tape:
+            r = tf.RaggedTensor.from_row_lengths(x * v, [2, 1])
+            loss = tf.reduce_sum(tf.reduce_mean(r, axis=1))
+        return tf.reduce_sum(r * 2.0, axis=1), tf.concat([r, r], axis=1).to_tensor(), tape.gradient(loss, v)
+    return f(tf.constant([1., 2., 3.]))
+
+
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_ragged(name):
     H.compare(PROGRAMS[name], messages=name not in NO_MESSAGE)

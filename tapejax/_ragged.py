@@ -50,19 +50,25 @@ def _host_ints(x):
     return np.asarray(x)
 
 
-def _partition_tensor(x, dtype, what):
-    """A 1-D integer Tensor for a row partition (`dtype` for Python values; Tensors keep theirs)."""
+def _partition(x, what):
+    """A row partition as a 1-D NumPy array: a Tensor keeps its int32/int64 dtype, Python values are
+    int64 (TF's default). Kept on the host, so a ragged value built inside `tapejax.function` from
+    Python partitions traces only its values."""
     if isinstance(x, (Tensor, Variable)):
         t = convert_to_tensor(x)
         if t._v.dtype not in _SPLITS_DTYPES:
             raise ValueError(f"{what} must be int32 or int64, got {t.dtype!r}")
-        if dtype is not None and t._v.dtype != dtype._np:
-            t = math_ops.cast(t, dtype)
+        if isinstance(t._v, jax.core.Tracer):
+            raise ValueError(f"tapejax: {what} of a RaggedTensor must be known when it is built (a Python "
+                             f"list or an eager Tensor), not a traced Tensor inside tapejax.function.")
+        array = np.asarray(t.numpy())
     else:
-        t = convert_to_tensor(np.asarray(x, dtype=(dtype or _dtypes.int64)._np))
-    if t.ndim != 1:
-        raise ValueError(f"Shape {t.shape} must have rank 1 ({what})")
-    return t
+        array = np.asarray(x)
+        if array.dtype not in _SPLITS_DTYPES or not isinstance(x, np.ndarray):  # Python ints: int64
+            array = array.astype(np.int64)
+    if array.ndim != 1:
+        raise ValueError(f"Shape {tuple(array.shape)} must have rank 1 ({what})")
+    return array
 
 
 def _values_tensor(values):
@@ -88,7 +94,7 @@ def _take(values, idx):
         lengths = limits - starts
         new_splits = np.concatenate([[0], np.cumsum(lengths)]).astype(splits.dtype)
         inner = _ranges(starts, limits)
-        return RaggedTensor._make(_take(values.values, inner), new_splits, values.row_splits.dtype)
+        return RaggedTensor._make(_take(values.values, inner), new_splits, values.row_splits_dtype)
     if values.shape[0] is not None and idx.size == values.shape[0] and np.array_equal(
             idx, np.arange(idx.size)):
         return values
@@ -132,7 +138,7 @@ class RaggedTensor(Ragged):
     `from_nested_row_splits`, ...); the constructor is private, as in TF.
     """
 
-    __slots__ = ("_values", "_row_splits", "_splits_np", "_uniform", "__weakref__")
+    __slots__ = ("_values", "_row_splits", "_splits_np", "_sdtype", "_uniform", "__weakref__")
     __array_priority__ = 200
 
     def __init__(self, values=None, row_partition=None, internal=False):
@@ -146,11 +152,17 @@ class RaggedTensor(Ragged):
 
     @classmethod
     def _make(cls, values, splits, dtype=None, uniform=None):
-        """A RaggedTensor of `values` and `splits` (NumPy or Tensor), unchecked."""
-        if not isinstance(splits, Tensor):
-            dtype = _dtypes.int64 if dtype is None else _dtypes.as_dtype(dtype)
-            splits = _ints_tensor(splits, dtype._np)
-        rt = cls(values, splits, internal=_INTERNAL)
+        """A RaggedTensor of `values` and `splits` (a NumPy array, kept on the host, or a Tensor),
+        unchecked. Ragged ops compute on the host splits, so inside `tapejax.function` only the
+        values are traced."""
+        if isinstance(splits, Tensor):
+            rt = cls(values, splits, internal=_INTERNAL)
+            rt._sdtype = np.dtype(splits._v.dtype)
+        else:
+            np_dtype = np.dtype(np.int64) if dtype is None else np.dtype(_dtypes.as_dtype(dtype)._np)
+            rt = cls(values, None, internal=_INTERNAL)
+            rt._splits_np = np.asarray(splits, np_dtype)
+            rt._sdtype = np_dtype
         rt._uniform = uniform
         return rt
 
@@ -173,9 +185,8 @@ class RaggedTensor(Ragged):
           A RaggedTensor.
         """
         values = _values_tensor(values)
-        splits = _partition_tensor(row_splits, None, "row_splits")
+        s = _partition(row_splits, "row_splits")
         if validate:
-            s = _host_ints(splits)
             if s.size == 0 or s[0] != 0:
                 raise InvalidArgumentError(
                     "Arguments to from_row_splits do not form a valid RaggedTensor:zero\nCondition x == y "
@@ -185,7 +196,12 @@ class RaggedTensor(Ragged):
                     "Arguments to from_row_splits do not form a valid RaggedTensor:monotonic.\nCondition "
                     f"x >= 0 did not hold element-wise\ntapejax: row_splits must not decrease (got {s.tolist()}).")
             _check_nvals(s[-1], values)
-        return cls._make(values, splits)
+        return cls._make(values, s, s.dtype)
+
+    @classmethod
+    def _from_host_splits(cls, values, splits, validate):
+        rt = cls.from_row_splits(values, splits.astype(np.int64), validate=validate)
+        return cls._make(rt._values, splits, splits.dtype)
 
     @classmethod
     def from_row_lengths(cls, values, row_lengths, name=None, validate=True):
@@ -195,15 +211,14 @@ class RaggedTensor(Ragged):
           A RaggedTensor.
         """
         values = _values_tensor(values)
-        lengths = _partition_tensor(row_lengths, None, "row_lengths")
-        n = _host_ints(lengths)
+        n = _partition(row_lengths, "row_lengths")
         if validate:
             if np.any(n < 0):
                 raise InvalidArgumentError(
                     "Arguments to from_row_lengths do not form a valid RaggedTensor:negative\nCondition x >= 0 "
                     f"did not hold element-wise\ntapejax: row lengths must be >= 0 (got {n.tolist()}).")
             _check_nvals(int(n.sum()), values)
-        return cls._make(values, _lengths_to_splits(n, lengths._v.dtype), lengths.dtype)
+        return cls._make(values, _lengths_to_splits(n, n.dtype), n.dtype)
 
     @classmethod
     def from_value_rowids(cls, values, value_rowids, nrows=None, name=None, validate=True):
@@ -213,8 +228,7 @@ class RaggedTensor(Ragged):
           A RaggedTensor.
         """
         values = _values_tensor(values)
-        ids_t = _partition_tensor(value_rowids, None, "value_rowids")
-        ids = _host_ints(ids_t)
+        ids = _partition(value_rowids, "value_rowids")
         n = (int(ids[-1]) + 1 if ids.size else 0) if nrows is None else int(_host_ints(nrows))
         if validate:
             if np.any(np.diff(ids) < 0) or (ids.size and (ids[0] < 0 or ids[-1] >= n)):
@@ -223,7 +237,7 @@ class RaggedTensor(Ragged):
                     f"value_rowids must be sorted and in [0, nrows={n}) (got {ids.tolist()}).")
             _check_nvals(ids.size, values)
         lengths = np.bincount(ids, minlength=n) if ids.size else np.zeros(n, np.int64)
-        return cls._make(values, _lengths_to_splits(lengths, ids_t._v.dtype), ids_t.dtype)
+        return cls._make(values, _lengths_to_splits(lengths, ids.dtype), ids.dtype)
 
     @classmethod
     def from_row_starts(cls, values, row_starts, name=None, validate=True):
@@ -233,9 +247,9 @@ class RaggedTensor(Ragged):
           A RaggedTensor.
         """
         values = _values_tensor(values)
-        starts = _partition_tensor(row_starts, None, "row_starts")
-        s = np.concatenate([_host_ints(starts), [_nvals(values)]]).astype(starts._v.dtype)
-        return cls.from_row_splits(values, _ints_tensor(s, s.dtype), validate=validate)
+        starts = _partition(row_starts, "row_starts")
+        s = np.concatenate([starts, [_nvals(values)]]).astype(starts.dtype)
+        return cls._from_host_splits(values, s, validate)
 
     @classmethod
     def from_row_limits(cls, values, row_limits, name=None, validate=True):
@@ -245,9 +259,9 @@ class RaggedTensor(Ragged):
           A RaggedTensor.
         """
         values = _values_tensor(values)
-        limits = _partition_tensor(row_limits, None, "row_limits")
-        s = np.concatenate([[0], _host_ints(limits)]).astype(limits._v.dtype)
-        return cls.from_row_splits(values, _ints_tensor(s, s.dtype), validate=validate)
+        limits = _partition(row_limits, "row_limits")
+        s = np.concatenate([[0], limits]).astype(limits.dtype)
+        return cls._from_host_splits(values, s, validate)
 
     @classmethod
     def from_uniform_row_length(cls, values, uniform_row_length, nrows=None, validate=True, name=None):
@@ -368,6 +382,8 @@ class RaggedTensor(Ragged):
     @property
     def row_splits(self):
         """The row-split indices (1-D int64 or int32 Tensor)."""
+        if self._row_splits is None:
+            self._row_splits = _ints_tensor(self._splits_np, self._sdtype)
         return self._row_splits
 
     @property
@@ -383,7 +399,7 @@ class RaggedTensor(Ragged):
         """The row splits of each ragged dimension, outermost first (a tuple of Tensors)."""
         out, rt = [], self
         while _is_ragged(rt):
-            out.append(rt._row_splits)
+            out.append(rt.row_splits)
             rt = rt._values
         return tuple(out)
 
@@ -398,7 +414,7 @@ class RaggedTensor(Ragged):
 
     @property
     def row_splits_dtype(self):
-        return self._row_splits.dtype
+        return _dtypes.from_jax(self._sdtype)
 
     @property
     def shape(self):
@@ -421,14 +437,14 @@ class RaggedTensor(Ragged):
         """The length of every row (a scalar Tensor) where the partition is uniform, else None."""
         if self._uniform is None:
             return None
-        return _ints_tensor(self._uniform, self._row_splits._v.dtype)
+        return _ints_tensor(self._uniform, self._sdtype)
 
     def nrows_int(self):
         return len(self._splits()) - 1
 
     def nrows(self, out_type=None, name=None):
         """The number of rows (a scalar of `out_type`, the row splits' dtype by default)."""
-        dtype = self.row_splits.dtype if out_type is None else _dtypes.as_dtype(out_type)
+        dtype = self.row_splits_dtype if out_type is None else _dtypes.as_dtype(out_type)
         return _ints_tensor(self.nrows_int(), dtype._np)
 
     def row_lengths(self, axis=1, name=None):
@@ -438,26 +454,26 @@ class RaggedTensor(Ragged):
         if axis == 0:
             return self.nrows()
         if axis == 1:
-            return _ints_tensor(np.diff(self._splits()), self._row_splits._v.dtype)
+            return _ints_tensor(np.diff(self._splits()), self._sdtype)
         if not _is_ragged(self._values):
             raise ValueError(f"axis={axis} is not a ragged dimension")
         return self.with_values(self._values.row_lengths(axis - 1))
 
     def value_rowids(self, name=None):
         """The row index of each value."""
-        return _ints_tensor(_rowids(self._splits()), self._row_splits._v.dtype)
+        return _ints_tensor(_rowids(self._splits()), self._sdtype)
 
     def row_starts(self, name=None):
-        return _ints_tensor(self._splits()[:-1], self._row_splits._v.dtype)
+        return _ints_tensor(self._splits()[:-1], self._sdtype)
 
     def row_limits(self, name=None):
-        return _ints_tensor(self._splits()[1:], self._row_splits._v.dtype)
+        return _ints_tensor(self._splits()[1:], self._sdtype)
 
     def nested_row_lengths(self, name=None):
-        return tuple(_ints_tensor(np.diff(np.asarray(s.numpy())), s._v.dtype) for s in self.nested_row_splits)
+        return tuple(_ints_tensor(np.diff(rt._splits()), rt._sdtype) for rt in _levels(self))
 
     def nested_value_rowids(self, name=None):
-        return tuple(_ints_tensor(_rowids(np.asarray(s.numpy())), s._v.dtype) for s in self.nested_row_splits)
+        return tuple(_ints_tensor(_rowids(rt._splits()), rt._sdtype) for rt in _levels(self))
 
     def _bounds(self):
         """`[nrows, max row length of each ragged dimension]` (Python ints)."""
@@ -470,7 +486,7 @@ class RaggedTensor(Ragged):
 
     def bounding_shape(self, axis=None, name=None, out_type=None):
         """The smallest dense shape holding this tensor (int64 by default)."""
-        dtype = self.row_splits.dtype if out_type is None else _dtypes.as_dtype(out_type)
+        dtype = self.row_splits_dtype if out_type is None else _dtypes.as_dtype(out_type)
         shape = np.asarray(self._bounds() + list(self.flat_values.shape[1:]), dtype._np)
         return _ints_tensor(shape if axis is None else shape[axis], dtype._np)
 
@@ -478,7 +494,7 @@ class RaggedTensor(Ragged):
         """The same row partition over `new_values` (its first dimension must match)."""
         new_values = _values_tensor(new_values)
         _check_nvals(self._splits()[-1], new_values, "with_values")
-        return RaggedTensor._make(new_values, self._row_splits, uniform=self._uniform)
+        return RaggedTensor._make(new_values, self._splits(), self._sdtype, uniform=self._uniform)
 
     def with_flat_values(self, new_values):
         """The same nested row partitions over `new_values`."""
@@ -490,10 +506,7 @@ class RaggedTensor(Ragged):
         """This tensor with row partitions of `dtype` (int32 or int64)."""
         dtype = _splits_dtype(dtype)
         values = self._values.with_row_splits_dtype(dtype) if _is_ragged(self._values) else self._values
-        splits = self._row_splits
-        if splits.dtype != dtype:
-            splits = math_ops.cast(splits, dtype)
-        return RaggedTensor._make(values, splits, uniform=self._uniform)
+        return RaggedTensor._make(values, self._splits(), dtype, uniform=self._uniform)
 
     def merge_dims(self, outer_axis, inner_axis):
         """Merges dimensions `outer_axis..inner_axis` into one (merge_dims(0, 1): rows of rows)."""
@@ -684,6 +697,15 @@ RaggedTensor.__hash__ = None
 _INTERNAL = object()
 
 
+def _levels(rt):
+    """`rt` and its ragged values, outermost first."""
+    out = []
+    while _is_ragged(rt):
+        out.append(rt)
+        rt = rt._values
+    return out
+
+
 def _check_nvals(expected, values, where="_from_row_partition"):
     got = _nvals(values)
     if got is not None and int(expected) != int(got):
@@ -693,13 +715,12 @@ def _check_nvals(expected, values, where="_from_row_partition"):
 
 
 def _check_same_partitions(x, y):
-    xs, ys = x.nested_row_splits, y.nested_row_splits
+    xs, ys = [rt._splits() for rt in _levels(x)], [rt._splits() for rt in _levels(y)]
     if len(xs) != len(ys):
         raise InvalidArgumentError(
             f"Condition x == y did not hold.\ntapejax: the two RaggedTensors have ragged ranks {len(xs)} and "
             f"{len(ys)}; elementwise ops need the same row partitions.")
     for a, b in zip(xs, ys):
-        a, b = np.asarray(a.numpy()), np.asarray(b.numpy())
         if a.shape != b.shape or not np.array_equal(a, b):
             raise InvalidArgumentError(
                 f"Condition x == y did not hold.\ntapejax: the RaggedTensors' row splits differ ({a.tolist()} vs "
@@ -787,7 +808,7 @@ def _index_rows(rt, key):
         if rest:
             values = _getitem(values, [slice(None)] + rest) if _is_ragged(values) else values[
                 tuple([slice(None)] + rest)]
-        return RaggedTensor._make(values, _lengths_to_splits(lengths, splits.dtype), rt.row_splits.dtype)
+        return RaggedTensor._make(values, _lengths_to_splits(lengths, splits.dtype), rt.row_splits_dtype)
     if inner is Ellipsis and not rest:
         return rt
     if isinstance(inner, (int, np.integer)) or hasattr(inner, "numpy"):
@@ -898,7 +919,7 @@ def _reduce_sub_rows(kind, rt):
     positions = np.arange(inner[-1]) - inner[:-1][value_rows]
     segment = offsets[_rowids(outer)[value_rows]] + positions
     out = _segment(kind, sub._values, segment, int(offsets[-1]))
-    return RaggedTensor._make(out, _lengths_to_splits(widths, inner.dtype), rt.row_splits.dtype)
+    return RaggedTensor._make(out, _lengths_to_splits(widths, inner.dtype), rt.row_splits_dtype)
 
 
 # ==== array ops ==================================================================================
@@ -937,7 +958,7 @@ def _concat(fn, values, axis, name=None):
             joined = _concat(fn, inner, 0)
         else:
             joined = array_ops.concat(inner, axis=0)
-        return RaggedTensor._make(joined, np.concatenate(splits), first.row_splits.dtype)
+        return RaggedTensor._make(joined, np.concatenate(splits), first.row_splits_dtype)
     if axis == 1:
         n = first.nrows_int()
         for v in items:
@@ -955,7 +976,7 @@ def _concat(fn, values, axis, name=None):
                 idx.append(np.arange(s[r], s[r + 1]) + off)
                 lengths[r] += s[r + 1] - s[r]
         flat_idx = np.concatenate(idx) if idx else np.zeros(0, np.int64)
-        return RaggedTensor._make(_take(big, flat_idx), _lengths_to_splits(lengths), first.row_splits.dtype)
+        return RaggedTensor._make(_take(big, flat_idx), _lengths_to_splits(lengths), first.row_splits_dtype)
     if axis > first.ragged_rank:
         for v in items[1:]:
             _check_same_partitions(first, v)
@@ -976,7 +997,7 @@ def _stack(fn, values, axis=0, name=None):
     if axis == 0:
         joined = _concat(fn, items, 0)
         return RaggedTensor._make(joined, _lengths_to_splits([v.nrows_int() for v in items]),
-                                  first.row_splits.dtype)
+                                  first.row_splits_dtype)
     if axis == 1:
         n = first.nrows_int()
         expanded = [RaggedTensor._make(v, np.arange(n + 1, dtype=np.int64)) for v in items]
@@ -1026,7 +1047,7 @@ def _tile(fn, rt, multiples, name=None):
     values = _take(rt._values, flat_idx)
     if any(r != 1 for r in reps[2:]):
         values = array_ops.tile(values, [1] + reps[2:])
-    return RaggedTensor._make(values, _lengths_to_splits(lengths, splits.dtype), rt.row_splits.dtype)
+    return RaggedTensor._make(values, _lengths_to_splits(lengths, splits.dtype), rt.row_splits_dtype)
 
 
 def _where(fn, condition, x=None, y=None, name=None):
@@ -1089,10 +1110,10 @@ def _expand_dims(fn, rt, axis, name=None):
     rank = rt.ndim + 1
     axis %= rank
     if axis == 0:
-        return RaggedTensor._make(rt, np.asarray([0, rt.nrows_int()], np.int64), rt.row_splits.dtype)
+        return RaggedTensor._make(rt, np.asarray([0, rt.nrows_int()], np.int64), rt.row_splits_dtype)
     if axis == 1:
         n = rt.nrows_int()
-        return RaggedTensor._make(rt, np.arange(n + 1, dtype=np.int64), rt.row_splits.dtype)
+        return RaggedTensor._make(rt, np.arange(n + 1, dtype=np.int64), rt.row_splits_dtype)
     if axis > rt.ragged_rank:
         return rt.with_flat_values(fn(rt.flat_values, axis - rt.ragged_rank))
     raise NotImplementedError(f"tapejax: tf.expand_dims of a RaggedTensor at axis {axis} is not supported yet.")
@@ -1326,25 +1347,24 @@ def boolean_mask(data, mask, name=None):
         rt = rt._values
     inner = levels[-1]
     kept = np.bincount(_rowids(inner._splits())[keep], minlength=inner.nrows_int())
-    result = RaggedTensor._make(flat, _lengths_to_splits(kept, inner._splits().dtype), inner.row_splits.dtype)
+    result = RaggedTensor._make(flat, _lengths_to_splits(kept, inner._splits().dtype), inner.row_splits_dtype)
     for level in reversed(levels[:-1]):
-        result = RaggedTensor._make(result, level.row_splits)
+        result = RaggedTensor._make(result, level._splits(), level._sdtype)
     return result
 
 
 def row_splits_to_segment_ids(splits, name=None, out_type=None):
     """The row id of each value for `splits` (int64 unless `out_type`)."""
-    s = _partition_tensor(splits, None, "splits")
-    dtype = s.dtype if out_type is None else _dtypes.as_dtype(out_type)
-    return _ints_tensor(_rowids(_host_ints(s)), dtype._np)
+    s = _partition(splits, "splits")
+    dtype = _dtypes.from_jax(s.dtype) if out_type is None else _dtypes.as_dtype(out_type)
+    return _ints_tensor(_rowids(s), dtype._np)
 
 
 def segment_ids_to_row_splits(segment_ids, num_segments=None, out_type=None, name=None):
     """Row splits for sorted `segment_ids` (int64 unless `out_type`)."""
-    ids = _partition_tensor(segment_ids, None, "segment_ids")
-    values = _host_ints(ids)
+    values = _partition(segment_ids, "segment_ids")
     n = (int(values.max()) + 1 if values.size else 0) if num_segments is None else int(_host_ints(num_segments))
-    dtype = ids.dtype if out_type is None else _dtypes.as_dtype(out_type)
+    dtype = _dtypes.from_jax(values.dtype) if out_type is None else _dtypes.as_dtype(out_type)
     return _ints_tensor(_lengths_to_splits(np.bincount(values, minlength=n) if values.size else np.zeros(n)),
                         dtype._np)
 
