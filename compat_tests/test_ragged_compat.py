@@ -192,6 +192,22 @@ def long_rows_wrap_as_tf_prints_them(tf):
                                                                                   ragged_rank=1))
 
 
+@program
+def tf_shape_of_a_ragged_tensor(tf):
+    rt = _primes(tf)
+    shape = tf.shape(rt)
+    inner = tf.shape(tf.ragged.constant([[[1, 2]], [[3, 4], [5, 6]]], ragged_rank=1))
+    nested = tf.shape(tf.ragged.constant([[[1], [2, 3]], [[4]]]))
+    return (repr(shape), str(inner), repr(nested), shape[0], shape.rank, shape.num_row_partitions,
+            shape.static_lengths(), shape.dtype, shape.inner_shape, inner[2], tf.shape(rt, out_type=tf.int64)[0])
+
+
+@program
+@H.raises("ValueError")
+def indexing_the_ragged_dimension_of_a_shape_raises(tf):
+    return tf.shape(_primes(tf))[1]
+
+
 # ==== indexing ==================================================================================
 @program
 def indexing_rows_and_slices(tf):

@@ -1092,9 +1092,51 @@ def _ragged_list_op(fn, inputs, *args, **kwargs):
     return first.with_flat_values(fn(parts, *args, **kwargs))
 
 
+class DynamicRaggedShape:
+    """The shape of a RaggedTensor, as `tf.shape(rt)` returns it (TF's `DynamicRaggedShape`): each
+    dimension's length, a tuple of row lengths for a ragged one.
+
+    Indexing a uniform dimension gives its size as a scalar Tensor of `dtype`; a ragged one raises
+    ValueError, as TF.
+    """
+
+    def __init__(self, rt, dtype=_dtypes.int32):
+        self._dtype = _dtypes.as_dtype(dtype)
+        lengths, level = [rt.nrows_int()], rt
+        while _is_ragged(level):
+            lengths.append(level._uniform if level._uniform is not None else tuple(
+                int(n) for n in np.diff(level._splits())))
+            level = level._values
+        self._inner = list(level.shape)
+        self._lengths = lengths + self._inner[1:]
+        self._partitions = rt.ragged_rank
+
+    dtype = property(lambda self: self._dtype)
+    rank = property(lambda self: len(self._lengths))
+    num_row_partitions = property(lambda self: self._partitions)
+
+    @property
+    def inner_shape(self):
+        return _ints_tensor(self._inner, self._dtype._np)
+
+    def static_lengths(self, ragged_lengths=True):
+        return [n if ragged_lengths or not isinstance(n, tuple) else None for n in self._lengths]
+
+    def __getitem__(self, index):
+        length = self._lengths[index]
+        if isinstance(length, tuple):
+            raise ValueError(f"Index {index} is not uniform")
+        return _ints_tensor(length, self._dtype._np)
+
+    def __repr__(self):
+        lengths = ", ".join(str(n) for n in self._lengths)
+        return f"<DynamicRaggedShape lengths=[{lengths}] num_row_partitions={self._partitions}>"
+
+    __str__ = __repr__
+
+
 def _shape_handler(fn, rt, out_type=_dtypes.int32, name=None):
-    raise NotImplementedError("tapejax: tf.shape of a RaggedTensor (TF's DynamicRaggedShape) is not supported "
-                              "yet; use rt.bounding_shape(), rt.nrows() or rt.row_lengths().")
+    return DynamicRaggedShape(rt, out_type)
 
 
 def _size(fn, rt, out_type=_dtypes.int32, name=None):
