@@ -208,6 +208,13 @@ def indexing_the_ragged_dimension_of_a_shape_raises(tf):
     return tf.shape(_primes(tf))[1]
 
 
+@program
+def nest_expands_a_ragged_tensor_into_its_components_when_asked(tf):
+    rt = tf.ragged.constant([[[1], [2, 3]], [[4]]])
+    doubled = tf.nest.map_structure(lambda t: t * 2 if t.dtype == tf.int32 else t, rt, expand_composites=True)
+    return tf.nest.flatten(rt, expand_composites=True), len(tf.nest.flatten(rt)), _parts(doubled)
+
+
 # ==== indexing ==================================================================================
 @program
 def indexing_rows_and_slices(tf):

@@ -604,6 +604,14 @@ class RaggedTensor(Ragged):
     def to_sparse(self, name=None):
         raise NotImplementedError("tapejax: RaggedTensor.to_sparse needs tf.SparseTensor support.")
 
+    def _tapejax_components(self):
+        """`tf.nest`'s components with `expand_composites`: flat values, then each row splits."""
+        return [self.flat_values, *self.nested_row_splits]
+
+    @classmethod
+    def _tapejax_from_components(cls, components):
+        return cls.from_nested_row_splits(components[0], components[1:], validate=False)
+
     def _tapejax_dense(self):
         raise ValueError("TypeError: object of type 'RaggedTensor' has no len() \ntapejax: a RaggedTensor "
                          "does not convert to a dense Tensor; use rt.to_tensor() (padded) or rt.flat_values.")
