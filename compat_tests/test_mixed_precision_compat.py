@@ -170,7 +170,10 @@ def test_loss_scale_optimizer_defaults_and_config(compare):
         opt = tf.keras.mixed_precision.LossScaleOptimizer(tf.keras.optimizers.SGD(0.5), dynamic=True)
         config = opt.get_config()
         return (opt.initial_scale, opt.dynamic_growth_steps, sorted(config), config["initial_scale"],
-                config["dynamic_growth_steps"], config["inner_optimizer"]["class_name"])
+                config["dynamic_growth_steps"], config["inner_optimizer"]["class_name"],
+                # Keras 2's API is gone in Keras 3: scale_loss replaces get_scaled_loss
+                hasattr(opt, "get_scaled_loss"), hasattr(opt, "get_unscaled_gradients"),
+                hasattr(opt, "loss_scale"))
     compare(program)
 
 
