@@ -222,6 +222,50 @@ def test_sparse_op_misuse_raises_tf_error_class(compare, case):
     compare(raises(error)(lambda tf: program(tf)), messages=False)
 
 
+def other_shape(tf):
+    return tf.SparseTensor([[0, 0]], [1.0], [2, 4])
+
+
+TF_ERRORS = {
+    "add_shapes": lambda tf: tf.sparse.add(grid(tf), other_shape(tf)),
+    "add_dtypes": lambda tf: tf.sparse.add(grid(tf), tf.SparseTensor([[0, 0]], [1], [3, 4])),
+    "add_dense_shape": lambda tf: tf.sparse.add(grid(tf), tf.ones([2, 4])),
+    "maximum_shapes": lambda tf: tf.sparse.maximum(grid(tf), other_shape(tf)),
+    "split_too_many": lambda tf: tf.sparse.split(sp_input=grid(tf), num_split=5, axis=0),
+    "reshape_two_unknown": lambda tf: tf.sparse.reshape(grid(tf), [-1, -1]),
+    "to_indicator_out_of_range": lambda tf: tf.sparse.to_indicator(tf.SparseTensor([[0, 0]], [7], [1, 1]), 4),
+    "retain_length": lambda tf: tf.sparse.retain(grid(tf), [True]),
+    "slice_rank": lambda tf: tf.sparse.slice(grid(tf), [0], [1]),
+    "expand_dims_axis": lambda tf: tf.sparse.expand_dims(grid(tf), 5),
+    "concat_axis": lambda tf: tf.sparse.concat(3, [grid(tf), grid(tf)]),
+    "reduce_sum_axis": lambda tf: tf.sparse.reduce_sum(grid(tf), axis=2),
+    "reduce_max_axis": lambda tf: tf.sparse.reduce_max(grid(tf), axis=-3),
+    "matmul_rank_3": lambda tf: tf.sparse.sparse_dense_matmul(
+        tf.SparseTensor([[0, 0, 0]], [1.0], [1, 1, 1]), tf.ones([1, 1])),
+    "matmul_dtypes": lambda tf: tf.sparse.sparse_dense_matmul(grid(tf), tf.ones([4, 2], tf.float64)),
+    "to_dense_of_a_dense_tensor": lambda tf: tf.sparse.to_dense(tf.ones([2])),
+    "softmax_rank_1": lambda tf: tf.sparse.softmax(tf.SparseTensor([[0]], [1.0], [2])),
+    "map_values_without_sparse": lambda tf: tf.sparse.map_values(tf.abs, tf.ones([2])),
+    "map_values_mismatched_indices": lambda tf: tf.sparse.map_values(
+        tf.add, grid(tf), tf.SparseTensor([[0, 0], [1, 1], [2, 2]], [1.0, 1.0, 1.0], [3, 4])),
+    "eye_negative": lambda tf: tf.sparse.eye(-1),
+    "times_other_dtype": lambda tf: grid(tf) * tf.ones([3, 4], tf.float64),
+    "reset_shape_smaller": lambda tf: tf.sparse.reset_shape(grid(tf), [2, 2]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TF_ERRORS))
+def test_sparse_op_errors_have_tf_class_and_first_line(compare, case):
+    @raises("InvalidArgumentError", "ValueError", "TypeError")
+    def program(tf):
+        return TF_ERRORS[case](tf)
+    compare(program)
+
+
+def test_to_indicator_casts_float_values_to_ids(compare):
+    compare(lambda tf: tf.sparse.to_indicator(tf.SparseTensor([[0, 0], [0, 1]], [1.7, 3.0], [1, 2]), 4))
+
+
 def test_matmul_of_mismatched_inner_dimensions_says_which(compare):
     @raises("InvalidArgumentError")
     def program(tf):

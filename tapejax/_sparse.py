@@ -265,7 +265,7 @@ class SparseTensorSpec:
 
 def _sparse(value, what):
     if not isinstance(value, SparseTensor):
-        raise TypeError(f"Input must be a SparseTensor (`{what}`), got {type(value).__name__}: {value!r}")
+        raise TypeError(f"Input must be a SparseTensor. `{what}` is a {type(value).__name__}: {value!r}")
     return value
 
 
@@ -307,7 +307,7 @@ def _lexsort(indices):
     return np.lexsort(tuple(indices[:, d] for d in range(indices.shape[1] - 1, -1, -1)))
 
 
-def _axes(axis, rank):
+def _axes(axis, rank, op="SparseReduceSum"):
     if axis is None:
         return tuple(range(rank))
     if isinstance(axis, Tensor):
@@ -317,7 +317,8 @@ def _axes(axis, rank):
     for a in axis:
         a = int(a)
         if not -rank <= a < rank:
-            raise InvalidArgumentError(f"Invalid reduction dimension {a}, for input with {rank} dimensions.")
+            raise InvalidArgumentError(f"Invalid reduction dimension {a}, for input with {rank} dimensions. "
+                                       f"[Op:{op}] name: ")
         out.append(a % rank)
     return tuple(sorted(set(out)))
 
@@ -420,7 +421,7 @@ def reshape(sp_input, shape, name=None):
     total = int(np.prod(dense, dtype=np.int64))
     if new.count(-1) > 1:
         raise InvalidArgumentError(f"only one output dimension may be -1, not both {new.index(-1)} and "
-                                   f"{len(new) - 1 - new[::-1].index(-1)}")
+                                   f"{new.index(-1, new.index(-1) + 1)} [Op:SparseReshape] name: ")
     if -1 in new:
         known = int(np.prod([d for d in new if d != -1], dtype=np.int64))
         if known == 0 or total % known:
@@ -445,21 +446,37 @@ def reset_shape(sp_input, new_shape=None):
         new = indices.max(axis=0) + 1 if len(indices) else np.zeros(len(dense), np.int64)
     else:
         new = np.asarray(new_shape.numpy() if isinstance(new_shape, Tensor) else new_shape, np.int64)
-        if new.shape != dense.shape or np.any(new < dense):
-            raise InvalidArgumentError(f"new_shape ({new.tolist()}) must have the rank of the sparse tensor "
-                                       f"and be >= its dense_shape ({dense.tolist()}).")
+        if new.shape != dense.shape:
+            raise ValueError(f"new_shape ({new.tolist()}) must have the rank of the sparse tensor "
+                             f"({len(dense)}).")
+        if np.any(new < dense):  # TF's message names the two shapes the other way round
+            raise ValueError(f"Requested new_shape should have dimension sizes >= sp_input.shape.  Found "
+                             f"new_shape ({dense}), sp_input.shape ({new}).")
     return _make(indices, sp.values, new)
 
 
 # --------------------------------------------------------------------------------------------------
 # Arithmetic
 # --------------------------------------------------------------------------------------------------
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "half"}
+
+
+def _dtype_error(op, position, want, got):
+    """TF's kernel dtype error (its C++ type names: float, double, ...)."""
+    name = lambda d: _C_NAMES.get(d.name, d.name)
+    return InvalidArgumentError(f"cannot compute {op} as input #{position}(zero-based) was expected to be a "
+                                f"{name(want)} tensor but is a {name(got)} tensor [Op:{op}] name: ")
+
+
 def _cwise(sp, dense, fn):
     """`sp (op) dense` on the values: the dense operand is broadcast to the sparse shape."""
     if isinstance(dense, SparseTensor):
         raise ValueError(f"Attempt to convert a value ({dense!r}) with an unsupported type "
                          f"({type(dense).__name__}) to a Tensor.")
-    dense = convert_to_tensor(dense, dtype=sp.dtype)
+    try:
+        dense = convert_to_tensor(dense, dtype=sp.dtype)
+    except ValueError as err:  # TF names the operand
+        raise ValueError(f"y: {err}") from None
     indices, shape = _parts(sp, "SparseTensor arithmetic")
     rank = len(shape)
     if len(dense.shape) > rank or any(d not in (1, s) for d, s in zip(tuple(dense.shape)[::-1], shape[::-1])):
@@ -473,15 +490,19 @@ def _cwise(sp, dense, fn):
     return _like(sp, fn(sp.values, other))
 
 
-def _union(sps, api):
+def _union(sps, api, op="SparseAdd"):
     """The row-major union of the indices of same-shaped SparseTensors: (indices, shape, positions of
     each input's values in the union, counts of inputs at each union position)."""
     hosts = [_parts(sp, api) for sp in sps]
     shape = hosts[0][1]
     for _, other in hosts[1:]:
-        if other.shape != shape.shape or np.any(other != shape):
-            raise InvalidArgumentError(f"Operands' shapes do not match: got {shape.tolist()} and "
-                                       f"{other.tolist()} for the SparseTensors' dense_shape")
+        if other.shape != shape.shape:
+            raise InvalidArgumentError(f"Operands' ranks do not match: got {len(shape)} and {len(other)} "
+                                       f"[Op:{op}] name: ")
+        if np.any(other != shape):
+            d = int(np.nonzero(other != shape)[0][0])
+            raise InvalidArgumentError(f"Operands' shapes do not match: got {shape[d]} and {other[d]} for "
+                                       f"dimension {d} [Op:{op}] name: ")
     lins = [_linear(ix, shape) for ix, _ in hosts]
     allpos = np.concatenate(lins) if lins else np.zeros(0, np.int64)
     unique, inverse, counts = np.unique(allpos, return_inverse=True, return_counts=True)
@@ -514,13 +535,18 @@ def add(a, b, threshold=0):
         sp, dense = (a, b) if isinstance(a, SparseTensor) else (b, a)
         dense = convert_to_tensor(dense, dtype=sp.dtype)
         if tuple(dense.shape) != tuple(sp.shape):
-            raise InvalidArgumentError(f"Dimensions do not match: the SparseTensor's shape is "
-                                       f"{list(sp.shape)}, the dense tensor's {list(dense.shape)}.")
+            if len(dense.shape) != len(sp.shape):
+                raise InvalidArgumentError(f"Dimensions do not match: the SparseTensor has rank {len(sp.shape)}, "
+                                           f"the dense tensor {len(dense.shape)} [Op:SparseTensorDenseAdd] name: ")
+            d = next(i for i, (x, y) in enumerate(zip(sp.shape, dense.shape)) if x != y)
+            raise InvalidArgumentError(f"Dimension {d} does not equal (no broadcasting is supported): sparse "
+                                       f"side {sp.shape[d]} vs dense side {dense.shape[d]} "
+                                       f"[Op:SparseTensorDenseAdd] name: ")
         indices = _parts(sp, "tf.sparse.add")[0]
         _validate(indices, sp.shape, False, "SparseTensorDenseAdd")
         return array_ops.tensor_scatter_nd_add(dense, sp.indices, sp.values)
     if a.dtype != b.dtype:
-        raise _dtypes.mismatch_error("SparseAdd", 1, a.dtype, b.dtype)
+        raise _dtype_error("SparseAdd", 4, a.dtype, b.dtype)
     indices, shape, (pa, pb), counts = _union([a, b], "tf.sparse.add")
     n = len(indices)
     summed = math_ops.add(_scatter(a.values, pa, n), _scatter(b.values, pb, n))
@@ -535,8 +561,10 @@ def add(a, b, threshold=0):
 
 def _extreme(a, b, fn):
     if a.dtype != b.dtype:
-        raise _dtypes.mismatch_error("SparseSparseMaximum", 1, a.dtype, b.dtype)
-    indices, shape, (pa, pb), _ = _union([a, b], "tf.sparse.maximum")
+        raise _dtype_error("SparseSparseMaximum" if fn is math_ops.maximum else "SparseSparseMinimum", 4,
+                           a.dtype, b.dtype)
+    op = "SparseSparseMaximum" if fn is math_ops.maximum else "SparseSparseMinimum"
+    indices, shape, (pa, pb), _ = _union([a, b], "tf.sparse.maximum", op)
     n = len(indices)
     return _make(indices, fn(_scatter(a.values, pa, n), _scatter(b.values, pb, n)), shape)
 
@@ -598,15 +626,12 @@ def sparse_dense_matmul(sp_a, b, adjoint_a=False, adjoint_b=False, name=None):
     sp = sp_a if sparse_first else b
     dense = convert_to_tensor(b if sparse_first else sp_a)
     shape = tuple(int(d) for d in sp.shape)
-    if len(shape) != 2 or len(dense.shape) != 2:
-        raise InvalidArgumentError(f"Tensor 'a_shape' is not a vector of length 2 (got a {len(shape)}-d "
-                                   f"sparse operand and a {len(dense.shape)}-d dense operand): "
-                                   f"sparse_dense_matmul multiplies matrices.")
+    if len(shape) != 2:
+        raise InvalidArgumentError("Tensor 'a_shape' must have 2 elements [Op:SparseTensorDenseMatMul] name: ")
+    if len(dense.shape) != 2:
+        raise InvalidArgumentError("Tensor 'b' is not a matrix [Op:SparseTensorDenseMatMul] name: ")
     if dense.dtype != sp.dtype:
-        raise InvalidArgumentError(
-            f"cannot compute SparseTensorDenseMatMul as input #{2 if sparse_first else 1}(zero-based) was "
-            f"expected to be a {sp.dtype.name} tensor but is a {dense.dtype.name} tensor "
-            f"[Op:SparseTensorDenseMatMul] name: ")
+        raise _dtype_error("SparseTensorDenseMatMul", 3, sp.dtype, dense.dtype)
     if sparse_first:
         a_shape, b_shape, ta, tb = shape, tuple(dense.shape), adjoint_a, adjoint_b
     else:  # TF computes (b' a')' with the operands' roles swapped
@@ -648,7 +673,7 @@ _SEGMENT_MAX = Op("SparseReduceMax", _reduce_max_fn)
 def _reduced(sp, axis, keepdims, api):
     """(host indices, dense shape, axes, output shape, output positions of each value)."""
     indices, shape = _parts(sp, api)
-    axes = _axes(axis, len(shape))
+    axes = _axes(axis, len(shape), "SparseReduceMax" if "max" in api else "SparseReduceSum")
     kept = [d for d in range(len(shape)) if d not in axes]
     out_shape = [1 if d in axes else int(shape[d]) for d in range(len(shape))] if keepdims else \
         [int(shape[d]) for d in kept]
@@ -730,7 +755,8 @@ def softmax(sp_input, name=None):
     sp = _sparse(sp_input, "sp_input")
     indices, shape = _parts(sp, "tf.sparse.softmax")
     if len(shape) < 2:
-        raise InvalidArgumentError(f"Input should have rank >= 2, but received shape: {shape.tolist()}")
+        raise InvalidArgumentError(f"Input should have rank >= 2, but received shape: "
+                                   f"{' '.join(str(d) for d in shape)} [Op:SparseSoftmax] name: ")
     if not sp.dtype.is_floating:
         raise TypeError(f"tf.sparse.softmax takes floating values, got {sp.dtype.name}")
     rows = _linear(indices[:, :-1], shape[:-1])
@@ -762,7 +788,8 @@ def concat(axis, sp_inputs, name=None, expand_nonconcat_dims=False):
     rank = len(hosts[0][1])
     axis = int(axis)
     if not -rank <= axis < rank:
-        raise InvalidArgumentError(f"Concat dimension must be in range [{-rank}, {rank}), got {axis}")
+        raise InvalidArgumentError(f"Concat dimension must be in range [{-rank}, {rank}), got {axis} "
+                                   f"[Op:SparseConcat] name: ")
     axis %= rank
     shapes = np.stack([s for _, s in hosts])
     others = [d for d in range(rank) if d != axis]
@@ -794,9 +821,10 @@ def slice(sp_input, start, size, name=None):  # noqa: A001 - tf.sparse.slice
     indices, shape = _parts(sp, "tf.sparse.slice")
     start = np.asarray(start.numpy() if isinstance(start, Tensor) else start, np.int64)
     size = np.asarray(size.numpy() if isinstance(size, Tensor) else size, np.int64)
-    if start.shape != shape.shape or size.shape != shape.shape:
-        raise InvalidArgumentError(f"Expected start and size to have the rank of the input "
-                                   f"({len(shape)}), got {start.tolist()} and {size.tolist()}.")
+    for what, given in (("start", start), ("size", size)):
+        if given.shape != shape.shape:
+            raise InvalidArgumentError(f"Expected {what} to be a vector of length {len(shape)} but got length "
+                                       f"{given.size} [Op:SparseSlice] name: ")
     end = np.minimum(start + size, shape)
     keep = np.nonzero(np.all((indices >= start) & (indices < end), axis=1))[0] if len(indices) else \
         np.zeros(0, np.int64)
@@ -815,8 +843,8 @@ def split(sp_input=None, num_split=None, axis=None, name=None):
     axis %= rank
     n = int(shape[axis])
     if num_split < 1 or num_split > n:
-        raise InvalidArgumentError(f"Split size must be in range [1, {n}], got {num_split} for dimension "
-                                   f"{axis} of size {n}.")
+        raise InvalidArgumentError(f"Input num_split should be between 1 and the splitting dimension size "
+                                   f"({n}), got {num_split} [Op:SparseSplit] name: ")
     pieces, begin = [], 0
     for k in range(num_split):
         width = n // num_split + (1 if k < n % num_split else 0)
@@ -834,9 +862,9 @@ def retain(sp_input, to_retain):
     sp = _sparse(sp_input, "sp_input")
     indices, shape = _parts(sp, "tf.sparse.retain")
     mask = np.asarray(to_retain.numpy() if isinstance(to_retain, (Tensor, Variable)) else to_retain)
-    if mask.shape != (len(indices),):
-        raise ValueError(f"Shapes {TensorShape(mask.shape)} and {TensorShape([len(indices)])} are "
-                         f"incompatible: to_retain has one entry per value.")
+    if mask.ndim != 1:
+        raise ValueError(f"Shape {TensorShape(mask.shape)} must have rank 1")
+    _check_compatible(len(indices), len(mask))
     keep = np.nonzero(mask.astype(bool))[0]
     return _make(indices[keep], _gather(sp.values, keep), shape)
 
@@ -870,8 +898,8 @@ def expand_dims(sp_input, axis=None, name=None):
     rank = len(shape)
     axis = -1 if axis is None else int(axis)
     if not -rank - 1 <= axis <= rank:
-        raise InvalidArgumentError(f"Axis {axis} out of range for a SparseTensor of rank {rank} (expected "
-                                   f"[{-rank - 1}, {rank}]).")
+        raise InvalidArgumentError(f"Expected size[1] in [0, {rank}], but got "
+                                   f"{axis if axis >= 0 else axis + rank + 1} [Op:Slice]")
     if axis < 0:
         axis += rank + 1
     out = np.insert(indices, axis, 0, axis=1)
@@ -904,8 +932,8 @@ def map_values(op, *args, **kwargs):
                 and np.array_equal(other._host_indices, first._host_indices)
                 and np.array_equal(other._host_shape, first._host_shape))
         if not same:
-            raise InvalidArgumentError("Condition x == y did not hold: SparseTensors passed to "
-                                       "map_values must have the same indices and dense_shape.")
+            raise InvalidArgumentError("Mismatched indices! SparseTensors passed to map_values must have "
+                                       "the same indices and dense_shape.")
     unwrap = lambda a: a.values if isinstance(a, SparseTensor) else a
     result = op(*[unwrap(a) for a in args], **{k: unwrap(v) for k, v in kwargs.items()})
     return _like(first, result)
@@ -914,17 +942,15 @@ def map_values(op, *args, **kwargs):
 def to_indicator(sp_input, vocab_size, name=None):
     """A dense bool Tensor `[..., vocab_size]`: True at `[i..., v]` for each value v at `[i..., k]`."""
     sp = _sparse(sp_input, "sp_input")
-    if not sp.dtype.is_integer:
-        raise TypeError(f"sp_input.values must be an integer tensor (int32 or int64), got {sp.dtype.name}")
-    indices, shape = _parts(sp, "tf.sparse.to_indicator")
+    indices, shape = _parts(sp, "tf.sparse.to_indicator")  # as TF, other values are cast to int64
     values = np.asarray(sp.values.numpy()).astype(np.int64)
     vocab = int(vocab_size.numpy() if isinstance(vocab_size, Tensor) else vocab_size)
     out = np.zeros(tuple(int(d) for d in shape[:-1]) + (vocab,), bool)
     if len(values):
         if np.any(values < 0) or np.any(values >= vocab):
-            bad = int(np.nonzero((values < 0) | (values >= vocab))[0][0])
-            raise InvalidArgumentError(f"indices[{bad}] = {values[bad]} is out of bounds: need 0 <= "
-                                       f"index < {vocab} (the vocab_size)")
+            dims = ",".join(str(d) for d in out.shape)
+            raise InvalidArgumentError(f"Indices are not valid (out of bounds).  Shape: [{dims}] "
+                                       f"[Op:SparseToDense] name: ")
         out[tuple(indices[:, :-1].T) + (values,)] = True
     return _const(out)
 
@@ -935,6 +961,8 @@ def eye(num_rows, num_columns=None, dtype=_dtypes.float32, name=None):
     cols = rows if num_columns is None else int(
         num_columns.numpy() if isinstance(num_columns, Tensor) else num_columns)
     dtype = _dtypes.as_dtype(dtype)
+    if min(rows, cols) < 0:
+        raise InvalidArgumentError(f"Requires start <= limit when delta > 0: 0/{min(rows, cols)} [Op:Range] name: ")
     diag = np.arange(min(rows, cols), dtype=np.int64)
     return _make(np.stack([diag, diag], axis=1), _const(np.ones(len(diag), dtype.as_numpy_dtype)), [rows, cols])
 
