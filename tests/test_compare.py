@@ -35,8 +35,8 @@ SCRIPT = textwrap.dedent("""\
         print("uniform:", tf.random.uniform([3]).numpy())
         print("class:", type(x).__name__)
     if mode == "raise":
-        layer = tf.keras.layers.AdditiveAttention()
-        print("made", layer.__class__.__name__)
+        layer_class = tf.keras.layers.TFSMLayer
+        print("found", layer_class.__name__)
 """)
 
 
@@ -91,8 +91,8 @@ def test_an_exception_on_one_side_only_is_reported_with_its_line(tmp_path):
     assert divergence["kind"] == "exception" and divergence["index"] == 4
     assert divergence["at"] == {"tapejax": "script.py:18"}
     assert divergence["text"]["tapejax"].startswith(
-        "AttributeError: module 'tapejax.keras.layers' has no attribute 'AdditiveAttention': TensorFlow 2.21 "
-        "has `tf.keras.layers.AdditiveAttention`")
+        "AttributeError: module 'tapejax.keras.layers' has no attribute 'TFSMLayer': TensorFlow 2.21 "
+        "has `tf.keras.layers.TFSMLayer`")
     assert result["tensorflow"]["finished"] and not result["tapejax"]["finished"]
     assert result["tapejax"]["exception"]["exception"] == "AttributeError"
 
@@ -114,7 +114,7 @@ def test_bad_arguments_exit_2(tmp_path, capsys):
 def test_missing_lists_the_tf_names_a_namespace_lacks(capsys):
     assert compare.main(["--missing", "tf.keras.layers"]) == 0
     names = capsys.readouterr().out.split()
-    assert "tf.keras.layers.AdditiveAttention" in names and "tf.keras.layers.Dense" not in names
+    assert "tf.keras.layers.TFSMLayer" in names and "tf.keras.layers.Dense" not in names
     assert compare.main(["--missing", "tf.nope"]) == 2
 
 

@@ -26,7 +26,7 @@ CASES = [
     (lambda: tf.distribute, "tapejax", "tf", "distribute"),
     (lambda: tf.math.bessel_i0, "tapejax.math", "tf.math", "bessel_i0"),
     (lambda: tf.keras.ops, "tapejax.keras", "tf.keras", "ops"),
-    (lambda: tf.keras.layers.AdditiveAttention, "tapejax.keras.layers", "tf.keras.layers", "AdditiveAttention"),
+    (lambda: tf.keras.layers.TFSMLayer, "tapejax.keras.layers", "tf.keras.layers", "TFSMLayer"),
     (lambda: tf.data.experimental.service, "tapejax.data.experimental", "tf.data.experimental", "service"),
     (lambda: tf.keras.optimizers.schedules.CosineDecayRestarts, "tapejax.keras.schedules",
      "tf.keras.optimizers.schedules", "CosineDecayRestarts"),

@@ -170,11 +170,11 @@ def test_a_tf_module_tapejax_lacks_says_tf_has_it(tmp_path):
 
 
 def test_from_tensorflow_import_of_a_name_tapejax_lacks_says_tf_has_it(tmp_path):
-    proc = _run(tmp_path, "from tensorflow.keras.layers import Dense, AdditiveAttention\n")
+    proc = _run(tmp_path, "from tensorflow.keras.layers import Dense, TFSMLayer\n")
     assert proc.returncode == 1
     last = proc.stderr.splitlines()[-1]
-    assert last.startswith("ImportError: cannot import name 'AdditiveAttention' from 'tapejax.keras.layers' (")
-    assert last.endswith("): TensorFlow 2.21 has `tf.keras.layers.AdditiveAttention`, but tapejax does not "
+    assert last.startswith("ImportError: cannot import name 'TFSMLayer' from 'tapejax.keras.layers' (")
+    assert last.endswith("): TensorFlow 2.21 has `tf.keras.layers.TFSMLayer`, but tapejax does not "
                          "implement it yet (the TF 2.21 APIs tapejax lacks are listed in docs/tf_api_differences.md; "
                          "`python -m tapejax.compare --missing tf.keras.layers` lists this namespace's)")
     proc = _run(tmp_path, "from tensorflow.keras.layers import NoSuchLayer\n")
