@@ -311,6 +311,13 @@ def concat_stack_and_tile(tf):
 
 
 @program
+def gather_where_expand_dims_size_rank_and_add_n(tf):
+    rt = _primes(tf)
+    return (_parts(tf.gather(rt, [2, 0])), tf.gather(rt, 2), tf.where(rt > 2), _parts(tf.expand_dims(rt, 0)),
+            _parts(tf.expand_dims(rt, 1)), tf.size(rt), tf.rank(rt), _parts(tf.add_n([rt, rt, rt])))
+
+
+@program
 def concat_of_dense_and_ragged_along_rows(tf):
     words = tf.ragged.constant([["a", "b"], ["c"]])
     edge = tf.fill([words.nrows(), 1], "#")

@@ -1160,10 +1160,11 @@ def _expand_dims(fn, rt, axis, name=None):
     rank = rt.ndim + 1
     axis %= rank
     if axis == 0:
-        return RaggedTensor._make(rt, np.asarray([0, rt.nrows_int()], np.int64), rt.row_splits_dtype)
+        n = rt.nrows_int()  # a uniform partition (of one row of n, or n rows of one), as TF
+        return RaggedTensor._make(rt, np.asarray([0, n], np.int64), rt.row_splits_dtype, uniform=n)
     if axis == 1:
         n = rt.nrows_int()
-        return RaggedTensor._make(rt, np.arange(n + 1, dtype=np.int64), rt.row_splits_dtype)
+        return RaggedTensor._make(rt, np.arange(n + 1, dtype=np.int64), rt.row_splits_dtype, uniform=1)
     if axis > rt.ragged_rank:
         return rt.with_flat_values(fn(rt.flat_values, axis - rt.ragged_rank))
     raise NotImplementedError(f"tapejax: tf.expand_dims of a RaggedTensor at axis {axis} is not supported yet.")
