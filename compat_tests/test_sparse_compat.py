@@ -192,6 +192,19 @@ OPS = {
                                          tf.sparse.to_dense(tf.SparseTensor([[0, 1, 1]], [5], [1, 2, 2]))),
     "add_int_sparse": lambda tf: parts(tf.sparse.add(tf.SparseTensor([[0]], [1], [2]), tf.SparseTensor([[1]], [2], [2]))),
     "reset_shape": lambda tf: (parts(tf.sparse.reset_shape(grid(tf))), parts(tf.sparse.reset_shape(grid(tf), [5, 6]))),
+    "bincount": lambda tf: parts(tf.sparse.bincount(tf.constant([[1, 1, 3], [2, 5, 1]]))),
+    "bincount_rows": lambda tf: parts(tf.sparse.bincount(tf.constant([[1, 1, 3], [2, 5, 1]]), axis=-1)),
+    "bincount_min_max_length": lambda tf: (
+        parts(tf.sparse.bincount(tf.constant([[1, 1, 3], [2, 5, 1]]), axis=-1, minlength=8)),
+        parts(tf.sparse.bincount(tf.constant([[1, 1, 3], [2, 5, 1]]), axis=-1, maxlength=3))),
+    "bincount_binary_and_weighted": lambda tf: (
+        parts(tf.sparse.bincount(tf.constant([[1, 1, 3], [2, 5, 1]]), axis=-1, binary_output=True)),
+        parts(tf.sparse.bincount(tf.constant([[1, 1, 3], [2, 5, 1]]),
+                                 weights=tf.constant([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), axis=-1))),
+    "bincount_int64_and_sparse": lambda tf: (
+        parts(tf.sparse.bincount(tf.constant([3, 3, 0], tf.int64))),
+        parts(tf.sparse.bincount(tf.SparseTensor([[0, 0], [0, 1], [1, 0]], tf.constant([2, 2, 4], tf.int64),
+                                                 [2, 3]), axis=-1))),
     "segment_sum_num_segments": lambda tf: tf.sparse.segment_sum(
         tf.constant([1.0, 2.0, 3.0]), tf.constant([0, 1]), tf.constant([0, 2]), num_segments=4),
 }
@@ -251,6 +264,8 @@ TF_ERRORS = {
     "eye_negative": lambda tf: tf.sparse.eye(-1),
     "times_other_dtype": lambda tf: grid(tf) * tf.ones([3, 4], tf.float64),
     "reset_shape_smaller": lambda tf: tf.sparse.reset_shape(grid(tf), [2, 2]),
+    "bincount_negative": lambda tf: tf.sparse.bincount(tf.constant([-1, 2])),
+    "bincount_floats": lambda tf: tf.sparse.bincount(tf.constant([1.5, 2.0])),
 }
 
 

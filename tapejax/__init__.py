@@ -198,7 +198,7 @@ globals().update(_missing)
 SparseTensor, SparseTensorSpec = _sparse.SparseTensor, _sparse.SparseTensorSpec
 sparse = _namespaces.make("sparse", "tf.sparse", {
     **_unimplemented.members("sparse", _unimplemented.SPARSE), **_namespaces.pick(_sparse, [
-        "SparseTensor", "add", "concat", "expand_dims", "eye", "fill_empty_rows", "from_dense",
+        "SparseTensor", "add", "bincount", "concat", "expand_dims", "eye", "fill_empty_rows", "from_dense",
         "map_values", "mask", "maximum", "minimum", "reduce_max", "reduce_sum", "reorder", "reset_shape",
         "reshape", "retain", "segment_mean", "segment_sqrt_n", "segment_sum", "slice", "softmax",
         "sparse_dense_matmul", "split", "to_dense", "to_indicator", "transpose"])})

@@ -977,6 +977,71 @@ def mask(a, mask_indices, name=None):
     return IndexedSlices(_gather(a.values, keep), _gather(a.indices, keep), a.dense_shape)
 
 
+def bincount(values, weights=None, axis=0, minlength=None, maxlength=None, binary_output=False, name=None):
+    """Counts the occurrences of each non-negative int in `values`, as a SparseTensor.
+
+    Args:
+      values: an int32/int64 Tensor or SparseTensor.
+      weights: optional, of `values`' shape (or a SparseTensor with its indices): summed instead of
+        counting 1.
+      axis: 0 counts over everything; -1 counts each row of a rank-2 input separately.
+      minlength, maxlength: the output has at least / at most this many bins (values at or above
+        `maxlength` are dropped).
+      binary_output: 1 for every value present instead of its count.
+
+    Returns:
+      A SparseTensor `[size]` (or `[rows, size]` with axis=-1) of counts in `values`' dtype (the
+      weights' dtype when given), its indices in row-major order.
+
+    Raises:
+      InvalidArgumentError: values that are negative or not integers.
+    """
+    is_sparse = isinstance(values, SparseTensor)
+    op = "SparseCountSparseOutput" if is_sparse else "DenseCountSparseOutput"
+    tensor = values.values if is_sparse else convert_to_tensor(values)
+    if tensor.dtype not in (_dtypes.int32, _dtypes.int64):
+        raise InvalidArgumentError(f"Value for attr 'T' of {_C_NAMES.get(tensor.dtype.name, tensor.dtype.name)} "
+                                   f"is not in the list of allowed values: int32, int64 [Op:{op}] name: ")
+    flat = np.asarray(tensor.numpy()).reshape(-1)
+    if is_sparse:
+        rows = _parts(values, "tf.sparse.bincount")[0][:, 0]
+        n_rows = int(values.shape[0])
+        rank = len(values.shape)
+    else:
+        shape = tuple(tensor.shape)
+        rank = len(shape)
+        n_rows = shape[0] if rank == 2 else 1
+        rows = np.repeat(np.arange(n_rows), flat.size // max(n_rows, 1)) if rank == 2 else np.zeros(flat.size, np.int64)
+    if flat.size and flat.min() < 0:
+        raise InvalidArgumentError(f"Input values must all be non-negative [Op:{op}] name: ")
+    per_row = axis in (-1, 1) and rank == 2
+    if not per_row:
+        rows = np.zeros(flat.size, np.int64)
+    if weights is not None:
+        weights = weights.values if isinstance(weights, SparseTensor) else convert_to_tensor(weights)
+        out_dtype, w = weights.dtype, np.asarray(weights.numpy()).reshape(-1)
+    else:
+        out_dtype, w = tensor.dtype, np.ones(flat.size, tensor.dtype.as_numpy_dtype)
+    size = int(flat.max()) + 1 if flat.size else 0
+    if minlength is not None:
+        size = max(size, int(minlength))
+    if maxlength is not None:
+        size = min(size, int(maxlength))
+        keep = flat < int(maxlength)
+        flat, rows, w = flat[keep], rows[keep], w[keep]
+    lin = rows.astype(np.int64) * size + flat.astype(np.int64)
+    unique, inverse = np.unique(lin, return_inverse=True)
+    counts = np.zeros(len(unique), out_dtype.as_numpy_dtype)
+    np.add.at(counts, inverse.reshape(-1), w.astype(out_dtype.as_numpy_dtype))
+    if binary_output:
+        counts = np.ones(len(unique), out_dtype.as_numpy_dtype)
+    if per_row:
+        coords, dense_shape = np.stack([unique // size, unique % size], axis=1), [n_rows, size]
+    else:
+        coords, dense_shape = unique.reshape(-1, 1), [size]
+    return _make(coords, _const(counts), dense_shape)
+
+
 # --------------------------------------------------------------------------------------------------
 # Segment ops on dense rows picked by `indices` (tf.sparse.segment_*)
 # --------------------------------------------------------------------------------------------------

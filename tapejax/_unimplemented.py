@@ -8,7 +8,7 @@ raises `AttributeError`, as TF does.
 
 from __future__ import annotations
 
-SPARSE = ["bincount", "cross", "cross_hashed", "sampled_addmm"]  # the rest: tapejax._sparse
+SPARSE = ["cross", "cross_hashed", "sampled_addmm"]  # the rest: tapejax._sparse
 RAGGED = ["cross", "cross_hashed", "stack_dynamic_partitions"]  # the rest: tapejax._ragged
 SETS = ["difference", "intersection", "size", "union"]
 TOP_LEVEL = {}  # tf.SparseTensor, tf.RaggedTensor and their specs are implemented
