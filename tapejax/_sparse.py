@@ -5,7 +5,10 @@ that made it and gradients reach it, as in TF) and `dense_shape` (int64 `[rank]`
 run on `jax.experimental.sparse.BCOO` where it has them (`sparse_dense_matmul`, `reduce_sum`) and
 otherwise as ordinary tapejax ops on `values` (gather, segment sums) with the index arithmetic done
 in NumPy on the host: output indices of TF's sparse ops (unions, slices, reorders) depend on index
-values, so they are eager-only, as a `tf.function` would need their sizes dynamic anyway.
+values. A SparseTensor keeps host copies of its indices and dense shape when they are known (eager
+values, or Python/NumPy values inside a `tapejax.function`), so those ops work wherever the index
+structure is static; with traced indices they raise NotImplementedError, while `to_dense`,
+`sparse_dense_matmul` and `reduce_sum` (ops over the components) still trace.
 
 Inside a `tf.data` pipeline a SparseTensor component is a `HostSparse` (NumPy components); it
 becomes a SparseTensor when the user receives an element.
@@ -682,7 +685,7 @@ def _reduced(sp, axis, keepdims, api):
     return indices, shape, axes, kept, out_shape, segments
 
 
-def _sparse_result(values_fn, sp, shape, kept, axes, keepdims, segments):
+def _sparse_result(values_fn, shape, kept, axes, keepdims, segments):
     unique, inverse = np.unique(segments, return_inverse=True)
     kept_shape = tuple(int(shape[d]) for d in kept)
     coords = np.stack(np.unravel_index(unique, kept_shape), axis=1) if kept else np.zeros((len(unique), 0))
@@ -712,7 +715,7 @@ def reduce_sum(sp_input, axis=None, keepdims=None, output_is_sparse=False, name=
     if output_is_sparse:
         indices, shape, axes, kept, _, segments = _reduced(sp, axis, keepdims, "tf.sparse.reduce_sum")
         return _sparse_result(lambda seg, n: math_ops.unsorted_segment_sum(sp.values, seg, n),
-                              sp, shape, kept, axes, keepdims, segments)
+                              shape, kept, axes, keepdims, segments)
     shape = tuple(int(d) for d in sp.shape)
     axes = _axes(axis, len(shape))
     attrs = (("shape", shape), ("axes", axes), ("keepdims", keepdims))
@@ -737,7 +740,7 @@ def reduce_max(sp_input, axis=None, keepdims=None, output_is_sparse=False, name=
     if output_is_sparse:
         return _sparse_result(
             lambda seg, n: apply(_SEGMENT_MAX, [sp.values, seg], (("num", n), ("out_shape", (n,)))),
-            sp, shape, kept, axes, keepdims, segments)
+            shape, kept, axes, keepdims, segments)
     num = int(np.prod([shape[d] for d in kept], dtype=np.int64)) if kept else 1
     return apply(_SEGMENT_MAX, [sp.values, _const(segments.astype(np.int64))],
                  (("num", num), ("out_shape", tuple(out_shape))))
