@@ -18,14 +18,12 @@ imports), and the first divergence, in this order:
     `[1. 2.]`, `tf.Tensor(6.0, shape=(), dtype=float32)`, `1e-05`, `nan`) must agree within
     `|tapejax - tf| <= atol + rtol * |tf|` (`--rtol`, default 1e-5; `--atol`, default 1e-6), any
     other text exactly, apart from the amount of white space; timings (`12ms/step`, `3s`) are
-    not compared, and TF's `{{function_node ...}}` prefixes are dropped;
+    not compared, and TF's `{{function_node ...}}` prefixes and ANSI terminal styling are dropped;
   - an exception on one side only, or exceptions of different classes or lines, with the file:line;
   - one run printing more lines than the other, or a different exit status (`sys.exit(n)`).
 
-`--ignore REGEX` (repeatable) leaves out the printed lines that match it on both sides. tapejax's
-Keras progress bar (`fit`'s `4/4 [====] 0s 3ms/step - loss: ...`) is not Keras 3's (ANSI-styled
-`━` bars), so a script that calls `fit` with `verbose=1` diverges there unless it is ignored
-(`--ignore 'step - '`).
+`--ignore REGEX` (repeatable) leaves out the printed lines that match it on both sides (e.g. a
+line that prints a time or a random value).
 
 Exit status: 0 nothing diverged; 1 a divergence was found; 2 bad arguments (no such script);
 3 real TensorFlow cannot be imported (install `tensorflow` or pass `--tf-python`); 4 a run timed
@@ -62,6 +60,7 @@ AGREE, DIVERGED, USAGE, NO_TENSORFLOW, INCOMPLETE = 0, 1, 2, 3, 4
 _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|nan|inf)(?![\w])")
 _TIMING = re.compile(r"\d+(?:\.\d+)?(?:s|ms|us|\u00b5s)(?:/step|/sample|/epoch)?")
 _TF_NODE = re.compile(r"\{\{function_node [^}]*\}\} ")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # terminal styling (Keras 3's bold and coloured progress bar)
 
 
 @dataclasses.dataclass
@@ -112,7 +111,7 @@ class Run:
 def tokens(text):
     """`text` as tokens: ("number", float), ("text", str) and ("timing",) (white space separates)."""
     out = []
-    for chunk in _TF_NODE.sub("", text).split():
+    for chunk in _ANSI.sub(" ", _TF_NODE.sub("", text)).split():
         if _TIMING.fullmatch(chunk):
             out.append(("timing",))
             continue
@@ -373,8 +372,7 @@ def main(argv=None):
     parser.add_argument("--parallel", action="store_true", help="run both at once (wall times then share the CPUs)")
     parser.add_argument("--tf-python", help="the Python interpreter that has TensorFlow (default: this one)")
     parser.add_argument("--ignore", action="append", default=[], metavar="REGEX",
-                        help="leave out printed lines matching REGEX on both sides (repeatable), "
-                             "e.g. Keras progress bars: --ignore 'step - '")
+                        help="leave out printed lines matching REGEX on both sides (repeatable)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--missing", nargs="?", const="tf", metavar="NAMESPACE",
                         help="list the TF 2.21 names in NAMESPACE (default tf) that tapejax lacks")

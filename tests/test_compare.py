@@ -127,6 +127,8 @@ def test_missing_lists_the_tf_names_a_namespace_lacks(capsys):
     ("InvalidArgumentError: {{function_node __wrapped__Reshape_device_/job:localhost}} bad [Op:Reshape]",
      "InvalidArgumentError: bad [Op:Reshape]"),
     ("step 3: 1e-05", "step 3: 1.0000001e-05"),
+    ("\x1b[1m4/4\x1b[0m \x1b[32m━━━━\x1b[0m\x1b[37m\x1b[0m \x1b[1m0s\x1b[0m 9ms/step - loss: 3.1275  ",
+     "\x1b[1m4/4\x1b[0m \x1b[32m━━━━\x1b[0m\x1b[37m\x1b[0m \x1b[1m1s\x1b[0m 631us/step - loss: 3.1275"),
 ])
 def test_lines_agree_token_by_token_with_numbers_to_tolerance(tf_line, tapejax_line):
     assert compare.lines_match(tf_line, tapejax_line)

@@ -134,12 +134,14 @@ def test_fit_lowers_loss_and_prints_progress(capsys):
     assert model.metrics_names == ["loss", "accuracy"]
 
 
-def test_progbar_counts_and_averages(capsys):
-    bar = keras.utils.Progbar(4, verbose=1)
+def test_progbar_averages_until_the_last_update_which_shows_its_values_as_keras_3(capsys):
+    bar = keras.utils.Progbar(4, verbose=1, interval=0)
     for i in range(1, 5):
         bar.update(i, [("loss", float(i))])
-    out = capsys.readouterr().out
-    assert "4/4" in out and "loss: 2.5000" in out
+    shown = [s.rstrip("\b ") for s in capsys.readouterr().out.split("\r")[1:]]
+    assert [s.rsplit(" - ", 1)[1] for s in shown] == ["loss: 1.0000", "loss: 1.5000", "loss: 2.0000",
+                                                      "loss: 4.0000\n"]
+    assert shown[-1].startswith("\x1b[1m4/4\x1b[0m \x1b[32m" + "━" * 20)
 
 
 def test_layer_call_converts_numpy_and_casts_float64():
