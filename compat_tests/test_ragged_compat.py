@@ -290,6 +290,20 @@ def reductions_of_floats_fill_empty_rows_as_tf(tf):
 
 
 @program
+def variance_std_and_string_joins_over_rows(tf):
+    f = tf.ragged.constant([[1., 2., 4.], [], [3.]])
+    words = tf.ragged.constant([["a", "b"], [], ["c"]])
+    return (tf.math.reduce_variance(f, axis=1), tf.math.reduce_std(f, axis=1), tf.math.reduce_variance(f),
+            tf.strings.reduce_join(words, axis=1, separator=" "), tf.strings.reduce_join(words))
+
+
+@program(messages=False)
+@H.raises("ValueError")
+def argmax_of_a_ragged_tensor_raises(tf):
+    return tf.math.argmax(tf.ragged.constant([[1., 2.], [3.]]), axis=1)
+
+
+@program
 def reductions_of_nested_ragged_tensors(tf):
     rt = tf.ragged.constant([[[1], [2, 3]], [[4]]])
     return _parts(tf.reduce_sum(rt, axis=2)), _parts(tf.reduce_sum(rt, axis=1))

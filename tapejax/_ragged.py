@@ -866,6 +866,13 @@ def _segment(kind, data, ids, num):
 def _reduce(fn, rt, axis=None, keepdims=False, name=None):
     """tf.reduce_* on a RaggedTensor (TF's ragged reductions)."""
     kind = _REDUCE_KIND.get(fn.__name__)
+    if fn.__name__ in ("reduce_variance", "reduce_std"):  # TF's ragged formula: E[x^2] - E[x]^2
+        if not rt.dtype.is_floating:
+            raise TypeError(f"Input must be either real or complex. Received integer type {rt.dtype!r}.")
+        mean_of_square = _reduce(math_ops.reduce_mean, math_ops.square(rt), axis, keepdims)
+        square_of_mean = math_ops.square(_reduce(math_ops.reduce_mean, rt, axis, keepdims))
+        variance = math_ops.subtract(mean_of_square, square_of_mean)
+        return variance if fn.__name__ == "reduce_variance" else math_ops.sqrt(variance)
     if kind is None:
         raise TypeError(f"tf.{fn.__name__} does not take a tf.RaggedTensor in tapejax yet.")
     if kind == "mean":
@@ -1170,8 +1177,23 @@ def _expand_dims(fn, rt, axis, name=None):
     raise NotImplementedError(f"tapejax: tf.expand_dims of a RaggedTensor at axis {axis} is not supported yet.")
 
 
+def _reduce_join(fn, inputs, axis=None, keepdims=False, separator="", name=None):
+    """tf.strings.reduce_join of a RaggedTensor: all strings, or each row's (the ragged axis)."""
+    if axis is None:
+        return fn(inputs.flat_values, axis=None, keepdims=keepdims, separator=separator)
+    if axis not in (1, -1) or inputs.ragged_rank != 1 or len(inputs.flat_values.shape) != 1:
+        raise NotImplementedError("tapejax: tf.strings.reduce_join of a RaggedTensor joins all of it or along "
+                                  "its ragged axis (ragged_rank 1) only.")
+    sep = separator.encode("utf-8") if isinstance(separator, str) else bytes(separator)
+    flat, splits = inputs.flat_values.numpy(), inputs._splits()
+    out = np.empty(inputs.nrows_int(), dtype=object)
+    out[:] = [sep.join(flat[a:b]) for a, b in zip(splits[:-1], splits[1:])]
+    return Tensor(out.reshape(-1, 1) if keepdims else out)
+
+
 _ragged_dispatch.HANDLERS.update({
-    **{name: _reduce for name in _REDUCE_KIND},
+    **{name: _reduce for name in _REDUCE_KIND}, "reduce_variance": _reduce, "reduce_std": _reduce,
+    "reduce_join": _reduce_join,
     "concat": _concat, "stack": _stack, "tile": _tile, "where": _where, "gather": _gather,
     "shape": _shape_handler, "size": _size, "rank": _rank, "expand_dims": _expand_dims,
     "join": _ragged_list_op, "add_n": _ragged_list_op,

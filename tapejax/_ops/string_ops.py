@@ -651,3 +651,4 @@ for _name in ("length", "lower", "upper", "strip", "split", "regex_replace", "re
               "to_number", "as_string", "unicode_split", "unicode_decode", "bytes_split", "to_hash_bucket_fast"):
     globals()[_name] = _ragged_dispatch.elementwise(globals()[_name])
 join = _ragged_dispatch.any_arg(join)
+reduce_join = _ragged_dispatch.first(reduce_join)
