@@ -64,10 +64,20 @@ class UnavailableError(OpError):
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
+def _generated_by_tapejax(frame):
+    """A frame of code tapejax built with `exec` (e.g. signature-preserving wrappers): no file, and
+    a namespace of tapejax's or none."""
+    if not frame.f_code.co_filename.startswith("<"):
+        return False
+    module = frame.f_globals.get("__name__")
+    return module is None or module.startswith("tapejax")
+
+
 def user_frame():
     """(filename, lineno) of the innermost stack frame outside tapejax."""
     frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame is not None and (frame.f_code.co_filename.startswith(_PACKAGE_DIR)
+                                 or _generated_by_tapejax(frame)):
         frame = frame.f_back
     if frame is None:
         return ("<unknown>", 0)

@@ -16,6 +16,7 @@ whole step would be, and nothing runs twice.
 from __future__ import annotations
 
 import collections
+import signal
 import sys
 import threading
 
@@ -23,7 +24,7 @@ import jax
 import numpy as np
 
 from tapejax import _cache
-from tapejax._errors import from_runtime_error
+from tapejax._errors import DataLossError, from_runtime_error
 
 ENABLED = True
 MAX_PROGRAMS = 256
@@ -44,7 +45,7 @@ class Node:
     """One deferred op: its kernel, its op key, its inputs (arrays or Pending), and its results."""
 
     __slots__ = ("kernel", "key", "inputs", "multi", "results", "gradient", "projections", "pendings",
-                 "donatable")
+                 "donatable", "old_values", "error")
 
     def __init__(self, kernel, key, inputs, multi, gradient=False):
         self.kernel = kernel
@@ -56,6 +57,8 @@ class Node:
         self.projections = None  # (node, index): one-output nodes resolved with this one's output
         self.pendings = None  # per output, its Pending (dropped when unused) or None (always kept)
         self.donatable = (0,)  # for a write: the inputs that are old variable values
+        self.old_values = None  # for a write: per output, the input holding the value it replaces
+        self.error = None  # the exception that computing this node raised (see `_recover`)
 
     def project(self, index, shape, dtype):
         """A one-output node for output `index`, resolved whenever this node is: holding it holds
@@ -87,10 +90,17 @@ class Pending:
         return int(np.prod(self.shape, dtype=np.int64))
 
     def resolve(self):
-        """The array: computed now (with every deferred op it depends on) if not yet."""
-        if self.node.results is None:
-            force([self.node])
-        return self.node.results[self.index]
+        """The array: computed now (with every deferred op it depends on) if not yet.
+
+        Raises:
+          The error of the op this value depends on, when its step's program failed (see `force`).
+        """
+        node = self.node
+        if node.results is None:
+            if node.error is not None:
+                raise node.error.with_traceback(None)
+            force([node])
+        return node.results[self.index]
 
 
 def _identity(x):
@@ -193,6 +203,8 @@ def _collect(roots):
         if node.results is not None or node in index_of:
             stack.pop()
             continue
+        if node.error is not None:
+            raise _FailedInput(node)
         inputs = node.inputs
         waiting = False
         for value in inputs:  # unresolved inputs first
@@ -228,6 +240,154 @@ def _collect(roots):
         order.append(node)
         specs.append((node.key, tuple(refs)))
     return order, specs, leaves, leaf_index, leaf_uses, pending_uses
+
+
+class _FailedInput(Exception):
+    """A node to run depends on one whose program failed (see `_recover`)."""
+
+    def __init__(self, node):
+        super().__init__(node.error)
+        self.node = node
+
+
+def _op_name(node):
+    key = node.key
+    if type(key) is tuple and key and hasattr(key[0], "name"):
+        return key[0].name
+    if type(key) is tuple and key and key[0] == "update":
+        return "a Variable update"
+    if node.gradient or key is GRADIENT:
+        return "the gradient computation"
+    if type(key) is tuple and key and isinstance(key[0], str):
+        return key[0]
+    return "a deferred op"
+
+
+_FAILING_OP = "tapejax: while running "
+
+
+def note_failing_op(err, kernel):
+    """Marks `err` with the op of `kernel` (an op-table kernel) unless an inner op was marked."""
+    name = getattr(kernel, "_tapejax_op", None)
+    if name is not None and not any(n.startswith(_FAILING_OP) for n in getattr(err, "__notes__", ())):
+        err.add_note(_FAILING_OP + name)
+
+
+def _describe(node, err):
+    """`err` (translated to TF's class when it has one) naming the op whose run raised it."""
+    translated = from_runtime_error(err) if isinstance(err, jax.errors.JaxRuntimeError) else None
+    error = translated if translated is not None else err
+    noted = [n[len(_FAILING_OP):] for n in getattr(err, "__notes__", ()) if n.startswith(_FAILING_OP)]
+    what = noted[0] if noted else _op_name(node)
+    hint = (f"tapejax: the deferred step failed while running {what}; the Variables it "
+            f"would have updated keep their previous values, and values computed from it raise "
+            f"this error when read.")
+    try:
+        described = type(error)(f"{error}\n{hint}")
+    except Exception:  # noqa: BLE001 - an exception class with another signature
+        described = error
+    described.__cause__ = err
+    return described
+
+
+def _sources(node):
+    for value in node.inputs:
+        if type(value) is Pending:
+            yield value.node
+
+
+def _recover(roots):
+    """Runs the nodes `roots` need one at a time after their fused program failed: what can be
+    computed is stored; a node that raises, and every node that needs it, keeps the error (reading
+    it raises); a write among them is undone (its Variables keep their values). Returns the first
+    error, described."""
+    order, seen = [], set()
+    stack = [(root, False) for root in reversed(roots)]
+    while stack:  # post-order: inputs first
+        node, expanded = stack.pop()
+        if node.results is not None or node.error is not None:
+            continue
+        if expanded:
+            if id(node) not in seen:
+                seen.add(id(node))
+                order.append(node)
+            continue
+        stack.append((node, True))
+        stack.extend((source, False) for source in _sources(node) if id(source) not in seen)
+    first = None
+    for node in order:
+        error = next((s.error for s in _sources(node) if s.error is not None), None)
+        values = None
+        if error is None:
+            values = [v.node.results[v.index] if type(v) is Pending else v for v in node.inputs]
+            deleted = [v for v in values if getattr(v, "is_deleted", None) is not None and v.is_deleted()]
+            if deleted:
+                error = DataLossError(
+                    f"A deferred step's program failed after XLA had taken {len(deleted)} of its input "
+                    f"buffers (donated for an in-place update): they cannot be recomputed.")
+        if error is None:
+            try:
+                with jax.ensure_compile_time_eval():
+                    out = node.kernel(*values)
+                results = tuple(out) if node.multi else (out,)
+                jax.block_until_ready(results)
+            except Exception as err:  # noqa: BLE001 - kept on the node, raised when it is read
+                error = _describe(node, err)
+        if error is None:
+            _store(node, results)
+            continue
+        if first is None:
+            first = error
+        if node.old_values is not None and values is not None:
+            _store(node, tuple(values[i] for i in node.old_values))  # the write is undone
+        elif node.old_values is not None:
+            old = [node.inputs[i] for i in node.old_values]
+            if all(type(v) is not Pending or v.node.results is not None for v in old):
+                _store(node, tuple(v.node.results[v.index] if type(v) is Pending else v for v in old))
+            else:
+                node.error = error
+        else:
+            node.error = error
+            node.inputs = None
+            for projection, _ in node.projections or ():
+                projection.error = error
+    if first is None:  # nothing new failed: a root failed before
+        first = next((root.error for root in roots if root.error is not None), None)
+    return first
+
+
+class _DeferredInterrupts:
+    """Holds back SIGINT (Ctrl-C) while a program that donates Variable buffers runs and its results
+    are stored: an interrupt there would drop the results after XLA took the old buffers. The
+    interrupt is raised on leaving. Only the main thread receives signals; elsewhere this is a no-op."""
+
+    __slots__ = ("previous", "received")
+
+    def __enter__(self):
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.getsignal(signal.SIGINT)
+            if callable(previous):
+                self.received = None
+                self.previous = previous
+                signal.signal(signal.SIGINT, self._hold)
+        return self
+
+    def _hold(self, signum, frame):
+        self.received = (signum, frame)
+
+    def __exit__(self, *exc):
+        previous = self.previous
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+            if self.received is not None:
+                previous(*self.received)
+        return False
+
+
+def deferred_interrupts():
+    """A context in which Ctrl-C waits until the block ends (see `_DeferredInterrupts`)."""
+    return _DeferredInterrupts()
 
 
 def _kept_outputs(order, pending_uses):
@@ -301,7 +461,13 @@ def force(roots):
             writes = list(registered.values())
             roots = list(roots) + writes
             _writes.clear()
-        order, specs, leaves, leaf_index, leaf_uses, pending_uses = _collect(roots)
+        try:
+            order, specs, leaves, leaf_index, leaf_uses, pending_uses = _collect(roots)
+        except _FailedInput:
+            failure = _recover(roots)
+            if failure is not None:
+                raise failure.with_traceback(None) from None
+            return
         if not order:
             return
         if fused_gradient is not None and len(order) > 1:
@@ -339,32 +505,44 @@ def force(roots):
         donated_values = [leaves[i] for i in donated]
         kept_values = [leaf for i, leaf in enumerate(leaves) if i not in donated] if donated else leaves
         del leaves
+        guard = _DeferredInterrupts() if donated else None
+        if guard is not None:
+            guard.__enter__()
         try:
-            if _no_trace():
-                outputs = program(donated_values, kept_values)
-            elif not any(isinstance(v, jax.core.Tracer) for v in kept_values):
-                # values (concrete leaves) read while some function is traced: computed now, by the
-                # program compiled ahead (under ensure_compile_time_eval it would run op by op)
-                outputs = program.lower(donated_values, kept_values).compile()(donated_values, kept_values)
-            else:
-                with jax.ensure_compile_time_eval():
+            try:
+                if _no_trace():
                     outputs = program(donated_values, kept_values)
-        except BaseException as err:
-            if registered:  # the updates did not run: they stay pending
-                for key, node in registered.items():
-                    _writes.setdefault(key, node)
-            translated = from_runtime_error(err) if isinstance(err, jax.errors.JaxRuntimeError) else None
-            if translated is not None:  # out of memory: TF's ResourceExhaustedError, as eager ops
-                raise translated from err
-            raise
-        for i, results in zip(output_order, outputs):
-            node = order[i]
-            if kept_outputs[i] is not None:  # outputs nothing outside can read: not returned
-                full = [None] * len(node.pendings)
-                for j, value in zip(kept_outputs[i], results):
-                    full[j] = value
-                results = tuple(full)
-            _store(node, results)
+                elif not any(isinstance(v, jax.core.Tracer) for v in kept_values):
+                    # values (concrete leaves) read while some function is traced: computed now, by
+                    # the program compiled ahead (under ensure_compile_time_eval it runs op by op)
+                    outputs = program.lower(donated_values, kept_values).compile()(donated_values,
+                                                                                   kept_values)
+                else:
+                    with jax.ensure_compile_time_eval():
+                        outputs = program(donated_values, kept_values)
+            except Exception:
+                # e.g. the fused program needs more memory than each op alone: run them one by one
+                del donated_values, kept_values
+                failure = _recover(roots)
+                if failure is not None:
+                    raise failure.with_traceback(None) from None
+                return
+            except BaseException:  # an interrupt before the program ran: the updates stay pending
+                if registered:
+                    for key, node in registered.items():
+                        _writes.setdefault(key, node)
+                raise
+            for i, results in zip(output_order, outputs):
+                node = order[i]
+                if kept_outputs[i] is not None:  # outputs nothing outside can read: not returned
+                    full = [None] * len(node.pendings)
+                    for j, value in zip(kept_outputs[i], results):
+                        full[j] = value
+                    results = tuple(full)
+                _store(node, results)
+        finally:
+            if guard is not None:
+                guard.__exit__(None, None, None)
 
 
 def _store(node, results):

@@ -13,6 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from tapejax import _lazy
 from tapejax._dtypes import DIFFERENTIABLE_DTYPES
 
 
@@ -173,7 +174,11 @@ def build_replay_backward(entries, kept, target_slots, source_groups, extra_slot
             env = {slot: leaf_args[position[slot]] for slot in leaf_slots}
             env.update(zip(source_slots, source_values))
             for fn, in_refs, out_slots in program:
-                out = fn(*[env[r if r >= 0 else -1 - r] for r in in_refs])
+                try:
+                    out = fn(*[env[r if r >= 0 else -1 - r] for r in in_refs])
+                except Exception as err:
+                    _lazy.note_failing_op(err, fn)
+                    raise
                 env.update(zip(out_slots, out if isinstance(out, (tuple, list)) else (out,)))
             return [env[s] for _, s in live_targets], [env[s] for s in extra_slots]
 

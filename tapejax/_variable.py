@@ -327,6 +327,7 @@ class Variable:
             stored = self._array
         write = _lazy.Node(_update_kernel(combine, node), ("update", combine, node.key),
                            [stored, *node.inputs], False)
+        write.old_values = (0,)
         del stored
         self._stored = _lazy.Pending(write, 0, shape, dtype)
         _lazy.add_write(self._id, write)
@@ -336,7 +337,8 @@ class Variable:
         # Only this attribute and getrefcount's argument hold the old value: donate its buffer so
         # XLA updates it in place. A Tensor, tape or caller still holding it keeps it (no donation).
         if _context.current.read_hook is None and sys.getrefcount(self._array) <= 2:
-            self._write(in_place_kernel(self._array, delta))
+            with _lazy.deferred_interrupts():  # Ctrl-C between the call and the store would lose it
+                self._write(in_place_kernel(self._array, delta))
         else:
             self._write(kernel(self._read(), delta))
 

@@ -58,6 +58,7 @@ class Op:
                 self.kernels.clear()
             bound = functools.partial(self.fn, **dict(attrs)) if attrs else self.fn
             found = self.kernels[attrs] = jax.jit(bound)
+            found._tapejax_op = self.name  # named in errors of programs that run it (see _lazy)
         return found
 
     def __repr__(self):

@@ -431,19 +431,20 @@ class Optimizer:
             self._defer_apply(fn, arrays, variables, state_vars, lr_value)
             return
         arrays = _lazy.resolve_all(arrays)
-        if _context.current.read_hook is None and not _context.current.recording:
-            new_params, new_states, new_iter = donating_fn(
-                arrays, _variable.arrays_to_donate(variables), _variable.arrays_to_donate(state_vars),
-                self._iterations._read(), lr_value)
-        else:
-            new_params, new_states, new_iter = fn(arrays, [v._read() for v in variables],
-                                                  [s._read() for s in state_vars],
-                                                  self._iterations._read(), lr_value)
-        for v, a in zip(variables, new_params):
-            v._write(a)
-        for s, a in zip(state_vars, new_states):
-            s._write(a)
-        self._iterations._write(new_iter)
+        with _lazy.deferred_interrupts():  # Ctrl-C after donation, before the writes, would lose them
+            if _context.current.read_hook is None and not _context.current.recording:
+                new_params, new_states, new_iter = donating_fn(
+                    arrays, _variable.arrays_to_donate(variables), _variable.arrays_to_donate(state_vars),
+                    self._iterations._read(), lr_value)
+            else:
+                new_params, new_states, new_iter = fn(arrays, [v._read() for v in variables],
+                                                      [s._read() for s in state_vars],
+                                                      self._iterations._read(), lr_value)
+            for v, a in zip(variables, new_params):
+                v._write(a)
+            for s, a in zip(state_vars, new_states):
+                s._write(a)
+            self._iterations._write(new_iter)
         for v in variables:  # Keras 3 projects constrained weights after the update
             constraint = getattr(v, "_keras_constraint", None)
             if constraint is not None:
@@ -472,6 +473,7 @@ class Optimizer:
             avals = self._update_avals[key] = [(tuple(o.shape), np.dtype(o.dtype)) for o in outs]
         node = _lazy.Node(update, ("optimizer update", fn, has_lr), inputs, True)
         node.donatable = tuple(range(n_grads, n_grads + n_params + n_states))
+        node.old_values = tuple(range(n_grads, n_grads + len(written)))
         for i, (v, (shape, dtype)) in enumerate(zip(written, avals)):
             v._stored = _lazy.Pending(node, i, shape, dtype)
         _lazy.add_write(id(node), node)
