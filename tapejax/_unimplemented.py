@@ -1,9 +1,9 @@
-"""TF namespaces tapejax does not implement yet (`tf.sparse`, `tf.ragged`, `tf.sets`).
+"""TF names tapejax does not implement yet: `tf.sets`, and the few `tf.sparse` / `tf.ragged` ops
+that `tapejax._sparse` / `tapejax._ragged` do not have.
 
-Each name TF 2.21 exports there exists, so `hasattr` and `isinstance` answer as for values that
-are never sparse or ragged (`isinstance(x, tf.SparseTensor)` is False); calling a function or
-creating an instance raises `NotImplementedError` naming the missing API. A name TF does not export
-raises `AttributeError`, as TF does.
+Each such name TF 2.21 exports exists, so `hasattr` answers as in TF; calling a function raises
+`NotImplementedError` naming the missing API. A name TF does not export raises `AttributeError`,
+as TF does.
 """
 
 from __future__ import annotations
