@@ -182,7 +182,8 @@ def numpy_is_an_object_array_of_rows_or_a_dense_array_when_uniform(tf):
 @program
 def isinstance_and_iteration(tf):
     rt = _primes(tf)
-    return isinstance(rt, tf.RaggedTensor), isinstance(tf.constant(1), tf.RaggedTensor), [r for r in rt]
+    return (isinstance(rt, tf.RaggedTensor), isinstance(tf.constant(1), tf.RaggedTensor), [r for r in rt],
+            [tf.is_tensor(x) for x in (rt, tf.constant(1), tf.Variable(1.), tf.sparse.eye(2), np.ones(2), [1])])
 
 
 @program

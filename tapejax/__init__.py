@@ -206,6 +206,7 @@ from tapejax import _ragged  # noqa: E402
 from tapejax._map_fn import map_fn  # noqa: E402
 
 RaggedTensor, RaggedTensorSpec = _ragged.RaggedTensor, _ragged.RaggedTensorSpec
+is_tensor = _ragged.is_tensor
 ragged = _namespaces.make("ragged", "tf.ragged", {
     **_unimplemented.members("ragged", _unimplemented.RAGGED), **_ragged.RAGGED_API})
 sets = _namespaces.make("sets", "tf.sets (not implemented in tapejax)",

@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _dtypes, _ragged_dispatch
+from tapejax import _dtypes, _ragged_dispatch, _sparse
 from tapejax._errors import InvalidArgumentError
 from tapejax._ops import array_ops, math_ops
 from tapejax._ops._convert import convert_to_tensor
@@ -1502,6 +1502,16 @@ class RaggedTensorSpec:
     def __repr__(self):
         return (f"RaggedTensorSpec({self._shape!r}, {self._dtype!r}, {self._ragged_rank}, "
                 f"{self._row_splits_dtype!r})")
+
+
+def is_tensor(x):
+    """Whether `x` is a TF tensor type, as `tf.is_tensor`: a Tensor, Variable, RaggedTensor or
+    SparseTensor (NumPy arrays and Python values are not).
+
+    Returns:
+      A Python bool.
+    """
+    return isinstance(x, (Tensor, Variable, RaggedTensor, _sparse.SparseTensor))
 
 
 # The names `tf.ragged` exports that this module implements (the door in tapejax/__init__.py).
