@@ -38,6 +38,7 @@ from tapejax._ops._convert import constant, convert_to_tensor  # noqa: E402
 from tapejax import _sparse  # noqa: E402
 from tapejax._tape import GradientTape  # noqa: E402
 from tapejax._tensor import Tensor, TensorShape  # noqa: E402
+from tapejax._cache import clear_all as clear_caches  # noqa: E402,F401 - tapejax's own (TF has none)
 from tapejax._variable import Variable, VariableAggregation, VariableSynchronization  # noqa: E402
 
 __version__ = "2.21.0"  # the TensorFlow API version tapejax implements (as `tf.__version__`)

@@ -1,8 +1,32 @@
-"""A bounded least-recently-used table for compiled programs."""
+"""Bounded least-recently-used tables for compiled programs, and one switch that empties them all.
+
+Every module that caches compiled code or what it derives from shapes registers how to drop it
+(`register`); `clear_all` (public as `tapejax.clear_caches`) runs them all and JAX's own
+`jax.clear_caches`, which holds each jitted kernel's executables per input shape.
+"""
 
 from __future__ import annotations
 
 import collections
+
+import jax
+
+_clearers = []
+
+
+def register(clear):
+    """Adds `clear()` to what `clear_all` runs; returns it (usable as a decorator)."""
+    _clearers.append(clear)
+    return clear
+
+
+def clear_all():
+    """Drops every compiled program and shape-derived table of tapejax, and JAX's compilation
+    caches: memory held for input shapes seen before is freed; each `tapejax.function` traces again
+    on its next call (as a new function would) and eager steps compile again."""
+    for clear in _clearers:
+        clear()
+    jax.clear_caches()
 
 
 class LRU(collections.OrderedDict):

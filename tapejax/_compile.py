@@ -247,6 +247,7 @@ def backward_program(recorder, target_slots, source_slot_groups, seed_avals, all
     return _programs.insert(key, Program(pure, arg_slots, connected, sparse))
 
 
+@_cache.register
 def clear_cache():
     """Drops every cached program (for tests and memory pressure)."""
     _programs.clear()

@@ -23,7 +23,7 @@ import weakref
 import jax
 import numpy as np
 
-from tapejax import _autograph, _compile, _context, _explain, _nest, _staging, _tape, _variable
+from tapejax import _autograph, _cache, _compile, _context, _explain, _nest, _staging, _tape, _variable
 from tapejax import _errors as errors
 from tapejax._errors import user_line, warn_first_n
 from tapejax._ops import random_ops
@@ -183,6 +183,15 @@ class _Concrete:
                  "random", "out_avals", "dynamic_loops", "jaxpr", "argument_variables")
 
 
+_ALL_FUNCTIONS = weakref.WeakSet()  # whose traces `tapejax.clear_caches` drops
+
+
+@_cache.register
+def _clear_traces():
+    for function in list(_ALL_FUNCTIONS):
+        function._concrete.clear()
+
+
 class Function:
     """A Python function compiled with `jax.jit` per input signature, as `tf.function`.
 
@@ -200,6 +209,7 @@ class Function:
         self._reduce_retracing = reduce_retracing
         self._name = name or getattr(python_function, "__name__", "function")
         self._concrete = collections.OrderedDict()
+        _ALL_FUNCTIONS.add(self)
         self._known_variables = {}
         self._written_ids = set()
         self._created_variables = False

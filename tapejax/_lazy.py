@@ -557,6 +557,7 @@ def _store(node, results):
         node.projections = None
 
 
+@_cache.register
 def clear_cache():
     """Drops the compiled programs and the cached output shapes (for tests and benchmarks)."""
     _programs.clear()

@@ -12,7 +12,7 @@ import itertools
 
 import numpy as np
 
-from tapejax import _context, _explain, _lazy
+from tapejax import _cache, _context, _explain, _lazy
 from tapejax._dtypes import DIFFERENTIABLE_DTYPES
 from tapejax._lazy import Pending
 from tapejax._tensor import Tensor
@@ -33,6 +33,8 @@ MAX_STRUCTURE_IDS = 1 << 16
 _structure_ids = {}
 _next_structure_id = itertools.count(1).__next__
 _entry_avals = {}  # structure id ending with an entry -> its outputs' (shape, dtype) pairs
+_cache.register(_structure_ids.clear)  # new structures get new ids: live recordings keep theirs
+_cache.register(_entry_avals.clear)
 
 
 def _extend_structure(parent, part):

@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _context, _device, _dtypes, _explain, _lazy
+from tapejax import _cache, _context, _device, _dtypes, _explain, _lazy
 from tapejax._errors import InvalidArgumentError
 from tapejax._indexed_slices import IndexedSlices
 from tapejax._tensor import Tensor, TensorShape, _host, _next_id, _numpy_text, _Reference
@@ -30,6 +30,7 @@ class VariableAggregation:
 
 
 _update_kernels = {}
+_cache.register(_update_kernels.clear)
 
 
 def _update_kernel(combine, node):

@@ -8,12 +8,13 @@ gradients as in TF). Kernels are `jax.jit`-compiled once per attribute tuple and
 from __future__ import annotations
 
 import functools
+import weakref
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _context, _explain, _lazy, _tape
+from tapejax import _cache, _context, _explain, _lazy, _tape
 from tapejax._errors import InvalidArgumentError, from_runtime_error
 from tapejax._lazy import Pending
 from tapejax._tensor import Tensor
@@ -31,6 +32,14 @@ _ArrayImpl = _lazy.ArrayImpl
 # (TF op name -> fn(*arrays, **attrs)), filled by `string_ops`. The numeric path pays nothing.
 HOST_KERNELS = {}
 
+_ALL_OPS = weakref.WeakSet()  # every op row, whose jitted kernels `tapejax.clear_caches` drops
+
+
+@_cache.register
+def _clear_kernels():
+    for op in list(_ALL_OPS):
+        op.kernels.clear()
+
 
 class Op:
     """An op-table row.
@@ -42,7 +51,7 @@ class Op:
       multi: True when `fn` returns a tuple of outputs.
     """
 
-    __slots__ = ("name", "fn", "differentiable", "multi", "kernels")
+    __slots__ = ("name", "fn", "differentiable", "multi", "kernels", "__weakref__")
 
     def __init__(self, name, fn, differentiable=True, multi=False):
         self.name = name
@@ -50,6 +59,7 @@ class Op:
         self.differentiable = differentiable
         self.multi = multi
         self.kernels = {}
+        _ALL_OPS.add(self)
 
     def kernel(self, attrs):
         found = self.kernels.get(attrs)

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from tapejax import _control_flow, _dtypes
+from tapejax import _cache, _control_flow, _dtypes
 from tapejax._module import name_scope as _name_scope
 from tapejax._ops import array_ops, linalg_ops, math_ops, nn_ops, random_ops
 from tapejax._ops._convert import constant as _constant
@@ -69,13 +69,15 @@ def backend():
 
 
 def clear_session(free_memory=True):
-    """Resets Keras' global state: layer-name counters and `get_uid` counters."""
+    """Resets Keras' global state: layer-name counters and `get_uid` counters; with `free_memory`
+    also every compiled program (`tapejax.clear_caches`: functions trace again on their next call)."""
     from tapejax.keras import _config, _layer
     _layer._name_counts.clear()
     _uids.clear()
     _config.reset_policy()
     if free_memory:
         gc.collect()
+        _cache.clear_all()
 
 
 def get_uid(prefix=""):
