@@ -13,6 +13,24 @@ import jax
 
 _clearers = []
 
+# The bound on memory under ever-new input shapes. Each new shape compiles programs that tapejax's
+# tables and JAX's own caches (per-kernel executables, lowered jaxprs) keep: about 1-4 MB a shape,
+# JAX's part unbounded by tapejax's table limits. Once the tables have dropped CHURN_LIMIT entries
+# for want of room (shapes keep changing), everything is cleared at the next safe point (`clear_all`
+# when no trace runs): memory stays within the tables' limits plus CHURN_LIMIT shapes' worth.
+CHURN_LIMIT = 128
+_churn = [0]
+
+
+def note_eviction(count=1):
+    """A table dropped `count` entries to make room."""
+    _churn[0] += count
+
+
+def churned():
+    """Whether enough entries were dropped since the last clear that everything should be."""
+    return _churn[0] >= CHURN_LIMIT
+
 
 def register(clear):
     """Adds `clear()` to what `clear_all` runs; returns it (usable as a decorator)."""
@@ -24,6 +42,7 @@ def clear_all():
     """Drops every compiled program and shape-derived table of tapejax, and JAX's compilation
     caches: memory held for input shapes seen before is freed; each `tapejax.function` traces again
     on its next call (as a new function would) and eager steps compile again."""
+    _churn[0] = 0
     for clear in _clearers:
         clear()
     jax.clear_caches()
@@ -53,4 +72,5 @@ class LRU(collections.OrderedDict):
         self._recent = value
         while len(self) > self.limit:
             self.popitem(last=False)
+            _churn[0] += 1
         return value

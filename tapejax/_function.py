@@ -23,7 +23,7 @@ import weakref
 import jax
 import numpy as np
 
-from tapejax import _autograph, _cache, _compile, _context, _explain, _nest, _staging, _tape, _variable
+from tapejax import _autograph, _cache, _compile, _context, _explain, _lazy, _nest, _staging, _tape, _variable
 from tapejax import _errors as errors
 from tapejax._errors import user_line, warn_first_n
 from tapejax._ops import random_ops
@@ -323,6 +323,8 @@ class Function:
             return self._traced_function()(*args, **kwargs)
         if _context.settings.run_functions_eagerly or self._host_loop:
             return self._python_function(*args, **kwargs)
+        if _cache.churned() and _lazy.outside_jax_traces():  # shapes keep changing: free what they compiled
+            _cache.clear_all()
         concrete, leaves = self._concrete_for(args, kwargs, signed_args)
         if concrete is None:
             result = self._python_function(*args, **kwargs)
@@ -430,6 +432,7 @@ class Function:
         self._concrete[signature] = concrete
         if len(self._concrete) > MAX_CONCRETE_FUNCTIONS:
             self._concrete.popitem(last=False)
+            _cache.note_eviction()
         return concrete
 
     def _build(self, signature, template, tensor_pos, variables, n_written, first_call):

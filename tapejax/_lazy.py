@@ -23,7 +23,7 @@ import threading
 import jax
 import numpy as np
 
-from tapejax import _cache
+from tapejax import _cache, _context
 from tapejax._errors import DataLossError, from_runtime_error
 
 ENABLED = True
@@ -37,6 +37,13 @@ try:  # True when no JAX trace is active (a private helper: guarded, with a safe
 except ImportError:  # pragma: no cover - depends on the JAX version
     def _no_trace():
         return False
+
+
+def outside_jax_traces():
+    """True when no JAX trace is active in this thread."""
+    return _no_trace()
+
+
 traces = collections.Counter()  # "force" -> number of forcing programs traced
 calls = collections.Counter()  # "force" -> number of forcing programs run
 
@@ -454,6 +461,9 @@ def force(roots):
     # a projection (a loss) is computed by its source node, as part of the same program as always
     roots = [root.inputs[0].node if root.key is PROJECTION and root.results is None else root
              for root in roots]
+    if _cache.churned() and _no_trace() and _context.current.trace is None:  # shapes keep changing:
+        # free what they compiled (at a point where no trace holds any of it)
+        _cache.clear_all()
     with _lock:
         writes, registered = (), None
         if _writes:

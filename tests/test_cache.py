@@ -1,5 +1,9 @@
 """The bounded LRU table of compiled programs, and `tapejax.clear_caches`."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 
 import tapejax as tf
@@ -58,3 +62,51 @@ def test_clear_caches_drops_every_compiled_program_and_the_next_steps_give_the_s
     for b, a in zip(before, after):
         for x, y in zip(b, a):
             np.testing.assert_array_equal(x, y)
+
+
+_CHANGING_SHAPES = """
+import ctypes, gc, sys
+import numpy as np
+import tapejax as tf
+from tapejax import _cache, _compile, _function, _lazy
+
+_cache.CHURN_LIMIT = 16  # smaller tables than the defaults, so the bound acts several times in a run
+_lazy._programs.limit = _compile._programs.limit = 16
+_function.MAX_CONCRETE_FUNCTIONS = 16
+libc = ctypes.CDLL("libc.so.6")
+
+def rss_mb():
+    gc.collect()
+    libc.malloc_trim(0)  # freed memory back to the system, so RSS shows what is still held
+    return int(open("/proc/self/statm").read().split()[1]) * 4096 / 1e6
+
+w = tf.Variable(np.ones((4, 1), np.float32))
+
+def eager_step(x):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.matmul(x, w) ** 2)
+    w.assign_sub(0.01 * tape.gradient(loss, w))
+    return loss
+
+traced_step = tf.function(eager_step)
+for name, step, n_shapes in (("eager", eager_step, int(sys.argv[1])),
+                              ("function", traced_step, int(sys.argv[2]))):
+    marks = []
+    for n in range(1, n_shapes + 1):
+        step(tf.ones((n, 4))).numpy()
+        if n in (n_shapes // 2, n_shapes):
+            marks.append(rss_mb())
+    print(name, (marks[1] - marks[0]) / (n_shapes - n_shapes // 2))
+"""
+
+
+def test_memory_stays_bounded_while_input_shapes_keep_changing():
+    # 120 distinct shapes eagerly (each compiles ~3 programs) and 240 through tapejax.function;
+    # unbounded, each new shape held 1.5-3.6 MB for good
+    done = subprocess.run([sys.executable, "-c", _CHANGING_SHAPES, "120", "240"], capture_output=True, text=True,
+                          timeout=600, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert done.returncode == 0, done.stderr[-3000:]
+    growth = dict(line.split() for line in done.stdout.splitlines())
+    assert set(growth) == {"eager", "function"}
+    for name, mb_per_shape in growth.items():
+        assert float(mb_per_shape) < 0.5, (name, mb_per_shape)

@@ -65,6 +65,7 @@ class Op:
         found = self.kernels.get(attrs)
         if found is None:
             if len(self.kernels) >= MAX_KERNELS_PER_OP:  # e.g. reshape to ever new shapes
+                _cache.note_eviction(len(self.kernels))
                 self.kernels.clear()
             bound = functools.partial(self.fn, **dict(attrs)) if attrs else self.fn
             found = self.kernels[attrs] = jax.jit(bound)
