@@ -8,6 +8,7 @@ Every module that caches compiled code or what it derives from shapes registers 
 from __future__ import annotations
 
 import collections
+import os
 
 import jax
 
@@ -18,7 +19,8 @@ _clearers = []
 # JAX's part unbounded by tapejax's table limits. Once the tables have dropped CHURN_LIMIT entries
 # for want of room (shapes keep changing), everything is cleared at the next safe point (`clear_all`
 # when no trace runs): memory stays within the tables' limits plus CHURN_LIMIT shapes' worth.
-CHURN_LIMIT = 128
+# TAPEJAX_CACHE_CHURN_LIMIT sets it (0: never clear).
+CHURN_LIMIT = int(os.environ.get("TAPEJAX_CACHE_CHURN_LIMIT", "128") or 0)
 _churn = [0]
 
 
@@ -29,7 +31,7 @@ def note_eviction(count=1):
 
 def churned():
     """Whether enough entries were dropped since the last clear that everything should be."""
-    return _churn[0] >= CHURN_LIMIT
+    return 0 < CHURN_LIMIT <= _churn[0]
 
 
 def register(clear):
