@@ -26,6 +26,7 @@ BACKWARD = "auto"
 traces = collections.Counter()  # kind -> number of times a program body was traced
 compilations = collections.Counter()  # kind -> number of XLA executables built
 calls = collections.Counter()  # "gradient" -> backward programs run at once (not deferred)
+UNFUSED_RUNS_BEFORE_IMMEDIATE = 2
 
 
 class Program:
@@ -79,6 +80,23 @@ class Program:
         self._jacobian = None
         self._op = None
         self._op_groups = {}  # input avals -> per group of outputs, (input positions, op of them)
+
+    def run_alone(self, values):
+        """Runs a deferred gradient node of this program that nothing fused with, as this program's
+        own compiled function (the one an immediate gradient runs, so switching compiles nothing
+        new). After UNFUSED_RUNS_BEFORE_IMMEDIATE such runs in a row, its gradients are computed at
+        once (a step that reads its gradients or loss first once, e.g. to log them, does not count)."""
+        self.unfused_runs += 1
+        if self.unfused_runs >= UNFUSED_RUNS_BEFORE_IMMEDIATE:
+            self.defer = False
+        n_saved = len(self.arg_slots)
+        calls["gradient"] += 1
+        out = self.compiled(values[:n_saved], values[n_saved:])
+        return tuple(out[0]) + tuple(out[1]) if self.with_values else tuple(out)
+
+    def note_fused(self):
+        """Deferring this program's gradients fused work with them."""
+        self.unfused_runs = 0
 
     def out_avals(self, saved, seeds):
         """(shape, dtype) of each output of `flat` (dense gradients, then target values)."""

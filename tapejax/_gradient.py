@@ -234,6 +234,7 @@ def _deferred_gradients(recorder, program, flat_targets, target_slots, saved, se
     """
     avals = program.out_avals(saved, seeds)
     node = _lazy.Node(program.flat, ("gradient", program), list(saved) + list(seeds), True, gradient=True)
+    node.owner = program
     n_grads = len(program.sparse)
     pendings = [_lazy.Pending(node, i, *avals[i]) for i in range(n_grads)]
     node.pendings = pendings + [None] * (len(avals) - n_grads)  # unread gradients: not returned
@@ -290,32 +291,6 @@ def _fill_deferred(recorder, program, flat_targets, target_slots, values):
         held = recorder.objs[slot]
         if type(held._v) is _lazy.Pending and held._v.node.results is None:
             held._v = value
-
-
-def _run_unfused(node, values):
-    """`_lazy.run_unfused_gradient`: runs a deferred gradient node that nothing fused with as its
-    backward program's own compiled function (the one an immediate gradient runs, so switching
-    compiles nothing new). After two such runs in a row, that program computes its gradients at
-    once (a step that reads its gradients or loss first once, e.g. to log them, does not count)."""
-    program = node.key[1]
-    program.unfused_runs += 1
-    if program.unfused_runs >= UNFUSED_RUNS_BEFORE_IMMEDIATE:
-        program.defer = False
-    n_saved = len(program.arg_slots)
-    _compile.calls["gradient"] += 1
-    out = program.compiled(values[:n_saved], values[n_saved:])
-    return tuple(out[0]) + tuple(out[1]) if program.with_values else tuple(out)
-
-
-def _fused(node):
-    """`_lazy.fused_gradient`: deferring this program's gradients fused work with them."""
-    if node.key[0] == "gradient" and type(node.key[1]) is _compile.Program:
-        node.key[1].unfused_runs = 0
-
-
-UNFUSED_RUNS_BEFORE_IMMEDIATE = 2
-_lazy.fused_gradient = _fused
-_lazy.run_unfused_gradient = _run_unfused
 
 
 def _add(a, b):

@@ -52,7 +52,7 @@ class Node:
     """One deferred op: its kernel, its op key, its inputs (arrays or Pending), and its results."""
 
     __slots__ = ("kernel", "key", "inputs", "multi", "results", "gradient", "projections", "pendings",
-                 "donatable", "old_values", "error")
+                 "donatable", "old_values", "error", "owner")
 
     def __init__(self, kernel, key, inputs, multi, gradient=False):
         self.kernel = kernel
@@ -66,6 +66,7 @@ class Node:
         self.donatable = (0,)  # for a write: the inputs that are old variable values
         self.old_values = None  # for a write: per output, the input holding the value it replaces
         self.error = None  # the exception that computing this node raised (see `_recover`)
+        self.owner = None  # a gradient node's backward program (run_alone, note_fused)
 
     def project(self, index, shape, dtype):
         """A one-output node for output `index`, resolved whenever this node is: holding it holds
@@ -148,12 +149,10 @@ def deferred_single_op(value):
 _writes = {}
 _lock = threading.RLock()
 
-# `(node, input values) -> results` for a gradient node forced alone (read before any op or
-# update used its gradients): deferring it fused nothing, so it runs as its own backward program
-# (set by _gradient, which after two in a row computes that program's gradients at once).
-# `fused_gradient(node)` is told of a gradient node that runs with other work.
-run_unfused_gradient = None
-fused_gradient = None
+# A gradient node carries what runs it (`node.owner`, its backward program): forced alone (read
+# before any op or update used its gradients), deferring it fused nothing, so `owner.run_alone(
+# values)` runs it as that program's own compiled function; run with other work, the owner is told
+# (`owner.note_fused()`), so it keeps deferring.
 
 
 def add_write(key, node):
@@ -480,18 +479,18 @@ def force(roots):
             return
         if not order:
             return
-        if fused_gradient is not None and len(order) > 1:
+        if len(order) > 1:
             for node in order:
-                if node.gradient:
-                    fused_gradient(node)
-        if len(order) == 1 and order[0].gradient and run_unfused_gradient is not None:
+                if node.owner is not None:
+                    node.owner.note_fused()
+        elif order[0].owner is not None:
             node = order[0]
             values = [v.node.results[v.index] if type(v) is Pending else v for v in node.inputs]
             if _no_trace():
-                results = run_unfused_gradient(node, values)
+                results = node.owner.run_alone(values)
             else:
                 with jax.ensure_compile_time_eval():
-                    results = run_unfused_gradient(node, values)
+                    results = node.owner.run_alone(values)
             _store(node, results)
             return
         kept_outputs = _kept_outputs(order, pending_uses)
