@@ -88,7 +88,7 @@ def test_set_visible_devices_refuses_to_hide_every_cpu():
 
 
 def test_memory_growth_is_recorded_for_a_gpu_device():
-    gpu = tf.PhysicalDevice(name="/physical_device:GPU:0", device_type="GPU")
+    gpu = tf.config.PhysicalDevice(name="/physical_device:GPU:0", device_type="GPU")
     assert tf.config.experimental.get_memory_growth(gpu) is False
     tf.config.experimental.set_memory_growth(gpu, True)
     assert tf.config.experimental.get_memory_growth(gpu) is True
@@ -135,7 +135,7 @@ def test_scopes_place_arrays_on_the_named_device_of_several():
 
 
 def test_logical_device_configuration_is_recorded_per_device():
-    gpu = tf.PhysicalDevice(name="/physical_device:GPU:0", device_type="GPU")
+    gpu = tf.config.PhysicalDevice(name="/physical_device:GPU:0", device_type="GPU")
     configs = [tf.config.LogicalDeviceConfiguration(memory_limit=1024)]
     tf.config.set_logical_device_configuration(gpu, configs)
     assert tf.config.get_logical_device_configuration(gpu) == configs
