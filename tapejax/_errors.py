@@ -108,9 +108,10 @@ def logger():
     return _logger
 
 
-def warn_first_n(n, message):
-    """Logs `message` as a warning at most `n` times per user call site (TF's log_first_n)."""
-    site = (user_frame(), message[:40])
+def warn_first_n(n, message, key=None):
+    """Logs `message` as a warning at most `n` times per user call site (TF's log_first_n), per
+    `key` (default: the message's first 40 characters)."""
+    site = (user_frame(), message[:40] if key is None else key)
     count = _log_counts.get(site, 0)
     if count < n:
         _log_counts[site] = count + 1

@@ -404,7 +404,7 @@ class Function:
                 3, f"{self.trace_count} calls to {self._name} triggered tapejax.function retracing "
                    f"(latest: {reason}, called at {user_line()}). Tracing is expensive: pass tensors "
                    f"instead of changing Python values, keep shapes fixed, or define the function "
-                   f"outside of a loop.")
+                   f"outside of a loop.", key=("retrace", self._name))
         tensor_pos = [i for i, s in enumerate(signature[1]) if s[0] == "T"]
         template = list(leaves)
         written = self._written_ids

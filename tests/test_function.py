@@ -242,6 +242,18 @@ def test_repeated_retracing_warns_with_the_reason(caplog):
     assert any("retracing" in r.getMessage() and "Python value" in r.getMessage() for r in caplog.records)
 
 
+def test_the_retracing_warning_is_logged_three_times_per_call_site_however_many_retraces(caplog):
+    @tf.function
+    def f(x):
+        return x * 2.0
+
+    with caplog.at_level(logging.WARNING, logger="tapejax"):
+        for n in range(1, 15):
+            f(tf.ones((n,)))
+    assert f.trace_count == 14
+    assert sum("triggered tapejax.function retracing" in r.getMessage() for r in caplog.records) == 3
+
+
 def test_a_variable_sharing_its_array_with_a_constant_is_lifted_without_aliasing_it():
     # tf.Variable(0) may hold the very cached scalar that a literal 0 in the function uses.
     step = tf.Variable(0, dtype=tf.int64)
