@@ -270,7 +270,8 @@ for _name in ("array_ops", "math_ops", "nn_ops", "linalg_ops", "random_ops", "st
               "squared_difference", "Function", "ForwardAccumulator", "InvalidArgumentError", "LogicalDevice",
               "PhysicalDevice"):
     globals().pop(_name, None)
-_TAPEJAX_OWN_NAMES = ("clear_caches",)  # public names TF does not have
+# public names TF does not have: clear_caches, and tapejax's own submodules once imported
+_TAPEJAX_OWN_NAMES = ("clear_caches", "explain", "run", "compare", "demo")
 
 __all__ = sorted(n for n in globals() if not n.startswith("_"))
 
