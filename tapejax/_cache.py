@@ -74,5 +74,5 @@ class LRU(collections.OrderedDict):
         self._recent = value
         while len(self) > self.limit:
             self.popitem(last=False)
-            _churn[0] += 1
+            note_eviction()
         return value

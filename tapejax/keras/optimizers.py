@@ -395,16 +395,21 @@ class Optimizer:
         self.apply(grads, variables)
         return self._iterations
 
-    def apply(self, grads, trainable_variables=None):
-        """Applies `grads` to `trainable_variables` (the variables the optimizer was built on
-        when omitted)."""
+    def _variables_to_apply(self, trainable_variables, built_on):
+        """`trainable_variables` as a list, or when None the ones `built_on` was built on (Keras'
+        ValueError when this optimizer is not built yet)."""
         if trainable_variables is None:
             if not self.built:
                 raise ValueError("When passing `grads` without `variables`, the optimizer must "
                                  "already be built on a list of variables. Call "
                                  "`optimizer.build(trainable_variables)` first. ")
-            trainable_variables = list(self._trainable_variables)
-        trainable_variables = list(trainable_variables)
+            return list(built_on._trainable_variables)
+        return list(trainable_variables)
+
+    def apply(self, grads, trainable_variables=None):
+        """Applies `grads` to `trainable_variables` (the variables the optimizer was built on
+        when omitted)."""
+        trainable_variables = self._variables_to_apply(trainable_variables, self)
         grads = list(grads)
         if len(grads) == 0:
             return
@@ -954,13 +959,7 @@ class LossScaleOptimizer(Optimizer):
         """Unscales `grads` and applies them with the inner optimizer when all are finite, then
         updates the scale (see the class)."""
         inner = self.inner_optimizer
-        if trainable_variables is None:
-            if not self.built:
-                raise ValueError("When passing `grads` without `variables`, the optimizer must "
-                                 "already be built on a list of variables. Call "
-                                 "`optimizer.build(trainable_variables)` first. ")
-            trainable_variables = list(inner._trainable_variables)
-        trainable_variables = list(trainable_variables)
+        trainable_variables = self._variables_to_apply(trainable_variables, inner)
         grads = list(grads)
         if not self.built:
             self.build(trainable_variables)
