@@ -106,6 +106,16 @@ def test_logical_device_configuration_objects(compare):
     compare(program)
 
 
+def test_config_device_classes_are_tfs_named_tuples(compare):
+    def program(tf):
+        listed = tf.config.list_physical_devices("CPU")[0]
+        made = tf.config.PhysicalDevice(name="/physical_device:GPU:0", device_type="GPU")
+        logical = tf.config.LogicalDevice(name="/device:CPU:0", device_type="CPU")
+        return (isinstance(listed, tf.config.PhysicalDevice), made.name, made.device_type, tuple(made),
+                logical.name, logical.device_type, type(made).__name__, type(logical).__name__)
+    compare(program)
+
+
 def test_memory_growth_on_a_cpu_raises_as_tf(compare):
     @H.raises("ValueError")
     def program(tf):
