@@ -2,6 +2,7 @@
 
 import gc
 
+import jax
 import numpy as np
 import pytest
 
@@ -213,24 +214,42 @@ def _grads_of_mlp(seed=0):
     return ws, tape.gradient(loss, ws)
 
 
-def test_sgd_update_on_a_gradient_is_one_fused_in_place_kernel():
+def test_sgd_update_on_a_gradient_is_one_fused_program_that_donates_the_old_values(monkeypatch):
     ws, grads = _grads_of_mlp()
     expected = [w.numpy() - 0.1 * g.numpy() for w, g in zip(ws, grads)]
     ws, grads = _grads_of_mlp()
     # Reference cycles left by earlier tests in this worker may still hold arrays until the
     # collector runs; donation only reuses a buffer nothing else holds, so collect them first.
     gc.collect()
-    pointers = [w._array.unsafe_buffer_pointer() for w in ws]
+    old_ids = {id(w._array) for w in ws}
+    decided = []
+    donated_leaves = _lazy._donated_leaves
+
+    def recording(writes, leaves, leaf_index, leaf_uses):
+        donated = donated_leaves(writes, leaves, leaf_index, leaf_uses)
+        decided.append(({id(leaves[i]) for i in donated}, [jax.typeof(leaf) for leaf in leaves], donated))
+        return donated
+
+    monkeypatch.setattr(_lazy, "_donated_leaves", recording)
     forced = _lazy.calls["force"]
     for w, g in zip(ws, grads):
         delta = 0.1 * g
         assert type(delta._v) is Pending  # deferred: fused into the update below
         w.assign_sub(delta)
     assert _lazy.calls["force"] == forced
-    for w, e, p in zip(ws, expected, pointers):
+    for w, e in zip(ws, expected):
         # atol: the fused kernel may round w - lr * g once (a fused multiply-add): 1 ulp at most
         np.testing.assert_allclose(w.numpy(), e, rtol=1e-6, atol=2e-7)
-        assert w._array.unsafe_buffer_pointer() == p
+    assert _lazy.calls["force"] == forced + 1  # forward, backward and both updates: one program
+    [(donated_ids, avals, donated)] = decided
+    assert donated_ids == old_ids  # both old values are donated ...
+    program = next(p for key, p in _lazy._programs.items() if key[2] == donated)
+    donated_avals = [avals[i] for i in donated]
+    kept_avals = [a for i, a in enumerate(avals) if i not in donated]
+    lowered = program.lower(donated_avals, kept_avals).as_text()
+    # ... and JAX pairs each with an output (whether XLA's schedule then reuses the buffer or copies
+    # it is XLA's choice: a fused backward still reading the old value may need the copy)
+    assert lowered.count("tf.aliasing_output") == len(ws)
 
 
 def test_deferred_op_on_a_gradient_reads_and_chains_correctly():
