@@ -8,13 +8,13 @@ JAX function of the saved values and seeds, so they differentiate it like any ot
 from __future__ import annotations
 
 import enum
-import sys
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from tapejax import _compile, _context, _lazy, _nest, _tape
+from tapejax._holders import holders_of_item
 from tapejax._indexed_slices import IndexedSlices
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
@@ -217,9 +217,9 @@ def _held_slots(recorder, target_slots):
     for _, _, out_slots in recorder.entries:
         for slot in out_slots:
             value = values[slot]
-            # holders of the Tensor: `objs` and getrefcount's argument; more is code outside
+            # `objs` holds the Tensor; any other holder is code outside
             if (type(value) is _lazy.Pending and value.node.results is None
-                    and sys.getrefcount(objs[slot]) > 2 and slot not in target_slots):
+                    and holders_of_item(objs, slot) > 1 and slot not in target_slots):
                 held.append(slot)
     return tuple(held)
 

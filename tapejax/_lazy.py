@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import collections
 import signal
-import sys
 import threading
 
 import jax
@@ -25,6 +24,7 @@ import numpy as np
 
 from tapejax import _cache, _context
 from tapejax._errors import DataLossError, from_runtime_error
+from tapejax._holders import holders_of_item
 
 ENABLED = True
 MAX_PROGRAMS = 256
@@ -408,8 +408,8 @@ def _kept_outputs(order, pending_uses):
             continue
         live = []
         for i in range(len(pendings)):
-            # holders that are not outside: `pendings`, the forced nodes' inputs, getrefcount's argument
-            if pendings[i] is None or sys.getrefcount(pendings[i]) > 2 + pending_uses.get(id(pendings[i]), 0):
+            # holders that are not outside: `pendings` and the forced nodes' input lists
+            if pendings[i] is None or holders_of_item(pendings, i) > 1 + pending_uses.get(id(pendings[i]), 0):
                 live.append(i)
         kept.append(None if len(live) == len(pendings) else tuple(live))
     return tuple(kept)
@@ -448,8 +448,8 @@ def _donated_leaves(writes, leaves, leaf_index, leaf_uses):
         for i in node.donatable:
             pos = leaf_index.get(id(inputs[i]))
             # Holders that go away with this program: the forced nodes' input lists (dropped
-            # below) and `leaves`; here also getrefcount's argument.
-            if pos is not None and sys.getrefcount(leaves[pos]) <= leaf_uses[pos] + 2 and pos not in donated:
+            # below) and `leaves`.
+            if pos is not None and holders_of_item(leaves, pos) <= leaf_uses[pos] + 1 and pos not in donated:
                 donated.append(pos)
     return tuple(donated)
 

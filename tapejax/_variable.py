@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import operator
-import sys
 
 import jax
 import jax.numpy as jnp
@@ -11,6 +10,7 @@ import numpy as np
 
 from tapejax import _cache, _context, _device, _dtypes, _explain, _lazy
 from tapejax._errors import InvalidArgumentError
+from tapejax._holders import holders_of_attribute, holders_of_item
 from tapejax._indexed_slices import IndexedSlices
 from tapejax._tensor import Tensor, TensorShape, _host, _next_id, _numpy_text, _Reference
 
@@ -57,8 +57,8 @@ def arrays_to_donate(variables):
     """
     arrays = [v._array for v in variables]
     for i in range(len(arrays)):
-        # references: the Variable's attribute, this list, and getrefcount's argument
-        if sys.getrefcount(arrays[i]) > 3:
+        # holders: the Variable's attribute and this list
+        if holders_of_item(arrays, i) > 2:
             arrays[i] = jnp.array(arrays[i], copy=True)
     return arrays
 
@@ -335,9 +335,9 @@ class Variable:
         return True
 
     def _update(self, kernel, in_place_kernel, delta):
-        # Only this attribute and getrefcount's argument hold the old value: donate its buffer so
-        # XLA updates it in place. A Tensor, tape or caller still holding it keeps it (no donation).
-        if _context.current.read_hook is None and sys.getrefcount(self._array) <= 2:
+        # Only this attribute holds the old value: donate its buffer so XLA updates it in place.
+        # A Tensor, tape or caller still holding it keeps it (no donation).
+        if _context.current.read_hook is None and holders_of_attribute(self, "_array") <= 1:
             with _lazy.deferred_interrupts():  # Ctrl-C between the call and the store would lose it
                 self._write(in_place_kernel(self._array, delta))
         else:
