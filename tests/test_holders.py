@@ -1,8 +1,15 @@
 """The one place tapejax counts who holds a value (donation and kept outputs are decided by it)."""
 
+import os
+import pathlib
+import shutil
+import subprocess
+
 import numpy as np
+import pytest
 
 import tapejax as tf
+from tapejax import _holders as _holders_module
 from tapejax import _lazy
 from tapejax._holders import holders_of_attribute, holders_of_item
 
@@ -75,3 +82,49 @@ def test_keeping_losses_and_gradients_in_a_list_changes_neither_results_nor_the_
     losses = [loss for loss, _ in kept]
     assert losses == sorted(losses, reverse=True) and len(set(losses)) == 6
     assert not np.array_equal(kept[0][1][0], kept[1][1][0])
+
+
+_COUNTS_CHECK = """
+import runpy, sys
+m = runpy.run_path(sys.argv[1])
+holders_of_item, holders_of_attribute = m["holders_of_item"], m["holders_of_attribute"]
+class Slot:
+    __slots__ = ("value",)
+def check():
+    items = [object()]
+    assert holders_of_item(items, 0) == 1
+    value = object()
+    pair = [value, value]
+    assert holders_of_item(pair, 0) == 3
+    slot = Slot()
+    slot.value = object()
+    assert holders_of_attribute(slot, "value") == 1
+    view = slot.value
+    assert holders_of_attribute(slot, "value") == 2
+    return view
+check()
+print("ok")
+"""
+
+
+def _interpreter(version):
+    """A working interpreter of `version` (on PATH or in pyenv's versions), or None."""
+    root = pathlib.Path(os.environ.get("PYENV_ROOT", pathlib.Path.home() / ".pyenv"))
+    candidates = [shutil.which(f"python{version}")] + sorted(map(str, root.glob(f"versions/{version}.*/bin/python3")))
+    for candidate in filter(None, candidates):
+        probe = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                               capture_output=True, text=True, timeout=60)
+        if probe.returncode == 0 and probe.stdout.strip() == version:
+            return candidate
+    return None
+
+
+@pytest.mark.parametrize("version", ["3.12", "3.13", "3.14"])
+def test_the_counts_are_the_same_on_other_pythons(version):
+    python = _interpreter(version)
+    if python is None:
+        pytest.skip(f"no Python {version} here")
+    holders = pathlib.Path(_holders_module.__file__)
+    done = subprocess.run([python, "-c", _COUNTS_CHECK, str(holders)], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
