@@ -14,6 +14,10 @@ import jax as _jax
 
 _jax.config.update("jax_enable_x64", True)
 
+from tapejax import _distribute_bootstrap  # noqa: E402
+
+_distribute_bootstrap.connect_from_environment()  # a TF_CONFIG cluster is joined before JAX starts
+
 from tapejax import _compile_cache  # noqa: E402
 
 _compile_cache.configure_from_environment()
@@ -168,6 +172,12 @@ autodiff = _namespaces.make("autodiff", "tf.autodiff", {
     "GradientTape": GradientTape, "ForwardAccumulator": ForwardAccumulator})
 
 from tapejax import data  # noqa: E402
+from tapejax import distribute  # noqa: E402
+from tapejax.distribute import _losses as _distribute_losses  # noqa: E402
+
+nn.compute_average_loss = _distribute_losses.compute_average_loss  # tf.nn's, defined with the strategies
+nn.scale_regularization_loss = _distribute_losses.scale_regularization_loss
+nn.__all__ = sorted([*nn.__all__, "compute_average_loss", "scale_regularization_loss"])
 from tapejax import keras  # noqa: E402
 from tapejax.keras import _dataset_utils  # noqa: E402
 

@@ -23,7 +23,7 @@ def _message(get):
 
 # Names TF 2.21 has (checked in tapejax/_tf_api_names.json below) that tapejax does not implement.
 CASES = [
-    (lambda: tf.distribute, "tapejax", "tf", "distribute"),
+    (lambda: tf.distribute.TPUStrategy, "tapejax.distribute", "tf.distribute", "TPUStrategy"),
     (lambda: tf.math.bessel_i0, "tapejax.math", "tf.math", "bessel_i0"),
     (lambda: tf.keras.ops, "tapejax.keras", "tf.keras", "ops"),
     (lambda: tf.keras.layers.TFSMLayer, "tapejax.keras.layers", "tf.keras.layers", "TFSMLayer"),
@@ -83,7 +83,8 @@ def test_missing_lists_the_tf_names_of_a_namespace_that_tapejax_lacks():
     lacking = _missing_api.missing("tf.math")
     assert "bessel_i0" in lacking and "exp" not in lacking
     assert lacking == sorted(lacking)
-    assert _missing_api.missing("tf.distribute") == _missing_api.tf_names("tf.distribute")
+    assert _missing_api.missing("tf.distribute.experimental.rpc") == _missing_api.tf_names(
+        "tf.distribute.experimental.rpc")
     with pytest.raises(ValueError, match="TensorFlow 2.21 has no namespace 'tf.nope'"):
         _missing_api.missing("tf.nope")
 

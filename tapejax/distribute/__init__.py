@@ -1,0 +1,62 @@
+"""`tf.distribute`: TF's distribution strategies on JAX's sharding (one process) and `jax.distributed`.
+
+`MirroredStrategy` replicates the Variables made in its `scope()` over a `jax.sharding.Mesh`, splits
+each distributed batch along the batch axis, and runs `strategy.run(fn)` once on the global values:
+the compiled program does the all-reduces. `MultiWorkerMirroredStrategy` does the same over the
+devices of several processes joined from `TF_CONFIG`. One difference from TF: `fn` sees the global
+batch, not a per-replica slice (see `_strategy`).
+"""
+
+from tapejax import _namespaces
+from tapejax.distribute._cross_device_ops import (
+    CrossDeviceOps,
+    HierarchicalCopyAllReduce,
+    NcclAllReduce,
+    ReductionToOneDevice,
+    RunOptions,
+)
+from tapejax.distribute._input import (
+    DistributedDataset,
+    DistributedIterator,
+    InputContext,
+    InputOptions,
+    InputReplicationMode,
+)
+from tapejax.distribute._multi_worker import (
+    ClusterResolver,
+    CommunicationImplementation,
+    CommunicationOptions,
+    MultiWorkerMirroredStrategy,
+    SimpleClusterResolver,
+    TFConfigClusterResolver,
+)
+from tapejax.distribute._reduce_op import ReduceOp
+from tapejax.distribute._state import get_strategy, has_strategy, in_cross_replica_context
+from tapejax.distribute._strategy import (
+    MirroredStrategy,
+    OneDeviceStrategy,
+    ReplicaContext,
+    Strategy,
+    StrategyExtended,
+    ValueContext,
+    experimental_set_strategy,
+    get_replica_context,
+)
+
+cluster_resolver = _namespaces.make("distribute.cluster_resolver", "tf.distribute.cluster_resolver", {
+    "ClusterResolver": ClusterResolver, "SimpleClusterResolver": SimpleClusterResolver,
+    "TFConfigClusterResolver": TFConfigClusterResolver})
+
+experimental = _namespaces.make("distribute.experimental", "tf.distribute.experimental", {
+    "CommunicationImplementation": CommunicationImplementation,
+    "CollectiveCommunication": CommunicationImplementation,
+    "CommunicationOptions": CommunicationOptions,
+    "MultiWorkerMirroredStrategy": MultiWorkerMirroredStrategy,
+    "ValueContext": ValueContext})
+
+__all__ = ["CrossDeviceOps", "DistributedDataset", "DistributedIterator", "HierarchicalCopyAllReduce",
+           "InputContext", "InputOptions", "InputReplicationMode", "MirroredStrategy",
+           "MultiWorkerMirroredStrategy", "NcclAllReduce", "OneDeviceStrategy", "ReduceOp",
+           "ReductionToOneDevice", "ReplicaContext", "RunOptions", "Strategy", "StrategyExtended",
+           "cluster_resolver", "experimental", "experimental_set_strategy", "get_replica_context",
+           "get_strategy", "has_strategy", "in_cross_replica_context"]

@@ -1,0 +1,468 @@
+"""Strategies: `MirroredStrategy`, `OneDeviceStrategy` and the default strategy, on a JAX mesh.
+
+A strategy holds a one-axis `jax.sharding.Mesh` (axis `"replica"`) over its devices. Variables made in
+its `scope()` are replicated on the mesh (`NamedSharding(mesh, P())`), distributed datasets split each
+batch along the batch axis (`P("replica")`), and `run(fn, args)` calls `fn` once on those global
+values: `jax.jit` (GSPMD) partitions the computation and inserts the all-reduces. So `fn` sees the
+global batch, where TF calls it once per replica on a slice; values linear in the split (TF's
+`compute_average_loss` pattern) come out as TF's `strategy.reduce(SUM, ...)` of the per-replica ones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import weakref
+
+import jax
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from tapejax import _context, _device
+from tapejax._ops import array_ops, math_ops
+from tapejax._ops._convert import convert_to_tensor
+from tapejax._tensor import Tensor
+from tapejax.data import Dataset
+from tapejax.distribute import _input, _state
+from tapejax.distribute._reduce_op import ReduceOp, as_reduce_op
+
+AXIS = "replica"
+
+
+def _in_trace():
+    return _context.current.trace is not None or _context.current.function_depth > 0
+
+
+def _jax_device(spec):
+    """The local JAX device a TF device string names ("/gpu:1", "/device:CPU:0", "cpu:0")."""
+    if isinstance(spec, jax.Device):
+        return spec
+    parsed = _device.parse(spec if "/" in spec or ":" in spec else f"/{spec}")
+    kind, index = (parsed[3] or "CPU").upper(), parsed[4] or 0
+    kind = {"XLA_CPU": "CPU", "XLA_GPU": "GPU"}.get(kind, kind)
+    of_kind = [d for k, i, d in _device._indexed_devices() if k == kind]
+    if index < len(of_kind):
+        return of_kind[index]
+    raise ValueError(f"Unknown device {spec!r}: this process has {len(of_kind)} {kind} device(s) "
+                     f"({[str(d) for d in jax.local_devices()]}).")
+
+
+def _default_devices():
+    """All devices of the default backend (every process's, as TF's MirroredStrategy uses the local GPUs or the CPU)."""
+    return list(jax.devices())
+
+
+class ReplicaContext:
+    """The context of code running in a replica (inside `strategy.run`).
+
+    tapejax runs the replica function once for all replicas, so `replica_id_in_sync_group` is 0 and
+    cross-replica collectives are identities on the (global) values.
+    """
+
+    def __init__(self, strategy, replica_id_in_sync_group=0):
+        self._strategy = strategy
+        self._replica_id = replica_id_in_sync_group
+
+    @property
+    def strategy(self):
+        """The strategy this replica context belongs to."""
+        return self._strategy
+
+    @property
+    def num_replicas_in_sync(self):
+        """The number of replicas computing in sync."""
+        return self._strategy.num_replicas_in_sync
+
+    @property
+    def replica_id_in_sync_group(self):
+        """This replica's id: always 0 in tapejax (one call computes every replica)."""
+        return convert_to_tensor(self._replica_id)
+
+    @property
+    def devices(self):
+        return tuple(_device.device_string(d) for d in self._strategy._devices)
+
+    def all_reduce(self, reduce_op, value, options=None):
+        """All-reduces `value` across replicas: the global value computed by this one call."""
+        as_reduce_op(reduce_op)
+        return jax.tree_util.tree_map(convert_to_tensor, value)
+
+    def all_gather(self, value, axis, options=None):
+        """All-gathers `value` across replicas along `axis`: the global value computed by this one call."""
+        return jax.tree_util.tree_map(convert_to_tensor, value)
+
+    def merge_call(self, merge_fn, args=(), kwargs=None):
+        """Calls `merge_fn(strategy, *args, **kwargs)` in the cross-replica context."""
+        _state.push(self._strategy, False)
+        try:
+            return merge_fn(self._strategy, *args, **(kwargs or {}))
+        finally:
+            _state.pop()
+
+
+class StrategyExtended:
+    """Additional strategy APIs (`strategy.extended`)."""
+
+    def __init__(self, strategy):
+        self._strategy = strategy
+
+    @property
+    def worker_devices(self):
+        """The devices of this worker's replicas, as TF's device strings."""
+        return tuple(_device.device_string(d) for d in self._strategy._devices
+                     if d.process_index == jax.process_index())
+
+    @property
+    def parameter_devices(self):
+        return self.worker_devices
+
+    @property
+    def experimental_require_static_shapes(self):
+        return False
+
+    @property
+    def should_checkpoint(self):
+        """Whether this worker writes checkpoints (the chief, in a multi-worker run)."""
+        return self._strategy._is_chief()
+
+    @property
+    def should_save_summary(self):
+        return self._strategy._is_chief()
+
+    def variable_created_in_scope(self, v):
+        """Whether the Variable `v` was created inside this strategy's `scope()`."""
+        return getattr(v, "_distribute_strategy", None) is self._strategy
+
+    @contextlib.contextmanager
+    def colocate_vars_with(self, colocate_with_variable):
+        """A scope where new Variables are placed like `colocate_with_variable` (all are replicated)."""
+        if not self.variable_created_in_scope(colocate_with_variable):
+            raise ValueError(f"`colocate_vars_with` must only be passed a variable created in this "
+                             f"tf.distribute.Strategy.scope(), not: {colocate_with_variable!r}")
+        yield
+
+
+class Strategy:
+    """A list of devices and how computation is distributed over them (see `MirroredStrategy`)."""
+
+    _name = "Strategy"
+
+    def __init__(self, devices):
+        devices = list(devices)
+        if not devices:
+            raise ValueError("Got an empty `devices` list and unable to recognize any local devices.")
+        if len(set(devices)) != len(devices):
+            raise ValueError(f"No duplicates allowed in `devices` argument: {devices}")
+        self._devices = devices
+        self._mesh = Mesh(np.array(devices), (AXIS,))
+        self._replicated = NamedSharding(self._mesh, PartitionSpec())
+        self._batch_sharding = NamedSharding(self._mesh, PartitionSpec(AXIS))
+        self._local_device_count = sum(d.process_index == jax.process_index() for d in devices)
+        self._variables = []  # weak references to the Variables made in scope()
+        # Unread back-to-back collective programs can deadlock XLA's CPU devices: wait on each step.
+        self._wait = len(devices) > 1 and all(d.platform == "cpu" for d in devices)
+        self.extended = StrategyExtended(self)
+
+    # -- facts --------------------------------------------------------------------------------
+    @property
+    def num_replicas_in_sync(self):
+        """The number of replicas over which gradients are aggregated (the mesh's devices)."""
+        return len(self._devices)
+
+    @property
+    def cluster_resolver(self):
+        """The cluster resolver of a multi-worker strategy; None here."""
+        return None
+
+    def _is_chief(self):
+        return True
+
+    # -- scope ----------------------------------------------------------------------------------
+    def scope(self):
+        """Returns a context manager selecting this strategy as current.
+
+        Inside it, new Variables (those of Keras layers, models, optimizers and metrics included)
+        are replicated on the strategy's devices, and `tf.distribute.get_strategy()` returns this
+        strategy.
+
+        Returns:
+          A context manager.
+
+        Raises:
+          RuntimeError: on entering, when another strategy's scope is active.
+        """
+        return _Scope(self)
+
+    def _note_variable(self, variable):
+        variable._distribute_strategy = self
+        self._variables.append(weakref.ref(variable))
+        array = variable._array
+        if isinstance(array, jax.core.Tracer):
+            return
+        if jax.process_count() == 1:
+            variable._array = jax.device_put(array, self._replicated)
+        else:
+            host = np.asarray(array)
+            variable._array = jax.make_array_from_callback(host.shape, self._replicated, lambda index: host[index])
+
+    def _wait_for_steps(self):
+        """Blocks until the programs that update this strategy's Variables have run (CPU meshes only)."""
+        if not self._wait or _in_trace():
+            return
+        live, arrays = [], []
+        for ref in self._variables:
+            variable = ref()
+            if variable is not None:
+                live.append(ref)
+                arrays.append(variable._array)
+        self._variables = live
+        jax.block_until_ready(arrays)
+
+    # -- input ------------------------------------------------------------------------------------
+    def experimental_distribute_dataset(self, dataset, options=None):
+        """Distributes a `tf.data.Dataset` of global batches over the replicas.
+
+        Args:
+          dataset: a `tf.data.Dataset` whose elements are global batches.
+          options: a `tf.distribute.InputOptions` (accepted).
+
+        Returns:
+          A `DistributedDataset`; each element is a global batch whose arrays are split along the
+          batch axis over the replicas.
+        """
+        if not isinstance(dataset, Dataset):
+            raise AttributeError(f"'{type(dataset).__name__}' object has no attribute '_variant_tensor' "
+                                 f"(experimental_distribute_dataset takes a tf.data.Dataset)")
+        if self.num_replicas_in_sync > 1:
+            for spec in jax.tree_util.tree_leaves(dataset.element_spec):
+                if getattr(spec, "shape", None) is not None and spec.shape.rank == 0:
+                    raise IndexError("list index out of range (experimental_distribute_dataset needs batched "
+                                     "elements to split them over the replicas: call .batch() first)")
+        return _input.DistributedDataset(self, dataset)
+
+    def distribute_datasets_from_function(self, dataset_fn, options=None):
+        """Distributes the dataset `dataset_fn(input_context)` returns, one pipeline per worker.
+
+        Args:
+          dataset_fn: a function of a `tf.distribute.InputContext` returning a `tf.data.Dataset` of
+            per-replica batches (`input_context.get_per_replica_batch_size(GLOBAL_BATCH_SIZE)`).
+          options: a `tf.distribute.InputOptions` (accepted).
+
+        Returns:
+          A `DistributedDataset`; each global batch is one batch of the pipeline per local replica.
+        """
+        context = _input.InputContext(num_input_pipelines=jax.process_count(),
+                                      input_pipeline_id=jax.process_index(),
+                                      num_replicas_in_sync=self.num_replicas_in_sync)
+        return _input.DistributedDataset(self, dataset_fn(context), per_replica=True)
+
+    def experimental_distribute_values_from_function(self, value_fn):
+        """The global value made of `value_fn(context)` for each replica, concatenated along axis 0."""
+        values = [value_fn(ValueContext(i, self.num_replicas_in_sync)) for i in range(self.num_replicas_in_sync)]
+        return _input.distribute_element(self, jax.tree_util.tree_map(
+            lambda *parts: array_ops.concat([convert_to_tensor(p) for p in parts], 0), *values))
+
+    # -- computation ------------------------------------------------------------------------------
+    def run(self, fn, args=(), kwargs=None, options=None):
+        """Runs `fn` on the replicas, once on the global values (GSPMD splits the work).
+
+        Args:
+          fn: the function to run; it may create no Variables (as in TF after the first call).
+          args: positional arguments of `fn` (distributed batches, Tensors, Python values).
+          kwargs: keyword arguments of `fn`.
+          options: a `tf.distribute.RunOptions` (accepted).
+
+        Returns:
+          What `fn` returns: the global values. Unlike TF, `fn` sees the whole global batch, so a
+          value that is linear in the batch split (a sum, or `tf.nn.compute_average_loss`) equals
+          TF's `strategy.reduce(SUM, ...)` of the per-replica values.
+        """
+        _state.push(self, True)
+        try:
+            result = fn(*args, **(kwargs or {}))
+        finally:
+            _state.pop()
+        self._wait_for_steps()
+        return result
+
+    def reduce(self, reduce_op, value, axis):
+        """Reduces `value` across replicas (and along `axis`) in the cross-replica context.
+
+        Args:
+          reduce_op: a `tf.distribute.ReduceOp` (or its name, "SUM" / "MEAN").
+          value: a value `run` returned (a global value), or a Tensor.
+          axis: None to reduce only across replicas, or an axis of the per-replica values to
+            reduce too (tapejax reduces the global value along it).
+
+        Returns:
+          A Tensor.
+
+        Raises:
+          ValueError: an unknown `reduce_op`.
+        """
+        reduce_op = as_reduce_op(reduce_op)
+
+        def one(v):
+            v = convert_to_tensor(v)
+            if axis is None:
+                return v
+            return (math_ops.reduce_sum if reduce_op is ReduceOp.SUM else math_ops.reduce_mean)(v, axis=axis)
+        return jax.tree_util.tree_map(one, value)
+
+    def gather(self, value, axis):
+        """Gathers `value` from all replicas along `axis` (the global value, in tapejax).
+
+        Args:
+          value: a distributed value (a global value in tapejax), or a nest of them.
+          axis: the axis to concatenate along.
+
+        Returns:
+          A Tensor (or nest) with the replicas' values concatenated along `axis`.
+        """
+        return jax.tree_util.tree_map(convert_to_tensor, value)
+
+    def experimental_local_results(self, value):
+        """The values on this worker's replicas, as a tuple (one entry per local replica).
+
+        A value split along its batch axis over the replicas gives its slices; any other value
+        (replicated, or computed by `run` for all replicas) gives itself once.
+        """
+        def shards(v):
+            array = getattr(v, "_value", None) if isinstance(v, Tensor) else None
+            sharding = getattr(array, "sharding", None)
+            if (isinstance(sharding, NamedSharding) and sharding.mesh is self._mesh
+                    and sharding.spec == PartitionSpec(AXIS)):
+                ordered = sorted(array.addressable_shards, key=lambda s: s.index[0].start or 0)
+                return tuple(Tensor(s.data) for s in ordered)
+            return None
+        leaves, tree = jax.tree_util.tree_flatten(value)
+        split = [shards(leaf) for leaf in leaves]
+        if leaves and all(s is not None for s in split):
+            return tuple(jax.tree_util.tree_unflatten(tree, [s[i] for s in split]) for i in range(len(split[0])))
+        return (value,)
+
+    def __repr__(self):
+        return f"<tapejax.distribute.{self._name} over {self.num_replicas_in_sync} device(s)>"
+
+
+class ValueContext:
+    """What `experimental_distribute_values_from_function`'s function is told about its replica."""
+
+    def __init__(self, replica_id_in_sync_group=0, num_replicas_in_sync=1):
+        self.replica_id_in_sync_group = replica_id_in_sync_group
+        self.num_replicas_in_sync = num_replicas_in_sync
+
+
+class _Scope:
+    """`strategy.scope()`: the strategy current, new Variables replicated on its mesh."""
+
+    def __init__(self, strategy):
+        self._strategy = strategy
+        self._stack = None
+
+    def __enter__(self):
+        strategy = self._strategy
+        current, _ = _state.current()
+        if current is not None and current is not strategy:
+            raise RuntimeError(f"Mixing different tf.distribute.Strategy objects: {current} is not {strategy}")
+        stack = contextlib.ExitStack()
+        if isinstance(strategy, _DefaultStrategy):  # the default scope changes nothing (has_strategy stays False)
+            _state.push(None, True)
+        else:
+            stack.enter_context(_context.scope(
+                creation_listeners=[*_context.current.creation_listeners, strategy._note_variable]))
+            _state.push(strategy, False)
+        stack.callback(_state.pop)
+        self._stack = stack
+        return strategy
+
+    def __exit__(self, *exc):
+        stack, self._stack = self._stack, None
+        stack.close()
+        return False
+
+
+class MirroredStrategy(Strategy):
+    """Synchronous training on several devices of one machine (or, here, of the JAX runtime).
+
+    Variables made in `scope()` are replicated on every device; each global batch is split along its
+    batch axis; gradients are all-reduced by the partitioned program JAX compiles.
+
+    Args:
+      devices: the devices to use, as TF device strings ("/gpu:0") or JAX devices. Default: every
+        device of JAX's default backend (the GPUs, or the CPU devices `--xla_force_host_platform_device_count` makes).
+      cross_device_ops: a `tf.distribute.CrossDeviceOps` (accepted; XLA chooses the all-reduce).
+    """
+
+    _name = "MirroredStrategy"
+
+    def __init__(self, devices=None, cross_device_ops=None):
+        if devices is None:
+            chosen = _default_devices()
+        else:
+            if isinstance(devices, (str, jax.Device)):
+                devices = [devices]
+            chosen = [_jax_device(d) for d in devices]
+        super().__init__(chosen)
+        self._cross_device_ops = cross_device_ops
+
+
+class OneDeviceStrategy(Strategy):
+    """A strategy placing variables and computation on one device.
+
+    Args:
+      device: the device, as a TF device string ("/cpu:0", "/gpu:0") or a JAX device.
+    """
+
+    _name = "OneDeviceStrategy"
+
+    def __init__(self, device):
+        super().__init__([_jax_device(device)])
+
+
+class _DefaultStrategy(Strategy):
+    """The strategy current outside every scope: one replica, values left where they are."""
+
+    _name = "_DefaultDistributionStrategy"
+
+    def __init__(self):
+        super().__init__([jax.local_devices()[0]])
+
+    def run(self, fn, args=(), kwargs=None, options=None):
+        return fn(*args, **(kwargs or {}))
+
+    def experimental_distribute_dataset(self, dataset, options=None):
+        return dataset
+
+    def distribute_datasets_from_function(self, dataset_fn, options=None):
+        return dataset_fn(_input.InputContext())
+
+
+_state.set_default_factory(_DefaultStrategy)
+
+
+def get_replica_context():
+    """Returns the current `tf.distribute.ReplicaContext`, or None in a cross-replica context.
+
+    Returns:
+      The replica context inside `strategy.run` and outside every scope (the default strategy's),
+      None inside `strategy.scope()` but outside `run`.
+    """
+    strategy, in_replica = _state.current()
+    if strategy is None:
+        return ReplicaContext(_state.default_strategy())
+    return ReplicaContext(strategy) if in_replica else None
+
+
+def experimental_set_strategy(strategy):
+    """Sets `strategy` as current for this thread outside of any `with` block (None: the default).
+
+    Args:
+      strategy: a `tf.distribute.Strategy`, or None to go back to the default strategy.
+    """
+    while _state.state.stack and getattr(_state.state, "set_scope", None) is not None:
+        _state.state.set_scope.__exit__(None, None, None)
+        _state.state.set_scope = None
+    if strategy is not None:
+        scope = strategy.scope()
+        scope.__enter__()
+        _state.state.set_scope = scope
