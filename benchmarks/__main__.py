@@ -140,7 +140,7 @@ def main(argv=None):
     print(f"machine: {machine}")
     results = {"machine": machine, "forward": args.forward, "backward": args.backward, "workloads": {}}
     for name in args.workloads.split(","):
-        heavy = name in ("mlp_large", "cnn_small")
+        heavy = name in ("mlp_large", "cnn_small", "lstm_100")
         steps = 2 if args.quick else (5 if heavy else 50)
         repeats = 2 if args.quick else (5 if heavy else 11)
         row = {}

@@ -276,4 +276,72 @@ def jax_cnn_small(lr=0.01):
     return step
 
 
-WORKLOADS = ["scalar_square", "mlp_small", "mlp_large", "jacobian_256", "hvp_64", "cnn_small"]
+# -- lstm_100: a Keras LSTM over 100 steps, forward and backward, SGD ---------------------------
+def _lstm_data(batch=16, steps=100, features=8, units=32):
+    rs = _rs()
+    x = rs.randn(batch, steps, features).astype(np.float32)
+    kernel = (rs.randn(features, 4 * units) * np.sqrt(1 / features)).astype(np.float32)
+    recurrent = (rs.randn(units, 4 * units) * np.sqrt(1 / units)).astype(np.float32)
+    bias = np.zeros(4 * units, np.float32)
+    bias[units:2 * units] = 1.0  # Keras' unit_forget_bias
+    return x, [kernel, recurrent, bias]
+
+
+def build_lstm_100(m, lr=0.01):
+    x0, p0 = _lstm_data()
+    x = m.constant(x0)
+    layer = m.keras.layers.LSTM(p0[1].shape[0])
+    layer(x[:1])  # build, then start from the shared weights
+    layer.set_weights(p0)
+    variables = layer.trainable_variables
+
+    def step():
+        with m.GradientTape() as tape:
+            loss = m.reduce_mean(layer(x) ** 2)
+        grads = tape.gradient(loss, variables)
+        for v, g in zip(variables, grads):
+            v.assign_sub(lr * g)
+        return loss
+
+    step.variables = variables
+    return step
+
+
+def jax_lstm_100(lr=0.01):
+    import jax
+    import jax.numpy as jnp
+    x0, p0 = _lstm_data()
+    units = p0[1].shape[0]
+
+    def loss_fn(ps, x):
+        kernel, recurrent, bias = ps
+        inputs = jnp.einsum("btf,fg->tbg", x, kernel) + bias  # Keras' gate order: i, f, c, o
+
+        def cell(carry, z):
+            h, c = carry
+            z = z + h @ recurrent
+            i, f, g, o = (z[:, k * units:(k + 1) * units] for k in range(4))
+            c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
+            h = jax.nn.sigmoid(o) * jnp.tanh(c)
+            return (h, c), None
+
+        zeros = jnp.zeros((x.shape[0], units), x.dtype)
+        (h, _), _ = jax.lax.scan(cell, (zeros, zeros), inputs)
+        return jnp.mean(h ** 2)
+
+    @jax.jit
+    def update(ps, x):
+        loss, grads = jax.value_and_grad(loss_fn)(ps, x)
+        return loss, [p - lr * g for p, g in zip(ps, grads)]
+
+    state = {"ps": [jnp.asarray(p) for p in p0]}
+    x = jnp.asarray(x0)
+
+    def step():
+        loss, state["ps"] = update(state["ps"], x)
+        return loss
+
+    return step
+
+
+WORKLOADS = ["scalar_square", "mlp_small", "mlp_large", "jacobian_256", "hvp_64", "cnn_small", "lstm_100"]

@@ -52,3 +52,13 @@ def test_autograph_loop_benchmark_quick_run_compiles_the_converted_loop_once():
     assert table["tapejax.function"]["traces"] == 1
     assert table["tapejax.function"]["compiled_signatures"] == 1
     assert table["jax.lax.while_loop"]["ratio_to_jax"] == 1.0
+
+
+def test_lstm_workload_is_one_program_per_step_and_matches_tf(monkeypatch):
+    from tapejax import _compile, _lazy
+    monkeypatch.setattr(_compile, "BACKWARD", _compile.BACKWARD)
+    monkeypatch.setattr(_lazy, "ENABLED", _lazy.ENABLED)
+    row = runner.main(["--quick", "--workloads", "lstm_100"])["workloads"]["lstm_100"]
+    assert row["max_abs_diff_vs_tf"] < 1e-5  # a Keras LSTM step on tapejax equals one on TF
+    for peer in ("tapejax", "tapejax.function"):
+        assert row[peer]["compilations"] == 1, peer  # the 100-step scan and its backward: one program
