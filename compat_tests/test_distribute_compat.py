@@ -1,0 +1,288 @@
+"""tf.distribute on both backends: strategy facts, contexts, reductions, input splitting, the
+distributed losses and their errors (one replica in this process; four in a subprocess pair)."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from compat_tests._harness import assert_same, compare, normalize, raises
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _contexts(tf):
+    strategy = tf.distribute.MirroredStrategy()
+    outside = (tf.distribute.has_strategy(), tf.distribute.in_cross_replica_context(),
+               tf.distribute.get_strategy().num_replicas_in_sync,
+               tf.distribute.get_replica_context() is not None)
+    with strategy.scope():
+        inside = (tf.distribute.has_strategy(), tf.distribute.in_cross_replica_context(),
+                  tf.distribute.get_strategy() is strategy, tf.distribute.get_replica_context() is None)
+
+        def replica_fn():
+            context = tf.distribute.get_replica_context()
+            return (tf.distribute.in_cross_replica_context(), context.num_replicas_in_sync,
+                    context.replica_id_in_sync_group)
+        in_run = strategy.run(replica_fn)
+    return outside, inside, in_run, strategy.num_replicas_in_sync
+
+
+def test_the_default_strategy_the_scope_and_run_give_tfs_contexts():
+    compare(_contexts)
+
+
+@pytest.mark.parametrize("name,program", [
+    ("plain", lambda tf: tf.nn.compute_average_loss([1.0, 2.0, 3.0])),
+    ("sample_weight", lambda tf: tf.nn.compute_average_loss([1.0, 2.0, 3.0], sample_weight=[1.0, 0.0, 2.0])),
+    ("scalar_weight", lambda tf: tf.nn.compute_average_loss([1.0, 2.0, 3.0], sample_weight=2.0)),
+    ("global_batch_size", lambda tf: tf.nn.compute_average_loss([1.0, 2.0], global_batch_size=8)),
+    ("zero_global_batch", lambda tf: tf.nn.compute_average_loss([1.0, 2.0], global_batch_size=0)),
+    ("rank_2", lambda tf: tf.nn.compute_average_loss([[1.0, 2.0], [3.0, 4.0]])),
+    ("float64", lambda tf: tf.nn.compute_average_loss(tf.constant([1.0, 2.0], tf.float64))),
+    ("int32", lambda tf: tf.nn.compute_average_loss([1, 2])),
+    ("regularization", lambda tf: tf.nn.scale_regularization_loss([2.0, 4.0])),
+    ("regularization_scalar", lambda tf: tf.nn.scale_regularization_loss(tf.constant(3.0))),
+    ("regularization_int", lambda tf: tf.nn.scale_regularization_loss(3)),
+])
+def test_compute_average_loss_and_scale_regularization_loss_match_tf(name, program):
+    compare(program)
+
+
+@pytest.mark.parametrize("name,program,error", [
+    ("scalar_loss", lambda tf: tf.nn.compute_average_loss(3.0), "ValueError"),
+    ("float_global_batch", lambda tf: tf.nn.compute_average_loss([1.0], global_batch_size=2.0), "TypeError"),
+    ("negative_global_batch", lambda tf: tf.nn.compute_average_loss([1.0], global_batch_size=-2),
+     "InvalidArgumentError"),
+])
+def test_bad_losses_raise_tfs_errors(name, program, error):
+    compare(program, raises=error, messages=False)
+
+
+@raises("RuntimeError")
+def _average_loss_in_cross_replica_context(tf):
+    with tf.distribute.MirroredStrategy().scope():
+        return tf.nn.compute_average_loss([1.0, 2.0])
+
+
+@raises("RuntimeError")
+def _regularization_in_cross_replica_context(tf):
+    with tf.distribute.MirroredStrategy().scope():
+        return tf.nn.scale_regularization_loss(2.0)
+
+
+def _average_loss_in_scope_with_global_batch(tf):
+    with tf.distribute.MirroredStrategy().scope():
+        return tf.nn.compute_average_loss([1.0, 2.0], global_batch_size=4)
+
+
+def test_the_losses_need_a_replica_context_inside_a_scope_as_in_tf():
+    compare(_average_loss_in_cross_replica_context)
+    compare(_regularization_in_cross_replica_context)
+    compare(_average_loss_in_scope_with_global_batch)
+
+
+def _training_step(tf):
+    strategy = tf.distribute.MirroredStrategy()
+    images = np.linspace(-1, 1, 8 * 3, dtype=np.float32).reshape(8, 3)
+    labels = np.arange(8) % 2
+    batches = strategy.experimental_distribute_dataset(
+        tf.data.Dataset.from_tensor_slices((images, labels)).batch(4))
+    with strategy.scope():
+        kernel = tf.Variable(np.full((3, 2), 0.1, np.float32))
+        optimizer = tf.keras.optimizers.SGD(0.5)
+
+    def step(batch):
+        x, y = batch
+        with tf.GradientTape() as tape:
+            per_example = tf.keras.losses.sparse_categorical_crossentropy(y, tf.matmul(x, kernel), from_logits=True)
+            loss = tf.nn.compute_average_loss(per_example) + tf.nn.scale_regularization_loss(
+                tf.nn.l2_loss(kernel))
+        optimizer.apply_gradients([(tape.gradient(loss, kernel), kernel)])
+        return loss, tf.reduce_sum(tf.cast(y, tf.float32))
+
+    @tf.function
+    def distributed_step(batch):
+        loss, count = strategy.run(step, args=(batch,))
+        return (strategy.reduce(tf.distribute.ReduceOp.SUM, loss, axis=None),
+                strategy.reduce("SUM", count, axis=None))
+    results = [distributed_step(batch) for batch in batches]
+    return results, kernel
+
+
+def test_a_distributed_training_step_gives_tfs_losses_and_weights():
+    compare(_training_step)
+
+
+def _reductions(tf):
+    strategy = tf.distribute.MirroredStrategy()
+    batch = next(iter(strategy.experimental_distribute_dataset(
+        tf.data.Dataset.from_tensor_slices(np.arange(8.0, dtype=np.float32).reshape(4, 2)).batch(4))))
+    return (strategy.reduce("SUM", batch, axis=0), strategy.reduce("MEAN", batch, axis=0),
+            strategy.reduce(tf.distribute.ReduceOp.MEAN, batch, axis=None),
+            strategy.experimental_local_results(batch), strategy.gather(batch, axis=0),
+            tf.distribute.ReduceOp.SUM.value, tf.distribute.ReduceOp("MEAN").name)
+
+
+def test_reduce_gather_and_local_results_match_tf():
+    compare(_reductions)
+
+
+@raises("ValueError")
+def _unknown_reduce_op(tf):
+    return tf.distribute.MirroredStrategy().reduce("MAX", tf.constant(1.0), axis=None)
+
+
+@raises("ValueError")
+def _indivisible_global_batch(tf):
+    return tf.distribute.InputContext(1, 0, 4).get_per_replica_batch_size(10)
+
+
+@raises("RuntimeError")
+def _mixing_strategies(tf):
+    with tf.distribute.MirroredStrategy().scope():
+        with tf.distribute.OneDeviceStrategy("/cpu:0").scope():
+            return 1
+
+
+def test_bad_strategy_input_raises_tfs_errors():
+    compare(_unknown_reduce_op)
+    compare(_indivisible_global_batch)
+    compare(_mixing_strategies, messages=False)  # TF's message holds the objects' reprs
+
+
+def _input_context(tf):
+    strategy = tf.distribute.MirroredStrategy()
+    seen = []
+
+    def dataset_fn(context):
+        seen.append((context.num_input_pipelines, context.input_pipeline_id, context.num_replicas_in_sync,
+                     context.get_per_replica_batch_size(6)))
+        return tf.data.Dataset.range(12).batch(context.get_per_replica_batch_size(6))
+    batches = [b for b in strategy.distribute_datasets_from_function(dataset_fn)]
+    context = tf.distribute.InputContext(2, 1, 4)
+    return (seen, batches, context.num_input_pipelines, context.input_pipeline_id,
+            context.num_replicas_in_sync, context.get_per_replica_batch_size(8))
+
+
+def test_distribute_datasets_from_function_passes_tfs_input_context():
+    compare(_input_context)
+
+
+def _one_device(tf):
+    strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
+    with strategy.scope():
+        v = tf.Variable([1.0, 2.0])
+    doubled = strategy.run(lambda a: a * v, args=(tf.constant([3.0, 4.0]),))
+    return (strategy.num_replicas_in_sync, doubled, strategy.reduce("SUM", doubled, axis=0),
+            strategy.experimental_local_results(doubled))
+
+
+def test_one_device_strategy_matches_tf():
+    compare(_one_device)
+
+
+def _keras_reduction(tf):
+    reduction = tf.keras.losses.Reduction
+    loss = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=reduction.NONE)
+    return (reduction.all(), reduction.NONE, reduction.SUM, reduction.SUM_OVER_BATCH_SIZE, reduction.AUTO,
+            loss(tf.constant([0, 1]), tf.constant([[2.0, 1.0], [0.5, 1.5]])))
+
+
+def test_keras_losses_reduction_matches_tf():
+    compare(_keras_reduction)
+
+
+def _keras_fit_in_scope(tf):
+    strategy = tf.distribute.MirroredStrategy()
+    with strategy.scope():
+        model = tf.keras.Sequential([tf.keras.layers.Dense(1, kernel_initializer="ones")])
+        model.compile(optimizer=tf.keras.optimizers.SGD(0.1), loss="mse")
+    x = np.linspace(0, 1, 16, dtype=np.float32).reshape(8, 2)
+    history = model.fit(x, x.sum(1, keepdims=True) * 0.5, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    return history.history["loss"], model.layers[0].kernel.numpy()
+
+
+def test_keras_fit_in_a_strategy_scope_matches_tf():
+    compare(_keras_fit_in_scope)
+
+
+# ---- four replicas: TF's logical CPU devices and tapejax's host devices, one subprocess each ----
+
+_FOUR_REPLICAS = textwrap.dedent('''
+    import json, sys
+    import numpy as np
+    backend = sys.argv[1]
+    if backend == "tensorflow":
+        import tensorflow as tf
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 4)
+    else:
+        import tapejax as tf
+    strategy = tf.distribute.MirroredStrategy()
+    images = np.linspace(-1, 1, 16 * 3, dtype=np.float32).reshape(16, 3)
+    labels = np.arange(16) % 2
+    data = tf.data.Dataset.from_tensor_slices((images, labels)).batch(8)
+    with strategy.scope():
+        kernel = tf.Variable(np.full((3, 2), 0.1, np.float32))
+        optimizer = tf.keras.optimizers.SGD(0.5)
+    def step(batch):
+        x, y = batch
+        with tf.GradientTape() as tape:
+            per_example = tf.keras.losses.sparse_categorical_crossentropy(y, tf.matmul(x, kernel), from_logits=True)
+            loss = tf.nn.compute_average_loss(per_example) + tf.nn.scale_regularization_loss(tf.nn.l2_loss(kernel))
+        optimizer.apply_gradients([(tape.gradient(loss, kernel), kernel)])
+        return loss, tf.reduce_sum(tf.cast(y, tf.float32))
+    @tf.function
+    def distributed_step(batch):
+        loss, count = strategy.run(step, args=(batch,))
+        return strategy.reduce("SUM", loss, axis=None), strategy.reduce("SUM", count, axis=None)
+    out = {"replicas": strategy.num_replicas_in_sync, "steps": []}
+    for batch in strategy.experimental_distribute_dataset(data):
+        loss, count = distributed_step(batch)
+        out["steps"].append([float(loss), float(count)])
+        out.setdefault("local", [np.asarray(t).tolist() for t in strategy.experimental_local_results(batch[1])])
+        out.setdefault("axis_sum", float(strategy.reduce("SUM", batch[1], axis=0)))
+    out["kernel"] = np.asarray(kernel).tolist()
+    def dataset_fn(context):
+        out["context"] = [context.num_input_pipelines, context.input_pipeline_id, context.num_replicas_in_sync,
+                          context.get_per_replica_batch_size(8)]
+        return tf.data.Dataset.range(16).batch(context.get_per_replica_batch_size(8))
+    first = next(iter(strategy.distribute_datasets_from_function(dataset_fn)))
+    out["from_function"] = [np.asarray(t).tolist() for t in strategy.experimental_local_results(first)]
+    print("RESULT " + json.dumps(out))
+''')
+
+
+def _run_four_replicas(backend):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=ROOT, JAX_PLATFORMS="cpu",
+               XLA_FLAGS="--xla_force_host_platform_device_count=4")
+    return subprocess.Popen([sys.executable, "-c", _FOUR_REPLICAS, backend], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def _result(proc):
+    try:
+        out, _ = proc.communicate(timeout=240)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    lines = [line for line in out.splitlines() if line.startswith("RESULT ")]
+    assert lines, out[-3000:]
+    return json.loads(lines[-1][7:])
+
+
+def test_four_replicas_give_tfs_losses_weights_local_results_and_input_context():
+    procs = [_run_four_replicas("tensorflow"), _run_four_replicas("tapejax")]
+    tf_out, tapejax_out = (_result(p) for p in procs)
+    assert tf_out["replicas"] == tapejax_out["replicas"] == 4
+    assert tf_out["local"] == tapejax_out["local"] == [[0, 1], [0, 1], [0, 1], [0, 1]]
+    assert tf_out["from_function"] == tapejax_out["from_function"] == [[0, 1], [2, 3], [4, 5], [6, 7]]
+    assert tf_out["context"] == tapejax_out["context"] == [1, 0, 4, 2]
+    for key in ("steps", "kernel", "axis_sum"):  # float32 sums in another order: 1e-6 relative
+        assert_same(normalize(np.asarray(tf_out[key])), normalize(np.asarray(tapejax_out[key])), rtol=1e-6,
+                    atol=1e-7, path=key)
