@@ -1,30 +1,46 @@
 """`tf.train`: `Checkpoint` and `CheckpointManager` in a safe on-disk format (a `.npz` archive, read
 with `allow_pickle=False`), and `latest_checkpoint`.
 
-Values are keyed by the object structure, not by auto-generated layer names: `model/weights/3` is
-the model's fourth weight in Keras' `weights` order, and an optimizer slot is keyed by the key of
-the variable it belongs to (`optimizer/slots/model/weights/3/0`), so a checkpoint restores into a
-freshly built model and optimizer in another process. Restoring reads and checks the whole archive
-first (names, shapes, dtypes): a truncated or mismatched checkpoint raises and changes nothing.
-Slots of an optimizer that has not been built yet are restored when it creates them (TF's deferred
-restoration), so training continues exactly where it stopped.
+A checkpoint holds TF 2.21's object graph: each value is keyed by its object-graph path, the
+attribute names from the root to it (`model/dense/_kernel/.ATTRIBUTES/VARIABLE_VALUE`, measured on
+TF 2.21 with Keras 3), and the graph itself (every object and its named children, as JSON) is
+stored under `_CHECKPOINTABLE_OBJECT_GRAPH`, so `tf.train.list_variables` lists TF's names and a
+restore matches objects as TF does: walking the saved graph from the root by child names, through
+any path (a model's kernel is reached through `model/...` and through the optimizer's
+`_trainable_variables/N`). Values of objects that do not exist yet are restored when they are
+created (TF's deferred restoration): a layer built later, a variable appended to a list, an
+optimizer's slots by their position in `optimizer.variables` (Keras 3's `_variables/N`).
+Restoring reads and checks the whole archive first: a truncated checkpoint, or a value of another
+shape or dtype than its variable, raises and changes nothing.
+
+Checkpoints written by earlier tapejax versions (`tapejax-checkpoint-v1`, keyed by tapejax's
+structural names such as `model/weights/0`) are still read and restored.
 """
 
 from __future__ import annotations
 
+import collections
 import glob
+import json
 import os
 import re
 import weakref
 
 import numpy as np
 
-from tapejax import _context, _namespaces
-from tapejax._errors import DataLossError, NotFoundError
+from tapejax import _context, _dtypes, _namespaces
+from tapejax._dtypes import DType
+from tapejax._errors import DataLossError, InvalidArgumentError, NotFoundError
 from tapejax._module import Module
 from tapejax._variable import Variable
 
-_FORMAT = "tapejax-checkpoint-v1"
+_FORMAT_V1 = "tapejax-checkpoint-v1"
+_FORMAT = "tapejax-checkpoint-v2"
+_VALUE_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
+_ITERATOR_SUFFIX = "/.ATTRIBUTES/ITERATOR_STATE"
+_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
+_GRAPH_ARRAY = "object_graph"
+_VARIANT = DType("variant", object, "variant")  # TF's dtype of a serialized iterator state
 
 
 def _is_optimizer(obj):
@@ -32,13 +48,206 @@ def _is_optimizer(obj):
     return isinstance(obj, Optimizer)
 
 
+# -- TF 2.21's object graph of tapejax's objects -----------------------------------------------------
+# Measured on TF 2.21 (Keras 3): a Checkpoint's children are its keyword arguments sorted by name,
+# then attributes in assignment order, then `save_counter`; a tf.Module's are its attributes in
+# assignment order (private ones too) with lists, tuples and dicts as nodes keyed by index or
+# key; a Keras layer's are its attributes holding variables, layers, modules or an optimizer
+# (Keras 3 does not track lists or dicts of layers for checkpoints), with Dense/Conv's kernel as
+# `_kernel`, Embedding's table as `_embeddings` and an RNN's weights under `cell`; a Sequential's
+# layers are `_functional/_operations/<i>` and a Functional's `_operations/<i>` (index 0: the
+# InputLayer); a Keras 3 optimizer has `_iterations`, `_learning_rate`, `_variables/<i>` (its
+# `variables`) and `_trainable_variables/<i>`. An object's name is its shortest path from the root
+# (breadth first, children in that order).
+_TAPEJAX_ATTRIBUTES = frozenset({
+    "_layers", "_own_trainable", "_own_non_trainable", "_losses", "_compiled_metrics", "_metric_specs",
+    "_loss_tracker", "_auto_config", "_build_shapes", "_initial_weights", "_seq"})
+_KERAS_ATTRIBUTE_NAMES = {"kernel": "_kernel", "embeddings": "_embeddings"}
+_RNN_LAYERS = frozenset({"LSTM", "GRU", "SimpleRNN"})
+
+
+class _View:
+    """A node of TF's object graph that tapejax keeps no object for (Keras' `_functional`, its
+    `_operations` list, an RNN's `cell`, an optimizer's variable lists)."""
+
+    __slots__ = ("key", "items", "owner", "name")
+
+    def __init__(self, parent, name, items, owner=None):
+        self.key, self.items, self.owner, self.name = (id(parent), name), items, owner, name
+
+
+class _GeneratorStateVar:
+    """A `tf.random.Generator`'s `_state_var` as TF lists it (int64, shape [3]); tapejax's state is
+    its seed and counter, saved in the first two entries."""
+
+    shape = (3,)
+
+    def __init__(self, generator):
+        self._state = generator._checkpoint_value()
+        self.key = (id(generator), "_state_var")
+        self.dtype = self._state.dtype
+        self.name = self.path = "_state_var"
+
+    def numpy(self):
+        return np.concatenate([self._state.numpy(), np.zeros(1, np.int64)])
+
+    def assign(self, value):
+        self._state.assign(np.asarray(value)[:2])
+
+
+def _key(obj):
+    return obj.key if isinstance(obj, (_View, _GeneratorStateVar)) else id(obj)
+
+
+def _is_generator(obj):
+    from tapejax._ops.random_ops import Generator
+    return isinstance(obj, Generator)
+
+
+def _layer_trackable(value):
+    return isinstance(value, (Variable, Module, Checkpoint)) or _is_optimizer(value)
+
+
+def _module_trackable(value):
+    from tapejax.keras.metrics import Metric
+    if isinstance(value, Metric):
+        return False  # Keras 3 metrics are not trackable in TF 2.21
+    return (isinstance(value, (Variable, Module, Checkpoint, list, tuple, dict, _GeneratorStateVar))
+            or _is_optimizer(value) or hasattr(value, "_checkpoint_value"))
+
+
+def _escape(name):
+    """TF's escaping of a name inside a checkpoint key ('.' -> '..', '/' -> '.S')."""
+    return str(name).replace(".", "..").replace("/", ".S")
+
+
+def _layer_children(obj):
+    from tapejax.keras._models import Functional, Sequential
+    items = []
+    if isinstance(obj, Sequential):
+        if obj.built and obj._seq:
+            operations = [("0", _View(obj, "input_layer", []))] + [
+                (str(i + 1), layer) for i, layer in enumerate(obj._seq)]
+            items.append(("_functional", _View(obj, "_functional", [
+                ("_operations", _View(obj, "_operations", operations))])))
+    elif isinstance(obj, Functional):
+        items.append(("_operations", _View(obj, "_operations",
+                                           [(str(i), layer) for i, layer in enumerate(obj.layers)])))
+    builtin = type(obj).__module__.startswith("tapejax.keras")  # Keras' own layers, not a user's
+    rnn = builtin and type(obj).__name__ in _RNN_LAYERS and "cell" not in vars(obj)
+    cell = []
+    for name, value in vars(obj).items():
+        if name in _TAPEJAX_ATTRIBUTES or value is obj or not _layer_trackable(value):
+            continue
+        if rnn and isinstance(value, Variable):
+            cell.append((name, value))
+        elif isinstance(value, Variable) and builtin:
+            items.append((_KERAS_ATTRIBUTE_NAMES.get(name, name), value))
+        else:
+            items.append((name, value))
+    if cell:
+        items.append(("cell", _View(obj, "cell", cell)))
+    return items
+
+
+def _optimizer_children(opt):
+    if not hasattr(opt, "_iterations"):
+        return []
+    items = [("_iterations", opt._iterations)]
+    if getattr(opt, "_learning_rate", None) is not None:
+        items.append(("_learning_rate", opt._learning_rate))
+    items.append(("_variables", _View(opt, "_variables",
+                                      [(str(i), v) for i, v in enumerate(opt.variables)], owner=opt)))
+    items.append(("_trainable_variables", _View(
+        opt, "_trainable_variables", [(str(i), v) for i, v in enumerate(opt._trainable_variables)],
+        owner=opt)))
+    return items
+
+
+def _children(obj, saving=False):
+    """`[(name, child)]`: `obj`'s children in TF 2.21's object graph, in TF's order.
+
+    Raises:
+      ValueError: (when `saving`) a dict holding a trackable object under a non-string key, which
+        TF cannot save.
+    """
+    from tapejax.keras._layer import Layer
+    if isinstance(obj, _View):
+        return obj.items
+    if isinstance(obj, Checkpoint):
+        root = obj._root
+        items = [] if root is None or isinstance(root, Variable) else list(_children(root, saving))
+        items += list(obj._children.items())
+        if obj._save_counter is not None:
+            items.append(("save_counter", obj._save_counter))
+        return items
+    if _is_optimizer(obj):
+        return _optimizer_children(obj)
+    if _is_generator(obj):
+        return [("_state_var", _GeneratorStateVar(obj))]
+    if isinstance(obj, Layer):
+        return _layer_children(obj)
+    if isinstance(obj, Module):
+        return [(name, value) for name, value in vars(obj).items()
+                if name not in _TAPEJAX_ATTRIBUTES and value is not obj and _module_trackable(value)]
+    if isinstance(obj, (list, tuple)):
+        return [(str(i), value) for i, value in enumerate(obj) if _module_trackable(value)]
+    if isinstance(obj, dict):
+        items = []
+        for k, value in obj.items():
+            if not _module_trackable(value):
+                continue
+            if not isinstance(k, str):
+                if saving:
+                    raise ValueError(
+                        f"Unable to save the object {obj!r} (a dictionary wrapper constructed "
+                        f"automatically on attribute assignment). The wrapped dictionary contains a "
+                        f"non-string key which maps to a trackable object or mutable data structure."
+                        f"\n\nIf you don't need this dictionary checkpointed, wrap it in a "
+                        f"non-trackable object; it will be subsequently ignored.")
+                continue
+            items.append((k, value))
+        return items
+    return []
+
+
+def _held_value(obj):
+    """`(key suffix, value)` of what a node itself saves (a variable's value, an iterator's
+    position), or None."""
+    if isinstance(obj, (Variable, _GeneratorStateVar)):
+        return _VALUE_SUFFIX, obj
+    if isinstance(obj, Checkpoint) and isinstance(obj._root, Variable):
+        return _VALUE_SUFFIX, obj._root
+    if hasattr(obj, "_checkpoint_value") and not _is_generator(obj):
+        return _ITERATOR_SUFFIX, obj._checkpoint_value()
+    return None
+
+
+def _object_graph(root, saving=False):
+    """The objects reachable from `root` breadth first, each one's path (TF's checkpoint name) and
+    its children as `[name, object index]`."""
+    order, index, paths, children = [root], {_key(root): 0}, [""], []
+    i = 0
+    while i < len(order):
+        kids = []
+        for name, child in _children(order[i], saving):
+            k = _key(child)
+            if k not in index:
+                index[k] = len(order)
+                order.append(child)
+                paths.append(f"{paths[i]}/{_escape(name)}" if i else _escape(name))
+            kids.append([str(name), index[k]])
+        children.append(kids)
+        i += 1
+    return order, paths, children
+
+
+# -- tapejax-checkpoint-v1 (read only): structural keys ----------------------------------------------
 def _collect(obj, prefix, out, empty=None):
-    """Appends (key, Variable) for every variable `obj` owns, in a stable structural order.
+    """Appends (key, Variable) for every variable `obj` owns, in tapejax v1's structural order.
 
     `empty`, when given, collects (prefix, object) for each layer or module that owns no variable
-    yet (not built). A checkpoint's values for it are restored when its variables are created
-    (a tf.Module, a Keras layer, a Sequential model), except for a subclassed keras.Model not built
-    yet: TF 2.21 (Keras 3) restores nothing into it, and restore() does not raise.
+    yet (not built).
     """
     from tapejax.keras._layer import Layer
     from tapejax.keras.metrics import Metric
@@ -58,7 +267,7 @@ def _collect(obj, prefix, out, empty=None):
         for i, w in enumerate(obj.variables):
             out.append((f"{prefix}/variables/{i}", w))
     elif isinstance(obj, Checkpoint):
-        for name, child in obj._children.items():
+        for name, child in obj._v1_children().items():
             if not _is_optimizer(child):
                 _collect(child, f"{prefix}/{name}", out, empty)
     elif isinstance(obj, Module):
@@ -79,62 +288,15 @@ def _optimizers(obj, prefix, out):
     if _is_optimizer(obj):
         out.append((prefix, obj))
     elif isinstance(obj, Checkpoint):
-        for name, child in obj._children.items():
+        for name, child in obj._v1_children().items():
             _optimizers(child, f"{prefix}/{name}", out)
 
 
-# TF keys a checkpoint by object-graph paths: the attribute names from the root to each variable
-# (`model/dense/bias`; measured on TF 2.21, whose Keras 3 Dense/Conv keep their kernel as `_kernel`
-# and Embedding its table as `_embeddings`). tapejax stores values under its structural keys and
-# records each variable's object-graph path beside them, so stand-in objects with the same paths
-# (`tf.train.Checkpoint(model=tf.train.Checkpoint(dense=tf.train.Checkpoint(bias=v)))`) restore
-# from it and `load_checkpoint` reads values by those names too. Paths are recorded for
-# tf.Modules, Checkpoints, containers and Keras layers (not inside Sequential/Functional models,
-# whose TF paths go through Keras' internal `_functional/_operations`).
-_TAPEJAX_ATTRIBUTES = frozenset({
-    "_layers", "_own_trainable", "_own_non_trainable", "_losses", "_compiled_metrics", "_metric_specs",
-    "_loss_tracker", "_auto_config", "_build_shapes", "_initial_weights", "optimizer"})
-_KERAS_ATTRIBUTE_NAMES = {"kernel": "_kernel", "embeddings": "_embeddings"}
-_GRAPH_PATHS = "graph_paths"
-
-
-def _graph_paths(children):
-    """{variable id: object-graph path} for the variables reachable from `children` by attributes."""
-    from tapejax.keras._layer import Layer
-    from tapejax.keras._models import Functional, Sequential
-    paths, seen = {}, set()
-
-    def walk(obj, prefix):
-        if isinstance(obj, Variable):
-            paths.setdefault(obj._id, prefix)
-            return
-        if id(obj) in seen or _is_optimizer(obj) or isinstance(obj, (Sequential, Functional)):
-            return
-        seen.add(id(obj))
-        if isinstance(obj, Checkpoint):
-            items = list(obj._children.items())
-        elif isinstance(obj, Layer):
-            items = [(_KERAS_ATTRIBUTE_NAMES.get(k, k), v) for k, v in vars(obj).items()
-                     if k not in _TAPEJAX_ATTRIBUTES and isinstance(v, (Variable, Module))]
-        elif isinstance(obj, Module):
-            items = [(k, v) for k, v in vars(obj).items() if k not in _TAPEJAX_ATTRIBUTES]
-        elif isinstance(obj, dict):
-            items = sorted(obj.items(), key=lambda kv: str(kv[0]))
-        elif isinstance(obj, (list, tuple)):
-            items = list(enumerate(obj))
-        else:
-            return
-        for name, child in items:
-            walk(child, f"{prefix}/{name}")
-
-    for name, child in children.items():
-        walk(child, name)
-    return paths
+_GRAPH_PATHS = "graph_paths"  # v1: each value's object-graph path, beside its structural key
 
 
 def _strict(obj):
-    """Whether a saved value this object does not take is an error (a Keras layer or tf.Module: it
-    was saved from another architecture); containers and stand-in Checkpoints take subsets, as TF."""
+    """v1: whether a saved value this object does not take is an error (a Keras layer or tf.Module)."""
     from tapejax.keras._layer import Layer
     return isinstance(obj, (Layer, Module))
 
@@ -173,7 +335,11 @@ class ListWrapper(list):
 
 
 class CheckpointLoadStatus:
-    """What `restore` returns: assertions about how the checkpoint matched the objects."""
+    """What `restore` returns: assertions about how the checkpoint matched the objects.
+
+    `unused_keys` (checkpoint values not restored yet) and `unmatched_keys` (existing variables that
+    got no value) are live: a deferred restoration removes what it restores.
+    """
 
     def __init__(self, unused_keys, unmatched_keys, nontrivial):
         self._unused = unused_keys
@@ -181,6 +347,8 @@ class CheckpointLoadStatus:
         self._nontrivial = nontrivial
 
     def assert_consumed(self):
+        """Raises AssertionError unless every checkpoint value was restored into an object and
+        every existing object got a value."""
         if self._unused or self._unmatched:
             raise AssertionError(
                 f"Unresolved object in checkpoint: checkpoint values not used: {self._unused}; "
@@ -188,12 +356,14 @@ class CheckpointLoadStatus:
         return self
 
     def assert_existing_objects_matched(self):
+        """Raises AssertionError unless every existing object got a value from the checkpoint."""
         if self._unmatched:
             raise AssertionError(f"Objects not restored from the checkpoint: {self._unmatched}")
         return self
 
     def assert_nontrivial_match(self):
-        if not self._nontrivial:
+        """Raises AssertionError if nothing was matched."""
+        if not (self._nontrivial() if callable(self._nontrivial) else self._nontrivial):
             raise AssertionError("Nothing was restored from the checkpoint.")
         return self
 
@@ -221,31 +391,33 @@ def _data_path(path):
 
 
 class Checkpoint:
-    """Groups trackable objects (`model=`, `optimizer=`, Variables, Modules, metrics) for saving.
+    """Groups trackable objects (`model=`, `optimizer=`, Variables, Modules, iterators) for saving.
 
     Args:
-      root: optional object whose variables are saved at the top level.
+      root: optional object that is the root of the object graph (its attributes are saved at the
+        top level).
       **kwargs: named trackable objects.
     """
 
     def __init__(self, root=None, **kwargs):
+        from tapejax.keras.metrics import Metric
         self._children = {}
-        if root is not None:
-            self._children["root"] = root
-        for name, obj in kwargs.items():
-            if obj is None:
-                raise ValueError(f"`Checkpoint` was expecting a trackable object (an object "
-                                 f"derived from `Trackable`), got None. If you believe this "
-                                 f"object should be trackable (i.e. it is part of the TensorFlow "
-                                 f"Python API and manages state), please open an issue. "
-                                 f"(argument {name!r})")
-            self._children[name] = obj
+        self._root = root
         self._save_counter = None
+        for name, obj in sorted(kwargs.items()):  # TF orders the keyword arguments by name
+            if obj is None or isinstance(obj, Metric):
+                raise ValueError(f"`Checkpoint` was expecting {name} to be a trackable object (an "
+                                 f"object derived from `Trackable`), got {obj}. If you believe this "
+                                 f"object should be trackable (i.e. it is part of the TensorFlow "
+                                 f"Python API and manages state), please open an issue.")
+            self._children[name] = obj
 
     def __getattr__(self, name):
         children = self.__dict__.get("_children", {})
         if name in children:
             return children[name]
+        if name == "root" and self.__dict__.get("_root") is not None:
+            return self._root
         raise AttributeError(name)
 
     def __setattr__(self, name, value):
@@ -259,8 +431,16 @@ class Checkpoint:
         self._children[name] = value
         self._restore_attached(name)
 
+    def _v1_children(self):
+        out = {} if self._root is None else {"root": self._root}
+        out.update(self._children)
+        return out
+
     def _restore_attached(self, name):
-        pending = self.__dict__.get("_pending")
+        """Restores into objects attached after `restore()` what it saved for them."""
+        if _attach_waiting:
+            _attach_waiting[:] = [p for p in _attach_waiting if not p.try_apply()]
+        pending = self.__dict__.get("_pending")  # a v1 checkpoint's values by structural key
         if not pending or name not in self._children:
             return
         entries = []
@@ -273,48 +453,30 @@ class Checkpoint:
 
     @property
     def save_counter(self):
+        """An int64 Variable counting `save()` calls (created on the first save or restore)."""
         if self._save_counter is None:
             self._save_counter = Variable(np.int64(0), trainable=False, name="save_counter")
         return self._save_counter
 
-    # -- gathering -----------------------------------------------------------------------------
-    def _entries(self, empty=None):
-        """(key, Variable) pairs of everything saved, and (key, optimizer) pairs."""
-        out = []
-        for name, obj in self._children.items():
-            if not _is_optimizer(obj):
-                _collect(obj, name, out, empty)
-        optimizers = []
-        for name, obj in self._children.items():
-            _optimizers(obj, name, optimizers)
-        return out, optimizers
-
-    def _values(self, empty=None):
-        entries, optimizers = self._entries(empty)
-        key_of = {v._id: k for k, v in entries}
-        values = {k: v for k, v in entries}
-        for prefix, opt in optimizers:
-            values[f"{prefix}/iteration"] = opt.iterations
-            if opt._learning_rate is not None:
-                values[f"{prefix}/learning_rate"] = opt._learning_rate
-            for i, var in enumerate(opt._trainable_variables):
-                owner = key_of.get(var._id, f"unnamed_{i}")
-                for j, slot in enumerate(opt._slots[var._id].variables):
-                    values[f"{prefix}/slots/{owner}/{j}"] = slot
-        if self._save_counter is not None:
-            values["save_counter"] = self._save_counter
-        return values, key_of, optimizers
-
     # -- writing -------------------------------------------------------------------------------
     def write(self, file_prefix, options=None):
-        """Writes the values to `file_prefix` (as `<file_prefix>.npz`); returns `file_prefix`."""
+        """Writes the values to `file_prefix` (as `<file_prefix>.npz`); returns `file_prefix`.
+
+        Raises:
+          ValueError: an object TF cannot save (a dict with a non-string key holding a variable).
+        """
         from tapejax.keras._models import save_arrays
-        values, _, _ = self._values()
-        keys = sorted(values)
-        arrays = {f"v{i:06d}": np.asarray(values[k].numpy()) for i, k in enumerate(keys)}
-        paths = _graph_paths(self._children)
-        arrays[_GRAPH_PATHS] = np.asarray(
-            [paths.get(values[k]._id, k) if isinstance(values[k], Variable) else k for k in keys], dtype=str)
+        order, paths, children = _object_graph(self, saving=True)
+        keys, arrays, nodes = [], {}, []
+        for obj, path, kids in zip(order, paths, children):
+            held = _held_value(obj)
+            key = None
+            if held is not None:
+                key = path + held[0]
+                arrays[f"v{len(keys):06d}"] = np.asarray(held[1].numpy())
+                keys.append(key)
+            nodes.append({"children": kids, "key": key})
+        arrays[_GRAPH_ARRAY] = np.asarray(json.dumps({"nodes": nodes}))
         save_arrays(_data_path(file_prefix), arrays, [_FORMAT] + keys)
         return os.fspath(file_prefix)
 
@@ -336,21 +498,76 @@ class Checkpoint:
         return self.restore(save_path)
 
     def restore(self, save_path, options=None):
-        """Restores every saved value into the current objects.
+        """Restores every saved value into the current objects (and, when they are created later,
+        into objects that do not exist yet).
+
+        Returns:
+          A `CheckpointLoadStatus` (`assert_consumed`, `assert_existing_objects_matched`, ...).
 
         Raises:
           NotFoundError: if there is no such checkpoint.
           DataLossError: if the file is truncated or not a tapejax checkpoint.
-          ValueError: if the checkpoint does not match the objects (a missing or extra variable of
-            a saved object, a different shape or dtype). Nothing is changed when it raises.
+          ValueError: if a saved value has another shape or dtype than the variable it belongs
+            to. Nothing is changed when it raises.
         """
         if save_path is None:
             return _NoCheckpoint()
         from tapejax.keras._models import load_arrays
         arrays, meta = load_arrays(_data_path(save_path), error_type=DataLossError)
-        if not meta or meta[0] != _FORMAT:
+        if not meta or meta[0] not in (_FORMAT, _FORMAT_V1):
             raise DataLossError(f"{save_path!r} is not a tapejax checkpoint. Nothing was restored.")
         keys = meta[1:]
+        for i, k in enumerate(keys):
+            if f"v{i:06d}" not in arrays:
+                raise DataLossError(f"Checkpoint {save_path!r} is missing the value of {k!r}. "
+                                    f"Nothing was restored.")
+        if meta[0] == _FORMAT_V1:
+            return self._restore_v1(save_path, arrays, keys)
+        if _GRAPH_ARRAY not in arrays:
+            raise DataLossError(f"Checkpoint {save_path!r} has no object graph. Nothing was restored.")
+        try:
+            nodes = json.loads(str(arrays[_GRAPH_ARRAY][()]))["nodes"]
+        except (ValueError, KeyError, TypeError) as err:
+            raise DataLossError(f"Checkpoint {save_path!r} has an unreadable object graph ({err}). "
+                                f"Nothing was restored.") from None
+        values = {k: arrays[f"v{i:06d}"] for i, k in enumerate(keys)}
+        self.save_counter  # noqa: B018 - TF creates it on restore, and restores it
+        restoration = _Restoration(save_path, nodes, values)
+        restoration.restore(self, 0, first=True)
+        return CheckpointLoadStatus(restoration.unused, restoration.unmatched,
+                                    lambda: restoration.nontrivial)
+
+    # -- tapejax-checkpoint-v1 -----------------------------------------------------------------
+    def _entries(self, empty=None):
+        """v1: (key, Variable) pairs of everything saved, and (key, optimizer) pairs."""
+        out = []
+        for name, obj in self._v1_children().items():
+            if not _is_optimizer(obj):
+                _collect(obj, name, out, empty)
+        optimizers = []
+        for name, obj in self._v1_children().items():
+            _optimizers(obj, name, optimizers)
+        return out, optimizers
+
+    def _values(self, empty=None):
+        entries, optimizers = self._entries(empty)
+        key_of = {v._id: k for k, v in entries}
+        values = {k: v for k, v in entries}
+        for prefix, opt in optimizers:
+            values[f"{prefix}/iteration"] = opt.iterations
+            if opt._learning_rate is not None:
+                values[f"{prefix}/learning_rate"] = opt._learning_rate
+            for i, var in enumerate(opt._trainable_variables):
+                owner = key_of.get(var._id, f"unnamed_{i}")
+                for j, slot in enumerate(opt._slots[var._id].variables):
+                    values[f"{prefix}/slots/{owner}/{j}"] = slot
+        if self._save_counter is not None:
+            values["save_counter"] = self._save_counter
+        return values, key_of, optimizers
+
+    def _restore_v1(self, save_path, arrays, keys):
+        """Restores a checkpoint of tapejax's first format (values by structural key)."""
+        children = self._v1_children()
         saved = {}
         for i, k in enumerate(keys):
             name = f"v{i:06d}"
@@ -383,7 +600,7 @@ class Checkpoint:
                 continue
             if k not in saved:
                 if (k.split("/")[0] in roots_saved and "/slots/" not in k and k != "save_counter"
-                        and _strict(self._children.get(k.split("/")[0]))):
+                        and _strict(children.get(k.split("/")[0]))):
                     raise ValueError(
                         f"The checkpoint {save_path!r} does not match the objects: it has no value "
                         f"for {k!r} ({getattr(var, 'path', var.name)}, shape {tuple(var.shape)}). "
@@ -416,8 +633,8 @@ class Checkpoint:
                 grouped.setdefault((id(opt), target._id), (opt, target, {}))[2][int(m.group(3))] = \
                     saved[k]
                 continue
-            if (k.split("/")[0] in self._children and not m and not matched_by_path
-                    and _strict(self._children[k.split("/")[0]])):
+            if (k.split("/")[0] in children and not m and not matched_by_path
+                    and _strict(children[k.split("/")[0]])):
                 raise ValueError(
                     f"The checkpoint {save_path!r} does not match the objects: it has a value for "
                     f"{k!r} that no current variable takes. Was it saved from a different model? "
@@ -456,7 +673,224 @@ class Checkpoint:
         return CheckpointLoadStatus(unused, unmatched, bool(plan or pending or deferred))
 
 
-# -- deferred restoration -------------------------------------------------------------------------
+
+
+# -- restoring a v2 checkpoint: the saved object graph matched to the current objects ---------------
+def _default_build(obj):
+    """Whether a Keras layer builds with Keras' own `build` (a subclassed model that defines none)."""
+    from tapejax.keras._layer import Layer
+    from tapejax.keras._models import Model
+    owner = next(cls for cls in type(obj).__mro__ if "build" in cls.__dict__)
+    return owner in (Layer, Model)
+
+
+def _symbolic_build_quirk(obj):
+    """TF 2.21 (Keras 3) builds an unbuilt layer without a `build` of its own (a subclassed
+    keras.Model) by first calling it on symbolic inputs. A checkpoint value waiting for a variable
+    created there fails to restore in that graph (the restoration is lost) and that variable
+    stays tracked beside the one the eager call then creates. Measured: restoring a
+    `Dense`-holding subclassed model before its first call leaves `model.weights` as
+    [kernel (unused copy), kernel, bias], both kernels unrestored, the bias restored. Returns the
+    marker shared by the layers built inside `obj` (the first one to create a restored variable
+    loses it), or None."""
+    from tapejax.keras._layer import Layer
+    from tapejax.keras._models import Functional, Sequential
+    if (isinstance(obj, Layer) and not isinstance(obj, (Sequential, Functional)) and not obj.built
+            and _default_build(obj)):
+        return {"armed": True}
+    return None
+
+
+def _describe(obj):
+    return getattr(obj, "path", None) or getattr(obj, "name", None) or type(obj).__name__
+
+
+class _Restoration:
+    """One `restore()` of a v2 checkpoint: which saved nodes are bound to which objects, and the
+    values still waiting for objects that do not exist yet."""
+
+    def __init__(self, save_path, nodes, values):
+        self.save_path, self.nodes, self.values = save_path, nodes, values
+        self.bound = set()        # saved node ids matched to an object
+        self.matched = set()      # keys of the current objects matched
+        self.unused = [n["key"] for n in nodes if n.get("key") is not None]   # live
+        self.unmatched = []       # live: existing objects that got no value
+        self.nontrivial = False
+        self._has_values = {}
+
+    def has_values(self, node_id):
+        """Whether the saved subtree at `node_id` holds any value not restored yet."""
+        found = self._has_values.get(node_id)
+        if found is None:
+            found, stack, seen = False, [node_id], set()
+            while stack and not found:
+                n = stack.pop()
+                if n in seen:
+                    continue
+                seen.add(n)
+                node = self.nodes[n]
+                found = node.get("key") is not None and n not in self.bound
+                stack.extend(child for _, child in node["children"])
+            self._has_values[node_id] = found
+        return found
+
+    def _walk(self, obj, node_id, quirk):
+        plan, pending = [], []
+        queue = collections.deque([(obj, node_id, quirk)])
+        while queue:
+            cur, nid, q = queue.popleft()
+            if nid in self.bound or _key(cur) in self.matched:
+                continue
+            self.bound.add(nid)
+            self.matched.add(_key(cur))
+            node = self.nodes[nid]
+            if node.get("key") is not None:
+                plan.append((node["key"], cur))
+            q = q or _symbolic_build_quirk(cur)
+            kids = dict(_children(cur))
+            for name, child_id in node["children"]:
+                if child_id in self.bound:
+                    continue
+                child = kids.get(name)
+                if child is not None:
+                    queue.append((child, child_id, q))
+                elif self.has_values(child_id):
+                    pending.append((cur, name, child_id, q))
+        return plan, pending
+
+    def _check(self, plan):
+        checked = []
+        for key, cur in plan:
+            held = _held_value(cur)
+            if held is None or not key.endswith(held[0]):
+                continue  # a saved value where the current object holds none: left unused
+            target, array = held[1], self.values[key]
+            if array.dtype != _np_dtype(target.dtype):
+                raise InvalidArgumentError(
+                    f"tensor_name = {key}; expected dtype {_dtypes.as_dtype(target.dtype)._tf_kind} "
+                    f"does not equal original dtype {_dtypes.as_dtype(array.dtype)._tf_kind} "
+                    f"[Op:RestoreV2] (checkpoint {self.save_path!r}; nothing was restored)")
+            if tuple(array.shape) != tuple(target.shape):
+                name = getattr(target, "path", None) or target.name
+                raise ValueError(
+                    f"Received incompatible tensor with shape {tuple(array.shape)} when attempting "
+                    f"to restore variable with shape {tuple(target.shape)} and name "
+                    f"{name if name.endswith(':0') else name + ':0'}. (checkpoint "
+                    f"{self.save_path!r}, key {key!r}; nothing was restored)")
+            checked.append((key, target, array))
+        return checked
+
+    def _apply(self, checked):
+        for key, target, array in checked:
+            target.assign(array)
+            if key in self.unused:
+                self.unused.remove(key)
+            self.nontrivial = True
+
+    def restore(self, obj, node_id, quirk=None, first=False):
+        """Matches the saved subtree at `node_id` to `obj`, restores what exists now and waits
+        for the rest. Raises ValueError (changing nothing) on a value of another shape or dtype."""
+        plan, pending = self._walk(obj, node_id, quirk)
+        self._apply(self._check(plan))
+        self._has_values.clear()
+        if first:  # existing objects with a value that the checkpoint has none for
+            order, _, _ = _object_graph(obj)
+            self.unmatched.extend(_describe(o) for o in order
+                                  if _key(o) not in self.matched and _held_value(o) is not None)
+        for cur, name, child_id, q in pending:
+            self._wait(cur, name, child_id, q)
+
+    def _wait(self, cur, name, child_id, quirk):
+        if isinstance(cur, _View) and _is_optimizer(cur.owner):
+            if cur.name != "_variables":
+                return  # TF 2.21 restores nothing into the variables an optimizer is built on later
+            by_position = cur.owner._pending_slots.get("by_position")
+            if by_position is None or by_position.restoration is not self:
+                by_position = cur.owner._pending_slots["by_position"] = _ByPosition(self)
+            by_position.slots[int(name)] = child_id
+            self.nontrivial = True
+            return
+        entry = _Pending(self, cur, name, child_id, quirk)
+        self.nontrivial = True
+        if isinstance(cur, (Checkpoint, ListWrapper, list, tuple, dict)) and not entry.try_apply():
+            _attach_waiting.append(entry)
+        elif not isinstance(cur, (Checkpoint, ListWrapper, list, tuple, dict)):
+            _defer(entry)
+
+    def lose_to_symbolic_build(self, layer, var, node_id):
+        """TF 2.21's symbolic build (see `_symbolic_build_quirk`): `var`'s saved value is not
+        restored, and a copy of it made before it stays tracked by `layer` in front of it."""
+        from tapejax.keras._variables import KerasVariable
+        self.bound.add(node_id)
+        self.unmatched.append(_describe(var))
+        own = layer._own_trainable if var.trainable else layer._own_non_trainable
+        at = next((i for i, w in enumerate(own) if w is var), 0)
+        copy = KerasVariable(np.asarray(var.numpy()), dtype=_dtypes.as_dtype(var.dtype), trainable=var.trainable,
+                             name=getattr(var, "_name", None), path=getattr(var, "path", None))
+        own.insert(at, copy)
+
+
+def _np_dtype(dtype):
+    return _dtypes.as_dtype(dtype)._np
+
+
+class _Pending:
+    """A saved child that `obj` does not have yet; restored once it does."""
+
+    def __init__(self, restoration, obj, name, node_id, quirk):
+        self.restoration, self.name, self.node_id, self.quirk = restoration, name, node_id, quirk
+        try:
+            self.ref = weakref.ref(obj)
+        except TypeError:
+            self.ref = lambda obj=obj: obj
+
+    def try_apply(self):
+        """True when done (restored, bound through another path, or the object is gone)."""
+        from tapejax.keras._layer import Layer
+        obj = self.ref()
+        if obj is None or self.node_id in self.restoration.bound:
+            return True
+        child = dict(_children(obj)).get(self.name)
+        if child is None:
+            return False
+        if self.quirk is not None and self.quirk["armed"] and isinstance(obj, Layer) and isinstance(
+                child, Variable):
+            self.quirk["armed"] = False
+            self.restoration.lose_to_symbolic_build(obj, child, self.node_id)
+            return True
+        self.restoration.restore(child, self.node_id, self.quirk)
+        return True
+
+
+_attach_waiting = []  # pending children of Checkpoints and their containers (tried on attach)
+
+
+class _ByPosition:
+    """An optimizer's saved `_variables/<i>` waiting for it to be built: TF restores them by
+    position, each as it is created (a slot of another shape or dtype
+    than the saved one keeps its initial value, as TF's)."""
+
+    def __init__(self, restoration):
+        self.restoration = restoration
+        self.slots = {}  # index in optimizer.variables -> saved node id
+
+    def slot(self, index, init):
+        """The value a slot created at `index` of `optimizer.variables` starts from."""
+        r = self.restoration
+        node_id = self.slots.pop(index, None)
+        if node_id is None or node_id in r.bound:
+            return init
+        key = r.nodes[node_id].get("key")
+        array = r.values.get(key)
+        if array is None or array.shape != np.shape(init) or array.dtype != np.asarray(init).dtype:
+            return init
+        r.bound.add(node_id)
+        if key in r.unused:
+            r.unused.remove(key)
+        return array
+
+
+# -- deferred restoration (v1 checkpoints, and v2 children that do not exist yet) ---------------------
 # TF restores a checkpoint's values into variables created after `restore()` (a tf.Module that
 # makes its variables on its first call, a Keras layer built then). Here a module that owned no variable at restore time
 # gets its values as soon as it owns as many variables as were saved for it: checked when any
@@ -657,12 +1091,11 @@ class CheckpointManager:
 
 
 # -- reading checkpoints without objects: tf.train.load_checkpoint / list_variables ----------------
-# Names are tapejax's structural keys with TF's attribute suffix: a Variable saved as `a` (or `b/c`
-# in a dict, or `save_counter`) is listed as `a/.ATTRIBUTES/VARIABLE_VALUE`, exactly TF's name for
-# such an object. Layers keep tapejax's structural keys (`model/weights/3/.ATTRIBUTES/...`, TF:
-# `model/layer_with_weights-0/kernel/...`), and there is no `_CHECKPOINTABLE_OBJECT_GRAPH` entry:
-# tapejax checkpoints hold no object graph.
-_VALUE_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
+# A v2 checkpoint lists TF's names: each value's object-graph key and `_CHECKPOINTABLE_OBJECT_GRAPH`
+# (a string scalar; tapejax's graph is JSON where TF's is a serialized proto). An iterator's
+# position is listed with TF's dtype (variant) but tapejax's own shape ([2]: TF's size is that of
+# its internal serialization). A v1 checkpoint lists its structural keys with TF's suffix, and each
+# value's object-graph path too.
 
 
 def _resolve_checkpoint(ckpt_dir_or_file):
@@ -686,21 +1119,28 @@ def _resolve_checkpoint(ckpt_dir_or_file):
 class CheckpointReader:
     """Reads the values of one checkpoint by name (what `tf.train.load_checkpoint` returns).
 
-    Names are listed by `get_variable_to_shape_map()`: `<structural key>/.ATTRIBUTES/VARIABLE_VALUE`
-    and, for a variable whose TF object-graph path differs from its key, also
-    `<path>/.ATTRIBUTES/VARIABLE_VALUE` (TF's name, e.g. `model/dense/_kernel/...`).
+    Names are TF's checkpoint keys, as `get_variable_to_shape_map()` lists them:
+    `<object-graph path>/.ATTRIBUTES/VARIABLE_VALUE` (e.g. `model/dense/_kernel/...`),
+    `<path>/.ATTRIBUTES/ITERATOR_STATE` and `_CHECKPOINTABLE_OBJECT_GRAPH`.
     """
 
     def __init__(self, path):
         from tapejax.keras._models import load_arrays
         arrays, meta = load_arrays(_data_path(path), error_type=DataLossError)
-        if not meta or meta[0] != _FORMAT:
+        if not meta or meta[0] not in (_FORMAT, _FORMAT_V1):
             raise DataLossError(f"{path!r} is not a tapejax checkpoint.")
         self._path = path
         self._values = {}
         for i, key in enumerate(meta[1:]):
             if f"v{i:06d}" not in arrays:
                 raise DataLossError(f"Checkpoint {path!r} is missing the value of {key!r}.")
+        if meta[0] == _FORMAT:
+            for i, key in enumerate(meta[1:]):
+                self._values[key] = arrays[f"v{i:06d}"]
+            if _GRAPH_ARRAY in arrays:
+                self._values[_GRAPH_KEY] = np.asarray(str(arrays[_GRAPH_ARRAY][()]).encode(), dtype=object)
+            return
+        for i, key in enumerate(meta[1:]):
             self._values[key + _VALUE_SUFFIX] = arrays[f"v{i:06d}"]
         paths = arrays.get(_GRAPH_PATHS)
         if paths is not None and len(paths) == len(meta) - 1:
@@ -712,7 +1152,8 @@ class CheckpointReader:
         return name in self._values
 
     def get_tensor(self, name):
-        """The saved value named `name` as a NumPy array (a NumPy scalar for a scalar).
+        """The saved value named `name` as a NumPy array (a NumPy scalar for a scalar; bytes for
+        `_CHECKPOINTABLE_OBJECT_GRAPH`).
 
         Raises:
           NotFoundError: if there is no such name.
@@ -722,18 +1163,21 @@ class CheckpointReader:
         value = self._values[name]
         return value[()] if value.ndim == 0 else value.copy()
 
+    def _dtype(self, name, value):
+        if name.endswith(_ITERATOR_SUFFIX):
+            return _VARIANT
+        return _dtypes.string if name == _GRAPH_KEY else _dtypes.as_dtype(value.dtype)
+
     def get_variable_to_shape_map(self):
         """{name: shape as a list of ints}."""
         return {k: list(v.shape) for k, v in self._values.items()}
 
     def get_variable_to_dtype_map(self):
         """{name: DType}."""
-        from tapejax import _dtypes
-        return {k: _dtypes.as_dtype(v.dtype) for k, v in self._values.items()}
+        return {k: self._dtype(k, v) for k, v in self._values.items()}
 
     def debug_string(self):
-        from tapejax import _dtypes
-        return "".join(f"{k} (DT_{_dtypes.as_dtype(v.dtype).name.upper()}) {list(v.shape)}\n"
+        return "".join(f"{k} (DT_{self._dtype(k, v).name.upper()}) {list(v.shape)}\n"
                        for k, v in sorted(self._values.items())).encode()
 
 

@@ -19,25 +19,31 @@ def _trained(tmp_path):
     return model, opt, path
 
 
-def test_a_model_and_optimizer_checkpoint_lists_structural_names_with_tf_suffix(tmp_path):
+def test_a_model_and_optimizer_checkpoint_lists_tfs_object_graph_names(tmp_path):
     model, opt, path = _trained(tmp_path)
     names = dict(tf.train.list_variables(str(tmp_path)))
     suffix = "/.ATTRIBUTES/VARIABLE_VALUE"
-    assert names["model/weights/0" + suffix] == [3, 2] and names["model/weights/1" + suffix] == [2]
-    assert names["optimizer/iteration" + suffix] == [] and names["save_counter" + suffix] == []
-    assert names["optimizer/slots/model/weights/0/0" + suffix] == [3, 2]
+    # TF 2.21: a Sequential's kernel is named by the optimizer's shorter path to it
+    assert names["optimizer/_trainable_variables/0" + suffix] == [3, 2]
+    assert names["optimizer/_trainable_variables/1" + suffix] == [2]
+    assert names["optimizer/_iterations" + suffix] == [] and names["save_counter" + suffix] == []
+    assert names["optimizer/_variables/2" + suffix] == [3, 2] and names["optimizer/_variables/5" + suffix] == [2]
+    assert names["_CHECKPOINTABLE_OBJECT_GRAPH"] == []
+    assert not any(name.startswith("model/") for name in names)
     assert list(names) == sorted(names)
 
 
 def test_reader_values_are_the_saved_weights(tmp_path):
     model, opt, path = _trained(tmp_path)
     reader = tf.train.load_checkpoint(path)
-    kernel = reader.get_tensor("model/weights/0/.ATTRIBUTES/VARIABLE_VALUE")
+    kernel_name = "optimizer/_trainable_variables/0/.ATTRIBUTES/VARIABLE_VALUE"
+    kernel = reader.get_tensor(kernel_name)
     np.testing.assert_array_equal(kernel, model.weights[0].numpy())
-    assert reader.get_tensor("optimizer/iteration/.ATTRIBUTES/VARIABLE_VALUE") == 1
-    assert reader.get_variable_to_dtype_map()["model/weights/0/.ATTRIBUTES/VARIABLE_VALUE"] == tf.float32
+    assert reader.get_tensor("optimizer/_iterations/.ATTRIBUTES/VARIABLE_VALUE") == 1
+    assert reader.get_variable_to_dtype_map()[kernel_name] == tf.float32
+    assert reader.get_variable_to_dtype_map()["_CHECKPOINTABLE_OBJECT_GRAPH"] == tf.string
     kernel[...] = 0.0  # a returned array is the caller's copy
-    assert np.any(reader.get_tensor("model/weights/0/.ATTRIBUTES/VARIABLE_VALUE") != 0.0)
+    assert np.any(reader.get_tensor(kernel_name) != 0.0)
 
 
 def test_a_truncated_checkpoint_raises_data_loss(tmp_path):

@@ -241,6 +241,9 @@ class Optimizer:
         paths, treedef = self._initial_state(tuple(value.shape), np.dtype(value.dtype))
         kinds, consts, variables = [], [], []
         pending = self._pending_slots.pop(var._id, None)
+        # a tf.train.Checkpoint restored before the build: its `_variables/<i>` by position (as TF)
+        by_position = self._pending_slots.get("by_position")
+        first = len(self.variables) if by_position is not None else 0
         base = (getattr(var, "path", None) or var.name.split(":")[0]).replace("/", "_")
         for path, leaf in paths:
             names = [getattr(k, "name", getattr(k, "key", None)) for k in path]
@@ -257,6 +260,8 @@ class Optimizer:
                 init = np.asarray(leaf)
                 if pending is not None:
                     init = pending[len(variables)]
+                elif by_position is not None:
+                    init = by_position.slot(first + len(variables), init)
                 variables.append(KerasVariable(init, dtype=_dtypes.from_jax(np.asarray(leaf).dtype),
                                                trainable=False, name=f"{base}_{slot_name}",
                                                path=f"{self.name}/{base}_{slot_name}"))
@@ -387,6 +392,8 @@ class Optimizer:
             variables.append(v)
         if not variables:
             raise ValueError("No gradients provided for any variable.")
+        if missing and not self.built:
+            self.build([v for _, v in pairs])  # Keras 3 builds on every variable, gradient or not
         if missing:
             warnings.warn(f"Gradients do not exist for variables "
                           f"{[getattr(v, 'path', v.name) for v in reversed(missing)]} when "
