@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import time
 
 import jax
 
@@ -63,6 +65,19 @@ def _pin_gloo_host(host):
     xla_bridge.register_backend_factory("cpu", cpu_client, priority=0, fail_quietly=False)
 
 
+def _reachable(host, port, timeout):
+    """Whether a TCP connection to host:port opens within `timeout` seconds (retrying)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection((host, int(port)), timeout=1.0).close()
+            return True
+        except OSError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.2)
+
+
 def connect_from_environment(environ=os.environ):
     """Joins the cluster `TF_CONFIG` names (see the module docstring); does nothing otherwise."""
     if environ.get("TAPEJAX_DISTRIBUTED", "1").strip().lower() in ("0", "false", "no", "off"):
@@ -81,6 +96,14 @@ def connect_from_environment(environ=os.environ):
     coordinator_host, port = split_address(tasks[0])
     coordinator = f"{coordinator_host}:{port}"
     own_host, _ = split_address(tasks[index])
+    started = time.monotonic()
+    # JAX aborts the process when a task cannot reach the coordinator: wait for it here instead.
+    if index != 0 and not _reachable(coordinator_host, port, timeout):
+        status["error"] = (f"task {task_type}:{task_index} could not join the {len(tasks)}-task cluster "
+                           f"{tasks}: the coordinator {coordinator} did not answer within {timeout} s "
+                           f"(TAPEJAX_DISTRIBUTED_TIMEOUT)")
+        return
+    timeout = max(1, int(timeout - (time.monotonic() - started)))
     try:
         jax.distributed.initialize(coordinator_address=coordinator, num_processes=len(tasks), process_id=index,
                                    initialization_timeout=timeout, coordinator_bind_address=coordinator)

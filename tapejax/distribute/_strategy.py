@@ -46,6 +46,31 @@ def _jax_device(spec):
                      f"({[str(d) for d in jax.local_devices()]}).")
 
 
+_waiting_classes = {}
+
+
+def _waiting_class(cls):
+    """A subclass of the Variable class `cls` whose array, when read, has been computed.
+
+    On XLA's CPU devices, programs with collectives dispatched back to back without a read can
+    deadlock (the rendezvous of one program waits for threads busy in the next one). Waiting for a
+    Variable's last update before a step reads it runs one step at a time, at the cost of a check.
+    """
+    found = _waiting_classes.get(cls)
+    if found is None:
+        stored = cls._array
+
+        def ready_array(self):
+            array = stored.fget(self)
+            if not isinstance(array, jax.core.Tracer):
+                array.block_until_ready()
+            return array
+        found = _waiting_classes[cls] = type(cls.__name__, (cls,), {
+            "_array": property(ready_array, stored.fset, doc=stored.__doc__),
+            "__module__": cls.__module__, "__qualname__": cls.__qualname__})
+    return found
+
+
 def _default_devices():
     """All devices of the default backend (every process's, as TF's MirroredStrategy uses the local GPUs or the CPU)."""
     return list(jax.devices())
@@ -159,7 +184,8 @@ class Strategy:
         self._local_device_count = sum(d.process_index == jax.process_index() for d in devices)
         self._variables = []  # weak references to the Variables made in scope()
         # Unread back-to-back collective programs can deadlock XLA's CPU devices: wait on each step.
-        self._wait = len(devices) > 1 and all(d.platform == "cpu" for d in devices)
+        self._wait = sum(d.process_index == jax.process_index() for d in devices) > 1 and all(
+            d.platform == "cpu" for d in devices)
         self.extended = StrategyExtended(self)
 
     # -- facts --------------------------------------------------------------------------------
@@ -195,6 +221,8 @@ class Strategy:
     def _note_variable(self, variable):
         variable._distribute_strategy = self
         self._variables.append(weakref.ref(variable))
+        if self._wait:
+            variable.__class__ = _waiting_class(type(variable))
         array = variable._array
         if isinstance(array, jax.core.Tracer):
             return
