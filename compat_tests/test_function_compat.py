@@ -133,3 +133,107 @@ def test_unhashable_python_argument_raises_type_error(compare):
 
         return f(tf.constant(1.0), Unhashable(2.0))
     compare(program, messages=False)
+
+
+def test_arguments_are_bound_before_tracing_so_keywords_and_defaults_share_a_trace(compare):
+    def program(tf):
+        @tf.function
+        def f(x, y=2.0):
+            return x * y
+
+        outs = [f(tf.constant(1.0)), f(x=tf.constant(2.0)), f(tf.constant(1.0), 2.0), f(tf.constant(1.0), y=2.0),
+                f(tf.constant(1.0), y=3.0), f(y=3.0, x=tf.constant(5.0))]
+        return outs, f.experimental_get_tracing_count()
+    compare(program)
+
+
+def test_concrete_function_of_keyword_specs_takes_its_tensor_positionally(compare):
+    def program(tf):
+        @tf.function
+        def power(base, exponent):
+            return base ** exponent
+
+        squarer = power.get_concrete_function(base=tf.TensorSpec([], tf.float32), exponent=2)
+        return (squarer(tf.constant(3.0)), squarer(base=tf.constant(4.0)), str(squarer.structured_input_signature),
+                power.experimental_get_tracing_count())
+    compare(program)
+
+
+def test_tracing_protocol_keys_the_trace_by_the_objects_trace_type(compare):
+    def program(tf):
+        class KindType(tf.types.experimental.TraceType):
+            def __init__(self, obj):
+                self.kind, self.obj = type(obj), obj
+
+            def is_subtype_of(self, other):
+                return self == other
+
+            def most_specific_common_supertype(self, others):
+                return self if all(self == o for o in others) else None
+
+            def placeholder_value(self, placeholder_context=None):
+                return self.obj
+
+            def __eq__(self, other):
+                return type(other) is KindType and self.kind is other.kind
+
+            def __hash__(self):
+                return hash(self.kind)
+
+        class Food:
+            def __tf_tracing_type__(self, context):
+                return KindType(self)
+
+        class Pear(Food):
+            taste = tf.constant([1, 2])
+
+        class Plum(Food):
+            taste = tf.constant([3, 4])
+
+        @tf.function
+        def combined(left, right):
+            return left.taste + right.taste
+
+        outs = [combined(Pear(), Plum()), combined(Pear(), Plum()), combined(Plum(), Pear())]
+        return outs, combined.experimental_get_tracing_count(), issubclass(KindType, tf.types.experimental.TraceType)
+    compare(program)
+
+
+def test_traced_scalar_indices_select_and_differentiate(compare):
+    def program(tf):
+        @tf.function
+        def pick(x, i):
+            return x[i], x[i, 1:], x[:, i], x[..., i], x[-i], x[i][i]
+
+        x = tf.constant([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            out = pick(x, tf.constant(1))
+        return out, tape.gradient(tf.reduce_sum(out[0]) + tf.reduce_sum(out[2]), x), pick.experimental_get_tracing_count()
+    compare(program)
+
+
+def test_concrete_function_graph_nodes_name_their_inputs(compare):
+    def program(tf):
+        @tf.function
+        def f(x):
+            return tf.exp(x) + x
+
+        graph = f.get_concrete_function(tf.TensorSpec([2], tf.float32)).graph
+        nodes = graph.as_graph_def().node
+        by_name = {n.name: list(n.input) for n in nodes}
+        return nodes[0].name, by_name["x"], "x" in sum(by_name.values(), [])
+    compare(program)
+
+
+def test_concrete_function_called_with_another_python_value_raises_type_error(compare):
+    @raises("TypeError")
+    def program(tf):
+        @tf.function
+        def power(base, exponent):
+            return base ** exponent
+
+        squarer = power.get_concrete_function(base=tf.TensorSpec([], tf.float32), exponent=2)
+        assert float(squarer(tf.constant(10.0), exponent=2)) == 100.0
+        return squarer(tf.constant(10.0), exponent=3)
+    compare(program, messages=False)  # TF's message goes on to print the whole signature

@@ -257,6 +257,123 @@ def string_returned_from_function(tf):
     return f(tf.constant(1.0))
 
 
+@program
+def string_arguments_trace_by_shape_and_dtype_not_by_value(tf):
+    traced = []
+
+    @tf.function
+    def twice(v):
+        traced.append(str(v))
+        return v + v
+    out = [twice(tf.constant("a")), twice(tf.constant("b")), twice(tf.constant(["x", "yz"])),
+           twice(tf.constant(["p", "q"])), twice(tf.constant(np.array([b"n", b"m"], dtype=object)))]
+    return out, traced, twice.experimental_get_tracing_count()
+
+
+@program
+def python_str_arguments_retrace_per_value(tf):
+    traced = []
+
+    @tf.function
+    def f(v):
+        traced.append(v)
+        return tf.strings.upper(tf.constant(v))
+    return [f("a"), f("b"), f("a")], traced, f.experimental_get_tracing_count()
+
+
+@program
+def string_ops_on_traced_strings_run_at_call_time(tf):
+    @tf.function
+    def f(s):
+        upper = tf.strings.upper(s)
+        return (tf.strings.length(s), upper, tf.strings.join([s, upper], separator="-"), tf.equal(s, "ab"),
+                s == upper, tf.strings.regex_replace(s, "b", "B!"), tf.strings.substr(s, 0, 1),
+                tf.strings.reduce_join(s, separator="|"), tf.strings.length(s, unit="UTF8_CHAR"),
+                tf.reshape(s, [-1, 1]), tf.stack([s, upper]), s[0], tf.strings.to_hash_bucket_fast(s, 100))
+    return f(tf.constant(["ab", "cdé"])), f(tf.constant(["xyz", "ab"])), f.experimental_get_tracing_count()
+
+
+@program
+def numbers_parsed_from_traced_strings_are_tensors(tf):
+    @tf.function
+    def f(s, w):
+        n = tf.strings.to_number(s)
+        return n * w, tf.reduce_sum(n), tf.strings.to_number(s, out_type=tf.int64) if False else n > 1.0
+    v = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        y, total, big = f(tf.constant(["1.5", "3"]), v)
+    return y, total, big, tape.gradient(y, v), f(tf.constant(["4", "0.5"]), v), f.experimental_get_tracing_count()
+
+
+@program
+def traced_numbers_formatted_as_strings(tf):
+    vocab = tf.constant(["zero", "one", "two"])
+
+    @tf.function
+    def f(x, ids):
+        return (tf.strings.as_string(x), tf.strings.as_string(x, precision=1), tf.gather(vocab, ids),
+                tf.strings.join([tf.gather(vocab, ids), tf.strings.as_string(ids)], separator=":"),
+                tf.where(x > 1.0, "big", "small"), tf.strings.format("x={}", x[0]))
+    return f(tf.constant([1.5, 2.25]), tf.constant([2, 0])), f(tf.constant([0.5, 3.0]), tf.constant([1, 1])), \
+        f.experimental_get_tracing_count()
+
+
+@program
+def converted_if_on_a_traced_string_comparison(tf):
+    @tf.function
+    def f(s):
+        if s == "yes":
+            return tf.constant(1)
+        return tf.constant(0)
+    return f(tf.constant("yes")), f(tf.constant("no")), f.experimental_get_tracing_count()
+
+
+@program
+def concrete_function_of_a_string_spec(tf):
+    @tf.function
+    def twice(v):
+        return v + v
+    concrete = twice.get_concrete_function(tf.TensorSpec([], tf.string))
+    return (concrete(tf.constant("c")), concrete(v=tf.constant("d")), str(concrete.structured_input_signature),
+            str(concrete.structured_outputs.dtype), concrete.structured_outputs.shape,
+            twice.experimental_get_tracing_count(), twice.pretty_printed_concrete_signatures())
+
+
+@program(messages=False)  # TF names its graph function (__inference_twice_6)
+@H.raises("InvalidArgumentError")
+def concrete_function_of_a_string_spec_called_with_a_number_raises(tf):
+    @tf.function
+    def twice(v):
+        return v + v
+    return twice.get_concrete_function(tf.TensorSpec([], tf.string))(tf.constant(1))
+
+
+@program(messages=False)  # TF's message names the graph node (Graph execution error: ...)
+@H.raises("InvalidArgumentError")
+def a_traced_string_that_is_not_a_number_raises_at_call_time(tf):
+    @tf.function
+    def f(s):
+        return tf.strings.to_number(s)
+    f(tf.constant(["1"]))
+    return f(tf.constant(["one"]))
+
+
+@program
+def split_of_a_traced_string_gives_tfs_values(tf):
+    @tf.function
+    def f(s):
+        return tf.strings.split(s)
+    return f(tf.constant("a b c")), f(tf.constant("d")), f(tf.constant(["a b", "c"])).to_list()
+
+
+@program
+def a_string_variable_free_function_returns_string_constants(tf):
+    @tf.function
+    def f(x):
+        return tf.constant("label"), tf.constant([["a"], ["b"]]), x * 2.0
+    return f(tf.constant(1.0)), f(tf.constant(2.0)), f.experimental_get_tracing_count()
+
+
 # ==== tf.strings =================================================================================
 TEXT = ["Hello World", "  \u00c9t\u00c9  ", ""]
 

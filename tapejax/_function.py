@@ -13,6 +13,7 @@ Python control flow on traced Tensors is converted by AutoGraph (`_autograph`).
 
 from __future__ import annotations
 
+import abc
 import collections
 import contextlib
 import functools
@@ -23,17 +24,29 @@ import weakref
 import jax
 import numpy as np
 
-from tapejax import _autograph, _cache, _compile, _context, _explain, _lazy, _nest, _staging, _tape, _variable
+from tapejax import (
+    _autograph,
+    _cache,
+    _compile,
+    _context,
+    _explain,
+    _lazy,
+    _nest,
+    _staging,
+    _string_trace,
+    _tape,
+    _variable,
+)
 from tapejax import _errors as errors
 from tapejax._errors import user_line, warn_first_n
 from tapejax._ops import random_ops
-from tapejax._tensor import Tensor, TensorShape
+from tapejax._tensor import SymbolicStrings, Tensor, TensorShape
 
 _NO_RNG = np.zeros(3, np.uint32)
 _no_rng_device = []
 
 
-callback_errors = []  # functions that raise the error a host callback raised inside a failed call
+callback_errors = [_string_trace.reraise_failure]  # each raises the error a host callback raised in a failed call
 
 
 def _no_rng():
@@ -42,6 +55,7 @@ def _no_rng():
         _no_rng_device.append(jax.device_put(_NO_RNG))
     return _no_rng_device[0]
 RETRACE_WARNING_THRESHOLD = 5
+_NO_DEFAULT = object()
 MAX_CONCRETE_FUNCTIONS = 64
 
 
@@ -86,6 +100,35 @@ class TensorSpec:
 
     def __hash__(self):
         return hash((tuple(self.shape), self.dtype))
+
+
+class TraceType(abc.ABC):
+    """What an argument contributes to a function's trace key (`tf.types.experimental.TraceType`).
+
+    An object whose class defines `__tf_tracing_type__(context)` is traced by the TraceType that
+    returns: calls whose arguments have equal TraceTypes share a trace (the first call's value is
+    the one traced), as TF does.
+    """
+
+    @abc.abstractmethod
+    def is_subtype_of(self, other):
+        """Whether this type is a subtype of `other`."""
+
+    @abc.abstractmethod
+    def most_specific_common_supertype(self, others):
+        """The most specific supertype of this type and `others`, or None."""
+
+    @abc.abstractmethod
+    def placeholder_value(self, placeholder_context):
+        """The value a trace uses for an argument of this type."""
+
+    @abc.abstractmethod
+    def __eq__(self, other):
+        pass
+
+    @abc.abstractmethod
+    def __hash__(self):
+        pass
 
 
 class _VariableCreated(Exception):
@@ -147,6 +190,9 @@ def _leaf_signature(leaf):
         return ("T", leaf.shape, leaf.dtype)
     if isinstance(leaf, (int, float, bool, str, type(None), complex)):
         return ("P", type(leaf).__name__, leaf)
+    tracing_type = getattr(type(leaf), "__tf_tracing_type__", None)
+    if tracing_type is not None:  # TF's tracing protocol: the object names its own trace key
+        return ("P", "TraceType", tracing_type(leaf, None))
     try:
         hash(leaf)
     except TypeError:  # as TF: an id would be reused once the object is freed
@@ -180,7 +226,8 @@ class _Concrete:
     """One traced and compiled signature."""
 
     __slots__ = ("variables", "n_written", "out_tree", "out_static", "single_output", "compiled", "pure",
-                 "random", "out_avals", "dynamic_loops", "jaxpr", "argument_variables")
+                 "random", "out_avals", "dynamic_loops", "jaxpr", "argument_variables", "strings",
+                 "string_inputs", "string_outputs", "constant_strings")
 
 
 _ALL_FUNCTIONS = weakref.WeakSet()  # whose traces `tapejax.clear_caches` drops
@@ -216,6 +263,7 @@ class Function:
         self._creation_checked = False
         self._created_in_trace = False
         self._per_instance = weakref.WeakKeyDictionary()
+        self._parameters = None
         self._first_call_done = False
         self._host_loop = False
         self.trace_count = 0
@@ -318,11 +366,50 @@ class Function:
         # The input_signature describes the arguments after `self`, as in TF.
         return self._call((instance,) + args, kwargs, args)
 
+    def _positional_parameters(self):
+        """The leading positional parameters: `[(name, default)]` (default `_NO_DEFAULT` if none)."""
+        if self._parameters is None:
+            try:
+                parameters = inspect.signature(self._python_function).parameters.values()
+            except (TypeError, ValueError):
+                parameters = ()
+            found = []
+            for parameter in parameters:
+                if parameter.kind not in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
+                    break
+                found.append((parameter.name, _NO_DEFAULT if parameter.default is parameter.empty
+                              else parameter.default))
+            self._parameters = found
+        return self._parameters
+
+    def _canonical(self, args, kwargs):
+        """`(args, kwargs)` bound as TF binds them before tracing: positional parameters given by
+        keyword, or left to their defaults, become positional, so `f(x)`, `f(x=x)` and `f(x, 2.0)`
+        (with `def f(x, y=2.0)`) share a trace."""
+        parameters = self._positional_parameters()
+        if len(args) >= len(parameters):
+            return args, kwargs
+        args, kwargs = list(args), dict(kwargs)
+        defaults = self._input_signature is None  # an input_signature describes the given arguments
+        while len(args) < len(parameters):
+            name, default = parameters[len(args)]
+            if name in kwargs:
+                args.append(kwargs.pop(name))
+            elif defaults and default is not _NO_DEFAULT:
+                args.append(default)
+            else:
+                break
+        return tuple(args), kwargs
+
     def _call(self, args, kwargs, signed_args):
         if _tracing():
             return self._traced_function()(*args, **kwargs)
         if _context.settings.run_functions_eagerly or self._host_loop:
             return self._python_function(*args, **kwargs)
+        if kwargs or len(args) < len(self._parameters or self._positional_parameters()):
+            offset = len(args) - len(signed_args)  # a method's instance
+            args, kwargs = self._canonical(args, kwargs)
+            signed_args = args[offset:]
         if _cache.churned() and _lazy.outside_jax_traces():  # shapes keep changing: free what they compiled
             _cache.clear_all()
         concrete, leaves = self._concrete_for(args, kwargs, signed_args)
@@ -390,6 +477,12 @@ class Function:
                 self._host_loop = True
                 self.trace_count -= 1
                 return None, leaves
+            except _string_trace.StringFallback as fallback:
+                warn_first_n(3, f"{self._name} runs as Python from now on: {fallback.what}, at "
+                                f"{user_line()}.")
+                self._host_loop = True
+                self.trace_count -= 1
+                return None, leaves
         return concrete, leaves
 
     # -- tracing -------------------------------------------------------------------------------
@@ -441,6 +534,10 @@ class Function:
         treedef = jax.tree_util.tree_structure((tuple(template), {}), is_leaf=_nest._is_leaf) \
             if isinstance(signature[0], int) else signature[0]
         info = {}
+        # String Tensor arguments enter as handles (see _string_trace); string constants returned
+        # are kept in this trace's own pool.
+        string_pos = {i for i in tensor_pos if _is_string(signature[1][i][2])}
+        constant_strings = _string_trace.Pool()
 
         def make_body(variables, n_written):
             """The traced step over `variables` (the first `n_written` are assigned): it returns the
@@ -449,7 +546,7 @@ class Function:
             def body(written_values, read_values, tensor_values, rng_words):
                 flat = list(template)
                 for i, value in zip(tensor_pos, tensor_values):
-                    flat[i] = Tensor(value)
+                    flat[i] = Tensor(SymbolicStrings(value) if i in string_pos else value)
                 call_args, call_kwargs = jax.tree_util.tree_unflatten(treedef, flat)
                 state = _Trace(variables, list(written_values) + list(read_values))
                 draws = []
@@ -469,9 +566,15 @@ class Function:
                 info["constant_reads_staged"] = staged.constant_reads
                 out_leaves = _nest.flatten(out)
                 out_tree = jax.tree_util.tree_structure(out, is_leaf=_nest._is_leaf)
-                arrays, static = [], []
+                arrays, static, string_outputs = [], [], []
                 for leaf in out_leaves:
-                    if type(leaf) is Tensor or isinstance(leaf, _variable.Variable):
+                    if type(leaf) is Tensor and _is_string(leaf._v.dtype):
+                        value = leaf._v
+                        string_outputs.append(len(arrays))
+                        arrays.append(value.handles if type(value) is SymbolicStrings
+                                      else jax.numpy.asarray(constant_strings.encode(value)))
+                        static.append(None)
+                    elif type(leaf) is Tensor or isinstance(leaf, _variable.Variable):
                         arrays.append(leaf._value if type(leaf) is Tensor else state.values.get(leaf._id, leaf._array))
                         static.append(None)
                     elif isinstance(leaf, (bool, int, float, complex, np.number, np.bool_)):
@@ -481,7 +584,7 @@ class Function:
                         static.append(("static", leaf))
                 known_written = {v._id for v in variables[:n_written]}
                 extra_written = [vid for vid in state.written if vid not in known_written]
-                info.update(out_tree=out_tree, static=static, written=set(state.written),
+                info.update(out_tree=out_tree, static=static, written=set(state.written), string_outputs=string_outputs,
                             discovered=dict(state.discovered), discovered_arrays=dict(state.discovered_arrays),
                             extra_written=extra_written, all_written=dict(state.written), random=bool(draws))
                 return arrays, ([state.values[v._id] for v in variables[:n_written]]
@@ -495,9 +598,12 @@ class Function:
             return body(written_values, read_values, tensor_values, rng_words)
 
         var_values = [v._array for v in variables]
-        tensor_values = [_as_tensor(template[i])._value for i in tensor_pos]
+        tensor_values = [np.zeros(signature[1][i][1], np.int64) if i in string_pos else _as_tensor(template[i])._value
+                         for i in tensor_pos]
         jitted = jax.jit(counted, donate_argnums=(0,))
+        _string_trace.note_trace_start()
         traced = jitted.trace(var_values[:n_written], var_values[n_written:], tensor_values, _NO_RNG)
+        string_callbacks = _string_trace.traced_callbacks()
         written_now = set(info["written"])
         compiled, pure = jitted, body
         if info["discovered"] or written_now != {v._id for v in variables[:n_written]}:
@@ -525,9 +631,14 @@ class Function:
         _compile.compilations["function"] += 1
         concrete.pure = pure
         concrete.random = info["random"]
-        concrete.out_avals = traced.out_info[0]
+        concrete.out_avals = [types.SimpleNamespace(shape=a.shape, dtype=np.dtype(object))
+                              if k in info["string_outputs"] else a for k, a in enumerate(traced.out_info[0])]
         concrete.dynamic_loops = info["dynamic_loops"]
         concrete.jaxpr = traced.jaxpr.jaxpr  # the equations only (its constants may be lifted copies)
+        concrete.string_inputs = [k for k, i in enumerate(tensor_pos) if i in string_pos]
+        concrete.string_outputs = info["string_outputs"]
+        concrete.strings = bool(string_pos or concrete.string_outputs or string_callbacks)
+        concrete.constant_strings = constant_strings
         return concrete
 
     @staticmethod
@@ -601,8 +712,23 @@ class Function:
         tensor_values = [leaf._value if type(leaf) is Tensor else _as_tensor(leaf)._value
                          for leaf in leaves if type(leaf) is Tensor or isinstance(leaf, (np.ndarray, np.generic))]
         rng_words = random_ops._global.next(None) if concrete.random else _no_rng()
+        scope = None
+        if concrete.strings:  # string arguments go in as handles into this call's pool
+            scope = _string_trace.CallScope()
+            for k in concrete.string_inputs:
+                tensor_values[k] = jax.numpy.asarray(scope.pool.encode(tensor_values[k]))
         try:
-            arrays, new_values = concrete.compiled(written_values, var_values[n_written:], tensor_values, rng_words)
+            if scope is None:
+                arrays, new_values = concrete.compiled(written_values, var_values[n_written:], tensor_values,
+                                                       rng_words)
+            else:
+                with scope:  # the string ops run on the host meanwhile: wait for them
+                    try:
+                        arrays, new_values = jax.block_until_ready(concrete.compiled(
+                            written_values, var_values[n_written:], tensor_values, rng_words))
+                    except Exception as err:  # a string kernel's error: raise it as itself
+                        _string_trace.reraise_failure(err)
+                        raise
         except jax.errors.JaxRuntimeError as err:  # a callback's error (tf.debugging): raise it as itself
             for reraise in callback_errors:
                 reraise(err)
@@ -610,16 +736,22 @@ class Function:
         del written_values
         for variable, value in zip(variables, new_values):
             variable._array = value
+        pool = None
+        if scope is not None:
+            pool = scope.pool
+            arrays = list(arrays)
+            for k in concrete.string_outputs:
+                arrays[k] = _string_trace.decode(np.asarray(arrays[k]))
         if concrete.single_output and arrays:
             output = Tensor(arrays[0])
             if recording:
-                _record_call(concrete, variables, var_values, leaves, tensor_values, [output], rng_words)
+                _record_call(concrete, variables, var_values, leaves, tensor_values, [output], rng_words, pool)
             return output
         outputs = [Tensor(a) for a in arrays]
         it = iter(outputs)
         flat = [next(it) if s is None else s[1] for s in concrete.out_static]
         if recording and outputs:
-            _record_call(concrete, variables, var_values, leaves, tensor_values, outputs, rng_words)
+            _record_call(concrete, variables, var_values, leaves, tensor_values, outputs, rng_words, pool)
         if concrete.single_output:
             return flat[0]
         return jax.tree_util.tree_unflatten(concrete.out_tree, flat)
@@ -689,6 +821,8 @@ def _example(value):
     """A Tensor standing for a TensorSpec while tracing (an unknown dimension traced as 1)."""
     if isinstance(value, TensorSpec):
         shape = [1 if d is None else d for d in value.shape]
+        if _is_string(value.dtype.as_numpy_dtype):
+            return Tensor(np.full(shape, b"", dtype=object))
         return Tensor(jax.numpy.zeros(shape, value.dtype.as_numpy_dtype))
     return value
 
@@ -696,12 +830,21 @@ def _example(value):
 class _Operation:
     """One operation of a traced program (a jaxpr equation), named as TF names graph nodes."""
 
-    def __init__(self, name, op_type):
+    def __init__(self, name, op_type, inputs=()):
         self.name = name
         self.type = op_type
+        self.inputs = list(inputs)  # the names of the operations whose results it takes
 
     def __repr__(self):
         return f"<tf.Operation '{self.name}' type={self.type}>"
+
+
+def _hashable(value):
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 class _Graph:
@@ -711,19 +854,28 @@ class _Graph:
         self._jaxpr = jaxpr
         counts = collections.Counter()
         self._operations = [_Operation(name, "Placeholder") for name in input_names]
-        for eqn in getattr(jaxpr, "jaxpr", jaxpr).eqns:
+        if jaxpr is None:  # a function that runs as Python
+            return
+        jaxpr = getattr(jaxpr, "jaxpr", jaxpr)
+        # The program's arguments end with the Tensor arguments, then the RNG words.
+        tensor_vars = jaxpr.invars[len(jaxpr.invars) - 1 - len(input_names):-1] if input_names else []
+        producer = {var: name for var, name in zip(tensor_vars, input_names)}
+        for eqn in jaxpr.eqns:
             op_type = eqn.primitive.name
             if op_type in ("jit", "pjit"):  # a tapejax kernel: named by its op
                 op_type = eqn.params.get("name", op_type)
             counts[op_type] += 1
             name = op_type if counts[op_type] == 1 else f"{op_type}_{counts[op_type] - 1}"
-            self._operations.append(_Operation(name, op_type))
+            inputs = [producer[v] for v in eqn.invars if _hashable(v) and v in producer]
+            self._operations.append(_Operation(name, op_type, inputs))
+            for var in eqn.outvars:
+                producer[var] = name
 
     def get_operations(self):
         return list(self._operations)
 
     def as_text(self):
-        return str(self._jaxpr)
+        return "" if self._jaxpr is None else str(self._jaxpr)
 
     def as_graph_def(self):
         """The operations as a GraphDef-like record (`.node` with `name`/`op`, protobuf text as str)."""
@@ -735,7 +887,7 @@ class _Graph:
 
 class _GraphDef:
     def __init__(self, operations):
-        self.node = [types.SimpleNamespace(name=op.name, op=op.type) for op in operations]
+        self.node = [types.SimpleNamespace(name=op.name, op=op.type, input=list(op.inputs)) for op in operations]
 
     def __str__(self):
         return "".join(f'node {{\n  name: "{n.name}"\n  op: "{n.op}"\n}}\n' for n in self.node)
@@ -754,6 +906,9 @@ class ConcreteFunction:
         self._function = function
         self._instance = instance
         names = _argument_names(function.python_function, instance is not None)
+        if kwargs:  # as TF binds them: a positional parameter given by keyword is positional
+            full, kwargs = function._canonical(tuple(args) if instance is None else (instance,) + tuple(args), kwargs)
+            args = full if instance is None else full[1:]
         args = _with_defaults(function.python_function, instance, args, kwargs)
         specs = tuple(_nest.map_structure(lambda v, n=n: _spec_of(v, n), a)
                       for a, n in zip(args, names + [None] * len(args)))
@@ -765,10 +920,21 @@ class ConcreteFunction:
         if concrete is None and function._created_variables:
             function._python_function(*call_args, **example_kwargs)  # creates them, as TF's first trace
             concrete, _ = function._concrete_for(call_args, example_kwargs, example_args)
-        if concrete is None:
-            raise ValueError(f"{function._name} runs as Python (it iterates host data or falls back "
-                             f"eagerly), so it has no concrete function.")
+        input_names = [s.name or f"input_{i}" for i, s in enumerate(
+            x for x in _nest.flatten(specs) if isinstance(x, TensorSpec))]
+        self.inputs = [s for s in _nest.flatten(specs) if isinstance(s, TensorSpec)]
+        self.name = function._name
         self._concrete = concrete
+        if concrete is None:
+            if not function._host_loop:
+                raise ValueError(f"{function._name} creates Variables on every call, so it has no concrete "
+                                 f"function.")
+            # It iterates host data (a Dataset) or fell back eagerly: calls run the Python function,
+            # and its program holds no operations but its inputs.
+            self.structured_outputs = None
+            self.outputs = []
+            self.graph = _Graph(None, input_names)
+            return
         static = iter(concrete.out_static)
         avals = iter(concrete.out_avals)
         leaves = []
@@ -779,18 +945,27 @@ class ConcreteFunction:
             else:
                 leaves.append(entry[1])
         self.structured_outputs = jax.tree_util.tree_unflatten(concrete.out_tree, leaves)
-        self.graph = _Graph(concrete.jaxpr, [s.name or f"input_{i}" for i, s in enumerate(
-            x for x in _nest.flatten(specs) if isinstance(x, TensorSpec))])
-        self.inputs = [s for s in _nest.flatten(specs) if isinstance(s, TensorSpec)]
+        self.graph = _Graph(concrete.jaxpr, input_names)
         self.outputs = [s for s in _nest.flatten(self.structured_outputs) if isinstance(s, TensorSpec)]
-        self.name = function._name
 
     @property
     def function_type(self):
         return self.structured_input_signature
 
+    @property
+    def inference_fn(self):
+        """The traced program as a callable taking the Tensor inputs (TF's AtomicFunction)."""
+        return self
+
     def __call__(self, *args, **kwargs):
         specs, _ = self.structured_input_signature
+        if kwargs:  # keyword Tensor inputs bound to their positions (TF binds them by name)
+            names = _argument_names(self._function.python_function, self._instance is not None)
+            args, kwargs = list(args), dict(kwargs)
+            while len(args) < len(specs) and len(args) < len(names) and (
+                    names[len(args)] in kwargs or not isinstance(specs[len(args)], TensorSpec)):
+                args.append(kwargs.pop(names[len(args)], specs[len(args)]))
+            args = tuple(args)
         tensor_positions = [i for i, s in enumerate(specs) if isinstance(s, TensorSpec)]
         if len(args) == len(tensor_positions) < len(specs):
             # As TF: a concrete function takes its Tensor inputs; Python arguments stay as traced.
@@ -798,6 +973,12 @@ class ConcreteFunction:
             for i, value in zip(tensor_positions, args):
                 full[i] = value
             args = tuple(full)
+        for value, spec in zip(args, specs):
+            if not isinstance(spec, (TensorSpec, list, tuple, dict)) and not _same_python_value(value, spec):
+                raise TypeError(f"Binding inputs to tf.function failed due to `Can not cast {value!r} to "
+                                f"Literal[{spec!r}]`. Received args: {args} and kwargs: {kwargs} for the "
+                                f"signature of {self.name} (a concrete function keeps its Python arguments "
+                                f"as traced).")
         flat_specs = _nest.flatten(specs)
         flat_args = _nest.flatten(args)
         if len(flat_args) > len(flat_specs):
@@ -827,6 +1008,13 @@ class ConcreteFunction:
         return f"<ConcreteFunction {self.name}{self.structured_input_signature[0]} at 0x{id(self):X}>"
 
 
+def _same_python_value(value, traced):
+    try:
+        return value is traced or (type(value) is type(traced) and bool(value == traced))
+    except Exception:  # noqa: BLE001 - a value whose == is not a bool differs
+        return False
+
+
 def _with_defaults(python_function, instance, args, kwargs):
     """`args` extended with the defaults of the positional parameters not given (TF binds them)."""
     try:
@@ -852,14 +1040,15 @@ def _argument_names(python_function, skip_self):
     return names[1:] if skip_self else names
 
 
-def _record_call(concrete, variables, var_values, leaves, tensor_values, outputs, rng_words):
-    """Records a compiled call on eager tapes as one differentiable op."""
+def _record_call(concrete, variables, var_values, leaves, tensor_values, outputs, rng_words, pool=None):
+    """Records a compiled call on eager tapes as one differentiable op (`pool`: the call's strings,
+    which the op keeps for backward programs that rerun the function's string ops)."""
     tensor_objs = [leaf for leaf in leaves if type(leaf) is Tensor or isinstance(leaf, (np.ndarray, np.generic))]
     tensor_objs = [x if type(x) is Tensor else None for x in tensor_objs]
     n_vars, n_written = len(variables), concrete.n_written
     pure = concrete.pure
 
-    def call_op(*values):
+    def call_op(*values, _strings=pool):
         # Rerun inside backward programs: host side effects (tf.print) ran at the call already.
         outer, _context.current.replaying = _context.current.replaying, True
         try:
@@ -871,6 +1060,10 @@ def _record_call(concrete, variables, var_values, leaves, tensor_values, outputs
 
     _tape.record_all(call_op, ("function", concrete), list(variables) + tensor_objs,
                      list(var_values) + list(tensor_values), outputs)
+
+
+def _is_string(dtype):
+    return np.dtype(dtype).kind in "OSU"
 
 
 def _as_tensor(value):
@@ -909,3 +1102,4 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
                         reduce_retracing=reduce_retracing, name=name, autograph=autograph)
 
     return decorate if func is None else decorate(func)
+

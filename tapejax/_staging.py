@@ -493,6 +493,7 @@ def staged_loop(get_state, set_state, names, body, test=None, count=None, elemen
     if has_return:
         raise NotImplementedError(_RETURN_IN_LOOP)
     initial = tuple(get_state())
+    _infer_element_shapes(initial, set_state, body, element)
     carried_vars = {}
     undefined_avals = {}
     options = {}
@@ -504,6 +505,37 @@ def staged_loop(get_state, set_state, names, body, test=None, count=None, elemen
         except _Restart:
             set_state(initial)
     raise RuntimeError("A staged loop kept finding new loop state; this is a tapejax bug.")
+
+
+def _infer_element_shapes(initial, set_state, body, element):
+    """A TensorArray loop variable whose element shape is not known yet (TF infers it from the first
+    write in the loop): the body runs once, abstractly, for its writes to set the shape, then the
+    arrays are put back as they were (the loop is traced anew, with buffers of that shape)."""
+    arrays = [leaf for value in initial for leaf in _nest.flatten(value)
+              if hasattr(leaf, "_to_loop_array") and leaf._buffer is None
+              and not leaf.element_shape.is_fully_defined()]
+    if not arrays:
+        return
+    saved = [dict(a.__dict__, _elements=list(a._elements)) for a in arrays]
+
+    def run(k):
+        with _tape.suspended(), _LocalVariables(), _iteration_draws(k):
+            _context.current.loop_options.append({})
+            try:
+                body() if element is None else body(element(k))
+            finally:
+                _context.current.loop_options.pop()
+
+    try:
+        jax.eval_shape(run, jax.ShapeDtypeStruct((), jnp.int32))
+    except Exception:  # noqa: BLE001 - a write in buffer form before the shape was known, or the
+        pass           # body's own error, raised again by the real trace
+    finally:
+        set_state(initial)
+        for array, state in zip(arrays, saved):
+            shape = array._element_shape
+            array.__dict__.update(state)
+            array._element_shape = shape
 
 
 def _bounded(options, test, count, extra_test):

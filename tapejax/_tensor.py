@@ -24,6 +24,35 @@ _next_id = itertools.count(1).__next__
 _settings = _context.settings
 
 
+class SymbolicStrings:
+    """A string Tensor's value inside a `tapejax.function` trace, not known until the call runs:
+    `handles`, a traced int64 array of its shape naming host strings (see `tapejax._string_trace`)."""
+
+    __slots__ = ("handles",)
+    dtype = np.dtype(object)
+
+    def __init__(self, handles):
+        self.handles = handles
+
+    @property
+    def shape(self):
+        return self.handles.shape
+
+    @property
+    def ndim(self):
+        return len(self.handles.shape)
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError("A string Tensor traced inside a tapejax.function has no value until the "
+                        "function runs; return it to read it.")
+
+    def __repr__(self):
+        return f"SymbolicStrings(shape={self.shape})"
+
+
+_SYMBOLIC = (Tracer, SymbolicStrings)  # values with no host value during a trace
+
+
 class TensorShape(tuple):
     """The static shape of a Tensor: a tuple of ints (or None for unknown dims) with TF's repr."""
 
@@ -171,7 +200,7 @@ class Tensor:
 
     def numpy(self):
         """Returns the value as a NumPy array (a NumPy scalar for rank 0)."""
-        if isinstance(self._v, Tracer):  # a traced Tensor (e.g. one that leaked out of a function)
+        if isinstance(self._v, _SYMBOLIC):  # a traced Tensor (e.g. one that leaked out of a function)
             raise AttributeError("'SymbolicTensor' object has no attribute 'numpy'")
         if _settings.explain:
             _explain.note_exit(self, ".numpy()")
@@ -213,7 +242,7 @@ class Tensor:
         return iter(array_ops.unstack(self))
 
     def __bool__(self):
-        if isinstance(self._v, Tracer):
+        if isinstance(self._v, _SYMBOLIC):
             raise OperatorNotAllowedInGraphError(
                 "Using a symbolic `tf.Tensor` as a Python `bool` is not allowed. AutoGraph converts "
                 "`if`, `while`, `for`, `and`, `or` and `not` written in the function itself; this use "
@@ -245,19 +274,19 @@ class Tensor:
         raise TypeError("Tensor is unhashable. Instead, use tensor.ref() as the key.")
 
     def __repr__(self):
-        if isinstance(self._v, Tracer):
+        if isinstance(self._v, _SYMBOLIC):
             return f"<tf.Tensor '{_symbolic_name(self)}:0' shape={self.shape} dtype={self.dtype.name}>"
         return (f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, "
                 f"numpy={_numpy_text(_host(self._value), True)}>")
 
     def __str__(self):
-        if isinstance(self._v, Tracer):
+        if isinstance(self._v, _SYMBOLIC):
             return f'Tensor("{_symbolic_name(self)}:0", shape={self.shape}, dtype={self.dtype.name})'
         return (f"tf.Tensor({_numpy_text(_host(self._value), False)}, shape={self.shape}, "
                 f"dtype={self.dtype.name})")
 
     def __format__(self, spec):
-        if isinstance(self._v, Tracer):
+        if isinstance(self._v, _SYMBOLIC):
             return format(str(self), spec)
         return format(self.numpy(), spec)
 

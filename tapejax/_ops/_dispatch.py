@@ -14,10 +14,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _cache, _context, _explain, _lazy, _tape
+from tapejax import _cache, _context, _explain, _lazy, _string_trace, _tape
 from tapejax._errors import InvalidArgumentError, from_runtime_error
 from tapejax._lazy import Pending
-from tapejax._tensor import Tensor
+from tapejax._tensor import SymbolicStrings, Tensor
 
 MAX_KERNELS_PER_OP = 512
 
@@ -144,8 +144,8 @@ def _foldable(values):
 
 def _on_host(values, attrs):
     """Whether an op is on string tensors (an input, or a cast to tf.string)."""
-    return any(type(v) is np.ndarray and v.dtype.kind == "O" for v in values) or any(
-        isinstance(a, np.dtype) and a.kind == "O" for _, a in attrs)
+    return any((type(v) is np.ndarray and v.dtype.kind == "O") or type(v) is SymbolicStrings for v in values) \
+        or any(isinstance(a, np.dtype) and a.kind == "O" for _, a in attrs)
 
 
 def _apply_host(op, values, attrs):
@@ -160,6 +160,9 @@ def _apply_host(op, values, attrs):
             f"Value for attr 'T' of string is not in the list of allowed values\n\t; NodeDef: "
             f"{{{{node {op.name}}}}} [Op:{op.name}] name: \ntapejax: {op.name} does not take string "
             f"tensors; use the tf.strings ops (tf.strings.to_number to parse numbers).")
+    if any(_string_trace.symbolic(v) for v in values):  # inside a trace: run when the function runs
+        out = _string_trace.host_op(fn, values, attrs, op.multi, op.name)
+        return [Tensor(o) for o in out] if op.multi else Tensor(out)
     out = fn(*[v if type(v) is np.ndarray else np.asarray(v) for v in values], **dict(attrs))
     if op.multi:
         return [_host_tensor(o) for o in out]

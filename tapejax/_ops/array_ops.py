@@ -154,9 +154,36 @@ def _decode_key(key):
     return tuple(out)
 
 
+def _traced_index(k):
+    return type(k) is Tensor and isinstance(k._v, jax.core.Tracer) and k._v.ndim == 0 and not k.dtype.is_bool
+
+
+def _getitem_traced(x, parts):
+    """`x[key]` where some indices are traced scalars (inside `tapejax.function`): the static part
+    of the key first, then one gather per traced index (a negative one counts from the end)."""
+    result = getitem(x, tuple(builtins.slice(None) if _traced_index(k) else k for k in parts))
+    consumed = sum(1 for k in parts if k is not None and k is not Ellipsis)
+    dims, dim = [], 0
+    for k in parts:
+        if k is Ellipsis:
+            dim += x.ndim - consumed
+        elif _traced_index(k):
+            dims.append((dim, k))
+            dim += 1
+        elif k is None or isinstance(k, builtins.slice):
+            dim += 1
+    for dim, index in reversed(dims):
+        size = result._v.shape[dim]
+        index = where(index < 0, index + size, index)
+        result = gather(result, index, axis=dim)
+    return result
+
+
 def getitem(x, key):
     """`x[key]` for ints, slices, `tf.newaxis` and `...`, with TF's out-of-range error."""
     x = as_value(x)
+    if any(_traced_index(k) for k in (key if isinstance(key, tuple) else (key,))):
+        return _getitem_traced(x, key if isinstance(key, tuple) else (key,))
     encoded = _encode_key(key)
     shape = x._v.shape
     dim = 0

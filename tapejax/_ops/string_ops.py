@@ -16,7 +16,7 @@ import farmhash
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _dtypes, _ragged, _ragged_dispatch
+from tapejax import _dtypes, _ragged, _ragged_dispatch, _string_trace
 from tapejax._errors import InvalidArgumentError, OutOfRangeError, UnimplementedError
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._ops._dispatch import HOST_KERNELS
@@ -646,6 +646,10 @@ def format(template, inputs, placeholder="{}", summarize=3, name=None):  # noqa:
     return _strings_out(string_scalar(b"".join(out)))
 
 
+# Inside a tapejax.function, strings (or numbers) not known until the call are computed then, on
+# the host (see tapejax/_string_trace.py).
+for _name in __all__ + ["decode_raw"]:
+    globals()[_name] = _string_trace.traced(globals()[_name])
 # Ragged inputs map over their flat values (TF's ragged dispatch; see tapejax/_ragged_dispatch.py).
 for _name in ("length", "lower", "upper", "strip", "split", "regex_replace", "regex_full_match", "substr",
               "to_number", "as_string", "unicode_split", "unicode_decode", "bytes_split", "to_hash_bucket_fast"):
