@@ -159,3 +159,24 @@ def test_eager_apply_updates_parameters_and_slots_in_place_and_spares_held_value
     np.testing.assert_array_equal(held.numpy(), expected)
     np.testing.assert_array_equal(view, expected)
     assert float(v.numpy()[0, 0]) < float(expected[0, 0])
+
+
+@pytest.mark.parametrize("options", [{"use_ema": True, "ema_overwrite_frequency": 3},
+                                     {"gradient_accumulation_steps": 2},
+                                     {"use_ema": True, "gradient_accumulation_steps": 3}])
+def test_moving_averages_and_accumulation_run_in_the_steps_one_program(options):
+    from tapejax import _lazy
+    _lazy.clear_cache()
+    rs = np.random.RandomState(3)
+    x = tf.constant(rs.randn(8, 4).astype(np.float32))
+    w = tf.Variable(rs.randn(4, 2).astype(np.float32))
+    opt = tf.keras.optimizers.Adam(0.01, **options)
+    traced, ran = _lazy.traces["force"], _lazy.calls["force"]
+    for _ in range(6):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.matmul(x, w) ** 2)
+        opt.apply_gradients([(tape.gradient(loss, w), w)])
+        float(loss)  # the step's forward, backward and update: one program, run once per step
+    assert _lazy.traces["force"] - traced == 1 and _lazy.calls["force"] - ran == 6
+    assert len(opt.variables) == 2 + 2 + options.get("use_ema", False) + bool(
+        options.get("gradient_accumulation_steps"))

@@ -580,6 +580,8 @@ class Model(Layer):
             training_logs = epoch_logs
             if self.stop_training:
                 break
+        if epochs > 0 and hasattr(self.optimizer, "finalize_variable_values"):
+            self.optimizer.finalize_variable_values(self.trainable_weights)  # Keras: EMA weights
         callbacks.on_train_end(logs=training_logs)
         return self.history
 

@@ -27,6 +27,7 @@ from tapejax._indexed_slices import IndexedSlices
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
+from tapejax.distribute._strategy import check_optimizer_variables
 from tapejax.keras import schedules
 from tapejax.keras._optimizer_checks import check_apply
 from tapejax.keras._variables import KerasVariable
@@ -106,11 +107,18 @@ class Optimizer:
                              "tf.keras.optimizers.legacy.SGD.")
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
+        if gradient_accumulation_steps and not (
+                isinstance(gradient_accumulation_steps, int) and gradient_accumulation_steps >= 2):
+            raise ValueError("`gradient_accumulation_steps` must be an integer >= 2. Received: "
+                             f"gradient_accumulation_steps={gradient_accumulation_steps}")
         if use_ema:
-            raise NotImplementedError("tapejax optimizers do not support use_ema yet.")
-        if gradient_accumulation_steps:
-            raise NotImplementedError("tapejax optimizers do not support "
-                                      "gradient_accumulation_steps yet.")
+            if ema_momentum > 1 or ema_momentum < 0:
+                raise ValueError("`ema_momentum` must be in the range [0, 1]. Received: "
+                                 f"ema_momentum={ema_momentum}")
+            if ema_overwrite_frequency and (not isinstance(ema_overwrite_frequency, int)
+                                            or ema_overwrite_frequency < 1):
+                raise ValueError("`ema_overwrite_frequency` must be an integer >= 1 or None. "
+                                 f"Received: ema_overwrite_frequency={ema_overwrite_frequency}")
         if sum(c is not None for c in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError(
                 f"Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
@@ -119,7 +127,12 @@ class Optimizer:
         self.weight_decay = weight_decay
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.loss_scale_factor = loss_scale_factor
-        self.use_ema = False
+        self.use_ema = bool(use_ema)
+        self.ema_momentum = ema_momentum
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self.gradient_accumulation_steps = gradient_accumulation_steps or None
+        self._averages = {}  # var id -> its moving average (use_ema)
+        self._accumulators = {}  # var id -> its summed gradients (gradient_accumulation_steps)
         self._iterations = KerasVariable(np.int64(0), dtype=_dtypes.int64, trainable=False,
                                          name="iteration", path=f"{self.name}/iteration")
         if isinstance(learning_rate, schedules.LearningRateSchedule) or callable(learning_rate):
@@ -155,6 +168,10 @@ class Optimizer:
     # -- Keras' surface ------------------------------------------------------------------------
     @property
     def iterations(self):
+        """The update count: with `gradient_accumulation_steps` N, the calls made divided by N (a
+        Tensor, as Keras'); otherwise the `iteration` Variable itself."""
+        if self.gradient_accumulation_steps:
+            return Tensor(self._iterations._read() // self.gradient_accumulation_steps)
         return self._iterations
 
     @iterations.setter
@@ -164,7 +181,7 @@ class Optimizer:
     @property
     def learning_rate(self):
         if self._schedule is not None:
-            return self._schedule_value(self._iterations._read())
+            return self._schedule_value(self._updates_made(self._iterations._read()))
         return self._learning_rate
 
     @learning_rate.setter
@@ -182,6 +199,11 @@ class Optimizer:
         self._learning_rate.assign(np.float32(float(np.asarray(value))))
 
     lr = learning_rate
+
+    def _updates_made(self, calls):
+        """Keras' `iterations` from the calls made (the `iteration` Variable's value)."""
+        steps = self.gradient_accumulation_steps
+        return calls // steps if steps else calls
 
     def _schedule_value(self, step):
         schedule = self._schedule
@@ -202,9 +224,34 @@ class Optimizer:
         out = [self._iterations]
         if self._learning_rate is not None:
             out.append(self._learning_rate)
+        # Keras' order: the moving averages, then the accumulators, then each variable's slots
+        out.extend(self._averages.values())
+        out.extend(self._accumulators.values())
         for var in self._trainable_variables:
             out.extend(self._slots[var._id].variables)
         return out
+
+    def finalize_variable_values(self, var_list):
+        """Writes each variable's moving average over it when `use_ema` is set (`fit` calls this
+        when training ends); otherwise does nothing.
+
+        Args:
+          var_list: the model's trainable variables, in the order the optimizer was built on.
+
+        Raises:
+          ValueError: if `var_list` and the stored averages differ in length.
+        """
+        if not self.use_ema:
+            return
+        averages = [self._averages[var._id] for var in self._trainable_variables]
+        var_list = list(var_list)
+        if len(var_list) != len(averages):
+            raise ValueError(
+                f"The length of model variables ({len(var_list)}) to override does not match the "
+                f"length of model variables stored in the optimizer ({len(averages)}). Please "
+                f"check if the optimizer was called on your model.")
+        for var, average in zip(var_list, averages):
+            var.assign(average)
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
         """Exclude Variables (or Variables whose name contains one of `var_names`) from decay."""
@@ -229,14 +276,44 @@ class Optimizer:
         was built with (`apply_gradients` on another raises ValueError)."""
         if self.built:
             return
+        var_list = list(var_list)
+        check_optimizer_variables(self._iterations, var_list)  # TF's errors across strategy scopes
+        var_list = list(var_list)
+        for var in var_list:  # Keras creates every average, then every accumulator, then the slots
+            self._extra(var, self._averages, "average")
+        for var in var_list:
+            self._extra(var, self._accumulators, "gradient_accumulator")
         for var in var_list:
             self._slot(var)
         self.built = True
+
+    def _extra(self, var, table, kind):
+        """`var`'s moving average (use_ema) or gradient accumulator (gradient_accumulation_steps):
+        a zero variable like it, or None when the option is off."""
+        if (kind == "average" and not self.use_ema) or (
+                kind == "gradient_accumulator" and not self.gradient_accumulation_steps):
+            return None
+        found = table.get(var._id)
+        if found is not None:
+            return found
+        value = var._stored if _context.current.read_hook is None else var._read()  # shape, dtype only
+        init = np.zeros(tuple(value.shape), np.dtype(value.dtype))
+        by_position = self._pending_slots.get("by_position")
+        if by_position is not None:  # its place in `variables`: after the averages (and accumulators)
+            place = 1 + (self._learning_rate is not None) + len(self._averages)
+            init = by_position.slot(place if kind == "average" else place + len(self._accumulators), init)
+        base = (getattr(var, "path", None) or var.name.split(":")[0]).replace("/", "_")
+        found = table[var._id] = KerasVariable(init, dtype=_dtypes.from_jax(np.dtype(value.dtype)),
+                                               trainable=False, name=f"{base}_{kind}",
+                                               path=f"{self.name}/{base}_{kind}")
+        return found
 
     def _slot(self, var):
         found = self._slots.get(var._id)
         if found is not None:
             return found
+        self._extra(var, self._averages, "average")
+        self._extra(var, self._accumulators, "gradient_accumulator")
         value = var._stored if _context.current.read_hook is None else var._read()  # shape, dtype only
         paths, treedef = self._initial_state(tuple(value.shape), np.dtype(value.dtype))
         kinds, consts, variables = [], [], []
@@ -334,19 +411,30 @@ class Optimizer:
         if plan is not None:
             return plan
         slots = [self._slot(v) for v in variables]
-        state_vars = [sv for s in slots for sv in s.variables]
+        averages = [self._averages[v._id] for v in variables] if self.use_ema else []
+        accumulators = ([self._accumulators[v._id] for v in variables]
+                        if self.gradient_accumulation_steps else [])
+        state_vars = [sv for s in slots for sv in s.variables] + averages + accumulators
         sizes = [len(s.variables) for s in slots]
+        n_slot_states = sum(sizes)
         decay = [self._use_weight_decay(v) for v in variables]
         wd = self.weight_decay
         scale = self.loss_scale_factor
+        accumulate = self.gradient_accumulation_steps
+        ema, ema_every = (self.ema_momentum if self.use_ema else None), self.ema_overwrite_frequency
 
         def fused(grads, params, states, iteration, lr_value):
-            lr = self._lr_jax(iteration, lr_value)
+            updates_made = iteration // accumulate if accumulate else iteration
+            lr = self._lr_jax(updates_made, lr_value)
             grads = [g.astype(p.dtype) for g, p in zip(grads, params)]
             if scale is not None:
                 grads = [g / jnp.asarray(scale, g.dtype) for g in grads]
+            old_params, slot_states = params, states[:n_slot_states]
+            if accumulate:  # as Keras: the update uses the mean on every Nth call; the rest accumulate
+                summed = [g + a for g, a in zip(grads, states[len(states) - len(params):])]
+                grads = [s / jnp.asarray(accumulate, s.dtype) for s in summed]
             grads = self._clip(grads)
-            count = iteration.astype(jnp.int32)
+            count = updates_made.astype(jnp.int32)
             tx = self._transform(lr, count)
             new_params, new_states = [], []
             k = 0
@@ -358,6 +446,21 @@ class Optimizer:
                 updates, new_state = tx.update(g, state, p)
                 new_params.append((p + updates).astype(p.dtype))
                 new_states.extend(slot.stored(new_state))
+            if accumulate:
+                is_update = (iteration + 1) % accumulate == 0
+                new_params = [jnp.where(is_update, n, p) for n, p in zip(new_params, old_params)]
+                new_states = [jnp.where(is_update, n, o) for n, o in zip(new_states, slot_states)]
+            if ema is not None:  # the average starts at the first call's weights
+                momentum = jnp.where(updates_made != 0, ema, 0.0)
+                old_averages = states[n_slot_states:n_slot_states + len(params)]
+                new_averages = [(momentum * a + (1 - momentum) * p).astype(a.dtype)
+                                for a, p in zip(old_averages, new_params)]
+                new_states.extend(new_averages)
+                if ema_every:
+                    overwrite = (updates_made + 1) % ema_every == 0
+                    new_params = [jnp.where(overwrite, a, p) for a, p in zip(new_averages, new_params)]
+            if accumulate:
+                new_states.extend(jnp.where(is_update, jnp.zeros_like(s), s) for s in summed)
             return new_params, new_states, iteration + 1
 
         # The donating form updates parameters and slots in place (eager calls); the other is
@@ -527,7 +630,10 @@ class Optimizer:
 
     def get_config(self):
         config = {"name": self.name, "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
-                  "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm}
+                  "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm,
+                  "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
+                  "ema_overwrite_frequency": self.ema_overwrite_frequency,
+                  "gradient_accumulation_steps": self.gradient_accumulation_steps}
         if self._learning_rate is not None:
             config["learning_rate"] = float(self._learning_rate.numpy())
         return config
