@@ -190,6 +190,8 @@ from tapejax.keras import _dataset_utils  # noqa: E402
 keras.preprocessing = _namespaces.make("keras.preprocessing", "tf.keras.preprocessing", _namespaces.pick(
     _dataset_utils, ["image_dataset_from_directory", "text_dataset_from_directory",
                      "timeseries_dataset_from_array"]))
+keras.preprocessing.sequence = _namespaces.make("keras.preprocessing.sequence", "tf.keras.preprocessing.sequence",
+                                                {"pad_sequences": keras.utils.pad_sequences})
 
 # TF 2's aliases of Keras namespaces (TF 2.21 has no tf.keras.optimizers.legacy classes that work).
 optimizers = keras.optimizers

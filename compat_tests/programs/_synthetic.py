@@ -66,3 +66,120 @@ def penguins_processed(n=334, seed=5):
     features, labels = iris_csv_rows(n, seed)
     features = (features - features.min(axis=0)) / (features.max(axis=0) - features.min(axis=0))
     return features.astype("float32"), labels
+
+
+class _SequenceDataset:
+    """Like `tf.keras.datasets.imdb`: reviews as object arrays of int lists (1 = start, 2 = out of
+    vocabulary, words from 3), labels int64 0/1. Positive reviews draw more often from one band of
+    word indices, negative ones from another, so a short run learns the sentiment."""
+
+    def __init__(self, train=200, test=64, vocabulary=600, seed=6):
+        self.train, self.test, self.vocabulary, self.seed = train, test, vocabulary, seed
+
+    def _split(self, rng, n, num_words):
+        labels = rng.integers(0, 2, size=n)
+        reviews = []
+        for label in labels:
+            length = int(rng.integers(20, 90))
+            common = rng.integers(3, self.vocabulary, size=length)
+            band = rng.integers(3 + 40 * label, 43 + 40 * label, size=length)
+            words = np.where(rng.random(length) < 0.4, band, common)
+            if num_words is not None:
+                words = np.where(words < num_words, words, 2)
+            reviews.append([1] + [int(w) for w in words])
+        sequences = np.empty(n, dtype=object)
+        sequences[:] = reviews
+        return sequences, labels.astype("int64")
+
+    def load_data(self, path="imdb.npz", num_words=None, **kwargs):
+        """((x_train, y_train), (x_test, y_test)) as `imdb.load_data(num_words=...)` returns them."""
+        rng = np.random.default_rng(self.seed)
+        return self._split(rng, self.train, num_words), self._split(rng, self.test, num_words)
+
+
+imdb = _SequenceDataset()
+
+_NEUTRAL = ("the a movie film this that it was is and of to in story acting plot scene actor "
+            "character director time really just watch").split()
+_POSITIVE = "great wonderful loved brilliant best superb enjoyable fantastic moving beautiful".split()
+_NEGATIVE = "awful boring worst terrible waste dull poor bad stupid mess".split()
+
+
+def write_review_folders(root, per_class=(48, 16), unsup=4, seed=7):
+    """Writes text files laid out like the extracted aclImdb archive under `root` (train/pos,
+    train/neg, train/unsup, test/pos, test/neg): short reviews with `<br />` tags, capitals and
+    punctuation, positive ones using positive words. Returns `root`."""
+    import os
+
+    rng = np.random.default_rng(seed)
+
+    def review(words):
+        body = list(rng.choice(_NEUTRAL, size=int(rng.integers(8, 20))))
+        body += list(rng.choice(words, size=int(rng.integers(2, 5))))
+        rng.shuffle(body)
+        body[0] = body[0].capitalize()
+        cut = len(body) // 2
+        return " ".join(body[:cut]) + ".<br /><br />" + " ".join(body[cut:]) + "!"
+
+    for split, count in zip(("train", "test"), per_class):
+        for label, words in (("pos", _POSITIVE), ("neg", _NEGATIVE)):
+            folder = os.path.join(root, split, label)
+            os.makedirs(folder, exist_ok=True)
+            for i in range(count):
+                with open(os.path.join(folder, f"{i}_{7 if label == 'pos' else 2}.txt"), "w") as f:
+                    f.write(review(words))
+    os.makedirs(os.path.join(root, "train", "unsup"), exist_ok=True)
+    for i in range(unsup):
+        with open(os.path.join(root, "train", "unsup", f"{i}_0.txt"), "w") as f:
+            f.write(review(_NEUTRAL))
+    return root
+
+
+def ford_a(train=160, test=64, length=176, seed=8):
+    """Like the FordA TSV files: (x, y) per split, x float64 (n, length) z-normalised per series,
+    y float64 in {-1, 1} (the file's first column); the classes differ in their dominant frequency."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(length)
+
+    def split(n):
+        y = rng.choice([-1.0, 1.0], size=n)
+        freq = np.where(y > 0, 0.05, 0.12)[:, None]
+        x = np.sin(2 * np.pi * freq * t + rng.uniform(0, 6.3, size=(n, 1))) + rng.normal(0, 0.6, size=(n, length))
+        x = (x - x.mean(axis=1, keepdims=True)) / x.std(axis=1, keepdims=True)
+        return x, y
+
+    return split(train), split(test)
+
+
+def petfinder_mini(n=480, seed=9):
+    """The petfinder-mini CSV's columns as a dict of NumPy arrays (strings as object arrays, numbers
+    int64), with an AdoptionSpeed (0-4) that depends on the fee, age, vaccination and type."""
+    rng = np.random.default_rng(seed)
+
+    def pick(values, p=None):
+        return np.asarray(rng.choice(values, size=n, p=p), dtype=object)
+
+    cols = {
+        "Type": pick(["Cat", "Dog"]),
+        "Age": rng.integers(1, 60, size=n).astype("int64"),
+        "Breed1": pick(["Tabby", "Mixed Breed", "Domestic Short Hair", "Domestic Medium Hair",
+                        "Siamese", "Persian"]),
+        "Gender": pick(["Male", "Female", "Mixed"]),
+        "Color1": pick(["Black", "Brown", "Golden", "Cream", "Gray", "White"]),
+        "Color2": pick(["White", "No Color", "Brown", "Cream", "Gray"]),
+        "MaturitySize": pick(["Small", "Medium", "Large"]),
+        "FurLength": pick(["Short", "Medium", "Long"]),
+        "Vaccinated": pick(["No", "Yes", "Not Sure"]),
+        "Sterilized": pick(["No", "Yes", "Not Sure"]),
+        "Health": pick(["Healthy", "Minor Injury"], p=[0.9, 0.1]),
+        "Fee": rng.choice([0, 0, 0, 50, 100, 200, 300], size=n).astype("int64"),
+        "Description": pick(["Nice pet", "Very playful", "Needs a home"]),
+        "PhotoAmt": rng.integers(0, 12, size=n).astype("int64"),
+    }
+    score = (cols["Fee"] / 100.0 - 2.0 * (cols["Vaccinated"] == "Yes") + 1.5 * (cols["Type"] == "Cat")
+             - 0.2 * cols["PhotoAmt"] + rng.normal(0, 0.3, size=n))
+    cols["AdoptionSpeed"] = np.where(score > 0.0, 4, rng.integers(0, 4, size=n)).astype("int64")
+    return cols
+
+# MNIST-shaped digits whose small test split holds every class (pair-making programs need each one).
+mnist_every_class = _ImageDataset("mnist", (28, 28), 10, train=256, test=64, seed=13)

@@ -14,6 +14,7 @@ from tapejax.keras import (
                            metrics,
                            mixed_precision,
                            models,
+                           ops,
                            optimizers,
                            random,
                            regularizers,
@@ -28,5 +29,5 @@ from tapejax.keras._variables import KerasVariable as Variable
 optimizers.schedules = schedules
 
 __all__ = ["Variable", "activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers", "losses",
-           "metrics", "mixed_precision", "models", "optimizers", "random", "regularizers", "saving", "schedules", "utils", "Input",
+           "metrics", "mixed_precision", "models", "ops", "optimizers", "random", "regularizers", "saving", "schedules", "utils", "Input",
            "InputLayer", "InputSpec", "KerasTensor", "Layer", "Model", "Sequential", "Functional", "History"]

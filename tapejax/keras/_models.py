@@ -14,6 +14,7 @@ from tapejax import _sparse
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 from tapejax.data import Dataset
+from tapejax.distribute._input import distribute_keras_batch
 from tapejax.keras import _saving
 from tapejax.keras import losses as losses_module
 from tapejax.keras import metrics as metrics_module
@@ -560,7 +561,7 @@ class Model(Layer):
             logs = {}
             for step, data in enumerate(epoch_data):
                 callbacks.on_train_batch_begin(step)
-                logs = self._ordered(self._train_fn(data))
+                logs = self._ordered(self._train_fn(distribute_keras_batch(self, data)))
                 callbacks.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -611,7 +612,7 @@ class Model(Layer):
         logs = {}
         for step, data in enumerate(all_data):
             callbacks.on_test_batch_begin(step)
-            logs = self._ordered(self._test_fn(data))
+            logs = self._ordered(self._test_fn(distribute_keras_batch(self, data)))
             callbacks.on_test_batch_end(step, logs)
             if self.stop_evaluating:
                 break
@@ -719,6 +720,10 @@ def _check_cardinality(x, y, sample_weight):
 
 
 def _array_batch(x, y, sample_weight, index):
+    if y is None and sample_weight is None:
+        # Keras' pack_x_y_sample_weight: x alone reaches train_step as x, a list/tuple x as (x,)
+        x = _to_tensor_batch(_slice(x, index))
+        return (x,) if isinstance(x, (list, tuple)) else x
     data = (_to_tensor_batch(_slice(x, index)), _to_tensor_batch(_slice(y, index)))
     if sample_weight is not None:
         data = data + (_to_tensor_batch(_slice(sample_weight, index)),)
@@ -756,8 +761,7 @@ class _DatasetBatches:
 
     def epoch(self):
         if self._steps is None:
-            for data in self._dataset:
-                yield _as_tuple(data)
+            yield from self._dataset  # train_step gets each element as the dataset yields it
             return
         if self._iterator is None:
             self._iterator = iter(self._dataset)
@@ -771,14 +775,12 @@ class _DatasetBatches:
                       "batches. You may need to use the `.repeat()` function when building your "
                       "dataset.")
                 return
-            yield _as_tuple(data)
-
-
-def _as_tuple(data):
-    return data if isinstance(data, tuple) else (data,)
+            yield data
 
 
 def _unpack(data):
+    if isinstance(data, list):  # Keras' unpack_x_y_sample_weight
+        data = tuple(data)
     if isinstance(data, tuple):
         if len(data) == 2:
             return data[0], data[1], None
@@ -786,6 +788,24 @@ def _unpack(data):
             return data
         return data[0], None, None
     return data, None, None
+
+
+def _adjust_input_rank(x, kt):
+    """Keras 3's Functional._adjust_input_rank: an input one rank short of its `keras.Input` whose
+    last dimension is 1 gains that axis; one rank over with a last dimension of 1 loses it."""
+    shape = getattr(x, "shape", None)
+    if shape is None or isinstance(x, _sparse.SparseTensor):
+        return x
+    x_rank, ref = len(shape), tuple(kt.shape)
+    if x_rank == len(ref):
+        return x
+    from tapejax._ops import array_ops
+    if x_rank == len(ref) + 1 and shape[-1] == 1:
+        return array_ops.squeeze(x, axis=-1)
+    if x_rank == len(ref) - 1 and ref[-1] == 1:
+        return array_ops.expand_dims(x, -1)
+    raise ValueError(f"Invalid input shape for input {x} with name '{kt.name}'. Expected shape {ref}, "
+                     f"but input has incompatible shape {tuple(shape)}")
 
 
 def _format_bytes(n):
@@ -859,6 +879,7 @@ class Functional(Model):
         values = {}
         for kt, x in zip(self._flat_inputs, flat):
             t = x if hasattr(type(x), "_value") else _to_tensor_batch(x)
+            t = _adjust_input_rank(t, kt)
             if t.dtype != kt.dtype and t.dtype.is_floating and kt.dtype.is_floating:
                 from tapejax._ops import math_ops
                 t = math_ops.cast(t, kt.dtype)
@@ -943,6 +964,8 @@ class Sequential(Model):
 
     def call(self, inputs, training=None, mask=None):
         x = inputs
+        if self._input_kt is not None and (hasattr(type(x), "_value") or isinstance(x, np.ndarray)):
+            x = _adjust_input_rank(_to_tensor_batch(x), self._input_kt)
         for layer in self._seq:
             x = layer(x)
         return x

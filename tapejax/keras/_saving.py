@@ -296,9 +296,10 @@ def read_h5(model, source, filepath, skip_mismatch=False, build_optimizer=False)
     in Keras' words (with `skip_mismatch`, a warning names the objects left unloaded and the
     rest load).
     """
-    assignments, errors = [], []
+    assignments, errors, visited = [], [], []
     with h5py.File(source, "r") as f:
         def visit(obj, path):
+            visited.append(obj)
             if build_optimizer and isinstance(obj, optimizers_module.Optimizer) and not obj.built:
                 obj.build(model.trainable_variables)
             variables = own_variables(obj)
@@ -342,6 +343,12 @@ def read_h5(model, source, filepath, skip_mismatch=False, build_optimizer=False)
         warnings.warn(msg, stacklevel=3)
     for variable, value in assignments:
         variable.assign(np.asarray(value).astype(variable.dtype._np))
+    for obj in visited:
+        # Keras 3's preprocessing layers (Normalization, ...) recompute their state from the loaded
+        # variables in load_own_variables
+        finalize = getattr(obj, "finalize_state", None)
+        if callable(finalize) and getattr(obj, "built", False):
+            finalize()
 
 
 def _atomic_write(filepath, write):

@@ -22,6 +22,7 @@ from tapejax.keras._saving_registry import (  # noqa: F401 - keras.utils' saving
     get_registered_object,
     register_keras_serializable,
 )
+from tapejax.keras._sequence import pad_sequences  # noqa: F401 - keras.utils.pad_sequences
 
 __all__ = ["Progbar", "to_categorical", "set_random_seed"]
 
