@@ -313,6 +313,45 @@ def test_an_unbuilt_subclassed_model_loses_its_first_restored_variable_to_keras_
     compare(program)
 
 
+def test_a_layer_without_its_own_build_loses_only_its_first_sublayers_first_variable(compare, tmp_path):
+    def program(tf):
+        class Block(tf.keras.layers.Layer):  # Keras builds it by a symbolic call
+            def __init__(self):
+                super().__init__()
+                self.d1, self.d2 = tf.keras.layers.Dense(2), tf.keras.layers.Dense(2)
+
+            def call(self, x):
+                return self.d2(self.d1(x))
+
+        class Built(tf.keras.Model):  # its own build: no symbolic call
+            def __init__(self):
+                super().__init__()
+                self.dense = tf.keras.layers.Dense(2)
+
+            def build(self, shape):
+                self.dense.build(shape)
+
+            def call(self, x):
+                return self.dense(x)
+
+        out = []
+        for cls in (Block, Built):
+            saved = cls()
+            saved(X)
+            for i, w in enumerate(saved.weights):
+                w.assign(np.full(w.shape, i + 1.0, np.float32))
+            path = _write(tf, tmp_path, cls.__name__, tf.train.Checkpoint(m=saved))
+            fresh = cls()
+            tf.train.Checkpoint(m=fresh).restore(path)
+            fresh(X)
+            # each fresh weight: the saved weight whose value it holds (1-based), or 0
+            out.append([(w.shape, max([i + 1 for i, v in enumerate(saved.weights)
+                                       if v.shape == w.shape and np.array_equal(v.numpy(), w.numpy())] + [0]))
+                        for w in fresh.weights])
+        return out
+    compare(program)
+
+
 def test_an_unbuilt_sequential_and_layer_are_restored_when_built(compare, tmp_path):
     def program(tf):
         keras = tf.keras

@@ -851,8 +851,8 @@ class _Pending:
         if obj is None or self.node_id in self.restoration.bound:
             return True
         child = dict(_children(obj)).get(self.name)
-        if child is None:
-            return False
+        if child is None:  # a built Keras layer that lacks it will not make it: stop waiting
+            return isinstance(obj, Layer) and bool(getattr(obj, "built", False))
         if self.quirk is not None and self.quirk["armed"] and isinstance(obj, Layer) and isinstance(
                 child, Variable):
             self.quirk["armed"] = False
