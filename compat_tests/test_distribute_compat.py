@@ -286,3 +286,31 @@ def test_four_replicas_give_tfs_losses_weights_local_results_and_input_context()
     for key in ("steps", "kernel", "axis_sum"):  # float32 sums in another order: 1e-6 relative
         assert_same(normalize(np.asarray(tf_out[key])), normalize(np.asarray(tapejax_out[key])), rtol=1e-6,
                     atol=1e-7, path=key)
+
+
+def _optimizer_across_scopes(model_in_scope):
+    def program(tf):
+        import contextlib
+        strategy = tf.distribute.MirroredStrategy()
+        with strategy.scope() if model_in_scope else contextlib.nullcontext():
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+            model.build((None, 3))
+        with contextlib.nullcontext() if model_in_scope else strategy.scope():
+            optimizer = tf.keras.optimizers.Adam()
+
+        def step(x):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(model(x) ** 2)
+            optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+            return loss
+
+        @tf.function
+        def distributed_step(x):
+            return strategy.reduce("SUM", strategy.run(step, args=(x,)), axis=None)
+        return distributed_step(tf.ones((4, 3)))
+    return program
+
+
+def test_an_optimizer_and_a_model_from_different_scopes_raise_tfs_errors():
+    compare(_optimizer_across_scopes(False), raises="ValueError", messages=False)  # optimizer in scope
+    compare(_optimizer_across_scopes(True), raises="RuntimeError", messages=False)  # model in scope

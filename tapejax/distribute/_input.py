@@ -9,6 +9,7 @@ devices is replicated instead (its values are the same: only where it is compute
 
 from __future__ import annotations
 
+import contextlib
 import enum
 
 import jax
@@ -16,6 +17,7 @@ import numpy as np
 
 from tapejax._function import check_host_iteration
 from tapejax._tensor import Tensor
+from tapejax.distribute import _state
 
 
 class InputReplicationMode(enum.Enum):
@@ -128,6 +130,32 @@ def distribute_element(strategy, element, local_rows=False):
             return leaf
         return Tensor(_place_leaf(strategy, leaf._value, local_rows))
     return jax.tree_util.tree_map(place, element)
+
+
+def keras_strategy(model):
+    """The strategy a Keras model was made in: its weights' or (not built yet) its optimizer's."""
+    for variable in model.weights:
+        return getattr(variable, "_distribute_strategy", None)
+    iterations = getattr(getattr(model, "optimizer", None), "_iterations", None)
+    return getattr(iterations, "_distribute_strategy", None)
+
+
+def keras_scope(model):
+    """The model's strategy's scope, as Keras enters it around each training step (weights a
+    step builds are then made in it); a no-op scope for a model made outside scopes."""
+    strategy = keras_strategy(model)
+    if strategy is None or _state.current()[0] is strategy:
+        return contextlib.nullcontext()
+    return strategy.scope()
+
+
+def distribute_keras_batch(model, data):
+    """A Keras `fit`/`evaluate` batch split over the devices of the model's strategy (as Keras 3's
+    `DataParallel` places data); unchanged for a model made outside scopes."""
+    strategy = keras_strategy(model)
+    if strategy is None or (strategy.num_replicas_in_sync == 1 and jax.process_count() == 1):
+        return data
+    return distribute_element(strategy, data)
 
 
 def _concat_batches(batches):

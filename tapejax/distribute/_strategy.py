@@ -468,6 +468,32 @@ class _DefaultStrategy(Strategy):
 _state.set_default_factory(_DefaultStrategy)
 
 
+def check_optimizer_variables(optimizer_variable, variables):
+    """TF's errors for an optimizer building its slots for Variables of another strategy's scope.
+
+    Args:
+      optimizer_variable: a Variable the optimizer made when it was created (its `iterations`).
+      variables: the Variables the optimizer is built for.
+
+    Raises:
+      ValueError: the optimizer was made in a strategy's scope and a Variable outside it.
+      RuntimeError: a Variable was made in a strategy's scope and the optimizer outside it.
+    """
+    own = getattr(optimizer_variable, "_distribute_strategy", None)
+    for variable in variables:
+        theirs = getattr(variable, "_distribute_strategy", None)
+        if theirs is own:
+            continue
+        if own is not None:
+            raise ValueError(f"`colocate_vars_with` must only be passed a variable created in this "
+                             f"tf.distribute.Strategy.scope(), not: <tf.Variable '{variable.name}' "
+                             f"shape={variable.shape} dtype={variable.dtype.name}> (create the model and "
+                             f"the optimizer in the same strategy.scope())")
+        raise RuntimeError(f"Mixing different tf.distribute.Strategy objects: {theirs} is not "
+                           f"{_state.default_strategy()} (the optimizer was created outside the "
+                           f"strategy.scope() its variables were created in)")
+
+
 def get_replica_context():
     """Returns the current `tf.distribute.ReplicaContext`, or None in a cross-replica context.
 

@@ -14,7 +14,7 @@ from tapejax import _sparse
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 from tapejax.data import Dataset
-from tapejax.distribute._input import distribute_keras_batch
+from tapejax.distribute._input import distribute_keras_batch, keras_scope
 from tapejax.keras import _saving
 from tapejax.keras import losses as losses_module
 from tapejax.keras import metrics as metrics_module
@@ -531,7 +531,8 @@ class Model(Layer):
         if not isinstance(x, Dataset):
             # (Keras checks validation data only when it evaluates it, after the first epoch.)
             _check_cardinality(x, y, sample_weight)
-        self._prepare(x, y)
+        with keras_scope(self):  # weights a first call builds are made in the strategy
+            self._prepare(x, y)
         self._build_loss_scale()
         if self._train_fn is None:
             self._train_fn = self._make_fn(self.train_step)
@@ -561,7 +562,8 @@ class Model(Layer):
             logs = {}
             for step, data in enumerate(epoch_data):
                 callbacks.on_train_batch_begin(step)
-                logs = self._ordered(self._train_fn(distribute_keras_batch(self, data)))
+                with keras_scope(self):  # the model's strategy (tf.distribute), as Keras
+                    logs = self._ordered(self._train_fn(distribute_keras_batch(self, data)))
                 callbacks.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -590,7 +592,8 @@ class Model(Layer):
                  steps=None, callbacks=None, return_dict=False, **kwargs):
         """Returns the loss (and metrics) on the data: a scalar, a list, or a dict."""
         batch_size = batch_size or 32
-        self._prepare(x, y)
+        with keras_scope(self):  # weights a first call builds are made in the strategy
+            self._prepare(x, y)
         if self._test_fn is None:
             self._test_fn = self._make_fn(self.test_step)
         if isinstance(x, Dataset):
@@ -612,7 +615,8 @@ class Model(Layer):
         logs = {}
         for step, data in enumerate(all_data):
             callbacks.on_test_batch_begin(step)
-            logs = self._ordered(self._test_fn(distribute_keras_batch(self, data)))
+            with keras_scope(self):  # the model's strategy (tf.distribute), as Keras
+                logs = self._ordered(self._test_fn(distribute_keras_batch(self, data)))
             callbacks.on_test_batch_end(step, logs)
             if self.stop_evaluating:
                 break
@@ -658,7 +662,8 @@ class Model(Layer):
         return np.concatenate(outputs)
 
     def train_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        self._prepare(x, y)
+        with keras_scope(self):  # weights a first call builds are made in the strategy
+            self._prepare(x, y)
         self._build_loss_scale()
         if self._train_fn is None:
             self._train_fn = self._make_fn(self.train_step)
@@ -673,7 +678,8 @@ class Model(Layer):
         return values[0] if len(values) == 1 else values
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        self._prepare(x, y)
+        with keras_scope(self):  # weights a first call builds are made in the strategy
+            self._prepare(x, y)
         if self._test_fn is None:
             self._test_fn = self._make_fn(self.test_step)
         data = (_to_tensor_batch(x), _to_tensor_batch(y))

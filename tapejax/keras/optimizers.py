@@ -277,8 +277,6 @@ class Optimizer:
         if self.built:
             return
         var_list = list(var_list)
-        check_optimizer_variables(self._iterations, var_list)  # TF's errors across strategy scopes
-        var_list = list(var_list)
         for var in var_list:  # Keras creates every average, then every accumulator, then the slots
             self._extra(var, self._averages, "average")
         for var in var_list:
@@ -312,6 +310,7 @@ class Optimizer:
         found = self._slots.get(var._id)
         if found is not None:
             return found
+        check_optimizer_variables(self._iterations, [var])  # TF's errors across strategy scopes
         self._extra(var, self._averages, "average")
         self._extra(var, self._accumulators, "gradient_accumulator")
         value = var._stored if _context.current.read_hook is None else var._read()  # shape, dtype only
