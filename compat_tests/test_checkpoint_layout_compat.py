@@ -3,6 +3,7 @@ object-graph paths with `/.ATTRIBUTES/VARIABLE_VALUE`, `_CHECKPOINTABLE_OBJECT_G
 layer and optimizer layout; and restoring follows that graph as TF does (deferred restoration,
 optimizer slots by position, TF's errors)."""
 
+import os
 import warnings
 
 import numpy as np
@@ -210,7 +211,18 @@ def test_save_counter_is_listed_after_save_and_after_restore_not_after_write(com
         path = saved.save(str(tmp_path / tf.__name__ / "saved"))
         fresh = tf.train.Checkpoint(b=tf.Variable(0.0), a=tf.Variable([0, 0], dtype=tf.int64))
         fresh.restore(path)
-        return first, _listing(tf, path), _listing(tf, _write(tf, tmp_path, "after", fresh))
+        read = tf.train.Checkpoint(b=tf.Variable(0.0), a=tf.Variable([0, 0], dtype=tf.int64))
+        status = read.read(path)  # read() creates no save_counter: the saved one is left unused
+        try:
+            status.assert_consumed()
+            consumed = True
+        except AssertionError:
+            consumed = False
+        status.assert_existing_objects_matched()
+        after_read = _listing(tf, _write(tf, tmp_path, "after_read", read))
+        next_path = read.save(str(tmp_path / tf.__name__ / "saved"))  # the saved count, restored now, + 1
+        return (first, _listing(tf, path), _listing(tf, _write(tf, tmp_path, "after", fresh)), consumed,
+                after_read, os.path.basename(next_path))
     compare(program)
 
 

@@ -456,6 +456,7 @@ class Checkpoint:
         """An int64 Variable counting `save()` calls (created on the first save or restore)."""
         if self._save_counter is None:
             self._save_counter = Variable(np.int64(0), trainable=False, name="save_counter")
+            self._restore_attached("save_counter")  # a `read()` checkpoint's saved count
         return self._save_counter
 
     # -- writing -------------------------------------------------------------------------------
@@ -494,8 +495,9 @@ class Checkpoint:
 
     # -- reading -------------------------------------------------------------------------------
     def read(self, save_path, options=None):
-        """Restores from a path written by `write` or `save`."""
-        return self.restore(save_path)
+        """Restores from a path written by `write` or `save`; unlike `restore`, creates no
+        `save_counter` (a saved one is restored when `save` creates it), as TF."""
+        return self._restore(save_path, create_counter=False)
 
     def restore(self, save_path, options=None):
         """Restores every saved value into the current objects (and, when they are created later,
@@ -510,6 +512,9 @@ class Checkpoint:
           ValueError: if a saved value has another shape or dtype than the variable it belongs
             to. Nothing is changed when it raises.
         """
+        return self._restore(save_path, create_counter=True)
+
+    def _restore(self, save_path, create_counter):
         if save_path is None:
             return _NoCheckpoint()
         from tapejax.keras._models import load_arrays
@@ -531,7 +536,8 @@ class Checkpoint:
             raise DataLossError(f"Checkpoint {save_path!r} has an unreadable object graph ({err}). "
                                 f"Nothing was restored.") from None
         values = {k: arrays[f"v{i:06d}"] for i, k in enumerate(keys)}
-        self.save_counter  # noqa: B018 - TF creates it on restore, and restores it
+        if create_counter:
+            self.save_counter  # noqa: B018 - TF creates it on restore, and restores it
         restoration = _Restoration(save_path, nodes, values)
         restoration.restore(self, 0, first=True)
         return CheckpointLoadStatus(restoration.unused, restoration.unmatched,
@@ -890,15 +896,14 @@ class _ByPosition:
         return array
 
 
-# -- deferred restoration (v1 checkpoints, and v2 children that do not exist yet) ---------------------
-# TF restores a checkpoint's values into variables created after `restore()` (a tf.Module that
-# makes its variables on its first call, a Keras layer built then). Here a module that owned no variable at restore time
-# gets its values as soon as it owns as many variables as were saved for it: checked when any
-# Variable is read (a read hook installed only while restorations wait), so the values are in
-# place before the first computation that reads all of them. The keys index the module's variables
-# in their final order, so a partly built module waits: one whose sub-modules are built and called
-# one after another (the first one's variables read before the last one exists) computes that
-# first call with the first sub-module's initial values (TF restores each variable as it is made).
+# -- deferred restoration ----------------------------------------------------------------------------
+# TF restores a checkpoint's values into objects created after `restore()` (a tf.Module that makes
+# its variables on its first call, a Keras layer built then). A waiting child of a tf.Module or
+# Keras layer (`_Pending`, v2) is checked when any Variable is read (a read hook installed only
+# while restorations wait), so each value is in place before the first computation that reads it.
+# A v1 checkpoint (`_Deferred`) restores a module that owned no variable at restore time once it
+# owns as many variables as were saved for it (its keys index the module's variables in their
+# final order).
 class _Deferred:
     def __init__(self, save_path, prefix, obj, arrays, slots, unused):
         self.save_path, self.prefix, self.arrays, self.slots, self.unused = (
