@@ -314,3 +314,36 @@ def _optimizer_across_scopes(model_in_scope):
 def test_an_optimizer_and_a_model_from_different_scopes_raise_tfs_errors():
     compare(_optimizer_across_scopes(False), raises="ValueError", messages=False)  # optimizer in scope
     compare(_optimizer_across_scopes(True), raises="RuntimeError", messages=False)  # model in scope
+
+
+_SUM_OF_A_PLAIN_TENSOR = textwrap.dedent('''
+    import json, sys
+    backend = sys.argv[1]
+    if backend == "tensorflow":
+        import tensorflow as tf
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    else:
+        import tapejax as tf
+    strategy = tf.distribute.MirroredStrategy()
+    out = {"mean": float(strategy.reduce("MEAN", tf.constant(2.0), axis=None)),
+           "axis": float(strategy.reduce("SUM", tf.constant([2.0, 3.0]), axis=0)),
+           "run": float(strategy.reduce("SUM", strategy.run(lambda: tf.constant(1.0)), axis=None) * 0)}
+    try:
+        strategy.reduce("SUM", tf.constant(2.0), axis=None)
+    except Exception as err:
+        out["error"] = [type(err).__name__, str(err)]
+    print("RESULT " + json.dumps(out))
+''')
+
+
+def test_a_sum_of_a_tensor_that_is_not_distributed_raises_tfs_value_error_with_two_replicas():
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=ROOT, JAX_PLATFORMS="cpu",
+               XLA_FLAGS="--xla_force_host_platform_device_count=2")
+    procs = [subprocess.Popen([sys.executable, "-c", _SUM_OF_A_PLAIN_TENSOR, backend], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for backend in ("tensorflow", "tapejax")]
+    tf_out, tapejax_out = (_result(p) for p in procs)
+    assert tf_out == tapejax_out
+    assert tf_out["error"] == ["ValueError", "A non-DistributedValues value tf.Tensor(2.0, shape=(), dtype=float32) "
+                                             "cannot be reduced with the given reduce op ReduceOp.SUM."]

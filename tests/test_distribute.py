@@ -307,3 +307,14 @@ def test_a_worker_whose_peer_never_joins_gets_a_clear_timeout_error():
     assert "task worker:1 could not join the 2-task cluster" in lone["message"]
     assert "the coordinator 127.0.0.1:" in lone["message"]
     assert "did not answer within 3 s (TAPEJAX_DISTRIBUTED_TIMEOUT)" in lone["message"]
+
+
+def test_two_workers_with_two_devices_each_train_as_one_process(tmp_path):
+    results = _launch.launch([sys.executable, "-c", _WORKER], 2, timeout=180,
+                             env={"PYTHONPATH": ROOT, "CKPT_DIR": str(tmp_path),
+                                  "XLA_FLAGS": "--xla_force_host_platform_device_count=2"})
+    first, second = _worker_results(results)
+    single = _run(_WORKER, devices=1)
+    assert first["replicas"] == second["replicas"] == 4
+    np.testing.assert_allclose(first["losses"], single["losses"], rtol=TOLERANCE)
+    np.testing.assert_allclose(second["kernel"], single["kernel"], rtol=TOLERANCE, atol=1e-7)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import weakref
 
 import jax
 import numpy as np
@@ -97,6 +98,19 @@ class InputContext:
                 f"total: {self._num_input_pipelines})")
 
 
+_distributed = weakref.WeakValueDictionary()  # id -> the Tensors `run` returned or distributed input holds
+
+
+def mark_distributed(value):
+    """Records a Tensor as a distributed value (TF's PerReplica/Mirrored: what `reduce` may SUM)."""
+    if isinstance(value, Tensor):
+        _distributed[id(value)] = value
+
+
+def is_distributed(value):
+    return isinstance(value, Tensor) and _distributed.get(id(value)) is value
+
+
 def _is_batch_leaf(leaf):
     return isinstance(leaf, Tensor) and leaf.dtype.name != "string"
 
@@ -128,7 +142,9 @@ def distribute_element(strategy, element, local_rows=False):
     def place(leaf):
         if not _is_batch_leaf(leaf):
             return leaf
-        return Tensor(_place_leaf(strategy, leaf._value, local_rows))
+        placed = Tensor(_place_leaf(strategy, leaf._value, local_rows))
+        mark_distributed(placed)
+        return placed
     return jax.tree_util.tree_map(place, element)
 
 

@@ -310,6 +310,8 @@ class Strategy:
         finally:
             _state.pop()
         self._wait_for_steps()
+        for leaf in jax.tree_util.tree_leaves(result):
+            _input.mark_distributed(leaf)
         return result
 
     def reduce(self, reduce_op, value, axis):
@@ -325,15 +327,24 @@ class Strategy:
           A Tensor.
 
         Raises:
-          ValueError: an unknown `reduce_op`.
+          ValueError: an unknown `reduce_op`, or a SUM with `axis=None` of a value that is neither
+            distributed input nor a result of `run` (with more than one replica, as TF).
         """
         reduce_op = as_reduce_op(reduce_op)
 
         def one(v):
+            distributed = _input.is_distributed(v) or self.extended.variable_created_in_scope(v)
             v = convert_to_tensor(v)
             if axis is None:
+                if reduce_op is ReduceOp.SUM and self.num_replicas_in_sync > 1 and not distributed:
+                    raise ValueError(f"A non-DistributedValues value {v!s} cannot be reduced with the given "
+                                     f"reduce op {reduce_op}.")
                 return v
-            return (math_ops.reduce_sum if reduce_op is ReduceOp.SUM else math_ops.reduce_mean)(v, axis=axis)
+            if reduce_op is ReduceOp.MEAN:
+                return math_ops.reduce_mean(v, axis=axis)
+            total = math_ops.reduce_sum(v, axis=axis)
+            # TF: a value that is not distributed is the same on every replica, each adding it once
+            return total if distributed else total * self.num_replicas_in_sync
         return jax.tree_util.tree_map(one, value)
 
     def gather(self, value, axis):
