@@ -134,8 +134,10 @@ def test_keras_3_optimizer_layout(compare, tmp_path, optimizer):
     compare(program)
 
 
-@pytest.mark.parametrize("layer", ["Conv2D", "BatchNormalization", "Embedding", "LayerNormalization",
-                                   "LSTM", "GRU", "Dropout"])
+@pytest.mark.parametrize("layer", [
+    "Conv2D", "BatchNormalization", "Embedding", "LayerNormalization", "LSTM", "GRU", "Dropout", "Conv1D",
+    "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D", "SimpleRNN", "Bidirectional", "TimeDistributed",
+    "MultiHeadAttention", "PReLU", "GroupNormalization", "Normalization"])
 def test_keras_layer_variable_names(compare, tmp_path, layer):
     def program(tf):
         layers = tf.keras.layers
@@ -146,9 +148,23 @@ def test_keras_layer_variable_names(compare, tmp_path, layer):
             "LayerNormalization": (layers.LayerNormalization, X),
             "LSTM": (lambda: layers.LSTM(2), np.ones((1, 4, 3), np.float32)),
             "GRU": (lambda: layers.GRU(2), np.ones((1, 4, 3), np.float32)),
-            "Dropout": (lambda: layers.Dropout(0.1), X)}[layer]
+            "Dropout": (lambda: layers.Dropout(0.1), X),
+            "Conv1D": (lambda: layers.Conv1D(2, 3), np.ones((1, 5, 2), np.float32)),
+            "Conv2DTranspose": (lambda: layers.Conv2DTranspose(2, 3), np.ones((1, 4, 4, 1), np.float32)),
+            "DepthwiseConv2D": (lambda: layers.DepthwiseConv2D(3), np.ones((1, 5, 5, 2), np.float32)),
+            "SeparableConv2D": (lambda: layers.SeparableConv2D(2, 3), np.ones((1, 5, 5, 2), np.float32)),
+            "SimpleRNN": (lambda: layers.SimpleRNN(2), np.ones((1, 4, 3), np.float32)),
+            "Bidirectional": (lambda: layers.Bidirectional(layers.LSTM(2)), np.ones((1, 4, 3), np.float32)),
+            "TimeDistributed": (lambda: layers.TimeDistributed(layers.Dense(2)), np.ones((1, 4, 3), np.float32)),
+            "MultiHeadAttention": (lambda: layers.MultiHeadAttention(2, 2), None),
+            "PReLU": (layers.PReLU, X),
+            "GroupNormalization": (lambda: layers.GroupNormalization(groups=1), X),
+            "Normalization": (layers.Normalization, X)}[layer]
         made = made()
-        made(inputs)
+        if inputs is None:  # attention: query and value
+            made(np.ones((1, 3, 4), np.float32), np.ones((1, 3, 4), np.float32))
+        else:
+            made(inputs)
         return _listing(tf, _write(tf, tmp_path, layer, tf.train.Checkpoint(layer=made)))
     compare(program)
 

@@ -63,7 +63,13 @@ _TAPEJAX_ATTRIBUTES = frozenset({
     "_layers", "_own_trainable", "_own_non_trainable", "_losses", "_compiled_metrics", "_metric_specs",
     "_loss_tracker", "_auto_config", "_build_shapes", "_initial_weights", "_seq"})
 _KERAS_ATTRIBUTE_NAMES = {"kernel": "_kernel", "embeddings": "_embeddings"}
+_KERAS_CLASS_NAMES = {  # Keras classes whose attributes are named otherwise
+    "Conv1DTranspose": {}, "Conv2DTranspose": {}, "Conv3DTranspose": {},
+    "DepthwiseConv1D": {"depthwise_kernel": "kernel"}, "DepthwiseConv2D": {"depthwise_kernel": "kernel"}}
 _RNN_LAYERS = frozenset({"LSTM", "GRU", "SimpleRNN"})
+# MultiHeadAttention keeps (kernel, bias) pairs where Keras has EinsumDense sublayers
+_ATTENTION_PARTS = (("_query", "_query_dense"), ("_key", "_key_dense"), ("_value", "_value_dense"),
+                    ("_out", "_output_dense"))
 
 
 class _View:
@@ -134,15 +140,22 @@ def _layer_children(obj):
         items.append(("_operations", _View(obj, "_operations",
                                            [(str(i), layer) for i, layer in enumerate(obj.layers)])))
     builtin = type(obj).__module__.startswith("tapejax.keras")  # Keras' own layers, not a user's
+    names = _KERAS_CLASS_NAMES.get(type(obj).__name__, _KERAS_ATTRIBUTE_NAMES) if builtin else {}
     rnn = builtin and type(obj).__name__ in _RNN_LAYERS and "cell" not in vars(obj)
+    if builtin and type(obj).__name__ == "MultiHeadAttention":
+        for attribute, name in _ATTENTION_PARTS:
+            kernel, bias = getattr(obj, attribute, (None, None))
+            if kernel is not None:
+                items.append((name, _View(obj, name, [("_kernel", kernel)] + (
+                    [] if bias is None else [("bias", bias)]))))
     cell = []
     for name, value in vars(obj).items():
         if name in _TAPEJAX_ATTRIBUTES or value is obj or not _layer_trackable(value):
             continue
         if rnn and isinstance(value, Variable):
             cell.append((name, value))
-        elif isinstance(value, Variable) and builtin:
-            items.append((_KERAS_ATTRIBUTE_NAMES.get(name, name), value))
+        elif isinstance(value, Variable):
+            items.append((names.get(name, name), value))
         else:
             items.append((name, value))
     if cell:
