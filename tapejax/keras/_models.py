@@ -494,7 +494,14 @@ class Model(Layer):
         if self.run_eagerly:
             return step
         from tapejax._function import function
-        return function(step)
+        compiled = function(step)
+
+        def run(data):
+            # string tensors live on the host (jax.jit cannot take them): such a step runs eagerly
+            if any(getattr(getattr(leaf, "dtype", None), "name", None) == "string" for leaf in _leaves(data)):
+                return step(data)
+            return compiled(data)
+        return run
 
     def _prepare(self, x, y):
         if not self.compiled:
@@ -878,6 +885,12 @@ class Functional(Model):
         return shapes[0] if len(shapes) == 1 else shapes
 
     def call(self, inputs, training=None, mask=None):
+        if isinstance(inputs, dict) and isinstance(self._inputs_struct, dict):
+            missing = [k for k in self._inputs_struct if k not in inputs]
+            if missing:
+                raise ValueError(f"Model {self.name!r} expects the input keys "
+                                 f"{list(self._inputs_struct)}, but the inputs lack {missing}.")
+            inputs = {k: inputs[k] for k in self._inputs_struct}  # matched by key, as Keras
         flat = _leaves(inputs) if isinstance(inputs, (list, tuple, dict)) else [inputs]
         if len(flat) != len(self._flat_inputs):
             raise ValueError(f"Model {self.name!r} expects {len(self._flat_inputs)} input(s), but "

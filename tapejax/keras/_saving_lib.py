@@ -541,12 +541,66 @@ def save_model(model, filepath):
     weights = io.BytesIO()
     _saving.write_h5(model, weights)
 
+    assets = _collect_assets(model)
+
     def write(tmp):
         with zipfile.ZipFile(tmp, "w") as archive:
             archive.writestr(_METADATA, metadata)
             archive.writestr(_CONFIG, config)
             archive.writestr(_saving.H5_WEIGHTS_NAME, weights.getvalue())
+            for name, data in assets:
+                archive.writestr(name, data)
     _saving._atomic_write(filepath, write)
+
+
+_ASSETS = "assets"
+
+
+def _collect_assets(model):
+    """[(zip member name, bytes)] of what each object's `save_assets(dir)` writes, under
+    `assets/<object path>/` as Keras 3 lays them out (lookup layers' vocabulary.txt)."""
+    import tempfile
+    members = []
+    with tempfile.TemporaryDirectory() as root:
+        def visit(obj, path):
+            save = getattr(obj, "save_assets", None)
+            if not callable(save):
+                return
+            directory = os.path.join(root, path)
+            os.makedirs(directory, exist_ok=True)
+            save(directory)
+            for name in sorted(os.listdir(directory)):
+                full = os.path.join(directory, name)
+                if os.path.isfile(full):
+                    with open(full, "rb") as f:
+                        members.append(("/".join(p for p in (_ASSETS, path, name) if p), f.read()))
+        _saving._walk(model, "", visit, {})
+    return members
+
+
+def _load_assets(model, filepath):
+    """Calls each object's `load_assets(dir)` with its `assets/<object path>/` files from the zip."""
+    import tempfile
+    with zipfile.ZipFile(filepath, "r") as archive:
+        names = [n for n in archive.namelist() if n.startswith(_ASSETS + "/") and not n.endswith("/")]
+        if not names:
+            return
+        with tempfile.TemporaryDirectory() as root:
+            for name in names:
+                parts = name.split("/")
+                if any(part in ("", ".", "..") for part in parts):
+                    raise ValueError(f"{filepath!r}: refusing the asset path {name!r}.")
+                target = os.path.join(root, *parts)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                with open(target, "wb") as f:
+                    f.write(archive.read(name))
+
+            def visit(obj, path):
+                load = getattr(obj, "load_assets", None)
+                directory = os.path.join(root, _ASSETS, path)
+                if callable(load) and os.path.isdir(directory):
+                    load(directory)
+            _saving._walk(model, "", visit, {})
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
@@ -564,6 +618,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
         compile_from_config(model, compiled, ctx)
     weights = _saving.read_archive_member(filepath, _saving.H5_WEIGHTS_NAME)
     _saving.read_h5(model, io.BytesIO(weights), filepath)
+    _load_assets(model, filepath)
     return model
 
 

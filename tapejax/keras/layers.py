@@ -74,12 +74,19 @@ from tapejax.keras._layers_more import (  # noqa: F401
     subtract,
 )
 from tapejax.keras._layers_more import __all__ as _MORE
+from tapejax.keras._preprocessing import (  # noqa: F401
+    CategoryEncoding,
+    IntegerLookup,
+    StringLookup,
+    TextVectorization,
+)
+from tapejax.keras._preprocessing import __all__ as _PREPROCESSING
 
 __all__ = ["Layer", "InputLayer", "InputSpec", "Input", "Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D",
            "MaxPool2D", "AvgPool2D", "GlobalAveragePooling2D", "GlobalAvgPool2D",
            "GlobalMaxPooling2D", "Flatten", "Reshape", "Dropout", "BatchNormalization",
            "LayerNormalization", "Embedding", "Activation", "ReLU", "Softmax", "Add", "Concatenate",
-           "GlobalMaxPool2D", "Convolution2D", "add", "concatenate"] + list(_MORE)
+           "GlobalMaxPool2D", "Convolution2D", "add", "concatenate"] + list(_MORE) + list(_PREPROCESSING)
 
 
 def _activation_name(fn):
