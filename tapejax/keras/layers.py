@@ -10,6 +10,17 @@ from tapejax._ops._convert import as_value, convert_to_tensor
 from tapejax._ops._dispatch import apply
 from tapejax._tensor import Tensor
 from tapejax.keras import _kernels, activations, constraints, initializers, regularizers
+from tapejax.keras._image_layers import (  # noqa: F401
+    CenterCrop,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Resizing,
+)
 from tapejax.keras._layer import Input, InputLayer, InputSpec, KerasTensor, Layer  # noqa: F401
 from tapejax.keras._layers_more import (  # noqa: F401
     ELU,
@@ -87,6 +98,8 @@ __all__ = ["Layer", "InputLayer", "InputSpec", "Input", "Dense", "Conv2D", "MaxP
            "GlobalMaxPooling2D", "Flatten", "Reshape", "Dropout", "BatchNormalization",
            "LayerNormalization", "Embedding", "Activation", "ReLU", "Softmax", "Add", "Concatenate",
            "GlobalMaxPool2D", "Convolution2D", "add", "concatenate"] + list(_MORE) + list(_PREPROCESSING)
+__all__ += ["CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip",
+            "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing"]
 
 
 def _activation_name(fn):
