@@ -72,8 +72,13 @@ def test_a_sequential_and_a_functional_model_list_keras_operations(compare, tmp_
         unbuilt_input(X)
         entry = keras.Input(shape=(3,))
         functional = keras.Model(entry, keras.layers.Dense(2)(keras.layers.Dense(4)(entry)))
+        a, b = keras.Input(shape=(3,)), keras.Input(shape=(2,))
+        added = keras.layers.Add()([keras.layers.Dense(4)(a), keras.layers.Dense(4)(b)])
+        two_inputs = keras.Model([a, b], keras.layers.Dense(1)(added))
+        nested = keras.Sequential([keras.Input(shape=(3,)), _sequential(tf, 2), keras.layers.Dense(1)])
         return [_listing(tf, _write(tf, tmp_path, name, tf.train.Checkpoint(model=m)))
-                for name, m in (("seq", seq), ("seq2", unbuilt_input), ("fun", functional))]
+                for name, m in (("seq", seq), ("seq2", unbuilt_input), ("fun", functional),
+                                ("two", two_inputs), ("nested", nested))]
     compare(program)
 
 
@@ -131,6 +136,25 @@ def test_keras_3_optimizer_layout(compare, tmp_path, optimizer):
         if optimizer != "adam_unbuilt":
             _train_once(tf, _sequential(tf, 2), opt)
         return _listing(tf, _write(tf, tmp_path, optimizer, tf.train.Checkpoint(optimizer=opt)))
+    compare(program)
+
+
+def test_a_loss_scale_optimizer_saves_its_scale_and_its_inner_optimizer(compare, tmp_path):
+    def program(tf):
+        def make():
+            return tf.keras.mixed_precision.LossScaleOptimizer(tf.keras.optimizers.SGD(0.1, momentum=0.9))
+        model, opt = _sequential(tf, 2), make()
+        model.set_weights([np.full(w.shape, 0.5, np.float32) for w in model.weights])
+        for _ in range(2):
+            _train_once(tf, model, opt)
+        path = _write(tf, tmp_path, "lso", tf.train.Checkpoint(model=model, optimizer=opt))
+        fresh, fresh_opt = _sequential(tf, 2), make()
+        tf.train.Checkpoint(model=fresh, optimizer=fresh_opt).restore(path)
+        _train_once(tf, fresh, fresh_opt)
+        _train_once(tf, model, opt)
+        return (_listing(tf, path), [w.numpy() for w in fresh.weights], [w.numpy() for w in model.weights],
+                fresh_opt.step_counter.numpy(), fresh_opt.dynamic_scale.numpy(),
+                [v.numpy() for v in fresh_opt.inner_optimizer.variables])
     compare(program)
 
 

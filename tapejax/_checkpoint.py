@@ -164,17 +164,26 @@ def _layer_children(obj):
 
 
 def _optimizer_children(opt):
+    from tapejax.keras.optimizers import LossScaleOptimizer
     if not hasattr(opt, "_iterations"):
         return []
     items = [("_iterations", opt._iterations)]
     if getattr(opt, "_learning_rate", None) is not None:
         items.append(("_learning_rate", opt._learning_rate))
+    variables, trainable, extra = opt.variables, opt._trainable_variables, []
+    if isinstance(opt, LossScaleOptimizer):  # Keras 3: its own variables, the inner optimizer's apart
+        inner = opt.inner_optimizer
+        variables = [v for _, v in items]
+        trainable = inner._trainable_variables
+        extra = [("inner_optimizer", inner)]
+        if opt.built:
+            variables += [opt.step_counter, opt.dynamic_scale]
+            extra += [("step_counter", opt.step_counter), ("dynamic_scale", opt.dynamic_scale)]
     items.append(("_variables", _View(opt, "_variables",
-                                      [(str(i), v) for i, v in enumerate(opt.variables)], owner=opt)))
+                                      [(str(i), v) for i, v in enumerate(variables)], owner=opt)))
     items.append(("_trainable_variables", _View(
-        opt, "_trainable_variables", [(str(i), v) for i, v in enumerate(opt._trainable_variables)],
-        owner=opt)))
-    return items
+        opt, "_trainable_variables", [(str(i), v) for i, v in enumerate(trainable)], owner=opt)))
+    return items + extra
 
 
 def _children(obj, saving=False):
