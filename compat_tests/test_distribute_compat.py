@@ -347,3 +347,26 @@ def test_a_sum_of_a_tensor_that_is_not_distributed_raises_tfs_value_error_with_t
     assert tf_out == tapejax_out
     assert tf_out["error"] == ["ValueError", "A non-DistributedValues value tf.Tensor(2.0, shape=(), dtype=float32) "
                                              "cannot be reduced with the given reduce op ReduceOp.SUM."]
+
+
+def _model_built_in_run(tf):
+    strategy = tf.distribute.MirroredStrategy()
+    with strategy.scope():
+        model = tf.keras.Sequential([tf.keras.layers.Dense(2, kernel_initializer="ones")])
+        optimizer = tf.keras.optimizers.SGD(0.1)
+
+    def step(x):
+        with tf.GradientTape() as tape:
+            loss = tf.nn.compute_average_loss(tf.reduce_sum(model(x) ** 2, axis=1))
+        optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+        return loss
+
+    @tf.function
+    def distributed_step(x):
+        return strategy.reduce("SUM", strategy.run(step, args=(x,)), axis=None)
+    losses = [distributed_step(tf.ones((4, 3)) * i) for i in range(3)]
+    return losses, model.layers[0].kernel.numpy()
+
+
+def test_weights_a_model_builds_inside_run_belong_to_the_strategy_as_in_tf():
+    compare(_model_built_in_run)

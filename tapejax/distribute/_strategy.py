@@ -304,9 +304,13 @@ class Strategy:
           value that is linear in the batch split (a sum, or `tf.nn.compute_average_loss`) equals
           TF's `strategy.reduce(SUM, ...)` of the per-replica values.
         """
+        listeners = _context.current.creation_listeners
+        if self._note_variable not in listeners:  # Variables made in `fn` are the strategy's, as in its scope
+            listeners = [*listeners, self._note_variable]
         _state.push(self, True)
         try:
-            result = fn(*args, **(kwargs or {}))
+            with _context.scope(creation_listeners=listeners):
+                result = fn(*args, **(kwargs or {}))
         finally:
             _state.pop()
         self._wait_for_steps()
