@@ -838,6 +838,8 @@ class _Restoration:
             by_position.slots[int(name)] = child_id
             self.nontrivial = True
             return
+        if isinstance(cur, _View):
+            return  # a part of a built Keras model that lacks this child: it will not get it
         entry = _Pending(self, cur, name, child_id, quirk)
         self.nontrivial = True
         if isinstance(cur, (Checkpoint, ListWrapper, list, tuple, dict)) and not entry.try_apply():
@@ -867,6 +869,7 @@ class _Pending:
 
     def __init__(self, restoration, obj, name, node_id, quirk):
         self.restoration, self.name, self.node_id, self.quirk = restoration, name, node_id, quirk
+        self.seen = None  # what the object held when last checked (unchanged: nothing to do)
         try:
             self.ref = weakref.ref(obj)
         except TypeError:
@@ -878,9 +881,17 @@ class _Pending:
         obj = self.ref()
         if obj is None or self.node_id in self.restoration.bound:
             return True
+        if isinstance(obj, Checkpoint):
+            held = (*map(id, obj._children.values()), id(obj._save_counter))
+        else:
+            held = tuple(map(id, obj.values() if isinstance(obj, dict) else obj
+                             if isinstance(obj, (list, tuple)) else vars(obj).values()))
+        if held == self.seen:  # checked on every variable read while waiting: keep it cheap
+            return False
+        self.seen = held
         child = dict(_children(obj)).get(self.name)
-        if child is None:  # a built Keras layer that lacks it will not make it: stop waiting
-            return isinstance(obj, Layer) and bool(getattr(obj, "built", False))
+        if child is None:  # a built Keras layer or optimizer that lacks it will not make it
+            return (isinstance(obj, Layer) or _is_optimizer(obj)) and bool(getattr(obj, "built", False))
         if self.quirk is not None and self.quirk["armed"] and isinstance(obj, Layer) and isinstance(
                 child, Variable):
             self.quirk["armed"] = False

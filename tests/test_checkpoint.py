@@ -238,3 +238,45 @@ def test_the_file_is_a_npz_archive_with_the_object_graph_as_json(tmp_path):
     assert graph["nodes"][0] == {"children": [["v", 1]], "key": None}
     assert graph["nodes"][1] == {"children": [], "key": "v/.ATTRIBUTES/VARIABLE_VALUE"}
     assert tf.train.load_checkpoint(path).get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH") == json.dumps(graph).encode()
+
+
+def test_values_a_built_model_has_no_place_for_leave_no_read_hook_waiting(tmp_path):
+    from tapejax import _context
+    deeper = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(4), keras.layers.Dense(1),
+                               keras.layers.Dense(1)])
+    path = tf.train.Checkpoint(model=deeper).write(str(tmp_path / "deeper"))
+    model, _ = _setup()
+    status = tf.train.Checkpoint(model=model).restore(path)
+    assert _context.current.read_hook is None
+    with pytest.raises(AssertionError, match="_operations/3"):
+        status.assert_consumed()
+    biased = keras.layers.Dense(2)
+    biased(tf.ones([1, 3]))
+    path = tf.train.Checkpoint(layer=biased).write(str(tmp_path / "biased"))
+    plain = keras.layers.Dense(2, use_bias=False)
+    plain(tf.ones([1, 3]))
+    tf.train.Checkpoint(layer=plain).restore(path)
+    assert _context.current.read_hook is None
+    np.testing.assert_array_equal(plain.kernel.numpy(), biased.kernel.numpy())
+
+
+def test_a_waiting_restoration_checks_an_object_again_only_when_its_attributes_changed(tmp_path):
+    saved = _LazyModule()
+    saved(tf.ones([1, 3]))
+    path = tf.train.Checkpoint(m=saved).write(str(tmp_path / "lazy"))
+    fresh = _LazyModule()
+    tf.train.Checkpoint(m=fresh).restore(path)
+    from tapejax import _checkpoint
+    entry = next(e for e in _checkpoint._waiting if getattr(e, "ref", lambda: None)() is fresh)
+    calls = []
+    original = _checkpoint._children
+    _checkpoint._children = lambda obj, saving=False: calls.append(obj) or original(obj, saving)
+    try:
+        for _ in range(3):
+            (tf.Variable(1.0) * 2.0).numpy()
+        assert calls == []  # nothing changed on `fresh`: not walked again
+        fresh(tf.ones([1, 3]))
+    finally:
+        _checkpoint._children = original
+    assert calls and entry not in _checkpoint._waiting
+    np.testing.assert_array_equal(fresh.w.numpy(), saved.w.numpy())
