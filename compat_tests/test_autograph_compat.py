@@ -1349,6 +1349,21 @@ def lambda_with_conditional_expression(tf):
 
 
 @program
+@H.raises("OperatorNotAllowedInGraphError")
+def lambdas_sharing_a_line_with_the_same_arguments_are_not_converted(tf):
+    fs = [tf.function(lambda x: x + 1.0), tf.function(lambda x: x - 1.0 if x > 0.0 else x * 10.0)]
+    return fs[0](tf.constant(1.0)), fs[1](tf.constant(1.0))
+
+
+@program
+def lambda_over_several_lines_is_converted(tf):
+    f = tf.function(
+        lambda x, scale=2.0: tf.reduce_sum(x) * scale
+        if tf.reduce_sum(x) > 0.0 else -tf.reduce_sum(x))
+    return f(tf.constant([-1.0, -2.0])), f(tf.constant([1.0, 2.0])), f(tf.constant([1.0]), 3.0)
+
+
+@program
 def lambda_helper_called_in_loop(tf):
     step = lambda v: v * 0.5 + 1.0  # noqa: E731 - a lambda is the construct under test
 

@@ -237,3 +237,83 @@ def test_concrete_function_called_with_another_python_value_raises_type_error(co
         assert float(squarer(tf.constant(10.0), exponent=2)) == 100.0
         return squarer(tf.constant(10.0), exponent=3)
     compare(program, messages=False)  # TF's message goes on to print the whole signature
+
+
+def test_input_signature_with_none_dimensions_traces_once_for_every_length(compare):
+    def program(tf):
+        seen = []
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32), tf.TensorSpec([], tf.int32)])
+        def f(x, k):
+            seen.append((str(x), x.shape.as_list(), str(k)))
+            rows = tf.shape(x)[0]
+            return tf.reduce_sum(x, axis=1) * tf.cast(rows + k, tf.float32), tf.size(x), tf.shape(x)
+
+        outs = [f(tf.ones([n, 2]), tf.constant(n)) for n in (1, 3, 2, 3)]
+        return outs, seen, f.experimental_get_tracing_count(), f.pretty_printed_concrete_signatures()
+    compare(program)
+
+
+def test_reduce_retracing_relaxes_the_dimensions_that_changed(compare):
+    def program(tf):
+        seen = []
+
+        @tf.function(reduce_retracing=True)
+        def f(x, scale):
+            seen.append(x.shape.as_list())
+            return tf.reduce_mean(x, axis=0) * scale + tf.cast(tf.shape(x)[0], tf.float32)
+
+        outs = [f(tf.ones(shape), 2.0) for shape in [(2, 3), (4, 3), (5, 3), (5, 4), (6, 7), (2, 2)]]
+        return outs, seen, f.experimental_get_tracing_count()
+    compare(program)
+
+
+def test_a_concrete_function_of_a_none_spec_serves_later_calls_of_the_function(compare):
+    def program(tf):
+        @tf.function
+        def f(x):
+            if tf.reduce_sum(x) > 0:
+                return x + 1.0
+            return x - 1.0
+
+        concrete = f.get_concrete_function(tf.TensorSpec([None], tf.float32))
+        outs = [concrete(tf.constant([1.0, 2.0])), concrete(tf.constant([-5.0])), f(tf.constant([3.0, 4.0, 5.0]))]
+        return (outs, f.experimental_get_tracing_count(), str(concrete.structured_input_signature),
+                concrete.structured_outputs.shape.as_list())
+    compare(program)
+
+
+def test_reads_after_an_assignment_in_a_function_differentiate_as_the_variable(compare):
+    def program(tf):
+        v = tf.Variable(1.0)
+
+        @tf.function
+        def f(x):
+            v.assign_add(tf.reduce_sum(x))
+            return tf.reduce_sum(x * v)
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+        def g(x):
+            v.assign(v * 2.0)
+            return tf.reduce_sum(x) * v
+
+        grads = []
+        for fn in (f, g):
+            x = tf.constant([1.0, 2.0])
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = fn(x)
+            grads.append((y, tape.gradient(y, [x, v])))
+        return grads, v
+    compare(program)
+
+
+def test_tf_print_in_a_function_with_none_dimensions_traces_once(compare):
+    def program(tf):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+        def f(x):
+            tf.print(tf.shape(x))
+            return x * 2.0
+
+        return [f(tf.constant([1.0, 2.0])), f(tf.constant([3.0]))], f.experimental_get_tracing_count()
+    compare(program)

@@ -166,10 +166,10 @@ autograph = _namespaces.make("autograph", "tf.autograph", {
         "do_not_convert": _autograph.do_not_convert, "set_loop_options": _autograph.set_loop_options}),
 })
 
-from tapejax._function import TraceType  # noqa: E402
+from tapejax import _function  # noqa: E402
 
-types = _namespaces.make("types", "tf.types", {
-    "experimental": _namespaces.make("types.experimental", "tf.types.experimental", {"TraceType": TraceType})})
+types = _namespaces.make("types", "tf.types", {"experimental": _namespaces.make(
+    "types.experimental", "tf.types.experimental", {"TraceType": _function.TraceType})})
 
 from tapejax._forward import ForwardAccumulator  # noqa: E402
 

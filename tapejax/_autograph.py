@@ -14,6 +14,7 @@ import ast
 import collections
 import functools
 import inspect
+import linecache
 import os
 import sys
 import sysconfig
@@ -78,8 +79,6 @@ def _skipped(func):
     code = getattr(func, "__code__", None)
     if code is None or code.co_flags & (inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR):
         return True
-    if func.__name__ == "<lambda>":
-        return True
     filename = os.path.realpath(code.co_filename)
     return filename.startswith(_SKIPPED_DIRS)
 
@@ -100,17 +99,24 @@ def _converted_code(func):
 
 
 def _transform(func):
-    try:  # from the code object: a function's own source, never that of its `__wrapped__`
-        lines, first_line = inspect.getsourcelines(func.__code__)
-    except (OSError, TypeError):
-        return None
+    if func.__name__ == "<lambda>":  # found in its whole file (its line may not parse alone)
+        lines, first_line = linecache.getlines(func.__code__.co_filename), 1
+    else:
+        try:  # from the code object: a function's own source, never that of its `__wrapped__`
+            lines, first_line = inspect.getsourcelines(func.__code__)
+        except (OSError, TypeError):
+            return None
     source = textwrap.dedent("".join(lines))
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return None
-    node = tree.body[0] if tree.body else None
-    if not isinstance(node, ast.FunctionDef) or node.name != func.__name__:
+    if func.__name__ == "<lambda>":
+        node = _lambda_as_function(tree, func)
+    else:
+        node = tree.body[0] if tree.body else None
+    if node is None or not isinstance(node, ast.FunctionDef) or (
+            node.name != func.__name__ and func.__name__ != "<lambda>"):
         return None
     try:
         node = Converter().convert_function(node)
@@ -139,6 +145,20 @@ def _transform(func):
     inner = next(c for c in factory_code.co_consts
                  if isinstance(c, types.CodeType) and c.co_name == node.name)
     return inner, ast.unparse(node)
+
+
+def _lambda_as_function(tree, func):
+    """The lambda `func` in its file's `tree`, as a `def` returning its body (TF converts lambdas
+    too), or None when other lambdas with its arguments share its line (TF leaves those as they are)."""
+    code = func.__code__
+    names = list(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno
+             and [a.arg for a in n.args.posonlyargs + n.args.args + n.args.kwonlyargs] == names]
+    if len(found) != 1:
+        return None
+    node = ast.FunctionDef(name="ag__lambda", args=found[0].args, body=[ast.Return(value=found[0].body)],
+                           decorator_list=[], returns=None, type_params=[])
+    return ast.copy_location(node, found[0])
 
 
 def convert(func):
@@ -275,6 +295,16 @@ def _where():
     return f"{frame.f_code.co_filename}:{frame.f_lineno}"
 
 
+_LIMITATIONS = ("See https://github.com/tensorflow/tensorflow/blob/master/tensorflow/python/autograph/g3doc/"
+                "reference/limitations.md#consistency-of-control-flow-types for more info.")
+_CHANGED_TO_TENSOR = (
+    "The condition of while loop started as non-Tensor, then changed to Tensor. This may happen either "
+    "because variables changed type, or when a break or return statement inside the loop depends on a "
+    "Tensor condition. In both cases, changing to a TF loop should remove the error.\n" + _LIMITATIONS)
+_BREAK_ON_TENSOR = ("break and return statements which depend on a TF condition are not supported in Python "
+                    "for loops. Did you intend to make it a TF loop?\n" + _LIMITATIONS)
+
+
 def while_stmt(test, body, get_state, set_state, names, extra_test=None, has_return=False, local_only=()):
     def full_test():
         if extra_test is None:
@@ -282,11 +312,15 @@ def while_stmt(test, body, get_state, set_state, names, extra_test=None, has_ret
         return and_(extra_test, test)
 
     ok = full_test()
+    python_iterations = 0
     while not is_staged(ok):
         if not _truth(ok):
             return
         body()
+        python_iterations += 1
         ok = full_test()
+    if python_iterations:  # as TF: a loop that began as Python cannot become a staged one
+        raise NotImplementedError(_CHANGED_TO_TENSOR)
     _staging.staged_loop(get_state, set_state, names, body, test=full_test, has_return=has_return,
                          where=_where(), local_only=local_only)
 
@@ -349,17 +383,17 @@ def for_stmt(iterable, extra_test, body, get_state, set_state, names, has_return
         if iterable.ndim == 0:
             raise TypeError("Cannot iterate over a scalar tensor.")
         values = iterable._value
+        size = values.shape[0]  # a symbolic size (a None dimension) is counted at run time
         _staging.staged_loop(
-            get_state, set_state, names, body, count=int(values.shape[0]),
+            get_state, set_state, names, body, count=size if isinstance(size, int) else jnp.asarray(size, jnp.int32),
             element=lambda k: Tensor(jax.lax.dynamic_index_in_dim(values, k, keepdims=False)),
             extra_test=extra_test, has_return=has_return, where=_where(), local_only=local_only)
         return
     for item in iterable:
         if extra_test is not None:
             ok = extra_test()
-            if is_staged(ok):
-                if_stmt(ok, functools.partial(body, item), lambda: None, get_state, set_state, names)
-                continue
+            if is_staged(ok):  # as TF: a `break`/`return` on a Tensor in a Python loop
+                raise NotImplementedError(_BREAK_ON_TENSOR)
             if not _truth(ok):
                 break
         body(item)

@@ -18,6 +18,7 @@ import collections
 import contextlib
 import functools
 import inspect
+import logging
 import types
 import weakref
 
@@ -54,6 +55,7 @@ def _no_rng():
     if not _no_rng_device:
         _no_rng_device.append(jax.device_put(_NO_RNG))
     return _no_rng_device[0]
+_log = logging.getLogger("tapejax")
 RETRACE_WARNING_THRESHOLD = 5
 _NO_DEFAULT = object()
 MAX_CONCRETE_FUNCTIONS = 64
@@ -135,6 +137,92 @@ class _VariableCreated(Exception):
     pass
 
 
+class _NotRelaxable(Exception):
+    """A trace with None dimensions whose program cannot be compiled per shape beneath it."""
+
+
+def _inlined_key(signature):
+    """A call signature as `_note_inlined` keys it (its structure as a treedef)."""
+    structure, leaves = signature
+    if isinstance(structure, int):
+        structure = jax.tree_util.tree_structure((tuple(range(structure)), {}))
+    return structure, tuple(leaf[:4] if leaf[0] == "V" else leaf for leaf in leaves)
+
+
+def _relaxed(signature):
+    return any(leaf[0] == "T" and None in leaf[1] for leaf in signature[1])
+
+
+def _accepts(key, signature):
+    """Whether the relaxed signature `key` accepts the exact `signature` (None takes any size)."""
+    if key[0] != signature[0] or len(key[1]) != len(signature[1]):
+        return False
+    for a, b in zip(key[1], signature[1]):
+        if a == b:
+            continue
+        if not (a[0] == b[0] == "T" and a[2] == b[2] and len(a[1]) == len(b[1])
+                and all(x is None or x == y for x, y in zip(a[1], b[1]))):
+            return False
+    return True
+
+
+def _relaxation(old, new):
+    """`reduce_retracing`'s common signature of two: Tensor dimensions that differ become None;
+    None when they differ otherwise (another rank, dtype or Python value) or not at all."""
+    if old[0] != new[0] or len(old[1]) != len(new[1]) or old == new:
+        return None
+    leaves = []
+    for a, b in zip(old[1], new[1]):
+        if a == b:
+            leaves.append(a)
+        elif a[0] == b[0] == "T" and a[2] == b[2] and len(a[1]) == len(b[1]):
+            leaves.append(("T", tuple(x if x == y else None for x, y in zip(a[1], b[1])), a[2]))
+        else:
+            return None
+    return old[0], tuple(leaves)
+
+
+def _symbolic_avals(leaf_signatures):
+    """Abstract arguments for Tensor leaves whose None dimensions are symbolic sizes (one scope)."""
+    unknown = sum(d is None for leaf in leaf_signatures for d in leaf[1])
+    sizes = iter(jax.export.symbolic_shape(", ".join(f"d{k}" for k in range(unknown))) if unknown else ())
+    return [jax.ShapeDtypeStruct(tuple(next(sizes) if d is None else d for d in leaf[1]), leaf[2])
+            for leaf in leaf_signatures]
+
+
+def _has_callbacks(jaxpr):
+    """Whether a jaxpr (or one nested in it) calls back into Python (tf.print, strings, ...)."""
+    for eqn in jaxpr.eqns:
+        if "callback" in eqn.primitive.name:
+            return True
+        for param in eqn.params.values():
+            for inner in (param if isinstance(param, (tuple, list)) else (param,)):
+                inner = getattr(inner, "jaxpr", inner)
+                if hasattr(inner, "eqns") and _has_callbacks(inner):
+                    return True
+    return False
+
+
+def _replay(traced):
+    """The traced program as a function of its arguments (evaluates its jaxpr; runs no Python)."""
+    closed = traced.jaxpr
+    out_tree = jax.tree_util.tree_structure(traced.out_info)
+
+    def replay(written_values, read_values, tensor_values, rng_words):
+        flat = jax.tree_util.tree_leaves((written_values, read_values, tensor_values, rng_words))
+        return jax.tree_util.tree_unflatten(out_tree, jax.core.eval_jaxpr(closed.jaxpr, closed.consts, *flat))
+    return replay
+
+
+def _per_shape(fn, variables, n_written, tensor_avals):
+    """`fn` exported once with symbolic sizes and compiled by `jax.jit` for each concrete shape it
+    is called with: one trace of the Python function serves every shape its signature accepts."""
+    var_avals = [jax.ShapeDtypeStruct(v._array.shape, v._array.dtype) for v in variables]
+    exported = jax.export.export(jax.jit(fn))(var_avals[:n_written], var_avals[n_written:], list(tensor_avals),
+                                              jax.ShapeDtypeStruct(_NO_RNG.shape, _NO_RNG.dtype))
+    return jax.jit(exported.call, donate_argnums=(0,))
+
+
 class HostIteration(Exception):
     """Raised inside a trace that iterates a `tf.data.Dataset`: its elements come from the host one
     by one, so the function runs as Python (its inner `tapejax.function`s are still compiled)."""
@@ -176,8 +264,27 @@ class _Trace:
     def write(self, variable, array):
         if variable._id not in self.known:
             self.discovered[variable._id] = variable
+        # As TF: an assignment is not differentiable; a read after it is a read of the Variable,
+        # whose gradient goes to the Variable (its value on entry), not to what was assigned.
+        before = self.inputs.get(variable._id)
+        if before is not None and jax.numpy.issubdtype(array.dtype, jax.numpy.inexact) \
+                and before.shape == array.shape and before.dtype == array.dtype:
+            array = _assigned(array, before)
+        else:
+            array = jax.lax.stop_gradient(array)
         self.values[variable._id] = array
         self.written[variable._id] = variable
+
+
+@jax.custom_jvp
+def _assigned(new, before):
+    """`new`, a Variable's assigned value, differentiated as the Variable's value `before`."""
+    return new
+
+
+@_assigned.defjvp
+def _assigned_jvp(primals, tangents):
+    return primals[0], tangents[1]
 
 
 def _leaf_signature(leaf):
@@ -237,6 +344,9 @@ _ALL_FUNCTIONS = weakref.WeakSet()  # whose traces `tapejax.clear_caches` drops
 def _clear_traces():
     for function in list(_ALL_FUNCTIONS):
         function._concrete.clear()
+        function._relaxed_keys.clear()
+        function._relaxed_hits.clear()
+        function._export_traces.clear()
 
 
 class Function:
@@ -264,6 +374,11 @@ class Function:
         self._created_in_trace = False
         self._per_instance = weakref.WeakKeyDictionary()
         self._parameters = None
+        self._relax = True  # traces with None dimensions may be made (see _relaxed_signature)
+        self._relaxed_keys = []  # the traced signatures with None dimensions
+        self._relaxed_hits = {}  # exact signature -> the relaxed trace that serves it
+        self._export_traces = {}  # traces made for tf.saved_model only (calls do not use them)
+        self._inlined = set()  # signatures traced into other functions' traces (counted once)
         self._first_call_done = False
         self._host_loop = False
         self.trace_count = 0
@@ -323,8 +438,10 @@ class Function:
                 shown = (TensorSpec(leaf[1], leaf[2], None) if leaf[0] == "T"
                          else f"Literal[{leaf[2]!r}]" if leaf[0] == "P" else "Variable")
                 lines.append(f"  {name} (POSITIONAL_OR_KEYWORD): {shown}")
-            outputs = [TensorSpec(a.shape, a.dtype) for a in concrete.out_avals]
-            lines += ["Output Type:", f"  {outputs[0] if len(outputs) == 1 else outputs}", "Captures:", "  None"]
+            specs = iter(TensorSpec(a.shape, a.dtype) for a in concrete.out_avals)
+            outputs = jax.tree_util.tree_unflatten(concrete.out_tree, [
+                next(specs) if entry is None else entry[1] for entry in concrete.out_static])
+            lines += ["Output Type:", f"  {_type_text(outputs)}", "Captures:", "  None"]
             blocks.append("\n".join(lines))
         return "\n\n".join(blocks)
 
@@ -339,20 +456,62 @@ class Function:
             args = tuple(self._input_signature)
         return ConcreteFunction(self, None, args, kwargs)
 
+    def _signature_text(self):
+        names = _argument_names(self._python_function, False)
+        if names and names[0] == "self" and len(names) > len(self._input_signature):
+            names = names[1:]
+        return ", ".join(f"{n}: {spec!r}" for n, spec in zip(names + [f"arg_{i}" for i in range(
+            len(self._input_signature))], self._input_signature))
+
+    def _binding_error(self, reason, args):
+        return TypeError(f"Binding inputs to tf.function failed due to `{reason}`. Received args: {tuple(args)} "
+                         f"and kwargs: {{}} for signature: ({self._signature_text()}).")
+
+    def _note_inlined(self, args, kwargs):
+        """Called inside another function's trace, this one is traced into it; as TF, that counts
+        as a trace of its signature (once; a later call with it reuses it)."""
+        try:
+            signature = (jax.tree_util.tree_structure((args, kwargs), is_leaf=_nest._is_leaf),
+                         tuple(_leaf_signature(x) for x in _nest.flatten((args, kwargs))))
+            hash(signature)
+        except TypeError:
+            return
+        if signature not in self._inlined:
+            self._inlined.add(signature)
+            self.trace_count += 1
+
     def _check_signature(self, args):
         if self._input_signature is None:
             return
+        specs = self._input_signature
+        if len(args) > len(specs):
+            raise self._binding_error("too many positional arguments", args)
+        if len(args) < len(specs):
+            names = _argument_names(self._python_function, False)
+            names = names[len(names) - len(specs):] if len(names) >= len(specs) else [f"arg_{i}" for i in range(len(specs))]
+            raise self._binding_error(f"missing a required argument: '{names[len(args)]}'", args)
         flat = _nest.flatten(args)
-        specs = _nest.flatten(self._input_signature)
-        if len(flat) != len(specs):
-            raise TypeError(
-                f"{self._name}() takes {len(specs)} positional arguments as given by its "
-                f"input_signature but {len(flat)} were given.")
-        for value, spec in zip(flat, specs):
+        flat_specs = _nest.flatten(specs)
+        if len(flat) != len(flat_specs):
+            raise self._binding_error(f"Can not cast {args!r} to {specs!r}", args)
+        for value, spec in zip(flat, flat_specs):
             if not hasattr(value, "shape") or not spec.is_compatible_with(_as_tensor(value)):
-                raise TypeError(
-                    f"Binding inputs to tf.function failed due to `Can not cast "
-                    f"{getattr(value, 'shape', value)!r} to {spec!r}`.")
+                shown = _spec_of(value) if hasattr(value, "shape") else value
+                raise self._binding_error(f"Can not cast {shown!r} to {spec!r}", args)
+
+    def _converted_to_signature(self, args):
+        """`args` with Python values (lists, numbers) at TensorSpec positions of the input_signature
+        converted to Tensors of the spec's dtype, as TF binds them."""
+        converted = None
+        for i, (value, spec) in enumerate(zip(args, self._input_signature)):
+            if isinstance(spec, TensorSpec) and not hasattr(value, "shape") and not isinstance(value, TensorSpec):
+                try:
+                    tensor = _as_tensor(value, spec.dtype)
+                except (TypeError, ValueError) as err:
+                    raise self._binding_error(str(err).split("\n")[0], args) from None
+                converted = list(args) if converted is None else converted
+                converted[i] = tensor
+        return args if converted is None else tuple(converted)
 
     def __call__(self, *args, **kwargs):
         return self._call(args, kwargs, args)
@@ -403,6 +562,7 @@ class Function:
 
     def _call(self, args, kwargs, signed_args):
         if _tracing():
+            self._note_inlined(args, kwargs)
             return self._traced_function()(*args, **kwargs)
         if _context.settings.run_functions_eagerly or self._host_loop:
             return self._python_function(*args, **kwargs)
@@ -410,6 +570,11 @@ class Function:
             offset = len(args) - len(signed_args)  # a method's instance
             args, kwargs = self._canonical(args, kwargs)
             signed_args = args[offset:]
+        if self._input_signature is not None:
+            converted = self._converted_to_signature(signed_args)
+            if converted is not signed_args:
+                args = args[:len(args) - len(signed_args)] + converted
+                signed_args = converted
         if _cache.churned() and _lazy.outside_jax_traces():  # shapes keep changing: free what they compiled
             _cache.clear_all()
         concrete, leaves = self._concrete_for(args, kwargs, signed_args)
@@ -440,7 +605,12 @@ class Function:
         """
         return self._concrete_for(args, {}, args)[0]
 
-    def _concrete_for(self, args, kwargs, signed_args):
+    def _concrete_for(self, args, kwargs, signed_args, relaxed_shapes=None):
+        """The `_Concrete` for a call (traced now if new) and the call's flat leaves.
+
+        `relaxed_shapes` (from `get_concrete_function`'s TensorSpecs): leaf index -> a shape with
+        None dimensions to trace that leaf with.
+        """
         self._check_signature(signed_args)
         if not kwargs and _nest._flat_sequence(args):  # the common case, keyed without tree_util
             leaves = args
@@ -458,10 +628,39 @@ class Function:
         signature = (structure, tuple(leaf_signatures))
         concrete = self._concrete.get(signature)
         if concrete is None:
+            concrete = self._relaxed_hits.get(signature)
+        if concrete is None:
+            key = self._relaxed_signature(signature, len(leaves) - len(_nest.flatten(signed_args)))
+            if relaxed_shapes and self._relax:
+                relaxed = list(signature[1])
+                for i, shape in relaxed_shapes.items():
+                    relaxed[i] = ("T", tuple(shape), relaxed[i][2])
+                key = (structure, tuple(relaxed))
+            if key is not None:
+                concrete = self._concrete.get(key)
+                if concrete is not None:
+                    self._remember_relaxed(signature, concrete)
+                    return concrete, leaves
             first_call = not self._first_call_done
             self._first_call_done = True
             try:
-                concrete = self._trace(signature, args, kwargs, leaves, first_call)
+                if key is not None:
+                    try:
+                        concrete = self._trace(key, args, kwargs, leaves, first_call)
+                        self._remember_relaxed(signature, concrete)
+                    except (_VariableCreated, HostIteration, _staging.EagerFallback, _string_trace.StringFallback):
+                        raise
+                    except Exception as err:  # noqa: BLE001 - traced per shape instead
+                        # _NotRelaxable: its program holds host callbacks (tf.print, strings), which a
+                        # program compiled per shape beneath one trace cannot carry; or the Python
+                        # function needs static sizes where tapejax's ops do (see the README).
+                        _log.debug("%s: traced per shape (%s: %s)", self._name, type(err).__name__, err, exc_info=True)
+                        self._relax = False
+                        self.trace_count -= 1
+                        self.retrace_reasons.pop()
+                        key = None
+                if key is None:
+                    concrete = self._trace(signature, args, kwargs, leaves, first_call)
             except _VariableCreated:
                 # TF creates Variables on the first call only: run that call eagerly, compile later.
                 self._created_variables = True
@@ -485,8 +684,44 @@ class Function:
                 return None, leaves
         return concrete, leaves
 
+    # -- relaxed signatures (None dimensions) ----------------------------------------------------
+    def _relaxed_signature(self, signature, offset):
+        """The signature with None dimensions that a call of `signature` (exact shapes) is traced
+        under, or None for its own: its `input_signature`'s, a traced one it fits (as TF picks the
+        most specific trace that accepts it), or, with `reduce_retracing`, the common relaxation of
+        it and an earlier signature (the dimensions that differ become None)."""
+        if not self._relax:
+            return None
+        structure, leaves = signature
+        if self._input_signature is not None:
+            specs = _nest.flatten(self._input_signature)
+            if len(leaves) - offset == len(specs) and any(None in spec.shape for spec in specs):
+                relaxed = list(leaves)
+                for i, spec in enumerate(specs):
+                    leaf = leaves[offset + i]
+                    if leaf[0] == "T" and isinstance(spec, TensorSpec):
+                        relaxed[offset + i] = ("T", tuple(spec.shape), leaf[2])
+                return structure, tuple(relaxed)
+            return None
+        fits = [key for key in self._relaxed_keys if _accepts(key, signature)]
+        if fits:
+            return min(fits, key=lambda key: sum(d is None for leaf in key[1] if leaf[0] == "T" for d in leaf[1]))
+        if self._reduce_retracing:
+            for key in reversed(list(self._concrete)):
+                common = _relaxation(key, signature)
+                if common is not None:
+                    return common
+        return None
+
+    def _remember_relaxed(self, signature, concrete):
+        if len(self._relaxed_hits) >= MAX_CONCRETE_FUNCTIONS * 4:
+            self._relaxed_hits.clear()
+        self._relaxed_hits[signature] = concrete
+
     # -- tracing -------------------------------------------------------------------------------
     def _trace(self, signature, args, kwargs, leaves, first_call=False):
+        if self._inlined and _inlined_key(signature) in self._inlined:
+            self.trace_count -= 1  # counted when it was traced into another function
         self.trace_count += 1
         reason = _describe_change(list(self._concrete), signature)
         self.retrace_reasons.append(reason)
@@ -523,8 +758,13 @@ class Function:
             written = concrete  # the trace found new Variables or writes: trace again with them lifted
         self._written_ids = written | {v._id for v in concrete.variables[:concrete.n_written]}
         self._concrete[signature] = concrete
+        if _relaxed(signature) and signature not in self._relaxed_keys:
+            self._relaxed_keys.append(signature)
         if len(self._concrete) > MAX_CONCRETE_FUNCTIONS:
-            self._concrete.popitem(last=False)
+            dropped, _ = self._concrete.popitem(last=False)
+            if dropped in self._relaxed_keys:
+                self._relaxed_keys.remove(dropped)
+            self._relaxed_hits.clear()
             _cache.note_eviction()
         return concrete
 
@@ -598,12 +838,20 @@ class Function:
             return body(written_values, read_values, tensor_values, rng_words)
 
         var_values = [v._array for v in variables]
-        tensor_values = [np.zeros(signature[1][i][1], np.int64) if i in string_pos else _as_tensor(template[i])._value
-                         for i in tensor_pos]
+        relaxed = _relaxed(signature)
+        if relaxed:  # None dimensions are traced as symbolic sizes (jax.export's shape polymorphism)
+            tensor_values = _symbolic_avals([signature[1][i] for i in tensor_pos])
+            if string_pos:
+                raise _NotRelaxable
+        else:
+            tensor_values = [np.zeros(signature[1][i][1], np.int64) if i in string_pos
+                             else _as_tensor(template[i])._value for i in tensor_pos]
         jitted = jax.jit(counted, donate_argnums=(0,))
         _string_trace.note_trace_start()
         traced = jitted.trace(var_values[:n_written], var_values[n_written:], tensor_values, _NO_RNG)
         string_callbacks = _string_trace.traced_callbacks()
+        if relaxed and _has_callbacks(traced.jaxpr.jaxpr):
+            raise _NotRelaxable
         written_now = set(info["written"])
         compiled, pure = jitted, body
         if info["discovered"] or written_now != {v._id for v in variables[:n_written]}:
@@ -617,6 +865,10 @@ class Function:
             self._known_variables.update(info["discovered"])
             compiled = jax.jit(lifted_fn, donate_argnums=(0,))
             pure = make_body(variables, n_written)  # replayed under tapes: the Python step, over the new list
+            if relaxed:
+                compiled = _per_shape(lifted_fn, variables, n_written, tensor_values)
+        elif relaxed:
+            compiled = _per_shape(_replay(traced), variables, n_written, tensor_values)
         concrete = _Concrete()
         concrete.variables = variables
         position = {v._id: i for i, v in enumerate(variables)}
@@ -769,7 +1021,20 @@ class Function:
         if example_args is not None:
             example_args = tuple(example_args)
             args = example_args if instance is None else (instance,) + example_args
-            concrete = self._concrete_for(args, {}, example_args)[0]
+            export_key = tuple((tuple(t.shape), t.dtype) for t in _nest.flatten(example_args))
+            concrete = self._export_traces.get(export_key)
+            if concrete is None:
+                known = set(self._concrete)
+                concrete = self._concrete_for(args, {}, example_args)[0]
+                # As TF, whose save traces in its own context: later saves reuse the trace, later
+                # calls trace again.
+                for key in set(self._concrete) - known:
+                    del self._concrete[key]
+                    if key in self._relaxed_keys:
+                        self._relaxed_keys.remove(key)
+                self._relaxed_hits.clear()
+                if concrete is not None:
+                    self._export_traces[export_key] = concrete
             specs = tuple(_nest.map_structure(lambda t: TensorSpec(t.shape, t.dtype), x) for x in example_args)
             return [(specs, {}, concrete)]
         found = []
@@ -916,10 +1181,11 @@ class ConcreteFunction:
         example_args = tuple(_nest.map_structure(_example, a) for a in args)
         example_kwargs = {k: _nest.map_structure(_example, v) for k, v in kwargs.items()}
         call_args = example_args if instance is None else (instance,) + example_args
-        concrete, _ = function._concrete_for(call_args, example_kwargs, example_args)
+        relaxed = _relaxed_leaves(call_args, example_kwargs, args, kwargs, instance)
+        concrete, _ = function._concrete_for(call_args, example_kwargs, example_args, relaxed)
         if concrete is None and function._created_variables:
             function._python_function(*call_args, **example_kwargs)  # creates them, as TF's first trace
-            concrete, _ = function._concrete_for(call_args, example_kwargs, example_args)
+            concrete, _ = function._concrete_for(call_args, example_kwargs, example_args, relaxed)
         input_names = [s.name or f"input_{i}" for i, s in enumerate(
             x for x in _nest.flatten(specs) if isinstance(x, TensorSpec))]
         self.inputs = [s for s in _nest.flatten(specs) if isinstance(s, TensorSpec)]
@@ -1008,6 +1274,32 @@ class ConcreteFunction:
         return f"<ConcreteFunction {self.name}{self.structured_input_signature[0]} at 0x{id(self):X}>"
 
 
+def _type_text(value):
+    """A function's output structure as TF prints it (`Tuple[...]`, `List[...]`, `Dict[...]`)."""
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        return "Tuple[" + ", ".join(_type_text(v) for v in value) + "]"
+    if isinstance(value, list):
+        return "List[" + ", ".join(_type_text(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "Dict[" + ", ".join(f"[{k!r}, {_type_text(v)}]" for k, v in value.items()) + "]"
+    if isinstance(value, TensorSpec):
+        return repr(value)
+    return f"Literal[{value!r}]"
+
+
+def _relaxed_leaves(call_args, call_kwargs, args, kwargs, instance):
+    """Flat leaf index -> shape, for the TensorSpecs with None dimensions among `args`/`kwargs`
+    (the leaves of `(call_args, call_kwargs)`, which stand for them, are traced with those shapes)."""
+    given = ((() if instance is None else (instance,)) + tuple(args), kwargs)
+    flat_given = _nest.flatten(given) if kwargs or not _nest._flat_sequence(given[0]) else list(given[0])
+    flat_call = (_nest.flatten((call_args, call_kwargs)) if call_kwargs or not _nest._flat_sequence(call_args)
+                 else list(call_args))
+    if len(flat_given) != len(flat_call):
+        return None
+    return {i: tuple(spec.shape) for i, spec in enumerate(flat_given)
+            if isinstance(spec, TensorSpec) and None in tuple(spec.shape)} or None
+
+
 def _same_python_value(value, traced):
     try:
         return value is traced or (type(value) is type(traced) and bool(value == traced))
@@ -1066,11 +1358,11 @@ def _is_string(dtype):
     return np.dtype(dtype).kind in "OSU"
 
 
-def _as_tensor(value):
+def _as_tensor(value, dtype=None):
     if type(value) is Tensor:
         return value
     from tapejax._ops._convert import convert_to_tensor
-    return convert_to_tensor(value)
+    return convert_to_tensor(value) if dtype is None else convert_to_tensor(value, dtype=dtype)
 
 
 def _raise_on_creation(variable):

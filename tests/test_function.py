@@ -269,3 +269,71 @@ def test_a_variable_sharing_its_array_with_a_constant_is_lifted_without_aliasing
     results = [[x.numpy().tolist() for x in f()] for _ in range(3)]
     assert [r[:2] for r in results] == [[1, 1], [2, 0], [3, 1]]
     assert [r[2] for r in results] == [[3.0] * 3, [4.0] * 3, [5.0] * 3]
+
+
+def test_a_none_dimension_traces_the_python_function_once_and_compiles_per_shape():
+    seen = []
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32)])
+    def f(x):
+        seen.append(tuple(x.shape))
+        return tf.reduce_sum(x, axis=1) * tf.cast(tf.shape(x)[0], tf.float32)
+
+    before = _compile.traces["function"]
+    for n in (1, 3, 5, 3):
+        np.testing.assert_allclose(f(tf.ones([n, 2])).numpy(), np.full(n, 2.0 * n))
+    assert seen == [(None, 2)] and f.trace_count == 1
+    assert _compile.traces["function"] - before == 1  # the Python body ran once, for every shape
+    jitted = f._concrete[next(iter(f._concrete))].compiled
+    assert jitted._cache_size() == 3  # compiled for (1, 2), (3, 2) and (5, 2)
+
+
+def test_a_relaxed_trace_holding_a_host_callback_is_traced_per_shape_with_right_values():
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+    def f(x):
+        tf.print(x)  # a host callback, which a program exported with symbolic sizes cannot hold
+        return x * 2.0
+
+    np.testing.assert_allclose(f(tf.constant([1.0, 2.0])).numpy(), [2.0, 4.0])
+    np.testing.assert_allclose(f(tf.constant([3.0])).numpy(), [6.0])
+    assert f.trace_count == 2 and not f._relax
+
+
+def test_a_relaxed_trace_whose_python_needs_static_sizes_falls_back_to_exact_shapes():
+    @tf.function(reduce_retracing=True)
+    def f(x):
+        return tf.zeros([int(x.shape[0] or 0) + 1]) + tf.reduce_sum(x)
+
+    assert f(tf.ones([2])).shape == (3,)
+    assert f(tf.ones([4])).shape == (1,)  # as TF: the relaxed trace sees x.shape[0] as None
+    assert f.trace_count == 2
+
+
+def test_string_calls_free_their_pools_and_trace_once():
+    from tapejax import _string_trace
+
+    @tf.function
+    def f(s):
+        return tf.strings.join([s, tf.strings.as_string(tf.strings.length(s))], separator="#")
+
+    before = _compile.traces["function"]
+    f(tf.constant(["warm"]))
+    pools = len(_string_trace._pools)
+    for i in range(50):
+        assert f(tf.constant([f"w{i}"])).numpy().tolist() == [f"w{i}#{len(str(i)) + 1}".encode()]
+    assert _compile.traces["function"] - before == 1
+    assert len(_string_trace._pools) <= pools + 1
+
+
+def test_a_string_function_under_a_tape_keeps_its_strings_for_the_backward_program():
+    @tf.function
+    def f(s, w):
+        return tf.strings.to_number(s) * w
+
+    w = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        y = f(tf.constant(["3", "4"]), w)
+    del y  # the recorded call keeps the call's pool
+    with tf.GradientTape() as tape:
+        y = f(tf.constant(["5", "6"]), w)
+    np.testing.assert_allclose(tape.gradient(y, w).numpy(), [5.0, 6.0])

@@ -747,13 +747,25 @@ def linspace(start, stop, num, name=None, axis=0):
     return apply(ARRAY["linspace"], [s, e], (("num", int(num)), ("axis", int(axis))))
 
 
+def _symbolic(dims):
+    """Whether a shape holds symbolic sizes (None dimensions of a relaxed tapejax.function trace)."""
+    return any(not isinstance(d, (int, np.integer)) for d in dims)
+
+
 def shape(input, out_type=_dtypes.int32, name=None):
-    """The shape of `input` as an int32 Tensor (a constant inside a trace: shapes are static)."""
+    """The shape of `input` as an int32 Tensor (a constant inside a trace: shapes are static, but
+    for the None dimensions of a relaxed trace, which are computed when it runs)."""
+    dims, dtype = as_value(input)._v.shape, _dtypes.as_dtype(out_type)._np
+    if _symbolic(dims):
+        return Tensor(jnp.stack([jnp.asarray(d, dtype) for d in dims]))
     with jax.ensure_compile_time_eval():
-        return Tensor(jnp.asarray(np.asarray(as_value(input)._v.shape, _dtypes.as_dtype(out_type)._np)))
+        return Tensor(jnp.asarray(np.asarray(dims, dtype)))
 
 
 def size(input, out_type=_dtypes.int32, name=None):
+    dims = as_value(input)._v.shape
+    if _symbolic(dims):
+        return Tensor(jnp.asarray(np.prod(dims), _dtypes.as_dtype(out_type)._np))
     with jax.ensure_compile_time_eval():
         return Tensor(jnp.asarray(np.asarray(np.prod(as_value(input)._v.shape, dtype=np.int64),
                                              _dtypes.as_dtype(out_type)._np)))
