@@ -501,3 +501,27 @@ def test_values_restore_through_any_saved_path(compare, tmp_path):
         return sorted(float(v.numpy()) for v in fresh.variables), one
     compare(program)
 
+
+
+def test_a_restored_unbuilt_optimizer_builds_inside_a_tf_function_step(compare, tmp_path):
+    def program(tf):
+        model, optimizer = _sequential(tf, 3, 1), tf.keras.optimizers.Adam(0.05)
+        model.set_weights([np.full(w.shape, 0.1 * (i + 1), np.float32) for i, w in enumerate(model.weights)])
+        _train_once(tf, model, optimizer)
+        path = _write(tf, tmp_path, "fn", tf.train.Checkpoint(model=model, optimizer=optimizer))
+        fresh, fresh_opt = _sequential(tf, 3, 1), tf.keras.optimizers.Adam(0.05)
+        tf.train.Checkpoint(model=fresh, optimizer=fresh_opt).restore(path)
+
+        @tf.function
+        def step():
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(fresh(X) ** 2)
+            fresh_opt.apply_gradients(zip(tape.gradient(loss, fresh.trainable_variables),
+                                          fresh.trainable_variables))
+            return loss
+
+        losses = [step() for _ in range(2)]
+        for _ in range(2):
+            _train_once(tf, model, optimizer)
+        return losses, [w.numpy() for w in fresh.weights], [w.numpy() for w in model.weights]
+    compare(program, rtol=1e-5, atol=1e-6)
