@@ -370,3 +370,39 @@ def _model_built_in_run(tf):
 
 def test_weights_a_model_builds_inside_run_belong_to_the_strategy_as_in_tf():
     compare(_model_built_in_run)
+
+
+_WORKER_FUNCTION = textwrap.dedent('''
+    import json, os
+    import numpy as np
+    import tapejax as tf
+    strategy = (tf.distribute.MultiWorkerMirroredStrategy() if os.environ.get("TF_CONFIG")
+                else tf.distribute.OneDeviceStrategy("/cpu:0"))
+    with strategy.scope():
+        kernel = tf.Variable(np.full((3, 2), 0.1, np.float32))
+    @tf.function
+    def train(batch):
+        def step(x):
+            with tf.GradientTape() as tape:
+                loss = tf.nn.compute_average_loss(tf.reduce_sum(tf.matmul(x, kernel) ** 2, axis=1))
+            kernel.assign_sub(0.1 * tape.gradient(loss, kernel))
+            return loss
+        return strategy.reduce("SUM", strategy.run(step, args=(batch,)), axis=None)
+    data = strategy.experimental_distribute_dataset(
+        tf.data.Dataset.from_tensor_slices(np.linspace(-1, 1, 48, dtype=np.float32).reshape(16, 3)).batch(8))
+    print("RESULT " + json.dumps({"losses": [float(train(b)) for b in data]}), flush=True)
+''')
+
+
+def test_two_workers_run_a_tf_function_step_as_one_process():
+    from tapejax.distribute import _launch
+    results = _launch.launch([sys.executable, "-c", _WORKER_FUNCTION], 2, timeout=120, env={"PYTHONPATH": ROOT})
+    outputs = [[line for line in r.output.splitlines() if line.startswith("RESULT ")] for r in results]
+    assert all(outputs), results[0].output[-2000:]
+    env = dict(os.environ, PYTHONPATH=ROOT, JAX_PLATFORMS="cpu")
+    env.pop("TF_CONFIG", None)
+    single = subprocess.run([sys.executable, "-c", _WORKER_FUNCTION], env=env, capture_output=True, text=True,
+                            timeout=120).stdout
+    expected = json.loads([line for line in single.splitlines() if line.startswith("RESULT ")][-1][7:])
+    for lines in outputs:
+        np.testing.assert_allclose(json.loads(lines[-1][7:])["losses"], expected["losses"], rtol=1e-5)
