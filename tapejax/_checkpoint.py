@@ -25,6 +25,7 @@ import json
 import os
 import re
 import weakref
+import zipfile
 
 import numpy as np
 
@@ -1163,27 +1164,32 @@ class CheckpointReader:
     """
 
     def __init__(self, path):
-        from tapejax.keras._models import load_arrays
-        arrays, meta = load_arrays(_data_path(path), error_type=DataLossError)
+        self._path = path
+        self._values = {}   # name -> array (read), or archive member (read on get_tensor)
+        self._headers = {}  # name -> (shape, NumPy dtype)
+        meta, headers, graph = _read_index(_data_path(path))
         if not meta or meta[0] not in (_FORMAT, _FORMAT_V1):
             raise DataLossError(f"{path!r} is not a tapejax checkpoint.")
-        self._path = path
-        self._values = {}
         for i, key in enumerate(meta[1:]):
-            if f"v{i:06d}" not in arrays:
+            if f"v{i:06d}" not in headers:
                 raise DataLossError(f"Checkpoint {path!r} is missing the value of {key!r}.")
-        if meta[0] == _FORMAT:
+        if meta[0] == _FORMAT:  # names and shapes from the archive's headers, values when asked for
             for i, key in enumerate(meta[1:]):
-                self._values[key] = arrays[f"v{i:06d}"]
-            if _GRAPH_ARRAY in arrays:
-                self._values[_GRAPH_KEY] = np.asarray(str(arrays[_GRAPH_ARRAY][()]).encode(), dtype=object)
+                self._values[key] = f"v{i:06d}"
+                self._headers[key] = headers[f"v{i:06d}"]
+            if graph is not None:
+                self._values[_GRAPH_KEY] = np.asarray(graph.encode(), dtype=object)
+                self._headers[_GRAPH_KEY] = ((), np.dtype(object))
             return
+        from tapejax.keras._models import load_arrays
+        arrays, meta = load_arrays(_data_path(path), error_type=DataLossError)
         for i, key in enumerate(meta[1:]):
             self._values[key + _VALUE_SUFFIX] = arrays[f"v{i:06d}"]
         paths = arrays.get(_GRAPH_PATHS)
         if paths is not None and len(paths) == len(meta) - 1:
             for key, path in zip(meta[1:], paths.tolist()):
                 self._values.setdefault(path + _VALUE_SUFFIX, self._values[key + _VALUE_SUFFIX])
+        self._headers = {k: (v.shape, v.dtype) for k, v in self._values.items()}
 
     def has_tensor(self, name):
         """Whether the checkpoint holds a value named `name`."""
@@ -1199,24 +1205,68 @@ class CheckpointReader:
         if name not in self._values:
             raise NotFoundError(f"Key {name} not found in checkpoint")
         value = self._values[name]
+        if isinstance(value, str):
+            value = _read_member(_data_path(self._path), value)
         return value[()] if value.ndim == 0 else value.copy()
 
-    def _dtype(self, name, value):
+    def _dtype(self, name):
         if name.endswith(_ITERATOR_SUFFIX):
             return _VARIANT
-        return _dtypes.string if name == _GRAPH_KEY else _dtypes.as_dtype(value.dtype)
+        return _dtypes.string if name == _GRAPH_KEY else _dtypes.as_dtype(self._headers[name][1])
 
     def get_variable_to_shape_map(self):
         """{name: shape as a list of ints}."""
-        return {k: list(v.shape) for k, v in self._values.items()}
+        return {k: list(shape) for k, (shape, _) in self._headers.items()}
 
     def get_variable_to_dtype_map(self):
         """{name: DType}."""
-        return {k: self._dtype(k, v) for k, v in self._values.items()}
+        return {k: self._dtype(k) for k in self._headers}
 
     def debug_string(self):
-        return "".join(f"{k} (DT_{self._dtype(k, v).name.upper()}) {list(v.shape)}\n"
-                       for k, v in sorted(self._values.items())).encode()
+        return "".join(f"{k} (DT_{self._dtype(k).name.upper()}) {list(shape)}\n"
+                       for k, (shape, _) in sorted(self._headers.items())).encode()
+
+
+_ARCHIVE_ERRORS = (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError)
+
+
+def _read_index(filepath):
+    """A checkpoint archive's metadata, each value's (shape, dtype) read from its .npy header, and
+    the object graph's JSON (or None), without reading the values.
+
+    Raises:
+      DataLossError: a truncated file or not such an archive.
+    """
+    try:
+        with zipfile.ZipFile(filepath) as archive:
+            with archive.open("__tapejax_meta__.npy") as f:
+                meta = [str(m) for m in np.lib.format.read_array(f, allow_pickle=False).tolist()]
+            headers, graph = {}, None
+            for member in archive.namelist():
+                name = member[:-4]
+                if name == _GRAPH_ARRAY:
+                    with archive.open(member) as f:
+                        graph = str(np.lib.format.read_array(f, allow_pickle=False)[()])
+                elif member.endswith(".npy") and name != "__tapejax_meta__":
+                    with archive.open(member) as f:
+                        version = np.lib.format.read_magic(f)
+                        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                                       else np.lib.format.read_array_header_2_0)
+                        shape, _, dtype = read_header(f)
+                    headers[name] = (tuple(shape), dtype)
+    except _ARCHIVE_ERRORS as err:
+        raise DataLossError(f"Unable to read the checkpoint {filepath!r}: it is truncated or not a "
+                            f"tapejax .npz archive ({type(err).__name__}: {err}).") from None
+    return meta, headers, graph
+
+
+def _read_member(filepath, name):
+    try:
+        with np.load(filepath, allow_pickle=False) as data:
+            return np.asarray(data[name])
+    except _ARCHIVE_ERRORS as err:
+        raise DataLossError(f"Unable to read {name!r} from the checkpoint {filepath!r} "
+                            f"({type(err).__name__}: {err}).") from None
 
 
 def load_checkpoint(ckpt_dir_or_file):

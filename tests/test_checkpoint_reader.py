@@ -59,3 +59,18 @@ def test_a_tensorflow_checkpoint_is_named_in_the_not_found_error(tmp_path):
     open(prefix + ".index", "wb").close()
     with pytest.raises(tf.errors.NotFoundError, match=r"ckpt-1\.index is a TensorFlow checkpoint"):
         tf.train.list_variables(prefix)
+
+
+def test_listing_reads_only_the_archive_headers_and_get_tensor_one_value(tmp_path, monkeypatch):
+    from tapejax import _checkpoint
+    model, opt, path = _trained(tmp_path)
+    read = []
+    original = _checkpoint._read_member
+    monkeypatch.setattr(_checkpoint, "_read_member", lambda f, name: read.append(name) or original(f, name))
+    reader = tf.train.load_checkpoint(path)
+    shapes, dtypes = reader.get_variable_to_shape_map(), reader.get_variable_to_dtype_map()
+    assert read == [] and shapes["optimizer/_variables/3/.ATTRIBUTES/VARIABLE_VALUE"] == [3, 2]
+    assert dtypes["optimizer/_iterations/.ATTRIBUTES/VARIABLE_VALUE"] == tf.int64
+    np.testing.assert_array_equal(reader.get_tensor("optimizer/_trainable_variables/1/.ATTRIBUTES/VARIABLE_VALUE"),
+                                  model.weights[1].numpy())
+    assert len(read) == 1
