@@ -85,3 +85,19 @@ def test_a_tensor_path_raises_type_error(compare, tmp_path):
     def program(tf):
         return tf.train.load_checkpoint(tf.constant(1.0))
     compare(program, messages=False)  # the message holds the tensor's repr
+
+
+def test_load_variable_reads_one_value_by_name(compare, tmp_path):
+    def program(tf):
+        directory, first = _saved_twice(tf, str(tmp_path / "ckpts"))
+        return (tf.train.load_variable(directory, "a/.ATTRIBUTES/VARIABLE_VALUE"),
+                tf.train.load_variable(first, "b/c/.ATTRIBUTES/VARIABLE_VALUE:0"))
+    compare(program)
+
+
+def test_load_variable_of_a_missing_name_raises_not_found(compare, tmp_path):
+    @raises("NotFoundError")
+    def program(tf):
+        directory, _ = _saved_twice(tf, str(tmp_path / "ckpts"))
+        return tf.train.load_variable(directory, "nope")
+    compare(program)

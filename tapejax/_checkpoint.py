@@ -1288,11 +1288,23 @@ def list_variables(ckpt_dir_or_file):
     return sorted(reader.get_variable_to_shape_map().items())
 
 
+def load_variable(ckpt_dir_or_file, name):
+    """Returns the saved value named `name` (a trailing `:0` is ignored) of a checkpoint, or of a
+    directory's latest one, as a NumPy array.
+
+    Raises:
+      NotFoundError: no such checkpoint, or no such name in it.
+    """
+    if name.endswith(":0"):
+        name = name[:-2]
+    return load_checkpoint(ckpt_dir_or_file).get_tensor(name)
+
+
 train = _namespaces.make("train", "tf.train", {
     "Checkpoint": Checkpoint, "CheckpointManager": CheckpointManager,
     "latest_checkpoint": latest_checkpoint, "CheckpointOptions": lambda *a, **k: None,
-    "load_checkpoint": load_checkpoint, "list_variables": list_variables,
+    "load_checkpoint": load_checkpoint, "list_variables": list_variables, "load_variable": load_variable,
 })
 
 __all__ = ["Checkpoint", "CheckpointManager", "CheckpointReader", "latest_checkpoint", "list_variables",
-           "load_checkpoint", "train", "DataLossError", "NotFoundError"]
+           "load_checkpoint", "load_variable", "train", "DataLossError", "NotFoundError"]
