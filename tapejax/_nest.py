@@ -111,7 +111,21 @@ def pack_sequence_as(structure, flat_sequence, expand_composites=False):
             f"Could not pack sequence. Structure had {treedef.num_leaves} atoms, but "
             f"flat_sequence had {len(flat_sequence)} items.")
     packed = jax.tree_util.tree_unflatten(treedef, flat_sequence)
-    return _restore_mappings(packed, structure) if ordered else packed
+    # TF packs leaves in sorted-key order but rebuilds each dict in the structure's own key order
+    return _restore_mappings(packed, structure) if ordered or _has_unsorted_dict(structure) else packed
+
+
+def _has_unsorted_dict(structure):
+    if isinstance(structure, dict):
+        keys = list(structure)
+        try:
+            unsorted = keys != sorted(keys)
+        except TypeError:
+            unsorted = True
+        return unsorted or any(_has_unsorted_dict(v) for v in structure.values())
+    if isinstance(structure, (list, tuple)):
+        return any(_has_unsorted_dict(v) for v in structure)
+    return False
 
 
 def map_structure(func, *structure, **kwargs):

@@ -602,8 +602,12 @@ class TextVectorization(Layer):
         if self._output_mode == "int":
             batch = input_shape[:1] if input_shape else ()
             return batch + (self._output_sequence_length,)
-        depth = self._lookup_layer._depth()
-        return (input_shape[0], depth) if input_shape else (depth,)
+        # Keras' symbolic rule (eager results have no token axis): the split adds a token axis
+        if self._split is None:
+            input_shape = input_shape + (1,) if len(input_shape) <= 1 else input_shape
+        else:
+            input_shape = input_shape + (None,)
+        return self._lookup_layer.compute_output_shape(input_shape)
 
     def _symbolic_call(self, inputs, args, kwargs):
         dtype = "int64" if self._output_mode == "int" else self._dtype.name
