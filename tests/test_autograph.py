@@ -127,15 +127,18 @@ def test_do_not_convert_and_autograph_false_keep_python_semantics():
         tf.function(_clamp, autograph=False)(tf.constant(1.0))
 
 
-def test_library_functions_lambdas_and_generators_are_not_converted():
+def test_library_functions_and_generators_are_not_converted_but_lambdas_are_as_tf():
     def generator():
         yield 1
 
     assert _autograph.convert(np.sum) is np.sum
     assert _autograph.convert(tf.reduce_sum) is tf.reduce_sum
-    square = lambda x: x * x  # noqa: E731
-    assert _autograph.convert(square) is square
     assert _autograph.convert(generator) is generator
+    square = lambda x: x * x  # noqa: E731
+    converted = _autograph.convert(square)
+    assert converted is not square and converted(3) == 9 and converted.__name__ == "<lambda>"
+    pair = [lambda x: x + 1, lambda x: x - 1]  # two lambdas with one signature on a line: as TF, left as they are
+    assert _autograph.convert(pair[0]) is pair[0] and _autograph.convert(pair[1]) is pair[1]
 
 
 def test_to_code_returns_the_converted_source():
