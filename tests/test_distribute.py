@@ -318,3 +318,11 @@ def test_two_workers_with_two_devices_each_train_as_one_process(tmp_path):
     assert first["replicas"] == second["replicas"] == 4
     np.testing.assert_allclose(first["losses"], single["losses"], rtol=TOLERANCE)
     np.testing.assert_allclose(second["kernel"], single["kernel"], rtol=TOLERANCE, atol=1e-7)
+
+
+def test_the_distribute_benchmark_step_runs_and_reports_a_time(capsys):
+    from benchmarks import distribute_step
+    distribute_step._child("tapejax", 1, 2, "mlp")
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("RESULT ")]
+    result = json.loads(line[7:])
+    assert result["replicas"] == 1 and result["median_ms"] > 0

@@ -13,6 +13,7 @@ import threading
 class _State(threading.local):
     def __init__(self):
         self.stack = []  # (strategy, in_replica_context), innermost last
+        self.set_scope = None  # the scope `experimental_set_strategy` entered, if any
 
 
 state = _State()

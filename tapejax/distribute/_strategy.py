@@ -528,9 +528,10 @@ def experimental_set_strategy(strategy):
     Args:
       strategy: a `tf.distribute.Strategy`, or None to go back to the default strategy.
     """
-    while _state.state.stack and getattr(_state.state, "set_scope", None) is not None:
-        _state.state.set_scope.__exit__(None, None, None)
+    scope = _state.state.set_scope
+    if scope is not None:
         _state.state.set_scope = None
+        scope.__exit__(None, None, None)
     if strategy is not None:
         scope = strategy.scope()
         scope.__enter__()
