@@ -226,11 +226,13 @@ class Strategy:
         array = variable._array
         if isinstance(array, jax.core.Tracer):
             return
-        if jax.process_count() == 1:
-            variable._array = jax.device_put(array, self._replicated)
-        else:
-            host = np.asarray(array)
-            variable._array = jax.make_array_from_callback(host.shape, self._replicated, lambda index: host[index])
+        with jax.ensure_compile_time_eval():  # a Variable made in a trace holds a real array, placed now
+            if jax.process_count() == 1:
+                variable._array = jax.device_put(array, self._replicated)
+            else:
+                host = np.asarray(array)
+                variable._array = jax.make_array_from_callback(host.shape, self._replicated,
+                                                               lambda index: host[index])
 
     def _wait_for_steps(self):
         """Blocks until the programs that update this strategy's Variables have run (CPU meshes only)."""
@@ -306,7 +308,7 @@ class Strategy:
         """
         listeners = _context.current.creation_listeners
         if self._note_variable not in listeners:  # Variables made in `fn` are the strategy's, as in its scope
-            listeners = [*listeners, self._note_variable]
+            listeners = [self._note_variable, *listeners]  # placed before a trace's listener records it
         _state.push(self, True)
         try:
             with _context.scope(creation_listeners=listeners):
