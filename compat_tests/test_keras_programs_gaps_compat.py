@@ -429,3 +429,46 @@ def test_keras_tensors_take_arithmetic_operators_in_a_functional_model(compare):
         model = tf.keras.Model(inputs, inputs * 10.0 + 1.0)
         return np.asarray(model(tf.constant([[1.0, 2.0]]))), [type(layer).__name__ for layer in model.layers]
     compare(program)
+
+
+# ---- Discretization ----
+
+def test_discretization_buckets_by_boundaries_as_int32(compare):
+    def program(tf):
+        layer = tf.keras.layers.Discretization(bin_boundaries=[0.0, 1.0, 2.0])
+        return (_values(layer(tf.constant([[-1.5, 1.0], [3.4, 0.5]]))), _values(layer(np.array([[0.0, 2.0]]))),
+                tuple(layer(tf.keras.Input(shape=(2,))).shape))
+    compare(program)
+
+
+def test_discretization_adapt_learns_keras_quantile_boundaries(compare):
+    def program(tf):
+        x = np.random.RandomState(0).rand(100, 1).astype("float32")
+        whole = tf.keras.layers.Discretization(num_bins=4, epsilon=0.01)
+        whole.adapt(x)
+        batched = tf.keras.layers.Discretization(num_bins=3)
+        batched.adapt(tf.data.Dataset.from_tensor_slices(x).batch(16))
+        config = whole.get_config()
+        config.pop("dtype")
+        config["bin_boundaries"] = list(config["bin_boundaries"])  # a TrackedList on Keras
+        rebuilt = tf.keras.layers.Discretization.from_config(whole.get_config())
+        return (np.asarray(whole.bin_boundaries), np.asarray(batched.bin_boundaries), sorted(config.items()),
+                rebuilt.bin_boundaries == whole.bin_boundaries, _values(whole(x[:5])))
+    compare(program)
+
+
+@pytest.mark.parametrize("mode", ["one_hot", "multi_hot", "count"])
+def test_discretization_encodings_and_their_symbolic_shapes(compare, mode):
+    def program(tf):
+        layer = tf.keras.layers.Discretization(bin_boundaries=[0.0, 1.0], output_mode=mode)
+        symbolic = layer(tf.keras.Input(shape=(1,)))
+        return _values(layer(tf.constant([[-1.0], [0.5]]))), tuple(symbolic.shape), symbolic.dtype
+    compare(program)
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(num_bins=2, bin_boundaries=[0.0])], ids=["neither", "both"])
+def test_discretization_needs_exactly_one_of_num_bins_and_bin_boundaries(compare, kwargs):
+    @raises("ValueError")
+    def program(tf):
+        tf.keras.layers.Discretization(**kwargs)
+    compare(program)

@@ -1,5 +1,5 @@
 """Keras 3's lookup and text preprocessing layers: `StringLookup`, `IntegerLookup`,
-`CategoryEncoding` and `TextVectorization`.
+`CategoryEncoding`, `Discretization` and `TextVectorization`.
 
 Vocabularies live on the host. String tensors are NumPy object arrays in tapejax, so string lookups
 and text vectorization run eagerly (in `Dataset.map`, in models run eagerly, or in `fit`/`predict`,
@@ -22,7 +22,7 @@ from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 from tapejax.keras._layer import KerasTensor, Layer
 
-__all__ = ["CategoryEncoding", "IntegerLookup", "StringLookup", "TextVectorization"]
+__all__ = ["CategoryEncoding", "Discretization", "IntegerLookup", "StringLookup", "TextVectorization"]
 
 _MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 # Keras' DEFAULT_STRIP_REGEX (TextVectorization's "strip_punctuation")
@@ -647,3 +647,125 @@ class TextVectorization(Layer):
         })
         return config
 
+
+
+# ---- Discretization (Keras' quantile summaries: sorted samples every 1/epsilon-th, merged and
+# compressed by interpolating cumulative weights) ----
+
+def _summary_of(values, epsilon):
+    values = np.sort(np.reshape(values, [-1]))
+    step = max(np.size(values) / (1.0 / epsilon), 1)
+    picked = values[int(step - 1)::int(step)]
+    return np.stack([picked, np.ones_like(picked) * step])
+
+
+def _compressed(summary, epsilon):
+    if summary.shape[1] * epsilon < 1:
+        return summary
+    percents = epsilon + np.arange(0.0, 1.0, epsilon)
+    cumulative = summary[1].cumsum()
+    fractions = cumulative / cumulative[-1]
+    bins = np.interp(percents, fractions, summary[0])
+    cumulative = np.interp(percents, fractions, cumulative)
+    weights = cumulative - np.concatenate((np.array([0]), cumulative[:-1]))
+    return np.stack((bins, weights)).astype("float32")
+
+
+class Discretization(Layer):
+    """Buckets numbers by boundaries (given, or quantiles learned by `adapt`), as Keras 3.
+
+    Bucket `i` holds `boundaries[i-1] <= x < boundaries[i]`.
+
+    Args:
+      bin_boundaries: sorted boundaries; or None with `num_bins` (then call `adapt`).
+      num_bins: the number of buckets `adapt` learns.
+      epsilon: the quantile summaries' error tolerance.
+      output_mode: `"int"` (int32 bucket ids, the default), `"one_hot"`, `"multi_hot"` or `"count"`.
+    """
+
+    def __init__(self, bin_boundaries=None, num_bins=None, epsilon=0.01, output_mode="int",
+                 sparse=False, dtype=None, name=None):
+        super().__init__(name=name, dtype=dtype)
+        if sparse:
+            raise NotImplementedError("tapejax's Discretization returns dense tensors (sparse=True is not "
+                                      "supported)")
+        if output_mode not in ("int", "one_hot", "multi_hot", "count"):
+            raise ValueError(f"Invalid value for argument `output_mode`. Expected one of ['int', 'one_hot', "
+                             f"'multi_hot', 'count']. Received: output_mode={output_mode}")
+        if num_bins is not None and num_bins < 0:
+            raise ValueError(f"`num_bins` must be greater than or equal to 0. Received: `num_bins={num_bins}`")
+        if num_bins is not None and bin_boundaries is not None:
+            raise ValueError(f"Both `num_bins` and `bin_boundaries` should not be set. Received: "
+                             f"`num_bins={num_bins}` and `bin_boundaries={bin_boundaries}`")
+        if num_bins is None and bin_boundaries is None:
+            raise ValueError("You need to set either `num_bins` or `bin_boundaries`.")
+        self.bin_boundaries, self.num_bins, self.epsilon = bin_boundaries, num_bins, epsilon
+        self.output_mode, self.sparse = output_mode, sparse
+        self._summary = None if bin_boundaries else np.array([[], []], dtype="float32")
+
+    def adapt(self, data, steps=None):
+        """Learns `num_bins - 1` quantile boundaries from `data` (an array, tensor or batches)."""
+        if self.num_bins is None:
+            raise ValueError("Cannot adapt a Discretization layer that has been initialized with "
+                             "`bin_boundaries`, use `num_bins` instead.")
+        self._summary = np.array([[], []], dtype="float32")
+        batches = _batches(data)
+        for batch in batches[:steps] if steps is not None else batches:
+            summary = _summary_of(np.asarray(batch).astype("float32"), self.epsilon)
+            merged = np.concatenate((summary, self._summary), axis=1)
+            self._summary = _compressed(np.take(merged, np.argsort(merged[0]), axis=1), self.epsilon)
+        self.bin_boundaries = _compressed(self._summary, 1.0 / self.num_bins)[0, :-1].tolist()
+        self.built = True
+
+    def finalize_state(self):
+        pass
+
+    def _depth(self):
+        return len(self.bin_boundaries) + 1 if self.bin_boundaries is not None else self.num_bins
+
+    def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        if self.output_mode == "int":
+            return input_shape
+        depth = self._depth()
+        if self.output_mode == "one_hot":
+            if input_shape and input_shape[-1] == 1 and len(input_shape) > 1:
+                return input_shape[:-1] + (depth,)
+            return input_shape + (depth,)
+        if len(input_shape) >= 2:
+            return (input_shape[0],) + input_shape[2:] + (depth,)
+        return (depth,)
+
+    def _symbolic_call(self, inputs, args, kwargs):
+        dtype = "int32" if self.output_mode == "int" else self._dtype.name
+        return _symbolic(self, inputs, self.compute_output_shape(inputs.shape), dtype)
+
+    def call(self, inputs):
+        if self.bin_boundaries is None:
+            raise ValueError("You need to either pass the `bin_boundaries` argument at construction time or "
+                             "call `adapt(dataset)` before you can start using the `Discretization` layer.")
+        x = inputs if isinstance(inputs, Tensor) else convert_to_tensor(np.asarray(inputs, np.float32))
+        bounds = np.asarray(self.bin_boundaries, dtype=x.dtype.as_numpy_dtype if x.dtype.is_floating
+                            else np.float64)
+        if not x.dtype.is_floating:
+            x = math_ops.cast(x, "float64")
+        if bounds.size:
+            above = math_ops.greater_equal(array_ops.expand_dims(x, -1), convert_to_tensor(bounds))
+            indices = math_ops.reduce_sum(math_ops.cast(above, "int32"), axis=-1)
+        else:
+            indices = math_ops.cast(array_ops.zeros_like(x), "int32")
+        if self.output_mode == "int":
+            return indices
+        return _encode(indices, self.output_mode, self._depth(), self._dtype)
+
+    def get_config(self):
+        return {"bin_boundaries": self.bin_boundaries, "num_bins": self.num_bins, "epsilon": self.epsilon,
+                "output_mode": self.output_mode, "sparse": self.sparse, "name": self.name,
+                "dtype": self._dtype_policy.name}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if config.get("bin_boundaries") is not None and config.get("num_bins") is not None:
+            config["num_bins"] = None  # an adapted layer's config has both (Keras keeps the boundaries)
+        return cls(**config)

@@ -87,6 +87,7 @@ from tapejax.keras._layers_more import (  # noqa: F401
 from tapejax.keras._layers_more import __all__ as _MORE
 from tapejax.keras._preprocessing import (  # noqa: F401
     CategoryEncoding,
+    Discretization,
     IntegerLookup,
     StringLookup,
     TextVectorization,
