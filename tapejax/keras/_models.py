@@ -984,7 +984,7 @@ class Sequential(Model):
     def call(self, inputs, training=None, mask=None):
         x = inputs
         if self._input_kt is not None and (hasattr(type(x), "_value") or isinstance(x, np.ndarray)):
-            x = _adjust_input_rank(_to_tensor_batch(x), self._input_kt)
+            x = _adjust_input_rank(x, self._input_kt)
         for layer in self._seq:
             x = layer(x)
         return x
