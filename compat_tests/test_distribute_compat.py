@@ -406,3 +406,13 @@ def test_two_workers_run_a_tf_function_step_as_one_process():
     expected = json.loads([line for line in single.splitlines() if line.startswith("RESULT ")][-1][7:])
     for lines in outputs:
         np.testing.assert_allclose(json.loads(lines[-1][7:])["losses"], expected["losses"], rtol=1e-5)
+
+
+@raises("ValueError")
+def _run_on_a_dataset_that_is_not_distributed(tf):
+    strategy = tf.distribute.MirroredStrategy()
+    return strategy.run(lambda batch: tf.nn.compute_average_loss(batch), args=(tf.data.Dataset.range(8).batch(4),))
+
+
+def test_strategy_run_on_a_dataset_that_is_not_distributed_raises_tfs_value_error():
+    compare(_run_on_a_dataset_that_is_not_distributed, messages=False)
