@@ -24,7 +24,6 @@ import random as python_random
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.scipy import ndimage
 
 from tapejax import _dtypes
 from tapejax._errors import InvalidArgumentError
@@ -67,6 +66,10 @@ def _map_coordinate(coord, size, fill_mode):
     return jnp.clip(mapped, 0.0, last)
 
 
+def _round_half_away(v):
+    return jnp.sign(v) * jnp.floor(jnp.abs(v) + 0.5)  # C's std::round, as TF's kernel uses
+
+
 def _projective_transform(images, transforms, *, interpolation, fill_mode, fill_value):
     """`images` `[batch, height, width, channels]`, `transforms` `[batch or 1, 8]`."""
     dtype = images.dtype
@@ -76,19 +79,27 @@ def _projective_transform(images, transforms, *, interpolation, fill_mode, fill_
     ys = jnp.arange(height, dtype=jnp.float32)[:, None]
     xs = jnp.arange(width, dtype=jnp.float32)[None, :]
     fill = jnp.asarray(fill_value, work.dtype)
-    order = 0 if interpolation == "nearest" else 1
 
     def one(image, t):
         k = t[6] * xs + t[7] * ys + 1.0
-        x_in = (t[0] * xs + t[1] * ys + t[2]) / k
-        y_in = (t[3] * xs + t[4] * ys + t[5]) / k
-        x = _map_coordinate(x_in, width, fill_mode)
-        y = _map_coordinate(y_in, height, fill_mode)
+        x = _map_coordinate((t[0] * xs + t[1] * ys + t[2]) / k, width, fill_mode)
+        y = _map_coordinate((t[3] * xs + t[4] * ys + t[5]) / k, height, fill_mode)
 
-        def channel(plane):
-            return ndimage.map_coordinates(plane, [y, x], order=order, mode="constant",
-                                           cval=fill_value)
-        out = jax.vmap(channel, in_axes=2, out_axes=2)(image)
+        def read(yi, xi):  # every channel of pixel (yi, xi) at once; the fill value outside
+            inside = (yi >= 0) & (yi < height) & (xi >= 0) & (xi < width)
+            pixel = image[jnp.clip(yi, 0, height - 1).astype(jnp.int32),
+                          jnp.clip(xi, 0, width - 1).astype(jnp.int32)]
+            return jnp.where(inside[..., None], pixel, fill)
+
+        if interpolation == "nearest":
+            out = read(_round_half_away(y), _round_half_away(x))
+        else:
+            y0, x0 = jnp.floor(y), jnp.floor(x)
+            wy1, wx1 = (y - y0)[..., None], (x - x0)[..., None]
+            wy0, wx0 = (y0 + 1 - y)[..., None], (x0 + 1 - x)[..., None]
+            top = wx0 * read(y0, x0) + wx1 * read(y0, x0 + 1)
+            bottom = wx0 * read(y0 + 1, x0) + wx1 * read(y0 + 1, x0 + 1)
+            out = wy0 * top + wy1 * bottom
         return jnp.where((k == 0)[..., None], fill, out)
 
     return jax.vmap(one)(work, transforms).astype(dtype)
