@@ -395,3 +395,21 @@ def test_augmentation_inside_a_compiled_function_draws_anew_each_call(tf):
     assert first.shape == second.shape == (12, 6, 5, 2)
     assert np.all(np.isfinite(first)) and not np.array_equal(first, second)
     np.testing.assert_array_equal(np.asarray(augment(x, training=False)), np.asarray(x))
+
+
+def test_weights_exclude_the_seed_generator_state(compare):
+    def program(tf):
+        L = tf.keras.layers
+        flip = L.RandomFlip(seed=1)
+        model = tf.keras.Sequential([tf.keras.Input((4, 4, 1)), flip, L.Flatten(), L.Dense(2)])
+        return len(flip.weights), len(model.weights), len(model.trainable_weights)
+    compare(program)
+
+
+def test_variables_include_the_seed_generator_state(compare):
+    def program(tf):
+        L = tf.keras.layers
+        flip = L.RandomFlip(seed=1)
+        model = tf.keras.Sequential([tf.keras.Input((4, 4, 1)), flip, L.Flatten(), L.Dense(2)])
+        return len(flip.variables), len(model.variables), len(model.non_trainable_variables)
+    compare(program)
