@@ -254,6 +254,12 @@ _FOUR_REPLICAS = textwrap.dedent('''
         return tf.data.Dataset.range(16).batch(context.get_per_replica_batch_size(8))
     first = next(iter(strategy.distribute_datasets_from_function(dataset_fn)))
     out["from_function"] = [np.asarray(t).tolist() for t in strategy.experimental_local_results(first)]
+    out["plain_mean"] = float(strategy.reduce("MEAN", tf.constant(2.0), axis=None))
+    out["plain_axis_sum"] = float(strategy.reduce("SUM", tf.constant([2.0, 3.0]), axis=0))
+    try:
+        strategy.reduce("SUM", tf.constant(2.0), axis=None)
+    except Exception as err:
+        out["plain_sum_error"] = [type(err).__name__, str(err)]
     print("RESULT " + json.dumps(out))
 ''')
 
@@ -276,9 +282,14 @@ def _result(proc):
     return json.loads(lines[-1][7:])
 
 
-def test_four_replicas_give_tfs_losses_weights_local_results_and_input_context():
+@pytest.fixture(scope="module")
+def four_replicas():
     procs = [_run_four_replicas("tensorflow"), _run_four_replicas("tapejax")]
-    tf_out, tapejax_out = (_result(p) for p in procs)
+    return tuple(_result(p) for p in procs)
+
+
+def test_four_replicas_give_tfs_losses_weights_local_results_and_input_context(four_replicas):
+    tf_out, tapejax_out = four_replicas
     assert tf_out["replicas"] == tapejax_out["replicas"] == 4
     assert tf_out["local"] == tapejax_out["local"] == [[0, 1], [0, 1], [0, 1], [0, 1]]
     assert tf_out["from_function"] == tapejax_out["from_function"] == [[0, 1], [2, 3], [4, 5], [6, 7]]
@@ -316,37 +327,14 @@ def test_an_optimizer_and_a_model_from_different_scopes_raise_tfs_errors():
     compare(_optimizer_across_scopes(True), raises="RuntimeError", messages=False)  # model in scope
 
 
-_SUM_OF_A_PLAIN_TENSOR = textwrap.dedent('''
-    import json, sys
-    backend = sys.argv[1]
-    if backend == "tensorflow":
-        import tensorflow as tf
-        cpu = tf.config.list_physical_devices("CPU")[0]
-        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    else:
-        import tapejax as tf
-    strategy = tf.distribute.MirroredStrategy()
-    out = {"mean": float(strategy.reduce("MEAN", tf.constant(2.0), axis=None)),
-           "axis": float(strategy.reduce("SUM", tf.constant([2.0, 3.0]), axis=0)),
-           "run": float(strategy.reduce("SUM", strategy.run(lambda: tf.constant(1.0)), axis=None) * 0)}
-    try:
-        strategy.reduce("SUM", tf.constant(2.0), axis=None)
-    except Exception as err:
-        out["error"] = [type(err).__name__, str(err)]
-    print("RESULT " + json.dumps(out))
-''')
-
-
-def test_a_sum_of_a_tensor_that_is_not_distributed_raises_tfs_value_error_with_two_replicas():
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=ROOT, JAX_PLATFORMS="cpu",
-               XLA_FLAGS="--xla_force_host_platform_device_count=2")
-    procs = [subprocess.Popen([sys.executable, "-c", _SUM_OF_A_PLAIN_TENSOR, backend], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-             for backend in ("tensorflow", "tapejax")]
-    tf_out, tapejax_out = (_result(p) for p in procs)
-    assert tf_out == tapejax_out
-    assert tf_out["error"] == ["ValueError", "A non-DistributedValues value tf.Tensor(2.0, shape=(), dtype=float32) "
-                                             "cannot be reduced with the given reduce op ReduceOp.SUM."]
+def test_a_sum_of_a_tensor_that_is_not_distributed_raises_tfs_value_error_with_several_replicas(four_replicas):
+    tf_out, tapejax_out = four_replicas
+    for key in ("plain_mean", "plain_axis_sum", "plain_sum_error"):
+        assert tf_out[key] == tapejax_out[key], key
+    assert tf_out["plain_axis_sum"] == 20.0  # [2, 3] summed on each of the 4 replicas
+    assert tf_out["plain_sum_error"] == ["ValueError", "A non-DistributedValues value tf.Tensor(2.0, shape=(), "
+                                                       "dtype=float32) cannot be reduced with the given reduce op "
+                                                       "ReduceOp.SUM."]
 
 
 def _model_built_in_run(tf):

@@ -275,6 +275,11 @@ print("RESULT " + json.dumps(out), flush=True)
 '''
 
 
+@pytest.fixture(scope="module")
+def one_process():
+    return _run(_WORKER, devices=1)
+
+
 def _worker_results(results):
     parsed = []
     for result in results:
@@ -284,11 +289,11 @@ def _worker_results(results):
     return parsed
 
 
-def test_two_workers_train_as_one_process_and_the_chief_checkpoint_restores_in_one_process(tmp_path):
+def test_two_workers_train_as_one_process_and_the_chief_checkpoint_restores_in_one_process(tmp_path, one_process):
     results = _launch.launch([sys.executable, "-c", _WORKER], 2, timeout=180,
                              env={"PYTHONPATH": ROOT, "CKPT_DIR": str(tmp_path)})
     first, second = _worker_results(results)
-    single = _run(_WORKER, devices=1)
+    single = one_process
     assert first["replicas"] == second["replicas"] == 2 and single["replicas"] == 1
     assert (first["task"], first["chief"], second["task"], second["chief"]) == (0, True, 1, False)
     assert first["losses"] == second["losses"] and first["kernel"] == second["kernel"]
@@ -309,12 +314,12 @@ def test_a_worker_whose_peer_never_joins_gets_a_clear_timeout_error():
     assert "did not answer within 3 s (TAPEJAX_DISTRIBUTED_TIMEOUT)" in lone["message"]
 
 
-def test_two_workers_with_two_devices_each_train_as_one_process(tmp_path):
+def test_two_workers_with_two_devices_each_train_as_one_process(tmp_path, one_process):
     results = _launch.launch([sys.executable, "-c", _WORKER], 2, timeout=180,
                              env={"PYTHONPATH": ROOT, "CKPT_DIR": str(tmp_path),
                                   "XLA_FLAGS": "--xla_force_host_platform_device_count=2"})
     first, second = _worker_results(results)
-    single = _run(_WORKER, devices=1)
+    single = one_process
     assert first["replicas"] == second["replicas"] == 4
     np.testing.assert_allclose(first["losses"], single["losses"], rtol=TOLERANCE)
     np.testing.assert_allclose(second["kernel"], single["kernel"], rtol=TOLERANCE, atol=1e-7)
