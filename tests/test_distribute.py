@@ -331,3 +331,14 @@ def test_the_distribute_benchmark_step_runs_and_reports_a_time(capsys):
     (line,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("RESULT ")]
     result = json.loads(line[7:])
     assert result["replicas"] == 1 and result["median_ms"] > 0
+
+
+def test_a_multi_worker_strategy_without_a_cluster_is_one_worker_over_the_local_devices(monkeypatch):
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    assert strategy.num_replicas_in_sync == 1 and strategy.cluster_resolver.task_type is None
+    assert strategy.extended.should_checkpoint and strategy.extended.worker_devices == (
+        "/job:localhost/replica:0/task:0/device:CPU:0",)
+    with strategy.scope():
+        v = tf.Variable(2.0)
+    assert float(strategy.run(lambda: v * 3)) == 6.0
