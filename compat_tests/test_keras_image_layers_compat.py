@@ -413,3 +413,17 @@ def test_variables_include_the_seed_generator_state(compare):
         model = tf.keras.Sequential([tf.keras.Input((4, 4, 1)), flip, L.Flatten(), L.Dense(2)])
         return len(flip.variables), len(model.variables), len(model.non_trainable_variables)
     compare(program)
+
+
+def test_negative_brightness_on_uint8_wraps_as_tfs_cast(compare):
+    compare(lambda tf: tf.keras.layers.RandomBrightness((-0.1, -0.1))(tf.constant(U8)))
+
+
+@pytest.mark.parametrize("make", [
+    lambda L: L.RandomRotation((0.25, 0.25), dtype="mixed_float16"),
+    lambda L: L.RandomZoom((0.5, 0.5), fill_mode="constant", dtype="float16"),
+    lambda L: L.Resizing(3, 3, dtype="mixed_float16"), lambda L: L.CenterCrop(2, 2, dtype="float16"),
+    lambda L: L.RandomContrast((-0.5, 0.5), value_range=(0, 1), dtype="float16"),
+    lambda L: L.RandomBrightness((0.1, 0.1), value_range=(0, 1), dtype="mixed_float16")])
+def test_half_precision_policies_compute_and_return_float16(compare, make):
+    compare(lambda tf: _apply(tf, make, IMG), rtol=2e-3, atol=2e-3)

@@ -585,6 +585,10 @@ class RandomBrightness(_ImageLayer):
         delta = keras_random.uniform((int(x.shape[0]), 1, 1, 1), minval=self.factor[0],
                                      maxval=self.factor[1], seed=self.generator)
         delta = delta * float(self.value_range[1] - self.value_range[0])
+        if x.dtype.is_integer and x.dtype.size < 4:
+            # TF's CPU cast of a float to a narrow integer converts to int32 and wraps (-25.5 -> 231
+            # for uint8), and the uint8 sum wraps too: Keras' result on TF
+            delta = math_ops.cast(delta, _dtypes.int32)
         out = x + math_ops.cast(delta, x.dtype)
         out = _clip(out, self.value_range[0], self.value_range[1])
         return _from_nhwc(out, single, self.data_format)
