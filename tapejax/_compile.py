@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.extend.core import Literal
 
-from tapejax import _cache, _lazy, _replay, _tape
+from tapejax import _cache, _lazy, _record, _replay
 
 MAX_PROGRAMS = 256
 # "auto": a tape whose forward was deferred (`_lazy`) gets a program running forward and backward
@@ -54,17 +54,17 @@ class Program:
         def counted(saved_args, seeds):
             traces["gradient"] += 1
             compilations["gradient"] += 1  # jax.jit compiles once per trace here
-            with _tape.suspended():
+            with _record.suspended():
                 return pure(saved_args, seeds)
 
         def inline(saved_args, seeds):
-            with _tape.suspended():
+            with _record.suspended():
                 return pure(saved_args, seeds)
 
         n_saved = len(arg_slots)
 
         def outputs(*values):
-            with _tape.suspended():
+            with _record.suspended():
                 out = pure(list(values[:n_saved]), list(values[n_saved:]))
             return tuple(out[0]) + tuple(out[1]) if with_values else tuple(out)
 
@@ -132,7 +132,7 @@ class Program:
         avals = tuple((v.shape, v.dtype) for v in values)
         found = self._op_groups.get(avals)
         if found is None:
-            with _tape.suspended():
+            with _record.suspended():
                 jaxpr = jax.make_jaxpr(self.as_op())(*[jax.ShapeDtypeStruct(s, d) for s, d in avals])
             by_inputs = {}
             for j, mask in enumerate(_output_dependencies(jaxpr.jaxpr)):
@@ -167,7 +167,7 @@ class Program:
         pure = self.pure
 
         def rows(saved, seeds):
-            with _tape.suspended():
+            with _record.suspended():
                 return jax.vmap(lambda seed: pure(saved, [seed]))(seeds)
 
         if isinstance(basis, jax.core.Tracer) or any(isinstance(v, jax.core.Tracer) for v in saved_args):

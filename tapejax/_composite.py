@@ -19,7 +19,7 @@ import inspect
 import jax
 import jax.numpy as jnp
 
-from tapejax import _context, _nest, _tape
+from tapejax import _context, _nest, _record
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
 
@@ -112,7 +112,7 @@ class _Composite:
 
     def run_eagerly(self, args, kwargs):
         """Runs the user function with tapes suspended; returns (result, Variables it read)."""
-        with _tape.suspended(), _ReadCollector() as reads:
+        with _record.suspended(), _ReadCollector() as reads:
             result = self.user_fn(*args, **kwargs)
         arg_ids = {x._id for x in _nest.flatten(args) if isinstance(x, Variable)}
         return result, [v for v in reads.variables.values() if v._trainable and v._id not in arg_ids]
@@ -136,7 +136,7 @@ class _Composite:
             arrays = traced_outputs(fn, values, arrays)
         outputs = [Tensor(a) for a in arrays]
         if _context.current.recording:
-            _tape.record_all(fn, key, inputs, values, outputs)
+            _record.record_all(fn, key, inputs, values, outputs)
         return _nest.pack_sequence_as(result, outputs)
 
     def _fn_for(self, args, arg_leaves, kwargs, variables):
@@ -354,14 +354,14 @@ def grad_pass_through(f):
 
     @functools.wraps(f)
     def wrapped(x):
-        with _tape.suspended():
+        with _record.suspended():
             y = f(x)
         y = _to_tensor_leaf(y)
         if _context.current.recording:
             x = _to_tensor_leaf(x) if _is_tensorlike(x) else Tensor(jnp.asarray(x, y._v.dtype))
             # Recorded as the identity from x to y: the backward only uses the op's pullback.
             op = array_ops.ARRAY["identity"]
-            _tape.record_all(op.kernel(()), (op, ()), [x], [x._value], [y])
+            _record.record_all(op.kernel(()), (op, ()), [x], [x._value], [y])
         return y
 
     return wrapped

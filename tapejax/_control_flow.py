@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import jax
 
-from tapejax import _context, _nest, _staging, _tape
+from tapejax import _context, _nest, _record, _staging
 from tapejax._composite import _LiftedReads, _ReadCollector
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
@@ -126,7 +126,7 @@ def _compiled_while_loop(cond, body, loop_vars, state, single, maximum_iteration
 
     def cond_fn(carry):
         i, arrays = carry
-        with _tape.suspended():
+        with _record.suspended():
             ok = convert_to_tensor(call(cond, as_tensors(arrays)))._value
         if maximum_iterations is not None:
             ok = ok & (i < maximum_iterations)
@@ -134,7 +134,7 @@ def _compiled_while_loop(cond, body, loop_vars, state, single, maximum_iteration
 
     def body_fn(carry):
         i, arrays = carry
-        with _tape.suspended():
+        with _record.suspended():
             out = call(body, as_tensors(arrays))
         out = [out] if single or not isinstance(out, (list, tuple)) else list(out)
         return i + 1, _loop_arrays(out)
@@ -164,7 +164,7 @@ def vectorized_map(fn, elems, fallback_to_while_loop=True, warn=True):
 
     def body(*arrays):
         element = _nest.pack_sequence_as(elems, [Tensor(a) for a in arrays])
-        with _tape.suspended():
+        with _record.suspended():
             out = fn(element)
         out_structure.append(out)
         return tuple(convert_to_tensor(x)._value for x in _nest.flatten(out))
@@ -185,5 +185,5 @@ def vectorized_map(fn, elems, fallback_to_while_loop=True, warn=True):
         key = ("vectorized_map", fn, tuple((x.shape, x.dtype) for x in leaves),
                tuple(v._id for v in variables))
         inputs = list(leaves) + variables
-        _tape.record_all(op, key, inputs, [x._value for x in inputs], outputs)
+        _record.record_all(op, key, inputs, [x._value for x in inputs], outputs)
     return _nest.pack_sequence_as(out_structure[0], outputs)

@@ -15,7 +15,7 @@ import functools
 
 import jax
 
-from tapejax import _composite, _context, _nest, _tape
+from tapejax import _composite, _context, _nest, _record
 from tapejax._dtypes import DIFFERENTIABLE_DTYPES
 from tapejax._errors import user_line, warn_first_n
 from tapejax._gradient import UnconnectedGradients
@@ -41,7 +41,7 @@ def _jvp_program(fn, key, mask):
                 full[i] = v
             return fn(*full)
 
-        with _tape.suspended(), _composite.primal_ops():
+        with _record.suspended(), _composite.primal_ops():
             _, out = jax.jvp(on_tracked, [values[i] for i in positions], list(tangents))
         return tuple(out) if isinstance(out, (tuple, list)) else (out,)
 
@@ -109,7 +109,7 @@ class ForwardAccumulator:
                     break
             self._recording = False
 
-    # The recorder protocol (see _tape.record_all).
+    # The recorder protocol (see _record.record_all).
     watch_accessed_variables = False
 
     def record(self, fn, key, inputs, values, outputs):

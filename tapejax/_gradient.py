@@ -13,9 +13,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _compile, _context, _lazy, _nest, _tape
+from tapejax import _compile, _context, _dtypes, _lazy, _nest, _record
 from tapejax._holders import holders_of_item
 from tapejax._indexed_slices import IndexedSlices
+from tapejax._ops import math_ops
+from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
 
@@ -55,8 +57,6 @@ def _check_leaf(x, role):
 
 
 def _seed_values(flat_targets, output_gradients):
-    from tapejax._ops._convert import convert_to_tensor
-
     given = [] if output_gradients is None else _nest.flatten(output_gradients)
     seeds, objs = [], []
     for i, target in enumerate(flat_targets):
@@ -69,7 +69,6 @@ def _seed_values(flat_targets, output_gradients):
             objs.append(g if isinstance(g, (Tensor, Variable)) else None)
             g = convert_to_tensor(g)._value if not isinstance(g, (Tensor, Variable)) else g._value
             if g.dtype != value.dtype:
-                from tapejax import _dtypes
                 raise _dtypes.mismatch_error("Mul", 1, _dtypes.from_jax(value.dtype),
                                              _dtypes.from_jax(g.dtype))
             if g.shape != value.shape:
@@ -294,8 +293,6 @@ def _fill_deferred(recorder, program, flat_targets, target_slots, values):
 
 
 def _add(a, b):
-    from tapejax._ops import math_ops
-    from tapejax._ops._convert import convert_to_tensor
     return math_ops.add(convert_to_tensor(a), convert_to_tensor(b))
 
 
@@ -307,7 +304,7 @@ def _defers_on_outer_tapes(recorder, recording):
     if _context.current.read_hook is not None:
         return False
     for outer in recording:
-        if type(outer) is not _tape._Recorder:
+        if type(outer) is not _record._Recorder:
             return False
     return True
 
@@ -335,7 +332,7 @@ def _record_deferred_gradient_op(recorder, program, saved, seeds, seed_objs):
         group_values = [values[i] for i in positions]
         node = _lazy.Node(op, ("gradient", program, positions, outputs), group_values, True)
         group = [Tensor(_lazy.Pending(node, k, *avals[j])) for k, j in enumerate(outputs)]
-        _tape.record_all(op, node.key, [inputs[i] for i in positions], group_values, group)
+        _record.record_all(op, node.key, [inputs[i] for i in positions], group_values, group)
         for j, tensor in zip(outputs, group):
             grads[j] = tensor
     for j in range(len(grads)):
@@ -355,5 +352,5 @@ def _record_gradient_op(recorder, program, saved, seeds, seed_objs, grad_tensors
     inputs = [recorder.objs[s] for s in program.arg_slots] + list(seed_objs)
     values = list(saved) + list(seeds)
     for positions, outputs, op in program.op_groups(values):
-        _tape.record_all(op, ("gradient", program, positions, outputs), [inputs[i] for i in positions],
+        _record.record_all(op, ("gradient", program, positions, outputs), [inputs[i] for i in positions],
                          [values[i] for i in positions], [grad_tensors[j] for j in outputs])

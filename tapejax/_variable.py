@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _cache, _context, _device, _dtypes, _explain, _lazy
+from tapejax import _cache, _context, _device, _dtypes, _explain, _kernels, _lazy
 from tapejax._errors import InvalidArgumentError
 from tapejax._holders import holders_of_attribute, holders_of_item
 from tapejax._indexed_slices import IndexedSlices
@@ -69,8 +69,7 @@ def _dims(shape):
 
 
 def _scatter_indices(indices, op_name):
-    from tapejax._ops._convert import convert_to_tensor
-    indices = convert_to_tensor(indices)._value
+    indices = Variable._to_tensor(indices)._value
     if indices.dtype not in (jnp.int32, jnp.int64):
         name = _dtypes.from_jax(indices.dtype).name
         name = {"float32": "float", "float64": "double", "float16": "half"}.get(name, name)  # TF's attr names
@@ -136,6 +135,11 @@ class Variable:
 
     __array_priority__ = 100
 
+    # Set by the op layer above (`_ops/_operators.py`), as the Python operators are: a value
+    # converted as `tf.convert_to_tensor` converts it, and the read a tape records (`tf.identity`).
+    _to_tensor = None
+    _identity = None
+
     def __new__(cls, *args, **kwargs):
         # TF 2.21's `tf.Variable(...)` makes a ResourceVariable (a subclass): `type(v).__name__` says so
         return object.__new__(ResourceVariable if cls is Variable else cls)
@@ -145,7 +149,6 @@ class Variable:
                  synchronization=VariableSynchronization.AUTO,
                  aggregation=VariableAggregation.NONE, shape=None,
                  experimental_enable_variable_lifting=True):
-        from tapejax._ops._convert import convert_to_tensor
 
         if initial_value is None:
             raise ValueError("initial_value must be specified.")
@@ -156,7 +159,7 @@ class Variable:
                 initial_value = initial_value()
             if isinstance(initial_value, Variable):
                 initial_value = initial_value.read_value()
-            value = convert_to_tensor(initial_value, dtype=dtype)._value
+            value = Variable._to_tensor(initial_value, dtype=dtype)._value
         if shape is not None and validate_shape:
             want = TensorShape(shape)
             if len(want) != value.ndim or any(
@@ -215,8 +218,7 @@ class Variable:
 
     def value(self):
         """Returns the current value as a Tensor; the read is watched by recording tapes."""
-        from tapejax._ops import array_ops
-        return array_ops.identity(self)
+        return self._identity(self)
 
     def read_value(self):
         """Returns the current value as a Tensor (same as `value()`)."""
@@ -237,9 +239,8 @@ class Variable:
             value = new._value
             if value.dtype == current.dtype and value.shape == current.shape:
                 return value
-        from tapejax._ops._convert import convert_to_tensor
         try:
-            new = convert_to_tensor(new, dtype=self.dtype)._value
+            new = Variable._to_tensor(new, dtype=self.dtype)._value
         except TypeError as err:
             raise TypeError(f"Cannot assign a value of a different dtype to variable "
                             f"'{self._name}' of dtype {self.dtype.name}: {err}") from None
@@ -275,9 +276,7 @@ class Variable:
         try:
             return self._check_assignable(delta)
         except ValueError:
-            from tapejax._errors import InvalidArgumentError
-            from tapejax._ops._convert import convert_to_tensor
-            got = convert_to_tensor(delta, dtype=self.dtype)._v.shape
+            got = Variable._to_tensor(delta, dtype=self.dtype)._v.shape
             raise InvalidArgumentError(
                 f"Cannot update variable with shape [{','.join(map(str, self.shape))}] using a Tensor "
                 f"with shape [{','.join(map(str, got))}], shapes must be equal. [Op:{op_name}] name: ") from None
@@ -291,7 +290,6 @@ class Variable:
         if _context.settings.explain:
             _explain.note_assign(self, delta)
         if not self._fused_update(delta, operator.add):
-            from tapejax._ops import _kernels
             self._update(_kernels.add_kernel, _kernels.add_in_place_kernel,
                          self._check_update(delta, "AssignAddVariableOp"))
         return self if read_value else None
@@ -305,7 +303,6 @@ class Variable:
         if _context.settings.explain:
             _explain.note_assign(self, delta)
         if not self._fused_update(delta, operator.sub):
-            from tapejax._ops import _kernels
             self._update(_kernels.sub_kernel, _kernels.sub_in_place_kernel,
                          self._check_update(delta, "AssignSubVariableOp"))
         return self if read_value else None
@@ -348,9 +345,8 @@ class Variable:
         if not isinstance(sparse_delta, IndexedSlices):
             raise TypeError(f"Argument `sparse_delta` must be a `tf.IndexedSlices`. Received arg: "
                             f"{sparse_delta}")
-        from tapejax._ops._convert import convert_to_tensor
         indices = _scatter_indices(sparse_delta.indices, op_name)
-        updates = convert_to_tensor(sparse_delta.values, dtype=self.dtype)._value
+        updates = Variable._to_tensor(sparse_delta.values, dtype=self.dtype)._value
         shape = tuple(self._stored.shape if _context.current.read_hook is None else self._read().shape)
         if updates.shape != () and updates.shape != indices.shape + shape[1:]:
             raise InvalidArgumentError(
@@ -413,9 +409,8 @@ class Variable:
         return self._scatter("min", sparse_delta, "ResourceScatterMin")
 
     def _scatter_nd(self, mode, indices, updates, op_name):
-        from tapejax._ops._convert import convert_to_tensor
         indices = _scatter_indices(indices, op_name)
-        updates = convert_to_tensor(updates, dtype=self.dtype)._value
+        updates = Variable._to_tensor(updates, dtype=self.dtype)._value
         shape = tuple(self._stored.shape if _context.current.read_hook is None else self._read().shape)
         ishape, ushape = indices.shape, updates.shape
         slice_dim = ishape[-1] if len(ishape) > 1 else 1
@@ -472,12 +467,11 @@ class Variable:
         if not isinstance(sparse_delta, IndexedSlices):
             raise TypeError(f"Argument `sparse_delta` must be a `tf.IndexedSlices`. Received arg: "
                             f"{sparse_delta}")
-        from tapejax._ops._convert import convert_to_tensor
         indices = _scatter_indices(sparse_delta.indices, "ResourceScatterNdUpdate")
         batch = indices.shape[:-1]
         grids = jnp.meshgrid(*[jnp.arange(n, dtype=indices.dtype) for n in indices.shape], indexing="ij")
         nd = jnp.stack(grids[:-1] + [indices], axis=-1) if batch else indices[:, None]
-        return self._scatter_nd("update", nd, convert_to_tensor(sparse_delta.values, dtype=self.dtype),
+        return self._scatter_nd("update", nd, Variable._to_tensor(sparse_delta.values, dtype=self.dtype),
                                 "ResourceScatterNdUpdate")
 
     # -- metadata ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import tapejax as tf
-from tapejax import _context, _tape
+from tapejax import _context, _record
 
 
 def test_ops_without_a_watched_input_are_not_recorded():
@@ -127,11 +127,11 @@ def test_structural_key_differs_for_different_ops_and_shapes():
 
 
 def test_a_cleared_structure_table_never_gives_a_structure_another_ones_id(monkeypatch):
-    monkeypatch.setattr(_tape, "MAX_STRUCTURE_IDS", 2)
+    monkeypatch.setattr(_record, "MAX_STRUCTURE_IDS", 2)
     owner = {}
     for op in (tf.sin, tf.cos, tf.sin, tf.tanh, tf.cos, tf.sin):
         assert owner.setdefault(_structure_of(op, (2,)), op) is op
-    assert len(_tape._structure_ids) <= 2
+    assert len(_record._structure_ids) <= 2
     x = tf.constant([0.5, 1.0])
     for op, derivative in ((tf.sin, np.cos), (tf.cos, lambda v: -np.sin(v)), (tf.sin, np.cos)):
         with tf.GradientTape() as tape:

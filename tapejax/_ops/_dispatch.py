@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _cache, _context, _explain, _lazy, _string_trace, _tape
+from tapejax import _cache, _context, _explain, _lazy, _record, _string_trace
 from tapejax._errors import InvalidArgumentError, from_runtime_error
 from tapejax._lazy import Pending
 from tapejax._tensor import SymbolicStrings, Tensor
@@ -23,8 +23,8 @@ MAX_KERNELS_PER_OP = 512
 
 _state = _context.current  # this thread's; read once per op
 _settings = _context.settings
-_record_all = _tape.record_all
-_Recorder = _tape._Recorder
+_record_all = _record.record_all
+_Recorder = _record._Recorder
 _ArrayImpl = _lazy.ArrayImpl
 
 # String tensors hold NumPy object arrays, which JAX refuses at the call boundary (before tracing):

@@ -6,6 +6,7 @@ import jax.numpy as jnp
 
 from tapejax._errors import InvalidArgumentError
 from tapejax._ops import array_ops, linalg_ops, math_ops
+from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
 
@@ -84,3 +85,6 @@ for _cls in (Tensor, Variable):
     for _name, _fn in OPERATORS.items():
         setattr(_cls, _name, _fn)
     _cls.__hash__ = _unhashable[_cls]  # defining __eq__ resets it; TF's unhashable message
+
+Variable._to_tensor = staticmethod(convert_to_tensor)
+Variable._identity = staticmethod(array_ops.identity)

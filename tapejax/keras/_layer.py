@@ -13,7 +13,7 @@ import weakref
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _dtypes, _tape
+from tapejax import _dtypes, _record
 from tapejax._module import Module
 from tapejax._ops import math_ops
 from tapejax._ops._convert import convert_to_tensor
@@ -756,7 +756,7 @@ class Layer(Module):
             call_kwargs = dict(kwargs)
             if self._get_call_info()[0]:
                 call_kwargs.setdefault("training", False)
-            with _tape.suspended():
+            with _record.suspended():
                 result = self._call_autocast(concrete, args, call_kwargs)
 
             def to_symbolic(t):
