@@ -427,3 +427,14 @@ def test_negative_brightness_on_uint8_wraps_as_tfs_cast(compare):
     lambda L: L.RandomBrightness((0.1, 0.1), value_range=(0, 1), dtype="mixed_float16")])
 def test_half_precision_policies_compute_and_return_float16(compare, make):
     compare(lambda tf: _apply(tf, make, IMG), rtol=2e-3, atol=2e-3)
+
+
+def test_augmentation_mapped_over_a_prefetched_dataset_for_many_epochs(tf):
+    L = tf.keras.layers
+    augment = tf.keras.Sequential([L.RandomFlip("horizontal_and_vertical"), L.RandomRotation(0.2)])
+    x = np.random.RandomState(2).rand(96, 12, 12, 3).astype(np.float32)
+    ds = tf.data.Dataset.from_tensor_slices((x, np.arange(96))).batch(8)
+    ds = ds.map(lambda a, b: (augment(a, training=True), b)).prefetch(tf.data.AUTOTUNE)
+    for _ in range(8):
+        shapes = [tuple(a.shape) for a, _ in ds]
+        assert shapes == [(8, 12, 12, 3)] * 12
