@@ -10,6 +10,7 @@ from tapejax._ops._convert import as_value, convert_to_tensor
 from tapejax._ops._dispatch import apply
 from tapejax._tensor import Tensor
 from tapejax.keras import _kernels, activations, constraints, initializers, regularizers
+from tapejax.keras._attention import AdditiveAttention, Attention  # noqa: F401
 from tapejax.keras._image_layers import (  # noqa: F401
     CenterCrop,
     RandomBrightness,
@@ -101,6 +102,7 @@ __all__ = ["Layer", "InputLayer", "InputSpec", "Input", "Dense", "Conv2D", "MaxP
            "GlobalMaxPool2D", "Convolution2D", "add", "concatenate"] + list(_MORE) + list(_PREPROCESSING)
 __all__ += ["CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip",
             "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing"]
+__all__ += ["AdditiveAttention", "Attention"]
 
 
 def _activation_name(fn):
