@@ -18,6 +18,7 @@ from tapejax.keras._layer import Layer
 
 __all__ = [
     "Conv1D", "Conv2DTranspose", "Conv1DTranspose", "Convolution1D", "Convolution2DTranspose",
+    "Conv3D", "Conv3DTranspose", "Convolution3D", "Convolution3DTranspose",
     "LeakyReLU", "PReLU", "ELU", "ZeroPadding1D", "ZeroPadding2D", "UpSampling1D", "UpSampling2D",
     "Cropping1D", "Cropping2D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalAvgPool1D",
     "GlobalMaxPool1D", "MaxPooling1D", "AveragePooling1D", "MaxPool1D",
@@ -184,6 +185,13 @@ class Conv1D(_Conv):
                          kernel_constraint, bias_constraint, **kwargs)
 
 
+class Conv3D(_Conv):
+    """3-D convolution over `(batch, depth, height, width, channels)` inputs (kernel
+    `(kd, kh, kw, in_channels, filters)`)."""
+
+    rank = 3
+
+
 class _ConvTranspose(_Conv):
     transpose = True
 
@@ -212,8 +220,16 @@ class Conv1DTranspose(_ConvTranspose):
     rank = 1
 
 
+class Conv3DTranspose(_ConvTranspose):
+    """Transposed 3-D convolution (kernel `(kd, kh, kw, filters, in_channels)`)."""
+
+    rank = 3
+
+
 Convolution1D = Conv1D
 Convolution2DTranspose = Conv2DTranspose
+Convolution3D = Conv3D
+Convolution3DTranspose = Conv3DTranspose
 
 
 class _DepthwiseConv(Layer):
