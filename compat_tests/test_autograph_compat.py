@@ -1356,6 +1356,27 @@ def lambdas_sharing_a_line_with_the_same_arguments_are_not_converted(tf):
 
 
 @program
+@H.raises("OperatorNotAllowedInGraphError")
+def unpacking_a_traced_tensor_is_not_allowed(tf):
+    @tf.function(autograph=False)
+    def f(x):
+        a, b = x
+        return a + b
+
+    return f(tf.constant([1.0, 2.0]))
+
+
+@program
+def unstacking_a_traced_tensor_is_allowed(tf):
+    @tf.function
+    def f(x):
+        a, b = tf.unstack(x)
+        return a + b, [e * 2.0 for e in tf.unstack(x)]
+
+    return f(tf.constant([1.0, 2.0]))
+
+
+@program
 def lambda_over_several_lines_is_converted(tf):
     f = tf.function(
         lambda x, scale=2.0: tf.reduce_sum(x) * scale
