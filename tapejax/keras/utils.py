@@ -1,4 +1,5 @@
-"""`keras.utils`: `Progbar` (the progress bar `fit` prints), `to_categorical`, `set_random_seed`."""
+"""`keras.utils`: `Progbar` (the progress bar `fit` prints), `to_categorical`, `set_random_seed`,
+`plot_model`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tapejax.keras._dataset_utils import (  # noqa: F401 - keras.utils' dataset 
     text_dataset_from_directory,
     timeseries_dataset_from_array,
 )
+from tapejax.keras._plot import model_to_dot, plot_model  # noqa: F401 - keras.utils' model plots
 from tapejax.keras._saving_registry import (  # noqa: F401 - keras.utils' saving registry
     CustomObjectScope,
     custom_object_scope,
