@@ -25,7 +25,7 @@ def _message(get):
 CASES = [
     (lambda: tf.distribute.TPUStrategy, "tapejax.distribute", "tf.distribute", "TPUStrategy"),
     (lambda: tf.math.bessel_i0, "tapejax.math", "tf.math", "bessel_i0"),
-    (lambda: tf.keras.ops, "tapejax.keras", "tf.keras", "ops"),
+    (lambda: tf.keras.quantizers, "tapejax.keras", "tf.keras", "quantizers"),
     (lambda: tf.keras.layers.TFSMLayer, "tapejax.keras.layers", "tf.keras.layers", "TFSMLayer"),
     (lambda: tf.data.experimental.service, "tapejax.data.experimental", "tf.data.experimental", "service"),
     (lambda: tf.keras.optimizers.schedules.CosineDecayRestarts, "tapejax.keras.schedules",
