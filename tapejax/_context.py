@@ -32,9 +32,46 @@ class _Context(threading.local):
         self.trace_records = []      # per function trace being made (innermost last): its TraceRecord
         self.loop_options = []       # per staged loop body being traced: its set_loop_options
         self.local_depth = 0         # > 0 while staged code (a branch or a loop body) is traced
+        self.uses_variables = None   # set when this thread first reads or writes a Variable (see
+        # `donation_lock`)
 
 
 current = _Context()
+
+# Donating a Variable's buffer (an in-place update) frees the old value, so it is safe only while
+# no other thread can be holding that value: while one thread uses Variables. Each donation (check,
+# program, write back) holds this lock; a thread's first Variable access waits on it and counts
+# itself, and while more than one live thread is counted, updates copy instead of donating.
+donation_lock = threading.RLock()
+
+
+class _Shared:
+    variable_threads = 0  # live threads that have read or written a Variable
+
+
+shared = _Shared()
+
+
+class _VariableThread:
+    """Held by a counting thread's context: dropped with it when the thread ends, it uncounts it."""
+
+    def __del__(self):
+        with donation_lock:
+            shared.variable_threads -= 1
+
+
+def note_variable_thread(context):
+    """Counts this thread among the Variable users (once); waits for a donation in flight."""
+    with donation_lock:
+        if not context.uses_variables:
+            context.uses_variables = _VariableThread()
+            shared.variable_threads += 1
+
+
+def donation_allowed():
+    """Whether Variable buffers may be donated now: at most one thread uses Variables. Call it
+    holding `donation_lock` through the donating program and the write back."""
+    return shared.variable_threads <= 1
 
 
 class _Settings:

@@ -254,9 +254,11 @@ class _Trace:
             if constant is None:
                 # A private copy: the constant `_lift` later feeds from an argument must be this
                 # Variable's alone (its array may be shared, e.g. a cached scalar or a Tensor's).
+                array = variable._array
                 with jax.ensure_compile_time_eval():  # a device copy that compiles nothing
-                    constant = self.discovered_arrays[variable._id] = jax.device_put(variable._array,
-                                                                                     may_alias=False)
+                    # on its own sharding: a Variable of several processes cannot move to one device
+                    constant = self.discovered_arrays[variable._id] = jax.device_put(
+                        array, getattr(array, "sharding", None), may_alias=False)
             # Traced, so that ops on the value are not folded as constants.
             return jax.numpy.copy(constant)
         return found
@@ -955,7 +957,16 @@ class Function:
             for slot, i in concrete.argument_variables:
                 variables[slot] = leaves[i]
         n_written = concrete.n_written
-        recording = _context.current.recording
+        if n_written:  # donating the written Variables: no other thread may read them meanwhile
+            with _context.donation_lock:
+                return self._run_concrete(concrete, leaves, variables, n_written)
+        return self._run_concrete(concrete, leaves, variables, n_written)
+
+    def _run_concrete(self, concrete, leaves, variables, n_written):
+        context = _context.current
+        if not context.uses_variables and variables:
+            _context.note_variable_thread(context)
+        recording = context.recording
         if recording:  # the tape keeps the values it reads: donate copies
             written_values = [jax.numpy.array(v._array, copy=True) for v in variables[:n_written]]
         else:

@@ -147,7 +147,7 @@ def deferred_single_op(value):
 # (a read of any deferred value, any variable's read) runs them too, so a training step's forward,
 # backward and updates can be one program, as `jax.jit` of a whole step would be.
 _writes = {}
-_lock = threading.RLock()
+_lock = _context.donation_lock  # the writes run (and donate) holding it
 
 # A gradient node carries what runs it (`node.owner`, its backward program): forced alone (read
 # before any op or update used its gradients), deferring it fused nothing, so `owner.run_alone(
@@ -443,6 +443,8 @@ def _donated_leaves(writes, leaves, leaf_index, leaf_uses):
     """Positions of the leaves that are old values of variables updated here and that nothing
     outside this program holds: their buffers are donated (the update happens in place)."""
     donated = []
+    if not _context.donation_allowed():  # another thread may hold an old value
+        return ()
     for node in writes:
         inputs = node.inputs
         for i in node.donatable:

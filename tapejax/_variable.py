@@ -56,9 +56,10 @@ def arrays_to_donate(variables):
     view's owner, user code) is copied first; only arrays held by their Variable alone are passed.
     """
     arrays = [v._array for v in variables]
+    allowed = _context.donation_allowed()  # callers hold `_context.donation_lock` until they write
     for i in range(len(arrays)):
         # holders: the Variable's attribute and this list
-        if holders_of_item(arrays, i) > 2:
+        if not allowed or holders_of_item(arrays, i) > 2:
             arrays[i] = jnp.array(arrays[i], copy=True)
     return arrays
 
@@ -196,7 +197,10 @@ class Variable:
 
     def _read(self):
         """The current value as a JAX array (a tracer inside `tapejax.function`)."""
-        hook = _context.current.read_hook
+        context = _context.current
+        if not context.uses_variables:
+            _context.note_variable_thread(context)
+        hook = context.read_hook
         if hook is not None:
             return hook(self)
         return self._array
@@ -252,6 +256,9 @@ class Variable:
         return new
 
     def _write(self, array):
+        context = _context.current
+        if not context.uses_variables:
+            _context.note_variable_thread(context)
         if self._constraint is not None:
             array = self._constraint(Tensor(array))
             array = getattr(array, "_value", array)
@@ -334,11 +341,16 @@ class Variable:
     def _update(self, kernel, in_place_kernel, delta):
         # Only this attribute holds the old value: donate its buffer so XLA updates it in place.
         # A Tensor, tape or caller still holding it keeps it (no donation).
-        if _context.current.read_hook is None and holders_of_attribute(self, "_array") <= 1:
-            with _lazy.deferred_interrupts():  # Ctrl-C between the call and the store would lose it
-                self._write(in_place_kernel(self._array, delta))
-        else:
-            self._write(kernel(self._read(), delta))
+        context = _context.current
+        if not context.uses_variables:
+            _context.note_variable_thread(context)
+        with _context.donation_lock:  # read, update and write as one step, as TF's assign ops
+            if (context.read_hook is None and _context.donation_allowed()
+                    and holders_of_attribute(self, "_array") <= 1):
+                with _lazy.deferred_interrupts():  # Ctrl-C between the call and the store would lose it
+                    self._write(in_place_kernel(self._array, delta))
+            else:
+                self._write(kernel(self._read(), delta))
 
     # -- scatter updates -----------------------------------------------------------------------
     def _scatter(self, mode, sparse_delta, op_name):

@@ -166,3 +166,38 @@ def test_four_threads_each_training_its_own_model_get_the_single_threaded_weight
         assert len(got) == len(want)
         for g, w in zip(got, want):
             np.testing.assert_array_equal(g, w)
+
+
+def test_concurrent_assign_adds_on_one_variable_lose_no_update_and_donation_resumes_after():
+    v = tf.Variable(np.zeros((64, 64), np.float32))
+    v.assign_add(tf.ones((64, 64)))  # this thread counts as a Variable user
+
+    def work():
+        for _ in range(40):
+            v.assign_add(tf.ones((64, 64)))
+
+    started = [_run_in_thread(work) for _ in range(3)]
+    for thread, errors in started:
+        thread.join(TIMEOUT)
+        assert not errors, errors
+    np.testing.assert_array_equal(v.numpy(), np.full((64, 64), 121.0, np.float32))  # 1 + 3 * 40
+    del started, thread, errors
+    import gc
+    gc.collect()  # the workers' contexts (and their counts) go with them
+    assert _context.shared.variable_threads == 1 and _context.donation_allowed()
+    pointer = v._array.unsafe_buffer_pointer()
+    v.assign_add(tf.ones((64, 64)))
+    assert v._array.unsafe_buffer_pointer() == pointer  # in place again, one thread left
+
+
+def test_a_parallel_dataset_map_that_updates_a_variable_counts_every_element():
+    counter = tf.Variable(0.0)
+
+    def count(x):
+        counter.assign_add(1.0)
+        return tf.cast(x, tf.float32) * 2.0
+
+    dataset = tf.data.Dataset.range(300).map(count, num_parallel_calls=4).prefetch(4)
+    for _ in range(2):
+        assert sum(float(e) for e in dataset) == 2.0 * sum(range(300))
+    assert float(counter.numpy()) == 600.0  # a tapejax.function per element, none lost

@@ -545,7 +545,9 @@ class Optimizer:
             self._defer_apply(fn, arrays, variables, state_vars, lr_value)
             return
         arrays = _lazy.resolve_all(arrays)
-        with _lazy.deferred_interrupts():  # Ctrl-C after donation, before the writes, would lose them
+        # Ctrl-C after donation, before the writes, would lose them; another thread must not read
+        # a donated value meanwhile
+        with _context.donation_lock, _lazy.deferred_interrupts():
             if _context.current.read_hook is None and not _context.current.recording:
                 new_params, new_states, new_iter = donating_fn(
                     arrays, _variable.arrays_to_donate(variables), _variable.arrays_to_donate(state_vars),
