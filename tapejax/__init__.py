@@ -56,8 +56,8 @@ version = _namespaces.make("version", "tf.version", {
 _MATH = list(math_ops.UNARY) + list(math_ops.BINARY) + list(math_ops.REDUCTIONS) + [
     "truediv", "realdiv", "mod", "cast", "saturate_cast", "add_n", "argmax", "argmin", "cumsum",
     "cumprod", "count_nonzero", "l2_normalize", "scalar_mul", "clip_by_value", "top_k",
-    "unsorted_segment_sum", "segment_sum", "softmax", "bitwise_and", "bitwise_or"]
-math = _namespaces.make("math", "tf.math", _namespaces.pick(math_ops, _MATH))
+    "unsorted_segment_sum", "segment_sum", "bitwise_and", "bitwise_or"]
+math = _namespaces.make("math", "tf.math", {**_namespaces.pick(math_ops, _MATH), "softmax": nn_ops.softmax})
 
 # The math ops TF also exports at the top level (`tf.exp`, `tf.reduce_sum`, ...).
 _TOP_MATH = [
@@ -92,8 +92,7 @@ linalg = _namespaces.make("linalg", "tf.linalg", {
         "triangular_solve", "trace", "diag", "diag_part", "einsum", "tensordot", "norm", "qr",
         "svd", "eigh", "band_part"]),
     "eye": array_ops.eye, "transpose": array_ops.transpose,
-    "matrix_transpose": lambda a, name=None, conjugate=False, _transpose=array_ops.transpose: _transpose(
-        a, list(range(a.ndim - 2)) + [a.ndim - 1, a.ndim - 2], conjugate=conjugate),
+    "matrix_transpose": array_ops.matrix_transpose,
     "l2_normalize": math_ops.l2_normalize, "global_norm": math_ops.global_norm,
 })
 

@@ -18,6 +18,7 @@ import sys
 
 sys.path[0] = ""  # this file's folder is tapejax/: its keras/, data/, run.py must not shadow anything
 
+import importlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
@@ -126,13 +127,13 @@ def _backend(backend):
         added = ROOT not in sys.path
         if added:
             sys.path.insert(1, ROOT)
-        from tapejax import run
+        run = importlib.import_module("tapejax.run")  # chosen at run time: the TF child never imports tapejax
         run.install()
         execute = run.run_script
         if added:  # the script sees the sys.path it sees on TF: tapejax's folder only if it was there
             sys.path.remove(ROOT)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf  # real TF, or tapejax through the hook
+    tf = importlib.import_module("tensorflow")  # real TF, or tapejax through the hook
 
     return execute, tf
 

@@ -224,8 +224,7 @@ _programs = _cache.LRU(MAX_PROGRAMS)
 
 
 def _is_row_gather(op_key):
-    from tapejax._ops.array_ops import ARRAY
-    return (len(op_key) == 2 and op_key[0] is ARRAY["gather"]
+    return (len(op_key) == 2 and getattr(op_key[0], "name", None) == "GatherV2"
             and dict(op_key[1]) == {"axis": 0, "batch_dims": 0})
 
 

@@ -20,6 +20,7 @@ import jax
 import jax.numpy as jnp
 
 from tapejax import _context, _nest, _record
+from tapejax._ops import array_ops
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
 
@@ -350,8 +351,6 @@ def grad_pass_through(f):
     Returns:
       The wrapped function.
     """
-    from tapejax._ops import array_ops
-
     @functools.wraps(f)
     def wrapped(x):
         with _record.suspended():

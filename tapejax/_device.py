@@ -32,8 +32,6 @@ class _Scope(threading.local):
 
 _scope = _Scope()
 _strings = {}  # jax device -> TF's device string
-_deferral = {"scopes": 0, "saved": True}
-_deferral_lock = threading.Lock()
 
 
 # -- JAX devices in TF's terms ---------------------------------------------------------------
@@ -188,21 +186,14 @@ class _DeviceScope:
         self._jax_scope.__enter__()
         _scope.spec = new
         if self._deferral_off:
-            with _deferral_lock:
-                if _deferral["scopes"] == 0:
-                    _deferral["saved"] = _lazy.ENABLED
-                    _lazy.ENABLED = False
-                _deferral["scopes"] += 1
+            _lazy.device_scope_entered()
         return None
 
     def __exit__(self, *exc):
         _scope.spec = self._saved
         self._jax_scope.__exit__(*exc)
         if self._deferral_off:
-            with _deferral_lock:
-                _deferral["scopes"] -= 1
-                if _deferral["scopes"] == 0:
-                    _lazy.ENABLED = _deferral["saved"]
+            _lazy.device_scope_exited()
         return False
 
 

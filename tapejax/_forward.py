@@ -19,6 +19,8 @@ from tapejax import _composite, _context, _nest, _record
 from tapejax._dtypes import DIFFERENTIABLE_DTYPES
 from tapejax._errors import user_line, warn_first_n
 from tapejax._gradient import UnconnectedGradients
+from tapejax._ops import array_ops
+from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
 
@@ -64,8 +66,6 @@ class ForwardAccumulator:
     """
 
     def __init__(self, primals, tangents):
-        from tapejax._ops._convert import convert_to_tensor
-
         flat_primals = _nest.flatten(primals)
         _nest.assert_same_structure(primals, tangents)
         flat_tangents = _nest.flatten(tangents)
@@ -165,7 +165,6 @@ class ForwardAccumulator:
                 raise AttributeError(f"'{type(x).__name__}' object has no attribute '_id'")
             t = self._tangents.get(x._id)
             if t is None and unconnected is UnconnectedGradients.ZERO:
-                from tapejax._ops import array_ops
                 return array_ops.zeros_like(x)
             return t
 

@@ -67,5 +67,4 @@ class IndexedSlices:
         return Tensor(dense.at[self._indices._value].add(self._values._value))
 
     def __neg__(self):
-        from tapejax._ops import math_ops
-        return IndexedSlices(math_ops.negative(self._values), self._indices, self._dense_shape)
+        return IndexedSlices(-self._values, self._indices, self._dense_shape)

@@ -26,10 +26,32 @@ from tapejax import _cache, _context
 from tapejax._errors import DataLossError, from_runtime_error
 from tapejax._holders import holders_of_item
 
-ENABLED = True
+ENABLED = True  # False while a `tf.device` scope names a non-default device (see `device_scope_entered`)
 MAX_PROGRAMS = 256
 MAX_SHAPE_ENTRIES = 4096
 MAX_PENDING_WRITES = 4096
+
+_device_scopes = {"open": 0, "saved": True}
+_device_scopes_lock = threading.Lock()
+
+
+def device_scope_entered():
+    """Ops run at once while any `tf.device` scope names a device other than the default."""
+    global ENABLED
+    with _device_scopes_lock:
+        if _device_scopes["open"] == 0:
+            _device_scopes["saved"] = ENABLED
+            ENABLED = False
+        _device_scopes["open"] += 1
+
+
+def device_scope_exited():
+    global ENABLED
+    with _device_scopes_lock:
+        _device_scopes["open"] -= 1
+        if _device_scopes["open"] == 0:
+            ENABLED = _device_scopes["saved"]
+
 
 ArrayImpl = type(jax.device_put(np.zeros(())))  # a computed jax.Array's type (device_put compiles nothing)
 try:  # True when no JAX trace is active (a private helper: guarded, with a safe fallback)

@@ -36,6 +36,7 @@ from jax.extend.core import Literal as _Literal
 from tapejax import _context, _dtypes, _function, _profiler
 from tapejax._errors import InvalidArgumentError, NotFoundError
 from tapejax._module import name_scope
+from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
 
@@ -316,7 +317,6 @@ def _array(data):
         return data._read()
     if isinstance(data, Tensor):
         return data._value
-    from tapejax._ops._convert import convert_to_tensor
     return convert_to_tensor(data)._value
 
 

@@ -161,6 +161,7 @@ class Tensor:
 
     __slots__ = ("_v", "_id", "__weakref__")
     __array_priority__ = 100
+    _unstack = None  # `tf.unstack`, set by the op layer above (`_ops/_operators.py`) with the operators
 
     def __init__(self, value):
         self._v = value  # a jax.Array, a tracer, or a `_lazy.Pending` (shape and dtype known)
@@ -238,8 +239,7 @@ class Tensor:
     def __iter__(self):
         if self._v.ndim == 0:
             raise TypeError("Cannot iterate over a scalar tensor.")
-        from tapejax._ops import array_ops
-        return iter(array_ops.unstack(self))
+        return iter(self._unstack())
 
     def __bool__(self):
         if isinstance(self._v, _SYMBOLIC):

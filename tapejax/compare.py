@@ -51,6 +51,8 @@ import sys
 import tempfile
 import time
 
+from tapejax import _missing_api
+
 _CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_compare_child.py")
 BACKENDS = ("tensorflow", "tapejax")
 NAMES = {"tensorflow": "TensorFlow", "tapejax": "tapejax"}
@@ -328,8 +330,6 @@ def _as_json(tf_run, tapejax_run, divergence):
 
 
 def _missing(namespace):
-    from tapejax import _missing_api
-
     try:
         names = _missing_api.missing(namespace)
     except ValueError as exc:

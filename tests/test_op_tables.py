@@ -151,6 +151,7 @@ ELSEWHERE = {
     "conj": "complex input: compat_tests/test_training_utils_compat.py::test_complex_parts",
     "angle": "complex input: compat_tests/test_training_utils_compat.py::test_complex_parts",
     "stop_gradient": "no gradient by design: test_no_gradient_ops",
+    "transpose_conjugate": "complex input: compat_tests/test_conversion_compat.py::test_a_complex_conjugate_transpose_and_its_gradient",
 }
 
 

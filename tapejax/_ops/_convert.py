@@ -9,6 +9,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from tapejax import _dtypes
+from tapejax._errors import InvalidArgumentError
+from tapejax._ops import _shapes
+from tapejax._ops._dispatch import Op, apply
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
 
@@ -154,13 +157,11 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
             raise ValueError(
                 f"Tensor conversion requested dtype {dtype.name} for Tensor with dtype "
                 f"{value.dtype.name}: {value!r}")
-        from tapejax._ops import array_ops
-        return array_ops.identity(value)
+        return value._identity(value)
     if hasattr(value, "_tapejax_dense"):
         return value._tapejax_dense()
     if isinstance(value, (list, tuple)) and _contains_tensor(value):
-        from tapejax._ops import array_ops
-        return array_ops.stack([convert_to_tensor(v, dtype=dtype, dtype_hint=dtype_hint)
+        return stack([convert_to_tensor(v, dtype=dtype, dtype_hint=dtype_hint)
                                 for v in value])
     if hasattr(value, "__jax_array__") or isinstance(value, jnp.ndarray):
         array = jnp.asarray(value)
@@ -222,8 +223,11 @@ def constant(value, dtype=None, shape=None, name="Const"):
     if isinstance(value, (Tensor, Variable)):
         tensor = value if type(value) is Tensor else Tensor(value._value)
         if dtype is not None and tensor.dtype != _dtypes.as_dtype(dtype):
-            from tapejax._ops import math_ops
-            tensor = math_ops.cast(tensor, dtype)
+            dtype = _dtypes.as_dtype(dtype)
+            if type(value) is Tensor:  # TF casts a Variable's value, never a Tensor
+                shown = tensor if _traced(tensor) else tensor.numpy()
+                raise TypeError(f"Expected tensor {shown} with dtype {dtype!r}, but got dtype {tensor.dtype!r}.")
+            tensor = Tensor(value._value.astype(dtype._np))
     else:
         tensor = convert_to_tensor(value, dtype=dtype)
     if shape is not None:
@@ -289,3 +293,33 @@ def binary_inputs(op_name, x, y):
         return convert_to_tensor(x, dtype=_dtypes.from_jax(y._v.dtype)), y
     x = convert_to_tensor(x)
     return x, convert_to_tensor(y, dtype=x.dtype)
+
+
+# The op a list of tensors converts through (tf.stack's, as TF's autopacking conversion).
+PACK = Op("Pack", lambda *xs, axis: jnp.stack(xs, axis=axis))
+
+
+def same_dtype_values(values, op_name):
+    values = [as_value(v) for v in values]
+    dtype = values[0]._v.dtype
+    for i, v in enumerate(values):
+        if v._v.dtype != dtype:
+            raise _dtypes.mismatch_error(op_name, i, _dtypes.from_jax(dtype),
+                                         _dtypes.from_jax(v._v.dtype))
+    return values
+
+
+def stack(values, axis=0, name="stack"):
+    """Stacks tensors of one shape along a new `axis`."""
+    values = same_dtype_values(list(values), "Pack")
+    axis = _shapes.axis_int(axis)
+    rank = values[0]._v.ndim + 1
+    if not -rank <= axis < rank:
+        raise ValueError(f"Argument `axis` = {axis} not in range [{-rank}, {rank})")
+    shapes = {v._v.shape for v in values}
+    if len(shapes) > 1:
+        a, b = values[0]._v.shape, next(v._v.shape for v in values if v._v.shape != values[0]._v.shape)
+        raise InvalidArgumentError(
+            f"Shapes of all inputs must match: values[0].shape = {list(a)} != values[1].shape = "
+            f"{list(b)} [Op:Pack] name: {name}")
+    return apply(PACK, values, (("axis", int(axis)),))

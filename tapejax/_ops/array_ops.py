@@ -11,7 +11,14 @@ import numpy as np
 from tapejax import _checks, _dtypes, _ragged_dispatch
 from tapejax._errors import InvalidArgumentError
 from tapejax._ops import _shapes
-from tapejax._ops._convert import as_value, convert_to_tensor
+from tapejax._ops._convert import (
+    PACK,
+    as_value,
+    binary_inputs,
+    convert_to_tensor,
+    same_dtype_values,
+    stack,  # noqa: F401 - tf.stack, defined with list conversion (autopacking)
+)
 from tapejax._ops._dispatch import Op, apply
 from tapejax._tensor import Tensor, TensorShape
 
@@ -36,6 +43,7 @@ ARRAY = {
     "stop_gradient": _op("StopGradient", lambda x: x, differentiable=False),
     "reshape": _op("Reshape", lambda x, shape: jnp.reshape(x, shape)),
     "transpose": _op("Transpose", lambda x, perm: jnp.transpose(x, perm)),
+    "transpose_conjugate": _op("ConjugateTranspose", lambda x, perm: jnp.conj(jnp.transpose(x, perm))),
     "expand_dims": _op("ExpandDims", lambda x, axis: jnp.expand_dims(x, axis)),
     "squeeze": _op("Squeeze", lambda x, axis: jnp.squeeze(x, axis)),
     "tile": _op("Tile", lambda x, multiples: jnp.tile(x, multiples)),
@@ -44,7 +52,7 @@ ARRAY = {
     "pad": _op("PadV2", lambda x, c, paddings, mode: jnp.pad(x, paddings, mode=mode, constant_values=c)
                if mode == "constant" else jnp.pad(x, paddings, mode=mode)),
     "concat": _op("ConcatV2", lambda *xs, axis: jnp.concatenate(xs, axis=axis)),
-    "stack": _op("Pack", lambda *xs, axis: jnp.stack(xs, axis=axis)),
+    "stack": PACK,
     "unstack": _op("Unpack", lambda x, num, axis: tuple(
         jnp.squeeze(p, axis) for p in jnp.split(x, num, axis=axis)), multi=True),
     "split": _op("SplitV", lambda x, sizes, axis: tuple(
@@ -240,11 +248,18 @@ def transpose(a, perm=None, conjugate=False, name="transpose"):
     """Permutes dimensions (reverses them when `perm` is None)."""
     x = as_value(a)
     perm = tuple(reversed(builtins.range(x.ndim))) if perm is None else _ints(perm)
-    out = apply(ARRAY["transpose"], [x], (("perm", perm),))
-    if conjugate:
-        from tapejax._ops import math_ops
-        out = math_ops.conj(out)
-    return out
+    conjugate = conjugate and x._v.dtype.kind == "c"
+    return apply(ARRAY["transpose_conjugate" if conjugate else "transpose"], [x], (("perm", perm),))
+
+
+def matrix_transpose(a, name="matrix_transpose", conjugate=False):
+    """Transposes the last two dimensions of `a` (conjugating when asked), as `tf.linalg.matrix_transpose`."""
+    x = as_value(a)
+    if x._v.ndim < 2:
+        raise ValueError(f"Argument `a` should be a (batch) matrix with rank >= 2.  Received `a` = {x.numpy()} "
+                         f"with shape: {tuple(x._v.shape)}")
+    perm = [*builtins.range(x._v.ndim - 2), x._v.ndim - 1, x._v.ndim - 2]
+    return transpose(x, perm, conjugate=conjugate)
 
 
 def expand_dims(input, axis, name=None):
@@ -312,36 +327,10 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
     return apply(ARRAY["pad"], [x, c], (("paddings", pads), ("mode", mode.lower())))
 
 
-def _same_dtype_values(values, op_name):
-    values = [as_value(v) for v in values]
-    dtype = values[0]._v.dtype
-    for i, v in enumerate(values):
-        if v._v.dtype != dtype:
-            raise _dtypes.mismatch_error(op_name, i, _dtypes.from_jax(dtype),
-                                         _dtypes.from_jax(v._v.dtype))
-    return values
-
-
 def concat(values, axis, name="concat"):
     """Concatenates tensors along `axis`."""
-    values = _same_dtype_values(list(values), "ConcatV2")
+    values = same_dtype_values(list(values), "ConcatV2")
     return apply(ARRAY["concat"], values, (("axis", int(axis)),))
-
-
-def stack(values, axis=0, name="stack"):
-    """Stacks tensors of one shape along a new `axis`."""
-    values = _same_dtype_values(list(values), "Pack")
-    axis = _shapes.axis_int(axis)
-    rank = values[0]._v.ndim + 1
-    if not -rank <= axis < rank:
-        raise ValueError(f"Argument `axis` = {axis} not in range [{-rank}, {rank})")
-    shapes = {v._v.shape for v in values}
-    if len(shapes) > 1:
-        a, b = values[0]._v.shape, next(v._v.shape for v in values if v._v.shape != values[0]._v.shape)
-        raise InvalidArgumentError(
-            f"Shapes of all inputs must match: values[0].shape = {list(a)} != values[1].shape = "
-            f"{list(b)} [Op:Pack] name: {name}")
-    return apply(ARRAY["stack"], values, (("axis", int(axis)),))
 
 
 def unstack(value, num=None, axis=0, name="unstack"):
@@ -355,6 +344,8 @@ def unstack(value, num=None, axis=0, name="unstack"):
     if num is not None and int(num) != n:
         raise InvalidArgumentError(f"Input shape axis {axis % rank} must equal {int(num)}, got shape "
                                    f"[{','.join(map(str, x._v.shape))}] [Op:Unpack] name: {name}")
+    if n == 0:
+        return []
     return apply(ARRAY["unstack"], [x], (("num", n), ("axis", axis)))
 
 
@@ -469,7 +460,6 @@ def where(condition, x=None, y=None, name=None):
         return Tensor(jnp.argwhere(c._value).astype(jnp.int64))
     if x is None or y is None:
         raise ValueError("x and y must both be non-None or both be None.")
-    from tapejax._ops._convert import binary_inputs
     x, y = binary_inputs("SelectV2", x, y)
     return apply(ARRAY["where"], [c, x, y])
 

@@ -6,7 +6,7 @@ import jax.numpy as jnp
 
 from tapejax import _checks, _dtypes
 from tapejax._errors import InvalidArgumentError
-from tapejax._ops import _shapes
+from tapejax._ops import _shapes, array_ops
 from tapejax._ops._convert import as_value, binary_inputs
 from tapejax._ops._dispatch import Op, apply
 
@@ -216,7 +216,6 @@ def svd(tensor, full_matrices=False, compute_uv=True, name=None):
     u, s, vh = apply(LINALG["svd"], [_check_matrix("svd", as_value(tensor))], (("full", bool(full_matrices)),))
     if not compute_uv:
         return s
-    from tapejax._ops import array_ops
     return s, u, array_ops.transpose(vh, perm=list(range(vh.ndim - 2)) + [vh.ndim - 1, vh.ndim - 2], conjugate=True)
 
 

@@ -10,8 +10,8 @@ import numpy as np
 from tapejax import _checks, _dtypes, _ragged_dispatch
 from tapejax import _kernels as K
 from tapejax._errors import InvalidArgumentError, NotFoundError
-from tapejax._ops import _shapes
-from tapejax._ops._convert import as_value, binary_inputs
+from tapejax._ops import _shapes, array_ops
+from tapejax._ops._convert import as_value, binary_inputs, convert_to_tensor
 from tapejax._ops._dispatch import Op, apply
 from tapejax._tensor import Tensor
 
@@ -329,9 +329,6 @@ def complex(real, imag, name=None):  # noqa: A001 - TF's name
     Raises:
       TypeError: if the parts' dtypes differ or are not float32/float64.
     """
-    from tapejax._ops._convert import convert_to_tensor
-    from tapejax._ops.array_ops import broadcast_to
-
     real, imag = convert_to_tensor(real), convert_to_tensor(imag)
     dtypes = (real._v.dtype, imag._v.dtype)
     if dtypes[0] != dtypes[1] or dtypes[0] not in (np.float32, np.float64):
@@ -339,9 +336,9 @@ def complex(real, imag, name=None):  # noqa: A001 - TF's name
                         f"{imag.dtype.name}. They must be consistent, and one of [tf.float32, tf.float64]")
     shape = jnp.broadcast_shapes(real._v.shape, imag._v.shape)
     if real._v.shape != shape:
-        real = broadcast_to(real, shape)
+        real = array_ops.broadcast_to(real, shape)
     if imag._v.shape != shape:
-        imag = broadcast_to(imag, shape)
+        imag = array_ops.broadcast_to(imag, shape)
     return apply(_complex, [real, imag])
 
 
@@ -369,7 +366,6 @@ def cast(x, dtype, name=None):
 
 
 def identity_read(x):
-    from tapejax._ops import array_ops
     return array_ops.identity(x)
 
 
@@ -564,7 +560,6 @@ def clip_by_norm(t, clip_norm, axes=None, name=None):
 
 
 def where_positive(sq):
-    from tapejax._ops import array_ops
     return array_ops.where(greater(sq, 0.0), sq, array_ops.ones_like(sq))
 
 
@@ -598,7 +593,6 @@ def top_k(input, k=1, sorted=True, index_type=_dtypes.int32, name=None):
     """The `k` largest entries along the last dimension and their int32 indices."""
     x = as_value(input)
     values, indices = apply(_top_k, [x], (("k", int(k)),))
-    from tapejax._tensor import Tensor
     return values, Tensor(indices._value.astype(_dtypes.as_dtype(index_type)._np))
 
 
@@ -617,7 +611,3 @@ def segment_sum(data, segment_ids, name=None):
     n = int(ids.numpy().max()) + 1 if ids.shape[0] else 0
     return unsorted_segment_sum(data, ids, n)
 
-
-def softmax(logits, axis=None, name=None):
-    from tapejax._ops import nn_ops
-    return nn_ops.softmax(logits, axis=axis)

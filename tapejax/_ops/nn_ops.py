@@ -10,9 +10,10 @@ import numpy as np
 
 from tapejax import _kernels as K
 from tapejax._errors import InvalidArgumentError
-from tapejax._ops import _shapes
+from tapejax._ops import _shapes, array_ops, math_ops, random_ops
 from tapejax._ops._convert import as_value, binary_inputs, convert_to_tensor
 from tapejax._ops._dispatch import Op, apply
+from tapejax._tensor import Tensor
 
 NN = {
     "relu": Op("Relu", jax.nn.relu),
@@ -168,7 +169,6 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
     Returns:
       A Tensor of `x`'s shape.
     """
-    from tapejax._ops import random_ops
 
     x = as_value(x)
     rate = float(rate)
@@ -180,38 +180,31 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
     shape = tuple(x.shape) if noise_shape is None else tuple(int(d) for d in noise_shape)
     keep = random_ops.uniform(shape, dtype=x.dtype, seed=seed)._value >= rate
     keep = jnp.broadcast_to(keep, tuple(x.shape))
-    from tapejax._tensor import Tensor
     return apply(NN["dropout"], [x, Tensor(keep), convert_to_tensor(1.0 / (1.0 - rate), dtype=x.dtype)])
 
 
 def moments(x, axes, shift=None, keepdims=False, name=None):
     """(mean, variance) of `x` over `axes`."""
-    from tapejax._ops import math_ops
     mean = math_ops.reduce_mean(x, axis=axes, keepdims=True)
     var = math_ops.reduce_mean(math_ops.squared_difference(x, mean), axis=axes, keepdims=keepdims)
     if not keepdims:
-        from tapejax._ops import array_ops
         mean = array_ops.squeeze(mean, axis=axes)
     return mean, var
 
 
 def embedding_lookup(params, ids, max_norm=None, name=None):
-    from tapejax._ops import array_ops
     return array_ops.gather(params, ids)
 
 
 def sigmoid(x, name=None):
-    from tapejax._ops import math_ops
     return math_ops.sigmoid(x)
 
 
 def tanh(x, name=None):
-    from tapejax._ops import math_ops
     return math_ops.tanh(x)
 
 
 def softplus(features, name=None):
-    from tapejax._ops import math_ops
     return math_ops.softplus(features)
 
 

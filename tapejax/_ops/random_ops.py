@@ -13,6 +13,7 @@ import numpy as np
 
 from tapejax import _context, _dtypes
 from tapejax._errors import InvalidArgumentError
+from tapejax._ops import _shapes
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 
@@ -119,7 +120,6 @@ def initial_values(kind, shape, a, b, dtype=_dtypes.float32, seed=None):
 
 
 def _shape(shape):
-    from tapejax._ops import _shapes  # TF's shape errors (negative, float, too many elements)
     return _shapes.dims(shape, "RandomStandardNormal", float_attr="T")
 
 
@@ -127,7 +127,6 @@ _sample_unchecked = _sample
 
 
 def _sample(words, params, kind, shape, dtype):  # noqa: F811 - the jitted sampler, memory checked first
-    from tapejax._ops import _shapes
     _shapes.check_allocation(shape, dtype, "RandomUniform" if kind == "uniform" else "RandomStandardNormal")
     return _sample_unchecked(words, params, kind, shape, dtype)
 
