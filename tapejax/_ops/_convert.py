@@ -16,11 +16,11 @@ from tapejax._tensor import Tensor
 from tapejax._variable import Variable
 
 
-def _contains_tensor(value):
+def contains_tensor(value):
     if isinstance(value, (Tensor, Variable)):
         return True
     if isinstance(value, (list, tuple)):
-        return any(_contains_tensor(v) for v in value)
+        return any(contains_tensor(v) for v in value)
     return False
 
 
@@ -160,7 +160,7 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         return value._identity(value)
     if hasattr(value, "_tapejax_dense"):
         return value._tapejax_dense()
-    if isinstance(value, (list, tuple)) and _contains_tensor(value):
+    if isinstance(value, (list, tuple)) and contains_tensor(value):
         return stack([convert_to_tensor(v, dtype=dtype, dtype_hint=dtype_hint)
                                 for v in value])
     if hasattr(value, "__jax_array__") or isinstance(value, jnp.ndarray):

@@ -15,6 +15,7 @@ from tapejax._ops._convert import (
     PACK,
     as_value,
     binary_inputs,
+    contains_tensor,
     convert_to_tensor,
     same_dtype_values,
     stack,  # noqa: F401 - tf.stack, defined with list conversion (autopacking)
@@ -538,8 +539,8 @@ def _scatter_indices(indices, t, op_name):
     """`indices` as a Tensor, checked against `t`'s shape as TF's CPU kernel does: now for host values,
     with the next value read for a Tensor (`_checks`, no device sync here)."""
     shape = tuple(t._v.shape)
-    if type(indices) is Tensor or hasattr(indices, "_trainable"):
-        i = indices
+    if type(indices) is Tensor or hasattr(indices, "_trainable") or contains_tensor(indices):
+        i = as_value(indices)  # a nested list holding Tensors packs to one (traced inside a function)
         if i._v.ndim and i._v.shape[-1] <= len(shape) and i._v.dtype.kind in "iu":
             _checks.defer(_out_of_bounds_kernel(shape), i, InvalidArgumentError,
                           f"indices does not index into shape [{','.join(map(str, shape))}] [Op:{op_name}]")
