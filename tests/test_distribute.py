@@ -155,21 +155,27 @@ kernel = model4.trainable_variables[0]._array
 out["kernel_spec"] = str(kernel.sharding.spec)
 out["kernel_devices"] = len(kernel.sharding.device_set)
 batch = next(iter(four.experimental_distribute_dataset(tf.data.Dataset.range(8).batch(8))))
-out["batch_spec"] = str(batch._value.sharding.spec)
+out["batch_type"] = type(batch).__name__
+out["batch_spec"] = str(batch.stacked._value.sharding.spec)
 out["local_results"] = [np.asarray(t).tolist() for t in four.experimental_local_results(batch)]
 odd = next(iter(four.experimental_distribute_dataset(tf.data.Dataset.range(10).batch(10))))
-out["odd_batch_spec"] = str(odd._value.sharding.spec)
-out["odd_sum"] = float(four.run(lambda x: tf.reduce_sum(x), args=(odd,)))
+out["odd_batch_spec"] = str(odd.stacked._value.sharding.spec)
+out["odd_sum"] = float(four.reduce("SUM", odd, axis=0))
+try:
+    four.run(lambda x: tf.reduce_sum(x), args=(odd,))
+except NotImplementedError as err:
+    out["odd_run_error"] = str(err)
 
 # many steps that never read a result (XLA's CPU rendezvous deadlocks without a wait per step)
 with four.scope():
     w = tf.Variable(tf.ones((64, 64)))
+    sgd = tf.keras.optimizers.SGD(0.01)
 @tf.function
 def unread_step(x):
     def step(x):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.tanh(tf.matmul(x, w)))
-        w.assign_sub(0.01 * tape.gradient(loss, w))
+        sgd.apply_gradients([(tape.gradient(loss, w), w)])
         return loss
     return four.run(step, args=(x,))
 x = next(iter(four.experimental_distribute_dataset(
@@ -210,14 +216,16 @@ def test_the_custom_training_tutorial_on_4_devices_gives_the_1_device_losses_and
     assert four_devices["loss_diff"] < TOLERANCE and four_devices["weight_diff"] < TOLERANCE
 
 
-def test_variables_are_replicated_and_batches_split_on_the_replica_axis(four_devices):
+def test_variables_are_replicated_and_batches_are_per_replica_values_split_on_the_replica_axis(four_devices):
     assert four_devices["kernel_spec"] == "P()" and four_devices["kernel_devices"] == 4
-    assert four_devices["batch_spec"] == "P('replica',)"
+    assert four_devices["batch_type"] == "PerReplica" and four_devices["batch_spec"] == "P('replica',)"
     assert four_devices["local_results"] == [[0, 1], [2, 3], [4, 5], [6, 7]]
 
 
-def test_a_batch_that_does_not_divide_by_the_replicas_is_replicated_with_the_same_values(four_devices):
+def test_a_batch_that_does_not_split_evenly_is_kept_whole_and_run_refuses_it(four_devices):
     assert four_devices["odd_batch_spec"] == "P()" and four_devices["odd_sum"] == 45.0
+    assert "does not split evenly over 4 replicas" in four_devices["odd_run_error"]
+    assert "drop_remainder=True" in four_devices["odd_run_error"]
 
 
 def test_many_unread_steps_on_4_cpu_devices_finish(four_devices):

@@ -1,10 +1,11 @@
 """Distributed input: `InputContext`, `InputOptions`, and the datasets a strategy distributes.
 
-A distributed dataset yields each global batch as Tensors whose arrays are split along the batch
-axis over the strategy's devices (`NamedSharding(mesh, P("replica"))`); in a multi-process run each
-process supplies the rows of its own devices and JAX assembles the global array
-(`jax.make_array_from_process_local_data`). A batch whose size does not divide by the number of
-devices is replicated instead (its values are the same: only where it is computed changes).
+A distributed dataset yields each global batch split along the batch axis over the strategy's
+devices: with several replicas as `PerReplica` values (replica `i` holding its slice, on device
+`i`), with one as the batch itself. In a multi-process run each process supplies the rows of its own
+devices and JAX assembles the global array (`jax.make_array_from_process_local_data`). A batch whose
+rows do not split evenly is kept whole (`UnevenBatch`), which `strategy.run` refuses. Keras'
+`fit` takes each batch as one global Tensor split over the devices (`distribute_keras_batch`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 from tapejax._function import check_host_iteration
 from tapejax._tensor import Tensor
 from tapejax.distribute import _state
+from tapejax.distribute._values import PerReplica, UnevenBatch
 
 
 class InputReplicationMode(enum.Enum):
@@ -137,11 +139,41 @@ def _place_leaf(strategy, array, local_rows):
     return jax.make_array_from_process_local_data(strategy._batch_sharding, host)
 
 
-def distribute_element(strategy, element, local_rows=False):
-    """`element` (a nest of Tensors holding one batch) with each array split over the strategy's devices."""
+def _per_replica(strategy, array, local_rows):
+    """A batch leaf as a `PerReplica` whose replica `i` holds the `i`-th slice of its rows (an
+    `UnevenBatch` when they do not split evenly)."""
+    local = strategy._local_device_count
+    host = np.asarray(array)
+    processes = jax.process_count()
+    if processes > 1 and not local_rows:  # the same global batch on every process: take this process's rows
+        per = host.shape[0] // processes if host.ndim else 0
+        if host.ndim == 0 or per * processes != host.shape[0]:
+            raise ValueError(f"The global batch size {host.shape[0] if host.ndim else 'of a scalar'} does not "
+                             f"divide by the {processes} workers.")
+        index = jax.process_index()
+        host = host[index * per:(index + 1) * per]
+    if host.ndim == 0 or host.shape[0] % local != 0:
+        if processes > 1:
+            raise ValueError(f"In a multi-worker run each worker's batch must divide by its {local} local "
+                             f"devices; got {host.shape[0] if host.ndim else 'a scalar'} rows on this worker.")
+        return UnevenBatch(Tensor(jax.device_put(array, strategy._replicated)))
+    rows = host.reshape((local, host.shape[0] // local) + host.shape[1:])
+    if processes == 1:
+        return PerReplica(Tensor(jax.device_put(rows, strategy._batch_sharding)))
+    return PerReplica(Tensor(jax.make_array_from_process_local_data(strategy._batch_sharding, rows)))
+
+
+def distribute_element(strategy, element, local_rows=False, per_replica=False):
+    """`element` (a nest of Tensors holding one batch) with each array split over the strategy's
+    devices: as one global Tensor, or (`per_replica`, with several replicas) as `PerReplica` values,
+    what `strategy.run` gives each replica its slice of."""
+    per_replica = per_replica and strategy.num_replicas_in_sync > 1
+
     def place(leaf):
         if not _is_batch_leaf(leaf):
             return leaf
+        if per_replica:
+            return _per_replica(strategy, leaf._value, local_rows)
         placed = Tensor(_place_leaf(strategy, leaf._value, local_rows))
         mark_distributed(placed)
         return placed
@@ -198,8 +230,8 @@ class DistributedIterator:
         self._strategy._wait_for_steps()
         if self._dataset._per_replica:  # one batch of the pipeline per local device, as TF
             parts = [next(self._iterator) for _ in range(self._strategy._local_device_count)]
-            return distribute_element(self._strategy, _concat_batches(parts), local_rows=True)
-        return distribute_element(self._strategy, next(self._iterator))
+            return distribute_element(self._strategy, _concat_batches(parts), local_rows=True, per_replica=True)
+        return distribute_element(self._strategy, next(self._iterator), per_replica=True)
 
     def get_next(self):
         """Returns the next global batch (raises `StopIteration` at the end, as TF's `OutOfRangeError` for loops)."""

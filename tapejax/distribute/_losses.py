@@ -1,9 +1,9 @@
 """`tf.nn.compute_average_loss` and `tf.nn.scale_regularization_loss`.
 
-tapejax's `strategy.run(fn)` calls `fn` once on the global batch (see `_strategy`), so inside it the
-per-example losses span every replica: the average divides by their whole count, and the
-regularization loss is not split among replicas. The sum over replicas TF computes afterwards
-(`strategy.reduce(SUM, ...)`) is then this one value, which equals TF's result.
+Inside `strategy.run` with several replicas, `fn` runs per replica (see `_replica`), as in TF: the
+average divides by the per-replica batch times the number of replicas, and the regularization loss
+is divided by the number of replicas, so that `strategy.reduce(SUM, ...)` of the replicas' losses is
+the single-device loss. With one replica both are the plain average and sum.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from tapejax._ops._convert import convert_to_tensor
 from tapejax.distribute import _state
 
 # TF's true division of integers: int8/int16 (and unsigned) give float32, int32/int64 float64.
-_INT_QUOTIENT = {"int8": _dtypes.float32, "int16": _dtypes.float32, "uint8": _dtypes.float32,
+INT_QUOTIENT = {"int8": _dtypes.float32, "int16": _dtypes.float32, "uint8": _dtypes.float32,
                  "uint16": _dtypes.float32, "int32": _dtypes.float64, "int64": _dtypes.float64}
 
 
 def _divide_no_nan(numerator, denominator):
-    quotient = _INT_QUOTIENT.get(numerator.dtype.name)
+    quotient = INT_QUOTIENT.get(numerator.dtype.name)
     if quotient is not None:
         numerator, denominator = math_ops.cast(numerator, quotient), math_ops.cast(denominator, quotient)
     return math_ops.divide_no_nan(numerator, denominator)
@@ -58,8 +58,7 @@ def compute_average_loss(per_example_loss, sample_weight=None, global_batch_size
       per_example_loss: Per-example loss, of rank 1 or more.
       sample_weight: Optional weighting for each example (broadcast to the losses).
       global_batch_size: Optional global batch size value. Defaults to the size of the first
-        dimension of `per_example_loss`, which in tapejax's `strategy.run` is the global batch
-        (TF: the per-replica size times the number of replicas; the same number).
+        dimension of `per_example_loss` times the number of replicas (inside `strategy.run`).
 
     Returns:
       Scalar loss value, obtained by summing the `per_example_loss` and dividing by
@@ -82,6 +81,9 @@ def compute_average_loss(per_example_loss, sample_weight=None, global_batch_size
         _check_replica_context("compute_average_loss")
         rows = per_example_loss.shape[0]
         global_batch_size = array_ops.shape(per_example_loss)[0] if rows is None else rows
+        replicas = _state.replicas_in_run()
+        if replicas is not None:
+            global_batch_size = global_batch_size * replicas
     global_batch_size = _global_batch_size(global_batch_size)
     loss = math_ops.reduce_sum(per_example_loss)
     return _divide_no_nan(loss, math_ops.cast(global_batch_size, input_dtype))
@@ -90,8 +92,8 @@ def compute_average_loss(per_example_loss, sample_weight=None, global_batch_size
 def scale_regularization_loss(regularization_loss):
     """Scales the sum of the given regularization losses by number of replicas.
 
-    TF divides by the number of replicas because each replica adds it to its share of the loss;
-    tapejax's `strategy.run` computes the loss once for all replicas, so the division is by one.
+    Each replica adds it to its share of the loss, so it is divided by the number of replicas
+    (inside `strategy.run`; by one elsewhere).
 
     Args:
       regularization_loss: Regularization loss (a scalar, or losses to sum).
@@ -104,4 +106,4 @@ def scale_regularization_loss(regularization_loss):
     """
     _check_replica_context("scale_regularization_loss")
     total = math_ops.reduce_sum(convert_to_tensor(regularization_loss))
-    return _divide_no_nan(total, math_ops.cast(1, total.dtype))
+    return _divide_no_nan(total, math_ops.cast(_state.replicas_in_run() or 1, total.dtype))

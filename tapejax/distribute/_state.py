@@ -14,6 +14,7 @@ class _State(threading.local):
     def __init__(self):
         self.stack = []  # (strategy, in_replica_context), innermost last
         self.set_scope = None  # the scope `experimental_set_strategy` entered, if any
+        self.bodies = []  # the per-replica traces of `strategy.run` now running (see `_replica`)
 
 
 state = _State()
@@ -35,6 +36,14 @@ def default_strategy():
 def current():
     """(strategy, in_replica_context) of this thread; (None, True) outside every scope."""
     return state.stack[-1] if state.stack else (None, True)
+
+
+def replicas_in_run():
+    """The number of replicas when code runs per replica inside `strategy.run` (several), else None."""
+    bodies = state.bodies
+    if not bodies or not current()[1]:
+        return None
+    return bodies[-1].strategy.num_replicas_in_sync
 
 
 def push(strategy, in_replica_context):

@@ -2,30 +2,34 @@
 
 A strategy holds a one-axis `jax.sharding.Mesh` (axis `"replica"`) over its devices. Variables made in
 its `scope()` are replicated on the mesh (`NamedSharding(mesh, P())`), distributed datasets split each
-batch along the batch axis (`P("replica")`), and `run(fn, args)` calls `fn` once on those global
-values: `jax.jit` (GSPMD) partitions the computation and inserts the all-reduces. So `fn` sees the
-global batch, where TF calls it once per replica on a slice; values linear in the split (TF's
-`compute_average_loss` pattern) come out as TF's `strategy.reduce(SUM, ...)` of the per-replica ones.
+batch along the batch axis (`P("replica")`). With several replicas `run(fn, args)` runs `fn` once
+per replica on its own slice, as TF does, on `jax.shard_map` (see `_replica`); its results are
+`PerReplica` values. With one replica `fn` is called on the values themselves.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import weakref
 
 import jax
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from tapejax import _context, _device
+from tapejax import _context, _device, _function, _nest
 from tapejax._ops import array_ops, math_ops
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 from tapejax.data import Dataset
-from tapejax.distribute import _input, _state
+from tapejax.distribute import _input, _replica, _state
+from tapejax.distribute._losses import INT_QUOTIENT
 from tapejax.distribute._reduce_op import ReduceOp, as_reduce_op
+from tapejax.distribute._values import AXIS, PerReplica, UnevenBatch
 
-AXIS = "replica"
+
+def _per_replica_leaf(x):
+    return isinstance(x, PerReplica) or _nest._is_leaf(x)
 
 
 def _in_trace():
@@ -46,28 +50,51 @@ def _jax_device(spec):
                      f"({[str(d) for d in jax.local_devices()]}).")
 
 
-_waiting_classes = {}
+_strategy_classes = {}
 
 
-def _waiting_class(cls):
-    """A subclass of the Variable class `cls` whose array, when read, has been computed.
+def _assign_in_replica(method, op_name):
+    """A Variable assign op that, in a replica of a per-replica `run`, applies the replicas' values
+    combined as the Variable's aggregation says (TF's rule for a MirroredVariable)."""
+    check = "_check_assignable" if op_name == "assign" else "_check_update"
 
-    On XLA's CPU devices, programs with collectives dispatched back to back without a read can
-    deadlock (the rendezvous of one program waits for threads busy in the next one). Waiting for a
-    Variable's last update before a step reads it runs one step at a time, at the cost of a check.
+    def assign_op(self, value, use_locking=None, name=None, read_value=True):
+        body = _replica.current_body()
+        if body is not None and _state.current()[1]:
+            array = getattr(self, check)(value) if check == "_check_assignable" else \
+                self._check_update(value, op_name)
+            value = Tensor(_replica.aggregate_update(self, array, op_name))
+        return method(self, value, use_locking=use_locking, name=name, read_value=read_value)
+    assign_op.__name__ = method.__name__
+    assign_op.__doc__ = method.__doc__
+    return assign_op
+
+
+def _strategy_class(cls, wait):
+    """A subclass of the Variable class `cls` for a strategy's Variables.
+
+    Its assign ops follow TF's aggregation rules inside a per-replica `run`. With `wait`, a read
+    waits until the Variable's array has been computed: on XLA's CPU devices, programs with
+    collectives dispatched back to back without a read can deadlock (the rendezvous of one program
+    waits for threads busy in the next one), so a step reading a Variable runs after the last one.
     """
-    found = _waiting_classes.get(cls)
+    key = (cls, wait)
+    found = _strategy_classes.get(key)
     if found is None:
-        stored = cls._array
+        members = {"__module__": cls.__module__, "__qualname__": cls.__qualname__,
+                   "assign": _assign_in_replica(cls.assign, "assign"),
+                   "assign_add": _assign_in_replica(cls.assign_add, "AssignAddVariableOp"),
+                   "assign_sub": _assign_in_replica(cls.assign_sub, "AssignSubVariableOp")}
+        if wait:
+            stored = cls._array
 
-        def ready_array(self):
-            array = stored.fget(self)
-            if not isinstance(array, jax.core.Tracer):
-                array.block_until_ready()
-            return array
-        found = _waiting_classes[cls] = type(cls.__name__, (cls,), {
-            "_array": property(ready_array, stored.fset, doc=stored.__doc__),
-            "__module__": cls.__module__, "__qualname__": cls.__qualname__})
+            def ready_array(self):
+                array = stored.fget(self)
+                if not isinstance(array, jax.core.Tracer):
+                    array.block_until_ready()
+                return array
+            members["_array"] = property(ready_array, stored.fset, doc=stored.__doc__)
+        found = _strategy_classes[key] = type(cls.__name__, (cls,), members)
     return found
 
 
@@ -79,8 +106,9 @@ def _default_devices():
 class ReplicaContext:
     """The context of code running in a replica (inside `strategy.run`).
 
-    tapejax runs the replica function once for all replicas, so `replica_id_in_sync_group` is 0 and
-    cross-replica collectives are identities on the (global) values.
+    With several replicas `fn` runs per replica (see `_replica`): `replica_id_in_sync_group` is the
+    replica's index and the collectives combine the replicas' values. Outside a per-replica run (one
+    replica, or the default strategy) they return the value itself.
     """
 
     def __init__(self, strategy, replica_id_in_sync_group=0):
@@ -99,7 +127,9 @@ class ReplicaContext:
 
     @property
     def replica_id_in_sync_group(self):
-        """This replica's id: always 0 in tapejax (one call computes every replica)."""
+        """This replica's index among the replicas in sync (an int32 Tensor)."""
+        if _replica.current_body() is not None:
+            return Tensor(_replica.replica_id())
         return convert_to_tensor(self._replica_id)
 
     @property
@@ -107,16 +137,55 @@ class ReplicaContext:
         return tuple(_device.device_string(d) for d in self._strategy._devices)
 
     def all_reduce(self, reduce_op, value, options=None):
-        """All-reduces `value` across replicas: the global value computed by this one call."""
-        as_reduce_op(reduce_op)
-        return jax.tree_util.tree_map(convert_to_tensor, value)
+        """All-reduces `value` across replicas.
+
+        Args:
+          reduce_op: a `tf.distribute.ReduceOp` (or "SUM" / "MEAN").
+          value: a Tensor, or a nest of them.
+          options: a `tf.distribute.experimental.CommunicationOptions` (accepted).
+
+        Returns:
+          The replicas' values summed (or averaged), the same on every replica.
+        """
+        op = as_reduce_op(reduce_op)
+        if _replica.current_body() is None:
+            return jax.tree_util.tree_map(convert_to_tensor, value)
+        return jax.tree_util.tree_map(
+            lambda v: Tensor(_replica.all_reduce(op.value, convert_to_tensor(v)._value)), value)
 
     def all_gather(self, value, axis, options=None):
-        """All-gathers `value` across replicas along `axis`: the global value computed by this one call."""
-        return jax.tree_util.tree_map(convert_to_tensor, value)
+        """All-gathers `value` across replicas along `axis`.
+
+        Args:
+          value: a Tensor (of rank 1 or more), or a nest of them.
+          axis: the axis to concatenate the replicas' values along.
+          options: accepted.
+
+        Returns:
+          The replicas' values concatenated along `axis` (replica 0 first), on every replica.
+        """
+        if _replica.current_body() is None:
+            return jax.tree_util.tree_map(convert_to_tensor, value)
+
+        def gather(v):
+            array = convert_to_tensor(v)._value
+            if array.ndim == 0:
+                raise ValueError("all_gather needs values of rank 1 or more (a scalar has no axis to "
+                                 "concatenate along): expand its dimensions first (tf.expand_dims).")
+            stacked = _replica.stack(array)
+            return Tensor(jax.numpy.concatenate(list(stacked), axis=axis))
+        return jax.tree_util.tree_map(gather, value)
 
     def merge_call(self, merge_fn, args=(), kwargs=None):
-        """Calls `merge_fn(strategy, *args, **kwargs)` in the cross-replica context."""
+        """Calls `merge_fn(strategy, *args, **kwargs)` in the cross-replica context.
+
+        Inside a per-replica run, each Tensor in `args` and `kwargs` reaches `merge_fn` as a
+        `PerReplica` of every replica's value, and what `merge_fn` returns goes back to each replica.
+        """
+        if _replica.current_body() is not None:
+            args, kwargs = jax.tree_util.tree_map(
+                lambda v: PerReplica(Tensor(_replica.stack(v._value))) if type(v) is Tensor else v,
+                (tuple(args), dict(kwargs or {})), is_leaf=_per_replica_leaf)
         _state.push(self._strategy, False)
         try:
             return merge_fn(self._strategy, *args, **(kwargs or {}))
@@ -186,6 +255,7 @@ class Strategy:
         # Unread back-to-back collective programs can deadlock XLA's CPU devices: wait on each step.
         self._wait = sum(d.process_index == jax.process_index() for d in devices) > 1 and all(
             d.platform == "cpu" for d in devices)
+        self._eager_runs = weakref.WeakKeyDictionary()  # fn -> its compiled per-replica eager `run`
         self.extended = StrategyExtended(self)
 
     # -- facts --------------------------------------------------------------------------------
@@ -221,8 +291,10 @@ class Strategy:
     def _note_variable(self, variable):
         variable._distribute_strategy = self
         self._variables.append(weakref.ref(variable))
-        if self._wait:
-            variable.__class__ = _waiting_class(type(variable))
+        if self._wait or self.num_replicas_in_sync > 1:
+            variable.__class__ = _strategy_class(type(variable), self._wait)
+        if self.num_replicas_in_sync > 1:
+            _replica.note_keras_metric(variable)
         array = variable._array
         if isinstance(array, jax.core.Tracer):
             return
@@ -286,14 +358,29 @@ class Strategy:
         return _input.DistributedDataset(self, dataset_fn(context), per_replica=True)
 
     def experimental_distribute_values_from_function(self, value_fn):
-        """The global value made of `value_fn(context)` for each replica, concatenated along axis 0."""
+        """Distributes the values `value_fn(context)` returns for each replica.
+
+        Args:
+          value_fn: a function of a `tf.distribute.experimental.ValueContext` returning a replica's value.
+
+        Returns:
+          A `PerReplica` value (a nest of them) with several replicas; with one, its value.
+        """
         values = [value_fn(ValueContext(i, self.num_replicas_in_sync)) for i in range(self.num_replicas_in_sync)]
-        return _input.distribute_element(self, jax.tree_util.tree_map(
-            lambda *parts: array_ops.concat([convert_to_tensor(p) for p in parts], 0), *values))
+        if self.num_replicas_in_sync == 1:
+            return _input.distribute_element(self, jax.tree_util.tree_map(convert_to_tensor, values[0]))
+        return jax.tree_util.tree_map(
+            lambda *parts: PerReplica(Tensor(jax.device_put(np.stack([np.asarray(convert_to_tensor(p)._value)
+                                                                      for p in parts]), self._batch_sharding))),
+            *values)
 
     # -- computation ------------------------------------------------------------------------------
     def run(self, fn, args=(), kwargs=None, options=None):
-        """Runs `fn` on the replicas, once on the global values (GSPMD splits the work).
+        """Runs `fn` on each replica, with the replica's values of `args` and `kwargs`.
+
+        With several replicas `fn` runs once per replica, as in TF, on `jax.shard_map` over the
+        strategy's devices (see `_replica` for what can and cannot differ between replicas); with one
+        it is called on the values themselves.
 
         Args:
           fn: the function to run; it may create no Variables (as in TF after the first call).
@@ -302,43 +389,93 @@ class Strategy:
           options: a `tf.distribute.RunOptions` (accepted).
 
         Returns:
-          What `fn` returns: the global values. Unlike TF, `fn` sees the whole global batch, so a
-          value that is linear in the batch split (a sum, or `tf.nn.compute_average_loss`) equals
-          TF's `strategy.reduce(SUM, ...)` of the per-replica values.
+          What `fn` returns, with each Tensor a `PerReplica` value (one per replica) when there are
+          several replicas.
+
+        Raises:
+          NotImplementedError: `fn` computes a value that TF computes per replica and tapejax cannot
+            (the message says what to change), or a GradientTape outside `run` records it.
         """
+        kwargs = kwargs or {}
         listeners = _context.current.creation_listeners
         if self._note_variable not in listeners:  # Variables made in `fn` are the strategy's, as in its scope
             listeners = [self._note_variable, *listeners]  # placed before a trace's listener records it
-        _state.push(self, True)
-        try:
-            with _context.scope(creation_listeners=listeners):
-                result = fn(*args, **(kwargs or {}))
-        finally:
-            _state.pop()
+        per_replica = self.num_replicas_in_sync > 1 and _replica.supported()
+        if self.num_replicas_in_sync > 1 and not per_replica:
+            args, kwargs = _replica.global_batch_args(self, args, kwargs)
+        if not per_replica:
+            _state.push(self, True)
+            try:
+                with _context.scope(creation_listeners=listeners):
+                    result = fn(*args, **kwargs)
+            finally:
+                _state.pop()
+        else:
+            if _context.current.recording:
+                raise NotImplementedError(
+                    "tapejax.distribute: a GradientTape outside strategy.run records it; compute the "
+                    "gradients inside the replica function (with the tape and the optimizer there), as "
+                    "TF's distributed training loops do.")
+            if _in_trace():
+                result = _replica.run(self, fn, args, kwargs, listeners)
+            else:  # one compiled program per (fn, argument signature), as a tf.function step
+                compiled = self._eager_runs.get(fn)
+                if compiled is None:  # its own, so that its first call may create Variables (as eager TF)
+                    compiled = self._eager_runs[fn] = _function.function(
+                        functools.partial(self._traced_run, fn), autograph=False)
+                result = compiled(tuple(args), kwargs)
         self._wait_for_steps()
-        for leaf in jax.tree_util.tree_leaves(result):
+        for leaf in jax.tree_util.tree_leaves(result, is_leaf=_per_replica_leaf):
             _input.mark_distributed(leaf)
         return result
+
+    def _traced_run(self, fn, args, kwargs):  # noqa: D401 - the body of an eager `run`
+        listeners = [self._note_variable, *_context.current.creation_listeners]
+        return _replica.run(self, fn, args, kwargs, listeners)
 
     def reduce(self, reduce_op, value, axis):
         """Reduces `value` across replicas (and along `axis`) in the cross-replica context.
 
         Args:
           reduce_op: a `tf.distribute.ReduceOp` (or its name, "SUM" / "MEAN").
-          value: a value `run` returned (a global value), or a Tensor.
+          value: a `PerReplica` value (what `run` returns, a distributed batch), a Variable, a
+            Tensor, or a nest of them.
           axis: None to reduce only across replicas, or an axis of the per-replica values to
-            reduce too (tapejax reduces the global value along it).
+            reduce along too.
 
         Returns:
-          A Tensor.
+          A Tensor (or a nest of them).
 
         Raises:
-          ValueError: an unknown `reduce_op`, or a SUM with `axis=None` of a value that is neither
-            distributed input nor a result of `run` (with more than one replica, as TF).
+          ValueError: an unknown `reduce_op`, an `axis` the per-replica values do not have, or a
+            SUM with `axis=None` of a value that is not distributed (with more than one replica, as TF).
         """
         reduce_op = as_reduce_op(reduce_op)
 
+        def per_replica(v):
+            stacked = v.stacked
+            if isinstance(v, UnevenBatch):  # the global batch, unsplit
+                if axis is None:
+                    raise _replica.uneven_error(stacked.shape, self.num_replicas_in_sync)
+                return math_ops.reduce_mean(stacked, axis=axis) if reduce_op is ReduceOp.MEAN else \
+                    math_ops.reduce_sum(stacked, axis=axis)
+            if axis is None:
+                axes = 0
+            else:
+                rank = stacked.shape.rank - 1
+                if not -rank <= axis < rank:
+                    raise ValueError(f"Invalid reduction dimension {axis} for input with {rank} dimensions.")
+                axes = [0, axis % rank + 1]
+            if reduce_op is ReduceOp.MEAN:
+                quotient = INT_QUOTIENT.get(stacked.dtype.name)  # TF divides the sum by the count
+                if quotient is not None:
+                    stacked = math_ops.cast(stacked, quotient)
+                return math_ops.reduce_mean(stacked, axis=axes)
+            return math_ops.reduce_sum(stacked, axis=axes)
+
         def one(v):
+            if isinstance(v, PerReplica):
+                return per_replica(v)
             distributed = _input.is_distributed(v) or self.extended.variable_created_in_scope(v)
             v = convert_to_tensor(v)
             if axis is None:
@@ -351,26 +488,51 @@ class Strategy:
             total = math_ops.reduce_sum(v, axis=axis)
             # TF: a value that is not distributed is the same on every replica, each adding it once
             return total if distributed else total * self.num_replicas_in_sync
-        return jax.tree_util.tree_map(one, value)
+        return jax.tree_util.tree_map(one, value, is_leaf=_per_replica_leaf)
 
     def gather(self, value, axis):
-        """Gathers `value` from all replicas along `axis` (the global value, in tapejax).
+        """Gathers `value` from all replicas along `axis`.
 
         Args:
-          value: a distributed value (a global value in tapejax), or a nest of them.
-          axis: the axis to concatenate along.
+          value: a `PerReplica` value (or a Tensor, the same on every replica), or a nest of them.
+          axis: the axis to concatenate the replicas' values along.
 
         Returns:
-          A Tensor (or nest) with the replicas' values concatenated along `axis`.
+          A Tensor (or nest) with the replicas' values concatenated along `axis`, replica 0 first.
+
+        Raises:
+          ValueError: the per-replica values are scalars (they have no axis to concatenate along).
         """
-        return jax.tree_util.tree_map(convert_to_tensor, value)
+        def one(v):
+            if isinstance(v, UnevenBatch):
+                return v.stacked
+            if isinstance(v, PerReplica):
+                if v.stacked.shape.rank < 2:
+                    raise ValueError("strategy.gather needs per-replica values of rank 1 or more (a scalar has "
+                                     "no axis to concatenate along): expand its dimensions first.")
+                stacked = v.stacked
+                rank = stacked.shape.rank - 1
+                at = axis % rank
+                order = list(range(1, at + 1)) + [0] + list(range(at + 1, rank + 1))
+                shape = list(stacked.shape[1:])
+                shape[at] = shape[at] * stacked.shape[0]
+                return array_ops.reshape(array_ops.transpose(stacked, order), shape)
+            return convert_to_tensor(v)
+        return jax.tree_util.tree_map(one, value, is_leaf=_per_replica_leaf)
 
     def experimental_local_results(self, value):
         """The values on this worker's replicas, as a tuple (one entry per local replica).
 
-        A value split along its batch axis over the replicas gives its slices; any other value
-        (replicated, or computed by `run` for all replicas) gives itself once.
+        A `PerReplica` value (a result of `run`, a distributed batch) gives each local replica's
+        value; a value split along its batch axis over the replicas gives its slices; any other
+        value (replicated) gives itself once.
         """
+        leaves, tree = jax.tree_util.tree_flatten(value, is_leaf=_per_replica_leaf)
+        if leaves and all(isinstance(leaf, PerReplica) and not isinstance(leaf, UnevenBatch)
+                          for leaf in leaves):
+            split = [leaf.values for leaf in leaves]
+            return tuple(jax.tree_util.tree_unflatten(tree, [s[i] for s in split]) for i in range(len(split[0])))
+
         def shards(v):
             array = getattr(v, "_value", None) if isinstance(v, Tensor) else None
             sharding = getattr(array, "sharding", None)
@@ -379,7 +541,6 @@ class Strategy:
                 ordered = sorted(array.addressable_shards, key=lambda s: s.index[0].start or 0)
                 return tuple(Tensor(s.data) for s in ordered)
             return None
-        leaves, tree = jax.tree_util.tree_flatten(value)
         split = [shards(leaf) for leaf in leaves]
         if leaves and all(s is not None for s in split):
             return tuple(jax.tree_util.tree_unflatten(tree, [s[i] for s in split]) for i in range(len(split[0])))
@@ -497,6 +658,8 @@ def check_optimizer_variables(optimizer_variable, variables):
       RuntimeError: a Variable was made in a strategy's scope and the optimizer outside it.
     """
     own = getattr(optimizer_variable, "_distribute_strategy", None)
+    if own is not None and own.num_replicas_in_sync > 1:
+        _replica.note_optimizer_variable(optimizer_variable)
     for variable in variables:
         theirs = getattr(variable, "_distribute_strategy", None)
         if theirs is own:
