@@ -22,22 +22,29 @@ from tapejax import _compile_cache  # noqa: E402
 
 _compile_cache.configure_from_environment()
 
-from tapejax import _errors as errors  # noqa: E402
+from tapejax import _errors  # noqa: E402
 from tapejax import _namespaces  # noqa: E402
 from tapejax import _nest  # noqa: E402
+
+errors = _namespaces.make("errors", "tf.errors", _namespaces.pick(_errors, _errors.__all__))
+
 from tapejax._dtypes import (  # noqa: E402
     DType, as_dtype, bfloat16, bool_ as bool, complex64, complex128, double, float16, float32,
     float64, half, int8, int16, int32, int64, string, uint8, uint16, uint32, uint64)
-from tapejax._errors import InvalidArgumentError  # noqa: E402,F401
 from tapejax._composite import custom_gradient, grad_pass_through, recompute_grad  # noqa: E402
 from tapejax._control_flow import cond, vectorized_map, while_loop  # noqa: E402
-from tapejax._function import Function, TensorSpec, function  # noqa: E402
+from tapejax._function import TensorSpec, function  # noqa: E402
 from tapejax._gradient import UnconnectedGradients  # noqa: E402
 from tapejax._indexed_slices import IndexedSlices  # noqa: E402
 from tapejax._module import Module, name_scope  # noqa: E402
 from tapejax._py_function import numpy_function, py_function  # noqa: E402,F401
-from tapejax._ops import array_ops, linalg_ops, math_ops, nn_ops, random_ops  # noqa: E402
-from tapejax._ops import image_ops, string_ops  # noqa: E402 - string_ops also registers string kernels
+from tapejax._ops import array_ops as _array_ops  # noqa: E402
+from tapejax._ops import linalg_ops as _linalg_ops  # noqa: E402
+from tapejax._ops import math_ops as _math_ops  # noqa: E402
+from tapejax._ops import nn_ops as _nn_ops  # noqa: E402
+from tapejax._ops import random_ops as _random_ops  # noqa: E402
+from tapejax._ops import image_ops as _image_ops  # noqa: E402
+from tapejax._ops import string_ops as _string_ops  # noqa: E402 - also registers the string kernels
 from tapejax._ops._convert import constant, convert_to_tensor  # noqa: E402
 from tapejax import _sparse  # noqa: E402
 from tapejax._tape import GradientTape  # noqa: E402
@@ -53,90 +60,75 @@ version = _namespaces.make("version", "tf.version", {
     "COMPILER_VERSION": "tapejax (JAX/XLA)", "GRAPH_DEF_VERSION": 2474, "GRAPH_DEF_VERSION_MIN_CONSUMER": 0,
     "GRAPH_DEF_VERSION_MIN_PRODUCER": 0, "TAPEJAX_VERSION": __tapejax_version__})
 
-_MATH = list(math_ops.UNARY) + list(math_ops.BINARY) + list(math_ops.REDUCTIONS) + [
-    "truediv", "realdiv", "mod", "cast", "saturate_cast", "add_n", "argmax", "argmin", "cumsum",
-    "cumprod", "count_nonzero", "l2_normalize", "scalar_mul", "clip_by_value", "top_k",
-    "unsorted_segment_sum", "segment_sum", "bitwise_and", "bitwise_or"]
-math = _namespaces.make("math", "tf.math", {**_namespaces.pick(math_ops, _MATH), "softmax": nn_ops.softmax})
+_MATH = list(_math_ops.UNARY) + list(_math_ops.BINARY) + list(_math_ops.REDUCTIONS) + [
+    "truediv", "mod", "add_n", "argmax", "argmin", "cumsum",
+    "cumprod", "count_nonzero", "l2_normalize", "scalar_mul", "top_k",
+    "unsorted_segment_sum", "segment_sum"]
+math = _namespaces.make("math", "tf.math", {**_namespaces.pick(_math_ops, _MATH), "softmax": _nn_ops.softmax,
+                                             "log_softmax": _nn_ops.log_softmax})
 
-# The math ops TF also exports at the top level (`tf.exp`, `tf.reduce_sum`, ...).
-_TOP_MATH = [
-    "abs", "negative", "sign", "square", "sqrt", "exp", "log", "sin", "cos", "tan", "asin", "acos",
-    "atan", "sinh", "cosh", "tanh", "sigmoid", "floor", "ceil", "round", "add", "subtract",
-    "multiply", "divide", "truediv", "realdiv", "floordiv", "floormod", "pow", "maximum", "minimum",
-    "squared_difference", "atan2", "equal", "not_equal", "less", "less_equal", "greater",
-    "greater_equal", "logical_and", "logical_or", "logical_not", "cast", "saturate_cast", "add_n",
-    "argmax", "argmin", "cumsum", "clip_by_value", "reduce_sum", "reduce_mean", "reduce_max",
-    "reduce_min", "reduce_prod", "reduce_logsumexp", "reduce_any", "reduce_all", "reduce_std",
-    "reduce_variance", "reduce_euclidean_norm", "rsqrt", "is_nan", "reciprocal", "conj", "real",
-    "imag", "clip_by_norm", "clip_by_global_norm"]
-globals().update(_namespaces.pick(math_ops, _TOP_MATH))
-matmul = linalg_ops.matmul
-complex = math_ops.complex  # noqa: A001 - tf.complex
-einsum = linalg_ops.einsum
-tensordot = linalg_ops.tensordot
-norm = linalg_ops.norm
+# The math ops TF also exports at the top level (`tf.exp`, `tf.reduce_sum`, ...); TF 2 keeps `log`,
+# `rsqrt`, `conj`, ... in tf.math only (tf.compat.v1 has them too, below).
+from tapejax._ops.math_ops import (  # noqa: E402, A004 - TF's names shadow builtins (abs, pow, round, range, slice)
+    abs, negative, sign, square, sqrt, exp, sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, sigmoid, floor,
+    round, add, subtract, multiply, divide, truediv, realdiv, pow, maximum, minimum, atan2, equal, not_equal,
+    less, less_equal, greater, greater_equal, logical_and, logical_or, logical_not, cast, saturate_cast, add_n,
+    argmax, argmin, cumsum, clip_by_value, reduce_sum, reduce_mean, reduce_max, reduce_min, reduce_prod,
+    reduce_logsumexp, reduce_any, reduce_all, clip_by_norm, clip_by_global_norm,
+)
+matmul = _linalg_ops.matmul
+complex = _math_ops.complex  # noqa: A001 - tf.complex
+einsum = _linalg_ops.einsum
+tensordot = _linalg_ops.tensordot
+norm = _linalg_ops.norm
 
-_ARRAY = ["identity", "stop_gradient", "reshape", "transpose", "expand_dims", "squeeze", "tile",
-          "broadcast_to", "reverse", "pad", "concat", "stack", "unstack", "split", "slice", "gather",
-          "gather_nd", "where", "boolean_mask", "one_hot", "repeat", "sort", "argsort",
-          "tensor_scatter_nd_update", "tensor_scatter_nd_add", "tensor_scatter_nd_sub",
-          "tensor_scatter_nd_min", "tensor_scatter_nd_max", "scatter_nd", "zeros", "ones", "fill",
-          "zeros_like", "ones_like", "eye", "range", "linspace", "shape", "size", "rank", "meshgrid",
-          "newaxis"]
-globals().update(_namespaces.pick(array_ops, _ARRAY))
+from tapejax._ops.array_ops import (  # noqa: E402, A004 - TF's names shadow builtins (abs, pow, round, range, slice)
+    identity, stop_gradient, reshape, transpose, expand_dims, squeeze, tile, broadcast_to, reverse, pad,
+    concat, stack, unstack, split, slice, gather, gather_nd, where, boolean_mask, one_hot, repeat, sort,
+    argsort, tensor_scatter_nd_update, tensor_scatter_nd_add, tensor_scatter_nd_sub, tensor_scatter_nd_min,
+    tensor_scatter_nd_max, scatter_nd, zeros, ones, fill, zeros_like, ones_like, eye, range, linspace, shape,
+    size, rank, meshgrid, newaxis,
+)
 
 linalg = _namespaces.make("linalg", "tf.linalg", {
-    **_namespaces.pick(linalg_ops, [
+    **_namespaces.pick(_linalg_ops, [
         "matmul", "matvec", "inv", "det", "logdet", "slogdet", "cholesky", "solve",
         "triangular_solve", "trace", "diag", "diag_part", "einsum", "tensordot", "norm", "qr",
         "svd", "eigh", "band_part"]),
-    "eye": array_ops.eye, "transpose": array_ops.transpose,
-    "matrix_transpose": array_ops.matrix_transpose,
-    "l2_normalize": math_ops.l2_normalize, "global_norm": math_ops.global_norm,
+    "eye": _array_ops.eye,
+    "matrix_transpose": _array_ops.matrix_transpose,
+    "l2_normalize": _math_ops.l2_normalize, "global_norm": _math_ops.global_norm,
 })
 
-bitwise = _namespaces.make("bitwise", "tf.bitwise", _namespaces.pick(math_ops, list(math_ops.BITWISE)))
-nn = _namespaces.make("nn", "tf.nn", {
-    **_namespaces.pick(nn_ops, [
-        "relu", "relu6", "elu", "selu", "gelu", "silu", "swish", "leaky_relu", "softmax",
-        "log_softmax", "sigmoid_cross_entropy_with_logits", "softmax_cross_entropy_with_logits",
-        "sparse_softmax_cross_entropy_with_logits", "l2_loss", "bias_add", "dropout", "moments",
-        "embedding_lookup", "sigmoid", "tanh", "softplus", "conv2d", "max_pool2d", "avg_pool2d",
-        "max_pool", "avg_pool"]),
-    "softsign": math_ops.softsign, "l2_normalize": math_ops.l2_normalize,
-    "log_sigmoid": math_ops.log_sigmoid, "top_k": math_ops.top_k,
-    "embedding_lookup_sparse": _sparse.embedding_lookup_sparse,
-})
+bitwise = _namespaces.make("bitwise", "tf.bitwise", _namespaces.pick(_math_ops, list(_math_ops.BITWISE)))
 
-strings = _namespaces.make("strings", "tf.strings", _namespaces.pick(string_ops, string_ops.__all__))
+strings = _namespaces.make("strings", "tf.strings", _namespaces.pick(_string_ops, _string_ops.__all__))
 from tapejax import _io  # noqa: E402
-from tapejax._ops import image_codec_ops  # noqa: E402
+from tapejax._ops import image_codec_ops as _image_codec_ops  # noqa: E402
 
-image = _namespaces.make("image", "tf.image", {**_namespaces.pick(image_ops, image_ops.__all__),
-                                               **_namespaces.pick(image_codec_ops, image_codec_ops.__all__)})
+image = _namespaces.make("image", "tf.image", {**_namespaces.pick(_image_ops, _image_ops.__all__),
+                                               **_namespaces.pick(_image_codec_ops, _image_codec_ops.__all__)})
 io = _namespaces.make("io", "tf.io", {
-    **_namespaces.pick(_io, _io.__all__), **_namespaces.pick(image_codec_ops, image_codec_ops.__all__),
-    "decode_raw": string_ops.decode_raw,
+    **_namespaces.pick(_io, _io.__all__), **_namespaces.pick(_image_codec_ops, _image_codec_ops.__all__),
+    "decode_raw": _string_ops.decode_raw,
     "gfile": _namespaces.make("io.gfile", "tf.io.gfile", _namespaces.pick(_io, _io.GFILE)),
 })
 
-random = _namespaces.make("random", "tf.random", _namespaces.pick(random_ops, [
+random = _namespaces.make("random", "tf.random", _namespaces.pick(_random_ops, [
     "normal", "uniform", "truncated_normal", "set_seed", "Generator", "categorical", "shuffle",
     "get_global_generator", "stateless_normal", "stateless_uniform", "stateless_truncated_normal"]))
 
 nest = _namespaces.make("nest", "tf.nest", _namespaces.pick(_nest, [
-    "flatten", "pack_sequence_as", "map_structure", "assert_same_structure", "is_nested",
-    "flatten_with_joined_string_paths"]))
+    "flatten", "pack_sequence_as", "map_structure", "assert_same_structure", "is_nested"]))
 
 dtypes = _namespaces.make("dtypes", "tf.dtypes", {
     "DType": DType, "as_dtype": as_dtype, "float16": float16, "bfloat16": bfloat16,
     "float32": float32, "float64": float64, "int8": int8, "int16": int16, "int32": int32,
     "int64": int64, "uint8": uint8, "bool": bool, "string": string, "complex64": complex64, "complex128": complex128,
-    "cast": math_ops.cast})
+    "cast": _math_ops.cast})
 
 from tapejax import _device, _function  # noqa: E402
-from tapejax._device import LogicalDevice, PhysicalDevice, device  # noqa: E402,F401
+from tapejax._device import device  # noqa: E402
 
 config = _namespaces.make("config", "tf.config", {
     "run_functions_eagerly": _function.run_functions_eagerly,
@@ -144,7 +136,7 @@ config = _namespaces.make("config", "tf.config", {
     **_namespaces.pick(_device, [
         "list_physical_devices", "list_logical_devices", "get_visible_devices", "set_visible_devices",
         "LogicalDeviceConfiguration", "set_logical_device_configuration", "get_logical_device_configuration"]),
-    "PhysicalDevice": PhysicalDevice, "LogicalDevice": LogicalDevice,
+    "PhysicalDevice": _device.PhysicalDevice, "LogicalDevice": _device.LogicalDevice,
     "experimental": _namespaces.make("config.experimental", "tf.config.experimental", {
         **_namespaces.pick(_device, [
             "list_physical_devices", "list_logical_devices", "get_visible_devices", "set_visible_devices",
@@ -170,18 +162,30 @@ from tapejax import _function  # noqa: E402
 types = _namespaces.make("types", "tf.types", {"experimental": _namespaces.make(
     "types.experimental", "tf.types.experimental", {"TraceType": _function.TraceType})})
 
-from tapejax._forward import ForwardAccumulator  # noqa: E402
+from tapejax import _forward  # noqa: E402
 
 autodiff = _namespaces.make("autodiff", "tf.autodiff", {
-    "GradientTape": GradientTape, "ForwardAccumulator": ForwardAccumulator})
+    "GradientTape": GradientTape, "ForwardAccumulator": _forward.ForwardAccumulator})
 
 from tapejax import data  # noqa: E402
 from tapejax import distribute  # noqa: E402
 from tapejax.distribute import _losses as _distribute_losses  # noqa: E402
 
-nn.compute_average_loss = _distribute_losses.compute_average_loss  # tf.nn's, defined with the strategies
-nn.scale_regularization_loss = _distribute_losses.scale_regularization_loss
-nn.__all__ = sorted([*nn.__all__, "compute_average_loss", "scale_regularization_loss"])
+
+nn = _namespaces.make("nn", "tf.nn", {
+    **_namespaces.pick(_nn_ops, [
+        "relu", "relu6", "elu", "selu", "gelu", "silu", "swish", "leaky_relu", "softmax",
+        "log_softmax", "sigmoid_cross_entropy_with_logits", "softmax_cross_entropy_with_logits",
+        "sparse_softmax_cross_entropy_with_logits", "l2_loss", "bias_add", "dropout", "moments",
+        "embedding_lookup", "sigmoid", "tanh", "softplus", "conv2d", "max_pool2d", "avg_pool2d",
+        "max_pool", "avg_pool"]),
+    "softsign": _math_ops.softsign, "l2_normalize": _math_ops.l2_normalize,
+    "top_k": _math_ops.top_k,
+    "embedding_lookup_sparse": _sparse.embedding_lookup_sparse,
+    # defined with the strategies
+    "compute_average_loss": _distribute_losses.compute_average_loss,
+    "scale_regularization_loss": _distribute_losses.scale_regularization_loss,
+})
 from tapejax import keras  # noqa: E402
 from tapejax.keras import _dataset_utils  # noqa: E402
 
@@ -208,11 +212,7 @@ debugging = _namespaces.make("debugging", "tf.debugging", _namespaces.pick(_debu
     "assert_rank_in", "assert_scalar", "assert_shapes", "assert_type", "check_numerics",
     "disable_check_numerics", "enable_check_numerics", "get_log_device_placement", "is_numeric_tensor",
     "set_log_device_placement"]))
-globals().update(_namespaces.pick(_debugging, ["Assert", "assert_equal", "assert_greater", "assert_less",
-                                               "assert_rank"]))
-
-_missing = _unimplemented.top_level()
-globals().update(_missing)
+from tapejax._debugging import Assert, assert_equal, assert_greater, assert_less, assert_rank  # noqa: E402
 SparseTensor, SparseTensorSpec = _sparse.SparseTensor, _sparse.SparseTensorSpec
 sparse = _namespaces.make("sparse", "tf.sparse", {
     **_unimplemented.members("sparse", _unimplemented.SPARSE), **_namespaces.pick(_sparse, [
@@ -266,7 +266,12 @@ profiler = _namespaces.make("profiler", "tf.profiler", {
 
 from tapejax import _compat_v1  # noqa: E402
 
-compat = _compat_v1.namespaces(globals(), _sys.modules[__name__])
+# tf.compat.v1: the TF 2 names bound so far, TF 1's spellings TF 2 keeps only in tf.math, and _compat_v1's own.
+compat = _compat_v1.namespaces(
+    {n: v for n, v in vars(_sys.modules[__name__]).items() if not n.startswith("_")},
+    _sys.modules[__name__], _namespaces.pick(_math_ops, [
+        "ceil", "conj", "floordiv", "floormod", "imag", "is_nan", "log", "real", "reciprocal", "rsqrt",
+        "squared_difference"]))
 
 from tapejax import _saved_model  # noqa: E402
 
@@ -275,21 +280,37 @@ saved_model = _namespaces.make("saved_model", "tf.saved_model", {
                                       "Asset", "DEFAULT_SERVING_SIGNATURE_DEF_KEY", "ASSETS_DIRECTORY"]),
     "SAVED_MODEL_SCHEMA_VERSION": _saved_model.VERSION})
 
-# The door holds TF 2.21's top-level names (tests/test_public_api.py pins it). Names the modules
-# above bound here for their own use leave (TF 1 spellings such as `log` stay in tf.compat.v1,
-# built above): the op-table modules, aliases TF 2 has only in tf.math, classes TF keeps in a
-# namespace (tf.config.PhysicalDevice, tf.autodiff.ForwardAccumulator, tf.errors.*).
-# tapejax's own: clear_caches.
-for _name in ("array_ops", "math_ops", "nn_ops", "linalg_ops", "random_ops", "string_ops", "image_ops",
-              "image_codec_ops", "ceil", "conj", "floordiv", "floormod", "imag", "is_nan", "log", "real",
-              "reciprocal", "reduce_euclidean_norm", "reduce_std", "reduce_variance", "rsqrt",
-              "squared_difference", "Function", "ForwardAccumulator", "InvalidArgumentError", "LogicalDevice",
-              "PhysicalDevice"):
-    globals().pop(_name, None)
-# public names TF does not have: clear_caches, and tapejax's own submodules once imported
+# The door: TF 2.21's top-level names that tapejax has (tests/test_public_api.py compares them with TF's),
+# and tapejax's own `clear_caches`. The op-table modules and the other implementation modules bound
+# above are private (`_math_ops`, ...); tapejax's own submodules (explain, run, compare, demo) appear
+# as attributes once imported.
 _TAPEJAX_OWN_NAMES = ("clear_caches", "explain", "run", "compare", "demo")
-
-__all__ = sorted(n for n in globals() if not n.startswith("_"))
+__all__ = [
+    "Assert", "DType", "GradientTape", "IndexedSlices", "Module", "RaggedTensor", "RaggedTensorSpec",
+    "SparseTensor", "SparseTensorSpec", "Tensor", "TensorArray", "TensorShape", "TensorSpec",
+    "UnconnectedGradients", "Variable", "VariableAggregation", "VariableSynchronization", "abs", "acos", "add",
+    "add_n", "argmax", "argmin", "argsort", "as_dtype", "asin", "assert_equal", "assert_greater",
+    "assert_less", "assert_rank", "atan", "atan2", "autodiff", "autograph", "bfloat16", "bitwise", "bool",
+    "boolean_mask", "broadcast_to", "cast", "clear_caches", "clip_by_global_norm", "clip_by_norm",
+    "clip_by_value", "compat", "complex", "complex128", "complex64", "concat", "cond", "config", "constant",
+    "convert_to_tensor", "cos", "cosh", "cumsum", "custom_gradient", "data", "debugging", "device",
+    "distribute", "divide", "double", "dtypes", "einsum", "equal", "errors", "executing_eagerly", "exp",
+    "expand_dims", "experimental", "eye", "fill", "float16", "float32", "float64", "floor", "function",
+    "gather", "gather_nd", "grad_pass_through", "greater", "greater_equal", "half", "identity", "image",
+    "init_scope", "initializers", "int16", "int32", "int64", "int8", "io", "is_tensor", "keras", "less",
+    "less_equal", "linalg", "linspace", "logical_and", "logical_not", "logical_or", "losses", "map_fn", "math",
+    "matmul", "maximum", "meshgrid", "metrics", "minimum", "multiply", "name_scope", "negative", "nest",
+    "newaxis", "nn", "norm", "not_equal", "numpy_function", "one_hot", "ones", "ones_like", "optimizers",
+    "pad", "pow", "print", "profiler", "py_function", "ragged", "random", "range", "rank", "realdiv",
+    "recompute_grad", "reduce_all", "reduce_any", "reduce_logsumexp", "reduce_max", "reduce_mean",
+    "reduce_min", "reduce_prod", "reduce_sum", "repeat", "reshape", "reverse", "round", "saturate_cast",
+    "saved_model", "scatter_nd", "sets", "shape", "sigmoid", "sign", "sin", "sinh", "size", "slice", "sort",
+    "sparse", "split", "sqrt", "square", "squeeze", "stack", "stop_gradient", "string", "strings", "subtract",
+    "summary", "tan", "tanh", "tensor_scatter_nd_add", "tensor_scatter_nd_max", "tensor_scatter_nd_min",
+    "tensor_scatter_nd_sub", "tensor_scatter_nd_update", "tensordot", "tile", "train", "transpose", "truediv",
+    "types", "uint16", "uint32", "uint64", "uint8", "unstack", "vectorized_map", "version", "where",
+    "while_loop", "zeros", "zeros_like",
+]
 
 from tapejax import _missing_api  # noqa: E402
 

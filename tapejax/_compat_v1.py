@@ -175,18 +175,18 @@ V1 = {"Dimension": Dimension, "dimension_value": dimension_value, "dimension_at_
       "disable_tensor_equality": disable_tensor_equality}
 
 
-def namespaces(top_level, package):
+def namespaces(top_level, package, tf1_spellings):
     """Builds `tf.compat` (with `v1` and `v2`) as modules.
 
     Args:
       top_level: tapejax's top-level names (the TF 2 API that `tf.compat.v1` also holds).
       package: the tapejax package module (`tf.compat.v2`).
+      tf1_spellings: top-level names TF 1 had that TF 2 keeps in a namespace (`tf.compat.v1.log`).
 
     Returns:
       The `tapejax.compat` module.
     """
-    members = {n: v for n, v in top_level.items() if not n.startswith("_")}
-    members.update(V1)
+    members = {**{n: v for n, v in top_level.items() if not n.startswith("_")}, **tf1_spellings, **V1}
     groups = {}
     for dotted, stub in graph_only_members().items():
         group, _, name = dotted.rpartition(".")

@@ -10,55 +10,88 @@ class OperatorNotAllowedInGraphError(TypeError):
     """A traced Tensor used where Python needs a concrete value (a Python `bool`, an iteration)."""
 
 
-class OpError(Exception):
-    """Base class of TF's runtime errors (`tf.errors.OpError`)."""
+# TF's error codes (`tf.errors.OK`, ...), as in its `error_codes.proto`.
+OK, CANCELLED, UNKNOWN, INVALID_ARGUMENT, DEADLINE_EXCEEDED, NOT_FOUND, ALREADY_EXISTS = 0, 1, 2, 3, 4, 5, 6
+PERMISSION_DENIED, RESOURCE_EXHAUSTED, FAILED_PRECONDITION, ABORTED, OUT_OF_RANGE = 7, 8, 9, 10, 11
+UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS, UNAUTHENTICATED = 12, 13, 14, 15, 16
 
-    def __init__(self, message="", node_def=None, op=None):
+
+class OpError(Exception):
+    """Base class of TF's runtime errors (`tf.errors.OpError`).
+
+    Args (TF's): node_def, op, message and, for OpError itself, error_code, as
+    `tf.errors.OpError(node_def, op, message, error_code)` and `tf.errors.NotFoundError(node_def, op, message)`.
+    tapejax's own code raises with the message alone (`InvalidArgumentError("...")`).
+    """
+
+    error_code = UNKNOWN
+
+    def __init__(self, *args, **kwargs):
+        if len(args) + len(kwargs) <= 1 and not {"node_def", "op"} & set(kwargs):
+            node_def, op, message = None, None, args[0] if args else kwargs.get("message", "")
+        else:
+            names = ("node_def", "op", "message", "error_code")
+            given = {**dict(zip(names, args)), **kwargs}
+            node_def, op, message = given.get("node_def"), given.get("op"), given.get("message", "")
+            if type(self) is OpError and "error_code" in given:
+                self.error_code = given["error_code"]
         super().__init__(message)
         self.message = message
         self.node_def = node_def
         self.op = op
+        self.experimental_payloads = {}
+
+    def __str__(self):
+        return str(self.message)
 
 
-class InvalidArgumentError(OpError):
-    """An op received an invalid argument (`tf.errors.InvalidArgumentError`)."""
+def _error_class(name, code, doc):
+    return type(name, (OpError,), {"__doc__": doc, "error_code": code, "__module__": __name__})
 
 
-class NotFoundError(OpError):
-    """`tf.errors.NotFoundError`."""
+CancelledError = _error_class("CancelledError", CANCELLED, "An operation was cancelled (`tf.errors.CancelledError`).")
+UnknownError = _error_class("UnknownError", UNKNOWN, "An unknown error (`tf.errors.UnknownError`).")
+InvalidArgumentError = _error_class(
+    "InvalidArgumentError", INVALID_ARGUMENT, "An op received an invalid argument (`tf.errors.InvalidArgumentError`).")
+DeadlineExceededError = _error_class(
+    "DeadlineExceededError", DEADLINE_EXCEEDED, "A deadline expired first (`tf.errors.DeadlineExceededError`).")
+NotFoundError = _error_class("NotFoundError", NOT_FOUND, "A file or entity was not found (`tf.errors.NotFoundError`).")
+AlreadyExistsError = _error_class(
+    "AlreadyExistsError", ALREADY_EXISTS,
+    "An entity (a file) that an op tried to create already exists (`tf.errors.AlreadyExistsError`).")
+PermissionDeniedError = _error_class(
+    "PermissionDeniedError", PERMISSION_DENIED,
+    "The caller may not run the operation, e.g. a read on a file opened for writing (`tf.errors.PermissionDeniedError`).")
+UnauthenticatedError = _error_class(
+    "UnauthenticatedError", UNAUTHENTICATED, "No valid credentials (`tf.errors.UnauthenticatedError`).")
+ResourceExhaustedError = _error_class(
+    "ResourceExhaustedError", RESOURCE_EXHAUSTED, "Memory or another resource ran out (`tf.errors.ResourceExhaustedError`).")
+FailedPreconditionError = _error_class(
+    "FailedPreconditionError", FAILED_PRECONDITION,
+    "The system is not in a state to run the operation (`tf.errors.FailedPreconditionError`).")
+AbortedError = _error_class("AbortedError", ABORTED, "An operation was aborted (`tf.errors.AbortedError`).")
+OutOfRangeError = _error_class(
+    "OutOfRangeError", OUT_OF_RANGE,
+    "Iteration past the end of a sequence, e.g. `iterator.get_next()` (`tf.errors.OutOfRangeError`).")
+UnimplementedError = _error_class(
+    "UnimplementedError", UNIMPLEMENTED, "The operation is not implemented (`tf.errors.UnimplementedError`).")
+InternalError = _error_class("InternalError", INTERNAL, "An internal invariant broke (`tf.errors.InternalError`).")
+UnavailableError = _error_class(
+    "UnavailableError", UNAVAILABLE,
+    "The runtime cannot do it now, e.g. stopping a profiler that is not running (`tf.errors.UnavailableError`).")
+DataLossError = _error_class(
+    "DataLossError", DATA_LOSS,
+    "Unrecoverable data loss or corruption, e.g. a truncated checkpoint (`tf.errors.DataLossError`).")
 
-
-class ResourceExhaustedError(OpError):
-    """`tf.errors.ResourceExhaustedError`."""
-
-
-class FailedPreconditionError(OpError):
-    """`tf.errors.FailedPreconditionError`."""
-
-
-class DataLossError(OpError):
-    """Unrecoverable data loss or corruption, e.g. a truncated checkpoint (`tf.errors.DataLossError`)."""
-
-
-class UnimplementedError(OpError):
-    """`tf.errors.UnimplementedError`."""
-
-
-class OutOfRangeError(OpError):
-    """Iteration past the end of a sequence, e.g. `iterator.get_next()` (`tf.errors.OutOfRangeError`)."""
-
-
-class AlreadyExistsError(OpError):
-    """An entity (a file) that an op tried to create already exists (`tf.errors.AlreadyExistsError`)."""
-
-
-class PermissionDeniedError(OpError):
-    """The caller may not run the operation, e.g. a read on a file opened for writing
-    (`tf.errors.PermissionDeniedError`)."""
-
-
-class UnavailableError(OpError):
-    """The runtime cannot do it now, e.g. stopping a profiler that is not running (`tf.errors.UnavailableError`)."""
+# `tf.errors`: the classes above, OperatorNotAllowedInGraphError and the codes.
+__all__ = sorted(["OperatorNotAllowedInGraphError", "OpError", "CancelledError", "UnknownError",
+                  "InvalidArgumentError", "DeadlineExceededError", "NotFoundError", "AlreadyExistsError",
+                  "PermissionDeniedError", "UnauthenticatedError", "ResourceExhaustedError",
+                  "FailedPreconditionError", "AbortedError", "OutOfRangeError", "UnimplementedError",
+                  "InternalError", "UnavailableError", "DataLossError", "OK", "CANCELLED", "UNKNOWN",
+                  "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED",
+                  "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
+                  "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"])
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
