@@ -46,6 +46,19 @@ def _zero_cotangent(value):
     return np.zeros(value.shape, dtype=jax.dtypes.float0)
 
 
+def _varying_axes(value):
+    aval = jax.typeof(value)
+    manual = getattr(aval, "manual_axis_type", None)  # JAX 0.10; earlier releases call it `vma`
+    return manual.varying if manual is not None else getattr(aval, "vma", frozenset())
+
+
+def _like_output(ct, out):
+    """`ct` with the varying manual axes of its output `out` (inside `jax.shard_map` a cotangent must
+    vary over the axes its primal varies over); elsewhere `ct` itself."""
+    missing = tuple(sorted(_varying_axes(out) - _varying_axes(ct)))
+    return jax.lax.pcast(ct, missing, to="varying") if missing else ct
+
+
 def entry_pullback(fn, in_refs, args, out_cts):
     """Cotangents of the tracked inputs of `fn(*args)` given the outputs' cotangents."""
     diff_pos = [i for i, r in enumerate(in_refs) if r >= 0]
@@ -58,9 +71,9 @@ def entry_pullback(fn, in_refs, args, out_cts):
 
     out, pull = jax.vjp(on_tracked, *[args[i] for i in diff_pos])
     if isinstance(out, (tuple, list)):
-        cts = type(out)(ct if ct is not None else _zero_cotangent(o) for o, ct in zip(out, out_cts))
+        cts = type(out)(_like_output(ct if ct is not None else _zero_cotangent(o), o) for o, ct in zip(out, out_cts))
     else:
-        cts = out_cts[0]
+        cts = _like_output(out_cts[0], out)
     return diff_pos, pull(cts)
 
 
@@ -185,7 +198,8 @@ def build_replay_backward(entries, kept, target_slots, source_groups, extra_slot
         values, pull, extras = jax.vjp(forward, *[leaf_args[position[s]] for s in source_slots],
                                        has_aux=True)
         # TF's convention for complex values: grad = conj(vjp(conj(seed))), as in build_backward
-        source_cts = dict(zip(source_slots, pull([_conj_if_complex(seeds[i]) for i, _ in live_targets])))
+        source_cts = dict(zip(source_slots, pull([_like_output(_conj_if_complex(seeds[i]), value)
+                                                  for (i, _), value in zip(live_targets, values)])))
         grads = []
         for group in source_groups:
             total = source_cts[group[0]]

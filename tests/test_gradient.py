@@ -1,9 +1,13 @@
 """gradient(): numeric checks against finite differences, higher order, seeds, structures."""
 
+import jax
 import numpy as np
 import pytest
+from jax.sharding import Mesh, PartitionSpec
 
 import tapejax as tf
+from tapejax import _context
+from tapejax._tensor import Tensor
 from tests._numeric import numeric_grad, numeric_jacobian
 
 RS = np.random.RandomState(0)
@@ -118,3 +122,28 @@ def test_low_precision_gradients_keep_their_dtype(dtype):
     g = tape.gradient(y, x)
     assert g.dtype == tf.as_dtype(dtype)
     assert float(g) == pytest.approx(3.0, rel=1e-2)
+
+
+def test_a_tape_inside_jax_shard_map_gives_the_gradients_of_a_tape_outside():
+    # Inside shard_map each cotangent must vary over the mesh axes its primal varies over (JAX's
+    # check); the seeds and the zero cotangents of unused multi-output parts are cast to match.
+    def grads(x):
+        t = Tensor(x)
+        w = Tensor(np.float32(3.0))
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch([t, w])
+            first, _ = tf.unstack(tf.reshape(t, [2, 2]))  # a multi-output op with one unused part
+            loss = tf.reduce_sum(first * first * w) + tf.reduce_sum(tf.sin(t))
+        return tape.gradient(loss, t)._value, tape.gradient(loss, w)._value
+
+    def body(x):
+        with _context.scope(read_hook=None, write_hook=None, recording=[], trace=None):
+            return grads(x)
+
+    x = np.array([1.0, 2.0, 3.0, 4.0], np.float32)
+    mesh = Mesh(np.array(jax.local_devices()[:1]), ("replica",))
+    inside = jax.jit(jax.shard_map(body, mesh=mesh, in_specs=PartitionSpec("replica"),
+                                   out_specs=(PartitionSpec("replica"), PartitionSpec())))(x)
+    outside = grads(x)
+    np.testing.assert_allclose(inside[0], outside[0], rtol=1e-6)
+    np.testing.assert_allclose(inside[1], outside[1], rtol=1e-6)
