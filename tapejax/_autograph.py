@@ -283,7 +283,8 @@ def if_stmt(cond, body, orelse, get_state, set_state, names):
                 return get_state()
             return run
 
-        set_state(_staging.staged_if(cond, branch(body), branch(orelse), names))
+        set_state(_staging.staged_if(cond, branch(body), branch(orelse), names, where=_where(),
+                                     condition_tag="if statement"))
     elif _truth(cond):
         body()
     else:
@@ -322,7 +323,7 @@ def while_stmt(test, body, get_state, set_state, names, extra_test=None, has_ret
     if python_iterations:  # as TF: a loop that began as Python cannot become a staged one
         raise NotImplementedError(_CHANGED_TO_TENSOR)
     _staging.staged_loop(get_state, set_state, names, body, test=full_test, has_return=has_return,
-                         where=_where(), local_only=local_only)
+                         where=_where(), local_only=local_only, condition_tag="while loop")
 
 
 class _Range:
@@ -452,10 +453,11 @@ def set_loop_options(parallel_iterations=None, swap_memory=None, maximum_iterati
       maximum_iterations: a Python int bound: the loop stops after that many iterations (a bounded
         `lax.scan`, differentiable).
       parallel_iterations, swap_memory: accepted; XLA schedules the loop.
-      shape_invariants: accepted; tapejax's loop variables keep static shapes (a shape that grows
-        raises TF's ValueError for a changed shape).
+      shape_invariants: a list of (loop variable, TensorShape) pairs: a variable whose shape changes
+        within its invariant (None dimensions) makes the function call run as Python, with a
+        warning (a compiled loop has static shapes); outside it, TF's ValueError.
     """
-    _staging.set_loop_options(maximum_iterations=maximum_iterations)
+    _staging.set_loop_options(maximum_iterations=maximum_iterations, shape_invariants=shape_invariants)
 
 
 _verbosity = [0]

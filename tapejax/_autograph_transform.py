@@ -120,6 +120,17 @@ def _lambda(body):
                                          kw_defaults=[], kwarg=None, defaults=[]), body=body)
 
 
+def _on_first_line(statement, node):
+    """Gives the parts of a generated statement without a location `node`'s first line (Python takes
+    a call's line from its callee's end, which would otherwise be the last line of `node`): a
+    warning or traceback naming the statement names the `if`/`while`/`for` line."""
+    for part in ast.walk(statement):
+        if "lineno" in part._attributes and not hasattr(part, "lineno"):
+            part.lineno = part.end_lineno = node.lineno
+            part.col_offset = part.end_col_offset = node.col_offset
+    return statement
+
+
 def _function_def(name, body, args=(), nonlocals=(), globals_=()):
     statements = []
     if globals_:
@@ -164,36 +175,43 @@ def _lower_inside(statement, kinds, replace, flag):
 
 
 def _merge_returns_into_else(statements):
-    """`if c: ...; return a` followed by more statements: the rest moves into the `else`, as TF's
-    converter does, so each branch of a staged `if` sets the return value."""
-    out = []
-    for i, statement in enumerate(statements):
-        if isinstance(statement, ast.If):
-            statement.body = _merge_returns_into_else(statement.body)
-            statement.orelse = _merge_returns_into_else(statement.orelse)
-            rest = statements[i + 1:]
-            if rest and _always_returns(statement.body) and not _always_returns(statement.orelse):
-                statement.orelse = _merge_returns_into_else(statement.orelse + rest)
-                out.append(statement)
-                return out
-            if rest and _always_returns(statement.orelse) and statement.orelse \
-                    and not _always_returns(statement.body):
-                statement.body = _merge_returns_into_else(statement.body + rest)
-                out.append(statement)
-                return out
-        out.append(statement)
-    return out
+    """TF's ConditionalReturnRewriter: after an `if` whose body definitely returns, the statements
+    that follow move into its `else` (after an `if` whose `else` definitely returns, into its body),
+    so each branch of a staged `if` sets the return value.
+
+    As TF: a block definitely returns when it holds a `return` (also one moved into it), a `with`
+    whose body definitely returns, or an `if` whose two branches do (a `raise` does not count); the
+    moved statements are not rewritten again inside their new block, so `if: return / elif: return`
+    followed by a `return` leaves the inner `if` without an `else` return (TF's ValueError)."""
+    return _rewrite_returns(statements)[0]
 
 
-def _always_returns(statements):
-    if not statements:
-        return False
-    last = statements[-1]
-    if isinstance(last, (ast.Return, ast.Raise)):
-        return True
-    if isinstance(last, ast.If):
-        return _always_returns(last.body) and _always_returns(last.orelse)
-    return False
+def _rewrite_returns(statements):
+    results = []
+    destination = results
+    definitely_returns = False
+    for statement in statements:
+        redirect = None
+        if isinstance(statement, ast.Return):
+            definitely_returns = True
+        elif isinstance(statement, ast.If):
+            statement.body, body_returns = _rewrite_returns(statement.body)
+            statement.orelse, orelse_returns = _rewrite_returns(statement.orelse)
+            definitely_returns = definitely_returns or (body_returns and orelse_returns)
+            redirect = statement.orelse if body_returns else statement.body if orelse_returns else None
+        elif isinstance(statement, (ast.With, ast.AsyncWith)):
+            statement.body, body_returns = _rewrite_returns(statement.body)
+            definitely_returns = definitely_returns or body_returns
+        elif isinstance(statement, (ast.While, ast.For, ast.AsyncFor, ast.Try)):
+            for field in ("body", "orelse", "finalbody"):
+                if getattr(statement, field, None):
+                    setattr(statement, field, _rewrite_returns(getattr(statement, field))[0])
+            for handler in getattr(statement, "handlers", ()):
+                handler.body = _rewrite_returns(handler.body)[0]
+        destination.append(statement)
+        if redirect is not None:
+            destination = redirect
+    return results, definitely_returns
 
 
 class Converter:
@@ -387,8 +405,9 @@ class Converter:
         globals_ = [n for n in assigned_names(node.body + node.orelse) if n in excluded]
         body_def = _function_def(f"if_body_{tag}", body, nonlocals=_plain(names), globals_=globals_)
         else_def = _function_def(f"else_body_{tag}", orelse, nonlocals=_plain(names), globals_=globals_)
-        call = ast.Expr(value=_call(_ag("if_stmt"), test, _name(body_def.name), _name(else_def.name),
-                                    get_state, set_state, self._names_tuple(names)))
+        call = _on_first_line(ast.Expr(value=_call(_ag("if_stmt"), test, _name(body_def.name),
+                                                   _name(else_def.name), get_state, set_state,
+                                                   self._names_tuple(names))), node)
         return [ast.copy_location(n, node) for n in defs + [body_def, else_def, call]]
 
     def _loop_flags(self, node):
@@ -435,9 +454,9 @@ class Converter:
         test_def = _function_def(f"loop_test_{tag}", [ast.Return(value=test)])
         globals_ = [n for n in assigned_names(node.body) if n in excluded]
         body_def = _function_def(f"loop_body_{tag}", body, nonlocals=_plain(names), globals_=globals_)
-        call = ast.Expr(value=_call(
+        call = _on_first_line(ast.Expr(value=_call(
             _ag("while_stmt"), _name(test_def.name), _name(body_def.name), get_state, set_state,
-            self._names_tuple(names), extra, ast.Constant(has_return), self._local_only(node, names)))
+            self._names_tuple(names), extra, ast.Constant(has_return), self._local_only(node, names))), node)
         out = prefix + defs + [test_def, body_def, call]
         out += self._loop_else(node, break_flag, excluded, state_names)
         return [ast.copy_location(n, node) for n in out]
@@ -459,9 +478,9 @@ class Converter:
         globals_ = [n for n in assigned_names(node.body + [node.target]) if n in excluded]
         body_def = _function_def(f"loop_body_{tag}", body, args=(iterate,), nonlocals=_plain(names),
                                  globals_=globals_)
-        call = ast.Expr(value=_call(
+        call = _on_first_line(ast.Expr(value=_call(
             _ag("for_stmt"), iter_expr, extra, _name(body_def.name), get_state, set_state,
-            self._names_tuple(names), ast.Constant(has_return), self._local_only(node, names)))
+            self._names_tuple(names), ast.Constant(has_return), self._local_only(node, names))), node)
         out = prefix + defs + [body_def, call]
         out += self._loop_else(node, break_flag, excluded, state_names)
         return [ast.copy_location(n, node) for n in out]

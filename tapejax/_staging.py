@@ -24,8 +24,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from tapejax import _context, _nest, _tape, _variable
+from tapejax._errors import user_line
 from tapejax._ops._convert import convert_to_tensor
-from tapejax._tensor import Tensor
+from tapejax._tensor import Tensor, TensorShape
 
 _RETURN_IN_LOOP = ("a return statement cannot be placed inside this TensorFlow loop; this may happen if "
                    "a return statement depends on a static Python condition such as a hyperparameter")
@@ -63,6 +64,21 @@ class EagerFallback(Exception):
         super().__init__(what)
         self.what = what
         self.where = where
+
+
+class InaccessibleTensorError(ValueError):
+    """TF's error for a Tensor used outside the staged block that computed it (TF raises
+    `tensorflow.python.framework.errors_impl.InaccessibleTensorError`, a ValueError it does not
+    export in `tf.errors`)."""
+
+
+def shape_fallback(what, where, error):
+    """Staged code whose shapes depend on the data (XLA compiles one static shape per value): inside
+    a function trace the call runs as Python instead (`EagerFallback`, TF's results); elsewhere
+    `error` is raised."""
+    if staging_active():
+        raise EagerFallback(what, where or user_line())
+    raise error
 
 
 class TraceRecord:
@@ -126,8 +142,21 @@ def is_staged(value):
     return isinstance(value, jax.core.Tracer)
 
 
-def _pred_array(pred):
-    array = convert_to_tensor(pred)._value
+def _pred_array(pred, tag=None):
+    """The scalar bool array of a staged condition; `tag` ("if statement", "while loop"): checked as
+    AutoGraph checks the condition of a converted statement (a `tf.bool` Tensor of one element)."""
+    tensor = convert_to_tensor(pred)
+    array = tensor._value
+    if tag is not None:
+        hint = "to check for None, use `is not None`"
+        if array.dtype != jnp.bool_:
+            raise ValueError(f"condition of {tag} expected to be `tf.bool` scalar, got {tensor}; to use as "
+                             f"boolean Tensor, use `tf.cast`; {hint}")
+        if array.ndim:
+            if np.prod([d for d in array.shape if isinstance(d, int)]) > 1:
+                raise ValueError(f"condition of {tag} expected to be `tf.bool` scalar, got {tensor}; {hint}")
+            array = array.reshape(())
+        return array
     if array.ndim:
         raise ValueError(f"A staged `if`/`while` condition must be a scalar; got shape {tuple(array.shape)}. "
                          f"Reduce it first (e.g. with tf.reduce_all or tf.reduce_any).")
@@ -278,7 +307,7 @@ def _trace_branch(fn):
     return info
 
 
-def _merge_leaf(name, a, b, branch_names):
+def _merge_leaf(name, a, b, branch_names, where=None):
     """How one state leaf leaves a staged `if`: ("T", main, other) arrays, ("S", value) or ("U", ...)."""
     main, other = branch_names
     ka, kb = _kind(a), _kind(b)
@@ -299,11 +328,15 @@ def _merge_leaf(name, a, b, branch_names):
         raise TypeError(f"'{name}' has dtype {ta.dtype.name} in the {main} branch, but dtype "
                         f"{tb.dtype.name} in the {other} branch")
     if va.shape != vb.shape:
-        raise ValueError(
-            f"'{name}' has shape {tuple(va.shape)} in the {main} branch, but shape {tuple(vb.shape)} in "
-            f"the {other} branch: tapejax compiles a staged `if` with XLA, whose results have one "
-            f"static shape (TF gives the result an unknown dimension). Pad or reshape both branches "
-            f"to one shape.")
+        shape_fallback(
+            f"an `if` on a Tensor gives '{name}' shape {tuple(va.shape)} in the {main} branch and "
+            f"{tuple(vb.shape)} in the {other} branch (a compiled `if` has one static shape per result)",
+            where,
+            ValueError(
+                f"'{name}' has shape {tuple(va.shape)} in the {main} branch, but shape {tuple(vb.shape)} "
+                f"in the {other} branch: tapejax compiles a staged `if` with XLA, whose results have one "
+                f"static shape (TF gives the result an unknown dimension). Pad or reshape both branches "
+                f"to one shape."))
     return ("T", ta if ka[0] == "T" else va, tb if kb[0] == "T" else vb)
 
 
@@ -317,18 +350,21 @@ def _static_tensor(name, value, other):
             f"between the branches of an `if` on a Tensor.") from None
 
 
-def staged_if(pred, true_fn, false_fn, names):
+def staged_if(pred, true_fn, false_fn, names, where=None, condition_tag=None):
     """Runs a staged `if` (`lax.cond`) over state tuples.
 
     Args:
       pred: the traced scalar condition.
       true_fn, false_fn: no-argument callables that run a branch and return the state tuple.
       names: the state's variable names (for TF's error messages).
+      where: the user's file and line, for the eager-fallback warning (branches whose results
+        differ in shape make the function call run as Python).
+      condition_tag: "if statement" for a converted `if`: `pred` is checked as TF checks it.
 
     Returns:
       The state tuple after the `if`.
     """
-    pred_array = _pred_array(pred)
+    pred_array = _pred_array(pred, condition_tag)
     main, other = _trace_branch(true_fn), _trace_branch(false_fn)
     merged_state, outputs_spec = [], []
     for i, name in enumerate(names):
@@ -338,7 +374,7 @@ def staged_if(pred, true_fn, false_fn, names):
                 f"The two structures don't have the same nested structure.\n\n"
                 f"First structure: {_describe_structure(main['state'][i])}\n\n"
                 f"Second structure: {_describe_structure(other['state'][i])}")
-        merged = [_merge_leaf(name, a, b, ("main", "else"))
+        merged = [_merge_leaf(name, a, b, ("main", "else"), where)
                   for a, b in zip(main["leaves"][i], other["leaves"][i])]
         merged_state.append(merged)
         outputs_spec.extend(m for m in merged if m[0] == "T")
@@ -423,8 +459,21 @@ def _entry_value(name, value):
     return value
 
 
-def _check_iteration(name, before, after):
-    """TF's checks of a loop variable after one iteration (structure, dtype, shape)."""
+def _is_subshape(shape, invariant):
+    """TF's rule: `shape` is at least as specific as `invariant` (None dimensions accept any size)."""
+    if invariant is None or getattr(invariant, "rank", 0) is None:
+        return True
+    dims = list(invariant.as_list() if hasattr(invariant, "as_list") else invariant)
+    return len(dims) == len(shape) and all(d is None or d == s for s, d in zip(shape, dims))
+
+
+def _shape_text(shape):
+    return str(shape) if isinstance(shape, TensorShape) else str(TensorShape(list(shape)))
+
+
+def _check_iteration(name, before, after, invariant=None, where=None):
+    """TF's checks of a loop variable after one iteration (structure, dtype, shape); a shape its
+    `set_loop_options` shape invariant lets change makes the call run as Python."""
     tree_a = jax.tree_util.tree_structure(before, is_leaf=_nest._is_leaf)
     tree_b = jax.tree_util.tree_structure(after, is_leaf=_nest._is_leaf)
     if tree_a != tree_b:
@@ -445,11 +494,23 @@ def _check_iteration(name, before, after):
             if va.dtype != vb.dtype:
                 raise TypeError(f"'{name}' has dtype {a.dtype.name} before the loop, but dtype "
                                 f"{b.dtype.name} after one iteration")
+            if invariant is not None:
+                if not _is_subshape(va.shape, invariant):
+                    raise ValueError(f"'{name}' has shape {_shape_text(va.shape)} before the loop, which does "
+                                     f"not conform with the shape invariant {_shape_text(invariant)}.")
+                if not _is_subshape(vb.shape, invariant):
+                    raise ValueError(f"'{name}' has shape {_shape_text(vb.shape)} after one iteration, which "
+                                     f"does not conform with the shape invariant {_shape_text(invariant)}.")
             if va.shape != vb.shape:
-                raise ValueError(
+                error = ValueError(
                     f"'{name}' has shape {tuple(va.shape)} before the loop, but shape {tuple(vb.shape)} "
                     f"after one iteration. Use tf.autograph.experimental.set_loop_options to set shape "
                     f"invariants.")
+                if invariant is None:
+                    raise error
+                shape_fallback(f"a loop variable '{name}' whose shape changes from {tuple(va.shape)} to "
+                               f"{tuple(vb.shape)} (shape_invariants; a compiled loop has static shapes)",
+                               where, error)
         elif not _same_static(a, b):
             raise TypeError(f"'{name}' is the Python value {a!r} before the loop and {b!r} after one "
                             f"iteration: a staged loop can only change Tensors and Python numbers.")
@@ -473,7 +534,8 @@ def _loop_arrays(state):
 
 
 def staged_loop(get_state, set_state, names, body, test=None, count=None, element=None,
-                extra_test=None, has_return=False, where=None, local_only=()):
+                extra_test=None, has_return=False, where=None, local_only=(), condition_tag=None,
+                shape_invariants=None):
     """Runs a staged loop over the state that `get_state`/`set_state` expose.
 
     Args:
@@ -489,6 +551,10 @@ def staged_loop(get_state, set_state, names, body, test=None, count=None, elemen
       where: the user's file and line, for the eager-fallback warning.
       local_only: names read nowhere after the loop: when undefined on entry, they stay out of the
         carried state (TF's liveness analysis drops them too).
+      condition_tag: "while loop" for a converted `while`: its condition is checked as TF checks it.
+      shape_invariants: optional {name: shape} (tf.while_loop's); `set_loop_options` inside the body
+        adds its own. A loop variable whose shape changes within its invariant makes the function
+        call run as Python (a compiled loop has static shapes).
     """
     if has_return:
         raise NotImplementedError(_RETURN_IN_LOOP)
@@ -501,7 +567,8 @@ def staged_loop(get_state, set_state, names, body, test=None, count=None, elemen
         bounded = _bounded(options, test, count, extra_test)
         try:
             return _staged_loop_once(initial, carried_vars, undefined_avals, get_state, set_state, names,
-                                     body, *bounded, element, where, local_only, options)
+                                     body, *bounded, element, where, local_only, options,
+                                     condition_tag, dict(shape_invariants or {}))
         except _Restart:
             set_state(initial)
     raise RuntimeError("A staged loop kept finding new loop state; this is a tapejax bug.")
@@ -556,11 +623,29 @@ def _and(a, b):
     return jnp.logical_and(_pred_array(a), _pred_array(b))
 
 
+def _null(value):
+    """TF's loop variables to define from the first iteration: undefined, or None before the loop."""
+    return value is None or isinstance(value, Undefined)
+
+
+def _invariants_by_name(options, names, entry_states, invariants):
+    """`set_loop_options(shape_invariants=[(value, shape)])` keyed by the loop variable's name (the
+    variable whose value, at the body's start or before the loop, is `value`)."""
+    found = dict(invariants)
+    for value, shape in options.get("shape_invariants") or ():
+        for state in entry_states:
+            index = next((i for i, v in enumerate(state) if v is value), None)
+            if index is not None:
+                found[names[index]] = shape
+                break
+    return found
+
+
 def _staged_loop_once(initial, carried_vars, undefined_avals, get_state, set_state, names, body, test,
-                      count, extra_test, element, where, local_only, options):
+                      count, extra_test, element, where, local_only, options, condition_tag, invariants):
     entry = []
     for i, (name, value) in enumerate(zip(names, initial)):
-        if isinstance(value, Undefined):
+        if _null(value):
             aval = undefined_avals.get(i)
             entry.append(value if aval is None else jax.tree_util.tree_map(
                 lambda a: Tensor(jnp.zeros(a.shape, a.dtype)), aval))
@@ -593,7 +678,7 @@ def _staged_loop_once(initial, carried_vars, undefined_avals, get_state, set_sta
         ok = True
         if test is not None:
             result, _ = run_with(carry, lambda k: test())
-            ok = _pred_array(result)
+            ok = _pred_array(result, condition_tag)
         if count is not None:
             ok = jnp.logical_and(ok, carry[0] < count)
         if extra_test is not None:
@@ -604,6 +689,8 @@ def _staged_loop_once(initial, carried_vars, undefined_avals, get_state, set_sta
     def step(carry):
         def iteration(k):
             seen = dict(options)
+            options.pop("shape_invariants", None)
+            entry_states.append(tuple(get_state()))
             _context.current.loop_options.append(options)
             try:
                 if element is None:
@@ -615,26 +702,30 @@ def _staged_loop_once(initial, carried_vars, undefined_avals, get_state, set_sta
             if options.get("maximum_iterations") != seen.get("maximum_iterations"):
                 raise _Restart  # set_loop_options(maximum_iterations=...): bounded from now on
             return get_state()
+        entry_states = []
         new_state, local = run_with(carry, iteration)
+        shapes = _invariants_by_name(options, names, entry_states + [initial], invariants)
         new_vars = [v for vid, v in local.assigned.items() if vid not in carried_vars]
         undefined_now = {}
         for i, (name, before, after) in enumerate(zip(names, template, new_state)):
-            if isinstance(before, Undefined):
-                if isinstance(after, Undefined) or name in local_only:
+            if _null(before):
+                if after is None and before is None:
+                    raise ValueError(f"'{name}' is not allowed to be None before the loop")
+                if _null(after) or name in local_only:
                     continue
                 undefined_now[i] = jax.tree_util.tree_map(
                     lambda leaf: jax.ShapeDtypeStruct(leaf._value.shape, leaf._value.dtype),
                     jax.tree_util.tree_map(lambda v, n=name: _entry_value(n, v), after, is_leaf=_nest._is_leaf),
                     is_leaf=_nest._is_leaf)
                 continue
-            _check_iteration(name, before, after)
+            _check_iteration(name, before, after, shapes.get(name), where)
         if new_vars or undefined_now:
             carried_vars.update({v._id: v for v in new_vars})
             undefined_avals.update(undefined_now)
             raise _Restart
         arrays = [leaf._to_loop_array() if hasattr(leaf, "_to_loop_array") else
                   (_entry_value(n, leaf) if type(leaf) is not Tensor else leaf)._value
-                  for n, before, value in zip(names, template, new_state) if not isinstance(before, Undefined)
+                  for n, before, value in zip(names, template, new_state) if not _null(before)
                   for leaf in _nest.flatten(value) if type(leaf) is Tensor or _is_number(leaf)
                   or hasattr(leaf, "_to_loop_array")]
         var_arrays = [local.written[v._id][1] for v in variables]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from tapejax import _dtypes
+from tapejax import _dtypes, _staging
 from tapejax._errors import InvalidArgumentError, OutOfRangeError
 from tapejax._ops import array_ops
 from tapejax._ops._convert import convert_to_tensor
@@ -198,10 +198,12 @@ class TensorArray:
         """Switches to the buffer form (one `[size, *element_shape]` Tensor)."""
         if self._buffer is None:
             if self._dynamic_size:
-                raise ValueError(
-                    "tapejax compiles this use of a TensorArray into fixed-shape buffers (a traced "
-                    "index, or a loop variable of a compiled tf.while_loop), which cannot grow: create "
-                    "it with dynamic_size=False and its final size.")
+                _staging.shape_fallback(
+                    "a TensorArray with dynamic_size=True written at a traced index or in a loop on "
+                    "Tensors (a compiled loop's buffers cannot grow)", None, ValueError(
+                        "tapejax compiles this use of a TensorArray into fixed-shape buffers (a traced "
+                        "index, or a loop variable of a compiled tf.while_loop), which cannot grow: "
+                        "create it with dynamic_size=False and its final size."))
             if not self._element_shape.is_fully_defined():
                 raise ValueError(
                     f"tapejax compiles this use of a TensorArray into a fixed-shape buffer (a traced "
