@@ -68,6 +68,14 @@ def note_variable_thread(context):
             shared.variable_threads += 1
 
 
+def variable_user():
+    """This thread's context, the thread counted among the Variable users on its first use."""
+    context = current
+    if not context.uses_variables:
+        note_variable_thread(context)
+    return context
+
+
 def donation_allowed():
     """Whether Variable buffers may be donated now: at most one thread uses Variables. Call it
     holding `donation_lock` through the donating program and the write back."""

@@ -139,9 +139,7 @@ class Variable:
 
     def _read(self):
         """The current value as a JAX array (a tracer inside `tapejax.function`)."""
-        context = _context.current
-        if not context.uses_variables:
-            _context.note_variable_thread(context)
+        context = _context.variable_user()
         hook = context.read_hook
         if hook is not None:
             return hook(self)
@@ -198,13 +196,11 @@ class Variable:
         return new
 
     def _write(self, array):
-        context = _context.current
-        if not context.uses_variables:
-            _context.note_variable_thread(context)
+        context = _context.variable_user()
         if self._constraint is not None:
             array = self._constraint(Tensor(array))
             array = getattr(array, "_value", array)
-        hook = _context.current.write_hook
+        hook = context.write_hook
         if hook is not None:
             hook(self, array)
         else:
@@ -283,9 +279,7 @@ class Variable:
     def _update(self, kernel, in_place_kernel, delta):
         # Only this attribute holds the old value: donate its buffer so XLA updates it in place.
         # A Tensor, tape or caller still holding it keeps it (no donation).
-        context = _context.current
-        if not context.uses_variables:
-            _context.note_variable_thread(context)
+        context = _context.variable_user()
         with _context.donation_lock:  # read, update and write as one step, as TF's assign ops
             if (context.read_hook is None and _context.donation_allowed()
                     and holders_of_attribute(self, "_array") <= 1):
