@@ -85,9 +85,7 @@ def _tapejax_replica_local(x):
 
 def varies(array):
     """Whether `array` (inside the per-replica trace) may differ between replicas."""
-    aval = jax.typeof(array)
-    manual = getattr(aval, "manual_axis_type", None)  # JAX 0.10; `vma` before
-    return AXIS in (manual.varying if manual is not None else getattr(aval, "vma", ()))
+    return varies_aval(jax.typeof(array))
 
 
 def replica_id():
@@ -222,7 +220,20 @@ def _write_back(variable, array):
 
 
 # -- which results depend on what TF computes differently --------------------------------------------
-_GRADIENT, _LOCAL = "gradient", "local"
+# Tags of a value in the per-replica program: _SUMMED, a linear function (the same on every replica)
+# of gradients of replicated values, which TF computes per replica and its optimizer sums, so that
+# handing it to a Keras optimizer gives TF's update; _CHANGED, any other function of such a gradient
+# (TF's would differ); _LOCAL, a replica's part of a sync-on-read Variable (TF's differs); _ZERO, a
+# known zero (adding it keeps a sum linear).
+_SUMMED, _CHANGED, _LOCAL, _ZERO = "summed", "changed", "local", "zero"
+_GRADIENT_TAGS = frozenset({_SUMMED, _CHANGED})
+_STRUCTURAL = frozenset({"convert_element_type", "reshape", "broadcast_in_dim", "squeeze", "expand_dims",
+                         "transpose", "reduce_sum", "slice", "dynamic_slice", "gather", "copy", "copy_p",
+                         "rev", "real", "imag", "conj", "reduce_precision", "cumsum", "pcast", "pvary",
+                         "optimization_barrier", "reshard", "sharding_constraint", "mesh_cast"})
+_SUMS = frozenset({"add", "add_any", "sub", "neg", "concatenate", "pad", "select_n", "dynamic_update_slice",
+                   "scatter-add", "scatter_add"})
+_PRODUCTS = frozenset({"mul", "div", "dot_general"})
 
 
 def _sub_jaxprs(eqn):
@@ -234,47 +245,113 @@ def _sub_jaxprs(eqn):
 
 
 def _is_optimizer_update(eqn):
-    name = eqn.params.get("name")
-    if name in _OPTIMIZER_UPDATES:
+    if eqn.params.get("name") in _OPTIMIZER_UPDATES:
         return True
     return any(_is_optimizer_update(e) for inner in _sub_jaxprs(eqn) for e in inner.eqns
                if "jaxpr" in e.params)
 
 
+class _GradientChanged(Exception):
+    pass
+
+
+def _input_tags(env, v):
+    if isinstance(v, Var):
+        return env.get(v, frozenset())
+    value = getattr(v, "val", None)
+    try:
+        return frozenset({_ZERO}) if value is not None and not np.any(np.asarray(value)) else frozenset()
+    except TypeError:
+        return frozenset()
+
+
+def _gradient_tag(name, eqn, ins):
+    """The gradient tag (_SUMMED, _CHANGED or None) of the outputs of a plain primitive."""
+    grads = [t & _GRADIENT_TAGS for t in ins]
+    if not any(grads):
+        return None
+    if _CHANGED in frozenset().union(*grads):
+        return _CHANGED
+    if name in _STRUCTURAL:
+        return _SUMMED
+    if name in _SUMS:  # a sum stays linear when each term is a summed gradient or zero
+        terms = ins[1:] if name == "select_n" else ins
+        if name == "select_n" and ins[0] & _GRADIENT_TAGS:
+            return _CHANGED
+        if name in ("scatter-add", "scatter_add", "dynamic_update_slice", "pad"):
+            terms = [ins[0], ins[-1]] if name != "pad" else [ins[0]]
+        ok = all(_SUMMED in t or _ZERO in t for t in terms) and not (name == "pad" and ins[1])
+        return _SUMMED if ok else _CHANGED
+    if name in _PRODUCTS:  # linear in one summed factor when the other is the same on every replica
+        tainted = [i for i, g in enumerate(grads) if g]
+        if len(tainted) == 1 and not (name == "div" and tainted[0] == 1):
+            other = eqn.invars[1 - tainted[0]]
+            if not (isinstance(other, Var) and varies_aval(other.aval)):
+                return _SUMMED
+        return _CHANGED
+    return _CHANGED
+
+
+def varies_aval(aval):
+    manual = getattr(aval, "manual_axis_type", None)
+    return AXIS in (manual.varying if manual is not None else getattr(aval, "vma", ()))
+
+
 def _taint(jaxpr, inputs):
-    """For each output of `jaxpr`: the kinds of replica-dependent values it depends on that tapejax
-    computes otherwise than TF. `_GRADIENT`: a gradient of a replicated value (summed over the
-    replicas here, the replica's own in TF), unless a Keras optimizer's update consumed it;
-    `_LOCAL`: a replica's part of a sync-on-read Variable, unless written back to it."""
+    """The tags (see above) of each output of `jaxpr`, given its inputs' tags.
+
+    Raises:
+      _GradientChanged: a Keras optimizer's update is given a changed gradient.
+    """
     env = {}
-    for var, kinds in zip(jaxpr.invars, inputs):
-        if kinds:
-            env[var] = kinds
+    for var, tags in zip(jaxpr.invars, inputs):
+        if tags:
+            env[var] = tags
     empty = frozenset()
     for eqn in jaxpr.eqns:
-        kinds = empty.union(*(env.get(v, empty) for v in eqn.invars if isinstance(v, Var)))
+        ins = [_input_tags(env, v) for v in eqn.invars]
+        every = empty.union(*ins)
         name = eqn.primitive.name
+        called = eqn.params.get("name", "") if "jaxpr" in eqn.params else ""
         if name == "psum_invariant":
-            out = [kinds | {_GRADIENT}] * len(eqn.outvars)
-        elif "jaxpr" in eqn.params and eqn.params.get("name", "").startswith("_tapejax_"):
-            out = [frozenset({_LOCAL}) if eqn.params["name"].startswith("_tapejax_replica_local") else empty] \
-                * len(eqn.outvars)
-        elif "name" in eqn.params and "jaxpr" in eqn.params and _is_optimizer_update(eqn):
+            out = [(every & {_LOCAL}) | {_CHANGED if every & _GRADIENT_TAGS else _SUMMED}] * len(eqn.outvars)
+        elif called.startswith("_tapejax_"):
+            out = [frozenset({_LOCAL}) if called.startswith("_tapejax_replica_local") else empty] * len(eqn.outvars)
+        elif called and _is_optimizer_update(eqn):
+            if _CHANGED in every:
+                raise _GradientChanged
             out = [empty] * len(eqn.outvars)
         elif name in ("pjit", "jit", "closed_call", "core_call"):
             inner = eqn.params.get("jaxpr") or eqn.params.get("call_jaxpr")
-            inner = getattr(inner, "jaxpr", inner)
-            out = _taint(inner, [env.get(v, empty) if isinstance(v, Var) else empty for v in eqn.invars])
-        else:
-            found = kinds
+            out = _taint(getattr(inner, "jaxpr", inner), ins)
+        elif any(True for _ in _sub_jaxprs(eqn)):  # control flow, custom rules: conservatively changed
+            found = every - {_ZERO}
             for inner in _sub_jaxprs(eqn):
-                for kind in _taint(inner, [kinds] * len(inner.invars)):
-                    found = found | kind
+                for tags in _taint(inner, [found] * len(inner.invars)):
+                    found = found | (tags - {_ZERO})
+            if found & _GRADIENT_TAGS:
+                found = (found - {_SUMMED}) | {_CHANGED}
             out = [found] * len(eqn.outvars)
-        for var, kind in zip(eqn.outvars, out):
-            if kind:
-                env[var] = kind
-    return [env.get(v, empty) if isinstance(v, Var) else empty for v in jaxpr.outvars]
+        else:
+            tag = _gradient_tag(name, eqn, ins)
+            tags = (every & {_LOCAL}) | ({tag} if tag else empty)
+            if not tags and every and all(_ZERO in t for t in ins if isinstance(t, frozenset) and t) \
+                    and name in _STRUCTURAL:
+                tags = frozenset({_ZERO})
+            if name == "broadcast_in_dim" and ins and _ZERO in ins[0]:
+                tags = tags | {_ZERO}
+            out = [tags] * len(eqn.outvars)
+        for var, tags in zip(eqn.outvars, out):
+            if tags:
+                env[var] = tags
+    return [_input_tags(env, v) for v in jaxpr.outvars]
+
+
+_GRADIENT_MESSAGE = (
+    "There TF's tape.gradient gives each replica its own gradient, which its optimizer all-reduces; "
+    "tapejax's replicas get the gradient already summed over the replicas (what TF's optimizer applies), "
+    "so the value would differ from TF's. Pass the gradients to a Keras optimizer (optimizer.apply_gradients) "
+    "as they are (scaling them by a constant is fine), or compute this value outside strategy.run.")
 
 
 def _check_results(closed, out_names):
@@ -282,16 +359,18 @@ def _check_results(closed, out_names):
     (shard_eqn,) = [e for e in closed.jaxpr.eqns if e.primitive.name == "shard_map"]
     inner = shard_eqn.params["jaxpr"]
     inner = getattr(inner, "jaxpr", inner)
-    for kinds, what in zip(_taint(inner, [frozenset()] * len(inner.invars)), out_names):
-        if _GRADIENT in kinds:
+    try:
+        tags = _taint(inner, [frozenset()] * len(inner.invars))
+    except _GradientChanged:
+        raise NotImplementedError(
+            "tapejax.distribute: the gradients given to a Keras optimizer inside strategy.run were changed "
+            "(clipped, normalized, or combined with per-replica values) after tape.gradient. "
+            + _GRADIENT_MESSAGE) from None
+    for kinds, what in zip(tags, out_names):
+        if kinds & _GRADIENT_TAGS:
             raise NotImplementedError(
                 f"tapejax.distribute: {what} depends on a gradient of a replicated Variable (or Tensor) "
-                f"computed inside strategy.run. There TF's tape.gradient gives each replica its own "
-                f"gradient, which its optimizer all-reduces; tapejax's replicas get the gradient already "
-                f"summed over the replicas (what TF's optimizer applies), so the value would differ from "
-                f"TF's. Pass the gradients to a Keras optimizer (optimizer.apply_gradients) unchanged, "
-                f"without clipping them (or clip after the sum: tf.distribute.get_replica_context()"
-                f".all_reduce is not needed), or compute this value outside strategy.run.")
+                f"computed inside strategy.run. " + _GRADIENT_MESSAGE)
         if _LOCAL in kinds:
             raise NotImplementedError(
                 f"tapejax.distribute: {what} reads a sync-on-read Variable (a Keras metric's state) inside "
