@@ -2204,6 +2204,241 @@ def tape_inside_function_variable_gradient_through_if(tf):
     return f(tf.constant([1.0, 2.0])), f(tf.constant([-1.0, -2.0]))
 
 
+# -- shape-dynamic staged code: the call runs as Python (tapejax), TF's dynamic shapes (TF) -------
+@program
+def if_branch_shapes_differ_gradient_through_a_tape_outside(tf):
+    x = tf.Variable(XV)
+
+    @tf.function
+    def f(x):
+        if tf.reduce_sum(x) > 0:
+            y = x[:2] * x[:2]
+        else:
+            y = x[:3] * 3.0
+        return tf.reduce_sum(y)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        outs = []
+        for sign in (1.0, -1.0):
+            x.assign(sign * np.abs(XV))
+            with tf.GradientTape() as tape:
+                y = f(x)
+            outs.append((y, tape.gradient(y, x)))
+        return outs
+
+
+@program
+def if_branch_shapes_differ_gradient_through_a_tape_inside(tf):
+    @tf.function
+    def f(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            if tf.reduce_sum(x) > 0:
+                y = tf.sin(x[:2])
+            else:
+                y = x[1:] ** 2
+            loss = tf.reduce_sum(y)
+        return loss, tape.gradient(loss, x)
+
+    return f(tf.constant(np.abs(XV))), f(tf.constant(-np.abs(XV)))
+
+
+@program
+def dynamic_tensor_array_in_a_tf_range_loop_under_tapes(tf):
+    w = tf.Variable(1.5)
+
+    @tf.function
+    def f(n):
+        with tf.GradientTape() as inner:
+            ta = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+            for i in tf.range(n):
+                ta = ta.write(i, w * tf.cast(i, tf.float32))
+            total = tf.reduce_sum(ta.stack() ** 2)
+        return total, inner.gradient(total, w), ta.size()
+
+    with tf.GradientTape() as outer:
+        total, inner_grad, size = f(tf.constant(4))
+    return total, inner_grad, size, outer.gradient(total, w), f(tf.constant(2))
+
+
+@program
+def loop_variable_growing_within_its_shape_invariant_under_a_tape(tf):
+    w = tf.Variable([2.0])
+
+    @tf.function
+    def f(n):
+        x = w * 1.0
+        while tf.size(x) < n:
+            tf.autograph.experimental.set_loop_options(shape_invariants=[(x, tf.TensorShape([None]))])
+            x = tf.concat([x, x * w], 0)
+        return tf.reduce_sum(x)
+
+    with tf.GradientTape() as tape:
+        y = f(tf.constant(3))
+    return y, tape.gradient(y, w), f(tf.constant(1))
+
+
+@program
+@H.raises("ValueError")
+def loop_variable_outside_its_shape_invariant(tf):
+    @tf.function
+    def f(n):
+        x = tf.zeros([1, 2])
+        while tf.size(x) < n:
+            tf.autograph.experimental.set_loop_options(shape_invariants=[(x, tf.TensorShape([None, 3]))])
+            x = tf.concat([x, x], 0)
+        return x
+
+    return f(tf.constant(5))
+
+
+@program
+@H.raises("ValueError")
+def loop_variable_shape_change_without_invariant(tf):
+    @tf.function
+    def f(n):
+        x = tf.constant([1.0])
+        while tf.size(x) < n:
+            x = tf.concat([x, x], 0)
+        return x
+
+    return f(tf.constant(5))
+
+
+@program
+def tf_while_loop_shape_invariants_allow_growth(tf):
+    @tf.function
+    def f(n):
+        x = tf.constant([1.0])
+        i = tf.constant(0)
+        return tf.while_loop(lambda i, x: tf.size(x) < n, lambda i, x: (i + 1, tf.concat([x, x * 2.0], 0)),
+                             [i, x], shape_invariants=[i.shape, tf.TensorShape([None])])
+
+    return f(tf.constant(5)), f(tf.constant(1))
+
+# -- returns in if/elif chains (TF's ConditionalReturnRewriter) -----------------------------------
+@program
+@H.raises("ValueError")
+def return_in_if_elif_followed_by_a_return(tf):
+    @tf.function
+    def f(x):
+        if x > 5:
+            return tf.constant(2)
+        elif x > 0:
+            return tf.constant(1)
+        return tf.constant(0)
+
+    return f(tf.constant(6))
+
+
+@program
+@H.raises("ValueError")
+def return_in_a_nested_if_of_the_else_followed_by_a_return(tf):
+    @tf.function
+    def f(x):
+        if x > 5:
+            return tf.constant(2)
+        else:
+            if x > 0:
+                return tf.constant(1)
+        return tf.constant(0)
+
+    return f(tf.constant(6))
+
+
+@program
+@H.raises("ValueError")
+def return_in_else_with_a_nested_if_in_the_body(tf):
+    @tf.function
+    def f(x):
+        if x > 5:
+            if x > 8:
+                return tf.constant(9)
+        else:
+            return tf.constant(1)
+        return tf.constant(5)
+
+    return f(tf.constant(9))
+
+
+@program
+def return_in_if_followed_by_statements_and_another_if_return(tf):
+    @tf.function
+    def f(x):
+        y = tf.constant(0)
+        if x > 5:
+            return tf.constant(2)
+        y = y + 1
+        if x > 0:
+            return y
+        return tf.constant(0)
+
+    return [f(tf.constant(v)) for v in (6, 1, -1)]
+
+
+@program
+def return_inside_a_with_in_an_if_counts_as_a_return(tf):
+    @tf.function
+    def f(x):
+        if x > 5:
+            with tf.name_scope("a"):
+                return tf.constant(9)
+        return tf.constant(5)
+
+    return f(tf.constant(9)), f(tf.constant(1))
+
+
+@program
+def return_in_an_elif_chain_ending_in_else(tf):
+    @tf.function
+    def f(x):
+        if x > 10:
+            return tf.constant(3)
+        elif x > 5:
+            return tf.constant(2)
+        else:
+            return tf.constant(0)
+
+    return [f(tf.constant(v)) for v in (11, 6, -1)]
+
+
+# -- conditions of converted statements ---------------------------------------------------------
+@program
+@H.raises("ValueError")
+def if_on_an_int_tensor_argument(tf):
+    @tf.function
+    def f(x):
+        if x:
+            return x + 1
+        return x - 1
+
+    return f(tf.constant(2))
+
+
+@program
+def if_on_a_one_element_bool_tensor(tf):
+    @tf.function
+    def f(x):
+        if x > 0.0:
+            x = x + 1.0
+        return x
+
+    return f(tf.constant([1.0])), f(tf.constant([-1.0]))
+
+
+@program
+def loop_var_none_before_a_tf_range_loop_becomes_tensor(tf):
+    @tf.function
+    def f(n):
+        y = None
+        for i in tf.range(n):
+            y = tf.cast(i, tf.float32) * 2.0
+        return y
+
+    return f(tf.constant(3))
+
+
 def _core_message(raised):
     """The first sentence of TF's error itself, past AutoGraph's "in user code:" frame listing."""
     lines = raised.message.split("\n")

@@ -12,8 +12,9 @@ import jax
 
 from tapejax import _context, _nest, _record, _staging
 from tapejax._composite import _LiftedReads, _ReadCollector
+from tapejax._errors import user_line
 from tapejax._ops._convert import convert_to_tensor
-from tapejax._tensor import Tensor
+from tapejax._tensor import Tensor, TensorShape
 from tapejax._variable import Variable
 
 
@@ -60,6 +61,9 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
       cond: callable returning a scalar boolean.
       body: callable returning loop variables of the same structure.
       loop_vars: a tuple/list (or nest) of tensors.
+      shape_invariants: optional shapes, one per loop variable: inside `tapejax.function`, a
+        variable whose shape changes within its invariant (None dimensions) makes the function call
+        run as Python, with a warning (a compiled loop has static shapes).
       maximum_iterations: optional bound on the number of iterations.
 
     Returns:
@@ -100,11 +104,18 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
 
     names = tuple(f"loop_vars[{i}]" for i in range(len(state)))
     test = lambda: call(cond, list(holder[0]))  # noqa: E731
+    invariants = None
+    if shape_invariants is not None:
+        shapes = [shape_invariants] if single else list(shape_invariants)
+        invariants = {name: shape for name, shape, value in zip(names, shapes, state)
+                      if isinstance(shape, (TensorShape, list, tuple)) and type(value) is Tensor}
+    where = user_line()
     if bound is None:
-        _staging.staged_loop(get_state, set_state, names, run_body, test=test, where="tf.while_loop")
+        _staging.staged_loop(get_state, set_state, names, run_body, test=test, where=where,
+                             shape_invariants=invariants)
     else:
         _staging.staged_loop(get_state, set_state, names, run_body, count=bound, extra_test=test,
-                             where="tf.while_loop")
+                             where=where, shape_invariants=invariants)
     result = list(holder[0])
     return result[0] if single else type(loop_vars)(result) if isinstance(loop_vars, tuple) else result
 

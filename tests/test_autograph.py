@@ -1,6 +1,7 @@
 """Unit tests of AutoGraph's conversion (`tapejax._autograph`, `_autograph_transform`) and staging."""
 
 import functools
+import logging
 import warnings
 
 import numpy as np
@@ -326,3 +327,40 @@ def test_python_numbers_returned_by_a_function_become_tensors():
     two, nothing = f()
     assert isinstance(two, tf.Tensor) and two.dtype == tf.int32 and two.numpy() == 2
     assert nothing is None
+
+
+def test_an_if_whose_branches_differ_in_shape_runs_the_call_as_python_with_one_warning_naming_its_line(caplog):
+    @tf.function
+    def f(x):
+        if tf.reduce_sum(x) > 0:  # the line the warning names
+            y = x[:2]
+        else:
+            y = x[:3]
+        return tf.shape(y)
+
+    line = f.python_function.__code__.co_firstlineno + 2
+    with caplog.at_level(logging.WARNING, logger="tapejax"):
+        outs = [f(tf.constant([1.0, 2.0, 3.0])).numpy().tolist(), f(tf.constant([-1.0, -2.0, -3.0])).numpy().tolist(),
+                f(tf.constant([1.0, 2.0, 3.0, 4.0])).numpy().tolist()]
+    assert outs == [[2], [3], [2]]
+    warned = [r.getMessage() for r in caplog.records if "runs as Python" in r.getMessage()]
+    assert len(warned) == 1
+    assert f"{__file__}:{line}" in warned[0] and "'y'" in warned[0]
+
+
+def test_a_loop_variable_growing_past_its_shape_without_an_invariant_raises_tfs_value_error_not_a_fallback():
+    @tf.function
+    def f(n):
+        x = tf.constant([1.0])
+        while tf.size(x) < n:
+            x = tf.concat([x, x], 0)
+        return x
+
+    with pytest.raises(ValueError, match="before the loop, but shape"):
+        f(tf.constant(4))
+
+
+def test_a_dynamic_size_tensor_array_in_a_tf_while_loop_outside_a_function_still_raises_value_error():
+    ta = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+    with pytest.raises(ValueError, match="dynamic_size=False"):
+        ta._to_loop_array()
