@@ -105,18 +105,39 @@ _NONE = UnconnectedGradients.NONE
 
 
 def compute_gradient(recorder, target, sources, output_gradients, unconnected):
-    """Gradients of `target` w.r.t. `sources` from what `recorder` holds; see GradientTape.gradient."""
-    if unconnected is None or unconnected is _NONE:
-        unconnected = _NONE
+    """Gradients of `target` w.r.t. `sources` from what `recorder` holds; see GradientTape.gradient.
+
+    Four steps: check the arguments, seed the targets, differentiate (a deferred op on the outer
+    tapes, a deferred gradient, or the compiled backward now), and finish (targets that are their
+    own sources, zeros for unconnected sources, the sources' structure).
+    """
+    unconnected = _unconnected_mode(unconnected)
+    flat_targets, flat_sources = _checked_leaves(recorder, target, sources)
+    results = [None] * len(flat_sources)
+    seeds = []
+    if flat_sources:
+        seeds, seed_objs, seed_avals = _seeds(flat_targets, output_gradients)
+        target_slots = tuple([recorder.local_of.get(t._id) if type(t) is Tensor else None for t in flat_targets])
+        if target_slots.count(None) < len(target_slots):
+            _differentiate(recorder, flat_targets, target_slots, flat_sources, seeds, seed_objs, seed_avals,
+                           results)
     else:
-        unconnected = check_unconnected(unconnected)
+        target_slots = ()
+    return _finish(flat_targets, target_slots, flat_sources, seeds, results, unconnected, sources)
+
+
+def _unconnected_mode(unconnected):
+    return _NONE if unconnected is None or unconnected is _NONE else check_unconnected(unconnected)
+
+
+def _checked_leaves(recorder, target, sources):
     if target is None:
         raise TypeError(
             "Argument `target` should be a list or nested structure of Tensors, Variables or "
             "CompositeTensors to be differentiated, but received None.")
     flat_sources = _nest.flatten(sources)
     if not flat_sources:
-        return sources
+        return [], []
     flat_targets = _nest.flatten(target)
     for t in flat_targets:
         if type(t) is not Tensor:
@@ -124,71 +145,69 @@ def compute_gradient(recorder, target, sources, output_gradients, unconnected):
     for s in flat_sources:
         if type(s) is not Tensor and type(s) is not Variable:
             _check_leaf(s, "sources")
-
     if recorder.unregistered:
         _check_registered(recorder, flat_targets)
+    return flat_targets, flat_sources
+
+
+def _seeds(flat_targets, output_gradients):
+    """(seed arrays, the user's seed Tensors or None, the seeds' (shape, dtype)s)."""
     if output_gradients is None:
         seed_avals = tuple([(t._v.shape, t._v.dtype) for t in flat_targets])
-        seeds = [ones_seed(shape, dtype) for shape, dtype in seed_avals]
-        seed_objs = [None] * len(seeds)
-    else:
-        seeds, seed_objs = _seed_values(flat_targets, output_gradients)
-        seed_avals = tuple([(s.shape, s.dtype) for s in seeds])
-    local_of = recorder.local_of
-    target_slots = tuple([local_of.get(t._id) if type(t) is Tensor else None for t in flat_targets])
+        return [ones_seed(shape, dtype) for shape, dtype in seed_avals], [None] * len(seed_avals), seed_avals
+    seeds, seed_objs = _seed_values(flat_targets, output_gradients)
+    return seeds, seed_objs, tuple([(s.shape, s.dtype) for s in seeds])
+
+
+def _differentiate(recorder, flat_targets, target_slots, flat_sources, seeds, seed_objs, seed_avals, results):
+    """Fills `results` (one per source; None where unconnected) with the gradients."""
+    if recorder.persistent and recorder.deferred:
+        compute_deferred_forward(recorder)
+    recording = _context.current.recording
+    may_defer = (_lazy.ENABLED and recorder.deferred and not recorder.persistent
+                 and not recording and _context.current.read_hook is None)
     source_groups = tuple([recorder.slots_of_source(s) for s in flat_sources])
-    results = [None] * len(flat_sources)
+    program = _compile.backward_program(recorder, target_slots, source_groups, seed_avals,
+                                        extra_slots=_held_slots(recorder, target_slots) if may_defer else ())
+    connected = [i for i, ok in enumerate(program.connected) if ok]
+    if not connected:
+        return
+    if recording and program.dense and _defers_on_outer_tapes(recorder, recording):
+        saved = [recorder.values[s] for s in program.arg_slots]
+        if not _traced_values(seeds, saved):
+            grads = _record_deferred_gradient_op(recorder, program, saved, seeds, seed_objs)
+            _results_at(results, connected, grads)
+            return
+    saved = _lazy.resolve_all([recorder.values[s] for s in program.arg_slots])
+    if may_defer and program.defer and program.dense and not _traced(seeds, saved):
+        _results_at(results, connected, _deferred_gradients(recorder, program, flat_targets, target_slots, saved,
+                                                           seeds))
+        return
+    if _context.current.read_hook is not None or _traced(seeds, saved):
+        # inside a trace (a function's, a custom gradient's), or a function's discovery run
+        # on concrete values (retraced next): part of that program, not one of its own
+        grads = program.inline(saved, seeds)
+    else:
+        _compile.calls["gradient"] += 1
+        grads = program.compiled(saved, seeds)
+    if program.with_values:
+        grads, values = grads
+        _fill_deferred(recorder, program, flat_targets, target_slots, values)
+    if _lazy.ENABLED and program.dense and type(grads[0]) is _ArrayImpl:
+        grad_tensors = [Tensor(p) for p in _lazy.mark_gradients(grads)]
+    else:
+        grad_tensors = [Tensor(g[0]) if sparse else Tensor(g) for g, sparse in zip(grads, program.sparse)]
+    if recording:
+        _record_gradient_op(recorder, program, saved, seeds, seed_objs, grad_tensors)
+    if not program.dense:
+        grad_tensors = [IndexedSlices(g, Tensor(raw[1]), list(flat_sources[i].shape)) if sparse else g
+                        for i, g, raw, sparse in zip(connected, grad_tensors, grads, program.sparse)]
+    _results_at(results, connected, grad_tensors)
 
-    if target_slots.count(None) < len(target_slots):
-        if recorder.persistent and recorder.deferred:
-            compute_deferred_forward(recorder)
-        recording = _context.current.recording
-        may_defer = (_lazy.ENABLED and recorder.deferred and not recorder.persistent
-                     and not recording and _context.current.read_hook is None)
-        program = _compile.backward_program(recorder, target_slots, source_groups, seed_avals,
-                                            extra_slots=_held_slots(recorder, target_slots) if may_defer else ())
-        connected_idx = [i for i, ok in enumerate(program.connected) if ok]
-        if connected_idx and recording and program.dense and _defers_on_outer_tapes(recorder, recording):
-            saved = [recorder.values[s] for s in program.arg_slots]
-            if not _traced_values(seeds, saved):
-                for i, g in zip(connected_idx, _record_deferred_gradient_op(recorder, program, saved, seeds,
-                                                                            seed_objs)):
-                    results[i] = g
-                return _finish(flat_targets, target_slots, flat_sources, seeds, results, unconnected,
-                               sources)
-        if connected_idx:
-            saved = _lazy.resolve_all([recorder.values[s] for s in program.arg_slots])
-            if may_defer and program.defer and program.dense and not _traced(seeds, saved):
-                for i, g in zip(connected_idx, _deferred_gradients(recorder, program, flat_targets,
-                                                                   target_slots, saved, seeds)):
-                    results[i] = g
-                return _finish(flat_targets, target_slots, flat_sources, seeds, results, unconnected,
-                               sources)
-            if _context.current.read_hook is not None or _traced(seeds, saved):
-                # inside a trace (a function's, a custom gradient's), or a function's discovery run
-                # on concrete values (retraced next): part of that program, not one of its own
-                grads = program.inline(saved, seeds)
-            else:
-                _compile.calls["gradient"] += 1
-                grads = program.compiled(saved, seeds)
-            if program.with_values:
-                grads, values = grads
-                _fill_deferred(recorder, program, flat_targets, target_slots, values)
-            if _lazy.ENABLED and program.dense and type(grads[0]) is _ArrayImpl:
-                grad_tensors = [Tensor(p) for p in _lazy.mark_gradients(grads)]
-            else:
-                grad_tensors = [Tensor(g[0]) if sparse else Tensor(g) for g, sparse in zip(grads, program.sparse)]
-            if recording:
-                _record_gradient_op(recorder, program, saved, seeds, seed_objs, grad_tensors)
-            if program.dense:
-                for i, g in zip(connected_idx, grad_tensors):
-                    results[i] = g
-            else:
-                for i, g, raw, sparse in zip(connected_idx, grad_tensors, grads, program.sparse):
-                    results[i] = (IndexedSlices(g, Tensor(raw[1]), list(flat_sources[i].shape))
-                                  if sparse else g)
 
-    return _finish(flat_targets, target_slots, flat_sources, seeds, results, unconnected, sources)
+def _results_at(results, positions, grads):
+    for i, g in zip(positions, grads):
+        results[i] = g
 
 
 def _finish(flat_targets, target_slots, flat_sources, seeds, results, unconnected, sources):
