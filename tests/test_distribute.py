@@ -350,3 +350,101 @@ def test_a_multi_worker_strategy_without_a_cluster_is_one_worker_over_the_local_
     with strategy.scope():
         v = tf.Variable(2.0)
     assert float(strategy.run(lambda: v * 3)) == 6.0
+
+
+# ---- four host devices: what the per-replica mode refuses, with what TF would compute instead ------
+
+_REFUSED = '''
+import json
+import numpy as np
+import tapejax as tf
+strategy = tf.distribute.MirroredStrategy()
+x = np.arange(16, dtype=np.float32).reshape(8, 2)
+batch = next(iter(strategy.experimental_distribute_dataset(tf.data.Dataset.from_tensor_slices(x).batch(8))))
+with strategy.scope():
+    v = tf.Variable([1.0, 1.0])
+    sgd = tf.keras.optimizers.SGD(0.1)
+    clipping = tf.keras.optimizers.SGD(0.1, clipnorm=1.0)
+    metric = tf.keras.metrics.Mean()
+
+def loss_of(b):
+    return tf.nn.compute_average_loss(tf.reduce_sum(b * v ** 2, 1))
+
+def gradient_of(b):
+    with tf.GradientTape() as tape:
+        loss = loss_of(b)
+    return tape.gradient(loss, v)
+
+def returned_gradient(b):
+    return gradient_of(b)
+
+def manual_update(b):
+    v.assign_sub(0.1 * gradient_of(b))
+    return tf.constant(0.0)
+
+def per_replica_assign(b):
+    v.assign(tf.reduce_sum(b, 0))
+    return tf.constant(0.0)
+
+def clipping_optimizer(b):
+    clipping.apply_gradients([(gradient_of(b), v)])
+    return tf.constant(0.0)
+
+def clipped_by_hand(b):
+    clipped, _ = tf.clip_by_global_norm([gradient_of(b)], 1.0)
+    sgd.apply_gradients([(clipped[0], v)])
+    return tf.constant(0.0)
+
+def metric_read(b):
+    metric.update_state(tf.reduce_sum(b, 1))
+    return metric.result()
+
+def scaled_gradient(b):
+    sgd.apply_gradients([(2.0 * gradient_of(b), v)])
+    return tf.constant(0.0)
+
+def all_reduced_assign(b):
+    v.assign(tf.distribute.get_replica_context().all_reduce("SUM", tf.reduce_sum(b, 0)))
+    return v.read_value()
+
+out = {}
+for fn in (returned_gradient, manual_update, per_replica_assign, clipping_optimizer, clipped_by_hand, metric_read,
+           scaled_gradient, all_reduced_assign):
+    for how in ("eager", "function"):
+        before = v.numpy().tolist()
+        try:
+            if how == "eager":
+                result = strategy.run(fn, args=(batch,))
+            else:
+                result = tf.function(lambda b: strategy.run(fn, args=(b,)))(batch)
+            out[f"{fn.__name__}_{how}"] = ["ok", [np.asarray(t).tolist() for t in strategy.experimental_local_results(result)]]
+        except NotImplementedError as err:
+            out[f"{fn.__name__}_{how}"] = ["NotImplementedError", str(err), before == v.numpy().tolist()]
+        v.assign([1.0, 1.0])
+print("RESULT " + json.dumps(out))
+'''
+
+
+@pytest.fixture(scope="module")
+def refused():
+    return _run(_REFUSED)
+
+
+@pytest.mark.parametrize("case,message", [
+    ("returned_gradient", "strategy.run's result 0 depends on a gradient of a replicated Variable"),
+    ("manual_update", "the new value of Variable 'Variable:0' depends on a gradient"),
+    ("per_replica_assign", "assign(...) of Variable 'Variable:0' inside strategy.run gives each replica a different"),
+    ("clipping_optimizer", "SGD(clipnorm/clipvalue/global_clipnorm) inside strategy.run"),
+    ("clipped_by_hand", "the gradients given to a Keras optimizer inside strategy.run were changed"),
+    ("metric_read", "reads a sync-on-read Variable (a Keras metric's state) inside strategy.run"),
+])
+def test_values_tf_computes_per_replica_otherwise_raise_a_clear_error_and_change_nothing(refused, case, message):
+    for how in ("eager", "function"):
+        kind, text, unchanged = refused[f"{case}_{how}"]
+        assert kind == "NotImplementedError" and message in text and unchanged, (how, text)
+
+
+def test_a_constant_scaled_gradient_and_an_all_reduced_assignment_run_per_replica(refused):
+    for how in ("eager", "function"):
+        assert refused[f"scaled_gradient_{how}"] == ["ok", [0.0, 0.0, 0.0, 0.0]]
+        assert refused[f"all_reduced_assign_{how}"] == ["ok", [[56.0, 64.0]] * 4]

@@ -34,10 +34,7 @@ from jax.extend.core import Var
 from jax.sharding import PartitionSpec
 
 from tapejax import _context, _nest
-from tapejax._errors import warn_first_n
-from tapejax._ops import array_ops
 from tapejax._ops._convert import convert_to_tensor
-from tapejax._tape import GradientTape
 from tapejax._tensor import Tensor
 from tapejax._variable import VariableAggregation, VariableSynchronization
 from tapejax.distribute import _state
@@ -392,52 +389,6 @@ def _check_optimizers(body):
         if optimizer is not None and any(getattr(optimizer, name, None) for name in
                                          ("clipnorm", "clipvalue", "global_clipnorm")):
             raise _optimizer_clip_error(optimizer)
-
-
-# -- whether the engine's tape runs inside shard_map ----------------------------------------------------
-_supported = []
-
-
-def supported():
-    """Whether tapejax's GradientTape works inside `jax.shard_map` (its seeds and zero cotangents
-    take the varying type of the outputs they stand for: `_replay.entry_pullback`); checked once
-    on a one-device mesh. Without it `run` falls back to one call on the global batch."""
-    if not _supported:
-        mesh = jax.sharding.Mesh(np.array(jax.local_devices()[:1]), (AXIS,))
-
-        def body(x):
-            with _context.scope(read_hook=None, write_hook=None, recording=[], trace=None):
-                t = Tensor(x)
-                with GradientTape() as tape:
-                    tape.watch(t)
-                    y = t * t
-                return tape.gradient(y, t)._value
-        try:
-            jax.make_jaxpr(jax.shard_map(body, mesh=mesh, in_specs=PartitionSpec(AXIS),
-                                         out_specs=PartitionSpec(AXIS)))(np.ones(1, np.float32))
-            _supported.append(True)
-        except ValueError:
-            _supported.append(False)
-    return _supported[0]
-
-
-def global_batch_args(strategy, args, kwargs):
-    """`args` and `kwargs` with each `PerReplica` as one global Tensor (its replicas' values
-    concatenated along the batch axis), for the global-batch fallback of `run`."""
-    warn_first_n(1, "tapejax.distribute: strategy.run calls its function once on the global batch: this "
-                    "tapejax's GradientTape cannot run inside jax.shard_map (tapejax/_replay.py's cotangents "
-                    "need the varying type of their outputs), so values that are not linear in the split over "
-                    "the replicas (a per-replica mean, replica_id_in_sync_group) differ from TF's.",
-                 key="distribute-global-fallback")
-
-    def merge(v):
-        if isinstance(v, UnevenBatch):
-            raise uneven_error(v.stacked.shape, strategy.num_replicas_in_sync)
-        if isinstance(v, PerReplica):
-            shape = v.stacked.shape
-            return array_ops.reshape(v.stacked, [-1] + list(shape[2:])) if shape.rank > 1 else v.stacked
-        return v
-    return jax.tree_util.tree_map(merge, (tuple(args), dict(kwargs)), is_leaf=_is_arg_leaf)
 
 
 # -- the per-replica call -------------------------------------------------------------------------

@@ -400,10 +400,7 @@ class Strategy:
         listeners = _context.current.creation_listeners
         if self._note_variable not in listeners:  # Variables made in `fn` are the strategy's, as in its scope
             listeners = [self._note_variable, *listeners]  # placed before a trace's listener records it
-        per_replica = self.num_replicas_in_sync > 1 and _replica.supported()
-        if self.num_replicas_in_sync > 1 and not per_replica:
-            args, kwargs = _replica.global_batch_args(self, args, kwargs)
-        if not per_replica:
+        if self.num_replicas_in_sync == 1:
             _state.push(self, True)
             try:
                 with _context.scope(creation_listeners=listeners):
