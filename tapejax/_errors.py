@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
@@ -131,7 +132,6 @@ def logger():
     """tapejax's logger; WARNING records print as TF's do (`WARNING:tapejax:...`)."""
     global _logger
     if _logger is None:
-        import logging
         _logger = logging.getLogger("tapejax")
         if not _logger.handlers:
             handler = logging.StreamHandler()

@@ -13,6 +13,7 @@ reads it.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import types
@@ -28,8 +29,6 @@ _paths = {}  # id(module) -> the tf paths tapejax reaches it under ("tf.keras.la
 def _load():
     global _names, _aliases
     if _names is None:
-        import json  # only here: importing tapejax does not pay for it
-
         with open(_DATA_FILE, encoding="utf-8") as f:
             data = json.load(f)
         _aliases = data["aliases"]

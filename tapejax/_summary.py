@@ -32,6 +32,7 @@ import weakref
 import jax
 import numpy as np
 from jax.extend.core import Literal as _Literal
+from PIL import Image
 
 from tapejax import _context, _dtypes, _function, _profiler
 from tapejax._errors import InvalidArgumentError, NotFoundError
@@ -417,7 +418,6 @@ _PNG_MODES = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}
 
 
 def _png(image):
-    from PIL import Image  # a dependency of tensorboard
     buffer = io.BytesIO()
     channels = image.shape[-1]
     Image.fromarray(image[..., 0] if channels == 1 else image, _PNG_MODES[channels]).save(

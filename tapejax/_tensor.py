@@ -11,6 +11,7 @@ import itertools
 import sys
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from jax.core import Tracer
 from jax.export import is_symbolic_dim
@@ -354,7 +355,6 @@ def _tensor_leaves(value):
 
 
 def _rebuild_tensor(array):
-    import jax.numpy as jnp
     return Tensor(array if array.dtype.kind == "O" else jnp.asarray(array))
 
 

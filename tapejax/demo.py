@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 import tapejax as tf
 
 
@@ -87,8 +89,6 @@ def training_loop(steps=200):
 def keras_training_loop(epochs=2, batch_size=64):
     """TF's "Writing a training loop from scratch" loop, on a synthetic MNIST-shaped data set fed by
     a `tf.data` pipeline."""
-    import numpy as np
-
     print("== Custom training loop with Keras layers, Adam and a progress bar")
     keras = tf.keras
     rs = np.random.RandomState(0)

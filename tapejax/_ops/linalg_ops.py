@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import jax.numpy as jnp
+from jax.scipy.linalg import solve_triangular
 
 from tapejax import _checks, _dtypes
 from tapejax._errors import InvalidArgumentError
@@ -60,7 +61,6 @@ def _same_dtype(op_name, a, b):
 
 
 def _tri_solve(a, b, lower, adjoint):
-    from jax.scipy.linalg import solve_triangular
     return solve_triangular(a, b, lower=lower, trans="C" if adjoint else 0)
 
 
