@@ -1,10 +1,11 @@
 """`tf.distribute`: TF's distribution strategies on JAX's sharding (one process) and `jax.distributed`.
 
-`MirroredStrategy` replicates the Variables made in its `scope()` over a `jax.sharding.Mesh`, splits
-each distributed batch along the batch axis, and runs `strategy.run(fn)` once on the global values:
-the compiled program does the all-reduces. `MultiWorkerMirroredStrategy` does the same over the
-devices of several processes joined from `TF_CONFIG`. One difference from TF: `fn` sees the global
-batch, not a per-replica slice (see `_strategy`).
+`MirroredStrategy` replicates the Variables made in its `scope()` over a `jax.sharding.Mesh` and
+splits each distributed batch along the batch axis into `PerReplica` values. With several replicas
+`strategy.run(fn)` runs `fn` once per replica on its own slice, on `jax.shard_map` (see `_replica`);
+values TF computes per replica in a way tapejax cannot reproduce raise `NotImplementedError`.
+`MultiWorkerMirroredStrategy` does the same over the devices of several processes joined from
+`TF_CONFIG`. Keras' `fit` splits each batch over the devices and runs one global-batch step.
 """
 
 from tapejax import _namespaces
@@ -42,6 +43,7 @@ from tapejax.distribute._strategy import (
     experimental_set_strategy,
     get_replica_context,
 )
+from tapejax.distribute._values import PerReplica as DistributedValues
 
 cluster_resolver = _namespaces.make("distribute.cluster_resolver", "tf.distribute.cluster_resolver", {
     "ClusterResolver": ClusterResolver, "SimpleClusterResolver": SimpleClusterResolver,
@@ -54,7 +56,7 @@ experimental = _namespaces.make("distribute.experimental", "tf.distribute.experi
     "MultiWorkerMirroredStrategy": MultiWorkerMirroredStrategy,
     "ValueContext": ValueContext})
 
-__all__ = ["CrossDeviceOps", "DistributedDataset", "DistributedIterator", "HierarchicalCopyAllReduce",
+__all__ = ["CrossDeviceOps", "DistributedDataset", "DistributedValues", "DistributedIterator", "HierarchicalCopyAllReduce",
            "InputContext", "InputOptions", "InputReplicationMode", "MirroredStrategy",
            "MultiWorkerMirroredStrategy", "NcclAllReduce", "OneDeviceStrategy", "ReduceOp",
            "ReductionToOneDevice", "ReplicaContext", "RunOptions", "Strategy", "StrategyExtended",
