@@ -2317,6 +2317,20 @@ def tf_while_loop_shape_invariants_allow_growth(tf):
 
     return f(tf.constant(5)), f(tf.constant(1))
 
+@program
+@H.raises("InvalidArgumentError")
+def loop_var_none_before_a_loop_that_runs_zero_times(tf):
+    @tf.function
+    def f(n):
+        i = tf.constant(0)
+        y = None
+        while i < n:
+            y = i * 2
+            i += 1
+        return y
+
+    return f(tf.constant(0))
+
 # -- returns in if/elif chains (TF's ConditionalReturnRewriter) -----------------------------------
 @program
 @H.raises("ValueError")

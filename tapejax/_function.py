@@ -803,7 +803,10 @@ class Function:
                                     rng_hook=draw_words,
                                     creation_listeners=[*_context.current.creation_listeners, listener]), \
                         _staging.function_trace() as staged:
-                    out = python_function(*call_args, **call_kwargs)
+                    try:
+                        out = python_function(*call_args, **call_kwargs)
+                    except jax.errors.UnexpectedTracerError as leak:
+                        raise _staging.inaccessible(leak) from leak
                 info["dynamic_loops"] = list(staged.dynamic_loops)
                 info["constant_reads_staged"] = staged.constant_reads
                 out_leaves = _nest.flatten(out)
@@ -995,7 +998,10 @@ class Function:
         except jax.errors.JaxRuntimeError as err:  # a callback's error (tf.debugging): raise it as itself
             for reraise in callback_errors:
                 reraise(err)
+            _staging.reraise_run_failure(err)
             raise
+        except jax.errors.UnexpectedTracerError as leak:  # found when the trace is lowered
+            raise _staging.inaccessible(leak) from leak
         del written_values
         for variable, value in zip(variables, new_values):
             variable._array = value

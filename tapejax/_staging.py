@@ -17,14 +17,17 @@ becomes the operands and results of one structured JAX op:
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import logging
+import re
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from tapejax import _context, _nest, _tape, _variable
-from tapejax._errors import user_line
+from tapejax._errors import InvalidArgumentError, user_line
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor, TensorShape
 
@@ -66,10 +69,65 @@ class EagerFallback(Exception):
         self.where = where
 
 
+_run_failures = collections.deque(maxlen=64)  # errors raised by loop checks in compiled calls
+
+
+class _QuietRunFailures(logging.Filter):
+    """Drops JAX's "jax.debug.callback failed" traceback for a loop check (the call re-raises it)."""
+
+    def filter(self, record):
+        exc = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(exc, InvalidArgumentError) and exc in _run_failures)
+
+
+logging.getLogger("jax._src.debugging").addFilter(_QuietRunFailures())
+
+
+def reraise_run_failure(err):
+    """Raises the InvalidArgumentError a staged loop's check raised inside the compiled call that
+    failed with `err` (a no-op for other errors)."""
+    text = str(err)
+    for exc in list(_run_failures):
+        if exc.message in text:
+            _run_failures.remove(exc)
+            raise exc from None
+
+
+def _require_one_iteration(iterations, names):
+    """As TF: loop variables undefined (or None) before a staged loop are defined by its first
+    iteration, so a call in which the loop runs zero times raises InvalidArgumentError."""
+    message = ("Graph execution error:\n\nassertion failed: [loop must iterate at least once to "
+               f"initialize {', '.join(names)}]")
+
+    def check(count):
+        if int(np.asarray(count)) == 0:
+            error = InvalidArgumentError(message)
+            _run_failures.append(error)
+            raise error
+
+    jax.debug.callback(check, iterations)
+
+
 class InaccessibleTensorError(ValueError):
     """TF's error for a Tensor used outside the staged block that computed it (TF raises
     `tensorflow.python.framework.errors_impl.InaccessibleTensorError`, a ValueError it does not
     export in `tf.errors`)."""
+
+
+def inaccessible(leak):
+    """TF's InaccessibleTensorError for JAX's `UnexpectedTracerError` in a function trace: a Tensor
+    computed inside a staged block (e.g. appended to a Python list in a branch of an `if` on a
+    Tensor) used outside it."""
+    found = re.search(r"with type (\w+)\[([^\]]*)\]", str(leak))
+    described = "a Tensor computed inside a staged `if` or loop"
+    if found:
+        dims = [int(d) if d.isdigit() else None for d in found.group(2).split(",") if d]
+        described = f"<tf.Tensor 'tensor:0' shape={TensorShape(dims)} dtype={found.group(1)}>"
+    return InaccessibleTensorError(
+        f"{described} is out of scope and cannot be used here. Use return values, explicit Python "
+        f"locals or TensorFlow collections to access it. (tapejax: it was computed inside a staged "
+        f"`if`/loop body and kept outside it, e.g. in a Python list; assign it to a variable the "
+        f"block sets, or use a tf.TensorArray.)")
 
 
 def shape_fallback(what, where, error):
@@ -772,6 +830,9 @@ def _staged_loop_once(initial, carried_vars, undefined_avals, get_state, set_sta
         final = jax.lax.while_loop(lambda c: converted_test(c, *test_consts),
                                    lambda c: converted_step(c, *step_consts), carry0)
         tensors = [Tensor(a) for a in final[1]]
+    defined_here = [names[i] for i in sorted(undefined_avals) if _null(initial[i])]
+    if defined_here and not (static_count and count > 0) and not _context.current.replaying:
+        _require_one_iteration(final[0], defined_here)
     for variable, array in zip(variables, final[2]):
         _write_back(variable, array)
     it = iter(tensors)
