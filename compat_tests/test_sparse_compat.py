@@ -418,6 +418,18 @@ def test_a_keras_dense_layer_on_a_sparse_input_gives_keras_values_and_gradient_t
     compare(program)
 
 
+@pytest.mark.parametrize("dtype", ["int32", "int64", "float64"])
+def test_a_keras_dense_layer_on_int_or_float64_sparse_values_computes_in_its_float32_kernel_dtype(
+        compare, dtype):
+    def program(tf):
+        st = tf.SparseTensor([[0, 1], [1, 0], [3, 3]], tf.constant([1, 2, 3], dtype), [4, 4])
+        layer = tf.keras.layers.Dense(2, kernel_initializer="ones", bias_initializer="ones")
+        inp = tf.keras.Input(shape=(4,), sparse=True, dtype=dtype)
+        model = tf.keras.Model(inp, tf.keras.layers.Dense(2, kernel_initializer="ones")(inp))
+        return layer(st), model(st), model.predict(st, verbose=0)
+    compare(program)
+
+
 @pytest.mark.parametrize("source", ["arrays", "dataset"])
 def test_fitting_a_functional_model_on_a_sparse_input(compare, source):
     def program(tf):

@@ -1152,7 +1152,11 @@ def take_rows(sp, index):
 def variable_matmul(sp, variable):
     """`sp @ variable` as Keras 3's TF backend computes a sparse input times a Variable: an
     embedding lookup of the columns weighted by the values (so the Variable's gradient is an
-    IndexedSlices of the rows used, as in Keras)."""
+    IndexedSlices of the rows used, as in Keras). The values are cast to the Variable's dtype
+    first: Keras casts a layer's floating inputs to its compute dtype and multiplies integer ones
+    in the float result type, so int32 or float64 values times a float32 kernel give float32."""
+    if sp.values.dtype != variable.dtype:
+        sp = _like(sp, math_ops.cast(sp.values, variable.dtype))
     filled, _ = fill_empty_rows(sp, 0)
     ids = _like(filled, array_ops.gather(filled.indices, 1, axis=1))
     return embedding_lookup_sparse(variable, ids, filled, combiner="sum")
