@@ -2,6 +2,7 @@
 
 import collections
 import gzip
+import os
 
 import numpy as np
 import pytest
@@ -520,6 +521,23 @@ def test_cache_after_shuffle_replays_the_first_epochs_order(tf):
         first = [int(x) for x in ds]
         assert sorted(first) == list(range(40))
         assert [int(x) for x in ds] == first
+
+
+def test_snapshot_creates_its_directory_on_iteration_and_replays_the_first_epochs_order(tf, tmp_path):
+    path = str(tmp_path / "snap")
+    ds = tf.data.Dataset.range(20).shuffle(20).snapshot(path)
+    assert not os.path.exists(path)
+    first = [int(x) for x in ds]
+    assert os.path.isdir(path) and sorted(first) == list(range(20))
+    assert [int(x) for x in ds] == first
+
+
+def test_snapshot_keeps_the_element_spec_and_cardinality(compare, tmp_path):
+    def program(tf):
+        ds = tf.data.Dataset.from_tensor_slices(({"a": [1.0, 2.0, 3.0]}, [4, 5, 6])).batch(2)
+        snap = ds.snapshot(str(tmp_path / f"snap_{tf.__name__}"), compression="GZIP")
+        return snap.element_spec, snap.cardinality(), list(snap.as_numpy_iterator())
+    compare(program)
 
 
 def test_string_results_of_map_batch_and_unbatch(compare):

@@ -183,3 +183,82 @@ def petfinder_mini(n=480, seed=9):
 
 # MNIST-shaped digits whose small test split holds every class (pair-making programs need each one).
 mnist_every_class = _ImageDataset("mnist", (28, 28), 10, train=256, test=64, seed=13)
+
+
+def write_abalone_csv(path, n=160, seed=14):
+    """Like abalone_train.csv: no header, seven float measurements and an int Age (last column)
+    that grows with the shell weight. Returns `path`."""
+    rng = np.random.default_rng(seed)
+    length = rng.uniform(0.1, 0.8, size=n)
+    cols = [length, 0.8 * length, 0.25 * length] + [rng.uniform(0.01, 1.5, size=n) * length for _ in range(4)]
+    age = np.round(3 + 20 * cols[-1] + rng.normal(0, 1, size=n)).astype("int64")
+    with open(path, "w") as f:
+        for i in range(n):
+            f.write(",".join(f"{c[i]:.4f}" for c in cols) + f",{age[i]}\n")
+    return path
+
+
+TITANIC_COLUMNS = ("survived", "sex", "age", "n_siblings_spouses", "parch", "fare", "class", "deck",
+                   "embark_town", "alone")
+
+
+def write_titanic_csv(path, n=120, seed=15):
+    """Like the titanic train.csv (header, ten columns: ints, floats and strings, 'unknown' decks);
+    survival depends on sex and class. Returns `path`."""
+    rng = np.random.default_rng(seed)
+    sex = rng.choice(["male", "female"], size=n)
+    klass = rng.choice(["First", "Second", "Third"], size=n)
+    chance = 0.2 + 0.5 * (sex == "female") + 0.2 * (klass == "First")
+    survived = (rng.random(n) < chance).astype("int64")
+    siblings, parch = rng.integers(0, 4, size=n), rng.integers(0, 3, size=n)
+    rows = zip(survived, sex, rng.integers(1, 70, size=n).astype("float64"), siblings, parch,
+               np.round(rng.uniform(5, 150, size=n), 4), klass,
+               rng.choice(["unknown", "A", "B", "C"], size=n),
+               rng.choice(["Southampton", "Cherbourg", "Queenstown"], size=n),
+               np.where(siblings + parch == 0, "y", "n"))
+    with open(path, "w") as f:
+        f.write(",".join(TITANIC_COLUMNS) + "\n")
+        for row in rows:
+            f.write(",".join(str(v) for v in row) + "\n")
+    return path
+
+
+def write_traffic_csv_gz(path, n=300, seed=16):
+    """Like Metro_Interstate_Traffic_Volume.csv.gz (gzip, header): holiday and weather strings,
+    float temperatures, int cloud cover, a date_time string and an int traffic_volume. Returns `path`."""
+    import gzip
+
+    rng = np.random.default_rng(seed)
+    with gzip.open(path, "wt") as f:
+        f.write("holiday,temp,rain_1h,snow_1h,clouds_all,weather_main,weather_description,date_time,"
+                "traffic_volume\n")
+        for i in range(n):
+            weather = rng.choice(["Clouds", "Clear", "Rain"])
+            f.write(f"None,{rng.uniform(250, 300):.2f},{rng.uniform(0, 2):.2f},0.0,{rng.integers(0, 100)},"
+                    f"{weather},{weather.lower()} sky,2012-10-{2 + i // 24:02d} {i % 24:02d}:00:00,"
+                    f"{rng.integers(100, 7000)}\n")
+    return path
+
+
+def write_font_csvs(folder, fonts=("AGENCY", "BAITI", "CALIBRI"), rows=12, side=4, seed=17):
+    """Like the UCI fonts archive's CSVs in `folder` (one per font, header): font and fontVariant
+    strings, m_label and other int/float columns, then side*side pixel columns r{i}c{j}.
+    Returns the paths."""
+    import os
+
+    rng = np.random.default_rng(seed)
+    os.makedirs(folder, exist_ok=True)
+    pixels = [f"r{i}c{j}" for i in range(side) for j in range(side)]
+    paths = []
+    for font in fonts:
+        path = os.path.join(folder, f"{font}.csv")
+        with open(path, "w") as f:
+            f.write(",".join(["font", "fontVariant", "m_label", "strength", "italic", "orientation",
+                              "m_top", "m_left", "originalH", "originalW", "h", "w"] + pixels) + "\n")
+            for _ in range(rows):
+                values = [font, "scanned", int(rng.integers(33, 127)), 0.4, 0, 0.0,
+                          int(rng.integers(0, 60)), int(rng.integers(0, 40)), 20, 20, 20, 20]
+                values += [int(v) for v in rng.integers(1, 256, size=len(pixels))]
+                f.write(",".join(str(v) for v in values) + "\n")
+        paths.append(path)
+    return paths

@@ -541,6 +541,27 @@ class Dataset:
         """Keeps the elements after the first full iteration and replays them afterwards."""
         return _Cache(self, filename)
 
+    def snapshot(self, path, compression="AUTO", reader_func=None, shard_func=None, name=None):
+        """Persists the dataset's elements on the first full iteration and replays them after.
+
+        Args:
+          path: the snapshot's directory (created on the first iteration, as TF does).
+          compression: "AUTO", "GZIP", "SNAPPY" or None (how TF compresses its files; unused here).
+          reader_func: not supported by tapejax (None reads the elements in their written order).
+          shard_func: how TF assigns elements to shard files (unused here: one in-memory copy).
+          name: unused.
+
+        Returns:
+          A Dataset with this dataset's elements; after one full iteration (as `cache()`) the same
+          elements again, so a shuffle before the snapshot stays fixed. tapejax keeps the elements
+          in memory: a later process does not read them back from `path`.
+        """
+        if reader_func is not None:
+            raise NotImplementedError("tapejax's Dataset.snapshot does not take a reader_func (its "
+                                      "elements are read back in order); drop reader_func, or shuffle "
+                                      "after the snapshot.")
+        return _Snapshot(self, os.fspath(path))
+
     def flat_map(self, map_func, name=None):
         """Maps each element to a dataset and flattens the results in order."""
         return _FlatMap(self, map_func)
@@ -1264,6 +1285,18 @@ class _Cache(_Passthrough):
             elements.append(element)
             yield element
         self._elements = elements
+
+
+class _Snapshot(_Cache):
+    """`Dataset.snapshot`: a cache whose directory exists once the first iteration starts."""
+
+    def _access(self, seeds):
+        os.makedirs(self._filename, exist_ok=True)
+        return super()._access(seeds)
+
+    def _stream(self, seeds):
+        os.makedirs(self._filename, exist_ok=True)
+        return super()._stream(seeds)
 
 
 class _Zip(Dataset):
