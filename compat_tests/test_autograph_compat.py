@@ -2307,6 +2307,22 @@ def loop_variable_shape_change_without_invariant(tf):
 
 
 @program
+def a_function_run_as_python_after_a_fallback_counts_traces_per_signature(tf):
+    @tf.function
+    def f(x):
+        if tf.reduce_sum(x) > 0:
+            y = x[:2]
+        else:
+            y = x[:3]
+        return tf.shape(y)
+
+    counts = []
+    for values in ([1.0, 2.0, 3.0, 4.0], [-1.0, 2.0, -3.0, 4.0], [1.0, 2.0, 3.0, 4.0, 5.0], [5.0, 4.0, 3.0, 2.0, 1.0]):
+        f(tf.constant(values))
+        counts.append(f.experimental_get_tracing_count())
+    return counts
+
+@program
 def tf_while_loop_shape_invariants_allow_growth(tf):
     @tf.function
     def f(n):

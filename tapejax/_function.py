@@ -223,6 +223,17 @@ def _per_shape(fn, variables, n_written, tensor_avals):
     return jax.jit(exported.call, donate_argnums=(0,))
 
 
+def _python_signature(args, kwargs):
+    """A call's input signature (the retracing key), for a function that runs as Python."""
+    try:
+        signature = (jax.tree_util.tree_structure((args, kwargs), is_leaf=_nest._is_leaf),
+                     tuple(_leaf_signature(x) for x in _nest.flatten((args, kwargs))))
+        hash(signature)
+        return signature
+    except TypeError:
+        return None
+
+
 class HostIteration(Exception):
     """Raised inside a trace that iterates a `tf.data.Dataset`: its elements come from the host one
     by one, so the function runs as Python (its inner `tapejax.function`s are still compiled)."""
@@ -383,6 +394,7 @@ class Function:
         self._inlined = set()  # signatures traced into other functions' traces (counted once)
         self._first_call_done = False
         self._host_loop = False
+        self._python_signatures = None  # after an eager fallback: the signatures run as Python
         self.trace_count = 0
         self.retrace_reasons = []
         functools.update_wrapper(self, python_function)
@@ -567,6 +579,8 @@ class Function:
             self._note_inlined(args, kwargs)
             return self._traced_function()(*args, **kwargs)
         if _context.settings.run_functions_eagerly or self._host_loop:
+            if self._python_signatures is not None and not _context.settings.run_functions_eagerly:
+                self._count_python_signature(args, kwargs)
             return self._python_function(*args, **kwargs)
         if kwargs or len(args) < len(self._parameters or self._positional_parameters()):
             offset = len(args) - len(signed_args)  # a method's instance
@@ -596,6 +610,12 @@ class Function:
                             f"compiled loop cannot give.")
             return self._python_function(*args, **kwargs)
         return self._call_concrete(concrete, leaves)
+
+    def _count_python_signature(self, args, kwargs):
+        signature = _python_signature(args, kwargs)
+        if signature not in self._python_signatures:
+            self._python_signatures.add(signature)
+            self.trace_count += 1
 
     def concrete_for(self, *args):
         """Traces and compiles the signature of `args` without running it (tf.data traces its
@@ -676,7 +696,8 @@ class Function:
                 warn_first_n(3, f"{self._name} runs as Python from now on: {fallback.what} at "
                                 f"{fallback.where}.")
                 self._host_loop = True
-                self.trace_count -= 1
+                # As TF counts it: this signature was traced; each new one is, when first run.
+                self._python_signatures = {_python_signature(args, kwargs)}
                 return None, leaves
             except _string_trace.StringFallback as fallback:
                 warn_first_n(3, f"{self._name} runs as Python from now on: {fallback.what}, at "
