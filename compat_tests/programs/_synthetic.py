@@ -262,3 +262,37 @@ def write_font_csvs(folder, fonts=("AGENCY", "BAITI", "CALIBRI"), rows=12, side=
                 f.write(",".join(str(v) for v in values) + "\n")
         paths.append(path)
     return paths
+
+
+def write_higgs_csv_gz(path, n=1500, features=28, seed=18):
+    """Like HIGGS.csv.gz (gzip, no header): a float label (0.0 / 1.0) then `features` floats whose
+    mean shifts with the label. Returns `path`."""
+    import gzip
+
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, size=n).astype("float64")
+    values = rng.normal(0, 1, size=(n, features)) + 0.7 * labels[:, None] * rng.choice([-1, 1], size=features)
+    with gzip.open(path, "wt") as f:
+        for label, row in zip(labels, values):
+            f.write(f"{label:.1f}," + ",".join(f"{v:.6f}" for v in row) + "\n")
+    return path
+
+
+def write_facades(root, train=6, test=2, side=32, seed=19):
+    """Like the extracted pix2pix 'facades' folder under `root`: train/ and test/ JPEGs (written by
+    PIL, so the same bytes on both backends), each a photo (left half) beside its label map (right
+    half), side x 2*side pixels. Returns `root` as a pathlib.Path."""
+    import os
+    import pathlib
+
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    for split, count in (("train", train), ("test", test)):
+        os.makedirs(os.path.join(root, split), exist_ok=True)
+        for i in range(count):
+            labels = np.kron(rng.integers(0, 256, size=(4, 4, 3)), np.ones((side // 4, side // 4, 1)))
+            photo = 0.6 * labels + 0.4 * rng.integers(0, 256, size=(side, side, 3))
+            pixels = np.concatenate([photo, labels], axis=1).astype("uint8")
+            Image.fromarray(pixels).save(os.path.join(root, split, f"{i + 1}.jpg"), format="JPEG", quality=95)
+    return pathlib.Path(root)
