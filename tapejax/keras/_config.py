@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 _state = {"floatx": "float32", "epsilon": 1e-7, "image_data_format": "channels_last",
-          "policy": None}
+          "policy": None, "traceback_filtering": True}
 
 
 def default_layer_dtype():
@@ -49,3 +49,23 @@ def set_image_data_format(data_format):
                          "{'channels_first', 'channels_last'}. "
                          f"Received: data_format={data_format}")
     _state["image_data_format"] = data_format
+
+
+def enable_traceback_filtering():
+    """Turns Keras' traceback filtering on (the default): an exception raised inside a layer's
+    `call` is re-raised with the call's arguments in its message."""
+    _state["traceback_filtering"] = True
+
+
+def disable_traceback_filtering():
+    """Turns Keras' traceback filtering off: exceptions raised in `call` pass through unchanged."""
+    _state["traceback_filtering"] = False
+
+
+def is_traceback_filtering_enabled():
+    """Whether Keras' traceback filtering is on.
+
+    Returns:
+        A bool, True unless `disable_traceback_filtering()` was called.
+    """
+    return _state["traceback_filtering"]

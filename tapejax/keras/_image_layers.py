@@ -26,7 +26,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from tapejax import _dtypes
-from tapejax._errors import InvalidArgumentError
 from tapejax._ops import array_ops, image_ops, math_ops
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._ops._dispatch import Op, apply
@@ -277,20 +276,6 @@ def _check_modes(fill_mode, interpolation):
                                   f"{INTERPOLATIONS}.")
 
 
-def _call_error(layer, error, images, training):
-    """Keras' wrapper around an exception raised inside `call` (same class)."""
-    name = type(layer).__name__
-    shape = tuple(images.shape) if hasattr(images, "shape") else None
-    dtype = getattr(getattr(images, "dtype", None), "name", None)
-    message = (f"Exception encountered when calling {name}.call().\n\n"
-               f"{error.message if isinstance(error, InvalidArgumentError) else error}\n\n"
-               f"Arguments received by {name}.call():\n"
-               f"  • data=tf.Tensor(shape={shape}, dtype={dtype})\n  • training={training}")
-    if isinstance(error, InvalidArgumentError):
-        return type(error)(message, error.node_def, error.op)
-    return type(error)(message)
-
-
 # -- the layers ----------------------------------------------------------------------------------------
 class _ImageLayer(Layer):
     """Shared by the image layers: `data_format`, the rank check, NHWC internally."""
@@ -302,21 +287,16 @@ class _ImageLayer(Layer):
     def _images(self, inputs, training):
         images = inputs if isinstance(inputs, Tensor) else convert_to_tensor(inputs)
         if images.ndim not in (3, 4):
-            raise _call_error(self, ValueError(
+            raise ValueError(
                 "Expected image tensor to have rank 3 (single image) or 4 (batch of images). "
-                f"Received: data.shape={tuple(images.shape)}"), images, training)
+                f"Received: data.shape={tuple(images.shape)}")
         return images
 
     def _cast(self, images):
         return images if images.dtype == self._dtype else math_ops.cast(images, self._dtype)
 
-    def call(self, inputs, training=True):
-        images = self._images(inputs, training)
-        try:
-            out = self._transform(images, bool(training))
-        except (ValueError, InvalidArgumentError) as error:
-            raise _call_error(self, error, images, training) from None
-        return out
+    def call(self, data, training=True):  # `data`, as Keras names it in its errors' argument lists
+        return self._transform(self._images(data, training), bool(training))
 
     def _transform(self, images, training):
         raise NotImplementedError

@@ -19,10 +19,20 @@ from tapejax._ops import math_ops
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
-from tapejax.keras import _config, _dtype_policy, constraints, initializers, regularizers
+from tapejax.keras import (
+    _call_errors,
+    _config,
+    _dtype_policy,
+    _operation,
+    constraints,
+    initializers,
+    regularizers,
+)
+from tapejax.keras import ops as _keras_ops
+from tapejax.keras._operation import _name_counts  # noqa: F401 - cleared by backend.clear_session
+from tapejax.keras._operation import snake as _snake
+from tapejax.keras._operation import unique_name as _unique_name
 from tapejax.keras._variables import KerasVariable, dtype_name
-
-_name_counts = collections.Counter()
 
 # Keras masks of tensors (Keras 3's `_keras_mask`; tapejax Tensors have slots), by tensor id,
 # dropped when the tensor dies.
@@ -53,17 +63,6 @@ def _inputs_mask(inputs):
         masks = [get_keras_mask(x) for x in inputs]
         return masks if any(m is not None for m in masks) else None
     return get_keras_mask(inputs)
-
-
-def _unique_name(base):
-    count = _name_counts[base]
-    _name_counts[base] += 1
-    return base if count == 0 else f"{base}_{count}"
-
-
-def _snake(name):
-    name = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 class _CallContext(threading.local):
@@ -97,8 +96,91 @@ class KerasTensor:
     def __hash__(self):
         return id(self)
 
-    def __eq__(self, other):
+    def __eq__(self, other):  # identity, as Keras 3's (which defines no __eq__)
         return self is other
+
+    # Keras 3's operators: each records a symbolic operation (not a layer) in the graph.
+    _keras_symbolic = True
+
+    def __add__(self, other):
+        return _keras_ops.add(self, other)
+
+    def __radd__(self, other):
+        return _keras_ops.add(other, self)
+
+    def __sub__(self, other):
+        return _keras_ops.subtract(self, other)
+
+    def __rsub__(self, other):
+        return _keras_ops.subtract(other, self)
+
+    def __mul__(self, other):
+        return _keras_ops.multiply(self, other)
+
+    def __rmul__(self, other):
+        return _keras_ops.multiply(other, self)
+
+    def __matmul__(self, other):
+        return _keras_ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _keras_ops.matmul(other, self)
+
+    def __truediv__(self, other):
+        return _keras_ops.true_divide(self, other)
+
+    def __rtruediv__(self, other):
+        return _keras_ops.true_divide(other, self)
+
+    def __neg__(self):
+        return _keras_ops.negative(self)
+
+    def __abs__(self):
+        return _keras_ops.absolute(self)
+
+    def __pow__(self, other):
+        return _keras_ops.power(self, other)
+
+    def __rpow__(self, other):
+        return _keras_ops.power(other, self)
+
+    def __mod__(self, other):
+        return _keras_ops.mod(self, other)
+
+    def __rmod__(self, other):
+        return _keras_ops.mod(other, self)
+
+    def __lt__(self, other):
+        return _keras_ops.less(self, other)
+
+    def __le__(self, other):
+        return _keras_ops.less_equal(self, other)
+
+    def __gt__(self, other):
+        return _keras_ops.greater(self, other)
+
+    def __ge__(self, other):
+        return _keras_ops.greater_equal(self, other)
+
+    def __and__(self, other):
+        return _keras_ops.logical_and(self, other)
+
+    def __rand__(self, other):
+        return _keras_ops.logical_and(other, self)
+
+    def __or__(self, other):
+        return _keras_ops.logical_or(self, other)
+
+    def __ror__(self, other):
+        return _keras_ops.logical_or(other, self)
+
+    def __invert__(self):
+        return _keras_ops.logical_not(self)
+
+    def __getitem__(self, key):
+        # a tuple key is recorded as a list, as Keras' config stores it
+        return _operation.apply("GetItem", _operation.get_item,
+                                (self, list(key) if isinstance(key, tuple) else key))
 
 
 def _leaves(structure):
@@ -329,6 +411,16 @@ class Layer(Module):
                     else training.default)
             cls._call_info_cache = info
         return info
+
+    @classmethod
+    def _first_call_argument(cls):
+        try:
+            params = list(inspect.signature(cls.call).parameters.values())[1:]
+        except (TypeError, ValueError):
+            params = []
+        named = [p.name for p in params if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                                      inspect.Parameter.KEYWORD_ONLY)]
+        return named[0] if named else "inputs"
 
     # -- attribute tracking --------------------------------------------------------------------
     def __setattr__(self, key, value):
@@ -664,10 +756,18 @@ class Layer(Module):
             d[key] = var
 
     def __call__(self, *args, **kwargs):
+        if not _config.is_traceback_filtering_enabled():
+            return self._call_layer(*args, **kwargs)
+        try:
+            return self._call_layer(*args, **kwargs)
+        except Exception as error:  # Keras 3's traceback filter re-raises every error `from None`
+            raise error.with_traceback(error.__traceback__) from None
+
+    def _call_layer(self, *args, **kwargs):
         if args:
             inputs, args = args[0], args[1:]
-        else:
-            inputs = kwargs.pop("inputs")
+        else:  # the first argument by its name in `call`'s signature, as Keras 3 accepts it
+            inputs = kwargs.pop(self._first_call_argument())
         if _has_symbolic(inputs):
             return self._symbolic_call(inputs, args, kwargs)
         inputs = self._convert_inputs(inputs)
@@ -703,7 +803,13 @@ class Layer(Module):
         autocast = (self._enter_autocast() if self._mixed or _dtype_policy.autocast_dtype() is not None
                     else None)
         try:
-            out = self.call(inputs, *args, **kwargs)
+            try:
+                out = self.call(inputs, *args, **kwargs)
+            except Exception as error:
+                wrapped = _call_errors.annotated(self, self.call, error, (inputs, *args), kwargs)
+                if wrapped is error:
+                    raise
+                raise wrapped.with_traceback(error.__traceback__) from None
             if self.activity_regularizer is not None:
                 self._add_activity_losses(out)
         finally:
@@ -757,7 +863,11 @@ class Layer(Module):
             if self._get_call_info()[0]:
                 call_kwargs.setdefault("training", False)
             with _record.suspended():
-                result = self._call_autocast(concrete, args, call_kwargs)
+                try:
+                    result = self._call_autocast(concrete, args, call_kwargs)
+                except Exception as error:
+                    wrapped = _call_errors.annotated_symbolic(self, error, (inputs, *args), kwargs)
+                    raise wrapped.with_traceback(error.__traceback__) from None
 
             def to_symbolic(t):
                 shape = tuple(t.shape)

@@ -872,6 +872,11 @@ class Functional(Model):
         self._output_shape = _map(lambda k: k.shape, outputs)
 
     @property
+    def operations(self):
+        """The model's layers and symbolic operations (`x * 2.0`, ...), in Keras 3's order."""
+        return _saving.functional_layers(self)
+
+    @property
     def inputs(self):
         return list(self._flat_inputs)
 

@@ -23,10 +23,11 @@ import zipfile
 
 import numpy as np
 
-from tapejax.keras import _saving
+from tapejax.keras import _operation, _saving
 from tapejax.keras import layers as layers_module
 from tapejax.keras import losses as losses_module
 from tapejax.keras import metrics as metrics_module
+from tapejax.keras import ops as ops_module
 from tapejax.keras import optimizers as optimizers_module
 from tapejax.keras._layer import Input, InputLayer, KerasTensor, Layer, _leaves
 from tapejax.keras._layers_more import Bidirectional, Lambda, TimeDistributed
@@ -126,6 +127,9 @@ def _class_identity(obj):
 def serialize_layer(layer):
     """`layer` (or model) as Keras 3's `{'module', 'class_name', 'config', 'registered_name',
     'build_config'}` dict."""
+    if isinstance(layer, _operation.Operation):  # Keras 3's `keras.src.ops.numpy.Multiply`, ...
+        return {"module": layer.module, "class_name": layer.class_name,
+                "config": layer.get_config(), "registered_name": layer.class_name}
     if isinstance(layer, InputLayer):
         config = {"batch_shape": _shape_json(layer.batch_shape), "dtype": layer.dtype,
                   "sparse": False, "ragged": False, "name": layer.name, "optional": False}
@@ -184,6 +188,12 @@ def _functional_config(model):
             return {"class_name": "__keras_tensor__",
                     "config": {"shape": _shape_json(value.shape), "dtype": value.dtype.name,
                                "keras_history": history(value)}}
+        if isinstance(value, slice):
+            return {"class_name": "__slice__", "config": {"start": arg(value.start),
+                                                          "stop": arg(value.stop),
+                                                          "step": arg(value.step)}}
+        if value is Ellipsis:
+            return {"class_name": "__ellipsis__", "config": {}}
         if isinstance(value, tuple):
             return {"class_name": "__tuple__", "config": {"value": [arg(v) for v in value]}}
         if isinstance(value, list):
@@ -312,6 +322,12 @@ def deserialize_layer(value, ctx=None):
         if not model.built and shape is not None:
             model.build(tuple(shape))
         return model
+    if str(module).startswith("keras.src.ops."):  # an operation of a functional model
+        fn = _operation.get_item if name == "GetItem" else getattr(ops_module, snake(name), None)
+        if fn is None or name.startswith("_"):
+            raise TypeError(f"Could not locate operation '{name}' ({module}): tapejax's keras.ops "
+                            f"has no `{snake(name)}`. Full object config: {value}")
+        return _operation.Operation(name, fn, name=config.get("name"))
     if name == "InputLayer":
         shape = config.get("batch_shape") or config.get("batch_input_shape")
         return Input(batch_shape=tuple(shape), dtype=config.get("dtype"),
@@ -373,6 +389,10 @@ def _functional_from_config(config, ctx):
             return tensor(v["config"]["keras_history"])
         if isinstance(v, dict) and v.get("class_name") == "__tuple__":
             return tuple(value(x) for x in v["config"]["value"])
+        if isinstance(v, dict) and v.get("class_name") == "__slice__":
+            return slice(*(value(v["config"].get(k)) for k in ("start", "stop", "step")))
+        if isinstance(v, dict) and v.get("class_name") == "__ellipsis__":
+            return Ellipsis
         if isinstance(v, list):
             return [value(x) for x in v]
         if isinstance(v, dict) and "class_name" not in v:

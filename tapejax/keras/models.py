@@ -10,7 +10,7 @@ import json
 import os
 
 from tapejax.keras import _saving_lib
-from tapejax.keras._layer import Input, KerasTensor, _leaves, _map
+from tapejax.keras._layer import Input, KerasTensor, Layer, _leaves, _map
 from tapejax.keras._models import Functional, Model, Sequential
 
 __all__ = ["Model", "Sequential", "clone_model", "load_model", "save_model", "model_from_json"]
@@ -120,8 +120,9 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
         cloned = {}
         for layer, args, extra, kw, outputs in model._nodes:
             new_layer = cloned.get(id(layer))
-            if new_layer is None:
-                new_layer = cloned[id(layer)] = clone_function(layer)
+            if new_layer is None:  # a symbolic operation is stateless: the clone shares it
+                new_layer = cloned[id(layer)] = (clone_function(layer) if isinstance(layer, Layer)
+                                                 else layer)
             def sub(a):
                 return values[id(a)] if type(a) is KerasTensor else a
             call_in = _map(sub, args)
