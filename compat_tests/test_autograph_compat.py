@@ -2323,6 +2323,17 @@ def a_function_run_as_python_after_a_fallback_counts_traces_per_signature(tf):
     return counts
 
 @program
+def dynamic_tensor_array_grown_by_a_tf_while_loop(tf):
+    @tf.function
+    def fill(n):
+        ta = tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[])
+        _, out = tf.while_loop(lambda i, ta: i < n, lambda i, ta: (i + 1, ta.write(i, tf.cast(i, tf.float32))),
+                               [tf.constant(0), ta])
+        return out.stack()
+
+    return fill(tf.constant(2)), fill(tf.constant(3))
+
+@program
 def tf_while_loop_shape_invariants_allow_growth(tf):
     @tf.function
     def f(n):
