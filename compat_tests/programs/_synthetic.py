@@ -296,3 +296,16 @@ def write_facades(root, train=6, test=2, side=32, seed=19):
             pixels = np.concatenate([photo, labels], axis=1).astype("uint8")
             Image.fromarray(pixels).save(os.path.join(root, split, f"{i + 1}.jpg"), format="JPEG", quality=95)
     return pathlib.Path(root)
+
+
+def creditcard(n=2000, positive=0.03, seed=20):
+    """Like creditcard.csv's columns as a dict of NumPy arrays: Time, V1..V28 (float64), Amount and
+    an int64 Class that is rare (about `positive` of the rows); fraud shifts a few V columns."""
+    rng = np.random.default_rng(seed)
+    labels = (rng.random(n) < positive).astype("int64")
+    cols = {"Time": np.sort(rng.uniform(0, 172792, size=n))}
+    for i in range(1, 29):
+        cols[f"V{i}"] = rng.normal(0, 1, size=n) - (2.5 * labels if i in (3, 10, 12, 14, 17) else 0)
+    cols["Amount"] = np.round(rng.exponential(80, size=n), 2)
+    cols["Class"] = labels
+    return cols
