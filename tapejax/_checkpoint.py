@@ -33,6 +33,8 @@ from tapejax import _context, _dtypes, _namespaces
 from tapejax._dtypes import DType
 from tapejax._errors import DataLossError, InvalidArgumentError, NotFoundError
 from tapejax._module import Module
+from tapejax._npz import load_arrays, save_arrays
+from tapejax._ops.random_ops import Generator
 from tapejax._variable import Variable
 
 _FORMAT_V1 = "tapejax-checkpoint-v1"
@@ -44,9 +46,23 @@ _GRAPH_ARRAY = "object_graph"
 _VARIANT = DType("variant", object, "variant")  # TF's dtype of a serialized iterator state
 
 
+def _kind(obj):
+    """What a Keras object is to a checkpoint (its class's `_checkpoint_kind`: "layer", "model" for a
+    subclassed Model, "graph_model" for Sequential/Functional, "optimizer", "metric"), or None.
+    Keras classes declare it, and describe their children with `_trackable_children(saving)`, so
+    this module imports no Keras."""
+    return getattr(type(obj), "_checkpoint_kind", None)
+
+
+_LAYER_KINDS = frozenset({"layer", "model", "graph_model"})
+
+
 def _is_optimizer(obj):
-    from tapejax.keras.optimizers import Optimizer
-    return isinstance(obj, Optimizer)
+    return _kind(obj) == "optimizer"
+
+
+def _is_layer(obj):
+    return _kind(obj) in _LAYER_KINDS
 
 
 # -- TF 2.21's object graph of tapejax's objects -----------------------------------------------------
@@ -60,20 +76,12 @@ def _is_optimizer(obj):
 # InputLayer); a Keras 3 optimizer has `_iterations`, `_learning_rate`, `_variables/<i>` (its
 # `variables`) and `_trainable_variables/<i>`. An object's name is its shortest path from the root
 # (breadth first, children in that order).
-_TAPEJAX_ATTRIBUTES = frozenset({
+TAPEJAX_ATTRIBUTES = frozenset({
     "_layers", "_own_trainable", "_own_non_trainable", "_losses", "_compiled_metrics", "_metric_specs",
     "_loss_tracker", "_auto_config", "_build_shapes", "_initial_weights", "_seq"})
-_KERAS_ATTRIBUTE_NAMES = {"kernel": "_kernel", "embeddings": "_embeddings"}
-_KERAS_CLASS_NAMES = {  # Keras classes whose attributes are named otherwise
-    "Conv1DTranspose": {}, "Conv2DTranspose": {}, "Conv3DTranspose": {},
-    "DepthwiseConv1D": {"depthwise_kernel": "kernel"}, "DepthwiseConv2D": {"depthwise_kernel": "kernel"}}
-_RNN_LAYERS = frozenset({"LSTM", "GRU", "SimpleRNN"})
-# MultiHeadAttention keeps (kernel, bias) pairs where Keras has EinsumDense sublayers
-_ATTENTION_PARTS = (("_query", "_query_dense"), ("_key", "_key_dense"), ("_value", "_value_dense"),
-                    ("_out", "_output_dense"))
 
 
-class _View:
+class View:
     """A node of TF's object graph that tapejax keeps no object for (Keras' `_functional`, its
     `_operations` list, an RNN's `cell`, an optimizer's variable lists)."""
 
@@ -103,21 +111,15 @@ class _GeneratorStateVar:
 
 
 def _key(obj):
-    return obj.key if isinstance(obj, (_View, _GeneratorStateVar)) else id(obj)
+    return obj.key if isinstance(obj, (View, _GeneratorStateVar)) else id(obj)
 
 
 def _is_generator(obj):
-    from tapejax._ops.random_ops import Generator
     return isinstance(obj, Generator)
 
 
-def _layer_trackable(value):
-    return isinstance(value, (Variable, Module, Checkpoint)) or _is_optimizer(value)
-
-
 def _module_trackable(value):
-    from tapejax.keras.metrics import Metric
-    if isinstance(value, Metric):
+    if _kind(value) == "metric":
         return False  # Keras 3 metrics are not trackable in TF 2.21
     return (isinstance(value, (Variable, Module, Checkpoint, list, tuple, dict, _GeneratorStateVar))
             or _is_optimizer(value) or hasattr(value, "_checkpoint_value"))
@@ -128,65 +130,6 @@ def _escape(name):
     return str(name).replace(".", "..").replace("/", ".S")
 
 
-def _layer_children(obj):
-    from tapejax.keras._models import Functional, Sequential
-    items = []
-    if isinstance(obj, Sequential):
-        if obj.built and obj._seq:
-            operations = [("0", _View(obj, "input_layer", []))] + [
-                (str(i + 1), layer) for i, layer in enumerate(obj._seq)]
-            items.append(("_functional", _View(obj, "_functional", [
-                ("_operations", _View(obj, "_operations", operations))])))
-    elif isinstance(obj, Functional):
-        items.append(("_operations", _View(obj, "_operations",
-                                           [(str(i), layer) for i, layer in enumerate(obj.layers)])))
-    builtin = type(obj).__module__.startswith("tapejax.keras")  # Keras' own layers, not a user's
-    names = _KERAS_CLASS_NAMES.get(type(obj).__name__, _KERAS_ATTRIBUTE_NAMES) if builtin else {}
-    rnn = builtin and type(obj).__name__ in _RNN_LAYERS and "cell" not in vars(obj)
-    if builtin and type(obj).__name__ == "MultiHeadAttention":
-        for attribute, name in _ATTENTION_PARTS:
-            kernel, bias = getattr(obj, attribute, (None, None))
-            if kernel is not None:
-                items.append((name, _View(obj, name, [("_kernel", kernel)] + (
-                    [] if bias is None else [("bias", bias)]))))
-    cell = []
-    for name, value in vars(obj).items():
-        if name in _TAPEJAX_ATTRIBUTES or value is obj or not _layer_trackable(value):
-            continue
-        if rnn and isinstance(value, Variable):
-            cell.append((name, value))
-        elif isinstance(value, Variable):
-            items.append((names.get(name, name), value))
-        else:
-            items.append((name, value))
-    if cell:
-        items.append(("cell", _View(obj, "cell", cell)))
-    return items
-
-
-def _optimizer_children(opt):
-    from tapejax.keras.optimizers import LossScaleOptimizer
-    if not hasattr(opt, "_iterations"):
-        return []
-    items = [("_iterations", opt._iterations)]
-    if getattr(opt, "_learning_rate", None) is not None:
-        items.append(("_learning_rate", opt._learning_rate))
-    variables, trainable, extra = opt.variables, opt._trainable_variables, []
-    if isinstance(opt, LossScaleOptimizer):  # Keras 3: its own variables, the inner optimizer's apart
-        inner = opt.inner_optimizer
-        variables = [v for _, v in items]
-        trainable = inner._trainable_variables
-        extra = [("inner_optimizer", inner)]
-        if opt.built:
-            variables += [opt.step_counter, opt.dynamic_scale]
-            extra += [("step_counter", opt.step_counter), ("dynamic_scale", opt.dynamic_scale)]
-    items.append(("_variables", _View(opt, "_variables",
-                                      [(str(i), v) for i, v in enumerate(variables)], owner=opt)))
-    items.append(("_trainable_variables", _View(
-        opt, "_trainable_variables", [(str(i), v) for i, v in enumerate(trainable)], owner=opt)))
-    return items + extra
-
-
 def _children(obj, saving=False):
     """`[(name, child)]`: `obj`'s children in TF 2.21's object graph, in TF's order.
 
@@ -194,8 +137,7 @@ def _children(obj, saving=False):
       ValueError: (when `saving`) a dict holding a trackable object under a non-string key, which
         TF cannot save.
     """
-    from tapejax.keras._layer import Layer
-    if isinstance(obj, _View):
+    if isinstance(obj, View):
         return obj.items
     if isinstance(obj, Checkpoint):
         root = obj._root
@@ -204,15 +146,14 @@ def _children(obj, saving=False):
         if obj._save_counter is not None:
             items.append(("save_counter", obj._save_counter))
         return items
-    if _is_optimizer(obj):
-        return _optimizer_children(obj)
+    trackable_children = getattr(obj, "_trackable_children", None)  # Keras layers and optimizers
+    if trackable_children is not None:
+        return trackable_children(saving)
     if _is_generator(obj):
         return [("_state_var", _GeneratorStateVar(obj))]
-    if isinstance(obj, Layer):
-        return _layer_children(obj)
     if isinstance(obj, Module):
         return [(name, value) for name, value in vars(obj).items()
-                if name not in _TAPEJAX_ATTRIBUTES and value is not obj and _module_trackable(value)]
+                if name not in TAPEJAX_ATTRIBUTES and value is not obj and _module_trackable(value)]
     if isinstance(obj, (list, tuple)):
         return [(str(i), value) for i, value in enumerate(obj) if _module_trackable(value)]
     if isinstance(obj, dict):
@@ -272,10 +213,8 @@ def _collect(obj, prefix, out, empty=None):
     `empty`, when given, collects (prefix, object) for each layer or module that owns no variable
     yet (not built).
     """
-    from tapejax.keras._layer import Layer
-    from tapejax.keras.metrics import Metric
-    if empty is not None and isinstance(obj, (Layer, Module)) and not isinstance(obj, Metric):
-        if not (obj.weights if isinstance(obj, Layer) else obj.variables):
+    if empty is not None and isinstance(obj, Module) and _kind(obj) != "metric":
+        if not (obj.weights if _is_layer(obj) else obj.variables):
             empty.append((prefix, obj))
             return
     if isinstance(obj, Variable):
@@ -283,10 +222,10 @@ def _collect(obj, prefix, out, empty=None):
     elif hasattr(obj, "_checkpoint_value"):  # a tf.data iterator's position, a Generator's state
         value = obj._checkpoint_value()
         out.append((f"{prefix}/{value.name}", value))
-    elif isinstance(obj, Layer):
+    elif _is_layer(obj):
         for i, w in enumerate(obj.weights):
             out.append((f"{prefix}/weights/{i}", w))
-    elif isinstance(obj, Metric):
+    elif _kind(obj) == "metric":
         for i, w in enumerate(obj.variables):
             out.append((f"{prefix}/variables/{i}", w))
     elif isinstance(obj, Checkpoint):
@@ -320,8 +259,7 @@ _GRAPH_PATHS = "graph_paths"  # v1: each value's object-graph path, beside its s
 
 def _strict(obj):
     """v1: whether a saved value this object does not take is an error (a Keras layer or tf.Module)."""
-    from tapejax.keras._layer import Layer
-    return isinstance(obj, (Layer, Module))
+    return isinstance(obj, Module) or _is_layer(obj)
 
 
 class ListWrapper(list):
@@ -423,12 +361,11 @@ class Checkpoint:
     """
 
     def __init__(self, root=None, **kwargs):
-        from tapejax.keras.metrics import Metric
         self._children = {}
         self._root = root
         self._save_counter = None
         for name, obj in sorted(kwargs.items()):  # TF orders the keyword arguments by name
-            if obj is None or isinstance(obj, Metric):
+            if obj is None or _kind(obj) == "metric":
                 raise ValueError(f"`Checkpoint` was expecting {name} to be a trackable object (an "
                                  f"object derived from `Trackable`), got {obj}. If you believe this "
                                  f"object should be trackable (i.e. it is part of the TensorFlow "
@@ -489,7 +426,6 @@ class Checkpoint:
         Raises:
           ValueError: an object TF cannot save (a dict with a non-string key holding a variable).
         """
-        from tapejax.keras._models import save_arrays
         order, paths, children = _object_graph(self, saving=True)
         keys, arrays, nodes = [], {}, []
         for obj, path, kids in zip(order, paths, children):
@@ -540,7 +476,6 @@ class Checkpoint:
     def _restore(self, save_path, create_counter):
         if save_path is None:
             return _NoCheckpoint()
-        from tapejax.keras._models import load_arrays
         arrays, meta = load_arrays(_data_path(save_path), error_type=DataLossError)
         if not meta or meta[0] not in (_FORMAT, _FORMAT_V1):
             raise DataLossError(f"{save_path!r} is not a tapejax checkpoint. Nothing was restored.")
@@ -693,10 +628,9 @@ class Checkpoint:
         if "save_counter" in saved:
             self.save_counter.assign(saved["save_counter"])
         self._pending = {k: saved[k] for k in unused if "/slots/" not in k}  # for objects attached later
-        from tapejax.keras._models import Functional, Model, Sequential
         for prefix, (obj, arrays) in deferred.items():
             unused.extend(arrays)
-            if not isinstance(obj, Model) or isinstance(obj, (Sequential, Functional)):
+            if _kind(obj) != "model":  # not a subclassed Model
                 slots = [(o, k, j, a) for o, k, j, a in deferred_slots if k in arrays]
                 _defer(_Deferred(save_path, prefix, obj, arrays, slots, unused))
         return CheckpointLoadStatus(unused, unmatched, bool(plan or pending or deferred))
@@ -705,14 +639,6 @@ class Checkpoint:
 
 
 # -- restoring a v2 checkpoint: the saved object graph matched to the current objects ---------------
-def _default_build(obj):
-    """Whether a Keras layer builds with Keras' own `build` (a subclassed model that defines none)."""
-    from tapejax.keras._layer import Layer
-    from tapejax.keras._models import Model
-    owner = next(cls for cls in type(obj).__mro__ if "build" in cls.__dict__)
-    return owner in (Layer, Model)
-
-
 def _symbolic_build_quirk(obj):
     """TF 2.21 (Keras 3) builds an unbuilt layer without a `build` of its own (a subclassed
     keras.Model) by first calling it on symbolic inputs. A checkpoint value waiting for a variable
@@ -722,10 +648,7 @@ def _symbolic_build_quirk(obj):
     [kernel (unused copy), kernel, bias], both kernels unrestored, the bias restored. Returns the
     marker shared by the layers built inside `obj` (the first one to create a restored variable
     loses it), or None."""
-    from tapejax.keras._layer import Layer
-    from tapejax.keras._models import Functional, Sequential
-    if (isinstance(obj, Layer) and not isinstance(obj, (Sequential, Functional)) and not obj.built
-            and _default_build(obj)):
+    if _kind(obj) in ("layer", "model") and not obj.built and obj._builds_by_default():
         return {"armed": True}
     return None
 
@@ -830,7 +753,7 @@ class _Restoration:
             self._wait(cur, name, child_id, q)
 
     def _wait(self, cur, name, child_id, quirk):
-        if isinstance(cur, _View) and _is_optimizer(cur.owner):
+        if isinstance(cur, View) and _is_optimizer(cur.owner):
             if cur.name != "_variables":
                 return  # TF 2.21 restores nothing into the variables an optimizer is built on later
             by_position = cur.owner._pending_slots.get("by_position")
@@ -839,7 +762,7 @@ class _Restoration:
             by_position.slots[int(name)] = child_id
             self.nontrivial = True
             return
-        if isinstance(cur, _View):
+        if isinstance(cur, View):
             return  # a part of a built Keras model that lacks this child: it will not get it
         entry = _Pending(self, cur, name, child_id, quirk)
         self.nontrivial = True
@@ -851,14 +774,9 @@ class _Restoration:
     def lose_to_symbolic_build(self, layer, var, node_id):
         """TF 2.21's symbolic build (see `_symbolic_build_quirk`): `var`'s saved value is not
         restored, and a copy of it made before it stays tracked by `layer` in front of it."""
-        from tapejax.keras._variables import KerasVariable
         self.bound.add(node_id)
         self.unmatched.append(_describe(var))
-        own = layer._own_trainable if var.trainable else layer._own_non_trainable
-        at = next((i for i, w in enumerate(own) if w is var), 0)
-        copy = KerasVariable(np.asarray(var.numpy()), dtype=_dtypes.as_dtype(var.dtype), trainable=var.trainable,
-                             name=getattr(var, "_name", None), path=getattr(var, "path", None))
-        own.insert(at, copy)
+        layer._track_copy_before(var)
 
 
 def _np_dtype(dtype):
@@ -878,7 +796,6 @@ class _Pending:
 
     def try_apply(self):
         """True when done (restored, bound through another path, or the object is gone)."""
-        from tapejax.keras._layer import Layer
         obj = self.ref()
         if obj is None or self.node_id in self.restoration.bound:
             return True
@@ -892,8 +809,8 @@ class _Pending:
         self.seen = held
         child = dict(_children(obj)).get(self.name)
         if child is None:  # a built Keras layer or optimizer that lacks it will not make it
-            return (isinstance(obj, Layer) or _is_optimizer(obj)) and bool(getattr(obj, "built", False))
-        if self.quirk is not None and self.quirk["armed"] and isinstance(obj, Layer) and isinstance(
+            return (_is_layer(obj) or _is_optimizer(obj)) and bool(getattr(obj, "built", False))
+        if self.quirk is not None and self.quirk["armed"] and _is_layer(obj) and isinstance(
                 child, Variable):
             self.quirk["armed"] = False
             self.restoration.lose_to_symbolic_build(obj, child, self.node_id)
@@ -1181,7 +1098,6 @@ class CheckpointReader:
                 self._values[_GRAPH_KEY] = np.asarray(graph.encode(), dtype=object)
                 self._headers[_GRAPH_KEY] = ((), np.dtype(object))
             return
-        from tapejax.keras._models import load_arrays
         arrays, meta = load_arrays(_data_path(path), error_type=DataLossError)
         for i, key in enumerate(meta[1:]):
             self._values[key + _VALUE_SUFFIX] = arrays[f"v{i:06d}"]

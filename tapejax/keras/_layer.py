@@ -24,6 +24,7 @@ from tapejax.keras import (
     _config,
     _dtype_policy,
     _operation,
+    _trackable,
     constraints,
     initializers,
     regularizers,
@@ -325,6 +326,29 @@ class Layer(Module):
         policy (`keras.mixed_precision.set_global_policy`, float32 unless set).
       input_shape: optional shape (without the batch dimension) of the first layer of a Sequential.
     """
+
+    # what this object is to tf.train.Checkpoint (tapejax._checkpoint reads it; see _trackable)
+    _checkpoint_kind = "layer"
+    _base_build = True  # `build` here is Keras' default (TF 2.21 builds such layers symbolically)
+
+    def _trackable_children(self, saving=False):
+        """`[(name, child)]`: this layer's children in TF 2.21's checkpoint object graph."""
+        return _trackable.layer_children(self)
+
+    def _builds_by_default(self):
+        """Whether this layer builds with Keras' own `build` (a subclassed model defining none)."""
+        owner = next(cls for cls in type(self).__mro__ if "build" in cls.__dict__)
+        return owner.__dict__.get("_base_build", False)
+
+    def _track_copy_before(self, variable):
+        """TF 2.21's symbolic build of a restored layer: a copy of `variable` made before it stays
+        tracked in front of it (see tapejax._checkpoint's `_symbolic_build_quirk`)."""
+        own = self._own_trainable if variable.trainable else self._own_non_trainable
+        at = next((i for i, w in enumerate(own) if w is variable), 0)
+        copy = KerasVariable(np.asarray(variable.numpy()), dtype=_dtypes.as_dtype(variable.dtype),
+                             trainable=variable.trainable, name=getattr(variable, "_name", None),
+                             path=getattr(variable, "path", None))
+        own.insert(at, copy)
 
     _call_info = None  # per class: (accepts training, accepts mask, default of training)
     supports_masking = False  # pass the input mask on to the outputs (Keras 3's default rule)

@@ -5,17 +5,16 @@ optax-backed optimizers. Weights save in Keras 3's `.weights.h5` layout (`_savin
 from __future__ import annotations
 
 import os
-import tempfile
-import zipfile
 
 import numpy as np
 
 from tapejax import _sparse
+from tapejax._npz import load_arrays, save_arrays
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 from tapejax.data import Dataset
 from tapejax.distribute._input import distribute_keras_batch, keras_scope
-from tapejax.keras import _saving
+from tapejax.keras import _saving, _trackable
 from tapejax.keras import losses as losses_module
 from tapejax.keras import metrics as metrics_module
 from tapejax.keras import optimizers as optimizers_module
@@ -74,44 +73,6 @@ def _is_npz(filepath):
         return False
 
 
-def save_arrays(filepath, arrays, meta):
-    """Writes `arrays` (a dict of name -> ndarray) and the strings `meta` to a .npz archive,
-    atomically (a temporary file renamed over the target)."""
-    directory = os.path.dirname(os.path.abspath(filepath))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, __tapejax_meta__=np.asarray(meta, dtype=str), **arrays)
-        os.replace(tmp, filepath)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
-def load_arrays(filepath, error_type=ValueError):
-    """Reads every array of a tapejax .npz archive into memory (no pickle), or raises
-    `error_type` naming the file when it is missing, truncated or not such an archive."""
-    filepath = os.fspath(filepath)
-    if not os.path.exists(filepath):
-        from tapejax._errors import NotFoundError
-        raise NotFoundError(f"Unsuccessful TensorSliceReader constructor: Failed to find any "
-                            f"matching files for {filepath}")
-    try:
-        with np.load(filepath, allow_pickle=False) as data:
-            arrays = {k: np.asarray(data[k]) for k in data.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as err:
-        raise error_type(f"Unable to read the weights file {filepath!r}: it is truncated or not "
-                         f"a tapejax .npz archive ({type(err).__name__}: {err}). Nothing was "
-                         f"restored.") from None
-    if "__tapejax_meta__" not in arrays:
-        raise error_type(f"{filepath!r} is not a tapejax weights/checkpoint archive (no metadata). "
-                         f"Nothing was restored.")
-    meta = [str(s) for s in arrays.pop("__tapejax_meta__").tolist()]
-    return arrays, meta
-
-
 _FUNCTIONAL_SUBCLASSES = {}
 
 
@@ -123,6 +84,9 @@ def _functional_init_arguments(args, kwargs):
 class Model(Layer):
     """A Layer with training and saving: subclass it (layers assigned as attributes are tracked
     in assignment order), or build a functional model with `Model(inputs=..., outputs=...)`."""
+
+    _checkpoint_kind = "model"
+    _base_build = True
 
     def __new__(cls, *args, **kwargs):
         # Keras 3 makes a Functional model only for `Model(...)` itself; a subclass becomes one
@@ -832,6 +796,11 @@ def _format_bytes(n):
 class Functional(Model):
     """A model defined by a graph of layers from `keras.Input` tensors to output tensors."""
 
+    _checkpoint_kind = "graph_model"
+
+    def _trackable_children(self, saving=False):
+        return _trackable.functional_children(self) + _trackable.layer_children(self)
+
     _convert_to_compute_dtype = False  # Keras 3: inputs keep their dtype up to the Input layers
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
@@ -926,6 +895,11 @@ class Sequential(Model):
         builds the model immediately).
       name: model name.
     """
+
+    _checkpoint_kind = "graph_model"
+
+    def _trackable_children(self, saving=False):
+        return _trackable.sequential_children(self) + _trackable.layer_children(self)
 
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(trainable=trainable, name=name)

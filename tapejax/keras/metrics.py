@@ -63,6 +63,8 @@ class Metric:
     """Base class of metrics: `update_state(...)`, `result()`, `reset_state()`; calling a metric
     updates it and returns the result."""
 
+    _checkpoint_kind = "metric"  # not trackable in TF 2.21 (tapejax._checkpoint reads it)
+
     def __init__(self, name=None, dtype=None):
         import re
         self.name = name or re.sub(r"(?<!^)(?=[A-Z])", "_", type(self).__name__).lower()

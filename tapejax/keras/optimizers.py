@@ -28,7 +28,7 @@ from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
 from tapejax.distribute._strategy import check_optimizer_variables
-from tapejax.keras import schedules
+from tapejax.keras import _trackable, schedules
 from tapejax.keras._optimizer_checks import check_apply
 from tapejax.keras._variables import KerasVariable
 
@@ -96,6 +96,12 @@ class Optimizer:
       loss_scale_factor: gradients are divided by it before the update.
       name: optimizer name.
     """
+
+    _checkpoint_kind = "optimizer"  # what tapejax._checkpoint reads (see keras/_trackable.py)
+
+    def _trackable_children(self, saving=False):
+        """`[(name, child)]`: this optimizer's children in TF 2.21's checkpoint object graph."""
+        return _trackable.optimizer_children(self)
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99,
@@ -998,6 +1004,9 @@ class LossScaleOptimizer(Optimizer):
       ValueError: for `dynamic=False` (Keras 3 dropped it: set `loss_scale_factor` on the inner
         optimizer instead), for another base optimizer argument, or an unknown one.
     """
+
+    def _trackable_children(self, saving=False):
+        return _trackable.loss_scale_optimizer_children(self)
 
     def __init__(self, inner_optimizer, initial_scale=2.0 ** 15, dynamic_growth_steps=2000,
                  name=None, **kwargs):
