@@ -512,6 +512,19 @@ def assign_step(b):
 out["aggregation_eager"] = local(strategy.run(assign_step, args=(batch,)))
 out["aggregation_function"] = local(tf.function(lambda b: strategy.run(assign_step, args=(b,)))(batch))
 out["aggregated"] = [np.asarray(v).tolist() for v in (summed, averaged, first, counter)]
+
+# random draws inside run (the same on every replica, as TF's), and Python results
+with strategy.scope():
+    dropout = tf.keras.layers.Dropout(0.5, seed=1)
+def draws():
+    return tf.random.uniform([3], seed=2), dropout(tf.ones([6]), training=True)
+for how in ("eager", "function"):
+    drawn = strategy.run(draws) if how == "eager" else tf.function(lambda: strategy.run(draws))()
+    out["random_same_on_replicas_" + how] = [
+        all(np.array_equal(np.asarray(part[0]), np.asarray(p)) for p in part)
+        for part in (strategy.experimental_local_results(d) for d in drawn)]
+python_result = strategy.run(lambda b: (5, None), args=(batch,))
+out["python_result"] = [type(python_result[0]).__name__, python_result[0], python_result[1]]
 print("RESULT " + json.dumps(out))
 '''
 
@@ -548,6 +561,13 @@ def test_training_inside_run_eager_and_in_a_tf_function_gives_tfs_losses_weights
     assert tf_out["iterations"] == tapejax_out["iterations"] == 4
     # float32 sums over the replicas in another order: 1e-6 relative (measured: 3e-8 on the weights)
     _same_entries(tf_out, tapejax_out, ("train_",), rtol=1e-6, atol=1e-6)
+
+
+def test_random_draws_inside_run_are_the_same_on_every_replica_and_python_results_come_back_as_they_are(per_replica):
+    tf_out, tapejax_out = per_replica
+    assert tf_out["python_result"] == tapejax_out["python_result"] == ["int", 5, None]
+    for how in ("eager", "function"):
+        assert tf_out["random_same_on_replicas_" + how] == tapejax_out["random_same_on_replicas_" + how] == [True, True]
 
 
 def test_variables_with_an_aggregation_take_tfs_values_from_per_replica_assignments(per_replica):

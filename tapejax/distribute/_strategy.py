@@ -32,6 +32,13 @@ def _per_replica_leaf(x):
     return isinstance(x, PerReplica) or _nest._is_leaf(x)
 
 
+class _PythonResult:
+    """A Python value `fn` returned, carried through the compiled eager `run` as a static result."""
+
+    def __init__(self, value):
+        self.value = value
+
+
 def _in_trace():
     return _context.current.trace is not None or _context.current.function_depth > 0
 
@@ -420,7 +427,8 @@ class Strategy:
                 if compiled is None:  # its own, so that its first call may create Variables (as eager TF)
                     compiled = self._eager_runs[fn] = _function.function(
                         functools.partial(self._traced_run, fn), autograph=False)
-                result = compiled(tuple(args), kwargs)
+                result = jax.tree_util.tree_map(lambda v: v.value if isinstance(v, _PythonResult) else v,
+                                                compiled(tuple(args), kwargs), is_leaf=_per_replica_leaf)
         self._wait_for_steps()
         for leaf in jax.tree_util.tree_leaves(result, is_leaf=_per_replica_leaf):
             _input.mark_distributed(leaf)
@@ -428,7 +436,11 @@ class Strategy:
 
     def _traced_run(self, fn, args, kwargs):  # noqa: D401 - the body of an eager `run`
         listeners = [self._note_variable, *_context.current.creation_listeners]
-        return _replica.run(self, fn, args, kwargs, listeners)
+        result = _replica.run(self, fn, args, kwargs, listeners)
+        # Python numbers come back as they are (a traced function's would become Tensors)
+        return jax.tree_util.tree_map(
+            lambda v: _PythonResult(v) if isinstance(v, (bool, int, float, complex, np.number, np.bool_)) else v,
+            result, is_leaf=_per_replica_leaf)
 
     def reduce(self, reduce_op, value, axis):
         """Reduces `value` across replicas (and along `axis`) in the cross-replica context.
