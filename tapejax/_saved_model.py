@@ -194,13 +194,9 @@ def _describe(enc):
 
 
 # -- saving -------------------------------------------------------------------------------------------
-def _keras_model_class():
-    from tapejax.keras._models import Model
-    return Model
-
-
 def _is_keras_model(obj):
-    return isinstance(obj, _keras_model_class())
+    # Keras models declare it (tapejax.keras._models); this module imports no Keras
+    return getattr(type(obj), "_checkpoint_kind", None) in ("model", "graph_model")
 
 
 def _bound_function(value):

@@ -26,7 +26,6 @@ from tapejax.keras._layer import Input, InputLayer, InputSpec, KerasTensor, Laye
 from tapejax.keras._models import Functional, History, Model, Sequential
 from tapejax.keras._variables import KerasVariable as Variable
 
-
 __all__ = ["Variable", "activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers", "losses",
            "metrics", "mixed_precision", "models", "ops", "optimizers", "random", "regularizers", "saving", "schedules", "utils", "Input",
            "InputLayer", "InputSpec", "KerasTensor", "Layer", "Model", "Sequential", "Functional", "History"]

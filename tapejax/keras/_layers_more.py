@@ -13,8 +13,8 @@ from tapejax._ops import array_ops, math_ops, nn_ops, random_ops
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._ops._dispatch import apply
 from tapejax._tensor import Tensor
-from tapejax.keras import _config, _kernels, activations, constraints, initializers, regularizers
-from tapejax.keras._layer import Layer
+from tapejax.keras import _config, _kernels, activations, backend, constraints, initializers, regularizers
+from tapejax.keras._layer import Layer, get_keras_mask
 
 __all__ = [
     "Conv1D", "Conv2DTranspose", "Conv1DTranspose", "Convolution1D", "Convolution2DTranspose",
@@ -956,7 +956,6 @@ class Dot(Layer):
         self.normalize = normalize
 
     def call(self, inputs):
-        from tapejax.keras import backend
         x1, x2 = [_t(self, x) for x in inputs]
         axes = [self.axes, self.axes] if isinstance(self.axes, int) else list(self.axes)
         axes = [a % x.ndim if a < 0 else a for a, x in zip(axes, (x1, x2))]
@@ -1497,7 +1496,6 @@ class MultiHeadAttention(Layer):
         return out
 
     def _mask(self, query, value, key, attention_mask, use_causal_mask):
-        from tapejax.keras._layer import get_keras_mask
         mask = None
         q_mask, v_mask = get_keras_mask(query), get_keras_mask(value)
         k_mask = get_keras_mask(key) if key is not value else None

@@ -5,12 +5,16 @@ optax-backed optimizers. Weights save in Keras 3's `.weights.h5` layout (`_savin
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 
-from tapejax import _sparse
+from tapejax import _saved_model, _sparse
+from tapejax._function import function
 from tapejax._npz import load_arrays, save_arrays
+from tapejax._ops import array_ops, math_ops
 from tapejax._ops._convert import convert_to_tensor
+from tapejax._tape import GradientTape
 from tapejax._tensor import Tensor
 from tapejax.data import Dataset
 from tapejax.distribute._input import distribute_keras_batch, keras_scope
@@ -344,7 +348,6 @@ class Model(Layer):
         Raises:
           ValueError: when there is neither a compiled loss nor any model loss.
         """
-        from tapejax._ops import array_ops, math_ops
         losses = []
         if self.loss is not None:
             if isinstance(self.loss, losses_module.Loss):
@@ -366,7 +369,6 @@ class Model(Layer):
     def compiled_loss(self, y, y_pred, sample_weight=None, regularization_losses=None):
         """Deprecated Keras 2 shim: `compute_loss(None, y, y_pred, sample_weight)` (the
         `regularization_losses` argument is ignored, as in Keras 3: `self.losses` are included)."""
-        import warnings
         warnings.warn("`model.compiled_loss()` is deprecated. Instead, use "
                       "`model.compute_loss(x, y, y_pred, sample_weight, training)`.", stacklevel=2)
         return self.compute_loss(x=None, y=y, y_pred=y_pred, sample_weight=sample_weight)
@@ -379,7 +381,6 @@ class Model(Layer):
 
         class DeprecatedCompiledMetric:
             def update_state(_, y, y_pred, sample_weight=None):
-                import warnings
                 warnings.warn("`model.compiled_metrics()` is deprecated. Instead, use e.g.:\n"
                               "```\nfor metric in self.metrics:\n    metric.update_state(y, "
                               "y_pred)\n```\n", stacklevel=2)
@@ -415,7 +416,6 @@ class Model(Layer):
 
     def export(self, filepath, format="tf_saved_model", verbose=True, input_signature=None):  # noqa: A002
         """Exports a SavedModel with a `serve` endpoint, as Keras 3 (see `tf.saved_model.load`)."""
-        from tapejax import _saved_model
         _saved_model.export_keras(self, filepath, format=format, verbose=verbose, input_signature=input_signature)
 
     def _build_loss_scale(self):
@@ -426,7 +426,6 @@ class Model(Layer):
             opt.build(self.trainable_weights)
 
     def train_step(self, data):
-        from tapejax._tape import GradientTape
         x, y, sample_weight = _unpack(data)
         with GradientTape() as tape:
             y_pred = self(x, training=True)
@@ -457,7 +456,6 @@ class Model(Layer):
     def _make_fn(self, step):
         if self.run_eagerly:
             return step
-        from tapejax._function import function
         compiled = function(step)
 
         def run(data):
@@ -776,7 +774,6 @@ def _adjust_input_rank(x, kt):
     x_rank, ref = len(shape), tuple(kt.shape)
     if x_rank == len(ref):
         return x
-    from tapejax._ops import array_ops
     if x_rank == len(ref) + 1 and shape[-1] == 1:
         return array_ops.squeeze(x, axis=-1)
     if x_rank == len(ref) - 1 and ref[-1] == 1:
@@ -874,7 +871,6 @@ class Functional(Model):
             t = x if hasattr(type(x), "_value") else _to_tensor_batch(x)
             t = _adjust_input_rank(t, kt)
             if t.dtype != kt.dtype and t.dtype.is_floating and kt.dtype.is_floating:
-                from tapejax._ops import math_ops
                 t = math_ops.cast(t, kt.dtype)
             values[id(kt)] = t
         for layer, args, extra, kwargs, outputs in self._nodes:

@@ -17,6 +17,7 @@ import re
 
 import numpy as np
 
+from tapejax._errors import InvalidArgumentError
 from tapejax._ops import array_ops, math_ops
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
@@ -337,8 +338,7 @@ class _IndexLookup(Layer):
                 if mask is not None and key == mask:
                     index = 0
                 elif self.num_oov_indices == 0:
-                    from tapejax import errors
-                    raise errors.InvalidArgumentError(
+                    raise InvalidArgumentError(
                         f"When `num_oov_indices=0` all inputs should be in vocabulary, "
                                     f"found OOV values {self._public(token)!r}, consider setting "
                                     f"`num_oov_indices=1`.")

@@ -25,6 +25,7 @@ import h5py
 import ml_dtypes
 import numpy as np
 
+from tapejax.keras import _layers_more
 from tapejax.keras import optimizers as optimizers_module
 from tapejax.keras._layer import InputLayer, KerasTensor, Layer, _leaves
 from tapejax.keras._serialization import snake
@@ -51,7 +52,6 @@ def _is_saveable(obj):
 
 
 def _rnn_cell(layer):
-    from tapejax.keras import _layers_more
     if isinstance(layer, _layers_more._RNN):
         variables = [v for v in (getattr(layer, "kernel", None), getattr(layer, "recurrent_kernel", None),
                                  getattr(layer, "bias", None)) if v is not None]
@@ -62,7 +62,6 @@ def _rnn_cell(layer):
 def _attention_parts(layer):
     """A MultiHeadAttention's EinsumDense sublayers as Keras names them (tapejax keeps the
     projections' weights on the layer itself)."""
-    from tapejax.keras import _layers_more
     if not isinstance(layer, _layers_more.MultiHeadAttention):
         return None
     parts = [("_dropout_layer", "dropout", ()), ("_softmax", "softmax", ())]

@@ -17,13 +17,15 @@ import io
 import json
 import marshal
 import os
+import tempfile
 import types
 import warnings
 import zipfile
 
+import h5py
 import numpy as np
 
-from tapejax.keras import _operation, _saving
+from tapejax.keras import _operation, _saving, activations, constraints, initializers, regularizers, schedules
 from tapejax.keras import layers as layers_module
 from tapejax.keras import losses as losses_module
 from tapejax.keras import metrics as metrics_module
@@ -54,7 +56,6 @@ def _is_tapejax_class(cls):
 
 
 def _function_json(fn):
-    from tapejax.keras import activations
     for name, known in activations.ACTIVATIONS.items():
         if known is fn:
             return name
@@ -72,7 +73,6 @@ def _function_json(fn):
 
 def plain(value):
     """A JSON-ready value of a layer config entry, in Keras 3's serialized form."""
-    from tapejax.keras import constraints, initializers, regularizers, schedules
     if isinstance(value, (str, bool, int, float)) or value is None:
         return value
     if isinstance(value, tuple):
@@ -250,7 +250,6 @@ class _Context:
 
 
 def _from_plain(value, ctx):
-    from tapejax.keras import activations, constraints, initializers, regularizers, schedules
     if isinstance(value, list):
         return [_from_plain(v, ctx) for v in value]
     if not isinstance(value, dict):
@@ -579,7 +578,6 @@ _ASSETS = "assets"
 def _collect_assets(model):
     """[(zip member name, bytes)] of what each object's `save_assets(dir)` writes, under
     `assets/<object path>/` as Keras 3 lays them out (lookup layers' vocabulary.txt)."""
-    import tempfile
     members = []
     with tempfile.TemporaryDirectory() as root:
         def visit(obj, path):
@@ -600,7 +598,6 @@ def _collect_assets(model):
 
 def _load_assets(model, filepath):
     """Calls each object's `load_assets(dir)` with its `assets/<object path>/` files from the zip."""
-    import tempfile
     with zipfile.ZipFile(filepath, "r") as archive:
         names = [n for n in archive.namelist() if n.startswith(_ASSETS + "/") and not n.endswith("/")]
         if not names:
@@ -671,7 +668,6 @@ def _weight_name(model, layer, variable):
 
 def save_legacy_h5(model, filepath):
     """Writes `model` in Keras' legacy whole-model HDF5 layout (Sequential and Functional)."""
-    import h5py
     config = _legacy(model_config(model))
     config.pop("compile_config", None)
     compiled = compile_config(model)
@@ -716,7 +712,6 @@ def save_legacy_h5(model, filepath):
 
 
 def _dataset_at(group, key, filepath):
-    import h5py
     parts = [p for p in key.split("/") if p]
     for part in parts[:-1]:
         group = _saving._safe_child(group, part, h5py.Group, filepath)
@@ -734,7 +729,6 @@ def _names(attr):
 
 def load_legacy_h5(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
     """Reads a Keras legacy whole-model HDF5 file (written by TF's Keras or tapejax)."""
-    import h5py
     ctx = _Context(custom_objects, safe_mode)
     with h5py.File(filepath, "r") as f:
         if "model_config" not in f.attrs:

@@ -23,6 +23,7 @@ from tapejax._ops._convert import constant as _constant
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
+from tapejax.keras import _config, _operation
 from tapejax.keras._config import (
     epsilon,
     floatx,
@@ -31,6 +32,7 @@ from tapejax.keras._config import (
     set_floatx,
     set_image_data_format,
 )
+from tapejax.keras._layer import KerasTensor
 
 __all__ = [
     "abs", "all", "any", "arange", "argmax", "argmin", "backend", "batch_dot", "batch_flatten",
@@ -71,8 +73,7 @@ def backend():
 def clear_session(free_memory=True):
     """Resets Keras' global state: layer-name counters and `get_uid` counters; with `free_memory`
     also every compiled program (`tapejax.clear_caches`: functions trace again on their next call)."""
-    from tapejax.keras import _config, _layer
-    _layer._name_counts.clear()
+    _operation._name_counts.clear()
     _uids.clear()
     _config.reset_policy()
     if free_memory:
@@ -91,7 +92,6 @@ def name_scope(name):
 
 
 def is_keras_tensor(x):
-    from tapejax.keras._layer import KerasTensor
     return isinstance(x, KerasTensor)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jax
 import numpy as np
 
 from tapejax import _dtypes, _sparse
@@ -534,7 +535,6 @@ def _moving_fn(moving, batch, momentum):
 
 
 def _make_moving():
-    import jax
     return jax.jit(_moving_fn, static_argnums=2)
 
 

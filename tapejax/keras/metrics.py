@@ -9,6 +9,7 @@ inside the step's program instead of forcing that program and compiling one more
 from __future__ import annotations
 
 import functools
+import re
 
 import jax
 import jax.numpy as jnp
@@ -66,7 +67,6 @@ class Metric:
     _checkpoint_kind = "metric"  # not trackable in TF 2.21 (tapejax._checkpoint reads it)
 
     def __init__(self, name=None, dtype=None):
-        import re
         self.name = name or re.sub(r"(?<!^)(?=[A-Z])", "_", type(self).__name__).lower()
         self._dtype = _dtypes.as_dtype(dtype or "float32")
         self._variables = []

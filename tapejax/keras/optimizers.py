@@ -24,7 +24,9 @@ import optax
 
 from tapejax import _context, _dtypes, _lazy, _variable
 from tapejax._indexed_slices import IndexedSlices
+from tapejax._ops import math_ops
 from tapejax._ops._convert import convert_to_tensor
+from tapejax._tape import GradientTape
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
 from tapejax.distribute._strategy import check_optimizer_variables
@@ -619,7 +621,6 @@ class Optimizer:
         Returns:
           The `iterations` Variable.
         """
-        from tapejax._tape import GradientTape
         if callable(loss):
             with GradientTape() as tape:
                 if callable(var_list):
@@ -1070,7 +1071,6 @@ class LossScaleOptimizer(Optimizer):
     def scale_loss(self, loss):
         """`loss` times the current scale (`initial_scale` before the first step builds the
         optimizer): float32 once built, as Keras multiplies by the float32 `dynamic_scale`."""
-        from tapejax._ops import math_ops
         loss = convert_to_tensor(loss)
         if not self.built:
             return loss * self.initial_scale

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import math
 import os
+import random as _py_random
 import sys
 import time
 
 import numpy as np
 
+from tapejax._ops import array_ops, random_ops
+from tapejax._tensor import Tensor
 from tapejax.keras._dataset_utils import (  # noqa: F401 - keras.utils' dataset utilities
     image_dataset_from_directory,
     text_dataset_from_directory,
@@ -204,8 +207,6 @@ def to_categorical(x, num_classes=None):
       A float64 NumPy array for array-like `x` (Keras 3 builds it with `np.zeros`), or a float32
       Tensor (`one_hot`) for a Tensor `x`.
     """
-    from tapejax._ops import array_ops
-    from tapejax._tensor import Tensor
     if isinstance(x, Tensor):
         if len(x.shape) > 1 and x.shape[-1] == 1:
             x = array_ops.reshape(x, tuple(x.shape[:-1]))
@@ -223,9 +224,6 @@ def to_categorical(x, num_classes=None):
 
 def set_random_seed(seed):
     """Seeds Python's, NumPy's and tapejax's random generators."""
-    import random
-
-    from tapejax._ops import random_ops
-    random.seed(seed)
+    _py_random.seed(seed)
     np.random.seed(seed)
     random_ops.set_seed(seed)
