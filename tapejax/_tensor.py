@@ -240,6 +240,15 @@ class Tensor:
     def __iter__(self):
         if self._v.ndim == 0:
             raise TypeError("Cannot iterate over a scalar tensor.")
+        if isinstance(self._v, _SYMBOLIC) and _context.current.function_depth:
+            raise OperatorNotAllowedInGraphError(
+                "Iterating over a symbolic `tf.Tensor` is not allowed. You can attempt the following "
+                "resolutions to the problem: If you are running in Graph mode, use Eager execution mode or "
+                "decorate this function with @tf.function. If you are using AutoGraph, you can try "
+                "decorating this function with @tf.function. If that does not work, then you may be using "
+                "an unsupported feature or your source code may not be visible to AutoGraph. See "
+                "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/python/autograph/g3doc/"
+                "reference/limitations.md#access-to-source-code for more information.")
         return iter(self._unstack())
 
     def __bool__(self):

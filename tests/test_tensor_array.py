@@ -15,10 +15,16 @@ def _compiled_fill(ta):
     return fill
 
 
-def test_compiled_loop_needs_a_static_size():
-    fill = _compiled_fill(tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[]))
-    with pytest.raises(ValueError, match="dynamic_size=False"):
-        fill(tf.constant(2))
+def test_a_growing_array_in_a_compiled_loop_runs_the_call_as_python_and_grows_as_tf():
+    @tf.function
+    def fill(n):
+        ta = tf.TensorArray(tf.float32, size=0, dynamic_size=True, element_shape=[])
+        _, out = tf.while_loop(lambda i, ta: i < n, lambda i, ta: (i + 1, ta.write(i, tf.cast(i, tf.float32))),
+                               [tf.constant(0), ta])
+        return out.stack()
+
+    np.testing.assert_array_equal(fill(tf.constant(2)).numpy(), [0.0, 1.0])  # TF 2.21: [0. 1.]
+    np.testing.assert_array_equal(fill(tf.constant(3)).numpy(), [0.0, 1.0, 2.0])  # TF 2.21: [0. 1. 2.]
 
 
 def test_compiled_loop_needs_the_element_shape():
