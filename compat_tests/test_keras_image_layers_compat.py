@@ -415,6 +415,19 @@ def test_variables_include_the_seed_generator_state(compare):
     compare(program)
 
 
+def test_the_seed_generator_state_is_not_a_weight(compare):
+    def program(tf):
+        L = tf.keras.layers
+        flip = L.RandomFlip(seed=1)
+        model = tf.keras.Sequential([tf.keras.Input((4, 4, 1)), flip, L.Flatten(), L.Dense(2)])
+        frozen = L.RandomRotation(0.1, seed=2)
+        frozen.trainable = False
+        return (len(flip.weights), len(model.weights), len(model.trainable_variables),
+                len(model.non_trainable_weights), [str(v.dtype) for v in model.variables],
+                len(frozen.non_trainable_variables), len(frozen.trainable_variables))
+    compare(program)
+
+
 def test_negative_brightness_on_uint8_wraps_as_tfs_cast(compare):
     compare(lambda tf: tf.keras.layers.RandomBrightness((-0.1, -0.1))(tf.constant(U8)))
 

@@ -34,6 +34,7 @@ from tapejax.keras._operation import _name_counts  # noqa: F401 - cleared by bac
 from tapejax.keras._operation import snake as _snake
 from tapejax.keras._operation import unique_name as _unique_name
 from tapejax.keras._variables import KerasVariable, dtype_name
+from tapejax.keras.random import SeedGenerator
 
 # Keras masks of tensors (Keras 3's `_keras_mask`; tapejax Tensors have slots), by tensor id,
 # dropped when the tensor dies.
@@ -621,7 +622,22 @@ class Layer(Module):
 
     @property
     def variables(self):
-        return self.weights
+        """Every state variable, as Keras 3: the weights' order, each layer's own weights followed
+        by the states of the `SeedGenerator`s it holds as attributes (which `weights` omits)."""
+        out, seen = [], set()
+        for w in self._own_trainable + self._own_non_trainable:
+            if id(w) not in seen:
+                seen.add(id(w))
+                out.append(w)
+        for value in self.__dict__.values():
+            if isinstance(value, SeedGenerator):
+                out.append(value.state)
+        for layer in self._layers:
+            for v in layer.variables:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
+        return out
 
     @property
     def trainable_weights(self):
@@ -641,7 +657,9 @@ class Layer(Module):
 
     @property
     def non_trainable_variables(self):
-        return self.non_trainable_weights
+        if not self._trainable:
+            return self.variables
+        return [v for v in self.variables if not v._trainable]
 
     @property
     def submodules(self):

@@ -19,19 +19,27 @@ import marshal
 import os
 import tempfile
 import types
-import warnings
 import zipfile
 
 import h5py
 import numpy as np
 
-from tapejax.keras import _operation, _saving, activations, constraints, initializers, regularizers, schedules
+from tapejax.keras import (
+    _config_values,
+    _operation,
+    _saving,
+    activations,
+    constraints,
+    initializers,
+    regularizers,
+    schedules,
+)
 from tapejax.keras import layers as layers_module
 from tapejax.keras import losses as losses_module
 from tapejax.keras import metrics as metrics_module
 from tapejax.keras import ops as ops_module
 from tapejax.keras import optimizers as optimizers_module
-from tapejax.keras._layer import Input, InputLayer, KerasTensor, Layer, _leaves
+from tapejax.keras._layer import Input, InputLayer, KerasTensor, _leaves
 from tapejax.keras._layers_more import Bidirectional, Lambda, TimeDistributed
 from tapejax.keras._models import Functional, Model, Sequential
 from tapejax.keras._saving_registry import get_registered_name, get_registered_object
@@ -55,51 +63,9 @@ def _is_tapejax_class(cls):
     return cls.__module__.startswith("tapejax.")
 
 
-def _function_json(fn):
-    for name, known in activations.ACTIVATIONS.items():
-        if known is fn:
-            return name
-    if isinstance(fn, types.FunctionType) and fn.__name__ == "<lambda>":
-        warnings.warn("The object being serialized includes a `lambda`. This is unsafe. In order "
-                      "to reload the object, you will have to pass `safe_mode=False` to the "
-                      "loading function. Please avoid using `lambda` in the future, and use named "
-                      "Python functions instead.", stacklevel=4)
-        code = base64.b64encode(marshal.dumps(fn.__code__)).decode("ascii")
-        return {"class_name": "__lambda__", "config": {"code": code, "defaults": None,
-                                                       "closure": None}}
-    return {"module": getattr(fn, "__module__", None), "class_name": "function",
-            "config": fn.__name__, "registered_name": get_registered_name(fn)}
-
-
 def plain(value):
     """A JSON-ready value of a layer config entry, in Keras 3's serialized form."""
-    if isinstance(value, (str, bool, int, float)) or value is None:
-        return value
-    if isinstance(value, tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if hasattr(value, "is_floating") and hasattr(value, "name"):  # a DType
-        return value.name
-    for module, base in (("keras.initializers", initializers.Initializer),
-                         ("keras.regularizers", regularizers.Regularizer),
-                         ("keras.constraints", constraints.Constraint),
-                         ("keras.optimizers.schedules", schedules.LearningRateSchedule)):
-        if isinstance(value, base):
-            return {"module": module, "class_name": type(value).__name__,
-                    "config": plain(value.get_config()), "registered_name": None}
-    if isinstance(value, Layer):
-        return serialize_layer(value)
-    if callable(value) and not inspect.isclass(value):
-        return _function_json(value)
-    raise TypeError(f"Cannot serialize {value!r} to JSON: tapejax's Keras serialization knows "
-                    f"layers, initializers, regularizers, constraints, schedules and functions.")
+    return _config_values.plain(value, serialize_layer)
 
 
 def _shape_json(shape):
@@ -436,25 +402,7 @@ def _functional_from_config(config, ctx):
 
 # -- compile arguments -----------------------------------------------------------------------------
 def _optimizer_json(optimizer):
-    if isinstance(optimizer, optimizers_module.LossScaleOptimizer):  # its config nests the inner one
-        return {"module": "keras.optimizers", "class_name": "LossScaleOptimizer",
-                "config": optimizer.get_config(), "registered_name": None}
-    config = {"name": optimizer.name}
-    params = inspect.signature(type(optimizer).__init__).parameters
-    for key in params:
-        if key in ("self", "kwargs", "name"):
-            continue
-        if key == "learning_rate":
-            schedule = getattr(optimizer, "_schedule", None)
-            config[key] = plain(schedule) if schedule is not None else \
-                float(np.asarray(optimizer._learning_rate.numpy()))
-        elif hasattr(optimizer, key):
-            config[key] = plain(getattr(optimizer, key))
-    for key in ("weight_decay", "clipnorm", "global_clipnorm", "clipvalue", "use_ema"):
-        if key not in config and hasattr(optimizer, key):
-            config[key] = plain(getattr(optimizer, key))
-    return {"module": "keras.optimizers", "class_name": type(optimizer).__name__,
-            "config": config, "registered_name": None}
+    return _config_values.optimizer_json(optimizer, serialize_layer)
 
 
 def _loss_or_metric_json(value, module):

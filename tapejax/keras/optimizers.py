@@ -30,7 +30,7 @@ from tapejax._tape import GradientTape
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
 from tapejax.distribute._strategy import check_optimizer_variables
-from tapejax.keras import _trackable, schedules
+from tapejax.keras import _config_values, _trackable, schedules
 from tapejax.keras._optimizer_checks import check_apply
 from tapejax.keras._variables import KerasVariable
 
@@ -1122,8 +1122,7 @@ class LossScaleOptimizer(Optimizer):
                 v.assign(constraint(v))
 
     def get_config(self):
-        from tapejax.keras import _saving_lib
-        return {"name": self.name, "inner_optimizer": _saving_lib._optimizer_json(self.inner_optimizer),
+        return {"name": self.name, "inner_optimizer": _config_values.optimizer_json(self.inner_optimizer),
                 "initial_scale": self.initial_scale,
                 "dynamic_growth_steps": self.dynamic_growth_steps}
 
