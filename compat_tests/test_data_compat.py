@@ -540,6 +540,29 @@ def test_snapshot_keeps_the_element_spec_and_cardinality(compare, tmp_path):
     compare(program)
 
 
+def test_map_over_an_unknown_batch_dimension_keeps_the_static_dimensions_it_computes(compare):
+    def program(tf):
+        import numpy as np
+        ds = tf.data.Dataset.from_tensor_slices(np.arange(10 * 7 * 3, dtype=np.float32).reshape(10, 7, 3)).batch(4)
+
+        def split(window):
+            inputs, labels = window[:, 0:6, :], window[:, 6:, :]
+            labels = tf.stack([labels[:, :, 1]], axis=-1)
+            inputs.set_shape([None, 6, None])
+            return inputs, labels
+        mapped = ds.map(split)
+        return mapped.element_spec, mapped.batch(2).element_spec, [b for a, b in mapped.as_numpy_iterator()]
+    compare(program)
+
+
+def test_map_over_an_unknown_dimension_reshaping_to_a_fixed_size_still_runs(compare):
+    def program(tf):
+        ds = tf.data.Dataset.from_tensor_slices([[1, 2, 3, 4, 5, 6], [7, 8, 9, 10, 11, 12]]).batch(2)
+        mapped = ds.map(lambda x: tf.reshape(x, [3, 4]))
+        return list(mapped.as_numpy_iterator()), mapped.element_spec.dtype
+    compare(program)
+
+
 def test_string_results_of_map_batch_and_unbatch(compare):
     def program(tf):
         ds = tf.data.Dataset.from_tensor_slices(["a", "bb", "ccc"]).map(lambda s: tf.strings.upper(s))

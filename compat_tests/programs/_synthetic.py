@@ -309,3 +309,38 @@ def creditcard(n=2000, positive=0.03, seed=20):
     cols["Amount"] = np.round(rng.exponential(80, size=n), 2)
     cols["Class"] = labels
     return cols
+
+
+JENA_COLUMNS = ("p (mbar)", "T (degC)", "Tpot (K)", "Tdew (degC)", "rh (%)", "VPmax (mbar)", "VPact (mbar)",
+                "VPdef (mbar)", "sh (g/kg)", "H2OC (mmol/mol)", "rho (g/m**3)", "wv (m/s)", "max. wv (m/s)",
+                "wd (deg)")
+
+
+def jena_climate(n=1200, seed=22):
+    """Like the hourly jena_climate_2009_2016 table (every sixth row, as the tutorial keeps): a
+    'Date Time' list of datetime.datetime and JENA_COLUMNS as float64 arrays, with daily and yearly
+    cycles in the temperature and a few -9999.0 wind speeds (the recording errors it cleans)."""
+    import datetime
+
+    rng = np.random.default_rng(seed)
+    start = datetime.datetime(2009, 1, 1, 1)
+    times = [start + datetime.timedelta(hours=i) for i in range(n)]
+    hours = np.arange(n, dtype="float64")
+    temp = 9 + 8 * np.sin(2 * np.pi * hours / 24) - 6 * np.cos(2 * np.pi * hours / (24 * 365.2425)) \
+        + np.cumsum(rng.normal(0, 0.3, size=n)) * 0.2
+    cols = {"p (mbar)": 989 + np.cumsum(rng.normal(0, 0.4, size=n)) * 0.3, "T (degC)": temp,
+            "Tpot (K)": temp + 273.15 + 2.7, "Tdew (degC)": temp - rng.uniform(1, 8, size=n)}
+    cols["rh (%)"] = np.clip(100 - 5 * (temp - cols["Tdew (degC)"]), 10, 100)
+    cols["VPmax (mbar)"] = 6.1 * np.exp(0.07 * temp)
+    cols["VPact (mbar)"] = cols["VPmax (mbar)"] * cols["rh (%)"] / 100
+    cols["VPdef (mbar)"] = cols["VPmax (mbar)"] - cols["VPact (mbar)"]
+    cols["sh (g/kg)"] = 0.62 * cols["VPact (mbar)"]
+    cols["H2OC (mmol/mol)"] = cols["VPact (mbar)"]
+    cols["rho (g/m**3)"] = 1310 - 4.5 * temp + rng.normal(0, 2, size=n)
+    cols["wv (m/s)"] = rng.gamma(2.0, 1.0, size=n)
+    cols["max. wv (m/s)"] = cols["wv (m/s)"] * rng.uniform(1.2, 2.0, size=n)
+    cols["wd (deg)"] = rng.uniform(0, 360, size=n)
+    bad = rng.choice(n, size=3, replace=False)
+    cols["wv (m/s)"][bad] = -9999.0
+    cols["max. wv (m/s)"][bad[:2]] = -9999.0
+    return times, cols

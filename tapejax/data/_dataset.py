@@ -897,7 +897,9 @@ class _Map(_Unary):
             self._parallel = max(self._parallel, 1)
 
     def _random_access(self):
-        return self._p._random_access() and self._spec is not None and not _structure.has_sparse(self._spec)
+        # A function of elements with unknown dimensions streams (their shapes may differ).
+        return (self._p._random_access() and self._spec is not None and not _structure.has_sparse(self._spec)
+                and _structure.fully_defined(self._fn._in_spec))
 
     def _access(self, seeds):
         return _Mapped(self._p._access(seeds), self._fn, self._spec)

@@ -65,6 +65,8 @@ class UserFunction:
             self._compiled = function(self._apply_flat, name=what)
             if _structure.fully_defined(in_spec):
                 self._trace()
+            else:
+                self._trace_partial()
 
     def _apply_flat(self, *flat):
         return call_user(self._fn, _structure.pack(self._in_spec, flat))
@@ -95,6 +97,20 @@ class UserFunction:
             return
         self.vectorizable = known and (not concrete.random and not concrete.variables
                                        and all(s is None for s in concrete.out_static))
+
+    def _trace_partial(self):
+        """For an input spec with unknown dimensions: the output spec from traces at two sizes (as
+        TF's trace gives static dimensions that do not depend on the unknown ones, e.g. a slice
+        of a known axis), else unknown until the first element. Sizes 2 and 3 stand in for real
+        ones, so an error there (a reshape to a fixed size) is not the user's: the function then
+        runs as before, traced per element shape."""
+        try:
+            self._trace()
+        except Exception:  # noqa: BLE001 - any failure on the stand-in sizes: fall back
+            self.out_spec = None
+        if self.eager or self.out_spec is None or _structure.has_sparse(self.out_spec):
+            self.eager, self.out_spec = False, None
+        self.vectorizable = False
 
     def _out_spec(self, concrete):
         avals = iter(concrete.out_avals)
