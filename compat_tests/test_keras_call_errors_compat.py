@@ -90,9 +90,9 @@ def test_a_builtin_layer_error_in_call_names_the_layer_class(compare):
 
 def test_a_symbolic_call_without_output_shape_wraps_the_inference_error(compare):
     def program(tf):
+        tf.keras.backend.clear_session()  # the message names the layer by its auto name
         raised = _raised(lambda: _layers(tf)["no_shape"]()(tf.keras.Input((3,))))
-        head = raised[1].split("Arguments received")[0]
-        return raised[0], head.replace("no_shape_1", "no_shape")  # Keras' auto names count per process
+        return raised[0], raised[1].split("Arguments received")[0]  # Keras' auto names count per process
     compare(program)
 
 
