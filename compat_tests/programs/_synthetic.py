@@ -344,3 +344,26 @@ def jena_climate(n=1200, seed=22):
     cols["wv (m/s)"][bad] = -9999.0
     cols["max. wv (m/s)"][bad[:2]] = -9999.0
     return times, cols
+
+
+def write_pet_images(root, per_class=40, side=48, corrupted=1, seed=23):
+    """Like the extracted Kaggle PetImages folder under `root`: Cat/ and Dog/ JPEGs written by PIL
+    (JFIF headers; the same bytes on both backends), cats mostly warm-toned and dogs cool-toned with
+    noise, plus `corrupted` files per folder without a JFIF header. Returns `root`."""
+    import os
+
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    tones = {"Cat": np.array([200, 120, 60]), "Dog": np.array([60, 120, 200])}
+    for name, tone in tones.items():
+        folder = os.path.join(root, name)
+        os.makedirs(folder, exist_ok=True)
+        for i in range(per_class):
+            pixels = 0.6 * tone + 0.4 * rng.integers(0, 256, size=(side, side, 3))
+            Image.fromarray(pixels.astype("uint8")).save(os.path.join(folder, f"{i}.jpg"), format="JPEG",
+                                                         quality=90)
+        for i in range(corrupted):
+            with open(os.path.join(folder, f"broken_{i}.jpg"), "wb") as f:
+                f.write(b"\x00\x01not an image at all")
+    return root
