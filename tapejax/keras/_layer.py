@@ -332,6 +332,22 @@ class Layer(Module):
     _checkpoint_kind = "layer"
     _base_build = True  # `build` here is Keras' default (TF 2.21 builds such layers symbolically)
 
+    _saving_reference = None  # attributes of the base classes, computed once (see _saving)
+
+    @classmethod
+    def _saving_base_attributes(cls):
+        """Attribute names Keras' saving walk skips: those of tapejax's base classes (Keras skips
+        its base classes' attributes)."""
+        if Layer.__dict__["_saving_reference"] is None:
+            Layer._saving_reference = frozenset(
+                set(Layer(name="reference").__dict__) | {k for k in dir(Layer) if not k.startswith("__")})
+        return Layer._saving_reference
+
+    def _saving_entries(self):
+        """`(first, extra)`: the saving walk's children visited before the attributes, and extra
+        attributes (a model's `layers` and `optimizer`); none for a layer."""
+        return [], {}
+
     def _trackable_children(self, saving=False):
         """`[(name, child)]`: this layer's children in TF 2.21's checkpoint object graph."""
         return _trackable.layer_children(self)

@@ -91,6 +91,30 @@ class Model(Layer):
 
     _checkpoint_kind = "model"
     _base_build = True
+    _saving_model_reference = None
+
+    @classmethod
+    def _saving_base_attributes(cls):
+        if Model.__dict__["_saving_model_reference"] is None:
+            names = set(Layer._saving_base_attributes()) | set(Model(name="reference").__dict__)
+            names |= set(Sequential(name="reference").__dict__)
+            names |= {"_inputs_struct", "_outputs_struct", "_flat_inputs", "_flat_outputs", "_nodes",
+                      "_train_fn", "_test_fn", "_predict_fn", "_compile_args"}
+            names.discard("optimizer")
+            for klass in (Model, Sequential, Functional):
+                names |= {k for k in dir(klass) if not k.startswith("__")}
+            Model._saving_model_reference = frozenset(names)
+        return Model._saving_model_reference
+
+    def _saving_entries(self):
+        extra = {"layers": self.layers}
+        if getattr(self, "optimizer", None) is not None:
+            extra["optimizer"] = self.optimizer
+        return [], extra
+
+    def _saving_graph_entries(self, layers):
+        extra = {} if getattr(self, "optimizer", None) is None else {"optimizer": self.optimizer}
+        return [("layers", layers)], extra
 
     def __new__(cls, *args, **kwargs):
         # Keras 3 makes a Functional model only for `Model(...)` itself; a subclass becomes one
@@ -798,6 +822,9 @@ class Functional(Model):
     def _trackable_children(self, saving=False):
         return _trackable.functional_children(self) + _trackable.layer_children(self)
 
+    def _saving_entries(self):
+        return self._saving_graph_entries(_saving.functional_layers(self))
+
     _convert_to_compute_dtype = False  # Keras 3: inputs keep their dtype up to the Input layers
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
@@ -896,6 +923,9 @@ class Sequential(Model):
 
     def _trackable_children(self, saving=False):
         return _trackable.sequential_children(self) + _trackable.layer_children(self)
+
+    def _saving_entries(self):
+        return self._saving_graph_entries(self.layers)
 
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(trainable=trainable, name=name)

@@ -88,25 +88,6 @@ def _name_key(name):
     return f"~{name}" if name.startswith("_") else name
 
 
-_BASE_ATTRS = None
-
-
-def _base_attrs():
-    """Attributes every tapejax Layer/Model has (Keras skips its base classes' attributes)."""
-    global _BASE_ATTRS
-    if _BASE_ATTRS is None:
-        from tapejax.keras._models import Functional, Model, Sequential
-        names = set(Layer(name="reference").__dict__) | set(Model(name="reference").__dict__)
-        names |= set(Sequential(name="reference").__dict__)
-        names |= {"_inputs_struct", "_outputs_struct", "_flat_inputs", "_flat_outputs", "_nodes",
-                  "_train_fn", "_test_fn", "_predict_fn", "_compile_args"}
-        names.discard("optimizer")
-        for cls in (Layer, Model, Sequential, Functional):
-            names |= {k for k in dir(cls) if not k.startswith("__")}
-        _BASE_ATTRS = names
-    return _BASE_ATTRS
-
-
 def functional_layers(model):
     """A Functional model's layers in Keras 3's order (`Functional.layers`): by depth from the
     inputs (deepest first), ties broken by the order a traversal from the outputs meets them."""
@@ -161,9 +142,8 @@ def _children(obj):
     parts = _attention_parts(obj)
     if parts is not None:
         return parts
-    from tapejax.keras._models import Functional, Model, Sequential
     attrs = {}
-    base = _base_attrs()
+    base = obj._saving_base_attributes()
     for key, value in obj.__dict__.items():
         if key not in base and not key.startswith("__"):
             attrs[key] = value
@@ -177,15 +157,8 @@ def _children(obj):
                 attrs[key] = getattr(obj, key)
             except Exception:  # noqa: BLE001 - Keras skips attributes that raise too
                 continue
-    first = []
-    if isinstance(obj, Model):
-        layers = functional_layers(obj) if isinstance(obj, Functional) else obj.layers
-        if isinstance(obj, (Sequential, Functional)):
-            first = [("layers", layers)]
-        else:
-            attrs["layers"] = layers
-        if getattr(obj, "optimizer", None) is not None:
-            attrs["optimizer"] = obj.optimizer
+    first, extra = obj._saving_entries()  # a model's layers (and optimizer), as Keras visits them
+    attrs.update(extra)
     return first + [(key, attrs[key]) for key in sorted(attrs, key=_name_key)]
 
 
