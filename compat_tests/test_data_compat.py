@@ -275,6 +275,75 @@ def test_text_line_dataset_of_a_missing_file_raises_not_found(compare, tmp_path)
     compare(program, messages=False)
 
 
+def _masked_crc32c(data):
+    """CRC-32C (bit by bit, independent of tapejax's table) masked as TFRecord files store it."""
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x82F63B78 if crc & 1 else crc >> 1
+    crc ^= 0xFFFFFFFF
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def _tfrecord_bytes(records):
+    """TFRecord framing by hand (TF checks both checksums when it reads the file)."""
+    import struct
+    out = b""
+    for record in records:
+        length = struct.pack("<Q", len(record))
+        out += length + struct.pack("<I", _masked_crc32c(length)) + record + struct.pack("<I", _masked_crc32c(record))
+    return out
+
+
+def test_tfrecord_dataset_reads_records_of_plain_gzip_and_listed_files(compare, tmp_path):
+    records = [b"hello", b"", bytes(range(256)) * 2, "héllo".encode()]
+    plain = tmp_path / "a.tfrecord"
+    plain.write_bytes(_tfrecord_bytes(records))
+    with gzip.open(tmp_path / "b.tfrecord.gz", "wb") as f:
+        f.write(_tfrecord_bytes([b"zipped"]))
+
+    def program(tf):
+        both = tf.data.TFRecordDataset([str(plain), str(plain)])
+        zipped = tf.data.TFRecordDataset(str(tmp_path / "b.tfrecord.gz"), compression_type="GZIP")
+        listed = tf.data.TFRecordDataset(tf.data.Dataset.from_tensor_slices([str(plain)]))
+        lengths = tf.data.TFRecordDataset(str(plain)).map(tf.strings.length)
+        return (list(both.as_numpy_iterator()), list(zipped.as_numpy_iterator()), list(listed.as_numpy_iterator()),
+                list(lengths.as_numpy_iterator()), spec(both), card(both))
+    compare(program)
+
+
+@pytest.mark.parametrize("damage", ["data_byte", "length_byte", "truncated_data"])
+def test_tfrecord_dataset_raises_data_loss_for_a_damaged_file(compare, tmp_path, damage):
+    data = bytearray(_tfrecord_bytes([b"first", b"second record"]))
+    if damage == "data_byte":
+        data[12 + 5 + 4 + 12 + 3] ^= 0xFF  # inside the second record's data
+    elif damage == "length_byte":
+        data[0] = 6
+    else:
+        data = data[:12 + 5 + 4 + 12 + 4]
+    path = tmp_path / "damaged.tfrecord"
+    path.write_bytes(bytes(data))
+
+    @raises("DataLossError")
+    def program(tf):
+        return list(tf.data.TFRecordDataset(str(path)).as_numpy_iterator())
+    compare(program)
+
+
+def test_tfrecord_dataset_ends_quietly_at_a_partial_header(compare, tmp_path):
+    path = tmp_path / "partial.tfrecord"
+    path.write_bytes(_tfrecord_bytes([b"first", b"second record"])[:12 + 5 + 4 + 6])
+    compare(lambda tf: list(tf.data.TFRecordDataset(str(path)).as_numpy_iterator()))
+
+
+def test_tfrecord_dataset_of_a_missing_file_raises_not_found(compare, tmp_path):
+    @raises("NotFoundError")
+    def program(tf):
+        return list(tf.data.TFRecordDataset(str(tmp_path / "missing.tfrecord")))
+    compare(program, messages=False)
+
+
 def test_list_files_sorted_without_shuffle(compare, tmp_path):
     for name in ("b.csv", "a.csv", "c.txt"):
         (tmp_path / name).write_text("x")

@@ -4,6 +4,7 @@ from tapejax import _namespaces
 from tapejax.data import _csv, _dataset, _options
 from tapejax.data._dataset import AUTOTUNE, Dataset, DatasetSpec, TextLineDataset
 from tapejax.data._options import Options
+from tapejax.data._tfrecord import TFRecordDataset
 
 INFINITE_CARDINALITY = _dataset.INFINITE
 UNKNOWN_CARDINALITY = _dataset.UNKNOWN
@@ -22,4 +23,4 @@ experimental = _namespaces.make("data.experimental", "tf.data.experimental", {
 })
 
 __all__ = ["AUTOTUNE", "Dataset", "DatasetSpec", "INFINITE_CARDINALITY", "Iterator", "Options",
-           "TextLineDataset", "UNKNOWN_CARDINALITY", "experimental"]
+           "TFRecordDataset", "TextLineDataset", "UNKNOWN_CARDINALITY", "experimental"]
