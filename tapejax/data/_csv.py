@@ -14,6 +14,8 @@ import numpy as np
 from tapejax import _dtypes
 from tapejax._errors import InvalidArgumentError, NotFoundError
 from tapejax._function import TensorSpec
+from tapejax._io import check_host
+from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 from tapejax.data import _structure
 from tapejax.data._dataset import AUTOTUNE, UNKNOWN, Dataset
@@ -225,3 +227,73 @@ def make_csv_dataset(file_pattern, batch_size, column_names=None, column_default
 
     ds = ds._restructure(to_features)
     return ds.prefetch(AUTOTUNE if prefetch_buffer_size is None else prefetch_buffer_size)
+
+
+def _decode_field(field, dtype, default, column, record, na_value):
+    if field == "" or field == na_value:
+        if default is None:
+            raise InvalidArgumentError(f"Field {column} is required but missing in record {record}! [Op:DecodeCSV]")
+        return default
+    if dtype == _dtypes.string:
+        return field.encode("utf-8")
+    try:
+        if dtype.is_integer:
+            value = int(field)
+            info = np.iinfo(dtype.as_numpy_dtype)
+            if not info.min <= value <= info.max:
+                raise ValueError
+            return value
+        return float(field)
+    except ValueError:
+        raise InvalidArgumentError(f"Field {column} in record {record} is not a valid {dtype.name}: {field} "
+                                   f"[Op:DecodeCSV]") from None
+
+
+def decode_csv(records, record_defaults, field_delim=",", use_quote_delim=True, name=None, na_value="",
+               select_cols=None):
+    """Splits CSV records into typed columns (`tf.io.decode_csv`), on the host.
+
+    Args:
+      records: a string Tensor (any shape) of CSV lines.
+      record_defaults: per column, a default value (`0`, `0.0`, `""`, `[1]`) or an empty Tensor of
+        the column's dtype (a required field).
+      field_delim: the field separator.
+      use_quote_delim: whether double quotes enclose fields (with delimiters inside).
+      name: unused.
+      na_value: a field value read as missing.
+      select_cols: the column indices to keep (strictly increasing).
+
+    Returns:
+      A list of Tensors, one per column, each shaped like `records`.
+
+    Raises:
+      InvalidArgumentError: a record has another number of fields, a required field is missing, or
+        a field does not parse as its column's dtype.
+    """
+    check_host("The DecodeCSV op", records)
+    array = np.asarray(records.numpy() if isinstance(records, Tensor) else _structure.to_component(records),
+                       dtype=object)
+    columns = [(dtype, None if default is None else default[()]) for dtype, default in map(_default_of, record_defaults)]
+    select = None if select_cols is None else [int(c) for c in select_cols]
+    if select is not None and select != sorted(set(select)):
+        raise InvalidArgumentError("select_cols is not strictly increasing. [Op:DecodeCSV]")
+    n = len(columns)
+    outs = [[] for _ in columns]
+    for r, record in enumerate(array.ravel()):
+        text = record.decode("utf-8") if isinstance(record, bytes) else str(record)
+        fields = next(csv.reader([text], delimiter=field_delim,
+                                 quoting=csv.QUOTE_MINIMAL if use_quote_delim else csv.QUOTE_NONE), [""])
+        if select is not None:
+            if select and select[-1] >= len(fields):
+                raise InvalidArgumentError(f"Expect {n} fields but have {len(fields)} in record {r} [Op:DecodeCSV]")
+            fields = [fields[c] for c in select]
+        if len(fields) != n:
+            raise InvalidArgumentError(f"Expect {n} fields but have {len(fields)} in record {r} [Op:DecodeCSV]")
+        for c, (field, (dtype, default)) in enumerate(zip(fields, columns)):
+            outs[c].append(_decode_field(field, dtype, default, c, r, na_value))
+    result = []
+    for values, (dtype, _) in zip(outs, columns):
+        out = np.empty(len(values), object if dtype == _dtypes.string else dtype.as_numpy_dtype)
+        out[:] = values
+        result.append(convert_to_tensor(out.reshape(array.shape), dtype=dtype))
+    return result
