@@ -187,14 +187,6 @@ nn = _namespaces.make("nn", "tf.nn", {
     "scale_regularization_loss": _distribute_losses.scale_regularization_loss,
 })
 from tapejax import keras  # noqa: E402
-from tapejax.keras import _dataset_utils  # noqa: E402
-
-# tf.keras.preprocessing: TF 2.21 keeps the dataset utilities there too (made here, not in keras/)
-keras.preprocessing = _namespaces.make("keras.preprocessing", "tf.keras.preprocessing", _namespaces.pick(
-    _dataset_utils, ["image_dataset_from_directory", "text_dataset_from_directory",
-                     "timeseries_dataset_from_array"]))
-keras.preprocessing.sequence = _namespaces.make("keras.preprocessing.sequence", "tf.keras.preprocessing.sequence",
-                                                {"pad_sequences": keras.utils.pad_sequences})
 
 # TF 2's aliases of Keras namespaces (TF 2.21 has no tf.keras.optimizers.legacy classes that work).
 optimizers = keras.optimizers

@@ -18,6 +18,9 @@ import socket
 import time
 
 import jax
+from jax._src import distributed as jax_distributed  # JAX's private backend factory: gloo's bind host
+from jax._src import xla_bridge
+from jax._src.lib import _jax
 
 _LOOPBACK = {"localhost": "127.0.0.1", "": "127.0.0.1"}
 status = {"joined": False, "error": None, "cluster": None}
@@ -54,10 +57,6 @@ def split_address(address):
 
 def _pin_gloo_host(host):
     """CPU collectives (gloo) bound to `host`, not to the machine's name (JAX's default)."""
-    from jax._src import distributed as jax_distributed
-    from jax._src import xla_bridge
-    from jax._src.lib import _jax
-
     def cpu_client():
         collectives = _jax.make_gloo_tcp_collectives(distributed_client=jax_distributed.global_state.client,
                                                      hostname=host)

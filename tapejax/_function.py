@@ -30,6 +30,7 @@ from tapejax import (
     _cache,
     _compile,
     _context,
+    _dtypes,
     _explain,
     _lazy,
     _nest,
@@ -41,6 +42,7 @@ from tapejax import (
 from tapejax import _errors as errors
 from tapejax._errors import user_line, warn_first_n
 from tapejax._ops import random_ops
+from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import SymbolicStrings, Tensor, TensorShape
 
 _NO_RNG = np.zeros(3, np.uint32)
@@ -84,7 +86,6 @@ class TensorSpec:
     """
 
     def __init__(self, shape, dtype="float32", name=None):
-        from tapejax import _dtypes
         self.shape = TensorShape(shape)
         self.dtype = _dtypes.as_dtype(dtype)
         self.name = name
@@ -1399,7 +1400,6 @@ def _is_string(dtype):
 def _as_tensor(value, dtype=None):
     if type(value) is Tensor:
         return value
-    from tapejax._ops._convert import convert_to_tensor
     return convert_to_tensor(value) if dtype is None else convert_to_tensor(value, dtype=dtype)
 
 

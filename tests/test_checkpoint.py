@@ -188,7 +188,7 @@ def test_a_checkpoint_of_another_model_restores_nothing_and_does_not_raise_as_tf
 
 def _v1_archive(path, arrays_by_key):
     """A checkpoint as tapejax wrote it before object-graph keys (format v1: structural keys)."""
-    from tapejax.keras._models import save_arrays
+    from tapejax._npz import save_arrays
     keys = sorted(arrays_by_key)
     arrays = {f"v{i:06d}": np.asarray(arrays_by_key[k]) for i, k in enumerate(keys)}
     save_arrays(path + ".npz", arrays, ["tapejax-checkpoint-v1"] + keys)

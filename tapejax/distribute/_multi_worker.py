@@ -14,6 +14,7 @@ import os
 
 import jax
 import numpy as np
+from jax.experimental import multihost_utils
 
 from tapejax import _distribute_bootstrap
 from tapejax._errors import UnavailableError
@@ -229,7 +230,6 @@ class TFConfigClusterResolver(ClusterResolver):
 
 def _agree_on_seed():
     """One base for tapejax's global random seed on every process (process 0's), unless the user set one."""
-    from jax.experimental import multihost_utils
     seed = random_ops._global
     if seed.seed is not None:
         return

@@ -2,7 +2,9 @@
 layers, `Sequential`/functional/subclassed models with `compile`/`fit`, losses, metrics,
 regularizers, constraints, the legacy `keras.backend` functions, and optimizers on optax."""
 
+from tapejax import _namespaces
 from tapejax.keras import (
+                           _dataset_utils,
                            activations,
                            backend,
                            callbacks,
@@ -26,6 +28,13 @@ from tapejax.keras._layer import Input, InputLayer, InputSpec, KerasTensor, Laye
 from tapejax.keras._models import Functional, History, Model, Sequential
 from tapejax.keras._variables import KerasVariable as Variable
 
-__all__ = ["Variable", "activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers", "losses",
+# tf.keras.preprocessing: TF 2.21 keeps the dataset utilities there too
+preprocessing = _namespaces.make("keras.preprocessing", "tf.keras.preprocessing", {
+    **_namespaces.pick(_dataset_utils, ["image_dataset_from_directory", "text_dataset_from_directory",
+                                        "timeseries_dataset_from_array"]),
+    "sequence": _namespaces.make("keras.preprocessing.sequence", "tf.keras.preprocessing.sequence",
+                                 {"pad_sequences": utils.pad_sequences})})
+
+__all__ = ["Variable", "preprocessing", "activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers", "losses",
            "metrics", "mixed_precision", "models", "ops", "optimizers", "random", "regularizers", "saving", "schedules", "utils", "Input",
            "InputLayer", "InputSpec", "KerasTensor", "Layer", "Model", "Sequential", "Functional", "History"]

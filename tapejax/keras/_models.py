@@ -427,17 +427,6 @@ class Model(Layer):
         """`{name: result}` of every metric in `self.metrics`."""
         return {m.name: m.result() for m in self.metrics}
 
-    def to_json(self, **kwargs):
-        """The architecture in Keras 3's JSON schema (Sequential models; see
-        `keras.models.model_from_json`)."""
-        from tapejax.keras import models
-        return models.to_json(self, **kwargs)
-
-    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
-        """Saves the whole model (Keras 3's `.keras`/`.h5` formats; see `keras.models.save_model`)."""
-        from tapejax.keras import models
-        models.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
-
     def export(self, filepath, format="tf_saved_model", verbose=True, input_signature=None):  # noqa: A002
         """Exports a SavedModel with a `serve` endpoint, as Keras 3 (see `tf.saved_model.load`)."""
         _saved_model.export_keras(self, filepath, format=format, verbose=verbose, input_signature=input_signature)

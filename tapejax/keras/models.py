@@ -156,3 +156,19 @@ def model_from_json(json_string, custom_objects=None):
 def to_json(model, **kwargs):
     """`model.to_json()`: the architecture in Keras 3's JSON schema."""
     return json.dumps(_saving_lib.serialize_layer(model), **kwargs)
+
+
+def _model_to_json(self, **kwargs):
+    """The architecture in Keras 3's JSON schema (see `keras.models.model_from_json`)."""
+    return to_json(self, **kwargs)
+
+
+def _model_save(self, filepath, overwrite=True, zipped=None, **kwargs):
+    """Saves the whole model (Keras 3's `.keras`/`.h5` formats; see `keras.models.save_model`)."""
+    save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+
+# Model's saving methods are attached here, above the saving code that builds models when loading.
+for _name, _method in (("to_json", _model_to_json), ("save", _model_save)):
+    _method.__name__, _method.__qualname__ = _name, f"Model.{_name}"
+    setattr(Model, _name, _method)
