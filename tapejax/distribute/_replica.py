@@ -25,8 +25,6 @@ checked, and evaluated into the enclosing trace.
 
 from __future__ import annotations
 
-import sys
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -105,33 +103,7 @@ def sync_on_read(variable):
     a read outside `run` combines them), or None for a mirrored one."""
     if getattr(variable, "_synchronization", None) == VariableSynchronization.ON_READ:
         return variable._aggregation
-    return getattr(variable, "_distribute_on_read", None)
-
-
-def note_keras_metric(variable):
-    """Marks a Keras metric's state as sync-on-read SUM, as Keras 3 makes it under TF
-    (`Metric.add_variable(aggregation="sum")`); tapejax's Metric does not pass that to the Variable,
-    so the creating frame is looked at."""
-    frame = sys._getframe(2)
-    for _ in range(4):
-        if frame is None:
-            return
-        owner = frame.f_locals.get("self")
-        if (frame.f_code.co_name in ("add_variable", "add_weight") and hasattr(owner, "update_state")
-                and hasattr(owner, "result")):
-            if frame.f_locals.get("aggregation") in ("sum", VariableAggregation.SUM):
-                variable._distribute_on_read = VariableAggregation.SUM
-            return
-        frame = frame.f_back
-
-
-def note_optimizer_variable(variable):
-    """Records which Keras optimizer owns `variable` (its `iterations`): its clipping settings
-    decide whether the summed gradient it gets is TF's (Keras clips each replica's gradient)."""
-    frame = sys._getframe(2)
-    owner = frame.f_locals.get("self") if frame is not None else None
-    if owner is not None and hasattr(owner, "apply_gradients"):
-        variable._distribute_optimizer = owner
+    return None
 
 
 class _Body:

@@ -300,8 +300,6 @@ class Strategy:
         self._variables.append(weakref.ref(variable))
         if self._wait or self.num_replicas_in_sync > 1:
             variable.__class__ = _strategy_class(type(variable), self._wait)
-        if self.num_replicas_in_sync > 1:
-            _replica.note_keras_metric(variable)
         array = variable._array
         if isinstance(array, jax.core.Tracer):
             return
@@ -655,10 +653,11 @@ class _DefaultStrategy(Strategy):
 _state.set_default_factory(_DefaultStrategy)
 
 
-def check_optimizer_variables(optimizer_variable, variables):
+def check_optimizer_variables(optimizer, optimizer_variable, variables):
     """TF's errors for an optimizer building its slots for Variables of another strategy's scope.
 
     Args:
+      optimizer: the Keras optimizer (its clipping settings decide what a per-replica step may do).
       optimizer_variable: a Variable the optimizer made when it was created (its `iterations`).
       variables: the Variables the optimizer is built for.
 
@@ -668,7 +667,7 @@ def check_optimizer_variables(optimizer_variable, variables):
     """
     own = getattr(optimizer_variable, "_distribute_strategy", None)
     if own is not None and own.num_replicas_in_sync > 1:
-        _replica.note_optimizer_variable(optimizer_variable)
+        optimizer_variable._distribute_optimizer = optimizer
     for variable in variables:
         theirs = getattr(variable, "_distribute_strategy", None)
         if theirs is own:

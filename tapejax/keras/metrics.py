@@ -18,8 +18,13 @@ import numpy as np
 from tapejax import _context, _dtypes, _lazy
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
+from tapejax._variable import VariableAggregation, VariableSynchronization
 from tapejax.keras import _kernels
 from tapejax.keras._variables import KerasVariable
+
+# Keras 3's metric-variable aggregation names
+_AGGREGATIONS = {"none": VariableAggregation.NONE, "sum": VariableAggregation.SUM, "mean": VariableAggregation.MEAN,
+                 "only_first_replica": VariableAggregation.ONLY_FIRST_REPLICA}
 
 __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "SparseCategoricalAccuracy",
            "CategoricalAccuracy", "BinaryAccuracy", "MeanSquaredError", "MeanAbsoluteError",
@@ -79,8 +84,10 @@ class Metric:
         dtype = _dtypes.as_dtype(dtype or self._dtype)
         value = np.zeros(shape, dtype._np) if initializer == "zeros" else np.asarray(initializer,
                                                                                   dtype._np)
-        var = KerasVariable(value, dtype=dtype, trainable=False, name=name,
-                            path=f"{self.name}/{name}")
+        # Keras 3 makes metric state sync-on-read (summed over replicas when read, by default)
+        var = KerasVariable(value, dtype=dtype, trainable=False, name=name, path=f"{self.name}/{name}",
+                            synchronization=VariableSynchronization.ON_READ,
+                            aggregation=_AGGREGATIONS[aggregation])
         self._variables.append(var)
         return var
 

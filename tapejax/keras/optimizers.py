@@ -318,7 +318,7 @@ class Optimizer:
         found = self._slots.get(var._id)
         if found is not None:
             return found
-        check_optimizer_variables(self._iterations, [var])  # TF's errors across strategy scopes
+        check_optimizer_variables(self, self._iterations, [var])  # TF's errors across strategy scopes
         self._extra(var, self._averages, "average")
         self._extra(var, self._accumulators, "gradient_accumulator")
         value = var._stored if _context.current.read_hook is None else var._read()  # shape, dtype only
