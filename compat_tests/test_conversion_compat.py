@@ -100,3 +100,10 @@ def test_an_empty_tensor_iterates_and_unstacks_to_an_empty_list(compare):
     def program(tf):
         return list(tf.range(0)), tf.unstack(tf.zeros([0, 3])), len(tf.unstack(tf.zeros([2, 0]), axis=1))
     compare(program)
+
+
+def test_an_empty_python_list_converts_to_any_dtype(compare):
+    def program(tf):
+        return (tf.constant([], tf.int32), tf.constant([[]], tf.bool), tf.convert_to_tensor([], tf.int64),
+                tf.constant([], tf.string), tf.constant([]))
+    compare(program)

@@ -104,13 +104,14 @@ bitwise = _namespaces.make("bitwise", "tf.bitwise", _namespaces.pick(_math_ops, 
 
 strings = _namespaces.make("strings", "tf.strings", _namespaces.pick(_string_ops, _string_ops.__all__))
 from tapejax import _io  # noqa: E402
+from tapejax.data import _csv  # noqa: E402
 from tapejax._ops import image_codec_ops as _image_codec_ops  # noqa: E402
 
 image = _namespaces.make("image", "tf.image", {**_namespaces.pick(_image_ops, _image_ops.__all__),
                                                **_namespaces.pick(_image_codec_ops, _image_codec_ops.__all__)})
 io = _namespaces.make("io", "tf.io", {
     **_namespaces.pick(_io, _io.__all__), **_namespaces.pick(_image_codec_ops, _image_codec_ops.__all__),
-    "decode_raw": _string_ops.decode_raw,
+    "decode_raw": _string_ops.decode_raw, "decode_csv": _csv.decode_csv,
     "gfile": _namespaces.make("io.gfile", "tf.io.gfile", _namespaces.pick(_io, _io.GFILE)),
 })
 
@@ -187,6 +188,13 @@ nn = _namespaces.make("nn", "tf.nn", {
     "scale_regularization_loss": _distribute_losses.scale_regularization_loss,
 })
 from tapejax import keras  # noqa: E402
+
+# TF 2's initializer classes (init_ops_v2): the same defaults and configs as Keras 3's, which accept them
+constant_initializer = keras.initializers.Constant
+ones_initializer = keras.initializers.Ones
+random_normal_initializer = keras.initializers.RandomNormal
+random_uniform_initializer = keras.initializers.RandomUniform
+zeros_initializer = keras.initializers.Zeros
 
 # TF 2's aliases of Keras namespaces (TF 2.21 has no tf.keras.optimizers.legacy classes that work).
 optimizers = keras.optimizers
@@ -285,15 +293,16 @@ __all__ = [
     "assert_less", "assert_rank", "atan", "atan2", "autodiff", "autograph", "bfloat16", "bitwise", "bool",
     "boolean_mask", "broadcast_to", "cast", "clear_caches", "clip_by_global_norm", "clip_by_norm",
     "clip_by_value", "compat", "complex", "complex128", "complex64", "concat", "cond", "config", "constant",
-    "convert_to_tensor", "cos", "cosh", "cumsum", "custom_gradient", "data", "debugging", "device",
-    "distribute", "divide", "double", "dtypes", "einsum", "equal", "errors", "executing_eagerly", "exp",
-    "expand_dims", "experimental", "eye", "fill", "float16", "float32", "float64", "floor", "function",
-    "gather", "gather_nd", "grad_pass_through", "greater", "greater_equal", "half", "identity", "image",
-    "init_scope", "initializers", "int16", "int32", "int64", "int8", "io", "is_tensor", "keras", "less",
-    "less_equal", "linalg", "linspace", "logical_and", "logical_not", "logical_or", "losses", "map_fn", "math",
-    "matmul", "maximum", "meshgrid", "metrics", "minimum", "multiply", "name_scope", "negative", "nest",
-    "newaxis", "nn", "norm", "not_equal", "numpy_function", "one_hot", "ones", "ones_like", "optimizers",
-    "pad", "pow", "print", "profiler", "py_function", "ragged", "random", "range", "rank", "realdiv",
+    "constant_initializer", "convert_to_tensor", "cos", "cosh", "cumsum", "custom_gradient", "data",
+    "debugging", "device", "distribute", "divide", "double", "dtypes", "einsum", "equal", "errors",
+    "executing_eagerly", "exp", "expand_dims", "experimental", "eye", "fill", "float16", "float32", "float64",
+    "floor", "function", "gather", "gather_nd", "grad_pass_through", "greater", "greater_equal", "half",
+    "identity", "image", "init_scope", "initializers", "int16", "int32", "int64", "int8", "io", "is_tensor",
+    "keras", "less", "less_equal", "linalg", "linspace", "logical_and", "logical_not", "logical_or", "losses",
+    "map_fn", "math", "matmul", "maximum", "meshgrid", "metrics", "minimum", "multiply", "name_scope",
+    "negative", "nest", "newaxis", "nn", "norm", "not_equal", "numpy_function", "one_hot", "ones",
+    "ones_initializer", "ones_like", "optimizers", "pad", "pow", "print", "profiler", "py_function", "ragged",
+    "random", "random_normal_initializer", "random_uniform_initializer", "range", "rank", "realdiv",
     "recompute_grad", "reduce_all", "reduce_any", "reduce_logsumexp", "reduce_max", "reduce_mean",
     "reduce_min", "reduce_prod", "reduce_sum", "repeat", "reshape", "reverse", "round", "saturate_cast",
     "saved_model", "scatter_nd", "sets", "shape", "sigmoid", "sign", "sin", "sinh", "size", "slice", "sort",
@@ -301,7 +310,7 @@ __all__ = [
     "summary", "tan", "tanh", "tensor_scatter_nd_add", "tensor_scatter_nd_max", "tensor_scatter_nd_min",
     "tensor_scatter_nd_sub", "tensor_scatter_nd_update", "tensordot", "tile", "train", "transpose", "truediv",
     "types", "uint16", "uint32", "uint64", "uint8", "unstack", "vectorized_map", "version", "where",
-    "while_loop", "zeros", "zeros_like",
+    "while_loop", "zeros", "zeros_initializer", "zeros_like",
 ]
 
 from tapejax import _missing_api  # noqa: E402

@@ -113,6 +113,8 @@ def _to_dtype(value, array, dtype):
     if src_kind in "USO":
         raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
     python_value = not isinstance(value, (np.ndarray, np.generic))
+    if python_value and array.size == 0:  # `[]` has no values to lose (NumPy calls it float64)
+        return array.astype(target)
     lossy = (src_kind == "f" and dst_kind in "iub") or (src_kind == "c" and dst_kind != "c") or (
         src_kind in "iu" and dst_kind == "b")
     if lossy and python_value:
