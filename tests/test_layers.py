@@ -39,7 +39,7 @@ def _imported(module, node):
 
 def test_no_module_imports_inside_a_function():
     inside = []
-    for module, (path, tree) in MODULES.items():
+    for path, tree in MODULES.values():
         for function in ast.walk(tree):
             if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 for node in ast.walk(function):
