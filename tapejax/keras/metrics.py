@@ -20,6 +20,7 @@ from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 from tapejax._variable import VariableAggregation, VariableSynchronization
 from tapejax.keras import _kernels
+from tapejax.keras._operation import unique_name
 from tapejax.keras._variables import KerasVariable
 
 # Keras 3's metric-variable aggregation names
@@ -28,7 +29,8 @@ _AGGREGATIONS = {"none": VariableAggregation.NONE, "sum": VariableAggregation.SU
 
 __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "SparseCategoricalAccuracy",
            "CategoricalAccuracy", "BinaryAccuracy", "MeanSquaredError", "MeanAbsoluteError",
-           "SparseCategoricalCrossentropy", "get"]
+           "SparseCategoricalCrossentropy", "BinaryCrossentropy", "CategoricalCrossentropy", "TruePositives",
+           "FalsePositives", "TrueNegatives", "FalseNegatives", "Precision", "Recall", "get"]
 
 
 def _array(x):
@@ -351,6 +353,159 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
         super().__init__(fn=_SCCE_LOGITS if from_logits else _SCCE_PROBS, name=name, dtype=dtype)
 
 
+def _binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0):
+    return _kernels._per_sample("bce", y_true.astype(jnp.float32), y_pred.astype(jnp.float32),
+                                from_logits=from_logits, label_smoothing=label_smoothing)
+
+
+def _categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    return _kernels._per_sample("cce", y_true.astype(jnp.float32), y_pred.astype(jnp.float32),
+                                from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
+
+
+class BinaryCrossentropy(MeanMetricWrapper):
+    """The mean binary cross-entropy between labels and predictions (probabilities, or logits)."""
+
+    _direction = "down"
+    _fn = _pure(_binary_crossentropy)
+
+    def __init__(self, name="binary_crossentropy", dtype=None, from_logits=False, label_smoothing=0):
+        super().__init__(name=name, dtype=dtype, from_logits=from_logits, label_smoothing=label_smoothing)
+        self.from_logits, self.label_smoothing = from_logits, label_smoothing
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
+
+
+class CategoricalCrossentropy(MeanMetricWrapper):
+    """The mean categorical cross-entropy between one-hot labels and predictions."""
+
+    _direction = "down"
+    _fn = _pure(_categorical_crossentropy)
+
+    def __init__(self, name="categorical_crossentropy", dtype=None, from_logits=False, label_smoothing=0, axis=-1):
+        super().__init__(name=name, dtype=dtype, from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
+        self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing,
+                "axis": self.axis}
+
+
+# -- confusion-matrix counts (TruePositives ... Precision, Recall), thresholds as Keras 3's ----------
+def _thresholds(thresholds):
+    """(the thresholds as a float array, whether one was given as a number)."""
+    one = thresholds is None or isinstance(thresholds, (int, float))
+    values = [0.5] if thresholds is None else [float(thresholds)] if one else [float(t) for t in thresholds]
+    if any(not 0.0 <= t <= 1.0 for t in values):
+        raise ValueError(f"Threshold values must be in [0, 1]. Received: {values}")
+    return np.asarray(values, np.float32), one
+
+
+def _confusion_counts(y_true, y_pred, thresholds, sample_weight):
+    """(tp, fp, tn, fn) per threshold: a prediction is positive when strictly above it, as Keras."""
+    y_pred = y_pred.astype(jnp.float32)
+    if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
+        y_true = jnp.squeeze(y_true, -1)
+    elif y_pred.ndim == y_true.ndim + 1 and y_pred.shape[-1] == 1:
+        y_pred = jnp.squeeze(y_pred, -1)
+    label = jnp.broadcast_to(y_true.astype(bool), y_pred.shape).reshape(1, -1)
+    positive = y_pred.reshape(1, -1) > jnp.asarray(thresholds).reshape(-1, 1)
+    weight = jnp.ones(y_pred.shape, jnp.float32) if sample_weight is None else jnp.broadcast_to(
+        sample_weight.astype(jnp.float32).reshape(sample_weight.shape + (1,) * (y_pred.ndim - sample_weight.ndim)),
+        y_pred.shape)
+    weight = weight.reshape(1, -1)
+
+    def count(mask):
+        return jnp.sum(jnp.where(mask, weight, 0.0), axis=1)
+    return count(label & positive), count(~label & positive), count(~label & ~positive), count(label & ~positive)
+
+
+class _ConfusionMetric(Metric):
+    _counts = ()  # which of (tp, fp, tn, fn) the metric keeps
+    _accumulator = False  # a single count's variable is named "accumulator", as Keras names it
+
+    def __init__(self, thresholds=None, name=None, dtype=None, top_k=None, class_id=None):
+        # Keras 3 names an unnamed one uniquely (true_positives, true_positives_1, ...), as layers
+        super().__init__(name=name or unique_name(re.sub(r"(?<!^)(?=[A-Z])", "_", type(self).__name__).lower()),
+                         dtype=dtype)
+        if top_k is not None or class_id is not None:
+            raise NotImplementedError(f"tapejax's {type(self).__name__} has no top_k or class_id yet: compute the "
+                                      f"metric on the class's column of y_true and y_pred instead.")
+        self.init_thresholds = thresholds
+        self._thresholds, self._one_threshold = _thresholds(thresholds)
+        self._count_variables = {
+            count: self.add_variable(shape=(len(self._thresholds),), name="accumulator" if self._accumulator else count)
+            for count in self._counts}
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        counts = dict(zip(("true_positives", "false_positives", "true_negatives", "false_negatives"),
+                          _confusion_counts(_array(y_true), _array(y_pred), self._thresholds,
+                                            None if sample_weight is None else _array(sample_weight))))
+        for name, variable in self._count_variables.items():
+            variable._write(variable._read() + counts[name].astype(variable._read().dtype))
+
+    def _value(self, counts):
+        return counts[self._counts[0]]
+
+    def result(self):
+        value = self._value({name: v._read() for name, v in self._count_variables.items()})
+        return Tensor(value[0] if self._one_threshold else value)
+
+    def get_config(self):
+        return {**super().get_config(), "thresholds": self.init_thresholds}
+
+
+def _count_metric(class_name, count, doc):
+    class CountMetric(_ConfusionMetric):
+        _counts = (count,)
+        _accumulator = True
+
+        def __init__(self, thresholds=None, name=None, dtype=None):
+            super().__init__(thresholds=thresholds, name=name, dtype=dtype)
+    CountMetric.__name__ = CountMetric.__qualname__ = class_name
+    CountMetric.__doc__ = doc
+    return CountMetric
+
+
+TruePositives = _count_metric("TruePositives", "true_positives", "The (weighted) number of true positives.")
+FalsePositives = _count_metric("FalsePositives", "false_positives", "The (weighted) number of false positives.")
+TrueNegatives = _count_metric("TrueNegatives", "true_negatives", "The (weighted) number of true negatives.")
+FalseNegatives = _count_metric("FalseNegatives", "false_negatives", "The (weighted) number of false negatives.")
+
+
+class Precision(_ConfusionMetric):
+    """true_positives / (true_positives + false_positives), at each threshold."""
+
+    _direction = "up"
+    _counts = ("true_positives", "false_positives")
+
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+        super().__init__(thresholds=thresholds, name=name, dtype=dtype, top_k=top_k, class_id=class_id)
+
+    def _value(self, counts):
+        return _divide_no_nan(counts["true_positives"], counts["true_positives"] + counts["false_positives"])
+
+    def get_config(self):
+        return {**super().get_config(), "top_k": None, "class_id": None}
+
+
+class Recall(_ConfusionMetric):
+    """true_positives / (true_positives + false_negatives), at each threshold."""
+
+    _direction = "up"
+    _counts = ("true_positives", "false_negatives")
+
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+        super().__init__(thresholds=thresholds, name=name, dtype=dtype, top_k=top_k, class_id=class_id)
+
+    def _value(self, counts):
+        return _divide_no_nan(counts["true_positives"], counts["true_positives"] + counts["false_negatives"])
+
+    def get_config(self):
+        return {**super().get_config(), "top_k": None, "class_id": None}
+
+
 _SCCE_LOGITS = _pure(_loss_values("scce", from_logits=True)).__func__
 _SCCE_PROBS = _pure(_loss_values("scce", from_logits=False)).__func__
 
@@ -359,6 +514,7 @@ _BY_NAME = {
     "categorical_accuracy": CategoricalAccuracy, "binary_accuracy": BinaryAccuracy,
     "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
     "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
+    "binary_crossentropy": BinaryCrossentropy, "categorical_crossentropy": CategoricalCrossentropy,
 }
 
 
