@@ -33,7 +33,9 @@ preprocessing = _namespaces.make("keras.preprocessing", "tf.keras.preprocessing"
     **_namespaces.pick(_dataset_utils, ["image_dataset_from_directory", "text_dataset_from_directory",
                                         "timeseries_dataset_from_array"]),
     "sequence": _namespaces.make("keras.preprocessing.sequence", "tf.keras.preprocessing.sequence",
-                                 {"pad_sequences": utils.pad_sequences})})
+                                 {"pad_sequences": utils.pad_sequences}),
+    "image": _namespaces.make("keras.preprocessing.image", "tf.keras.preprocessing.image", _namespaces.pick(
+        utils, ["array_to_img", "img_to_array", "load_img", "save_img"]))})
 
 __all__ = ["Variable", "preprocessing", "activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers", "losses",
            "metrics", "mixed_precision", "models", "ops", "optimizers", "random", "regularizers", "saving", "schedules", "utils", "Input",

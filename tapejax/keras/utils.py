@@ -18,6 +18,7 @@ from tapejax.keras._dataset_utils import (  # noqa: F401 - keras.utils' dataset 
     text_dataset_from_directory,
     timeseries_dataset_from_array,
 )
+from tapejax.keras._image_files import array_to_img, img_to_array, load_img, save_img
 from tapejax.keras._plot import model_to_dot, plot_model  # noqa: F401 - keras.utils' model plots
 from tapejax.keras._saving_registry import (  # noqa: F401 - keras.utils' saving registry
     CustomObjectScope,
@@ -29,7 +30,7 @@ from tapejax.keras._saving_registry import (  # noqa: F401 - keras.utils' saving
 )
 from tapejax.keras._sequence import pad_sequences  # noqa: F401 - keras.utils.pad_sequences
 
-__all__ = ["Progbar", "to_categorical", "set_random_seed"]
+__all__ = ["Progbar", "to_categorical", "set_random_seed", "array_to_img", "img_to_array", "load_img", "save_img"]
 
 
 class Progbar:
