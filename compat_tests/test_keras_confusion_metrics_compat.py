@@ -59,3 +59,30 @@ def test_compile_and_fit_report_confusion_metrics(compare):
         history = model.fit(P * 4 - 2, Y, epochs=2, batch_size=5, verbose=0, shuffle=False)
         return {k: np.asarray(v) for k, v in sorted(history.history.items())}
     compare(program, rtol=1e-5)
+
+
+PROBS = np.array([0.9, 0.1, 0.35, 0.8, 0.65, 0.2, 0.55, 0.4], np.float32)
+LABELS = np.array([1, 0, 1, 1, 0, 0, 1, 0], np.float32)
+
+
+def test_auc_roc_and_pr_with_every_summation_method(compare):
+    def program(tf):
+        tf.keras.backend.clear_session()
+        out = []
+        for kwargs in ({}, {"curve": "PR"}, {"summation_method": "minoring"}, {"curve": "PR", "summation_method": "majoring"},
+                       {"num_thresholds": 7}, {"thresholds": [0.3, 0.5, 0.7]}):
+            metric = tf.keras.metrics.AUC(**kwargs)
+            metric.update_state(LABELS, PROBS)
+            metric.update_state(LABELS[:4], PROBS[:4], sample_weight=np.array([1.0, 2.0, 0.5, 1.0], np.float32))
+            out.append((metric.name, float(metric.result()), _config(metric)))
+        logits = tf.keras.metrics.AUC(from_logits=True, name="auc_logits")
+        logits.update_state(LABELS, np.log(PROBS / (1 - PROBS)))
+        out.append(float(logits.result()))
+        return out
+    compare(program, rtol=1e-5)
+
+
+def test_auc_bad_arguments_raise_value_error(compare):
+    def program(tf):
+        return tf.keras.metrics.AUC(num_thresholds=1)
+    compare(program, raises="ValueError")

@@ -30,7 +30,7 @@ _AGGREGATIONS = {"none": VariableAggregation.NONE, "sum": VariableAggregation.SU
 __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "SparseCategoricalAccuracy",
            "CategoricalAccuracy", "BinaryAccuracy", "MeanSquaredError", "MeanAbsoluteError",
            "SparseCategoricalCrossentropy", "BinaryCrossentropy", "CategoricalCrossentropy", "TruePositives",
-           "FalsePositives", "TrueNegatives", "FalseNegatives", "Precision", "Recall", "get"]
+           "FalsePositives", "TrueNegatives", "FalseNegatives", "Precision", "Recall", "AUC", "get"]
 
 
 def _array(x):
@@ -504,6 +504,89 @@ class Recall(_ConfusionMetric):
 
     def get_config(self):
         return {**super().get_config(), "top_k": None, "class_id": None}
+
+
+class AUC(Metric):
+    """The area under the ROC or precision-recall curve, from confusion counts at `num_thresholds`
+    thresholds (Keras 3's thresholds, Riemann sums and Davis & Goadrich's PR interpolation)."""
+
+    _direction = "up"
+
+    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name=None, dtype=None,
+                 thresholds=None, multi_label=False, num_labels=None, label_weights=None, from_logits=False):
+        super().__init__(name=name or unique_name("auc"), dtype=dtype)
+        curve, summation_method = str(curve).upper(), str(summation_method).lower()
+        if curve not in ("ROC", "PR"):
+            raise NotImplementedError(f"tapejax's AUC supports curve='ROC' or 'PR', not {curve!r}.")
+        if summation_method not in ("interpolation", "minoring", "majoring"):
+            raise ValueError(f'Invalid AUC summation method value "{summation_method}". Expected values are '
+                             f'["interpolation", "majoring", "minoring"]')
+        if multi_label or label_weights is not None:
+            raise NotImplementedError("tapejax's AUC has no multi_label/label_weights yet: average per-label AUC "
+                                      "metrics instead.")
+        if thresholds is not None:
+            inner = sorted(float(t) for t in thresholds)
+        else:
+            if num_thresholds <= 1:
+                raise ValueError(f"Argument `num_thresholds` must be an integer > 1. Received: "
+                                 f"num_thresholds={num_thresholds}")
+            inner = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+        self._init_thresholds = thresholds is not None
+        self.num_thresholds = len(inner) + 2
+        self.curve, self.summation_method, self.from_logits = curve, summation_method, from_logits
+        self.multi_label, self.num_labels, self.label_weights = False, num_labels, None
+        epsilon = 1e-7  # keras.backend.epsilon()
+        self._thresholds = np.asarray([0.0 - epsilon] + inner + [1.0 + epsilon])  # float64, as Keras keeps them
+        self._count_variables = {count: self.add_variable(shape=(self.num_thresholds,), name=count) for count in (
+            "true_positives", "false_positives", "true_negatives", "false_negatives")}
+
+    @property
+    def thresholds(self):
+        return list(self._thresholds)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = _array(y_pred)
+        if self.from_logits:
+            y_pred = jax.nn.sigmoid(y_pred)
+        counts = dict(zip(("true_positives", "false_positives", "true_negatives", "false_negatives"),
+                          _confusion_counts(_array(y_true), y_pred, self._thresholds.astype(np.float32),
+                                            None if sample_weight is None else _array(sample_weight))))
+        for name, variable in self._count_variables.items():
+            variable._write(variable._read() + counts[name].astype(variable._read().dtype))
+
+    def result(self):
+        c = {name: v._read() for name, v in self._count_variables.items()}
+        tp, fp, tn, fn = c["true_positives"], c["false_positives"], c["true_negatives"], c["false_negatives"]
+        if self.curve == "PR" and self.summation_method == "interpolation":
+            dtp = tp[:-1] - tp[1:]
+            p = tp + fp
+            dp = p[:-1] - p[1:]
+            slope = _divide_no_nan(dtp, jnp.maximum(dp, 0))
+            intercept = tp[1:] - slope * p[1:]
+            ratio = jnp.where((p[:-1] > 0) & (p[1:] > 0), _divide_no_nan(p[:-1], jnp.maximum(p[1:], 0)),
+                              jnp.ones_like(p[1:]))
+            return Tensor(jnp.sum(_divide_no_nan(slope * (dtp + intercept * jnp.log(ratio)),
+                                                 jnp.maximum(tp[1:] + fn[1:], 0))))
+        recall = _divide_no_nan(tp, tp + fn)
+        if self.curve == "ROC":
+            x, y = _divide_no_nan(fp, fp + tn), recall
+        else:
+            x, y = recall, _divide_no_nan(tp, tp + fp)
+        if self.summation_method == "interpolation":
+            heights = (y[:-1] + y[1:]) / 2.0
+        elif self.summation_method == "minoring":
+            heights = jnp.minimum(y[:-1], y[1:])
+        else:
+            heights = jnp.maximum(y[:-1], y[1:])
+        return Tensor(jnp.sum((x[:-1] - x[1:]) * heights))
+
+    def get_config(self):
+        config = {**super().get_config(), "num_thresholds": self.num_thresholds, "curve": self.curve,
+                  "summation_method": self.summation_method, "multi_label": False, "num_labels": self.num_labels,
+                  "label_weights": None, "from_logits": self.from_logits}
+        if self._init_thresholds:
+            config["thresholds"] = list(self._thresholds[1:-1])
+        return config
 
 
 _SCCE_LOGITS = _pure(_loss_values("scce", from_logits=True)).__func__
