@@ -23,7 +23,10 @@ SCALED = {
 def _summary(values, mean, std, low=None, high=None):
     """Booleans about `values`: within [low, high], mean and standard deviation near `mean`, `std`
     (tolerances several standard errors wide for 60,000 samples)."""
-    values = np.asarray(values, np.float64)
+    values = np.asarray(values)
+    if low is not None:  # the bounds as the values' dtype holds them (a float32 draw can equal -limit in float32)
+        low, high = float(np.asarray(low, values.dtype)), float(np.asarray(high, values.dtype))
+    values = values.astype(np.float64)
     out = [bool(abs(values.mean() - mean) < 4 * std / math.sqrt(values.size) + 1e-12),
            bool(abs(values.std() / std - 1) < 0.03)]
     if low is not None:
