@@ -908,7 +908,16 @@ def _read_with_deferred(variable):
     """The read hook while restorations wait: applies those whose variables now all exist."""
     _context.current.read_hook = None
     try:
-        _waiting[:] = [d for d in _waiting if not d.try_apply()]
+        still, failure = [], None
+        for entry in list(_waiting):
+            try:
+                if not entry.try_apply():
+                    still.append(entry)
+            except ValueError as err:  # raised once, as TF raises it once; the entry is dropped
+                failure = failure or err
+        _waiting[:] = still
+        if failure is not None:
+            raise failure
         return variable._read()
     finally:
         if _waiting and _context.current.read_hook is None:
