@@ -664,7 +664,7 @@ class _Restoration:
     def __init__(self, save_path, nodes, values):
         self.save_path, self.nodes, self.values = save_path, nodes, values
         self.bound = set()        # saved node ids matched to an object
-        self.matched = set()      # keys of the current objects matched
+        self.matched = _MatchedObjects()  # the current objects matched (by identity, never by a reusable id)
         self.unused = [n["key"] for n in nodes if n.get("key") is not None]   # live
         self.unmatched = []       # live: existing objects that got no value
         self.nontrivial = False
@@ -691,10 +691,10 @@ class _Restoration:
         queue = collections.deque([(obj, node_id, quirk)])
         while queue:
             cur, nid, q = queue.popleft()
-            if nid in self.bound or _key(cur) in self.matched:
+            if nid in self.bound or (_key(cur), cur) in self.matched:
                 continue
             self.bound.add(nid)
-            self.matched.add(_key(cur))
+            self.matched.add((_key(cur), cur))
             node = self.nodes[nid]
             if node.get("key") is not None:
                 plan.append((node["key"], cur))
@@ -748,7 +748,7 @@ class _Restoration:
         if first:  # existing objects with a value that the checkpoint has none for
             order, _, _ = _object_graph(obj)
             self.unmatched.extend(_describe(o) for o in order
-                                  if _key(o) not in self.matched and _held_value(o) is not None)
+                                  if (_key(o), o) not in self.matched and _held_value(o) is not None)
         for cur, name, child_id, q in pending:
             self._wait(cur, name, child_id, q)
 
@@ -781,6 +781,32 @@ class _Restoration:
 
 def _np_dtype(dtype):
     return _dtypes.as_dtype(dtype)._np
+
+
+class _MatchedObjects:
+    """A set of objects by identity that does not keep them alive: an id is a member only while its object
+    lives (a bare id of a freed object would match whatever new object gets it)."""
+
+    def __init__(self):
+        self._refs = {}
+        self._views = set()  # Views are matched by their key (a new View object stands for the same part)
+
+    def add(self, key_or_obj):
+        key, obj = key_or_obj
+        if isinstance(obj, View):
+            self._views.add(key)
+            return
+        try:
+            self._refs[key] = weakref.ref(obj)
+        except TypeError:  # lists, dicts, tuples: held by the object graph being walked
+            self._refs[key] = lambda obj=obj: obj
+
+    def __contains__(self, key_or_obj):
+        key, obj = key_or_obj
+        if isinstance(obj, View):
+            return key in self._views
+        ref = self._refs.get(key)
+        return ref is not None and ref() is obj
 
 
 class _Pending:
