@@ -30,7 +30,11 @@ from tapejax.keras import (
     regularizers,
 )
 from tapejax.keras import ops as _keras_ops
-from tapejax.keras._operation import _name_counts  # noqa: F401 - cleared by backend.clear_session
+from tapejax.keras._operation import (  # noqa: F401 - also imported from here by keras modules
+    _leaves,
+    _map,
+    _name_counts,  # noqa: F401 - cleared by backend.clear_session
+)
 from tapejax.keras._operation import snake as _snake
 from tapejax.keras._operation import unique_name as _unique_name
 from tapejax.keras._variables import KerasVariable, dtype_name
@@ -183,30 +187,6 @@ class KerasTensor:
         # a tuple key is recorded as a list, as Keras' config stores it
         return _operation.apply("GetItem", _operation.get_item,
                                 (self, list(key) if isinstance(key, tuple) else key))
-
-
-def _leaves(structure):
-    if isinstance(structure, (list, tuple)):
-        out = []
-        for item in structure:
-            out.extend(_leaves(item))
-        return out
-    if isinstance(structure, dict):
-        out = []
-        for key in structure:
-            out.extend(_leaves(structure[key]))
-        return out
-    return [structure]
-
-
-def _map(fn, structure):
-    if isinstance(structure, list):
-        return [_map(fn, s) for s in structure]
-    if isinstance(structure, tuple):
-        return tuple(_map(fn, s) for s in structure)
-    if isinstance(structure, dict):
-        return {k: _map(fn, v) for k, v in structure.items()}
-    return fn(structure)
 
 
 def _has_symbolic(structure):
