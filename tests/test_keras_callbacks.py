@@ -3,7 +3,7 @@
 import numpy as np
 
 import tapejax as tf
-from tapejax.keras.callbacks import _pythonify_logs
+from tapejax.keras._callbacks import _pythonify_logs
 
 
 def _model():

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import tapejax as tf
-from tapejax.keras import datasets
+from tapejax.keras import _datasets as datasets
 
 
 def test_mnist_load_data_reads_the_npz_in_keras_home(tmp_path, monkeypatch):

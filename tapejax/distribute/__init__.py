@@ -9,6 +9,7 @@ values TF computes per replica in a way tapejax cannot reproduce raise `NotImple
 """
 
 from tapejax import _namespaces
+from tapejax.distribute import _multi_worker
 from tapejax.distribute._cross_device_ops import (
     CrossDeviceOps,
     HierarchicalCopyAllReduce,
@@ -23,14 +24,7 @@ from tapejax.distribute._input import (
     InputOptions,
     InputReplicationMode,
 )
-from tapejax.distribute._multi_worker import (
-    ClusterResolver,
-    CommunicationImplementation,
-    CommunicationOptions,
-    MultiWorkerMirroredStrategy,
-    SimpleClusterResolver,
-    TFConfigClusterResolver,
-)
+from tapejax.distribute._multi_worker import MultiWorkerMirroredStrategy
 from tapejax.distribute._reduce_op import ReduceOp
 from tapejax.distribute._state import get_strategy, has_strategy, in_cross_replica_context
 from tapejax.distribute._strategy import (
@@ -39,22 +33,21 @@ from tapejax.distribute._strategy import (
     ReplicaContext,
     Strategy,
     StrategyExtended,
-    ValueContext,
     experimental_set_strategy,
     get_replica_context,
 )
+from tapejax.distribute._strategy import ValueContext as _ValueContext
 from tapejax.distribute._values import PerReplica as DistributedValues
 
 cluster_resolver = _namespaces.make("distribute.cluster_resolver", "tf.distribute.cluster_resolver", {
-    "ClusterResolver": ClusterResolver, "SimpleClusterResolver": SimpleClusterResolver,
-    "TFConfigClusterResolver": TFConfigClusterResolver})
+    **_namespaces.pick(_multi_worker, ["ClusterResolver", "SimpleClusterResolver", "TFConfigClusterResolver"])})
 
 experimental = _namespaces.make("distribute.experimental", "tf.distribute.experimental", {
-    "CommunicationImplementation": CommunicationImplementation,
-    "CollectiveCommunication": CommunicationImplementation,
-    "CommunicationOptions": CommunicationOptions,
+    "CommunicationImplementation": _multi_worker.CommunicationImplementation,
+    "CollectiveCommunication": _multi_worker.CommunicationImplementation,
+    "CommunicationOptions": _multi_worker.CommunicationOptions,
     "MultiWorkerMirroredStrategy": MultiWorkerMirroredStrategy,
-    "ValueContext": ValueContext})
+    "ValueContext": _ValueContext})
 
 __all__ = ["CrossDeviceOps", "DistributedDataset", "DistributedValues", "DistributedIterator", "HierarchicalCopyAllReduce",
            "InputContext", "InputOptions", "InputReplicationMode", "MirroredStrategy",

@@ -4,28 +4,35 @@ regularizers, constraints, the legacy `keras.backend` functions, and optimizers 
 
 from tapejax import _namespaces
 from tapejax.keras import (
-                           _dataset_utils,
-                           activations,
-                           backend,
-                           callbacks,
-                           constraints,
-                           datasets,
-                           initializers,
-                           layers,
-                           losses,
-                           metrics,
-                           mixed_precision,
-                           models,
-                           ops,
-                           optimizers,
-                           random,
-                           regularizers,
-                           saving,
-                           schedules,
-                           utils,
+    _dataset_utils,
+    _image_files,
+    _sequence,
+    activations,
+    backend,
+    callbacks,
+    constraints,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    mixed_precision,
+    models,
+    ops,
+    optimizers,
+    random,
+    regularizers,
+    saving,
+    utils,
 )
-from tapejax.keras._layer import Input, InputLayer, InputSpec, KerasTensor, Layer
-from tapejax.keras._models import Functional, History, Model, Sequential
+from tapejax.keras._dtype_policy import DTypePolicy
+from tapejax.keras._initializers import Initializer
+from tapejax.keras._layer import Input, InputSpec, KerasTensor, Layer
+from tapejax.keras._losses import Loss
+from tapejax.keras._metrics import Metric
+from tapejax.keras._models import Model, Sequential
+from tapejax.keras._optimizers import Optimizer
+from tapejax.keras._regularizers import Regularizer
 from tapejax.keras._variables import KerasVariable as Variable
 
 # tf.keras.preprocessing: TF 2.21 keeps the dataset utilities there too
@@ -33,10 +40,11 @@ preprocessing = _namespaces.make("keras.preprocessing", "tf.keras.preprocessing"
     **_namespaces.pick(_dataset_utils, ["image_dataset_from_directory", "text_dataset_from_directory",
                                         "timeseries_dataset_from_array"]),
     "sequence": _namespaces.make("keras.preprocessing.sequence", "tf.keras.preprocessing.sequence",
-                                 {"pad_sequences": utils.pad_sequences}),
+                                 {"pad_sequences": _sequence.pad_sequences}),
     "image": _namespaces.make("keras.preprocessing.image", "tf.keras.preprocessing.image", _namespaces.pick(
-        utils, ["array_to_img", "img_to_array", "load_img", "save_img"]))})
+        _image_files, ["array_to_img", "img_to_array", "load_img", "save_img"]))})
 
-__all__ = ["Variable", "preprocessing", "activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers", "losses",
-           "metrics", "mixed_precision", "models", "ops", "optimizers", "random", "regularizers", "saving", "schedules", "utils", "Input",
-           "InputLayer", "InputSpec", "KerasTensor", "Layer", "Model", "Sequential", "Functional", "History"]
+__all__ = ["DTypePolicy", "Initializer", "Input", "InputSpec", "KerasTensor", "Layer", "Loss", "Metric", "Model",
+           "Optimizer", "Regularizer", "Sequential", "Variable", "activations", "backend", "callbacks",
+           "constraints", "datasets", "initializers", "layers", "losses", "metrics", "mixed_precision", "models",
+           "ops", "optimizers", "preprocessing", "random", "regularizers", "saving", "utils"]

@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 from tapejax import _summary
-from tapejax.keras.utils import Progbar
+from tapejax.keras._utils import Progbar
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
            "ModelCheckpoint", "LearningRateScheduler", "ReduceLROnPlateau", "LambdaCallback",

@@ -12,7 +12,11 @@ import warnings
 
 import numpy as np
 
-from tapejax.keras import activations, constraints, initializers, regularizers, schedules
+from tapejax.keras import _activations as activations
+from tapejax.keras import _constraints as constraints
+from tapejax.keras import _initializers as initializers
+from tapejax.keras import _regularizers as regularizers
+from tapejax.keras import _schedules as schedules
 from tapejax.keras._layer import Layer
 from tapejax.keras._saving_registry import get_registered_name
 

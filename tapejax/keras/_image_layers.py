@@ -31,7 +31,7 @@ from tapejax._ops._convert import convert_to_tensor
 from tapejax._ops._dispatch import Op, apply
 from tapejax._tensor import Tensor
 from tapejax.keras import _config
-from tapejax.keras import random as keras_random
+from tapejax.keras import _random as keras_random
 from tapejax.keras._layer import Layer
 
 __all__ = ["RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",

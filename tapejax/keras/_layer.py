@@ -19,17 +19,10 @@ from tapejax._ops import math_ops
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
-from tapejax.keras import (
-    _call_errors,
-    _config,
-    _dtype_policy,
-    _operation,
-    _trackable,
-    constraints,
-    initializers,
-    regularizers,
-)
-from tapejax.keras import ops as _keras_ops
+from tapejax.keras import _call_errors, _config, _dtype_policy, _keras_ops, _operation, _trackable
+from tapejax.keras import _constraints as constraints
+from tapejax.keras import _initializers as initializers
+from tapejax.keras import _regularizers as regularizers
 from tapejax.keras._operation import (  # noqa: F401 - also imported from here by keras modules
     _leaves,
     _map,
@@ -37,8 +30,8 @@ from tapejax.keras._operation import (  # noqa: F401 - also imported from here b
 )
 from tapejax.keras._operation import snake as _snake
 from tapejax.keras._operation import unique_name as _unique_name
+from tapejax.keras._random import SeedGenerator
 from tapejax.keras._variables import KerasVariable, dtype_name
-from tapejax.keras.random import SeedGenerator
 
 # Keras masks of tensors (Keras 3's `_keras_mask`; tapejax Tensors have slots), by tensor id,
 # dropped when the tensor dies.

@@ -10,7 +10,11 @@ from tapejax._ops import array_ops, math_ops, nn_ops
 from tapejax._ops._convert import as_value, convert_to_tensor
 from tapejax._ops._dispatch import apply
 from tapejax._tensor import Tensor
-from tapejax.keras import _kernels, activations, constraints, initializers, regularizers
+from tapejax.keras import _activations as activations
+from tapejax.keras import _constraints as constraints
+from tapejax.keras import _initializers as initializers
+from tapejax.keras import _kernels
+from tapejax.keras import _regularizers as regularizers
 from tapejax.keras._attention import AdditiveAttention, Attention  # noqa: F401
 from tapejax.keras._image_layers import (  # noqa: F401
     CenterCrop,

@@ -13,7 +13,12 @@ from tapejax._ops import array_ops, math_ops, nn_ops, random_ops
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._ops._dispatch import apply
 from tapejax._tensor import Tensor
-from tapejax.keras import _config, _kernels, activations, backend, constraints, initializers, regularizers
+from tapejax.keras import _activations as activations
+from tapejax.keras import _backend as backend
+from tapejax.keras import _config, _kernels
+from tapejax.keras import _constraints as constraints
+from tapejax.keras import _initializers as initializers
+from tapejax.keras import _regularizers as regularizers
 from tapejax.keras._layer import Layer, get_keras_mask
 
 __all__ = [

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from tapejax.keras import _config
 from tapejax.keras._dtype_policy import DTypePolicy
-from tapejax.keras.optimizers import LossScaleOptimizer
+from tapejax.keras._optimizers import LossScaleOptimizer
 
 __all__ = ["DTypePolicy", "Policy", "global_policy", "set_global_policy", "dtype_policy",
            "set_dtype_policy", "LossScaleOptimizer"]

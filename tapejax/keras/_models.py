@@ -18,12 +18,12 @@ from tapejax._tape import GradientTape
 from tapejax._tensor import Tensor
 from tapejax.data import Dataset
 from tapejax.distribute._input import distribute_keras_batch, keras_scope
+from tapejax.keras import _losses as losses_module
+from tapejax.keras import _metrics as metrics_module
+from tapejax.keras import _optimizers as optimizers_module
 from tapejax.keras import _saving, _trackable
-from tapejax.keras import losses as losses_module
-from tapejax.keras import metrics as metrics_module
-from tapejax.keras import optimizers as optimizers_module
+from tapejax.keras._callbacks import CallbackList, History
 from tapejax.keras._layer import Input, InputLayer, KerasTensor, Layer, _leaves, _map
-from tapejax.keras.callbacks import CallbackList, History
 
 __all__ = ["Model", "Sequential", "Functional", "History"]
 

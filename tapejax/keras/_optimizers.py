@@ -30,7 +30,8 @@ from tapejax._tape import GradientTape
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
 from tapejax.distribute._strategy import check_optimizer_variables
-from tapejax.keras import _config_values, _trackable, schedules
+from tapejax.keras import _config_values, _trackable
+from tapejax.keras import _schedules as schedules
 from tapejax.keras._optimizer_checks import check_apply
 from tapejax.keras._variables import KerasVariable
 

@@ -26,7 +26,7 @@ import ml_dtypes
 import numpy as np
 
 from tapejax.keras import _layers_more
-from tapejax.keras import optimizers as optimizers_module
+from tapejax.keras import _optimizers as optimizers_module
 from tapejax.keras._layer import InputLayer, KerasTensor, Layer, _leaves
 from tapejax.keras._serialization import snake
 

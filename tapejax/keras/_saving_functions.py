@@ -4,6 +4,7 @@ saving."""
 
 from __future__ import annotations
 
+from tapejax.keras._model_functions import load_model, save_model
 from tapejax.keras._saving_registry import (
     CustomObjectScope,
     custom_object_scope,
@@ -12,7 +13,6 @@ from tapejax.keras._saving_registry import (
     get_registered_object,
     register_keras_serializable,
 )
-from tapejax.keras.models import load_model, save_model
 
 __all__ = ["CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_registered_name",
            "get_registered_object", "register_keras_serializable", "load_model", "save_model",

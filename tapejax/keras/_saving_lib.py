@@ -24,21 +24,17 @@ import zipfile
 import h5py
 import numpy as np
 
-from tapejax.keras import (
-    _config_values,
-    _operation,
-    _saving,
-    activations,
-    constraints,
-    initializers,
-    regularizers,
-    schedules,
-)
-from tapejax.keras import layers as layers_module
-from tapejax.keras import losses as losses_module
-from tapejax.keras import metrics as metrics_module
-from tapejax.keras import ops as ops_module
-from tapejax.keras import optimizers as optimizers_module
+from tapejax.keras import _activations as activations
+from tapejax.keras import _config_values, _operation, _saving
+from tapejax.keras import _constraints as constraints
+from tapejax.keras import _initializers as initializers
+from tapejax.keras import _keras_ops as ops_module
+from tapejax.keras import _layers as layers_module
+from tapejax.keras import _losses as losses_module
+from tapejax.keras import _metrics as metrics_module
+from tapejax.keras import _optimizers as optimizers_module
+from tapejax.keras import _regularizers as regularizers
+from tapejax.keras import _schedules as schedules
 from tapejax.keras._layer import Input, InputLayer, KerasTensor, _leaves
 from tapejax.keras._layers_more import Bidirectional, Lambda, TimeDistributed
 from tapejax.keras._models import Functional, Model, Sequential
