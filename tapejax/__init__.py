@@ -106,6 +106,8 @@ strings = _namespaces.make("strings", "tf.strings", _namespaces.pick(_string_ops
 from tapejax import _io  # noqa: E402
 from tapejax.data import _csv  # noqa: E402
 from tapejax._ops import image_codec_ops as _image_codec_ops  # noqa: E402
+from tapejax import _example_parsing  # noqa: E402
+from tapejax.data import _tfrecord  # noqa: E402
 
 image = _namespaces.make("image", "tf.image", {**_namespaces.pick(_image_ops, _image_ops.__all__),
                                                **_namespaces.pick(_image_codec_ops, _image_codec_ops.__all__)})
@@ -113,6 +115,8 @@ io = _namespaces.make("io", "tf.io", {
     **_namespaces.pick(_io, _io.__all__), **_namespaces.pick(_image_codec_ops, _image_codec_ops.__all__),
     "decode_raw": _string_ops.decode_raw, "decode_csv": _csv.decode_csv,
     "gfile": _namespaces.make("io.gfile", "tf.io.gfile", _namespaces.pick(_io, _io.GFILE)),
+    **_namespaces.pick(_example_parsing, _example_parsing.__all__),
+    "TFRecordWriter": _tfrecord.TFRecordWriter, "TFRecordOptions": _tfrecord.TFRecordOptions,
 })
 
 random = _namespaces.make("random", "tf.random", _namespaces.pick(_random_ops, [

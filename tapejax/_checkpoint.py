@@ -29,7 +29,7 @@ import zipfile
 
 import numpy as np
 
-from tapejax import _context, _dtypes, _namespaces
+from tapejax import _context, _dtypes, _example, _namespaces
 from tapejax._dtypes import DType
 from tapejax._errors import DataLossError, InvalidArgumentError, NotFoundError
 from tapejax._module import Module
@@ -1255,6 +1255,8 @@ train = _namespaces.make("train", "tf.train", {
     "Checkpoint": Checkpoint, "CheckpointManager": CheckpointManager,
     "latest_checkpoint": latest_checkpoint, "CheckpointOptions": lambda *a, **k: None,
     "load_checkpoint": load_checkpoint, "list_variables": list_variables, "load_variable": load_variable,
+    **_namespaces.pick(_example, ["BytesList", "FloatList", "Int64List", "Feature", "Features", "FeatureList",
+                                  "FeatureLists", "Example", "SequenceExample"]),
 })
 
 __all__ = ["Checkpoint", "CheckpointManager", "CheckpointReader", "latest_checkpoint", "list_variables",

@@ -790,6 +790,25 @@ class _Generator(Dataset):
             yield _structure.pack(self._spec, out)
 
 
+def file_names(filenames):
+    """The file names of a file-reading dataset's `filenames` (a name, a list, a string Tensor)."""
+    names = _structure.to_component(filenames)
+    return [n.decode() if isinstance(n, bytes) else str(n) for n in np.ravel(names)]
+
+
+def compression_name(compression_type):
+    """A file-reading dataset's `compression_type` as "", "GZIP" or "ZLIB".
+
+    Raises:
+      InvalidArgumentError: another value.
+    """
+    name = (compression_type or "").upper()
+    if name not in ("", "GZIP", "ZLIB"):
+        raise InvalidArgumentError(f"Unsupported compression_type: {compression_type!r}. Use "
+                                   f"'', 'GZIP' or 'ZLIB'.")
+    return name
+
+
 class TextLineDataset(Dataset):
     """The lines of one or more text files, as scalar string tensors (without the line ending).
 
@@ -801,12 +820,8 @@ class TextLineDataset(Dataset):
 
     def __init__(self, filenames, compression_type=None, buffer_size=None, num_parallel_reads=None,
                  name=None):
-        names = _structure.to_component(filenames)
-        self._files = [n.decode() if isinstance(n, bytes) else str(n) for n in np.ravel(names)]
-        self._compression = (compression_type or "").upper()
-        if self._compression not in ("", "GZIP", "ZLIB"):
-            raise InvalidArgumentError(f"Unsupported compression_type: {compression_type!r}. Use "
-                                       f"'', 'GZIP' or 'ZLIB'.")
+        self._files = file_names(filenames)
+        self._compression = compression_name(compression_type)
         self._spec = TensorSpec((), _dtypes.string)
         self._card = UNKNOWN
 

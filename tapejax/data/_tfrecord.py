@@ -1,8 +1,11 @@
-"""`tf.data.TFRecordDataset`: the records of TFRecord files.
+"""TFRecord files: `tf.data.TFRecordDataset` reads them, `tf.io.TFRecordWriter` writes them.
 
 A TFRecord file is a sequence of records, each: the data's length (uint64, little-endian), the
 masked CRC-32C of those 8 bytes (uint32), the data, and the masked CRC-32C of the data (uint32).
-Both checksums are verified as TF verifies them (a mismatch is a DataLossError).
+Both checksums are verified as TF verifies them (a mismatch is a DataLossError). A compressed file
+is that sequence in one zlib stream (GZIP: with a gzip header), written with TF's zlib settings
+(memory level 9, partial flushes), so tapejax writes the bytes TF writes. CRC-32C is computed by
+the `google-crc32c` package (C, hardware instructions where the CPU has them), else in Python.
 """
 
 from __future__ import annotations
@@ -15,10 +18,14 @@ import zlib
 import numpy as np
 
 from tapejax import _dtypes
-from tapejax._errors import DataLossError, InvalidArgumentError, NotFoundError
+from tapejax._errors import DataLossError, FailedPreconditionError, NotFoundError
 from tapejax._function import TensorSpec
-from tapejax.data import _structure
-from tapejax.data._dataset import UNKNOWN, Dataset
+from tapejax.data._dataset import UNKNOWN, Dataset, compression_name, file_names
+
+try:
+    import google_crc32c
+except ImportError:  # the pure-Python CRC below
+    google_crc32c = None
 
 _HEADER = 12  # the length (8 bytes) and its masked CRC (4)
 _FOOTER = 4
@@ -38,12 +45,15 @@ def _crc32c_table():
 _TABLE = _crc32c_table()
 
 
-def _crc32c(data):
+def _crc32c_python(data):
     crc = 0xFFFFFFFF
     table = _TABLE
     for byte in data:
         crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
     return crc ^ 0xFFFFFFFF
+
+
+_crc32c = _crc32c_python if google_crc32c is None else google_crc32c.value
 
 
 def masked_crc32c(data):
@@ -106,14 +116,13 @@ class TFRecordDataset(Dataset):
         if isinstance(filenames, Dataset):
             self._files = filenames
         else:
-            names = _structure.to_component(filenames)
-            self._files = [n.decode() if isinstance(n, bytes) else str(n) for n in np.ravel(names)]
-        self._compression = (compression_type or "").upper()
-        if self._compression not in ("", "GZIP", "ZLIB"):
-            raise InvalidArgumentError(f"Unsupported compression_type: {compression_type!r}. Use "
-                                       f"'', 'GZIP' or 'ZLIB'.")
+            self._files = file_names(filenames)
+        self._compression = compression_name(compression_type)
         self._spec = TensorSpec((), _dtypes.string)
         self._card = UNKNOWN
+
+    def __repr__(self):  # TF's class is TFRecordDatasetV2
+        return f"<TFRecordDatasetV2 element_spec={self._spec!r}>"
 
     def _names(self):
         if isinstance(self._files, Dataset):
@@ -128,3 +137,162 @@ class TFRecordDataset(Dataset):
                 array = np.empty((), object)
                 array[()] = record
                 yield array
+
+
+def _compression_type_check(name):
+    if name not in ("", "GZIP", "ZLIB"):
+        raise ValueError(f'Not a valid compression_type: "{name}"')
+    return name
+
+
+class TFRecordOptions:
+    """How a TFRecord file is compressed, as `tf.io.TFRecordOptions`.
+
+    Args:
+      compression_type: "" or None (none), "GZIP" or "ZLIB".
+      flush_mode: the zlib flush mode of `TFRecordWriter.flush` (TF's default: `zlib.Z_PARTIAL_FLUSH`).
+      input_buffer_size: accepted (zlib's buffering is Python's).
+      output_buffer_size: accepted.
+      window_bits: zlib's window size (8-15; 15 by default). GZIP adds 16, as TF does.
+      compression_level: 0-9, or -1 for zlib's default (the default).
+      compression_method: zlib's method (8, deflate, is the only one).
+      mem_level: zlib's memory level (TF's default: 9).
+      compression_strategy: zlib's strategy (0 by default).
+
+    Raises:
+      ValueError: an unknown compression type.
+    """
+
+    compression_type_map = {None: "", "": "", "GZIP": "GZIP", "ZLIB": "ZLIB"}
+
+    def __init__(self, compression_type=None, flush_mode=None, input_buffer_size=None,
+                 output_buffer_size=None, window_bits=None, compression_level=None,
+                 compression_method=None, mem_level=None, compression_strategy=None):
+        self.compression_type = _compression_type_check(compression_type or "")
+        self.flush_mode = flush_mode
+        self.input_buffer_size = input_buffer_size
+        self.output_buffer_size = output_buffer_size
+        self.window_bits = window_bits
+        self.compression_level = compression_level
+        self.compression_method = compression_method
+        self.mem_level = mem_level
+        self.compression_strategy = compression_strategy
+
+    @classmethod
+    def get_compression_type_string(cls, options):
+        """The compression type ("", "GZIP" or "ZLIB") of `options` (None, a string or TFRecordOptions).
+
+        Raises:
+          ValueError: an unknown compression type.
+        """
+        if options is None:
+            return ""
+        if isinstance(options, TFRecordOptions):
+            return options.compression_type
+        return _compression_type_check(options or "")
+
+    def _compressor(self):
+        """A zlib compressor with TF's settings for this type, or None for no compression."""
+        if not self.compression_type:
+            return None
+        bits = 15 if self.window_bits is None else int(self.window_bits)
+        return zlib.compressobj(
+            -1 if self.compression_level is None else int(self.compression_level),
+            zlib.DEFLATED if self.compression_method is None else int(self.compression_method),
+            bits + 16 if self.compression_type == "GZIP" else bits,
+            9 if self.mem_level is None else int(self.mem_level),
+            0 if self.compression_strategy is None else int(self.compression_strategy))
+
+
+def encode_record(data):
+    """`data` (bytes) framed as one TFRecord record: length, its masked CRC, data, data's masked CRC."""
+    length = struct.pack("<Q", len(data))
+    return b"".join((length, struct.pack("<I", masked_crc32c(length)), data,
+                     struct.pack("<I", masked_crc32c(data))))
+
+
+class TFRecordWriter:
+    """Writes records to a TFRecord file, as `tf.io.TFRecordWriter` (a context manager).
+
+    Args:
+      path: the file to write (created or truncated).
+      options: None, a compression type ("", "GZIP", "ZLIB") or a `tf.io.TFRecordOptions`.
+
+    Raises:
+      ValueError: an unknown compression type.
+      NotFoundError: the file's directory does not exist.
+    """
+
+    def __init__(self, path, options=None):
+        if not isinstance(options, TFRecordOptions):
+            options = TFRecordOptions(TFRecordOptions.get_compression_type_string(options))
+        self._options = options
+        self._flush_mode = zlib.Z_PARTIAL_FLUSH if options.flush_mode is None else int(options.flush_mode)
+        path = os.fspath(path.decode() if isinstance(path, bytes) else path)
+        try:
+            self._file = open(path, "wb")
+        except FileNotFoundError:
+            raise NotFoundError(f"{path}; No such file or directory") from None
+        self._compressor = options._compressor()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def _check_open(self):
+        if self._file is None:
+            raise FailedPreconditionError("Writer is closed.")
+
+    def _put(self, data):
+        if self._compressor is not None:
+            data = self._compressor.compress(data)
+        if data:
+            self._file.write(data)
+
+    def write(self, record):
+        """Writes one record.
+
+        Args:
+          record: bytes (a str is written as its UTF-8 bytes).
+
+        Raises:
+          FailedPreconditionError: the writer is closed.
+          TypeError: `record` is not bytes or str.
+        """
+        if isinstance(record, str):
+            record = record.encode("utf-8")
+        if not isinstance(record, bytes):
+            raise TypeError(
+                f"write(): incompatible function arguments. The following argument types are "
+                f"supported:\n    1. (self: RecordWriter, record: str) -> None\n\nInvoked with: "
+                f"{self!r}, {record!r}\n(a record is bytes: write `tensor.numpy()` or "
+                f"`example.SerializeToString()`)")
+        self._check_open()
+        self._put(encode_record(record))
+
+    def flush(self):
+        """Writes out what is buffered (a compressed file gets a zlib flush, as TF's).
+
+        Raises:
+          FailedPreconditionError: the writer is closed.
+        """
+        self._check_open()
+        if self._compressor is not None:
+            self._file.write(self._compressor.flush(self._flush_mode))
+        self._file.flush()
+
+    def close(self):
+        """Finishes the file and closes it (closing twice is allowed)."""
+        if self._file is None:
+            return
+        if self._compressor is not None:
+            self._file.write(self._compressor.flush())
+        self._file.close()
+        self._file = None
+
+    def __del__(self):
+        if getattr(self, "_file", None) is not None:
+            self.close()

@@ -1,0 +1,501 @@
+"""`tf.io.parse_single_example`, `tf.io.parse_example`, their feature specs, and tensor protos.
+
+Serialized `tf.train.Example`s are parsed on the host with the protobuf messages of `_example`
+(protobuf's C parser), then each requested feature is checked and laid out as TF's ParseExampleV2
+kernel lays it out, with its error messages: `FixedLenFeature` a dense tensor of its shape (or its
+default), `FixedLenSequenceFeature` a dense tensor with one more dimension (padded with the default
+across a batch), `VarLenFeature` a SparseTensor. The results come in TF's order (the sparse
+features' keys sorted, then the dense features' keys sorted).
+
+Inside a `tapejax.function` trace the serialized strings are symbolic: a description of only
+fixed-length features has static result shapes, so the parse runs as one host callback when the
+function runs; sparse and sequence features (shapes from the data) make the function run as Python.
+`serialize_tensor` / `parse_tensor` write and read TF's `TensorProto` (`tensor_content` holds the
+little-endian bytes of a numeric tensor, `string_val` the strings).
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import threading
+
+import jax.numpy as jnp
+import numpy as np
+from google.protobuf.message import DecodeError
+
+from tapejax import _dtypes, _example, _string_trace
+from tapejax._errors import InvalidArgumentError
+from tapejax._ops._convert import convert_to_tensor
+from tapejax._sparse import SparseTensor
+from tapejax._tensor import SymbolicStrings, Tensor
+
+_OP = " [Op:ParseExampleV2]"
+_ALLOWED = (_dtypes.float32, _dtypes.int64, _dtypes.string)
+_KIND = {_dtypes.float32: "float_list", _dtypes.int64: "int64_list", _dtypes.string: "bytes_list"}
+_KIND_TYPE = {"float_list": "float", "int64_list": "int64", "bytes_list": "string"}
+_VALUE_NAME = {_dtypes.float32: "float", _dtypes.int64: "int64", _dtypes.string: "string"}
+_probing = threading.local()  # set while a trace computes result shapes on placeholder strings
+
+
+class FixedLenFeature(collections.namedtuple("FixedLenFeature", ["shape", "dtype", "default_value"])):
+    """A fixed-length input feature, as `tf.io.FixedLenFeature`.
+
+    Args:
+      shape: the shape of the feature's values (their count must be its size).
+      dtype: tf.float32, tf.int64 or tf.string.
+      default_value: the value of an example without the feature (None: the feature is required).
+    """
+
+    def __new__(cls, shape, dtype, default_value=None):
+        return super().__new__(cls, shape, dtype, default_value)
+
+
+class VarLenFeature(collections.namedtuple("VarLenFeature", ["dtype"])):
+    """A variable-length input feature, parsed to a `tf.sparse.SparseTensor`, as `tf.io.VarLenFeature`.
+
+    Args:
+      dtype: tf.float32, tf.int64 or tf.string.
+    """
+
+
+class FixedLenSequenceFeature(collections.namedtuple(
+        "FixedLenSequenceFeature", ["shape", "dtype", "allow_missing", "default_value"])):
+    """A feature of any number of values of `shape`, stacked, as `tf.io.FixedLenSequenceFeature`.
+
+    Args:
+      shape: the shape of one item (the values' count must be a multiple of its size).
+      dtype: tf.float32, tf.int64 or tf.string.
+      allow_missing: must be True (a missing feature is empty).
+      default_value: the padding of shorter examples in a batch (zero or "" by default).
+    """
+
+    def __new__(cls, shape, dtype, allow_missing=False, default_value=None):
+        return super().__new__(cls, shape, dtype, allow_missing, default_value)
+
+
+_Spec = collections.namedtuple("_Spec", ["key", "kind", "dtype", "shape", "default"])
+
+
+def _attr_error(attr, dtype):
+    return InvalidArgumentError(
+        f"Value for attr '{attr}' of {dtype.name} is not in the list of allowed values: float, int64, "
+        f"string\n\t; NodeDef: {{{{node ParseExampleV2}}}}; Op<name=ParseExampleV2>{_OP}")
+
+
+def _default_array(feature, dtype, shape):
+    """The default of a FixedLenFeature as an array of `shape` (TF reshapes it: no broadcasting)."""
+    value = np.asarray(feature.default_value, dtype=object if dtype == _dtypes.string else dtype.as_numpy_dtype)
+    if dtype == _dtypes.string:
+        value = np.vectorize(lambda v: v.encode() if isinstance(v, str) else bytes(v), otypes=[object])(value) \
+            if value.size else value
+    size = int(np.prod(shape, dtype=np.int64))
+    if value.size != size:
+        raise InvalidArgumentError(f"Input to reshape is a tensor with {value.size} values, but the requested "
+                                   f"shape has {size} [Op:Reshape]")
+    return value.reshape(shape)
+
+
+def _specs(features, batch):
+    """The checked feature specs of `features`, in TF's output order."""
+    if not features:
+        if batch:
+            raise ValueError(f"Argument `features` cannot be None or falsy. Got {features}")
+        raise ValueError(f"Invalid argument: features cannot be {'None' if features is None else 'empty'}.")
+    sparse, dense = [], []
+    for key in sorted(features):
+        feature = features[key]
+        if isinstance(feature, VarLenFeature):
+            dtype = _dtypes.as_dtype(feature.dtype)
+            if dtype not in _ALLOWED:
+                raise _attr_error("sparse_types", dtype)
+            sparse.append(_Spec(key, "var", dtype, None, None))
+        elif isinstance(feature, FixedLenSequenceFeature):
+            if not feature.allow_missing:
+                raise ValueError("Unsupported: FixedLenSequenceFeature requires allow_missing to be True.")
+            dtype = _dtypes.as_dtype(feature.dtype)
+            shape = tuple(feature.shape)
+            if any(d is None for d in shape):
+                dims = ",".join("?" if d is None else str(d) for d in (None,) + shape)
+                raise InvalidArgumentError(f"dense_shapes[{len(dense)}] has unknown rank or unknown inner "
+                                           f"dimensions: [{dims}]{_OP}")
+            if dtype not in _ALLOWED:
+                raise _attr_error("Tdense", dtype)
+            pad = (b"" if dtype == _dtypes.string else 0) if feature.default_value is None else feature.default_value
+            if dtype == _dtypes.string and isinstance(pad, str):
+                pad = pad.encode()
+            dense.append(_Spec(key, "seq", dtype, tuple(int(d) for d in shape), pad))
+        elif isinstance(feature, FixedLenFeature):
+            dtype = _dtypes.as_dtype(feature.dtype)
+            shape = tuple(feature.shape)
+            if shape and shape[0] is None:
+                raise ValueError(f"First dimension of shape for feature {key} unknown. Consider using "
+                                 f"FixedLenSequenceFeature. Received feature={feature!r}.")
+            if dtype not in _ALLOWED:
+                raise _attr_error("Tdense", dtype)
+            shape = tuple(int(d) for d in shape)
+            default = None if feature.default_value is None else _default_array(feature, dtype, shape)
+            dense.append(_Spec(key, "fixed", dtype, shape, default))
+        else:
+            raise ValueError(f"Unsupported {type(feature).__name__} {feature} for key '{key}'")
+    return sparse + dense
+
+
+def _shape_text(shape):
+    return "[" + ",".join(str(d) for d in shape) + "]"
+
+
+class _Parser:
+    """Parses serialized Examples for `specs`: `single` for a scalar input (TF's single-example
+    messages), else a batch (messages naming the example)."""
+
+    def __init__(self, specs, single):
+        self.specs = specs
+        self.single = single
+
+    def _where(self, key, index, name):
+        if self.single:
+            return f"Key: {key}.  "
+        return f"Name: {name}, Key: {key}, Index: {index}.  "
+
+    def _values(self, spec, feature_map, index, name):
+        """The feature's values (a list; None when the example lacks it)."""
+        feature = feature_map[spec.key] if spec.key in feature_map else None
+        kind = None if feature is None else feature.WhichOneof("kind")
+        if kind is None:
+            return None
+        want = _KIND[spec.dtype]
+        if kind != want:
+            if spec.kind == "var":
+                raise InvalidArgumentError(f"{self._where(spec.key, index, name)}Data types don't match. "
+                                           f"Expected type: {_VALUE_NAME[spec.dtype]}, Actual type: "
+                                           f"{_KIND_TYPE[kind]}{_OP}")
+            raise InvalidArgumentError(f"{self._where(spec.key, index, name)}Data types don't match. Data "
+                                       f"type: {_KIND_TYPE[kind]} but expected type: {_VALUE_NAME[spec.dtype]}{_OP}")
+        return list(getattr(feature, kind).value)
+
+    def _fixed(self, spec, values, index, name):
+        size = int(np.prod(spec.shape, dtype=np.int64))
+        if values is None:
+            if spec.default is None:
+                prefix = "" if self.single else f"Name: {name}, "
+                raise InvalidArgumentError(f"{prefix}Feature: {spec.key} (data type: {_VALUE_NAME[spec.dtype]}) "
+                                           f"is required but could not be found.{_OP}")
+            return spec.default
+        if len(values) != size:
+            where = self._where(spec.key, index, name)
+            if spec.dtype == _dtypes.string:
+                detail = "Parsing bytes_list failed." if self.single else ""
+                raise InvalidArgumentError(f"{where}Can't parse serialized Example{': ' + detail if detail else '.'}"
+                                           f"{_OP}")
+            if self.single:
+                raise InvalidArgumentError(f"{where}Can't parse serialized Example: Some {_KIND[spec.dtype]} "
+                                           f"slice was not parsed.{_OP}")
+            raise InvalidArgumentError(f"{where}Number of {_VALUE_NAME[spec.dtype]} values != expected.  "
+                                       f"Values size: {len(values)} but output shape: {_shape_text(spec.shape)}{_OP}")
+        return _array(values, spec.dtype).reshape(spec.shape)
+
+    def _sequence(self, spec, values, index, name):
+        stride = int(np.prod(spec.shape, dtype=np.int64))
+        values = [] if values is None else values
+        if stride == 0 or len(values) % stride:
+            if self.single:
+                raise InvalidArgumentError(f"Error while parsing feature with key {spec.key}: number of elements "
+                                           f"should be divisible by {stride}, found {len(values)} instead{_OP}")
+            raise InvalidArgumentError(
+                f"{self._where(spec.key, index, name)}Number of {_VALUE_NAME[spec.dtype]} values is not a "
+                f"multiple of stride length. Saw {len(values)} values but output shape is: "
+                f"{_shape_text(('?',) + spec.shape)}{_OP}")
+        return _array(values, spec.dtype).reshape((len(values) // max(stride, 1),) + spec.shape)
+
+    def parse(self, serialized, names):
+        """The results for the flat list `serialized`: one list of per-example parts per spec."""
+        parts = [[] for _ in self.specs]
+        for index, data in enumerate(serialized):
+            name = names[index] if names is not None else "<unknown>"
+            try:
+                example = _example.Example.FromString(data)
+            except DecodeError:
+                text = data.decode("utf-8", errors="backslashreplace")
+                raise InvalidArgumentError(f"Could not parse example input, value: '{text}'{_OP}") from None
+            feature_map = example.features.feature
+            for spec, out in zip(self.specs, parts):
+                values = self._values(spec, feature_map, index, name)
+                if spec.kind == "fixed":
+                    out.append(self._fixed(spec, values, index, name))
+                elif spec.kind == "seq":
+                    out.append(self._sequence(spec, values, index, name))
+                else:
+                    out.append(_array([] if values is None else values, spec.dtype))
+        return parts
+
+
+def _array(values, dtype):
+    if dtype == _dtypes.string:
+        out = np.empty(len(values), dtype=object)
+        out[:] = values
+        return out
+    return np.asarray(values, dtype=dtype.as_numpy_dtype)
+
+
+def _empty(dtype, shape):
+    return np.empty(shape, dtype=object) if dtype == _dtypes.string else np.zeros(shape, dtype.as_numpy_dtype)
+
+
+def _assemble(specs, parts, single, batch_size):
+    """NumPy results per spec: an array, or (indices, values, dense_shape) for a sparse feature."""
+    results = []
+    for spec, items in zip(specs, parts):
+        if spec.kind == "fixed":
+            results.append(items[0] if single else (
+                np.stack(items) if items else _empty(spec.dtype, (0,) + spec.shape)))
+        elif spec.kind == "seq":
+            if single:
+                results.append(items[0])
+                continue
+            longest = max((len(item) for item in items), default=0)
+            out = _empty(spec.dtype, (batch_size, longest) + spec.shape)
+            out[...] = spec.default
+            for i, item in enumerate(items):
+                out[i, :len(item)] = item
+            results.append(out)
+        elif single:
+            values = items[0]
+            indices = np.arange(len(values), dtype=np.int64).reshape(-1, 1)
+            results.append((indices, values, np.array([len(values)], np.int64)))
+        else:
+            lengths = [len(v) for v in items]
+            rows = np.repeat(np.arange(batch_size, dtype=np.int64), lengths)
+            cols = np.concatenate([np.arange(n, dtype=np.int64) for n in lengths]) if items else np.zeros(0, np.int64)
+            values = np.concatenate(items) if items and sum(lengths) else _empty(spec.dtype, (0,))
+            results.append((np.stack([rows, cols], axis=1).reshape(-1, 2), values,
+                            np.array([batch_size, max(lengths, default=0)], np.int64)))
+    return results
+
+
+def _tensor(array):
+    array = np.asarray(array)
+    return Tensor(array) if array.dtype.kind == "O" else Tensor(jnp.asarray(array))
+
+
+def _serialized_strings(serialized):
+    tensor = serialized if isinstance(serialized, Tensor) else convert_to_tensor(serialized)
+    if tensor._v.dtype.kind != "O":
+        raise InvalidArgumentError(
+            f"cannot compute ParseExampleV2 as input #0(zero-based) was expected to be a string tensor but is "
+            f"a {tensor.dtype._tf_kind} tensor{_OP} name: ")
+    return tensor
+
+
+def _names(example_names, count):
+    if example_names is None:
+        return None
+    names = np.ravel(np.asarray(example_names.numpy() if isinstance(example_names, Tensor) else example_names,
+                                dtype=object))
+    names = [n.decode() if isinstance(n, bytes) else str(n) for n in names]
+    return names if len(names) == count else None
+
+
+def _static_result_arrays(specs, batch_shape):
+    """Zero results of the shapes the specs give (what a trace needs to know; fixed-length only)."""
+    return [_empty(spec.dtype, batch_shape + spec.shape) for spec in specs]
+
+
+def _parse(serialized, features, example_names, single_op):
+    specs = _specs(features, batch=not single_op)
+    tensor = _serialized_strings(serialized)
+    rank = len(tensor.shape)
+    if single_op and rank != 0:
+        raise ValueError("Input serialized must be a scalar")
+    if rank > 1:
+        raise InvalidArgumentError(f"Expected serialized to be a scalar or vector, got shape: "
+                                   f"{_shape_text(tensor.shape)}{_OP}")
+    single = rank == 0
+    parser = _Parser(specs, single)
+
+    def kernel(array):
+        if getattr(_probing, "on", False):
+            return _static_result_arrays(specs, tuple(array.shape))
+        flat = list(np.asarray(array, dtype=object).reshape(-1))
+        parts = parser.parse(flat, _names(example_names, len(flat)))
+        return _assemble(specs, parts, single, len(flat))
+
+    if type(tensor._v) is SymbolicStrings:
+        return _traced(kernel, tensor, specs)
+    results = kernel(tensor._value)
+    out = {}
+    for spec, result in zip(specs, results):
+        if spec.kind == "var":
+            indices, values, shape = result
+            out[spec.key] = SparseTensor(_tensor(indices), _tensor(values), _tensor(shape))
+        else:
+            out[spec.key] = _tensor(result)
+    return out
+
+
+def _traced(kernel, tensor, specs):
+    """The parse of symbolic strings inside a trace: one host callback when the function runs."""
+    if any(spec.kind != "fixed" for spec in specs):
+        raise _string_trace.StringFallback("tf.io.parse_example of a traced string Tensor with sparse or "
+                                           "sequence features (their shapes depend on the data)")
+
+    def result_arrays(out):
+        def rebuild(traced):
+            return {spec.key: Tensor(value) for spec, value in zip(specs, traced)}
+        return [np.asarray(a) for a in out], rebuild
+
+    _probing.on = True
+    try:
+        return _string_trace.host_call(lambda inputs: kernel(inputs[0]), [tensor._v], np.asarray,
+                                       result_arrays, "ParseExampleV2")
+    finally:
+        _probing.on = False
+
+
+def parse_single_example(serialized, features, example_names=None, name=None):
+    """Parses one serialized `tf.train.Example`, as `tf.io.parse_single_example`.
+
+    Args:
+      serialized: a scalar string Tensor (or bytes): the serialized Example.
+      features: a dict of feature keys to `FixedLenFeature`, `VarLenFeature` or
+        `FixedLenSequenceFeature`.
+      example_names: (optional) the example's name, for error messages.
+      name: unused.
+
+    Returns:
+      A dict of the keys of `features` to Tensors (SparseTensors for `VarLenFeature`s).
+
+    Raises:
+      ValueError: `serialized` is not a scalar; `features` is empty or holds something else.
+      InvalidArgumentError: a required feature is missing, has another type or a wrong number of
+        values, or `serialized` is not an Example.
+    """
+    return _parse(serialized, features, example_names, single_op=True)
+
+
+def parse_example(serialized, features, example_names=None, name=None):
+    """Parses a batch of serialized `tf.train.Example`s, as `tf.io.parse_example`.
+
+    Args:
+      serialized: a vector (or scalar) string Tensor of serialized Examples.
+      features: a dict of feature keys to `FixedLenFeature`, `VarLenFeature` or
+        `FixedLenSequenceFeature`.
+      example_names: (optional) a vector of the examples' names, for error messages.
+      name: unused.
+
+    Returns:
+      A dict of the keys of `features` to Tensors with a leading batch dimension (SparseTensors of
+      `[batch, longest]` for `VarLenFeature`s; sequence features padded with their default).
+
+    Raises:
+      ValueError: `features` is empty or holds something else.
+      InvalidArgumentError: as `parse_single_example`, naming the example; `serialized` of rank > 1.
+    """
+    return _parse(serialized, features, example_names, single_op=False)
+
+
+# --------------------------------------------------------------------------------------------------
+# TensorProto
+# --------------------------------------------------------------------------------------------------
+_VAL_FIELD = {
+    "float32": "float_val", "float64": "double_val", "int32": "int_val", "int16": "int_val", "int8": "int_val",
+    "uint8": "int_val", "uint16": "int_val", "int64": "int64_val", "bool": "bool_val", "uint32": "uint32_val",
+    "uint64": "uint64_val", "complex64": "scomplex_val", "complex128": "dcomplex_val", "float16": "half_val",
+    "bfloat16": "half_val", "string": "string_val",
+}
+_BY_ENUM = {number: name for name, number in _example.DATA_TYPES.items()}
+
+
+def serialize_tensor(tensor, name=None):
+    """The tensor as a serialized `TensorProto` (a scalar string Tensor), as `tf.io.serialize_tensor`.
+
+    Args:
+      tensor: a Tensor (or a value convertible to one).
+      name: unused.
+
+    Returns:
+      A scalar string Tensor: TF's TensorProto bytes (numbers in `tensor_content`, strings in
+      `string_val`).
+    """
+    tensor = tensor if isinstance(tensor, Tensor) else convert_to_tensor(tensor)
+    if _string_trace.symbolic(tensor._v):
+        raise _string_trace.StringFallback("tf.io.serialize_tensor of a traced Tensor")
+    array = np.asarray(tensor._value)
+    proto = _example.TensorProto(dtype=_example.DATA_TYPES[tensor.dtype.name])
+    proto.tensor_shape.SetInParent()
+    for d in array.shape:
+        proto.tensor_shape.dim.add(size=int(d))
+    if tensor.dtype == _dtypes.string:
+        proto.string_val.extend(array.reshape(-1).tolist())
+    else:
+        proto.tensor_content = np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<")).tobytes()
+    out = np.empty((), dtype=object)
+    out[()] = proto.SerializeToString()
+    return Tensor(out)
+
+
+def _proto_array(proto, dtype):
+    shape = tuple(d.size for d in proto.tensor_shape.dim)
+    size = int(np.prod(shape, dtype=np.int64))
+    np_dtype = np.dtype(dtype.as_numpy_dtype)
+    if dtype == _dtypes.string:
+        values = list(proto.string_val)
+        out = np.empty(size, dtype=object)
+        if values:
+            out[:len(values)] = values[:size]
+            out[len(values):] = values[-1]
+        else:
+            out[:] = b""
+        return out.reshape(shape)
+    if proto.tensor_content:
+        return np.frombuffer(proto.tensor_content, dtype=np_dtype.newbyteorder("<")).astype(np_dtype).reshape(shape)
+    values = list(getattr(proto, _VAL_FIELD[dtype.name]))
+    if dtype.name in ("float16", "bfloat16"):
+        values = np.asarray(values, np.uint16).view(np_dtype)
+    elif dtype.is_complex:
+        values = np.asarray(values, np.float64).reshape(-1, 2) @ np.array([1, 1j])
+    values = np.asarray(values).astype(np_dtype)
+    if values.size == 0:
+        return np.zeros(shape, np_dtype)
+    if values.size < size:
+        values = np.concatenate([values, np.full(size - values.size, values[-1], np_dtype)])
+    return values[:size].reshape(shape)
+
+
+def parse_tensor(serialized, out_type, name=None):
+    """The tensor a serialized `TensorProto` holds, as `tf.io.parse_tensor`.
+
+    Args:
+      serialized: a scalar string Tensor (or bytes): a serialized TensorProto.
+      out_type: the tensor's dtype (it must be the proto's).
+      name: unused.
+
+    Returns:
+      A Tensor of `out_type`.
+
+    Raises:
+      InvalidArgumentError: the bytes are not a TensorProto, or it holds another dtype.
+    """
+    tensor = serialized if isinstance(serialized, Tensor) else convert_to_tensor(serialized)
+    if _string_trace.symbolic(tensor._v):
+        raise _string_trace.StringFallback("tf.io.parse_tensor of a traced string Tensor (its shape is data)")
+    if tensor._v.dtype.kind != "O" or tensor.shape != ():
+        raise InvalidArgumentError(f"Expected `serialized` to be a scalar string, got shape: "
+                                   f"{_shape_text(tensor.shape)} [Op:ParseTensor] name: ")
+    data = tensor._value[()]
+    dtype = _dtypes.as_dtype(out_type)
+    try:
+        proto = _example.TensorProto.FromString(data)
+    except DecodeError:
+        proto = None
+    if proto is None or proto.dtype not in _BY_ENUM or _BY_ENUM[proto.dtype] not in _VAL_FIELD:
+        raise InvalidArgumentError(f"Could not parse `serialized` as TensorProto, base64: "
+                                   f"{base64.urlsafe_b64encode(data).decode()} [Op:ParseTensor] name: ")
+    if _BY_ENUM[proto.dtype] != dtype.name:
+        raise InvalidArgumentError(f"Type mismatch between parsed tensor ({_BY_ENUM[proto.dtype]}) and dtype "
+                                   f"({dtype.name}) [Op:ParseTensor] name: ")
+    return _tensor(_proto_array(proto, dtype))
+
+
+__all__ = ["FixedLenFeature", "VarLenFeature", "FixedLenSequenceFeature", "parse_single_example",
+           "parse_example", "serialize_tensor", "parse_tensor"]
