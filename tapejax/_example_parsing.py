@@ -79,7 +79,7 @@ _Spec = collections.namedtuple("_Spec", ["key", "kind", "dtype", "shape", "defau
 
 def _attr_error(attr, dtype):
     return InvalidArgumentError(
-        f"Value for attr '{attr}' of {dtype.name} is not in the list of allowed values: float, int64, "
+        f"Value for attr '{attr}' of {dtype._tf_kind} is not in the list of allowed values: float, int64, "
         f"string\n\t; NodeDef: {{{{node ParseExampleV2}}}}; Op<name=ParseExampleV2>{_OP}")
 
 

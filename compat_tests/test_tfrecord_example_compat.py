@@ -1,0 +1,479 @@
+"""tf.train.Example protos, TFRecord files and tf.io's Example parsing, on TensorFlow and tapejax.
+
+Bytes are compared exactly where TF's serialization is deterministic: a message with at most one
+map entry (protobuf orders map entries by a per-process hash seed, TF's own included, so two
+processes disagree on the order of a larger `Features` map: those messages are compared with
+`SerializeToString(deterministic=True)`, which sorts the keys). Files written by one backend are
+read by the other, and messages serialized by one are parsed by the other.
+"""
+
+import os
+import shutil
+
+import numpy as np
+import pytest
+import tensorflow
+from google.protobuf import descriptor_pb2
+from tensorflow.core.example import example_pb2, feature_pb2
+from tensorflow.core.framework import tensor_pb2, tensor_shape_pb2
+
+import tapejax
+from compat_tests._harness import raises
+from tapejax import _example
+
+
+@pytest.fixture
+def fresh(tmp_path):
+    """A function emptying and returning one directory (called once per backend run, so both runs
+    see the same paths in their messages)."""
+    def make():
+        path = tmp_path / "run"
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir()
+        return str(path)
+    return make
+
+
+def example(tf):
+    """An Example with each kind of feature (and an empty one)."""
+    F = tf.train.Feature
+    return tf.train.Example(features=tf.train.Features(feature={
+        "ints": F(int64_list=tf.train.Int64List(value=[1, -2, 2**40])),
+        "floats": F(float_list=tf.train.FloatList(value=[1.5, np.exp(1), -0.1])),
+        "bytes": F(bytes_list=tf.train.BytesList(value=[b"x", "déf".encode(), b""])),
+        "empty": F(),
+    }))
+
+
+def sparse_parts(sp):
+    return ("sparse", sp.indices, sp.values, sp.dense_shape)
+
+
+def outcome(result):
+    """A parse result with SparseTensors as their components (and the key order kept)."""
+    return [(k, sparse_parts(v) if hasattr(v, "indices") else v) for k, v in result.items()]
+
+
+# --------------------------------------------------------------------------------------------------
+# Messages
+# --------------------------------------------------------------------------------------------------
+def _fields(descriptor):
+    proto = descriptor_pb2.DescriptorProto()
+    descriptor.CopyToProto(proto)
+    return proto
+
+
+def _shape_of(proto):
+    """What decides the wire format and the API of a message: its fields, nested types, oneofs."""
+    fields = sorted((f.name, f.number, f.label, f.type, f.type_name, f.options.packed,
+                     f.HasField("oneof_index") and f.oneof_index) for f in proto.field)
+    nested = sorted((n.name, tuple(_shape_of(n))) for n in proto.nested_type)
+    return fields, nested, [o.name for o in proto.oneof_decl]
+
+
+@pytest.mark.parametrize("name, generated", [
+    ("BytesList", feature_pb2.BytesList), ("FloatList", feature_pb2.FloatList),
+    ("Int64List", feature_pb2.Int64List), ("Feature", feature_pb2.Feature),
+    ("Features", feature_pb2.Features), ("FeatureList", feature_pb2.FeatureList),
+    ("FeatureLists", feature_pb2.FeatureLists), ("Example", example_pb2.Example),
+    ("SequenceExample", example_pb2.SequenceExample), ("TensorProto", tensor_pb2.TensorProto),
+    ("TensorShapeProto", tensor_shape_pb2.TensorShapeProto)])
+def test_each_message_has_tfs_fields_numbers_and_types(name, generated):
+    ours = _fields(getattr(_example, name).DESCRIPTOR)
+    theirs = _fields(generated.DESCRIPTOR)
+    if name == "TensorProto":  # resource_handle_val (14) is left undeclared (kept as an unknown field)
+        del theirs.field[[f.number for f in theirs.field].index(14)]
+    assert _shape_of(ours) == _shape_of(theirs)
+    assert getattr(_example, name).DESCRIPTOR.full_name == generated.DESCRIPTOR.full_name
+
+
+def test_the_messages_are_tf_train_names(tf):
+    for name in ("BytesList", "FloatList", "Int64List", "Feature", "Features", "FeatureList",
+                 "FeatureLists", "Example", "SequenceExample"):
+        assert getattr(tf.train, name).DESCRIPTOR.full_name == "tensorflow." + name
+
+
+def test_a_feature_prints_and_serializes_as_tf(compare):
+    def program(tf):
+        features = [tf.train.Feature(bytes_list=tf.train.BytesList(value=[b"test_string"])),
+                    tf.train.Feature(float_list=tf.train.FloatList(value=[np.exp(1)])),
+                    tf.train.Feature(int64_list=tf.train.Int64List(value=[1, 2**62, -1])),
+                    tf.train.Feature()]
+        return [(str(f), repr(f), f.SerializeToString(), f.WhichOneof("kind"), f.ByteSize())
+                for f in features]
+    compare(program)
+
+
+def test_an_example_serializes_to_tfs_bytes_and_prints_as_tf(compare):
+    def program(tf):
+        ex = example(tf)
+        one = tf.train.Example(features=tf.train.Features(feature={
+            "a": tf.train.Feature(int64_list=tf.train.Int64List(value=[3]))}))
+        return (ex.SerializeToString(deterministic=True), str(ex), one.SerializeToString(), str(one),
+                sorted(ex.features.feature), list(ex.features.feature["ints"].int64_list.value),
+                ex.features.feature["floats"].float_list.value[1])
+    compare(program)
+
+
+def test_a_sequence_example_serializes_to_tfs_bytes(compare):
+    def program(tf):
+        F = tf.train.Feature
+        seq = tf.train.SequenceExample(
+            context=tf.train.Features(feature={"id": F(bytes_list=tf.train.BytesList(value=[b"s1"]))}),
+            feature_lists=tf.train.FeatureLists(feature_list={"tokens": tf.train.FeatureList(feature=[
+                F(int64_list=tf.train.Int64List(value=[1, 2])), F(int64_list=tf.train.Int64List(value=[3]))])}))
+        return seq.SerializeToString(), str(seq), len(seq.feature_lists.feature_list["tokens"].feature)
+    compare(program)
+
+
+def test_messages_serialized_by_one_backend_parse_in_the_other():
+    ours = example(tapejax)
+    theirs = tensorflow.train.Example.FromString(ours.SerializeToString())
+    assert str(theirs) == str(ours)
+    assert theirs.SerializeToString(deterministic=True) == ours.SerializeToString(deterministic=True)
+    back = tapejax.train.Example()
+    back.ParseFromString(example(tensorflow).SerializeToString())
+    assert back == ours and str(back) == str(example(tensorflow))
+
+
+def test_messages_compare_by_value_and_reject_wrong_values(compare):
+    @raises("TypeError")
+    def wrong_int(tf):
+        return tf.train.Int64List(value=["1"])
+
+    @raises("TypeError")
+    def wrong_float(tf):
+        return tf.train.FloatList(value=[b"x"])
+
+    def equality(tf):
+        a = tf.train.Feature(int64_list=tf.train.Int64List(value=[1]))
+        b = tf.train.Feature(int64_list=tf.train.Int64List(value=[1]))
+        c = tf.train.Feature(float_list=tf.train.FloatList(value=[1]))
+        return a == b, a == c, tf.train.Example.FromString(b"") == tf.train.Example()
+    for program in (wrong_int, wrong_float, equality):
+        compare(program, messages=False)
+
+
+@raises("DecodeError")
+def test_a_message_from_bad_bytes_raises_protobufs_decode_error(compare):
+    compare(lambda tf: tf.train.Example.FromString(b"garbage"), raises="DecodeError", messages=False)
+
+
+# --------------------------------------------------------------------------------------------------
+# TFRecordWriter
+# --------------------------------------------------------------------------------------------------
+RECORDS = [b"", b"a", b"hello world" * 50, bytes(range(256)) * 3]
+
+
+@pytest.mark.parametrize("options", [None, "", "GZIP", "ZLIB", "options_gzip", "options_zlib_level"])
+def test_the_writer_writes_tfs_bytes_and_both_datasets_read_them(compare, fresh, options):
+    def program(tf):
+        opts = {"options_gzip": lambda: tf.io.TFRecordOptions(compression_type="GZIP"),
+                "options_zlib_level": lambda: tf.io.TFRecordOptions(compression_type="ZLIB",
+                                                                    compression_level=9)}.get(options, lambda: options)()
+        path = os.path.join(fresh(), "data.tfrecord")
+        with tf.io.TFRecordWriter(path, opts) as writer:
+            for record in RECORDS:
+                writer.write(record)
+        compression = tf.io.TFRecordOptions.get_compression_type_string(opts)
+        read_here = [r.numpy() for r in tf.data.TFRecordDataset(path, compression_type=compression)]
+        other = tensorflow if tf is tapejax else tapejax
+        read_there = [r.numpy() for r in other.data.TFRecordDataset(path, compression_type=compression)]
+        with open(path, "rb") as f:
+            return f.read(), read_here, read_there, compression
+    compare(program)
+
+
+def test_a_flush_of_a_compressed_writer_writes_what_tf_writes(compare, fresh):
+    def program(tf):
+        path = os.path.join(fresh(), "data.tfrecord")
+        writer = tf.io.TFRecordWriter(path, "ZLIB")
+        writer.write(b"hello")
+        writer.flush()
+        with open(path, "rb") as f:
+            flushed = f.read()
+        writer.write("again, a str")
+        writer.close()
+        writer.close()
+        with open(path, "rb") as f:
+            return flushed, f.read()
+    compare(program)
+
+
+def test_a_closed_writer_raises_failed_precondition(compare, fresh):
+    @raises("FailedPreconditionError")
+    def write(tf):
+        writer = tf.io.TFRecordWriter(os.path.join(fresh(), "x.tfrecord"))
+        writer.close()
+        writer.write(b"x")
+
+    @raises("FailedPreconditionError")
+    def flush(tf):
+        writer = tf.io.TFRecordWriter(os.path.join(fresh(), "x.tfrecord"))
+        writer.close()
+        writer.flush()
+    compare(write)
+    compare(flush)
+
+
+@pytest.mark.parametrize("case", ["bad_type", "bad_options", "bad_dir", "bad_record", "get_bad"])
+def test_writer_misuse_raises_tfs_errors(compare, fresh, case):
+    def program(tf):
+        path = os.path.join(fresh(), "x.tfrecord")
+        if case == "bad_type":
+            return tf.io.TFRecordWriter(path, "BAD")
+        if case == "bad_options":
+            return tf.io.TFRecordOptions(compression_type="LZ4")
+        if case == "bad_dir":
+            return tf.io.TFRecordWriter(os.path.join(path, "missing", "x.tfrecord"))
+        if case == "get_bad":
+            return tf.io.TFRecordOptions.get_compression_type_string("BAD")
+        with tf.io.TFRecordWriter(path) as writer:
+            writer.write(3)
+    compare(program, raises=("ValueError", "NotFoundError", "TypeError"))
+
+
+def test_tfrecord_options_keep_their_settings(compare):
+    def program(tf):
+        o = tf.io.TFRecordOptions(compression_type="GZIP", compression_level=3)
+        return (o.compression_type, o.compression_level, o.mem_level, o.flush_mode,
+                tf.io.TFRecordOptions.get_compression_type_string(o),
+                tf.io.TFRecordOptions.get_compression_type_string(None),
+                tf.io.TFRecordOptions.get_compression_type_string("ZLIB"))
+    compare(program)
+
+
+def test_the_dataset_of_a_file_repr_is_tfs(compare, fresh):
+    def program(tf):
+        path = os.path.join(fresh(), "x.tfrecord")
+        with tf.io.TFRecordWriter(path) as writer:
+            writer.write(b"a")
+        return repr(tf.data.TFRecordDataset([path]))
+    compare(program)
+
+
+def test_a_big_file_reads_back_with_its_checksums(fresh):
+    path = os.path.join(fresh(), "big.tfrecord")
+    rng = np.random.default_rng(0)
+    records = [rng.bytes(int(n)) for n in rng.integers(0, 100_000, 40)]
+    with tapejax.io.TFRecordWriter(path) as writer:
+        for record in records:
+            writer.write(record)
+    assert [r.numpy() for r in tensorflow.data.TFRecordDataset(path)] == records
+    assert list(tapejax.data.TFRecordDataset(path).as_numpy_iterator()) == records
+
+
+# --------------------------------------------------------------------------------------------------
+# Feature specs and parsing
+# --------------------------------------------------------------------------------------------------
+def test_feature_specs_are_tfs_named_tuples(compare):
+    def program(tf):
+        specs = [tf.io.FixedLenFeature([], tf.int64), tf.io.FixedLenFeature([2], tf.float32, default_value=[1.0, 2.0]),
+                 tf.io.VarLenFeature(tf.string), tf.io.FixedLenSequenceFeature([3], tf.float32, allow_missing=True)]
+        return [repr(s) for s in specs], [s._fields for s in specs], specs[1].shape, specs[3].allow_missing
+    compare(program)
+
+
+def test_parse_single_example_gives_each_kind_of_feature(compare):
+    def program(tf):
+        ex = example(tf).SerializeToString()
+        spec = {
+            "ints": tf.io.FixedLenFeature([3], tf.int64),
+            "floats": tf.io.FixedLenFeature([3], tf.float32),
+            "bytes": tf.io.VarLenFeature(tf.string),
+            "missing": tf.io.FixedLenFeature([2, 2], tf.float32, default_value=[[1, 2], [3, 4]]),
+            "missing_str": tf.io.FixedLenFeature([], tf.string, default_value="q"),
+            "missing_var": tf.io.VarLenFeature(tf.float32),
+            "empty": tf.io.VarLenFeature(tf.int64),
+            "empty_seq": tf.io.FixedLenSequenceFeature([], tf.float32, allow_missing=True),
+            "missing_seq": tf.io.FixedLenSequenceFeature([2], tf.int64, allow_missing=True),
+        }
+        out = tf.io.parse_single_example(ex, spec)
+        out2 = tf.io.parse_single_example(tf.constant(ex), {
+            "ints": tf.io.FixedLenSequenceFeature([], tf.int64, allow_missing=True),
+            "floats": tf.io.VarLenFeature(tf.float32)})
+        out3 = tf.io.parse_single_example(ex, {"ints": tf.io.FixedLenFeature([3, 1], tf.int64),
+                                               "bytes": tf.io.FixedLenFeature([3], tf.string)})
+        return outcome(out), outcome(out2), outcome(out3)
+    compare(program)
+
+
+def test_parse_example_batches_pads_and_makes_two_dimensional_sparse_tensors(compare):
+    def program(tf):
+        F = tf.train.Feature
+        other = tf.train.Example(features=tf.train.Features(feature={
+            "ints": F(int64_list=tf.train.Int64List(value=[7, 8, 9])),
+            "bytes": F(bytes_list=tf.train.BytesList(value=[b"only"]))}))
+        batch = [example(tf).SerializeToString(), other.SerializeToString(), b""]
+        out = tf.io.parse_example(batch, {
+            "ints": tf.io.FixedLenFeature([3], tf.int64, default_value=[0, 0, 0]),
+            "bytes": tf.io.VarLenFeature(tf.string),
+            "floats": tf.io.FixedLenSequenceFeature([], tf.float32, allow_missing=True, default_value=-1.0),
+            "floats_var": tf.io.VarLenFeature(tf.float32),
+            "missing": tf.io.FixedLenFeature([], tf.string, default_value=""),
+        })
+        empty = tf.io.parse_example(tf.constant([], tf.string), {
+            "s": tf.io.VarLenFeature(tf.string), "a": tf.io.FixedLenFeature([2], tf.int64)})
+        scalar = tf.io.parse_example(batch[1], {"ints": tf.io.FixedLenFeature([3], tf.int64)})
+        return outcome(out), outcome(empty), outcome(scalar)
+    compare(program)
+
+
+def _bad(tf, case):
+    """The example and feature description of one misuse."""
+    ex = example(tf).SerializeToString()
+    F, V, S = tf.io.FixedLenFeature, tf.io.VarLenFeature, tf.io.FixedLenSequenceFeature
+    return ex, {
+        "missing_required": {"zz": F([], tf.float32)},
+        "missing_required_string": {"zz": F([], tf.string)},
+        "empty_feature_is_missing": {"empty": F([], tf.int64)},
+        "too_few_values": {"ints": F([5], tf.int64)},
+        "too_many_values": {"ints": F([2], tf.int64)},
+        "too_few_floats": {"floats": F([4], tf.float32)},
+        "wrong_count_of_strings": {"bytes": F([], tf.string)},
+        "int_feature_read_as_float": {"ints": F([3], tf.float32)},
+        "bytes_read_as_int": {"bytes": F([3], tf.int64)},
+        "float_read_as_string": {"floats": F([3], tf.string)},
+        "var_len_of_another_type": {"ints": V(tf.float32)},
+        "sequence_of_another_type": {"bytes": S([], tf.int64, allow_missing=True)},
+        "sequence_not_divisible": {"ints": S([2], tf.int64, allow_missing=True)},
+        "int32_is_not_allowed": {"ints": F([3], tf.int32)},
+        "float64_var_len_is_not_allowed": {"ints": V(tf.float64)},
+        "default_of_another_size": {"ints": F([3], tf.int64, default_value=[1, 2])},
+        "scalar_default_is_not_broadcast": {"zz": F([2], tf.int64, default_value=5)},
+        "unknown_first_dimension": {"ints": F([None], tf.int64)},
+        "sequence_without_allow_missing": {"ints": S([], tf.int64)},
+        "not_a_feature": {"ints": "int64"},
+        "empty_features": {},
+        "none_features": None,
+    }[case]
+
+
+BAD_CASES = ["missing_required", "missing_required_string", "empty_feature_is_missing", "too_few_values",
+             "too_many_values", "too_few_floats", "wrong_count_of_strings", "int_feature_read_as_float",
+             "bytes_read_as_int", "float_read_as_string", "var_len_of_another_type",
+             "sequence_of_another_type", "sequence_not_divisible", "int32_is_not_allowed",
+             "float64_var_len_is_not_allowed", "default_of_another_size", "scalar_default_is_not_broadcast",
+             "unknown_first_dimension", "sequence_without_allow_missing", "not_a_feature", "empty_features",
+             "none_features"]
+
+
+@pytest.mark.parametrize("case", BAD_CASES)
+@pytest.mark.parametrize("batched", [False, True], ids=["single", "batch"])
+def test_bad_examples_and_descriptions_raise_tfs_errors(compare, case, batched):
+    def program(tf):
+        ex, features = _bad(tf, case)
+        if batched:
+            return outcome(tf.io.parse_example([b"", ex], features))
+        return outcome(tf.io.parse_single_example(ex, features))
+    compare(program, raises=("InvalidArgumentError", "ValueError"))
+
+
+def test_bad_bytes_and_bad_input_shapes_raise_tfs_errors(compare):
+    spec = lambda tf: {"a": tf.io.FixedLenFeature([], tf.int64)}  # noqa: E731
+    compare(lambda tf: tf.io.parse_single_example(b"garbage", spec(tf)), raises="InvalidArgumentError")
+    compare(lambda tf: tf.io.parse_example([b"garbage"], spec(tf)), raises="InvalidArgumentError")
+    compare(lambda tf: tf.io.parse_single_example([b""], spec(tf)), raises="ValueError")
+    compare(lambda tf: tf.io.parse_example([[b""]], spec(tf)), raises="InvalidArgumentError")
+
+
+def test_a_batch_error_names_the_example(compare):
+    def program(tf):
+        ok = example(tf).SerializeToString()
+        return tf.io.parse_example([ok, b""], {"ints": tf.io.FixedLenFeature([3], tf.int64)},
+                                   example_names=["first", "second"])
+    compare(program, raises="InvalidArgumentError")
+
+
+def test_parse_single_example_in_a_dataset_map_over_a_tfrecord_file(compare, fresh):
+    def program(tf):
+        path = os.path.join(fresh(), "data.tfrecord")
+        with tf.io.TFRecordWriter(path) as writer:
+            for i in range(5):
+                F = tf.train.Feature
+                writer.write(tf.train.Example(features=tf.train.Features(feature={
+                    "x": F(float_list=tf.train.FloatList(value=[i / 2, -i])),
+                    "y": F(int64_list=tf.train.Int64List(value=[i] * i)),
+                })).SerializeToString(deterministic=True))
+        spec = {"x": tf.io.FixedLenFeature([2], tf.float32), "y": tf.io.VarLenFeature(tf.int64)}
+        dense = tf.data.TFRecordDataset(path).map(
+            lambda r: tf.io.parse_single_example(r, {"x": spec["x"]})["x"])
+        sparse = tf.data.TFRecordDataset(path).map(lambda r: tf.io.parse_single_example(r, spec))
+        batched = tf.data.TFRecordDataset(path).batch(2).map(lambda r: tf.io.parse_example(r, spec))
+        return ([e for e in dense], [outcome(e) for e in sparse], [outcome(e) for e in batched])
+    compare(program)
+
+
+def test_parse_single_example_inside_a_function_on_string_arguments(compare):
+    def program(tf):
+        spec = {"ints": tf.io.FixedLenFeature([3], tf.int64), "bytes": tf.io.FixedLenFeature([3], tf.string),
+                "z": tf.io.FixedLenFeature([], tf.float32, default_value=0.5)}
+
+        @tf.function
+        def parse(serialized):
+            out = tf.io.parse_single_example(serialized, spec)
+            return out["ints"] * 2, out["bytes"], out["z"]
+
+        @tf.function
+        def parse_sparse(serialized):
+            return tf.sparse.to_dense(tf.io.parse_single_example(serialized, {"b": tf.io.VarLenFeature(tf.string)})["b"])
+
+        ex = example(tf).SerializeToString()
+        other = tf.train.Example(features=tf.train.Features(feature={
+            "ints": tf.train.Feature(int64_list=tf.train.Int64List(value=[4, 5, 6])),
+            "bytes": tf.train.Feature(bytes_list=tf.train.BytesList(value=[b"p", b"q", b"r"])),
+            "b": tf.train.Feature(bytes_list=tf.train.BytesList(value=[b"s"]))})).SerializeToString()
+        return (parse(tf.constant(ex)), parse(tf.constant(other)), parse_sparse(tf.constant(other)))
+    compare(program)
+
+
+# --------------------------------------------------------------------------------------------------
+# serialize_tensor / parse_tensor
+# --------------------------------------------------------------------------------------------------
+TENSORS = {
+    "float32": lambda tf: tf.constant([1.0, 2.0]),
+    "int32_scalar": lambda tf: tf.constant(3),
+    "int64_matrix": lambda tf: tf.constant([[1, 2], [3, -4]], tf.int64),
+    "bool": lambda tf: tf.constant([True, False]),
+    "uint8": lambda tf: tf.constant([1, 255], tf.uint8),
+    "float64_scalar": lambda tf: tf.constant(2.5, tf.float64),
+    "complex64": lambda tf: tf.constant([1 + 2j], tf.complex64),
+    "float16": lambda tf: tf.constant([1.5, -2.0], tf.float16),
+    "bfloat16": lambda tf: tf.constant([1.5], tf.bfloat16),
+    "empty": lambda tf: tf.constant([], tf.float32),
+    "zero_sized_dims": lambda tf: tf.zeros([2, 0, 3]),
+    "string_scalar": lambda tf: tf.constant(b"abc"),
+    "strings": lambda tf: tf.constant([["a", "bc"], ["", "déf"]]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TENSORS))
+def test_serialize_tensor_writes_tfs_tensor_proto_and_parse_tensor_reads_it(compare, case):
+    def program(tf):
+        tensor = TENSORS[case](tf)
+        data = tf.io.serialize_tensor(tensor)
+        other = tensorflow if tf is tapejax else tapejax
+        from_other = other.io.serialize_tensor(TENSORS[case](other)).numpy()
+        return data, tf.io.parse_tensor(data, tensor.dtype), tf.io.parse_tensor(from_other, tensor.dtype)
+    compare(program)
+
+
+def test_parse_tensor_reads_value_fields_as_tf_does(compare):
+    def program(tf):
+        protos = [tensor_pb2.TensorProto(dtype=1, float_val=[1.5], tensor_shape=tensor_shape_pb2.TensorShapeProto(
+                      dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=3)])),
+                  tensor_pb2.TensorProto(dtype=3, int_val=[1, 2], tensor_shape=tensor_shape_pb2.TensorShapeProto(
+                      dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=2)])),
+                  tensor_pb2.TensorProto(dtype=7, string_val=[b"a"], tensor_shape=tensor_shape_pb2.TensorShapeProto())]
+        dtypes = [tf.float32, tf.int32, tf.string]
+        return [tf.io.parse_tensor(p.SerializeToString(), d) for p, d in zip(protos, dtypes)]
+    compare(program)
+
+
+@pytest.mark.parametrize("case", ["wrong_dtype", "not_a_proto"])
+def test_parse_tensor_of_bad_input_raises_tfs_errors(compare, case):
+    def program(tf):
+        if case == "wrong_dtype":
+            return tf.io.parse_tensor(tf.io.serialize_tensor(tf.constant([[1, 2]], tf.int64)), tf.int32)
+        return tf.io.parse_tensor(b"zzz", tf.int32)
+    compare(program, raises="InvalidArgumentError")
