@@ -119,6 +119,10 @@ io = _namespaces.make("io", "tf.io", {
     "TFRecordWriter": _tfrecord.TFRecordWriter, "TFRecordOptions": _tfrecord.TFRecordOptions,
 })
 
+from tapejax._ops import signal_ops as _signal_ops  # noqa: E402
+
+signal = _namespaces.make("signal", "tf.signal", _namespaces.pick(_signal_ops, _signal_ops.__all__))
+
 random = _namespaces.make("random", "tf.random", _namespaces.pick(_random_ops, [
     "normal", "uniform", "truncated_normal", "set_seed", "Generator", "categorical", "shuffle",
     "get_global_generator", "stateless_normal", "stateless_uniform", "stateless_truncated_normal"]))
@@ -309,7 +313,7 @@ __all__ = [
     "random", "random_normal_initializer", "random_uniform_initializer", "range", "rank", "realdiv",
     "recompute_grad", "reduce_all", "reduce_any", "reduce_logsumexp", "reduce_max", "reduce_mean",
     "reduce_min", "reduce_prod", "reduce_sum", "repeat", "reshape", "reverse", "round", "saturate_cast",
-    "saved_model", "scatter_nd", "sets", "shape", "sigmoid", "sign", "sin", "sinh", "size", "slice", "sort",
+    "saved_model", "scatter_nd", "sets", "shape", "sigmoid", "sign", "signal", "sin", "sinh", "size", "slice", "sort",
     "sparse", "split", "sqrt", "square", "squeeze", "stack", "stop_gradient", "string", "strings", "subtract",
     "summary", "tan", "tanh", "tensor_scatter_nd_add", "tensor_scatter_nd_max", "tensor_scatter_nd_min",
     "tensor_scatter_nd_sub", "tensor_scatter_nd_update", "tensordot", "tile", "train", "transpose", "truediv",
