@@ -4,8 +4,11 @@ regularizers, constraints, the legacy `keras.backend` functions, and optimizers 
 
 from tapejax import _namespaces
 from tapejax.keras import (
+    _backend,
+    _config,
     _dataset_utils,
     _image_files,
+    _mixed_precision,
     _sequence,
     activations,
     backend,
@@ -44,7 +47,15 @@ preprocessing = _namespaces.make("keras.preprocessing", "tf.keras.preprocessing"
     "image": _namespaces.make("keras.preprocessing.image", "tf.keras.preprocessing.image", _namespaces.pick(
         _image_files, ["array_to_img", "img_to_array", "load_img", "save_img"]))})
 
+# tf.keras.config: Keras 3's settings functions (the same objects as keras.backend's and mixed_precision's)
+config = _namespaces.make("keras.config", "tf.keras.config", {
+    **_namespaces.pick(_config, ["disable_traceback_filtering", "enable_traceback_filtering", "epsilon", "floatx",
+                                 "image_data_format", "is_traceback_filtering_enabled", "set_epsilon",
+                                 "set_floatx", "set_image_data_format"]),
+    **_namespaces.pick(_mixed_precision, ["dtype_policy", "set_dtype_policy"]),
+    "backend": _backend.backend})
+
 __all__ = ["DTypePolicy", "Initializer", "Input", "InputSpec", "KerasTensor", "Layer", "Loss", "Metric", "Model",
            "Optimizer", "Regularizer", "Sequential", "Variable", "activations", "backend", "callbacks",
-           "constraints", "datasets", "initializers", "layers", "losses", "metrics", "mixed_precision", "models",
+           "config", "constraints", "datasets", "initializers", "layers", "losses", "metrics", "mixed_precision", "models",
            "ops", "optimizers", "preprocessing", "random", "regularizers", "saving", "utils"]
