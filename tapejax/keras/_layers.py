@@ -103,6 +103,7 @@ from tapejax.keras._preprocessing import (  # noqa: F401
     TextVectorization,
 )
 from tapejax.keras._preprocessing import __all__ as _PREPROCESSING
+from tapejax.keras._rnn_cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells  # noqa: F401
 
 __all__ = ["Layer", "InputLayer", "InputSpec", "Input", "Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D",
            "MaxPool2D", "AvgPool2D", "GlobalAveragePooling2D", "GlobalAvgPool2D",
@@ -112,6 +113,7 @@ __all__ = ["Layer", "InputLayer", "InputSpec", "Input", "Dense", "Conv2D", "MaxP
 __all__ += ["CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip",
             "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing"]
 __all__ += ["AdditiveAttention", "Attention"]
+__all__ += ["RNN", "GRUCell", "LSTMCell", "SimpleRNNCell", "StackedRNNCells"]
 
 
 def _activation_name(fn):

@@ -15,11 +15,12 @@ from tapejax._ops._dispatch import apply
 from tapejax._tensor import Tensor
 from tapejax.keras import _activations as activations
 from tapejax.keras import _backend as backend
-from tapejax.keras import _config, _kernels
+from tapejax.keras import _config, _kernels, _rnn_kernels
 from tapejax.keras import _constraints as constraints
 from tapejax.keras import _initializers as initializers
 from tapejax.keras import _regularizers as regularizers
 from tapejax.keras._layer import Layer, get_keras_mask
+from tapejax.keras._rnn_cells import RecurrentWeights
 
 __all__ = [
     "Conv1D", "Conv2DTranspose", "Conv1DTranspose", "Convolution1D", "Convolution2DTranspose",
@@ -1058,10 +1059,11 @@ class Identity(_Elementwise):
 
 
 # -- recurrent layers -----------------------------------------------------------------------------
-class _RNN(Layer):
-    _spec_ndim = ("exact", 3)
+class _RNN(RecurrentWeights, Layer):
+    """A SimpleRNN / LSTM / GRU layer: the weights of its Keras cell on the layer itself, run as
+    one `lax.scan` op (`_rnn_kernels.RNN`, the op `keras.layers.RNN` runs a cell with)."""
 
-    _gates = 1
+    _spec_ndim = ("exact", 3)
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
@@ -1070,74 +1072,33 @@ class _RNN(Layer):
                  recurrent_constraint=None, bias_constraint=None, dropout=0.0,
                  recurrent_dropout=0.0, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, unroll=False, seed=None, **kwargs):
-        self._extra = {k: kwargs.pop(k) for k in ("unit_forget_bias", "reset_after",
-                                                  "use_cudnn") if k in kwargs}
+        extra = {k: kwargs.pop(k) for k in ("unit_forget_bias", "reset_after",
+                                            "use_cudnn") if k in kwargs}
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if units <= 0:
-            raise ValueError(f"Received an invalid value for argument `units`, expected a "
-                             f"positive integer, got {units}.")
-        if dropout or recurrent_dropout:
-            raise NotImplementedError("tapejax's recurrent layers do not support dropout / "
-                                      "recurrent_dropout yet.")
+        self._init_recurrent(units, activation, recurrent_activation, use_bias, kernel_initializer,
+                             recurrent_initializer, bias_initializer, kernel_regularizer,
+                             recurrent_regularizer, bias_regularizer, kernel_constraint,
+                             recurrent_constraint, bias_constraint, dropout, recurrent_dropout,
+                             extra.get("unit_forget_bias", True), extra.get("reset_after", True))
         if stateful:
             raise NotImplementedError("tapejax's recurrent layers do not support stateful=True.")
-        self.units = int(units)
-        self.activation = activations.get(activation)
-        self.recurrent_activation = activations.get(recurrent_activation)
-        for fn, what in ((self.activation, "activation"),
-                         (self.recurrent_activation, "recurrent_activation")):
-            if _activation_name(fn) is None:
-                raise NotImplementedError(f"tapejax's recurrent layers take a named {what} "
-                                          f"('tanh', 'sigmoid', 'relu', ...).")
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
         self.return_sequences, self.return_state = return_sequences, return_state
         self.go_backwards = go_backwards
         self.unroll = unroll
 
-    def _bias_shape(self):
-        return (self._gates * self.units,)
-
-    def _bias_initializer(self):
-        return self.bias_initializer
-
     def build(self, input_shape):
-        n = self._gates * self.units
-        self.kernel = self.add_weight(shape=(input_shape[-1], n), name="kernel",
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(shape=(self.units, n), name="recurrent_kernel",
-                                                initializer=self.recurrent_initializer,
-                                                regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint)
-        self.bias = (self.add_weight(shape=self._bias_shape(), name="bias",
-                                     initializer=self._bias_initializer(),
-                                     regularizer=self.bias_regularizer,
-                                     constraint=self.bias_constraint)
-                     if self.use_bias else None)
+        self._build_recurrent(input_shape[-1])
         self.built = True
 
-    _n_states = 1
+    @property
+    def _n_states(self):
+        return _rnn_kernels.n_states((self._kind,))
 
     def compute_output_shape(self, s):
         out = (s[0], s[1], self.units) if self.return_sequences else (s[0], self.units)
         if self.return_state:
             return [out] + [(s[0], self.units)] * self._n_states
         return out
-
-    def _attrs(self):
-        return (("activation", _activation_name(self.activation)),
-                ("recurrent_activation", _activation_name(self.recurrent_activation)),
-                ("use_bias", self.bias is not None), ("go_backwards", bool(self.go_backwards)))
 
     zero_output_for_mask = False
 
@@ -1162,14 +1123,13 @@ class _RNN(Layer):
             states = list(initial_state) if isinstance(initial_state, (list, tuple)) else \
                 [initial_state]
             states = [_t(self, s) for s in states]
-        params = [x, self.kernel, self.recurrent_kernel] + (
-            [self.bias] if self.bias is not None else []) + states
-        attrs = self._attrs()
+        params = [x] + self._weights_list() + states
+        attrs = (("cells", (self._spec(),)), ("go_backwards", bool(self.go_backwards)))
         if mask is not None:
             params.append(math_ops.cast(_t(self, mask), "bool"))
             attrs = attrs + (("has_mask", True),
                              ("zero_output", bool(self.zero_output_for_mask)))
-        out = apply(self._op, params, attrs)
+        out = apply(_rnn_kernels.RNN, params, attrs)
         sequences_out, final = out[0], list(out[1:])
         output = sequences_out if self.return_sequences else final[0]
         if self.return_state:
@@ -1187,13 +1147,10 @@ class SimpleRNN(_RNN):
       go_backwards: process the sequence in reverse.
     """
 
-    _op = _kernels.SIMPLE_RNN
+    _kind = "simple"
 
     def __init__(self, units, activation="tanh", use_bias=True, **kwargs):
         super().__init__(units, activation=activation, use_bias=use_bias, **kwargs)
-
-    def _attrs(self):
-        return tuple(a for a in super()._attrs() if a[0] != "recurrent_activation")
 
 
 class LSTM(_RNN):
@@ -1204,43 +1161,14 @@ class LSTM(_RNN):
       The last output (or all with `return_sequences`), then `[h, c]` with `return_state`.
     """
 
-    _op = _kernels.LSTM
-    _gates = 4
-    _n_states = 2
-
-    def __init__(self, units, **kwargs):
-        super().__init__(units, **kwargs)
-        self.unit_forget_bias = self._extra.get("unit_forget_bias", True)
-
-    def _bias_initializer(self):
-        if not self.unit_forget_bias:
-            return self.bias_initializer
-        units, base = self.units, self.bias_initializer
-
-        def init(shape, dtype=None):
-            parts = [base((units,), dtype=dtype), initializers.Ones()((units,), dtype=dtype),
-                     base((units * 2,), dtype=dtype)]
-            return array_ops.concat(parts, 0)
-        return init
+    _kind = "lstm"
 
 
 class GRU(_RNN):
     """Gated recurrent unit (Keras 3: gates z, r, h; `reset_after=True` with a `(2, 3 * units)`
     bias, as cuDNN)."""
 
-    _op = _kernels.GRU
-    _gates = 3
-
-    def __init__(self, units, **kwargs):
-        super().__init__(units, **kwargs)
-        self.reset_after = self._extra.get("reset_after", True)
-
-    def _bias_shape(self):
-        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
-
-    def _attrs(self):
-        return super()._attrs() + (("reset_after", bool(self.reset_after)),)
-
+    _kind = "gru"
 
 
 # -- wrappers -------------------------------------------------------------------------------------

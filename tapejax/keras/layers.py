@@ -110,6 +110,7 @@ from tapejax.keras._layers import (
     multiply,
     subtract,
 )
+from tapejax.keras._rnn_cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 
 __all__ = ["Activation", "ActivityRegularization", "Add", "AdditiveAttention", "Attention", "Average",
            "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D", "BatchNormalization", "Bidirectional",
@@ -128,4 +129,5 @@ __all__ = ["Activation", "ActivityRegularization", "Add", "AdditiveAttention", "
            "SeparableConvolution2D", "SimpleRNN", "Softmax", "SpatialDropout1D", "SpatialDropout2D",
            "StringLookup", "Subtract", "TextVectorization", "TimeDistributed", "UnitNormalization", "UpSampling1D",
            "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "add", "average", "concatenate", "dot", "maximum",
-           "minimum", "multiply", "subtract"]
+           "minimum", "multiply", "subtract",
+           "RNN", "GRUCell", "LSTMCell", "SimpleRNNCell", "StackedRNNCells"]
