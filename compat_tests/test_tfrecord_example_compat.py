@@ -428,6 +428,99 @@ def test_parse_single_example_inside_a_function_on_string_arguments(compare):
 
 
 # --------------------------------------------------------------------------------------------------
+# SequenceExample parsing
+# --------------------------------------------------------------------------------------------------
+def sequence(tf, tokens, ctx_id=b"a", weights=True):
+    F = tf.train.Feature
+    lists = {"tokens": tf.train.FeatureList(feature=[F(int64_list=tf.train.Int64List(value=t)) for t in tokens])}
+    if weights:
+        lists["w"] = tf.train.FeatureList(feature=[F(float_list=tf.train.FloatList(value=[0.5, i])) for i in
+                                                   range(len(tokens))])
+    return tf.train.SequenceExample(
+        context=tf.train.Features(feature={"id": F(bytes_list=tf.train.BytesList(value=[ctx_id])),
+                                           "len": F(int64_list=tf.train.Int64List(value=[len(tokens)]))}),
+        feature_lists=tf.train.FeatureLists(feature_list=lists)).SerializeToString(deterministic=True)
+
+
+def test_parse_single_sequence_example_gives_context_and_feature_lists(compare):
+    def program(tf):
+        s1 = sequence(tf, [[1, 2], [3], [4, 5, 6]])
+        context, lists = tf.io.parse_single_sequence_example(
+            s1, context_features={"id": tf.io.FixedLenFeature([], tf.string), "len": tf.io.VarLenFeature(tf.int64),
+                                  "zz": tf.io.FixedLenFeature([2], tf.float32, default_value=[1, 2])},
+            sequence_features={"tokens": tf.io.VarLenFeature(tf.int64), "w": tf.io.FixedLenSequenceFeature([2], tf.float32),
+                               "missing": tf.io.FixedLenSequenceFeature([], tf.int64, allow_missing=True),
+                               "missing_var": tf.io.VarLenFeature(tf.string)})
+        only_context = tf.io.parse_single_sequence_example(s1, context_features={
+            "len": tf.io.FixedLenFeature([], tf.int64)})
+        return outcome(context), outcome(lists), outcome(only_context[0]), outcome(only_context[1])
+    compare(program)
+
+
+def test_parse_sequence_example_pads_the_lists_and_gives_their_lengths(compare):
+    def program(tf):
+        batch = [sequence(tf, [[1, 2], [3], [4, 5, 6]]), sequence(tf, [[7]], b"b"), sequence(tf, [], b"c")]
+        context, lists, lengths = tf.io.parse_sequence_example(
+            batch, context_features={"id": tf.io.FixedLenFeature([], tf.string), "len": tf.io.VarLenFeature(tf.int64)},
+            sequence_features={"tokens": tf.io.VarLenFeature(tf.int64), "w": tf.io.FixedLenSequenceFeature([2], tf.float32)})
+        scalar = tf.io.parse_sequence_example(batch[0], sequence_features={
+            "w": tf.io.FixedLenSequenceFeature([2], tf.float32)})
+        return (outcome(context), outcome(lists), outcome(lengths), outcome(scalar[1]), outcome(scalar[2]))
+    compare(program)
+
+
+SEQUENCE_BAD = {
+    "list_count": dict(sequence_features={"tokens": "seq_int"}),
+    "list_type": dict(sequence_features={"tokens": "var_float"}),
+    "list_dense_type": dict(sequence_features={"w": "seq_int2"}),
+    "list_required": dict(sequence_features={"nope": "seq_int"}),
+    "list_int32": dict(sequence_features={"tokens": "var_int32"}),
+    "list_fixed_len_is_unsupported": dict(sequence_features={"w": "fixed_float2"}),
+    "list_default_is_refused": dict(sequence_features={"w": "seq_float2_default"}),
+    "list_unknown_shape": dict(sequence_features={"w": "seq_unknown"}),
+    "context_count": dict(context_features={"len": "fixed_int2"}),
+    "context_type": dict(context_features={"len": "fixed_float"}),
+    "context_sparse_type": dict(context_features={"id": "var_int"}),
+    "context_missing": dict(context_features={"zz": "fixed_float"}),
+    "context_sequence_is_unsupported": dict(context_features={"len": "seq_int"}),
+    "no_features": dict(),
+}
+
+
+def _sequence_feature(tf, code):
+    return {"seq_int": tf.io.FixedLenSequenceFeature([], tf.int64),
+            "seq_int2": tf.io.FixedLenSequenceFeature([2], tf.int64),
+            "var_float": tf.io.VarLenFeature(tf.float32), "var_int": tf.io.VarLenFeature(tf.int64),
+            "var_int32": tf.io.VarLenFeature(tf.int32),
+            "fixed_float2": tf.io.FixedLenFeature([2], tf.float32),
+            "seq_float2_default": tf.io.FixedLenSequenceFeature([2], tf.float32, allow_missing=True, default_value=-1.0),
+            "seq_unknown": tf.io.FixedLenSequenceFeature([None], tf.float32),
+            "fixed_int2": tf.io.FixedLenFeature([2], tf.int64), "fixed_float": tf.io.FixedLenFeature([], tf.float32),
+            }[code]
+
+
+@pytest.mark.parametrize("case", sorted(SEQUENCE_BAD))
+@pytest.mark.parametrize("batched", [False, True], ids=["single", "batch"])
+def test_bad_sequence_examples_and_descriptions_raise_tfs_errors(compare, case, batched):
+    def program(tf):
+        kwargs = {group: {k: _sequence_feature(tf, v) for k, v in spec.items()}
+                  for group, spec in SEQUENCE_BAD[case].items()}
+        s = sequence(tf, [[1], [2, 3]])
+        if batched:
+            return tf.io.parse_sequence_example([sequence(tf, [[1]]), s], **kwargs)
+        return tf.io.parse_single_sequence_example(s, **kwargs)
+    compare(program, raises=("InvalidArgumentError", "ValueError"))
+
+
+def test_bad_sequence_bytes_raise_tfs_error(compare):
+    compare(lambda tf: tf.io.parse_single_sequence_example(
+        b"garbage", context_features={"c": tf.io.VarLenFeature(tf.string)}), raises="InvalidArgumentError")
+    compare(lambda tf: tf.io.parse_sequence_example(
+        [b"", b"garbage"], context_features={"c": tf.io.VarLenFeature(tf.string)}, example_names=["a", "b"]),
+        raises="InvalidArgumentError")
+
+
+# --------------------------------------------------------------------------------------------------
 # serialize_tensor / parse_tensor
 # --------------------------------------------------------------------------------------------------
 TENSORS = {

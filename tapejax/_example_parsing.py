@@ -395,6 +395,232 @@ def parse_example(serialized, features, example_names=None, name=None):
 
 
 # --------------------------------------------------------------------------------------------------
+# SequenceExample
+# --------------------------------------------------------------------------------------------------
+_SEQ_OP = " [Op:ParseSequenceExampleV2]"
+
+
+def _sequence_attr_error(attr, dtype):
+    return InvalidArgumentError(
+        f"Value for attr '{attr}' of {dtype._tf_kind} is not in the list of allowed values: float, int64, "
+        f"string\n\t; NodeDef: {{{{node ParseSequenceExampleV2}}}}; Op<name=ParseSequenceExampleV2>{_SEQ_OP}")
+
+
+def _sequence_specs(features, context):
+    """The checked specs of a SequenceExample's context or feature-list features, in TF's order."""
+    sparse, dense = [], []
+    allowed_dense = FixedLenFeature if context else FixedLenSequenceFeature
+    for key in sorted(features or {}):
+        feature = features[key]
+        if isinstance(feature, VarLenFeature):
+            dtype = _dtypes.as_dtype(feature.dtype)
+            if dtype not in _ALLOWED:
+                raise _sequence_attr_error("context_sparse_types" if context else "feature_list_sparse_types", dtype)
+            sparse.append(_Spec(key, "var", dtype, None, None))
+        elif type(feature) is allowed_dense:
+            dtype = _dtypes.as_dtype(feature.dtype)
+            shape = tuple(feature.shape)
+            if any(d is None for d in shape):
+                if context:
+                    raise ValueError(f"First dimension of shape for feature {key} unknown. Consider using "
+                                     f"FixedLenSequenceFeature. Received feature={feature!r}.")
+                dims = ",".join("?" if d is None else str(d) for d in shape)
+                raise InvalidArgumentError(f"Shape [{dims}] is not fully defined{_SEQ_OP}")
+            if dtype not in _ALLOWED:
+                raise _sequence_attr_error("Tcontext_dense" if context else "feature_list_dense_types", dtype)
+            shape = tuple(int(d) for d in shape)
+            if context:
+                default = None if feature.default_value is None else _default_array(feature, dtype, shape)
+                dense.append(_Spec(key, "fixed", dtype, shape, default))
+            else:
+                if feature.default_value is not None:
+                    raise ValueError(f"Value feature_list.dense_defaults[{key}] must be None")
+                dense.append(_Spec(key, "seq", dtype, shape, bool(feature.allow_missing)))
+        else:
+            raise ValueError(f"Unsupported {type(feature).__name__} {feature} for key '{key}'")
+    return sparse + dense
+
+
+def _typed_values(feature, spec):
+    """The values of a Feature of `spec`'s type (None for another type; [] for an empty Feature)."""
+    kind = feature.WhichOneof("kind")
+    if kind is None:
+        return []
+    if kind != _KIND[spec.dtype]:
+        return None
+    return list(getattr(feature, kind).value)
+
+
+def _context_part(spec, feature_map, name):
+    values = _typed_values(feature_map[spec.key], spec) if spec.key in feature_map else []
+    if values is None:
+        raise InvalidArgumentError(f"Name: {name}, Context feature: {spec.key}.  Data types don't match. "
+                                   f"Expected type: {_VALUE_NAME[spec.dtype]}{_SEQ_OP}")
+    if spec.kind == "var":
+        return _array(values, spec.dtype)
+    size = int(np.prod(spec.shape, dtype=np.int64))
+    if spec.key not in feature_map and spec.default is not None:
+        return spec.default
+    if len(values) != size:
+        raise InvalidArgumentError(f"Inconsistent max number of elements for feature {spec.key}: expected "
+                                   f"{size}, but found {len(values)}{_SEQ_OP}")
+    return _array(values, spec.dtype).reshape(spec.shape)
+
+
+def _feature_list_part(spec, lists, name):
+    """A feature list's values: a [T, *shape] array (dense) or a list of T arrays (sparse)."""
+    if spec.key not in lists:
+        if spec.kind == "seq" and not spec.default:
+            raise InvalidArgumentError(
+                f"Name: {name}, Feature list '{spec.key}' is required but could not be found.  Did you mean to "
+                f"include it in feature_list_dense_missing_assumed_empty or feature_list_dense_defaults?{_SEQ_OP}")
+        features = []
+    else:
+        features = lists[spec.key].feature
+    size = None if spec.kind == "var" else int(np.prod(spec.shape, dtype=np.int64))
+    steps = []
+    for t, feature in enumerate(features):
+        values = _typed_values(feature, spec)
+        if values is None:
+            raise InvalidArgumentError(f"Name: {name}, Feature list: {spec.key}, Index: {t}.  Data types don't "
+                                       f"match. Expected type: {_VALUE_NAME[spec.dtype]}{_SEQ_OP}")
+        if size is not None and len(values) != size:
+            raise InvalidArgumentError(f"Name: {name}, Key: {spec.key}, Index: {t}.  Number of values != "
+                                       f"expected.  values size: {len(values)} but output shape: "
+                                       f"{_shape_text(spec.shape)}{_SEQ_OP}")
+        steps.append(_array(values, spec.dtype))
+    if spec.kind == "var":
+        return steps
+    return (np.stack(steps) if steps else _empty(spec.dtype, (0, size))).reshape((len(steps),) + spec.shape)
+
+
+def _sparse_steps(step_lists, single):
+    """(indices, values, dense_shape) of the feature lists of a batch (one list of steps each)."""
+    longest_step = max((len(v) for steps in step_lists for v in steps), default=0)
+    longest_list = max((len(steps) for steps in step_lists), default=0)
+    rows, values = [], []
+    for b, steps in enumerate(step_lists):
+        for t, v in enumerate(steps):
+            for j in range(len(v)):
+                rows.append((t, j) if single else (b, t, j))
+            values.append(v)
+    rank = 2 if single else 3
+    indices = np.array(rows, np.int64).reshape(-1, rank)
+    flat = np.concatenate(values) if values and sum(len(v) for v in values) else None
+    shape = [longest_list, longest_step] if single else [len(step_lists), longest_list, longest_step]
+    return indices, flat, np.array(shape, np.int64)
+
+
+def _parse_sequence(serialized, context_features, sequence_features, example_names, single_op):
+    if not context_features and not sequence_features:
+        names = "context_features and sequence_features are" if single_op else \
+            "`context_features` and `sequence_features` argument are"
+        raise ValueError(f"Both {names} None, but at least one should have values.")
+    context_specs = _sequence_specs(context_features, context=True)
+    list_specs = _sequence_specs(sequence_features, context=False)
+    tensor = serialized if isinstance(serialized, Tensor) else convert_to_tensor(serialized)
+    if tensor._v.dtype.kind != "O":
+        raise InvalidArgumentError(
+            f"cannot compute ParseSequenceExampleV2 as input #0(zero-based) was expected to be a string tensor "
+            f"but is a {tensor.dtype._tf_kind} tensor{_SEQ_OP} name: ")
+    if _string_trace.symbolic(tensor._v):
+        raise _string_trace.StringFallback("tf.io.parse_sequence_example of a traced string Tensor (its shapes "
+                                           "depend on the data)")
+    rank = len(tensor.shape)
+    if single_op and rank != 0:
+        raise ValueError("Input serialized must be a scalar")
+    if rank > 1:
+        raise InvalidArgumentError(f"Expected serialized to be a scalar or vector, got shape: "
+                                   f"{_shape_text(tensor.shape)}{_SEQ_OP}")
+    single = rank == 0
+    flat = list(np.asarray(tensor._value, dtype=object).reshape(-1))
+    names = _names(example_names, len(flat))
+    context_parts = [[] for _ in context_specs]
+    list_parts = [[] for _ in list_specs]
+    for index, data in enumerate(flat):
+        name = names[index] if names is not None else "<unknown>"
+        try:
+            sequence = _example.SequenceExample.FromString(data)
+        except DecodeError:
+            raise InvalidArgumentError(f"Invalid protocol message input, example id: {name}{_SEQ_OP}") from None
+        for spec, out in zip(context_specs, context_parts):
+            out.append(_context_part(spec, sequence.context.feature, name))
+        for spec, out in zip(list_specs, list_parts):
+            out.append(_feature_list_part(spec, sequence.feature_lists.feature_list, name))
+    context = {}
+    for spec, result in zip(context_specs, _assemble(context_specs, context_parts, single, len(flat))):
+        context[spec.key] = (SparseTensor(_tensor(result[0]), _tensor(result[1]), _tensor(result[2]))
+                             if spec.kind == "var" else _tensor(result))
+    lists, lengths = {}, {}
+    for spec, items in zip(list_specs, list_parts):
+        if spec.kind == "var":
+            indices, values, shape = _sparse_steps(items, single)
+            values = _empty(spec.dtype, (0,)) if values is None else values
+            lists[spec.key] = SparseTensor(_tensor(indices), _tensor(values), _tensor(shape))
+            continue
+        counts = np.array([len(item) for item in items], np.int64)
+        if single:
+            lists[spec.key] = _tensor(items[0])
+            lengths[spec.key] = _tensor(counts[0])
+            continue
+        out = _empty(spec.dtype, (len(items), int(counts.max(initial=0))) + spec.shape)
+        out[...] = b"" if spec.dtype == _dtypes.string else 0
+        for i, item in enumerate(items):
+            out[i, :len(item)] = item
+        lists[spec.key] = _tensor(out)
+        lengths[spec.key] = _tensor(counts)
+    return context, lists, lengths
+
+
+def parse_single_sequence_example(serialized, context_features=None, sequence_features=None,
+                                  example_name=None, name=None):
+    """Parses one serialized `tf.train.SequenceExample`, as `tf.io.parse_single_sequence_example`.
+
+    Args:
+      serialized: a scalar string Tensor (or bytes): the serialized SequenceExample.
+      context_features: a dict of keys to `FixedLenFeature` or `VarLenFeature`, read from `context`.
+      sequence_features: a dict of keys to `FixedLenSequenceFeature` or `VarLenFeature`, read from
+        `feature_lists` (a FixedLenSequenceFeature without `allow_missing` is required).
+      example_name: (optional) the example's name, for error messages.
+      name: unused.
+
+    Returns:
+      `(context, feature_lists)`: dicts of Tensors (`[steps, *shape]` for a sequence feature) and
+      SparseTensors (`[steps, longest]` for a VarLenFeature of the feature lists).
+
+    Raises:
+      ValueError: no features, an unsupported feature, or a sequence feature with a default.
+      InvalidArgumentError: a required feature (list) is missing or has values of another type or count.
+    """
+    context, lists, _ = _parse_sequence(serialized, context_features, sequence_features,
+                                        example_name, single_op=True)
+    return context, lists
+
+
+def parse_sequence_example(serialized, context_features=None, sequence_features=None, example_names=None,
+                           name=None):
+    """Parses a batch of serialized `tf.train.SequenceExample`s, as `tf.io.parse_sequence_example`.
+
+    Args:
+      serialized: a vector (or scalar) string Tensor of serialized SequenceExamples.
+      context_features: a dict of keys to `FixedLenFeature` or `VarLenFeature`.
+      sequence_features: a dict of keys to `FixedLenSequenceFeature` or `VarLenFeature`.
+      example_names: (optional) a vector of the examples' names, for error messages.
+      name: unused.
+
+    Returns:
+      `(context, feature_lists, lengths)`: the batched context features, the feature lists (dense
+      ones zero-padded to the longest list, `[batch, steps, *shape]`; sparse ones
+      `[batch, steps, longest]`) and each dense feature list's lengths (int64 `[batch]`).
+
+    Raises:
+      ValueError: as `parse_single_sequence_example`.
+      InvalidArgumentError: as `parse_single_sequence_example`; `serialized` of rank > 1.
+    """
+    return _parse_sequence(serialized, context_features, sequence_features, example_names, single_op=False)
+
+
+# --------------------------------------------------------------------------------------------------
 # TensorProto
 # --------------------------------------------------------------------------------------------------
 _VAL_FIELD = {
@@ -498,4 +724,5 @@ def parse_tensor(serialized, out_type, name=None):
 
 
 __all__ = ["FixedLenFeature", "VarLenFeature", "FixedLenSequenceFeature", "parse_single_example",
-           "parse_example", "serialize_tensor", "parse_tensor"]
+           "parse_example", "parse_single_sequence_example", "parse_sequence_example", "serialize_tensor",
+           "parse_tensor"]
