@@ -1,6 +1,10 @@
 """The Keras namespaces on both backends: a name TF 2.21 keeps in two namespaces is the same object in
 both (Keras 3's sub-namespaces and aliases re-export one function or class), and the implementation
-modules' imports are not public names."""
+modules' imports are not public names; a script imports the sub-namespaces as on TF."""
+
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -48,3 +52,26 @@ def test_tf2s_aliases_are_the_keras_namespaces(tf):
     assert tf.optimizers.Adam is tf.keras.optimizers.Adam
     assert tf.optimizers.schedules.ExponentialDecay is tf.keras.optimizers.schedules.ExponentialDecay
     assert tf.initializers.GlorotUniform is tf.keras.initializers.GlorotUniform
+
+
+_IMPORTS = """
+from tensorflow.keras.optimizers.schedules import ExponentialDecay
+from tensorflow.keras.preprocessing.image import load_img
+from tensorflow.keras.ops.numpy import add
+from keras.ops.numpy import add as add_from_keras
+from tensorflow.keras.ops import nn
+import tensorflow.keras.datasets.mnist as mnist
+from tensorflow.keras.losses import Huber
+print(ExponentialDecay.__name__, load_img.__name__, add is add_from_keras, nn.relu is nn.relu,
+      mnist.load_data.__name__, Huber.__name__)
+"""
+
+
+def test_a_script_imports_keras_sub_namespaces_with_import_statements_as_on_tf(tmp_path):
+    script = tmp_path / "imports.py"
+    script.write_text(_IMPORTS)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    runs = [subprocess.run([sys.executable, *launcher, str(script)], cwd=root, capture_output=True, text=True,
+                           timeout=300) for launcher in ([], ["-m", "tapejax.run"])]
+    assert [(r.returncode, r.stdout) for r in runs] == [(0, runs[0].stdout)] * 2, runs[1].stderr[-2000:]
+    assert runs[0].stdout.split() == ["ExponentialDecay", "load_img", "True", "True", "load_data", "Huber"]

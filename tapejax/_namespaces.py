@@ -14,6 +14,7 @@ def make(name, doc, members):
     for key, value in members.items():
         setattr(module, key, value)
     module.__all__ = sorted(members)
+    module.__path__ = []  # a package to the import system, so `import tensorflow.x.y.z` under tapejax.run finds z
     sys.modules[module.__name__] = module
     return _missing_api.hook(module)  # a TF name tapejax lacks says so (see _missing_api)
 

@@ -9,4 +9,6 @@ and `imdb` (pickled or object arrays) are not available yet.
 
 from tapejax.keras._datasets import boston_housing, fashion_mnist, mnist
 
+__path__ = []  # a package to the import system: its sub-namespaces import as tapejax.keras.datasets.<name>
+
 __all__ = ["boston_housing", "fashion_mnist", "mnist"]

@@ -112,6 +112,8 @@ from tapejax.keras._keras_ops import (
     zeros_like,
 )
 
+__path__ = []  # a package to the import system: its sub-namespaces import as tapejax.keras.ops.<name>
+
 __all__ = ["abs", "absolute", "add", "all", "any", "arange", "argmax", "argmin", "argsort", "broadcast_to", "cast",
            "ceil", "clip", "concatenate", "convert_to_numpy", "convert_to_tensor", "cos", "cumsum", "divide",
            "dot", "dtype", "einsum", "elu", "equal", "erf", "exp", "expand_dims", "eye", "flip", "floor", "full",

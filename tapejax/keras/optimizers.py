@@ -29,6 +29,8 @@ from tapejax.keras._optimizers import (
     get,
 )
 
+__path__ = []  # a package to the import system: its sub-namespaces import as tapejax.keras.optimizers.<name>
+
 __all__ = ["Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lion", "LossScaleOptimizer", "Nadam",
            "Optimizer", "RMSprop", "SGD", "get", "schedules"]
 
