@@ -317,3 +317,62 @@ def test_tf_print_in_a_function_with_none_dimensions_traces_once(compare):
 
         return [f(tf.constant([1.0, 2.0])), f(tf.constant([3.0]))], f.experimental_get_tracing_count()
     compare(program)
+
+
+def test_traced_op_outputs_are_named_as_tf_names_them(compare):
+    def program(tf):
+        names = []
+
+        @tf.function
+        def f(a, b):
+            x = a + b
+            outputs = [x, tf.reduce_sum(x), tf.add(x, 1.0), tf.multiply(x, 2.0), x * 3.0, x > 0, x - 1.0, x / 2.0,
+                       -x, tf.square(x), tf.nn.relu(x), tf.exp(x), tf.reduce_mean(x), tf.maximum(x, 0.0), tf.abs(x),
+                       x ** 2, tf.matmul(tf.reshape(x, [1, -1]), tf.reshape(x, [-1, 1])), tf.sigmoid(x), tf.tanh(x),
+                       tf.math.log(x), tf.expand_dims(x, 0), tf.identity(x), tf.cast(x, tf.int32), a + b]
+            names.extend(t.name for t in outputs)
+            with tf.name_scope("block"):
+                names.append((x * 2.0).name)
+                names.append(str(tf.reduce_sum(x)))
+            names.append(repr(x))
+            return x
+
+        f(tf.constant([1.0, 2.0]), tf.constant([3.0, 4.0]))
+        return names
+    compare(program)
+
+
+def test_a_tensor_made_in_a_staged_branch_and_kept_in_a_list_is_named_in_the_error(compare):
+    def program(tf):
+        @tf.function
+        def f(x):
+            kept = []
+            if x > 0.0:
+                kept.append(tf.square(x))
+            else:
+                kept.append(x + 1.0)
+            return kept[0]
+
+        return f(tf.constant(2.0))
+    compare(program, raises="InaccessibleTensorError")
+
+
+def test_ops_in_staged_branches_are_named_under_cond_and_names_stay_unique_after(compare):
+    def program(tf):
+        seen = []
+
+        @tf.function
+        def f(x):
+            seen.extend([(x + 1.0).name, tf.add(x, 1.0).name, (x * 2.0).name, tf.multiply(x, 2.0).name])
+            if x > 0.0:
+                y = x * 2.0
+                seen.append(y.name)
+            else:
+                y = x * 3.0
+                seen.append(y.name)
+            seen.append((x * 4.0).name)
+            return y
+
+        f(tf.constant(1.0))
+        return seen
+    compare(program)

@@ -204,6 +204,32 @@ def test_py_function_inside_a_function_under_a_tape(compare):
     compare(program)
 
 
+
+def test_py_function_inside_a_function_is_differentiable_in_each_input(compare):
+    def program(tf):
+        def host(a, n, b):
+            return a * b * n, tf.reduce_sum(a) + b * b
+
+        @tf.function
+        def inner_step(a, n, b):
+            with tf.GradientTape() as inner:
+                inner.watch([a, b])
+                p, q = tf.py_function(host, [a, n, b], [tf.float32, tf.float32])
+                loss = tf.reduce_sum(p) + 3.0 * q
+            return loss, inner.gradient(loss, [a, b])
+
+        @tf.function
+        def outer_step(a, n, b):
+            p, q = tf.py_function(host, [a, n, b], [tf.float32, tf.float32])
+            return tf.reduce_sum(p) * q
+
+        a, n, b = tf.constant([1.0, 2.0]), tf.constant(3.0), tf.constant(4.0)
+        with tf.GradientTape() as outer:
+            outer.watch([a, b])
+            loss = outer_step(a, n, b)
+        return inner_step(a, n, b), loss, outer.gradient(loss, [a, b])
+    compare(program)
+
 def test_py_function_result_of_another_dtype_raises(compare):
     @raises("InvalidArgumentError")
     def program(tf):

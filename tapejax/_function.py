@@ -32,6 +32,7 @@ from tapejax import (
     _context,
     _dtypes,
     _explain,
+    _graph_names,
     _lazy,
     _nest,
     _staging,
@@ -348,7 +349,7 @@ class _Concrete:
 
     __slots__ = ("variables", "n_written", "out_tree", "out_static", "single_output", "compiled", "pure",
                  "random", "out_avals", "dynamic_loops", "jaxpr", "argument_variables", "strings",
-                 "string_inputs", "string_outputs", "constant_strings")
+                 "string_inputs", "string_outputs", "constant_strings", "leaked_name")
 
 
 _ALL_FUNCTIONS = weakref.WeakSet()  # whose traces `tapejax.clear_caches` drops
@@ -813,6 +814,7 @@ class Function:
                     flat[i] = Tensor(SymbolicStrings(value) if i in string_pos else value)
                 call_args, call_kwargs = jax.tree_util.tree_unflatten(treedef, flat)
                 state = _Trace(variables, list(written_values) + list(read_values))
+                graph_names = _graph_names.GraphNames()
                 draws = []
 
                 def draw_words(op_seed):
@@ -823,15 +825,19 @@ class Function:
                 # Eager tapes outside must not record this trace's tracers: recording starts empty.
                 with _context.scope(recording=[], read_hook=state.read, write_hook=state.write, trace=state,
                                     rng_hook=draw_words,
-                                    creation_listeners=[*_context.current.creation_listeners, listener]), \
+                                    creation_listeners=[*_context.current.creation_listeners, listener],
+                                    graph_names=graph_names), \
                         _staging.function_trace() as staged:
                     try:
                         out = python_function(*call_args, **call_kwargs)
                     except jax.errors.UnexpectedTracerError as leak:
-                        raise _staging.inaccessible(leak) from leak
+                        raise _staging.inaccessible(leak, graph_names.leaked) from leak
                 info["dynamic_loops"] = list(staged.dynamic_loops)
-                info["constant_reads_staged"] = staged.constant_reads
                 out_leaves = _nest.flatten(out)
+                if graph_names.closed and graph_names.leaked is None:
+                    _graph_names.note_leaks(graph_names, out_leaves)
+                info["leaked_name"] = graph_names.leaked
+                info["constant_reads_staged"] = staged.constant_reads
                 out_tree = jax.tree_util.tree_structure(out, is_leaf=_nest._is_leaf)
                 arrays, static, string_outputs = [], [], []
                 for leaf in out_leaves:
@@ -913,6 +919,7 @@ class Function:
         concrete.out_avals = [types.SimpleNamespace(shape=a.shape, dtype=np.dtype(object))
                               if k in info["string_outputs"] else a for k, a in enumerate(traced.out_info[0])]
         concrete.dynamic_loops = info["dynamic_loops"]
+        concrete.leaked_name = info["leaked_name"]  # a staged block's value used outside it (named in the error)
         concrete.jaxpr = traced.jaxpr.jaxpr  # the equations only (its constants may be lifted copies)
         concrete.string_inputs = [k for k, i in enumerate(tensor_pos) if i in string_pos]
         concrete.string_outputs = info["string_outputs"]
@@ -1023,7 +1030,7 @@ class Function:
             _staging.reraise_run_failure(err)
             raise
         except jax.errors.UnexpectedTracerError as leak:  # found when the trace is lowered
-            raise _staging.inaccessible(leak) from leak
+            raise _staging.inaccessible(leak, concrete.leaked_name) from leak
         del written_values
         for variable, value in zip(variables, new_values):
             variable._array = value

@@ -6,7 +6,8 @@ gradient, as TF). Inside a `tapejax.function` trace both become a `jax.pure_call
 on the host on every call of the compiled function, with concrete values. XLA needs the output
 shapes at trace time (TF's graph leaves them unknown), so `func` is also run once while tracing, on
 zeros of the input shapes, with its printed output silenced (other Python side effects of that run
-do happen). Inside a trace the result has no gradient (TF's does).
+do happen). Inside a trace a `py_function`'s result is differentiable as TF's: its gradient is a
+second callback that runs `func` again under a GradientTape on the host (`jax.custom_vjp`).
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _dtypes, _function
+from tapejax import _context, _dtypes, _function, _record
+from tapejax._dtypes import DIFFERENTIABLE_DTYPES
 from tapejax._errors import InvalidArgumentError
 from tapejax._ops import array_ops
 from tapejax._ops._convert import convert_to_tensor
+from tapejax._tape import GradientTape
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
 
@@ -66,7 +69,7 @@ def _call(func, inp, tout, numpy_inputs, op_name):
 
 
 def _traced(func, inputs, dtypes, single, numpy_inputs, op_name):
-    values = [jax.lax.stop_gradient(x._value) for x in inputs]  # pure_callback has no JVP
+    values = [x._value for x in inputs]
 
     def host_call(*arrays):
         arrays = [np.asarray(a) for a in arrays]
@@ -77,9 +80,51 @@ def _traced(func, inputs, dtypes, single, numpy_inputs, op_name):
             jax.ensure_compile_time_eval():
         probe = host_call(*[np.zeros(v.shape, v.dtype) for v in values])
     shapes = [jax.ShapeDtypeStruct(p.shape, p.dtype) for p in probe]
-    results = jax.pure_callback(host_call, shapes, *values)
-    out = [Tensor(r) for r in results]
+    if numpy_inputs:  # numpy_function: no gradient, as TF
+        results = jax.pure_callback(host_call, shapes, *[jax.lax.stop_gradient(v) for v in values])
+        out = [Tensor(r) for r in results]
+        out = [Tensor(r) for r in results]
+    else:
+        call = _differentiable_callback(func, host_call, shapes, values, dtypes, single, op_name)
+        out = [Tensor(r) for r in call(*values)]
+        if _context.current.recording:  # a tape inside the function: the call is one op on it
+            _record.record_all(call, (op_name, call), inputs, values, out)
     return out[0] if single else out
+
+
+def _differentiable_callback(func, host_call, shapes, values, dtypes, single, op_name):
+    """A function of the input arrays: `host_call` as a `pure_callback` whose VJP runs `func` under a GradientTape on the host (TF
+    differentiates EagerPyFunc by running the function again under a tape)."""
+    wrt = [i for i, v in enumerate(values) if np.dtype(v.dtype) in DIFFERENTIABLE_DTYPES]
+    of = [k for k, s in enumerate(shapes) if np.dtype(s.dtype) in DIFFERENTIABLE_DTYPES]
+
+    def host_vjp(*arrays):
+        primals = [Tensor(jnp.asarray(np.asarray(a))) for a in arrays[:len(values)]]
+        seeds = [Tensor(jnp.asarray(np.asarray(a))) for a in arrays[len(values):]]
+        with GradientTape() as tape:
+            for i in wrt:
+                tape.watch(primals[i])
+            outputs = _convert_outputs(func(*primals), dtypes, single, op_name)
+        grads = tape.gradient([outputs[k] for k in of], [primals[i] for i in wrt], output_gradients=seeds)
+        return [np.zeros(values[i].shape, values[i].dtype) if g is None else np.asarray(convert_to_tensor(g)._value)
+                for i, g in zip(wrt, grads)]
+
+    @jax.custom_vjp
+    def call(*arrays):
+        return jax.pure_callback(host_call, shapes, *arrays)
+
+    def forward(*arrays):
+        return call(*arrays), arrays
+
+    def backward(arrays, cotangents):
+        grads = iter(jax.pure_callback(host_vjp, [jax.ShapeDtypeStruct(values[i].shape, values[i].dtype) for i in wrt],
+                                       *arrays, *[cotangents[k] for k in of]) if wrt and of else ())
+        return tuple(next(grads) if i in wrt and of else
+                     (jnp.zeros(v.shape, v.dtype) if i in wrt else np.zeros(v.shape, jax.dtypes.float0))
+                     for i, v in enumerate(values))
+
+    call.defvjp(forward, backward)
+    return call
 
 
 def py_function(func=None, inp=None, Tout=None, name=None):  # noqa: N803 - TF's argument name
@@ -93,8 +138,8 @@ def py_function(func=None, inp=None, Tout=None, name=None):  # noqa: N803 - TF's
       name: ignored.
 
     Returns:
-      The Tensor or list of Tensors `func` returned, converted to `Tout`. Eagerly the result is
-      differentiable through `func`'s ops; inside a `tapejax.function` it has no gradient.
+      The Tensor or list of Tensors `func` returned, converted to `Tout`, differentiable through
+      `func`'s ops (eagerly and inside a `tapejax.function`).
 
     Raises:
       InvalidArgumentError: when `func`'s result does not match `Tout`.

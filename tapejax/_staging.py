@@ -26,7 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _context, _nest, _tape, _variable
+from tapejax import _context, _graph_names, _nest, _tape, _variable
 from tapejax._errors import InvalidArgumentError, user_line
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor, TensorShape
@@ -114,15 +114,15 @@ class InaccessibleTensorError(ValueError):
     export in `tf.errors`)."""
 
 
-def inaccessible(leak):
+def inaccessible(leak, name=None):
     """TF's InaccessibleTensorError for JAX's `UnexpectedTracerError` in a function trace: a Tensor
     computed inside a staged block (e.g. appended to a Python list in a branch of an `if` on a
-    Tensor) used outside it."""
+    Tensor) used outside it; `name` is its TF name when the trace saw which one it was."""
     found = re.search(r"with type (\w+)\[([^\]]*)\]", str(leak))
     described = "a Tensor computed inside a staged `if` or loop"
     if found:
         dims = [int(d) if d.isdigit() else None for d in found.group(2).split(",") if d]
-        described = f"<tf.Tensor 'tensor:0' shape={TensorShape(dims)} dtype={found.group(1)}>"
+        described = f"<tf.Tensor '{name or 'tensor:0'}' shape={TensorShape(dims)} dtype={found.group(1)}>"
     return InaccessibleTensorError(
         f"{described} is out of scope and cannot be used here. Use return values, explicit Python "
         f"locals or TensorFlow collections to access it. (tapejax: it was computed inside a staged "
@@ -423,7 +423,11 @@ def staged_if(pred, true_fn, false_fn, names, where=None, condition_tag=None):
       The state tuple after the `if`.
     """
     pred_array = _pred_array(pred, condition_tag)
-    main, other = _trace_branch(true_fn), _trace_branch(false_fn)
+    with _graph_names.control_flow_scope("cond") as graph_names:  # TF's names: "cond/mul", ...
+        with _graph_names.branch(graph_names):
+            main = _trace_branch(true_fn)
+        with _graph_names.branch(graph_names):
+            other = _trace_branch(false_fn)
     merged_state, outputs_spec = [], []
     for i, name in enumerate(names):
         if main["trees"][i] != other["trees"][i]:

@@ -160,7 +160,7 @@ class Tensor:
     `jax.Array` (or a tracer inside `tapejax.function`); `numpy()` returns its value.
     """
 
-    __slots__ = ("_v", "_id", "__weakref__")
+    __slots__ = ("_v", "_id", "_name", "__weakref__")  # _name: TF's, set in traces only
     __array_priority__ = 100
     _unstack = None  # `tf.unstack`, set by the op layer above (`_ops/_operators.py`) with the operators
 
@@ -198,6 +198,8 @@ class Tensor:
 
     @property
     def name(self):
+        if isinstance(self._v, _SYMBOLIC):  # a traced Tensor: TF's graph name ("add:0")
+            return _symbolic_name(self)
         raise AttributeError("Tensor.name is undefined when eager execution is enabled.")
 
     def numpy(self):
@@ -285,13 +287,13 @@ class Tensor:
 
     def __repr__(self):
         if isinstance(self._v, _SYMBOLIC):
-            return f"<tf.Tensor '{_symbolic_name(self)}:0' shape={self.shape} dtype={self.dtype.name}>"
+            return f"<tf.Tensor '{_symbolic_name(self)}' shape={self.shape} dtype={self.dtype.name}>"
         return (f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, "
                 f"numpy={_numpy_text(_host(self._value), True)}>")
 
     def __str__(self):
         if isinstance(self._v, _SYMBOLIC):
-            return f'Tensor("{_symbolic_name(self)}:0", shape={self.shape}, dtype={self.dtype.name})'
+            return f'Tensor("{_symbolic_name(self)}", shape={self.shape}, dtype={self.dtype.name})'
         return (f"tf.Tensor({_numpy_text(_host(self._value), False)}, shape={self.shape}, "
                 f"dtype={self.dtype.name})")
 
@@ -310,18 +312,25 @@ class Tensor:
         return self
 
 
-# The name of a traced (symbolic) Tensor in its text, as TF's graph tensors ("a:0"): an argument of
-# the tapejax.function being traced is named as TF names its placeholder (the parameter's name,
-# `args_0` for *args, `x_1` for the second Tensor inside an argument `x`). Other traced Tensors are op
-# outputs, which TF names by op type ("add", "Sum"); tapejax's traces keep no op names, so they print
-# as "tensor". Printing a traced Tensor is a debugging path, so the function being traced is found by
-# looking up the stack for `tapejax._function`'s trace body (its `python_function`, `call_args`,
-# `call_kwargs`) rather than by recording names on every traced call.
+# The name of a traced (symbolic) Tensor, as TF's graph tensors ("a:0"): an op output has the name
+# the trace gave it (see `_graph_names`: "add:0", "Sum_1:0"); an argument of the tapejax.function
+# being traced is named as TF names its placeholder (the parameter's name, `args_0` for *args, `x_1`
+# for the second Tensor inside an argument `x`). Printing an argument is a debugging path, so the
+# function being traced is found by looking up the stack for `tapejax._function`'s trace body (its
+# `python_function`, `call_args`, `call_kwargs`) rather than by naming arguments on every traced call.
+# Anything else (a value made inside JAX code that is not an op) prints as "tensor:0".
 _UNNAMED = "tensor"
 
 
 def _symbolic_name(tensor):
-    frame = sys._getframe(1)
+    named = getattr(tensor, "_name", None)
+    if named is not None:
+        return named
+    return _argument_or_unnamed(tensor) + ":0"
+
+
+def _argument_or_unnamed(tensor):
+    frame = sys._getframe(2)
     while frame is not None:
         local = frame.f_locals
         if (frame.f_code.co_name == "body" and frame.f_code.co_filename.endswith("_function.py")

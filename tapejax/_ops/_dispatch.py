@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _cache, _context, _explain, _lazy, _record, _string_trace
+from tapejax import _cache, _context, _explain, _graph_names, _lazy, _record, _string_trace
 from tapejax._errors import InvalidArgumentError, from_runtime_error
 from tapejax._lazy import Pending
 from tapejax._tensor import SymbolicStrings, Tensor
@@ -120,6 +120,9 @@ def apply(op, inputs, attrs=()):
     else:
         result = Tensor(out)
         outputs = (result,)
+    names = _state.graph_names
+    if names is not None:  # inside a tapejax.function trace: TF's op names
+        _graph_names.name_outputs(names, op.name, inputs, outputs)
     if _state.recording:
         _record_all(kernel if op.differentiable else None, (op, attrs), inputs, values, outputs)
     if _settings.explain:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
+from tapejax import _context, _graph_names
 from tapejax._errors import InvalidArgumentError
 from tapejax._ops import array_ops, linalg_ops, math_ops
 from tapejax._ops._convert import convert_to_tensor
@@ -79,6 +80,29 @@ OPERATORS = {
     "__ne__": _ne,
     "__getitem__": array_ops.getitem,
 }
+
+
+
+def _named(operator, fn):
+    """`fn` asking, inside a function trace, for the op name TF's operator gives (`x + y`: "add")."""
+    name = _graph_names.OPERATOR_NAMES[operator]
+
+    def named(x, y):
+        names = _context.current.graph_names
+        if names is None:
+            return fn(x, y)
+        names.requested = name
+        try:
+            return fn(x, y)
+        finally:
+            names.requested = None
+
+    named.__name__ = operator
+    return named
+
+
+for _operator in _graph_names.OPERATOR_NAMES:
+    OPERATORS[_operator] = _named(_operator, OPERATORS[_operator])
 
 _unhashable = {Tensor: Tensor.__hash__, Variable: Variable.__hash__}
 for _cls in (Tensor, Variable):
