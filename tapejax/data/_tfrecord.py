@@ -62,37 +62,68 @@ def masked_crc32c(data):
     return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
 
 
-def _file_bytes(name, compression):
+class _ZlibReader:
+    """A ZLIB stream read as a file (`read(n)`), decompressed as it is read."""
+
+    def __init__(self, raw):
+        self._raw = raw
+        self._inflate = zlib.decompressobj()
+        self._buffer = bytearray()
+        self._done = False
+
+    def read(self, size):
+        while len(self._buffer) < size and not self._done:
+            chunk = self._raw.read(1 << 20)
+            if chunk:
+                self._buffer += self._inflate.decompress(chunk)
+            else:
+                self._buffer += self._inflate.flush()
+                self._done = True
+        out = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return out
+
+    def close(self):
+        self._raw.close()
+
+
+def _open(name, compression):
     if not os.path.exists(name):
         raise NotFoundError(f"{name}; No such file or directory")
     if compression == "GZIP":
-        with gzip.open(name, "rb") as f:
-            return f.read()
-    with open(name, "rb") as f:
-        data = f.read()
-    return zlib.decompress(data) if compression == "ZLIB" else data
+        return gzip.open(name, "rb")
+    raw = open(name, "rb")
+    return _ZlibReader(raw) if compression == "ZLIB" else raw
 
 
 def read_records(name, compression=""):
-    """Yields the data of each record of the TFRecord file `name` (bytes)."""
-    data = _file_bytes(name, compression)
-    offset, end = 0, len(data)
-    while end - offset >= _HEADER:  # as TF: a partial header at the end is the end of the file
-        length_bytes = data[offset:offset + 8]
-        (length,) = struct.unpack("<Q", length_bytes)
-        (length_crc,) = struct.unpack("<I", data[offset + 8:offset + _HEADER])
-        if masked_crc32c(length_bytes) != length_crc:
-            hint = " (Is this even a TFRecord file?)" if offset == 0 else ""
-            raise DataLossError(f"corrupted record at {offset}{hint}{_OP}")
-        start = offset + _HEADER
-        if end - start < length + _FOOTER:
-            raise DataLossError(f"truncated record at {offset}' failed with Read less bytes than requested{_OP}")
-        record = data[start:start + length]
-        (record_crc,) = struct.unpack("<I", data[start + length:start + length + _FOOTER])
-        if masked_crc32c(record) != record_crc:
-            raise DataLossError(f"corrupted record at {start}{_OP}")
-        yield record
-        offset = start + length + _FOOTER
+    """Yields the data of each record of the TFRecord file `name` (bytes), reading the file (and
+    decompressing it) as the records are taken, not all at once."""
+    f = _open(name, compression)
+    try:
+        offset = 0
+        while True:
+            header = f.read(_HEADER)
+            if len(header) < _HEADER:  # as TF: a partial header at the end is the end of the file
+                return
+            length_bytes = header[:8]
+            (length,) = struct.unpack("<Q", length_bytes)
+            (length_crc,) = struct.unpack("<I", header[8:])
+            if masked_crc32c(length_bytes) != length_crc:
+                hint = " (Is this even a TFRecord file?)" if offset == 0 else ""
+                raise DataLossError(f"corrupted record at {offset}{hint}{_OP}")
+            start = offset + _HEADER
+            body = f.read(length + _FOOTER)
+            if len(body) < length + _FOOTER:
+                raise DataLossError(f"truncated record at {offset}' failed with Read less bytes than requested{_OP}")
+            record = body[:length]
+            (record_crc,) = struct.unpack("<I", body[length:])
+            if masked_crc32c(record) != record_crc:
+                raise DataLossError(f"corrupted record at {start}{_OP}")
+            yield record
+            offset = start + length + _FOOTER
+    finally:
+        f.close()
 
 
 class TFRecordDataset(Dataset):
