@@ -232,11 +232,11 @@ def test_rfft_gradient_matches_tf(compare, length):
             atol=1e-3)
 
 
-@pytest.mark.parametrize("fft_length", [None, [16]], ids=str)
+@pytest.mark.parametrize("fft_length", [None, [16], [17]], ids=str)
 def test_irfft_gradient_matches_tf(compare, fft_length):
-    z = SPEC
-    compare(lambda tf: _gradient(tf, lambda tf, z: tf.reduce_sum(tf.signal.irfft(z, fft_length) * tf.range(16.0)), z),
-            **F32)
+    size = 16 if fft_length is None else fft_length[0]
+    compare(lambda tf: _gradient(tf, lambda tf, z: tf.reduce_sum(tf.signal.irfft(z, fft_length) * tf.range(float(size))),
+                                 SPEC), **F32)
 
 
 @pytest.mark.parametrize("name", ["fft", "ifft", "fft2d", "ifft2d", "fft3d", "ifft3d"])
@@ -283,6 +283,45 @@ def test_tf_raises_for_an_rfft_gradient_through_a_cropping_fft_length_where_tape
     expected = np.zeros_like(SIG)
     expected[:, :30] = np.real(np.fft.rfft(np.eye(30), axis=-1)).sum(axis=-1)
     np.testing.assert_allclose(grad.numpy(), expected, rtol=1e-5, atol=1e-5)
+
+
+def _numeric_gradient(loss, value, eps=1e-6):
+    """Central differences of a real loss of a float64 or complex128 array: dL/dRe (+ i dL/dIm), TF's convention."""
+    grad = np.zeros_like(value)
+    for i in np.ndindex(value.shape):
+        for unit in ((1.0, 1j) if np.iscomplexobj(value) else (1.0,)):
+            step = np.zeros_like(value)
+            step[i] = eps * unit
+            grad[i] += unit * (loss(value + step) - loss(value - step)) / (2 * eps)
+    return grad
+
+
+def test_tf_raises_for_an_irfft_gradient_through_a_cropping_fft_length_where_tapejax_differentiates():
+    spectrum = SPEC.astype(np.complex128)  # 9 bins; fft_length 9 uses 5 of them
+    weights = RS.randn(9)
+    tf = H.load("tensorflow")
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        _gradient(tf, lambda tf, z: tf.signal.irfft(z, [9]) * weights, spectrum)
+    tj = H.load("tapejax")
+    _, grad = _gradient(tj, lambda tf, z: tf.reduce_sum(tf.signal.irfft(z, [9]) * weights), spectrum)
+    expected = _numeric_gradient(lambda z: np.sum(np.fft.irfft(z, 9) * weights), spectrum)
+    np.testing.assert_allclose(grad.numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_tf_has_no_rfft3d_or_irfft3d_gradient_where_tapejax_differentiates():
+    x = RS.randn(2, 3, 4)
+    tf = H.load("tensorflow")
+    for fn in (tf.signal.rfft3d, tf.signal.irfft3d):
+        with pytest.raises(LookupError):
+            _gradient(tf, lambda tf, v: tf.abs(fn(tf.cast(v, tf.float64 if fn is tf.signal.rfft3d else tf.complex128))), x)
+    tj = H.load("tapejax")
+    _, grad = _gradient(tj, lambda tf, v: tf.reduce_sum(tf.abs(tf.signal.rfft3d(v))), x)
+    np.testing.assert_allclose(grad.numpy(), _numeric_gradient(lambda v: np.sum(np.abs(np.fft.rfftn(v))), x),
+                               rtol=1e-5, atol=1e-6)
+    z = x + 1j * RS.randn(2, 3, 4)
+    _, grad = _gradient(tj, lambda tf, v: tf.reduce_sum(tf.signal.irfft3d(v) ** 2), z)
+    np.testing.assert_allclose(grad.numpy(), _numeric_gradient(lambda v: np.sum(np.fft.irfftn(v) ** 2), z),
+                               rtol=1e-5, atol=1e-6)
 
 
 # ==== errors =====================================================================================
@@ -344,6 +383,11 @@ def irfft_of_a_float_tensor(tf):
 @H.raises("InvalidArgumentError")
 def rfft_with_two_lengths(tf):
     return tf.signal.rfft(tf.constant([1.0, 2.0]), [2, 3])
+
+
+@H.raises("TypeError")
+def rfft_with_an_int_length(tf):
+    return tf.signal.rfft(tf.constant([1.0, 2.0]), 3)
 
 
 @H.raises("InvalidArgumentError")
@@ -409,7 +453,7 @@ def mfccs_of_no_mel_bins(tf):
 @pytest.mark.parametrize("program", [
     fft_of_a_float_tensor, fft_of_an_int_tensor, fft_of_a_half_tensor, fft2d_of_a_vector, fft_of_a_scalar,
     rfft_of_an_int_tensor, rfft_of_a_complex_tensor, rfft_of_a_half_tensor, rfft_of_a_scalar, rfft3d_of_a_matrix,
-    irfft_of_a_float_tensor, rfft_with_two_lengths, rfft2d_with_one_length, rfft_with_a_negative_length,
+    irfft_of_a_float_tensor, rfft_with_two_lengths, rfft_with_an_int_length, rfft2d_with_one_length, rfft_with_a_negative_length,
     frame_of_a_scalar, frame_with_a_vector_length, frame_with_a_vector_pad_value, overlap_and_add_of_a_vector,
     overlap_and_add_with_a_float_step, int_window, int_kaiser_window, stft_of_an_int_signal,
     mdct_with_a_frame_length_not_a_multiple_of_4, mfccs_of_no_mel_bins], ids=lambda p: p.__name__)

@@ -302,6 +302,9 @@ def _scalar_int(value, what):
 
 def _fft_lengths(fft_length, rank, op_name):
     array = _static(fft_length, "fft_length")
+    if array.ndim == 0:  # TF iterates over it
+        raise TypeError(f"'numpy.int32' object is not iterable\ntapejax: fft_length is a list of "
+                        f"{rank} int(s), e.g. [{int(array)}].")
     if array.shape != (rank,):
         raise InvalidArgumentError(f"fft_length must have shape [{rank}] [Op:{op_name}] name: \ntapejax: give "
                                    f"one length per transformed dimension (the last {rank}).")
