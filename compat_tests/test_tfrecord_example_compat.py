@@ -319,6 +319,41 @@ def test_parse_example_batches_pads_and_makes_two_dimensional_sparse_tensors(com
     compare(program)
 
 
+def test_ragged_features_parse_to_a_tensor_or_a_ragged_batch(compare):
+    def program(tf):
+        R = tf.io.RaggedFeature
+        ex = example(tf).SerializeToString()
+        single = tf.io.parse_single_example(ex, {
+            "ints": R(tf.int64), "bytes": R(tf.string), "m": R(tf.float32),
+            "floats": tf.io.VarLenFeature(tf.float32), "a_dense": tf.io.FixedLenFeature([], tf.int64, default_value=1)})
+        batch = tf.io.parse_example([ex, b""], {"ints": R(tf.int64), "b": R(tf.string, value_key="bytes",
+                                                                          row_splits_dtype=tf.int64)})
+        ragged = [(k, v.to_list(), v.row_splits, v.dtype) for k, v in batch.items()]
+        return outcome(single), ragged, repr(R(tf.int64))
+    compare(program)
+
+
+def test_a_ragged_feature_of_another_type_raises_tfs_error(compare):
+    compare(lambda tf: tf.io.parse_example([example(tf).SerializeToString()],
+                                           {"ints": tf.io.RaggedFeature(tf.float32)}), raises="InvalidArgumentError")
+
+
+@pytest.mark.parametrize("features", [
+    {"ints": "r", "b": "r:bytes"}, {"b": "r", "ints": "r"}, {"z": "r", "b": "r:q", "c": "var", "a": "fixed"},
+    {"ints": "r:floats", "floats": "r:ints", "a": "r:ints"}], ids=["renamed", "sorted", "mixed", "swapped"])
+def test_parsed_features_come_in_tfs_key_order(compare, features):
+    def program(tf):
+        def spec(code):
+            if code == "var":
+                return tf.io.VarLenFeature(tf.int64)
+            if code == "fixed":
+                return tf.io.FixedLenFeature([], tf.int64, default_value=0)
+            return tf.io.RaggedFeature(tf.float32, value_key=code[2:] or None)
+        described = {k: spec(v) for k, v in features.items()}
+        return list(tf.io.parse_example([b""], described)), list(tf.io.parse_single_example(b"", described))
+    compare(program)
+
+
 def _bad(tf, case):
     """The example and feature description of one misuse."""
     ex = example(tf).SerializeToString()

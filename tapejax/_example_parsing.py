@@ -27,6 +27,7 @@ from google.protobuf.message import DecodeError
 from tapejax import _dtypes, _example, _string_trace
 from tapejax._errors import InvalidArgumentError
 from tapejax._ops._convert import convert_to_tensor
+from tapejax._ragged import RaggedTensor
 from tapejax._sparse import SparseTensor
 from tapejax._tensor import SymbolicStrings, Tensor
 
@@ -74,6 +75,30 @@ class FixedLenSequenceFeature(collections.namedtuple(
         return super().__new__(cls, shape, dtype, allow_missing, default_value)
 
 
+class RaggedFeature(collections.namedtuple(
+        "RaggedFeature", ["dtype", "value_key", "partitions", "row_splits_dtype", "validate"])):
+    """A feature parsed to a `tf.RaggedTensor` (a 1-D Tensor for one example), as `tf.io.RaggedFeature`.
+
+    Args:
+      dtype: tf.float32, tf.int64 or tf.string.
+      value_key: the feature's key in the Example (the description's key by default).
+      partitions: must be empty (tapejax parses only flat ragged features).
+      row_splits_dtype: tf.int32 (the default) or tf.int64.
+      validate: accepted.
+    """
+
+    def __new__(cls, dtype, value_key=None, partitions=(), row_splits_dtype=_dtypes.int32, validate=False):
+        return super().__new__(cls, dtype, value_key, tuple(partitions), row_splits_dtype, validate)
+
+    # The partition kinds (accepted by the constructor; parsing them raises NotImplementedError).
+    RowSplits = collections.namedtuple("RowSplits", ["key"])
+    RowLengths = collections.namedtuple("RowLengths", ["key"])
+    RowStarts = collections.namedtuple("RowStarts", ["key"])
+    RowLimits = collections.namedtuple("RowLimits", ["key"])
+    ValueRowIds = collections.namedtuple("ValueRowIds", ["key"])
+    UniformRowLength = collections.namedtuple("UniformRowLength", ["length"])
+
+
 _Spec = collections.namedtuple("_Spec", ["key", "kind", "dtype", "shape", "default"])
 
 
@@ -102,10 +127,20 @@ def _specs(features, batch):
         if batch:
             raise ValueError(f"Argument `features` cannot be None or falsy. Got {features}")
         raise ValueError(f"Invalid argument: features cannot be {'None' if features is None else 'empty'}.")
-    sparse, dense = [], []
+    sparse, dense, ragged = [], [], []
     for key in sorted(features):
         feature = features[key]
-        if isinstance(feature, VarLenFeature):
+        if isinstance(feature, RaggedFeature):
+            dtype = _dtypes.as_dtype(feature.dtype)
+            if feature.partitions:
+                raise NotImplementedError(
+                    f"tapejax's tf.io.RaggedFeature takes no `partitions` (feature {key!r}): parse the flat "
+                    f"values and build the partitions with tf.RaggedTensor.from_row_lengths / from_uniform_row_length.")
+            if dtype not in _ALLOWED:
+                raise _attr_error("ragged_value_types", dtype)
+            splits = _dtypes.as_dtype(feature.row_splits_dtype)
+            ragged.append(_Spec(key, "ragged", dtype, feature.value_key or key, splits))
+        elif isinstance(feature, VarLenFeature):
             dtype = _dtypes.as_dtype(feature.dtype)
             if dtype not in _ALLOWED:
                 raise _attr_error("sparse_types", dtype)
@@ -138,7 +173,7 @@ def _specs(features, batch):
             dense.append(_Spec(key, "fixed", dtype, shape, default))
         else:
             raise ValueError(f"Unsupported {type(feature).__name__} {feature} for key '{key}'")
-    return sparse + dense
+    return sparse + dense + ragged
 
 
 def _shape_text(shape):
@@ -160,14 +195,15 @@ class _Parser:
 
     def _values(self, spec, feature_map, index, name):
         """The feature's values (a list; None when the example lacks it)."""
-        feature = feature_map[spec.key] if spec.key in feature_map else None
+        key = spec.shape if spec.kind == "ragged" else spec.key  # a ragged spec's shape is its value key
+        feature = feature_map[key] if key in feature_map else None
         kind = None if feature is None else feature.WhichOneof("kind")
         if kind is None:
             return None
         want = _KIND[spec.dtype]
         if kind != want:
-            if spec.kind == "var":
-                raise InvalidArgumentError(f"{self._where(spec.key, index, name)}Data types don't match. "
+            if spec.kind in ("var", "ragged"):
+                raise InvalidArgumentError(f"{self._where(key, index, name)}Data types don't match. "
                                            f"Expected type: {_VALUE_NAME[spec.dtype]}, Actual type: "
                                            f"{_KIND_TYPE[kind]}{_OP}")
             raise InvalidArgumentError(f"{self._where(spec.key, index, name)}Data types don't match. Data "
@@ -259,6 +295,14 @@ def _assemble(specs, parts, single, batch_size):
             for i, item in enumerate(items):
                 out[i, :len(item)] = item
             results.append(out)
+        elif spec.kind == "ragged":
+            if single:
+                results.append(items[0])
+                continue
+            lengths = [len(v) for v in items]
+            values = np.concatenate(items) if sum(lengths) else _empty(spec.dtype, (0,))
+            splits = np.concatenate([[0], np.cumsum(lengths)]).astype(spec.default.as_numpy_dtype)
+            results.append(("ragged", values, splits))
         elif single:
             values = items[0]
             indices = np.arange(len(values), dtype=np.int64).reshape(-1, 1)
@@ -328,9 +372,22 @@ def _parse(serialized, features, example_names, single_op):
         if spec.kind == "var":
             indices, values, shape = result
             out[spec.key] = SparseTensor(_tensor(indices), _tensor(values), _tensor(shape))
+        elif spec.kind == "ragged" and not single:
+            out[spec.key] = RaggedTensor.from_row_splits(_tensor(result[1]), _tensor(result[2]), validate=False)
         else:
             out[spec.key] = _tensor(result)
-    return out
+    return {key: out[key] for key in _output_order(specs)}
+
+
+def _output_order(specs):
+    """TF's key order: sparse, then dense (each sorted), then the ragged features as TF's Python
+    builds them: those keyed by their own value key where the parse op put that value key (value
+    keys in the sorted keys' order), then the ones read from another key, appended."""
+    ragged = [spec for spec in specs if spec.kind == "ragged"]
+    raw = list(dict.fromkeys(spec.shape for spec in ragged))
+    keys = {spec.key for spec in ragged}
+    return ([spec.key for spec in specs if spec.kind != "ragged"] + [k for k in raw if k in keys]
+            + [spec.key for spec in ragged if spec.key not in raw])
 
 
 def _traced(kernel, tensor, specs):
@@ -723,6 +780,6 @@ def parse_tensor(serialized, out_type, name=None):
     return _tensor(_proto_array(proto, dtype))
 
 
-__all__ = ["FixedLenFeature", "VarLenFeature", "FixedLenSequenceFeature", "parse_single_example",
+__all__ = ["FixedLenFeature", "VarLenFeature", "FixedLenSequenceFeature", "RaggedFeature", "parse_single_example",
            "parse_example", "parse_single_sequence_example", "parse_sequence_example", "serialize_tensor",
            "parse_tensor"]
