@@ -138,8 +138,11 @@ for _proto in (_feature_proto(), _example_proto(), _types_proto(), _tensor_shape
     _POOL.Add(_proto)
 
 
-def _message(name):
-    return message_factory.GetMessageClass(_POOL.FindMessageTypeByName("tensorflow." + name))
+def _message(name, module="tapejax.train"):
+    """The message class of `tensorflow.<name>`, named as the namespace that exports it (pickle finds it there)."""
+    cls = message_factory.GetMessageClass(_POOL.FindMessageTypeByName("tensorflow." + name))
+    cls.__module__ = module
+    return cls
 
 
 BytesList = _message("BytesList")
@@ -151,8 +154,8 @@ FeatureList = _message("FeatureList")
 FeatureLists = _message("FeatureLists")
 Example = _message("Example")
 SequenceExample = _message("SequenceExample")
-TensorShapeProto = _message("TensorShapeProto")
-TensorProto = _message("TensorProto")
+TensorShapeProto = _message("TensorShapeProto", __name__)
+TensorProto = _message("TensorProto", __name__)
 
 __all__ = ["BytesList", "FloatList", "Int64List", "Feature", "Features", "FeatureList", "FeatureLists",
            "Example", "SequenceExample", "TensorShapeProto", "TensorProto"]
