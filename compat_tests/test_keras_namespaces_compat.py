@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+import tapejax
+
 SAME_OBJECT = [
     ("ops.numpy.add", "ops.add"), ("ops.numpy.matmul", "ops.matmul"), ("ops.nn.relu", "ops.relu"),
     ("ops.nn.softmax", "ops.softmax"), ("ops.linalg.norm", "ops.norm"),
@@ -75,3 +77,9 @@ def test_a_script_imports_keras_sub_namespaces_with_import_statements_as_on_tf(t
                            timeout=300) for launcher in ([], ["-m", "tapejax.run"])]
     assert [(r.returncode, r.stdout) for r in runs] == [(0, runs[0].stdout)] * 2, runs[1].stderr[-2000:]
     assert runs[0].stdout.split() == ["ExponentialDecay", "load_img", "True", "True", "load_data", "Huber"]
+
+
+def test_keras_ops_functions_carry_keras_names(tf):
+    names = [n for n in tapejax.keras.ops.__all__ if n not in ("numpy", "nn", "linalg")]
+    assert {n: getattr(tf.keras.ops, n).__name__ for n in names} == {
+        n: "silu" if n == "swish" else n for n in names}  # Keras 3's swish is silu

@@ -135,7 +135,10 @@ def _symbolic(class_name, op):
         if builtins.any(_operation.is_symbolic(a) for a in args):
             return _operation.apply(class_name, op, args, kwargs)
         return op(*args, **kwargs)
-    dispatch.__name__ = dispatch.__qualname__ = getattr(op, "__name__", class_name)
+    name = getattr(op, "__name__", "op")
+    if name in ("op", "<lambda>"):  # made by a factory (_unary, _elementwise, ...): Keras' function name
+        name = _operation.snake(class_name)
+    dispatch.__name__ = dispatch.__qualname__ = name
     dispatch.__doc__ = op.__doc__
     dispatch.__wrapped__ = op
     return dispatch
@@ -174,6 +177,7 @@ def divide(x1, x2):
 
 
 true_divide = _symbolic("TrueDivide", divide.__wrapped__)
+true_divide.__name__ = true_divide.__qualname__ = "true_divide"
 
 
 @_symbolic_as("Matmul")
@@ -222,7 +226,9 @@ def _unary(fn, class_name, floating=False):
     return _symbolic(class_name, op)
 
 
-abs = absolute = _unary(math_ops.abs, "Absolute")  # noqa: A001 - Keras' name
+absolute = _unary(math_ops.abs, "Absolute")
+abs = _symbolic("Absolute", absolute.__wrapped__)  # noqa: A001 - Keras' name
+abs.__name__ = abs.__qualname__ = "abs"
 negative = _unary(math_ops.negative, "Negative")
 sign = _unary(math_ops.sign, "Sign")
 square = _unary(math_ops.square, "Square")
@@ -277,21 +283,22 @@ def _axis(axis):
     return list(axis) if isinstance(axis, tuple) else axis
 
 
-def _reduce(fn, floating=False, int_sum=False):
+def _reduce(fn, name, floating=False, int_sum=False):
     def op(x, axis=None, keepdims=False):
         t = _floating(x) if floating else convert_to_tensor(x)
         if int_sum and t.dtype.name == "bool":
             t = math_ops.cast(t, "int32")
         return fn(t, axis=_axis(axis), keepdims=keepdims)
+    op.__name__ = op.__qualname__ = name
     return op
 
 
-mean = _reduce(math_ops.reduce_mean, floating=True)
-sum = _reduce(math_ops.reduce_sum, int_sum=True)  # noqa: A001 - Keras' name
-prod = _reduce(math_ops.reduce_prod, int_sum=True)
-std = _reduce(math_ops.reduce_std, floating=True)
-var = _reduce(math_ops.reduce_variance, floating=True)
-logsumexp = _reduce(math_ops.reduce_logsumexp, floating=True)
+mean = _reduce(math_ops.reduce_mean, "mean", floating=True)
+sum = _reduce(math_ops.reduce_sum, "sum", int_sum=True)  # noqa: A001 - Keras' name
+prod = _reduce(math_ops.reduce_prod, "prod", int_sum=True)
+std = _reduce(math_ops.reduce_std, "std", floating=True)
+var = _reduce(math_ops.reduce_variance, "var", floating=True)
+logsumexp = _reduce(math_ops.reduce_logsumexp, "logsumexp", floating=True)
 
 
 def max(x, axis=None, keepdims=False, initial=None):  # noqa: A001 - Keras' name
