@@ -426,6 +426,11 @@ def overlap_and_add_with_a_float_step(tf):
 
 
 @H.raises("ValueError")
+def overlap_and_add_with_a_float64_tensor_step(tf):
+    return tf.signal.overlap_and_add(tf.ones([3, 4]), tf.constant(2.0, tf.float64))
+
+
+@H.raises("ValueError")
 def int_window(tf):
     return tf.signal.hann_window(5, dtype=tf.int32)
 
@@ -455,7 +460,7 @@ def mfccs_of_no_mel_bins(tf):
     rfft_of_an_int_tensor, rfft_of_a_complex_tensor, rfft_of_a_half_tensor, rfft_of_a_scalar, rfft3d_of_a_matrix,
     irfft_of_a_float_tensor, rfft_with_two_lengths, rfft_with_an_int_length, rfft2d_with_one_length, rfft_with_a_negative_length,
     frame_of_a_scalar, frame_with_a_vector_length, frame_with_a_vector_pad_value, overlap_and_add_of_a_vector,
-    overlap_and_add_with_a_float_step, int_window, int_kaiser_window, stft_of_an_int_signal,
+    overlap_and_add_with_a_float_step, overlap_and_add_with_a_float64_tensor_step, int_window, int_kaiser_window, stft_of_an_int_signal,
     mdct_with_a_frame_length_not_a_multiple_of_4, mfccs_of_no_mel_bins], ids=lambda p: p.__name__)
 def test_bad_input_raises_tfs_exception(compare, program):
     compare(program)

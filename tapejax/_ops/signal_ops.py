@@ -536,7 +536,8 @@ def overlap_and_add(signal, frame_step, name=None):
     if step.ndim != 0:
         raise ValueError(f"Shape {_shape_text(step.shape)} must have rank 0\ntapejax: frame_step is a scalar.")
     if step.dtype.kind not in "iu":
-        raise ValueError(f"frame_step must be an integer. Got {_dtypes.as_dtype(_python_dtype(step))}")
+        kind = frame_step.dtype if hasattr(frame_step, "_v") else _dtypes.as_dtype(_python_dtype(step))
+        raise ValueError(f"frame_step must be an integer. Got {kind}")
     return apply(SIGNAL["overlap_and_add"], [x], (("frame_step", int(step)),))
 
 
