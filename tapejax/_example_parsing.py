@@ -187,6 +187,7 @@ class _Parser:
     def __init__(self, specs, single):
         self.specs = specs
         self.single = single
+        self._sizes = {spec.key: int(np.prod(spec.shape, dtype=np.int64)) for spec in specs if spec.kind == "fixed"}
 
     def _where(self, key, index, name):
         if self.single:
@@ -211,7 +212,7 @@ class _Parser:
         return list(getattr(feature, kind).value)
 
     def _fixed(self, spec, values, index, name):
-        size = int(np.prod(spec.shape, dtype=np.int64))
+        size = self._sizes[spec.key]
         if values is None:
             if spec.default is None:
                 prefix = "" if self.single else f"Name: {name}, "
