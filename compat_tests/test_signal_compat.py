@@ -63,6 +63,12 @@ def test_ffts_of_empty_tensors_match_tf(compare):
                         tf.signal.fft(tf.zeros([0, 3], tf.complex64)), tf.signal.irfft(tf.zeros([0, 3], tf.complex64))))
 
 
+def test_numpy_float64_inputs_keep_float64_where_tf_converts_without_a_preference(compare):
+    compare(lambda tf: (tf.signal.stft(SIG64, 10, 4), tf.signal.frame(SIG64, 3, 2), tf.signal.dct(SIG64),
+                        tf.signal.inverse_stft(SIG64[:, :9] + 0j, 16, 4), tf.signal.overlap_and_add(SIG64[:, :4], 2),
+                        tf.signal.fftshift(SIG64), tf.signal.hann_window(tf.constant(5))))
+
+
 def test_rfft_of_a_variable_matches_tf(compare):
     compare(lambda tf: tf.signal.rfft(tf.Variable(SIG)), **F32)
 
@@ -440,6 +446,21 @@ def int_kaiser_window(tf):
     return tf.signal.kaiser_window(5, dtype=tf.int32)
 
 
+@H.raises("TypeError")
+def window_of_a_float_length(tf):
+    return tf.signal.hann_window(5.0)
+
+
+@H.raises("TypeError")
+def kaiser_window_of_a_float_length(tf):
+    return tf.signal.kaiser_window(5.5)
+
+
+@H.raises("ValueError")
+def window_of_a_vector_length(tf):
+    return tf.signal.vorbis_window([4])
+
+
 @H.raises("ValueError")
 def stft_of_an_int_signal(tf):
     return tf.signal.stft(tf.ones([10], tf.int32), 4, 2)
@@ -460,7 +481,8 @@ def mfccs_of_no_mel_bins(tf):
     rfft_of_an_int_tensor, rfft_of_a_complex_tensor, rfft_of_a_half_tensor, rfft_of_a_scalar, rfft3d_of_a_matrix,
     irfft_of_a_float_tensor, rfft_with_two_lengths, rfft_with_an_int_length, rfft2d_with_one_length, rfft_with_a_negative_length,
     frame_of_a_scalar, frame_with_a_vector_length, frame_with_a_vector_pad_value, overlap_and_add_of_a_vector,
-    overlap_and_add_with_a_float_step, overlap_and_add_with_a_float64_tensor_step, int_window, int_kaiser_window, stft_of_an_int_signal,
+    overlap_and_add_with_a_float_step, overlap_and_add_with_a_float64_tensor_step, int_window, int_kaiser_window, window_of_a_float_length, kaiser_window_of_a_float_length,
+    window_of_a_vector_length, stft_of_an_int_signal,
     mdct_with_a_frame_length_not_a_multiple_of_4, mfccs_of_no_mel_bins], ids=lambda p: p.__name__)
 def test_bad_input_raises_tfs_exception(compare, program):
     compare(program)

@@ -547,6 +547,9 @@ def _python_dtype(array):
 
 # ==== windows ===================================================================================
 def _window_length(window_length):
+    if isinstance(window_length, (float, np.floating)):  # TF converts it to an int32 tensor
+        raise TypeError(f"Cannot convert {window_length!r} to EagerTensor of dtype int32\ntapejax: window_length "
+                        f"is an int number of samples.")
     return _scalar_int(window_length, "window_length")
 
 
@@ -678,7 +681,7 @@ def inverse_stft(stfts, frame_length, frame_step, fft_length=None, window_fn=han
     Returns:
       A real Tensor `[..., samples]`.
     """
-    x = _input(stfts, _dtypes.complex64)
+    x = as_value(stfts)  # TF converts it without a preferred dtype
     _rank_at_least(x, 2)
     frame_length = _scalar_int(frame_length, "frame_length")
     frame_step = _scalar_int(frame_step, "frame_step")
