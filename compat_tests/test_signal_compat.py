@@ -279,6 +279,17 @@ def test_frame_overlap_and_add_dct_and_kaiser_gradients_match_tf(compare):
     compare(program, rtol=1e-4, atol=1e-4)
 
 
+def test_complex_gradients_through_frame_fftshift_and_overlap_and_add_match_tf(compare):
+    seed = (RS.randn(2, 6, 16) + 1j * RS.randn(2, 6, 16)).astype(np.complex64)
+
+    def program(tf):
+        def fn(tf, z):
+            framed = tf.signal.frame(tf.signal.fftshift(z, axes=-1), 4, 2, pad_end=True)
+            return tf.signal.overlap_and_add(tf.signal.fft(framed), 3)
+        return _gradient(tf, fn, CPLX, seed)
+    compare(program, **F32)
+
+
 def test_tf_raises_for_an_rfft_gradient_through_a_cropping_fft_length_where_tapejax_differentiates():
     # TF's RFFT/IRFFT gradient functions build the gradient at fft_length and add it to the input's shape
     tf = H.load("tensorflow")
