@@ -354,6 +354,37 @@ def test_parsed_features_come_in_tfs_key_order(compare, features):
     compare(program)
 
 
+def sparse_example(tf, idx, val, idx2=None):
+    F = tf.train.Feature
+    features = {"ix": F(int64_list=tf.train.Int64List(value=idx)), "v": F(float_list=tf.train.FloatList(value=val))}
+    if idx2 is not None:
+        features["iy"] = F(int64_list=tf.train.Int64List(value=idx2))
+    return tf.train.Example(features=tf.train.Features(feature=features)).SerializeToString(deterministic=True)
+
+
+def test_sparse_features_build_sorted_sparse_tensors_from_index_and_value_features(compare):
+    def program(tf):
+        S = tf.io.SparseFeature
+        one = sparse_example(tf, [3, 1], [0.5, 1.5])
+        results = [
+            tf.io.parse_single_example(one, {"sp": S("ix", "v", tf.float32, 5)}),
+            tf.io.parse_single_example(one, {"sp": S("ix", "v", tf.float32, 5, already_sorted=True)}),
+            tf.io.parse_single_example(one, {"sp": S("ix", "v", tf.float32, 5), "v": tf.io.VarLenFeature(tf.float32)}),
+            tf.io.parse_example([one, sparse_example(tf, [0], [2.0])], {"sp": S("ix", "v", tf.float32, 5)}),
+            tf.io.parse_example([sparse_example(tf, [3, 1], [0.5, 1.5], [0, 2]), sparse_example(tf, [0], [2.0], [1])],
+                                {"sp": S(["ix", "iy"], "v", tf.float32, [5, 3])}),
+            tf.io.parse_example([one, b""], {"sp": S("ix", "v", tf.float32, 5), "iy": tf.io.VarLenFeature(tf.int64),
+                                             "a": tf.io.FixedLenFeature([], tf.int64, default_value=3)}),
+        ]
+        return [outcome(r) for r in results], repr(S("ix", "v", tf.float32, 5))
+    compare(program)
+
+
+def test_a_sparse_feature_with_fewer_indices_than_values_raises_value_error(compare):
+    compare(lambda tf: tf.io.parse_single_example(sparse_example(tf, [3], [0.5, 1.5]), {
+        "sp": tf.io.SparseFeature("ix", "v", tf.float32, 5)}), raises="ValueError")
+
+
 def _bad(tf, case):
     """The example and feature description of one misuse."""
     ex = example(tf).SerializeToString()

@@ -99,6 +99,23 @@ class RaggedFeature(collections.namedtuple(
     UniformRowLength = collections.namedtuple("UniformRowLength", ["length"])
 
 
+class SparseFeature(collections.namedtuple(
+        "SparseFeature", ["index_key", "value_key", "dtype", "size", "already_sorted"])):
+    """A SparseTensor built from index and value features, as `tf.io.SparseFeature`.
+
+    Args:
+      index_key: the int64 feature(s) holding each value's index: a key, or a list of keys (one
+        per dimension).
+      value_key: the feature holding the values.
+      dtype: the values' dtype (tf.float32, tf.int64 or tf.string).
+      size: the dense shape (an int, or a list of ints: one per index key).
+      already_sorted: keep the values in the order of the Example (else sorted by index).
+    """
+
+    def __new__(cls, index_key, value_key, dtype, size, already_sorted=False):
+        return super().__new__(cls, index_key, value_key, dtype, size, already_sorted)
+
+
 _Spec = collections.namedtuple("_Spec", ["key", "kind", "dtype", "shape", "default"])
 
 
@@ -128,9 +145,26 @@ def _specs(features, batch):
             raise ValueError(f"Argument `features` cannot be None or falsy. Got {features}")
         raise ValueError(f"Invalid argument: features cannot be {'None' if features is None else 'empty'}.")
     sparse, dense, ragged = [], [], []
+    composites = []  # (key, SparseFeature, index keys): built from the sparse parses of their keys
+    sparse_keys = set()
+
+    def add_sparse(key, dtype):
+        if key not in sparse_keys:
+            sparse_keys.add(key)
+            sparse.append(_Spec(key, "var", dtype, None, None))
+
     for key in sorted(features):
         feature = features[key]
-        if isinstance(feature, RaggedFeature):
+        if isinstance(feature, SparseFeature):
+            dtype = _dtypes.as_dtype(feature.dtype)
+            if dtype not in _ALLOWED:
+                raise _attr_error("sparse_types", dtype)
+            index_keys = [feature.index_key] if isinstance(feature.index_key, str) else list(feature.index_key)
+            for index_key in index_keys:
+                add_sparse(index_key, _dtypes.int64)
+            add_sparse(feature.value_key, dtype)
+            composites.append((key, feature, index_keys))
+        elif isinstance(feature, RaggedFeature):
             dtype = _dtypes.as_dtype(feature.dtype)
             if feature.partitions:
                 raise NotImplementedError(
@@ -144,7 +178,7 @@ def _specs(features, batch):
             dtype = _dtypes.as_dtype(feature.dtype)
             if dtype not in _ALLOWED:
                 raise _attr_error("sparse_types", dtype)
-            sparse.append(_Spec(key, "var", dtype, None, None))
+            add_sparse(key, dtype)
         elif isinstance(feature, FixedLenSequenceFeature):
             if not feature.allow_missing:
                 raise ValueError("Unsupported: FixedLenSequenceFeature requires allow_missing to be True.")
@@ -173,7 +207,7 @@ def _specs(features, batch):
             dense.append(_Spec(key, "fixed", dtype, shape, default))
         else:
             raise ValueError(f"Unsupported {type(feature).__name__} {feature} for key '{key}'")
-    return sparse + dense + ragged
+    return sparse + dense + ragged, composites
 
 
 def _shape_text(shape):
@@ -347,7 +381,7 @@ def _static_result_arrays(specs, batch_shape):
 
 
 def _parse(serialized, features, example_names, single_op):
-    specs = _specs(features, batch=not single_op)
+    specs, composites = _specs(features, batch=not single_op)
     tensor = _serialized_strings(serialized)
     rank = len(tensor.shape)
     if single_op and rank != 0:
@@ -369,7 +403,13 @@ def _parse(serialized, features, example_names, single_op):
         return _traced(kernel, tensor, specs)
     results = kernel(tensor._value)
     out = {}
+    by_key = {spec.key: result for spec, result in zip(specs, results) if spec.kind == "var"}
+    for key, feature, index_keys in composites:
+        indices, values, shape = _sparse_feature(feature, index_keys, by_key, single)
+        out[key] = SparseTensor(_tensor(indices), _tensor(values), _tensor(shape))
     for spec, result in zip(specs, results):
+        if spec.key in out:  # a SparseFeature's own key
+            continue
         if spec.kind == "var":
             indices, values, shape = result
             out[spec.key] = SparseTensor(_tensor(indices), _tensor(values), _tensor(shape))
@@ -377,18 +417,38 @@ def _parse(serialized, features, example_names, single_op):
             out[spec.key] = RaggedTensor.from_row_splits(_tensor(result[1]), _tensor(result[2]), validate=False)
         else:
             out[spec.key] = _tensor(result)
-    return {key: out[key] for key in _output_order(specs)}
+    return {key: out[key] for key in _output_order(specs, composites, features)}
 
 
-def _output_order(specs):
-    """TF's key order: sparse, then dense (each sorted), then the ragged features as TF's Python
-    builds them: those keyed by their own value key where the parse op put that value key (value
-    keys in the sorted keys' order), then the ones read from another key, appended."""
-    ragged = [spec for spec in specs if spec.kind == "ragged"]
-    raw = list(dict.fromkeys(spec.shape for spec in ragged))
-    keys = {spec.key for spec in ragged}
-    return ([spec.key for spec in specs if spec.kind != "ragged"] + [k for k in raw if k in keys]
-            + [spec.key for spec in ragged if spec.key not in raw])
+def _output_order(specs, composites, features):
+    """TF's key order, as its Python builds the result: the parse op's keys (sparse ones, with a
+    SparseFeature's index and value keys, then dense ones, then ragged value keys), each composite
+    feature (SparseFeature, RaggedFeature; sorted) replacing its key in place or appended, and the
+    keys that are not features dropped."""
+    raw = [spec.key for spec in specs if spec.kind != "ragged"]
+    raw += [spec.shape for spec in specs if spec.kind == "ragged"]  # a ragged spec's shape is its value key
+    updates = sorted([key for key, _, _ in composites] + [spec.key for spec in specs if spec.kind == "ragged"])
+    order = list(dict.fromkeys(raw + updates))
+    return [key for key in order if key in features]
+
+
+def _sparse_feature(feature, index_keys, by_key, single):
+    """(indices, values, dense_shape) of a SparseFeature from the sparse parses of its keys."""
+    _, values, value_shape = by_key[feature.value_key]
+    value_rows = None if single else by_key[feature.value_key][0][:, 0]
+    columns = [] if single else [value_rows]
+    for index_key in index_keys:
+        indices, index_values, _ = by_key[index_key]
+        if len(index_values) != len(values) or (not single and not np.array_equal(indices[:, 0], value_rows)):
+            raise ValueError(f"Dimensions {len(index_values)} and {len(values)} are not compatible")
+        columns.append(np.asarray(index_values, np.int64))
+    indices = np.stack(columns, axis=1) if columns else np.zeros((len(values), 0), np.int64)
+    if not feature.already_sorted and len(values):
+        order = np.lexsort(indices.T[::-1])
+        indices, values = indices[order], values[order]
+    size = [feature.size] if isinstance(feature.size, (int, np.integer)) else list(feature.size)
+    batch = [] if single else [int(value_shape[0])]
+    return indices.reshape(-1, len(columns)), values, np.array(batch + [int(d) for d in size], np.int64)
 
 
 def _traced(kernel, tensor, specs):
@@ -781,6 +841,7 @@ def parse_tensor(serialized, out_type, name=None):
     return _tensor(_proto_array(proto, dtype))
 
 
-__all__ = ["FixedLenFeature", "VarLenFeature", "FixedLenSequenceFeature", "RaggedFeature", "parse_single_example",
+__all__ = ["FixedLenFeature", "VarLenFeature", "FixedLenSequenceFeature", "RaggedFeature", "SparseFeature",
+           "parse_single_example",
            "parse_example", "parse_single_sequence_example", "parse_sequence_example", "serialize_tensor",
            "parse_tensor"]
