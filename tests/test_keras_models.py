@@ -131,7 +131,9 @@ def test_fit_lowers_loss_and_prints_progress(capsys):
     assert "Epoch 3/3" in out and "8/8" in out and "val_accuracy" in out
     assert history.history["loss"][-1] < history.history["loss"][0]
     assert history.history["accuracy"][-1] > 0.8
-    assert model.metrics_names == ["loss", "accuracy"]
+    # Keras 3: the compiled metrics live in one CompileMetrics container
+    assert model.metrics_names == ["loss", "compile_metrics"]
+    assert [m.name for m in model.metrics[1].metrics] == ["accuracy"]
 
 
 def test_progbar_averages_until_the_last_update_which_shows_its_values_as_keras_3(capsys):

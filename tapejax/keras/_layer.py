@@ -192,6 +192,8 @@ def _has_symbolic(structure):
 
 def _concrete_placeholder(kt):
     shape = tuple(1 if d is None else d for d in kt.shape)
+    if kt.dtype.name == "string":  # host strings: empty ones
+        return convert_to_tensor(np.full(shape, b"", object))
     return Tensor(jnp.zeros(shape, kt.dtype._np))
 
 

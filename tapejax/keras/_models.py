@@ -23,6 +23,7 @@ from tapejax.keras import _metrics as metrics_module
 from tapejax.keras import _optimizers as optimizers_module
 from tapejax.keras import _saving, _trackable
 from tapejax.keras._callbacks import CallbackList, History
+from tapejax.keras._compile_metrics import CompileMetrics
 from tapejax.keras._layer import Input, InputLayer, KerasTensor, Layer, _leaves, _map
 
 __all__ = ["Model", "Sequential", "Functional", "History"]
@@ -143,8 +144,8 @@ class Model(Layer):
         self.optimizer = None
         self.loss = None
         self.compiled = False
-        self._compiled_metrics = []
-        self._metric_specs = []
+        self._compile_metrics = None
+        self._prepared = False
         self._loss_tracker = None
         self._train_fn = self._test_fn = None
         self.run_eagerly = False
@@ -318,8 +319,10 @@ class Model(Layer):
             self.optimizer = optimizers_module.LossScaleOptimizer(self.optimizer,
                                                                   name="loss_scale_optimizer")
         self.loss = losses_module.get(loss)
-        self._metric_specs = list(metrics or [])
-        self._compiled_metrics = None
+        # Keras 3: one CompileMetrics container whenever metrics or weighted_metrics are given
+        if metrics is not None or weighted_metrics is not None:  # (else the last one stays)
+            self._compile_metrics = CompileMetrics(metrics, weighted_metrics)
+        self._prepared = False
         self._loss_tracker = metrics_module.Mean(name="loss")
         self.run_eagerly = bool(run_eagerly) or jit_compile is False
         self._train_fn = self._test_fn = None
@@ -327,40 +330,30 @@ class Model(Layer):
 
     @property
     def metrics(self):
+        """Keras 3's order: the loss tracker, then the `CompileMetrics` container (which holds the
+        compiled metrics, in its `metrics`)."""
         out = [self._loss_tracker] if self._loss_tracker is not None else []
-        return out + list(self._compiled_metrics or [])
+        return out + ([self._compile_metrics] if self._compile_metrics is not None else [])
 
     @property
     def metrics_names(self):
         return [m.name for m in self.metrics]
 
+    @property
+    def _compiled_metrics(self):
+        """The compiled metrics themselves (empty until the first batch builds them)."""
+        return self._compile_metrics.metrics if self._compile_metrics is not None else []
+
     def _resolve_metrics(self, y, y_pred):
-        if self._compiled_metrics is not None:
-            return
-        out = []
-        for spec in self._metric_specs:
-            if spec in ("accuracy", "acc"):
-                t_shape = tuple(_leaves(y)[0].shape)
-                p_shape = tuple(_leaves(y_pred)[0].shape)
-                binary = p_shape[-1] == 1
-                sparse = (len(t_shape) < len(p_shape) or t_shape[-1] == 1) and p_shape[-1] > 1
-                cls = (metrics_module.BinaryAccuracy if binary else
-                       metrics_module.SparseCategoricalAccuracy if sparse else
-                       metrics_module.CategoricalAccuracy)
-                metric = cls()
-                metric.name = spec
-            else:
-                metric = metrics_module.get(spec)
-                if isinstance(spec, str):  # Keras 3 names a metric given by name by that name
-                    metric.name = spec
-            out.append(metric)
-        seen = {}
-        for metric in out:  # repeated names get `_1`, `_2`, ... as in Keras 3
-            count = seen.get(metric.name, 0)
-            seen[metric.name] = count + 1
-            if count:
-                metric.name = f"{metric.name}_{count}"
-        self._compiled_metrics = out
+        if self._compile_metrics is not None and not self._compile_metrics.built:
+            self._compile_metrics.build(y, y_pred)
+
+    def _metrics_unbuilt(self):
+        """Whether `_prepare` still has to run the model once eagerly: after each `compile` (the
+        first call builds the model outside the compiled step) and while the compiled metrics
+        wait for a batch to be built from."""
+        return not self._prepared or (self._compile_metrics is not None
+                                      and not self._compile_metrics.built)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The compiled loss plus every loss in `self.losses` (`add_loss`, activity and weight
@@ -411,21 +404,28 @@ class Model(Layer):
                 model._resolve_metrics(y, y_pred)
                 if model._loss_tracker is not None:  # a Mean: Keras 3 feeds it y_pred
                     model._loss_tracker.update_state(y_pred, sample_weight=sample_weight)
-                for metric in model._compiled_metrics:
-                    metric.update_state(y, y_pred, sample_weight=sample_weight)
+                if model._compile_metrics is not None:
+                    model._compile_metrics.update_state(y, y_pred, sample_weight=sample_weight)
 
         return DeprecatedCompiledMetric()
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Updates the compiled metrics (not the loss tracker) and returns `get_metrics_result()`."""
-        self._resolve_metrics(y, y_pred)
-        for metric in self._compiled_metrics:
-            metric.update_state(y, y_pred, sample_weight=sample_weight)
+        if self._compile_metrics is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight=sample_weight)
         return self.get_metrics_result()
 
     def get_metrics_result(self):
-        """`{name: result}` of every metric in `self.metrics`."""
-        return {m.name: m.result() for m in self.metrics}
+        """`{name: result}` of every metric in `self.metrics` (a dict result, the CompileMetrics
+        container's, is merged in)."""
+        out = {}
+        for m in self.metrics:
+            result = m.result()
+            if isinstance(result, dict):
+                out.update(result)
+            else:
+                out[m.name] = result
+        return out
 
     def export(self, filepath, format="tf_saved_model", verbose=True, input_signature=None):  # noqa: A002
         """Exports a SavedModel with a `serve` endpoint, as Keras 3 (see `tf.saved_model.load`)."""
@@ -458,12 +458,23 @@ class Model(Layer):
     def _update_metrics(self, loss, x, y, y_pred, sample_weight):
         self._loss_tracker.update_state(loss, sample_weight=Tensor(
             np.float32(_num_samples(x))))
-        for metric in self._compiled_metrics:
-            metric.update_state(y, y_pred, sample_weight=sample_weight)
-        return {m.name: m.result() for m in self.metrics}
+        if self._compile_metrics is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight=sample_weight)
+        return self.get_metrics_result()
+
+    def _flatten_metrics_in_order(self, logs):
+        """Keras 3's list of `logs` values: by the names of `self.metrics` (a CompileMetrics
+        container's metrics by their own names, repeated names included), then the other keys
+        sorted; a single value alone."""
+        names = []
+        for m in self.metrics:
+            names += [s.name for s in m.metrics] if isinstance(m, CompileMetrics) else [m.name]
+        results = [logs[name] for name in names if name in logs]
+        results += [logs[key] for key in sorted(logs) if key not in names]
+        return results[0] if len(results) == 1 else results
 
     def _ordered(self, logs):
-        names = [m.name for m in self.metrics]
+        names = [m.name for m in self.metrics if not isinstance(m, CompileMetrics)]
         return {**{k: logs[k] for k in names if k in logs}, **logs}
 
     def _make_fn(self, step):
@@ -482,15 +493,17 @@ class Model(Layer):
         if not self.compiled:
             raise ValueError("You must call `compile()` before using the model.")
         if isinstance(x, Dataset):
-            if self._compiled_metrics is None:
+            if self._metrics_unbuilt():
                 x, y, _ = _unpack(next(iter(x.take(1))))
                 self._resolve_metrics(y, self(x, training=False))
+                self._prepared = True
             return
-        if self._compiled_metrics is None:
+        if self._metrics_unbuilt():
             n = min(_num_samples(x), 2)
             xb = _to_tensor_batch(_slice(x, slice(0, n)))
             yb = _to_tensor_batch(_slice(y, slice(0, n)))
             self._resolve_metrics(yb, self(xb, training=False))
+            self._prepared = True
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
@@ -606,8 +619,7 @@ class Model(Layer):
         callbacks.on_test_end(result)
         if return_dict:
             return result
-        values = list(result.values())
-        return values[0] if len(values) == 1 else values
+        return self._flatten_metrics_in_order(result)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Runs the model in inference mode over `x` in batches; returns NumPy arrays."""
@@ -656,8 +668,7 @@ class Model(Layer):
                 for k, v in self._ordered(self._train_fn(data)).items()}
         if return_dict:
             return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return self._flatten_metrics_in_order(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         with keras_scope(self):  # weights a first call builds are made in the strategy
@@ -669,8 +680,7 @@ class Model(Layer):
                 for k, v in self._ordered(self._test_fn(data)).items()}
         if return_dict:
             return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return self._flatten_metrics_in_order(logs)
 
     def predict_on_batch(self, x):
         return _map(lambda t: np.asarray(t.numpy()), self(_to_tensor_batch(x), training=False))
@@ -778,6 +788,27 @@ def _unpack(data):
     return data, None, None
 
 
+def _to_input_dtype(x, kt):
+    """Keras 3's `Functional._convert_inputs_to_tensors`: an input becomes a tensor of its
+    `keras.Input`'s dtype (an int64 array fed to a float32 Input is cast, a float one to an int32
+    Input truncated, as `tf.cast`); a numeric array fed to a string Input raises ValueError."""
+    if x is None or isinstance(x, _sparse.SparseTensor):
+        return x
+    dtype = kt.dtype
+    if not hasattr(type(x), "_value"):
+        array = np.asarray(x)
+        if dtype.name == "string":
+            if array.dtype.kind not in "OSU":
+                raise ValueError(f"Failed to convert a NumPy array to a Tensor (Unsupported "
+                                 f"object type {type(array.reshape(-1)[:1].tolist()[0]).__name__}"
+                                 f").")
+            return convert_to_tensor(array)
+        return convert_to_tensor(array if array.dtype == dtype._np else array.astype(dtype._np))
+    if x.dtype != dtype:  # (a string tensor for a numeric Input: tf.cast's UnimplementedError)
+        return math_ops.cast(x, dtype)
+    return x
+
+
 def _adjust_input_rank(x, kt):
     """Keras 3's Functional._adjust_input_rank: an input one rank short of its `keras.Input` whose
     last dimension is 1 gains that axis; one rank over with a last dimension of 1 loses it."""
@@ -815,6 +846,9 @@ class Functional(Model):
         return self._saving_graph_entries(_saving.functional_layers(self))
 
     _convert_to_compute_dtype = False  # Keras 3: inputs keep their dtype up to the Input layers
+
+    def _convert_inputs(self, inputs):
+        return inputs  # Keras 3: `call` converts each input to its Input's dtype
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable)
@@ -884,11 +918,7 @@ class Functional(Model):
                              f"it received {len(flat)} input tensors.")
         values = {}
         for kt, x in zip(self._flat_inputs, flat):
-            t = x if hasattr(type(x), "_value") else _to_tensor_batch(x)
-            t = _adjust_input_rank(t, kt)
-            if t.dtype != kt.dtype and t.dtype.is_floating and kt.dtype.is_floating:
-                t = math_ops.cast(t, kt.dtype)
-            values[id(kt)] = t
+            values[id(kt)] = _adjust_input_rank(_to_input_dtype(x, kt), kt)
         for layer, args, extra, kwargs, outputs in self._nodes:
             def sub(a):
                 return values[id(a)] if type(a) is KerasTensor else a
