@@ -18,7 +18,7 @@ from tensorflow.core.example import example_pb2, feature_pb2
 from tensorflow.core.framework import tensor_pb2, tensor_shape_pb2
 
 import tapejax
-from compat_tests._harness import raises
+from compat_tests._harness import optional, raises
 from tapejax import _example
 
 
@@ -383,6 +383,25 @@ def test_sparse_features_build_sorted_sparse_tensors_from_index_and_value_featur
 def test_a_sparse_feature_with_fewer_indices_than_values_raises_value_error(compare):
     compare(lambda tf: tf.io.parse_single_example(sparse_example(tf, [3], [0.5, 1.5]), {
         "sp": tf.io.SparseFeature("ix", "v", tf.float32, 5)}), raises="ValueError")
+
+
+SPEC_FORMS = {
+    "int_shape": lambda tf: tf.io.FixedLenFeature(2, tf.int64, default_value=[1, 2]),
+    "tensor_shape": lambda tf: tf.io.FixedLenFeature(tf.TensorShape([2]), tf.int64, default_value=[1, 2]),
+    "dtype_name_and_numpy_default": lambda tf: tf.io.FixedLenFeature([2], "float32", default_value=np.array([1, 2])),
+    "tensor_default": lambda tf: tf.io.FixedLenFeature([2], tf.float32, default_value=tf.constant([1.0, 2.0])),
+    "numpy_scalar_default": lambda tf: tf.io.FixedLenFeature((), tf.int64, default_value=np.int64(4)),
+    "int_default_of_a_float": lambda tf: tf.io.FixedLenFeature([], tf.float32, default_value=1),
+    "float_default_of_an_int": lambda tf: tf.io.FixedLenFeature([], tf.int64, default_value=1.5),
+    "nested_string_default": lambda tf: tf.io.FixedLenFeature([1, 2], tf.string, default_value=[["p", b"q"]]),
+    "empty_shape_is_still_required": lambda tf: tf.io.FixedLenFeature([0], tf.int64),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SPEC_FORMS))
+def test_feature_shapes_dtypes_and_defaults_are_taken_in_tfs_forms(compare, case):
+    compare(lambda tf: tf.io.parse_single_example(b"", {"a": SPEC_FORMS[case](tf)}),
+            raises=optional("TypeError", "InvalidArgumentError"))
 
 
 def _bad(tf, case):

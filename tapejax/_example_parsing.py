@@ -20,6 +20,7 @@ import base64
 import collections
 import threading
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from google.protobuf.message import DecodeError
@@ -125,9 +126,20 @@ def _attr_error(attr, dtype):
         f"string\n\t; NodeDef: {{{{node ParseExampleV2}}}}; Op<name=ParseExampleV2>{_OP}")
 
 
+def _shape_tuple(shape):
+    """A feature's shape (an int, a list, a tuple or a TensorShape) as a tuple of ints and Nones."""
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(None if d is None else int(d) for d in shape)
+
+
 def _default_array(feature, dtype, shape):
     """The default of a FixedLenFeature as an array of `shape` (TF reshapes it: no broadcasting)."""
-    value = np.asarray(feature.default_value, dtype=object if dtype == _dtypes.string else dtype.as_numpy_dtype)
+    if dtype == _dtypes.string:
+        value = np.asarray(feature.default_value, dtype=object)
+    else:  # TF converts the default to a tensor of the dtype (1.5 for int64 is a TypeError)
+        with jax.ensure_compile_time_eval():  # a host constant, also inside a trace
+            value = np.asarray(convert_to_tensor(feature.default_value, dtype=dtype)._value)
     if dtype == _dtypes.string:
         value = np.vectorize(lambda v: v.encode() if isinstance(v, str) else bytes(v), otypes=[object])(value) \
             if value.size else value
@@ -183,7 +195,7 @@ def _specs(features, batch):
             if not feature.allow_missing:
                 raise ValueError("Unsupported: FixedLenSequenceFeature requires allow_missing to be True.")
             dtype = _dtypes.as_dtype(feature.dtype)
-            shape = tuple(feature.shape)
+            shape = _shape_tuple(feature.shape)
             if any(d is None for d in shape):
                 dims = ",".join("?" if d is None else str(d) for d in (None,) + shape)
                 raise InvalidArgumentError(f"dense_shapes[{len(dense)}] has unknown rank or unknown inner "
@@ -196,7 +208,7 @@ def _specs(features, batch):
             dense.append(_Spec(key, "seq", dtype, tuple(int(d) for d in shape), pad))
         elif isinstance(feature, FixedLenFeature):
             dtype = _dtypes.as_dtype(feature.dtype)
-            shape = tuple(feature.shape)
+            shape = _shape_tuple(feature.shape)
             if shape and shape[0] is None:
                 raise ValueError(f"First dimension of shape for feature {key} unknown. Consider using "
                                  f"FixedLenSequenceFeature. Received feature={feature!r}.")
@@ -537,7 +549,7 @@ def _sequence_specs(features, context):
             sparse.append(_Spec(key, "var", dtype, None, None))
         elif type(feature) is allowed_dense:
             dtype = _dtypes.as_dtype(feature.dtype)
-            shape = tuple(feature.shape)
+            shape = _shape_tuple(feature.shape)
             if any(d is None for d in shape):
                 if context:
                     raise ValueError(f"First dimension of shape for feature {key} unknown. Consider using "
