@@ -233,6 +233,27 @@ def test_writer_misuse_raises_tfs_errors(compare, fresh, case):
     compare(program, raises=("ValueError", "NotFoundError", "TypeError"))
 
 
+@pytest.mark.parametrize("damage", ["truncated", "corrupted"])
+@pytest.mark.parametrize("compression", ["GZIP", "ZLIB"])
+def test_a_damaged_compressed_file_is_a_data_loss_after_its_good_records(compare, fresh, compression, damage):
+    def program(tf):
+        path = os.path.join(fresh(), "data.tfrecord")
+        with tf.io.TFRecordWriter(path, compression) as writer:
+            for i in range(100):
+                writer.write(b"record %d" % i * 20)
+        with open(path, "rb") as f:
+            data = f.read()
+        with open(path, "wb") as f:
+            f.write(data[:len(data) // 2] if damage == "truncated" else data[:5] + b"\xff" * 20 + data[25:])
+        good = []
+        try:
+            for record in tf.data.TFRecordDataset(path, compression_type=compression):
+                good.append(record.numpy())
+        except tf.errors.DataLossError as err:
+            return len(good), str(err).split("}} ")[-1].split(" [Op:")[0]
+    compare(program)
+
+
 def test_tfrecord_options_keep_their_settings(compare):
     def program(tf):
         o = tf.io.TFRecordOptions(compression_type="GZIP", compression_level=3)

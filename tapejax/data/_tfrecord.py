@@ -10,8 +10,8 @@ the `google-crc32c` package (C, hardware instructions where the CPU has them), e
 
 from __future__ import annotations
 
-import gzip
 import os
+import re
 import struct
 import zlib
 
@@ -62,23 +62,29 @@ def masked_crc32c(data):
     return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
 
 
-class _ZlibReader:
-    """A ZLIB stream read as a file (`read(n)`), decompressed as it is read."""
+class _InflatingReader:
+    """A ZLIB or GZIP stream read as a file (`read(n)`), decompressed as it is read. A corrupt stream
+    is TF's DataLossError ("inflate() failed with error -3: ...")."""
 
-    def __init__(self, raw):
+    def __init__(self, raw, gzip_header):
         self._raw = raw
-        self._inflate = zlib.decompressobj()
+        self._inflate = zlib.decompressobj(31 if gzip_header else 15)
         self._buffer = bytearray()
         self._done = False
 
     def read(self, size):
         while len(self._buffer) < size and not self._done:
             chunk = self._raw.read(1 << 20)
-            if chunk:
-                self._buffer += self._inflate.decompress(chunk)
-            else:
-                self._buffer += self._inflate.flush()
-                self._done = True
+            try:
+                if chunk:
+                    self._buffer += self._inflate.decompress(chunk)
+                else:
+                    self._buffer += self._inflate.flush()
+                    self._done = True
+            except zlib.error as err:
+                found = re.match(r"Error (-?\d+) while decompressing data: (.*)", str(err))
+                code, what = found.groups() if found else ("-3", str(err))
+                raise DataLossError(f"inflate() failed with error {code}: {what}{_OP}") from None
         out = bytes(self._buffer[:size])
         del self._buffer[:size]
         return out
@@ -90,10 +96,8 @@ class _ZlibReader:
 def _open(name, compression):
     if not os.path.exists(name):
         raise NotFoundError(f"{name}; No such file or directory")
-    if compression == "GZIP":
-        return gzip.open(name, "rb")
     raw = open(name, "rb")
-    return _ZlibReader(raw) if compression == "ZLIB" else raw
+    return _InflatingReader(raw, compression == "GZIP") if compression else raw
 
 
 def read_records(name, compression=""):
@@ -115,7 +119,8 @@ def read_records(name, compression=""):
             start = offset + _HEADER
             body = f.read(length + _FOOTER)
             if len(body) < length + _FOOTER:
-                raise DataLossError(f"truncated record at {offset}' failed with Read less bytes than requested{_OP}")
+                why = "EOF reached" if compression else "Read less bytes than requested"
+                raise DataLossError(f"truncated record at {offset}' failed with {why}{_OP}")
             record = body[:length]
             (record_crc,) = struct.unpack("<I", body[length:])
             if masked_crc32c(record) != record_crc:
