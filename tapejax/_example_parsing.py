@@ -117,7 +117,10 @@ class SparseFeature(collections.namedtuple(
         return super().__new__(cls, index_key, value_key, dtype, size, already_sorted)
 
 
-_Spec = collections.namedtuple("_Spec", ["key", "kind", "dtype", "shape", "default"])
+# One parsed feature: `source` is the Example key it reads (a RaggedFeature's value key), `splits`
+# a ragged feature's row-splits dtype, `optional` whether a SequenceExample's feature list may be absent.
+_Spec = collections.namedtuple("_Spec", ["key", "kind", "dtype", "shape", "default", "source", "splits", "optional"],
+                               defaults=(None, None, False))
 
 
 def _attr_error(attr, dtype):
@@ -185,7 +188,7 @@ def _specs(features, batch):
             if dtype not in _ALLOWED:
                 raise _attr_error("ragged_value_types", dtype)
             splits = _dtypes.as_dtype(feature.row_splits_dtype)
-            ragged.append(_Spec(key, "ragged", dtype, feature.value_key or key, splits))
+            ragged.append(_Spec(key, "ragged", dtype, None, None, feature.value_key or key, splits))
         elif isinstance(feature, VarLenFeature):
             dtype = _dtypes.as_dtype(feature.dtype)
             if dtype not in _ALLOWED:
@@ -242,7 +245,7 @@ class _Parser:
 
     def _values(self, spec, feature_map, index, name):
         """The feature's values (a list; None when the example lacks it)."""
-        key = spec.shape if spec.kind == "ragged" else spec.key  # a ragged spec's shape is its value key
+        key = spec.source or spec.key
         feature = feature_map[key] if key in feature_map else None
         kind = None if feature is None else feature.WhichOneof("kind")
         if kind is None:
@@ -348,7 +351,7 @@ def _assemble(specs, parts, single, batch_size):
                 continue
             lengths = [len(v) for v in items]
             values = np.concatenate(items) if sum(lengths) else _empty(spec.dtype, (0,))
-            splits = np.concatenate([[0], np.cumsum(lengths)]).astype(spec.default.as_numpy_dtype)
+            splits = np.concatenate([[0], np.cumsum(lengths)]).astype(spec.splits.as_numpy_dtype)
             results.append(("ragged", values, splits))
         elif single:
             values = items[0]
@@ -438,7 +441,7 @@ def _output_order(specs, composites, features):
     feature (SparseFeature, RaggedFeature; sorted) replacing its key in place or appended, and the
     keys that are not features dropped."""
     raw = [spec.key for spec in specs if spec.kind != "ragged"]
-    raw += [spec.shape for spec in specs if spec.kind == "ragged"]  # a ragged spec's shape is its value key
+    raw += [spec.source for spec in specs if spec.kind == "ragged"]
     updates = sorted([key for key, _, _ in composites] + [spec.key for spec in specs if spec.kind == "ragged"])
     order = list(dict.fromkeys(raw + updates))
     return [key for key in order if key in features]
@@ -565,7 +568,7 @@ def _sequence_specs(features, context):
             else:
                 if feature.default_value is not None:
                     raise ValueError(f"Value feature_list.dense_defaults[{key}] must be None")
-                dense.append(_Spec(key, "seq", dtype, shape, bool(feature.allow_missing)))
+                dense.append(_Spec(key, "seq", dtype, shape, None, optional=bool(feature.allow_missing)))
         else:
             raise ValueError(f"Unsupported {type(feature).__name__} {feature} for key '{key}'")
     return sparse + dense
@@ -600,7 +603,7 @@ def _context_part(spec, feature_map, name):
 def _feature_list_part(spec, lists, name):
     """A feature list's values: a [T, *shape] array (dense) or a list of T arrays (sparse)."""
     if spec.key not in lists:
-        if spec.kind == "seq" and not spec.default:
+        if spec.kind == "seq" and not spec.optional:
             raise InvalidArgumentError(
                 f"Name: {name}, Feature list '{spec.key}' is required but could not be found.  Did you mean to "
                 f"include it in feature_list_dense_missing_assumed_empty or feature_list_dense_defaults?{_SEQ_OP}")
