@@ -105,3 +105,27 @@ def test_tf_errors_has_tensorflows_classes_codes_and_constructor():
     assert tf.errors.UnknownError(None, None, "m", 5).error_code == tf.errors.UNKNOWN
     assert issubclass(tf.errors.AbortedError, tf.errors.OpError)
     assert tf.errors.InvalidArgumentError("tapejax's own one-argument form").message.startswith("tapejax")
+
+
+KERAS_PUBLIC_MODULES = ["activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers",
+                        "losses", "metrics", "mixed_precision", "models", "ops", "optimizers", "random",
+                        "regularizers", "saving", "utils"]
+
+
+def test_the_public_keras_modules_only_re_export_from_private_modules():
+    import ast
+    import importlib
+
+    for name in KERAS_PUBLIC_MODULES:
+        module = importlib.import_module(f"tapejax.keras.{name}")
+        with open(module.__file__) as f:
+            tree = ast.parse(f.read())
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom) and node.module in ("tapejax", "tapejax.keras"):
+                assert all(alias.name.startswith("_") for alias in node.names), (name, node.module)
+            elif isinstance(node, ast.ImportFrom):
+                assert node.module.startswith("tapejax.keras._"), (name, node.module)
+            else:  # the docstring, __all__, __path__ and sub-namespaces made from the private modules
+                assert isinstance(node, (ast.Expr, ast.Assign, ast.AugAssign)), (name, ast.dump(node)[:80])
+        public = {n for n in dir(module) if not n.startswith("_")}
+        assert set(module.__all__) == public, (name, sorted(public ^ set(module.__all__)))
