@@ -204,3 +204,18 @@ def test_a_model_with_an_rnn_saves_and_loads_as_in_tf(compare, tmp_path):
         return ([name for name, _ in tf.train.list_variables(path) if name != "_CHECKPOINTABLE_OBJECT_GRAPH"],
                 type(loaded.layers[0].cell).__name__, loaded.predict(X, verbose=0), model.predict(X, verbose=0))
     compare(program)
+
+
+def test_return_state_gives_a_tuple_eagerly_and_symbolically(compare):
+    def program(tf):
+        layers = tf.keras.layers
+        out = []
+        for make in (lambda: layers.LSTM(2, return_state=True), lambda: layers.GRU(2, return_state=True),
+                     lambda: layers.Bidirectional(layers.LSTM(2, return_state=True)),
+                     lambda: layers.RNN(layers.LSTMCell(2), return_state=True),
+                     lambda: layers.RNN([layers.LSTMCell(2), layers.GRUCell(3)], return_state=True)):
+            eager, symbolic = make()(X), make()(tf.keras.Input((5, 4)))
+            out.append((type(eager).__name__, type(symbolic).__name__,
+                        tf.nest.map_structure(lambda t: tuple(t.shape), symbolic)))
+        return out
+    compare(program)

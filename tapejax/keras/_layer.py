@@ -197,6 +197,16 @@ def _concrete_placeholder(kt):
     return Tensor(jnp.zeros(shape, kt.dtype._np))
 
 
+def _symbolic_outputs(shapes, dtype):
+    """KerasTensors for `compute_output_shape`'s answer: one shape, a list of shapes, or a tuple
+    of shapes (Keras 3's `(output, *states)` of a recurrent layer), nested lists kept."""
+    if isinstance(shapes, list) or (isinstance(shapes, tuple) and shapes and
+                                    all(isinstance(s, (tuple, list)) for s in shapes)):
+        return type(shapes)(_symbolic_outputs(s, dtype) if isinstance(s, list) else
+                            KerasTensor(s, dtype) for s in shapes)
+    return KerasTensor(shapes, dtype)
+
+
 def _shape_of(x):
     if type(x) is KerasTensor:
         return x.shape
@@ -886,8 +896,7 @@ class Layer(Module):
             out_shapes = self.compute_output_shape(self._build_shapes if self._build_shapes is not None
                                                    else _map(_shape_of, inputs))
             out_dtype = self._dtype
-            outputs = ([KerasTensor(s, out_dtype) for s in out_shapes]
-                       if isinstance(out_shapes, list) else KerasTensor(out_shapes, out_dtype))
+            outputs = _symbolic_outputs(out_shapes, out_dtype)
         except NotImplementedError:
             concrete = _map(lambda x: _concrete_placeholder(x) if type(x) is KerasTensor else x, inputs)
             batch_unknown = any(type(x) is KerasTensor and x.ndim and x.shape[0] is None

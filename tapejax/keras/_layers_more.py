@@ -1097,7 +1097,7 @@ class _RNN(RecurrentWeights, Layer):
     def compute_output_shape(self, s):
         out = (s[0], s[1], self.units) if self.return_sequences else (s[0], self.units)
         if self.return_state:
-            return [out] + [(s[0], self.units)] * self._n_states
+            return (out,) + ((s[0], self.units),) * self._n_states
         return out
 
     zero_output_for_mask = False
@@ -1133,7 +1133,7 @@ class _RNN(RecurrentWeights, Layer):
         sequences_out, final = out[0], list(out[1:])
         output = sequences_out if self.return_sequences else final[0]
         if self.return_state:
-            return [output] + final
+            return (output, *final)  # a tuple, as Keras 3
         return output
 
 
@@ -1281,7 +1281,7 @@ class Bidirectional(Layer):
             out = shape
         if self.return_state:
             outs = out if isinstance(out, list) else [out]
-            return outs + states * 2
+            return tuple(outs + states * 2)
         return out
 
     def call(self, sequences, initial_state=None, mask=None, training=None):

@@ -469,7 +469,8 @@ class RNN(Layer):
             raise ValueError("output_size must be an integer.")
         out = (batch, steps, size) if self.return_sequences else (batch, size)
         if self.return_state:
-            raise NotImplementedError  # symbolic calls run on placeholders: Keras' (out, *states)
+            return (out, *[(batch, s) if isinstance(s, int) else [(batch, d) for d in s]
+                           for s in self.state_size])
         return out
 
     def compute_mask(self, inputs, previous_mask=None):
