@@ -676,3 +676,38 @@ def test_parse_tensor_of_bad_input_raises_tfs_errors(compare, case):
             return tf.io.parse_tensor(tf.io.serialize_tensor(tf.constant([[1, 2]], tf.int64)), tf.int32)
         return tf.io.parse_tensor(b"zzz", tf.int32)
     compare(program, raises="InvalidArgumentError")
+
+
+# --------------------------------------------------------------------------------------------------
+# serialize_sparse / serialize_many_sparse / deserialize_many_sparse
+# --------------------------------------------------------------------------------------------------
+def test_sparse_tensors_serialize_to_tfs_bytes_and_deserialize_by_rows(compare):
+    def program(tf):
+        sp = tf.sparse.SparseTensor([[0, 1], [2, 0], [2, 3]], [1.5, 2.5, -1.0], [3, 4])
+        strings = tf.sparse.SparseTensor([[0, 0, 1], [1, 1, 0]], ["a", "bc"], [2, 2, 2])
+        many = tf.io.serialize_many_sparse(sp)
+        other = tensorflow if tf is tapejax else tapejax
+        from_other = other.io.serialize_many_sparse(other.sparse.SparseTensor(
+            [[0, 1], [2, 0], [2, 3]], [1.5, 2.5, -1.0], [3, 4])).numpy()
+        return (tf.io.serialize_sparse(sp), many, tf.io.serialize_many_sparse(strings),
+                sparse_parts(tf.io.deserialize_many_sparse(many, tf.float32)),
+                sparse_parts(tf.io.deserialize_many_sparse(from_other, tf.float32)),
+                sparse_parts(tf.io.deserialize_many_sparse(tf.io.serialize_many_sparse(strings), tf.string)),
+                sparse_parts(tf.io.deserialize_many_sparse(tf.stack([many[2], many[0]]), tf.float32)),
+                tf.io.parse_tensor(other.io.serialize_sparse(other.sparse.SparseTensor(
+                    [[0, 0], [1, 1]], ["a", "bcd"], [2, 2])).numpy()[1], tf.string))
+    compare(program)
+
+
+@pytest.mark.parametrize("case", ["rank_one", "not_sparse", "bad_matrix", "wrong_dtype"])
+def test_sparse_serialization_misuse_raises_tfs_errors(compare, case):
+    def program(tf):
+        if case == "rank_one":
+            return tf.io.serialize_many_sparse(tf.sparse.SparseTensor([[1]], [1.0], [3]))
+        if case == "not_sparse":
+            return tf.io.serialize_sparse(tf.constant([1.0]))
+        many = tf.io.serialize_many_sparse(tf.sparse.SparseTensor([[0, 1]], [1.0], [2, 2]))
+        if case == "bad_matrix":
+            return tf.io.deserialize_many_sparse(tf.reshape(many, [-1]), tf.float32)
+        return tf.io.deserialize_many_sparse(many, tf.int32)
+    compare(program, raises=("InvalidArgumentError", "TypeError", "ValueError"))

@@ -799,6 +799,15 @@ def _proto_array(proto, dtype):
     np_dtype = np.dtype(dtype.as_numpy_dtype)
     if dtype == _dtypes.string:
         values = list(proto.string_val)
+        if proto.tensor_content:  # TF's string list: the lengths as varints, then the bytes
+            data, offset, lengths = proto.tensor_content, 0, []
+            for _ in range(size):
+                length, offset = _read_varint(data, offset)
+                lengths.append(length)
+            values = []
+            for length in lengths:
+                values.append(data[offset:offset + length])
+                offset += length
         out = np.empty(size, dtype=object)
         if values:
             out[:len(values)] = values[:size]
@@ -856,7 +865,144 @@ def parse_tensor(serialized, out_type, name=None):
     return _tensor(_proto_array(proto, dtype))
 
 
+def _varint(n):
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _read_varint(data, offset):
+    value = shift = 0
+    while True:
+        byte = data[offset]
+        offset += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return value, offset
+
+
+def _serialized(array):
+    """The TensorProto bytes of a host array as TF's sparse serialization writes them: all in
+    `tensor_content` (strings as TF's string list: every length as a varint, then the bytes)."""
+    array = np.asarray(array)
+    if array.dtype.kind != "O":
+        return serialize_tensor(_tensor(array))._value[()]
+    proto = _example.TensorProto(dtype=_example.DATA_TYPES["string"])
+    proto.tensor_shape.SetInParent()
+    for d in array.shape:
+        proto.tensor_shape.dim.add(size=int(d))
+    flat = array.reshape(-1).tolist()
+    proto.tensor_content = b"".join([_varint(len(b)) for b in flat] + flat)
+    return proto.SerializeToString()
+
+
+def _sparse_components(sp_input, what):
+    if not isinstance(sp_input, SparseTensor):
+        raise TypeError(f"Input must be a SparseTensor. (tf.io.{what} got a {type(sp_input).__name__}: make "
+                        f"one with tf.sparse.from_dense.)")
+    if any(_string_trace.symbolic(t._v) for t in (sp_input.indices, sp_input.values, sp_input.dense_shape)):
+        raise _string_trace.StringFallback(f"tf.io.{what} of a traced SparseTensor")
+    return (np.asarray(sp_input.indices._value), np.asarray(sp_input.values._value),
+            np.asarray(sp_input.dense_shape._value))
+
+
+def _check_string_out(out_type, what):
+    if _dtypes.as_dtype(out_type) != _dtypes.string:
+        raise NotImplementedError(f"tapejax's tf.io.{what} writes only out_type=tf.string (TF's variant "
+                                  f"form has no tapejax counterpart).")
+
+
+def serialize_sparse(sp_input, out_type=_dtypes.string, name=None):
+    """A SparseTensor as three serialized TensorProtos, as `tf.io.serialize_sparse`.
+
+    Args:
+      sp_input: a SparseTensor.
+      out_type: tf.string.
+      name: unused.
+
+    Returns:
+      A string Tensor `[3]`: the serialized indices, values and dense shape.
+    """
+    _check_string_out(out_type, "serialize_sparse")
+    indices, values, shape = _sparse_components(sp_input, "serialize_sparse")
+    out = np.empty(3, dtype=object)
+    out[:] = [_serialized(indices), _serialized(values), _serialized(shape)]
+    return Tensor(out)
+
+
+def serialize_many_sparse(sp_input, out_type=_dtypes.string, name=None):
+    """Each row (first-dimension slice) of a SparseTensor serialized, as `tf.io.serialize_many_sparse`.
+
+    Args:
+      sp_input: a SparseTensor of rank 2 or more.
+      out_type: tf.string.
+      name: unused.
+
+    Returns:
+      A string Tensor `[rows, 3]`: each row's serialized indices, values and dense shape.
+
+    Raises:
+      InvalidArgumentError: a SparseTensor of rank < 2.
+    """
+    _check_string_out(out_type, "serialize_many_sparse")
+    indices, values, shape = _sparse_components(sp_input, "serialize_many_sparse")
+    if shape.size < 2:
+        raise InvalidArgumentError(f"Rank of input SparseTensor should be > 1, but saw rank: {shape.size} "
+                                   f"[Op:SerializeManySparse] name: ")
+    out = np.empty((int(shape[0]), 3), dtype=object)
+    for row in range(int(shape[0])):
+        mine = indices[:, 0] == row
+        out[row] = [_serialized(indices[mine][:, 1:].reshape(-1, shape.size - 1)), _serialized(values[mine]),
+                    _serialized(shape[1:])]
+    return Tensor(out)
+
+
+def deserialize_many_sparse(serialized_sparse, dtype, rank=None, name=None):
+    """The SparseTensor whose rows `serialize_many_sparse` wrote, as `tf.io.deserialize_many_sparse`.
+
+    Args:
+      serialized_sparse: a string Tensor `[rows, 3]`.
+      dtype: the values' dtype.
+      rank: (optional) the rank of the result.
+      name: unused.
+
+    Returns:
+      A SparseTensor with a first dimension of `rows` and each further dimension the largest of
+      the rows'.
+
+    Raises:
+      InvalidArgumentError: the input is not `[rows, 3]`, or a row does not hold such tensors.
+    """
+    tensor = serialized_sparse if isinstance(serialized_sparse, Tensor) else convert_to_tensor(serialized_sparse)
+    if _string_trace.symbolic(tensor._v):
+        raise _string_trace.StringFallback("tf.io.deserialize_many_sparse of a traced string Tensor")
+    array = np.asarray(tensor._value, dtype=object)
+    if array.ndim != 2 or array.shape[1] != 3:
+        raise InvalidArgumentError(f"Serialized sparse should have 3 as the last dimension "
+                                   f"{_shape_text(array.shape)} [Op:DeserializeManySparse] name: ")
+    dtype = _dtypes.as_dtype(dtype)
+    rows_indices, rows_values, rows_shapes = [], [], []
+    for row, (i, v, d) in enumerate(array):
+        indices = np.asarray(parse_tensor(i, _dtypes.int64)._value)
+        rows_indices.append(np.concatenate([np.full((len(indices), 1), row, np.int64), indices], axis=1))
+        stored = _BY_ENUM.get(_example.TensorProto.FromString(v).dtype)
+        if stored != dtype.name and stored in _VAL_FIELD:
+            raise InvalidArgumentError(f"Requested SparseTensor of type {dtype.name} but SparseTensor[{row}].values."
+                                       f"dtype() == {_dtypes.as_dtype(stored)._tf_kind} [Op:DeserializeManySparse] name: ")
+        rows_values.append(np.asarray(parse_tensor(v, dtype)._value))
+        rows_shapes.append(np.asarray(parse_tensor(d, _dtypes.int64)._value))
+    inner = len(rows_shapes[0]) if rows_shapes else (0 if rank is None else int(rank) - 1)
+    shape = np.array([len(array)] + [int(max(s[k] for s in rows_shapes)) for k in range(inner)], np.int64)
+    indices = np.concatenate(rows_indices) if rows_indices else np.zeros((0, inner + 1), np.int64)
+    values = np.concatenate(rows_values) if rows_values else _empty(dtype, (0,))
+    return SparseTensor(_tensor(indices.reshape(-1, inner + 1)), _tensor(values), _tensor(shape))
+
+
 __all__ = ["FixedLenFeature", "VarLenFeature", "FixedLenSequenceFeature", "RaggedFeature", "SparseFeature",
            "parse_single_example",
            "parse_example", "parse_single_sequence_example", "parse_sequence_example", "serialize_tensor",
-           "parse_tensor"]
+           "parse_tensor", "serialize_sparse", "serialize_many_sparse", "deserialize_many_sparse"]
