@@ -219,3 +219,14 @@ def test_return_state_gives_a_tuple_eagerly_and_symbolically(compare):
                         tf.nest.map_structure(lambda t: tuple(t.shape), symbolic)))
         return out
     compare(program)
+
+
+def test_the_recurrent_layers_weights_have_their_cells_paths(compare):
+    def program(tf):
+        out = []
+        for kind in ("LSTM", "GRU", "SimpleRNN"):
+            layer = getattr(tf.keras.layers, kind)(2)
+            layer(X)
+            out.append([(w.name, w.path) for w in layer.weights])
+        return out
+    compare(program)

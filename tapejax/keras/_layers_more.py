@@ -1088,6 +1088,9 @@ class _RNN(RecurrentWeights, Layer):
 
     def build(self, input_shape):
         self._build_recurrent(input_shape[-1])
+        cell = {"simple": "simple_rnn_cell", "lstm": "lstm_cell", "gru": "gru_cell"}[self._kind]
+        for weight in self._weights_list():  # Keras 3 keeps them on the layer's cell
+            weight.path = f"{self.name}/{cell}/{weight.name}"
         self.built = True
 
     @property
