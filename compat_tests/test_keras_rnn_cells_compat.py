@@ -230,3 +230,43 @@ def test_the_recurrent_layers_weights_have_their_cells_paths(compare):
             out.append([(w.name, w.path) for w in layer.weights])
         return out
     compare(program)
+
+
+def _dropout_layers(tf):
+    layers = tf.keras.layers
+    return [layers.LSTM(3, dropout=0.3, return_sequences=True),
+            layers.LSTM(3, dropout=0.3, recurrent_dropout=0.4, return_sequences=True),
+            layers.GRU(3, recurrent_dropout=0.4, return_sequences=True),
+            layers.GRU(3, dropout=0.2, recurrent_dropout=0.4, reset_after=False, return_sequences=True),
+            layers.SimpleRNN(3, dropout=0.3, recurrent_dropout=0.3, return_sequences=True),
+            layers.RNN(layers.LSTMCell(3, dropout=0.3, recurrent_dropout=0.2), return_sequences=True),
+            layers.RNN([layers.GRUCell(3, dropout=0.3), layers.LSTMCell(2, recurrent_dropout=0.5)],
+                       return_sequences=True)]
+
+
+def test_dropout_leaves_inference_unchanged_and_changes_training_outputs(compare):
+    def program(tf):
+        out = []
+        for layer in _dropout_layers(tf):
+            layer(X)
+            _set_weights(layer)
+            with tf.GradientTape() as tape:
+                train = layer(X, training=True)
+            grads = tape.gradient(tf.reduce_sum(train), layer.trainable_weights)
+            inference = layer(X, training=False)
+            out.append((inference, tuple(train.shape), bool(np.all(np.isfinite(np.asarray(train)))),
+                        bool(np.max(np.abs(np.asarray(train) - np.asarray(inference))) > 1e-3),
+                        [None if g is None else tuple(g.shape) for g in grads],
+                        getattr(getattr(layer, "cell", layer), "dropout", None)))
+        return out
+    compare(program)
+
+
+def test_a_model_with_recurrent_dropout_trains(compare):
+    def program(tf):
+        model = tf.keras.Sequential([tf.keras.Input((5, 4)), tf.keras.layers.LSTM(4, dropout=0.2, recurrent_dropout=0.2),
+                                     tf.keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss="mse")
+        history = model.fit(X, np.ones(3, np.float32), epochs=2, verbose=0)
+        return sorted(history.history), bool(np.all(np.isfinite(history.history["loss"])))
+    compare(program)

@@ -148,8 +148,8 @@ def test_normalization_needs_mean_and_variance_together():
 
 
 def test_recurrent_layers_refuse_options_they_do_not_implement():
-    with pytest.raises(NotImplementedError, match="dropout"):
-        keras.layers.LSTM(2, dropout=0.1)
+    with pytest.raises(NotImplementedError, match="stateful"):
+        keras.layers.RNN(keras.layers.LSTMCell(2), stateful=True)
     with pytest.raises(NotImplementedError, match="stateful"):
         keras.layers.GRU(2, stateful=True)
 

@@ -20,7 +20,7 @@ from tapejax.keras import _constraints as constraints
 from tapejax.keras import _initializers as initializers
 from tapejax.keras import _regularizers as regularizers
 from tapejax.keras._layer import Layer, get_keras_mask
-from tapejax.keras._rnn_cells import RecurrentWeights
+from tapejax.keras._rnn_cells import RecurrentWeights, with_dropout
 
 __all__ = [
     "Conv1D", "Conv2DTranspose", "Conv1DTranspose", "Convolution1D", "Convolution2DTranspose",
@@ -1085,6 +1085,7 @@ class _RNN(RecurrentWeights, Layer):
         self.return_sequences, self.return_state = return_sequences, return_state
         self.go_backwards = go_backwards
         self.unroll = unroll
+        self.seed = seed
 
     def build(self, input_shape):
         self._build_recurrent(input_shape[-1])
@@ -1126,8 +1127,9 @@ class _RNN(RecurrentWeights, Layer):
             states = list(initial_state) if isinstance(initial_state, (list, tuple)) else \
                 [initial_state]
             states = [_t(self, s) for s in states]
-        params = [x] + self._weights_list() + states
-        attrs = (("cells", (self._spec(),)), ("go_backwards", bool(self.go_backwards)))
+        params, drop = with_dropout([x] + self._weights_list() + states, [self], x.shape[0],
+                                     x.shape[-1], training)
+        attrs = (("cells", (self._spec(),)), ("go_backwards", bool(self.go_backwards))) + drop
         if mask is not None:
             params.append(math_ops.cast(_t(self, mask), "bool"))
             attrs = attrs + (("has_mask", True),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tapejax._ops import array_ops, math_ops
+from tapejax._ops import array_ops, math_ops, nn_ops
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._ops._dispatch import apply
 from tapejax._tensor import Tensor
@@ -24,7 +24,7 @@ from tapejax.keras import _regularizers as regularizers
 from tapejax.keras._layer import Layer, _leaves, _map
 from tapejax.keras._saving_registry import get_registered_object
 
-__all__ = ["RecurrentWeights", "SimpleRNNCell", "GRUCell", "LSTMCell", "StackedRNNCells", "RNN"]
+__all__ = ["RecurrentWeights", "with_dropout", "SimpleRNNCell", "GRUCell", "LSTMCell", "StackedRNNCells", "RNN"]
 
 _GATES = {"simple": 1, "gru": 3, "lstm": 4}
 
@@ -65,9 +65,6 @@ class RecurrentWeights:
         if units <= 0:
             raise ValueError(f"Received an invalid value for argument `units`, expected a "
                              f"positive integer, got {units}.")
-        if dropout or recurrent_dropout:
-            raise NotImplementedError("tapejax's recurrent layers do not support dropout / "
-                                      "recurrent_dropout yet.")
         self.units = int(units)
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
@@ -84,7 +81,8 @@ class RecurrentWeights:
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.recurrent_constraint = constraints.get(recurrent_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout, self.recurrent_dropout = float(dropout), float(recurrent_dropout)
+        self.dropout = min(1.0, max(0.0, float(dropout)))
+        self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
         self.unit_forget_bias = unit_forget_bias
         self.reset_after = reset_after
 
@@ -123,6 +121,21 @@ class RecurrentWeights:
             None if self._kind == "simple" else
             _activation_name(self.recurrent_activation, "recurrent_activation"),
             self.bias is not None, self.reset_after)
+
+    def _dropout_masks(self, batch, input_dim, training):
+        """Keras 3's dropout masks for one sequence (or one direct call), in training only:
+        `(input masks, recurrent masks)`, each `(n, batch, dim)` or None; n is one, or one per
+        gate with recurrent dropout (Keras' implementation 1)."""
+        if not training:
+            return None, None
+        n = _GATES[self._kind] if self.recurrent_dropout and self._kind != "simple" else 1
+
+        def masks(rate, dim):
+            if not 0.0 < rate < 1.0:
+                return None
+            ones = Tensor(np.ones((n, batch, dim), self._dtype._np))
+            return nn_ops.dropout(ones, rate, seed=self.seed)
+        return masks(self.dropout, input_dim), masks(self.recurrent_dropout, self.units)
 
     def _weights_list(self):
         return [self.kernel, self.recurrent_kernel] + ([self.bias] if self.bias is not None else [])
@@ -169,8 +182,10 @@ class _Cell(RecurrentWeights, Layer):
     def call(self, inputs, states, training=False):
         nested = _nested(states)
         states = [_as_compute(self, s) for s in (states if nested else [states])]
-        out = apply(_rnn_kernels.RNN_CELL, [_as_compute(self, inputs)] + self._weights_list() + states,
-                    (("cells", (self._spec(),)),))
+        x = _as_compute(self, inputs)
+        params, attrs = with_dropout([x] + self._weights_list() + states, [self], x.shape[0],
+                                      x.shape[-1], training)
+        out = apply(_rnn_kernels.RNN_CELL, params, (("cells", (self._spec(),)),) + attrs)
         h = out[0]
         new = [h] + list(out[2:])  # the output is the first state, one tensor, as Keras returns it
         return h, (new if nested or len(new) > 1 else h)
@@ -259,6 +274,19 @@ class LSTMCell(_Cell):
                          recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
                          dropout=dropout, recurrent_dropout=recurrent_dropout,
                          unit_forget_bias=unit_forget_bias, seed=seed, **kwargs)
+
+
+def with_dropout(params, cells, batch, input_dim, training):
+    """`params` with the cells' dropout masks appended, and the op attribute saying which."""
+    flags, extra = [], []
+    for cell in cells:
+        drop_in, drop_rec = cell._dropout_masks(batch, input_dim, training)
+        flags.append((drop_in is not None, drop_rec is not None))
+        extra += [m for m in (drop_in, drop_rec) if m is not None]
+        input_dim = cell.units
+    if not extra:
+        return params, ()
+    return params + extra, (("dropout", tuple(flags)),)
 
 
 def _builtin(cell):
@@ -365,7 +393,7 @@ class StackedRNNCells(Layer):
 
     def call(self, inputs, states, training=False):
         if all(_builtin(c) for c in self.cells):
-            return self._fused_call(inputs, states)
+            return self._fused_call(inputs, states, training)
         new_states = []
         for cell, cell_states in zip(self.cells, states):
             as_list = _nested(cell_states)
@@ -376,7 +404,7 @@ class StackedRNNCells(Layer):
             new_states.append(cell_states)
         return inputs, (new_states[0] if len(new_states) == 1 else new_states)
 
-    def _fused_call(self, inputs, states):
+    def _fused_call(self, inputs, states, training):
         x = _as_compute(self, inputs)
         params, nested = [x], []
         for cell in self.cells:
@@ -384,8 +412,9 @@ class StackedRNNCells(Layer):
         for cell_states in states:
             nested.append(_nested(cell_states))
             params += [_as_compute(self, s) for s in (cell_states if nested[-1] else [cell_states])]
+        params, drop = with_dropout(params, self.cells, x.shape[0], x.shape[-1], training)
         out = apply(_rnn_kernels.RNN_CELL, params,
-                    (("cells", tuple(c._spec() for c in self.cells)),))
+                    (("cells", tuple(c._spec() for c in self.cells)),) + drop)
         new = _regroup(self.cells, out[1:], nested)
         return out[0], (new[0] if len(new) == 1 else new)
 
@@ -506,7 +535,7 @@ class RNN(Layer):
                                  else convert_to_tensor(np.asarray(mask)), "bool")
         cells = (list(self.cell.cells) if isinstance(self.cell, StackedRNNCells) else [self.cell])
         if all(_builtin(c) for c in cells):
-            output, sequence, states = self._fused(cells, x, states, mask)
+            output, sequence, states = self._fused(cells, x, states, mask, training)
         else:
             output, sequence, states = self._stepwise(x, states, mask, training)
         if self.return_sequences:
@@ -515,7 +544,7 @@ class RNN(Layer):
             return (output, *states)
         return output
 
-    def _fused(self, cells, x, states, mask):
+    def _fused(self, cells, x, states, mask, training):
         per_cell = states if isinstance(self.cell, StackedRNNCells) else [states]
         params, nested = [x], []
         for cell in cells:
@@ -523,7 +552,9 @@ class RNN(Layer):
         for cell_states in per_cell:
             nested.append(_nested(cell_states))
             params += list(cell_states) if nested[-1] else [cell_states]
+        params, drop = with_dropout(params, cells, x.shape[0], x.shape[-1], training)
         attrs = (("cells", tuple(c._spec() for c in cells)), ("go_backwards", bool(self.go_backwards)))
+        attrs += drop
         if mask is not None:
             params.append(mask)
             attrs += (("has_mask", True), ("zero_output", bool(self.zero_output_for_mask)))
