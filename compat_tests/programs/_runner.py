@@ -106,8 +106,14 @@ def start(path, backend, timeout=TIMEOUT_S):
     """
     workdir = tempfile.mkdtemp(prefix=f"program-{backend}-")
     out = os.path.join(workdir, "_compat_results.json")
+    # PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION=python, for both backends: protobuf's C (upb) backend
+    # serializes a map field (tf.train.Features.feature) in an order drawn from a per-process hash
+    # seed, so two TF runs of one program write different Example bytes; the pure-Python backend
+    # writes maps in insertion order (the same messages, the same parse results), so a program's
+    # serialized bytes are reproducible and comparable across processes.
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]),
-               TF_CPP_MIN_LOG_LEVEL="3", PYTHONHASHSEED="0", MPLBACKEND="Agg")
+               TF_CPP_MIN_LOG_LEVEL="3", PYTHONHASHSEED="0", MPLBACKEND="Agg",
+               PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION="python")
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "compat_tests.programs._runner", backend, os.path.abspath(path), out],

@@ -396,7 +396,7 @@ class Dataset:
         return True
 
     def __repr__(self):
-        return f"<{type(self).__name__} element_spec={self._spec!r}>"
+        return f"<{getattr(self, '_tf_name', type(self).__name__)} element_spec={self._spec!r}>"
 
     # -- iteration -----------------------------------------------------------------------------
     def __iter__(self):
@@ -908,8 +908,10 @@ class _Map(_Unary):
         super().__init__(parent)
         self._fn = UserFunction(fn, self._spec, "map")
         self._spec = self._fn.out_spec  # None when not traceable: known after the first element
+        self._tf_name = "_MapDataset"  # TF's class, which the repr names
         if num_parallel_calls is not None:
             self._parallel = max(self._parallel, 1)
+            self._tf_name = "_ParallelMapDataset"
 
     def _random_access(self):
         # A function of elements with unknown dimensions streams (their shapes may differ).

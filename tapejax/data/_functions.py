@@ -53,8 +53,9 @@ class UserFunction:
         self._in_spec = in_spec
         self._what = what
         self._flat_in = _structure.flatten(in_spec)
-        self.eager = eager or any(s.dtype == _dtypes.string or isinstance(s, SparseTensorSpec)
-                                  for s in self._flat_in)
+        # String elements are traced too (tapejax.function carries them as handles, see
+        # _string_trace), as TF traces every dataset function once when the pipeline is built.
+        self.eager = eager or any(isinstance(s, SparseTensorSpec) for s in self._flat_in)
         self._compiled = None
         self._vectorized = None
         self._concrete = None
@@ -68,8 +69,8 @@ class UserFunction:
             else:
                 self._trace_partial()
 
-    def _apply_flat(self, *flat):
-        return call_user(self._fn, _structure.pack(self._in_spec, flat))
+    def _apply_flat(self, *args):  # traced Tensors are named args_0, args_1, ... as TF's
+        return call_user(self._fn, _structure.pack(self._in_spec, args))
 
     def _trace(self):
         """Traces the function on the input spec (unknown dimensions as two sizes, whose outputs
@@ -77,8 +78,7 @@ class UserFunction:
         known = _structure.fully_defined(self._in_spec)
         specs = []
         for size in ((1,) if known else (2, 3)):
-            zeros = [Tensor(np.zeros([size if d is None else d for d in s.shape], s.dtype.as_numpy_dtype))
-                     for s in self._flat_in]
+            zeros = [_placeholder([size if d is None else d for d in s.shape], s.dtype) for s in self._flat_in]
             try:
                 concrete = self._compiled.concrete_for(*zeros)
             except (jax.errors.JAXTypeError, jax.errors.ConcretizationTypeError, TypeError, ValueError,
@@ -95,7 +95,7 @@ class UserFunction:
         if _structure.has_sparse(self.out_spec):  # SparseTensor results are host data: run eagerly
             self.eager = True
             return
-        self.vectorizable = known and (not concrete.random and not concrete.variables
+        self.vectorizable = known and (not concrete.random and not concrete.variables and not concrete.strings
                                        and all(s is None for s in concrete.out_static))
 
     def _trace_partial(self):
@@ -163,6 +163,14 @@ class UserFunction:
     def apply_eagerly(self, *args):
         """Calls the function on Tensors as it is (reduce, flat_map, interleave)."""
         return self._fn(*args)
+
+
+def _placeholder(shape, dtype):
+    """A Tensor of `shape` and `dtype` to trace with (its values are not read: strings enter a
+    trace as handles)."""
+    if dtype == _dtypes.string:
+        return Tensor(np.full(shape, b"", dtype=object))
+    return Tensor(np.zeros(shape, dtype.as_numpy_dtype))
 
 
 def next_dtype(concrete, i):
