@@ -376,3 +376,37 @@ def test_ops_in_staged_branches_are_named_under_cond_and_names_stay_unique_after
         f(tf.constant(1.0))
         return seen
     compare(program)
+
+
+def test_a_concrete_function_runs_its_traced_graph_on_inputs_of_other_shapes(compare):
+    def program(tf):
+        scale = {"factor": 2.0}
+        v = tf.Variable(1.0)
+
+        @tf.function
+        def f(x):
+            v.assign_add(1.0)
+            return x * scale["factor"] + v + tf.cast(tf.reduce_sum(tf.shape(x)), tf.float32)
+
+        scalar = f.get_concrete_function(tf.constant(1.0))
+        vector = f.get_concrete_function(tf.constant([1.0, 2.0, 3.0]))
+        scale["factor"] = 100.0  # the traced graphs keep the Python value of their trace
+        results = [scalar(tf.constant([3.0])), scalar(tf.constant([1.0, 2.0])), scalar(tf.constant([[1.0]])),
+                   vector(tf.constant([1.0])), vector(tf.constant([1.0, 2.0, 3.0, 4.0])), vector(tf.constant(2.0))]
+        return results, v, f.experimental_get_tracing_count()
+    compare(program)
+
+
+def test_a_function_with_none_dimensions_and_tf_print_runs_every_shape_from_one_trace(compare):
+    def program(tf):
+        calls = []
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32)])
+        def f(x):
+            calls.append(1)
+            tf.print("rows", tf.shape(x)[0])
+            return tf.reduce_sum(x * 3.0, axis=1) + tf.cast(tf.shape(x)[0], tf.float32)
+
+        outs = [f(tf.ones([n, 2])) for n in (1, 3, 5)]
+        return outs, len(calls), f.experimental_get_tracing_count()
+    compare(program)

@@ -27,7 +27,7 @@ class _Context(threading.local):
         self.trace = None            # the `tapejax.function` trace now running, if any
         self.replaying = False       # a recorded function call's backward is re-running its body
         self.name_scopes = []        # the stack of `tf.name_scope` prefixes
-        self.graph_names = None      # TF's op names in the `tapejax.function` trace now running
+        self.trace_graph = None      # TF's op names in the `tapejax.function` trace now running
         self.primal_only = 0         # > 0: composites traced by JAX run their plain primal ops
         self.function_depth = 0      # > 0 while a tapejax.function is traced (AutoGraph staging)
         self.trace_records = []      # per function trace being made (innermost last): its TraceRecord

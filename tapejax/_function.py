@@ -32,12 +32,12 @@ from tapejax import (
     _context,
     _dtypes,
     _explain,
-    _graph_names,
     _lazy,
     _nest,
     _staging,
     _string_trace,
     _tape,
+    _trace_graph,
     _variable,
 )
 from tapejax import _errors as errors
@@ -216,6 +216,21 @@ def _replay(traced):
     return replay
 
 
+def _bound_replay(replay, variables, tensor_values):
+    """A trace's `_trace_graph.Replay` taking the arguments of its program over `variables`."""
+    if replay is None:
+        return None
+    return replay.bound([("V", v._id) for v in variables] + [("T", k) for k in range(len(tensor_values))] + [("R",)])
+
+
+def _program_avals(variables, n_written, tensor_values):
+    """The abstract arguments of a traced program over `variables` (as `Function._trace` calls it)."""
+    var_avals = [jax.ShapeDtypeStruct(v._array.shape, v._array.dtype) for v in variables]
+    return (var_avals[:n_written], var_avals[n_written:],
+            [v if isinstance(v, jax.ShapeDtypeStruct) else jax.ShapeDtypeStruct(v.shape, v.dtype) for v in tensor_values],
+            jax.ShapeDtypeStruct(_NO_RNG.shape, _NO_RNG.dtype))
+
+
 def _per_shape(fn, variables, n_written, tensor_avals):
     """`fn` exported once with symbolic sizes and compiled by `jax.jit` for each concrete shape it
     is called with: one trace of the Python function serves every shape its signature accepts."""
@@ -272,8 +287,11 @@ class _Trace:
                     # on its own sharding: a Variable of several processes cannot move to one device
                     constant = self.discovered_arrays[variable._id] = jax.device_put(
                         array, getattr(array, "sharding", None), may_alias=False)
+            graph = _context.current.trace_graph
+            if graph is not None:
+                _trace_graph.note_constant_read(graph, constant, ("V", variable._id))
             # Traced, so that ops on the value are not folded as constants.
-            return jax.numpy.copy(constant)
+            return _trace_graph.run_recorded(jax.numpy.copy, (constant,))
         return found
 
     def write(self, variable, array):
@@ -284,9 +302,9 @@ class _Trace:
         before = self.inputs.get(variable._id)
         if before is not None and jax.numpy.issubdtype(array.dtype, jax.numpy.inexact) \
                 and before.shape == array.shape and before.dtype == array.dtype:
-            array = _assigned(array, before)
+            array = _trace_graph.run_recorded(_assigned, (array, before))
         else:
-            array = jax.lax.stop_gradient(array)
+            array = _trace_graph.run_recorded(jax.lax.stop_gradient, (array,))
         self.values[variable._id] = array
         self.written[variable._id] = variable
 
@@ -349,7 +367,8 @@ class _Concrete:
 
     __slots__ = ("variables", "n_written", "out_tree", "out_static", "single_output", "compiled", "pure",
                  "random", "out_avals", "dynamic_loops", "jaxpr", "argument_variables", "strings",
-                 "string_inputs", "string_outputs", "constant_strings", "leaked_name")
+                 "string_inputs", "string_outputs", "constant_strings", "leaked_name",
+                 "replay", "reference", "trace_avals", "replayed")
 
 
 _ALL_FUNCTIONS = weakref.WeakSet()  # whose traces `tapejax.clear_caches` drops
@@ -814,7 +833,9 @@ class Function:
                     flat[i] = Tensor(SymbolicStrings(value) if i in string_pos else value)
                 call_args, call_kwargs = jax.tree_util.tree_unflatten(treedef, flat)
                 state = _Trace(variables, list(written_values) + list(read_values))
-                graph_names = _graph_names.GraphNames()
+                trace_graph = _trace_graph.TraceGraph(
+                    jax.tree_util.tree_leaves((written_values, read_values, tensor_values, rng_words)),
+                    _context.current.trace_graph)
                 draws = []
 
                 def draw_words(op_seed):
@@ -826,17 +847,17 @@ class Function:
                 with _context.scope(recording=[], read_hook=state.read, write_hook=state.write, trace=state,
                                     rng_hook=draw_words,
                                     creation_listeners=[*_context.current.creation_listeners, listener],
-                                    graph_names=graph_names), \
+                                    trace_graph=trace_graph), \
                         _staging.function_trace() as staged:
                     try:
                         out = python_function(*call_args, **call_kwargs)
                     except jax.errors.UnexpectedTracerError as leak:
-                        raise _staging.inaccessible(leak, graph_names.leaked) from leak
+                        raise _staging.inaccessible(leak, trace_graph.leaked) from leak
                 info["dynamic_loops"] = list(staged.dynamic_loops)
                 out_leaves = _nest.flatten(out)
-                if graph_names.closed and graph_names.leaked is None:
-                    _graph_names.note_leaks(graph_names, out_leaves)
-                info["leaked_name"] = graph_names.leaked
+                if trace_graph.closed and trace_graph.leaked is None:
+                    _trace_graph.note_leaks(trace_graph, out_leaves)
+                info["leaked_name"] = trace_graph.leaked
                 info["constant_reads_staged"] = staged.constant_reads
                 out_tree = jax.tree_util.tree_structure(out, is_leaf=_nest._is_leaf)
                 arrays, static, string_outputs = [], [], []
@@ -860,8 +881,14 @@ class Function:
                 info.update(out_tree=out_tree, static=static, written=set(state.written), string_outputs=string_outputs,
                             discovered=dict(state.discovered), discovered_arrays=dict(state.discovered_arrays),
                             extra_written=extra_written, all_written=dict(state.written), random=bool(draws))
-                return arrays, ([state.values[v._id] for v in variables[:n_written]]
-                                + [state.values[vid] for vid in extra_written])
+                new_values = ([state.values[v._id] for v in variables[:n_written]]
+                              + [state.values[vid] for vid in extra_written])
+                if "replay" not in info:  # the first run is the trace (later ones replay it under tapes)
+                    keyed = ([(("V", v._id), a) for v, a in zip(variables, list(written_values) + list(read_values))]
+                             + [(("T", k), a) for k, a in enumerate(tensor_values)] + [(("R",), rng_words)])
+                    info["replay"] = _trace_graph.replay_program(
+                        trace_graph, keyed, (arrays, new_values))
+                return arrays, new_values
             return body
 
         body = make_body(variables, n_written)
@@ -883,8 +910,17 @@ class Function:
         _string_trace.note_trace_start()
         traced = jitted.trace(var_values[:n_written], var_values[n_written:], tensor_values, _NO_RNG)
         string_callbacks = _string_trace.traced_callbacks()
+        replay = info["replay"] if not (string_pos or string_callbacks) else None
+        replayed = False
         if relaxed and _has_callbacks(traced.jaxpr.jaxpr):
-            raise _NotRelaxable
+            # jax.export cannot carry host callbacks (tf.print): the trace's recorded ops, compiled
+            # for each shape, run it instead, when they are exactly the traced program
+            bound = _bound_replay(replay, variables, tensor_values)
+            if info["discovered"] or bound is None or not _trace_graph.same_program(
+                    bound, _replay(traced), _program_avals(variables, n_written, tensor_values)):
+                raise _NotRelaxable
+            replay, replayed = bound, True
+        reference = _replay(traced)  # the traced program, which a replay must equal
         written_now = set(info["written"])
         compiled, pure = jitted, body
         if info["discovered"] or written_now != {v._id for v in variables[:n_written]}:
@@ -897,12 +933,19 @@ class Function:
             variables, n_written, lifted_fn = lifted
             self._known_variables.update(info["discovered"])
             compiled = jax.jit(lifted_fn, donate_argnums=(0,))
+            reference = lifted_fn
             pure = make_body(variables, n_written)  # replayed under tapes: the Python step, over the new list
             if relaxed:
                 compiled = _per_shape(lifted_fn, variables, n_written, tensor_values)
+        elif replayed:
+            compiled = jax.jit(replay, donate_argnums=(0,))
         elif relaxed:
             compiled = _per_shape(_replay(traced), variables, n_written, tensor_values)
         concrete = _Concrete()
+        concrete.replay = None if replayed else _bound_replay(replay, variables, tensor_values)
+        concrete.reference = reference
+        concrete.trace_avals = _program_avals(variables, n_written, tensor_values)
+        concrete.replayed = None
         concrete.variables = variables
         position = {v._id: i for i, v in enumerate(variables)}
         concrete.argument_variables = [(position[leaf._id], i) for i, leaf in enumerate(template)
@@ -981,6 +1024,26 @@ class Function:
             return arrays, new_values
 
         return new_variables, len(new_written), lifted
+
+    @staticmethod
+    def _replayed(concrete):
+        """`concrete` running its trace's recorded ops (compiled for each shape it is called with),
+        or None where they are not exactly its traced program (see `_trace_graph`)."""
+        if concrete is None or concrete.replay is None or concrete.random or concrete.strings:
+            return None
+        if concrete.replayed is None:
+            if not _trace_graph.same_program(concrete.replay, concrete.reference, concrete.trace_avals):
+                concrete.replay = None
+                return None
+            replayed = _Concrete()
+            for name in _Concrete.__slots__:
+                if hasattr(concrete, name):
+                    setattr(replayed, name, getattr(concrete, name))
+            replayed.compiled = jax.jit(concrete.replay, donate_argnums=(0,))
+            replayed.pure = concrete.replay
+            replayed.replay = None
+            concrete.replayed = replayed
+        return concrete.replayed
 
     def _call_concrete(self, concrete, leaves):
         variables = concrete.variables
@@ -1304,6 +1367,13 @@ class ConcreteFunction:
                         f"cannot compute {self.name} as input #{i}(zero-based) was expected to be a "
                         f"{spec.dtype.name} tensor but is a {tensor.dtype.name} tensor")
         call_args = args if self._instance is None else (self._instance,) + tuple(args)
+        if not kwargs and any(isinstance(spec, TensorSpec) and not spec.is_compatible_with(_as_tensor(value))
+                              for value, spec in zip(flat_args, flat_specs)):
+            # As TF: the traced graph runs on inputs of other shapes, with its trace's Python values.
+            replayed = self._function._replayed(self._concrete)
+            if replayed is not None:
+                leaves = call_args if _nest._flat_sequence(call_args) else _nest.flatten((call_args, {}))
+                return self._function._call_concrete(replayed, leaves)
         return self._function._call(call_args, kwargs, args)
 
     def pretty_printed_signature(self, verbose=True):

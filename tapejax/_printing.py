@@ -20,7 +20,7 @@ import sys
 import jax
 import numpy as np
 
-from tapejax import _context, _errors, _lazy, _nest
+from tapejax import _context, _errors, _lazy, _nest, _trace_graph
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
 
@@ -258,5 +258,9 @@ def print_(*inputs, **kwargs):
         merged = [on_host[i] if i in on_host else next(it) for i in range(len(values))]
         _write(stream, _render(template, placeholder, merged, summarize), end)
 
-    jax.debug.callback(emit, *traced, ordered=True)
+    def print_kernel(*arrays):
+        jax.debug.callback(emit, *arrays, ordered=True)
+        return ()
+
+    _trace_graph.run_recorded(print_kernel, traced, multi=True)
     return None

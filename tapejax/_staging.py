@@ -26,7 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _context, _graph_names, _nest, _tape, _variable
+from tapejax import _context, _nest, _tape, _trace_graph, _variable
 from tapejax._errors import InvalidArgumentError, user_line
 from tapejax._ops._convert import convert_to_tensor
 from tapejax._tensor import Tensor, TensorShape
@@ -423,10 +423,10 @@ def staged_if(pred, true_fn, false_fn, names, where=None, condition_tag=None):
       The state tuple after the `if`.
     """
     pred_array = _pred_array(pred, condition_tag)
-    with _graph_names.control_flow_scope("cond") as graph_names:  # TF's names: "cond/mul", ...
-        with _graph_names.branch(graph_names):
+    with _trace_graph.control_flow_scope("cond") as trace_graph:  # TF's names: "cond/mul", ...
+        with _trace_graph.branch(trace_graph):
             main = _trace_branch(true_fn)
-        with _graph_names.branch(graph_names):
+        with _trace_graph.branch(trace_graph):
             other = _trace_branch(false_fn)
     merged_state, outputs_spec = [], []
     for i, name in enumerate(names):

@@ -313,7 +313,7 @@ class Tensor:
 
 
 # The name of a traced (symbolic) Tensor, as TF's graph tensors ("a:0"): an op output has the name
-# the trace gave it (see `_graph_names`: "add:0", "Sum_1:0"); an argument of the tapejax.function
+# the trace gave it (see `_trace_graph`: "add:0", "Sum_1:0"); an argument of the tapejax.function
 # being traced is named as TF names its placeholder (the parameter's name, `args_0` for *args, `x_1`
 # for the second Tensor inside an argument `x`). Printing an argument is a debugging path, so the
 # function being traced is found by looking up the stack for `tapejax._function`'s trace body (its

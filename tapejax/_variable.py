@@ -7,7 +7,7 @@ import operator
 import jax
 import jax.numpy as jnp
 
-from tapejax import _cache, _context, _device, _dtypes, _explain, _kernels, _lazy
+from tapejax import _cache, _context, _device, _dtypes, _explain, _kernels, _lazy, _trace_graph
 from tapejax._errors import InvalidArgumentError
 from tapejax._holders import holders_of_attribute, holders_of_item
 from tapejax._tensor import Tensor, TensorShape, _host, _next_id, _numpy_text, _Reference
@@ -285,8 +285,8 @@ class Variable:
                     and holders_of_attribute(self, "_array") <= 1):
                 with _lazy.deferred_interrupts():  # Ctrl-C between the call and the store would lose it
                     self._write(in_place_kernel(self._array, delta))
-            else:
-                self._write(kernel(self._read(), delta))
+            else:  # (inside a function trace, recorded with its ops)
+                self._write(_trace_graph.run_recorded(kernel, (self._read(), delta)))
 
     # -- metadata ------------------------------------------------------------------------------
     @property

@@ -288,11 +288,22 @@ def test_a_none_dimension_traces_the_python_function_once_and_compiles_per_shape
     assert jitted._cache_size() == 3  # compiled for (1, 2), (3, 2) and (5, 2)
 
 
-def test_a_relaxed_trace_holding_a_host_callback_is_traced_per_shape_with_right_values():
+def test_a_relaxed_trace_holding_a_host_callback_runs_every_shape_from_its_one_trace():
     @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
     def f(x):
         tf.print(x)  # a host callback, which a program exported with symbolic sizes cannot hold
         return x * 2.0
+
+    np.testing.assert_allclose(f(tf.constant([1.0, 2.0])).numpy(), [2.0, 4.0])
+    np.testing.assert_allclose(f(tf.constant([3.0])).numpy(), [6.0])
+    assert f.trace_count == 1 and f._relax  # its recorded ops, compiled per shape
+
+
+def test_a_relaxed_trace_with_a_host_callback_its_recorded_ops_do_not_cover_is_traced_per_shape():
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+    def f(x):
+        tf.print(x)
+        return x * 2.0 + 0.0 * tf.random.uniform([])  # a random draw: not among the recorded ops
 
     np.testing.assert_allclose(f(tf.constant([1.0, 2.0])).numpy(), [2.0, 4.0])
     np.testing.assert_allclose(f(tf.constant([3.0])).numpy(), [6.0])

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _dtypes
+from tapejax import _dtypes, _trace_graph
 from tapejax._errors import InvalidArgumentError
 from tapejax._ops import _shapes
 from tapejax._ops._dispatch import Op, apply
@@ -127,8 +127,9 @@ def _to_dtype(value, array, dtype):
 def _on_device(array):
     """A NumPy array as a JAX array. `jax.device_put` copies it without compiling anything, where
     `jnp.asarray` compiles a program per shape and dtype (JAX 0.10 stages NumPy arrays through an
-    identity program): dozens of compiles before a training loop's first step."""
-    return jax.device_put(array)
+    identity program): dozens of compiles before a training loop's first step. Inside a function
+    trace it is a traced constant, recorded with the trace's ops."""
+    return _trace_graph.run_recorded(jax.device_put, (array,))
 
 
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):

@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _cache, _context, _explain, _graph_names, _lazy, _record, _string_trace
+from tapejax import _cache, _context, _explain, _lazy, _record, _string_trace, _trace_graph
 from tapejax._errors import InvalidArgumentError, from_runtime_error
 from tapejax._lazy import Pending
 from tapejax._tensor import SymbolicStrings, Tensor
@@ -99,8 +99,10 @@ def apply(op, inputs, attrs=()):
                 _, outputs = _deferred(op, kernel, (op, attrs), values)
                 return outputs if op.multi else outputs[0]
     values = [x._value for x in inputs]
+    folded = False
     try:
         if _context.current.read_hook is not None and _foldable(values):
+            folded = True
             with jax.ensure_compile_time_eval():  # constants inside a trace stay constants (see below)
                 out = kernel(*values)
         else:
@@ -120,9 +122,9 @@ def apply(op, inputs, attrs=()):
     else:
         result = Tensor(out)
         outputs = (result,)
-    names = _state.graph_names
-    if names is not None:  # inside a tapejax.function trace: TF's op names
-        _graph_names.name_outputs(names, op.name, inputs, outputs)
+    graph = _state.trace_graph
+    if graph is not None:  # inside a tapejax.function trace: recorded, with TF's op names
+        _trace_graph.note_op(graph, op.name, kernel, inputs, values, out, op.multi, folded, outputs)
     if _state.recording:
         _record_all(kernel if op.differentiable else None, (op, attrs), inputs, values, outputs)
     if _settings.explain:

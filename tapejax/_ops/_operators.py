@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from tapejax import _context, _graph_names
+from tapejax import _context, _trace_graph
 from tapejax._errors import InvalidArgumentError
 from tapejax._ops import array_ops, linalg_ops, math_ops
 from tapejax._ops._convert import convert_to_tensor
@@ -85,10 +85,10 @@ OPERATORS = {
 
 def _named(operator, fn):
     """`fn` asking, inside a function trace, for the op name TF's operator gives (`x + y`: "add")."""
-    name = _graph_names.OPERATOR_NAMES[operator]
+    name = _trace_graph.OPERATOR_NAMES[operator]
 
     def named(x, y):
-        names = _context.current.graph_names
+        names = _context.current.trace_graph
         if names is None:
             return fn(x, y)
         names.requested = name
@@ -101,7 +101,7 @@ def _named(operator, fn):
     return named
 
 
-for _operator in _graph_names.OPERATOR_NAMES:
+for _operator in _trace_graph.OPERATOR_NAMES:
     OPERATORS[_operator] = _named(_operator, OPERATORS[_operator])
 
 _unhashable = {Tensor: Tensor.__hash__, Variable: Variable.__hash__}

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import builtins
+import functools
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _checks, _dtypes, _ragged_dispatch
+from tapejax import _checks, _dtypes, _ragged_dispatch, _trace_graph
 from tapejax._errors import InvalidArgumentError
 from tapejax._ops import _shapes
 from tapejax._ops._convert import (
@@ -746,11 +747,22 @@ def _symbolic(dims):
 def shape(input, out_type=_dtypes.int32, name=None):
     """The shape of `input` as an int32 Tensor (a constant inside a trace: shapes are static, but
     for the None dimensions of a relaxed trace, which are computed when it runs)."""
-    dims, dtype = as_value(input)._v.shape, _dtypes.as_dtype(out_type)._np
-    if _symbolic(dims):
-        return Tensor(jnp.stack([jnp.asarray(d, dtype) for d in dims]))
-    with jax.ensure_compile_time_eval():
-        return Tensor(jnp.asarray(np.asarray(dims, dtype)))
+    value, kernel = as_value(input)._v, _shape_kernel(_dtypes.as_dtype(out_type)._np)
+    # A shape fully known at trace time is a constant (TF's graph optimizer folds it too); one with
+    # None sizes is computed when the program runs, so the trace records it.
+    return Tensor(_trace_graph.run_recorded(kernel, (value,)) if _symbolic(value.shape) else kernel(value))
+
+
+@functools.lru_cache(maxsize=None)
+def _shape_kernel(dtype):
+    """The shape of an array as an array of `dtype`: a constant but for symbolic (None) sizes."""
+    def shape_of(value):
+        dims = value.shape
+        if _symbolic(dims):
+            return jnp.stack([jnp.asarray(d, dtype) for d in dims])
+        with jax.ensure_compile_time_eval():
+            return jnp.asarray(np.asarray(dims, dtype))
+    return shape_of
 
 
 def size(input, out_type=_dtypes.int32, name=None):
