@@ -600,19 +600,44 @@ class Dataset:
         return (self._options if self._options is not None else Options()).merge(Options())._freeze()
 
     def reduce(self, initial_state, reduce_func, name=None):
-        """Folds the elements into `initial_state` with `reduce_func(state, element)`."""
-        state = _structure.to_tensors(_structure.normalize(initial_state))
-        in_spec = _structure.spec_of(_structure.normalize(initial_state))
-        for element in self:
-            new = reduce_func(state, element)
-            new_spec = _structure.spec_of(_structure.normalize(new, lists="tuple"))
-            for a, b in zip(_structure.flatten(in_spec), _structure.flatten(new_spec)):
-                if a.dtype != b.dtype:
-                    raise TypeError(
-                        f"The element types for the new state must match the initial state. "
-                        f"Expected {in_spec}; got {new_spec}.")
-            state = new
-        return state
+        """Folds the elements into `initial_state` with `reduce_func(state, element)`.
+
+        As TF, `reduce_func` is traced when `reduce` is called, on the state's and the elements'
+        specs (again with the state's shape relaxed where a result's shape differs from it), so its
+        Python code runs once per trace and a dtype error in it raises TF's graph TypeError then.
+
+        Args:
+          initial_state: the initial state, a nest of tensors.
+          reduce_func: a function of (state, element) returning the new state, of the initial
+            state's structure and dtypes.
+          name: unused (TF's op name).
+
+        Returns:
+          The final state, in the initial state's structure.
+        """
+        state = _structure.normalize(initial_state)
+        state_spec = _structure.spec_of(state)
+        elem_spec = self.element_spec
+        fn = None
+        for _ in range(8):  # each relaxation makes one more dimension (or rank) unknown
+            fn = UserFunction(reduce_func, (state_spec, elem_spec), "reduce")
+            if fn.out_spec is None:  # not traceable: checked on each result below
+                break
+            out_spec = _check_reduce_state(state_spec, fn.out_spec)
+            relaxed = _structure.most_specific_compatible(state_spec, out_spec)
+            if relaxed == state_spec:
+                break
+            state_spec = relaxed
+        it = OwnedIterator(self)
+        while True:
+            try:
+                element = it._next_host()
+            except StopIteration:
+                break
+            new = fn((state, element))
+            _check_reduce_state(state_spec, _structure.spec_of(new))
+            state = _structure.pack(state, _structure.flatten(new))
+        return _user_view(state, state_spec)
 
     def get_single_element(self, name=None):
         """The only element of the dataset (InvalidArgumentError when it has none or several)."""
@@ -632,6 +657,23 @@ class Dataset:
 
     def rebatch(self, batch_size, drop_remainder=False, name=None):
         return self.unbatch().batch(batch_size, drop_remainder=drop_remainder)
+
+
+def _check_reduce_state(state_spec, out_spec):
+    """TF's errors for a reduce function whose result does not match the state: a different
+    number of components (InvalidArgumentError), different dtypes (TypeError). Returns the result's
+    spec in the state's structure."""
+    flat_state, flat_out = _structure.flatten(state_spec), _structure.flatten(out_spec)
+    if len(flat_state) != len(flat_out):
+        raise InvalidArgumentError(
+            f"The number of components of the initial state and the reduce function output does not "
+            f"match. (initial_state={len(flat_state)}, output={len(flat_out)}). [Op:ReduceDataset] name: ")
+    if any(a.dtype != b.dtype for a, b in zip(flat_state, flat_out)):
+        def dtypes(flat):
+            return _structure.pack(state_spec, [x.dtype for x in flat])
+        raise TypeError(f"The element types for the new state must match the initial state. Expected "
+                        f"{dtypes(flat_state)} but got {dtypes(flat_out)}.")
+    return _structure.pack(state_spec, flat_out)
 
 
 def _per_element_work(access, batched=False):
