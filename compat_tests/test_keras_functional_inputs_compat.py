@@ -54,3 +54,13 @@ def test_a_preprocessing_model_is_called_on_string_inputs(compare):
         return (encoded.dtype, tuple(encoded.shape), model(np.array([["b"], ["z"]], object)),
                 head(np.array([["c"]], object)))
     compare(program)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int32"])
+def test_a_sequential_with_an_input_converts_to_its_dtype(compare, dtype):
+    def program(tf):
+        model = tf.keras.Sequential([tf.keras.Input((2,), dtype=dtype), tf.keras.layers.Identity(dtype=dtype)])
+        embed = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Embedding(10, 2, embeddings_initializer="ones")])
+        return (model(np.array([[1, 2]], np.int64)), model(np.array([[1.7, -2.2]])),
+                model(tf.constant([[3, 4]], tf.int64)), embed(np.array([[1, 2, 3]])))
+    compare(program)

@@ -270,3 +270,16 @@ def test_a_model_with_recurrent_dropout_trains(compare):
         history = model.fit(X, np.ones(3, np.float32), epochs=2, verbose=0)
         return sorted(history.history), bool(np.all(np.isfinite(history.history["loss"])))
     compare(program)
+
+
+def test_a_masking_layer_masks_an_rnn_of_cells_in_a_functional_model(compare):
+    def program(tf):
+        inputs = tf.keras.Input((5, 4))
+        masked = tf.keras.layers.Masking(0.0)(inputs)
+        seq = tf.keras.layers.RNN(tf.keras.layers.GRUCell(3), return_sequences=True)(masked)
+        last = tf.keras.layers.RNN(tf.keras.layers.SimpleRNNCell(2))(seq)
+        model = tf.keras.Model(inputs, [seq, last])
+        _set_weights(model)
+        padded = X * MASK[:, :, None]
+        return model(padded), model.predict(padded, verbose=0)
+    compare(program)

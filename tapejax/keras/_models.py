@@ -950,6 +950,7 @@ class Sequential(Model):
         super().__init__(trainable=trainable, name=name)
         self._seq = []
         self._input_kt = None
+        self._given_input = False  # an Input (or input_shape) of the user's: inputs take its dtype
         self._last_kt = None
         for layer in layers or []:
             self.add(layer)
@@ -962,12 +963,14 @@ class Sequential(Model):
             if self._seq or self._input_kt is not None:
                 raise ValueError("Sequential model: an Input can only be the first layer.")
             self._input_kt = self._last_kt = layer.output
+            self._given_input = True
             return
         if not isinstance(layer, Layer):
             raise ValueError(f"Only instances of `keras.Layer` can be added to a Sequential "
                              f"model. Received: {layer} (of type {type(layer)})")
         if not self._seq and self._input_kt is None and layer._input_shape_arg is not None:
             self._input_kt = self._last_kt = Input(shape=layer._input_shape_arg)
+            self._given_input = True
         self._seq.append(layer)
         self._track(layer)
         if self._last_kt is not None:
@@ -1005,9 +1008,16 @@ class Sequential(Model):
             self.build(tuple(shape))
         self.built = True
 
+    def _convert_inputs(self, inputs):
+        if self._given_input and isinstance(inputs, np.ndarray):
+            return inputs  # `call` converts it to the Input's dtype
+        return super()._convert_inputs(inputs)
+
     def call(self, inputs, training=None, mask=None):
         x = inputs
         if self._input_kt is not None and (hasattr(type(x), "_value") or isinstance(x, np.ndarray)):
+            if self._given_input:  # Keras 3 runs it as its Functional: the Input's dtype
+                x = _to_input_dtype(x, self._input_kt)
             x = _adjust_input_rank(x, self._input_kt)
         for layer in self._seq:
             x = layer(x)
