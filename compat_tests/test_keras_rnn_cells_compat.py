@@ -283,3 +283,20 @@ def test_a_masking_layer_masks_an_rnn_of_cells_in_a_functional_model(compare):
         padded = X * MASK[:, :, None]
         return model(padded), model.predict(padded, verbose=0)
     compare(program)
+
+
+def test_an_encoder_decoder_passes_its_states_as_initial_state(compare):
+    def program(tf):
+        layers = tf.keras.layers
+        encoder_inputs, decoder_inputs = tf.keras.Input((5, 4)), tf.keras.Input((3, 4))
+        _, h, c = layers.LSTM(3, return_state=True)(encoder_inputs)
+        decoded = layers.RNN(layers.LSTMCell(3), return_sequences=True)(decoder_inputs, initial_state=[h, c])
+        gru_out = layers.GRU(3)(decoder_inputs, initial_state=h)
+        model = tf.keras.Model([encoder_inputs, decoder_inputs], [decoded, gru_out])
+        _set_weights(model)
+        rnn = layers.RNN(layers.SimpleRNNCell(3), return_state=True)
+        rnn(X)
+        _set_weights(rnn)
+        eager = rnn(X, initial_state=[np.full((3, 3), 0.5, np.float32)])
+        return model([X, X[:, :3]]), eager
+    compare(program)
