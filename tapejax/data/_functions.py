@@ -56,6 +56,9 @@ class UserFunction:
         # String elements are traced too (tapejax.function carries them as handles, see
         # _string_trace), as TF traces every dataset function once when the pipeline is built.
         self.eager = eager or any(isinstance(s, SparseTensorSpec) for s in self._flat_in)
+        # A function of strings ran eagerly before tapejax.function traced strings: one that fails to
+        # trace for any reason but a user error (host-only code, a Keras layer reading values) still does.
+        self._strings = any(s.dtype == _dtypes.string for s in self._flat_in)
         self._compiled = None
         self._vectorized = None
         self._concrete = None
@@ -81,9 +84,8 @@ class UserFunction:
             zeros = [_placeholder([size if d is None else d for d in s.shape], s.dtype) for s in self._flat_in]
             try:
                 concrete = self._compiled.concrete_for(*zeros)
-            except (jax.errors.JAXTypeError, jax.errors.ConcretizationTypeError, TypeError, ValueError,
-                    AttributeError, NotImplementedError) as exc:
-                if _is_user_error(exc):
+            except Exception as exc:  # noqa: BLE001 - which errors fall back is decided below
+                if _is_user_error(exc) or not (self._strings or isinstance(exc, _UNTRACEABLE)):
                     raise
                 self.eager = True  # not traceable (Python reads of values, string ops): run eagerly
                 return
@@ -109,7 +111,8 @@ class UserFunction:
         except Exception:  # noqa: BLE001 - any failure on the stand-in sizes: fall back
             self.out_spec = None
         if self.eager or self.out_spec is None or _structure.has_sparse(self.out_spec):
-            self.eager, self.out_spec = False, None
+            # (a function of strings that did not trace runs eagerly, as before)
+            self.eager, self.out_spec = self._strings, None
         self.vectorizable = False
 
     def _out_spec(self, concrete):
@@ -163,6 +166,10 @@ class UserFunction:
     def apply_eagerly(self, *args):
         """Calls the function on Tensors as it is (reduce, flat_map, interleave)."""
         return self._fn(*args)
+
+
+_UNTRACEABLE = (jax.errors.JAXTypeError, jax.errors.ConcretizationTypeError, TypeError, ValueError,
+                AttributeError, NotImplementedError)
 
 
 def _placeholder(shape, dtype):
