@@ -118,3 +118,27 @@ def test_reduce_returning_a_list_gives_the_initial_states_structure(compare):
     def program(tf):
         return tf.data.Dataset.range(3).reduce((0, 1), lambda s, x: [s[0] + 1, s[1]])
     compare(program)
+
+
+def test_a_filter_of_strings_runs_its_python_code_once(compare):
+    def program(tf):
+        calls = []
+
+        def keep(x):
+            calls.append(1)
+            return tf.strings.length(x) > 1
+        ds = tf.data.Dataset.from_tensor_slices(WORDS).filter(keep)
+        return repr(ds.element_spec), list(ds.as_numpy_iterator()), len(calls)
+    compare(program)
+
+
+def test_a_map_of_batched_strings_with_an_unknown_batch_size(compare):
+    def program(tf):
+        calls = []
+
+        def fn(x):
+            calls.append(1)
+            return tf.strings.upper(x), tf.strings.length(x)
+        ds = tf.data.Dataset.from_tensor_slices(WORDS).batch(2).map(fn)
+        return str(ds.element_spec), list(ds.as_numpy_iterator())
+    compare(program)
