@@ -187,6 +187,31 @@ def add_write(key, node):
             force(())
 
 
+def defer_update(kernel, key, variables, inputs, old_positions, avals, write_key=None, donatable=None):
+    """Makes `variables` take the outputs of `kernel(*inputs)` (output i is variable i's new value)
+    with the next program, as one pending write: the one deferred-update path of Variables, Keras
+    optimizers and metrics.
+
+    Args:
+      kernel: a pure function of `inputs` returning one array per variable (a tuple).
+      key: the kernel's hashable identity (part of the program's cache key).
+      variables: the Variables updated; their stored value becomes the write's deferred output.
+      inputs: arrays or deferred values; those at `old_positions` are the variables' old values
+        (donated when nothing else holds them; restored if the write's program fails).
+      old_positions: the positions in `inputs` of the old values.
+      avals: per variable, the (shape, dtype) of its new value.
+      write_key: the key the write is registered under (a single Variable's id, so a later
+        assignment can cancel it); the node's id by default.
+      donatable: the old values that may be donated, when not all of them (default: all).
+    """
+    node = Node(kernel, key, list(inputs), True)
+    node.donatable = tuple(old_positions if donatable is None else donatable)
+    node.old_values = tuple(old_positions)
+    for i, (variable, (shape, dtype)) in enumerate(zip(variables, avals)):
+        variable._stored = Pending(node, i, shape, dtype)
+    add_write(id(node) if write_key is None else write_key, node)
+
+
 def cancel_write(key):
     """Forgets the pending update of variable `key` (it was overwritten before anything read it)."""
     with _lock:

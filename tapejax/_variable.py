@@ -39,7 +39,7 @@ def _update_kernel(combine, node):
         op_kernel = node.kernel
 
         def update(current, *inputs):
-            return combine(current, op_kernel(*inputs))
+            return (combine(current, op_kernel(*inputs)),)
 
         if len(_update_kernels) >= 512:
             _update_kernels.clear()
@@ -268,12 +268,10 @@ class Variable:
             return False
         if type(stored) is _lazy.Pending:  # an update nothing read yet: run it (no chains)
             stored = self._array
-        write = _lazy.Node(_update_kernel(combine, node), ("update", combine, node.key),
-                           [stored, *node.inputs], False)
-        write.old_values = (0,)
+        inputs = [stored, *node.inputs]
         del stored
-        self._stored = _lazy.Pending(write, 0, shape, dtype)
-        _lazy.add_write(self._id, write)
+        _lazy.defer_update(_update_kernel(combine, node), ("update", combine, node.key), [self], inputs, (0,),
+                           [(shape, dtype)], write_key=self._id)
         return True
 
     def _update(self, kernel, in_place_kernel, delta):

@@ -58,12 +58,8 @@ def _defer(variables, kernel, inputs):
     # (a second update in the same step) as its deferred value
     old = [v._array if type(v._stored) is not _lazy.Pending or v._stored.node.results is not None
            else v._stored for v in variables]
-    node = _lazy.Node(kernel, ("metric update", kernel), old + list(inputs), True)
-    node.donatable = tuple(range(len(variables)))
-    for i, v in enumerate(variables):
-        stored = v._stored
-        v._stored = _lazy.Pending(node, i, tuple(stored.shape), np.dtype(stored.dtype))
-    _lazy.add_write(id(node), node)
+    _lazy.defer_update(kernel, ("metric update", kernel), variables, old + list(inputs), range(len(variables)),
+                       [(tuple(v._stored.shape), np.dtype(v._stored.dtype)) for v in variables])
     return True
 
 

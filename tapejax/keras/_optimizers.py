@@ -596,12 +596,9 @@ class Optimizer:
         if avals is None:
             outs = jax.eval_shape(update, *[jax.ShapeDtypeStruct(x.shape, x.dtype) for x in inputs])
             avals = self._update_avals[key] = [(tuple(o.shape), np.dtype(o.dtype)) for o in outs]
-        node = _lazy.Node(update, ("optimizer update", fn, has_lr), inputs, True)
-        node.donatable = tuple(range(n_grads, n_grads + n_params + n_states))
-        node.old_values = tuple(range(n_grads, n_grads + len(written)))
-        for i, (v, (shape, dtype)) in enumerate(zip(written, avals)):
-            v._stored = _lazy.Pending(node, i, shape, dtype)
-        _lazy.add_write(id(node), node)
+        _lazy.defer_update(update, ("optimizer update", fn, has_lr), written, inputs,
+                           range(n_grads, n_grads + len(written)), avals,
+                           donatable=range(n_grads, n_grads + n_params + n_states))  # not the iteration count
 
     def scale_loss(self, loss):
         """`loss` times `loss_scale_factor` (unchanged when it is None), as Keras 3's `fit` scales
