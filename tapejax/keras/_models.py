@@ -86,6 +86,20 @@ def _functional_init_arguments(args, kwargs):
             or ("inputs" in kwargs and "outputs" in kwargs))
 
 
+def _flat_logs(logs):
+    """A step's logs with nested dicts (a custom step returning CompileMetrics' `result()`) merged
+    into the top level, as Keras 3's `pythonify_logs`."""
+    if not any(isinstance(v, dict) for v in logs.values()):
+        return logs
+    flat = {}
+    for key, value in logs.items():
+        if isinstance(value, dict):
+            flat.update(_flat_logs(value))
+        else:
+            flat[key] = value
+    return flat
+
+
 class Model(Layer):
     """A Layer with training and saving: subclass it (layers assigned as attributes are tracked
     in assignment order), or build a functional model with `Model(inputs=..., outputs=...)`."""
@@ -474,6 +488,7 @@ class Model(Layer):
         return results[0] if len(results) == 1 else results
 
     def _ordered(self, logs):
+        logs = _flat_logs(logs)
         names = [m.name for m in self.metrics if not isinstance(m, CompileMetrics)]
         return {**{k: logs[k] for k in names if k in logs}, **logs}
 
