@@ -1359,6 +1359,7 @@ class ConcreteFunction:
         if len(flat_args) > len(flat_specs):
             raise TypeError(f"{self.name}() takes {len(flat_specs)} positional arguments but "
                             f"{len(flat_args)} were given.")
+        other_shapes = False
         for i, (value, spec) in enumerate(zip(flat_args, flat_specs)):
             if isinstance(spec, TensorSpec):
                 tensor = _as_tensor(value)
@@ -1366,9 +1367,9 @@ class ConcreteFunction:
                     raise errors.InvalidArgumentError(
                         f"cannot compute {self.name} as input #{i}(zero-based) was expected to be a "
                         f"{spec.dtype.name} tensor but is a {tensor.dtype.name} tensor")
+                other_shapes = other_shapes or not spec.is_compatible_with(tensor)
         call_args = args if self._instance is None else (self._instance,) + tuple(args)
-        if not kwargs and any(isinstance(spec, TensorSpec) and not spec.is_compatible_with(_as_tensor(value))
-                              for value, spec in zip(flat_args, flat_specs)):
+        if other_shapes and not kwargs:
             # As TF: the traced graph runs on inputs of other shapes, with its trace's Python values.
             replayed = self._function._replayed(self._concrete)
             if replayed is not None:

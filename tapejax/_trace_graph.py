@@ -42,7 +42,8 @@ OPERATOR_NAMES = {
 
 
 class TraceGraph:
-    """The op names used so far in one traced graph, and the name the next op is asked for."""
+    """One trace's graph: the op names used so far and the name the next op is asked for, the ops
+    run (`entries`, for `replay_program`), and the values the trace made or took as inputs."""
 
     __slots__ = ("in_use", "requested", "branches", "closed", "leaked", "entries", "owned", "parent", "keyed")
 
@@ -88,79 +89,72 @@ class TraceGraph:
         return self.unique("/".join(scopes + [name]) if scopes else name)
 
 
-def note_op(names, op_type, kernel, inputs, values, out, multi, folded, outputs):
+def note_op(graph, op_type, kernel, inputs, values, out, multi, folded, outputs):
     """Records one op of the trace (`out = kernel(*values)`, run as a compile-time constant when
     `folded`), gives each output Tensor its TF name (`"<op name>:<index>"`), and notes an input
     made inside a staged branch already traced (TF's InaccessibleTensorError names it)."""
     outs = tuple(out) if multi else (out,)
-    names.entries.append((kernel, tuple(values), outs, multi, folded))
-    if names.closed and names.leaked is None:
-        note_leaks(names, inputs)
+    graph.entries.append((kernel, tuple(values), outs, multi, folded))
+    if graph.closed and graph.leaked is None:
+        note_leaks(graph, inputs)
     for x in inputs:
         name = getattr(x, "_name", None) if type(x) is Tensor else None
-        if name is not None and isinstance(x._v, jax.core.Tracer) and not names.owns(x._v):
+        if name is not None and isinstance(x._v, jax.core.Tracer) and not graph.owns(x._v):
             raise TypeError(
                 f"<tf.Tensor '{name}' shape={x.shape} dtype={x.dtype.name}> is out of scope and cannot be "
                 f"used here. Use return values, explicit Python locals or TensorFlow collections to access "
                 f"it.\ntapejax: this Tensor was made while another tf.function was traced (e.g. kept in a "
                 f"global); return it from that function and pass it in as an argument.")
-    owned = names.owned
+    owned = graph.owned
     for o in outs:
         owned.add(id(o))
-    base = names.op_name(op_type)
-    made = names.branches[-1] if names.branches else None
+    base = graph.op_name(op_type)
+    made = graph.branches[-1] if graph.branches else None
     for index, tensor in enumerate(outputs):
         tensor._name = f"{base}:{index}"
         if made is not None:
             made[id(tensor._v)] = (tensor._name, tensor._v)
 
 
-def note_leaks(names, tensors):
+def note_leaks(graph, tensors):
     """Remembers the first of `tensors` made inside a staged branch already traced."""
     for x in tensors:
-        found = names.closed.get(id(getattr(x, "_v", None)))
+        found = graph.closed.get(id(getattr(x, "_v", None)))
         if found is not None:
-            names.leaked = found[0]
+            graph.leaked = found[0]
             return
-
-
-def request(operator):
-    """Asks for TF's operator name for the op an operator is about to make (inside a trace)."""
-    names = _context.current.trace_graph
-    if names is not None:
-        names.requested = OPERATOR_NAMES[operator]
 
 
 @contextlib.contextmanager
 def control_flow_scope(kind):
     """The name scope of a staged `if` ("cond") or loop ("while"), unique in the graph. Each branch
     is a graph of its own in TF: use `branch()` around each one's trace."""
-    names = _context.current.trace_graph
-    if names is None:
+    graph = _context.current.trace_graph
+    if graph is None:
         yield None
         return
-    scope = names.unique("/".join([s for s in _context.current.name_scopes if s] + [kind]))
+    scope = graph.unique("/".join([s for s in _context.current.name_scopes if s] + [kind]))
     saved = _context.current.name_scopes
     _context.current.name_scopes = [scope]
     try:
-        yield names
+        yield graph
     finally:
         _context.current.name_scopes = saved
 
 
 @contextlib.contextmanager
-def branch(names):
+def branch(graph):
     """One branch of a staged `if` (or a loop's body): its names do not use up the graph's."""
-    if names is None:
+    if graph is None:
         yield
         return
-    saved = dict(names.in_use)
-    names.branches.append({})
+    saved = dict(graph.in_use)
+    graph.branches.append({})
     try:
         yield
     finally:
-        names.in_use = saved
-        names.closed.update(names.branches.pop())
+        graph.in_use = saved
+        graph.closed.update(graph.branches.pop())
 
 
 def run_recorded(kernel, values, multi=False):
