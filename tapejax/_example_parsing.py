@@ -395,16 +395,27 @@ def _static_result_arrays(specs, batch_shape):
     return [_empty(spec.dtype, batch_shape + spec.shape) for spec in specs]
 
 
-def _parse(serialized, features, example_names, single_op):
-    specs, composites = _specs(features, batch=not single_op)
-    tensor = _serialized_strings(serialized)
+def _scalar_or_vector(tensor, single_op, op_text):
+    """Whether the serialized input is one example (a scalar), with TF's errors for other ranks (a
+    `parse_single_*` op takes a scalar only).
+
+    Raises:
+      ValueError: a single-example op given a non-scalar.
+      InvalidArgumentError: an input of rank above 1.
+    """
     rank = len(tensor.shape)
     if single_op and rank != 0:
         raise ValueError("Input serialized must be a scalar")
     if rank > 1:
         raise InvalidArgumentError(f"Expected serialized to be a scalar or vector, got shape: "
-                                   f"{_shape_text(tensor.shape)}{_OP}")
-    single = rank == 0
+                                   f"{_shape_text(tensor.shape)}{op_text}")
+    return rank == 0
+
+
+def _parse(serialized, features, example_names, single_op):
+    specs, composites = _specs(features, batch=not single_op)
+    tensor = _serialized_strings(serialized)
+    single = _scalar_or_vector(tensor, single_op, _OP)
     parser = _Parser(specs, single)
 
     def kernel(array):
@@ -659,13 +670,7 @@ def _parse_sequence(serialized, context_features, sequence_features, example_nam
     if _string_trace.symbolic(tensor._v):
         raise _string_trace.StringFallback("tf.io.parse_sequence_example of a traced string Tensor (its shapes "
                                            "depend on the data)")
-    rank = len(tensor.shape)
-    if single_op and rank != 0:
-        raise ValueError("Input serialized must be a scalar")
-    if rank > 1:
-        raise InvalidArgumentError(f"Expected serialized to be a scalar or vector, got shape: "
-                                   f"{_shape_text(tensor.shape)}{_SEQ_OP}")
-    single = rank == 0
+    single = _scalar_or_vector(tensor, single_op, _SEQ_OP)
     flat = list(np.asarray(tensor._value, dtype=object).reshape(-1))
     names = _names(example_names, len(flat))
     context_parts = [[] for _ in context_specs]
