@@ -166,15 +166,147 @@ class Orthogonal(Initializer):
             _dtypes.as_dtype(dtype)._np))
 
 
+class Identity(Initializer):
+    """The identity matrix (rectangular for a non-square shape) times `gain`; 2-D shapes only.
+
+    Args:
+      gain: the factor the identity matrix is multiplied by.
+    """
+
+    def __init__(self, gain=1.0):
+        self.gain = gain
+
+    def __call__(self, shape, dtype=None):
+        """The matrix of `shape` (rows, columns) in `dtype` (float32 by default).
+
+        Raises:
+          ValueError: for a shape that is not 2-D.
+          TypeError: for a float `gain` and an integer dtype (as TF converts it).
+        """
+        shape = tuple(int(d) for d in shape)
+        if len(shape) != 2:
+            raise ValueError(f"Identity matrix initializer can only be used for 2D matrices. "
+                             f"Received: shape={shape} of rank {len(shape)}.")
+        dtype = _dtypes.as_dtype(dtype or _dtypes.float32)
+        if not dtype.is_floating and not dtype.is_complex and isinstance(self.gain, float):
+            raise TypeError(f"Cannot convert {self.gain} to EagerTensor of dtype {dtype.name}")
+        return convert_to_tensor((np.eye(*shape) * self.gain).astype(dtype._np), dtype=dtype)
+
+    def get_config(self):
+        return {}  # Keras 3's Identity keeps no config (a deserialized one has gain 1.0)
+
+
+def _general_cosine(m, coefficients):
+    fac = np.linspace(-np.pi, np.pi, m)
+    return sum(a * np.cos(k * fac) for k, a in enumerate(coefficients))
+
+
+def _triang(m):
+    n = np.arange(1, (m + 1) // 2 + 1)
+    if m % 2 == 0:
+        w = (2 * n - 1.0) / m
+        return np.concatenate([w, w[::-1]])
+    w = 2 * n / (m + 1.0)
+    return np.concatenate([w, w[-2::-1]])
+
+
+# scipy.signal.get_window's windows without parameters (scipy's formulas; scipy.signal is not imported:
+# it would add half a second to `import tapejax`)
+_WINDOWS = {
+    "hann": lambda m: _general_cosine(m, [0.5, 0.5]),
+    "hamming": lambda m: _general_cosine(m, [0.54, 0.46]),
+    "blackman": lambda m: _general_cosine(m, [0.42, 0.50, 0.08]),
+    "nuttall": lambda m: _general_cosine(m, [0.3635819, 0.4891775, 0.1365995, 0.0106411]),
+    "blackmanharris": lambda m: _general_cosine(m, [0.35875, 0.48829, 0.14128, 0.01168]),
+    "flattop": lambda m: _general_cosine(m, [0.21557895, 0.41663158, 0.277263158, 0.083578947, 0.006947368]),
+    "bartlett": np.bartlett,
+    "boxcar": np.ones,
+    "triang": _triang,
+    "cosine": lambda m: np.sin(np.pi / m * (np.arange(m) + 0.5)),
+}
+_WINDOW_ALIASES = {"han": "hann", "hamm": "hamming", "ham": "hamming", "black": "blackman", "blk": "blackman",
+                   "nutl": "nuttall", "nut": "nuttall", "blackharr": "blackmanharris", "bkh": "blackmanharris",
+                   "flat": "flattop", "flt": "flattop", "bart": "bartlett", "brt": "bartlett", "box": "boxcar",
+                   "ones": "boxcar", "rect": "boxcar", "rectangular": "boxcar", "triangle": "triang",
+                   "tri": "triang", "halfcosine": "cosine"}
+
+
+def _window(name, length, periodic):
+    """scipy.signal.get_window(name, length, fftbins=periodic) for the windows in `_WINDOWS`."""
+    key = _WINDOW_ALIASES.get(name, name)
+    if key not in _WINDOWS:
+        raise ValueError(f"Invalid window name '{name}' in parameter window='{name}'!")
+    if length == 1:
+        return np.ones(1)
+    return _WINDOWS[key](length + 1)[:-1] if periodic else _WINDOWS[key](length)
+
+
+class STFT(Initializer):
+    """Convolution kernels of a short-time Fourier transform (the real or the imaginary part), as
+    Keras 3's STFT initializer: shape `(frame_length, 1, fft_length // 2 + 1)`.
+
+    Args:
+      side: `"real"` or `"imag"`.
+      window: a window name (`"hann"`, `"hamming"`, `"blackman"`, `"bartlett"`, `"boxcar"`, ...), the window's
+        values, or None.
+      scaling: `"density"` (L2), `"spectrum"` (L1) or None: how the window is normalised.
+      periodic: whether a named window is periodic (scipy's `fftbins`).
+
+    Raises:
+      ValueError: for another `side` or `scaling`, or a window name scipy does not know.
+    """
+
+    def __init__(self, side="real", window="hann", scaling="density", periodic=False):
+        if side not in ["real", "imag"]:
+            raise ValueError(f"side should be 'real' or 'imag', not {side}")
+        if isinstance(window, str):
+            _window(window, 1, False)
+        if scaling is not None and scaling not in ["density", "spectrum"]:
+            raise ValueError(f"Scaling is invalid, it must be `None`, 'density' or 'spectrum'. "
+                             f"Received scaling={scaling}")
+        self.side, self.window, self.scaling, self.periodic = side, window, scaling, periodic
+
+    def __call__(self, shape, dtype=None):
+        dtype = _dtypes.as_dtype(dtype or _dtypes.float32)
+        frame_length, _, fft_length = (int(d) for d in shape)
+        np_dtype = dtype._np
+        win, scaling = None, np_dtype.type(1)
+        if self.window is not None:
+            win = _window(self.window, frame_length, self.periodic) if isinstance(self.window, str) else \
+                np.asarray(self.window)
+            win = win.astype(np_dtype)
+            if win.ndim != 1 or win.shape[-1] != frame_length:
+                raise ValueError(f"The shape of `window` must be equal to [frame_length].Received: "
+                                 f"window shape={tuple(win.shape)}")
+            win = win.reshape(frame_length, 1, 1)
+            if self.scaling == "density":
+                scaling = np.sqrt(np.sum(np.square(win)))
+            elif self.scaling == "spectrum":
+                scaling = np.sum(np.abs(win))
+        freq = np.arange(fft_length, dtype=np_dtype).reshape(1, 1, fft_length) / np_dtype.type((fft_length - 1) * 2)
+        time = np.arange(frame_length, dtype=np_dtype).reshape(frame_length, 1, 1)
+        args = (np_dtype.type(-2) * time * freq * np.arccos(np_dtype.type(-1))).astype(np_dtype)
+        kernel = np.cos(args) if self.side == "real" else np.sin(args)
+        if win is not None:
+            kernel = kernel * win / scaling
+        return convert_to_tensor(kernel.astype(np_dtype), dtype=dtype)
+
+    def get_config(self):
+        return {"side": self.side, "window": self.window, "periodic": self.periodic, "scaling": self.scaling}
+
+
 _CLASSES = [Zeros, Ones, Constant, RandomNormal, TruncatedNormal, RandomUniform, VarianceScaling,
-            GlorotUniform, GlorotNormal, HeNormal, HeUniform, LecunNormal, LecunUniform, Orthogonal]
+            GlorotUniform, GlorotNormal, HeNormal, HeUniform, LecunNormal, LecunUniform, Orthogonal, Identity, STFT]
 _BY_NAME = {_serialization.snake(cls.__name__): cls for cls in _CLASSES}
-_TABLE = _serialization.objects_dict([Initializer] + _CLASSES)
+# Keras 3's third spellings (IdentityInitializer, OrthogonalInitializer, STFTInitializer), by class name only
+_TABLE = {**_serialization.objects_dict([Initializer] + _CLASSES), "IdentityInitializer": Identity,
+          "OrthogonalInitializer": Orthogonal, "STFTInitializer": STFT}
 
 # Keras' short aliases
 zeros, ones, constant, random_normal, truncated_normal, random_uniform = (
     Zeros, Ones, Constant, RandomNormal, TruncatedNormal, RandomUniform)
-variance_scaling, orthogonal = VarianceScaling, Orthogonal
+variance_scaling, orthogonal, identity, stft = VarianceScaling, Orthogonal, Identity, STFT
+IdentityInitializer, OrthogonalInitializer, STFTInitializer = Identity, Orthogonal, STFT
 glorot_uniform, glorot_normal, he_normal, he_uniform, lecun_normal, lecun_uniform = (
     GlorotUniform, GlorotNormal, HeNormal, HeUniform, LecunNormal, LecunUniform)
 

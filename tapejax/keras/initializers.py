@@ -6,18 +6,23 @@ constants are filled on the host, random values drawn on the host by `random_ops
 """
 
 from tapejax.keras._initializers import (
+    STFT,
     Constant,
     GlorotNormal,
     GlorotUniform,
     HeNormal,
     HeUniform,
+    Identity,
+    IdentityInitializer,
     Initializer,
     LecunNormal,
     LecunUniform,
     Ones,
     Orthogonal,
+    OrthogonalInitializer,
     RandomNormal,
     RandomUniform,
+    STFTInitializer,
     TruncatedNormal,
     VarianceScaling,
     Zeros,
@@ -28,6 +33,7 @@ from tapejax.keras._initializers import (
     glorot_uniform,
     he_normal,
     he_uniform,
+    identity,
     lecun_normal,
     lecun_uniform,
     ones,
@@ -35,13 +41,15 @@ from tapejax.keras._initializers import (
     random_normal,
     random_uniform,
     serialize,
+    stft,
     truncated_normal,
     variance_scaling,
     zeros,
 )
 
-__all__ = ["Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Initializer", "LecunNormal",
-           "LecunUniform", "Ones", "Orthogonal", "RandomNormal", "RandomUniform", "TruncatedNormal",
-           "VarianceScaling", "Zeros", "constant", "deserialize", "get", "glorot_normal", "glorot_uniform",
-           "he_normal", "he_uniform", "lecun_normal", "lecun_uniform", "ones", "orthogonal", "random_normal",
-           "random_uniform", "serialize", "truncated_normal", "variance_scaling", "zeros"]
+__all__ = ["Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity", "IdentityInitializer",
+           "Initializer", "LecunNormal", "LecunUniform", "Ones", "Orthogonal", "OrthogonalInitializer",
+           "RandomNormal", "RandomUniform", "STFT", "STFTInitializer", "TruncatedNormal", "VarianceScaling",
+           "Zeros", "constant", "deserialize", "get", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform",
+           "identity", "lecun_normal", "lecun_uniform", "ones", "orthogonal", "random_normal", "random_uniform",
+           "serialize", "stft", "truncated_normal", "variance_scaling", "zeros"]
