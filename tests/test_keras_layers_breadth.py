@@ -147,13 +147,6 @@ def test_normalization_needs_mean_and_variance_together():
         keras.layers.Normalization(mean=1.0)
 
 
-def test_recurrent_layers_refuse_options_they_do_not_implement():
-    with pytest.raises(NotImplementedError, match="stateful"):
-        keras.layers.RNN(keras.layers.LSTMCell(2), stateful=True)
-    with pytest.raises(NotImplementedError, match="stateful"):
-        keras.layers.GRU(2, stateful=True)
-
-
 def test_lstm_gradients_match_finite_differences():
     x = np.random.RandomState(0).randn(1, 3, 2).astype(np.float64)
     layer = keras.layers.LSTM(2, dtype="float64")

@@ -5,7 +5,9 @@ up-sampling, 1-D and global pooling, noise and dropout variants, preprocessing (
 
 from __future__ import annotations
 
+import inspect
 import math
+import weakref
 
 import numpy as np
 
@@ -20,7 +22,14 @@ from tapejax.keras import _constraints as constraints
 from tapejax.keras import _initializers as initializers
 from tapejax.keras import _regularizers as regularizers
 from tapejax.keras._layer import Layer, get_keras_mask
-from tapejax.keras._rnn_cells import RecurrentWeights, with_dropout
+from tapejax.keras._rnn_cells import (
+    GRUCell,
+    LSTMCell,
+    RecurrentWeights,
+    SimpleRNNCell,
+    StatefulStates,
+    with_dropout,
+)
 
 __all__ = [
     "Conv1D", "Conv2DTranspose", "Conv1DTranspose", "Convolution1D", "Convolution2DTranspose",
@@ -1059,9 +1068,15 @@ class Identity(_Elementwise):
 
 
 # -- recurrent layers -----------------------------------------------------------------------------
-class _RNN(RecurrentWeights, Layer):
+_CELL_NAMES = {"simple": "simple_rnn_cell", "lstm": "lstm_cell", "gru": "gru_cell"}
+# each layer's cell (`layer.cell`): made when first asked for, holding the layer's own weights
+_CELLS = weakref.WeakKeyDictionary()
+
+
+class _RNN(StatefulStates, RecurrentWeights, Layer):
     """A SimpleRNN / LSTM / GRU layer: the weights of its Keras cell on the layer itself, run as
-    one `lax.scan` op (`_rnn_kernels.RNN`, the op `keras.layers.RNN` runs a cell with)."""
+    one `lax.scan` op (`_rnn_kernels.RNN`, the op `keras.layers.RNN` runs a cell with); `cell` is a
+    Keras cell holding those same weights."""
 
     _spec_ndim = ("exact", 3)
 
@@ -1080,8 +1095,7 @@ class _RNN(RecurrentWeights, Layer):
                              recurrent_regularizer, bias_regularizer, kernel_constraint,
                              recurrent_constraint, bias_constraint, dropout, recurrent_dropout,
                              extra.get("unit_forget_bias", True), extra.get("reset_after", True))
-        if stateful:
-            raise NotImplementedError("tapejax's recurrent layers do not support stateful=True.")
+        self._init_states(stateful)
         self.return_sequences, self.return_state = return_sequences, return_state
         self.go_backwards = go_backwards
         self.unroll = unroll
@@ -1089,14 +1103,35 @@ class _RNN(RecurrentWeights, Layer):
 
     def build(self, input_shape):
         self._build_recurrent(input_shape[-1])
-        cell = {"simple": "simple_rnn_cell", "lstm": "lstm_cell", "gru": "gru_cell"}[self._kind]
+        cell = _CELL_NAMES[self._kind]
         for weight in self._weights_list():  # Keras 3 keeps them on the layer's cell
             weight.path = f"{self.name}/{cell}/{weight.name}"
         self.built = True
+        self._build_states(input_shape)
+
+    @property
+    def cell(self):
+        """The layer's Keras 3 cell (`LSTMCell`, `GRUCell`, `SimpleRNNCell`): its weights are the layer's,
+        and calling it runs one step."""
+        cell = _CELLS.get(self)
+        if cell is None:
+            kind = {"simple": SimpleRNNCell, "lstm": LSTMCell, "gru": GRUCell}[self._kind]
+            accepted = inspect.signature(kind.__init__).parameters
+            given = self.__dict__.get("_auto_config") or {}  # the layer's constructor arguments
+            options = {k: v for k, v in given.items() if k in accepted and k not in ("name", "dtype")}
+            cell = _CELLS[self] = kind(**options, dtype=self._dtype_policy, name=_CELL_NAMES[self._kind])
+        if self.built and not cell.built:
+            cell.kernel, cell.recurrent_kernel, cell.bias = self.kernel, self.recurrent_kernel, self.bias
+            cell.built = True
+        return cell
 
     @property
     def _n_states(self):
         return _rnn_kernels.n_states((self._kind,))
+
+    def get_initial_state(self, batch_size):
+        """Zero states, `[(batch_size, units), ...]` (one for SimpleRNN and GRU, `[h, c]` for LSTM)."""
+        return [Tensor(np.zeros((batch_size, self.units), self._dtype._np)) for _ in range(self._n_states)]
 
     def compute_output_shape(self, s):
         out = (s[0], s[1], self.units) if self.return_sequences else (s[0], self.units)
@@ -1120,6 +1155,7 @@ class _RNN(RecurrentWeights, Layer):
         x = _t(self, sequences)
         if x.dtype != self._dtype:
             x = math_ops.cast(x, self._dtype)
+        initial_state = self._stateful_initial(x.shape[0], initial_state)
         if initial_state is None:
             zero = Tensor(np.zeros((x.shape[0], self.units), self._dtype._np))
             states = [zero] * self._n_states
@@ -1136,6 +1172,7 @@ class _RNN(RecurrentWeights, Layer):
                              ("zero_output", bool(self.zero_output_for_mask)))
         out = apply(_rnn_kernels.RNN, params, attrs)
         sequences_out, final = out[0], list(out[1:])
+        self._keep_states(final)
         output = sequences_out if self.return_sequences else final[0]
         if self.return_state:
             return (output, *final)  # a tuple, as Keras 3

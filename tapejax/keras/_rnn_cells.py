@@ -10,6 +10,8 @@ the op attribute naming the cell.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from tapejax._ops import array_ops, math_ops, nn_ops
@@ -23,8 +25,10 @@ from tapejax.keras import _kernels, _rnn_kernels
 from tapejax.keras import _regularizers as regularizers
 from tapejax.keras._layer import Layer, _leaves, _map
 from tapejax.keras._saving_registry import get_registered_object
+from tapejax.keras._variables import KerasVariable
 
-__all__ = ["RecurrentWeights", "with_dropout", "SimpleRNNCell", "GRUCell", "LSTMCell", "StackedRNNCells", "RNN"]
+__all__ = ["RecurrentWeights", "StatefulStates", "states_kept", "with_dropout", "SimpleRNNCell", "GRUCell", "LSTMCell",
+           "StackedRNNCells", "RNN"]
 
 _GATES = {"simple": 1, "gru": 3, "lstm": 4}
 
@@ -139,6 +143,84 @@ class RecurrentWeights:
 
     def _weights_list(self):
         return [self.kernel, self.recurrent_kernel] + ([self.bias] if self.bias is not None else [])
+
+
+class StatefulStates:
+    """Keras 3's `stateful=True` for the recurrent layers (mixed into `RNN` and the SimpleRNN / LSTM / GRU
+    layers): `states`, Variables named `rnn_state` made when the layer is built (the batch size must be
+    known then), start each call that passes no `initial_state` and hold its final states afterwards;
+    `reset_state()` sets them to zeros. They are not weights (Keras 3 makes them untracked), so neither
+    `weights`, saving nor checkpoints see them."""
+
+    def _init_states(self, stateful):
+        d = self.__dict__  # not tracked: Keras 3 makes the state variables outside its tracking
+        d["stateful"], d["states"], d["_expected_batch_size"] = bool(stateful), None, None
+
+    def _build_states(self, sequences_shape):
+        if not self.stateful:
+            return
+        if self.states is not None:
+            self.reset_state()
+            return
+        if sequences_shape[0] is None:
+            raise ValueError(f"When using `stateful=True` in a RNN, the batch size must be static. Found dynamic "
+                             f"batch size: sequence.shape={tuple(sequences_shape)}")
+        batch = int(sequences_shape[0])
+        dtype = self._variable_dtype
+        self.__dict__["states"] = _map(
+            lambda value: KerasVariable(np.asarray(value.numpy()).astype(dtype._np), dtype=dtype, trainable=False,
+                                        name="rnn_state", path=f"{self.name}/rnn_state"),
+            self.get_initial_state(batch))
+        self.__dict__["_expected_batch_size"] = batch
+
+    def reset_state(self):
+        """Sets the states of a stateful layer to zeros (nothing for a layer that is not stateful)."""
+        if self.states is not None:
+            for v in _leaves(self.states):
+                v.assign(np.zeros(tuple(v.shape), v.dtype._np))
+
+    def reset_states(self):
+        """`reset_state()` (Keras 3's compatibility alias)."""
+        self.reset_state()
+
+    def _stateful_initial(self, batch, initial_state):
+        """The states a call starts from: `initial_state`, else a stateful layer's `states`.
+
+        Raises:
+          ValueError: for a stateful layer called on another batch size than it was built for.
+        """
+        if not self.stateful:
+            return initial_state
+        if self._expected_batch_size is not None and batch is not None and batch != self._expected_batch_size:
+            raise ValueError(f"If an RNN is stateful, the batch size of the input sequences must be the same as "
+                             f"the batch size of the initial state. \n- Expected batch size: "
+                             f"{self._expected_batch_size}\n- Received batch size: {batch}")
+        return self.states if initial_state is None else initial_state
+
+    def _keep_states(self, final):
+        """A stateful layer's `states` take the call's final states."""
+        if self.stateful and self.states is not None:
+            for variable, value in zip(_leaves(self.states), _leaves(final)):
+                variable.assign(value)
+
+
+@contextlib.contextmanager
+def states_kept(layer):
+    """Restores the `states` of the stateful recurrent layers in `layer` (itself or its sub-layers) when
+    the block ends: for a call that must not advance them (a model called once to see its outputs'
+    structure before `fit`, which Keras 3 does not do)."""
+    def stateful():
+        return [sub for sub in layer._flatten_layers() if isinstance(sub, StatefulStates) and sub.states is not None]
+    saved = {id(sub): [np.asarray(v.numpy()) for v in _leaves(sub.states)] for sub in stateful()}
+    try:
+        yield
+    finally:
+        for sub in stateful():
+            if id(sub) not in saved:
+                sub.reset_state()  # made by the block's call: zeros, as a first batch finds them
+                continue
+            for variable, value in zip(_leaves(sub.states), saved[id(sub)]):
+                variable.assign(value)
 
 
 class _Cell(RecurrentWeights, Layer):
@@ -441,7 +523,7 @@ def _regroup(cells, flat, nested):
     return out
 
 
-class RNN(Layer):
+class RNN(StatefulStates, Layer):
     """Runs a cell over the time axis of `(batch, steps, features)` sequences.
 
     Args:
@@ -450,7 +532,8 @@ class RNN(Layer):
       return_sequences: return every step's output `(batch, steps, units)`, not just the last.
       return_state: also return the final states (`(output, *states)`).
       go_backwards: process the sequence in reverse (and return the outputs in that order).
-      stateful: not supported by tapejax (NotImplementedError).
+      stateful: keep the final states of each batch as the initial states of the next (`states`,
+        `reset_state()`); the batch size must be known when the layer is built (`Input(batch_shape=...)`).
       unroll: accepted and ignored (tapejax runs the built-in cells in one `lax.scan`).
       zero_output_for_mask: masked steps output zeros instead of the previous output.
 
@@ -466,8 +549,6 @@ class RNN(Layer):
             cell = StackedRNNCells(cell)
         _check_cell(cell, False)
         super().__init__(**kwargs)
-        if stateful:
-            raise NotImplementedError("tapejax's recurrent layers do not support stateful=True.")
         state_size = getattr(cell, "state_size", None)
         if state_size is None:
             raise ValueError("state_size must be specified as property on the RNN cell.")
@@ -477,16 +558,17 @@ class RNN(Layer):
         self.zero_output_for_mask = zero_output_for_mask
         self.cell = cell
         self.return_sequences, self.return_state = return_sequences, return_state
-        self.go_backwards, self.stateful, self.unroll = go_backwards, stateful, unroll
+        self.go_backwards, self.unroll = go_backwards, unroll
+        self._init_states(stateful)
         self.single_state = isinstance(state_size, int)
         self.state_size = [state_size] if self.single_state else list(state_size)
-        self.states = None
 
     def build(self, sequences_shape, initial_state_shape=None):
         if isinstance(self.cell, Layer) and not self.cell.built:
             self.cell.build((sequences_shape[0],) + tuple(sequences_shape[2:]))
             self.cell.built = True
             _prefix_paths(self.cell, self.name)
+        self._build_states(sequences_shape)
         self.built = True
 
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):
@@ -517,15 +599,11 @@ class RNN(Layer):
         state = fn(batch_size=batch_size)
         return list(state) if _nested(state) else [state]
 
-    def reset_state(self):
-        pass  # not stateful: nothing is kept between calls
-
-    reset_states = reset_state
-
     def call(self, sequences, initial_state=None, mask=None, training=False):
         if _nested(mask):
             mask = mask[0]
         x = _as_compute(self, sequences)
+        initial_state = self._stateful_initial(x.shape[0], initial_state)
         if initial_state is None:
             initial_state = self.get_initial_state(x.shape[0])
         states = list(initial_state) if _nested(initial_state) else [initial_state]
@@ -538,6 +616,7 @@ class RNN(Layer):
             output, sequence, states = self._fused(cells, x, states, mask, training)
         else:
             output, sequence, states = self._stepwise(x, states, mask, training)
+        self._keep_states(states)
         if self.return_sequences:
             output = sequence
         if self.return_state:

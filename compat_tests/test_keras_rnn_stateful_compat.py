@@ -1,0 +1,168 @@
+"""Keras 3's recurrent layers' `cell` and `stateful=True`, on TF 2.21's Keras and on tapejax: the cell holds the
+layer's weights; a stateful layer's final states start its next call (eagerly, in `predict` and in `fit`), are
+reset by `reset_state()`, and need the batch size when the layer is built."""
+
+import numpy as np
+import pytest
+
+from compat_tests._harness import raises
+
+RS = np.random.RandomState(11)
+X = RS.randn(2, 4, 3).astype(np.float32)
+SEQS = RS.randn(8, 4, 3).astype(np.float32)
+TARGETS = RS.randn(8, 2).astype(np.float32)
+KINDS = ["SimpleRNN", "LSTM", "GRU"]
+
+
+def _set(layer):
+    rs = np.random.RandomState(5)
+    layer.set_weights([rs.randn(*w.shape).astype(np.float32) * 0.5 for w in layer.weights])
+
+
+def _values(states):
+    return [np.asarray(s.numpy()) for s in states]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_recurrent_layers_cell_holds_the_layers_weights(compare, kind):
+    def program(tf):
+        layer = getattr(tf.keras.layers, kind)(2)
+        before = [type(layer.cell).__name__, layer.cell.name, layer.cell.built, len(layer.cell.weights)]
+        layer.build((None, 4, 3))
+        _set(layer)
+        cell = layer.cell
+        same = [a is b for a, b in zip(cell.weights, layer.weights)]
+        states = cell.get_initial_state(batch_size=2)
+        step_out, _ = cell(tf.constant(X[:, 0]), states)
+        whole = getattr(tf.keras.layers, kind)(2)
+        whole.build((None, 1, 3))
+        whole.set_weights(layer.get_weights())
+        sizes = cell.state_size if isinstance(cell.state_size, int) else list(cell.state_size)
+        return [before, cell.built, same, [w.path for w in cell.weights], cell.units, sizes, cell.output_size, cell is layer.cell, step_out, whole(tf.constant(X[:, :1])), layer.cell.trainable]
+    compare(program)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_stateful_layer_starts_each_call_from_the_last_calls_final_states(compare, kind):
+    def program(tf):
+        layer = getattr(tf.keras.layers, kind)(2, stateful=True, return_sequences=True)
+        layer.build((2, 4, 3))
+        _set(layer)
+        initial = _values(layer.states)
+        first = layer(tf.constant(X))
+        after_first = _values(layer.states)
+        second = layer(tf.constant(X))
+        layer.reset_state()
+        zeros = _values(layer.states)
+        third = layer(tf.constant(X))
+        layer.reset_states()
+        return [initial, first, after_first, second, zeros, third, [v.name for v in layer.states],
+                [v.trainable for v in layer.states], len(layer.weights), len(layer.non_trainable_weights),
+                layer.get_config()["stateful"], _values(layer.states)]
+    compare(program)
+
+
+def test_a_stateful_lstm_with_return_state_keeps_both_of_its_states(compare):
+    def program(tf):
+        layer = tf.keras.layers.LSTM(2, stateful=True, return_state=True)
+        layer.build((2, 4, 3))
+        _set(layer)
+        out, h, c = layer(tf.constant(X))
+        return [out, h, c, _values(layer.states), layer(tf.constant(X))]
+    compare(program)
+
+
+def test_a_stateful_layer_given_an_initial_state_starts_from_it_and_keeps_its_final_states(compare):
+    def program(tf):
+        layer = tf.keras.layers.GRU(2, stateful=True)
+        layer.build((2, 4, 3))
+        _set(layer)
+        out = layer(tf.constant(X), initial_state=[tf.ones((2, 2))])
+        return [out, _values(layer.states), layer(tf.constant(X))]
+    compare(program)
+
+
+def test_a_stateful_layer_built_without_a_batch_size_raises_value_error(compare):
+    @raises("ValueError")
+    def program(tf):
+        tf.keras.layers.LSTM(2, stateful=True).build((None, 4, 3))
+    compare(program)
+
+
+def test_a_stateful_layer_called_on_another_batch_size_raises_value_error(compare):
+    @raises("ValueError")
+    def program(tf):
+        layer = tf.keras.layers.SimpleRNN(2, stateful=True)
+        layer(tf.constant(X))
+        return layer(tf.constant(X[:1]))
+    compare(program)
+
+
+def test_a_stateful_layer_in_a_functional_model_needs_a_fixed_batch_size(compare):
+    @raises("ValueError")
+    def program(tf):
+        return tf.keras.layers.LSTM(2, stateful=True)(tf.keras.Input((4, 3)))
+    compare(program)
+
+
+def test_a_rebuilt_stateful_layer_resets_its_states(compare):
+    def program(tf):
+        layer = tf.keras.layers.SimpleRNN(2, stateful=True)
+        layer.build((2, 4, 3))
+        _set(layer)
+        layer(tf.constant(X))
+        kept = _values(layer.states)
+        layer.build((2, 4, 3))
+        return [kept, _values(layer.states)]
+    compare(program)
+
+
+@pytest.mark.parametrize("cells", ["one", "stacked"])
+def test_a_stateful_rnn_of_cells_carries_its_states(compare, cells):
+    def program(tf):
+        layers = tf.keras.layers
+        cell = layers.LSTMCell(2) if cells == "one" else [layers.SimpleRNNCell(3), layers.GRUCell(2)]
+        layer = layers.RNN(cell, stateful=True, return_sequences=True)
+        layer.build((2, 4, 3))
+        _set(layer)
+        first, second = layer(tf.constant(X)), layer(tf.constant(X))
+        flat = layer.states if cells == "one" else [v for group in layer.states for v in group]
+        return [first, second, _values(flat), [v.name for v in flat], len(layer.weights)]
+    compare(program)
+
+
+def _stateful_model(tf, kind):
+    model = tf.keras.Sequential([tf.keras.Input(batch_shape=(2, 4, 3)),
+                                 getattr(tf.keras.layers, kind)(3, stateful=True), tf.keras.layers.Dense(2)])
+    rs = np.random.RandomState(9)
+    model.set_weights([rs.randn(*w.shape).astype(np.float32) * 0.4 for w in model.weights])
+    return model
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_predict_of_a_stateful_model_carries_the_states_from_batch_to_batch(compare, kind):
+    def program(tf):
+        model = _stateful_model(tf, kind)
+        carried = model.predict(SEQS, batch_size=2, verbose=0)
+        states = _values(model.layers[0].states)
+        model.layers[0].reset_state()
+        again = model.predict(SEQS[:2], batch_size=2, verbose=0)
+        return [carried, states, again]
+    compare(program, atol=1e-5)
+
+
+def test_fit_of_a_stateful_model_carries_the_states_and_trains(compare):
+    def program(tf):
+        model = _stateful_model(tf, "LSTM")
+        model.compile(optimizer=tf.keras.optimizers.SGD(0.1), loss="mse")
+        history = model.fit(SEQS, TARGETS, batch_size=2, epochs=2, shuffle=False, verbose=0)
+        return [history.history["loss"], _values(model.layers[0].states), model.get_weights()]
+    compare(program, atol=1e-5, rtol=1e-4)
+
+
+def test_fit_of_a_stateful_model_on_a_smaller_last_batch_runs_on_without_a_batch_size_check(compare):
+    def program(tf):  # TF's traced step sees no batch size, so Keras' check does not run there
+        model = _stateful_model(tf, "SimpleRNN")
+        model.compile(optimizer="sgd", loss="mse")
+        model.fit(SEQS[:7], TARGETS[:7], batch_size=2, epochs=1, shuffle=False, verbose=0)
+    compare(program)
