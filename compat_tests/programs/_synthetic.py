@@ -367,3 +367,59 @@ def write_pet_images(root, per_class=40, side=48, corrupted=1, seed=23):
             with open(os.path.join(folder, f"broken_{i}.jpg"), "wb") as f:
                 f.write(b"\x00\x01not an image at all")
     return root
+
+
+def heart(n=303, seed=24):
+    """Like the Cleveland heart-disease CSV (heart.csv) as a dict of NumPy columns: int64 measurements
+    and codes, a float64 oldpeak, a string thal ('fixed', 'normal', 'reversible' and the file's two
+    stray '1' / '2' rows) and an int64 target that grows with chest pain, exercise angina and ST
+    depression and falls with the maximum heart rate."""
+    rng = np.random.default_rng(seed)
+
+    def ints(low, high):
+        return rng.integers(low, high + 1, size=n).astype("int64")
+
+    cols = {"age": ints(29, 77), "sex": ints(0, 1), "cp": ints(0, 4), "trestbps": ints(94, 200),
+            "chol": ints(126, 564), "fbs": (rng.random(n) < 0.15).astype("int64"), "restecg": ints(0, 2),
+            "thalach": ints(71, 202), "exang": ints(0, 1), "oldpeak": np.round(rng.uniform(0, 6.2, size=n), 1),
+            "slope": ints(1, 3), "ca": ints(0, 3)}
+    thal = np.asarray(rng.choice(["fixed", "normal", "reversible"], size=n, p=[0.1, 0.55, 0.35]), dtype=object)
+    thal[:2] = ["1", "2"]
+    cols["thal"] = thal
+    score = (0.6 * cols["cp"] + 1.2 * cols["exang"] + 0.6 * cols["oldpeak"] - 0.03 * (cols["thalach"] - 150)
+             + 1.0 * (thal == "reversible") + rng.normal(0, 0.8, size=n))
+    cols["target"] = (score > 5.6).astype("int64")
+    return cols
+
+
+SPEECH_COMMANDS = ("down", "go", "left", "no", "right", "stop", "up", "yes")
+
+
+def write_speech_commands(root, per_command=10, rate=16000, seed=25):
+    """Like the extracted mini_speech_commands folder under `root`: one folder per command of 16-bit
+    mono PCM WAV files (written by Python's wave module, the same bytes on both backends) named
+    `<hash>_nohash_<i>.wav`, each a noisy tone sweep whose pitch depends on the command, most a little
+    shorter than one second (as many recordings are), and a README.md beside the folders. Returns `root`."""
+    import os
+    import wave
+
+    rng = np.random.default_rng(seed)
+    os.makedirs(root, exist_ok=True)
+    with open(os.path.join(root, "README.md"), "w") as f:
+        f.write("Synthetic stand-in for mini_speech_commands.\n")
+    for k, command in enumerate(SPEECH_COMMANDS):
+        folder = os.path.join(root, command)
+        os.makedirs(folder, exist_ok=True)
+        for i in range(per_command):
+            length = int(rng.integers(int(0.75 * rate), rate + 1))
+            t = np.arange(length) / rate
+            pitch = 300.0 + 250.0 * k
+            wave_ = 0.5 * np.sin(2 * np.pi * (pitch + 200.0 * t) * t) * np.hanning(length)
+            samples = np.clip(wave_ + rng.normal(0, 0.05, size=length), -1, 1)
+            name = f"{int(rng.integers(0, 2**32)):08x}_nohash_{i}.wav"
+            with wave.open(os.path.join(folder, name), "wb") as w:
+                w.setnchannels(1)
+                w.setsampwidth(2)
+                w.setframerate(rate)
+                w.writeframes((samples * 32767).astype("<i2").tobytes())
+    return root
