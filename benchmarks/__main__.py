@@ -84,8 +84,8 @@ def _interleaved_medians(steps_of, min_steps, repeats, min_window_s):
 
 def _compilations():
     """XLA executables tapejax built: backward/function programs and deferred-value programs."""
-    from tapejax import _compile, _lazy
-    return sum(_compile.compilations.values()) + _lazy.traces["force"]
+    from tapejax import _backward, _lazy
+    return sum(_backward.compilations.values()) + _lazy.traces["force"]
 
 
 def _max_rss_mb():
@@ -112,17 +112,12 @@ def main(argv=None):
     parser.add_argument("--forward", choices=("deferred", "eager"), default="deferred",
                         help="tapejax eager forward under a tape: deferred and fused with the "
                              "gradient (default), or one dispatch per op")
-    parser.add_argument("--backward", choices=("auto", "saved", "replay"), default="auto",
-                        help="tapejax eager backward: auto (a deferred forward runs inside the "
-                             "backward program; an eager one is differentiated on its saved "
-                             "values), or force pullbacks on saved values / a replay of the forward")
     args = parser.parse_args(argv)
 
     import jax
 
     import tapejax as tj
-    from tapejax import _compile, _lazy
-    _compile.BACKWARD = args.backward
+    from tapejax import _backward, _lazy
     _lazy.ENABLED = args.forward == "deferred"
 
     try:
@@ -138,7 +133,7 @@ def main(argv=None):
     device = jax.devices()[0]
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, JAX on {device.platform}: {device.device_kind}"
     print(f"machine: {machine}")
-    results = {"machine": machine, "forward": args.forward, "backward": args.backward, "workloads": {}}
+    results = {"machine": machine, "forward": args.forward, "workloads": {}}
     for name in args.workloads.split(","):
         heavy = name in ("mlp_large", "cnn_small", "lstm_100")
         steps = 2 if args.quick else (5 if heavy else 50)
@@ -159,7 +154,7 @@ def main(argv=None):
         steps_of = {}
         # tapejax's first call compiles whatever `_check` compiled for this workload before (not
         # cleared again between the tapejax peers: each has its own programs anyway)
-        _compile.clear_cache()
+        _backward.clear_cache()
         _lazy.clear_cache()
         for peer, make in peers.items():
             rss = _max_rss_mb()

@@ -27,8 +27,8 @@ import numpy as np
 
 from tapejax import (
     _autograph,
+    _backward,
     _cache,
-    _compile,
     _context,
     _dtypes,
     _explain,
@@ -894,7 +894,7 @@ class Function:
         body = make_body(variables, n_written)
 
         def counted(written_values, read_values, tensor_values, rng_words):
-            _compile.traces["function"] += 1
+            _backward.traces["function"] += 1
             return body(written_values, read_values, tensor_values, rng_words)
 
         var_values = [v._array for v in variables]
@@ -956,7 +956,7 @@ class Function:
         concrete.single_output = info["out_tree"].num_leaves == 1 and info["out_tree"].num_nodes == 1
         # Called through jax.jit's C++ fast path; its first call compiles the trace just made, once.
         concrete.compiled = compiled
-        _compile.compilations["function"] += 1
+        _backward.compilations["function"] += 1
         concrete.pure = pure
         concrete.random = info["random"]
         concrete.out_avals = [types.SimpleNamespace(shape=a.shape, dtype=np.dtype(object))

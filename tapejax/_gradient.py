@@ -13,8 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _compile, _context, _dtypes, _lazy, _nest, _record
-from tapejax._holders import holders_of_item
+from tapejax import _backward, _context, _dtypes, _lazy, _nest, _record
 from tapejax._indexed_slices import IndexedSlices
 from tapejax._ops import math_ops
 from tapejax._ops._convert import convert_to_tensor
@@ -163,46 +162,61 @@ def _differentiate(recorder, flat_targets, target_slots, flat_sources, seeds, se
     """Fills `results` (one per source; None where unconnected) with the gradients."""
     if recorder.persistent and recorder.deferred:
         compute_deferred_forward(recorder)
-    recording = _context.current.recording
-    may_defer = (_lazy.ENABLED and recorder.deferred and not recorder.persistent
-                 and not recording and _context.current.read_hook is None)
     source_groups = tuple([recorder.slots_of_source(s) for s in flat_sources])
-    program = _compile.backward_program(recorder, target_slots, source_groups, seed_avals,
-                                        extra_slots=_held_slots(recorder, target_slots) if may_defer else ())
+    program = _backward.backward_program(recorder, target_slots, source_groups, seed_avals)
     connected = [i for i, ok in enumerate(program.connected) if ok]
     if not connected:
         return
-    if recording and program.dense and _defers_on_outer_tapes(recorder, recording):
-        saved = [recorder.values[s] for s in program.arg_slots]
-        if not _traced_values(seeds, saved):
-            grads = _record_deferred_gradient_op(recorder, program, saved, seeds, seed_objs)
-            _results_at(results, connected, grads)
-            return
-    saved = _lazy.resolve_all([recorder.values[s] for s in program.arg_slots])
-    if may_defer and program.defer and program.dense and not _traced(seeds, saved):
-        _results_at(results, connected, _deferred_gradients(recorder, program, flat_targets, target_slots, saved,
-                                                           seeds))
-        return
+    saved = [recorder.values[s] for s in program.arg_slots]
+    recording = _context.current.recording
+    mode = _mode(recorder, program, recording, saved, seeds)
+    if mode == "outer deferred":
+        grad_tensors = _record_deferred_gradient_op(recorder, program, saved, seeds, seed_objs)
+    elif mode == "deferred":
+        grad_tensors = _deferred_gradients(program, saved, seeds, flat_targets)
+    else:
+        saved = _lazy.resolve_all(saved)
+        grad_tensors, indices = _gradients_now(program, saved, seeds, mode == "inline")
+        if recording:
+            _record_gradient_op(recorder, program, saved, seeds, seed_objs, grad_tensors)
+        if indices is not None:  # sparse gradients: TF's IndexedSlices
+            grad_tensors = [g if rows is None else IndexedSlices(g, Tensor(rows), list(flat_sources[i].shape))
+                            for i, g, rows in zip(connected, grad_tensors, indices)]
+    _results_at(results, connected, grad_tensors)
+
+
+def _mode(recorder, program, recording, saved, seeds):
+    """How the backward runs: "outer deferred" (a deferred op recorded on the outer tapes),
+    "deferred" (a deferred node, run with the next program), "inline" (inside a trace: part of
+    that program) or "now" (its own compiled program, at once)."""
+    deferrable = (_lazy.ENABLED and recorder.deferred and not recorder.persistent and program.dense
+                  and _context.current.read_hook is None)
+    if recording:
+        if deferrable and _outer_tapes_defer(recording) and not _traced_values(seeds, saved):
+            return "outer deferred"
+    elif deferrable and not _traced(seeds, saved):
+        return "deferred"
     if _context.current.read_hook is not None or _traced(seeds, saved):
         # inside a trace (a function's, a custom gradient's), or a function's discovery run
         # on concrete values (retraced next): part of that program, not one of its own
-        grads = program.inline(saved, seeds)
+        return "inline"
+    return "now"
+
+
+def _gradients_now(program, saved, seeds, inline):
+    """The gradients computed now, as Tensors (a sparse one: its rows), and per gradient the row
+    indices of a sparse one (else None), or None when all are dense."""
+    if inline:
+        grads = program.run(saved, seeds)
     else:
-        _compile.calls["gradient"] += 1
+        _backward.calls["gradient"] += 1
         grads = program.compiled(saved, seeds)
-    if program.with_values:
-        grads, values = grads
-        _fill_deferred(recorder, program, flat_targets, target_slots, values)
-    if _lazy.ENABLED and program.dense and type(grads[0]) is _ArrayImpl:
-        grad_tensors = [Tensor(p) for p in _lazy.mark_gradients(grads)]
-    else:
-        grad_tensors = [Tensor(g[0]) if sparse else Tensor(g) for g, sparse in zip(grads, program.sparse)]
-    if recording:
-        _record_gradient_op(recorder, program, saved, seeds, seed_objs, grad_tensors)
-    if not program.dense:
-        grad_tensors = [IndexedSlices(g, Tensor(raw[1]), list(flat_sources[i].shape)) if sparse else g
-                        for i, g, raw, sparse in zip(connected, grad_tensors, grads, program.sparse)]
-    _results_at(results, connected, grad_tensors)
+    if program.dense:
+        if _lazy.ENABLED and type(grads[0]) is _ArrayImpl:
+            return [Tensor(p) for p in _lazy.mark_gradients(grads)], None
+        return [Tensor(g) for g in grads], None
+    return ([Tensor(g[0] if sparse else g) for g, sparse in zip(grads, program.sparse)],
+            [g[1] if sparse else None for g, sparse in zip(grads, program.sparse)])
 
 
 def _results_at(results, positions, grads):
@@ -226,50 +240,22 @@ def _finish(flat_targets, target_slots, flat_sources, seeds, results, unconnecte
     return _nest.pack_sequence_as(sources, results)
 
 
-def _held_slots(recorder, target_slots):
-    """Slots of deferred forward values (not targets) that code outside the tape still holds, e.g.
-    `logits` a metric reads after the step: a replaying gradient returns them too, so reading them
-    does not run the forward again."""
-    objs, values = recorder.objs, recorder.values
-    held = []
-    for _, _, out_slots in recorder.entries:
-        for slot in out_slots:
-            value = values[slot]
-            # `objs` holds the Tensor; any other holder is code outside
-            if (type(value) is _lazy.Pending and value.node.results is None
-                    and holders_of_item(objs, slot) > 1 and slot not in target_slots):
-                held.append(slot)
-    return tuple(held)
+def _deferred_gradients(program, saved, seeds, flat_targets):
+    """The gradients as deferred values of one node running `program` (see `_lazy`).
 
-
-def _deferred_gradients(recorder, program, flat_targets, target_slots, saved, seeds):
-    """The gradients as deferred values of one op running `program` (see `_lazy`).
-
-    Nothing runs now: the gradients, the loss and an update made from them (`v.assign_sub(lr * g)`)
-    run as one program when something reads them or a variable. A deferred target (the loss), and a
-    held forward value the program also returns, gets its value through a projection
-    (`_lazy.Node.project`): holding a loss holds no gradients.
+    Nothing runs now: the forward (the node's deferred inputs, the targets among them), the
+    gradients and an update made from them (`v.assign_sub(lr * g)`) run as one program when
+    something reads them or a variable.
     """
     avals = program.out_avals(saved, seeds)
-    node = _lazy.Node(program.flat, ("gradient", program), list(saved) + list(seeds), True, gradient=True)
-    node.owner = program
-    n_grads = len(program.sparse)
-    pendings = [_lazy.Pending(node, i, *avals[i]) for i in range(n_grads)]
-    node.pendings = pendings + [None] * (len(avals) - n_grads)  # unread gradients: not returned
-    grads = [Tensor(p) for p in pendings]
-    if program.with_values:
-        index = n_grads
-        for target, slot in zip(flat_targets, target_slots):
-            if slot is not None:
-                if type(target) is Tensor and type(target._v) is _lazy.Pending:
-                    target._v = node.project(index, *avals[index])
-                index += 1
-        for slot in program.extra_slots:
-            held = recorder.objs[slot]
-            if type(held._v) is _lazy.Pending and held._v.node.results is None:
-                held._v = node.project(index, *avals[index])
-            index += 1
-    return grads
+    targets = [t._v for t in flat_targets if type(t) is Tensor and type(t._v) is _lazy.Pending]
+    node = _lazy.Node(program.kernel, ("gradient", program, len(targets)), list(saved) + list(seeds) + targets,
+                      True, gradient=True)
+    _lazy.follow(node)
+    for target in targets:  # always returned, held or not: one program whether a step keeps its loss
+        if target.node.pendings is not None:
+            target.node.pendings[target.index] = None
+    return [Tensor(p) for p in _lazy.outputs_of(node, avals)]
 
 
 def _traced(seeds, saved):
@@ -298,30 +284,12 @@ def compute_deferred_forward(recorder):
     recorder.deferred = False
 
 
-def _fill_deferred(recorder, program, flat_targets, target_slots, values):
-    """Gives deferred targets (e.g. the loss), and the held forward values the program also
-    returned (its `extra_slots`), the values the gradient program computed."""
-    live = [t for t, slot in zip(flat_targets, target_slots) if slot is not None]
-    for target, value in zip(live, values):
-        if type(target) is Tensor and type(target._v) is _lazy.Pending:
-            target._v = value
-    for slot, value in zip(program.extra_slots, values[len(live):]):
-        held = recorder.objs[slot]
-        if type(held._v) is _lazy.Pending and held._v.node.results is None:
-            held._v = value
-
-
 def _add(a, b):
     return math_ops.add(convert_to_tensor(a), convert_to_tensor(b))
 
 
-def _defers_on_outer_tapes(recorder, recording):
-    """True when the tapes `recording` record this gradient (nested tapes) and it can stay
-    deferred: its forward was deferred and every recording tape records deferred ops."""
-    if not _lazy.ENABLED or not recorder.deferred or recorder.persistent:
-        return False
-    if _context.current.read_hook is not None:
-        return False
+def _outer_tapes_defer(recording):
+    """True when every tape recording this gradient (nested tapes) records deferred ops."""
     for outer in recording:
         if type(outer) is not _record._Recorder:
             return False
@@ -339,7 +307,7 @@ def _traced_values(seeds, saved):
 def _record_deferred_gradient_op(recorder, program, saved, seeds, seed_objs):
     """The gradients as deferred ops recorded on the outer tapes (higher-order gradients).
 
-    Nothing runs now: the outer gradient replays the forward, this backward and its own backward
+    Nothing runs now: the forward, this backward and the outer gradient's own backward run
     in one program (a Hessian-vector product is one dispatch). Each group of outputs reads only
     the inputs it depends on (see `Program.op_groups`), so TF's None patterns hold at second order.
     """
@@ -350,7 +318,7 @@ def _record_deferred_gradient_op(recorder, program, saved, seeds, seed_objs):
     for positions, outputs, op in program.op_groups(values):
         group_values = [values[i] for i in positions]
         node = _lazy.Node(op, ("gradient", program, positions, outputs), group_values, True)
-        group = [Tensor(_lazy.Pending(node, k, *avals[j])) for k, j in enumerate(outputs)]
+        group = [Tensor(p) for p in _lazy.outputs_of(node, [avals[j] for j in outputs])]
         _record.record_all(op, node.key, [inputs[i] for i in positions], group_values, group)
         for j, tensor in zip(outputs, group):
             grads[j] = tensor

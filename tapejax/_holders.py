@@ -2,16 +2,18 @@
 
 Donating a buffer (an in-place update) is safe only when nothing outside tapejax still holds the
 old array, and a deferred output needs returning only when something still holds its Pending. The
-callers know which of their own structures hold the value (a list of leaves, a node's inputs); the
-rest are the user's (a Tensor, a NumPy view's owner, a list of losses). `sys.getrefcount` counts
-both, plus what the call itself adds, which differs between Python versions (3.14 borrows
-references that 3.11 takes): so the value is always read inside this module, by the same code the
-import calibrates on an object whose holders are known.
+callers know which of their own structures hold the value (a list of leaves, the deferred graph's
+input lists, a Variable's storage) and say how many references those are; every other reference is
+the user's (a Tensor, a NumPy view's owner, a list of losses). `sys.getrefcount` counts both, plus
+what the call itself adds, which differs between Python versions (3.14 borrows references that 3.11
+takes): so the count is only read here, by the same code the import calibrates on objects whose
+holders are known, and every question is "is it held beyond what the caller knows of?".
 """
 
 from __future__ import annotations
 
 import sys
+import weakref
 
 
 def _count_item(container, index):
@@ -24,22 +26,30 @@ def _count_attribute(obj, name):
     return sys.getrefcount(value)
 
 
+def _count_referent(weak):
+    value = weak()
+    if value is None:
+        return 0
+    return sys.getrefcount(value)
+
+
 class _Probe:
-    __slots__ = ("value",)
+    __slots__ = ("value", "__weakref__")
 
 
 def _calibrate():
-    held = object()
+    held = _Probe()
     one_list = [held]
     del held  # now held by `one_list` alone
     item_extra = _count_item(one_list, 0) - 1
+    referent_extra = _count_referent(weakref.ref(one_list[0])) - 1
     probe = _Probe()
     probe.value = object()  # held by the slot alone
     attribute_extra = _count_attribute(probe, "value") - 1
-    return item_extra, attribute_extra
+    return item_extra, attribute_extra, referent_extra
 
 
-_ITEM_EXTRA, _ATTRIBUTE_EXTRA = _calibrate()
+_ITEM_EXTRA, _ATTRIBUTE_EXTRA, _REFERENT_EXTRA = _calibrate()
 
 
 def holders_of_item(container, index):
@@ -59,3 +69,29 @@ def holders_of_attribute(obj, name):
     """The number of references to `getattr(obj, name)` (the attribute's own included; for a
     property, the references to the object it returns)."""
     return _count_attribute(obj, name) - _ATTRIBUTE_EXTRA
+
+
+def item_held_beyond(container, index, known):
+    """Whether `container[index]` has holders besides the container and `known` other references
+    the caller's own structures hold."""
+    return holders_of_item(container, index) > 1 + known
+
+
+def attribute_held_beyond(obj, name, known):
+    """Whether `getattr(obj, name)` has holders besides that attribute and `known` others."""
+    return holders_of_attribute(obj, name) > 1 + known
+
+
+def held_beyond(weak, known_uses):
+    """Whether the object `weak` refers to has holders other than the ones its caller knows of.
+
+    Args:
+      weak: a weak reference.
+      known_uses: a dict from `id(object)` to how many references the caller's own structures hold
+        (absent: none).
+
+    Returns:
+      False when the object is gone or only those known references hold it.
+    """
+    count = _count_referent(weak) - _REFERENT_EXTRA
+    return count > 0 and count > known_uses.get(id(weak()), 0)

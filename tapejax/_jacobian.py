@@ -6,7 +6,7 @@ import math
 
 import jax.numpy as jnp
 
-from tapejax import _compile, _lazy, _nest
+from tapejax import _backward, _lazy, _nest
 from tapejax._gradient import UnconnectedGradients, _check_leaf, check_unconnected, compute_deferred_forward
 from tapejax._tensor import Tensor
 
@@ -30,7 +30,7 @@ def _rows_for(recorder, target, flat_sources, seeds_shape):
         return results
     groups = tuple(recorder.slots_of_source(s) for s in flat_sources)
     seed_aval = ((tuple(target.shape), target._v.dtype),)
-    program = _compile.backward_program(recorder, (slot,), groups, seed_aval, allow_sparse=False)
+    program = _backward.backward_program(recorder, (slot,), groups, seed_aval, allow_sparse=False)
     idx = [i for i, ok in enumerate(program.connected) if ok]
     if idx:
         saved = _lazy.resolve_all([recorder.values[s] for s in program.arg_slots])

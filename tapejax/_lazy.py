@@ -3,12 +3,13 @@
 While a GradientTape records, an op whose inputs are concrete arrays (or deferred values) does not
 run: its output Tensors hold `Pending` values (shape and dtype known at once, from the kernel's
 abstract evaluation, so shape and dtype errors still raise at the op). `tape.gradient` adds one
-node running the recorded forward and its backward (a compiled structure, see `_compile`); an op
+node running the backward on those deferred values (a compiled structure, see `_backward`); an op
 on a gradient outside any tape (`lr * g`) is one more, and `v.assign_sub(lr * g)` makes the
 variable's value a pending update (a "write"). Nothing runs until something reads a value
 (`Tensor._value`: printing, `numpy()`, Python control flow, an op outside the tape) or a variable
 (the next step's forward): then one compiled program computes every unresolved node that value
-depends on and every pending write, donating the old variable buffers nothing else holds. So an
+depends on and every pending write, donating the old variable buffers nothing else holds, and
+returning only the outputs something outside the graph still holds (see `_kept_outputs`). So an
 eager training step -- forward, backward, every update -- is one dispatch, as `jax.jit` of the
 whole step would be, and nothing runs twice.
 """
@@ -18,13 +19,14 @@ from __future__ import annotations
 import collections
 import signal
 import threading
+import weakref
 
 import jax
 import numpy as np
 
 from tapejax import _cache, _context
 from tapejax._errors import DataLossError, from_runtime_error
-from tapejax._holders import holders_of_item
+from tapejax._holders import held_beyond, item_held_beyond
 
 ENABLED = True  # False while a `tf.device` scope names a non-default device (see `device_scope_entered`)
 MAX_PROGRAMS = 256
@@ -73,8 +75,8 @@ calls = collections.Counter()  # "force" -> number of forcing programs run
 class Node:
     """One deferred op: its kernel, its op key, its inputs (arrays or Pending), and its results."""
 
-    __slots__ = ("kernel", "key", "inputs", "multi", "results", "gradient", "projections", "pendings",
-                 "donatable", "old_values", "error", "owner")
+    __slots__ = ("kernel", "key", "inputs", "multi", "results", "gradient", "pendings", "donatable",
+                 "old_values", "error", "follower", "__weakref__")
 
     def __init__(self, kernel, key, inputs, multi, gradient=False):
         self.kernel = kernel
@@ -83,27 +85,17 @@ class Node:
         self.multi = multi
         self.results = None
         self.gradient = gradient  # outputs are gradients `tape.gradient` returned
-        self.projections = None  # (node, index): one-output nodes resolved with this one's output
-        self.pendings = None  # per output, its Pending (dropped when unused) or None (always kept)
+        self.pendings = None  # per output, a weak reference to its Pending, or None: always returned
         self.donatable = (0,)  # for a write: the inputs that are old variable values
         self.old_values = None  # for a write: per output, the input holding the value it replaces
         self.error = None  # the exception that computing this node raised (see `_recover`)
-        self.owner = None  # a gradient node's backward program (run_alone, note_fused)
-
-    def project(self, index, shape, dtype):
-        """A one-output node for output `index`, resolved whenever this node is: holding it holds
-        that output only (a loss kept in a list does not keep a step's gradients alive)."""
-        node = Node(_identity, PROJECTION, [Pending(self, index, shape, dtype)], False)
-        if self.projections is None:
-            self.projections = []
-        self.projections.append((node, index))
-        return Pending(node, 0, shape, dtype)
+        self.follower = None  # a weak reference to a deferred gradient reading this node (see `follow`)
 
 
 class Pending:
     """A deferred output of a Node: it has the shape and dtype of the array it will be."""
 
-    __slots__ = ("node", "index", "shape", "dtype")
+    __slots__ = ("node", "index", "shape", "dtype", "__weakref__")
 
     def __init__(self, node, index, shape, dtype):
         self.node = node
@@ -133,12 +125,41 @@ class Pending:
         return node.results[self.index]
 
 
-def _identity(x):
-    return x
-
-
 GRADIENT = ("gradient outputs",)
-PROJECTION = ("one output of another node",)
+
+
+def outputs_of(node, avals):
+    """The deferred outputs of `node`, one per `(shape, dtype)` in `avals`.
+
+    The node keeps only weak references to them: when it runs, an output no Tensor (or other
+    holder outside the deferred graph) still holds is computed inside the program but not returned
+    (see `_kept_outputs`), so XLA need not materialise it.
+    """
+    pendings = [Pending(node, i, shape, dtype) for i, (shape, dtype) in enumerate(avals)]
+    node.pendings = [weakref.ref(p) for p in pendings]
+    return pendings
+
+
+def follow(gradient_node):
+    """Makes the deferred forward nodes `gradient_node` reads run it too when they are forced: the
+    loss (or a forward value) read after `tape.gradient` computes the gradients in the same program,
+    so a step reading its loss first still runs forward and backward as one program."""
+    follower = weakref.ref(gradient_node)
+    for value in gradient_node.inputs:
+        if type(value) is Pending and value.node.results is None:
+            value.node.follower = follower
+
+
+def _with_followers(roots):
+    """`roots` and the deferred gradients that read them (see `follow`)."""
+    extra = None
+    for root in roots:
+        follower = root.follower
+        if follower is not None:
+            gradient = follower()
+            if gradient is not None and gradient.results is None and gradient.error is None:
+                extra = [gradient] if extra is None else extra + [gradient]
+    return roots if extra is None else list(roots) + extra
 
 
 def mark_gradients(arrays):
@@ -171,10 +192,6 @@ def deferred_single_op(value):
 _writes = {}
 _lock = _context.donation_lock  # the writes run (and donate) holding it
 
-# A gradient node carries what runs it (`node.owner`, its backward program): forced alone (read
-# before any op or update used its gradients), deferring it fused nothing, so `owner.run_alone(
-# values)` runs it as that program's own compiled function; run with other work, the owner is told
-# (`owner.note_fused()`), so it keeps deferring.
 
 
 def add_write(key, node):
@@ -402,8 +419,6 @@ def _recover(roots):
         else:
             node.error = error
             node.inputs = None
-            for projection, _ in node.projections or ():
-                projection.error = error
     if first is None:  # nothing new failed: a root failed before
         first = next((root.error for root in roots if root.error is not None), None)
     return first
@@ -444,21 +459,19 @@ def deferred_interrupts():
 
 
 def _kept_outputs(order, pending_uses):
-    """Per node, None (every output leaves the program) or the outputs something outside this
-    program can still read: a gradient no Tensor or pending op holds is computed (an update in this
-    program may use it) but not returned, which saves its buffer and XLA a materialised copy."""
+    """Per node, None (every output leaves the program) or the outputs something outside the
+    deferred graph still holds: an output only the forced nodes read (a forward intermediate, a
+    gradient an update in this program uses) is computed but not returned, which saves its buffer
+    and lets XLA fuse through it."""
     kept = []
     for node in order:
         pendings = node.pendings
         if pendings is None:
             kept.append(None)
             continue
-        live = []
-        for i in range(len(pendings)):
-            # holders that are not outside: `pendings` and the forced nodes' input lists
-            if pendings[i] is None or holders_of_item(pendings, i) > 1 + pending_uses.get(id(pendings[i]), 0):
-                live.append(i)
-        kept.append(None if len(live) == len(pendings) else tuple(live))
+        # holders inside the graph: the input lists of the nodes forced here (dropped after)
+        live = tuple([i for i, weak in enumerate(pendings) if weak is None or held_beyond(weak, pending_uses)])
+        kept.append(None if len(live) == len(pendings) else live)
     return tuple(kept)
 
 
@@ -496,9 +509,8 @@ def _donated_leaves(writes, leaves, leaf_index, leaf_uses):
         inputs = node.inputs
         for i in node.donatable:
             pos = leaf_index.get(id(inputs[i]))
-            # Holders that go away with this program: the forced nodes' input lists (dropped
-            # below) and `leaves`.
-            if pos is not None and holders_of_item(leaves, pos) <= leaf_uses[pos] + 1 and pos not in donated:
+            # the graph's holders go away with this program: the forced nodes' input lists
+            if pos is not None and not item_held_beyond(leaves, pos, leaf_uses[pos]) and pos not in donated:
                 donated.append(pos)
     return tuple(donated)
 
@@ -506,13 +518,11 @@ def _donated_leaves(writes, leaves, leaf_index, leaf_uses):
 def force(roots):
     """Computes the results of the nodes `roots` and of every unresolved node they depend on,
     together with every pending variable update."""
-    # a projection (a loss) is computed by its source node, as part of the same program as always
-    roots = [root.inputs[0].node if root.key is PROJECTION and root.results is None else root
-             for root in roots]
     if _cache.churned() and _no_trace() and _context.current.trace is None:  # shapes keep changing:
         # free what they compiled (at a point where no trace holds any of it)
         _cache.clear_all()
     with _lock:
+        roots = _with_followers(roots)
         writes, registered = (), None
         if _writes:
             registered = dict(_writes)
@@ -527,20 +537,6 @@ def force(roots):
                 raise failure.with_traceback(None) from None
             return
         if not order:
-            return
-        if len(order) > 1:
-            for node in order:
-                if node.owner is not None:
-                    node.owner.note_fused()
-        elif order[0].owner is not None:
-            node = order[0]
-            values = [v.node.results[v.index] if type(v) is Pending else v for v in node.inputs]
-            if _no_trace():
-                results = node.owner.run_alone(values)
-            else:
-                with jax.ensure_compile_time_eval():
-                    results = node.owner.run_alone(values)
-            _store(node, results)
             return
         kept_outputs = _kept_outputs(order, pending_uses)
         if writes:
@@ -607,12 +603,7 @@ def _store(node, results):
     node.results = results
     node.inputs = None  # what it read is no longer needed
     node.pendings = None
-    if node.projections is not None:
-        for projection, index in node.projections:
-            if projection.results is None:
-                projection.results = (results[index],)
-                projection.inputs = None
-        node.projections = None
+    node.follower = None
 
 
 @_cache.register

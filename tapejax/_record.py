@@ -228,7 +228,7 @@ class _Recorder:
                 _entry_avals.clear()
             _entry_avals[entry_structure] = avals
         node = _lazy.Node(kernel, key, values, multi)
-        outputs = [Tensor(Pending(node, i, shape, dtype)) for i, (shape, dtype) in enumerate(avals)]
+        outputs = [Tensor(p) for p in _lazy.outputs_of(node, avals)]
         self.deferred = True
         self._add_entry(kernel, key, in_refs, entry_structure, outputs)
         if self.unregistered:

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 
 from tapejax import _cache, _context, _device, _dtypes, _explain, _kernels, _lazy, _trace_graph
 from tapejax._errors import InvalidArgumentError
-from tapejax._holders import holders_of_attribute, holders_of_item
+from tapejax._holders import attribute_held_beyond, item_held_beyond
 from tapejax._tensor import Tensor, TensorShape, _host, _next_id, _numpy_text, _Reference
 
 
@@ -56,8 +56,7 @@ def arrays_to_donate(variables):
     arrays = [v._array for v in variables]
     allowed = _context.donation_allowed()  # callers hold `_context.donation_lock` until they write
     for i in range(len(arrays)):
-        # holders: the Variable's attribute and this list
-        if not allowed or holders_of_item(arrays, i) > 2:
+        if not allowed or item_held_beyond(arrays, i, 1):  # beyond this list and the Variable
             arrays[i] = jnp.array(arrays[i], copy=True)
     return arrays
 
@@ -280,7 +279,7 @@ class Variable:
         context = _context.variable_user()
         with _context.donation_lock:  # read, update and write as one step, as TF's assign ops
             if (context.read_hook is None and _context.donation_allowed()
-                    and holders_of_attribute(self, "_array") <= 1):
+                    and not attribute_held_beyond(self, "_array", 0)):
                 with _lazy.deferred_interrupts():  # Ctrl-C between the call and the store would lose it
                     self._write(in_place_kernel(self._array, delta))
             else:  # (inside a function trace, recorded with its ops)

@@ -7,12 +7,10 @@ from benchmarks import __main__ as runner
 pytest.importorskip("tensorflow")
 
 
-@pytest.mark.parametrize("flags", [[], ["--forward", "eager", "--backward", "saved"], ["--backward", "replay"]],
-                         ids=["default", "eager_saved", "replay"])
+@pytest.mark.parametrize("flags", [[], ["--forward", "eager"]], ids=["default", "eager"])
 def test_quick_run_reports_every_peer_and_matches_tf(flags, monkeypatch):
-    from tapejax import _compile, _lazy
+    from tapejax import _lazy
     # the runner sets these process-wide; monkeypatch puts them back afterwards
-    monkeypatch.setattr(_compile, "BACKWARD", _compile.BACKWARD)
     monkeypatch.setattr(_lazy, "ENABLED", _lazy.ENABLED)
     results = runner.main(["--quick", "--workloads", "scalar_square,mlp_small,hvp_64"] + flags)
     for name, row in results["workloads"].items():
@@ -55,8 +53,7 @@ def test_autograph_loop_benchmark_quick_run_compiles_the_converted_loop_once():
 
 
 def test_lstm_workload_is_one_program_per_step_and_matches_tf(monkeypatch):
-    from tapejax import _compile, _lazy
-    monkeypatch.setattr(_compile, "BACKWARD", _compile.BACKWARD)
+    from tapejax import _lazy
     monkeypatch.setattr(_lazy, "ENABLED", _lazy.ENABLED)
     row = runner.main(["--quick", "--workloads", "lstm_100"])["workloads"]["lstm_100"]
     assert row["max_abs_diff_vs_tf"] < 1e-5  # a Keras LSTM step on tapejax equals one on TF

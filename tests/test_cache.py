@@ -7,7 +7,7 @@ import sys
 import numpy as np
 
 import tapejax as tf
-from tapejax import _compile, _lazy
+from tapejax import _backward, _lazy
 from tapejax._cache import LRU
 from tapejax._ops.array_ops import ARRAY
 
@@ -51,11 +51,11 @@ def test_clear_caches_drops_every_compiled_program_and_the_next_steps_give_the_s
               for n in (1, 2, 3)]
     ARRAY["reshape"].kernels.clear()
     tf.reshape(tf.ones([4]), [2, 2])
-    assert len(_compile._programs) and traced_step._concrete
+    assert len(_backward._programs) and traced_step._concrete
     (kernel,) = ARRAY["reshape"].kernels.values()  # the one just compiled
     assert kernel._cache_size() > 0
     tf.clear_caches()
-    assert not _lazy._programs and not _compile._programs and not traced_step._concrete
+    assert not _lazy._programs and not _backward._programs and not traced_step._concrete
     assert not ARRAY["reshape"].kernels and kernel._cache_size() == 0
     after = [(traced_step(tf.ones((n, 3))).numpy(), *[t.numpy() for t in eager_step(tf.ones((n, 3)))])
              for n in (1, 2, 3)]
@@ -68,10 +68,10 @@ _CHANGING_SHAPES = """
 import ctypes, gc, sys
 import numpy as np
 import tapejax as tf
-from tapejax import _cache, _compile, _function, _lazy
+from tapejax import _cache, _backward, _function, _lazy
 
 _cache.CHURN_LIMIT = 16  # smaller tables than the defaults, so the bound acts several times in a run
-_lazy._programs.limit = _compile._programs.limit = 16
+_lazy._programs.limit = _backward._programs.limit = 16
 _function.MAX_CONCRETE_FUNCTIONS = 16
 libc = ctypes.CDLL("libc.so.6")
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tapejax as tf
-from tapejax import _compile
+from tapejax import _backward
 
 
 def _linear_problem(seed=0):
@@ -66,21 +66,21 @@ def test_python_side_effects_run_once_when_the_trace_finds_variables():
 def test_100_step_loop_traces_once_per_signature():
     x, y, w, b = _linear_problem()
     step = _make_step(w, b)
-    before = _compile.traces["function"]
+    before = _backward.traces["function"]
     losses = [float(step(x, y, 0.1)) for _ in range(100)]
     assert step.trace_count == 1
     # one trace: the Variables it finds (w and b) are lifted from that trace, not traced again
-    assert _compile.traces["function"] - before == 1
+    assert _backward.traces["function"] - before == 1
     assert losses[-1] < losses[0]
 
 
 def test_100_step_loop_compiles_once():
     x, y, w, b = _linear_problem()
     step = _make_step(w, b)
-    before = _compile.compilations["function"]
+    before = _backward.compilations["function"]
     for _ in range(100):
         step(x, y, 0.1)
-    assert _compile.compilations["function"] - before == 1
+    assert _backward.compilations["function"] - before == 1
 
 
 def _counter_step(shape=(256, 256)):
@@ -279,11 +279,11 @@ def test_a_none_dimension_traces_the_python_function_once_and_compiles_per_shape
         seen.append(tuple(x.shape))
         return tf.reduce_sum(x, axis=1) * tf.cast(tf.shape(x)[0], tf.float32)
 
-    before = _compile.traces["function"]
+    before = _backward.traces["function"]
     for n in (1, 3, 5, 3):
         np.testing.assert_allclose(f(tf.ones([n, 2])).numpy(), np.full(n, 2.0 * n))
     assert seen == [(None, 2)] and f.trace_count == 1
-    assert _compile.traces["function"] - before == 1  # the Python body ran once, for every shape
+    assert _backward.traces["function"] - before == 1  # the Python body ran once, for every shape
     jitted = f._concrete[next(iter(f._concrete))].compiled
     assert jitted._cache_size() == 3  # compiled for (1, 2), (3, 2) and (5, 2)
 
@@ -327,12 +327,12 @@ def test_string_calls_free_their_pools_and_trace_once():
     def f(s):
         return tf.strings.join([s, tf.strings.as_string(tf.strings.length(s))], separator="#")
 
-    before = _compile.traces["function"]
+    before = _backward.traces["function"]
     f(tf.constant(["warm"]))
     pools = len(_string_trace._pools)
     for i in range(50):
         assert f(tf.constant([f"w{i}"])).numpy().tolist() == [f"w{i}#{len(str(i)) + 1}".encode()]
-    assert _compile.traces["function"] - before == 1
+    assert _backward.traces["function"] - before == 1
     assert len(_string_trace._pools) <= pools + 1
 
 

@@ -128,3 +128,26 @@ def test_the_counts_are_the_same_on_other_pythons(version):
     done = subprocess.run([python, "-c", _COUNTS_CHECK, str(holders)], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_held_beyond_asks_only_about_holders_the_caller_does_not_know_of():
+    import weakref
+
+    from tapejax._holders import attribute_held_beyond, held_beyond, item_held_beyond
+
+    value = _Slot()
+    weak = weakref.ref(value)
+    graph = [value, value]  # two references the caller's structures hold
+    del value
+    assert not held_beyond(weak, {id(weak()): 2}) and held_beyond(weak, {id(weak()): 1})
+    user = graph[0]
+    assert held_beyond(weak, {id(weak()): 2})  # the user's name
+    assert item_held_beyond(graph, 0, 1) and not item_held_beyond(graph, 0, 2)
+    del user, graph
+    assert weak() is None and not held_beyond(weak, {})
+    slot = _Slot()
+    slot.value = object()
+    assert not attribute_held_beyond(slot, "value", 0)
+    view = slot.value
+    assert attribute_held_beyond(slot, "value", 0) and not attribute_held_beyond(slot, "value", 1)
+    del view

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import tapejax as tf
-from tapejax import _compile
+from tapejax import _backward
 from tests._numeric import numeric_jacobian
 
 RS = np.random.RandomState(2)
@@ -51,14 +51,14 @@ def test_batch_jacobian_matches_per_example_jacobians():
 
 
 def test_jacobian_compiles_once_across_calls():
-    before = _compile.traces["jacobian"]
+    before = _backward.traces["jacobian"]
     for _ in range(5):
         x = tf.constant(RS.randn(8).astype(np.float32))
         with tf.GradientTape() as tape:
             tape.watch(x)
             y = tf.tanh(x) * 2.0
         tape.jacobian(y, x)
-    assert _compile.traces["jacobian"] - before == 1
+    assert _backward.traces["jacobian"] - before == 1
 
 
 def test_unconnected_jacobian_is_none_or_zeros():

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tapejax as tf
-from tapejax import _compile, _lazy
+from tapejax import _backward, _lazy
 from tapejax._lazy import Pending
 
 
@@ -27,14 +27,13 @@ def _mlp_loss(x, y, ws):
 
 @pytest.fixture(autouse=True)
 def _fresh_programs():
-    """Each test starts with new backward programs: whether one defers its gradients is learnt as
-    it runs (see test_a_gradient_read_before_any_use_is_computed_at_once_from_then_on)."""
-    _compile.clear_cache()
+    """Each test starts with new backward programs (some count the programs they build)."""
+    _backward.clear_cache()
 
 
 def _programs_run():
     """Programs dispatched so far: deferred-value programs and backward programs run at once."""
-    return _lazy.calls["force"] + _compile.calls["gradient"]
+    return _lazy.calls["force"] + _backward.calls["gradient"]
 
 
 @pytest.fixture
@@ -283,35 +282,27 @@ def test_fused_update_spares_a_held_old_value():
     np.testing.assert_array_equal(view, old)
 
 
-def test_a_forward_read_inside_the_tape_is_not_run_again_by_the_gradient(monkeypatch):
-    from tapejax import _compile, _replay
-    _compile.clear_cache()  # count the programs this test builds
+def test_a_forward_read_inside_the_tape_is_not_run_again_by_the_gradient():
     x, y, ws = _mlp_problem(6)
-    replays = []
-    original = _replay.build_replay_backward
-    monkeypatch.setattr(_replay, "build_replay_backward",
-                        lambda *a: replays.append(1) or original(*a))
     with tf.GradientTape() as tape:
         loss = _mlp_loss(x, y, ws) * 1.5
         value = float(loss)  # computes the whole forward
     grads = tape.gradient(loss, ws)
-    assert replays == []  # differentiated on the computed values, not re-run
+    node = grads[0]._v.node
+    # the backward reads the computed forward values: nothing of the forward is pending any more
+    assert all(type(v) is not Pending or v.node.results is not None for v in node.inputs)
+    ran = _programs_run()
+    grad_values = [g.numpy() for g in grads]
+    assert _programs_run() == ran + 1
     with tf.GradientTape() as tape:
         loss2 = _mlp_loss(x, y, ws) * 1.5
     grads2 = tape.gradient(loss2, ws)
-    assert replays == [1]
     assert float(loss2) == pytest.approx(value, rel=1e-6)
-    for a, b in zip(grads, grads2):
-        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+    for a, b in zip(grad_values, grads2):
+        np.testing.assert_allclose(a, b.numpy(), rtol=1e-5, atol=1e-6)
 
 
-def test_a_persistent_tape_computes_its_deferred_forward_once(monkeypatch):
-    from tapejax import _compile, _replay
-    _compile.clear_cache()
-    replays = []
-    original = _replay.build_replay_backward
-    monkeypatch.setattr(_replay, "build_replay_backward",
-                        lambda *a: replays.append(1) or original(*a))
+def test_a_persistent_tape_computes_its_deferred_forward_once():
     x, y, ws = _mlp_problem(7)
     with tf.GradientTape(persistent=True) as tape:
         loss = _mlp_loss(x, y, ws)
@@ -320,7 +311,7 @@ def test_a_persistent_tape_computes_its_deferred_forward_once(monkeypatch):
     g1 = tape.gradient(loss, ws)
     g2 = tape.gradient(other, ws[0])
     jac = tape.jacobian(loss, ws[1])
-    assert replays == [] and _lazy.calls["force"] == forced + 1  # one forward, reused three times
+    assert _lazy.calls["force"] == forced + 1  # one forward, reused three times
     with tf.GradientTape() as once:
         loss_again = _mlp_loss(x, y, ws)
     np.testing.assert_allclose(g1[0].numpy(), once.gradient(loss_again, ws)[0].numpy(), rtol=1e-5)
@@ -546,7 +537,7 @@ def test_a_fused_program_that_fails_runs_its_ops_one_by_one_instead(monkeypatch,
     assert not _lazy._writes
 
 
-def test_a_gradient_read_before_any_use_is_computed_at_once_from_then_on(eager_forward):
+def test_a_gradient_read_before_any_use_runs_with_its_forward_as_one_program(eager_forward):
     def step(ws):
         with tf.GradientTape() as tape:
             hidden = tf.nn.relu(tf.matmul(x, ws[0]))
@@ -556,28 +547,34 @@ def test_a_gradient_read_before_any_use_is_computed_at_once_from_then_on(eager_f
     x, y, ws = _mlp_problem(21)
     want = eager_forward(lambda: [t.numpy() if not isinstance(t, list) else [g.numpy() for g in t]
                                   for t in step(ws)])
-    for _ in range(2):  # twice in a row, a gradient read before anything used it runs alone
-        hidden, loss, grads = step(ws)
-        program = grads[0]._v.node.key[1]
-        assert grads[0]._v.node.results is None and program.defer  # still deferred
-        grads[0].numpy()
-    assert not program.defer
-    for _ in range(2):
+    for _ in range(3):
         ran = _programs_run()
         hidden, loss, grads = step(ws)
-        assert _programs_run() == ran + 1  # computed at once, one program
-        got = [hidden.numpy(), loss.numpy(), [g.numpy() for g in grads]]
+        assert grads[0]._v.node.results is None and _programs_run() == ran  # deferred
+        got = [[g.numpy() for g in grads], hidden.numpy(), loss.numpy()]
         assert _programs_run() == ran + 1  # the held hidden layer and the loss came with it
-    np.testing.assert_allclose(got[0], want[0], rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(got[1], want[1], rtol=1e-5, atol=1e-6)
-    for a, b in zip(got[2], want[2]):
+    np.testing.assert_allclose(got[1], want[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got[2], want[1], rtol=1e-5, atol=1e-6)
+    for a, b in zip(got[0], want[2]):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_a_loss_read_after_the_gradient_computes_the_gradients_in_the_same_program():
+    x, y, ws = _mlp_problem(24)
+    with tf.GradientTape() as tape:
+        loss = _mlp_loss(x, y, ws)
+    grads = tape.gradient(loss, ws)
+    ran = _programs_run()
+    float(loss)
+    assert _programs_run() == ran + 1 and all(g._v.node.results is not None for g in grads)
+    [g.numpy() for g in grads]
+    assert _programs_run() == ran + 1
 
 
 def test_gradients_that_feed_updates_stay_deferred():
     x, y, ws = _mlp_problem(22)
 
-    def logged_step():  # logs its loss before the update: its gradients run alone
+    def logged_step():  # logs its loss before the update
         with tf.GradientTape() as tape:
             loss = _mlp_loss(x, y, ws)
         grads = tape.gradient(loss, ws)
@@ -585,14 +582,14 @@ def test_gradients_that_feed_updates_stay_deferred():
         for w, g in zip(ws, grads):
             w.assign_sub(0.1 * g)
 
-    for _ in range(3):  # every few steps, one logs: the steps in between fuse, so it stays deferred
+    for _ in range(3):
         logged_step()
         _sgd_steps(ws, x, y, 2)
     ws[0].numpy()
     with tf.GradientTape() as tape:
         loss = _mlp_loss(x, y, ws)
     grads = tape.gradient(loss, ws)
-    assert grads[0]._v.node.results is None and grads[0]._v.node.key[1].defer
+    assert grads[0]._v.node.results is None
 
 
 def _hvp(a, x, v, seen=None):

@@ -258,7 +258,7 @@ def _deferred(op, kernel, key, values):
     except (TypeError, ValueError) as err:
         raise _invalid_argument(op, values, err) from None
     node = _lazy.Node(kernel, key, values, op.multi)
-    return node, [Tensor(Pending(node, i, shape, dtype)) for i, (shape, dtype) in enumerate(avals)]
+    return node, [Tensor(p) for p in _lazy.outputs_of(node, avals)]
 
 
 def _invalid_argument(op, values, err):
