@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from tapejax import _saved_model, _sparse
+from tapejax import _nest, _saved_model, _sparse
 from tapejax._function import function
 from tapejax._npz import load_arrays, save_arrays
 from tapejax._ops import array_ops, math_ops
@@ -18,11 +18,11 @@ from tapejax._tape import GradientTape
 from tapejax._tensor import Tensor
 from tapejax.data import Dataset
 from tapejax.distribute._input import distribute_keras_batch, keras_scope
-from tapejax.keras import _losses as losses_module
+from tapejax.keras import _compile_losses, _saving, _trackable
 from tapejax.keras import _metrics as metrics_module
 from tapejax.keras import _optimizers as optimizers_module
-from tapejax.keras import _saving, _trackable
 from tapejax.keras._callbacks import CallbackList, History
+from tapejax.keras._compile_losses import CompileLoss
 from tapejax.keras._compile_metrics import CompileMetrics
 from tapejax.keras._layer import Input, InputLayer, KerasTensor, Layer, _leaves, _map
 
@@ -114,7 +114,7 @@ class Model(Layer):
             names = set(Layer._saving_base_attributes()) | set(Model(name="reference").__dict__)
             names |= set(Sequential(name="reference").__dict__)
             names |= {"_inputs_struct", "_outputs_struct", "_flat_inputs", "_flat_outputs", "_nodes",
-                      "_train_fn", "_test_fn", "_predict_fn", "_compile_args"}
+                      "_train_fn", "_test_fn", "_predict_fn", "_compile_args", "_output_names"}
             names.discard("optimizer")
             for klass in (Model, Sequential, Functional):
                 names |= {k for k in dir(klass) if not k.startswith("__")}
@@ -159,6 +159,7 @@ class Model(Layer):
         self.loss = None
         self.compiled = False
         self._compile_metrics = None
+        self._compile_loss = None
         self._prepared = False
         self._loss_tracker = None
         self._train_fn = self._test_fn = None
@@ -315,9 +316,15 @@ class Model(Layer):
 
         Args:
           optimizer: an Optimizer or a name (`'adam'`).
-          loss: a Loss, a name (`'sparse_categorical_crossentropy'`), or a callable.
+          loss: a Loss, a name (`'sparse_categorical_crossentropy'`), or a callable; for a model
+            of several outputs one for all, or a list (by position) or a dict (by output name) of
+            them.
+          loss_weights: a float, or a list/dict matching `loss`: the total loss is the sum of the
+            losses times their weights.
           metrics: list of Metrics or names (`'accuracy'` picks binary, categorical or sparse
-            categorical accuracy from the shapes, as Keras does).
+            categorical accuracy from the shapes, as Keras does); for several outputs a list with
+            one entry (a metric or a list of them) per output, or a dict by output name.
+          weighted_metrics: the same, updated with the sample weights.
           run_eagerly: if False (default), each train/test step is compiled with
             `tapejax.function`.
           auto_scale_loss: under the `'mixed_float16'` policy, wrap the optimizer in a
@@ -332,10 +339,14 @@ class Model(Layer):
                 and not isinstance(self.optimizer, optimizers_module.LossScaleOptimizer)):
             self.optimizer = optimizers_module.LossScaleOptimizer(self.optimizer,
                                                                   name="loss_scale_optimizer")
-        self.loss = losses_module.get(loss)
+        output_names = getattr(self, "output_names", None)  # (a functional model's)
+        if loss is not None:  # Keras 3: a later compile without a loss keeps the last one
+            self._compile_loss = CompileLoss(loss, loss_weights, output_names=output_names)
+            self.loss = loss
         # Keras 3: one CompileMetrics container whenever metrics or weighted_metrics are given
         if metrics is not None or weighted_metrics is not None:  # (else the last one stays)
-            self._compile_metrics = CompileMetrics(metrics, weighted_metrics)
+            self._compile_metrics = CompileMetrics(metrics, weighted_metrics,
+                                                   output_names=output_names)
         self._prepared = False
         self._loss_tracker = metrics_module.Mean(name="loss")
         self.run_eagerly = bool(run_eagerly) or jit_compile is False
@@ -344,10 +355,12 @@ class Model(Layer):
 
     @property
     def metrics(self):
-        """Keras 3's order: the loss tracker, then the `CompileMetrics` container (which holds the
-        compiled metrics, in its `metrics`)."""
+        """Keras 3's order: the loss tracker, the `CompileMetrics` container (which holds the
+        compiled metrics, in its `metrics`), then the trackers of the individual losses of a model
+        of several outputs (`'<output_name>_loss'`, once the first batch has built them)."""
         out = [self._loss_tracker] if self._loss_tracker is not None else []
-        return out + ([self._compile_metrics] if self._compile_metrics is not None else [])
+        out += [self._compile_metrics] if self._compile_metrics is not None else []
+        return out + (self._compile_loss.metrics if self._compile_loss is not None else [])
 
     @property
     def metrics_names(self):
@@ -359,18 +372,24 @@ class Model(Layer):
         return self._compile_metrics.metrics if self._compile_metrics is not None else []
 
     def _resolve_metrics(self, y, y_pred):
+        """Builds the compiled metrics, then the compiled loss, from a batch (Keras' symbolic
+        build: nothing is updated)."""
         if self._compile_metrics is not None and not self._compile_metrics.built:
             self._compile_metrics.build(y, y_pred)
+        if self._compile_loss is not None and not self._compile_loss.built:
+            self._compile_loss.prepare(y, y_pred)
 
     def _metrics_unbuilt(self):
         """Whether `_prepare` still has to run the model once eagerly: after each `compile` (the
         first call builds the model outside the compiled step) and while the compiled metrics
         wait for a batch to be built from."""
-        return not self._prepared or (self._compile_metrics is not None
-                                      and not self._compile_metrics.built)
+        return (not self._prepared
+                or (self._compile_metrics is not None and not self._compile_metrics.built)
+                or (self._compile_loss is not None and not self._compile_loss.built))
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """The compiled loss plus every loss in `self.losses` (`add_loss`, activity and weight
+        """The compiled loss (for several outputs: the weighted sum of their losses, each also
+        recorded by its tracker) plus every loss in `self.losses` (`add_loss`, activity and weight
         regularization), summed as Keras 3 does.
 
         Returns:
@@ -380,11 +399,10 @@ class Model(Layer):
           ValueError: when there is neither a compiled loss nor any model loss.
         """
         losses = []
-        if self.loss is not None:
-            if isinstance(self.loss, losses_module.Loss):
-                losses.append(self.loss(y, y_pred, sample_weight=sample_weight))
-            else:
-                losses.append(math_ops.reduce_mean(self.loss(y, y_pred)))
+        if self._compile_loss is not None:
+            loss = self._compile_loss(y, y_pred, sample_weight)
+            if loss is not None:
+                losses.append(loss)
         for extra in self.losses:
             extra = convert_to_tensor(extra)
             if not extra.dtype.is_floating:
@@ -487,10 +505,12 @@ class Model(Layer):
         results += [logs[key] for key in sorted(logs) if key not in names]
         return results[0] if len(results) == 1 else results
 
-    def _ordered(self, logs):
+    @staticmethod
+    def _ordered(logs):
+        """A step's logs flattened, by sorted name (TF's Keras returns them from its compiled
+        step as `tf.nest` packs a dict)."""
         logs = _flat_logs(logs)
-        names = [m.name for m in self.metrics if not isinstance(m, CompileMetrics)]
-        return {**{k: logs[k] for k in names if k in logs}, **logs}
+        return {k: logs[k] for k in sorted(logs)}
 
     def _make_fn(self, step):
         if self.run_eagerly:
@@ -540,6 +560,7 @@ class Model(Layer):
             x, y = _slice(x, slice(0, split)), _slice(y, slice(0, split))
         if not isinstance(x, Dataset):
             # (Keras checks validation data only when it evaluates it, after the first epoch.)
+            sample_weight = _standardize_sample_weight(y, sample_weight)
             _check_cardinality(x, y, sample_weight)
         with keras_scope(self):  # weights a first call builds are made in the strategy
             self._prepare(x, y)
@@ -611,6 +632,7 @@ class Model(Layer):
             batches = _DatasetBatches(x, steps, "evaluate")
             total_steps, all_data = batches.steps, batches.epoch()
         else:
+            sample_weight = _standardize_sample_weight(y, sample_weight)
             _check_cardinality(x, y, sample_weight)
             n = _num_samples(x)
             total_steps = steps or -(-n // batch_size)
@@ -671,14 +693,15 @@ class Model(Layer):
         return np.concatenate(outputs)
 
     def train_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Runs one training step on one batch; returns its loss and metrics (the metrics are reset
+        first, as Keras 3 does): a scalar, a list in Keras' order, or with `return_dict` a dict."""
         with keras_scope(self):  # weights a first call builds are made in the strategy
             self._prepare(x, y)
         self._build_loss_scale()
         if self._train_fn is None:
             self._train_fn = self._make_fn(self.train_step)
-        data = (_to_tensor_batch(x), _to_tensor_batch(y))
-        if sample_weight is not None:
-            data = data + (_to_tensor_batch(sample_weight),)
+        data = _array_batch(x, y, sample_weight, None)
+        self.reset_metrics()  # Keras 3: the metrics of this batch alone
         logs = {k: float(np.asarray(v.numpy()))
                 for k, v in self._ordered(self._train_fn(data)).items()}
         if return_dict:
@@ -686,11 +709,14 @@ class Model(Layer):
         return self._flatten_metrics_in_order(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Evaluates one batch: the loss and metrics of this batch alone (a scalar, a list in
+        Keras' order, or with `return_dict` a dict)."""
         with keras_scope(self):  # weights a first call builds are made in the strategy
             self._prepare(x, y)
         if self._test_fn is None:
             self._test_fn = self._make_fn(self.test_step)
-        data = (_to_tensor_batch(x), _to_tensor_batch(y))
+        data = _array_batch(x, y, sample_weight, None)
+        self.reset_metrics()
         logs = {k: float(np.asarray(v.numpy()))
                 for k, v in self._ordered(self._test_fn(data)).items()}
         if return_dict:
@@ -733,14 +759,44 @@ def _check_cardinality(x, y, sample_weight):
 
 
 def _array_batch(x, y, sample_weight, index):
+    """The batch `index` (all of it for None) of x, y and sample_weight, packed for train_step."""
+    def take(value):
+        return _to_tensor_batch(value if index is None else _slice(value, index))
     if y is None and sample_weight is None:
         # Keras' pack_x_y_sample_weight: x alone reaches train_step as x, a list/tuple x as (x,)
-        x = _to_tensor_batch(_slice(x, index))
+        x = take(x)
         return (x,) if isinstance(x, (list, tuple)) else x
-    data = (_to_tensor_batch(_slice(x, index)), _to_tensor_batch(_slice(y, index)))
+    data = (take(x), take(y))
     if sample_weight is not None:
-        data = data + (_to_tensor_batch(_slice(sample_weight, index)),)
+        data = data + (take(sample_weight),)
     return data
+
+
+def _standardize_sample_weight(y, sample_weight):
+    """Keras 3's ArrayDataAdapter: for several targets, sample weights are one array per target
+    (in y's structure), or one array of one weight per sample that weights every target.
+
+    Raises:
+      ValueError: for a structure of weights that is not y's, or a single array of more than one
+        weight per sample (Keras' messages).
+    """
+    if sample_weight is None or not isinstance(y, (list, tuple, dict)):
+        return sample_weight
+    if isinstance(sample_weight, (list, tuple, dict)):
+        if not _compile_losses.same_structure(y, sample_weight):
+            raise ValueError(f"You should provide one `sample_weight` array per output in `y`. The "
+                             f"two structures did not match:\n- y: {y}\n- sample_weight: "
+                             f"{sample_weight}\n")
+        return sample_weight
+    shape = tuple(np.shape(sample_weight) if not hasattr(sample_weight, "shape")
+                  else sample_weight.shape)
+    if not (len(shape) == 1 or (len(shape) == 2 and shape[1] == 1)):
+        raise ValueError("For a model with multiple outputs, when providing a single "
+                         "`sample_weight` array, it should only have one scalar score per sample "
+                         "(i.e. shape `(num_samples,)`). If you want to use non-scalar sample "
+                         "weights, pass a `sample_weight` argument with one array per model "
+                         "output.")
+    return _compile_losses.map_structure(lambda _: sample_weight, y)
 
 
 def _check_dataset_arguments(x, y, sample_weight, validation_split):
@@ -870,7 +926,7 @@ class Functional(Model):
         self._inputs_struct = inputs
         self._outputs_struct = outputs
         self._flat_inputs = _leaves(inputs)
-        self._flat_outputs = _leaves(outputs)
+        self._flat_outputs = _nest.flatten(outputs)  # Keras 3's order: a dict's by sorted key
         for kt in self._flat_inputs + self._flat_outputs:
             if type(kt) is not KerasTensor:
                 raise ValueError(f"All `inputs` and `outputs` values must be KerasTensors "
@@ -901,6 +957,18 @@ class Functional(Model):
             self._track(layer)
         self.built = True
         self._output_shape = _map(lambda k: k.shape, outputs)
+        # Keras 3: the names of the output layers, outputs flattened as `tree` does (sorted keys)
+        self._output_names = [getattr(kt._history[0], "name", None) for kt in self._flat_outputs]
+
+    @property
+    def output_names(self):
+        """The names of the layers (or operations) that make the model's outputs, in the order of
+        `outputs` (a dict of outputs by sorted key); assignable, as in Keras 3."""
+        return self._output_names
+
+    @output_names.setter
+    def output_names(self, names):
+        self._output_names = names
 
     @property
     def operations(self):
@@ -913,6 +981,7 @@ class Functional(Model):
 
     @property
     def outputs(self):
+        """The output KerasTensors, flattened as Keras does (a dict's by sorted key)."""
         return list(self._flat_outputs)
 
     @property
