@@ -118,6 +118,23 @@ def user_frame():
     return (frame.f_code.co_filename, frame.f_lineno)
 
 
+def call_site():
+    """Where the user's code is now, cheaply: the code object and instruction offset of the
+    innermost frame outside tapejax (its line is worked out only when needed, by `site_line`)."""
+    frame = sys._getframe(1)
+    while frame is not None and (frame.f_code.co_filename.startswith(_PACKAGE_DIR)
+                                 or _generated_by_tapejax(frame)):
+        frame = frame.f_back
+    return None if frame is None else (frame.f_code, frame.f_lasti)
+
+
+def site_line(site):
+    """'file:line' of a `call_site()`."""
+    code, offset = site
+    lineno = next((line for start, end, line in code.co_lines() if start <= offset < end), None)
+    return f"{code.co_filename}:{lineno if lineno is not None else code.co_firstlineno}"
+
+
 def user_line():
     """'file:line' of the user's call, for hints in error messages."""
     filename, lineno = user_frame()

@@ -25,7 +25,7 @@ import jax
 import numpy as np
 
 from tapejax import _cache, _context
-from tapejax._errors import DataLossError, from_runtime_error
+from tapejax._errors import DataLossError, call_site, from_runtime_error, site_line
 from tapejax._holders import held_beyond, item_held_beyond
 
 ENABLED = True  # False while a `tf.device` scope names a non-default device (see `device_scope_entered`)
@@ -76,7 +76,7 @@ class Node:
     """One deferred op: its kernel, its op key, its inputs (arrays or Pending), and its results."""
 
     __slots__ = ("kernel", "key", "inputs", "multi", "results", "gradient", "pendings", "donatable",
-                 "old_values", "error", "follower", "__weakref__")
+                 "old_values", "error", "follower", "site", "__weakref__")
 
     def __init__(self, kernel, key, inputs, multi, gradient=False):
         self.kernel = kernel
@@ -90,6 +90,7 @@ class Node:
         self.old_values = None  # for a write: per output, the input holding the value it replaces
         self.error = None  # the exception that computing this node raised (see `_recover`)
         self.follower = None  # a weak reference to a deferred gradient reading this node (see `follow`)
+        self.site = None  # where the user's code made it (`_errors.call_site`), for error messages
 
 
 class Pending:
@@ -137,6 +138,7 @@ def outputs_of(node, avals):
     """
     pendings = [Pending(node, i, shape, dtype) for i, (shape, dtype) in enumerate(avals)]
     node.pendings = [weakref.ref(p) for p in pendings]
+    node.site = call_site()
     return pendings
 
 
@@ -333,24 +335,14 @@ def _op_name(node):
     return "a deferred op"
 
 
-_FAILING_OP = "tapejax: while running "
-
-
-def note_failing_op(err, kernel):
-    """Marks `err` with the op of `kernel` (an op-table kernel) unless an inner op was marked."""
-    name = getattr(kernel, "_tapejax_op", None)
-    if name is not None and not any(n.startswith(_FAILING_OP) for n in getattr(err, "__notes__", ())):
-        err.add_note(_FAILING_OP + name)
-
-
 def _describe(node, err):
-    """`err` (translated to TF's class when it has one) naming the op whose run raised it."""
+    """`err` (translated to TF's class when it has one) naming the op whose run raised it and the
+    user's line that made it."""
     translated = from_runtime_error(err) if isinstance(err, jax.errors.JaxRuntimeError) else None
     error = translated if translated is not None else err
-    noted = [n[len(_FAILING_OP):] for n in getattr(err, "__notes__", ()) if n.startswith(_FAILING_OP)]
-    what = noted[0] if noted else _op_name(node)
-    hint = (f"tapejax: the deferred step failed while running {what}; the Variables it "
-            f"would have updated keep their previous values, and values computed from it raise "
+    where = f" (recorded at {site_line(node.site)})" if node.site is not None else ""
+    hint = (f"tapejax: the deferred step failed while running {_op_name(node)}{where}; the Variables "
+            f"it would have updated keep their previous values, and values computed from it raise "
             f"this error when read.")
     try:
         described = type(error)(f"{error}\n{hint}")

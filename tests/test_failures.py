@@ -75,6 +75,9 @@ def test_a_failed_step_raises_at_the_read_naming_the_op_and_keeps_the_earlier_up
     with pytest.raises(jax.errors.JaxRuntimeError, match="failed while running Tile") as raised:
         loss.numpy()
     assert "keep their previous values" in str(raised.value)
+    # the user's line that recorded the failing op (the tf.tile call in _step)
+    tile_line = next(i for i, line in enumerate(open(__file__), 1) if "tf.tile(pred" in line)
+    assert f"(recorded at {__file__}:{tile_line})" in str(raised.value)
     np.testing.assert_allclose(w.numpy(), after_one, rtol=1e-6)
     with pytest.raises(jax.errors.JaxRuntimeError, match="Tile"):  # the failed value stays failed
         loss.numpy()
