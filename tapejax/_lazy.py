@@ -484,7 +484,6 @@ def _build(order, specs, n_leaves, donated, output_order, kept_outputs):
             args = [leaf_values[i] if n < 0 else results[n][i] for n, i in refs]
             out = kernel(*args)
             results.append(tuple(out) if multi else (out,))
-        # JAX pairs each donated buffer with the first output of its shape: updates come first
         return [results[i] if kept_outputs[i] is None else tuple([results[i][j] for j in kept_outputs[i]])
                 for i in output_order]
 
@@ -509,86 +508,105 @@ def _donated_leaves(writes, leaves, leaf_index, leaf_uses):
 
 def force(roots):
     """Computes the results of the nodes `roots` and of every unresolved node they depend on,
-    together with every pending variable update."""
+    together with every pending variable update: one compiled program (`_plan`, then `_run`)."""
     if _cache.churned() and _no_trace() and _context.current.trace is None:  # shapes keep changing:
         # free what they compiled (at a point where no trace holds any of it)
         _cache.clear_all()
     with _lock:
         roots = _with_followers(roots)
-        writes, registered = (), None
-        if _writes:
-            registered = dict(_writes)
-            writes = list(registered.values())
-            roots = list(roots) + writes
+        registered = dict(_writes)
+        if registered:
+            roots = list(roots) + list(registered.values())
             _writes.clear()
         try:
-            order, specs, leaves, leaf_index, leaf_uses, pending_uses = _collect(roots)
+            plan = _plan(roots, registered)
         except _FailedInput:
-            failure = _recover(roots)
-            if failure is not None:
-                raise failure.with_traceback(None) from None
-            return
-        if not order:
-            return
-        kept_outputs = _kept_outputs(order, pending_uses)
-        if writes:
-            writes = [node for node in writes if node.results is None]
-            donated = _donated_leaves(writes, leaves, leaf_index, leaf_uses)
-            written = set(writes)
-            output_order = tuple([i for i, node in enumerate(order) if node in written]
-                                 + [i for i, node in enumerate(order) if node not in written])
-        else:
-            donated = ()
-            output_order = tuple(range(len(order)))
-        del leaf_index
-        key = (tuple(specs), tuple([leaf.aval if type(leaf) is ArrayImpl else jax.typeof(leaf)
-                                    for leaf in leaves]), donated, output_order, kept_outputs)
-        program = _programs.lookup(key)
-        if program is None:
-            program = _programs.insert(key, _build(order, specs, len(leaves), donated, output_order,
-                                                   kept_outputs))
-        calls["force"] += 1
-        donated_values = [leaves[i] for i in donated]
-        kept_values = [leaf for i, leaf in enumerate(leaves) if i not in donated] if donated else leaves
-        del leaves
-        guard = _DeferredInterrupts() if donated else None
-        if guard is not None:
-            guard.__enter__()
+            plan = None
+        if plan is None:
+            _raise_recovered(roots)
+        elif plan:
+            _run(plan, roots, registered)
+
+
+def _plan(roots, registered):
+    """The program computing what `roots` need: `(program, order, output_order, kept_outputs,
+    donated values, other leaf values)`, or () when nothing is left to compute.
+
+    Raises:
+      _FailedInput: a node needed depends on one whose program failed before.
+    """
+    order, specs, leaves, leaf_index, leaf_uses, pending_uses = _collect(roots)
+    if not order:
+        return ()
+    kept_outputs = _kept_outputs(order, pending_uses)
+    writes = [node for node in registered.values() if node.results is None]
+    if writes:
+        donated = _donated_leaves(writes, leaves, leaf_index, leaf_uses)
+        written = set(writes)
+        # JAX pairs each donated buffer with the first output of its shape: updates come first
+        output_order = tuple([i for i, node in enumerate(order) if node in written]
+                             + [i for i, node in enumerate(order) if node not in written])
+    else:
+        donated, output_order = (), tuple(range(len(order)))
+    key = (tuple(specs), tuple([leaf.aval if type(leaf) is ArrayImpl else jax.typeof(leaf) for leaf in leaves]),
+           donated, output_order, kept_outputs)
+    program = _programs.lookup(key)
+    if program is None:
+        program = _programs.insert(key, _build(order, specs, len(leaves), donated, output_order, kept_outputs))
+    donated_values = [leaves[i] for i in donated]
+    other_values = [leaf for i, leaf in enumerate(leaves) if i not in donated] if donated else leaves
+    return program, order, output_order, kept_outputs, donated_values, other_values
+
+
+def _run(plan, roots, registered):
+    """Runs a `_plan` and stores every node's results; a failure is recovered (`_recover`), an
+    interrupt before the program ran leaves the updates pending."""
+    program, order, output_order, kept_outputs, donated_values, other_values = plan
+    del plan
+    calls["force"] += 1
+    guard = _DeferredInterrupts() if donated_values else None
+    if guard is not None:
+        guard.__enter__()
+    try:
         try:
-            try:
-                if _no_trace():
-                    outputs = program(donated_values, kept_values)
-                elif not any(isinstance(v, jax.core.Tracer) for v in kept_values):
-                    # values (concrete leaves) read while some function is traced: computed now, by
-                    # the program compiled ahead (under ensure_compile_time_eval it runs op by op)
-                    outputs = program.lower(donated_values, kept_values).compile()(donated_values,
-                                                                                   kept_values)
-                else:
-                    with jax.ensure_compile_time_eval():
-                        outputs = program(donated_values, kept_values)
-            except Exception:
-                # e.g. the fused program needs more memory than each op alone: run them one by one
-                del donated_values, kept_values
-                failure = _recover(roots)
-                if failure is not None:
-                    raise failure.with_traceback(None) from None
-                return
-            except BaseException:  # an interrupt before the program ran: the updates stay pending
-                if registered:
-                    for key, node in registered.items():
-                        _writes.setdefault(key, node)
-                raise
-            for i, results in zip(output_order, outputs):
-                node = order[i]
-                if kept_outputs[i] is not None:  # outputs nothing outside can read: not returned
-                    full = [None] * len(node.pendings)
-                    for j, value in zip(kept_outputs[i], results):
-                        full[j] = value
-                    results = tuple(full)
-                _store(node, results)
-        finally:
-            if guard is not None:
-                guard.__exit__(None, None, None)
+            outputs = _call(program, donated_values, other_values)
+        except Exception:
+            # e.g. the fused program needs more memory than each op alone: run them one by one
+            del donated_values, other_values
+            _raise_recovered(roots)
+            return
+        except BaseException:
+            for key, node in registered.items():
+                _writes.setdefault(key, node)
+            raise
+        for i, results in zip(output_order, outputs):
+            node = order[i]
+            if kept_outputs[i] is not None:  # outputs nothing outside can read: not returned
+                full = [None] * len(node.pendings)
+                for j, value in zip(kept_outputs[i], results):
+                    full[j] = value
+                results = tuple(full)
+            _store(node, results)
+    finally:
+        if guard is not None:
+            guard.__exit__(None, None, None)
+
+
+def _call(program, donated_values, other_values):
+    if _no_trace():
+        return program(donated_values, other_values)
+    if not any(isinstance(v, jax.core.Tracer) for v in other_values):
+        # values (concrete leaves) read while some function is traced: computed now, by the
+        # program compiled ahead (under ensure_compile_time_eval it would run op by op)
+        return program.lower(donated_values, other_values).compile()(donated_values, other_values)
+    with jax.ensure_compile_time_eval():
+        return program(donated_values, other_values)
+
+
+def _raise_recovered(roots):
+    failure = _recover(roots)
+    if failure is not None:
+        raise failure.with_traceback(None) from None
 
 
 def _store(node, results):

@@ -18,6 +18,10 @@ class _Slot:
     __slots__ = ("value",)
 
 
+class _Weak:
+    __slots__ = ("__weakref__",)
+
+
 def test_a_value_only_its_container_holds_has_one_holder():
     items = [object(), np.zeros(3)]
     assert holders_of_item(items, 0) == 1
@@ -135,7 +139,7 @@ def test_held_beyond_asks_only_about_holders_the_caller_does_not_know_of():
 
     from tapejax._holders import attribute_held_beyond, held_beyond, item_held_beyond
 
-    value = _Slot()
+    value = _Weak()
     weak = weakref.ref(value)
     graph = [value, value]  # two references the caller's structures hold
     del value
