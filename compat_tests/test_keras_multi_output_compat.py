@@ -7,8 +7,12 @@ Every model starts from the same fixed weights on both backends (set_weights of 
 losses, metrics and the trained weights are compared as numbers.
 """
 
+import os
+
 import numpy as np
 import pytest
+
+from compat_tests import _harness
 
 RS = np.random.RandomState(0)
 X = RS.randn(8, 3).astype(np.float32)
@@ -246,3 +250,114 @@ def test_loss_weights_of_another_type_raise_value_error_at_compile(compare):
     def program(tf):
         _two_outputs(tf).compile(optimizer="sgd", loss=["mse", "mae"], loss_weights=3)
     compare(program, raises="ValueError")
+
+
+def _subclassed(tf):
+    keras = tf.keras
+
+    class TwoHeads(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.h = keras.layers.Dense(4, activation="tanh")
+            self.a = keras.layers.Dense(2)
+            self.b = keras.layers.Dense(1)
+
+        def call(self, x):
+            h = self.h(x)
+            return [self.a(h), self.b(h)]
+    model = TwoHeads()
+    model(X)
+    return _fixed_weights(model)
+
+
+def test_a_subclassed_model_of_two_outputs_names_its_losses_after_the_losses(compare):
+    def program(tf):
+        model = _subclassed(tf)
+        model.compile(optimizer="sgd", loss=["mse", "mae"], metrics=[["mae"], ["mse"]])
+        history = model.fit(X, [YA, YB], epochs=1, batch_size=4, shuffle=False, verbose=0)
+        first = _outcome(model, history)
+        model = _subclassed(tf)  # two trackers of one name: one entry in the logs
+        model.compile(optimizer="sgd", loss=["mse", "mse"], loss_weights=[0.5, 2.0])
+        history = model.fit(X, [YA, YB], epochs=1, batch_size=4, shuffle=False, verbose=0)
+        return first, _outcome(model, history), model.evaluate(X, [YA, YB], verbose=0)
+    compare(program)
+
+
+def test_nested_outputs_take_nested_losses_and_metrics(compare):
+    def program(tf):
+        keras = tf.keras
+        inp = keras.Input((3,), name="x")
+        a = keras.layers.Dense(2, name="oa")(inp)
+        b = keras.layers.Dense(1, name="ob")(inp)
+        c = keras.layers.Dense(1, name="oc")(inp)
+        model = _fixed_weights(keras.Model(inp, [a, [b, c]]))
+        model.compile(optimizer="sgd", loss=["mse", ["mae", "mse"]],
+                      metrics=[["mae"], [["mse"], None]])
+        history = model.fit(X, [YA, [YB, YB]], epochs=1, batch_size=4, shuffle=False, verbose=0)
+        return list(model.output_names), _outcome(model, history)
+    compare(program)
+
+
+def test_a_custom_train_step_calls_compute_loss_which_updates_the_loss_trackers(compare):
+    def program(tf):
+        keras = tf.keras
+
+        class Custom(keras.Model):
+            def train_step(self, data):
+                x, y = data
+                with tf.GradientTape() as tape:
+                    y_pred = self(x, training=True)
+                    loss = self.compute_loss(x, y, y_pred)
+                grads = tape.gradient(loss, self.trainable_variables)
+                self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+                for metric in self.metrics:
+                    if metric.name == "loss":
+                        metric.update_state(loss)
+                    elif metric.name == "compile_metrics":
+                        metric.update_state(y, y_pred)
+                return {m.name: m.result() for m in self.metrics}
+        inp = keras.Input((3,), name="x")
+        h = keras.layers.Dense(4, activation="tanh", name="h")(inp)
+        model = _fixed_weights(Custom(inp, [keras.layers.Dense(2, name="out_a")(h),
+                                            keras.layers.Dense(1, name="out_b")(h)]))
+        model.compile(optimizer="sgd", loss=["mse", "mae"], metrics=[["mae"], []])
+        history = model.fit(X, [YA, YB], epochs=2, batch_size=4, shuffle=False, verbose=0)
+        return _outcome(model, history)
+    compare(program)
+
+
+def test_validation_data_of_several_outputs_logs_val_entries_per_output(compare):
+    def program(tf):
+        keras = tf.keras
+        model = _two_outputs(tf)
+        model.compile(optimizer="sgd", loss={"out_a": "mse", "out_b": keras.losses.MeanAbsoluteError()},
+                      loss_weights={"out_a": 1.0, "out_b": 0.5}, metrics={"out_a": ["mae"]})
+        history = model.fit(X, [YA, YB], epochs=2, batch_size=4, shuffle=False, verbose=0,
+                            validation_data=(X, {"out_a": YA, "out_b": YB}))
+        return _outcome(model, history), list(history.history)
+    compare(program)
+
+
+def _compiled_and_saved(backend, directory):
+    tf = _harness.load(backend)
+    model = _two_outputs(tf)
+    model.compile(optimizer="adam", loss={"out_a": "mse", "out_b": "mae"},
+                  loss_weights={"out_a": 1.0, "out_b": 0.5}, metrics={"out_a": ["mae"]},
+                  weighted_metrics=[["mse"], ["mse"]])
+    model.fit(X, [YA, YB], epochs=1, batch_size=4, shuffle=False, verbose=0)
+    path = os.path.join(directory, f"two_outputs_{backend}.keras")
+    model.save(path)
+    return path
+
+
+@pytest.mark.parametrize("writer", _harness.BACKENDS)
+def test_a_saved_model_of_several_outputs_loads_compiled_with_its_losses_and_metrics(
+        compare, tmp_path, writer):
+    path = _compiled_and_saved(writer, str(tmp_path))
+
+    def program(tf):
+        model = tf.keras.models.load_model(path)
+        before = model.evaluate(X, [YA, YB], sample_weight=SW, verbose=0, return_dict=True)
+        history = model.fit(X, [YA, YB], epochs=1, batch_size=4, shuffle=False, verbose=0)
+        return before, _outcome(model, history), model.evaluate(X, [YA, YB], verbose=0)
+    compare(program)

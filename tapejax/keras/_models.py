@@ -87,12 +87,12 @@ def _functional_init_arguments(args, kwargs):
 
 
 def _flat_logs(logs):
-    """A step's logs with nested dicts (a custom step returning CompileMetrics' `result()`) merged
-    into the top level, as Keras 3's `pythonify_logs`."""
-    if not any(isinstance(v, dict) for v in logs.values()):
-        return logs
+    """A step's logs by sorted name (TF's Keras returns them from its compiled step as `tf.nest`
+    packs a dict), nested dicts (a custom step returning CompileMetrics' `result()`) merged in at
+    their place, as Keras 3's `pythonify_logs`."""
     flat = {}
-    for key, value in logs.items():
+    for key in sorted(logs):
+        value = logs[key]
         if isinstance(value, dict):
             flat.update(_flat_logs(value))
         else:
@@ -507,10 +507,7 @@ class Model(Layer):
 
     @staticmethod
     def _ordered(logs):
-        """A step's logs flattened, by sorted name (TF's Keras returns them from its compiled
-        step as `tf.nest` packs a dict)."""
-        logs = _flat_logs(logs)
-        return {k: logs[k] for k in sorted(logs)}
+        return _flat_logs(logs)
 
     def _make_fn(self, step):
         if self.run_eagerly:
@@ -733,10 +730,14 @@ class Model(Layer):
 
 def _check_cardinality(x, y, sample_weight):
     """Keras' check that x, y and sample_weight hold the same number of samples."""
+    def structure(v):
+        return hasattr(v, "shape") or isinstance(v, dict) or (
+            isinstance(v, (list, tuple)) and len(v) > 0 and all(structure(e) for e in v))
+
     def arrays(value):
-        # A list of plain numbers or rows is one array; a list of arrays is several inputs.
-        if isinstance(value, (list, tuple)) and not all(
-                hasattr(v, "shape") or isinstance(v, dict) for v in value):
+        # A list of plain numbers or rows is one array; a list of arrays (or of lists of them) is
+        # several inputs.
+        if isinstance(value, (list, tuple)) and not all(structure(v) for v in value):
             return [value]
         if isinstance(value, (list, tuple, dict)):
             return [leaf for v in (value.values() if isinstance(value, dict) else value)
