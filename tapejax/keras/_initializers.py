@@ -17,7 +17,9 @@ from tapejax._ops._convert import convert_to_tensor
 from tapejax.keras import _serialization
 
 
-def _fans(shape):
+def _fans(shape, input_axes=None, output_axes=None):
+    if input_axes is not None and output_axes is not None:  # Keras 3's compute_fans with axes (EinsumDense)
+        return math.prod(shape[a] for a in input_axes), math.prod(shape[a] for a in output_axes)
     if len(shape) < 1:
         return 1, 1
     if len(shape) == 1:
@@ -98,15 +100,12 @@ class VarianceScaling(Initializer):
 
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None,
                  input_axes=None, output_axes=None):
-        if input_axes is not None or output_axes is not None:
-            raise NotImplementedError("tapejax's VarianceScaling computes the fans from the last "
-                                      "two axes only; `input_axes`/`output_axes` must be None.")
         self.seed, self.scale, self.mode, self.distribution = seed, scale, mode, distribution
         self.input_axes, self.output_axes = input_axes, output_axes
 
     def __call__(self, shape, dtype=None):
         shape = tuple(int(d) for d in shape)
-        fan_in, fan_out = _fans(shape)
+        fan_in, fan_out = _fans(shape, self.input_axes, self.output_axes)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
         var = self.scale / max(1.0, n)
         dtype = dtype or _dtypes.float32

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 import weakref
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
-from tapejax._ops import array_ops, math_ops, nn_ops, random_ops
+from tapejax._ops import array_ops, linalg_ops, math_ops, nn_ops, random_ops
 from tapejax._ops._convert import convert_to_tensor
-from tapejax._ops._dispatch import apply
+from tapejax._ops._dispatch import Op, apply
 from tapejax._tensor import Tensor
 from tapejax.keras import _activations as activations
 from tapejax.keras import _backend as backend
@@ -43,7 +46,10 @@ __all__ = [
     "RepeatVector", "Permute", "Identity", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
     "TimeDistributed", "DepthwiseConv2D", "DepthwiseConv1D", "SeparableConv2D", "SeparableConv1D",
     "SeparableConvolution2D", "SeparableConvolution1D", "ActivityRegularization", "Masking",
-    "MultiHeadAttention", "GroupNormalization", "UnitNormalization"]
+    "MultiHeadAttention", "GroupNormalization", "UnitNormalization", "MaxPooling3D", "AveragePooling3D",
+    "MaxPool3D", "AvgPool3D", "GlobalAveragePooling3D", "GlobalMaxPooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D",
+    "ZeroPadding3D", "Cropping3D", "UpSampling3D", "SpatialDropout3D", "Convolution1DTranspose", "AlphaDropout",
+    "ThresholdedReLU", "RMSNormalization", "EinsumDense", "Wrapper"]
 
 
 def _tuple(value, n, name):
@@ -1604,3 +1610,449 @@ class UnitNormalization(_Elementwise):
         square_sum = math_ops.reduce_sum(math_ops.square(x), axis=axis, keepdims=True)
         inv = math_ops.minimum(math_ops.rsqrt(square_sum), math_ops.cast(1e12, x.dtype))
         return x * inv
+
+
+# -- 3D pooling, padding, cropping, up-sampling and spatial dropout --------------------------------------
+def _data_format(data_format):
+    if data_format not in (None, "channels_last", "channels_first"):
+        raise ValueError(f"The `data_format` argument must be one of {{'channels_first', 'channels_last'}}. "
+                         f"Received: data_format={data_format}")
+    return data_format or backend.image_data_format()
+
+
+def _pool_nd(x, *, kind, ksize, strides, padding):
+    """Max or average pooling of channels-last `x` over every axis between batch and channels."""
+    window, step = (1,) + ksize + (1,), (1,) + strides + (1,)
+    if kind == "max":
+        return jax.lax.reduce_window(x, -np.inf, jax.lax.max, window, step, padding)
+    total = jax.lax.reduce_window(x, 0.0, jax.lax.add, window, step, padding)
+    if padding == "VALID":
+        return total / math.prod(ksize)
+    count = jax.lax.reduce_window(jnp.ones(x.shape[:-1] + (1,), x.dtype), 0.0, jax.lax.add, window, step,
+                                  padding)
+    return total / count
+
+
+POOL_ND = Op("Pool3D", _pool_nd)
+
+
+def _to_channels_last(x, data_format):
+    return x if data_format == "channels_last" else array_ops.transpose(x, (0,) + tuple(range(2, x.ndim)) + (1,))
+
+
+def _from_channels_last(x, data_format):
+    return x if data_format == "channels_last" else array_ops.transpose(x, (0, x.ndim - 1) + tuple(
+        range(1, x.ndim - 1)))
+
+
+def _spatial(shape, data_format):
+    """(the spatial dimensions of `shape`, a function putting new ones back with batch and channels)."""
+    if data_format == "channels_last":
+        return list(shape[1:-1]), lambda dims: (shape[0], *dims, shape[-1])
+    return list(shape[2:]), lambda dims: (shape[0], shape[1], *dims)
+
+
+class _Pooling3D(Layer):
+    _spec_ndim = ("exact", 5)
+    _kind = "max"
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.pool_size = _tuple(pool_size, 3, "pool_size")
+        self.strides = self.pool_size if strides is None else _tuple(strides, 3, "strides")
+        self.padding = padding.lower()
+        self.data_format = _data_format(data_format)
+
+    def compute_output_shape(self, s):
+        dims, put = _spatial(s, self.data_format)
+        return put([_conv_length(d, k, st, 1, self.padding) for d, k, st in zip(dims, self.pool_size, self.strides)])
+
+    def call(self, inputs):
+        x = _to_channels_last(_t(self, inputs), self.data_format)
+        y = apply(POOL_ND, [x], (("kind", self._kind), ("ksize", self.pool_size), ("strides", self.strides),
+                                 ("padding", self.padding.upper())))
+        return _from_channels_last(y, self.data_format)
+
+
+class MaxPooling3D(_Pooling3D):
+    """Max pooling over `(batch, d1, d2, d3, channels)` windows (`channels_first` too); the defaults are
+    `pool_size=(2, 2, 2)` and strides equal to it."""
+
+
+class AveragePooling3D(_Pooling3D):
+    """Average pooling over 3D windows (`pool_size` is required, as in Keras 3; `same` padding averages the
+    entries inside the input)."""
+
+    _kind = "avg"
+
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+MaxPool3D = MaxPooling3D
+AvgPool3D = AveragePooling3D
+
+
+class GlobalAveragePooling3D(Layer):
+    """The mean over the three spatial axes of 5-D inputs (`keepdims` keeps them as ones)."""
+
+    _spec_ndim = ("exact", 5)
+    _reduce = staticmethod(math_ops.reduce_mean)
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format, self.keepdims = _data_format(data_format), keepdims
+
+    def compute_output_shape(self, s):
+        channels = s[-1] if self.data_format == "channels_last" else s[1]
+        if not self.keepdims:
+            return (s[0], channels)
+        return _spatial(s, self.data_format)[1]([1, 1, 1])
+
+    def call(self, inputs):
+        axes = [1, 2, 3] if self.data_format == "channels_last" else [2, 3, 4]
+        return type(self)._reduce(_t(self, inputs), axis=axes, keepdims=self.keepdims)
+
+
+class GlobalMaxPooling3D(GlobalAveragePooling3D):
+    """The maximum over the three spatial axes of 5-D inputs."""
+
+    _reduce = staticmethod(math_ops.reduce_max)
+
+
+GlobalAvgPool3D = GlobalAveragePooling3D
+GlobalMaxPool3D = GlobalMaxPooling3D
+
+
+def _spatial_axes(data_format):
+    return (1, 2, 3) if data_format == "channels_last" else (2, 3, 4)
+
+
+def _three(value, name):
+    if not isinstance(value, int) and len(value) != 3:
+        raise ValueError(f"`{name}` should have 3 elements. Received: {value}.")
+    return value
+
+
+class ZeroPadding3D(_Elementwise):
+    """Pads the three spatial axes of 5-D inputs with zeros (an int, 3 ints, or 3 pairs)."""
+
+    _spec_ndim = ("exact", 5)
+    supports_masking = False
+
+    def __init__(self, padding=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = _data_format(data_format)
+        self.padding = _pairs(_three(padding, "padding"), 3, "padding")
+
+    def compute_output_shape(self, s):
+        dims, put = _spatial(s, self.data_format)
+        return put([None if d is None else d + a + b for d, (a, b) in zip(dims, self.padding)])
+
+    def call(self, inputs):
+        x = _t(self, inputs)
+        pads = [[0, 0]] * 5
+        for axis, pair in zip(_spatial_axes(self.data_format), self.padding):
+            pads[axis] = list(pair)
+        return array_ops.pad(x, pads)
+
+
+class Cropping3D(_Elementwise):
+    """Crops the three spatial axes of 5-D inputs (an int, 3 ints, or 3 `(start, end)` pairs)."""
+
+    _spec_ndim = ("exact", 5)
+    supports_masking = False
+
+    def __init__(self, cropping=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = _data_format(data_format)
+        self.cropping = _pairs(_three(cropping, "cropping"), 3, "cropping")
+
+    def compute_output_shape(self, s):
+        dims, put = _spatial(s, self.data_format)
+        return put([None if d is None else d - a - b for d, (a, b) in zip(dims, self.cropping)])
+
+    def call(self, inputs):
+        x = _t(self, inputs)
+        index = [slice(None)] * 5
+        for axis, (a, b) in zip(_spatial_axes(self.data_format), self.cropping):
+            index[axis] = slice(a, x.shape[axis] - b)
+        return x[tuple(index)]
+
+
+class UpSampling3D(_Elementwise):
+    """Repeats each entry of the three spatial axes `size` times (nearest neighbour)."""
+
+    _spec_ndim = ("exact", 5)
+    supports_masking = False
+
+    def __init__(self, size=(2, 2, 2), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = _data_format(data_format)
+        self.size = _tuple(size, 3, "size")
+
+    def compute_output_shape(self, s):
+        dims, put = _spatial(s, self.data_format)
+        return put([None if d is None else d * k for d, k in zip(dims, self.size)])
+
+    def call(self, inputs):
+        x = _t(self, inputs)
+        for axis, k in zip(_spatial_axes(self.data_format), self.size):
+            x = array_ops.repeat(x, k, axis=axis)
+        return x
+
+
+class SpatialDropout3D(_SpatialDropout):
+    """Drops whole channels of 5-D inputs in training (`channels_first` too)."""
+
+    _spec_ndim = ("exact", 5)
+
+    def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None):
+        super().__init__(rate, seed=seed, name=name, dtype=dtype)
+        self.data_format = _data_format(data_format)
+
+    def call(self, inputs, training=False):
+        x = _t(self, inputs)
+        if not training or self.rate == 0:
+            return x
+        shape = (x.shape[0], 1, 1, 1, x.shape[4]) if self.data_format == "channels_last" else \
+            (x.shape[0], x.shape[1], 1, 1, 1)
+        return nn_ops.dropout(x, self.rate, noise_shape=shape, seed=self.seed)
+
+
+Convolution1DTranspose = Conv1DTranspose
+
+
+# -- more regularization, normalization and activation layers ------------------------------------------
+class AlphaDropout(_Elementwise):
+    """Dropout that keeps SELU's self-normalising mean and variance: in training, dropped entries take SELU's
+    negative saturation value and the result is scaled and shifted back (the formula of the legacy
+    AlphaDropout TF 2.21's tf.keras exports: no check of `rate`, a config of `rate` and `seed`)."""
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate, self.noise_shape, self.seed = rate, noise_shape, seed
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("noise_shape", None)
+        return config
+
+    def call(self, inputs, training=False):
+        x = _t(self, inputs)
+        if not training or self.rate <= 0:
+            return x
+        shape = tuple(x.shape) if self.noise_shape is None else tuple(
+            x.shape[i] if d is None else d for i, d in enumerate(self.noise_shape))
+        alpha_p = -1.6732632423543772848170429916717 * 1.0507009873554804934193349852946
+        kept = math_ops.cast(random_ops.uniform(shape, 0.0, 1.0, x.dtype, seed=self.seed) >= self.rate, x.dtype)
+        a = ((1 - self.rate) * (1 + self.rate * alpha_p ** 2)) ** -0.5
+        b = -a * alpha_p * self.rate
+        return a * (x * kept + alpha_p * (1 - kept)) + b
+
+
+class ThresholdedReLU(_Elementwise):
+    """`x` where `x > theta`, else 0 (TF 2.21 keeps this tf.keras 2 layer).
+
+    Raises:
+      ValueError: for a `theta` that is None or negative.
+    """
+
+    def __init__(self, theta=1.0, **kwargs):
+        super().__init__(**kwargs)
+        if theta is None:
+            raise ValueError(f"Theta of a Thresholded ReLU layer cannot be None, expecting a float. "
+                             f"Received: {theta}")
+        if theta < 0:
+            raise ValueError(f"The theta value of a Thresholded ReLU layer should be >=0. Received: {theta}")
+        self.theta = float(theta)
+
+    def call(self, inputs):
+        x = _t(self, inputs)
+        return x * math_ops.cast(x > math_ops.cast(self.theta, x.dtype), x.dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "theta": self.theta}
+
+
+class RMSNormalization(_Elementwise):
+    """`x * rsqrt(mean(x ** 2 over axis) + epsilon) * scale`, with a `scale` weight (ones) over `axis`."""
+
+    supports_masking = False
+
+    def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
+        super().__init__(**kwargs)
+        self.axis, self.epsilon = axis, epsilon
+
+    def build(self, input_shape):
+        if isinstance(self.axis, (list, tuple)):
+            self.axis = sorted(self.axis)
+            shape = tuple(input_shape[d] for d in self.axis)
+        else:
+            shape = (input_shape[self.axis],)
+            self.axis = [self.axis]
+        self.scale = self.add_weight(name="scale", shape=shape, initializer="ones")
+        self.built = True
+
+    def call(self, inputs):
+        x = _t(self, inputs)
+        original = x.dtype
+        if original != "float32" and original != "float64":
+            x = math_ops.cast(x, "float32")
+        scale = math_ops.cast(self.scale, x.dtype)
+        rrms = math_ops.rsqrt(math_ops.reduce_mean(math_ops.square(x), axis=self.axis, keepdims=True)
+                              + math_ops.cast(self.epsilon, x.dtype))
+        return math_ops.cast(x * rrms * scale, original)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon}
+
+
+# -- EinsumDense ------------------------------------------------------------------------------------------
+def _einsum_shapes(equation, bias_axes, input_shape, output_shape):
+    """Keras 3's `_analyze_einsum_string`: (kernel shape, bias shape, full output shape, kernel input axes,
+    kernel output axes).
+
+    Raises:
+      ValueError: for an equation EinsumDense cannot use, or specs that do not match.
+    """
+    replaced = re.sub(r"\.\.\.", "0", equation)
+    left_elided = False
+    match = re.match("([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)", replaced)
+    if not match:
+        match = re.match("0([a-zA-Z]+),([a-zA-Z]+)->0([a-zA-Z]+)", replaced)
+        left_elided = bool(match)
+    if not match:
+        match = re.match("([a-zA-Z]{2,})0,([a-zA-Z]+)->([a-zA-Z]+)0", replaced)
+    if not match:
+        raise ValueError(f"Invalid einsum equation '{equation}'. Equations must be in the form [X],[Y]->[Z], "
+                         f"...[X],[Y]->...[Z], or [X]...,[Y]->[Z]....")
+    input_spec, weight_spec, output_spec = match.group(1), match.group(2), match.group(3)
+    elided = len(input_shape) - len(input_spec)
+    output_shape = [output_shape] if isinstance(output_shape, int) else list(output_shape)
+    output_shape.insert(0, input_shape[0])
+    if elided > 0 and left_elided:
+        for i in range(1, elided):
+            output_shape.insert(1, input_shape[i])
+    elif elided > 0:
+        for i in range(len(input_shape) - elided, len(input_shape)):
+            output_shape.append(input_shape[i])
+    if left_elided:
+        input_map = {dim: (i + elided) - len(input_shape) for i, dim in enumerate(input_spec)}
+        output_map = {dim: i + elided for i, dim in enumerate(output_spec)}
+    else:
+        input_map = {dim: i for i, dim in enumerate(input_spec)}
+        output_map = {dim: i for i, dim in enumerate(output_spec)}
+    for dim in input_spec:
+        if dim in output_map:
+            out_dim, in_dim = output_shape[output_map[dim]], input_shape[input_map[dim]]
+            if out_dim is not None and out_dim != in_dim:
+                raise ValueError(f"Input shape and output shape do not match at shared dimension '{dim}'. Input "
+                                 f"shape is {in_dim}, and output shape is {output_shape[output_map[dim]]}.")
+    for dim in output_spec:
+        if dim not in input_spec and dim not in weight_spec:
+            raise ValueError(f"Dimension '{dim}' was specified in the output '{output_spec}' but has no "
+                             f"corresponding dim in the input spec '{input_spec}' or weight spec '{output_spec}'")
+    kernel_shape, input_axes, output_axes = [], [], []
+    for i, dim in enumerate(weight_spec):
+        if dim in output_map:
+            kernel_shape.append(output_shape[output_map[dim]])
+            output_axes.append(i)
+        elif dim in input_map:
+            kernel_shape.append(input_shape[input_map[dim]])
+            input_axes.append(i)
+        else:
+            raise ValueError(f"Weight dimension '{dim}' did not have a match in either the input spec "
+                             f"'{input_spec}' or the output spec '{output_spec}'. For this layer, the weight must "
+                             f"be fully specified.")
+    bias_shape = None
+    if bias_axes is not None:
+        left = elided if left_elided else 0
+        sizes = {char: output_shape[i + left] for i, char in enumerate(output_spec)}
+        for char in bias_axes:
+            if char not in output_spec:
+                raise ValueError(f"Bias dimension '{char}' was requested, but is not part of the output spec "
+                                 f"'{output_spec}'")
+        first = min(output_spec.find(char) for char in bias_axes)
+        bias_shape = [sizes[char] if char in bias_axes else 1 for char in output_spec[first:]]
+        if not left_elided:
+            bias_shape += [1] * elided
+    return kernel_shape, bias_shape, output_shape, input_axes, output_axes
+
+
+class EinsumDense(Layer):
+    """A dense layer of any rank: `einsum(equation, inputs, kernel)` (+ `bias` over `bias_axes`), then
+    `activation`. `output_shape` is the output's shape without the batch axis (and elided axes).
+
+    Args:
+      equation: `'ab,bc->ac'`, `'...b,bc->...c'`, `'abc,cd->abd'`, ... (Keras 3's forms).
+      output_shape: an int or a tuple (None for a dimension taken from the input).
+      activation: an activation name or function (None: linear).
+      bias_axes: the output letters a bias is added over (None: no bias).
+    """
+
+    def __init__(self, equation, output_shape, activation=None, bias_axes=None, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, lora_rank=None, lora_alpha=None, **kwargs):
+        if lora_rank:
+            raise NotImplementedError("tapejax's EinsumDense has no LoRA (lora_rank) yet.")
+        super().__init__(**kwargs)
+        self.equation = equation
+        self.partial_output_shape = (output_shape,) if isinstance(output_shape, int) else tuple(output_shape)
+        self.bias_axes = bias_axes
+        self.activation = activations.get(activation)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.lora_rank, self.lora_alpha = lora_rank, lora_alpha
+
+    def build(self, input_shape):
+        kernel_shape, bias_shape, _, input_axes, output_axes = _einsum_shapes(
+            self.equation, self.bias_axes, input_shape, self.partial_output_shape)
+        init = self.kernel_initializer
+        if isinstance(init, initializers.VarianceScaling) and (init.input_axes is None or init.output_axes is None):
+            # Keras 3: the fans of a VarianceScaling kernel come from the equation's input and output axes
+            init = initializers.VarianceScaling(init.scale, init.mode, init.distribution, init.seed, input_axes,
+                                                output_axes)
+        self.kernel = self.add_weight(name="kernel", shape=tuple(kernel_shape), initializer=init,
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.bias = None if bias_shape is None else self.add_weight(
+            name="bias", shape=tuple(bias_shape), initializer=self.bias_initializer,
+            regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        return tuple(_einsum_shapes(self.equation, self.bias_axes, input_shape, self.partial_output_shape)[2])
+
+    def call(self, inputs, training=None):
+        x = linalg_ops.einsum(self.equation, _t(self, inputs), math_ops.cast(self.kernel, self._dtype))
+        if self.bias is not None:
+            x = x + math_ops.cast(self.bias, self._dtype)
+        return self.activation(x) if self.activation is not None else x
+
+
+# -- Wrapper --------------------------------------------------------------------------------------------
+class Wrapper(Layer):
+    """The base class of layers that wrap another layer (`self.layer`), built with its wrapper.
+
+    Raises:
+      ValueError: for a `layer` that is not a Keras layer.
+    """
+
+    def __init__(self, layer, **kwargs):
+        if not isinstance(layer, Layer):
+            raise ValueError(f"Layer {layer} supplied to Wrapper isn't a supported layer type. Please ensure "
+                             f"wrapped layer is a valid Keras layer.")
+        super().__init__(**kwargs)
+        self.layer = layer
+
+    def build(self, input_shape=None):
+        if not self.layer.built:
+            self.layer.build(input_shape)
+            self.layer.built = True
+            for variable in self.layer.weights:  # built in the wrapper's name scope, as Keras 3
+                variable.path = f"{self.name}/{variable.path}"
+        self.built = True

@@ -1,0 +1,180 @@
+"""Keras 3 layers tapejax lacked, on TF 2.21's Keras and on tapejax with the same weights: 3D pooling,
+padding, cropping, up-sampling and spatial dropout, AlphaDropout, ThresholdedReLU, RMSNormalization,
+EinsumDense and the Wrapper base class (outputs, gradients, symbolic shapes, errors)."""
+
+import numpy as np
+import pytest
+
+from compat_tests._harness import raises
+
+RS = np.random.RandomState(8)
+X5 = RS.randn(2, 4, 5, 6, 3).astype(np.float32)
+X3 = RS.randn(2, 5, 4).astype(np.float32)
+
+
+def _run(tf, layer, x, training=None):
+    """The output, then the gradients of sum(output * ramp) with respect to the input and the weights."""
+    x = tf.constant(x)
+    if not layer.built:
+        layer.build(tuple(x.shape))
+    rs = np.random.RandomState(17)
+    layer.set_weights([rs.randn(*w.shape).astype(np.float32) * 0.4 for w in layer.weights])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = layer(x) if training is None else layer(x, training=training)
+        ramp = np.linspace(-1, 1, int(np.prod(y.shape)), dtype=np.float32).reshape(y.shape)
+        loss = tf.reduce_sum(y * tf.constant(ramp))
+    grads = tape.gradient(loss, [x] + list(layer.trainable_weights))
+    return [y] + [tf.convert_to_tensor(g) for g in grads]
+
+
+CASES_5D = [
+    ("MaxPooling3D", {}), ("MaxPooling3D", dict(pool_size=3, strides=2, padding="same")),
+    ("MaxPooling3D", dict(pool_size=(2, 1, 3), data_format="channels_first")), ("MaxPool3D", dict(strides=1)),
+    ("AveragePooling3D", dict(pool_size=2)), ("AveragePooling3D", dict(pool_size=(2, 2, 2), strides=1, padding="same")),
+    ("AveragePooling3D", dict(pool_size=(1, 2, 2), padding="same", data_format="channels_first")),
+    ("AvgPool3D", dict(pool_size=(3, 2, 2), strides=(1, 2, 3))),
+    ("GlobalAveragePooling3D", {}), ("GlobalMaxPooling3D", dict(keepdims=True)),
+    ("GlobalAvgPool3D", dict(data_format="channels_first")), ("GlobalMaxPool3D", dict(data_format="channels_first",
+                                                                                      keepdims=True)),
+    ("ZeroPadding3D", {}), ("ZeroPadding3D", dict(padding=2)), ("ZeroPadding3D", dict(padding=(1, 0, 2))),
+    ("ZeroPadding3D", dict(padding=((1, 0), (0, 2), (1, 1)), data_format="channels_first")),
+    ("Cropping3D", {}), ("Cropping3D", dict(cropping=((1, 0), (0, 2), (2, 1)))),
+    ("Cropping3D", dict(cropping=(1, 0, 1), data_format="channels_first")),
+    ("UpSampling3D", {}), ("UpSampling3D", dict(size=(1, 2, 3))),
+    ("UpSampling3D", dict(size=2, data_format="channels_first")),
+    ("SpatialDropout3D", dict(rate=0.5)), ("AlphaDropout", dict(rate=0.3)),
+    ("RMSNormalization", {}), ("RMSNormalization", dict(axis=[3, 4], epsilon=1e-3)),
+    ("ThresholdedReLU", dict(theta=0.5)), ("ThresholdedReLU", {}),
+]
+
+
+@pytest.mark.parametrize("name, kwargs", CASES_5D)
+def test_layer_outputs_and_gradients_equal_keras(compare, name, kwargs):
+    def program(tf):
+        return _run(tf, getattr(tf.keras.layers, name)(**kwargs), X5)
+    compare(program, atol=1e-5)
+
+
+@pytest.mark.parametrize("name, kwargs", CASES_5D)
+def test_layer_symbolic_output_shapes_equal_keras(compare, name, kwargs):
+    def program(tf):
+        out = getattr(tf.keras.layers, name)(**kwargs)(tf.keras.Input((4, None, 6, 3)))
+        return tuple(out.shape)
+    compare(program)
+
+
+def test_spatial_dropout_3d_drops_whole_channels_in_training(compare):
+    def program(tf):
+        outs = []
+        for data_format, axes in (("channels_last", (1, 2, 3)), ("channels_first", (2, 3, 4))):
+            y = tf.keras.layers.SpatialDropout3D(0.5, data_format=data_format)(tf.constant(X5 + 10.0),
+                                                                              training=True).numpy()
+            zero = (y == 0).all(axis=axes)
+            kept = np.isclose(y, 2 * (X5 + 10.0)).all(axis=axes)
+            outs.append(bool((zero | kept).all()))
+        return outs
+    compare(program)
+
+
+def test_alpha_dropout_takes_any_rate_and_keeps_rate_and_seed_in_its_config(compare):
+    def program(tf):
+        layer = tf.keras.layers.AlphaDropout(1.5, noise_shape=(1, 3), seed=4)
+        config = layer.get_config()
+        return [config["rate"], config["seed"], "noise_shape" in config]
+    compare(program)
+
+
+def test_alpha_dropout_in_training_takes_keras_two_values_per_entry(compare):
+    def program(tf):
+        rate, alpha_p = 0.4, -1.6732632423543772 * 1.0507009873554805
+        a = ((1 - rate) * (1 + rate * alpha_p ** 2)) ** -0.5
+        b = -a * alpha_p * rate
+        layer = tf.keras.layers.AlphaDropout(rate, noise_shape=(2, 1, 1, 1, 3))
+        y = layer(tf.constant(X5), training=True).numpy()
+        kept = np.isclose(y, a * X5 + b, atol=1e-5)
+        dropped = np.isclose(y, a * alpha_p + b, atol=1e-5)
+        return [y.dtype.name, y.shape, bool((kept | dropped).all()),
+                bool((kept == kept[:, :1, :1, :1, :]).all()), layer(tf.constant(X5)).numpy()]
+    compare(program)
+
+
+@pytest.mark.parametrize("factory", ["ThresholdedReLU(theta=-1.0)", "ThresholdedReLU(theta=None)",
+                                     "ZeroPadding3D(padding=(1, 2))", "Cropping3D(cropping=(1, 2, 3, 4))"])
+def test_layers_with_bad_arguments_raise_value_error(compare, factory):
+    @raises("ValueError")
+    def program(tf):
+        return eval("tf.keras.layers." + factory)  # noqa: S307 - the test's own constructor strings
+    compare(program)
+
+
+def test_3d_layers_refuse_inputs_of_another_rank(compare):
+    @raises("ValueError")
+    def program(tf):
+        return tf.keras.layers.MaxPooling3D()(tf.keras.Input((4, 4, 3)))
+    compare(program)
+
+
+EINSUM_CASES = [
+    ("ab,bc->ac", 4, "c", (2, 3)), ("ab,bc->ac", 4, None, (2, 3)), ("abc,cd->abd", (None, 4), "d", (2, 5, 3)),
+    ("abc,cde->abde", (None, 2, 4), "de", (2, 5, 3)), ("...b,bc->...c", 4, "c", (2, 5, 3)),
+    ("abcd,cde->abe", (5, 4), "e", (2, 5, 3, 2)), ("ab...,bc->ac...", (4,), "c", (2, 3, 5)),
+]
+
+
+@pytest.mark.parametrize("equation, output_shape, bias_axes, shape", EINSUM_CASES)
+def test_einsum_dense_outputs_weights_and_gradients_equal_keras(compare, equation, output_shape, bias_axes, shape):
+    def program(tf):
+        layer = tf.keras.layers.EinsumDense(equation, output_shape=output_shape, bias_axes=bias_axes,
+                                            activation="tanh")
+        x = np.linspace(-1, 1, int(np.prod(shape)), dtype=np.float32).reshape(shape)
+        layer.build(shape)
+        weights = [(w.path, tuple(w.shape)) for w in layer.weights]
+        symbolic = tuple(tf.keras.layers.EinsumDense(equation, output_shape=output_shape, bias_axes=bias_axes)(
+            tf.keras.Input(shape[1:])).shape)
+        return [weights, symbolic] + _run(tf, layer, x)
+    compare(program, atol=1e-5)
+
+
+def test_einsum_dense_draws_its_glorot_kernel_within_the_limit_of_its_equations_fans(compare):
+    def program(tf):
+        layer = tf.keras.layers.EinsumDense("abc,cde->abde", output_shape=(None, 8, 16))
+        layer.build((2, 5, 32))
+        kernel = layer.kernel.numpy()
+        limit = np.sqrt(6.0 / (32 + 8 * 16))  # fans from the equation's axes (32 in, 8 * 16 out)
+        return [kernel.shape, bool(np.abs(kernel).max() <= limit), bool(np.abs(kernel).max() > 0.8 * limit)]
+    compare(program)
+
+
+@pytest.mark.parametrize("equation, bias_axes", [("ab,bc", None), ("ab,bc->ac", "x"), ("ab,bd->ac", None)])
+def test_einsum_dense_with_a_bad_equation_or_bias_axes_raises_value_error(compare, equation, bias_axes):
+    @raises("ValueError")
+    def program(tf):
+        tf.keras.layers.EinsumDense(equation, output_shape=4, bias_axes=bias_axes).build((2, 3))
+    compare(program)
+
+
+def test_a_user_wrapper_builds_and_calls_its_layer(compare):
+    def program(tf):
+        class Doubled(tf.keras.layers.Wrapper):
+            def call(self, inputs):
+                return 2.0 * self.layer(inputs)
+
+        wrapper = Doubled(tf.keras.layers.Dense(2, name="inner"))
+        wrapper.build((None, 4))
+        out = _run(tf, wrapper, X3[:, 0])
+        return [wrapper.layer.built, [w.path for w in wrapper.weights], len(wrapper.trainable_weights)] + out
+    compare(program)
+
+
+def test_a_wrapper_of_something_that_is_not_a_layer_raises_value_error(compare):
+    @raises("ValueError")
+    def program(tf):
+        return tf.keras.layers.Wrapper(3)
+    compare(program)
+
+
+def test_convolution_1d_transpose_is_conv_1d_transpose(compare):
+    def program(tf):
+        return tf.keras.layers.Convolution1DTranspose is tf.keras.layers.Conv1DTranspose
+    compare(program)
