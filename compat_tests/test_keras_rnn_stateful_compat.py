@@ -166,3 +166,23 @@ def test_fit_of_a_stateful_model_on_a_smaller_last_batch_runs_on_without_a_batch
         model.compile(optimizer="sgd", loss="mse")
         model.fit(SEQS[:7], TARGETS[:7], batch_size=2, epochs=1, shuffle=False, verbose=0)
     compare(program)
+
+
+def test_a_stateful_bidirectional_layer_carries_and_resets_both_directions_states(compare):
+    def program(tf):
+        layer = tf.keras.layers.Bidirectional(tf.keras.layers.LSTM(2, stateful=True))
+        layer.build((2, 4, 3))
+        _set(layer)
+        first, second = layer(tf.constant(X)), layer(tf.constant(X))
+        states = _values(layer.states)
+        layer.reset_states()
+        return [layer.stateful, first, second, states, _values(layer.states), layer(tf.constant(X))]
+    compare(program)
+
+
+def test_reset_state_of_a_bidirectional_layer_that_is_not_stateful_raises_attribute_error(compare):
+    @raises("AttributeError")
+    def program(tf):
+        layer = tf.keras.layers.Bidirectional(tf.keras.layers.GRU(2))
+        return [layer.states, layer.reset_state()]
+    compare(program)

@@ -1295,7 +1295,31 @@ class Bidirectional(Layer):
         self.backward_layer.zero_output_for_mask = layer.return_sequences
         self.return_sequences = layer.return_sequences
         self.return_state = layer.return_state
+        self.stateful = getattr(layer, "stateful", False)
         self._initial_weights = weights
+
+    @property
+    def states(self):
+        """The forward layer's states, then the backward layer's (a stateful layer's), or None."""
+        forward, backward = getattr(self.forward_layer, "states", None), getattr(self.backward_layer, "states", None)
+        if forward and backward:
+            return tuple(list(forward) + list(backward))
+        return None
+
+    def reset_state(self):
+        """Sets both directions' states to zeros.
+
+        Raises:
+          AttributeError: for a Bidirectional layer that is not stateful.
+        """
+        if not self.stateful:
+            raise AttributeError("Layer must be stateful.")
+        self.forward_layer.reset_state()
+        self.backward_layer.reset_state()
+
+    def reset_states(self):
+        """`reset_state()` (Keras 3's compatibility alias)."""
+        self.reset_state()
 
     def compute_mask(self, inputs, previous_mask=None):
         if isinstance(previous_mask, list):
