@@ -186,3 +186,87 @@ def test_reset_state_of_a_bidirectional_layer_that_is_not_stateful_raises_attrib
         layer = tf.keras.layers.Bidirectional(tf.keras.layers.GRU(2))
         return [layer.states, layer.reset_state()]
     compare(program)
+
+
+# -- convolutional LSTMs -------------------------------------------------------------------------------
+CONV_CASES = [
+    ("ConvLSTM2D", dict(filters=3, kernel_size=3), (2, 3, 6, 5, 2)),
+    ("ConvLSTM2D", dict(filters=2, kernel_size=(3, 2), padding="same", return_sequences=True), (2, 3, 5, 4, 2)),
+    ("ConvLSTM2D", dict(filters=2, kernel_size=3, strides=2, padding="same", go_backwards=True,
+                        return_state=True, activation="relu"), (2, 3, 6, 5, 2)),
+    ("ConvLSTM2D", dict(filters=2, kernel_size=2, dilation_rate=2, use_bias=False, return_sequences=True),
+     (2, 3, 6, 6, 1)),
+    ("ConvLSTM2D", dict(filters=2, kernel_size=3, data_format="channels_first", return_sequences=True),
+     (2, 3, 2, 5, 6)),
+    ("ConvLSTM1D", dict(filters=3, kernel_size=2, return_sequences=True), (2, 4, 7, 2)),
+    ("ConvLSTM3D", dict(filters=2, kernel_size=2, padding="same"), (1, 2, 3, 4, 3, 2)),
+]
+
+
+@pytest.mark.parametrize("name, kwargs, shape", CONV_CASES)
+def test_conv_lstm_outputs_weights_and_gradients_equal_keras(compare, name, kwargs, shape):
+    def program(tf):
+        layer = getattr(tf.keras.layers, name)(**kwargs)
+        layer.build(shape)
+        _set(layer)
+        x = tf.constant(np.linspace(-1, 1, int(np.prod(shape)), dtype=np.float32).reshape(shape))
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            out = layer(x)
+            outs = list(out) if isinstance(out, (list, tuple)) else [out]
+            loss = tf.add_n([tf.reduce_sum(o * o) for o in outs])
+        grads = tape.gradient(loss, [x] + layer.trainable_weights)
+        symbolic = getattr(tf.keras.layers, name)(**kwargs)(tf.keras.Input(shape[1:]))
+        symbolic = [tuple(s.shape) for s in symbolic] if isinstance(symbolic, (list, tuple)) else tuple(symbolic.shape)
+        return [layer.name.rstrip("_0123456789"), [w.path.split("/", 1)[1] for w in layer.weights],
+                type(layer.cell).__name__, layer.filters, symbolic] + outs + grads
+    compare(program, atol=1e-5, rtol=1e-4)
+
+
+def test_a_stateful_conv_lstm_carries_its_states(compare):
+    def program(tf):
+        layer = tf.keras.layers.ConvLSTM2D(2, 3, padding="same", stateful=True)
+        shape = (2, 3, 4, 4, 1)
+        layer.build(shape)
+        _set(layer)
+        x = tf.constant(np.linspace(-1, 1, int(np.prod(shape)), dtype=np.float32).reshape(shape))
+        first, second = layer(x), layer(x)
+        layer.reset_state()
+        return [first, second, layer(x), [tuple(s.shape) for s in layer.states]]
+    compare(program, atol=1e-5)
+
+
+def test_a_conv_lstm_cell_initializes_its_forget_bias_to_ones(compare):
+    def program(tf):
+        layer = tf.keras.layers.ConvLSTM2D(2, 3)
+        layer.build((None, 3, 5, 5, 1))
+        return [layer.cell.bias.numpy(), tuple(layer.cell.kernel.shape), tuple(layer.cell.recurrent_kernel.shape)]
+    compare(program)
+
+
+@pytest.mark.parametrize("kwargs", [dict(strides=2, dilation_rate=2), dict(padding="causal")])
+def test_conv_lstm_with_bad_arguments_raises_value_error(compare, kwargs):
+    @raises("ValueError")
+    def program(tf):
+        return tf.keras.layers.ConvLSTM2D(2, 3, **kwargs)
+    compare(program, messages=False)
+
+
+def test_a_conv_lstm_of_unknown_spatial_dimensions_raises_value_error(compare):
+    @raises("ValueError")
+    def program(tf):
+        return tf.keras.layers.ConvLSTM2D(2, 3)(tf.keras.Input((3, None, 5, 1)))
+    compare(program)
+
+
+def test_a_model_with_a_conv_lstm_trains_as_keras(compare):
+    def program(tf):
+        model = tf.keras.Sequential([tf.keras.Input((3, 5, 5, 1)), tf.keras.layers.ConvLSTM2D(2, 3, padding="same"),
+                                     tf.keras.layers.Flatten(), tf.keras.layers.Dense(1)])
+        rs = np.random.RandomState(2)
+        model.set_weights([rs.randn(*w.shape).astype(np.float32) * 0.3 for w in model.weights])
+        model.compile(optimizer=tf.keras.optimizers.SGD(0.05), loss="mse")
+        x = rs.randn(4, 3, 5, 5, 1).astype(np.float32)
+        history = model.fit(x, rs.randn(4, 1).astype(np.float32), batch_size=2, epochs=2, shuffle=False, verbose=0)
+        return [history.history["loss"], model.predict(x, verbose=0)]
+    compare(program, atol=1e-4, rtol=1e-4)

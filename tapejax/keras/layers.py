@@ -28,6 +28,9 @@ from tapejax.keras._layers import (
     Conv2DTranspose,
     Conv3D,
     Conv3DTranspose,
+    ConvLSTM1D,
+    ConvLSTM2D,
+    ConvLSTM3D,
     Convolution1D,
     Convolution1DTranspose,
     Convolution2D,
@@ -152,4 +155,4 @@ __all__ = ["Activation", "ActivityRegularization", "Add", "AdditiveAttention", "
            "AlphaDropout", "AveragePooling3D", "AvgPool3D", "Convolution1DTranspose", "Cropping3D", "EinsumDense",
            "GlobalAveragePooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D", "GlobalMaxPooling3D", "MaxPool3D",
            "MaxPooling3D", "RMSNormalization", "SpatialDropout3D", "ThresholdedReLU", "UpSampling3D", "Wrapper",
-           "ZeroPadding3D"]
+           "ZeroPadding3D", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
