@@ -5,6 +5,7 @@ reset by `reset_state()`, and need the batch size when the layer is built."""
 import numpy as np
 import pytest
 
+from compat_tests import _harness
 from compat_tests._harness import raises
 
 RS = np.random.RandomState(11)
@@ -270,3 +271,40 @@ def test_a_model_with_a_conv_lstm_trains_as_keras(compare):
         history = model.fit(x, rs.randn(4, 1).astype(np.float32), batch_size=2, epochs=2, shuffle=False, verbose=0)
         return [history.history["loss"], model.predict(x, verbose=0)]
     compare(program, atol=1e-4, rtol=1e-4)
+
+
+def _conv_lstm_model(tf):
+    model = tf.keras.Sequential([tf.keras.Input((3, 5, 5, 1)),
+                                 tf.keras.layers.ConvLSTM2D(2, 3, padding="same", return_sequences=True),
+                                 tf.keras.layers.ConvLSTM2D(1, 2), tf.keras.layers.Flatten(), tf.keras.layers.Dense(1)])
+    rs = np.random.RandomState(4)
+    model.set_weights([rs.randn(*w.shape).astype(np.float32) * 0.3 for w in model.weights])
+    return model
+
+
+CONV_X = np.random.RandomState(6).randn(2, 3, 5, 5, 1).astype(np.float32)
+
+
+@pytest.mark.parametrize("writer", _harness.BACKENDS)
+def test_a_conv_lstm_model_saved_by_either_backend_loads_on_both(compare, tmp_path, writer):
+    model = _conv_lstm_model(_harness.load(writer))
+    whole, weights = str(tmp_path / "m.keras"), str(tmp_path / "m.weights.h5")
+    model.save(whole)
+    model.save_weights(weights)
+
+    def program(tf):
+        loaded = tf.keras.models.load_model(whole)
+        fresh = _conv_lstm_model(tf)
+        fresh.set_weights([np.zeros(w.shape, np.float32) for w in fresh.weights])
+        fresh.load_weights(weights)
+        return [[layer.name for layer in loaded.layers], loaded.predict(CONV_X, verbose=0),
+                fresh.predict(CONV_X, verbose=0)]
+    compare(program, atol=1e-6)
+
+
+def test_a_conv_lstm_models_checkpoint_lists_tfs_variable_names(compare, tmp_path):
+    def program(tf):
+        path = tf.train.Checkpoint(model=_conv_lstm_model(tf)).save(str(tmp_path / tf.__name__ / "ckpt"))
+        return [(name, tuple(shape)) for name, shape in tf.train.list_variables(path)
+                if name != "_CHECKPOINTABLE_OBJECT_GRAPH"]
+    compare(program)
