@@ -178,3 +178,48 @@ def test_convolution_1d_transpose_is_conv_1d_transpose(compare):
     def program(tf):
         return tf.keras.layers.Convolution1DTranspose is tf.keras.layers.Conv1DTranspose
     compare(program)
+
+
+@pytest.mark.parametrize("inner, shape, iterations", [("Dense", (2, 4), 1), ("Conv2D", (2, 5, 5, 2), 3)])
+def test_spectral_normalization_divides_the_kernel_by_its_largest_singular_value_in_training(
+        compare, inner, shape, iterations):
+    def program(tf):
+        layers = tf.keras.layers
+        layer = layers.Dense(3) if inner == "Dense" else layers.Conv2D(3, 2)
+        wrapper = layers.SpectralNormalization(layer, power_iterations=iterations)
+        x = np.linspace(-1, 1, int(np.prod(shape)), dtype=np.float32).reshape(shape)
+        wrapper.build(x.shape)
+        rs = np.random.RandomState(3)
+        wrapper.set_weights([rs.randn(*w.shape).astype(np.float32) for w in wrapper.weights])
+        names = [w.path.split("/", 1)[-1] for w in wrapper.weights]
+        inference = wrapper(x)
+        with tf.GradientTape() as tape:
+            out = wrapper(x, training=True)
+            loss = tf.reduce_sum(out * out)
+        grads = tape.gradient(loss, wrapper.trainable_weights)
+        return [names, [w.trainable for w in wrapper.weights], inference, out, wrapper.vector_u.numpy(),
+                wrapper.kernel.numpy(), np.linalg.svd(wrapper.kernel.numpy().reshape(-1, 3), compute_uv=False)[0],
+                [tf.convert_to_tensor(g) for g in grads]]
+    compare(program, atol=1e-4, rtol=1e-4)
+
+
+def test_spectral_normalization_trains_inside_fit(compare):
+    def program(tf):
+        model = tf.keras.Sequential([tf.keras.Input((4,)), tf.keras.layers.SpectralNormalization(
+            tf.keras.layers.Dense(2))])
+        rs = np.random.RandomState(5)
+        model.set_weights([rs.randn(*w.shape).astype(np.float32) for w in model.weights])
+        model.compile(optimizer=tf.keras.optimizers.SGD(0.1), loss="mse")
+        history = model.fit(rs.randn(6, 4).astype(np.float32), rs.randn(6, 2).astype(np.float32), batch_size=3,
+                            epochs=2, shuffle=False, verbose=0)
+        return [history.history["loss"], model.get_weights()]
+    compare(program, atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("make", ["SpectralNormalization(tf.keras.layers.Dense(2), power_iterations=0)",
+                                  "SpectralNormalization(tf.keras.layers.ReLU()).build((None, 3))"])
+def test_spectral_normalization_with_bad_arguments_raises_value_error(compare, make):
+    @raises("ValueError")
+    def program(tf):
+        return eval("tf.keras.layers." + make)  # noqa: S307 - the test's own constructor strings
+    compare(program)

@@ -95,6 +95,7 @@ from tapejax.keras._layers_more import (  # noqa: F401
     SpatialDropout1D,
     SpatialDropout2D,
     SpatialDropout3D,
+    SpectralNormalization,
     Subtract,
     ThresholdedReLU,
     TimeDistributed,

@@ -49,7 +49,7 @@ __all__ = [
     "MultiHeadAttention", "GroupNormalization", "UnitNormalization", "MaxPooling3D", "AveragePooling3D",
     "MaxPool3D", "AvgPool3D", "GlobalAveragePooling3D", "GlobalMaxPooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D",
     "ZeroPadding3D", "Cropping3D", "UpSampling3D", "SpatialDropout3D", "Convolution1DTranspose", "AlphaDropout",
-    "ThresholdedReLU", "RMSNormalization", "EinsumDense", "Wrapper"]
+    "ThresholdedReLU", "RMSNormalization", "EinsumDense", "Wrapper", "SpectralNormalization"]
 
 
 def _tuple(value, n, name):
@@ -2080,3 +2080,62 @@ class Wrapper(Layer):
             for variable in self.layer.weights:  # built in the wrapper's name scope, as Keras 3
                 variable.path = f"{self.name}/{variable.path}"
         self.built = True
+
+
+def _l2_normalized(x):
+    """Keras 3's `normalize(x, axis=None)`: `x * min(rsqrt(sum(x ** 2)), 1 / epsilon)`."""
+    inv = math_ops.rsqrt(math_ops.reduce_sum(math_ops.square(x), keepdims=True))
+    return x * math_ops.minimum(inv, math_ops.cast(1e7, x.dtype))
+
+
+class SpectralNormalization(Wrapper):
+    """Divides the wrapped layer's `kernel` (or `embeddings`) by its largest singular value, estimated by
+    `power_iterations` of the power method from the non-trainable `vector_u`: in training, the kernel and
+    `vector_u` are updated before the layer runs, as Keras 3 does (a kernel of zeros is left as it is).
+
+    Raises:
+      ValueError: for `power_iterations` below one, or a layer with neither `kernel` nor `embeddings`.
+    """
+
+    def __init__(self, layer, power_iterations=1, **kwargs):
+        super().__init__(layer, **kwargs)
+        if power_iterations <= 0:
+            raise ValueError(f"`power_iterations` should be greater than zero. Received: "
+                             f"`power_iterations={power_iterations}`")
+        self.power_iterations = power_iterations
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        if getattr(self.layer, "kernel", None) is not None:
+            self.kernel = self.layer.kernel
+        elif getattr(self.layer, "embeddings", None) is not None:
+            self.kernel = self.layer.embeddings
+        else:
+            raise ValueError(f"{type(self.layer).__name__} object has no attribute 'kernel' nor 'embeddings'")
+        self.kernel_shape = tuple(self.kernel.shape)
+        self.vector_u = self.add_weight(shape=(1, self.kernel_shape[-1]),
+                                        initializer=initializers.TruncatedNormal(stddev=0.02), trainable=False,
+                                        name="vector_u", dtype=self.kernel.dtype)
+
+    def normalized_weights(self):
+        """(the new `vector_u`, the kernel divided by its estimated largest singular value)."""
+        weights = array_ops.reshape(self.kernel, [-1, self.kernel_shape[-1]])
+        vector_u = array_ops.identity(self.vector_u)
+        for _ in range(self.power_iterations):
+            vector_v = _l2_normalized(linalg_ops.matmul(vector_u, weights, transpose_b=True))
+            vector_u = _l2_normalized(linalg_ops.matmul(vector_v, weights))
+        vector_u, vector_v = array_ops.stop_gradient(vector_u), array_ops.stop_gradient(vector_v)
+        sigma = linalg_ops.matmul(linalg_ops.matmul(vector_v, weights), vector_u, transpose_b=True)
+        return vector_u, array_ops.reshape(self.kernel / sigma, self.kernel_shape)
+
+    def call(self, inputs, training=False):
+        if training:
+            vector_u, kernel = self.normalized_weights()
+            zero = math_ops.reduce_all(math_ops.equal(self.kernel, math_ops.cast(0, self.kernel.dtype)))
+            self.vector_u.assign(array_ops.where(zero, self.vector_u, vector_u))  # traced too: no Python branch
+            self.kernel.assign(array_ops.where(zero, self.kernel, kernel))
+        x = _t(self, inputs)
+        return math_ops.cast(self.layer(x), x.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return self.layer.compute_output_shape(input_shape)

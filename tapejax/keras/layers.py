@@ -109,6 +109,7 @@ from tapejax.keras._layers import (
     SpatialDropout1D,
     SpatialDropout2D,
     SpatialDropout3D,
+    SpectralNormalization,
     StringLookup,
     Subtract,
     TextVectorization,
@@ -155,4 +156,4 @@ __all__ = ["Activation", "ActivityRegularization", "Add", "AdditiveAttention", "
            "AlphaDropout", "AveragePooling3D", "AvgPool3D", "Convolution1DTranspose", "Cropping3D", "EinsumDense",
            "GlobalAveragePooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D", "GlobalMaxPooling3D", "MaxPool3D",
            "MaxPooling3D", "RMSNormalization", "SpatialDropout3D", "ThresholdedReLU", "UpSampling3D", "Wrapper",
-           "ZeroPadding3D", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
+           "ZeroPadding3D", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "SpectralNormalization"]
