@@ -21,13 +21,17 @@ def test_a_map_function_is_traced_once_when_the_pipeline_is_built():
 
 
 def test_map_followed_by_batch_runs_one_vectorised_call_per_batch():
-    ds = tf.data.Dataset.from_tensor_slices(np.arange(20, dtype=np.float32)).map(lambda x: x * x).batch(8)
+    calls = []
+    ds = tf.data.Dataset.from_tensor_slices(np.arange(20, dtype=np.float32)).map(
+        lambda x: (calls.append(1), x * x)[1]).batch(8)
     fn = ds._p._fn
     assert fn.vectorizable
     batches = [b.numpy() for b in ds]
     np.testing.assert_array_equal(np.concatenate(batches), np.arange(20, dtype=np.float32) ** 2)
-    # Two batch shapes (8 and the remainder 4): two signatures of the vectorised function.
-    assert fn._vectorized.trace_count == 2
+    # Two batch shapes (8 and the remainder 4): two compilations of the vectorised trace, which
+    # vectorises the trace made when the map was built (the Python function ran once).
+    assert fn._vectorized._cache_size() == 2
+    assert len(calls) == 1
 
 
 def test_a_map_that_draws_random_numbers_is_not_vectorised_and_draws_per_element():
@@ -157,7 +161,7 @@ def test_cache_of_a_random_access_input_is_computed_in_vectorised_chunks_once():
     assert ds._random_access()
     fn = ds._p._fn
     first = np.asarray([float(v) for v in ds.take(5)])
-    assert fn._vectorized is not None and fn._vectorized.trace_count == 2  # chunks of 1024 and 952
+    assert fn._vectorized is not None and fn._vectorized._cache_size() == 2  # chunks of 1024 and 952
     np.testing.assert_array_equal(first, np.arange(5) * 2.0)
     np.testing.assert_array_equal(np.concatenate([b.numpy() for b in ds.batch(1000)]), np.arange(3000) * 2.0)
 

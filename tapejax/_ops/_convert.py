@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import numbers
+import warnings
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from tapejax import _dtypes, _trace_graph
-from tapejax._errors import InvalidArgumentError
+from tapejax._errors import InvalidArgumentError, UnimplementedError
 from tapejax._ops import _shapes
 from tapejax._ops._dispatch import Op, apply
 from tapejax._tensor import Tensor
@@ -102,26 +102,56 @@ def _has_string(value):
     return isinstance(value, (str, bytes))
 
 
+# The dtypes a Python bool (or a list of them) converts to, as TF's eager conversion allows.
+_BOOL_TARGETS = {"bool", "int32", "int64", "uint64", "float16", "float32", "float64", "complex128"}
+
+
 def _to_dtype(value, array, dtype):
-    """Casts a Python/NumPy `array` to `dtype`, refusing lossy conversions as TF does."""
+    """Casts a Python/NumPy `array` to `dtype`: Python values refuse lossy conversions as TF does,
+    NumPy values are cast as NumPy casts them (as TF converts a NumPy array)."""
     target = dtype._np
     src_kind, dst_kind = array.dtype.kind, target.kind
+    python_value = not isinstance(value, (np.ndarray, np.generic))
     if dst_kind == "O":
+        if not python_value and src_kind not in "USO":
+            item = array.reshape(-1)[:1].astype(object)
+            kind = type(item[0]).__name__ if item.size else "float"
+            raise ValueError(f"Failed to convert a NumPy array to a Tensor (Unsupported object type {kind}).")
         return string_array(value)
     if array.dtype == target:
         return array
+    if not python_value:
+        with warnings.catch_warnings():  # complex to real drops the imaginary part, as TF's NumPy cast
+            warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+            return array.astype(target)
     if src_kind in "USO":
         raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
-    python_value = not isinstance(value, (np.ndarray, np.generic))
-    if python_value and array.size == 0:  # `[]` has no values to lose (NumPy calls it float64)
+    if array.size == 0:  # `[]` has no values to lose (NumPy calls it float64)
         return array.astype(target)
     lossy = (src_kind == "f" and dst_kind in "iub") or (src_kind == "c" and dst_kind != "c") or (
-        src_kind in "iu" and dst_kind == "b")
-    if lossy and python_value:
+        src_kind in "iu" and dst_kind == "b") or (src_kind == "b" and dtype.name not in _BOOL_TARGETS)
+    if lossy:
         raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
-    if not python_value and src_kind == "c" and dst_kind != "c":
-        raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
-    return array.astype(target)  # NumPy values convert to the requested dtype, as in TF
+    with warnings.catch_warnings():  # an int out of the dtype's range wraps, as in TF
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return array.astype(target)
+
+
+def _big_ints(value, limit=2**63):
+    """Whether `value` is a Python int (or a nested list of ints) with one outside int64's range
+    (with `limit`: all of them in [0, limit), one outside int64's range)."""
+    if limit != 2**63:
+        return _big_ints(value) and _all_ints_below(value, limit)
+    if isinstance(value, (list, tuple)):
+        return bool(value) and all(isinstance(v, (int, list, tuple)) and not isinstance(v, bool) for v in value) \
+            and any(_big_ints(v) for v in value)
+    return type(value) is int and not -(2**63) <= value < 2**63
+
+
+def _all_ints_below(value, limit):
+    if isinstance(value, (list, tuple)):
+        return all(_all_ints_below(v, limit) for v in value)
+    return type(value) is int and 0 <= value < limit
 
 
 def _on_device(array):
@@ -139,16 +169,35 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
       value: a Tensor, Variable (read, and watched by recording tapes), NumPy array, Python
         number or nested list of them.
       dtype: required dtype; a Tensor of another dtype raises ValueError.
-      dtype_hint: dtype for Python values when `dtype` is not given.
+      dtype_hint: a soft preference used when `dtype` is not given: as TF, `value` is converted
+        to it when that conversion succeeds (a Python number, list or NumPy array of another
+        dtype), and by the default rules otherwise (a Tensor keeps its dtype).
       name: ignored (eager).
 
     Returns:
       A Tensor.
+
+    Raises:
+      TypeError: for a `dtype` or `dtype_hint` that is not a dtype, or a value that cannot be
+        converted to `dtype`.
+      ValueError: for a Tensor of another dtype than `dtype`, or a value with no conversion.
     """
     if dtype is not None:
         dtype = _dtypes.as_dtype(dtype)
-        if type(value) in (float, int):
+        if type(value) is float or type(value) is int and -(2**63) <= value < 2**63:
             return Tensor(_cached_scalar(value, dtype))
+    if dtype_hint is not None:
+        hint = _dtypes.as_dtype(dtype_hint)
+        if dtype is None:
+            try:  # TF's preferred dtype: tried first, the default conversion if it fails
+                return _convert(value, hint)
+            except (TypeError, ValueError):
+                pass
+    return _convert(value, dtype)
+
+
+def _convert(value, dtype):
+    """`value` as a Tensor of `dtype` (a DType or None for the value's own or default dtype)."""
     if type(value) is Tensor:
         if dtype is not None and value._v.dtype != dtype._np:
             raise ValueError(
@@ -158,27 +207,27 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     if isinstance(value, Variable):
         if dtype is not None and value.dtype != dtype:
             raise ValueError(
-                f"Tensor conversion requested dtype {dtype.name} for Tensor with dtype "
-                f"{value.dtype.name}: {value!r}")
+                f"Incompatible type conversion requested to type {dtype.name} for `tf.Variable of type "
+                f"{value.dtype.name}. (Variable: {value!r})")
         return value._identity(value)
     if hasattr(value, "_tapejax_dense"):
         return value._tapejax_dense()
     if isinstance(value, (list, tuple)) and contains_tensor(value):
-        return stack([convert_to_tensor(v, dtype=dtype, dtype_hint=dtype_hint)
-                                for v in value])
+        return _autopack(value, dtype)
     if hasattr(value, "__jax_array__") or isinstance(value, jnp.ndarray):
         array = jnp.asarray(value)
         if dtype is not None and array.dtype != dtype._np:
             array = array.astype(dtype._np)
         return Tensor(array)
-    if dtype is None and dtype_hint is not None and isinstance(value, numbers.Number):
-        try:
-            return Tensor(_on_device(_to_dtype(value, np.asarray(value), _dtypes.as_dtype(dtype_hint))))
-        except TypeError:
-            pass
+    if _big_ints(value) and not (dtype is not None and (dtype.is_floating or dtype.is_complex)
+                                 or dtype == _dtypes.uint64 and _big_ints(value, 2**64)):
+        raise ValueError("Can't convert Python sequence with out-of-range integer to Tensor.")
     if dtype is not None:
         array = np.asarray(value) if not isinstance(value, (str, bytes)) else string_array(value)
-        if array.dtype == object and dtype._np.kind != "O" and not _has_string(value):
+        if array.dtype == object and _big_ints(value):
+            array = np.asarray(value, dtype=np.float64)
+        if array.dtype == object and dtype._np.kind != "O" and not _has_string(value) \
+                and not isinstance(value, np.ndarray):
             raise ValueError(f"Attempt to convert a value ({value!r}) with an unsupported type "
                              f"({type(value)}) to a Tensor.")
         array = _to_dtype(value, array, dtype)
@@ -190,6 +239,76 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     if array.dtype.kind == "O":  # strings stay on the host (a NumPy object array of bytes)
         return Tensor(array)
     return Tensor(_on_device(array))
+
+
+_CAST = Op("Cast", lambda x, dtype: x.astype(dtype) if not (
+    jnp.iscomplexobj(x) and not jnp.issubdtype(dtype, jnp.complexfloating)) else jnp.real(x).astype(dtype))
+
+
+def _first_tensor_dtype(value):
+    """The dtype of the first Tensor or Variable in a nested list (TF's autopacking dtype)."""
+    for item in value:
+        if type(item) is Tensor or isinstance(item, Variable):
+            return item.dtype
+        if isinstance(item, (list, tuple)):
+            found = _first_tensor_dtype(item)
+            if found is not None:
+                return found
+    return None
+
+
+def _cast_tensors(value, dtype):
+    """A nested list with each Tensor in it cast to `dtype` (as TF's autopacking with a dtype)."""
+    if isinstance(value, (list, tuple)):
+        return [_cast_tensors(item, dtype) for item in value]
+    if (type(value) is Tensor or isinstance(value, Variable)) and value.dtype != dtype:
+        if (value.dtype == _dtypes.string) != (dtype == _dtypes.string):
+            raise UnimplementedError(f"Cast {value.dtype.name} to {dtype.name} is not supported [Op:Cast] name: ")
+        return apply(_CAST, [value], (("dtype", dtype._np),))
+    return value
+
+
+def _autopack(value, dtype):
+    """A nested list holding Tensors, packed as TF's autopacking conversion: to the dtype of its
+    first Tensor (or to `dtype`, casting its Tensors), other items converted to that dtype."""
+    inferred = _first_tensor_dtype(value)
+    if dtype is None:
+        dtype = inferred
+    elif dtype != inferred:
+        value = _cast_tensors(value, dtype)
+    packed = _pack_items(value, dtype)
+    return packed if type(packed) is Tensor else _convert(packed, dtype)
+
+
+def _pack_items(items, dtype):
+    """TF's `_autopacking_helper`: a Tensor when `items` holds one, else the items as they are."""
+    if all(type(item) is Tensor or isinstance(item, Variable) for item in items):
+        return _pack(list(items))  # as TF's eager fast path: Pack checks the dtypes
+    converted, must_pack = [], False
+    for item in items:
+        if type(item) is Tensor or isinstance(item, Variable):
+            if item.dtype != dtype:
+                raise TypeError(f"Cannot convert a list containing a tensor of dtype {item.dtype!r} to "
+                                f"{dtype!r} (Tensor is: {item!r})")
+            must_pack = True
+        elif isinstance(item, (list, tuple)):
+            item = _pack_items(item, dtype)
+            must_pack = must_pack or type(item) is Tensor
+        converted.append(item)
+    if not must_pack:
+        return converted
+    return _pack([item if type(item) is Tensor or isinstance(item, Variable) else _convert(item, dtype)
+                  for item in converted])
+
+
+def _pack(values):
+    """`stack(values)` as TF's autopacking runs it: its Pack op is named "packed"."""
+    first = values[0].dtype
+    for i, value in enumerate(values):
+        if value.dtype != first:
+            err = _dtypes.mismatch_error("Pack", i, first, value.dtype)
+            raise type(err)(str(err).replace("name: \n", "name: packed\n", 1)) from None
+    return stack(values)
 
 
 _scalar_cache = {}

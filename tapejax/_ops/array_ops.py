@@ -654,14 +654,80 @@ def ones(shape, dtype=_dtypes.float32, name=None, layout=None):
 
 
 def fill(dims, value, name=None, layout=None):
-    """A Tensor of shape `dims` filled with `value` (its dtype); raises as `zeros`."""
+    """A Tensor of shape `dims` filled with the scalar `value` (of its dtype), as `tf.fill`.
+
+    Args:
+      dims: the shape: a vector (or scalar) of non-negative int32/int64 dimensions.
+      value: the scalar to fill with.
+      name: ignored (eager).
+      layout: ignored (DTensor).
+
+    Returns:
+      A Tensor of shape `dims` and `value`'s dtype.
+
+    Raises:
+      InvalidArgumentError: `dims` of rank 2 or more, float or string dimensions, a negative
+        dimension, or a `value` that is not a scalar (TF's Fill kernel messages).
+      ValueError: a list of dimensions mixing bools with ints, or None dimensions.
+    """
+    if isinstance(dims, (list, tuple)) and any(isinstance(d, (bool, np.bool_)) for d in dims) \
+            and not all(isinstance(d, (bool, np.bool_)) for d in dims):
+        raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
+    if dims is None:
+        raise ValueError("Attempt to convert a value (None) with an unsupported type (<class 'NoneType'>) to a "
+                         "Tensor.")
+    if isinstance(dims, (str, bytes)) or isinstance(dims, (list, tuple)) and dims and all(
+            isinstance(d, (str, bytes)) for d in dims):
+        raise InvalidArgumentError("Value for attr 'index_type' of string is not in the list of allowed values: "
+                                   "int32, int64\n\t; NodeDef: {{node Fill}} [Op:Fill]")
     v = convert_to_tensor(value)
-    shape = _shapes.creation_shape(dims, v._v.dtype, float_attr="index_type")
+    dims_shape = _dims_shape(dims)
+    if dims_shape is not None and len(dims_shape) > 1:
+        raise InvalidArgumentError(f"dims must represent a vector, got shape {_shape_text(dims_shape)} [Op:Fill] name: ")
+    try:
+        shape = _shapes.creation_shape(dims, v._v.dtype, float_attr="index_type")
+    except InvalidArgumentError as err:
+        if not _fill_scalar(v) and str(err).startswith("Dimension "):  # the kernel checks the value first
+            raise _fill_value_error(v) from None
+        raise
+    if not _fill_scalar(v):
+        raise _fill_value_error(v)
+    if v._v.ndim:  # TF's kernel also takes a value of shape [1]
+        v = reshape(v, [])
     if v._v.dtype.kind == "O":  # a string fill stays on the host, as string tensors do
         out = np.empty(shape, dtype=object)
         out[...] = v._value[()]
         return Tensor(out)
     return _created(lambda s, d: jnp.full(s, v._value), shape, v._v.dtype)
+
+
+def _shape_text(shape):
+    return "[" + ",".join(str(int(d)) for d in shape) + "]"
+
+
+def _fill_scalar(value):
+    """Whether `tf.fill` takes `value` (a Tensor) as its scalar: TF's kernel takes shape [] or [1]."""
+    return value._v.ndim == 0 or value._v.shape == (1,)
+
+
+def _fill_value_error(value):
+    return InvalidArgumentError(f"value must represent a scalar, got shape {_shape_text(value._v.shape)} "
+                                f"[Op:Fill] name: ")
+
+
+def _dims_shape(dims):
+    """The shape of `tf.fill`'s `dims` argument as TF converts it (None where it is not known)."""
+    if hasattr(dims, "_v") and hasattr(dims, "dtype"):
+        return tuple(dims._v.shape)
+    if isinstance(dims, np.ndarray):
+        return dims.shape
+    if isinstance(dims, (list, tuple)):
+        inner = [_dims_shape(d) if isinstance(d, (list, tuple, np.ndarray)) or hasattr(d, "_v") else ()
+                 for d in dims]
+        if inner and all(s is not None for s in inner) and len(set(inner)) == 1:
+            return (len(dims),) + inner[0]
+        return (len(dims),) if not inner else None
+    return None
 
 
 def zeros_like(input, dtype=None, name=None, layout=None):

@@ -817,8 +817,8 @@ class _Generator(Dataset):
             for a, spec in zip(flat, flat_spec):
                 want = spec.dtype
                 if _structure.dtype_of(a) != want:
-                    if want == _dtypes.string or a.dtype == object or (
-                            a.dtype.kind == "f" and not (want.is_floating or want.is_complex)):
+                    if want == _dtypes.string or a.dtype == object or (  # (an empty list takes any dtype)
+                            a.dtype.kind == "f" and a.size and not (want.is_floating or want.is_complex)):
                         raise InvalidArgumentError(
                             f"TypeError: `generator` yielded an element that could not be converted "
                             f"to the expected type. The expected type was {want.name}, but the "
