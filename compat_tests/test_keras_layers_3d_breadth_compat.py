@@ -1,6 +1,7 @@
 """Keras 3 layers tapejax lacked, on TF 2.21's Keras and on tapejax with the same weights: 3D pooling,
 padding, cropping, up-sampling and spatial dropout, AlphaDropout, ThresholdedReLU, RMSNormalization,
-EinsumDense and the Wrapper base class (outputs, gradients, symbolic shapes, errors)."""
+EinsumDense, the Wrapper base class, SpectralNormalization and Hashing (outputs, gradients, symbolic shapes,
+errors; Hashing's bins are TF's FarmHash and SipHash values)."""
 
 import numpy as np
 import pytest
@@ -222,4 +223,47 @@ def test_spectral_normalization_with_bad_arguments_raises_value_error(compare, m
     @raises("ValueError")
     def program(tf):
         return eval("tf.keras.layers." + make)  # noqa: S307 - the test's own constructor strings
+    compare(program)
+
+
+WORDS = [["apple", "pear"], ["", "kiwi"], ["héllo wörld", "a much longer string of text"]]
+
+
+@pytest.mark.parametrize("kwargs, data", [
+    (dict(num_bins=5), WORDS), (dict(num_bins=1000), WORDS), (dict(num_bins=7, mask_value=""), WORDS),
+    (dict(num_bins=7, salt=133), WORDS), (dict(num_bins=9, salt=(2 ** 40 + 7, 12345)), WORDS),
+    (dict(num_bins=5, mask_value="kiwi", salt=[1, 2]), WORDS),
+    (dict(num_bins=6), [[1, 2, 3], [40, -5, 0]]), (dict(num_bins=6, mask_value=0), [[1, 2, 3], [40, -5, 0]]),
+    (dict(num_bins=6), [1.5, 2.5, -7.9]),
+    (dict(num_bins=4, output_mode="one_hot"), ["a", "b", "c"]),
+    (dict(num_bins=4, output_mode="one_hot"), [["a"], ["b"]]),
+    (dict(num_bins=4, output_mode="multi_hot"), [["a", "b"], ["c", "c"]]),
+    (dict(num_bins=4, output_mode="count"), [["a", "b"], ["c", "c"]]),
+    (dict(num_bins=4, dtype="int32"), ["a", "b"]),
+])
+def test_hashing_gives_tfs_bins(compare, kwargs, data):
+    def program(tf):
+        layer = tf.keras.layers.Hashing(**kwargs)
+        config = {k: list(v) if isinstance(v, list) else v for k, v in layer.get_config().items()
+                  if k in ("num_bins", "salt", "mask_value", "output_mode", "sparse")}  # (Keras' TrackedList)
+        return [layer(tf.constant(data)), layer(data), config]
+    compare(program)
+
+
+def test_hashing_in_a_functional_model_gives_int64_bins_of_the_input_shape(compare):
+    def program(tf):
+        inputs = tf.keras.Input((2,), dtype="string")
+        out = tf.keras.layers.Hashing(10)(inputs)
+        model = tf.keras.Model(inputs, out)
+        return [tuple(out.shape), out.dtype, model.predict(tf.constant(WORDS), verbose=0)]
+    compare(program)
+
+
+@pytest.mark.parametrize("kwargs", [dict(num_bins=0), dict(num_bins=3, output_mode="x"),
+                                    dict(num_bins=3, dtype="float32"), dict(num_bins=3, sparse=True),
+                                    dict(num_bins=3, salt=[1, 2, 3])])
+def test_hashing_with_bad_arguments_raises_value_error(compare, kwargs):
+    @raises("ValueError")
+    def program(tf):
+        return tf.keras.layers.Hashing(**kwargs)
     compare(program)
