@@ -179,8 +179,8 @@ class Program:
     vectorised over seeds (`jacobian`), or as ops recorded on outer tapes (`op_groups`).
     """
 
-    __slots__ = ("pure", "compiled", "arg_slots", "n_seeds", "connected", "sparse", "dense", "_out_avals",
-                 "_jacobian", "_op", "_op_groups", "__weakref__")
+    __slots__ = ("pure", "compiled", "arg_slots", "n_seeds", "connected", "sparse", "dense", "site",
+                 "_out_avals", "_jacobian", "_op", "_op_groups", "__weakref__")
 
     def __init__(self, pure, arg_slots, n_seeds, connected, sparse):
         self.pure = pure
@@ -189,6 +189,7 @@ class Program:
         self.connected = connected  # per source: True when some target reaches it
         self.sparse = sparse  # per connected source: True when its gradient is (values, indices)
         self.dense = not any(sparse)
+        self.site = None  # the user's call of tape.gradient that first used it (for error messages)
 
         def counted(saved, seeds):
             traces["gradient"] += 1

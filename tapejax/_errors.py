@@ -118,14 +118,34 @@ def user_frame():
     return (frame.f_code.co_filename, frame.f_lineno)
 
 
-def call_site():
+_INSIDE = {}  # a frame's file name -> whether it is one of tapejax's files (bounded: cleared when large)
+_GENERATED = {}  # id of an exec'd frame's namespace -> whether it is tapejax's (module namespaces live on)
+
+
+def call_site(skip=1):
     """Where the user's code is now, cheaply: the code object and instruction offset of the
-    innermost frame outside tapejax (its line is worked out only when needed, by `site_line`)."""
-    frame = sys._getframe(1)
-    while frame is not None and (frame.f_code.co_filename.startswith(_PACKAGE_DIR)
-                                 or _generated_by_tapejax(frame)):
+    innermost frame outside tapejax, looked for from `skip` frames up (its line is worked out only
+    when needed, by `site_line`)."""
+    frame = sys._getframe(skip)
+    while frame is not None:
+        code = frame.f_code
+        name = code.co_filename
+        inside = _INSIDE.get(name)
+        if inside is None:
+            if len(_INSIDE) >= 4096:
+                _INSIDE.clear()
+            inside = _INSIDE[name] = name.startswith(_PACKAGE_DIR)
+        if not inside and name[0] == "<":  # exec'd code: tapejax's when its namespace is
+            namespace = frame.f_globals
+            inside = _GENERATED.get(id(namespace))
+            if inside is None:
+                if len(_GENERATED) >= 4096:
+                    _GENERATED.clear()
+                inside = _GENERATED[id(namespace)] = _generated_by_tapejax(frame)
+        if not inside:
+            return code, frame.f_lasti
         frame = frame.f_back
-    return None if frame is None else (frame.f_code, frame.f_lasti)
+    return None
 
 
 def site_line(site):

@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from tapejax import _backward, _context, _dtypes, _lazy, _nest, _record
+from tapejax._errors import call_site
 from tapejax._indexed_slices import IndexedSlices
 from tapejax._ops import math_ops
 from tapejax._ops._convert import convert_to_tensor
@@ -189,14 +190,12 @@ def _mode(recorder, program, recording, saved, seeds):
     """How the backward runs: "outer deferred" (a deferred op recorded on the outer tapes),
     "deferred" (a deferred node, run with the next program), "inline" (inside a trace: part of
     that program) or "now" (its own compiled program, at once)."""
-    deferrable = (_lazy.ENABLED and recorder.deferred and not recorder.persistent and program.dense
+    concrete = _concrete(seeds, saved)
+    deferrable = (concrete and _lazy.ENABLED and recorder.deferred and not recorder.persistent and program.dense
                   and _context.current.read_hook is None)
-    if recording:
-        if deferrable and _outer_tapes_defer(recording) and not _traced_values(seeds, saved):
-            return "outer deferred"
-    elif deferrable and not _traced(seeds, saved):
-        return "deferred"
-    if _context.current.read_hook is not None or _traced(seeds, saved):
+    if deferrable and (not recording or _outer_tapes_defer(recording)):
+        return "outer deferred" if recording else "deferred"
+    if _context.current.read_hook is not None or not concrete and _traced(seeds, saved):
         # inside a trace (a function's, a custom gradient's), or a function's discovery run
         # on concrete values (retraced next): part of that program, not one of its own
         return "inline"
@@ -255,7 +254,9 @@ def _deferred_gradients(program, saved, seeds, flat_targets):
     for target in targets:  # always returned, held or not: one program whether a step keeps its loss
         if target.node.pendings is not None:
             target.node.pendings[target.index] = None
-    return [Tensor(p) for p in _lazy.outputs_of(node, avals)]
+    if program.site is None:  # the tape.gradient call (the same structure: the same code)
+        program.site = call_site(4)
+    return [Tensor(p) for p in _lazy.outputs_of(node, avals, program.site)]
 
 
 def _traced(seeds, saved):
@@ -296,12 +297,15 @@ def _outer_tapes_defer(recording):
     return True
 
 
-def _traced_values(seeds, saved):
-    """True when a value is neither a computed array nor a deferred one (a tracer)."""
+def _concrete(seeds, saved):
+    """True when every value is a computed array or a deferred one (no tracer)."""
     for v in saved:
         if type(v) is not _ArrayImpl and type(v) is not _lazy.Pending:
-            return True
-    return any(type(s) is not _ArrayImpl for s in seeds)
+            return False
+    for s in seeds:
+        if type(s) is not _ArrayImpl:
+            return False
+    return True
 
 
 def _record_deferred_gradient_op(recorder, program, saved, seeds, seed_objs):
@@ -318,7 +322,7 @@ def _record_deferred_gradient_op(recorder, program, saved, seeds, seed_objs):
     for positions, outputs, op in program.op_groups(values):
         group_values = [values[i] for i in positions]
         node = _lazy.Node(op, ("gradient", program, positions, outputs), group_values, True)
-        group = [Tensor(p) for p in _lazy.outputs_of(node, [avals[j] for j in outputs])]
+        group = [Tensor(p) for p in _lazy.outputs_of(node, [avals[j] for j in outputs], None)]
         _record.record_all(op, node.key, [inputs[i] for i in positions], group_values, group)
         for j, tensor in zip(outputs, group):
             grads[j] = tensor

@@ -25,7 +25,7 @@ import jax
 import numpy as np
 
 from tapejax import _cache, _context
-from tapejax._errors import DataLossError, call_site, from_runtime_error, site_line
+from tapejax._errors import DataLossError, from_runtime_error, site_line
 from tapejax._holders import held_beyond, item_held_beyond
 
 ENABLED = True  # False while a `tf.device` scope names a non-default device (see `device_scope_entered`)
@@ -129,16 +129,17 @@ class Pending:
 GRADIENT = ("gradient outputs",)
 
 
-def outputs_of(node, avals):
+def outputs_of(node, avals, site):
     """The deferred outputs of `node`, one per `(shape, dtype)` in `avals`.
 
     The node keeps only weak references to them: when it runs, an output no Tensor (or other
     holder outside the deferred graph) still holds is computed inside the program but not returned
-    (see `_kept_outputs`), so XLA need not materialise it.
+    (see `_kept_outputs`), so XLA need not materialise it. The node keeps `site`, the user's
+    call site that made it (`_errors.call_site`), for error messages.
     """
     pendings = [Pending(node, i, shape, dtype) for i, (shape, dtype) in enumerate(avals)]
     node.pendings = [weakref.ref(p) for p in pendings]
-    node.site = call_site()
+    node.site = site
     return pendings
 
 

@@ -12,7 +12,7 @@ import itertools
 
 import numpy as np
 
-from tapejax import _cache, _context, _explain, _lazy
+from tapejax import _cache, _context, _errors, _explain, _lazy
 from tapejax._dtypes import DIFFERENTIABLE_DTYPES
 from tapejax._lazy import Pending
 from tapejax._tensor import Tensor
@@ -32,7 +32,7 @@ NO_GRADIENT_REGISTERED = frozenset({"IsNan", "IsFinite", "IsInf", "AdjustContras
 MAX_STRUCTURE_IDS = 1 << 16
 _structure_ids = {}
 _next_structure_id = itertools.count(1).__next__
-_entry_avals = {}  # structure id ending with an entry -> its outputs' (shape, dtype) pairs
+_entry_avals = {}  # structure id ending with an entry -> (its outputs' (shape, dtype) pairs, call site)
 _cache.register(_structure_ids.clear)  # new structures get new ids: live recordings keep theirs
 _cache.register(_entry_avals.clear)
 
@@ -217,8 +217,8 @@ class _Recorder:
             return None
         in_refs, constants, undo = refs
         entry_structure = _extend_structure(self.structure, (key, in_refs, constants))
-        avals = _entry_avals.get(entry_structure)
-        if avals is None:
+        known = _entry_avals.get(entry_structure)
+        if known is None:
             try:
                 avals = _lazy.output_avals(kernel, key, values, multi)
             except BaseException:
@@ -226,9 +226,12 @@ class _Recorder:
                 raise
             if len(_entry_avals) >= MAX_STRUCTURE_IDS:
                 _entry_avals.clear()
-            _entry_avals[entry_structure] = avals
+            # the user's line, looked for from the op's table function up (past dispatch); the
+            # same structure comes from the same code, so a later step reuses it
+            known = _entry_avals[entry_structure] = (avals, _errors.call_site(4))
+        avals, site = known
         node = _lazy.Node(kernel, key, values, multi)
-        outputs = [Tensor(p) for p in _lazy.outputs_of(node, avals)]
+        outputs = [Tensor(p) for p in _lazy.outputs_of(node, avals, site)]
         self.deferred = True
         self._add_entry(kernel, key, in_refs, entry_structure, outputs)
         if self.unregistered:

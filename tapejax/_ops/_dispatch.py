@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from tapejax import _cache, _context, _explain, _lazy, _record, _string_trace, _trace_graph
-from tapejax._errors import InvalidArgumentError, from_runtime_error
+from tapejax._errors import InvalidArgumentError, call_site, from_runtime_error
 from tapejax._lazy import Pending
 from tapejax._tensor import SymbolicStrings, Tensor
 
@@ -258,7 +258,7 @@ def _deferred(op, kernel, key, values):
     except (TypeError, ValueError) as err:
         raise _invalid_argument(op, values, err) from None
     node = _lazy.Node(kernel, key, values, op.multi)
-    return node, [Tensor(p) for p in _lazy.outputs_of(node, avals)]
+    return node, [Tensor(p) for p in _lazy.outputs_of(node, avals, call_site(3))]  # from the op function up
 
 
 def _invalid_argument(op, values, err):
