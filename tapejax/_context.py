@@ -91,11 +91,6 @@ class _Settings:
 settings = _Settings()
 
 
-def intercepting():
-    """Whether Variable reads are intercepted in this thread (a trace is running)."""
-    return current.read_hook is not None
-
-
 @contextlib.contextmanager
 def scope(**changes):
     """Sets attributes of this thread's context for the duration of the block, then restores them."""

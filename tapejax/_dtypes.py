@@ -166,19 +166,6 @@ def from_jax(jax_dtype):
     return _BY_NP[np.dtype(jax_dtype)]
 
 
-def python_scalar_dtype(value):
-    """TF's default dtype for a Python value: floats -> float32, ints -> int32."""
-    if isinstance(value, bool):
-        return bool_
-    if isinstance(value, int):
-        return int32 if -(2**31) <= value < 2**31 else int64
-    if isinstance(value, float):
-        return float32
-    if isinstance(value, complex):
-        return complex128
-    return None
-
-
 def mismatch_error(op_name, index, expected, got, traced=False):
     """TF's kernel error for two tensors of different dtypes meeting in one op (TF's graph error, a
     TypeError, when the op is traced inside a function)."""
