@@ -6,6 +6,7 @@ errors; Hashing's bins are TF's FarmHash and SipHash values)."""
 import numpy as np
 import pytest
 
+from compat_tests import _harness
 from compat_tests._harness import raises
 
 RS = np.random.RandomState(8)
@@ -266,4 +267,45 @@ def test_hashing_with_bad_arguments_raises_value_error(compare, kwargs):
     @raises("ValueError")
     def program(tf):
         return tf.keras.layers.Hashing(**kwargs)
+    compare(program)
+
+
+def test_a_pipeline_runs_its_layers_in_order_and_trains_them_by_default(compare):
+    def program(tf):
+        layers = tf.keras.layers
+        pipeline = layers.Pipeline([layers.Rescaling(0.5, offset=1.0), layers.Dropout(0.5)])
+        x = np.linspace(1, 2, 200, dtype=np.float32).reshape(10, 20)
+        trained = pipeline(x).numpy()  # training=True by default: dropout drops
+        kept = np.isclose(trained, 2 * (0.5 * x + 1.0))
+        return [bool(((trained == 0) | kept).all()), bool((trained == 0).any()), pipeline(x, training=False),
+                [type(layer).__name__ for layer in pipeline.layers], pipeline.get_config()["name"]]
+    compare(program)
+
+
+def test_a_pipeline_of_layers_with_weights_computes_and_differentiates_as_keras(compare):
+    def program(tf):
+        layers = tf.keras.layers
+        pipeline = layers.Pipeline([layers.Dense(3, activation="relu"), layers.Dense(2)])
+        pipeline(X3[:, 0])  # built by its first call
+        return [[w.name for w in pipeline.weights]] + _run(tf, pipeline, X3[:, 0], training=False)
+    compare(program, atol=1e-5)
+
+
+def _pipeline_model(tf):
+    layers = tf.keras.layers
+    model = tf.keras.Sequential([tf.keras.Input((3,)), layers.Pipeline([layers.Rescaling(0.5, offset=0.25),
+                                                                        layers.Dense(2)])])
+    model.set_weights([np.arange(6, dtype=np.float32).reshape(3, 2) / 5, np.ones(2, np.float32)])
+    return model
+
+
+@pytest.mark.parametrize("writer", _harness.BACKENDS)
+def test_a_model_with_a_pipeline_saved_by_either_backend_loads_on_both(compare, tmp_path, writer):
+    path = str(tmp_path / "pipeline.keras")
+    _pipeline_model(_harness.load(writer)).save(path)
+
+    def program(tf):
+        model = tf.keras.models.load_model(path)
+        return [[type(layer).__name__ for layer in model.layers[0].layers],
+                model.predict(np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3), verbose=0)]
     compare(program)

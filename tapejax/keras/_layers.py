@@ -84,6 +84,7 @@ from tapejax.keras._layers_more import (  # noqa: F401
     Multiply,
     Normalization,
     Permute,
+    Pipeline,
     PReLU,
     RepeatVector,
     Rescaling,

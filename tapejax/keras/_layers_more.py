@@ -49,7 +49,7 @@ __all__ = [
     "MultiHeadAttention", "GroupNormalization", "UnitNormalization", "MaxPooling3D", "AveragePooling3D",
     "MaxPool3D", "AvgPool3D", "GlobalAveragePooling3D", "GlobalMaxPooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D",
     "ZeroPadding3D", "Cropping3D", "UpSampling3D", "SpatialDropout3D", "Convolution1DTranspose", "AlphaDropout",
-    "ThresholdedReLU", "RMSNormalization", "EinsumDense", "Wrapper", "SpectralNormalization"]
+    "ThresholdedReLU", "RMSNormalization", "EinsumDense", "Wrapper", "SpectralNormalization", "Pipeline"]
 
 
 def _tuple(value, n, name):
@@ -757,6 +757,10 @@ class Rescaling(_Elementwise):
         scale = convert_to_tensor(np.asarray(self.scale, self._dtype._np))
         offset = convert_to_tensor(np.asarray(self.offset, self._dtype._np))
         return x * scale + offset
+
+    def get_config(self):
+        # both, always: Keras 3's Rescaling.from_config reads config["offset"]
+        return {**super().get_config(), "scale": self.scale, "offset": self.offset}
 
 
 class Normalization(_Elementwise):
@@ -2139,3 +2143,37 @@ class SpectralNormalization(Wrapper):
 
     def compute_output_shape(self, input_shape):
         return self.layer.compute_output_shape(input_shape)
+
+
+class Pipeline(Layer):
+    """Runs `layers` one after another (preprocessing layers, say) as one layer; `training` defaults to True,
+    as Keras 3's Pipeline (augmentation layers augment), and each layer's mask goes to the next.
+
+    Args:
+      layers: the layers, in order.
+    """
+
+    def __init__(self, layers, name=None):
+        super().__init__(name=name)
+        for layer in layers:  # held as sub-layers only: Keras saves them under `layers` (its public property)
+            self._track(layer)
+
+    def _saving_entries(self):
+        return [], {"layers": self.layers}
+
+    def call(self, inputs, training=True, mask=None):
+        outputs = inputs
+        for layer in self.layers:
+            accepts_training, accepts_mask, _ = layer._get_call_info()
+            kwargs = {}
+            if accepts_mask:
+                kwargs["mask"] = mask
+            if accepts_training and training is not None:
+                kwargs["training"] = training
+            outputs = layer(inputs, **kwargs)
+            inputs = outputs
+            mask = get_keras_mask(outputs) if hasattr(type(outputs), "_value") else None
+        return outputs
+
+    def get_config(self):
+        return {"layers": self.layers, "name": self.name}

@@ -87,6 +87,7 @@ from tapejax.keras._layers import (
     Multiply,
     Normalization,
     Permute,
+    Pipeline,
     PReLU,
     RandomBrightness,
     RandomContrast,
@@ -157,4 +158,4 @@ __all__ = ["Activation", "ActivityRegularization", "Add", "AdditiveAttention", "
            "AlphaDropout", "AveragePooling3D", "AvgPool3D", "Convolution1DTranspose", "Cropping3D", "EinsumDense",
            "GlobalAveragePooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D", "GlobalMaxPooling3D", "MaxPool3D",
            "MaxPooling3D", "RMSNormalization", "SpatialDropout3D", "ThresholdedReLU", "UpSampling3D", "Wrapper",
-           "ZeroPadding3D", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "SpectralNormalization", "Hashing"]
+           "ZeroPadding3D", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "SpectralNormalization", "Hashing", "Pipeline"]
