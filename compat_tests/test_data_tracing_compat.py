@@ -167,3 +167,72 @@ NESTED = {
 @pytest.mark.parametrize("name", sorted(NESTED))
 def test_a_function_returning_a_dataset_runs_its_python_code_once_when_built(compare, name):
     compare(_runs(NESTED[name]))
+
+
+# -- tf.strings.split in a map (a RaggedTensor for a batch of strings) ---------------------------------
+LINES = ["a b c", "d e", "", "f"]
+
+
+def _plain(value):
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    return value.to_list() if hasattr(value, "to_list") else value.numpy().tolist()
+
+
+def _elements(ds):
+    return [_plain(e) for e in ds]
+
+
+SPLITS = {
+    "of a string": lambda tf: tf.data.Dataset.from_tensor_slices(LINES).map(tf.strings.split),
+    "with a separator and maxsplit": lambda tf: tf.data.Dataset.from_tensor_slices(["a,b,c", "d"]).map(
+        lambda x: tf.strings.split(x, ",", maxsplit=1)),
+    "then to_number": lambda tf: tf.data.Dataset.from_tensor_slices(["1 2", "3"]).map(
+        lambda x: tf.strings.to_number(tf.strings.split(x))),
+    "then its size": lambda tf: tf.data.Dataset.from_tensor_slices(LINES).map(
+        lambda x: tf.size(tf.strings.split(x))),
+    "beside another component": lambda tf: tf.data.Dataset.from_tensor_slices((LINES, [1, 2, 3, 4])).map(
+        lambda x, y: (tf.strings.split(x), y * 2)),
+    "of a batch, a RaggedTensor": lambda tf: tf.data.Dataset.from_tensor_slices(LINES).batch(3).map(
+        tf.strings.split),
+    "of a vector of strings": lambda tf: tf.data.Dataset.from_tensor_slices([["a b", "c"], ["d", "e f g"]]).map(
+        tf.strings.split),
+    "of a batch, batched again": lambda tf: tf.data.Dataset.from_tensor_slices(LINES).batch(2).map(
+        tf.strings.split).batch(2),
+    "of a batch, unbatched": lambda tf: tf.data.Dataset.from_tensor_slices(LINES).batch(2).map(
+        tf.strings.split).unbatch(),
+    "of a vector, batched and unbatched": lambda tf: tf.data.Dataset.from_tensor_slices(
+        [["a b", "c"], ["d", "e f g"]]).map(tf.strings.split).batch(2).unbatch(),
+    "padded into a batch": lambda tf: tf.data.Dataset.from_tensor_slices(LINES).map(
+        tf.strings.split).padded_batch(2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPLITS))
+def test_strings_split_in_a_map_gives_tfs_element_spec_and_elements(compare, name):
+    def program(tf):
+        ds = SPLITS[name](tf)
+        return repr(ds.element_spec), _elements(ds)
+    compare(program)
+
+
+def test_strings_split_of_a_batch_comes_out_of_as_numpy_iterator_as_rows(compare):
+    def program(tf):
+        ds = tf.data.Dataset.from_tensor_slices(LINES).batch(2).map(tf.strings.split)
+        return [[row.tolist() for row in batch] for batch in ds.as_numpy_iterator()]
+    compare(program)
+
+
+def test_a_map_of_strings_split_then_batch_raises_for_rows_of_other_lengths(compare):
+    @raises("InvalidArgumentError")
+    def program(tf):
+        return list(tf.data.Dataset.from_tensor_slices(LINES).map(tf.strings.split).batch(2))
+    compare(program, messages=False)  # TF's fused map-and-batch words it differently
+
+
+def test_a_map_of_strings_split_runs_its_python_code_once(compare):
+    def program(tf):
+        calls = []
+        ds = tf.data.Dataset.from_tensor_slices(LINES).map(_counted(calls, lambda x: tf.strings.split(x)))
+        return _elements(ds), len(calls)
+    compare(program)

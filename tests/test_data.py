@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import tapejax as tf
-from tapejax.data import _csv, _dataset
+from tapejax.data import _csv, _dataset, _structure
 
 
 def test_a_map_function_is_traced_once_when_the_pipeline_is_built():
@@ -209,3 +209,13 @@ def test_decode_csv_raises_tf_invalid_argument_errors(records, defaults, message
 def test_decode_csv_in_a_dataset_map_runs_on_the_host():
     ds = tf.data.Dataset.from_tensor_slices(["1,a", "2,b"]).map(lambda line: _csv.decode_csv(line, [0, ""]))
     assert [(int(a), bytes(b)) for a, b in ds.as_numpy_iterator()] == [(1, b"a"), (2, b"b")]
+
+
+def test_ragged_components_batch_to_one_more_ragged_dimension_and_unbatch_to_their_rows():
+    a = _structure.HostRagged.of(tf.ragged.constant([[1, 2], [3]]))
+    b = _structure.HostRagged.of(tf.ragged.constant([[], [4, 5, 6]]))
+    batch = _structure.stack([a, b], None)
+    assert batch.to_tensor().to_list() == [[[1, 2], [3]], [[], [4, 5, 6]]]
+    assert repr(batch.spec()) == repr(tf.RaggedTensorSpec([None, None, None], tf.int32, 2, tf.int64))
+    assert batch.row(1).to_tensor().to_list() == [[], [4, 5, 6]]
+    assert batch.row(0).row(0).tolist() == [1, 2]

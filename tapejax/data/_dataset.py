@@ -376,7 +376,8 @@ class Dataset:
             first = next(self._host_iterator(_Seeds(0)), None)
             if first is not None:
                 self._spec = _structure.map_components(
-                    lambda a: (_sparse.SparseTensorSpec if isinstance(a, _sparse.HostSparse) else TensorSpec)(
+                    lambda a: a.spec() if isinstance(a, _structure.HostRagged) else (
+                        _sparse.SparseTensorSpec if isinstance(a, _sparse.HostSparse) else TensorSpec)(
                         (None,) * a.ndim, _structure.dtype_of(a)), first)
         return self._spec
 
@@ -1732,6 +1733,8 @@ class _NumpyIterator(OwnedIterator):
 def _numpy_value(array):
     if isinstance(array, _sparse.HostSparse):  # as TF: a sparse component comes out dense
         return _sparse.host_dense(array)
+    if isinstance(array, _structure.HostRagged):
+        return array.numpy()
     if array.dtype == object and array.shape == ():
         return array[()]
     return array if array.shape else array[()]

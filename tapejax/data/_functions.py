@@ -21,6 +21,7 @@ import numpy as np
 from tapejax import _dtypes
 from tapejax._errors import InvalidArgumentError
 from tapejax._function import TensorSpec, function
+from tapejax._ragged import RaggedTensorSpec
 from tapejax._sparse import SparseTensor, SparseTensorSpec
 from tapejax._tensor import Tensor
 from tapejax.data import _structure
@@ -58,7 +59,7 @@ class UserFunction:
         self._flat_in = _structure.flatten(in_spec)
         # String elements are traced too (tapejax.function carries them as handles, see
         # _string_trace), as TF traces every dataset function once when the pipeline is built.
-        self.eager = eager or any(isinstance(s, SparseTensorSpec) for s in self._flat_in)
+        self.eager = eager or any(isinstance(s, (SparseTensorSpec, RaggedTensorSpec)) for s in self._flat_in)
         # A function of strings ran eagerly before tapejax.function traced strings: one that fails to
         # trace for any reason but a user error (host-only code, a Keras layer reading values) still does.
         self._strings = any(s.dtype == _dtypes.string for s in self._flat_in)

@@ -16,8 +16,95 @@ from tapejax import _dtypes, _nest, _sparse
 from tapejax._errors import InvalidArgumentError
 from tapejax._function import TensorSpec
 from tapejax._ops._convert import _default_numpy, convert_to_tensor, string_array
+from tapejax._ragged import RaggedTensor, RaggedTensorSpec
 from tapejax._tensor import Tensor, TensorShape
 from tapejax._variable import Variable
+
+
+class HostRagged:
+    """A RaggedTensor's components as NumPy arrays (a leaf of a tf.data element): its flat values
+    and its row splits, outermost first."""
+
+    _tapejax_leaf = True
+    __slots__ = ("flat_values", "nested_row_splits", "splits_dtype")
+
+    def __init__(self, flat_values, nested_row_splits, splits_dtype):
+        self.flat_values = flat_values
+        self.nested_row_splits = tuple(nested_row_splits)
+        self.splits_dtype = splits_dtype
+
+    @classmethod
+    def of(cls, rt):
+        flat = rt.flat_values
+        values = string_array(flat.numpy()) if flat.dtype == _dtypes.string else np.asarray(flat.numpy())
+        return cls(values, [np.asarray(s.numpy()) for s in rt.nested_row_splits], rt.row_splits_dtype)
+
+    @property
+    def dtype(self):
+        return self.flat_values.dtype
+
+    @property
+    def ndim(self):
+        return len(self.nested_row_splits) + self.flat_values.ndim
+
+    @property
+    def shape(self):
+        return (len(self.nested_row_splits[0]) - 1,) + (None,) * len(self.nested_row_splits) \
+            + tuple(self.flat_values.shape[1:])
+
+    def spec(self, batch_dims=0):
+        """TF's spec of a ragged element a function returned: every ragged dimension and the
+        number of rows unknown (TF's ragged results keep no static row count)."""
+        rank = len(self.nested_row_splits)
+        return RaggedTensorSpec((None,) * (rank + 1 - batch_dims) + tuple(self.flat_values.shape[1:]),
+                                dtype_of(self.flat_values), rank - batch_dims, self.splits_dtype)
+
+    def row(self, index):
+        """Row `index` (a dense array below one ragged dimension, else a HostRagged)."""
+        outer = self.nested_row_splits[0]
+        start, stop = int(outer[index]), int(outer[index + 1])
+        if len(self.nested_row_splits) == 1:
+            return self.flat_values[start:stop]
+        nested = [self.nested_row_splits[1][start:stop + 1]]
+        for splits in self.nested_row_splits[2:]:
+            nested.append(splits[int(nested[-1][0]):int(nested[-1][-1]) + 1])
+        lo, hi = int(nested[-1][0]), int(nested[-1][-1])
+        return HostRagged(self.flat_values[lo:hi], [n - n[0] for n in nested], self.splits_dtype)
+
+    def numpy(self):
+        """As TF's `as_numpy_iterator` gives a ragged component: nested object arrays of rows."""
+        rows = [self.row(i) for i in range(len(self.nested_row_splits[0]) - 1)]
+        rows = [r.numpy() if isinstance(r, HostRagged) else r for r in rows]
+        if not rows:
+            return np.zeros((0, 0) + self.flat_values.shape[1:], dtype=self.flat_values.dtype)
+        if all(len(r) == len(rows[0]) for r in rows):  # rows of one length: one array (as TF's numpy())
+            return np.array(rows, dtype=rows[0].dtype)
+        out = np.empty(len(rows), dtype=object)
+        out[:] = rows
+        return out
+
+    def to_tensor(self):
+        flat = convert_to_tensor(self.flat_values) if self.flat_values.dtype == object \
+            else Tensor(jax.device_put(self.flat_values))
+        return RaggedTensor.from_nested_row_splits(
+            flat, [Tensor(jax.device_put(s)) for s in self.nested_row_splits], validate=False)
+
+
+def _ragged_stack(parts):
+    """A batch of ragged elements: one more ragged dimension, as TF batches RaggedTensors."""
+    outer = np.cumsum([0] + [len(p.nested_row_splits[0]) - 1 for p in parts]).astype(parts[0].nested_row_splits[0].dtype)
+    nested = [outer]
+    for level in range(len(parts[0].nested_row_splits)):
+        offsets, pieces, base = 0, [], None
+        for p in parts:
+            splits = p.nested_row_splits[level]
+            pieces.append(splits[(0 if base is None else 1):] + offsets)
+            base = True
+            offsets += splits[-1]
+        nested.append(np.concatenate(pieces))
+    flat = parts[0].flat_values
+    values = np.concatenate([p.flat_values for p in parts]) if len(parts) > 1 else flat
+    return HostRagged(values, nested, parts[0].splits_dtype)
 
 
 def _is_structure(value):
@@ -29,6 +116,8 @@ def to_component(value, dtype=None):
     (a SparseTensor: a `HostSparse` of arrays)."""
     if isinstance(value, _sparse.SparseTensor):
         return _sparse.to_host(value)
+    if isinstance(value, RaggedTensor):
+        return HostRagged.of(value)
     if isinstance(value, (Tensor, Variable)):
         array = string_array(value.numpy()) if value.dtype == _dtypes.string else np.asarray(value.numpy())
     elif isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind not in "USO":
@@ -51,6 +140,8 @@ def dtype_of(array):
     """The TF dtype of a component array."""
     if isinstance(array, _sparse.HostSparse):
         array = array.values
+    if isinstance(array, HostRagged):
+        array = array.flat_values
     if array.dtype == object:
         return _dtypes.string
     return _dtypes.as_dtype(array.dtype)
@@ -125,6 +216,7 @@ def flatten_shapes(shapes, spec):
 def spec_of(element, batch_dims=0):
     """The `TensorSpec` nest of an element (leading `batch_dims` dimensions dropped)."""
     return map_components(lambda a: _sparse.host_spec(a, batch_dims) if isinstance(a, _sparse.HostSparse)
+                          else a.spec(batch_dims) if isinstance(a, HostRagged)
                           else TensorSpec(a.shape[batch_dims:], dtype_of(a)), element)
 
 
@@ -132,12 +224,16 @@ def _respec(spec, shape):
     """A spec of `spec`'s kind and dtype with `shape` (a SparseTensorSpec stays one)."""
     if isinstance(spec, _sparse.SparseTensorSpec):
         return spec._with_shape(shape)
+    if isinstance(spec, RaggedTensorSpec):  # a batch adds a ragged dimension, unbatch drops one
+        rank = spec.ragged_rank + (len(shape) - len(spec.shape) if shape is not None else 0)
+        return RaggedTensorSpec(shape, spec.dtype, max(rank, 0), spec.row_splits_dtype)
     return TensorSpec(shape, spec.dtype)
 
 
 def has_sparse(element):
-    """True when some component of a host element (or spec) is sparse."""
-    return any(isinstance(a, (_sparse.HostSparse, _sparse.SparseTensorSpec)) for a in flatten(element))
+    """True when some component of a host element (or spec) is sparse or ragged (host data)."""
+    return any(isinstance(a, (_sparse.HostSparse, _sparse.SparseTensorSpec, HostRagged, RaggedTensorSpec))
+               for a in flatten(element))
 
 
 def batched_spec(spec, size):
@@ -186,6 +282,9 @@ def stack(elements, structure):
         if isinstance(parts[0], _sparse.HostSparse):  # sparse elements batch to one SparseTensor
             out.append(_sparse.host_stack(parts))
             continue
+        if isinstance(parts[0], HostRagged):  # ragged elements batch to one RaggedTensor
+            out.append(_ragged_stack(parts))
+            continue
         first = parts[0].shape
         for p in parts[1:]:
             if p.shape != first:
@@ -231,6 +330,8 @@ def slices(element, index):
 def _item(array, index):
     if isinstance(array, _sparse.HostSparse):  # row `index` of a batch of sparse elements
         return _sparse.host_row(array, index)
+    if isinstance(array, HostRagged):
+        return array.row(index)
     got = array[index]
     if isinstance(got, np.ndarray):
         return got
@@ -254,6 +355,8 @@ def to_tensors(element):
 def _to_tensor(array):
     if isinstance(array, _sparse.HostSparse):
         return _sparse.from_host(array)
+    if isinstance(array, HostRagged):
+        return array.to_tensor()
     if isinstance(array, jax.Array):
         return Tensor(array)
     if array.dtype == object:
@@ -263,7 +366,7 @@ def _to_tensor(array):
 
 def to_device(element):
     """An element with its numeric components as JAX arrays (strings stay host arrays)."""
-    return map_components(lambda a: a if a.dtype == object or isinstance(a, _sparse.HostSparse)
+    return map_components(lambda a: a if a.dtype == object or isinstance(a, (_sparse.HostSparse, HostRagged))
                           else jax.device_put(a), element)
 
 
