@@ -309,3 +309,37 @@ def test_a_model_with_a_pipeline_saved_by_either_backend_loads_on_both(compare, 
         return [[type(layer).__name__ for layer in model.layers[0].layers],
                 model.predict(np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3), verbose=0)]
     compare(program)
+
+
+def _mixed_model(tf, legacy):
+    layers = tf.keras.layers
+    inputs = tf.keras.Input((4, 4, 4, 2))
+    x = layers.ZeroPadding3D(1)(inputs)
+    x = layers.MaxPooling3D()(x)
+    x = layers.Cropping3D(((0, 1), (0, 1), (1, 0)))(x)
+    x = layers.UpSampling3D((1, 2, 1))(x)
+    x = layers.SpatialDropout3D(0.3)(x)
+    x = layers.AveragePooling3D(1)(x)
+    x = layers.Reshape((-1, 2))(x)
+    x = layers.EinsumDense("abc,cd->abd", output_shape=(None, 3), bias_axes="d")(x)
+    x = layers.RMSNormalization()(x)
+    x = layers.SpectralNormalization(layers.Dense(2))(x)
+    x = layers.GlobalAveragePooling1D()(x)
+    if legacy:  # TF 2.21's tf.keras exports these two from keras._legacy.layers
+        x = layers.ThresholdedReLU(0.1)(layers.AlphaDropout(0.2)(x))
+    model = tf.keras.Model(inputs, x)
+    rs = np.random.RandomState(12)
+    model.set_weights([rs.randn(*w.shape).astype(np.float32) for w in model.weights])
+    return model
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["keras_layers", "legacy_layers"])
+@pytest.mark.parametrize("writer", _harness.BACKENDS)
+def test_a_model_of_the_new_layers_saved_by_either_backend_loads_on_both(compare, tmp_path, writer, legacy):
+    path = str(tmp_path / "mixed.keras")
+    _mixed_model(_harness.load(writer), legacy).save(path)
+
+    def program(tf):
+        model = tf.keras.models.load_model(path)
+        return [[type(layer).__name__ for layer in model.layers], model.predict(X5[:, :4, :4, :4, :2], verbose=0)]
+    compare(program, atol=1e-5)

@@ -692,6 +692,13 @@ class _SpatialDropout(_Elementwise):
         shape = (x.shape[0],) + (1,) * (x.ndim - 2) + (x.shape[-1],)
         return nn_ops.dropout(x, self.rate, noise_shape=shape, seed=self.seed)
 
+    def get_config(self):
+        # Keras 3's keys only: its SpatialDropout layers take no `trainable` (TF could not load them otherwise)
+        config = {"rate": self.rate, "seed": self.seed, "name": self.name, "dtype": self._dtype_policy.name}
+        if getattr(self, "data_format", None) is not None:
+            config["data_format"] = self.data_format
+        return config
+
 
 class SpatialDropout1D(_SpatialDropout):
     """Drops whole channels of `(batch, steps, channels)` inputs in training."""
@@ -703,6 +710,7 @@ class SpatialDropout2D(_SpatialDropout):
     def __init__(self, rate, data_format=None, seed=None, **kwargs):
         _channels_last(data_format, "SpatialDropout2D")
         super().__init__(rate, seed=seed, **kwargs)
+        self.data_format = "channels_last"
 
 
 class GaussianNoise(_Elementwise):
@@ -1857,6 +1865,8 @@ class AlphaDropout(_Elementwise):
     negative saturation value and the result is scaled and shifted back (the formula of the legacy
     AlphaDropout TF 2.21's tf.keras exports: no check of `rate`, a config of `rate` and `seed`)."""
 
+    _keras_module = "keras._legacy.layers"  # the module TF 2.21's Keras writes in a .keras config
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.rate, self.noise_shape, self.seed = rate, noise_shape, seed
@@ -1885,6 +1895,8 @@ class ThresholdedReLU(_Elementwise):
     Raises:
       ValueError: for a `theta` that is None or negative.
     """
+
+    _keras_module = "keras._legacy.layers"  # the module TF 2.21's Keras writes in a .keras config
 
     def __init__(self, theta=1.0, **kwargs):
         super().__init__(**kwargs)
