@@ -236,3 +236,21 @@ def test_a_map_of_strings_split_runs_its_python_code_once(compare):
         ds = tf.data.Dataset.from_tensor_slices(LINES).map(_counted(calls, lambda x: tf.strings.split(x)))
         return _elements(ds), len(calls)
     compare(program)
+
+
+RAGGED_INPUTS = {
+    "slices of a RaggedTensor": lambda tf: tf.data.Dataset.from_tensor_slices(tf.ragged.constant([[1, 2], [3], []])),
+    "a RaggedTensor as one element": lambda tf: tf.data.Dataset.from_tensors(tf.ragged.constant([[1, 2], [3], []])),
+    "a map of a RaggedTensor": lambda tf: tf.data.Dataset.from_tensors(tf.ragged.constant([[1.0], [2.0, 3.0]])).map(
+        lambda x: x * 2.0),
+    "slices of a 3-D RaggedTensor": lambda tf: tf.data.Dataset.from_tensor_slices(
+        tf.ragged.constant([[[1], [2, 3]], [[4, 5, 6]]])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RAGGED_INPUTS))
+def test_ragged_tensors_as_dataset_elements(compare, name):
+    def program(tf):
+        ds = RAGGED_INPUTS[name](tf)
+        return repr(ds.element_spec), _elements(ds)
+    compare(program)

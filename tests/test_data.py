@@ -216,6 +216,8 @@ def test_ragged_components_batch_to_one_more_ragged_dimension_and_unbatch_to_the
     b = _structure.HostRagged.of(tf.ragged.constant([[], [4, 5, 6]]))
     batch = _structure.stack([a, b], None)
     assert batch.to_tensor().to_list() == [[[1, 2], [3]], [[], [4, 5, 6]]]
-    assert repr(batch.spec()) == repr(tf.RaggedTensorSpec([None, None, None], tf.int32, 2, tf.int64))
+    assert repr(batch.spec()) == repr(tf.RaggedTensorSpec([2, None, None], tf.int32, 2, tf.int64))
+    assert repr(batch.spec(rows_known=False)) == repr(tf.RaggedTensorSpec([None, None, None], tf.int32, 2, tf.int64))
+    assert repr(batch.spec(batch_dims=1)) == repr(tf.RaggedTensorSpec([None, None], tf.int32, 1, tf.int64))
     assert batch.row(1).to_tensor().to_list() == [[], [4, 5, 6]]
     assert batch.row(0).row(0).tolist() == [1, 2]

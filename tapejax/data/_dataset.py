@@ -376,7 +376,7 @@ class Dataset:
             first = next(self._host_iterator(_Seeds(0)), None)
             if first is not None:
                 self._spec = _structure.map_components(
-                    lambda a: a.spec() if isinstance(a, _structure.HostRagged) else (
+                    lambda a: a.spec(rows_known=False) if isinstance(a, _structure.HostRagged) else (
                         _sparse.SparseTensorSpec if isinstance(a, _sparse.HostSparse) else TensorSpec)(
                         (None,) * a.ndim, _structure.dtype_of(a)), first)
         return self._spec

@@ -52,11 +52,13 @@ class HostRagged:
         return (len(self.nested_row_splits[0]) - 1,) + (None,) * len(self.nested_row_splits) \
             + tuple(self.flat_values.shape[1:])
 
-    def spec(self, batch_dims=0):
-        """TF's spec of a ragged element a function returned: every ragged dimension and the
-        number of rows unknown (TF's ragged results keep no static row count)."""
+    def spec(self, batch_dims=0, rows_known=True):
+        """The RaggedTensorSpec of this value (the leading `batch_dims` dimensions dropped); with
+        `rows_known=False` its number of rows unknown too, as TF's spec of a ragged result a
+        function computed (tf.strings.split keeps no static row count)."""
         rank = len(self.nested_row_splits)
-        return RaggedTensorSpec((None,) * (rank + 1 - batch_dims) + tuple(self.flat_values.shape[1:]),
+        rows = len(self.nested_row_splits[0]) - 1 if rows_known and not batch_dims else None
+        return RaggedTensorSpec((rows,) + (None,) * (rank - batch_dims) + tuple(self.flat_values.shape[1:]),
                                 dtype_of(self.flat_values), rank - batch_dims, self.splits_dtype)
 
     def row(self, index):
