@@ -343,3 +343,26 @@ def test_a_model_of_the_new_layers_saved_by_either_backend_loads_on_both(compare
         model = tf.keras.models.load_model(path)
         return [[type(layer).__name__ for layer in model.layers], model.predict(X5[:, :4, :4, :4, :2], verbose=0)]
     compare(program, atol=1e-5)
+
+
+def test_layers_serialize_and_deserialize_round_trip_a_layer(compare):
+    def program(tf):
+        layers = tf.keras.layers
+        dense = layers.Dense(3, activation="relu", name="d")
+        config = layers.serialize(dense)
+        fresh = layers.deserialize(config)
+        dense(np.ones((1, 2), np.float32))
+        built = layers.deserialize(layers.serialize(dense))
+        lstm = layers.deserialize(layers.serialize(layers.LSTM(2, return_sequences=True, name="l")))
+        return [sorted(config), config["module"], config["class_name"], config["config"]["units"],
+                (type(fresh).__name__, fresh.name, fresh.units, fresh.activation.__name__, fresh.built),
+                layers.serialize(dense)["build_config"], built.built, [tuple(w.shape) for w in built.weights],
+                (type(lstm).__name__, lstm.units, lstm.return_sequences)]
+    compare(program)
+
+
+def test_layers_deserialize_of_an_unknown_keras_class_raises_value_error(compare):
+    @raises("ValueError")
+    def program(tf):
+        return tf.keras.layers.deserialize({"module": "keras.layers", "class_name": "NoSuchLayer", "config": {}})
+    compare(program)

@@ -1,5 +1,6 @@
 """Keras layers on tapejax ops: everything a layer computes records on active tapes."""
 
+from tapejax.keras._layer_serialization import deserialize, serialize
 from tapejax.keras._layers import (
     ELU,
     GRU,
@@ -158,4 +159,4 @@ __all__ = ["Activation", "ActivityRegularization", "Add", "AdditiveAttention", "
            "AlphaDropout", "AveragePooling3D", "AvgPool3D", "Convolution1DTranspose", "Cropping3D", "EinsumDense",
            "GlobalAveragePooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D", "GlobalMaxPooling3D", "MaxPool3D",
            "MaxPooling3D", "RMSNormalization", "SpatialDropout3D", "ThresholdedReLU", "UpSampling3D", "Wrapper",
-           "ZeroPadding3D", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "SpectralNormalization", "Hashing", "Pipeline"]
+           "ZeroPadding3D", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "SpectralNormalization", "Hashing", "Pipeline", "deserialize", "serialize"]
