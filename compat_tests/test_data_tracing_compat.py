@@ -254,3 +254,40 @@ def test_ragged_tensors_as_dataset_elements(compare, name):
         ds = RAGGED_INPUTS[name](tf)
         return repr(ds.element_spec), _elements(ds)
     compare(program)
+
+
+# -- scan --------------------------------------------------------------------------------------------
+SCANS = {
+    "a running sum": lambda tf, calls: tf.data.Dataset.range(4).scan(
+        tf.constant(0, tf.int64), _counted(calls, lambda s, x: (s + x, s * 2))),
+    "a growing state": lambda tf, calls: tf.data.Dataset.range(3).scan(
+        tf.constant([], tf.int64), _counted(calls, lambda s, x: (tf.concat([s, [x]], 0), tf.size(s)))),
+    "tuple elements, passed as one argument": lambda tf, calls: tf.data.Dataset.from_tensor_slices(
+        ([1, 2], [3, 4])).scan(0, _counted(calls, lambda s, ab: (s + ab[0], ab[0] * ab[1]))),
+    "batches": lambda tf, calls: tf.data.Dataset.range(5).batch(2).scan(
+        tf.constant(0, tf.int64), _counted(calls, lambda s, x: (s + tf.reduce_sum(x), x * s))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCANS))
+def test_scan_traces_its_function_when_built(compare, name):
+    compare(_runs(SCANS[name]))
+
+
+def test_scan_shows_the_relaxed_state_shape_to_its_second_trace(compare):
+    def program(tf):
+        shapes = []
+
+        def fn(s, x):
+            shapes.append(str(s.shape))
+            return tf.concat([s, [x]], 0), x
+        ds = tf.data.Dataset.range(3).scan(tf.constant([], tf.int64), fn)
+        return list(shapes), list(ds.as_numpy_iterator()), shapes
+    compare(program)
+
+
+def test_scan_returning_a_state_of_another_dtype_raises_type_error_when_built(compare):
+    @raises("TypeError")
+    def program(tf):
+        return tf.data.Dataset.range(3).scan(tf.constant(0, tf.int64), lambda s, x: (tf.cast(s, tf.int32), x))
+    compare(program)

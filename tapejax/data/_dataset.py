@@ -619,9 +619,10 @@ class Dataset:
         state = _structure.normalize(initial_state)
         state_spec = _structure.spec_of(state)
         elem_spec = self.element_spec
-        fn = None
+        fn, traced = None, []
         for _ in range(8):  # each relaxation makes one more dimension (or rank) unknown
             fn = UserFunction(reduce_func, (state_spec, elem_spec), "reduce")
+            traced.append(fn)
             if fn.out_spec is None:  # not traceable: checked on each result below
                 break
             out_spec = _check_reduce_state(state_spec, fn.out_spec)
@@ -635,7 +636,7 @@ class Dataset:
                 element = it._next_host()
             except StopIteration:
                 break
-            new = fn((state, element))
+            new = _traced_for(traced, (state, element))((state, element))
             _check_reduce_state(state_spec, _structure.spec_of(new))
             state = _structure.pack(state, _structure.flatten(new))
         return _user_view(state, state_spec)
@@ -658,6 +659,19 @@ class Dataset:
 
     def rebatch(self, batch_size, drop_remainder=False, name=None):
         return self.unbatch().batch(batch_size, drop_remainder=drop_remainder)
+
+
+def _traced_for(functions, element):
+    """The first of a reduce's or scan's traces (the exact state spec first, then each relaxation)
+    whose fully known spec `element` has (as TF runs the most specific trace that takes it), else
+    the last (most relaxed) one."""
+    flat = _structure.flatten(element)
+    for fn in functions[:-1]:
+        specs = fn._flat_in
+        if not fn.eager and _structure.fully_defined(specs) and all(
+                getattr(a, "shape", None) == tuple(spec.shape) for a, spec in zip(flat, specs)):
+            return fn
+    return functions[-1]
 
 
 def _check_reduce_state(state_spec, out_spec):
@@ -1557,18 +1571,53 @@ class _Window(_Unary):
 
 
 class _Scan(_Unary):
+    """`scan`: `scan_func(state, element)` returns `(new_state, output)`. As TF, the function is
+    traced when the dataset is built, on the state's and the elements' specs (again with the
+    state's shape relaxed where the new state's differs), and the element is not unpacked."""
+
     def __init__(self, parent, initial_state, scan_func):
         super().__init__(parent)
-        self._initial = initial_state
-        self._fn = scan_func
-        self._spec = None
+        self._initial = _structure.normalize(initial_state)
+        state_spec = _structure.spec_of(self._initial)
+        fn, traced = None, []
+        for _ in range(8):  # each relaxation makes one more dimension (or rank) unknown
+            fn = UserFunction(scan_func, (state_spec, parent.element_spec), "scan")
+            traced.append(fn)
+            if fn.out_spec is None:  # not traceable: the spec is known after the first element
+                break
+            new_state, out_spec = _scan_result(fn.out_spec)
+            new_state = _check_scan_state(state_spec, new_state)
+            relaxed = _structure.most_specific_compatible(state_spec, new_state)
+            if relaxed == state_spec:
+                break
+            state_spec = relaxed
+        self._fns = traced
+        self._spec = None if fn.out_spec is None else out_spec
+        self._card = parent._card
 
     def _stream(self, seeds):
-        state = _structure.to_tensors(_structure.normalize(self._initial))
+        state = self._initial
         for element in self._p._host_iterator(seeds):
-            args = _user_view(element, self._p._spec)
-            state, out = self._fn(state, *args) if type(args) is tuple else self._fn(state, args)
-            yield _structure.normalize(out, lists="tuple")
+            new_state, out = _scan_result(_traced_for(self._fns, (state, element))((state, element)))
+            state = _structure.pack(self._initial, _structure.flatten(new_state))
+            yield out
+
+
+def _scan_result(result):
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise TypeError("The scan function must return a pair comprising the new state and the output value.")
+    return result
+
+
+def _check_scan_state(state_spec, new_spec):
+    """TF's TypeError for a scan function whose new state's dtypes differ from the state's."""
+    flat_state, flat_new = _structure.flatten(state_spec), _structure.flatten(new_spec)
+    if len(flat_state) == len(flat_new) and any(a.dtype != b.dtype for a, b in zip(flat_state, flat_new)):
+        def dtypes(flat):
+            return _structure.pack(state_spec, [x.dtype for x in flat])
+        raise TypeError(f"Invalid `scan_func`. The element types for the new state must match the initial "
+                        f"state. Expected {dtypes(flat_state)}, got {dtypes(flat_new)}.")
+    return _structure.pack(state_spec, flat_new) if len(flat_state) == len(flat_new) else new_spec
 
 
 class _Sample(Dataset):
