@@ -278,18 +278,24 @@ class Program:
 
         return positions, outputs, gradient_part
 
-    def jacobian(self, saved_args, basis):
-        """Runs the backward once per row of `basis` (seeds), vectorised with `jax.vmap`."""
-        def rows(saved, seeds):
-            return jax.vmap(lambda seed: self.run(saved, [seed]))(seeds)
+    def rows(self, saved, basis):
+        """The backward once per row of `basis` (seeds), vectorised with `jax.vmap`."""
+        return jax.vmap(lambda seed: self.run(saved, [seed]))(basis)
 
+    def rows_kernel(self, *values):
+        """`(*saved, basis) -> rows`: a deferred jacobian node's kernel (its saved values deferred)."""
+        traces["jacobian"] += 1
+        return tuple(self.rows(values[:-1], values[-1]))
+
+    def jacobian(self, saved_args, basis):
+        """`rows` on computed values: compiled, or inside another trace part of that program."""
         if isinstance(basis, jax.core.Tracer) or any(isinstance(v, jax.core.Tracer) for v in saved_args):
-            return rows(saved_args, basis)  # inside another trace: part of that program
+            return self.rows(saved_args, basis)
         if self._jacobian is None:
             def counted(saved, seeds):
                 traces["jacobian"] += 1
                 compilations["jacobian"] += 1
-                return rows(saved, seeds)
+                return self.rows(saved, seeds)
 
             self._jacobian = jax.jit(counted)
         return self._jacobian(saved_args, basis)

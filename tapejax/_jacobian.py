@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import jax
 import jax.numpy as jnp
 
 from tapejax import _backward, _lazy, _nest
@@ -33,11 +34,17 @@ def _rows_for(recorder, target, flat_sources, seeds_shape):
     program = _backward.backward_program(recorder, (slot,), groups, seed_aval, allow_sparse=False)
     idx = [i for i, ok in enumerate(program.connected) if ok]
     if idx:
-        saved = _lazy.resolve_all([recorder.values[s] for s in program.arg_slots])
+        saved = [recorder.values[s] for s in program.arg_slots]
         basis = _basis(seeds_shape, target._v.dtype)
         if seeds_shape != tuple(target.shape):  # batch_jacobian: one basis row per example
             basis = jnp.broadcast_to(basis[:, None], (basis.shape[0],) + tuple(target.shape))
-        rows = program.jacobian(saved, basis)
+        if any(type(v) is _lazy.Pending and v.node.results is None for v in saved):
+            # the forward is still deferred: the jacobian is a node reading it, one program with it
+            avals = [((basis.shape[0],) + shape, dtype) for shape, dtype in program.out_avals(saved, [jax.ShapeDtypeStruct(basis.shape[1:], basis.dtype)])]
+            node = _lazy.Node(program.rows_kernel, ("jacobian", program), saved + [basis], True)
+            rows = _lazy.resolve_all(_lazy.outputs_of(node, avals, None))
+        else:
+            rows = program.jacobian(_lazy.resolve_all(saved), basis)
         for i, r in zip(idx, rows):
             results[i] = r
     return results
