@@ -1,5 +1,6 @@
 """tapejax.data internals: how pipelines run (tracing, fusion, random access, prefetch, state)."""
 
+import grain
 import numpy as np
 import pytest
 
@@ -61,7 +62,6 @@ def test_random_access_pipelines_are_grain_map_datasets():
           .shuffle(4, seed=1).map(lambda a, b: (a, b + 1)).batch(3).repeat(2))
     assert ds._random_access()
     access = ds._access(_dataset._Seeds(1))
-    import grain
     assert isinstance(access, grain.MapDataset) and len(access) == 8
     assert not tf.data.Dataset.range(5).filter(lambda x: x > 1)._random_access()
 
@@ -167,13 +167,12 @@ def test_cache_of_a_random_access_input_is_computed_in_vectorised_chunks_once():
 
 
 def test_vectorised_pipelines_prefetch_on_one_thread_and_per_element_maps_on_a_pool():
-    from tapejax.data._dataset import _per_element_work, _Seeds
     fused = tf.data.Dataset.range(100).map(lambda x: x * 2).shuffle(10).batch(10)
-    assert not _per_element_work(fused._access(_Seeds(1)))
+    assert not _dataset._per_element_work(fused._access(_dataset._Seeds(1)))
     unbatched = tf.data.Dataset.range(100).map(lambda x: x * 2)
-    assert _per_element_work(unbatched._access(_Seeds(1)))
+    assert _dataset._per_element_work(unbatched._access(_dataset._Seeds(1)))
     random = tf.data.Dataset.range(100).map(lambda x: tf.cast(x, tf.float32) + tf.random.uniform(())).batch(10)
-    assert _per_element_work(random._access(_Seeds(1)))
+    assert _dataset._per_element_work(random._access(_dataset._Seeds(1)))
     for ds in (fused, unbatched, random):
         assert len(list(ds.prefetch(2))) == len(list(ds))
 
