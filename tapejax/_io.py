@@ -1,4 +1,5 @@
-"""`tf.io` files: `read_file`, `write_file` and `tf.io.gfile` on the local file system.
+"""`tf.io` files: `read_file`, `write_file` and `tf.io.gfile` on the local file system, and
+`tf.audio`'s WAV codec (`decode_wav`, `encode_wav`: 16-bit PCM as TF's wav_io reads and writes it).
 
 These run on the host with TF's results and exceptions (`NotFoundError`, `FailedPreconditionError`,
 `AlreadyExistsError`, `PermissionDeniedError`, with TF's messages). `read_file` returns a scalar string
@@ -9,15 +10,17 @@ file names run eagerly per element, where these ops work.
 
 from __future__ import annotations
 
+import collections
 import errno
 import glob as _glob
 import os
 import shutil
+import struct
 
 import jax
 import numpy as np
 
-from tapejax import _function
+from tapejax import _dtypes, _function
 from tapejax._errors import (
     AlreadyExistsError,
     FailedPreconditionError,
@@ -30,6 +33,7 @@ from tapejax._ops._convert import convert_to_tensor, string_array
 from tapejax._tensor import Tensor
 
 __all__ = ["read_file", "write_file"]
+AUDIO = ["decode_wav", "encode_wav"]  # tf.audio
 GFILE = ["GFile", "copy", "exists", "glob", "isdir", "join", "listdir", "makedirs", "mkdir", "remove",
          "rename", "rmtree", "stat", "walk"]
 
@@ -141,6 +145,160 @@ def write_file(filename, contents, name=None):
 # --------------------------------------------------------------------------------------------------
 # tf.io.gfile
 # --------------------------------------------------------------------------------------------------
+# ==== tf.audio: WAV files (TF's wav_io: a RIFF header, a 16- or 18-byte fmt chunk, 16-bit PCM) ====
+DecodeWav = collections.namedtuple("DecodeWav", ["audio", "sample_rate"])
+
+
+class _WavReader:
+    """Reads TF's wav_io fields in order, with its errors for short or mismatched data."""
+
+    def __init__(self, data):
+        self.data, self.offset = data, 0
+
+    def _take(self, size):
+        if self.offset + size > len(self.data):
+            raise InvalidArgumentError("Data too short when trying to read string [Op:DecodeWav]")
+        chunk = self.data[self.offset:self.offset + size]
+        self.offset += size
+        return chunk
+
+    def expect(self, text):
+        found = self._take(len(text))
+        if found != text:
+            raise InvalidArgumentError(f"Header mismatch: Expected {text.decode()} but found "
+                                       f"{found.decode('latin-1')} [Op:DecodeWav]")
+
+    def value(self, fmt):
+        return struct.unpack("<" + fmt, self._take(struct.calcsize(fmt)))[0]
+
+    def text(self, size):
+        return self._take(size)
+
+
+def _attr_int(value, name):
+    if isinstance(value, Tensor):
+        value = value.numpy()
+    array = np.asarray(value)
+    if array.ndim != 0 or not np.issubdtype(array.dtype, np.integer):
+        raise TypeError(f"Expected int for argument '{name}' not {value!r}.")
+    return int(array)
+
+
+def decode_wav(contents, desired_channels=-1, desired_samples=-1, name=None):
+    """Decodes a 16-bit PCM WAV file, as `tf.audio.decode_wav`.
+
+    Args:
+      contents: a scalar string Tensor: the WAV file's bytes.
+      desired_channels: the number of channels to return (-1: the file's); a missing channel
+        repeats the file's last one, extra ones are dropped.
+      desired_samples: the number of samples to return (-1: the file's); shorter files are padded
+        with zeros, longer ones cut.
+      name: ignored.
+
+    Returns:
+      `DecodeWav(audio, sample_rate)`: a float32 `[samples, channels]` Tensor scaled to [-1, 1)
+      (each 16-bit value divided by 32768) and the file's sample rate as an int32 scalar.
+
+    Raises:
+      InvalidArgumentError: `contents` is not a scalar, or not a 16-bit PCM WAV file (TF's
+        messages: "Header mismatch: ...", "Can only read 16-bit WAV files, ...", ...).
+    """
+    desired_channels = _attr_int(desired_channels, "desired_channels")
+    desired_samples = _attr_int(desired_samples, "desired_samples")
+    data = scalar_bytes(contents, "DecodeWav", "contents", "contents must be scalar, got shape {}")
+    reader = _WavReader(data)
+    reader.expect(b"RIFF")
+    reader.value("I")  # the file size TF does not check
+    reader.expect(b"WAVE")
+    reader.expect(b"fmt ")
+    format_size = reader.value("I")
+    if format_size not in (16, 18):
+        raise InvalidArgumentError(f"Bad format chunk size for WAV: Expected 16 or 18, but got"
+                                   f"{format_size} [Op:DecodeWav]")
+    audio_format = reader.value("H")
+    if audio_format != 1:
+        raise InvalidArgumentError(f"Bad audio format for WAV: Expected 1 (PCM), but got"
+                                   f"{audio_format} [Op:DecodeWav]")
+    channels = reader.value("H")
+    if channels < 1:
+        raise InvalidArgumentError(f"Bad number of channels for WAV: Expected at least 1, but got "
+                                   f"{channels} [Op:DecodeWav]")
+    sample_rate = reader.value("I")
+    reader.value("I")  # bytes per second
+    block_align = reader.value("H")
+    bits = reader.value("H")
+    if bits != 16:
+        raise InvalidArgumentError(f"Can only read 16-bit WAV files, but received {bits} [Op:DecodeWav]")
+    if format_size == 18:
+        reader.value("H")
+    values = None
+    while reader.offset < len(data):
+        chunk_id = reader.text(4)
+        chunk_size = reader.value("I")
+        if chunk_size > 2**31 - 1:
+            raise InvalidArgumentError(f"WAV data chunk '{chunk_id.decode('latin-1')}' is too large: "
+                                       f"{chunk_size} bytes, but the limit is {2**31 - 1} [Op:DecodeWav]")
+        if chunk_id != b"data":
+            reader.text(chunk_size)
+            continue
+        if values is not None:
+            raise InvalidArgumentError("More than one data chunk found in WAV [Op:DecodeWav]")
+        samples = chunk_size // block_align
+        raw = reader.text(2 * samples * channels)
+        values = np.frombuffer(raw, dtype="<i2").astype(np.float32).reshape(samples, channels) / 32768.0
+    if values is None:
+        raise InvalidArgumentError("No data chunk found in WAV [Op:DecodeWav]")
+    out_channels = channels if desired_channels == -1 else desired_channels
+    out_samples = values.shape[0] if desired_samples == -1 else desired_samples
+    pick = np.minimum(np.arange(out_channels), channels - 1)
+    audio = np.zeros((out_samples, out_channels), np.float32)
+    kept = min(out_samples, values.shape[0])
+    audio[:kept] = values[:kept][:, pick]
+    return DecodeWav(convert_to_tensor(audio), convert_to_tensor(np.int32(sample_rate)))
+
+
+def encode_wav(audio, sample_rate, name=None):
+    """Encodes float audio as a 16-bit PCM WAV file, as `tf.audio.encode_wav`.
+
+    Args:
+      audio: a float32 `[samples, channels]` Tensor; values are scaled by 32768, rounded and
+        clipped to 16 bits.
+      sample_rate: an int32 scalar: the samples per second written in the header.
+      name: ignored.
+
+    Returns:
+      A scalar string Tensor: the WAV file's bytes.
+
+    Raises:
+      InvalidArgumentError: `audio` is not float32 or not 2-D, or `sample_rate` is not a scalar.
+    """
+    audio = audio if isinstance(audio, Tensor) else convert_to_tensor(audio, dtype=_dtypes.float32)
+    rate = sample_rate if isinstance(sample_rate, Tensor) else convert_to_tensor(sample_rate,
+                                                                                dtype=_dtypes.int32)
+    check_host("The EncodeWav op", audio, rate)
+    for i, (value, want) in enumerate(((audio, _dtypes.float32), (rate, _dtypes.int32))):
+        if value.dtype != want:
+            raise InvalidArgumentError(
+                f"cannot compute EncodeWav as input #{i}(zero-based) was expected to be a {want.name} "
+                f"tensor but is a {value.dtype.name} tensor [Op:EncodeWav] name: ")
+    samples = np.asarray(audio.numpy())
+    if samples.ndim != 2:
+        raise InvalidArgumentError(f"audio must be 2-dimensional{_shape_text(samples.shape)} "
+                                   "[Op:EncodeWav] name: ")
+    rate_value = np.asarray(rate.numpy())
+    if rate_value.ndim != 0:
+        raise InvalidArgumentError(f"Input sample_rate should be a scalar tensor, got "
+                                   f"{_shape_text(rate_value.shape)} instead. [Op:EncodeWav] name: ")
+    frames, channels = samples.shape
+    pcm = np.clip(np.round(samples.astype(np.float32) * np.float32(32768.0)), -32768, 32767).astype("<i2")
+    body = pcm.tobytes()
+    header = (b"RIFF" + struct.pack("<I", 36 + len(body)) + b"WAVE" + b"fmt "
+              + struct.pack("<IHHIIHH", 16, 1, channels, int(rate_value), int(rate_value) * 2 * channels,
+                            2 * channels, 16)
+              + b"data" + struct.pack("<I", len(body)))
+    return Tensor(string_array(header + body))
+
+
 def exists(path):
     """True if `path` (a file or a directory) exists."""
     return os.path.exists(path_text(path))

@@ -434,11 +434,26 @@ def _same_dtype(fn):
     return reduce
 
 
+def _extreme(fn, lowest):
+    """jnp.max / jnp.min with TF's result for an empty input: the dtype's lowest (max) or highest
+    (min) value, -inf / inf for floats (jnp raises on a reduction of zero elements)."""
+    def reduce(x, axis=None, keepdims=False):
+        if x.size:
+            return fn(x, axis=axis, keepdims=keepdims)
+        if jnp.issubdtype(x.dtype, jnp.floating):
+            initial = -jnp.inf if lowest else jnp.inf
+        else:
+            info = jnp.iinfo(x.dtype)
+            initial = info.min if lowest else info.max
+        return fn(x, axis=axis, keepdims=keepdims, initial=initial)
+    return reduce
+
+
 REDUCTIONS = {
     "reduce_sum": ("Sum", _same_dtype(jnp.sum), True),
     "reduce_mean": ("Mean", _reduce_mean, True),
-    "reduce_max": ("Max", jnp.max, True),
-    "reduce_min": ("Min", jnp.min, True),
+    "reduce_max": ("Max", _extreme(jnp.max, lowest=True), True),
+    "reduce_min": ("Min", _extreme(jnp.min, lowest=False), True),
     "reduce_prod": ("Prod", _same_dtype(jnp.prod), True),
     "reduce_logsumexp": ("ReduceLogSumExp", jsp.logsumexp, True),
     "reduce_std": ("ReduceStd", jnp.std, True),
@@ -611,3 +626,70 @@ def segment_sum(data, segment_ids, name=None):
     n = int(ids.numpy().max()) + 1 if ids.shape[0] else 0
     return unsorted_segment_sum(data, ids, n)
 
+
+
+# -- confusion matrix -----------------------------------------------------------------------------
+def _squeeze_last(labels, predictions):
+    """TF's remove_squeezable_dimensions: drops a size-1 last axis that makes the ranks differ by one."""
+    if labels.shape.rank == predictions.shape.rank + 1 and labels.shape[-1] == 1:
+        labels = array_ops.squeeze(labels, [-1])
+    elif predictions.shape.rank == labels.shape.rank + 1 and predictions.shape[-1] == 1:
+        predictions = array_ops.squeeze(predictions, [-1])
+    return labels, predictions
+
+
+def _check_confusion_values(values, what, num_classes):
+    """TF's assert_non_negative / assert_less messages for eager labels or predictions."""
+    if isinstance(values._v, jax.core.Tracer):
+        return
+    array = np.asarray(values._v)
+    if (array < 0).any():
+        shown = [str(v) for v in array.reshape(-1)[:3]]
+        raise InvalidArgumentError(f"`{what}` contains negative values.  \nCondition x >= 0 did not hold "
+                                   f"element-wise:\nx (shape={array.shape} dtype=int64) = \n{shown}")
+    if num_classes is not None and (array >= num_classes).any():
+        raise InvalidArgumentError(f"`{what}` out of bound\nCondition x < y did not hold.\nFirst "
+                                   f"{array.size} elements of x:\n{array}\nFirst 1 elements of y:\n[{num_classes}]")
+
+
+def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=_dtypes.int32, name=None):
+    """The confusion matrix of `labels` (rows) against `predictions` (columns), as
+    `tf.math.confusion_matrix`.
+
+    Args:
+      labels: 1-D integer (or float, truncated) Tensor of the true classes.
+      predictions: 1-D Tensor of the predicted classes, the same length.
+      num_classes: the matrix's size (default: the largest class seen plus one).
+      weights: optional per-example weights, added instead of ones.
+      dtype: the matrix's dtype (default int32).
+      name: ignored.
+
+    Returns:
+      A `[num_classes, num_classes]` Tensor of `dtype`: entry `[i, j]` sums the weights of the
+      examples with label `i` predicted as `j`.
+
+    Raises:
+      InvalidArgumentError: negative labels or predictions, or ones not below `num_classes` (checked
+        eagerly, with TF's assertion messages), or lengths that differ.
+    """
+    labels, predictions = _squeeze_last(convert_to_tensor(labels), convert_to_tensor(predictions))
+    predictions = cast(predictions, _dtypes.int64)
+    labels = cast(labels, _dtypes.int64)
+    _check_confusion_values(labels, "labels", None)
+    _check_confusion_values(predictions, "predictions", None)
+    if num_classes is None:
+        num_classes = add(maximum(reduce_max(predictions), reduce_max(labels)), np.int64(1))  # noqa: F821
+    else:
+        num_classes = cast(num_classes, _dtypes.int64)
+        limit = None if isinstance(num_classes._v, jax.core.Tracer) else int(num_classes._v)
+        _check_confusion_values(labels, "labels", limit)
+        _check_confusion_values(predictions, "predictions", limit)
+    dtype = _dtypes.as_dtype(dtype)
+    if weights is not None:
+        weights = convert_to_tensor(weights)
+        if not predictions.shape.is_compatible_with(weights.shape):
+            raise ValueError(f"Shapes {predictions.shape} and {weights.shape} are incompatible")
+        weights = cast(weights, dtype)
+    indices = array_ops.stack([labels, predictions], axis=1)
+    values = array_ops.ones_like(predictions, dtype=dtype) if weights is None else weights
+    return array_ops.scatter_nd(indices, values, array_ops.stack([num_classes, num_classes]))

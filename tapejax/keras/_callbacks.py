@@ -322,13 +322,13 @@ class CallbackList(Callback):
 
 
 def _flatten(callbacks):
-    out = []
-    for cb in callbacks:
-        if isinstance(cb, (list, tuple)):
-            out.extend(_flatten(cb))
-        else:
-            out.append(cb)
-    return out
+    """The callbacks of a nest as Keras 3's tree.flatten lists them: a single callback is a list of
+    one (`fit(callbacks=EarlyStopping())`), lists and tuples flatten in order, dicts by sorted key."""
+    if isinstance(callbacks, dict):
+        return [cb for key in sorted(callbacks) for cb in _flatten(callbacks[key])]
+    if not isinstance(callbacks, (list, tuple)):
+        return [callbacks]
+    return [cb for item in callbacks for cb in _flatten(item)]
 
 
 def _less(a, b):

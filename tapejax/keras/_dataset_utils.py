@@ -1,5 +1,6 @@
 """Keras' dataset utilities on `tf.data`: `timeseries_dataset_from_array`,
-`image_dataset_from_directory` and `text_dataset_from_directory` (Keras 3's `format="tf"` path).
+`image_dataset_from_directory`, `text_dataset_from_directory` (Keras 3's `format="tf"` path) and
+`audio_dataset_from_directory` (WAV files through `tf.audio.decode_wav`).
 
 Files are indexed as Keras does (sorted class subdirectories, sorted files, the same
 `np.random.RandomState(seed)` shuffle of the file list), so with `shuffle=False` the elements and
@@ -17,12 +18,14 @@ import numpy as np
 import scipy.sparse
 
 from tapejax import _io as tf_io
+from tapejax import _ragged
 from tapejax import data as tf_data
 from tapejax._ops import array_ops, image_codec_ops, image_ops, string_ops
 from tapejax._ops._convert import convert_to_tensor
 from tapejax.keras import _config
 
-__all__ = ["timeseries_dataset_from_array", "image_dataset_from_directory", "text_dataset_from_directory"]
+__all__ = ["timeseries_dataset_from_array", "image_dataset_from_directory", "text_dataset_from_directory",
+           "audio_dataset_from_directory"]
 
 IMAGE_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5", "gaussian",
@@ -127,14 +130,18 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
 
 
 # ==== indexing a directory ======================================================================
+_ONLY = {"image": "images", "text": "text samples", "audio": "audio samples"}
+
+
 def _check_labels(labels, class_names, what):
     if labels not in ("inferred", None):
         if not isinstance(labels, (list, tuple)):
             raise ValueError(
-                f"`labels` argument should be a list/tuple of integer labels, of the same size as the "
+                f"{'The ' if what == 'audio' else ''}`labels` argument should be a list/tuple of integer "
+                f"labels, of the same size as the "
                 f"number of {what} files in the target directory. If you wish to infer the labels from "
                 f"the subdirectory names in the target directory, pass `labels=\"inferred\"`. If you wish "
-                f"to get a dataset that only contains {'images' if what == 'image' else 'text samples'} "
+                f"to get a dataset that only contains {_ONLY[what]} "
                 f"(no labels), pass `labels=None`. Received: labels={labels}")
         if class_names:
             raise ValueError(f'You can only pass `class_names` if `labels="inferred"`. Received: '
@@ -464,3 +471,100 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int", 
     return _from_directory(directory, labels, label_mode, class_names, batch_size, shuffle, seed,
                            validation_split, subset, follow_links, verbose, (".txt",), "text", load)
 
+
+
+# ==== audio =====================================================================================
+AUDIO_FORMATS = (".wav",)
+
+
+def audio_dataset_from_directory(directory, labels="inferred", label_mode="int", class_names=None,
+                                 batch_size=32, sampling_rate=None, output_sequence_length=None,
+                                 ragged=False, shuffle=True, seed=None, validation_split=None, subset=None,
+                                 follow_links=False, verbose=True):
+    """A dataset of the `.wav` files under `directory` (one subdirectory per class), as
+    `keras.utils.audio_dataset_from_directory`.
+
+    Args:
+      directory, labels, label_mode, class_names, shuffle, seed, validation_split, subset,
+        follow_links, verbose: as in `image_dataset_from_directory`.
+      batch_size: clips per batch (padded with zeros to the longest clip of the batch unless
+        `output_sequence_length` or `ragged` is given), or None for single clips.
+      sampling_rate: resampling needs tensorflow-io, which tapejax does not use: only None works.
+      output_sequence_length: pad or cut every clip to this many samples.
+      ragged: batch clips of different lengths as `tf.RaggedTensor`s.
+
+    Returns:
+      A `tf.data.Dataset` (or a tuple of two for `subset="both"`) with a `class_names` attribute, of
+      float32 `[samples, channels]` clips (batched: `[batch, samples, channels]`) or `(clips, labels)`.
+
+    Raises:
+      ValueError: for Keras' invalid arguments (labels, label_mode, ragged with
+        output_sequence_length, sampling_rate, validation_split / subset / seed) or no files.
+      ImportError: for a `sampling_rate` (Keras asks for tensorflow-io).
+    """
+    _check_labels(labels, class_names, "audio")
+    _check_label_mode(label_mode)
+    if ragged and output_sequence_length is not None:
+        raise ValueError("Cannot set both `ragged` and `output_sequence_length`")
+    if sampling_rate is not None:
+        if not isinstance(sampling_rate, int):
+            raise ValueError(f"`sampling_rate` should have an integer value. Received: "
+                             f"sampling_rate={sampling_rate}")
+        if sampling_rate <= 0:
+            raise ValueError(f"`sampling_rate` should be higher than 0. Received: sampling_rate={sampling_rate}")
+        raise ImportError("To use the argument `sampling_rate`, you should install tensorflow_io. You can "
+                          "install it via `pip install tensorflow-io`.")
+    if labels is None or label_mode is None:
+        labels, label_mode = None, None
+    _check_validation_split(validation_split, subset, shuffle, seed)
+    if seed is None:
+        seed = np.random.randint(1e6)
+    buffer_size = batch_size * 8 if batch_size is not None else 1024
+    paths, labels, class_names = index_directory(directory, labels, formats=AUDIO_FORMATS,
+                                                 class_names=class_names, shuffle=shuffle, seed=seed,
+                                                 follow_links=follow_links, verbose=verbose)
+    if label_mode == "binary" and len(class_names) != 2:
+        raise ValueError('When passing `label_mode="binary"`, there must be exactly 2 class_names. '
+                         f"Received: class_names={class_names}")
+    num_classes = len(class_names) if class_names else 0
+    samples = -1 if output_sequence_length is None else output_sequence_length
+
+    def load(path):
+        return tf_io.decode_wav(tf_io.read_file(path), desired_samples=samples).audio
+
+    def build(paths, labels, shuffled):
+        ds = tf_data.Dataset.from_tensor_slices(paths)
+        if label_mode:
+            ds = tf_data.Dataset.zip((ds, tf_data.Dataset.from_tensor_slices(
+                _labels_dataset_values(labels, label_mode, num_classes))))
+        if shuffled:
+            ds = ds.shuffle(buffer_size=buffer_size, seed=seed)
+        if label_mode:
+            ds = ds.map(lambda x, y: (load(x), y), num_parallel_calls=tf_data.AUTOTUNE)
+            if ragged:
+                ds = ds.map(lambda x, y: (_ragged.RaggedTensor.from_tensor(x), y),
+                            num_parallel_calls=tf_data.AUTOTUNE)
+        else:
+            ds = ds.map(load, num_parallel_calls=tf_data.AUTOTUNE)
+            if ragged:
+                ds = ds.map(_ragged.RaggedTensor.from_tensor, num_parallel_calls=tf_data.AUTOTUNE)
+        ds = ds.prefetch(tf_data.AUTOTUNE)
+        if batch_size is not None:
+            ds = ds.padded_batch(batch_size) if output_sequence_length is None and not ragged else ds.batch(
+                batch_size)
+        ds.class_names = class_names
+        return ds
+
+    allowed = f"Allowed format(s): {AUDIO_FORMATS}"
+    if subset == "both":
+        train = _split(paths, labels, validation_split, "training")
+        if not train[0]:
+            raise ValueError(f"No training audio files found in directory {directory}. {allowed}")
+        val = _split(paths, labels, validation_split, "validation")
+        if not val[0]:
+            raise ValueError(f"No validation audio files found in directory {directory}. {allowed}")
+        return build(*train, shuffle), build(*val, False)
+    paths, labels = _split(paths, labels, validation_split, subset)
+    if not paths:
+        raise ValueError(f"No audio files found in directory {directory}. {allowed}")
+    return build(paths, labels, shuffle)
