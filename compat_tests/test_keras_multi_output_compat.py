@@ -361,3 +361,46 @@ def test_a_saved_model_of_several_outputs_loads_compiled_with_its_losses_and_met
         history = model.fit(X, [YA, YB], epochs=1, batch_size=4, shuffle=False, verbose=0)
         return before, _outcome(model, history), model.evaluate(X, [YA, YB], verbose=0)
     compare(program)
+
+
+def test_validation_split_and_validation_data_carry_their_sample_weights(compare):
+    def program(tf):
+        out = []
+        for kwargs in ({"validation_split": 0.25, "sample_weight": [SW, SW2]},
+                       {"validation_split": 0.5, "sample_weight": SW},
+                       {"validation_data": (X, [YA, YB], [SW2, SW])}):
+            model = _two_outputs(tf)
+            model.compile(optimizer="sgd", loss=["mse", "mae"], weighted_metrics=[["mae"], []])
+            history = model.fit(X, [YA, YB], epochs=1, batch_size=4, shuffle=False, verbose=0,
+                                **kwargs)
+            out.append(_outcome(model, history))
+        return out
+    compare(program)
+
+
+def test_a_loss_function_gets_targets_of_the_rank_of_the_predictions(compare):
+    def program(tf):
+        keras = tf.keras
+
+        def contrastive(y_true, y_pred):  # (n,) labels against (n, 1) predictions: no broadcasting
+            margin = tf.math.square(tf.math.maximum(1.0 - y_pred, 0.0))
+            return tf.math.reduce_mean((1 - y_true) * tf.math.square(y_pred) + y_true * margin)
+        inp = keras.Input((3,))
+        model = _fixed_weights(keras.Model(inp, keras.layers.Dense(1, activation="sigmoid")(inp)))
+        model.compile(optimizer="sgd", loss=contrastive)
+        labels = YC[:, 0]
+        history = model.fit(X, labels, epochs=2, batch_size=4, shuffle=False, verbose=0)
+        return _outcome(model, history), model.evaluate(X, labels, sample_weight=SW, verbose=0)
+    compare(program)
+
+
+def test_loss_trackers_count_each_batch_once_compiled_and_by_its_size_run_eagerly(compare):
+    def program(tf):
+        out = []
+        for run_eagerly in (False, True):  # 8 samples in batches of 3, 3 and 2
+            model = _two_outputs(tf)
+            model.compile(optimizer="sgd", loss=["mse", "mae"], run_eagerly=run_eagerly)
+            history = model.fit(X, [YA, YB], epochs=1, batch_size=3, shuffle=False, verbose=0)
+            out.append((history.history, model.evaluate(X, [YA, YB], batch_size=3, verbose=0)))
+        return out
+    compare(program)

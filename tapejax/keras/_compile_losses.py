@@ -7,7 +7,9 @@ Measured on TF 2.21 (Keras 3.15): a functional model's output names are its outp
 (`model.output_names`, in the order of its flattened outputs, dict outputs by sorted key); a loss
 of a list output is named after the output layer, one of a dict output after the dict key; the
 trackers see the *unweighted* loss of their output (weighted by the batch size) and the total is
-the sum of the losses times their `loss_weights`; a dict of losses must name every output
+the sum of the losses times their `loss_weights` (in a compiled step, where Keras' TF backend sees
+no static batch size, each batch counts once in the trackers; run eagerly, by its size); a dict of
+losses must name every output
 (ValueError), a list longer than the outputs raises KeyError when the first batch builds it, and
 a list shorter than them leaves the last outputs without a loss.
 
@@ -279,6 +281,7 @@ class CompileLoss(losses_module.Loss):
         self.built = False
         self.output_names = output_names
         self._metrics = []
+        self.batch_weighted = False  # trackers weight a batch by its size (run_eagerly=True)
         self._flat_losses = None
         self._y_pred_build_structure = None
         self._y_true_build_structure = None
@@ -466,9 +469,9 @@ class CompileLoss(losses_module.Loss):
             weights = _resolve_path(path, sample_weight) if is_nested(sample_weight) \
                 else sample_weight
             value = _float32(loss_fn(y_t, y_p, weights))
-            if tracker is not None:  # the unweighted loss, weighted by the batch size
+            if tracker is not None:  # the unweighted loss (weighted by the batch size if eager)
                 tracker.update_state(value, sample_weight=Tensor(
-                    np.float32(flatten(y_p)[0].shape[0])))
+                    np.float32(flatten(y_p)[0].shape[0])) if self.batch_weighted else None)
             if weight is not None:
                 value = math_ops.multiply(value, _float32(weight))
             values.append(value)

@@ -343,6 +343,9 @@ class Model(Layer):
         if loss is not None:  # Keras 3: a later compile without a loss keeps the last one
             self._compile_loss = CompileLoss(loss, loss_weights, output_names=output_names)
             self.loss = loss
+        if self._compile_loss is not None:
+            # TF's compiled step has no static batch size: its loss trackers count each batch once
+            self._compile_loss.batch_weighted = bool(run_eagerly)
         # Keras 3: one CompileMetrics container whenever metrics or weighted_metrics are given
         if metrics is not None or weighted_metrics is not None:  # (else the last one stays)
             self._compile_metrics = CompileMetrics(metrics, weighted_metrics,
@@ -553,8 +556,11 @@ class Model(Layer):
         if validation_split and validation_data is None:
             n = _num_samples(x)
             split = int(n * (1 - validation_split))
-            validation_data = (_slice(x, slice(split, None)), _slice(y, slice(split, None)))
+            # Keras 3 splits the sample weights too; the validation part weights val_* entries
+            validation_data = (_slice(x, slice(split, None)), _slice(y, slice(split, None)),
+                               _slice(sample_weight, slice(split, None)))
             x, y = _slice(x, slice(0, split)), _slice(y, slice(0, split))
+            sample_weight = _slice(sample_weight, slice(0, split))
         if not isinstance(x, Dataset):
             # (Keras checks validation data only when it evaluates it, after the first epoch.)
             sample_weight = _standardize_sample_weight(y, sample_weight)
@@ -601,9 +607,13 @@ class Model(Layer):
                     break
             epoch_logs = dict(logs)
             if validation_data is not None and (epoch + 1) % validation_freq == 0:
-                val_args = (validation_data,) if isinstance(validation_data, Dataset) \
-                    else validation_data[:2]
-                val = self.evaluate(*val_args, batch_size=validation_batch_size or batch_size,
+                if isinstance(validation_data, Dataset):
+                    val_args, val_weight = (validation_data,), None
+                else:  # (x, y) or (x, y, sample_weight), as Keras' unpack_x_y_sample_weight
+                    val_x, val_y, val_weight = _unpack(tuple(validation_data))
+                    val_args = (val_x, val_y)
+                val = self.evaluate(*val_args, sample_weight=val_weight,
+                                    batch_size=validation_batch_size or batch_size,
                                     steps=validation_steps, verbose=verbose, callbacks=callbacks,
                                     return_dict=True)
                 epoch_logs.update({f"val_{k}": v for k, v in val.items()})
