@@ -4,7 +4,7 @@ Normalization layers and categorical ones one-hot encoded by IntegerLookup / Str
 tf.data map, feeding a dict-input functional model.
 Written for tapejax's compat suite (not a copy of the example's code). Changes: the CSV download and
 pandas (read_csv, sample, drop, pop) are replaced by _synthetic.heart's columns in NumPy (pandas is
-not installed here; the 20% validation sample is a fixed permutation); the example's
+not installed here; 150 rows instead of 303; the 20% validation sample is a fixed permutation); the example's
 os.environ["KERAS_BACKEND"] = "torch" line is left out (the program runs on TF's Keras and on
 tapejax); keras.utils.plot_model is left out (graphviz's dot is not installed here); 50 -> 5 epochs.
 
@@ -24,7 +24,7 @@ from keras import layers
 
 from compat_tests.programs import _synthetic
 
-dataframe = _synthetic.heart()
+dataframe = _synthetic.heart(n=150)
 rows = len(dataframe["target"])
 val_rows = np.random.default_rng(1337).permutation(rows)[: round(0.2 * rows)]
 train_rows = np.setdiff1d(np.arange(rows), val_rows)
@@ -158,6 +158,8 @@ COMPAT_RESULTS = {
 # Normalization *output* into the model's input dict, so Keras 3 makes that KerasTensor a model input:
 # the model is fed the raw numbers (ages, cholesterol levels) and leaves the Normalization layers out
 # (params counts only the Classifier's). It still trains, from random weights (different draws per
-# framework) and with dropout, so its accuracy is compared with bounds (about 31% of the records
-# are positive); its losses are large (unscaled inputs) and left out.
-COMPAT_COMPARE = {"accuracy": {"above": 0.3}, "val_accuracy": {"above": 0.3}}
+# framework) and with dropout, and its sigmoid often saturates on the unscaled inputs: a model
+# answering one class everywhere scores 0.30 / 0.37 (all positive) or 0.70 / 0.63 (all negative) on
+# the training / validation rows, so the accuracies are bounded below that; the losses are large
+# (unscaled inputs) and left out.
+COMPAT_COMPARE = {"accuracy": {"above": 0.25}, "val_accuracy": {"above": 0.25}}
