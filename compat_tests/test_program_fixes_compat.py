@@ -256,3 +256,12 @@ def test_audio_dataset_element_spec_leaves_the_channels_unknown(compare, command
         return [repr(make(commands, shuffle=False, **kwargs).element_spec) for kwargs in (
             {}, {"output_sequence_length": 50}, {"labels": None, "batch_size": None})]
     compare(program)
+
+
+def test_audio_dataset_ragged_batches_keep_each_clips_length(compare, commands):
+    def program(tf):
+        ds = _api(tf, "keras.utils.audio_dataset_from_directory")(commands, batch_size=5, shuffle=False,
+                                                                   ragged=True)
+        clips, labels = next(iter(ds))
+        return type(clips).__name__, clips.to_list()[0][:3], [len(c) for c in clips.to_list()], labels
+    compare(program)

@@ -530,7 +530,10 @@ def audio_dataset_from_directory(directory, labels="inferred", label_mode="int",
     samples = -1 if output_sequence_length is None else output_sequence_length
 
     def load(path):
-        return tf_io.decode_wav(tf_io.read_file(path), desired_samples=samples).audio
+        # Keras maps RaggedTensor.from_tensor over the decoded clips; here it is part of the (host,
+        # per element) load: tf.data cannot carry a RaggedTensor out of a traced map.
+        audio = tf_io.decode_wav(tf_io.read_file(path), desired_samples=samples).audio
+        return _ragged.RaggedTensor.from_tensor(audio) if ragged else audio
 
     def build(paths, labels, shuffled):
         ds = tf_data.Dataset.from_tensor_slices(paths)
@@ -541,13 +544,8 @@ def audio_dataset_from_directory(directory, labels="inferred", label_mode="int",
             ds = ds.shuffle(buffer_size=buffer_size, seed=seed)
         if label_mode:
             ds = ds.map(lambda x, y: (load(x), y), num_parallel_calls=tf_data.AUTOTUNE)
-            if ragged:
-                ds = ds.map(lambda x, y: (_ragged.RaggedTensor.from_tensor(x), y),
-                            num_parallel_calls=tf_data.AUTOTUNE)
         else:
             ds = ds.map(load, num_parallel_calls=tf_data.AUTOTUNE)
-            if ragged:
-                ds = ds.map(_ragged.RaggedTensor.from_tensor, num_parallel_calls=tf_data.AUTOTUNE)
         ds = ds.prefetch(tf_data.AUTOTUNE)
         if batch_size is not None:
             ds = ds.padded_batch(batch_size) if output_sequence_length is None and not ragged else ds.batch(
