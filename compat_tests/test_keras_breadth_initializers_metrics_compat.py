@@ -251,3 +251,23 @@ def test_a_model_compiled_with_the_new_metrics_reports_keras_values(compare):
                                            tf.keras.metrics.R2Score(), tf.keras.metrics.TopKCategoricalAccuracy(k=2)])
         return model.evaluate(Y_REG, P_REG, batch_size=2, verbose=0, return_dict=True)
     compare(program, atol=1e-5)
+
+
+@pytest.mark.parametrize("kwargs", [dict(scale=0.0), dict(scale=-1.0), dict(mode="fan_sum"),
+                                    dict(distribution="laplace")])
+def test_variance_scaling_with_a_bad_argument_raises_value_error(compare, kwargs):
+    @raises("ValueError")
+    def program(tf):
+        return tf.keras.initializers.VarianceScaling(**kwargs)
+    compare(program, messages=False)  # (Keras' message prints a set: its order changes from run to run)
+
+
+def test_variance_scaling_reads_normal_as_truncated_normal_and_takes_fan_axes(compare):
+    def program(tf):
+        init = tf.keras.initializers.VarianceScaling(scale=2.0, mode="fan_out", distribution="Normal", seed=1,
+                                                     input_axes=[0], output_axes=[1, 2])
+        values = init((16, 4, 8)).numpy()
+        # truncated at two standard deviations of sqrt(2 / fan_out), fan_out = 4 * 8
+        return [init.get_config()["distribution"], values.shape,
+                bool(np.abs(values).max() <= 2 * np.sqrt(2.0 / 32) / 0.87962566103423978)]
+    compare(program)

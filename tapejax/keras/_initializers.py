@@ -100,6 +100,17 @@ class VarianceScaling(Initializer):
 
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None,
                  input_axes=None, output_axes=None):
+        if scale <= 0.0:
+            raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale}")
+        allowed_modes = {"fan_in", "fan_out", "fan_avg"}
+        if mode not in allowed_modes:
+            raise ValueError(f"Invalid `mode` argument: {mode}. Please use one of {allowed_modes}")
+        distribution = distribution.lower()
+        if distribution == "normal":  # Keras 3 reads "normal" as truncated normal
+            distribution = "truncated_normal"
+        allowed = {"uniform", "truncated_normal", "untruncated_normal"}
+        if distribution not in allowed:
+            raise ValueError(f"Invalid `distribution` argument: {distribution}.Please use one of {allowed}")
         self.seed, self.scale, self.mode, self.distribution = seed, scale, mode, distribution
         self.input_axes, self.output_axes = input_axes, output_axes
 
