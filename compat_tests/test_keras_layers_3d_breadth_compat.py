@@ -367,3 +367,44 @@ def test_layers_deserialize_of_an_unknown_keras_class_raises_value_error(compare
     def program(tf):
         return tf.keras.layers.deserialize({"module": "keras.layers", "class_name": "NoSuchLayer", "config": {}})
     compare(program)
+
+
+@pytest.mark.parametrize("kwargs, first, second", [
+    (dict(num_bins=10), [["a"], ["bb"], ["héllo"]], [[1], [22], [-3]]),
+    (dict(num_bins=1000), ["a", "bb", "héllo"], [1, 22, -3]),
+    (dict(num_bins=97), ["x", "y"], ["x", "z"]), (dict(num_bins=50), [5, 6], [7, 2 ** 40]),
+    (dict(num_bins=7), "a", 1),
+    (dict(num_bins=5, output_mode="one_hot"), ["a", "b"], [1, 2]),
+    (dict(num_bins=5, output_mode="one_hot"), [["a"], ["b"]], [[1], [2]]),
+    (dict(num_bins=5, output_mode="one_hot"), "a", 1),
+])
+def test_hashed_crossing_gives_tfs_crossed_bins(compare, kwargs, first, second):
+    def program(tf):
+        layer = tf.keras.layers.HashedCrossing(**kwargs)
+        config = {k: v for k, v in layer.get_config().items() if k != "name"}
+        return [layer((tf.constant(first), tf.constant(second))), config]
+    compare(program)
+
+
+def test_hashed_crossing_of_three_features_and_in_a_functional_model(compare):
+    def program(tf):
+        layer = tf.keras.layers.HashedCrossing(20)
+        three = layer((tf.constant(["a", "b"]), tf.constant([1, 2]), tf.constant(["c", "d"])))
+        inputs = (tf.keras.Input((1,), dtype="string"), tf.keras.Input((1,), dtype="int64"))
+        out = tf.keras.layers.HashedCrossing(10)(inputs)
+        model = tf.keras.Model(inputs, out)
+        return [three, tuple(out.shape), out.dtype,
+                model.predict((tf.constant([["a"], ["b"]]), tf.constant([[1], [2]], tf.int64)), verbose=0)]
+    compare(program)
+
+
+@pytest.mark.parametrize("make", ["HashedCrossing(5, output_mode='x')", "HashedCrossing(5)(tf.constant([1]))",
+                                  "HashedCrossing(5)([tf.constant([1])])",
+                                  "HashedCrossing(5)((tf.constant([[1, 2]]), tf.constant([[1, 2]])))",
+                                  "HashedCrossing(5)((tf.constant([1, 2]), tf.constant([1])))",
+                                  "HashedCrossing(5)((tf.constant([1.0]), tf.constant([1])))"])
+def test_hashed_crossing_with_bad_arguments_or_inputs_raises_value_error(compare, make):
+    @raises("ValueError")
+    def program(tf):
+        return eval("tf.keras.layers." + make)  # noqa: S307 - the test's own constructor strings
+    compare(program, messages=False)  # (Keras' messages print the tensors)

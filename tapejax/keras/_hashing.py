@@ -1,6 +1,9 @@
-"""Keras 3's `Hashing` preprocessing layer: strings (and integers, as their decimal strings) hashed into
-`num_bins` bins with TF's exact hashes, on the host: FarmHash Fingerprint64 (`tf.strings.to_hash_bucket_fast`),
-or with a `salt` SipHash-2-4 keyed by it (`tf.strings.to_hash_bucket_strong`)."""
+"""Keras 3's `Hashing` and `HashedCrossing` preprocessing layers, with TF's exact hashes, on the host.
+
+`Hashing`: strings (and integers, as their decimal strings) into `num_bins` bins by FarmHash Fingerprint64
+(`tf.strings.to_hash_bucket_fast`), or with a `salt` SipHash-2-4 keyed by it (`tf.strings.to_hash_bucket_strong`).
+`HashedCrossing`: TF's `sparse.cross_hashed` of one value per input and row (a string's Fingerprint64, an
+integer as itself, chained by FingerprintCat64 from TF's default hash key)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from tapejax._ops._convert import convert_to_tensor
 from tapejax.keras._layer import Layer
 from tapejax.keras._preprocessing import _encode, _host, _symbolic
 
-__all__ = ["Hashing", "siphash24"]
+__all__ = ["Hashing", "HashedCrossing", "siphash24", "cross_hash"]
 
 _MASK64 = (1 << 64) - 1
 
@@ -147,3 +150,92 @@ class Hashing(Layer):
         return {**super().get_config(), "num_bins": self.num_bins, "salt": self.salt, "mask_value": self.mask_value,
                 "output_mode": self.output_mode, "sparse": self.sparse}
 
+
+
+_CAT_MUL = 0xC6A4A7935BD1E995
+_CROSS_HASH_KEY = 0xDECAFCAFFE  # tf.sparse.cross_hashed's default hash_key
+
+
+def _shift_mix(value):
+    return value ^ (value >> 47)
+
+
+def _fingerprint_cat64(fp1, fp2):
+    """TF's FingerprintCat64: two 64-bit fingerprints combined into one."""
+    result = fp1 ^ _CAT_MUL
+    result ^= (_shift_mix((fp2 * _CAT_MUL) & _MASK64) * _CAT_MUL) & _MASK64
+    result = (result * _CAT_MUL) & _MASK64
+    result = (_shift_mix(result) * _CAT_MUL) & _MASK64
+    return _shift_mix(result)
+
+
+def cross_hash(values, num_bins, hash_key=_CROSS_HASH_KEY):
+    """TF's hashed cross of one row's `values` (bytes or integers) into `num_bins` bins."""
+    out = hash_key
+    for value in values:
+        feature = farmhash.fingerprint64(value) if isinstance(value, bytes) else int(value) & _MASK64
+        out = _fingerprint_cat64(out, feature)
+    return out % num_bins
+
+
+class HashedCrossing(Layer):
+    """Crosses two or more integer or string features into `num_bins` bins (TF's hashed cross), as Keras 3:
+    inputs of shape `()`, `(batch,)` or `(batch, 1)`, `output_mode` `'int'` (int64) or `'one_hot'` (float32).
+
+    Raises:
+      ValueError: for another `output_mode`, or inputs that are not a list or tuple of two or more
+        integer or string tensors of one of those shapes.
+    """
+
+    def __init__(self, num_bins, output_mode="int", sparse=False, name=None, dtype=None, **kwargs):
+        if output_mode == "int" and dtype is None:
+            dtype = "int64"
+        super().__init__(name=name, dtype=dtype)
+        if output_mode not in ("int", "one_hot"):
+            raise ValueError(f"Unknown value for `output_mode` argument of HashedCrossing. Allowed values are: "
+                             f"('int', 'one_hot'). Received: output_mode={output_mode}")
+        if sparse:
+            raise NotImplementedError("tapejax's HashedCrossing gives dense outputs only (sparse=False).")
+        self.num_bins, self.output_mode, self.sparse = num_bins, output_mode, sparse
+
+    def compute_output_shape(self, input_shape):
+        first = tuple(input_shape[0])
+        if self.output_mode == "int":
+            return first
+        if first and first[-1] != 1:
+            return first + (self.num_bins,)
+        return first[:-1] + (self.num_bins,)
+
+    def _symbolic_call(self, inputs, args, kwargs):
+        shape = self.compute_output_shape([tuple(x.shape) for x in inputs])
+        return _symbolic(self, inputs, shape, self._dtype.name)
+
+    def call(self, inputs):
+        if not isinstance(inputs, (list, tuple)):
+            raise ValueError(f"`HashedCrossing` should be called on a list or tuple of inputs. Received: "
+                             f"inputs={inputs}")
+        if len(inputs) < 2:
+            raise ValueError(f"`HashedCrossing` should be called on at least two inputs. Received: inputs={inputs}")
+        arrays = [_host(x) for x in inputs]
+        arrays = [a.astype(object) if a.dtype.kind in "SU" else a for a in arrays]  # a scalar string's bytes
+        shape = arrays[0].shape
+        if len(shape) > 2 or (len(shape) == 2 and shape[-1] != 1):
+            raise ValueError(f"All `HashedCrossing` inputs should have shape `()`, `(batch_size)` or "
+                             f"`(batch_size, 1)`. Received: inputs={inputs}")
+        if any(a.shape != shape for a in arrays[1:]):
+            raise ValueError(f"All `HashedCrossing` inputs should have equal shape. Received: inputs={inputs}")
+        if not all(a.dtype == object or a.dtype.kind in "iu" for a in arrays):
+            raise ValueError(f"All `HashedCrossing` inputs should have an integer or string dtype. Received: "
+                             f"inputs={inputs}")
+        rows = [a.reshape(-1) for a in arrays]
+        bins = np.asarray([cross_hash([_as_bytes(r[i]) if r.dtype == object else r[i] for r in rows],
+                                      self.num_bins) for i in range(rows[0].size)], np.int64).reshape(shape)
+        if self.output_mode == "int":
+            return convert_to_tensor(bins.astype(self._dtype._np))
+        if bins.ndim == 0:
+            bins = bins.reshape(1)
+        return _encode(convert_to_tensor(bins), "one_hot", self.num_bins, self._dtype.name)
+
+    def get_config(self):
+        return {"num_bins": self.num_bins, "output_mode": self.output_mode, "sparse": self.sparse, "name": self.name,
+                "dtype": self._dtype_policy.name}

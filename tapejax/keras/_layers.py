@@ -17,7 +17,7 @@ from tapejax.keras import _kernels
 from tapejax.keras import _regularizers as regularizers
 from tapejax.keras._attention import AdditiveAttention, Attention  # noqa: F401
 from tapejax.keras._conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D  # noqa: F401
-from tapejax.keras._hashing import Hashing  # noqa: F401
+from tapejax.keras._hashing import HashedCrossing, Hashing  # noqa: F401
 from tapejax.keras._image_layers import (  # noqa: F401
     CenterCrop,
     RandomBrightness,
@@ -136,7 +136,7 @@ __all__ += ["CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop", "R
             "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing"]
 __all__ += ["AdditiveAttention", "Attention"]
 __all__ += ["RNN", "GRUCell", "LSTMCell", "SimpleRNNCell", "StackedRNNCells"]
-__all__ += ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "Hashing"]
+__all__ += ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "Hashing", "HashedCrossing"]
 
 
 def _activation_name(fn):

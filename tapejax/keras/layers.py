@@ -65,6 +65,7 @@ from tapejax.keras._layers import (
     GlobalMaxPooling2D,
     GlobalMaxPooling3D,
     GroupNormalization,
+    HashedCrossing,
     Hashing,
     Identity,
     Input,
@@ -159,4 +160,4 @@ __all__ = ["Activation", "ActivityRegularization", "Add", "AdditiveAttention", "
            "AlphaDropout", "AveragePooling3D", "AvgPool3D", "Convolution1DTranspose", "Cropping3D", "EinsumDense",
            "GlobalAveragePooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D", "GlobalMaxPooling3D", "MaxPool3D",
            "MaxPooling3D", "RMSNormalization", "SpatialDropout3D", "ThresholdedReLU", "UpSampling3D", "Wrapper",
-           "ZeroPadding3D", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "SpectralNormalization", "Hashing", "Pipeline", "deserialize", "serialize"]
+           "ZeroPadding3D", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "SpectralNormalization", "Hashing", "HashedCrossing", "Pipeline", "deserialize", "serialize"]
