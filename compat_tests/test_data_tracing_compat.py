@@ -64,12 +64,33 @@ PIPELINES = {
     "a map of a batch of matrices": lambda tf, calls: tf.data.Dataset.from_tensor_slices(
         np.arange(24.0, dtype=np.float32).reshape(6, 2, 2)).batch(4).map(
         _counted(calls, lambda m: tf.matmul(m, m))),
+    "a map flattening an unknown batch of pairs with -1": lambda tf, calls: tf.data.Dataset.from_tensor_slices(
+        np.arange(10, dtype=np.int32).reshape(5, 2)).batch(2).map(_counted(calls, lambda x: tf.reshape(x, [-1]))),
+    "a map splitting an unknown batch of rows with -1": lambda tf, calls: tf.data.Dataset.from_tensor_slices(
+        np.arange(30.0, dtype=np.float32).reshape(5, 6)).batch(3).map(
+        _counted(calls, lambda x: (tf.reshape(x, [-1, 2, 3]), tf.reshape(x, [3, -1]), tf.size(x)))),
+    "a map reshaping an unknown batch to -1 rows of two": lambda tf, calls: tf.data.Dataset.range(6).batch(
+        4).map(_counted(calls, lambda x: tf.reshape(x, [-1, 2]))),
 }
 
 
 @pytest.mark.parametrize("name", sorted(PIPELINES))
 def test_a_dataset_function_runs_its_python_code_once_when_built(compare, name):
     compare(_runs(PIPELINES[name]))
+
+
+@raises("InvalidArgumentError")
+def _a_reshape_that_fails_on_the_last_batch(tf):
+    ds = tf.data.Dataset.range(5).batch(2).map(lambda x: tf.reshape(x, [-1, 2]))
+    return list(ds.as_numpy_iterator())
+
+
+def test_a_map_reshape_that_does_not_fit_an_element_raises_when_that_element_is_made(compare):
+    compare(_a_reshape_that_fails_on_the_last_batch, messages=False)
+
+
+def test_a_map_reshape_that_does_not_fit_an_element_raises_tfs_message(compare):
+    compare(_a_reshape_that_fails_on_the_last_batch)
 
 
 def test_the_map_function_sees_the_unknown_batch_size_as_none(compare):

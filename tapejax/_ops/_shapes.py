@@ -10,6 +10,7 @@ here (measured on TF 2.21).
 from __future__ import annotations
 
 import functools
+import math
 import os
 
 import jax
@@ -190,3 +191,30 @@ def float_only(x, op_name, allowed="linalg"):
             f"\n\t; NodeDef: {{{{node {op_name}}}}} [Op:{op_name}] name: \ntapejax: {op_name} takes floating "
             f"tensors; cast first (tf.cast(x, tf.float32)).")
     return x
+
+
+def check_symbolic_reshape(dims, shape, known):
+    """Checks a reshape of an array whose dimensions `dims` hold symbolic sizes (the None dimensions
+    of a relaxed trace, `jax.export` sizes) to `shape` (Python ints, at most one -1), whose known
+    dimensions multiply to `known`.
+
+    The element count is multiplied symbolically (`np.prod` asks each size for an int, which a
+    symbolic size refuses). A reshape is accepted only where it holds for every value of the
+    symbolic sizes: a -1 dimension dividing the count evenly, or a count equal to `known`. JAX
+    accepts `(b,)` reshaped to `(3,)` at trace time and fails only when the program runs; refused
+    here, the trace is remade at the call's exact shapes, where the reshape gets TF's checks.
+
+    Raises:
+      ValueError: where the reshape does not hold for every value of the symbolic sizes.
+    """
+    size = math.prod(dims)
+    if -1 in shape:
+        fits = known != 0 and size % known == 0
+    else:
+        fits = size == known
+    if not fits:
+        wanted = f"a multiple of {known}" if -1 in shape else f"{known}"
+        raise ValueError(
+            f"tapejax: a tensor of shape {tuple(dims)} ({size} values, symbolic sizes) cannot be reshaped to "
+            f"{list(shape)}, which requires {wanted} values, for every value of its unknown sizes; "
+            f"such a reshape is checked at the exact shapes it runs on.")

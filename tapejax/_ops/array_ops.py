@@ -235,8 +235,11 @@ def reshape(tensor, shape, name=None):
     """
     x = as_value(tensor)
     shape = _ints(_shapes.attr_ints(shape, "Reshape", "Tshape"))
-    size = int(np.prod(x._v.shape, dtype=np.int64))
     known = int(np.prod([d for d in shape if d != -1], dtype=np.int64))
+    if _symbolic(x._v.shape):  # a relaxed trace's None dimensions: sizes known when it runs
+        _shapes.check_symbolic_reshape(x._v.shape, shape, known)
+        return apply(ARRAY["reshape"], [x], (("shape", shape),))
+    size = int(np.prod(x._v.shape, dtype=np.int64))
     if (-1 not in shape and known != size) or (-1 in shape and (known == 0 or size % known)):
         raise InvalidArgumentError(
             f"Input to reshape is a tensor with {size} values, but the requested shape has "
