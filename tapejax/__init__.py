@@ -63,7 +63,7 @@ version = _namespaces.make("version", "tf.version", {
 _MATH = list(_math_ops.UNARY) + list(_math_ops.BINARY) + list(_math_ops.REDUCTIONS) + [
     "truediv", "mod", "add_n", "argmax", "argmin", "cumsum",
     "cumprod", "count_nonzero", "l2_normalize", "scalar_mul", "top_k",
-    "unsorted_segment_sum", "segment_sum"]
+    "unsorted_segment_sum", "segment_sum", "confusion_matrix"]
 math = _namespaces.make("math", "tf.math", {**_namespaces.pick(_math_ops, _MATH), "softmax": _nn_ops.softmax,
                                              "log_softmax": _nn_ops.log_softmax})
 
@@ -122,6 +122,7 @@ io = _namespaces.make("io", "tf.io", {
 from tapejax._ops import signal_ops as _signal_ops  # noqa: E402
 
 signal = _namespaces.make("signal", "tf.signal", _namespaces.pick(_signal_ops, _signal_ops.__all__))
+audio = _namespaces.make("audio", "tf.audio", _namespaces.pick(_io, _io.AUDIO))
 
 random = _namespaces.make("random", "tf.random", _namespaces.pick(_random_ops, [
     "normal", "uniform", "truncated_normal", "set_seed", "Generator", "categorical", "shuffle",
@@ -298,7 +299,7 @@ __all__ = [
     "SparseTensor", "SparseTensorSpec", "Tensor", "TensorArray", "TensorShape", "TensorSpec",
     "UnconnectedGradients", "Variable", "VariableAggregation", "VariableSynchronization", "abs", "acos", "add",
     "add_n", "argmax", "argmin", "argsort", "as_dtype", "asin", "assert_equal", "assert_greater",
-    "assert_less", "assert_rank", "atan", "atan2", "autodiff", "autograph", "bfloat16", "bitwise", "bool",
+    "assert_less", "assert_rank", "atan", "atan2", "audio", "autodiff", "autograph", "bfloat16", "bitwise", "bool",
     "boolean_mask", "broadcast_to", "cast", "clear_caches", "clip_by_global_norm", "clip_by_norm",
     "clip_by_value", "compat", "complex", "complex128", "complex64", "concat", "cond", "config", "constant",
     "constant_initializer", "convert_to_tensor", "cos", "cosh", "cumsum", "custom_gradient", "data",

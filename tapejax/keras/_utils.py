@@ -14,6 +14,7 @@ import numpy as np
 from tapejax._ops import array_ops, random_ops
 from tapejax._tensor import Tensor
 from tapejax.keras._dataset_utils import (  # noqa: F401 - keras.utils' dataset utilities
+    audio_dataset_from_directory,
     image_dataset_from_directory,
     text_dataset_from_directory,
     timeseries_dataset_from_array,

@@ -7,6 +7,7 @@ from tapejax.keras._utils import (
     CustomObjectScope,
     Progbar,
     array_to_img,
+    audio_dataset_from_directory,
     custom_object_scope,
     get_custom_objects,
     get_registered_name,
@@ -25,7 +26,7 @@ from tapejax.keras._utils import (
     to_categorical,
 )
 
-__all__ = ["array_to_img", "clear_session", "custom_object_scope", "CustomObjectScope", "get_custom_objects",
+__all__ = ["array_to_img", "audio_dataset_from_directory", "clear_session", "custom_object_scope", "CustomObjectScope", "get_custom_objects",
            "get_file", "get_registered_name", "get_registered_object", "image_dataset_from_directory",
            "img_to_array", "is_keras_tensor", "load_img", "model_to_dot", "pad_sequences", "plot_model", "Progbar",
            "register_keras_serializable", "save_img", "set_random_seed", "standardize_dtype",
