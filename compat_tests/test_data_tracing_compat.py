@@ -71,6 +71,9 @@ PIPELINES = {
         _counted(calls, lambda x: (tf.reshape(x, [-1, 2, 3]), tf.reshape(x, [3, -1]), tf.size(x)))),
     "a map reshaping an unknown batch to -1 rows of two": lambda tf, calls: tf.data.Dataset.range(6).batch(
         4).map(_counted(calls, lambda x: tf.reshape(x, [-1, 2]))),
+    "a map reshaping to a shape read with tf.shape": lambda tf, calls: tf.data.Dataset.from_tensor_slices(
+        np.zeros((5, 2, 3), np.float32)).batch(2).map(
+        _counted(calls, lambda x: tf.reshape(x, [tf.shape(x)[0], -1]))),
 }
 
 
