@@ -223,6 +223,7 @@ def test_return_state_gives_a_tuple_eagerly_and_symbolically(compare):
 
 def test_the_recurrent_layers_weights_have_their_cells_paths(compare):
     def program(tf):
+        tf.keras.backend.clear_session()  # names count from 0 whatever ran before in this process
         out = []
         for kind in ("LSTM", "GRU", "SimpleRNN"):
             layer = getattr(tf.keras.layers, kind)(2)
