@@ -172,7 +172,7 @@ def _differentiate(recorder, flat_targets, target_slots, flat_sources, seeds, se
     recording = _context.current.recording
     mode = _mode(recorder, program, recording, saved, seeds)
     if mode == "outer deferred":
-        grad_tensors = _record_deferred_gradient_op(recorder, program, saved, seeds, seed_objs)
+        grad_tensors = _record_gradient_op(recorder, program, saved, seeds, seed_objs)
     elif mode == "deferred":
         grad_tensors = _deferred_gradients(program, saved, seeds, flat_targets)
     else:
@@ -183,7 +183,8 @@ def _differentiate(recorder, flat_targets, target_slots, flat_sources, seeds, se
         if indices is not None:  # sparse gradients: TF's IndexedSlices
             grad_tensors = [g if rows is None else IndexedSlices(g, Tensor(rows), list(flat_sources[i].shape))
                             for i, g, rows in zip(connected, grad_tensors, indices)]
-    _results_at(results, connected, grad_tensors)
+    for i, g in zip(connected, grad_tensors):
+        results[i] = g
 
 
 def _mode(recorder, program, recording, saved, seeds):
@@ -193,7 +194,8 @@ def _mode(recorder, program, recording, saved, seeds):
     concrete = _concrete(seeds, saved)
     deferrable = (concrete and _lazy.ENABLED and recorder.deferred and not recorder.persistent and program.dense
                   and _context.current.read_hook is None)
-    if deferrable and (not recording or _outer_tapes_defer(recording)):
+    # nested tapes: deferred when every recording tape records deferred ops (not a forward accumulator)
+    if deferrable and all(type(outer) is _record._Recorder for outer in recording):
         return "outer deferred" if recording else "deferred"
     if _context.current.read_hook is not None or not concrete and _traced(seeds, saved):
         # inside a trace (a function's, a custom gradient's), or a function's discovery run
@@ -216,11 +218,6 @@ def _gradients_now(program, saved, seeds, inline):
         return [Tensor(g) for g in grads], None
     return ([Tensor(g[0] if sparse else g) for g, sparse in zip(grads, program.sparse)],
             [g[1] if sparse else None for g, sparse in zip(grads, program.sparse)])
-
-
-def _results_at(results, positions, grads):
-    for i, g in zip(positions, grads):
-        results[i] = g
 
 
 def _finish(flat_targets, target_slots, flat_sources, seeds, results, unconnected, sources):
@@ -289,14 +286,6 @@ def _add(a, b):
     return math_ops.add(convert_to_tensor(a), convert_to_tensor(b))
 
 
-def _outer_tapes_defer(recording):
-    """True when every tape recording this gradient (nested tapes) records deferred ops."""
-    for outer in recording:
-        if type(outer) is not _record._Recorder:
-            return False
-    return True
-
-
 def _concrete(seeds, saved):
     """True when every value is a computed array or a deferred one (no tracer)."""
     for v in saved:
@@ -308,40 +297,30 @@ def _concrete(seeds, saved):
     return True
 
 
-def _record_deferred_gradient_op(recorder, program, saved, seeds, seed_objs):
-    """The gradients as deferred ops recorded on the outer tapes (higher-order gradients).
+def _record_gradient_op(recorder, program, saved, seeds, seed_objs, grad_tensors=None):
+    """Records the backward on the tapes now recording (higher-order gradients), as ops that each
+    read only the inputs their outputs depend on (see `Program.op_groups`), so TF's None patterns
+    hold at second order. Their inputs are the saved values (as the Tensors/Variables they came
+    from) and the seeds (the user's `output_gradients` tensors, or None for default ones).
 
-    Nothing runs now: the forward, this backward and the outer gradient's own backward run
-    in one program (a Hessian-vector product is one dispatch). Each group of outputs reads only
-    the inputs it depends on (see `Program.op_groups`), so TF's None patterns hold at second order.
+    Without `grad_tensors` (computed gradients), the gradients are made here as deferred ops:
+    nothing runs now, and the forward, this backward and the outer gradient's own backward run in
+    one program (a Hessian-vector product is one dispatch). Returns the gradients.
     """
     inputs = [recorder.objs[s] for s in program.arg_slots] + list(seed_objs)
     values = list(saved) + list(seeds)
-    avals = program.out_avals(values[:len(saved)], seeds)
-    grads = [None] * len(program.sparse)
+    avals = program.out_avals(saved, seeds) if grad_tensors is None else None
+    grads = [None] * len(program.sparse) if grad_tensors is None else grad_tensors
     for positions, outputs, op in program.op_groups(values):
-        group_values = [values[i] for i in positions]
-        node = _lazy.Node(op, ("gradient", program, positions, outputs), group_values, True)
-        group = [Tensor(p) for p in _lazy.outputs_of(node, [avals[j] for j in outputs], None)]
-        _record.record_all(op, node.key, [inputs[i] for i in positions], group_values, group)
-        for j, tensor in zip(outputs, group):
-            grads[j] = tensor
+        key, group_values = ("gradient", program, positions, outputs), [values[i] for i in positions]
+        if grad_tensors is None:
+            node = _lazy.Node(op, key, group_values, True)
+            for j, p in zip(outputs, _lazy.outputs_of(node, [avals[j] for j in outputs], None)):
+                grads[j] = Tensor(p)
+        _record.record_all(op, key, [inputs[i] for i in positions], group_values, [grads[j] for j in outputs])
     for j in range(len(grads)):
         if grads[j] is None:  # depends on no input (a constant): computed alone, recorded nowhere
             op = program.as_op()
             node = _lazy.Node(lambda *v, j=j, op=op: (op(*v)[j],), ("gradient", program, j), values, True)
             grads[j] = Tensor(_lazy.Pending(node, 0, *avals[j]))
     return grads
-
-
-def _record_gradient_op(recorder, program, saved, seeds, seed_objs, grad_tensors):
-    """Records the backward program on the tapes now recording (higher-order gradients).
-
-    Its inputs are the saved values (as the Tensors/Variables they came from) and the seeds (the
-    user's `output_gradients` tensors, or None for default ones).
-    """
-    inputs = [recorder.objs[s] for s in program.arg_slots] + list(seed_objs)
-    values = list(saved) + list(seeds)
-    for positions, outputs, op in program.op_groups(values):
-        _record.record_all(op, ("gradient", program, positions, outputs), [inputs[i] for i in positions],
-                         [values[i] for i in positions], [grad_tensors[j] for j in outputs])

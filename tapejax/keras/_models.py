@@ -25,6 +25,7 @@ from tapejax.keras._callbacks import CallbackList, History
 from tapejax.keras._compile_losses import CompileLoss
 from tapejax.keras._compile_metrics import CompileMetrics
 from tapejax.keras._layer import Input, InputLayer, KerasTensor, Layer, _leaves, _map
+from tapejax.keras._rnn_cells import states_kept
 
 __all__ = ["Model", "Sequential", "Functional", "History"]
 
@@ -530,14 +531,16 @@ class Model(Layer):
         if isinstance(x, Dataset):
             if self._metrics_unbuilt():
                 x, y, _ = _unpack(next(iter(x.take(1))))
-                self._resolve_metrics(y, self(x, training=False))
+                with states_kept(self):  # a stateful model's states are not advanced by this look
+                    self._resolve_metrics(y, self(x, training=False))
                 self._prepared = True
             return
         if self._metrics_unbuilt():
             n = min(_num_samples(x), 2)
             xb = _to_tensor_batch(_slice(x, slice(0, n)))
             yb = _to_tensor_batch(_slice(y, slice(0, n)))
-            self._resolve_metrics(yb, self(xb, training=False))
+            with states_kept(self):
+                self._resolve_metrics(yb, self(xb, training=False))
             self._prepared = True
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
