@@ -80,8 +80,8 @@ def _class_identity(obj):
         return "keras.src.models.functional", "Functional", "Functional"
     if isinstance(obj, Sequential) and _is_tapejax_class(cls):
         return "keras", "Sequential", None
-    if _is_tapejax_class(cls):
-        return "keras.layers", cls.__name__, None
+    if _is_tapejax_class(cls):  # a class TF's Keras exports from another module says which
+        return getattr(cls, "_keras_module", "keras.layers"), cls.__name__, None
     return cls.__module__, cls.__name__, get_registered_name(cls)
 
 
