@@ -55,6 +55,9 @@ config = _namespaces.make("keras.config", "tf.keras.config", {
     **_namespaces.pick(_mixed_precision, ["dtype_policy", "set_dtype_policy"]),
     "backend": _backend.backend})
 
+# The Keras 3 release tapejax's tf.keras follows (the one TF 2.21's tf.keras was checked against here)
+__version__ = "3.15.1"
+
 __all__ = ["DTypePolicy", "Initializer", "Input", "InputSpec", "KerasTensor", "Layer", "Loss", "Metric", "Model",
            "Optimizer", "Regularizer", "Sequential", "Variable", "activations", "backend", "callbacks",
            "config", "constraints", "datasets", "initializers", "layers", "losses", "metrics", "mixed_precision", "models",

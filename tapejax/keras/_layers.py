@@ -297,21 +297,32 @@ class Conv2D(Layer):
                 dims.append((size - (k - 1) * d - 1) // s + 1)
         return (input_shape[0],) + tuple(dims) + (self.filters,)
 
+    def _conv(self, params, activation):
+        attrs = (("strides", self.strides), ("padding", self.padding.upper()),
+                 ("dilations", self.dilation_rate))
+        op = _kernels.CONV2D
+        if self.groups != 1:
+            op, attrs = _kernels.CONV_ND, attrs + (("groups", self.groups),)
+        return apply(op, params, attrs + (("activation", activation),))
+
+    def convolution_op(self, inputs, kernel):
+        """The convolution of `inputs` with `kernel` (no bias, no activation), as Keras 3's
+        `BaseConv.convolution_op`: a subclass overriding it changes what `call` convolves with."""
+        return self._conv([_floating(self, inputs), kernel], "linear")
+
     def call(self, inputs):
         x = _floating(self, inputs)
         if x.ndim != 4:
             raise ValueError(f"Input 0 of layer \"{self.name}\" is incompatible with the layer: "
                              f"expected ndim=4, found ndim={x.ndim}. Full shape received: "
                              f"{tuple(x.shape)}")
+        if type(self).convolution_op is not Conv2D.convolution_op:  # Keras 3: conv, + bias, activation
+            outputs = self.convolution_op(x, self.kernel)
+            return self.activation(outputs if self.bias is None else outputs + self.bias)
         params = [x, self.kernel] + ([self.bias] if self.bias is not None else [])
-        attrs = (("strides", self.strides), ("padding", self.padding.upper()),
-                 ("dilations", self.dilation_rate))
-        op = _kernels.CONV2D
-        if self.groups != 1:
-            op, attrs = _kernels.CONV_ND, attrs + (("groups", self.groups),)
         if self._act_name is not None:
-            return apply(op, params, attrs + (("activation", self._act_name),))
-        return self.activation(apply(op, params, attrs + (("activation", "linear"),)))
+            return self._conv(params, self._act_name)
+        return self.activation(self._conv(params, "linear"))
 
 
 class _Pooling2D(Layer):
