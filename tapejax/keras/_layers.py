@@ -13,7 +13,7 @@ from tapejax._tensor import Tensor
 from tapejax.keras import _activations as activations
 from tapejax.keras import _constraints as constraints
 from tapejax.keras import _initializers as initializers
-from tapejax.keras import _kernels
+from tapejax.keras import _keras_ops, _kernels
 from tapejax.keras import _regularizers as regularizers
 from tapejax.keras._attention import AdditiveAttention, Attention  # noqa: F401
 from tapejax.keras._conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D  # noqa: F401
@@ -752,8 +752,8 @@ class Concatenate(Layer):
         super().__init__(**kwargs)
         self.axis = axis
 
-    def call(self, inputs):
-        return array_ops.concat(list(inputs), axis=self.axis)
+    def call(self, inputs):  # Keras 3's ops.concatenate: mixed dtypes promote (int64 and float32: float32)
+        return _keras_ops.concatenate(list(inputs), axis=self.axis)
 
 
 Convolution2D = Conv2D

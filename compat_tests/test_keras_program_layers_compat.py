@@ -1,5 +1,7 @@
-"""Keras 3's `Conv2D.convolution_op`: the convolution without bias or activation, and the hook a
-subclass overrides to change what `call` convolves with (keras-io's subclassing_conv_layers)."""
+"""Keras 3 layer behaviours public programs hit: `Conv2D.convolution_op` (the convolution without
+bias or activation, and the hook a subclass overrides to change what `call` convolves with: keras-io's
+subclassing_conv_layers), and `Concatenate` promoting mixed dtypes (keras-io's structured data
+classification)."""
 
 import numpy as np
 
@@ -35,3 +37,13 @@ def test_a_subclass_overriding_convolution_op_changes_what_call_computes(compare
     # the kernel's gradient goes through 1/sqrt(variance) of 27 values: float32 sums in another
     # order differ by a few ulps there (outputs agree to 1e-6)
     compare(program, rtol=1e-4, atol=1e-5)
+
+
+def test_concatenate_promotes_mixed_dtypes_as_keras_ops_does(compare):
+    def program(tf):
+        ints, floats = tf.constant([[1], [2]], tf.int64), tf.constant([[0.5], [1.5]])
+        inputs = {"a": tf.keras.Input((1,), dtype="int64"), "b": tf.keras.Input((1,))}
+        model = tf.keras.Model(inputs, tf.keras.layers.concatenate(list(inputs.values())))
+        return (tf.keras.layers.Concatenate()([ints, floats]), tf.keras.layers.Concatenate()([ints, ints]),
+                model({"a": ints, "b": floats}))
+    compare(program)
