@@ -287,12 +287,12 @@ def _add(a, b):
 
 
 def _concrete(seeds, saved):
-    """True when every value is a computed array or a deferred one (no tracer)."""
+    """True when every value is a computed array (a device or NumPy one) or a deferred one (no tracer)."""
     for v in saved:
-        if type(v) is not _ArrayImpl and type(v) is not _lazy.Pending:
+        if type(v) is not _ArrayImpl and type(v) is not _lazy.Pending and type(v) is not np.ndarray:
             return False
     for s in seeds:
-        if type(s) is not _ArrayImpl:
+        if type(s) is not _ArrayImpl and type(s) is not np.ndarray:
             return False
     return True
 
