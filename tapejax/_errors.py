@@ -109,13 +109,8 @@ def _generated_by_tapejax(frame):
 
 def user_frame():
     """(filename, lineno) of the innermost stack frame outside tapejax."""
-    frame = sys._getframe(1)
-    while frame is not None and (frame.f_code.co_filename.startswith(_PACKAGE_DIR)
-                                 or _generated_by_tapejax(frame)):
-        frame = frame.f_back
-    if frame is None:
-        return ("<unknown>", 0)
-    return (frame.f_code.co_filename, frame.f_lineno)
+    site = call_site(2)
+    return ("<unknown>", 0) if site is None else (site[0].co_filename, _site_lineno(site))
 
 
 _INSIDE = {}  # a frame's file name -> whether it is one of tapejax's files (bounded: cleared when large)
@@ -150,9 +145,13 @@ def call_site(skip=1):
 
 def site_line(site):
     """'file:line' of a `call_site()`."""
+    return f"{site[0].co_filename}:{_site_lineno(site)}"
+
+
+def _site_lineno(site):
     code, offset = site
     lineno = next((line for start, end, line in code.co_lines() if start <= offset < end), None)
-    return f"{code.co_filename}:{lineno if lineno is not None else code.co_firstlineno}"
+    return lineno if lineno is not None else code.co_firstlineno
 
 
 def user_line():
