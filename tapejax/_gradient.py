@@ -258,13 +258,7 @@ def _deferred_gradients(program, saved, seeds, flat_targets):
 
 def _traced(seeds, saved):
     """True inside a JAX trace (tapejax.function, a custom gradient): run the backward inline."""
-    if type(seeds[0]) is _ArrayImpl:
-        for v in saved:
-            if type(v) is not _ArrayImpl:
-                break
-        else:
-            return False
-    return isinstance(seeds[0], jax.core.Tracer) or any(isinstance(v, jax.core.Tracer) for v in saved)
+    return any(isinstance(v, jax.core.Tracer) for v in seeds) or any(isinstance(v, jax.core.Tracer) for v in saved)
 
 
 def _check_registered(recorder, flat_targets):
