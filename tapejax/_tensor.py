@@ -6,20 +6,17 @@ tables so that they record on tapes like any other op.
 
 from __future__ import annotations
 
-import inspect
 import itertools
-import sys
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.core import Tracer
-from jax.export import is_symbolic_dim
 
 from tapejax import _checks, _context, _device, _dtypes, _explain
-from tapejax._dimension import Dimension
 from tapejax._errors import OperatorNotAllowedInGraphError, from_runtime_error
 from tapejax._lazy import Pending
+from tapejax._tensor_shape import TensorShape
 
 _next_id = itertools.count(1).__next__
 _settings = _context.settings
@@ -54,84 +51,6 @@ class SymbolicStrings:
 _SYMBOLIC = (Tracer, SymbolicStrings)  # values with no host value during a trace
 
 
-class TensorShape(tuple):
-    """The static shape of a Tensor: a tuple of ints (or None for unknown dims) with TF's repr."""
-
-    def __new__(cls, dims=()):
-        unknown_rank = dims is None
-        if dims is None:
-            dims = ()
-        if isinstance(dims, int):
-            dims = (dims,)
-        # A symbolic size (a None dimension exported by tf.saved_model) reads as None, as in TF's trace.
-        shape = super().__new__(cls, tuple(None if d is None or is_symbolic_dim(d) else int(d) for d in dims))
-        if unknown_rank:
-            shape._unknown_rank = True  # TensorShape(None): false, and `dims` is None (as TF)
-        return shape
-
-    @property
-    def rank(self):
-        return len(self)
-
-    @property
-    def dims(self):
-        """The dimensions as `tf.compat.v1.Dimension`s, or None for a shape of unknown rank."""
-        if not self:
-            return None
-        return [Dimension(d) for d in self]
-
-    def __bool__(self):
-        return self.rank is not None and not getattr(self, "_unknown_rank", False)
-
-    ndims = rank
-
-    def as_list(self):
-        return list(self)
-
-    def num_elements(self):
-        if any(d is None for d in self):
-            return None
-        return int(np.prod(self, dtype=np.int64))
-
-    def is_fully_defined(self):
-        return all(d is not None for d in self)
-
-    def is_compatible_with(self, other):
-        other = TensorShape(other)
-        return len(self) == len(other) and all(
-            a is None or b is None or a == b for a, b in zip(self, other))
-
-    def merge_with(self, other):
-        other = TensorShape(other)
-        if not self.is_compatible_with(other):
-            raise ValueError(f"Shapes {self} and {other} are not compatible")
-        return TensorShape([a if a is not None else b for a, b in zip(self, other)])
-
-    def concatenate(self, other):
-        return TensorShape(tuple(self) + tuple(TensorShape(other)))
-
-    def __getitem__(self, item):
-        got = tuple.__getitem__(self, item)
-        return TensorShape(got) if isinstance(item, slice) else got
-
-    def __eq__(self, other):
-        try:
-            return tuple(self) == tuple(other)
-        except TypeError:
-            return False
-
-    def __ne__(self, other):
-        return not self == other
-
-    __hash__ = tuple.__hash__
-
-    def __repr__(self):
-        return f"TensorShape({list(self)})"
-
-    def __str__(self):
-        return "(" + ", ".join(str(d) for d in self) + ("," if len(self) == 1 else "") + ")"
-
-
 def _host(value):
     """`np.asarray(value)`: a host read, where pending value checks raise (see `_checks`)."""
     if _checks._state.pending and not isinstance(value, Tracer):
@@ -162,7 +81,10 @@ class Tensor:
 
     __slots__ = ("_v", "_id", "_name", "__weakref__")  # _name: TF's, set in traces only
     __array_priority__ = 100
-    _unstack = None  # `tf.unstack`, set by the op layer above (`_ops/_operators.py`) with the operators
+    # Set by the op layer above (`_ops/_operators.py`) with the operators: `tf.unstack`, and a traced
+    # Tensor's TF graph name (`_trace_graph.symbolic_name`: "add:0").
+    _unstack = None
+    _symbolic_name = None
 
     def __init__(self, value):
         self._v = value  # a jax.Array, a tracer, or a `_lazy.Pending` (shape and dtype known)
@@ -199,7 +121,7 @@ class Tensor:
     @property
     def name(self):
         if isinstance(self._v, _SYMBOLIC):  # a traced Tensor: TF's graph name ("add:0")
-            return _symbolic_name(self)
+            return self._symbolic_name()
         raise AttributeError("Tensor.name is undefined when eager execution is enabled.")
 
     def numpy(self):
@@ -287,13 +209,13 @@ class Tensor:
 
     def __repr__(self):
         if isinstance(self._v, _SYMBOLIC):
-            return f"<tf.Tensor '{_symbolic_name(self)}' shape={self.shape} dtype={self.dtype.name}>"
+            return f"<tf.Tensor '{self._symbolic_name()}' shape={self.shape} dtype={self.dtype.name}>"
         return (f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, "
                 f"numpy={_numpy_text(_host(self._value), True)}>")
 
     def __str__(self):
         if isinstance(self._v, _SYMBOLIC):
-            return f'Tensor("{_symbolic_name(self)}", shape={self.shape}, dtype={self.dtype.name})'
+            return f'Tensor("{self._symbolic_name()}", shape={self.shape}, dtype={self.dtype.name})'
         return (f"tf.Tensor({_numpy_text(_host(self._value), False)}, shape={self.shape}, "
                 f"dtype={self.dtype.name})")
 
@@ -310,66 +232,6 @@ class Tensor:
 
     def __deepcopy__(self, memo):
         return self
-
-
-# The name of a traced (symbolic) Tensor, as TF's graph tensors ("a:0"): an op output has the name
-# the trace gave it (see `_trace_graph`: "add:0", "Sum_1:0"); an argument of the tapejax.function
-# being traced is named as TF names its placeholder (the parameter's name, `args_0` for *args, `x_1`
-# for the second Tensor inside an argument `x`). Printing an argument is a debugging path, so the
-# function being traced is found by looking up the stack for `tapejax._function`'s trace body (its
-# `python_function`, `call_args`, `call_kwargs`) rather than by naming arguments on every traced call.
-# Anything else (a value made inside JAX code that is not an op) prints as "tensor:0".
-_UNNAMED = "tensor"
-
-
-def _symbolic_name(tensor):
-    named = getattr(tensor, "_name", None)
-    if named is not None:
-        return named
-    return _argument_or_unnamed(tensor) + ":0"
-
-
-def _argument_or_unnamed(tensor):
-    frame = sys._getframe(2)
-    while frame is not None:
-        local = frame.f_locals
-        if (frame.f_code.co_name == "body" and frame.f_code.co_filename.endswith("_function.py")
-                and "call_args" in local and "python_function" in local):
-            name = _argument_name(tensor, local["python_function"], local["call_args"],
-                                  local.get("call_kwargs") or {})
-            return _UNNAMED if name is None else name
-        frame = frame.f_back
-    return _UNNAMED
-
-
-def _argument_name(tensor, function, args, kwargs):
-    try:
-        bound = inspect.signature(function).bind(*args, **kwargs)
-    except (TypeError, ValueError):
-        return None
-    for param_name, value in bound.arguments.items():
-        kind = bound.signature.parameters[param_name].kind
-        if kind is inspect.Parameter.VAR_POSITIONAL:
-            named = [(f"{param_name}_{i}", v) for i, v in enumerate(value)]
-        elif kind is inspect.Parameter.VAR_KEYWORD:
-            named = list(value.items())
-        else:
-            named = [(param_name, value)]
-        for base, value in named:
-            for i, leaf in enumerate(_tensor_leaves(value)):
-                if leaf is tensor:
-                    return base if i == 0 else f"{base}_{i}"
-    return None
-
-
-def _tensor_leaves(value):
-    if type(value) is Tensor:
-        return [value]
-    if isinstance(value, dict):
-        return [t for k in sorted(value) for t in _tensor_leaves(value[k])]
-    if isinstance(value, (list, tuple)):
-        return [t for v in value for t in _tensor_leaves(v)]
-    return []
 
 
 def _rebuild_tensor(array):

@@ -19,6 +19,8 @@ flow or a random draw made equations no op recorded, it is not used).
 from __future__ import annotations
 
 import contextlib
+import inspect
+import sys
 
 import jax
 from jax.export import is_symbolic_dim
@@ -123,6 +125,67 @@ def note_leaks(graph, tensors):
         if found is not None:
             graph.leaked = found[0]
             return
+
+
+# The name of a traced (symbolic) Tensor, as TF's graph tensors ("a:0"): an op output has the name
+# the trace gave it (`note_op`: "add:0", "Sum_1:0"); an argument of the tapejax.function
+# being traced is named as TF names its placeholder (the parameter's name, `args_0` for *args, `x_1`
+# for the second Tensor inside an argument `x`). Printing an argument is a debugging path, so the
+# function being traced is found by looking up the stack for `tapejax._function`'s trace body (its
+# `python_function`, `call_args`, `call_kwargs`) rather than by naming arguments on every traced call.
+# Anything else (a value made inside JAX code that is not an op) prints as "tensor:0". `_ops/_operators.py`
+# sets it as `Tensor._symbolic_name`, read by a traced Tensor's `name` and reprs.
+_UNNAMED = "tensor"
+
+
+def symbolic_name(tensor):
+    named = getattr(tensor, "_name", None)
+    if named is not None:
+        return named
+    return _argument_or_unnamed(tensor) + ":0"
+
+
+def _argument_or_unnamed(tensor):
+    frame = sys._getframe(2)
+    while frame is not None:
+        local = frame.f_locals
+        if (frame.f_code.co_name == "body" and frame.f_code.co_filename.endswith("_function.py")
+                and "call_args" in local and "python_function" in local):
+            name = _argument_name(tensor, local["python_function"], local["call_args"],
+                                  local.get("call_kwargs") or {})
+            return _UNNAMED if name is None else name
+        frame = frame.f_back
+    return _UNNAMED
+
+
+def _argument_name(tensor, function, args, kwargs):
+    try:
+        bound = inspect.signature(function).bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        return None
+    for param_name, value in bound.arguments.items():
+        kind = bound.signature.parameters[param_name].kind
+        if kind is inspect.Parameter.VAR_POSITIONAL:
+            named = [(f"{param_name}_{i}", v) for i, v in enumerate(value)]
+        elif kind is inspect.Parameter.VAR_KEYWORD:
+            named = list(value.items())
+        else:
+            named = [(param_name, value)]
+        for base, value in named:
+            for i, leaf in enumerate(_tensor_leaves(value)):
+                if leaf is tensor:
+                    return base if i == 0 else f"{base}_{i}"
+    return None
+
+
+def _tensor_leaves(value):
+    if type(value) is Tensor:
+        return [value]
+    if isinstance(value, dict):
+        return [t for k in sorted(value) for t in _tensor_leaves(value[k])]
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in _tensor_leaves(v)]
+    return []
 
 
 @contextlib.contextmanager

@@ -7,7 +7,7 @@ import operator
 import jax
 import jax.numpy as jnp
 
-from tapejax import _cache, _context, _device, _dtypes, _explain, _kernels, _lazy, _trace_graph
+from tapejax import _cache, _context, _device, _dtypes, _explain, _lazy, _trace_graph
 from tapejax._errors import InvalidArgumentError
 from tapejax._holders import attribute_held_beyond, item_held_beyond
 from tapejax._tensor import Tensor, TensorShape, _host, _next_id, _numpy_text, _Reference
@@ -26,6 +26,13 @@ class VariableAggregation:
     MEAN = 2
     ONLY_FIRST_REPLICA = 3
 
+
+# assign_add / assign_sub: the update's kernel, its in-place form (when nothing else holds the old
+# value), and TF's op name.
+_UPDATES = {
+    operator.add: (jax.jit(jnp.add), jax.jit(jnp.add, donate_argnums=0), "AssignAddVariableOp"),
+    operator.sub: (jax.jit(jnp.subtract), jax.jit(jnp.subtract, donate_argnums=0), "AssignSubVariableOp"),
+}
 
 _update_kernels = {}
 _cache.register(_update_kernels.clear)
@@ -122,6 +129,10 @@ class Variable:
             listener(self)
 
     # -- reading -------------------------------------------------------------------------------
+    # The slot `_stored` holds an array or a `_lazy.Pending` update; `_array` is its array (a pending
+    # update runs first). `_read()` (`_value`, as Tensor's) is what a trace's read hook gives, else
+    # `_array`, and counts this thread among the Variable users (`_context.donation_lock`); `_v`, read
+    # by every op, is the same value in one call, without counting the thread.
     @property
     def _array(self):
         """The current array; a pending update runs first (with every other pending one)."""
@@ -138,26 +149,18 @@ class Variable:
 
     def _read(self):
         """The current value as a JAX array (a tracer inside `tapejax.function`)."""
-        context = _context.variable_user()
-        hook = context.read_hook
-        if hook is not None:
-            return hook(self)
-        return self._array
+        hook = _context.variable_user().read_hook
+        return self._array if hook is None else hook(self)
 
-    @property
-    def _value(self):
-        return self._read()
+    _value = property(_read)
 
     @property
     def _v(self):
-        """As `_value` (kept apart as one call: every op reads it)."""
         hook = _context.current.read_hook
         if hook is not None:
             return hook(self)
         stored = self._stored
-        if type(stored) is _lazy.Pending:
-            stored = self._array
-        return stored
+        return self._array if type(stored) is _lazy.Pending else stored
 
     def value(self):
         """Returns the current value as a Tensor; the read is watched by recording tapes."""
@@ -216,6 +219,30 @@ class Variable:
         self._write(self._check_assignable(value))
         return self if read_value else None
 
+    def assign_add(self, delta, use_locking=None, name=None, read_value=True):
+        """Adds `delta` to the variable in place (not differentiable).
+
+        Returns:
+          The variable, or None with `read_value=False`.
+        """
+        return self._assign_update(delta, operator.add, read_value)
+
+    def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
+        """Subtracts `delta` from the variable in place (not differentiable).
+
+        Returns:
+          The variable, or None with `read_value=False`.
+        """
+        return self._assign_update(delta, operator.sub, read_value)
+
+    def _assign_update(self, delta, combine, read_value):
+        if _context.settings.explain:
+            _explain.note_assign(self, delta)
+        if not self._fused_update(delta, combine):
+            kernel, in_place_kernel, op_name = _UPDATES[combine]
+            self._update(kernel, in_place_kernel, self._check_update(delta, op_name))
+        return self if read_value else None
+
     def _check_update(self, delta, op_name):
         try:
             return self._check_assignable(delta)
@@ -224,32 +251,6 @@ class Variable:
             raise InvalidArgumentError(
                 f"Cannot update variable with shape [{','.join(map(str, self.shape))}] using a Tensor "
                 f"with shape [{','.join(map(str, got))}], shapes must be equal. [Op:{op_name}] name: ") from None
-
-    def assign_add(self, delta, use_locking=None, name=None, read_value=True):
-        """Adds `delta` to the variable in place (not differentiable).
-
-        Returns:
-          The variable, or None with `read_value=False`.
-        """
-        if _context.settings.explain:
-            _explain.note_assign(self, delta)
-        if not self._fused_update(delta, operator.add):
-            self._update(_kernels.add_kernel, _kernels.add_in_place_kernel,
-                         self._check_update(delta, "AssignAddVariableOp"))
-        return self if read_value else None
-
-    def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
-        """Subtracts `delta` from the variable in place (not differentiable).
-
-        Returns:
-          The variable, or None with `read_value=False`.
-        """
-        if _context.settings.explain:
-            _explain.note_assign(self, delta)
-        if not self._fused_update(delta, operator.sub):
-            self._update(_kernels.sub_kernel, _kernels.sub_in_place_kernel,
-                         self._check_update(delta, "AssignSubVariableOp"))
-        return self if read_value else None
 
     def _fused_update(self, delta, combine):
         """`v.assign_sub(lr * g)` as one deferred update when `delta` is one deferred op on a

@@ -113,3 +113,4 @@ for _cls in (Tensor, Variable):
 Variable._to_tensor = staticmethod(convert_to_tensor)
 Variable._identity = staticmethod(array_ops.identity)
 Tensor._unstack = array_ops.unstack
+Tensor._symbolic_name = _trace_graph.symbolic_name

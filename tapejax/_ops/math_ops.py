@@ -8,9 +8,9 @@ import jax.scipy.special as jsp
 import numpy as np
 
 from tapejax import _checks, _dtypes, _ragged_dispatch
-from tapejax import _kernels as K
 from tapejax._errors import InvalidArgumentError, NotFoundError
 from tapejax._ops import _shapes, array_ops
+from tapejax._ops import _tf_kernels as K
 from tapejax._ops._convert import as_value, binary_inputs, convert_to_tensor
 from tapejax._ops._dispatch import Op, apply
 from tapejax._tensor import Tensor

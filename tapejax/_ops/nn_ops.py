@@ -8,9 +8,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _kernels as K
 from tapejax._errors import InvalidArgumentError
 from tapejax._ops import _shapes, array_ops, math_ops, random_ops
+from tapejax._ops import _tf_kernels as K
 from tapejax._ops._convert import as_value, binary_inputs, convert_to_tensor
 from tapejax._ops._dispatch import Op, apply
 from tapejax._tensor import Tensor

@@ -10,7 +10,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from tapejax import _kernels as K
+from tapejax._ops import _tf_kernels as K
 from tapejax._ops._dispatch import Op
 
 # Activations by Keras name, as pure JAX functions with TF's gradient conventions.

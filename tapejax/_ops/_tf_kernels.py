@@ -1,4 +1,5 @@
-"""JAX functions whose gradients follow TF's conventions where JAX's differ (kinks, ties, NaNs)."""
+"""The op tables' JAX functions whose gradients follow TF's conventions where JAX's differ (kinks,
+ties, NaNs): rows of `math_ops`, `nn_ops` and `keras/_kernels`."""
 
 from __future__ import annotations
 
@@ -178,10 +179,3 @@ def _softmax_xent_jvp(axis, primals, tangents):
 def sparse_softmax_xent(labels, logits):
     logp = jax.nn.log_softmax(logits, axis=-1)
     return -jnp.take_along_axis(logp, labels[..., None].astype(jnp.int32), axis=-1)[..., 0]
-
-
-add_kernel = jax.jit(jnp.add)
-sub_kernel = jax.jit(jnp.subtract)
-# In-place forms for Variable.assign_add/sub when nothing else holds the old value.
-add_in_place_kernel = jax.jit(jnp.add, donate_argnums=0)
-sub_in_place_kernel = jax.jit(jnp.subtract, donate_argnums=0)
