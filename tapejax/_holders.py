@@ -26,13 +26,6 @@ def _count_attribute(obj, name):
     return sys.getrefcount(value)
 
 
-def _count_referent(weak):
-    value = weak()
-    if value is None:
-        return 0
-    return sys.getrefcount(value)
-
-
 class _Probe:
     __slots__ = ("value", "__weakref__")
 
@@ -42,14 +35,13 @@ def _calibrate():
     one_list = [held]
     del held  # now held by `one_list` alone
     item_extra = _count_item(one_list, 0) - 1
-    referent_extra = _count_referent(weakref.ref(one_list[0])) - 1
     probe = _Probe()
     probe.value = object()  # held by the slot alone
     attribute_extra = _count_attribute(probe, "value") - 1
-    return item_extra, attribute_extra, referent_extra
+    return item_extra, attribute_extra
 
 
-_ITEM_EXTRA, _ATTRIBUTE_EXTRA, _REFERENT_EXTRA = _calibrate()
+_ITEM_EXTRA, _ATTRIBUTE_EXTRA = _calibrate()
 
 
 def holders_of_item(container, index):
@@ -82,16 +74,38 @@ def attribute_held_beyond(obj, name, known):
     return holders_of_attribute(obj, name) > 1 + known
 
 
-def held_beyond(weak, known_uses):
-    """Whether the object `weak` refers to has holders other than the ones its caller knows of.
+def held_outputs(weak_refs, known_uses):
+    """Which of the objects `weak_refs` refer to have holders beyond those the caller knows of.
 
     Args:
-      weak: a weak reference.
+      weak_refs: weak references (None: an object to count as held).
       known_uses: a dict from `id(object)` to how many references the caller's own structures hold
         (absent: none).
 
     Returns:
-      False when the object is gone or only those known references hold it.
+      None when every object is held, else the positions of those that are, as a tuple.
     """
-    count = _count_referent(weak) - _REFERENT_EXTRA
-    return count > 0 and count > known_uses.get(id(weak()), 0)
+    held = []
+    for i, weak in enumerate(weak_refs):
+        if weak is None:
+            held.append(i)
+            continue
+        value = weak()
+        if value is not None and sys.getrefcount(value) - _HELD_EXTRA > known_uses.get(id(value), 0):
+            held.append(i)
+    return None if len(held) == len(weak_refs) else tuple(held)
+
+
+def _calibrate_held_outputs():
+    """The references `held_outputs` itself adds to what it counts, found by running it on an
+    object one list holds: the smallest `known` count it accepts as "not held beyond"."""
+    one_list = [_Probe()]
+    weak = [weakref.ref(one_list[0])]
+    known = 0  # while _HELD_EXTRA is 0: the raw count, the list's reference included
+    while held_outputs(weak, {id(one_list[0]): known}) is None:
+        known += 1
+    return known - 1
+
+
+_HELD_EXTRA = 0
+_HELD_EXTRA = _calibrate_held_outputs()

@@ -26,7 +26,7 @@ import numpy as np
 
 from tapejax import _cache, _context
 from tapejax._errors import DataLossError, from_runtime_error, site_line
-from tapejax._holders import held_beyond, item_held_beyond
+from tapejax._holders import held_outputs, item_held_beyond
 
 ENABLED = True  # False while a `tf.device` scope names a non-default device (see `device_scope_entered`)
 MAX_PROGRAMS = 256
@@ -137,9 +137,13 @@ def outputs_of(node, avals, site):
     (see `_kept_outputs`), so XLA need not materialise it. The node keeps `site`, the user's
     call site that made it (`_errors.call_site`), for error messages.
     """
+    node.site = site
+    if len(avals) == 1:  # most ops
+        pending = Pending(node, 0, *avals[0])
+        node.pendings = [weakref.ref(pending)]
+        return [pending]
     pendings = [Pending(node, i, shape, dtype) for i, (shape, dtype) in enumerate(avals)]
     node.pendings = [weakref.ref(p) for p in pendings]
-    node.site = site
     return pendings
 
 
@@ -262,31 +266,57 @@ def output_avals(kernel, key, values, multi):
 _programs = _cache.LRU(MAX_PROGRAMS)
 
 
+class _FailedInput(Exception):
+    """A node to run depends on one whose program failed (see `_recover`)."""
+
+
+def force(roots):
+    """Computes the results of the nodes `roots` and of every unresolved node they depend on,
+    together with every pending variable update: one compiled program (`_collect`, then `_run`)."""
+    if _cache.churned() and _no_trace() and _context.current.trace is None:  # shapes keep changing:
+        _cache.clear_all()  # free what they compiled (at a point where no trace holds any of it)
+    with _lock:
+        roots = _with_followers(roots)
+        registered = None
+        if _writes:
+            registered = dict(_writes)
+            _writes.clear()
+            roots = [*roots, *registered.values()]
+        try:
+            collected = _collect(roots)
+        except _FailedInput:
+            return _raise_recovered(roots)
+        if collected[0]:
+            _run(roots, registered, *collected)
+
+
 def _collect(roots):
     """The unresolved nodes `roots` depend on, in dependency order, with their specs (key, input
     refs); the leaf arrays they read, each leaf's position by id and how many times forced nodes'
-    input lists hold it; and how many times those lists hold each Pending."""
-    order, index_of = [], {}  # nodes (identity-hashed) -> position in order
-    leaves, leaf_index, leaf_uses = [], {}, []
-    pending_uses = {}
-    specs = []
-    stack = list(reversed(roots))
+    input lists hold it; and how many times those lists hold each Pending.
+
+    Raises:
+      _FailedInput: a node needed depends on one whose program failed before.
+    """
+    order, index_of, specs = [], {}, []  # index_of: node (identity-hashed) -> position in order
+    leaves, leaf_index, leaf_uses, pending_uses = [], {}, [], {}
+    stack = list(roots)
+    stack.reverse()
     while stack:
         node = stack[-1]
         if node.results is not None or node in index_of:
             stack.pop()
             continue
         if node.error is not None:
-            raise _FailedInput(node)
+            raise _FailedInput(node.error)
         inputs = node.inputs
-        waiting = False
+        depth = len(stack)
         for value in inputs:  # unresolved inputs first
             if type(value) is Pending:
                 source = value.node
                 if source.results is None and source not in index_of:
                     stack.append(source)
-                    waiting = True
-        if waiting:
+        if len(stack) > depth:
             continue
         stack.pop()
         refs = []
@@ -295,15 +325,16 @@ def _collect(roots):
                 source = value.node
                 if source.results is None:
                     refs.append((index_of[source], value.index))
-                    pending_uses[id(value)] = pending_uses.get(id(value), 0) + 1
+                    value_id = id(value)
+                    pending_uses[value_id] = pending_uses.get(value_id, 0) + 1
                     continue
-                value = source.results[value.index]
-                uses = 0  # held by a resolved node's results, not an input list
+                value, uses = source.results[value.index], 0  # held by a resolved node, not an input list
             else:
                 uses = 1
-            slot = leaf_index.get(id(value))
+            value_id = id(value)
+            slot = leaf_index.get(value_id)
             if slot is None:
-                slot = leaf_index[id(value)] = len(leaves)
+                leaf_index[value_id] = slot = len(leaves)
                 leaves.append(value)
                 leaf_uses.append(uses)
             else:
@@ -315,12 +346,56 @@ def _collect(roots):
     return order, specs, leaves, leaf_index, leaf_uses, pending_uses
 
 
-class _FailedInput(Exception):
-    """A node to run depends on one whose program failed (see `_recover`)."""
-
-    def __init__(self, node):
-        super().__init__(node.error)
-        self.node = node
+def _run(roots, registered, order, specs, leaves, leaf_index, leaf_uses, pending_uses):
+    """Runs the program computing `order` (compiled once per structure, see `_build`) and stores
+    every node's results. Outputs only the forced nodes read (a forward intermediate, a gradient an
+    update here uses) are computed but not returned (`held_outputs`), which saves their buffers and
+    lets XLA fuse through them; old Variable values nothing else holds are donated. A failure is
+    recovered (`_recover`); an interrupt before the program ran leaves the updates pending."""
+    kept = tuple([None if node.pendings is None else held_outputs(node.pendings, pending_uses)
+                  for node in order])
+    writes = [node for node in registered.values() if node.results is None] if registered else ()
+    donated, output_order = (), None
+    if writes:
+        donated = _donated_leaves(writes, leaves, leaf_index, leaf_uses)
+        written = set(writes)
+        # JAX pairs each donated buffer with the first output of its shape: updates come first
+        output_order = tuple([i for i, node in enumerate(order) if node in written]
+                             + [i for i, node in enumerate(order) if node not in written])
+    key = (tuple(specs), tuple([leaf.aval if type(leaf) is ArrayImpl else jax.typeof(leaf) for leaf in leaves]),
+           donated, output_order, kept)
+    program = _programs.lookup(key)
+    if program is None:
+        program = _programs.insert(key, _build(order, specs, len(leaves), donated, output_order, kept))
+    donated_values = [leaves[i] for i in donated]
+    if donated:
+        leaves = [leaf for i, leaf in enumerate(leaves) if i not in donated]
+    del leaf_index, pending_uses
+    calls["force"] += 1
+    guard = _DeferredInterrupts().__enter__() if donated else None
+    try:
+        try:
+            outputs = _call(program, donated_values, leaves)
+        except Exception:  # e.g. the fused program needs more memory than each op alone
+            del donated_values, leaves
+            return _raise_recovered(roots)
+        except BaseException:
+            for write_key, node in (registered or {}).items():
+                _writes.setdefault(write_key, node)
+            raise
+        for i, results in zip(output_order or range(len(order)), outputs):
+            node = order[i]
+            positions = kept[i]
+            if positions is not None:  # not returned: nothing outside can read them
+                full = [None] * len(node.pendings)
+                for j, value in zip(positions, results):
+                    full[j] = value
+                results = tuple(full)
+            node.results = results
+            node.inputs = node.pendings = node.follower = None  # what it read is no longer needed
+    finally:
+        if guard is not None:
+            guard.__exit__()
 
 
 def _op_name(node):
@@ -451,23 +526,6 @@ def deferred_interrupts():
     return _DeferredInterrupts()
 
 
-def _kept_outputs(order, pending_uses):
-    """Per node, None (every output leaves the program) or the outputs something outside the
-    deferred graph still holds: an output only the forced nodes read (a forward intermediate, a
-    gradient an update in this program uses) is computed but not returned, which saves its buffer
-    and lets XLA fuse through it."""
-    kept = []
-    for node in order:
-        pendings = node.pendings
-        if pendings is None:
-            kept.append(None)
-            continue
-        # holders inside the graph: the input lists of the nodes forced here (dropped after)
-        live = tuple([i for i, weak in enumerate(pendings) if weak is None or held_beyond(weak, pending_uses)])
-        kept.append(None if len(live) == len(pendings) else live)
-    return tuple(kept)
-
-
 def _build(order, specs, n_leaves, donated, output_order, kept_outputs):
     kernels = [(node.kernel, node.multi) for node in order]
     refs_of = [refs for _, refs in specs]
@@ -486,7 +544,7 @@ def _build(order, specs, n_leaves, donated, output_order, kept_outputs):
             out = kernel(*args)
             results.append(tuple(out) if multi else (out,))
         return [results[i] if kept_outputs[i] is None else tuple([results[i][j] for j in kept_outputs[i]])
-                for i in output_order]
+                for i in (range(len(results)) if output_order is None else output_order)]
 
     return jax.jit(run, donate_argnums=(0,) if donated else ())
 
@@ -505,92 +563,6 @@ def _donated_leaves(writes, leaves, leaf_index, leaf_uses):
             if pos is not None and not item_held_beyond(leaves, pos, leaf_uses[pos]) and pos not in donated:
                 donated.append(pos)
     return tuple(donated)
-
-
-def force(roots):
-    """Computes the results of the nodes `roots` and of every unresolved node they depend on,
-    together with every pending variable update: one compiled program (`_plan`, then `_run`)."""
-    if _cache.churned() and _no_trace() and _context.current.trace is None:  # shapes keep changing:
-        # free what they compiled (at a point where no trace holds any of it)
-        _cache.clear_all()
-    with _lock:
-        roots = _with_followers(roots)
-        registered = dict(_writes)
-        if registered:
-            roots = list(roots) + list(registered.values())
-            _writes.clear()
-        try:
-            plan = _plan(roots, registered)
-        except _FailedInput:
-            plan = None
-        if plan is None:
-            _raise_recovered(roots)
-        elif plan:
-            _run(plan, roots, registered)
-
-
-def _plan(roots, registered):
-    """The program computing what `roots` need: `(program, order, output_order, kept_outputs,
-    donated values, other leaf values)`, or () when nothing is left to compute.
-
-    Raises:
-      _FailedInput: a node needed depends on one whose program failed before.
-    """
-    order, specs, leaves, leaf_index, leaf_uses, pending_uses = _collect(roots)
-    if not order:
-        return ()
-    kept_outputs = _kept_outputs(order, pending_uses)
-    writes = [node for node in registered.values() if node.results is None]
-    if writes:
-        donated = _donated_leaves(writes, leaves, leaf_index, leaf_uses)
-        written = set(writes)
-        # JAX pairs each donated buffer with the first output of its shape: updates come first
-        output_order = tuple([i for i, node in enumerate(order) if node in written]
-                             + [i for i, node in enumerate(order) if node not in written])
-    else:
-        donated, output_order = (), tuple(range(len(order)))
-    key = (tuple(specs), tuple([leaf.aval if type(leaf) is ArrayImpl else jax.typeof(leaf) for leaf in leaves]),
-           donated, output_order, kept_outputs)
-    program = _programs.lookup(key)
-    if program is None:
-        program = _programs.insert(key, _build(order, specs, len(leaves), donated, output_order, kept_outputs))
-    donated_values = [leaves[i] for i in donated]
-    other_values = [leaf for i, leaf in enumerate(leaves) if i not in donated] if donated else leaves
-    return program, order, output_order, kept_outputs, donated_values, other_values
-
-
-def _run(plan, roots, registered):
-    """Runs a `_plan` and stores every node's results; a failure is recovered (`_recover`), an
-    interrupt before the program ran leaves the updates pending."""
-    program, order, output_order, kept_outputs, donated_values, other_values = plan
-    del plan
-    calls["force"] += 1
-    guard = _DeferredInterrupts() if donated_values else None
-    if guard is not None:
-        guard.__enter__()
-    try:
-        try:
-            outputs = _call(program, donated_values, other_values)
-        except Exception:
-            # e.g. the fused program needs more memory than each op alone: run them one by one
-            del donated_values, other_values
-            _raise_recovered(roots)
-            return
-        except BaseException:
-            for key, node in registered.items():
-                _writes.setdefault(key, node)
-            raise
-        for i, results in zip(output_order, outputs):
-            node = order[i]
-            if kept_outputs[i] is not None:  # outputs nothing outside can read: not returned
-                full = [None] * len(node.pendings)
-                for j, value in zip(kept_outputs[i], results):
-                    full[j] = value
-                results = tuple(full)
-            _store(node, results)
-    finally:
-        if guard is not None:
-            guard.__exit__(None, None, None)
 
 
 def _call(program, donated_values, other_values):

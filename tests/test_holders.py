@@ -134,21 +134,25 @@ def test_the_counts_are_the_same_on_other_pythons(version):
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
 
 
-def test_held_beyond_asks_only_about_holders_the_caller_does_not_know_of():
+def test_held_questions_ask_only_about_holders_the_caller_does_not_know_of():
     import weakref
 
-    from tapejax._holders import attribute_held_beyond, held_beyond, item_held_beyond
+    from tapejax._holders import attribute_held_beyond, held_outputs, item_held_beyond
 
-    value = _Weak()
+    value, other = _Weak(), _Weak()
     weak = weakref.ref(value)
-    graph = [value, value]  # two references the caller's structures hold
+    graph = [value, value, other]  # two references to `value` the caller's structures hold
     del value
-    assert not held_beyond(weak, {id(weak()): 2}) and held_beyond(weak, {id(weak()): 1})
+    refs = [weak, None, weakref.ref(other)]  # None: counted as held
+    known = {id(weak()): 2, id(other): 2}  # `other`: the list and this function's name
+    assert held_outputs(refs, known) == (1,)
+    assert held_outputs(refs, {**known, id(weak()): 1}) == (0, 1)
+    assert held_outputs(refs, {id(weak()): 1}) is None  # all held
     user = graph[0]
-    assert held_beyond(weak, {id(weak()): 2})  # the user's name
+    assert held_outputs(refs, known) == (0, 1)  # the user's name
     assert item_held_beyond(graph, 0, 1) and not item_held_beyond(graph, 0, 2)
-    del user, graph
-    assert weak() is None and not held_beyond(weak, {})
+    del user, graph, other
+    assert weak() is None and held_outputs([weak], {}) == ()
     slot = _Slot()
     slot.value = object()
     assert not attribute_held_beyond(slot, "value", 0)
