@@ -98,10 +98,6 @@ class Tensor:
             value = self._v = value.resolve()
         return value
 
-    @_value.setter
-    def _value(self, value):
-        self._v = value
-
     @property
     def shape(self):
         return TensorShape(self._v.shape)
@@ -128,12 +124,16 @@ class Tensor:
         """Returns the value as a NumPy array (a NumPy scalar for rank 0)."""
         if isinstance(self._v, _SYMBOLIC):  # a traced Tensor (e.g. one that leaked out of a function)
             raise AttributeError("'SymbolicTensor' object has no attribute 'numpy'")
-        if _settings.explain:
-            _explain.note_exit(self, ".numpy()")
-        array = _host(self._value)
+        array = self._host_value(".numpy()")
         if array.dtype.kind == "O":  # a string tensor's host array: a copy, as TF returns
             array = array.copy()
         return array[()] if array.ndim == 0 else array
+
+    def _host_value(self, how):
+        """The value on the host; with TAPEJAX_EXPLAIN, noted as leaving the tapes (by `how`)."""
+        if _settings.explain:
+            _explain.note_exit(self, how)
+        return _host(self._value)
 
     def get_shape(self):
         return self.shape
@@ -147,13 +147,10 @@ class Tensor:
     def ref(self):
         return _Reference(self)
 
-    def experimental_ref(self):
-        return _Reference(self)
+    experimental_ref = ref
 
     def __array__(self, dtype=None, copy=None):
-        if _settings.explain:
-            _explain.note_exit(self, "a NumPy conversion (np.asarray or a NumPy function)")
-        array = _host(self._value)
+        array = self._host_value("a NumPy conversion (np.asarray or a NumPy function)")
         return array if dtype is None else array.astype(dtype)
 
     def __len__(self):
@@ -182,19 +179,13 @@ class Tensor:
                 "`if`, `while`, `for`, `and`, `or` and `not` written in the function itself; this use "
                 "(e.g. `bool(x)`, or control flow in a function AutoGraph does not convert) needs "
                 "tf.cond/tf.while_loop or a Python value.")
-        if _settings.explain:
-            _explain.note_exit(self, "bool()")
-        return bool(_host(self._value))
+        return bool(self._host_value("bool()"))
 
     def __float__(self):
-        if _settings.explain:
-            _explain.note_exit(self, "float()")
-        return float(_host(self._value))
+        return float(self._host_value("float()"))
 
     def __int__(self):
-        if _settings.explain:
-            _explain.note_exit(self, "int()")
-        return int(_host(self._value))
+        return int(self._host_value("int()"))
 
     def __index__(self):
         if not _dtypes.from_jax(self._v.dtype).is_integer or self._v.ndim:
