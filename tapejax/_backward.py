@@ -26,8 +26,7 @@ from tapejax._dtypes import DIFFERENTIABLE_DTYPES
 MAX_PROGRAMS = 256
 
 traces = collections.Counter()  # kind -> number of times a program body was traced
-compilations = collections.Counter()  # kind -> number of XLA executables built
-calls = collections.Counter()  # "gradient" -> backward programs run at once (not deferred)
+compilations = collections.Counter()  # "function" -> number of XLA executables tapejax.function built
 
 
 def prune(entries, source_slots, target_slots):
@@ -174,13 +173,14 @@ def build_backward(entries, kept, target_slots, source_groups, sparse=()):
 class Program:
     """A compiled backward for one tape structure and one choice of targets and sources.
 
-    `run(saved, seeds)` gives the gradients (a sparse one as `(values, indices)`); it is called
-    compiled (`compiled`), inside another trace (`run`), as a deferred node's kernel (`kernel`),
-    vectorised over seeds (`jacobian`), or as ops recorded on outer tapes (`op_groups`).
+    `run(saved, seeds)` gives the gradients, flat (a sparse one as its values, then its indices).
+    A node runs it (`kernel`, or `rows_kernel` vectorised over seeds for jacobians) in a program
+    of the executor (`_lazy`); inside another trace it is called inline; `op_groups` gives it as
+    ops recorded on outer tapes.
     """
 
-    __slots__ = ("pure", "compiled", "arg_slots", "n_seeds", "connected", "sparse", "dense", "site",
-                 "_out_avals", "_jacobian", "_op", "_op_groups", "__weakref__")
+    __slots__ = ("pure", "arg_slots", "n_seeds", "connected", "sparse", "dense", "site", "_out_avals", "_op",
+                 "_op_groups", "__weakref__")
 
     def __init__(self, pure, arg_slots, n_seeds, connected, sparse):
         self.pure = pure
@@ -190,26 +190,20 @@ class Program:
         self.sparse = sparse  # per connected source: True when its gradient is (values, indices)
         self.dense = not any(sparse)
         self.site = None  # the user's call of tape.gradient that first used it (for error messages)
-
-        def counted(saved, seeds):
-            traces["gradient"] += 1
-            compilations["gradient"] += 1  # jax.jit compiles once per trace here
-            return self.run(saved, seeds)
-
-        self.compiled = jax.jit(counted)
         self._out_avals = None
-        self._jacobian = None
         self._op = None
         self._op_groups = {}  # input avals -> per group of outputs, (input positions, op of them)
 
     def run(self, saved, seeds):
-        """The gradients of `seeds` from the `saved` values, traced into the caller's program."""
+        """The gradients of `seeds` from the `saved` values, flat, traced into the caller's program."""
         with _record.suspended():
-            return self.pure(list(saved), list(seeds))
+            grads = self.pure(list(saved), list(seeds))
+        return grads if self.dense else tuple(part for g, sparse in zip(grads, self.sparse)
+                                              for part in (g if sparse else (g,)))
 
     def kernel(self, *values):
-        """`(*saved, *seeds, *targets) -> (*gradients)`: a deferred gradient node's kernel (dense
-        only). The targets' values are inputs only so that the targets run in the same program."""
+        """`(*saved, *seeds, *targets) -> gradients`: a gradient node's kernel. The targets' values
+        are inputs only so that the targets run in the same program."""
         traces["gradient"] += 1
         n_saved = len(self.arg_slots)
         return self.run(values[:n_saved], values[n_saved:n_saved + self.n_seeds])
@@ -278,27 +272,12 @@ class Program:
 
         return positions, outputs, gradient_part
 
-    def rows(self, saved, basis):
-        """The backward once per row of `basis` (seeds), vectorised with `jax.vmap`."""
-        return jax.vmap(lambda seed: self.run(saved, [seed]))(basis)
-
     def rows_kernel(self, *values):
-        """`(*saved, basis) -> rows`: a deferred jacobian node's kernel (its saved values deferred)."""
+        """`(*saved, basis) -> rows`: the backward once per row of `basis` (seeds), vectorised with
+        `jax.vmap`: a jacobian node's kernel."""
         traces["jacobian"] += 1
-        return tuple(self.rows(values[:-1], values[-1]))
-
-    def jacobian(self, saved_args, basis):
-        """`rows` on computed values: compiled, or inside another trace part of that program."""
-        if isinstance(basis, jax.core.Tracer) or any(isinstance(v, jax.core.Tracer) for v in saved_args):
-            return self.rows(saved_args, basis)
-        if self._jacobian is None:
-            def counted(saved, seeds):
-                traces["jacobian"] += 1
-                compilations["jacobian"] += 1
-                return self.rows(saved, seeds)
-
-            self._jacobian = jax.jit(counted)
-        return self._jacobian(saved_args, basis)
+        saved = values[:-1]
+        return tuple(jax.vmap(lambda seed: self.run(saved, [seed]))(values[-1]))
 
 
 def _output_dependencies(jaxpr, input_masks=None):

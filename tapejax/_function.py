@@ -34,9 +34,9 @@ from tapejax import (
     _explain,
     _lazy,
     _nest,
+    _record,
     _staging,
     _string_trace,
-    _tape,
     _trace_graph,
     _variable,
 )
@@ -1467,7 +1467,7 @@ def _record_call(concrete, variables, var_values, leaves, tensor_values, outputs
             _context.current.replaying = outer
         return tuple(arrays)
 
-    _tape.record_all(call_op, ("function", concrete), list(variables) + tensor_objs,
+    _record.record_all(call_op, ("function", concrete), list(variables) + tensor_objs,
                      list(var_values) + list(tensor_values), outputs)
 
 

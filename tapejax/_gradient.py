@@ -206,18 +206,23 @@ def _mode(recorder, program, recording, saved, seeds):
 
 def _gradients_now(program, saved, seeds, inline):
     """The gradients computed now, as Tensors (a sparse one: its rows), and per gradient the row
-    indices of a sparse one (else None), or None when all are dense."""
+    indices of a sparse one (else None), or None when all are dense. Inside a trace they are part
+    of its program; elsewhere a gradient node the executor runs at once."""
     if inline:
-        grads = program.run(saved, seeds)
+        flat = program.run(saved, seeds)
     else:
-        _backward.calls["gradient"] += 1
-        grads = program.compiled(saved, seeds)
+        node = _lazy.Node(program.kernel, ("gradient", program, 0), [*saved, *seeds], True)
+        _lazy.force([node])
+        flat = node.results
     if program.dense:
-        if _lazy.ENABLED and type(grads[0]) is _ArrayImpl:
-            return [Tensor(p) for p in _lazy.mark_gradients(grads)], None
-        return [Tensor(g) for g in grads], None
-    return ([Tensor(g[0] if sparse else g) for g, sparse in zip(grads, program.sparse)],
-            [g[1] if sparse else None for g, sparse in zip(grads, program.sparse)])
+        if _lazy.ENABLED and type(flat[0]) is _ArrayImpl:
+            return [Tensor(p) for p in _lazy.mark_gradients(flat)], None
+        return [Tensor(g) for g in flat], None
+    parts, tensors, indices = iter(flat), [], []
+    for sparse in program.sparse:
+        tensors.append(Tensor(next(parts)))
+        indices.append(next(parts) if sparse else None)
+    return tensors, indices
 
 
 def _finish(flat_targets, target_slots, flat_sources, seeds, results, unconnected, sources):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import jax
 import jax.numpy as jnp
 
 from tapejax import _backward, _lazy, _nest
@@ -38,14 +37,10 @@ def _rows_for(recorder, target, flat_sources, seeds_shape):
         basis = _basis(seeds_shape, target._v.dtype)
         if seeds_shape != tuple(target.shape):  # batch_jacobian: one basis row per example
             basis = jnp.broadcast_to(basis[:, None], (basis.shape[0],) + tuple(target.shape))
-        if any(type(v) is _lazy.Pending and v.node.results is None for v in saved):
-            # the forward is still deferred: the jacobian is a node reading it, one program with it
-            avals = [((basis.shape[0],) + shape, dtype) for shape, dtype in program.out_avals(saved, [jax.ShapeDtypeStruct(basis.shape[1:], basis.dtype)])]
-            node = _lazy.Node(program.rows_kernel, ("jacobian", program), saved + [basis], True)
-            rows = _lazy.resolve_all(_lazy.outputs_of(node, avals, None))
-        else:
-            rows = program.jacobian(_lazy.resolve_all(saved), basis)
-        for i, r in zip(idx, rows):
+        # a node reading the forward's values: one program with the forward when it is deferred
+        node = _lazy.Node(program.rows_kernel, ("jacobian", program), saved + [basis], True)
+        _lazy.force([node])
+        for i, r in zip(idx, node.results):
             results[i] = r
     return results
 

@@ -26,9 +26,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from tapejax import _context, _nest, _tape, _trace_graph, _variable
+from tapejax import _context, _nest, _trace_graph, _variable
 from tapejax._errors import InvalidArgumentError, user_line
 from tapejax._ops._convert import convert_to_tensor
+from tapejax._record import record_all, suspended
 from tapejax._tensor import Tensor, TensorShape
 
 _RETURN_IN_LOOP = ("a return statement cannot be placed inside this TensorFlow loop; this may happen if "
@@ -317,7 +318,7 @@ def _tracked(objects):
 def _record(fn, inputs, values, outputs):
     """Records `outputs = fn(*values)` on this thread's recording tapes (a no-op when none records)."""
     if _context.current.recording and outputs:
-        _tape.record_all(fn, ("staged", fn), inputs, values, outputs)
+        record_all(fn, ("staged", fn), inputs, values, outputs)
 
 
 # -- leaves of the state ----------------------------------------------------------------------
@@ -349,7 +350,7 @@ def _trace_branch(fn):
     info = {}
 
     def arrays_fn():
-        with _tape.suspended(), _LocalVariables() as local:
+        with suspended(), _LocalVariables() as local:
             state = fn()
         leaves = [_nest.flatten(value) for value in state]
         trees = [jax.tree_util.tree_structure(value, is_leaf=_nest._is_leaf) for value in state]
@@ -648,7 +649,7 @@ def _infer_element_shapes(initial, set_state, body, element):
     saved = [dict(a.__dict__, _elements=list(a._elements)) for a in arrays]
 
     def run(k):
-        with _tape.suspended(), _LocalVariables(), _iteration_draws(k):
+        with suspended(), _LocalVariables(), _iteration_draws(k):
             _context.current.loop_options.append({})
             try:
                 body() if element is None else body(element(k))
@@ -731,7 +732,7 @@ def _staged_loop_once(initial, carried_vars, undefined_avals, get_state, set_sta
         k, arrays, var_arrays = carry
         set_state(state_from(arrays))
         preset = {v._id: (v, a) for v, a in zip(variables, var_arrays)}
-        with _tape.suspended(), _LocalVariables(preset) as local, _iteration_draws(k):
+        with suspended(), _LocalVariables(preset) as local, _iteration_draws(k):
             out = fn(k)
         reads_seen.update(local.read_arrays)
         return out, local

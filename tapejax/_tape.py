@@ -3,18 +3,15 @@ batch jacobian (`_gradient`, `_jacobian`)."""
 
 from __future__ import annotations
 
+import contextlib
+
 from tapejax import _context, _dtypes, _explain, _gradient, _nest
 from tapejax._errors import warn_first_n
 from tapejax._gradient import UnconnectedGradients
 from tapejax._jacobian import compute_batch_jacobian, compute_jacobian
-from tapejax._record import _Recorder, record_all, suspended
+from tapejax._record import _Recorder
 from tapejax._tensor import Tensor
 from tapejax._variable import Variable
-
-# `_Recorder`, `record_all` and `suspended` live in `_record`; the op dispatch, tapejax.function and
-# staging still reach them through this module
-__all__ = ["GradientTape", "_Recorder", "record_all", "suspended"]
-
 
 _PERSISTENT_IN_CONTEXT = (
     "Calling GradientTape.gradient on a persistent tape inside its context is significantly less "
@@ -28,26 +25,6 @@ _CONSUMED = ("A non-persistent GradientTape can only be used to compute one set 
 
 def _by_id(variable):
     return variable._id
-
-
-class _StopRecording:
-    __slots__ = ("_tape",)
-
-    def __init__(self, tape):
-        self._tape = tape
-
-    def __enter__(self):
-        tape = self._tape
-        if tape._tape is None:
-            raise RuntimeError(
-                "Trying to stop recording a tape which is not recording.\ntapejax: enter the tape "
-                "(`with tf.GradientTape() as tape:`) before calling tape.stop_recording().")
-        _explain.note_stop_recording(tape._tape)
-        tape._pop_tape()
-
-    def __exit__(self, *exc):
-        self._tape._push_tape()
-        return None
 
 
 class GradientTape:
@@ -69,7 +46,7 @@ class GradientTape:
         self._recording = False
         self._persistent = bool(persistent)
         self._watch_accessed_variables = bool(watch_accessed_variables)
-        self._watched_variables = ()
+        self._watched_variables = {}
 
     # -- the state machine (TF's _push_tape / _pop_tape) -------------------------------------
     def _push_tape(self):
@@ -120,7 +97,7 @@ class GradientTape:
         Raises:
           ValueError: if an element is not a Tensor or Variable.
         """
-        for t in _flatten_watch(tensor):
+        for t in _nest.flatten(tensor):
             if not isinstance(t, (Tensor, Variable)):
                 raise ValueError(
                     f"Passed in object {t} of type '{type(t).__name__}', not tf.Tensor or "
@@ -137,13 +114,23 @@ class GradientTape:
             else:
                 recorder.watch_tensor(t)
 
+    @contextlib.contextmanager
     def stop_recording(self):
         """A context manager inside which operations are not recorded on this tape.
 
         Raises:
           RuntimeError: if this tape is not recording.
         """
-        return _StopRecording(self)
+        if self._tape is None:
+            raise RuntimeError(
+                "Trying to stop recording a tape which is not recording.\ntapejax: enter the tape "
+                "(`with tf.GradientTape() as tape:`) before calling tape.stop_recording().")
+        _explain.note_stop_recording(self._tape)
+        self._pop_tape()
+        try:
+            yield
+        finally:
+            self._push_tape()
 
     def reset(self):
         """Clears everything recorded so far; the tape keeps recording.
@@ -157,12 +144,20 @@ class GradientTape:
 
     def watched_variables(self):
         """The Variables watched by this tape, in creation order, as a tuple."""
-        if self._tape is None:
-            watched = self._watched_variables
-            return tuple(sorted(watched.values(), key=_by_id)) if isinstance(watched, dict) else watched
-        return tuple(sorted(self._tape.watched_vars.values(), key=lambda v: v._id))
+        watched = self._watched_variables if self._tape is None else self._tape.watched_vars
+        return tuple(sorted(watched.values(), key=_by_id))
 
     # -- differentiation -----------------------------------------------------------------------
+    def _jacobian_recorder(self, use_pfor, what, consumed=_CONSUMED):
+        """The recording a jacobian reads (TF's checks: TF's messages, their typos included)."""
+        self._consumed_check(consumed)
+        if not use_pfor and not self._persistent:
+            raise RuntimeError(f"GradientTape must be created with persistent=True to compute the {what}"
+                               f"experimental_use_pfor set to False.")
+        if self._recording and not self._persistent:
+            self._pop_tape()
+        return self._tape
+
     def gradient(self, target, sources, output_gradients=None,
                  unconnected_gradients=None):
         """Computes the gradient of `target` with respect to `sources`.
@@ -212,14 +207,7 @@ class GradientTape:
         Returns:
           Jacobians in the structure of `sources`.
         """
-        self._consumed_check()
-        if not experimental_use_pfor and not self._persistent:
-            raise RuntimeError(
-                "GradientTape must be created with persistent=True to compute the jacobian with "
-                "eager execution enabled and with  experimental_use_pfor set to False.")
-        if self._recording and not self._persistent:
-            self._pop_tape()
-        recorder = self._tape
+        recorder = self._jacobian_recorder(experimental_use_pfor, "jacobian with eager execution enabled and with  ")
         try:
             result = compute_jacobian(recorder, target, sources,
                                       unconnected_gradients or UnconnectedGradients.NONE,
@@ -244,21 +232,11 @@ class GradientTape:
         Returns:
           A Tensor.
         """
-        self._consumed_check("A non-persistent GradientTape can only be used to"
-                             "compute one set of gradients (or jacobians)")
-        if not experimental_use_pfor and not self._persistent:
-            raise RuntimeError(
-                "GradientTape must be created with persistent=True to compute the batch_jacobian "
-                "with eager execution enabled and  with experimental_use_pfor set to False.")
-        if self._recording and not self._persistent:
-            self._pop_tape()
-        recorder = self._tape
+        recorder = self._jacobian_recorder(experimental_use_pfor, "batch_jacobian with eager execution enabled "
+                                           "and  with ", "A non-persistent GradientTape can only be used to"
+                                           "compute one set of gradients (or jacobians)")
         try:
             return compute_batch_jacobian(recorder, target, source, unconnected_gradients,
                                           use_pfor=bool(experimental_use_pfor))
         finally:
             self._release_if_single_use()
-
-
-def _flatten_watch(structure):
-    return _nest.flatten(structure)

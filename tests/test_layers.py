@@ -109,9 +109,9 @@ def test_no_module_assigns_into_another_modules_globals():
 # The engine core: everything below the op tables and keras (the modules of the recording,
 # deferred and gradient stages, as ../shared/tools/engine_shape.py counts them). Issue 19's target
 # is 2,100 lines; the gate holds the core at its size today so that it can only shrink.
-ENGINE_CORE = ["_errors", "_dtypes", "_nest", "_cache", "_kernels", "_context", "_lazy", "_tensor", "_variable",
+ENGINE_CORE = ["_errors", "_dtypes", "_nest", "_cache", "_context", "_holders", "_lazy", "_tensor", "_variable",
                "_record", "_tape", "_backward", "_gradient", "_jacobian"]
-ENGINE_CORE_LINE_BUDGET = 3747
+ENGINE_CORE_LINE_BUDGET = 3454
 
 
 def test_the_engine_core_stays_within_its_line_budget():
