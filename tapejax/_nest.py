@@ -1,10 +1,14 @@
-"""`tf.nest` on `jax.tree_util`, with TF's conventions: `None` is a leaf, dicts flatten in key order."""
+"""`tf.nest` with TF's conventions: `None` is a leaf, a mapping flattens in sorted key order and
+packs back in its own key order (an OrderedDict's too).
+
+The containers are those `jax.tree_util` walks when given `_is_leaf`: lists, tuples, namedtuples,
+dicts, OrderedDicts and defaultdicts, not other subclasses (a TensorShape is a leaf), so other
+modules' tree_util calls with `_is_leaf` see the same leaves as `flatten`.
+"""
 
 from __future__ import annotations
 
 import collections
-
-import jax
 
 
 def _is_leaf(x):
@@ -12,10 +16,11 @@ def _is_leaf(x):
 
 
 _CONTAINERS = (list, tuple, dict)
+_MAPPINGS = (dict, collections.OrderedDict, collections.defaultdict)
 
 
 def _flat_sequence(structure):
-    """True for a plain list/tuple of leaves (the common case, flattened without tree_util)."""
+    """True for a plain list/tuple of leaves (the common case, flattened without a walk)."""
     if type(structure) is not list and type(structure) is not tuple:
         return False
     for x in structure:
@@ -24,42 +29,39 @@ def _flat_sequence(structure):
     return True
 
 
-def _sorted_mappings(structure):
-    """`structure` with each OrderedDict as a dict: TF orders every mapping by sorted keys
-    (JAX keeps an OrderedDict's insertion order)."""
-    if isinstance(structure, dict):
-        return {k: _sorted_mappings(v) for k, v in structure.items()}
-    if isinstance(structure, list):
-        return [_sorted_mappings(v) for v in structure]
-    if isinstance(structure, tuple):
-        items = [_sorted_mappings(v) for v in structure]
-        return type(structure)(*items) if hasattr(structure, "_fields") else type(structure)(items)
-    return structure
+def _is_namedtuple(x):
+    return isinstance(x, tuple) and hasattr(x, "_fields") and not hasattr(x, "_tapejax_leaf")
 
 
-def _restore_mappings(packed, structure):
-    """Undoes `_sorted_mappings` on a packed result: OrderedDicts come back in their key order."""
-    if isinstance(structure, dict):
-        items = [(k, _restore_mappings(packed[k], v)) for k, v in structure.items()]
-        if isinstance(structure, collections.defaultdict):
-            return collections.defaultdict(structure.default_factory, items)
-        return type(structure)(items)
-    if isinstance(structure, list):
-        return [_restore_mappings(p, v) for p, v in zip(packed, structure)]
-    if isinstance(structure, tuple):
-        items = [_restore_mappings(p, v) for p, v in zip(packed, structure)]
-        return type(structure)(*items) if hasattr(structure, "_fields") else type(structure)(items)
-    return packed
+def _append_leaves(structure, out):
+    kind = type(structure)
+    if kind in _MAPPINGS:
+        children = [structure[key] for key in sorted(structure)]
+    elif kind is list or kind is tuple or _is_namedtuple(structure):
+        children = structure
+    else:
+        out.append(structure)
+        return
+    for x in children:
+        if isinstance(x, _CONTAINERS):
+            _append_leaves(x, out)
+        else:
+            out.append(x)
 
 
-def _has_ordered_dict(structure):
-    if isinstance(structure, collections.OrderedDict):
-        return True
-    if isinstance(structure, dict):
-        return any(_has_ordered_dict(v) for v in structure.values())
-    if isinstance(structure, (list, tuple)):
-        return any(_has_ordered_dict(v) for v in structure)
-    return False
+def _packed(structure, items):
+    """`structure` with its leaves replaced by the next ones of the iterator `items`."""
+    kind = type(structure)
+    if kind in _MAPPINGS:
+        values = {key: _packed(structure[key], items) for key in sorted(structure)}
+        rebuilt = collections.defaultdict(structure.default_factory) if kind is collections.defaultdict else kind()
+        for key in structure:  # in the structure's own key order, as TF rebuilds it
+            rebuilt[key] = values[key]
+        return rebuilt
+    if kind is list or kind is tuple or _is_namedtuple(structure):
+        values = [_packed(x, items) if isinstance(x, _CONTAINERS) else next(items) for x in structure]
+        return values if kind is list else tuple(values) if kind is tuple else kind(*values)
+    return next(items)
 
 
 def _components(leaf):
@@ -78,13 +80,9 @@ def flatten(structure, expand_composites=False):
         return [structure]
     if _flat_sequence(structure):
         return list(structure)
-    if _has_ordered_dict(structure):
-        structure = _sorted_mappings(structure)
-    return jax.tree_util.tree_leaves(structure, is_leaf=_is_leaf)
-
-
-def _treedef(structure):
-    return jax.tree_util.tree_structure(structure, is_leaf=_is_leaf)
+    out = []
+    _append_leaves(structure, out)
+    return out
 
 
 def pack_sequence_as(structure, flat_sequence, expand_composites=False):
@@ -104,28 +102,15 @@ def pack_sequence_as(structure, flat_sequence, expand_composites=False):
         return flat_sequence[0]
     if _flat_sequence(structure) and len(structure) == len(flat_sequence):
         return flat_sequence if type(structure) is list else tuple(flat_sequence)
-    ordered = _has_ordered_dict(structure)
-    treedef = _treedef(_sorted_mappings(structure) if ordered else structure)
-    if treedef.num_leaves != len(flat_sequence):
-        raise ValueError(
-            f"Could not pack sequence. Structure had {treedef.num_leaves} atoms, but "
-            f"flat_sequence had {len(flat_sequence)} items.")
-    packed = jax.tree_util.tree_unflatten(treedef, flat_sequence)
-    # TF packs leaves in sorted-key order but rebuilds each dict in the structure's own key order
-    return _restore_mappings(packed, structure) if ordered or _has_unsorted_dict(structure) else packed
-
-
-def _has_unsorted_dict(structure):
-    if isinstance(structure, dict):
-        keys = list(structure)
-        try:
-            unsorted = keys != sorted(keys)
-        except TypeError:
-            unsorted = True
-        return unsorted or any(_has_unsorted_dict(v) for v in structure.values())
-    if isinstance(structure, (list, tuple)):
-        return any(_has_unsorted_dict(v) for v in structure)
-    return False
+    items = iter(flat_sequence)
+    try:
+        packed = _packed(structure, items)
+        if next(items, items) is items:  # every item used
+            return packed
+    except StopIteration:
+        pass
+    raise ValueError(f"Could not pack sequence. Structure had {len(flatten(structure))} atoms, but "
+                     f"flat_sequence had {len(flat_sequence)} items.")
 
 
 def map_structure(func, *structure, **kwargs):
@@ -194,17 +179,3 @@ def is_nested(structure):
     """True for lists, tuples, dicts and namedtuples."""
     return isinstance(structure, (list, tuple, dict))
 
-
-is_nested_or_composite = is_nested
-
-
-def flatten_with_joined_string_paths(structure, separator="/"):
-    paths_leaves = jax.tree_util.tree_flatten_with_path(structure, is_leaf=_is_leaf)[0]
-
-    def key_text(k):
-        for attr in ("key", "idx", "name"):
-            if hasattr(k, attr):
-                return str(getattr(k, attr))
-        return str(k)
-
-    return [(separator.join(key_text(k) for k in path), leaf) for path, leaf in paths_leaves]
