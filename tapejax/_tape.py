@@ -3,8 +3,6 @@ batch jacobian (`_gradient`, `_jacobian`)."""
 
 from __future__ import annotations
 
-import contextlib
-
 from tapejax import _context, _dtypes, _explain, _gradient, _nest
 from tapejax._errors import warn_first_n
 from tapejax._gradient import UnconnectedGradients
@@ -25,6 +23,25 @@ _CONSUMED = ("A non-persistent GradientTape can only be used to compute one set 
 
 def _by_id(variable):
     return variable._id
+
+
+class _StopRecording:
+    __slots__ = ("_tape",)
+
+    def __init__(self, tape):
+        self._tape = tape
+
+    def __enter__(self):
+        tape = self._tape
+        if tape._tape is None:
+            raise RuntimeError(
+                "Trying to stop recording a tape which is not recording.\ntapejax: enter the tape "
+                "(`with tf.GradientTape() as tape:`) before calling tape.stop_recording().")
+        _explain.note_stop_recording(tape._tape)  # from here: its line is the user's `with`
+        tape._pop_tape()
+
+    def __exit__(self, *exc):
+        self._tape._push_tape()
 
 
 class GradientTape:
@@ -114,23 +131,13 @@ class GradientTape:
             else:
                 recorder.watch_tensor(t)
 
-    @contextlib.contextmanager
     def stop_recording(self):
         """A context manager inside which operations are not recorded on this tape.
 
         Raises:
           RuntimeError: if this tape is not recording.
         """
-        if self._tape is None:
-            raise RuntimeError(
-                "Trying to stop recording a tape which is not recording.\ntapejax: enter the tape "
-                "(`with tf.GradientTape() as tape:`) before calling tape.stop_recording().")
-        _explain.note_stop_recording(self._tape)
-        self._pop_tape()
-        try:
-            yield
-        finally:
-            self._push_tape()
+        return _StopRecording(self)
 
     def reset(self):
         """Clears everything recorded so far; the tape keeps recording.
