@@ -125,6 +125,8 @@ ALL_DTYPES = (float16, bfloat16, float32, float64, complex64, complex128, int8, 
 _BY_NAME = {d.name: d for d in ALL_DTYPES}
 _BY_NAME.update({"half": float16, "double": float64, "float": float32})
 _BY_NP = {d._np: d for d in ALL_DTYPES}
+# TF: tf.as_dtype(str) raises, while np.dtype("U3") and object name tf.string
+_BY_PYTHON_TYPE = {float: float32, int: int32, bool: bool_, complex: complex128, str: None, bytes: None}
 
 
 def as_dtype(type_value):
@@ -135,29 +137,19 @@ def as_dtype(type_value):
     """
     if isinstance(type_value, DType):
         return type_value
+    found = None
     if isinstance(type_value, str):
         found = _BY_NAME.get(type_value)
-        if found is not None:
-            return found
-    elif type_value is float:
-        return float32
-    elif type_value is int:
-        return int32
-    elif type_value is bool:
-        return bool_
-    elif type_value is complex:
-        return complex128
-    elif type_value is str or type_value is bytes:
-        pass  # TF: tf.as_dtype(str) raises; np.dtype("U3") and object name tf.string
-    elif type_value is not None:
+    elif isinstance(type_value, type) and type_value in _BY_PYTHON_TYPE:
+        found = _BY_PYTHON_TYPE[type_value]
+    elif type_value is not None:  # np.dtype(None) is float64
         try:
-            found = _BY_NP.get(np.dtype(type_value))
-            if found is None and np.dtype(type_value).kind in "US":
-                found = string
+            numpy_dtype = np.dtype(type_value)
+            found = _BY_NP.get(numpy_dtype) or (string if numpy_dtype.kind in "US" else None)
         except TypeError:
-            found = None
-        if found is not None:
-            return found
+            pass
+    if found is not None:
+        return found
     raise TypeError(f"Cannot convert the argument `type_value`: {type_value!r} to a TensorFlow DType.")
 
 
@@ -172,14 +164,9 @@ def mismatch_error(op_name, index, expected, got, traced=False):
     if traced:
         return TypeError(f"Input 'y' of '{op_name}' Op has type {got.name} that does not match type "
                          f"{expected.name} of argument 'x'.")
-    if "O" in (expected._np.kind, got._np.kind):
-        return InvalidArgumentError(
-            f"cannot compute {op_name} as input #{index}(zero-based) was expected to be a "
-            f"{expected._tf_kind} tensor but is a {got._tf_kind} tensor [Op:{op_name}] name: "
-            f"\ntapejax: strings and numbers do not mix; convert with tf.strings.as_string or "
-            f"tf.strings.to_number.")
+    hint = ("strings and numbers do not mix; convert with tf.strings.as_string or tf.strings.to_number."
+            if "O" in (expected._np.kind, got._np.kind) else
+            f"TensorFlow never promotes dtypes implicitly; cast one operand with tf.cast(x, tf.{expected.name}).")
     return InvalidArgumentError(
-        f"cannot compute {op_name} as input #{index}(zero-based) was expected to be a "
-        f"{expected._tf_kind} tensor but is a {got._tf_kind} tensor [Op:{op_name}] name: "
-        f"\ntapejax: TensorFlow never promotes dtypes implicitly; cast one operand with "
-        f"tf.cast(x, tf.{expected.name}).")
+        f"cannot compute {op_name} as input #{index}(zero-based) was expected to be a {expected._tf_kind} "
+        f"tensor but is a {got._tf_kind} tensor [Op:{op_name}] name: \ntapejax: {hint}")

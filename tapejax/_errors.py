@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -28,18 +29,14 @@ class OpError(Exception):
     error_code = UNKNOWN
 
     def __init__(self, *args, **kwargs):
-        if len(args) + len(kwargs) <= 1 and not {"node_def", "op"} & set(kwargs):
-            node_def, op, message = None, None, args[0] if args else kwargs.get("message", "")
-        else:
-            names = ("node_def", "op", "message", "error_code")
-            given = {**dict(zip(names, args)), **kwargs}
-            node_def, op, message = given.get("node_def"), given.get("op"), given.get("message", "")
-            if type(self) is OpError and "error_code" in given:
-                self.error_code = given["error_code"]
-        super().__init__(message)
-        self.message = message
-        self.node_def = node_def
-        self.op = op
+        names = ("message",) if len(args) + len(kwargs) <= 1 else ("node_def", "op", "message", "error_code")
+        given = {**dict(zip(names, args)), **kwargs}
+        if type(self) is OpError and "error_code" in given:
+            self.error_code = given["error_code"]
+        self.message = given.get("message", "")
+        super().__init__(self.message)
+        self.node_def = given.get("node_def")
+        self.op = given.get("op")
         self.experimental_payloads = {}
 
     def __str__(self):
@@ -98,21 +95,6 @@ __all__ = sorted(["OperatorNotAllowedInGraphError", "OpError", "CancelledError",
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
-def _generated_by_tapejax(frame):
-    """A frame of code tapejax built with `exec` (e.g. signature-preserving wrappers): no file, and
-    a namespace of tapejax's or none."""
-    if not frame.f_code.co_filename.startswith("<"):
-        return False
-    module = frame.f_globals.get("__name__")
-    return module is None or module.startswith("tapejax")
-
-
-def user_frame():
-    """(filename, lineno) of the innermost stack frame outside tapejax."""
-    site = call_site(2)
-    return ("<unknown>", 0) if site is None else (site[0].co_filename, _site_lineno(site))
-
-
 _INSIDE = {}  # a frame's file name -> whether it is one of tapejax's files (bounded: cleared when large)
 _GENERATED = {}  # id of an exec'd frame's namespace -> whether it is tapejax's (module namespaces live on)
 
@@ -130,51 +112,57 @@ def call_site(skip=1):
             if len(_INSIDE) >= 4096:
                 _INSIDE.clear()
             inside = _INSIDE[name] = name.startswith(_PACKAGE_DIR)
-        if not inside and name[0] == "<":  # exec'd code: tapejax's when its namespace is
-            namespace = frame.f_globals
+        if not inside and name.startswith("<"):  # exec'd code (signature-preserving wrappers, say):
+            namespace = frame.f_globals  # tapejax's when its namespace is, or when it has none
             inside = _GENERATED.get(id(namespace))
             if inside is None:
                 if len(_GENERATED) >= 4096:
                     _GENERATED.clear()
-                inside = _GENERATED[id(namespace)] = _generated_by_tapejax(frame)
+                module = namespace.get("__name__")
+                inside = _GENERATED[id(namespace)] = module is None or module.startswith("tapejax")
         if not inside:
             return code, frame.f_lasti
         frame = frame.f_back
     return None
 
 
-def site_line(site):
-    """'file:line' of a `call_site()`."""
-    return f"{site[0].co_filename}:{_site_lineno(site)}"
-
-
-def _site_lineno(site):
+def _file_and_line(site):
+    """(filename, lineno) of a `call_site()`; ("<unknown>", 0) for None."""
+    if site is None:
+        return "<unknown>", 0
     code, offset = site
     lineno = next((line for start, end, line in code.co_lines() if start <= offset < end), None)
-    return lineno if lineno is not None else code.co_firstlineno
+    return code.co_filename, code.co_firstlineno if lineno is None else lineno
+
+
+def user_frame():
+    """(filename, lineno) of the innermost stack frame outside tapejax."""
+    return _file_and_line(call_site(2))
+
+
+def site_line(site):
+    """'file:line' of a `call_site()`."""
+    return "%s:%s" % _file_and_line(site)
 
 
 def user_line():
     """'file:line' of the user's call, for hints in error messages."""
-    filename, lineno = user_frame()
-    return f"{filename}:{lineno}"
+    return site_line(call_site(2))
 
 
-_logger = None
 _log_counts = {}
 
 
+@functools.cache
 def logger():
     """tapejax's logger; WARNING records print as TF's do (`WARNING:tapejax:...`)."""
-    global _logger
-    if _logger is None:
-        _logger = logging.getLogger("tapejax")
-        if not _logger.handlers:
-            handler = logging.StreamHandler()
-            handler.setFormatter(logging.Formatter("%(levelname)s:%(name)s:%(message)s"))
-            _logger.addHandler(handler)
-            _logger.propagate = True
-    return _logger
+    found = logging.getLogger("tapejax")
+    if not found.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:%(name)s:%(message)s"))
+        found.addHandler(handler)
+        found.propagate = True
+    return found
 
 
 def warn_first_n(n, message, key=None):
