@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import types
 
 
 class _Context(threading.local):
@@ -46,11 +47,7 @@ current = _Context()
 donation_lock = threading.RLock()
 
 
-class _Shared:
-    variable_threads = 0  # live threads that have read or written a Variable
-
-
-shared = _Shared()
+shared = types.SimpleNamespace(variable_threads=0)  # live threads that have read or written a Variable
 
 
 class _VariableThread:
@@ -83,12 +80,9 @@ def donation_allowed():
     return shared.variable_threads <= 1
 
 
-class _Settings:
-    run_functions_eagerly = False  # process-wide, as `tf.config.run_functions_eagerly`
-    explain = os.environ.get("TAPEJAX_EXPLAIN", "").strip().lower() not in ("", "0", "false", "no")
-
-
-settings = _Settings()
+settings = types.SimpleNamespace(
+    run_functions_eagerly=False,  # process-wide, as `tf.config.run_functions_eagerly`
+    explain=os.environ.get("TAPEJAX_EXPLAIN", "").strip().lower() not in ("", "0", "false", "no"))
 
 
 @contextlib.contextmanager
