@@ -34,6 +34,7 @@ class _Context(threading.local):
         self.trace_records = []      # per function trace being made (innermost last): its TraceRecord
         self.loop_options = []       # per staged loop body being traced: its set_loop_options
         self.local_depth = 0         # > 0 while staged code (a branch or a loop body) is traced
+        self.eager_device_scopes = 0  # > 0 inside tf.device scopes off the default device: no deferral
         self.uses_variables = None   # set when this thread first reads or writes a Variable (see
         # `donation_lock`)
 

@@ -14,7 +14,7 @@ import threading
 
 import jax
 
-from tapejax import _lazy
+from tapejax import _context
 
 _VALID_DEVICE_TYPES = frozenset({"CPU", "GPU", "TPU", "CUSTOM", "EPU"})
 _PLATFORM_TYPES = {"cpu": "CPU", "gpu": "GPU", "cuda": "GPU", "rocm": "GPU", "tpu": "TPU"}
@@ -186,14 +186,14 @@ class _DeviceScope:
         self._jax_scope.__enter__()
         _scope.spec = new
         if self._deferral_off:
-            _lazy.device_scope_entered()
+            _context.current.eager_device_scopes += 1
         return None
 
     def __exit__(self, *exc):
         _scope.spec = self._saved
         self._jax_scope.__exit__(*exc)
         if self._deferral_off:
-            _lazy.device_scope_exited()
+            _context.current.eager_device_scopes -= 1
         return False
 
 

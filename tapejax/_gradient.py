@@ -192,7 +192,7 @@ def _mode(recorder, program, recording, saved, seeds):
     "deferred" (a deferred node, run with the next program), "inline" (inside a trace: part of
     that program) or "now" (its own compiled program, at once)."""
     concrete = _concrete(seeds, saved)
-    deferrable = (concrete and _lazy.ENABLED and recorder.deferred and not recorder.persistent and program.dense
+    deferrable = (concrete and _lazy.deferring() and recorder.deferred and not recorder.persistent and program.dense
                   and _context.current.read_hook is None)
     # nested tapes: deferred when every recording tape records deferred ops (not a forward accumulator)
     if deferrable and all(type(outer) is _record._Recorder for outer in recording):
@@ -215,7 +215,7 @@ def _gradients_now(program, saved, seeds, inline):
         _lazy.force([node])
         flat = node.results
     if program.dense:
-        if _lazy.ENABLED and type(flat[0]) is _ArrayImpl:
+        if _lazy.deferring() and type(flat[0]) is _ArrayImpl:
             return [Tensor(p) for p in _lazy.mark_gradients(flat)], None
         return [Tensor(g) for g in flat], None
     parts, tensors, indices = iter(flat), [], []

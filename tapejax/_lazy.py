@@ -28,31 +28,15 @@ from tapejax import _cache, _context
 from tapejax._errors import DataLossError, from_runtime_error, site_line
 from tapejax._holders import held_outputs, item_held_beyond
 
-ENABLED = True  # False while a `tf.device` scope names a non-default device (see `device_scope_entered`)
+ENABLED = True  # process-wide switch (tests and benchmarks' eager forward); see `deferring`
 MAX_PROGRAMS = 256
 MAX_SHAPE_ENTRIES = 4096
 MAX_PENDING_WRITES = 4096
 
-_device_scopes = {"open": 0, "saved": True}
-_device_scopes_lock = threading.Lock()
-
-
-def device_scope_entered():
-    """Ops run at once while any `tf.device` scope names a device other than the default."""
-    global ENABLED
-    with _device_scopes_lock:
-        if _device_scopes["open"] == 0:
-            _device_scopes["saved"] = ENABLED
-            ENABLED = False
-        _device_scopes["open"] += 1
-
-
-def device_scope_exited():
-    global ENABLED
-    with _device_scopes_lock:
-        _device_scopes["open"] -= 1
-        if _device_scopes["open"] == 0:
-            ENABLED = _device_scopes["saved"]
+def deferring():
+    """Whether ops may be deferred in this thread: `ENABLED`, and not inside a `tf.device` scope
+    placing work off JAX's default device (deferred ops would run where they are read)."""
+    return ENABLED and not _context.current.eager_device_scopes
 
 
 ArrayImpl = type(jax.device_put(np.zeros(())))  # a computed jax.Array's type (device_put compiles nothing)

@@ -49,10 +49,10 @@ def test_device_of_a_deferred_tensor_is_where_its_value_is():
 
 
 def test_scope_on_the_default_device_leaves_deferral_alone():
-    before = _lazy.ENABLED
+    assert _lazy.deferring()
     with tf.device("/CPU:0"):
-        assert _lazy.ENABLED is before
-    assert _lazy.ENABLED is before
+        assert _lazy.deferring()
+    assert _lazy.deferring()
 
 
 def test_scope_state_is_per_thread():
@@ -95,19 +95,23 @@ def test_memory_growth_is_recorded_for_a_gpu_device():
 
 
 _TWO_CPUS = textwrap.dedent("""
+    import threading
     import tapejax as tf
     from tapejax import _lazy
     cpus = tf.config.list_logical_devices("CPU")
     print([d.name for d in cpus])
     a = tf.constant([1.0, 2.0])
     with tf.device("/CPU:1"):
-        print(_lazy.ENABLED)
+        print(_lazy.deferring())
+        other = threading.Thread(target=lambda: print(_lazy.deferring()))  # scopes are per thread
+        other.start()
+        other.join()
         b = tf.constant([3.0, 4.0])
         v = tf.Variable([1.0, 1.0])
         with tf.GradientTape() as tape:
             c = b * v  # recorded on a tape: computed on CPU:1 at once, not deferred
         d = a + 1.0  # an input from CPU:0, uncommitted: the op runs in the scope
-    print(_lazy.ENABLED)
+    print(_lazy.deferring())
     print(a.device)
     print(b.device)
     print(v.device)
@@ -130,7 +134,7 @@ def test_scopes_place_arrays_on_the_named_device_of_several():
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     cpu1 = CPU0[:-1] + "1"
-    assert lines == ["['/device:CPU:0', '/device:CPU:1']", "False", "True", CPU0, cpu1, cpu1, cpu1, cpu1,
+    assert lines == ["['/device:CPU:0', '/device:CPU:1']", "False", "True", "True", CPU0, cpu1, cpu1, cpu1, cpu1,
                      "[3.0, 4.0]", CPU0, "['/device:CPU:0']", CPU0]
 
 

@@ -85,7 +85,7 @@ def apply(op, inputs, attrs=()):
     kernel = op.kernels.get(attrs)
     if kernel is None:
         kernel = op.kernel(attrs)
-    if _lazy.ENABLED:
+    if _lazy.deferring():
         if _state.recording:
             if op.differentiable:
                 result = _apply_deferred(op, kernel, inputs, attrs)

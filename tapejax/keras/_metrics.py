@@ -63,7 +63,7 @@ def _defer(variables, kernel, inputs):
     """Registers `variables = kernel(*variables, *inputs)` as a pending write (see
     `_lazy.add_write`) when an input is a deferred value not computed yet and nothing traces or
     records; returns whether it did (else the caller updates at once)."""
-    if not _lazy.ENABLED or _context.current.read_hook is not None or _context.current.recording:
+    if not _lazy.deferring() or _context.current.read_hook is not None or _context.current.recording:
         return False
     if not any(type(x) is _lazy.Pending and x.node.results is None for x in inputs):
         return False

@@ -548,7 +548,7 @@ class Optimizer:
         fn, donating_fn, state_vars = self._plan(variables)
         self.built = True
         lr_value = self._learning_rate._read() if self._learning_rate is not None else None
-        if (_lazy.ENABLED and _context.current.read_hook is None and not _context.current.recording
+        if (_lazy.deferring() and _context.current.read_hook is None and not _context.current.recording
                 and all(v._constraint is None and getattr(v, "_keras_constraint", None) is None
                         for v in variables)):
             self._defer_apply(fn, arrays, variables, state_vars, lr_value)
