@@ -33,6 +33,7 @@ MAX_PROGRAMS = 256
 MAX_SHAPE_ENTRIES = 4096
 MAX_PENDING_WRITES = 4096
 
+
 def deferring():
     """Whether ops may be deferred in this thread: `ENABLED`, and not inside a `tf.device` scope
     placing work off JAX's default device (deferred ops would run where they are read)."""
