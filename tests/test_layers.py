@@ -111,7 +111,7 @@ def test_no_module_assigns_into_another_modules_globals():
 # is 2,100 lines; the gate holds the core at its size today so that it can only shrink.
 ENGINE_CORE = ["_errors", "_dtypes", "_nest", "_cache", "_context", "_holders", "_lazy", "_tensor", "_variable",
                "_record", "_tape", "_backward", "_gradient", "_jacobian"]
-ENGINE_CORE_LINE_BUDGET = 3454
+ENGINE_CORE_LINE_BUDGET = 3387
 
 
 def test_the_engine_core_stays_within_its_line_budget():
