@@ -17,6 +17,7 @@ import math
 import re
 
 import numpy as np
+import pytest
 
 BACKENDS = ("tensorflow", "tapejax")
 
@@ -131,6 +132,14 @@ def tf_onednn():
     except ImportError:
         return None
     return bool(_pywrap_util_port.IsMklEnabled())
+
+
+def skip_on_eigen_tf(missing):
+    """Skips the test when the oracle is TF's Eigen CPU build, which lacks `missing` (its oneDNN build
+    and GPUs have it): there is no TF result to compare with."""
+    if tf_onednn() is False:
+        pytest.skip(f"TF's Eigen CPU build (no oneDNN on this CPU) has no {missing}; the oracle is its "
+                    f"oneDNN build")
 
 
 def _as_onednn(message):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compat_tests._harness import raises, tf_onednn
+from compat_tests._harness import raises, skip_on_eigen_tf
 from tapejax._ops import array_ops, linalg_ops, math_ops, nn_ops
 
 TOL = {"float32": dict(rtol=1e-5, atol=1e-6), "float64": dict(rtol=1e-9, atol=1e-12),
@@ -474,9 +474,7 @@ def test_keras_categorical_crossentropy_from_logits_unnormalized_labels(compare)
 
 def test_conv2d_dilated(compare):
     """float32 only: TF's CPU kernels have no float64 backprop for dilation rates above 1."""
-    if tf_onednn() is False:
-        pytest.skip("TF's Eigen CPU build (no oneDNN on this CPU) has no dilated Conv2D backprop; "
-                    "the oracle is its oneDNN build")
+    skip_on_eigen_tf("dilated Conv2D backprop")
     check(compare, lambda tf, x, w: [tf.nn.conv2d(x, w[:2, :2], 1, "VALID", dilations=2),
                                      tf.nn.conv2d(x, w, 1, "SAME", dilations=[2, 1])], [IMG, FILT])
 
